@@ -1,0 +1,195 @@
+/* core/mx.h — the domain model and the MX rules a sending MTA follows.
+ *
+ * Pure C, no I/O: net/dns fills an mx_domain with what DNS said, then
+ * mx_domain_analyze() applies RFC 5321 §5.1, RFC 7505 (null MX) and
+ * RFC 2181 §10.3 (no CNAME targets) to produce preference tiers, the order a
+ * sender would try addresses in, and findings that explain what is wrong.
+ *
+ * mx_domain is opaque and owns everything it holds; the read-only views
+ * (mx_host, mx_tier, mx_attempt, mx_finding) point into it and stay valid
+ * until the next mutating call or mx_domain_free(). */
+#ifndef MXSCOPE_MX_H
+#define MXSCOPE_MX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "status.h"
+
+/* How one DNS question ended. Kept apart because they mean different things
+ * to a sender: NXDOMAIN is permanent, SERVFAIL and TIMEOUT are temporary. */
+typedef enum mx_rcode {
+	MX_RC_NOT_ASKED = 0,
+	MX_RC_OK,       /* answered with records of the asked type */
+	MX_RC_NODATA,   /* the name exists but has no records of this type */
+	MX_RC_NXDOMAIN, /* the name does not exist */
+	MX_RC_SERVFAIL,
+	MX_RC_REFUSED,
+	MX_RC_TIMEOUT,
+	MX_RC_FORMERR,  /* the answer could not be parsed */
+	MX_RC_ERROR,    /* anything else (connection refused, ...) */
+} mx_rcode;
+
+/* "NOERROR", "NODATA", "NXDOMAIN", "SERVFAIL", "timeout", ... */
+const char *mx_rcode_str(mx_rcode rc);
+/* true for the outcomes a sender would retry later */
+bool mx_rcode_is_temporary(mx_rcode rc);
+
+#define MX_IP_MAX 46 /* INET6_ADDRSTRLEN */
+#define MX_NAME_MAX 254
+
+typedef struct mx_addr {
+	int family;           /* 4 or 6 */
+	char ip[MX_IP_MAX];   /* textual form */
+	uint32_t ttl;
+} mx_addr;
+
+typedef struct mx_host {
+	uint16_t preference;
+	char *exchange;       /* lower-case, no trailing dot; "" for null MX */
+	uint32_t ttl;         /* TTL of the MX record (of the A/AAAA for implicit) */
+	bool implicit;        /* the domain itself, used because it has no MX */
+	char *cname;          /* canonical name when exchange is an alias, else NULL */
+	mx_rcode a_rc, aaaa_rc;
+	mx_addr *addrs;       /* IPv6 first, then IPv4, each in DNS order */
+	size_t naddrs;
+} mx_host;
+
+/* One preference level. hosts[] are indices into the host list, in the
+ * order a sender would try them (shuffled with the domain's seed). */
+typedef struct mx_tier {
+	uint16_t preference;
+	size_t *hosts;
+	size_t nhosts;
+} mx_tier;
+
+typedef struct mx_attempt {
+	size_t host; /* index into the host list */
+	size_t addr; /* index into that host's addrs */
+} mx_attempt;
+
+typedef enum mx_severity {
+	MX_SEV_INFO = 0,
+	MX_SEV_WARNING,
+	MX_SEV_ERROR,
+} mx_severity;
+
+const char *mx_severity_str(mx_severity s); /* "info", "warning", "error" */
+
+/* The findings catalogue, declared once: id, code, severity, reference,
+ * and a one-line summary. docs/findings.md explains each at length. */
+#define MX_FINDINGS(X)                                                                                   \
+	X(NXDOMAIN, "nxdomain", ERROR, "RFC 5321 §5.1", "the domain does not exist")                      \
+	X(NO_MAIL_ROUTE, "no-mail-route", ERROR, "RFC 5321 §5.1", "no host can receive mail for the domain") \
+	X(IMPLICIT_MX, "implicit-mx", WARNING, "RFC 5321 §5.1", "no MX records; mail goes to the domain's own address") \
+	X(NULL_MX, "null-mx", INFO, "RFC 7505", "the domain declares that it accepts no mail")            \
+	X(NULL_MX_MIXED, "null-mx-mixed", ERROR, "RFC 7505 §3", "a null MX is published beside other MX records") \
+	X(MX_CNAME, "mx-cname", WARNING, "RFC 2181 §10.3", "an MX target is an alias (CNAME)")             \
+	X(MX_IP_LITERAL, "mx-ip-literal", ERROR, "RFC 5321 §5.1", "an MX target is an address, not a host name") \
+	X(MX_NO_ADDRESS, "mx-no-address", ERROR, "RFC 5321 §5.1", "an MX target has no A or AAAA record")  \
+	X(MX_DUPLICATE, "mx-duplicate", WARNING, "RFC 5321 §5.1", "the same MX target is listed more than once") \
+	X(MX_NON_PUBLIC, "mx-non-public-address", WARNING, "RFC 6890", "an MX target has an address that is not reachable from the Internet") \
+	X(SINGLE_MX, "single-mx", INFO, "RFC 5321 §5.1", "only one host receives mail; there is no fallback") \
+	X(BACKUP_MX, "backup-mx", INFO, "RFC 5321 §5.1", "less preferred hosts queue mail while the primary is down") \
+	X(DNS_TEMPORARY, "dns-temporary", ERROR, "RFC 5321 §5.1", "a DNS lookup failed temporarily")       \
+	X(AS_NOT_MX, "as-not-mx", INFO, "RFC 5321 §5.1", "the relay host given with --as is not an MX of the domain") \
+	X(AS_MOST_PREFERRED, "as-most-preferred", INFO, "RFC 5321 §5.1", "the relay host given with --as is a most preferred MX: it delivers locally")
+
+typedef enum mx_finding_id {
+#define MX_X_ID(id, code, sev, ref, summary) MX_F_##id,
+	MX_FINDINGS(MX_X_ID)
+#undef MX_X_ID
+	MX_F_COUNT
+} mx_finding_id;
+
+typedef struct mx_finding {
+	mx_finding_id id;
+	const char *code;      /* static: "mx-cname" */
+	mx_severity severity;
+	const char *reference; /* static: "RFC 2181 §10.3" */
+	char *subject;         /* what it is about: the domain, a host or an address */
+	char *message;         /* one line, names the subject */
+} mx_finding;
+
+/* The catalogue entry for a code, or -1 when unknown. */
+int mx_finding_lookup(const char *code);
+const char *mx_finding_code(mx_finding_id id);
+const char *mx_finding_summary(mx_finding_id id);
+mx_severity mx_finding_severity(mx_finding_id id);
+const char *mx_finding_reference(mx_finding_id id);
+
+typedef struct mx_options {
+	uint64_t seed;        /* shuffles each tier; the same seed gives the same order */
+	const char *as_host;  /* relay view: drop this host's preference and worse; NULL = sender view */
+	bool allow_loopback;  /* the lab: 127.0.0.0/8 and ::1 count as ordinary addresses */
+} mx_options;
+
+typedef struct mx_domain mx_domain;
+
+/* A new empty domain. name must already be normalised (mx_name_normalize).
+ * Returns NULL when out of memory; the caller owns the result. */
+mx_domain *mx_domain_new(const char *name);
+void mx_domain_free(mx_domain *d); /* accepts NULL */
+
+const char *mx_domain_name(const mx_domain *d);
+
+/* --- filled by the resolver ------------------------------------------- */
+
+/* How the MX question ended; why is an optional detail ("connection refused"). */
+mxs_status mx_domain_set_mx_rcode(mx_domain *d, mx_rcode rc, const char *why);
+mx_rcode mx_domain_mx_rcode(const mx_domain *d);
+const char *mx_domain_mx_why(const mx_domain *d); /* NULL when none */
+
+/* Adds an MX record; exchange "" or "." is the null MX. Returns its host index
+ * through *index. */
+mxs_status mx_domain_add_mx(mx_domain *d, uint16_t preference, const char *exchange, uint32_t ttl,
+                            size_t *index);
+/* Adds the domain itself as the one target (implicit MX, preference 0). */
+mxs_status mx_domain_add_implicit(mx_domain *d, size_t *index);
+
+size_t mx_domain_host_count(const mx_domain *d);
+const mx_host *mx_domain_host(const mx_domain *d, size_t i);
+
+/* Records how the A (family 4) or AAAA (family 6) question for host i ended. */
+mxs_status mx_host_set_rcode(mx_domain *d, size_t i, int family, mx_rcode rc);
+mxs_status mx_host_add_addr(mx_domain *d, size_t i, int family, const char *ip, uint32_t ttl);
+mxs_status mx_host_set_cname(mx_domain *d, size_t i, const char *canonical);
+
+/* --- the rules -------------------------------------------------------- */
+
+/* Computes tiers, attempt order and findings from what was filled in.
+ * Can be called again with other options (a new seed, another --as). */
+mxs_status mx_domain_analyze(mx_domain *d, const mx_options *opt);
+
+bool mx_domain_null_mx(const mx_domain *d);
+bool mx_domain_implicit_mx(const mx_domain *d);
+uint64_t mx_domain_seed(const mx_domain *d); /* the run seed (--seed) that reproduces the order */
+const char *mx_domain_as_host(const mx_domain *d); /* NULL in the sender view */
+
+size_t mx_domain_tier_count(const mx_domain *d);
+const mx_tier *mx_domain_tier(const mx_domain *d, size_t i);
+size_t mx_domain_attempt_count(const mx_domain *d);
+const mx_attempt *mx_domain_attempt(const mx_domain *d, size_t i);
+size_t mx_domain_finding_count(const mx_domain *d);
+const mx_finding *mx_domain_finding(const mx_domain *d, size_t i);
+
+/* The worst severity among the findings, or -1 when there are none. */
+int mx_domain_worst(const mx_domain *d);
+/* "ok", "warning" or "error": the worst finding's severity (info counts as ok). */
+const char *mx_domain_status(const mx_domain *d);
+
+/* --- helpers the rules use, exposed for tests and the resolver -------- */
+
+/* The domain seed for a run seed: each domain gets its own reproducible
+ * shuffle from one --seed. */
+uint64_t mx_seed_for(uint64_t run_seed, const char *domain);
+/* Shuffles idx[0..n) in place, uniformly, from *state (advanced). */
+void mx_shuffle(size_t *idx, size_t n, uint64_t *state);
+/* true when name is an address literal ("192.0.2.1", "[192.0.2.1]", "2001:db8::1"). */
+bool mx_is_ip_literal(const char *name);
+/* true when ip (textual) is in a special-purpose range (RFC 6890): private,
+ * loopback, link-local, documentation, ... allow_loopback exempts 127/8 and ::1. */
+bool mx_ip_is_non_public(const char *ip, bool allow_loopback);
+
+#endif

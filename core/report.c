@@ -1,0 +1,368 @@
+/* core/report.c — rendering one analysed domain as a text report for people
+ * and as one JSON line for scripts (DESIGN.md "Interfaces"). */
+#include "report.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- sanitising --------------------------------------------------------- */
+
+/* Length of the valid UTF-8 sequence at s (1-4), or 0 when it is not one. */
+static size_t utf8_len(const unsigned char *s, uint32_t *cp)
+{
+	size_t n;
+	uint32_t c;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if ((s[0] & 0xe0) == 0xc0) {
+		n = 2;
+		c = s[0] & 0x1f;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		n = 3;
+		c = s[0] & 0x0f;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		n = 4;
+		c = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	/* overlong forms, surrogates and out-of-range values are not UTF-8 */
+	if ((n == 2 && c < 0x80) || (n == 3 && c < 0x800) || (n == 4 && c < 0x10000) ||
+	    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
+		return 0;
+	*cp = c;
+	return n;
+}
+
+/* Code points a terminal acts on instead of printing: C0/C1 controls, DEL,
+ * and the bidirectional overrides that can make text read backwards. */
+static int dangerous(uint32_t cp)
+{
+	return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) ||
+	       (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200e || cp == 0x200f;
+}
+
+char *mx_sanitize(const char *s)
+{
+	size_t cap = strlen(s) * 4 + 1, o = 0;
+	char *out = malloc(cap);
+	const unsigned char *p = (const unsigned char *)s;
+
+	if (!out)
+		return NULL;
+	while (*p) {
+		uint32_t cp = 0;
+		size_t n = utf8_len(p, &cp);
+
+		if (n == 0 || dangerous(cp)) {
+			/* one visible escape per byte: "\x1b" */
+			size_t bytes = n ? n : 1;
+			for (size_t i = 0; i < bytes; i++)
+				o += (size_t)snprintf(out + o, cap - o, "\\x%02x", p[i]);
+			p += bytes;
+			continue;
+		}
+		memcpy(out + o, p, n);
+		o += n;
+		p += n;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* ---- text --------------------------------------------------------------- */
+
+typedef struct buf {
+	char *s;
+	size_t len, cap;
+	int failed;
+} buf;
+
+static void bprintf(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void bprintf(buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->failed)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		b->failed = 1;
+		return;
+	}
+	if (b->len + (size_t)n + 1 > b->cap) {
+		size_t cap = (b->cap ? b->cap : 256);
+		char *g;
+		while (cap < b->len + (size_t)n + 1)
+			cap *= 2;
+		g = realloc(b->s, cap);
+		if (!g) {
+			b->failed = 1;
+			return;
+		}
+		b->s = g;
+		b->cap = cap;
+	}
+	va_start(ap, fmt);
+	vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+/* Everything printed goes through here so no byte from DNS reaches the
+ * terminal raw: names are checked LDH, but messages quote DNS detail. */
+static void bsafe(buf *b, const char *s)
+{
+	char *c = mx_sanitize(s ? s : "");
+
+	if (!c) {
+		b->failed = 1;
+		return;
+	}
+	bprintf(b, "%s", c);
+	free(c);
+}
+
+static const char *sev_color(mx_severity s, const mx_report_opts *o)
+{
+	if (!o->color)
+		return "";
+	switch (s) {
+	case MX_SEV_ERROR: return "\033[1;31m";
+	case MX_SEV_WARNING: return "\033[1;33m";
+	case MX_SEV_INFO: return "\033[36m";
+	}
+	return "";
+}
+
+static const char *tier_note(const mx_domain *d, size_t ti)
+{
+	const mx_tier *t = mx_domain_tier(d, ti);
+
+	if (mx_domain_implicit_mx(d))
+		return "implicit MX: the domain itself";
+	if (ti == 0)
+		return t->nhosts > 1 ? "primary; equal preference, tried in random order" : "primary";
+	return t->nhosts > 1 ? "backup; equal preference, tried in random order" : "backup";
+}
+
+static void text_hosts(buf *b, const mx_domain *d, const mx_report_opts *o)
+{
+	const char *bullet = o->ascii ? "-" : "\xe2\x80\xa2";
+
+	for (size_t ti = 0; ti < mx_domain_tier_count(d); ti++) {
+		const mx_tier *t = mx_domain_tier(d, ti);
+		bprintf(b, "  preference %u  (%s)\n", t->preference, tier_note(d, ti));
+		for (size_t k = 0; k < t->nhosts; k++) {
+			const mx_host *h = mx_domain_host(d, t->hosts[k]);
+			bprintf(b, "    %s ", bullet);
+			bsafe(b, h->exchange);
+			if (h->cname) {
+				bprintf(b, "  (alias for ");
+				bsafe(b, h->cname);
+				bprintf(b, ")");
+			}
+			if (!h->implicit)
+				bprintf(b, "  ttl %u", h->ttl);
+			bprintf(b, "\n");
+			for (size_t m = 0; m < h->naddrs; m++)
+				bprintf(b, "        %-39s IPv%d  ttl %u\n", h->addrs[m].ip, h->addrs[m].family,
+				        h->addrs[m].ttl);
+			if (h->naddrs == 0)
+				bprintf(b, "        (no address: A %s, AAAA %s)\n", mx_rcode_str(h->a_rc),
+				        mx_rcode_str(h->aaaa_rc));
+		}
+	}
+}
+
+char *mx_report_text(const mx_domain *d, const mx_report_opts *o)
+{
+	static const mx_report_opts defaults = {0};
+	buf b = {0};
+	const char *reset;
+	const char *arrow;
+
+	if (!o)
+		o = &defaults;
+	reset = o->color ? "\033[0m" : "";
+	arrow = o->ascii ? "->" : "\xe2\x86\x92";
+	bsafe(&b, mx_domain_name(d));
+	bprintf(&b, "  status %s", mx_domain_status(d));
+	if (mx_domain_null_mx(d))
+		bprintf(&b, " (null MX: accepts no mail)");
+	bprintf(&b, "  MX lookup %s", mx_rcode_str(mx_domain_mx_rcode(d)));
+	if (mx_domain_mx_why(d)) {
+		bprintf(&b, " (");
+		bsafe(&b, mx_domain_mx_why(d));
+		bprintf(&b, ")");
+	}
+	bprintf(&b, "\n");
+	if (mx_domain_as_host(d)) {
+		bprintf(&b, "Relay view as ");
+		bsafe(&b, mx_domain_as_host(d));
+		bprintf(&b, ": its own preference and every less preferred MX are dropped\n");
+	}
+	if (mx_domain_tier_count(d)) {
+		bprintf(&b, "Tiers (most preferred first)\n");
+		text_hosts(&b, d, o);
+	}
+	if (mx_domain_attempt_count(d)) {
+		bprintf(&b, "Attempt order (seed %llu)\n", (unsigned long long)mx_domain_seed(d));
+		for (size_t i = 0; i < mx_domain_attempt_count(d); i++) {
+			const mx_attempt *a = mx_domain_attempt(d, i);
+			const mx_host *h = mx_domain_host(d, a->host);
+			bprintf(&b, "  %2zu. %s ", i + 1, i ? arrow : " ");
+			bsafe(&b, h->exchange);
+			bprintf(&b, " (%u) %s\n", h->preference, h->addrs[a->addr].ip);
+		}
+	} else if (!mx_domain_null_mx(d)) {
+		bprintf(&b, "Attempt order: none, no address to try\n");
+	}
+	if (mx_domain_finding_count(d)) {
+		bprintf(&b, "Findings\n");
+		for (size_t i = 0; i < mx_domain_finding_count(d); i++) {
+			const mx_finding *f = mx_domain_finding(d, i);
+			bprintf(&b, "  %s%-7s%s %s: ", sev_color(f->severity, o), mx_severity_str(f->severity),
+			        reset, f->code);
+			bsafe(&b, f->message);
+			bprintf(&b, " [%s]\n", f->reference);
+		}
+	} else {
+		bprintf(&b, "Findings: none\n");
+	}
+	if (b.failed) {
+		free(b.s);
+		return NULL;
+	}
+	return b.s;
+}
+
+/* ---- JSON --------------------------------------------------------------- */
+
+/* json_string refuses invalid UTF-8; network detail is sanitised first so a
+ * hostile answer cannot drop a field. */
+static json_t *jstr(const char *s)
+{
+	json_t *j = json_string(s ? s : "");
+	char *c;
+
+	if (j)
+		return j;
+	c = mx_sanitize(s);
+	if (!c)
+		return NULL;
+	j = json_string(c);
+	free(c);
+	return j;
+}
+
+static json_t *host_json(const mx_host *h)
+{
+	json_t *o = json_object(), *addrs = json_array();
+
+	if (!o || !addrs) {
+		json_decref(o);
+		json_decref(addrs);
+		return NULL;
+	}
+	json_object_set_new(o, "preference", json_integer(h->preference));
+	json_object_set_new(o, "exchange", jstr(h->exchange[0] ? h->exchange : "."));
+	json_object_set_new(o, "ttl", json_integer(h->ttl));
+	if (h->implicit)
+		json_object_set_new(o, "implicit", json_true());
+	if (h->cname)
+		json_object_set_new(o, "cname", jstr(h->cname));
+	if (h->exchange[0]) {
+		json_object_set_new(o, "a_rcode", jstr(mx_rcode_str(h->a_rc)));
+		json_object_set_new(o, "aaaa_rcode", jstr(mx_rcode_str(h->aaaa_rc)));
+	}
+	for (size_t m = 0; m < h->naddrs; m++) {
+		json_t *a = json_object();
+		if (!a)
+			continue;
+		json_object_set_new(a, "ip", jstr(h->addrs[m].ip));
+		json_object_set_new(a, "family", json_integer(h->addrs[m].family));
+		json_object_set_new(a, "ttl", json_integer(h->addrs[m].ttl));
+		json_array_append_new(addrs, a);
+	}
+	json_object_set_new(o, "addresses", addrs);
+	return o;
+}
+
+char *mx_report_json(const mx_domain *d)
+{
+	json_t *root = json_object(), *mx = json_array(), *tiers = json_array(),
+	       *order = json_array(), *findings = json_array();
+	char *out = NULL;
+
+	if (!root || !mx || !tiers || !order || !findings) {
+		json_decref(mx);
+		json_decref(tiers);
+		json_decref(order);
+		json_decref(findings);
+		goto done;
+	}
+	json_object_set_new(root, "domain", jstr(mx_domain_name(d)));
+	json_object_set_new(root, "status", jstr(mx_domain_status(d)));
+	json_object_set_new(root, "null_mx", json_boolean(mx_domain_null_mx(d)));
+	json_object_set_new(root, "implicit_mx", json_boolean(mx_domain_implicit_mx(d)));
+	json_object_set_new(root, "mx_rcode", jstr(mx_rcode_str(mx_domain_mx_rcode(d))));
+	if (mx_domain_mx_why(d))
+		json_object_set_new(root, "mx_error", jstr(mx_domain_mx_why(d)));
+	json_object_set_new(root, "seed", json_integer((json_int_t)mx_domain_seed(d)));
+	if (mx_domain_as_host(d))
+		json_object_set_new(root, "as", jstr(mx_domain_as_host(d)));
+	for (size_t i = 0; i < mx_domain_host_count(d); i++)
+		json_array_append_new(mx, host_json(mx_domain_host(d, i)));
+	json_object_set_new(root, "mx", mx);
+	for (size_t ti = 0; ti < mx_domain_tier_count(d); ti++) {
+		const mx_tier *t = mx_domain_tier(d, ti);
+		json_t *o = json_object(), *hosts = json_array();
+		for (size_t k = 0; k < t->nhosts; k++)
+			json_array_append_new(hosts, jstr(mx_domain_host(d, t->hosts[k])->exchange));
+		json_object_set_new(o, "preference", json_integer(t->preference));
+		json_object_set_new(o, "hosts", hosts);
+		json_array_append_new(tiers, o);
+	}
+	json_object_set_new(root, "tiers", tiers);
+	for (size_t i = 0; i < mx_domain_attempt_count(d); i++) {
+		const mx_attempt *a = mx_domain_attempt(d, i);
+		const mx_host *h = mx_domain_host(d, a->host);
+		json_t *o = json_object();
+		json_object_set_new(o, "preference", json_integer(h->preference));
+		json_object_set_new(o, "host", jstr(h->exchange));
+		json_object_set_new(o, "ip", jstr(h->addrs[a->addr].ip));
+		json_array_append_new(order, o);
+	}
+	json_object_set_new(root, "attempt_order", order);
+	for (size_t i = 0; i < mx_domain_finding_count(d); i++) {
+		const mx_finding *f = mx_domain_finding(d, i);
+		json_t *o = json_object();
+		json_object_set_new(o, "code", jstr(f->code));
+		json_object_set_new(o, "severity", jstr(mx_severity_str(f->severity)));
+		json_object_set_new(o, "subject", jstr(f->subject));
+		json_object_set_new(o, "message", jstr(f->message));
+		json_object_set_new(o, "reference", jstr(f->reference));
+		json_array_append_new(findings, o);
+	}
+	json_object_set_new(root, "findings", findings);
+	out = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+done:
+	json_decref(root);
+	return out;
+}

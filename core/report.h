@@ -1,0 +1,30 @@
+/* core/report.h — a domain's analysis as text for people or JSON for scripts.
+ *
+ * Rendering only: nothing is looked up here. Every string that came from the
+ * network is sanitised for the terminal in text and escaped in JSON. */
+#ifndef MXSCOPE_REPORT_H
+#define MXSCOPE_REPORT_H
+
+#include <stdbool.h>
+
+#include "mx.h"
+
+typedef struct mx_report_opts {
+	bool color;  /* ANSI colours for severities */
+	bool ascii;  /* no Unicode box or arrow characters */
+} mx_report_opts;
+
+/* A multi-line report ending in '\n'. Returns a new string owned by the
+ * caller, or NULL when out of memory. */
+char *mx_report_text(const mx_domain *d, const mx_report_opts *o);
+
+/* One JSON object on one line, without the newline. Returns a new string
+ * owned by the caller (free()), or NULL when out of memory. */
+char *mx_report_json(const mx_domain *d);
+
+/* Copies s into a new string with every control character, escape sequence
+ * and invalid UTF-8 byte replaced by a visible placeholder, so network text
+ * can never move the cursor or change the terminal. Owned by the caller. */
+char *mx_sanitize(const char *s);
+
+#endif
