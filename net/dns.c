@@ -1,0 +1,594 @@
+/* net/dns.c — c-ares 1.18 (old API: ares_query, ares_parse_*_reply,
+ * ARES_OPT_SOCK_STATE_CB, ares_process_fd, ares_timeout) driven by libuv
+ * polls and one timer, with a FIFO that bounds the questions on the wire. */
+#include "dns.h"
+
+#include <ares.h>
+#include <arpa/inet.h>
+#include <arpa/nameser.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define DEFAULT_OUTSTANDING 200
+#define MAX_ADDRS_PER_HOST 64 /* bounds what one hostile answer can add */
+#define MAX_MX_PER_DOMAIN 1000
+
+typedef struct job {
+	dns_client *c;
+	mx_domain *d;
+	dns_done_cb cb;
+	void *arg;
+	unsigned pending; /* questions not yet ended */
+	struct job *prev, *next;
+} job;
+
+typedef enum qkind { Q_MX, Q_A, Q_AAAA } qkind;
+
+typedef struct query {
+	job *j;
+	qkind kind;
+	size_t host; /* index in the domain (Q_A, Q_AAAA) */
+	struct query *next;
+	char name[]; /* the name asked */
+} query;
+
+typedef struct pollh {
+	uv_poll_t poll;
+	ares_socket_t fd;
+	dns_client *c;
+	struct pollh *next;
+} pollh;
+
+struct dns_client {
+	uv_loop_t *loop;
+	ares_channel channel;
+	uv_timer_t timer;
+	pollh *polls;
+	unsigned max_outstanding, outstanding, peak;
+	query *qhead, *qtail; /* waiting for a slot */
+	job *jobs;            /* every domain not yet returned */
+	size_t busy;
+	unsigned long replies, questions;
+	unsigned timeout_ms;
+	char servers[512];
+	char failure[160];
+	int closing;
+};
+
+mxs_status dns_global_init(char **why)
+{
+	int rc = ares_library_init(ARES_LIB_INIT_ALL);
+
+	if (rc != ARES_SUCCESS) {
+		mxs_why(why, "cannot initialise c-ares: %s", ares_strerror(rc));
+		return MXS_ERR_NET;
+	}
+	return MXS_OK;
+}
+
+void dns_global_cleanup(void) { ares_library_cleanup(); }
+
+const char *dns_version(void) { return ares_version(NULL); }
+
+mxs_status dns_server_parse(const char *spec, char *out, size_t outcap, char **why)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *port_s = NULL;
+	unsigned char bin[16];
+	long port = 53;
+	int v6 = 0;
+	size_t len;
+
+	if (spec[0] == '[') {
+		const char *end = strchr(spec, ']');
+		if (!end || (end[1] != '\0' && end[1] != ':'))
+			goto bad;
+		len = (size_t)(end - spec - 1);
+		if (len >= sizeof(host))
+			goto bad;
+		memcpy(host, spec + 1, len);
+		host[len] = '\0';
+		port_s = end[1] == ':' ? end + 2 : NULL;
+	} else if (strchr(spec, ':') && strchr(spec, ':') != strrchr(spec, ':')) {
+		/* more than one colon and no brackets: a bare IPv6 address */
+		if (strlen(spec) >= sizeof(host))
+			goto bad;
+		strcpy(host, spec);
+	} else {
+		const char *colon = strchr(spec, ':');
+		len = colon ? (size_t)(colon - spec) : strlen(spec);
+		if (len >= sizeof(host))
+			goto bad;
+		memcpy(host, spec, len);
+		host[len] = '\0';
+		port_s = colon ? colon + 1 : NULL;
+	}
+	if (inet_pton(AF_INET6, host, bin) == 1)
+		v6 = 1;
+	else if (inet_pton(AF_INET, host, bin) != 1) {
+		mxs_why(why, "DNS server \"%.80s\": \"%.60s\" is not an IPv4 or IPv6 address", spec,
+		        host);
+		return MXS_ERR_INVALID;
+	}
+	if (port_s) {
+		char *end;
+		errno = 0;
+		port = strtol(port_s, &end, 10);
+		if (*port_s == '\0' || *end != '\0' || errno || port < 1 || port > 65535) {
+			mxs_why(why, "DNS server \"%.80s\": port must be a number from 1 to 65535", spec);
+			return MXS_ERR_INVALID;
+		}
+	}
+	if (snprintf(out, outcap, v6 ? "[%s]:%ld" : "%s:%ld", host, port) >= (int)outcap) {
+		mxs_why(why, "DNS server \"%.80s\": too long", spec);
+		return MXS_ERR_INVALID;
+	}
+	return MXS_OK;
+bad:
+	mxs_why(why, "DNS server \"%.80s\" is not HOST[:PORT] or [IPv6]:PORT", spec);
+	return MXS_ERR_INVALID;
+}
+
+/* ---- the loop glue ------------------------------------------------------ */
+
+static void arm_timer(dns_client *c);
+
+static void on_poll(uv_poll_t *p, int status, int events)
+{
+	pollh *h = p->data;
+	dns_client *c = h->c;
+	ares_socket_t rfd = ARES_SOCKET_BAD, wfd = ARES_SOCKET_BAD;
+
+	/* On a poll error let c-ares read and write: it sees the socket error
+	 * itself and fails over to the next server. */
+	if (status < 0 || (events & UV_READABLE))
+		rfd = h->fd;
+	if (status < 0 || (events & UV_WRITABLE))
+		wfd = h->fd;
+	ares_process_fd(c->channel, rfd, wfd);
+	arm_timer(c);
+}
+
+static void on_poll_closed(uv_handle_t *hd) { free(hd->data); }
+
+static void on_sock_state(void *data, ares_socket_t fd, int readable, int writable)
+{
+	dns_client *c = data;
+	pollh **pp = &c->polls, *h;
+
+	while (*pp && (*pp)->fd != fd)
+		pp = &(*pp)->next;
+	h = *pp;
+	if (!readable && !writable) {
+		if (h) {
+			*pp = h->next;
+			uv_poll_stop(&h->poll);
+			uv_close((uv_handle_t *)&h->poll, on_poll_closed);
+		}
+		return;
+	}
+	if (!h) {
+		h = calloc(1, sizeof(*h));
+		if (!h)
+			return; /* the question times out and reports the failure */
+		h->fd = fd;
+		h->c = c;
+		h->poll.data = h;
+		if (uv_poll_init_socket(c->loop, &h->poll, fd) != 0) {
+			free(h);
+			return;
+		}
+		h->next = c->polls;
+		c->polls = h;
+	}
+	uv_poll_start(&h->poll, (readable ? UV_READABLE : 0) | (writable ? UV_WRITABLE : 0), on_poll);
+}
+
+static void on_timer(uv_timer_t *t)
+{
+	dns_client *c = t->data;
+
+	ares_process_fd(c->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+	arm_timer(c);
+}
+
+static void arm_timer(dns_client *c)
+{
+	struct timeval tv, *tvp;
+	uint64_t ms;
+
+	if (c->closing)
+		return;
+	tvp = ares_timeout(c->channel, NULL, &tv);
+	if (!tvp) {
+		uv_timer_stop(&c->timer);
+		return;
+	}
+	ms = (uint64_t)tvp->tv_sec * 1000 + (uint64_t)tvp->tv_usec / 1000;
+	uv_timer_start(&c->timer, on_timer, ms ? ms : 1, 0);
+}
+
+/* ---- questions ---------------------------------------------------------- */
+
+static mx_rcode rcode_of(int status)
+{
+	switch (status) {
+	case ARES_SUCCESS: return MX_RC_OK;
+	case ARES_ENODATA: return MX_RC_NODATA;
+	case ARES_ENOTFOUND: return MX_RC_NXDOMAIN;
+	case ARES_ESERVFAIL: return MX_RC_SERVFAIL;
+	case ARES_EREFUSED: return MX_RC_REFUSED;
+	case ARES_ETIMEOUT: return MX_RC_TIMEOUT;
+	case ARES_EFORMERR:
+	case ARES_EBADRESP: return MX_RC_FORMERR;
+	default: return MX_RC_ERROR;
+	}
+}
+
+/* A reply came back from a server, whatever it said. */
+static int got_reply(int status)
+{
+	return status != ARES_ETIMEOUT && status != ARES_ECONNREFUSED && status != ARES_ECANCELLED &&
+	       status != ARES_EDESTRUCTION && status != ARES_ENOMEM;
+}
+
+static void finish_question(dns_client *c, job *j);
+static mxs_status ask(dns_client *c, job *j, qkind kind, const char *name, size_t host);
+
+/* The TTL of the first record of type in the answer section: c-ares 1.18's
+ * ares_parse_mx_reply drops TTLs, so the answer is walked with its helpers. */
+static uint32_t answer_ttl(const unsigned char *abuf, int alen, int type)
+{
+	const unsigned char *p = abuf + HFIXEDSZ;
+	long len;
+	char *name = NULL;
+	int qd, an;
+
+	if (alen < HFIXEDSZ)
+		return 0;
+	qd = abuf[4] << 8 | abuf[5];
+	an = abuf[6] << 8 | abuf[7];
+	for (int i = 0; i < qd; i++) {
+		if (ares_expand_name(p, abuf, alen, &name, &len) != ARES_SUCCESS)
+			return 0;
+		ares_free_string(name);
+		p += len + QFIXEDSZ;
+		if (p > abuf + alen)
+			return 0;
+	}
+	for (int i = 0; i < an; i++) {
+		int rtype, rdlen;
+		uint32_t ttl;
+		if (ares_expand_name(p, abuf, alen, &name, &len) != ARES_SUCCESS)
+			return 0;
+		ares_free_string(name);
+		p += len;
+		if (p + RRFIXEDSZ > abuf + alen)
+			return 0;
+		rtype = p[0] << 8 | p[1];
+		ttl = (uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 | (uint32_t)p[6] << 8 | p[7];
+		rdlen = p[8] << 8 | p[9];
+		if (rtype == type)
+			return ttl > 0x7fffffffu ? 0 : ttl; /* RFC 2181 §8 */
+		p += RRFIXEDSZ + rdlen;
+		if (p > abuf + alen)
+			return 0;
+	}
+	return 0;
+}
+
+static void note_failure(dns_client *c, int status)
+{
+	if (status == ARES_ETIMEOUT)
+		snprintf(c->failure, sizeof(c->failure), "no reply within %.1f s",
+		         c->timeout_ms / 1000.0);
+	else if (status == ARES_ECONNREFUSED)
+		snprintf(c->failure, sizeof(c->failure), "connection refused");
+	else
+		snprintf(c->failure, sizeof(c->failure), "%s", ares_strerror(status));
+}
+
+static void on_mx(job *j, int status, const unsigned char *abuf, int alen)
+{
+	mx_domain *d = j->d;
+	struct ares_mx_reply *mx = NULL;
+	mx_rcode rc = rcode_of(status);
+	size_t count = 0;
+
+	if (status == ARES_SUCCESS) {
+		int prc = ares_parse_mx_reply(abuf, alen, &mx);
+		if (prc == ARES_ENODATA || (prc == ARES_SUCCESS && !mx))
+			rc = MX_RC_NODATA;
+		else if (prc != ARES_SUCCESS)
+			rc = MX_RC_FORMERR;
+	}
+	mx_domain_set_mx_rcode(d, rc,
+	                       rc == MX_RC_ERROR || rc == MX_RC_TIMEOUT ? j->c->failure : NULL);
+	if (rc == MX_RC_OK) {
+		uint32_t ttl = answer_ttl(abuf, alen, ns_t_mx);
+		for (struct ares_mx_reply *m = mx; m && count < MAX_MX_PER_DOMAIN; m = m->next, count++) {
+			size_t idx;
+			if (mx_domain_add_mx(d, m->priority, m->host, ttl, &idx) != MXS_OK)
+				break;
+			if (mx_domain_host(d, idx)->exchange[0] == '\0')
+				continue; /* null MX: there is nothing to look up */
+			ask(j->c, j, Q_A, mx_domain_host(d, idx)->exchange, idx);
+			ask(j->c, j, Q_AAAA, mx_domain_host(d, idx)->exchange, idx);
+		}
+	} else if (rc == MX_RC_NODATA) {
+		size_t idx;
+		/* RFC 5321 §5.1: no MX at all, so the domain itself is the target */
+		if (mx_domain_add_implicit(d, &idx) == MXS_OK) {
+			ask(j->c, j, Q_A, mx_domain_name(d), idx);
+			ask(j->c, j, Q_AAAA, mx_domain_name(d), idx);
+		}
+	}
+	if (mx)
+		ares_free_data(mx);
+}
+
+static void on_addr(job *j, int family, size_t host, const char *asked, int status,
+                    const unsigned char *abuf, int alen)
+{
+	mx_domain *d = j->d;
+	mx_rcode rc = rcode_of(status);
+	struct hostent *he = NULL;
+	char ip[INET6_ADDRSTRLEN];
+
+	if (status == ARES_SUCCESS) {
+		int n = MAX_ADDRS_PER_HOST, prc;
+		if (family == 4) {
+			struct ares_addrttl t[MAX_ADDRS_PER_HOST];
+			prc = ares_parse_a_reply(abuf, alen, &he, t, &n);
+			for (int i = 0; prc == ARES_SUCCESS && i < n; i++)
+				if (inet_ntop(AF_INET, &t[i].ipaddr, ip, sizeof(ip)))
+					mx_host_add_addr(d, host, 4, ip, (uint32_t)t[i].ttl);
+		} else {
+			struct ares_addr6ttl t[MAX_ADDRS_PER_HOST];
+			prc = ares_parse_aaaa_reply(abuf, alen, &he, t, &n);
+			for (int i = 0; prc == ARES_SUCCESS && i < n; i++)
+				if (inet_ntop(AF_INET6, &t[i].ip6addr, ip, sizeof(ip)))
+					mx_host_add_addr(d, host, 6, ip, (uint32_t)t[i].ttl);
+		}
+		if (prc == ARES_ENODATA || (prc == ARES_SUCCESS && n == 0))
+			rc = MX_RC_NODATA;
+		else if (prc != ARES_SUCCESS)
+			rc = MX_RC_FORMERR;
+		/* the canonical name differs when the asked name was an alias */
+		if (he && he->h_name && strcasecmp(he->h_name, asked) != 0 &&
+		    !mx_domain_host(d, host)->cname)
+			mx_host_set_cname(d, host, he->h_name);
+		if (he)
+			ares_free_hostent(he);
+	}
+	mx_host_set_rcode(d, host, family, rc);
+}
+
+static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+	query *q = arg;
+	job *j = q->j;
+	dns_client *c = j->c;
+
+	(void)timeouts;
+	c->outstanding--;
+	if (got_reply(status))
+		c->replies++;
+	else
+		note_failure(c, status);
+	if (status == ARES_EDESTRUCTION || c->closing) {
+		free(q);
+		return;
+	}
+	switch (q->kind) {
+	case Q_MX: on_mx(j, status, abuf, alen); break;
+	case Q_A: on_addr(j, 4, q->host, q->name, status, abuf, alen); break;
+	case Q_AAAA: on_addr(j, 6, q->host, q->name, status, abuf, alen); break;
+	}
+	free(q);
+	finish_question(c, j);
+}
+
+static void send_query(dns_client *c, query *q)
+{
+	static const int types[] = {[Q_MX] = ns_t_mx, [Q_A] = ns_t_a, [Q_AAAA] = ns_t_aaaa};
+
+	c->outstanding++;
+	if (c->outstanding > c->peak)
+		c->peak = c->outstanding;
+	c->questions++;
+	ares_query(c->channel, q->name, ns_c_in, types[q->kind], on_answer, q);
+}
+
+/* Sends waiting questions while there is room on the wire. */
+static void pump(dns_client *c)
+{
+	while (!c->closing && c->qhead && c->outstanding < c->max_outstanding) {
+		query *q = c->qhead;
+		c->qhead = q->next;
+		if (!c->qhead)
+			c->qtail = NULL;
+		send_query(c, q);
+	}
+	arm_timer(c);
+}
+
+static mxs_status ask(dns_client *c, job *j, qkind kind, const char *name, size_t host)
+{
+	size_t n = strlen(name) + 1;
+	query *q = malloc(sizeof(*q) + n);
+
+	if (!q)
+		return MXS_ERR_NOMEM;
+	q->j = j;
+	q->kind = kind;
+	q->host = host;
+	q->next = NULL;
+	memcpy(q->name, name, n);
+	j->pending++;
+	if (c->qtail)
+		c->qtail->next = q;
+	else
+		c->qhead = q;
+	c->qtail = q;
+	return MXS_OK;
+}
+
+static void unlink_job(dns_client *c, job *j)
+{
+	if (j->prev)
+		j->prev->next = j->next;
+	else
+		c->jobs = j->next;
+	if (j->next)
+		j->next->prev = j->prev;
+	c->busy--;
+}
+
+static void finish_question(dns_client *c, job *j)
+{
+	if (--j->pending == 0) {
+		unlink_job(c, j);
+		j->cb(j->d, j->arg);
+		free(j);
+	}
+	pump(c);
+}
+
+/* ---- public ------------------------------------------------------------- */
+
+dns_client *dns_client_new(uv_loop_t *loop, const dns_config *cfg, char **why)
+{
+	dns_client *c = calloc(1, sizeof(*c));
+	struct ares_options o = {0};
+	struct ares_addr_port_node *servers = NULL;
+	char csv[sizeof(c->servers)] = "";
+	int rc;
+
+	if (!c)
+		return NULL;
+	c->loop = loop;
+	c->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : 5000;
+	c->max_outstanding = cfg->max_outstanding ? cfg->max_outstanding : DEFAULT_OUTSTANDING;
+	/* c-ares doubles the timeout each round: t + 2t covers two tries within
+	 * the budget the user gave. */
+	o.timeout = (int)(c->timeout_ms / 3 ? c->timeout_ms / 3 : 1);
+	o.tries = 2;
+	o.sock_state_cb = on_sock_state;
+	o.sock_state_cb_data = c;
+	/* Without NOCHECKRESP c-ares 1.18 turns a SERVFAIL or REFUSED reply into
+	 * ECONNREFUSED after trying the other servers; a sender treats those
+	 * differently from a server that never answered, so we keep them. */
+	o.flags = ARES_FLAG_NOCHECKRESP;
+	rc = ares_init_options(&c->channel, &o,
+	                       ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES |
+	                           ARES_OPT_SOCK_STATE_CB);
+	if (rc != ARES_SUCCESS) {
+		mxs_why(why, "cannot set up the DNS resolver: %s", ares_strerror(rc));
+		free(c);
+		return NULL;
+	}
+	for (size_t i = 0; i < cfg->nservers; i++) {
+		char one[80];
+		if (dns_server_parse(cfg->servers[i], one, sizeof(one), why) != MXS_OK)
+			goto fail;
+		if (strlen(csv) + strlen(one) + 2 > sizeof(csv)) {
+			mxs_why(why, "too many DNS servers");
+			goto fail;
+		}
+		if (csv[0])
+			strcat(csv, ",");
+		strcat(csv, one);
+	}
+	if (csv[0]) {
+		rc = ares_set_servers_ports_csv(c->channel, csv);
+		if (rc != ARES_SUCCESS) {
+			mxs_why(why, "cannot use DNS servers \"%s\": %s", csv, ares_strerror(rc));
+			goto fail;
+		}
+	}
+	/* Read back what c-ares uses, so messages name the system resolver's
+	 * servers too. */
+	c->servers[0] = '\0';
+	if (ares_get_servers_ports(c->channel, &servers) == ARES_SUCCESS) {
+		for (struct ares_addr_port_node *s = servers; s; s = s->next) {
+			char ip[INET6_ADDRSTRLEN] = "?", one[80];
+			inet_ntop(s->family, &s->addr, ip, sizeof(ip));
+			snprintf(one, sizeof(one), s->family == AF_INET6 ? "%s[%s]:%d" : "%s%s:%d",
+			         c->servers[0] ? ", " : "", ip, s->udp_port ? s->udp_port : 53);
+			if (strlen(c->servers) + strlen(one) < sizeof(c->servers))
+				strcat(c->servers, one);
+		}
+		ares_free_data(servers);
+	}
+	if (!c->servers[0]) {
+		mxs_why(why, "no DNS server configured (none given with -s and none in /etc/resolv.conf)");
+		goto fail;
+	}
+	uv_timer_init(loop, &c->timer);
+	c->timer.data = c;
+	return c;
+fail:
+	ares_destroy(c->channel);
+	free(c);
+	return NULL;
+}
+
+mxs_status dns_resolve(dns_client *c, mx_domain *d, dns_done_cb cb, void *arg)
+{
+	job *j = calloc(1, sizeof(*j));
+	mxs_status st;
+
+	if (!j)
+		return MXS_ERR_NOMEM;
+	j->c = c;
+	j->d = d;
+	j->cb = cb;
+	j->arg = arg;
+	st = ask(c, j, Q_MX, mx_domain_name(d), 0);
+	if (st != MXS_OK) {
+		free(j);
+		return st;
+	}
+	j->next = c->jobs;
+	if (c->jobs)
+		c->jobs->prev = j;
+	c->jobs = j;
+	c->busy++;
+	pump(c);
+	return MXS_OK;
+}
+
+size_t dns_client_busy(const dns_client *c) { return c->busy; }
+unsigned long dns_client_replies(const dns_client *c) { return c->replies; }
+unsigned long dns_client_questions(const dns_client *c) { return c->questions; }
+unsigned dns_client_peak(const dns_client *c) { return c->peak; }
+const char *dns_client_servers(const dns_client *c) { return c->servers; }
+const char *dns_client_last_failure(const dns_client *c) { return c->failure[0] ? c->failure : NULL; }
+
+static void on_timer_closed(uv_handle_t *h) { free(h->data); }
+
+void dns_client_free(dns_client *c)
+{
+	if (!c)
+		return;
+	c->closing = 1;
+	/* answers still arriving are dropped: on_answer sees closing */
+	ares_destroy(c->channel);
+	while (c->qhead) {
+		query *q = c->qhead;
+		c->qhead = q->next;
+		free(q);
+	}
+	while (c->jobs) {
+		job *j = c->jobs;
+		c->jobs = j->next;
+		mx_domain_free(j->d);
+		free(j);
+	}
+	uv_timer_stop(&c->timer);
+	uv_close((uv_handle_t *)&c->timer, on_timer_closed);
+}

@@ -1,0 +1,67 @@
+/* net/dns.h — resolving a mail domain with c-ares 1.18 on the libuv loop.
+ *
+ * dns_resolve() asks MX for the domain, then A and AAAA for every target
+ * (for the domain itself when it has no MX), and fills an mx_domain with the
+ * records, their TTLs, CNAME aliases and how each question ended. At most
+ * max_outstanding questions are on the wire at once; the rest wait in a FIFO,
+ * so any number of domains can be handed in without flooding the server. */
+#ifndef MXSCOPE_DNS_H
+#define MXSCOPE_DNS_H
+
+#include <stddef.h>
+#include <uv.h>
+
+#include "mx.h"
+#include "status.h"
+
+typedef struct dns_config {
+	const char *const *servers; /* "HOST[:PORT]" IP addresses; none = the system resolver */
+	size_t nservers;
+	unsigned timeout_ms;      /* per question, every retry included */
+	unsigned max_outstanding; /* questions in flight at once (0 = default 200) */
+} dns_config;
+
+typedef struct dns_client dns_client;
+
+/* Called once per domain when all its questions have ended. Ownership of d
+ * goes back to the callee. */
+typedef void (*dns_done_cb)(mx_domain *d, void *arg);
+
+/* Global c-ares initialisation; call once from main before anything else. */
+mxs_status dns_global_init(char **why);
+void dns_global_cleanup(void);
+/* The c-ares version in use ("1.18.1"). */
+const char *dns_version(void);
+
+/* Checks one "HOST[:PORT]" server string and writes c-ares' form of it
+ * ("1.2.3.4:53", "[::1]:53") into out. On error *why says what is wrong. */
+mxs_status dns_server_parse(const char *spec, char *out, size_t outcap, char **why);
+
+/* A resolver on loop. Returns NULL with *why on a bad configuration. The
+ * caller owns the result and releases it with dns_client_free(). */
+dns_client *dns_client_new(uv_loop_t *loop, const dns_config *cfg, char **why);
+
+/* Starts resolving d, which must be empty (fresh from mx_domain_new). The
+ * client borrows d until cb returns it. */
+mxs_status dns_resolve(dns_client *c, mx_domain *d, dns_done_cb cb, void *arg);
+
+/* Domains handed in and not yet returned. */
+size_t dns_client_busy(const dns_client *c);
+/* Replies received from any server, whatever their rcode; 0 after questions
+ * were asked means no server answered at all. */
+unsigned long dns_client_replies(const dns_client *c);
+unsigned long dns_client_questions(const dns_client *c);
+/* The most questions that were ever on the wire at once (never above max_outstanding). */
+unsigned dns_client_peak(const dns_client *c);
+/* The servers in use, for messages ("127.0.0.1:5300"); valid while c lives. */
+const char *dns_client_servers(const dns_client *c);
+/* Why the last question that got no reply failed ("connection refused",
+ * "no reply within 5.0 s"), or NULL. Valid while c lives. */
+const char *dns_client_last_failure(const dns_client *c);
+
+/* Cancels every lookup (their domains are freed without callbacks) and
+ * closes the handles; memory is released as the loop runs the close
+ * callbacks. Accepts NULL. */
+void dns_client_free(dns_client *c);
+
+#endif

@@ -1,0 +1,248 @@
+/* tests/test_net_dns.c — the real net/dns code (c-ares on libuv) against the
+ * real lab DNS server, both on one loop in this process: records, TTLs,
+ * CNAMEs, rcodes kept apart, TCP after truncation, the bound on questions in
+ * flight, and cancelling lookups mid-way. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "dns.h"
+#include "lab.h"
+
+typedef struct fixture {
+	uv_loop_t loop;
+	lab_world *w;
+	lab_dns *srv;
+	char server[40];
+	const char *servers[1];
+} fixture;
+
+static int setup(void **state)
+{
+	fixture *f = calloc(1, sizeof(*f));
+	char *why = NULL;
+
+	assert_int_equal(dns_global_init(&why), MXS_OK);
+	assert_int_equal(uv_loop_init(&f->loop), 0);
+	f->w = lab_world_new();
+	assert_int_equal(lab_world_load_builtin(f->w, &why), MXS_OK);
+	f->srv = lab_dns_new(&f->loop, f->w, "127.0.0.1", 0, &why);
+	assert_non_null(f->srv);
+	snprintf(f->server, sizeof(f->server), "127.0.0.1:%d", lab_dns_port(f->srv));
+	f->servers[0] = f->server;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fixture *f = *state;
+
+	lab_dns_close(f->srv);
+	uv_run(&f->loop, UV_RUN_DEFAULT); /* returns once every handle has closed */
+	assert_int_equal(uv_loop_close(&f->loop), 0);
+	lab_world_free(f->w);
+	dns_global_cleanup();
+	free(f);
+	return 0;
+}
+
+typedef struct results {
+	mx_domain *d[128];
+	size_t n;
+} results;
+
+static void collect(mx_domain *d, void *arg)
+{
+	results *r = arg;
+	assert_true(r->n < 128);
+	r->d[r->n++] = d;
+}
+
+static dns_client *client(fixture *f, unsigned max_outstanding)
+{
+	dns_config cfg = {.servers = f->servers, .nservers = 1, .timeout_ms = 3000,
+	                  .max_outstanding = max_outstanding};
+	char *why = NULL;
+	dns_client *c = dns_client_new(&f->loop, &cfg, &why);
+
+	if (!c) {
+		print_error("dns_client_new: %s\n", why);
+		fail();
+	}
+	return c;
+}
+
+static void resolve_all(fixture *f, dns_client *c, const char *const *names, size_t n, results *r)
+{
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(dns_resolve(c, mx_domain_new(names[i]), collect, r), MXS_OK);
+	while (dns_client_busy(c))
+		uv_run(&f->loop, UV_RUN_ONCE);
+}
+
+static const mx_host *host_named(const mx_domain *d, const char *name)
+{
+	for (size_t i = 0; i < mx_domain_host_count(d); i++)
+		if (strcmp(mx_domain_host(d, i)->exchange, name) == 0)
+			return mx_domain_host(d, i);
+	return NULL;
+}
+
+static mx_domain *find(results *r, const char *name)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (strcmp(mx_domain_name(r->d[i]), name) == 0)
+			return r->d[i];
+	return NULL;
+}
+
+static void test_records_and_rcodes(void **state)
+{
+	fixture *f = *state;
+	dns_client *c = client(f, 0);
+	const char *names[] = {"many.lab.test", "cname.lab.test", "missing.nxdomain.lab.test",
+	                       "implicit.lab.test", "dangling.lab.test", "null.lab.test",
+	                       "noroute.lab.test", "elsewhere.example"};
+	results r = {0};
+	mx_domain *d;
+	const mx_host *h;
+
+	resolve_all(f, c, names, 8, &r);
+	assert_int_equal(r.n, 8);
+
+	/* 40 MX records do not fit 512 bytes: TC over UDP, then TCP */
+	d = find(&r, "many.lab.test");
+	assert_int_equal(mx_domain_mx_rcode(d), MX_RC_OK);
+	assert_int_equal(mx_domain_host_count(d), 40);
+	h = host_named(d, "mx40.many.lab.test");
+	assert_non_null(h);
+	assert_int_equal(h->preference, 50);
+	assert_int_equal(h->ttl, 30);
+	assert_int_equal(h->naddrs, 1);
+	assert_string_equal(h->addrs[0].ip, "127.0.11.40");
+	assert_int_equal(h->addrs[0].ttl, 30);
+	assert_int_equal(h->a_rc, MX_RC_OK);
+	assert_int_equal(h->aaaa_rc, MX_RC_NODATA);
+
+	d = find(&r, "cname.lab.test");
+	h = host_named(d, "mail.cname.lab.test");
+	assert_string_equal(h->cname, "real.cname.lab.test");
+	assert_string_equal(h->addrs[0].ip, "127.0.6.1");
+	assert_null(host_named(d, "mx2.cname.lab.test")->cname);
+
+	assert_int_equal(mx_domain_mx_rcode(find(&r, "missing.nxdomain.lab.test")), MX_RC_NXDOMAIN);
+	/* outside every lab zone the server refuses */
+	assert_int_equal(mx_domain_mx_rcode(find(&r, "elsewhere.example")), MX_RC_REFUSED);
+
+	d = find(&r, "implicit.lab.test");
+	assert_int_equal(mx_domain_mx_rcode(d), MX_RC_NODATA);
+	assert_int_equal(mx_domain_host_count(d), 1);
+	h = mx_domain_host(d, 0);
+	assert_true(h->implicit);
+	assert_int_equal(h->naddrs, 2);
+	assert_string_equal(h->addrs[0].ip, "::1");
+	assert_string_equal(h->addrs[1].ip, "127.0.3.1");
+
+	d = find(&r, "dangling.lab.test");
+	h = host_named(d, "gone.dangling.lab.test");
+	assert_int_equal(h->a_rc, MX_RC_NXDOMAIN);
+	assert_int_equal(h->aaaa_rc, MX_RC_NXDOMAIN);
+	assert_int_equal(h->naddrs, 0);
+
+	d = find(&r, "null.lab.test");
+	assert_int_equal(mx_domain_host_count(d), 1);
+	assert_string_equal(mx_domain_host(d, 0)->exchange, "");
+	/* no A lookup for the null MX, and none for the domain */
+	assert_int_equal(mx_domain_host(d, 0)->a_rc, MX_RC_NOT_ASKED);
+
+	d = find(&r, "noroute.lab.test");
+	assert_int_equal(mx_domain_host(d, 0)->a_rc, MX_RC_NODATA);
+
+	assert_true(dns_client_replies(c) >= dns_client_questions(c));
+	for (size_t i = 0; i < r.n; i++)
+		mx_domain_free(r.d[i]);
+	dns_client_free(c);
+	uv_run(&f->loop, UV_RUN_NOWAIT);
+}
+
+/* 90 domains with room for 3 questions: all finish, never more than 3 out. */
+static void test_bounded_outstanding(void **state)
+{
+	fixture *f = *state;
+	dns_client *c = client(f, 3);
+	const char *base[] = {"preference.lab.test", "equal.lab.test", "single.lab.test"};
+	const char *names[90];
+	results r = {0};
+
+	for (size_t i = 0; i < 90; i++)
+		names[i] = base[i % 3];
+	resolve_all(f, c, names, 90, &r);
+	assert_int_equal(r.n, 90);
+	assert_int_equal(dns_client_peak(c), 3);
+	for (size_t i = 0; i < r.n; i++) {
+		size_t want = strcmp(mx_domain_name(r.d[i]), "equal.lab.test") == 0  ? 4
+		              : strcmp(mx_domain_name(r.d[i]), "single.lab.test") == 0 ? 1
+		                                                                         : 3;
+		assert_int_equal(mx_domain_host_count(r.d[i]), want);
+		for (size_t k = 0; k < want; k++)
+			assert_int_equal(mx_domain_host(r.d[i], k)->naddrs, 1);
+		mx_domain_free(r.d[i]);
+	}
+	dns_client_free(c);
+	uv_run(&f->loop, UV_RUN_NOWAIT);
+}
+
+/* Freeing the client mid-flight frees the domains and calls nobody. */
+static void test_cancel(void **state)
+{
+	fixture *f = *state;
+	dns_client *c = client(f, 2);
+	results r = {0};
+
+	for (int i = 0; i < 20; i++)
+		assert_int_equal(dns_resolve(c, mx_domain_new("many.lab.test"), collect, &r), MXS_OK);
+	uv_run(&f->loop, UV_RUN_NOWAIT);
+	dns_client_free(c);
+	uv_run(&f->loop, UV_RUN_NOWAIT);
+	for (int i = 0; i < 5; i++)
+		uv_run(&f->loop, UV_RUN_NOWAIT);
+	for (size_t i = 0; i < r.n; i++)
+		mx_domain_free(r.d[i]);
+	assert_true(r.n < 20);
+}
+
+static void test_server_parse(void **state)
+{
+	char out[80], *why = NULL;
+
+	(void)state;
+	assert_int_equal(dns_server_parse("127.0.0.1", out, sizeof(out), &why), MXS_OK);
+	assert_string_equal(out, "127.0.0.1:53");
+	assert_int_equal(dns_server_parse("[::1]:5300", out, sizeof(out), &why), MXS_OK);
+	assert_string_equal(out, "[::1]:5300");
+	assert_int_equal(dns_server_parse("::1", out, sizeof(out), &why), MXS_OK);
+	assert_string_equal(out, "[::1]:53");
+	assert_int_equal(dns_server_parse("localhost", out, sizeof(out), &why), MXS_ERR_INVALID);
+	assert_non_null(strstr(why, "not an IPv4 or IPv6 address"));
+	assert_int_equal(dns_server_parse("127.0.0.1:0", out, sizeof(out), &why), MXS_ERR_INVALID);
+	assert_int_equal(dns_server_parse("[::1", out, sizeof(out), &why), MXS_ERR_INVALID);
+	free(why);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_records_and_rcodes),
+		cmocka_unit_test(test_bounded_outstanding),
+		cmocka_unit_test(test_cancel),
+		cmocka_unit_test(test_server_parse),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
