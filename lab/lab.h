@@ -1,0 +1,75 @@
+/* lab/lab.h — the embedded lab: scenario files and the DNS server that serves them.
+ *
+ * A scenario is a plain-text file in master-file syntax (RFC 1035 §5) with a
+ * few `$` directives of our own that give it a name, a title, the domain(s)
+ * to look at and an explanation for the room (see docs/lab.md). A lab_world
+ * holds any number of loaded scenarios; lab_dns serves the world over UDP and
+ * TCP on loopback. Every address in a shipped scenario is in 127.0.0.0/8 or ::1.
+ */
+#ifndef MXSCOPE_LAB_H
+#define MXSCOPE_LAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "status.h"
+
+/* ---- scenarios ------------------------------------------------------- */
+
+typedef struct lab_world lab_world;
+
+/* A new empty world; NULL when out of memory. Owned by the caller. */
+lab_world *lab_world_new(void);
+void lab_world_free(lab_world *w); /* accepts NULL */
+
+/* Bounds what loading may take: bytes of one scenario's text and records in
+ * the whole world. The defaults (64 MiB, 1,000,000) fit a 100,000-domain
+ * benchmark zone; a smaller bound suits tests. */
+void lab_world_set_limits(lab_world *w, size_t max_bytes, size_t max_records);
+
+/* Parses one scenario from text; origin names it in messages (a file path or
+ * "builtin:NAME"). On a syntax error *why is "ORIGIN:LINE: what was expected"
+ * (malloc'd, owned by the caller) and the world is left unchanged. */
+mxs_status lab_world_load_string(lab_world *w, const char *origin, const char *text, char **why);
+/* Same, reading the file at path (bounded by the world's byte limit). */
+mxs_status lab_world_load_file(lab_world *w, const char *path, char **why);
+/* Loads every scenario embedded in the binary (the .zone files in lab/scenarios). */
+mxs_status lab_world_load_builtin(lab_world *w, char **why);
+/* Loads the built-in scenario called name; MXS_ERR_INVALID when none is. */
+mxs_status lab_world_load_builtin_named(lab_world *w, const char *name, char **why);
+
+size_t lab_world_scenario_count(const lab_world *w);
+/* Views into the world, valid until it is freed or loaded into again. */
+const char *lab_scenario_name(const lab_world *w, size_t i);   /* "equal-preference" */
+const char *lab_scenario_title(const lab_world *w, size_t i);  /* one line */
+const char *lab_scenario_explain(const lab_world *w, size_t i); /* paragraphs, may be "" */
+size_t lab_scenario_domain_count(const lab_world *w, size_t i);
+const char *lab_scenario_domain(const lab_world *w, size_t i, size_t j);
+/* The --as host a scenario suggests for the relay view, or NULL. */
+const char *lab_scenario_as(const lab_world *w, size_t i);
+
+/* ---- the DNS server -------------------------------------------------- */
+
+/* Answers one DNS query message from the world, as an authoritative server.
+ * query/qlen are untrusted bytes. udp_limit is the largest answer the client
+ * can take (512, or its EDNS size capped at 1232; 65535 over TCP); an answer
+ * that does not fit is cut to the header and question with TC set. Writes at
+ * most outcap bytes to out and returns the answer length, or 0 when the query
+ * deserves no answer at all (not a query, too short to echo an ID). */
+size_t lab_dns_answer(const lab_world *w, const uint8_t *query, size_t qlen, uint8_t *out,
+                      size_t outcap, int over_tcp);
+
+typedef struct lab_dns lab_dns;
+
+/* Binds UDP and TCP on addr:port (port 0 picks a free one) and serves w on
+ * loop until lab_dns_close(). w must outlive the server. On failure returns
+ * NULL with *why saying which address and port and why ("127.0.0.1:5300:
+ * address already in use"). */
+lab_dns *lab_dns_new(uv_loop_t *loop, const lab_world *w, const char *addr, int port, char **why);
+int lab_dns_port(const lab_dns *s); /* the port actually bound */
+/* Stops serving; memory is released once the loop has run the close
+ * callbacks. Accepts NULL. */
+void lab_dns_close(lab_dns *s);
+
+#endif
