@@ -1,0 +1,18 @@
+/* src/check.h — `mxscope check`: resolve domains, analyse, print reports as
+ * each one finishes. Also used by `mxscope lab` to report on its scenarios. */
+#ifndef MXSCOPE_CHECK_H
+#define MXSCOPE_CHECK_H
+
+#include <stdio.h>
+#include <uv.h>
+
+#include "cli.h"
+
+/* Runs the check on loop for the domains named in names[] and, when
+ * o->file is set, for every line of that file (or stdin for "-"). Writes
+ * reports to out and one-line problems to stderr. Returns the exit status:
+ * 0 all good, 1 a finding of severity error, 2 bad input, 3 could not run.
+ * Other handles may live on loop (the lab's server); they are left alone. */
+int check_run(uv_loop_t *loop, const cli_opts *o, char *const *names, size_t nnames, FILE *out);
+
+#endif

@@ -1,0 +1,209 @@
+/* src/cli.c — parsing and checking the command line (DESIGN.md "Interfaces"). */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+
+enum {
+	OPT_NO_PROBE = 256,
+	OPT_SEED,
+	OPT_AS,
+	OPT_TIMEOUT,
+	OPT_CONCURRENCY,
+	OPT_NO_COLOR,
+	OPT_ASCII,
+	OPT_JSON,
+	OPT_SERVE,
+	OPT_LIST,
+	OPT_PORT,
+	OPT_BIND,
+	OPT_ALLOW_LOOPBACK,
+	OPT_COLOR,
+};
+
+static const struct option long_opts[] = {
+	{"server", required_argument, NULL, 's'},
+	{"file", required_argument, NULL, 'f'},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, 'V'},
+	{"no-probe", no_argument, NULL, OPT_NO_PROBE},
+	{"seed", required_argument, NULL, OPT_SEED},
+	{"as", required_argument, NULL, OPT_AS},
+	{"timeout", required_argument, NULL, OPT_TIMEOUT},
+	{"concurrency", required_argument, NULL, OPT_CONCURRENCY},
+	{"no-color", no_argument, NULL, OPT_NO_COLOR},
+	{"color", no_argument, NULL, OPT_COLOR},
+	{"ascii", no_argument, NULL, OPT_ASCII},
+	{"json", no_argument, NULL, OPT_JSON},
+	{"serve", no_argument, NULL, OPT_SERVE},
+	{"list", no_argument, NULL, OPT_LIST},
+	{"port", required_argument, NULL, OPT_PORT},
+	{"bind", required_argument, NULL, OPT_BIND},
+	{"allow-loopback", no_argument, NULL, OPT_ALLOW_LOOPBACK},
+	{NULL, 0, NULL, 0},
+};
+
+void cli_usage(FILE *to)
+{
+	fprintf(to,
+	        "mxscope %s — where would mail for a domain go, in what order, and why?\n"
+	        "\n"
+	        "Usage:\n"
+	        "  mxscope [OPTIONS] [DOMAIN...]        explore domains (for now: their reports)\n"
+	        "  mxscope check [OPTIONS] DOMAIN...    one report per domain, text or --json\n"
+	        "  mxscope check [OPTIONS] -f FILE|-    many domains, one a line; results stream\n"
+	        "  mxscope lab [SCENARIO|FILE...]       start the embedded lab and report on it\n"
+	        "  mxscope lab --serve [--port N]       run only the lab DNS server, print where\n"
+	        "  mxscope lab --list                   list the built-in scenarios\n"
+	        "\n"
+	        "Options:\n"
+	        "  -s, --server HOST[:PORT]  DNS server to ask (IP address; repeatable;\n"
+	        "                            default: the system resolver)\n"
+	        "  -f, --file FILE|-         read domains from FILE or stdin; blank lines and\n"
+	        "                            '#' comments are ignored\n"
+	        "      --json                one JSON object per domain per line\n"
+	        "      --seed N              seed for the random order within a tier (0..2^53);\n"
+	        "                            the same seed gives the same order\n"
+	        "      --as HOST             relay view: route as the MX host HOST would\n"
+	        "      --timeout SEC         per DNS question, retries included (default 5)\n"
+	        "      --concurrency N       domains resolved at once (default 256)\n"
+	        "      --no-probe            do not probe SMTP (probes are not built yet)\n"
+	        "      --allow-loopback      count 127.0.0.0/8 and ::1 as ordinary addresses\n"
+	        "      --no-color            no colours (also when NO_COLOR is set)\n"
+	        "      --ascii               no Unicode symbols\n"
+	        "  -h, --help                this text\n"
+	        "  -V, --version             the version\n"
+	        "Lab options:\n"
+	        "      --serve               only serve DNS until interrupted\n"
+	        "      --port N              lab DNS port (default 5300; 0 = any free port)\n"
+	        "      --bind ADDR           lab listen address, loopback only (default 127.0.0.1)\n"
+	        "      --list                one line per built-in scenario\n"
+	        "\n"
+	        "Exit status: 0 all good, 1 a finding of severity error, 2 usage error,\n"
+	        "3 could not run at all (no DNS server answered, lab port in use, ...).\n"
+	        "Findings are explained in docs/findings.md.\n",
+	        MXSCOPE_VERSION);
+}
+
+static int bad(const char *opt, const char *val, const char *what)
+{
+	fprintf(stderr, "mxscope: %s \"%.80s\": %s (see mxscope --help)\n", opt, val, what);
+	return 2;
+}
+
+static int parse_ulong(const char *s, unsigned long long max, unsigned long long *out)
+{
+	char *end;
+
+	if (!s[0] || s[0] == '-' || s[0] == '+')
+		return -1;
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	if (errno || *end || *out > max)
+		return -1;
+	return 0;
+}
+
+int cli_parse(int argc, char **argv, cli_opts *o)
+{
+	int first = 1, c;
+	unsigned long long v;
+	double secs;
+	char *end;
+
+	memset(o, 0, sizeof(*o));
+	o->timeout_ms = 5000;
+	o->concurrency = 256;
+	o->port = -1;
+	o->bind = "127.0.0.1";
+	o->color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+	if (argc > 1 && strcmp(argv[1], "check") == 0) {
+		o->command = CLI_CHECK;
+		first = 2;
+	} else if (argc > 1 && strcmp(argv[1], "lab") == 0) {
+		o->command = CLI_LAB;
+		first = 2;
+	}
+	optind = first;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":s:f:hV", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			if (o->nservers == CLI_MAX_SERVERS)
+				return bad("-s", optarg, "at most 8 DNS servers");
+			o->servers[o->nservers++] = optarg;
+			break;
+		case 'f': o->file = optarg; break;
+		case 'h': o->command = CLI_HELP; return 0;
+		case 'V': o->command = CLI_VERSION; return 0;
+		case OPT_NO_PROBE: o->no_probe = true; break;
+		case OPT_SEED:
+			if (parse_ulong(optarg, (1ULL << 53), &v))
+				return bad("--seed", optarg, "expected a whole number from 0 to 2^53");
+			o->seed = v;
+			o->seed_given = true;
+			break;
+		case OPT_AS: o->as_host = optarg; break;
+		case OPT_TIMEOUT:
+			errno = 0;
+			secs = strtod(optarg, &end);
+			if (errno || *end || end == optarg || !(secs >= 0.1 && secs <= 300))
+				return bad("--timeout", optarg, "expected seconds from 0.1 to 300");
+			o->timeout_ms = (unsigned)(secs * 1000);
+			break;
+		case OPT_CONCURRENCY:
+			if (parse_ulong(optarg, 100000, &v) || v == 0)
+				return bad("--concurrency", optarg, "expected a number from 1 to 100000");
+			o->concurrency = (unsigned)v;
+			break;
+		case OPT_NO_COLOR: o->color = false; break;
+		case OPT_COLOR: o->color = true; break;
+		case OPT_ASCII: o->ascii = true; break;
+		case OPT_JSON: o->json = true; break;
+		case OPT_SERVE: o->serve = true; break;
+		case OPT_LIST: o->list = true; break;
+		case OPT_PORT:
+			if (parse_ulong(optarg, 65535, &v))
+				return bad("--port", optarg, "expected a port from 0 to 65535");
+			o->port = (int)v;
+			break;
+		case OPT_BIND: o->bind = optarg; break;
+		case OPT_ALLOW_LOOPBACK: o->allow_loopback = true; break;
+		case ':':
+			fprintf(stderr, "mxscope: option %s needs a value (see mxscope --help)\n",
+			        argv[optind - 1]);
+			return 2;
+		default:
+			if (optopt)
+				fprintf(stderr, "mxscope: unknown option -%c (see mxscope --help)\n", optopt);
+			else
+				fprintf(stderr, "mxscope: unknown option %s (see mxscope --help)\n",
+				        argv[optind - 1]);
+			return 2;
+		}
+	}
+	o->args = argv + optind;
+	o->nargs = (size_t)(argc - optind);
+	if (!o->seed_given) {
+		/* a fresh shuffle each run, short enough to retype with --seed */
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		o->seed = ((uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 16)) % 1000000;
+	}
+	if (o->command != CLI_LAB && (o->serve || o->list || o->port >= 0)) {
+		fprintf(stderr, "mxscope: --serve, --list and --port are options of mxscope lab\n");
+		return 2;
+	}
+	if (o->command == CLI_CHECK && !o->file && o->nargs == 0) {
+		fprintf(stderr, "mxscope: check needs at least one DOMAIN or -f FILE (see mxscope "
+		                "--help)\n");
+		return 2;
+	}
+	return 0;
+}

@@ -1,0 +1,48 @@
+/* src/cli.h — the command line: one options struct for every command, filled
+ * by cli_parse(), so the commands never look at argv themselves. */
+#ifndef MXSCOPE_CLI_H
+#define MXSCOPE_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+typedef enum cli_command {
+	CLI_EXPLORE = 0, /* mxscope [DOMAIN...] */
+	CLI_CHECK,       /* mxscope check ... */
+	CLI_LAB,         /* mxscope lab ... */
+	CLI_HELP,
+	CLI_VERSION,
+} cli_command;
+
+#define CLI_MAX_SERVERS 8
+
+typedef struct cli_opts {
+	cli_command command;
+	const char *servers[CLI_MAX_SERVERS];
+	size_t nservers;
+	unsigned timeout_ms;
+	unsigned concurrency;
+	uint64_t seed;
+	bool seed_given;
+	const char *as_host;
+	bool json, no_probe, color, ascii, allow_loopback;
+	const char *file; /* -f FILE, "-" for stdin */
+	/* lab */
+	bool serve, list;
+	int port;         /* lab DNS port; -1 = default */
+	const char *bind; /* lab listen address */
+	/* positional arguments: domains, or scenarios for lab; point into argv */
+	char **args;
+	size_t nargs;
+} cli_opts;
+
+/* Fills o from argv. Returns 0 on success, or 2 (the usage exit status)
+ * after writing a one-line error naming the bad option to stderr. */
+int cli_parse(int argc, char **argv, cli_opts *o);
+
+/* The full --help text. */
+void cli_usage(FILE *to);
+
+#endif

@@ -1,0 +1,205 @@
+/* src/labcmd.c — the lab command. The lab's DNS server runs on the same loop
+ * as the resolver that asks it, so `mxscope lab` needs nothing outside. */
+#include "labcmd.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "check.h"
+#include "lab.h"
+
+#define LAB_DEFAULT_PORT 5300
+
+typedef struct serve_ctx {
+	lab_dns *dns;
+	uv_signal_t sigint, sigterm;
+} serve_ctx;
+
+/* Only loopback: the lab must never be reachable from another machine. */
+static int is_loopback(const char *addr)
+{
+	unsigned char b[16];
+	static const unsigned char one[16] = {[15] = 1};
+
+	if (inet_pton(AF_INET, addr, b) == 1)
+		return b[0] == 127;
+	return inet_pton(AF_INET6, addr, b) == 1 && memcmp(b, one, 16) == 0;
+}
+
+static int is_file_arg(const char *s)
+{
+	size_t n = strlen(s);
+	return strchr(s, '/') || (n > 5 && strcmp(s + n - 5, ".zone") == 0);
+}
+
+static int load_world(lab_world *w, const cli_opts *o)
+{
+	char *why = NULL;
+	mxs_status st = MXS_OK;
+
+	if (o->nargs == 0)
+		st = lab_world_load_builtin(w, &why);
+	for (size_t i = 0; st == MXS_OK && i < o->nargs; i++)
+		st = is_file_arg(o->args[i]) ? lab_world_load_file(w, o->args[i], &why)
+		                             : lab_world_load_builtin_named(w, o->args[i], &why);
+	if (st != MXS_OK) {
+		fprintf(stderr, "mxscope: lab: %s\n", why ? why : mxs_str(st));
+		free(why);
+		return 2;
+	}
+	return 0;
+}
+
+static void on_signal(uv_signal_t *s, int signum)
+{
+	serve_ctx *x = s->data;
+
+	(void)signum;
+	lab_dns_close(x->dns);
+	x->dns = NULL;
+	uv_close((uv_handle_t *)&x->sigint, NULL);
+	uv_close((uv_handle_t *)&x->sigterm, NULL);
+}
+
+static lab_dns *start_dns(uv_loop_t *loop, const lab_world *w, const cli_opts *o, int port)
+{
+	char *why = NULL;
+	lab_dns *d = lab_dns_new(loop, w, o->bind, port, &why);
+
+	if (!d) {
+		fprintf(stderr, "mxscope: lab: cannot serve DNS: %s; choose another port with --port N "
+		                "(--port 0 takes any free one)\n",
+		        why ? why : "unknown error");
+		free(why);
+	}
+	return d;
+}
+
+static int serve(uv_loop_t *loop, const lab_world *w, const cli_opts *o)
+{
+	serve_ctx x = {0};
+	const char *fmt = strchr(o->bind, ':') ? "dns [%s]:%d\n" : "dns %s:%d\n";
+
+	x.dns = start_dns(loop, w, o, o->port >= 0 ? o->port : LAB_DEFAULT_PORT);
+	if (!x.dns)
+		return 3;
+	printf(fmt, o->bind, lab_dns_port(x.dns));
+	fflush(stdout);
+	fprintf(stderr, "mxscope: lab serving %zu scenario%s; try: dig @%s -p %d %s MX (Ctrl-C "
+	                "stops)\n",
+	        lab_world_scenario_count(w), lab_world_scenario_count(w) == 1 ? "" : "s", o->bind,
+	        lab_dns_port(x.dns),
+	        lab_world_scenario_count(w) && lab_scenario_domain_count(w, 0)
+	                ? lab_scenario_domain(w, 0, 0)
+	                : "lab.test");
+	uv_signal_init(loop, &x.sigint);
+	uv_signal_init(loop, &x.sigterm);
+	x.sigint.data = x.sigterm.data = &x;
+	uv_signal_start(&x.sigint, on_signal, SIGINT);
+	uv_signal_start(&x.sigterm, on_signal, SIGTERM);
+	uv_run(loop, UV_RUN_DEFAULT);
+	return 0;
+}
+
+static void print_wrapped(const char *text)
+{
+	const char *p = text;
+
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		printf("  | %.*s\n", (int)n, p);
+		p += n + (nl ? 1 : 0);
+	}
+}
+
+/* Reports on every scenario in turn: title, explanation, then the check of
+ * its domains; a scenario that suggests a relay host gets that view too. */
+static int report(uv_loop_t *loop, const lab_world *w, const cli_opts *o)
+{
+	lab_dns *d = start_dns(loop, w, o, o->port >= 0 ? o->port : 0);
+	char server[80];
+	int worst = 0;
+
+	if (!d)
+		return 3;
+	snprintf(server, sizeof(server), strchr(o->bind, ':') ? "[%s]:%d" : "%s:%d", o->bind,
+	         lab_dns_port(d));
+	for (size_t i = 0; i < lab_world_scenario_count(w); i++) {
+		cli_opts co = *o;
+		size_t nd = lab_scenario_domain_count(w, i);
+		char **names = calloc(nd ? nd : 1, sizeof(*names));
+		int code;
+
+		if (!names)
+			return 3;
+		for (size_t j = 0; j < nd; j++)
+			names[j] = (char *)lab_scenario_domain(w, i, j);
+		co.servers[0] = server;
+		co.nservers = 1;
+		co.allow_loopback = true;
+		co.file = NULL;
+		printf("%s== %s: %s ==\n", i ? "\n" : "", lab_scenario_name(w, i),
+		       lab_scenario_title(w, i));
+		if (lab_scenario_explain(w, i)[0])
+			print_wrapped(lab_scenario_explain(w, i));
+		fflush(stdout);
+		code = check_run(loop, &co, names, nd, stdout);
+		if (code == 3) {
+			free(names);
+			worst = 3;
+			break;
+		}
+		if (lab_scenario_as(w, i) && !o->as_host) {
+			co.as_host = lab_scenario_as(w, i);
+			printf("\n-- the same, seen from %s (--as) --\n", co.as_host);
+			fflush(stdout);
+			check_run(loop, &co, names, nd, stdout);
+		}
+		free(names);
+	}
+	lab_dns_close(d);
+	uv_run(loop, UV_RUN_NOWAIT);
+	/* teaching scenarios are meant to have findings: only a failure to run
+	 * is an error here */
+	return worst;
+}
+
+int labcmd_run(const cli_opts *o)
+{
+	uv_loop_t loop;
+	lab_world *w = NULL;
+	int code;
+
+	if (!is_loopback(o->bind)) {
+		fprintf(stderr, "mxscope: lab: --bind %s is not a loopback address (127.0.0.0/8 or ::1); "
+		                "the lab only listens on loopback\n",
+		        o->bind);
+		return 2;
+	}
+	w = lab_world_new();
+	if (!w || uv_loop_init(&loop) != 0) {
+		fprintf(stderr, "mxscope: lab: out of memory\n");
+		lab_world_free(w);
+		return 3;
+	}
+	code = load_world(w, o);
+	if (code)
+		goto done;
+	if (o->list) {
+		for (size_t i = 0; i < lab_world_scenario_count(w); i++)
+			printf("%-20s %-28s %s\n", lab_scenario_name(w, i),
+			       lab_scenario_domain_count(w, i) ? lab_scenario_domain(w, i, 0) : "-",
+			       lab_scenario_title(w, i));
+		goto done;
+	}
+	code = o->serve ? serve(&loop, w, o) : report(&loop, w, o);
+done:
+	uv_run(&loop, UV_RUN_NOWAIT);
+	uv_loop_close(&loop);
+	lab_world_free(w);
+	return code;
+}

@@ -1,0 +1,206 @@
+/* tests/harness.c — process plumbing for the integration tests. */
+#include "harness.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#define CAP (32u << 20)
+
+const char *h_bin(void)
+{
+	const char *b = getenv("MXSCOPE_BIN");
+	return b ? b : "build/src/mxscope";
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static pid_t spawn(const char *const *args, int *in_w, int *out_r, int *err_r)
+{
+	int pin[2], pout[2], perr[2];
+	const char *argv[64];
+	size_t n = 0;
+	pid_t pid;
+
+	argv[n++] = h_bin();
+	for (; args && *args && n < 63; args++)
+		argv[n++] = *args;
+	argv[n] = NULL;
+	assert_int_equal(pipe2(pin, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(pout, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(perr, O_CLOEXEC), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(pin[0], 0);
+		dup2(pout[1], 1);
+		dup2(perr[1], 2);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(pin[0]);
+	close(pout[1]);
+	close(perr[1]);
+	*in_w = pin[1];
+	*out_r = pout[0];
+	*err_r = perr[0];
+	return pid;
+}
+
+typedef struct sink {
+	char *s;
+	size_t len;
+} sink;
+
+static int drain(int fd, sink *k)
+{
+	char buf[65536];
+	ssize_t n = read(fd, buf, sizeof(buf));
+
+	if (n <= 0)
+		return -1;
+	if (k->len + (size_t)n < CAP) {
+		k->s = realloc(k->s, k->len + (size_t)n + 1);
+		memcpy(k->s + k->len, buf, (size_t)n);
+		k->len += (size_t)n;
+		k->s[k->len] = '\0';
+	}
+	return 0;
+}
+
+void h_run(const char *const *args, const char *stdin_data, int timeout_ms, hrun *r)
+{
+	int in_w, out_r, err_r, st = 0;
+	sink o = {calloc(1, 1), 0}, e = {calloc(1, 1), 0};
+	size_t in_off = 0, in_len = stdin_data ? strlen(stdin_data) : 0;
+	long start = now_ms(), deadline = start + timeout_ms;
+	pid_t pid = spawn(args, &in_w, &out_r, &err_r);
+	int killed = 0;
+
+	signal(SIGPIPE, SIG_IGN);
+	if (in_len == 0) {
+		close(in_w);
+		in_w = -1;
+	} else {
+		fcntl(in_w, F_SETFL, O_NONBLOCK);
+	}
+	while (out_r >= 0 || err_r >= 0) {
+		struct pollfd p[3];
+		int np = 0, left = (int)(deadline - now_ms());
+		if (left <= 0) {
+			kill(pid, SIGKILL);
+			killed = 1;
+			break;
+		}
+		if (out_r >= 0)
+			p[np++] = (struct pollfd){.fd = out_r, .events = POLLIN};
+		if (err_r >= 0)
+			p[np++] = (struct pollfd){.fd = err_r, .events = POLLIN};
+		if (in_w >= 0)
+			p[np++] = (struct pollfd){.fd = in_w, .events = POLLOUT};
+		if (poll(p, (nfds_t)np, left) <= 0)
+			continue;
+		for (int i = 0; i < np; i++) {
+			if (!p[i].revents)
+				continue;
+			if (p[i].fd == in_w) {
+				ssize_t w = write(in_w, stdin_data + in_off, in_len - in_off);
+				if (w > 0)
+					in_off += (size_t)w;
+				if (w < 0 || in_off == in_len) {
+					close(in_w);
+					in_w = -1;
+				}
+			} else if (p[i].fd == out_r && drain(out_r, &o) < 0) {
+				close(out_r);
+				out_r = -1;
+			} else if (p[i].fd == err_r && drain(err_r, &e) < 0) {
+				close(err_r);
+				err_r = -1;
+			}
+		}
+	}
+	if (in_w >= 0)
+		close(in_w);
+	if (out_r >= 0)
+		close(out_r);
+	if (err_r >= 0)
+		close(err_r);
+	waitpid(pid, &st, 0);
+	r->elapsed_ms = now_ms() - start;
+	r->out = o.s;
+	r->err = e.s;
+	if (killed)
+		r->status = -1;
+	else if (WIFEXITED(st))
+		r->status = WEXITSTATUS(st);
+	else
+		r->status = 128 + WTERMSIG(st);
+}
+
+void hrun_free(hrun *r)
+{
+	free(r->out);
+	free(r->err);
+	r->out = r->err = NULL;
+}
+
+void h_lab_start(hlab *lab, const char *const *extra)
+{
+	const char *args[32] = {"lab", "--serve", "--port", "0"};
+	size_t n = 4;
+	int in_w, out_r, err_r;
+	char line[128] = "";
+	size_t len = 0;
+	long deadline = now_ms() + 10000;
+
+	for (; extra && *extra && n < 31; extra++)
+		args[n++] = *extra;
+	args[n] = NULL;
+	lab->pid = spawn(args, &in_w, &out_r, &err_r);
+	close(in_w);
+	close(err_r);
+	while (len < sizeof(line) - 1 && !strchr(line, '\n') && now_ms() < deadline) {
+		struct pollfd p = {.fd = out_r, .events = POLLIN};
+		if (poll(&p, 1, 200) <= 0)
+			continue;
+		if (read(out_r, line + len, 1) != 1)
+			break;
+		line[++len] = '\0';
+	}
+	close(out_r);
+	if (sscanf(line, "dns 127.0.0.1:%d", &lab->port) != 1) {
+		print_error("lab did not say where it listens: \"%s\"\n", line);
+		h_lab_stop(lab);
+		fail();
+	}
+	snprintf(lab->server, sizeof(lab->server), "127.0.0.1:%d", lab->port);
+}
+
+void h_lab_stop(hlab *lab)
+{
+	int st;
+
+	if (lab->pid <= 0)
+		return;
+	kill(lab->pid, SIGTERM);
+	waitpid(lab->pid, &st, 0);
+	lab->pid = 0;
+}

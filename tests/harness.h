@@ -1,0 +1,36 @@
+/* tests/harness.h — running the real mxscope binary from integration tests:
+ * capture its output and exit status with a deadline, and start the lab's
+ * DNS server as a separate process on a free loopback port. */
+#ifndef MXSCOPE_HARNESS_H
+#define MXSCOPE_HARNESS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+typedef struct hrun {
+	char *out;       /* stdout, NUL-terminated, owned (free with hrun_free) */
+	char *err;       /* stderr, same */
+	int status;      /* exit status, or 128+signal, or -1 when killed at the deadline */
+	long elapsed_ms;
+} hrun;
+
+/* The binary under test (MXSCOPE_BIN, set by meson). */
+const char *h_bin(void);
+
+/* Runs h_bin() with args (NULL-terminated, without argv[0]), feeding
+ * stdin_data (or nothing) and killing it after timeout_ms. */
+void h_run(const char *const *args, const char *stdin_data, int timeout_ms, hrun *r);
+void hrun_free(hrun *r);
+
+typedef struct hlab {
+	pid_t pid;
+	int port;
+	char server[32]; /* "127.0.0.1:PORT" for -s */
+} hlab;
+
+/* Starts `mxscope lab --serve --port 0 [extra...]` and waits for its
+ * "dns 127.0.0.1:PORT" line. Fails the test when it does not come. */
+void h_lab_start(hlab *lab, const char *const *extra);
+void h_lab_stop(hlab *lab);
+
+#endif

@@ -1,0 +1,518 @@
+/* tests/test_check_lab.c — the real `mxscope check` against the real lab DNS
+ * server (a separate `mxscope lab --serve` process on loopback): every shipped
+ * scenario's tiers, attempt order and findings; streaming from -f and stdin;
+ * bad input; an unreachable server; the lab command itself. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "harness.h"
+
+typedef struct scen {
+	const char *domain;
+	const char *as; /* --as, or NULL */
+	const char *tiers;    /* "10:mx1 20:mx2,mx3" host labels before the domain, sorted */
+	size_t attempts;
+	const char *findings; /* sorted codes, space separated */
+	int exit_status;
+	int null_mx, implicit_mx;
+} scen;
+
+static const scen scenarios[] = {
+	{"preference.lab.test", NULL, "10:mx1 20:mx2 30:mx3", 3, "backup-mx", 0, 0, 0},
+	{"equal.lab.test", NULL, "10:mx1,mx2,mx3 20:backup", 4, "backup-mx", 0, 0, 0},
+	{"implicit.lab.test", NULL, "0:implicit.lab.test", 2, "implicit-mx", 0, 0, 1},
+	{"null.lab.test", NULL, "", 0, "null-mx", 0, 1, 0},
+	{"null-mixed.lab.test", NULL, "10:mx1", 1, "null-mx-mixed single-mx", 1, 0, 0},
+	{"cname.lab.test", NULL, "10:mail 20:mx2", 2, "backup-mx mx-cname", 0, 0, 0},
+	{"literal.lab.test", NULL, "10:127.0.7.1 20:mx2", 1, "backup-mx mx-ip-literal", 1, 0, 0},
+	{"dangling.lab.test", NULL, "10:gone 20:mx2", 1, "backup-mx mx-no-address", 1, 0, 0},
+	{"duplicate.lab.test", NULL, "10:mx1 30:mx2", 2, "backup-mx mx-duplicate", 0, 0, 0},
+	{"v6.lab.test", NULL, "10:mx1 20:dual", 3, "backup-mx", 0, 0, 0},
+	{"many.lab.test", NULL,
+	 "10:mx01,mx02,mx03,mx04,mx05,mx06,mx07,mx08 20:mx09,mx10,mx11,mx12,mx13,mx14,mx15,mx16 "
+	 "30:mx17,mx18,mx19,mx20,mx21,mx22,mx23,mx24 40:mx25,mx26,mx27,mx28,mx29,mx30,mx31,mx32 "
+	 "50:mx33,mx34,mx35,mx36,mx37,mx38,mx39,mx40",
+	 40, "backup-mx", 0, 0, 0},
+	{"relay.lab.test", NULL, "10:primary 20:backup1 30:backup2", 3, "backup-mx", 0, 0, 0},
+	{"relay.lab.test", "backup1.relay.lab.test", "10:primary", 1, "backup-mx", 0, 0, 0},
+	{"relay.lab.test", "backup2.relay.lab.test", "10:primary 20:backup1", 2, "backup-mx", 0, 0, 0},
+	{"relay.lab.test", "primary.relay.lab.test", "", 0, "as-most-preferred backup-mx", 0, 0, 0},
+	{"missing.nxdomain.lab.test", NULL, "", 0, "nxdomain", 1, 0, 0},
+	{"single.lab.test", NULL, "10:mx", 1, "single-mx", 0, 0, 0},
+	{"noroute.lab.test", NULL, "0:noroute.lab.test", 0, "no-mail-route", 1, 0, 1},
+};
+
+static hlab lab;
+
+static int setup(void **state)
+{
+	(void)state;
+	h_lab_start(&lab, NULL);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	h_lab_stop(&lab);
+	return 0;
+}
+
+/* "mx1.preference.lab.test" -> "mx1" relative to the domain; others whole. */
+static const char *rel(const char *host, const char *domain, char *buf, size_t cap)
+{
+	size_t hl = strlen(host), dl = strlen(domain);
+
+	if (hl > dl + 1 && strcmp(host + hl - dl, domain) == 0 && host[hl - dl - 1] == '.')
+		snprintf(buf, cap, "%.*s", (int)(hl - dl - 1), host);
+	else
+		snprintf(buf, cap, "%s", host);
+	return buf;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void tiers_of(json_t *j, const char *domain, char *out, size_t cap)
+{
+	json_t *tiers = json_object_get(j, "tiers");
+	out[0] = '\0';
+	for (size_t t = 0; t < json_array_size(tiers); t++) {
+		json_t *tier = json_array_get(tiers, t), *hosts = json_object_get(tier, "hosts");
+		char *names[64], tmp[300];
+		size_t n = json_array_size(hosts);
+		assert_true(n <= 64);
+		for (size_t k = 0; k < n; k++)
+			names[k] = strdup(rel(json_string_value(json_array_get(hosts, k)), domain, tmp,
+			                      sizeof(tmp)));
+		qsort(names, n, sizeof(names[0]), cmp_str);
+		snprintf(tmp, sizeof(tmp), "%s%lld:", t ? " " : "",
+		         (long long)json_integer_value(json_object_get(tier, "preference")));
+		strncat(out, tmp, cap - strlen(out) - 1);
+		for (size_t k = 0; k < n; k++) {
+			strncat(out, names[k], cap - strlen(out) - 1);
+			if (k + 1 < n)
+				strncat(out, ",", cap - strlen(out) - 1);
+			free(names[k]);
+		}
+	}
+}
+
+static void codes_of(json_t *j, char *out, size_t cap)
+{
+	json_t *f = json_object_get(j, "findings");
+	char *codes[64];
+	size_t n = json_array_size(f);
+
+	assert_true(n <= 64);
+	for (size_t i = 0; i < n; i++)
+		codes[i] = (char *)json_string_value(json_object_get(json_array_get(f, i), "code"));
+	qsort(codes, n, sizeof(codes[0]), cmp_str);
+	out[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		strncat(out, codes[i], cap - strlen(out) - 2);
+		if (i + 1 < n)
+			strcat(out, " ");
+	}
+}
+
+/* The attempt order follows the tiers: each tier's hosts in the JSON tier
+ * order (the shuffle), each host's addresses in turn. */
+static void check_order_follows_tiers(json_t *j)
+{
+	json_t *order = json_object_get(j, "attempt_order"), *tiers = json_object_get(j, "tiers");
+	size_t at = 0;
+
+	for (size_t t = 0; t < json_array_size(tiers); t++) {
+		json_t *hosts = json_object_get(json_array_get(tiers, t), "hosts");
+		for (size_t k = 0; k < json_array_size(hosts); k++) {
+			const char *h = json_string_value(json_array_get(hosts, k));
+			json_t *mx = json_object_get(j, "mx");
+			size_t naddr = 0;
+			for (size_t m = 0; m < json_array_size(mx); m++)
+				if (strcmp(json_string_value(json_object_get(json_array_get(mx, m), "exchange")),
+				           h) == 0) {
+					naddr = json_array_size(
+					    json_object_get(json_array_get(mx, m), "addresses"));
+					break;
+				}
+			for (size_t a = 0; a < naddr; a++, at++) {
+				json_t *step = json_array_get(order, at);
+				assert_non_null(step);
+				assert_string_equal(json_string_value(json_object_get(step, "host")), h);
+				assert_int_equal(json_integer_value(json_object_get(step, "preference")),
+				                 json_integer_value(json_object_get(json_array_get(tiers, t),
+				                                                    "preference")));
+			}
+		}
+	}
+	assert_int_equal(at, json_array_size(order));
+}
+
+static json_t *check_json(const char *domain, const char *as, const char *seed, hrun *r)
+{
+	const char *args[] = {"check", "--json", "--allow-loopback", "--seed", seed, "-s", lab.server,
+	                      domain, as ? "--as" : NULL, as, NULL};
+	json_error_t err;
+	json_t *j;
+
+	h_run(args, NULL, 20000, r);
+	j = json_loads(r->out, 0, &err);
+	if (!j) {
+		print_error("%s: not one JSON object: %s\nstdout: %s\nstderr: %s\n", domain, err.text,
+		            r->out, r->err);
+		fail();
+	}
+	return j;
+}
+
+static void test_every_scenario(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
+		const scen *s = &scenarios[i];
+		hrun r;
+		json_t *j = check_json(s->domain, s->as, "11", &r);
+		char got[1024];
+
+		assert_string_equal(json_string_value(json_object_get(j, "domain")), s->domain);
+		tiers_of(j, s->domain, got, sizeof(got));
+		if (strcmp(got, s->tiers)) {
+			print_error("%s (as %s): tiers \"%s\", want \"%s\"\n", s->domain, s->as, got, s->tiers);
+			fail();
+		}
+		codes_of(j, got, sizeof(got));
+		if (strcmp(got, s->findings)) {
+			print_error("%s (as %s): findings \"%s\", want \"%s\"\n", s->domain, s->as, got,
+			            s->findings);
+			fail();
+		}
+		assert_int_equal(json_array_size(json_object_get(j, "attempt_order")), s->attempts);
+		check_order_follows_tiers(j);
+		assert_int_equal(json_is_true(json_object_get(j, "null_mx")), s->null_mx);
+		assert_int_equal(json_is_true(json_object_get(j, "implicit_mx")), s->implicit_mx);
+		if (r.status != s->exit_status) {
+			print_error("%s: exit %d, want %d; stderr: %s\n", s->domain, r.status,
+			            s->exit_status, r.err);
+			fail();
+		}
+		assert_string_equal(r.err, "");
+		json_decref(j);
+		hrun_free(&r);
+	}
+}
+
+/* Details only DNS can give: the CNAME's canonical name, TTLs, IPv6 first. */
+static void test_details(void **state)
+{
+	hrun r;
+	json_t *j = check_json("cname.lab.test", NULL, "1", &r), *mx, *a;
+
+	(void)state;
+	mx = json_object_get(j, "mx");
+	for (size_t i = 0; i < json_array_size(mx); i++) {
+		json_t *h = json_array_get(mx, i);
+		if (strcmp(json_string_value(json_object_get(h, "exchange")), "mail.cname.lab.test") == 0)
+			assert_string_equal(json_string_value(json_object_get(h, "cname")),
+			                    "real.cname.lab.test");
+		assert_int_equal(json_integer_value(json_object_get(h, "ttl")), 30);
+	}
+	json_decref(j);
+	hrun_free(&r);
+
+	j = check_json("v6.lab.test", NULL, "1", &r);
+	a = json_object_get(j, "attempt_order");
+	/* mx1 (10) ::1, then dual (20) ::1 before 127.0.10.2 */
+	assert_string_equal(json_string_value(json_object_get(json_array_get(a, 0), "ip")), "::1");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(a, 1), "ip")), "::1");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(a, 2), "ip")),
+	                    "127.0.10.2");
+	json_decref(j);
+	hrun_free(&r);
+}
+
+/* One seed, one order; over seeds, every host of the equal tier leads. */
+static void test_seed(void **state)
+{
+	char first_a[64] = "", seen[3][64] = {{0}};
+	size_t nseen = 0;
+
+	(void)state;
+	for (int s = 0; s < 12; s++) {
+		char seed[16], lead[64];
+		hrun r;
+		json_t *j;
+		snprintf(seed, sizeof(seed), "%d", s);
+		j = check_json("equal.lab.test", NULL, seed, &r);
+		snprintf(lead, sizeof(lead), "%s",
+		         json_string_value(json_array_get(
+		             json_object_get(json_array_get(json_object_get(j, "tiers"), 0), "hosts"), 0)));
+		assert_int_equal(json_integer_value(json_object_get(j, "seed")), s);
+		if (s == 0)
+			snprintf(first_a, sizeof(first_a), "%s", lead);
+		for (size_t k = 0; k <= nseen && k < 3; k++) {
+			if (k == nseen) {
+				snprintf(seen[nseen++], 64, "%s", lead);
+				break;
+			}
+			if (strcmp(seen[k], lead) == 0)
+				break;
+		}
+		json_decref(j);
+		hrun_free(&r);
+	}
+	assert_int_equal(nseen, 3);
+	{
+		hrun r;
+		json_t *j = check_json("equal.lab.test", NULL, "0", &r);
+		assert_string_equal(json_string_value(json_array_get(
+		                        json_object_get(json_array_get(json_object_get(j, "tiers"), 0),
+		                                        "hosts"),
+		                        0)),
+		                    first_a);
+		json_decref(j);
+		hrun_free(&r);
+	}
+}
+
+/* Outside the lab, loopback addresses are not reachable from the Internet. */
+static void test_non_public_without_lab_flag(void **state)
+{
+	const char *args[] = {"check", "--json", "-s", lab.server, "single.lab.test", NULL};
+	hrun r;
+
+	(void)state;
+	h_run(args, NULL, 20000, &r);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "\"code\":\"mx-non-public-address\""));
+	assert_non_null(strstr(r.out, "\"subject\":\"127.0.14.1\""));
+	hrun_free(&r);
+}
+
+static void test_text_report(void **state)
+{
+	const char *args[] = {"check", "--ascii", "--seed", "3", "--allow-loopback", "-s", lab.server,
+	                      "equal.lab.test", "dangling.lab.test", NULL};
+	hrun r;
+
+	(void)state;
+	h_run(args, NULL, 20000, &r);
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(r.out, "equal.lab.test  status ok"));
+	assert_non_null(strstr(r.out, "preference 10  (primary; equal preference, tried in random order)"));
+	assert_non_null(strstr(r.out, "preference 20  (backup)"));
+	assert_non_null(strstr(r.out, "Attempt order (seed 3)"));
+	assert_non_null(strstr(r.out, "127.0.2.4"));
+	assert_non_null(strstr(r.out, "mx-no-address: MX 10 gone.dangling.lab.test has no address: "
+	                              "the name does not exist (NXDOMAIN) [RFC 5321 §5.1]"));
+	for (const char *p = r.out; *p; p++)
+		assert_true((unsigned char)*p >= 0x20 || *p == '\n');
+	hrun_free(&r);
+}
+
+/* -f streams one line per domain, skips comments and blank lines, and names
+ * the file and line of junk without stopping. */
+static void test_file_and_stdin(void **state)
+{
+	char path[] = "/tmp/mxscope-test-XXXXXX";
+	int fd = mkstemp(path);
+	const char *list = "# lab domains\n\npreference.lab.test\n  single.lab.test   # trailing comment\n"
+	                   "not a domain\nbad..name\nnull.lab.test\r\n";
+	const char *args[] = {"check", "--json", "--allow-loopback", "-s", lab.server, "-f", path, NULL};
+	const char *args_stdin[] = {"check", "--json", "--allow-loopback", "-s", lab.server, "-f", "-", NULL};
+	hrun r;
+	size_t lines = 0;
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, list, strlen(list)), (ssize_t)strlen(list));
+	close(fd);
+	h_run(args, NULL, 20000, &r);
+	for (char *p = r.out; (p = strchr(p, '\n')); p++)
+		lines++;
+	assert_int_equal(lines, 3);
+	assert_non_null(strstr(r.out, "\"domain\":\"null.lab.test\""));
+	assert_non_null(strstr(r.err, ":5: expected one domain name per line"));
+	assert_non_null(strstr(r.err, ":6: name \"bad..name\" has an empty label"));
+	assert_int_equal(r.status, 2);
+	hrun_free(&r);
+
+	h_run(args_stdin, "single.lab.test\nequal.lab.test\n", 20000, &r);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "\"domain\":\"single.lab.test\""));
+	assert_non_null(strstr(r.out, "\"domain\":\"equal.lab.test\""));
+	hrun_free(&r);
+	unlink(path);
+}
+
+/* Exit 3 with the server and the reason, within the timeout. */
+static void test_unreachable_server(void **state)
+{
+	const char *args[] = {"check", "--timeout", "2", "-s", "127.0.0.1:1", "example.test", NULL};
+	hrun r;
+
+	(void)state;
+	h_run(args, NULL, 15000, &r);
+	assert_int_equal(r.status, 3);
+	assert_non_null(strstr(r.err, "no DNS server answered (127.0.0.1:1)"));
+	assert_non_null(strstr(r.err, "connection refused"));
+	assert_true(r.elapsed_ms < 2500);
+	hrun_free(&r);
+}
+
+/* A server that swallows every question (a bound UDP socket nobody reads):
+ * exit 3 after about the timeout, saying so. */
+static void test_silent_server(void **state)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(sa);
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	char spec[32];
+	const char *args[] = {"check", "--timeout", "1", "-s", spec, "example.test", NULL};
+	hrun r;
+
+	(void)state;
+	assert_true(s >= 0);
+	assert_int_equal(bind(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(s, (struct sockaddr *)&sa, &len), 0);
+	snprintf(spec, sizeof(spec), "127.0.0.1:%d", ntohs(sa.sin_port));
+	h_run(args, NULL, 15000, &r);
+	close(s);
+	assert_int_equal(r.status, 3);
+	assert_non_null(strstr(r.err, "no reply within 1.0 s"));
+	assert_true(r.elapsed_ms >= 900 && r.elapsed_ms < 3000);
+	hrun_free(&r);
+}
+
+static void test_bad_input(void **state)
+{
+	static const struct {
+		const char *args[8];
+		const char *msg;
+	} c[] = {
+		{{"check", "bad..name", NULL}, "empty label"},
+		{{"check", NULL}, "needs at least one DOMAIN"},
+		{{"check", "--seed", "x", "a.test", NULL}, "--seed \"x\""},
+		{{"check", "--timeout", "0", "a.test", NULL}, "--timeout \"0\""},
+		{{"check", "-s", "dns.example", "a.test", NULL}, "is not an IPv4 or IPv6 address"},
+		{{"check", "-s", "127.0.0.1:99999", "a.test", NULL}, "port must be a number"},
+		{{"check", "--frobnicate", "a.test", NULL}, "unknown option --frobnicate"},
+		{{"check", "-f", "/nonexistent/list", NULL}, "/nonexistent/list: cannot open"},
+		{{"lab", "--bind", "10.0.0.1", "--serve", NULL}, "not a loopback address"},
+		{{"lab", "no-such-scenario", NULL}, "no-such-scenario"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		hrun r;
+		h_run(c[i].args, NULL, 10000, &r);
+		if (r.status != 2 || !strstr(r.err, c[i].msg) || strchr(r.err, '\n') != strrchr(r.err, '\n')) {
+			print_error("case %zu: exit %d, stderr \"%s\", want 2 and \"%s\" on one line\n", i,
+			            r.status, r.err, c[i].msg);
+			fail();
+		}
+		hrun_free(&r);
+	}
+}
+
+static void test_lab_port_in_use(void **state)
+{
+	char port[16];
+	const char *args[] = {"lab", "--serve", "--port", port, NULL};
+	hrun r;
+
+	(void)state;
+	snprintf(port, sizeof(port), "%d", lab.port);
+	h_run(args, NULL, 10000, &r);
+	assert_int_equal(r.status, 3);
+	assert_non_null(strstr(r.err, lab.server));
+	assert_non_null(strstr(r.err, "address already in use"));
+	assert_non_null(strstr(r.err, "--port"));
+	hrun_free(&r);
+}
+
+static void test_lab_command(void **state)
+{
+	const char *list[] = {"lab", "--list", NULL};
+	const char *report[] = {"lab", "--port", "0", "relay", "null-mx", NULL};
+	hrun r;
+	size_t lines = 0;
+
+	(void)state;
+	h_run(list, NULL, 10000, &r);
+	assert_int_equal(r.status, 0);
+	for (char *p = r.out; (p = strchr(p, '\n')); p++)
+		lines++;
+	assert_int_equal(lines, 15);
+	assert_non_null(strstr(r.out, "equal.lab.test"));
+	hrun_free(&r);
+
+	h_run(report, NULL, 20000, &r);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "== relay: "));
+	assert_non_null(strstr(r.out, "-- the same, seen from backup1.relay.lab.test (--as) --"));
+	assert_non_null(strstr(r.out, "Relay view as backup1.relay.lab.test"));
+	assert_non_null(strstr(r.out, "== null-mx: "));
+	assert_non_null(strstr(r.out, "null.lab.test  status ok (null MX: accepts no mail)"));
+	hrun_free(&r);
+}
+
+/* Other DNS tools can query the lab (dig comes with the set-up script). */
+static void test_dig(void **state)
+{
+	char cmd[256], out[4096] = "";
+	FILE *f;
+	size_t n;
+
+	(void)state;
+	if (access("/usr/bin/dig", X_OK) != 0) {
+		skip();
+	}
+	snprintf(cmd, sizeof(cmd), "dig +tcp +short -p %d @127.0.0.1 many.lab.test MX | wc -l",
+	         lab.port);
+	f = popen(cmd, "r");
+	n = fread(out, 1, sizeof(out) - 1, f);
+	out[n] = '\0';
+	pclose(f);
+	assert_int_equal(atoi(out), 40);
+	snprintf(cmd, sizeof(cmd), "dig +norec -p %d @127.0.0.1 gone.dangling.lab.test A", lab.port);
+	f = popen(cmd, "r");
+	n = fread(out, 1, sizeof(out) - 1, f);
+	out[n] = '\0';
+	pclose(f);
+	assert_non_null(strstr(out, "status: NXDOMAIN"));
+	assert_non_null(strstr(out, "flags: qr aa"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_every_scenario),
+		cmocka_unit_test(test_details),
+		cmocka_unit_test(test_seed),
+		cmocka_unit_test(test_non_public_without_lab_flag),
+		cmocka_unit_test(test_text_report),
+		cmocka_unit_test(test_file_and_stdin),
+		cmocka_unit_test(test_unreachable_server),
+		cmocka_unit_test(test_silent_server),
+		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_lab_port_in_use),
+		cmocka_unit_test(test_lab_command),
+		cmocka_unit_test(test_dig),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
