@@ -93,9 +93,9 @@ echo "== adnshost -a -f -t mx ($N domains)"
 t0=$(now)
 adnshost --config "nameserver $ADDR" -a -f -t mx <"$OUT/list.txt" >"$OUT/adnshost.out" 2>"$OUT/adnshost.err" || true
 t1=$(now)
-AD_LINES=$(grep -c ' mx ' "$OUT/adnshost.out" || true)
+AD_LINES=$(grep -cE '^[0-9]+ [0-9]+ ok ' "$OUT/adnshost.out" || true)
 AD_RATE=$(rate "$N" "$t0" "$t1")
-echo "adnshost: $AD_LINES MX answers in $(python3 -c "print(f'{$t1-$t0:.2f}')") s = $AD_RATE domains/s"
+echo "adnshost: $AD_LINES domains answered in $(python3 -c "print(f'{$t1-$t0:.2f}')") s = $AD_RATE domains/s"
 RATIO=$(python3 -c "print(f'{$MX_RATE / $AD_RATE:.1f}')")
 stop_lab
 

@@ -18,7 +18,7 @@ typedef struct dns_config {
 	const char *const *servers; /* "HOST[:PORT]" IP addresses; none = the system resolver */
 	size_t nservers;
 	unsigned timeout_ms;      /* per question, every retry included */
-	unsigned max_outstanding; /* questions in flight at once (0 = default 200) */
+	unsigned max_outstanding; /* questions in flight at once (0 = default 100) */
 } dns_config;
 
 typedef struct dns_client dns_client;
@@ -56,7 +56,7 @@ unsigned dns_client_peak(const dns_client *c);
 /* The servers in use, for messages ("127.0.0.1:5300"); valid while c lives. */
 const char *dns_client_servers(const dns_client *c);
 /* Why the last question that got no reply failed ("connection refused",
- * "no reply within 5.0 s"), or NULL. Valid while c lives. */
+ * "no valid reply within 5.0 s"), or NULL. Valid while c lives. */
 const char *dns_client_last_failure(const dns_client *c);
 
 /* Cancels every lookup (their domains are freed without callbacks) and

@@ -12,7 +12,9 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 #include <cmocka.h>
 #include <jansson.h>
@@ -393,9 +395,92 @@ static void test_silent_server(void **state)
 	h_run(args, NULL, 15000, &r);
 	close(s);
 	assert_int_equal(r.status, 3);
-	assert_non_null(strstr(r.err, "no reply within 1.0 s"));
+	assert_non_null(strstr(r.err, "no valid reply within 1.0 s"));
 	assert_true(r.elapsed_ms >= 900 && r.elapsed_ms < 3000);
 	hrun_free(&r);
+}
+
+/* A server that answers every question with bytes that are not DNS (the
+ * question's ID, then junk): c-ares drops such replies, so this ends like a
+ * silent server, exit 3 naming the server. */
+static void test_garbage_server(void **state)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(sa);
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	char spec[32];
+	const char *args[] = {"check", "--timeout", "1", "-s", spec, "example.test", NULL};
+	pid_t pid;
+	hrun r;
+
+	(void)state;
+	assert_int_equal(bind(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(s, (struct sockaddr *)&sa, &len), 0);
+	snprintf(spec, sizeof(spec), "127.0.0.1:%d", ntohs(sa.sin_port));
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		for (int i = 0; i < 64; i++) {
+			unsigned char q[512], a[40] = {0};
+			struct sockaddr_in from;
+			socklen_t fl = sizeof(from);
+			ssize_t n = recvfrom(s, q, sizeof(q), 0, (struct sockaddr *)&from, &fl);
+			if (n < 12)
+				continue;
+			a[0] = q[0];
+			a[1] = q[1];
+			a[2] = 0x81;              /* a response ... */
+			a[5] = 1;                 /* ... with one question ... */
+			memset(a + 12, 0xff, 28); /* ... that is not a name */
+			sendto(s, a, sizeof(a), 0, (struct sockaddr *)&from, fl);
+		}
+		_exit(0);
+	}
+	h_run(args, NULL, 15000, &r);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	close(s);
+	if (r.status != 3 || !strstr(r.err, spec) || !strstr(r.err, "no valid reply within 1.0 s")) {
+		print_error("exit %d, stderr \"%s\"\n", r.status, r.err);
+		fail();
+	}
+	hrun_free(&r);
+}
+
+/* Non-ASCII names are asked in their A-label form. */
+static void test_idn(void **state)
+{
+	hrun r;
+	json_t *j = check_json("b\xc3\xbc" "cher.lab.test", NULL, "1", &r);
+
+	(void)state;
+	assert_string_equal(json_string_value(json_object_get(j, "domain")), "xn--bcher-kva.lab.test");
+	json_decref(j);
+	hrun_free(&r);
+}
+
+/* A scenario with a syntax error: file, line and what was expected. */
+static void test_bad_scenario(void **state)
+{
+	char path[] = "/tmp/mxscope-bad-XXXXXX.zone";
+	int fd = mkstemps(path, 5);
+	const char *text = "$SCENARIO bad\n$TITLE Bad\n$ORIGIN bad.test.\n$DOMAIN @\n@ MX ten mx\n";
+	const char *args[] = {"lab", "--list", path, NULL};
+	char want[80];
+	hrun r;
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	h_run(args, NULL, 10000, &r);
+	snprintf(want, sizeof(want), "%s:5: expected a preference", path);
+	if (r.status != 2 || !strstr(r.err, want)) {
+		print_error("exit %d, stderr \"%s\", want \"%s\"\n", r.status, r.err, want);
+		fail();
+	}
+	hrun_free(&r);
+	unlink(path);
 }
 
 static void test_bad_input(void **state)
@@ -509,6 +594,9 @@ int main(void)
 		cmocka_unit_test(test_file_and_stdin),
 		cmocka_unit_test(test_unreachable_server),
 		cmocka_unit_test(test_silent_server),
+		cmocka_unit_test(test_garbage_server),
+		cmocka_unit_test(test_idn),
+		cmocka_unit_test(test_bad_scenario),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_lab_port_in_use),
 		cmocka_unit_test(test_lab_command),
