@@ -41,7 +41,7 @@ static const struct {
 	const char *summary;
 } catalogue[MX_F_COUNT] = {
 #define MX_X_ENTRY(id, code, sev, ref, summary) [MX_F_##id] = {code, MX_SEV_##sev, ref, summary},
-	MX_FINDINGS(MX_X_ENTRY)
+    MX_FINDINGS(MX_X_ENTRY)
 #undef MX_X_ENTRY
 };
 
@@ -53,10 +53,22 @@ int mx_finding_lookup(const char *code)
 	return -1;
 }
 
-const char *mx_finding_code(mx_finding_id id) { return catalogue[id].code; }
-const char *mx_finding_summary(mx_finding_id id) { return catalogue[id].summary; }
-mx_severity mx_finding_severity(mx_finding_id id) { return catalogue[id].severity; }
-const char *mx_finding_reference(mx_finding_id id) { return catalogue[id].reference; }
+const char *mx_finding_code(mx_finding_id id)
+{
+	return catalogue[id].code;
+}
+const char *mx_finding_summary(mx_finding_id id)
+{
+	return catalogue[id].summary;
+}
+mx_severity mx_finding_severity(mx_finding_id id)
+{
+	return catalogue[id].severity;
+}
+const char *mx_finding_reference(mx_finding_id id)
+{
+	return catalogue[id].reference;
+}
 
 const char *mx_severity_str(mx_severity s)
 {
@@ -174,7 +186,10 @@ void mx_domain_free(mx_domain *d)
 	free(d);
 }
 
-const char *mx_domain_name(const mx_domain *d) { return d->name; }
+const char *mx_domain_name(const mx_domain *d)
+{
+	return d->name;
+}
 
 mxs_status mx_domain_set_mx_rcode(mx_domain *d, mx_rcode rc, const char *why)
 {
@@ -188,8 +203,14 @@ mxs_status mx_domain_set_mx_rcode(mx_domain *d, mx_rcode rc, const char *why)
 	return MXS_OK;
 }
 
-mx_rcode mx_domain_mx_rcode(const mx_domain *d) { return d->mx_rc; }
-const char *mx_domain_mx_why(const mx_domain *d) { return d->mx_why; }
+mx_rcode mx_domain_mx_rcode(const mx_domain *d)
+{
+	return d->mx_rc;
+}
+const char *mx_domain_mx_why(const mx_domain *d)
+{
+	return d->mx_why;
+}
 
 static mxs_status add_host(mx_domain *d, uint16_t pref, const char *exchange, uint32_t ttl,
                            bool implicit, size_t *index)
@@ -229,8 +250,14 @@ mxs_status mx_domain_add_implicit(mx_domain *d, size_t *index)
 	return add_host(d, 0, d->name, 0, true, index);
 }
 
-size_t mx_domain_host_count(const mx_domain *d) { return d->nhosts; }
-const mx_host *mx_domain_host(const mx_domain *d, size_t i) { return i < d->nhosts ? &d->hosts[i] : NULL; }
+size_t mx_domain_host_count(const mx_domain *d)
+{
+	return d->nhosts;
+}
+const mx_host *mx_domain_host(const mx_domain *d, size_t i)
+{
+	return i < d->nhosts ? &d->hosts[i] : NULL;
+}
 
 mxs_status mx_host_set_rcode(mx_domain *d, size_t i, int family, mx_rcode rc)
 {
@@ -357,20 +384,20 @@ static const char *v4_special(const unsigned char a[4], bool allow_loopback)
 		int bits;
 		const char *why;
 	} r[] = {
-		{{0, 0, 0, 0}, 8, "\"this network\" (RFC 1122)"},
-		{{10, 0, 0, 0}, 8, "private (RFC 1918)"},
-		{{100, 64, 0, 0}, 10, "shared carrier-grade NAT space (RFC 6598)"},
-		{{127, 0, 0, 0}, 8, "loopback (RFC 1122)"},
-		{{169, 254, 0, 0}, 16, "link-local (RFC 3927)"},
-		{{172, 16, 0, 0}, 12, "private (RFC 1918)"},
-		{{192, 0, 0, 0}, 24, "IETF protocol assignments (RFC 6890)"},
-		{{192, 0, 2, 0}, 24, "documentation (RFC 5737)"},
-		{{192, 168, 0, 0}, 16, "private (RFC 1918)"},
-		{{198, 18, 0, 0}, 15, "benchmarking (RFC 2544)"},
-		{{198, 51, 100, 0}, 24, "documentation (RFC 5737)"},
-		{{203, 0, 113, 0}, 24, "documentation (RFC 5737)"},
-		{{224, 0, 0, 0}, 4, "multicast (RFC 5771)"},
-		{{240, 0, 0, 0}, 4, "reserved (RFC 1112)"},
+	    {{0, 0, 0, 0}, 8, "\"this network\" (RFC 1122)"},
+	    {{10, 0, 0, 0}, 8, "private (RFC 1918)"},
+	    {{100, 64, 0, 0}, 10, "shared carrier-grade NAT space (RFC 6598)"},
+	    {{127, 0, 0, 0}, 8, "loopback (RFC 1122)"},
+	    {{169, 254, 0, 0}, 16, "link-local (RFC 3927)"},
+	    {{172, 16, 0, 0}, 12, "private (RFC 1918)"},
+	    {{192, 0, 0, 0}, 24, "IETF protocol assignments (RFC 6890)"},
+	    {{192, 0, 2, 0}, 24, "documentation (RFC 5737)"},
+	    {{192, 168, 0, 0}, 16, "private (RFC 1918)"},
+	    {{198, 18, 0, 0}, 15, "benchmarking (RFC 2544)"},
+	    {{198, 51, 100, 0}, 24, "documentation (RFC 5737)"},
+	    {{203, 0, 113, 0}, 24, "documentation (RFC 5737)"},
+	    {{224, 0, 0, 0}, 4, "multicast (RFC 5771)"},
+	    {{240, 0, 0, 0}, 4, "reserved (RFC 1112)"},
 	};
 	uint32_t ip = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
 
@@ -478,11 +505,11 @@ typedef struct analysis {
 	size_t nnull;
 } analysis;
 
-#define TRY(expr)                                                                                   \
-	do {                                                                                        \
-		st = (expr);                                                                        \
-		if (st != MXS_OK)                                                                   \
-			goto done;                                                                  \
+#define TRY(expr)                                                                                  \
+	do {                                                                                       \
+		st = (expr);                                                                       \
+		if (st != MXS_OK)                                                                  \
+			goto done;                                                                 \
 	} while (0)
 
 static const char *host_dns_detail(const mx_host *h)
@@ -519,41 +546,46 @@ static mxs_status check_hosts(analysis *a)
 				if (name_eq(d->hosts[k].exchange, h->exchange))
 					dup_reported = true;
 			if (!dup_reported)
-				TRY(add_finding(d, MX_F_MX_DUPLICATE, h->exchange,
-				                "%s is listed more than once (preferences %u and %u); "
-				                "senders use it once, at its best preference",
-				                h->exchange, d->hosts[j].preference, h->preference));
+				TRY(add_finding(
+				    d, MX_F_MX_DUPLICATE, h->exchange,
+				    "%s is listed more than once (preferences %u and %u); "
+				    "senders use it once, at its best preference",
+				    h->exchange, d->hosts[j].preference, h->preference));
 			break;
 		}
 		if (mx_is_ip_literal(h->exchange)) {
-			TRY(add_finding(d, MX_F_MX_IP_LITERAL, h->exchange,
-			                "MX %u %s is an address literal; an MX target must be a host name "
-			                "with its own A/AAAA record",
-			                h->preference, h->exchange));
+			TRY(add_finding(
+			    d, MX_F_MX_IP_LITERAL, h->exchange,
+			    "MX %u %s is an address literal; an MX target must be a host name "
+			    "with its own A/AAAA record",
+			    h->preference, h->exchange));
 		} else if (h->cname) {
-			TRY(add_finding(d, MX_F_MX_CNAME, h->exchange,
-			                "MX %u %s is an alias (CNAME) for %s; point the MX at %s directly",
-			                h->preference, h->exchange, h->cname, h->cname));
+			TRY(add_finding(
+			    d, MX_F_MX_CNAME, h->exchange,
+			    "MX %u %s is an alias (CNAME) for %s; point the MX at %s directly",
+			    h->preference, h->exchange, h->cname, h->cname));
 		}
 		if (h->naddrs == 0 && !h->implicit && !mx_is_ip_literal(h->exchange)) {
 			if (host_temporary(h))
-				TRY(add_finding(d, MX_F_DNS_TEMPORARY, h->exchange,
-				                "address lookup for %s failed: A %s, AAAA %s; senders will "
-				                "retry later",
-				                h->exchange, mx_rcode_str(h->a_rc), mx_rcode_str(h->aaaa_rc)));
+				TRY(add_finding(
+				    d, MX_F_DNS_TEMPORARY, h->exchange,
+				    "address lookup for %s failed: A %s, AAAA %s; senders will "
+				    "retry later",
+				    h->exchange, mx_rcode_str(h->a_rc), mx_rcode_str(h->aaaa_rc)));
 			else
 				TRY(add_finding(d, MX_F_MX_NO_ADDRESS, h->exchange,
-				                "MX %u %s has no address: %s", h->preference, h->exchange,
-				                host_dns_detail(h)));
+				                "MX %u %s has no address: %s", h->preference,
+				                h->exchange, host_dns_detail(h)));
 		}
 		for (size_t k = 0; k < h->naddrs; k++) {
 			const char *why = non_public_why(h->addrs[k].ip, a->opt->allow_loopback);
 			if (why)
-				TRY(add_finding(d, MX_F_MX_NON_PUBLIC, h->addrs[k].ip,
-				                "%s (%s) has address %s, which is %s: senders on the "
-				                "Internet cannot reach it",
-				                h->exchange, h->implicit ? "implicit MX" : "MX", h->addrs[k].ip,
-				                why));
+				TRY(add_finding(
+				    d, MX_F_MX_NON_PUBLIC, h->addrs[k].ip,
+				    "%s (%s) has address %s, which is %s: senders on the "
+				    "Internet cannot reach it",
+				    h->exchange, h->implicit ? "implicit MX" : "MX", h->addrs[k].ip,
+				    why));
 		}
 	}
 done:
@@ -577,7 +609,8 @@ static mxs_status choose_routable(analysis *a)
 			const mx_host *o = &d->hosts[j];
 			if (j == i || !name_eq(o->exchange, h->exchange))
 				continue;
-			if (o->preference < h->preference || (o->preference == h->preference && j < i))
+			if (o->preference < h->preference ||
+			    (o->preference == h->preference && j < i))
 				keep = false;
 		}
 		a->routable[i] = keep;
@@ -604,10 +637,11 @@ static mxs_status choose_routable(analysis *a)
 		for (size_t i = 0; i < d->nhosts; i++)
 			any = any || a->routable[i];
 		if (!any)
-			TRY(add_finding(d, MX_F_AS_MOST_PREFERRED, a->opt->as_host,
-			                "%s is a most preferred MX (%ld) of %s: it has no better host to "
-			                "relay to and must deliver the mail itself",
-			                a->opt->as_host, as_pref, d->name));
+			TRY(add_finding(
+			    d, MX_F_AS_MOST_PREFERRED, a->opt->as_host,
+			    "%s is a most preferred MX (%ld) of %s: it has no better host to "
+			    "relay to and must deliver the mail itself",
+			    a->opt->as_host, as_pref, d->name));
 	}
 done:
 	return st;
@@ -722,16 +756,17 @@ static mxs_status check_route(analysis *a)
 	if (distinct == 0 || d->implicit_mx)
 		goto done;
 	if (with_addr == 0 && temp == 0) {
-		TRY(add_finding(d, MX_F_NO_MAIL_ROUTE, d->name,
-		                "none of the %zu MX target%s of %s has an address: mail to it cannot be "
-		                "delivered",
-		                distinct, distinct == 1 ? "" : "s", d->name));
+		TRY(add_finding(
+		    d, MX_F_NO_MAIL_ROUTE, d->name,
+		    "none of the %zu MX target%s of %s has an address: mail to it cannot be "
+		    "delivered",
+		    distinct, distinct == 1 ? "" : "s", d->name));
 		goto done;
 	}
 	if (distinct == 1) {
-		TRY(add_finding(d, MX_F_SINGLE_MX, d->name,
-		                "%s has a single MX host; while it is down, senders queue and retry",
-		                d->name));
+		TRY(add_finding(
+		    d, MX_F_SINGLE_MX, d->name,
+		    "%s has a single MX host; while it is down, senders queue and retry", d->name));
 		goto done;
 	}
 	for (size_t i = 0; i < d->nhosts; i++) {
@@ -754,11 +789,12 @@ static mxs_status check_route(analysis *a)
 		nbackup++;
 	}
 	if (nbackup)
-		TRY(add_finding(d, MX_F_BACKUP_MX, d->name,
-		                "%zu backup MX record%s behind preference %ld: %s; they queue mail while "
-		                "the primary is down, and need the same spam filtering and recipient "
-		                "checks or they attract spam and cause backscatter",
-		                nbackup, nbackup == 1 ? "" : "s", best, list));
+		TRY(add_finding(
+		    d, MX_F_BACKUP_MX, d->name,
+		    "%zu backup MX record%s behind preference %ld: %s; they queue mail while "
+		    "the primary is down, and need the same spam filtering and recipient "
+		    "checks or they attract spam and cause backscatter",
+		    nbackup, nbackup == 1 ? "" : "s", best, list));
 done:
 	free(list);
 	return st;
@@ -773,53 +809,57 @@ static mxs_status check_domain(analysis *a, bool *stop)
 	*stop = true;
 	switch (d->mx_rc) {
 	case MX_RC_NXDOMAIN:
-		return add_finding(d, MX_F_NXDOMAIN, d->name,
-		                   "%s does not exist (NXDOMAIN): senders bounce mail to it at once",
-		                   d->name);
-	case MX_RC_NOT_ASKED:
-		return MXS_OK;
+		return add_finding(
+		    d, MX_F_NXDOMAIN, d->name,
+		    "%s does not exist (NXDOMAIN): senders bounce mail to it at once", d->name);
+	case MX_RC_NOT_ASKED: return MXS_OK;
 	case MX_RC_OK:
-	case MX_RC_NODATA:
-		break;
+	case MX_RC_NODATA: break;
 	default:
-		return add_finding(d, MX_F_DNS_TEMPORARY, d->name,
-		                   "MX lookup for %s failed (%s): senders queue mail and retry later",
-		                   d->name, why);
+		return add_finding(
+		    d, MX_F_DNS_TEMPORARY, d->name,
+		    "MX lookup for %s failed (%s): senders queue mail and retry later", d->name,
+		    why);
 	}
 	*stop = false;
 	if (a->nnull == 1 && d->nhosts == 1) {
 		d->null_mx = true;
 		*stop = true;
-		return add_finding(d, MX_F_NULL_MX, d->name,
-		                   "%s publishes a null MX (MX 0 .): it accepts no mail, and senders must "
-		                   "not fall back to its address",
-		                   d->name);
+		return add_finding(
+		    d, MX_F_NULL_MX, d->name,
+		    "%s publishes a null MX (MX 0 .): it accepts no mail, and senders must "
+		    "not fall back to its address",
+		    d->name);
 	}
 	if (a->nnull > 0)
-		TRY(add_finding(d, MX_F_NULL_MX_MIXED, d->name,
-		                "%s publishes a null MX beside %zu other MX record%s; the null MX must "
-		                "stand alone, senders ignore it here",
-		                d->name, d->nhosts - a->nnull, d->nhosts - a->nnull == 1 ? "" : "s"));
+		TRY(add_finding(
+		    d, MX_F_NULL_MX_MIXED, d->name,
+		    "%s publishes a null MX beside %zu other MX record%s; the null MX must "
+		    "stand alone, senders ignore it here",
+		    d->name, d->nhosts - a->nnull, d->nhosts - a->nnull == 1 ? "" : "s"));
 	for (size_t i = 0; i < d->nhosts; i++) {
 		const mx_host *h = &d->hosts[i];
 		if (!h->implicit)
 			continue;
 		d->implicit_mx = true;
 		if (h->naddrs)
-			TRY(add_finding(d, MX_F_IMPLICIT_MX, d->name,
-			                "%s has no MX records; senders fall back to its own address "
-			                "(implicit MX)",
-			                d->name));
+			TRY(add_finding(
+			    d, MX_F_IMPLICIT_MX, d->name,
+			    "%s has no MX records; senders fall back to its own address "
+			    "(implicit MX)",
+			    d->name));
 		else if (host_temporary(h))
-			TRY(add_finding(d, MX_F_DNS_TEMPORARY, d->name,
-			                "address lookup for %s failed: A %s, AAAA %s; senders will retry "
-			                "later",
-			                d->name, mx_rcode_str(h->a_rc), mx_rcode_str(h->aaaa_rc)));
+			TRY(add_finding(
+			    d, MX_F_DNS_TEMPORARY, d->name,
+			    "address lookup for %s failed: A %s, AAAA %s; senders will retry "
+			    "later",
+			    d->name, mx_rcode_str(h->a_rc), mx_rcode_str(h->aaaa_rc)));
 		else
-			TRY(add_finding(d, MX_F_NO_MAIL_ROUTE, d->name,
-			                "%s has no MX and no A or AAAA record: there is nowhere to deliver "
-			                "mail",
-			                d->name));
+			TRY(add_finding(
+			    d, MX_F_NO_MAIL_ROUTE, d->name,
+			    "%s has no MX and no A or AAAA record: there is nowhere to deliver "
+			    "mail",
+			    d->name));
 	}
 	if (d->mx_rc == MX_RC_NODATA && !d->implicit_mx)
 		TRY(add_finding(d, MX_F_NO_MAIL_ROUTE, d->name,
@@ -861,18 +901,42 @@ done:
 	return st;
 }
 
-bool mx_domain_null_mx(const mx_domain *d) { return d->null_mx; }
-bool mx_domain_implicit_mx(const mx_domain *d) { return d->implicit_mx; }
-uint64_t mx_domain_seed(const mx_domain *d) { return d->run_seed; }
-const char *mx_domain_as_host(const mx_domain *d) { return d->as_host; }
-size_t mx_domain_tier_count(const mx_domain *d) { return d->ntiers; }
-const mx_tier *mx_domain_tier(const mx_domain *d, size_t i) { return i < d->ntiers ? &d->tiers[i] : NULL; }
-size_t mx_domain_attempt_count(const mx_domain *d) { return d->nattempts; }
+bool mx_domain_null_mx(const mx_domain *d)
+{
+	return d->null_mx;
+}
+bool mx_domain_implicit_mx(const mx_domain *d)
+{
+	return d->implicit_mx;
+}
+uint64_t mx_domain_seed(const mx_domain *d)
+{
+	return d->run_seed;
+}
+const char *mx_domain_as_host(const mx_domain *d)
+{
+	return d->as_host;
+}
+size_t mx_domain_tier_count(const mx_domain *d)
+{
+	return d->ntiers;
+}
+const mx_tier *mx_domain_tier(const mx_domain *d, size_t i)
+{
+	return i < d->ntiers ? &d->tiers[i] : NULL;
+}
+size_t mx_domain_attempt_count(const mx_domain *d)
+{
+	return d->nattempts;
+}
 const mx_attempt *mx_domain_attempt(const mx_domain *d, size_t i)
 {
 	return i < d->nattempts ? &d->attempts[i] : NULL;
 }
-size_t mx_domain_finding_count(const mx_domain *d) { return d->nfindings; }
+size_t mx_domain_finding_count(const mx_domain *d)
+{
+	return d->nfindings;
+}
 const mx_finding *mx_domain_finding(const mx_domain *d, size_t i)
 {
 	return i < d->nfindings ? &d->findings[i] : NULL;

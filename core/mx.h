@@ -27,8 +27,8 @@ typedef enum mx_rcode {
 	MX_RC_SERVFAIL,
 	MX_RC_REFUSED,
 	MX_RC_TIMEOUT,
-	MX_RC_FORMERR,  /* the answer could not be parsed */
-	MX_RC_ERROR,    /* anything else (connection refused, ...) */
+	MX_RC_FORMERR, /* the answer could not be parsed */
+	MX_RC_ERROR,   /* anything else (connection refused, ...) */
 } mx_rcode;
 
 /* "NOERROR", "NODATA", "NXDOMAIN", "SERVFAIL", "timeout", ... */
@@ -36,23 +36,23 @@ const char *mx_rcode_str(mx_rcode rc);
 /* true for the outcomes a sender would retry later */
 bool mx_rcode_is_temporary(mx_rcode rc);
 
-#define MX_IP_MAX 46 /* INET6_ADDRSTRLEN */
+#define MX_IP_MAX   46 /* INET6_ADDRSTRLEN */
 #define MX_NAME_MAX 254
 
 typedef struct mx_addr {
-	int family;           /* 4 or 6 */
-	char ip[MX_IP_MAX];   /* textual form */
+	int family;         /* 4 or 6 */
+	char ip[MX_IP_MAX]; /* textual form */
 	uint32_t ttl;
 } mx_addr;
 
 typedef struct mx_host {
 	uint16_t preference;
-	char *exchange;       /* lower-case, no trailing dot; "" for null MX */
-	uint32_t ttl;         /* TTL of the MX record (of the A/AAAA for implicit) */
-	bool implicit;        /* the domain itself, used because it has no MX */
-	char *cname;          /* canonical name when exchange is an alias, else NULL */
+	char *exchange; /* lower-case, no trailing dot; "" for null MX */
+	uint32_t ttl;   /* TTL of the MX record (of the A/AAAA for implicit) */
+	bool implicit;  /* the domain itself, used because it has no MX */
+	char *cname;    /* canonical name when exchange is an alias, else NULL */
 	mx_rcode a_rc, aaaa_rc;
-	mx_addr *addrs;       /* IPv6 first, then IPv4, each in DNS order */
+	mx_addr *addrs; /* IPv6 first, then IPv4, each in DNS order */
 	size_t naddrs;
 } mx_host;
 
@@ -77,6 +77,7 @@ typedef enum mx_severity {
 
 const char *mx_severity_str(mx_severity s); /* "info", "warning", "error" */
 
+/* clang-format off */
 /* The findings catalogue, declared once: id, code, severity, reference,
  * and a one-line summary. docs/findings.md explains each at length. */
 #define MX_FINDINGS(X)                                                                                   \
@@ -95,17 +96,18 @@ const char *mx_severity_str(mx_severity s); /* "info", "warning", "error" */
 	X(DNS_TEMPORARY, "dns-temporary", ERROR, "RFC 5321 §5.1", "a DNS lookup failed temporarily")       \
 	X(AS_NOT_MX, "as-not-mx", INFO, "RFC 5321 §5.1", "the relay host given with --as is not an MX of the domain") \
 	X(AS_MOST_PREFERRED, "as-most-preferred", INFO, "RFC 5321 §5.1", "the relay host given with --as is a most preferred MX: it delivers locally")
+/* clang-format on */
 
 typedef enum mx_finding_id {
 #define MX_X_ID(id, code, sev, ref, summary) MX_F_##id,
 	MX_FINDINGS(MX_X_ID)
 #undef MX_X_ID
-	MX_F_COUNT
+	    MX_F_COUNT
 } mx_finding_id;
 
 typedef struct mx_finding {
 	mx_finding_id id;
-	const char *code;      /* static: "mx-cname" */
+	const char *code; /* static: "mx-cname" */
 	mx_severity severity;
 	const char *reference; /* static: "RFC 2181 §10.3" */
 	char *subject;         /* what it is about: the domain, a host or an address */
@@ -120,9 +122,10 @@ mx_severity mx_finding_severity(mx_finding_id id);
 const char *mx_finding_reference(mx_finding_id id);
 
 typedef struct mx_options {
-	uint64_t seed;        /* shuffles each tier; the same seed gives the same order */
-	const char *as_host;  /* relay view: drop this host's preference and worse; NULL = sender view */
-	bool allow_loopback;  /* the lab: 127.0.0.0/8 and ::1 count as ordinary addresses */
+	uint64_t seed; /* shuffles each tier; the same seed gives the same order */
+	const char
+	    *as_host; /* relay view: drop this host's preference and worse; NULL = sender view */
+	bool allow_loopback; /* the lab: 127.0.0.0/8 and ::1 count as ordinary addresses */
 } mx_options;
 
 typedef struct mx_domain mx_domain;

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define NAME_MAX_LEN 253
+#define NAME_MAX_LEN  253
 #define LABEL_MAX_LEN 63
 
 static bool is_ascii(const char *s)
@@ -38,8 +38,8 @@ static mxs_status check_ldh(const char *name, const char *shown, char **why)
 	char prev[32];
 
 	if (total > NAME_MAX_LEN) {
-		mxs_why(why, "name \"%.40s...\" is %zu characters long; the limit is %d", shown, total,
-		        NAME_MAX_LEN);
+		mxs_why(why, "name \"%.40s...\" is %zu characters long; the limit is %d", shown,
+		        total, NAME_MAX_LEN);
 		return MXS_ERR_INVALID;
 	}
 	for (;;) {
@@ -52,24 +52,28 @@ static mxs_status check_ldh(const char *name, const char *shown, char **why)
 		}
 		if (len > LABEL_MAX_LEN) {
 			label_preview(prev, sizeof(prev), label, len);
-			mxs_why(why, "label \"%s\" in \"%.60s\" is %zu characters long; the limit is %d", prev,
-			        shown, len, LABEL_MAX_LEN);
+			mxs_why(why,
+			        "label \"%s\" in \"%.60s\" is %zu characters long; the limit is %d",
+			        prev, shown, len, LABEL_MAX_LEN);
 			return MXS_ERR_INVALID;
 		}
 		for (size_t i = 0; i < len; i++) {
 			unsigned char c = (unsigned char)label[i];
 			if (!isalnum(c) && c != '-' && c != '_') {
-				mxs_why(why, "name \"%.60s\" contains %s%c%s at position %zu; only letters, "
-				             "digits, '-' and '_' may appear in a label",
-				        shown, isprint(c) ? "'" : "", isprint(c) ? c : '?',
-				        isprint(c) ? "'" : " (a control character)",
-				        (size_t)(label - name) + i + 1);
+				mxs_why(
+				    why,
+				    "name \"%.60s\" contains %s%c%s at position %zu; only letters, "
+				    "digits, '-' and '_' may appear in a label",
+				    shown, isprint(c) ? "'" : "", isprint(c) ? c : '?',
+				    isprint(c) ? "'" : " (a control character)",
+				    (size_t)(label - name) + i + 1);
 				return MXS_ERR_INVALID;
 			}
 		}
 		if (label[0] == '-' || label[len - 1] == '-') {
 			label_preview(prev, sizeof(prev), label, len);
-			mxs_why(why, "label \"%s\" in \"%.60s\" starts or ends with '-'", prev, shown);
+			mxs_why(why, "label \"%s\" in \"%.60s\" starts or ends with '-'", prev,
+			        shown);
 			return MXS_ERR_INVALID;
 		}
 		if (!dot)
@@ -115,7 +119,8 @@ mxs_status mx_name_normalize(const char *in, char **out, char **why)
 		int rc = idn2_to_ascii_8z(trimmed, &ascii, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
 		if (rc != IDN2_OK) {
 			/* The input may be invalid UTF-8 too: don't echo raw bytes. */
-			mxs_why(why, "cannot convert non-ASCII name to its A-label (punycode) form: %s",
+			mxs_why(why,
+			        "cannot convert non-ASCII name to its A-label (punycode) form: %s",
 			        idn2_strerror(rc));
 			st = MXS_ERR_INVALID;
 			goto done;

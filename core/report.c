@@ -49,8 +49,9 @@ static size_t utf8_len(const unsigned char *s, uint32_t *cp)
  * and the bidirectional overrides that can make text read backwards. */
 static int dangerous(uint32_t cp)
 {
-	return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) ||
-	       (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200e || cp == 0x200f;
+	return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) ||
+	       (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200e ||
+	       cp == 0x200f;
 }
 
 char *mx_sanitize(const char *s)
@@ -157,7 +158,8 @@ static const char *tier_note(const mx_domain *d, size_t ti)
 	if (mx_domain_implicit_mx(d))
 		return "implicit MX: the domain itself";
 	if (ti == 0)
-		return t->nhosts > 1 ? "primary; equal preference, tried in random order" : "primary";
+		return t->nhosts > 1 ? "primary; equal preference, tried in random order"
+		                     : "primary";
 	return t->nhosts > 1 ? "backup; equal preference, tried in random order" : "backup";
 }
 
@@ -181,11 +183,11 @@ static void text_hosts(buf *b, const mx_domain *d, const mx_report_opts *o)
 				bprintf(b, "  ttl %u", h->ttl);
 			bprintf(b, "\n");
 			for (size_t m = 0; m < h->naddrs; m++)
-				bprintf(b, "        %-39s IPv%d  ttl %u\n", h->addrs[m].ip, h->addrs[m].family,
-				        h->addrs[m].ttl);
+				bprintf(b, "        %-39s IPv%d  ttl %u\n", h->addrs[m].ip,
+				        h->addrs[m].family, h->addrs[m].ttl);
 			if (h->naddrs == 0)
-				bprintf(b, "        (no address: A %s, AAAA %s)\n", mx_rcode_str(h->a_rc),
-				        mx_rcode_str(h->aaaa_rc));
+				bprintf(b, "        (no address: A %s, AAAA %s)\n",
+				        mx_rcode_str(h->a_rc), mx_rcode_str(h->aaaa_rc));
 		}
 	}
 }
@@ -237,8 +239,8 @@ char *mx_report_text(const mx_domain *d, const mx_report_opts *o)
 		bprintf(&b, "Findings\n");
 		for (size_t i = 0; i < mx_domain_finding_count(d); i++) {
 			const mx_finding *f = mx_domain_finding(d, i);
-			bprintf(&b, "  %s%-7s%s %s: ", sev_color(f->severity, o), mx_severity_str(f->severity),
-			        reset, f->code);
+			bprintf(&b, "  %s%-7s%s %s: ", sev_color(f->severity, o),
+			        mx_severity_str(f->severity), reset, f->code);
 			bsafe(&b, f->message);
 			bprintf(&b, " [%s]\n", f->reference);
 		}
@@ -334,7 +336,8 @@ char *mx_report_json(const mx_domain *d)
 		const mx_tier *t = mx_domain_tier(d, ti);
 		json_t *o = json_object(), *hosts = json_array();
 		for (size_t k = 0; k < t->nhosts; k++)
-			json_array_append_new(hosts, jstr(mx_domain_host(d, t->hosts[k])->exchange));
+			json_array_append_new(hosts,
+			                      jstr(mx_domain_host(d, t->hosts[k])->exchange));
 		json_object_set_new(o, "preference", json_integer(t->preference));
 		json_object_set_new(o, "hosts", hosts);
 		json_array_append_new(tiers, o);

@@ -10,8 +10,8 @@
 #include "mx.h"
 
 typedef struct mx_report_opts {
-	bool color;  /* ANSI colours for severities */
-	bool ascii;  /* no Unicode box or arrow characters */
+	bool color; /* ANSI colours for severities */
+	bool ascii; /* no Unicode box or arrow characters */
 } mx_report_opts;
 
 /* A multi-line report ending in '\n'. Returns a new string owned by the

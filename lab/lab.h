@@ -41,8 +41,8 @@ mxs_status lab_world_load_builtin_named(lab_world *w, const char *name, char **w
 
 size_t lab_world_scenario_count(const lab_world *w);
 /* Views into the world, valid until it is freed or loaded into again. */
-const char *lab_scenario_name(const lab_world *w, size_t i);   /* "equal-preference" */
-const char *lab_scenario_title(const lab_world *w, size_t i);  /* one line */
+const char *lab_scenario_name(const lab_world *w, size_t i);    /* "equal-preference" */
+const char *lab_scenario_title(const lab_world *w, size_t i);   /* one line */
 const char *lab_scenario_explain(const lab_world *w, size_t i); /* paragraphs, may be "" */
 size_t lab_scenario_domain_count(const lab_world *w, size_t i);
 const char *lab_scenario_domain(const lab_world *w, size_t i, size_t j);

@@ -1356,8 +1356,10 @@ mxs_status lab_world_load_file(lab_world *w, const char *path, char **why)
 	{
 		/* the buffer follows the file, the limit stops a huge one early */
 		struct stat sb;
-		if (fstat(fileno(fp), &sb) == 0 && sb.st_size >= 0 && (size_t)sb.st_size > w->max_text) {
-			mxs_why(why, "%s: the file is larger than %zu bytes, the limit for a scenario",
+		if (fstat(fileno(fp), &sb) == 0 && sb.st_size >= 0 &&
+		    (size_t)sb.st_size > w->max_text) {
+			mxs_why(why,
+			        "%s: the file is larger than %zu bytes, the limit for a scenario",
 			        path, w->max_text);
 			st = MXS_ERR_LIMIT;
 			goto done;
@@ -1377,7 +1379,8 @@ mxs_status lab_world_load_file(lab_world *w, const char *path, char **why)
 		goto done;
 	}
 	if (n > cap) {
-		mxs_why(why, "%s: the file changed size while it was read, or is not a regular file",
+		mxs_why(why,
+		        "%s: the file changed size while it was read, or is not a regular file",
 		        path);
 		st = MXS_ERR_LIMIT;
 		goto done;

@@ -13,8 +13,8 @@
 #include <strings.h>
 
 #define DEFAULT_OUTSTANDING 100 /* measured knee: bench/README.md */
-#define MAX_ADDRS_PER_HOST 64 /* bounds what one hostile answer can add */
-#define MAX_MX_PER_DOMAIN 1000
+#define MAX_ADDRS_PER_HOST  64  /* bounds what one hostile answer can add */
+#define MAX_MX_PER_DOMAIN   1000
 
 typedef struct job {
 	dns_client *c;
@@ -69,9 +69,15 @@ mxs_status dns_global_init(char **why)
 	return MXS_OK;
 }
 
-void dns_global_cleanup(void) { ares_library_cleanup(); }
+void dns_global_cleanup(void)
+{
+	ares_library_cleanup();
+}
 
-const char *dns_version(void) { return ares_version(NULL); }
+const char *dns_version(void)
+{
+	return ares_version(NULL);
+}
 
 mxs_status dns_server_parse(const char *spec, char *out, size_t outcap, char **why)
 {
@@ -118,7 +124,8 @@ mxs_status dns_server_parse(const char *spec, char *out, size_t outcap, char **w
 		errno = 0;
 		port = strtol(port_s, &end, 10);
 		if (*port_s == '\0' || *end != '\0' || errno || port < 1 || port > 65535) {
-			mxs_why(why, "DNS server \"%.80s\": port must be a number from 1 to 65535", spec);
+			mxs_why(why, "DNS server \"%.80s\": port must be a number from 1 to 65535",
+			        spec);
 			return MXS_ERR_INVALID;
 		}
 	}
@@ -152,7 +159,10 @@ static void on_poll(uv_poll_t *p, int status, int events)
 	arm_timer(c);
 }
 
-static void on_poll_closed(uv_handle_t *hd) { free(hd->data); }
+static void on_poll_closed(uv_handle_t *hd)
+{
+	free(hd->data);
+}
 
 static void on_sock_state(void *data, ares_socket_t fd, int readable, int writable)
 {
@@ -184,7 +194,8 @@ static void on_sock_state(void *data, ares_socket_t fd, int readable, int writab
 		h->next = c->polls;
 		c->polls = h;
 	}
-	uv_poll_start(&h->poll, (readable ? UV_READABLE : 0) | (writable ? UV_WRITABLE : 0), on_poll);
+	uv_poll_start(&h->poll, (readable ? UV_READABLE : 0) | (writable ? UV_WRITABLE : 0),
+	              on_poll);
 }
 
 static void on_timer(uv_timer_t *t)
@@ -233,8 +244,9 @@ static mx_rcode rcode_of(int status)
  * good as none. */
 static int got_reply(int status)
 {
-	return status != ARES_ETIMEOUT && status != ARES_ECONNREFUSED && status != ARES_ECANCELLED &&
-	       status != ARES_EDESTRUCTION && status != ARES_ENOMEM && status != ARES_EBADRESP;
+	return status != ARES_ETIMEOUT && status != ARES_ECONNREFUSED &&
+	       status != ARES_ECANCELLED && status != ARES_EDESTRUCTION && status != ARES_ENOMEM &&
+	       status != ARES_EBADRESP;
 }
 
 static void finish_question(dns_client *c, job *j);
@@ -315,7 +327,8 @@ static void on_mx(job *j, int status, const unsigned char *abuf, int alen)
 	                           : NULL);
 	if (rc == MX_RC_OK) {
 		uint32_t ttl = answer_ttl(abuf, alen, ns_t_mx);
-		for (struct ares_mx_reply *m = mx; m && count < MAX_MX_PER_DOMAIN; m = m->next, count++) {
+		for (struct ares_mx_reply *m = mx; m && count < MAX_MX_PER_DOMAIN;
+		     m = m->next, count++) {
 			size_t idx;
 			if (mx_domain_add_mx(d, m->priority, m->host, ttl, &idx) != MXS_OK)
 				break;
@@ -535,7 +548,9 @@ dns_client *dns_client_new(uv_loop_t *loop, const dns_config *cfg, char **why)
 		ares_free_data(servers);
 	}
 	if (!c->servers[0]) {
-		mxs_why(why, "no DNS server configured (none given with -s and none in /etc/resolv.conf)");
+		mxs_why(
+		    why,
+		    "no DNS server configured (none given with -s and none in /etc/resolv.conf)");
 		goto fail;
 	}
 	uv_timer_init(loop, &c->timer);
@@ -572,14 +587,35 @@ mxs_status dns_resolve(dns_client *c, mx_domain *d, dns_done_cb cb, void *arg)
 	return MXS_OK;
 }
 
-size_t dns_client_busy(const dns_client *c) { return c->busy; }
-unsigned long dns_client_replies(const dns_client *c) { return c->replies; }
-unsigned long dns_client_questions(const dns_client *c) { return c->questions; }
-unsigned dns_client_peak(const dns_client *c) { return c->peak; }
-const char *dns_client_servers(const dns_client *c) { return c->servers; }
-const char *dns_client_last_failure(const dns_client *c) { return c->failure[0] ? c->failure : NULL; }
+size_t dns_client_busy(const dns_client *c)
+{
+	return c->busy;
+}
+unsigned long dns_client_replies(const dns_client *c)
+{
+	return c->replies;
+}
+unsigned long dns_client_questions(const dns_client *c)
+{
+	return c->questions;
+}
+unsigned dns_client_peak(const dns_client *c)
+{
+	return c->peak;
+}
+const char *dns_client_servers(const dns_client *c)
+{
+	return c->servers;
+}
+const char *dns_client_last_failure(const dns_client *c)
+{
+	return c->failure[0] ? c->failure : NULL;
+}
 
-static void on_timer_closed(uv_handle_t *h) { free(h->data); }
+static void on_timer_closed(uv_handle_t *h)
+{
+	free(h->data);
+}
 
 void dns_client_free(dns_client *c)
 {

@@ -168,7 +168,8 @@ static bool next_line(check_ctx *x, reader *r, char **line)
 		}
 		if (r->eof) {
 			if (r->pos < r->len && !r->skipping) {
-				r->buf[r->len < sizeof(r->buf) ? r->len : sizeof(r->buf) - 1] = '\0';
+				r->buf[r->len < sizeof(r->buf) ? r->len : sizeof(r->buf) - 1] =
+				    '\0';
 				*line = start;
 				r->lineno++;
 				r->pos = r->len;
@@ -278,7 +279,8 @@ int check_run(uv_loop_t *loop, const cli_opts *o, char *const *names, size_t nna
 	void *saved = loop->data;
 	int code;
 
-	x.mxo = (mx_options){.seed = o->seed, .as_host = o->as_host, .allow_loopback = o->allow_loopback};
+	x.mxo = (mx_options){
+	    .seed = o->seed, .as_host = o->as_host, .allow_loopback = o->allow_loopback};
 	x.ro = (mx_report_opts){.color = o->color, .ascii = o->ascii};
 	if (o->as_host) {
 		char *as = NULL;
@@ -317,8 +319,8 @@ int check_run(uv_loop_t *loop, const cli_opts *o, char *const *names, size_t nna
 	code = x.worst_exit;
 	if (dns_client_questions(x.dns) > 0 && dns_client_replies(x.dns) == 0) {
 		const char *f = dns_client_last_failure(x.dns);
-		fprintf(stderr, "mxscope: no DNS server answered (%s): %s\n", dns_client_servers(x.dns),
-		        f ? f : "no reply");
+		fprintf(stderr, "mxscope: no DNS server answered (%s): %s\n",
+		        dns_client_servers(x.dns), f ? f : "no reply");
 		code = 3;
 	}
 	if (x.out_failed) {

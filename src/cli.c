@@ -28,67 +28,68 @@ enum {
 };
 
 static const struct option long_opts[] = {
-	{"server", required_argument, NULL, 's'},
-	{"file", required_argument, NULL, 'f'},
-	{"help", no_argument, NULL, 'h'},
-	{"version", no_argument, NULL, 'V'},
-	{"no-probe", no_argument, NULL, OPT_NO_PROBE},
-	{"seed", required_argument, NULL, OPT_SEED},
-	{"as", required_argument, NULL, OPT_AS},
-	{"timeout", required_argument, NULL, OPT_TIMEOUT},
-	{"concurrency", required_argument, NULL, OPT_CONCURRENCY},
-	{"no-color", no_argument, NULL, OPT_NO_COLOR},
-	{"color", no_argument, NULL, OPT_COLOR},
-	{"ascii", no_argument, NULL, OPT_ASCII},
-	{"json", no_argument, NULL, OPT_JSON},
-	{"serve", no_argument, NULL, OPT_SERVE},
-	{"list", no_argument, NULL, OPT_LIST},
-	{"port", required_argument, NULL, OPT_PORT},
-	{"bind", required_argument, NULL, OPT_BIND},
-	{"allow-loopback", no_argument, NULL, OPT_ALLOW_LOOPBACK},
-	{NULL, 0, NULL, 0},
+    {"server", required_argument, NULL, 's'},
+    {"file", required_argument, NULL, 'f'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {"no-probe", no_argument, NULL, OPT_NO_PROBE},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"as", required_argument, NULL, OPT_AS},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"concurrency", required_argument, NULL, OPT_CONCURRENCY},
+    {"no-color", no_argument, NULL, OPT_NO_COLOR},
+    {"color", no_argument, NULL, OPT_COLOR},
+    {"ascii", no_argument, NULL, OPT_ASCII},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"serve", no_argument, NULL, OPT_SERVE},
+    {"list", no_argument, NULL, OPT_LIST},
+    {"port", required_argument, NULL, OPT_PORT},
+    {"bind", required_argument, NULL, OPT_BIND},
+    {"allow-loopback", no_argument, NULL, OPT_ALLOW_LOOPBACK},
+    {NULL, 0, NULL, 0},
 };
 
 void cli_usage(FILE *to)
 {
-	fprintf(to,
-	        "mxscope %s — where would mail for a domain go, in what order, and why?\n"
-	        "\n"
-	        "Usage:\n"
-	        "  mxscope [OPTIONS] [DOMAIN...]        explore domains (for now: their reports)\n"
-	        "  mxscope check [OPTIONS] DOMAIN...    one report per domain, text or --json\n"
-	        "  mxscope check [OPTIONS] -f FILE|-    many domains, one a line; results stream\n"
-	        "  mxscope lab [SCENARIO|FILE...]       start the embedded lab and report on it\n"
-	        "  mxscope lab --serve [--port N]       run only the lab DNS server, print where\n"
-	        "  mxscope lab --list                   list the built-in scenarios\n"
-	        "\n"
-	        "Options:\n"
-	        "  -s, --server HOST[:PORT]  DNS server to ask (IP address; repeatable;\n"
-	        "                            default: the system resolver)\n"
-	        "  -f, --file FILE|-         read domains from FILE or stdin; blank lines and\n"
-	        "                            '#' comments are ignored\n"
-	        "      --json                one JSON object per domain per line\n"
-	        "      --seed N              seed for the random order within a tier (0..2^53);\n"
-	        "                            the same seed gives the same order\n"
-	        "      --as HOST             relay view: route as the MX host HOST would\n"
-	        "      --timeout SEC         per DNS question, retries included (default 5)\n"
-	        "      --concurrency N       domains resolved at once (default 256)\n"
-	        "      --no-probe            do not probe SMTP (probes are not built yet)\n"
-	        "      --allow-loopback      count 127.0.0.0/8 and ::1 as ordinary addresses\n"
-	        "      --no-color            no colours (also when NO_COLOR is set)\n"
-	        "      --ascii               no Unicode symbols\n"
-	        "  -h, --help                this text\n"
-	        "  -V, --version             the version\n"
-	        "Lab options:\n"
-	        "      --serve               only serve DNS until interrupted\n"
-	        "      --port N              lab DNS port (default 5300; 0 = any free port)\n"
-	        "      --bind ADDR           lab listen address, loopback only (default 127.0.0.1)\n"
-	        "      --list                one line per built-in scenario\n"
-	        "\n"
-	        "Exit status: 0 all good, 1 a finding of severity error, 2 usage error,\n"
-	        "3 could not run at all (no DNS server answered, lab port in use, ...).\n"
-	        "Findings are explained in docs/findings.md.\n",
-	        MXSCOPE_VERSION);
+	fprintf(
+	    to,
+	    "mxscope %s — where would mail for a domain go, in what order, and why?\n"
+	    "\n"
+	    "Usage:\n"
+	    "  mxscope [OPTIONS] [DOMAIN...]        explore domains (for now: their reports)\n"
+	    "  mxscope check [OPTIONS] DOMAIN...    one report per domain, text or --json\n"
+	    "  mxscope check [OPTIONS] -f FILE|-    many domains, one a line; results stream\n"
+	    "  mxscope lab [SCENARIO|FILE...]       start the embedded lab and report on it\n"
+	    "  mxscope lab --serve [--port N]       run only the lab DNS server, print where\n"
+	    "  mxscope lab --list                   list the built-in scenarios\n"
+	    "\n"
+	    "Options:\n"
+	    "  -s, --server HOST[:PORT]  DNS server to ask (IP address; repeatable;\n"
+	    "                            default: the system resolver)\n"
+	    "  -f, --file FILE|-         read domains from FILE or stdin; blank lines and\n"
+	    "                            '#' comments are ignored\n"
+	    "      --json                one JSON object per domain per line\n"
+	    "      --seed N              seed for the random order within a tier (0..2^53);\n"
+	    "                            the same seed gives the same order\n"
+	    "      --as HOST             relay view: route as the MX host HOST would\n"
+	    "      --timeout SEC         per DNS question, retries included (default 5)\n"
+	    "      --concurrency N       domains resolved at once (default 256)\n"
+	    "      --no-probe            do not probe SMTP (probes are not built yet)\n"
+	    "      --allow-loopback      count 127.0.0.0/8 and ::1 as ordinary addresses\n"
+	    "      --no-color            no colours (also when NO_COLOR is set)\n"
+	    "      --ascii               no Unicode symbols\n"
+	    "  -h, --help                this text\n"
+	    "  -V, --version             the version\n"
+	    "Lab options:\n"
+	    "      --serve               only serve DNS until interrupted\n"
+	    "      --port N              lab DNS port (default 5300; 0 = any free port)\n"
+	    "      --bind ADDR           lab listen address, loopback only (default 127.0.0.1)\n"
+	    "      --list                one line per built-in scenario\n"
+	    "\n"
+	    "Exit status: 0 all good, 1 a finding of severity error, 2 usage error,\n"
+	    "3 could not run at all (no DNS server answered, lab port in use, ...).\n"
+	    "Findings are explained in docs/findings.md.\n",
+	    MXSCOPE_VERSION);
 }
 
 static int bad(const char *opt, const char *val, const char *what)
@@ -145,7 +146,8 @@ int cli_parse(int argc, char **argv, cli_opts *o)
 		case OPT_NO_PROBE: o->no_probe = true; break;
 		case OPT_SEED:
 			if (parse_ulong(optarg, (1ULL << 53), &v))
-				return bad("--seed", optarg, "expected a whole number from 0 to 2^53");
+				return bad("--seed", optarg,
+				           "expected a whole number from 0 to 2^53");
 			o->seed = v;
 			o->seed_given = true;
 			break;
@@ -159,7 +161,8 @@ int cli_parse(int argc, char **argv, cli_opts *o)
 			break;
 		case OPT_CONCURRENCY:
 			if (parse_ulong(optarg, 100000, &v) || v == 0)
-				return bad("--concurrency", optarg, "expected a number from 1 to 100000");
+				return bad("--concurrency", optarg,
+				           "expected a number from 1 to 100000");
 			o->concurrency = (unsigned)v;
 			break;
 		case OPT_NO_COLOR: o->color = false; break;
@@ -181,7 +184,9 @@ int cli_parse(int argc, char **argv, cli_opts *o)
 			return 2;
 		default:
 			if (optopt)
-				fprintf(stderr, "mxscope: unknown option -%c (see mxscope --help)\n", optopt);
+				fprintf(stderr,
+				        "mxscope: unknown option -%c (see mxscope --help)\n",
+				        optopt);
 			else
 				fprintf(stderr, "mxscope: unknown option %s (see mxscope --help)\n",
 				        argv[optind - 1]);

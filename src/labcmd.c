@@ -70,8 +70,9 @@ static lab_dns *start_dns(uv_loop_t *loop, const lab_world *w, const cli_opts *o
 	lab_dns *d = lab_dns_new(loop, w, o->bind, port, &why);
 
 	if (!d) {
-		fprintf(stderr, "mxscope: lab: cannot serve DNS: %s; choose another port with --port N "
-		                "(--port 0 takes any free one)\n",
+		fprintf(stderr,
+		        "mxscope: lab: cannot serve DNS: %s; choose another port with --port N "
+		        "(--port 0 takes any free one)\n",
 		        why ? why : "unknown error");
 		free(why);
 	}
@@ -88,13 +89,14 @@ static int serve(uv_loop_t *loop, const lab_world *w, const cli_opts *o)
 		return 3;
 	printf(fmt, o->bind, lab_dns_port(x.dns));
 	fflush(stdout);
-	fprintf(stderr, "mxscope: lab serving %zu scenario%s; try: dig @%s -p %d %s MX (Ctrl-C "
-	                "stops)\n",
+	fprintf(stderr,
+	        "mxscope: lab serving %zu scenario%s; try: dig @%s -p %d %s MX (Ctrl-C "
+	        "stops)\n",
 	        lab_world_scenario_count(w), lab_world_scenario_count(w) == 1 ? "" : "s", o->bind,
 	        lab_dns_port(x.dns),
 	        lab_world_scenario_count(w) && lab_scenario_domain_count(w, 0)
-	                ? lab_scenario_domain(w, 0, 0)
-	                : "lab.test");
+	            ? lab_scenario_domain(w, 0, 0)
+	            : "lab.test");
 	uv_signal_init(loop, &x.sigint);
 	uv_signal_init(loop, &x.sigterm);
 	x.sigint.data = x.sigterm.data = &x;
@@ -175,8 +177,9 @@ int labcmd_run(const cli_opts *o)
 	int code;
 
 	if (!is_loopback(o->bind)) {
-		fprintf(stderr, "mxscope: lab: --bind %s is not a loopback address (127.0.0.0/8 or ::1); "
-		                "the lab only listens on loopback\n",
+		fprintf(stderr,
+		        "mxscope: lab: --bind %s is not a loopback address (127.0.0.0/8 or ::1); "
+		        "the lab only listens on loopback\n",
 		        o->bind);
 		return 2;
 	}

@@ -36,14 +36,12 @@ int main(int argc, char **argv)
 	/* a reader that goes away (| head) ends the run, not a signal death */
 	signal(SIGPIPE, SIG_IGN);
 	switch (o.command) {
-	case CLI_HELP:
-		cli_usage(stdout);
-		return 0;
+	case CLI_HELP: cli_usage(stdout); return 0;
 	case CLI_VERSION:
-		printf("mxscope %s (c-ares %s, libuv %s)\n", MXSCOPE_VERSION, dns_version(), uv_version_string());
+		printf("mxscope %s (c-ares %s, libuv %s)\n", MXSCOPE_VERSION, dns_version(),
+		       uv_version_string());
 		return 0;
-	default:
-		break;
+	default: break;
 	}
 	if (dns_global_init(&why) != MXS_OK) {
 		fprintf(stderr, "mxscope: %s\n", why);
@@ -51,12 +49,8 @@ int main(int argc, char **argv)
 		return 3;
 	}
 	switch (o.command) {
-	case CLI_CHECK:
-		code = run_check(&o);
-		break;
-	case CLI_LAB:
-		code = labcmd_run(&o);
-		break;
+	case CLI_CHECK: code = run_check(&o); break;
+	case CLI_LAB: code = labcmd_run(&o); break;
 	default:
 		if (o.nargs == 0 && !o.file) {
 			cli_usage(stderr);

@@ -8,9 +8,9 @@
 #include <sys/types.h>
 
 typedef struct hrun {
-	char *out;       /* stdout, NUL-terminated, owned (free with hrun_free) */
-	char *err;       /* stderr, same */
-	int status;      /* exit status, or 128+signal, or -1 when killed at the deadline */
+	char *out;  /* stdout, NUL-terminated, owned (free with hrun_free) */
+	char *err;  /* stderr, same */
+	int status; /* exit status, or 128+signal, or -1 when killed at the deadline */
 	long elapsed_ms;
 } hrun;
 

@@ -23,14 +23,15 @@
 
 typedef struct scen {
 	const char *domain;
-	const char *as; /* --as, or NULL */
-	const char *tiers;    /* "10:mx1 20:mx2,mx3" host labels before the domain, sorted */
+	const char *as;    /* --as, or NULL */
+	const char *tiers; /* "10:mx1 20:mx2,mx3" host labels before the domain, sorted */
 	size_t attempts;
 	const char *findings; /* sorted codes, space separated */
 	int exit_status;
 	int null_mx, implicit_mx;
 } scen;
 
+/* clang-format off */
 static const scen scenarios[] = {
 	{"preference.lab.test", NULL, "10:mx1 20:mx2 30:mx3", 3, "backup-mx", 0, 0, 0},
 	{"equal.lab.test", NULL, "10:mx1,mx2,mx3 20:backup", 4, "backup-mx", 0, 0, 0},
@@ -55,6 +56,7 @@ static const scen scenarios[] = {
 	{"single.lab.test", NULL, "10:mx", 1, "single-mx", 0, 0, 0},
 	{"noroute.lab.test", NULL, "0:noroute.lab.test", 0, "no-mail-route", 1, 0, 1},
 };
+/* clang-format on */
 
 static hlab lab;
 
@@ -99,8 +101,8 @@ static void tiers_of(json_t *j, const char *domain, char *out, size_t cap)
 		size_t n = json_array_size(hosts);
 		assert_true(n <= 64);
 		for (size_t k = 0; k < n; k++)
-			names[k] = strdup(rel(json_string_value(json_array_get(hosts, k)), domain, tmp,
-			                      sizeof(tmp)));
+			names[k] = strdup(rel(json_string_value(json_array_get(hosts, k)), domain,
+			                      tmp, sizeof(tmp)));
 		qsort(names, n, sizeof(names[0]), cmp_str);
 		snprintf(tmp, sizeof(tmp), "%s%lld:", t ? " " : "",
 		         (long long)json_integer_value(json_object_get(tier, "preference")));
@@ -146,7 +148,8 @@ static void check_order_follows_tiers(json_t *j)
 			json_t *mx = json_object_get(j, "mx");
 			size_t naddr = 0;
 			for (size_t m = 0; m < json_array_size(mx); m++)
-				if (strcmp(json_string_value(json_object_get(json_array_get(mx, m), "exchange")),
+				if (strcmp(json_string_value(
+				               json_object_get(json_array_get(mx, m), "exchange")),
 				           h) == 0) {
 					naddr = json_array_size(
 					    json_object_get(json_array_get(mx, m), "addresses"));
@@ -155,10 +158,12 @@ static void check_order_follows_tiers(json_t *j)
 			for (size_t a = 0; a < naddr; a++, at++) {
 				json_t *step = json_array_get(order, at);
 				assert_non_null(step);
-				assert_string_equal(json_string_value(json_object_get(step, "host")), h);
-				assert_int_equal(json_integer_value(json_object_get(step, "preference")),
-				                 json_integer_value(json_object_get(json_array_get(tiers, t),
-				                                                    "preference")));
+				assert_string_equal(
+				    json_string_value(json_object_get(step, "host")), h);
+				assert_int_equal(
+				    json_integer_value(json_object_get(step, "preference")),
+				    json_integer_value(
+				        json_object_get(json_array_get(tiers, t), "preference")));
 			}
 		}
 	}
@@ -167,16 +172,16 @@ static void check_order_follows_tiers(json_t *j)
 
 static json_t *check_json(const char *domain, const char *as, const char *seed, hrun *r)
 {
-	const char *args[] = {"check", "--json", "--allow-loopback", "--seed", seed, "-s", lab.server,
-	                      domain, as ? "--as" : NULL, as, NULL};
+	const char *args[] = {"check",    "--json", "--allow-loopback", "--seed", seed, "-s",
+	                      lab.server, domain,   as ? "--as" : NULL, as,       NULL};
 	json_error_t err;
 	json_t *j;
 
 	h_run(args, NULL, 20000, r);
 	j = json_loads(r->out, 0, &err);
 	if (!j) {
-		print_error("%s: not one JSON object: %s\nstdout: %s\nstderr: %s\n", domain, err.text,
-		            r->out, r->err);
+		print_error("%s: not one JSON object: %s\nstdout: %s\nstderr: %s\n", domain,
+		            err.text, r->out, r->err);
 		fail();
 	}
 	return j;
@@ -194,13 +199,14 @@ static void test_every_scenario(void **state)
 		assert_string_equal(json_string_value(json_object_get(j, "domain")), s->domain);
 		tiers_of(j, s->domain, got, sizeof(got));
 		if (strcmp(got, s->tiers)) {
-			print_error("%s (as %s): tiers \"%s\", want \"%s\"\n", s->domain, s->as, got, s->tiers);
+			print_error("%s (as %s): tiers \"%s\", want \"%s\"\n", s->domain, s->as,
+			            got, s->tiers);
 			fail();
 		}
 		codes_of(j, got, sizeof(got));
 		if (strcmp(got, s->findings)) {
-			print_error("%s (as %s): findings \"%s\", want \"%s\"\n", s->domain, s->as, got,
-			            s->findings);
+			print_error("%s (as %s): findings \"%s\", want \"%s\"\n", s->domain, s->as,
+			            got, s->findings);
 			fail();
 		}
 		assert_int_equal(json_array_size(json_object_get(j, "attempt_order")), s->attempts);
@@ -228,7 +234,8 @@ static void test_details(void **state)
 	mx = json_object_get(j, "mx");
 	for (size_t i = 0; i < json_array_size(mx); i++) {
 		json_t *h = json_array_get(mx, i);
-		if (strcmp(json_string_value(json_object_get(h, "exchange")), "mail.cname.lab.test") == 0)
+		if (strcmp(json_string_value(json_object_get(h, "exchange")),
+		           "mail.cname.lab.test") == 0)
 			assert_string_equal(json_string_value(json_object_get(h, "cname")),
 			                    "real.cname.lab.test");
 		assert_int_equal(json_integer_value(json_object_get(h, "ttl")), 30);
@@ -260,9 +267,11 @@ static void test_seed(void **state)
 		json_t *j;
 		snprintf(seed, sizeof(seed), "%d", s);
 		j = check_json("equal.lab.test", NULL, seed, &r);
-		snprintf(lead, sizeof(lead), "%s",
-		         json_string_value(json_array_get(
-		             json_object_get(json_array_get(json_object_get(j, "tiers"), 0), "hosts"), 0)));
+		snprintf(
+		    lead, sizeof(lead), "%s",
+		    json_string_value(json_array_get(
+		        json_object_get(json_array_get(json_object_get(j, "tiers"), 0), "hosts"),
+		        0)));
 		assert_int_equal(json_integer_value(json_object_get(j, "seed")), s);
 		if (s == 0)
 			snprintf(first_a, sizeof(first_a), "%s", lead);
@@ -281,11 +290,11 @@ static void test_seed(void **state)
 	{
 		hrun r;
 		json_t *j = check_json("equal.lab.test", NULL, "0", &r);
-		assert_string_equal(json_string_value(json_array_get(
-		                        json_object_get(json_array_get(json_object_get(j, "tiers"), 0),
-		                                        "hosts"),
-		                        0)),
-		                    first_a);
+		assert_string_equal(
+		    json_string_value(json_array_get(
+		        json_object_get(json_array_get(json_object_get(j, "tiers"), 0), "hosts"),
+		        0)),
+		    first_a);
 		json_decref(j);
 		hrun_free(&r);
 	}
@@ -307,15 +316,18 @@ static void test_non_public_without_lab_flag(void **state)
 
 static void test_text_report(void **state)
 {
-	const char *args[] = {"check", "--ascii", "--seed", "3", "--allow-loopback", "-s", lab.server,
-	                      "equal.lab.test", "dangling.lab.test", NULL};
+	const char *args[] = {"check",    "--ascii",          "--seed",
+	                      "3",        "--allow-loopback", "-s",
+	                      lab.server, "equal.lab.test",   "dangling.lab.test",
+	                      NULL};
 	hrun r;
 
 	(void)state;
 	h_run(args, NULL, 20000, &r);
 	assert_int_equal(r.status, 1);
 	assert_non_null(strstr(r.out, "equal.lab.test  status ok"));
-	assert_non_null(strstr(r.out, "preference 10  (primary; equal preference, tried in random order)"));
+	assert_non_null(
+	    strstr(r.out, "preference 10  (primary; equal preference, tried in random order)"));
 	assert_non_null(strstr(r.out, "preference 20  (backup)"));
 	assert_non_null(strstr(r.out, "Attempt order (seed 3)"));
 	assert_non_null(strstr(r.out, "127.0.2.4"));
@@ -332,10 +344,13 @@ static void test_file_and_stdin(void **state)
 {
 	char path[] = "/tmp/mxscope-test-XXXXXX";
 	int fd = mkstemp(path);
-	const char *list = "# lab domains\n\npreference.lab.test\n  single.lab.test   # trailing comment\n"
-	                   "not a domain\nbad..name\nnull.lab.test\r\n";
-	const char *args[] = {"check", "--json", "--allow-loopback", "-s", lab.server, "-f", path, NULL};
-	const char *args_stdin[] = {"check", "--json", "--allow-loopback", "-s", lab.server, "-f", "-", NULL};
+	const char *list =
+	    "# lab domains\n\npreference.lab.test\n  single.lab.test   # trailing comment\n"
+	    "not a domain\nbad..name\nnull.lab.test\r\n";
+	const char *args[] = {"check", "--json", "--allow-loopback", "-s", lab.server, "-f",
+	                      path,    NULL};
+	const char *args_stdin[] = {"check", "--json", "--allow-loopback", "-s", lab.server, "-f",
+	                            "-",     NULL};
 	hrun r;
 	size_t lines = 0;
 
@@ -440,7 +455,8 @@ static void test_garbage_server(void **state)
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	close(s);
-	if (r.status != 3 || !strstr(r.err, spec) || !strstr(r.err, "no valid reply within 1.0 s")) {
+	if (r.status != 3 || !strstr(r.err, spec) ||
+	    !strstr(r.err, "no valid reply within 1.0 s")) {
 		print_error("exit %d, stderr \"%s\"\n", r.status, r.err);
 		fail();
 	}
@@ -451,10 +467,13 @@ static void test_garbage_server(void **state)
 static void test_idn(void **state)
 {
 	hrun r;
-	json_t *j = check_json("b\xc3\xbc" "cher.lab.test", NULL, "1", &r);
+	json_t *j = check_json("b\xc3\xbc"
+	                       "cher.lab.test",
+	                       NULL, "1", &r);
 
 	(void)state;
-	assert_string_equal(json_string_value(json_object_get(j, "domain")), "xn--bcher-kva.lab.test");
+	assert_string_equal(json_string_value(json_object_get(j, "domain")),
+	                    "xn--bcher-kva.lab.test");
 	json_decref(j);
 	hrun_free(&r);
 }
@@ -489,25 +508,27 @@ static void test_bad_input(void **state)
 		const char *args[8];
 		const char *msg;
 	} c[] = {
-		{{"check", "bad..name", NULL}, "empty label"},
-		{{"check", NULL}, "needs at least one DOMAIN"},
-		{{"check", "--seed", "x", "a.test", NULL}, "--seed \"x\""},
-		{{"check", "--timeout", "0", "a.test", NULL}, "--timeout \"0\""},
-		{{"check", "-s", "dns.example", "a.test", NULL}, "is not an IPv4 or IPv6 address"},
-		{{"check", "-s", "127.0.0.1:99999", "a.test", NULL}, "port must be a number"},
-		{{"check", "--frobnicate", "a.test", NULL}, "unknown option --frobnicate"},
-		{{"check", "-f", "/nonexistent/list", NULL}, "/nonexistent/list: cannot open"},
-		{{"lab", "--bind", "10.0.0.1", "--serve", NULL}, "not a loopback address"},
-		{{"lab", "no-such-scenario", NULL}, "no-such-scenario"},
+	    {{"check", "bad..name", NULL}, "empty label"},
+	    {{"check", NULL}, "needs at least one DOMAIN"},
+	    {{"check", "--seed", "x", "a.test", NULL}, "--seed \"x\""},
+	    {{"check", "--timeout", "0", "a.test", NULL}, "--timeout \"0\""},
+	    {{"check", "-s", "dns.example", "a.test", NULL}, "is not an IPv4 or IPv6 address"},
+	    {{"check", "-s", "127.0.0.1:99999", "a.test", NULL}, "port must be a number"},
+	    {{"check", "--frobnicate", "a.test", NULL}, "unknown option --frobnicate"},
+	    {{"check", "-f", "/nonexistent/list", NULL}, "/nonexistent/list: cannot open"},
+	    {{"lab", "--bind", "10.0.0.1", "--serve", NULL}, "not a loopback address"},
+	    {{"lab", "no-such-scenario", NULL}, "no-such-scenario"},
 	};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
 		hrun r;
 		h_run(c[i].args, NULL, 10000, &r);
-		if (r.status != 2 || !strstr(r.err, c[i].msg) || strchr(r.err, '\n') != strrchr(r.err, '\n')) {
-			print_error("case %zu: exit %d, stderr \"%s\", want 2 and \"%s\" on one line\n", i,
-			            r.status, r.err, c[i].msg);
+		if (r.status != 2 || !strstr(r.err, c[i].msg) ||
+		    strchr(r.err, '\n') != strrchr(r.err, '\n')) {
+			print_error(
+			    "case %zu: exit %d, stderr \"%s\", want 2 and \"%s\" on one line\n", i,
+			    r.status, r.err, c[i].msg);
 			fail();
 		}
 		hrun_free(&r);
@@ -574,7 +595,8 @@ static void test_dig(void **state)
 	out[n] = '\0';
 	pclose(f);
 	assert_int_equal(atoi(out), 40);
-	snprintf(cmd, sizeof(cmd), "dig +norec -p %d @127.0.0.1 gone.dangling.lab.test A", lab.port);
+	snprintf(cmd, sizeof(cmd), "dig +norec -p %d @127.0.0.1 gone.dangling.lab.test A",
+	         lab.port);
 	f = popen(cmd, "r");
 	n = fread(out, 1, sizeof(out) - 1, f);
 	out[n] = '\0';
@@ -586,21 +608,21 @@ static void test_dig(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_every_scenario),
-		cmocka_unit_test(test_details),
-		cmocka_unit_test(test_seed),
-		cmocka_unit_test(test_non_public_without_lab_flag),
-		cmocka_unit_test(test_text_report),
-		cmocka_unit_test(test_file_and_stdin),
-		cmocka_unit_test(test_unreachable_server),
-		cmocka_unit_test(test_silent_server),
-		cmocka_unit_test(test_garbage_server),
-		cmocka_unit_test(test_idn),
-		cmocka_unit_test(test_bad_scenario),
-		cmocka_unit_test(test_bad_input),
-		cmocka_unit_test(test_lab_port_in_use),
-		cmocka_unit_test(test_lab_command),
-		cmocka_unit_test(test_dig),
+	    cmocka_unit_test(test_every_scenario),
+	    cmocka_unit_test(test_details),
+	    cmocka_unit_test(test_seed),
+	    cmocka_unit_test(test_non_public_without_lab_flag),
+	    cmocka_unit_test(test_text_report),
+	    cmocka_unit_test(test_file_and_stdin),
+	    cmocka_unit_test(test_unreachable_server),
+	    cmocka_unit_test(test_silent_server),
+	    cmocka_unit_test(test_garbage_server),
+	    cmocka_unit_test(test_idn),
+	    cmocka_unit_test(test_bad_scenario),
+	    cmocka_unit_test(test_bad_input),
+	    cmocka_unit_test(test_lab_port_in_use),
+	    cmocka_unit_test(test_lab_command),
+	    cmocka_unit_test(test_dig),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -14,26 +14,30 @@
 
 static const struct {
 	const char *in;
-	const char *out;  /* NULL: refused */
-	const char *why;  /* a part of the message when refused */
+	const char *out; /* NULL: refused */
+	const char *why; /* a part of the message when refused */
 } cases[] = {
-	{"Example.COM.", "example.com", NULL},
-	{"  mail.example.org \r\n", "mail.example.org", NULL},
-	{"_submission._tcp.example.org", "_submission._tcp.example.org", NULL},
-	{"b\xc3\xbc" "cher.example", "xn--bcher-kva.example", NULL},
-	{"\xe4\xbe\x8b\xe3\x81\x88.\xe3\x83\x86\xe3\x82\xb9\xe3\x83\x88", "xn--r8jz45g.xn--zckzah", NULL},
-	{"", NULL, "empty domain name"},
-	{"   ", NULL, "empty domain name"},
-	{".", NULL, "root"},
-	{"a..b", NULL, "empty label"},
-	{".a.b", NULL, "empty label"},
-	{"exa mple.com", NULL, "' ' at position 4"},
-	{"exa\x1bmple.com", NULL, "control character"},
-	{"-bad.example", NULL, "starts or ends with '-'"},
-	{"bad-.example", NULL, "starts or ends with '-'"},
-	{"a@b.example", NULL, "'@'"},
-	{"\xff\xfe.example", NULL, "A-label"},
-	{"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example", NULL, "64 characters long; the limit is 63"},
+    {"Example.COM.", "example.com", NULL},
+    {"  mail.example.org \r\n", "mail.example.org", NULL},
+    {"_submission._tcp.example.org", "_submission._tcp.example.org", NULL},
+    {"b\xc3\xbc"
+     "cher.example",
+     "xn--bcher-kva.example", NULL},
+    {"\xe4\xbe\x8b\xe3\x81\x88.\xe3\x83\x86\xe3\x82\xb9\xe3\x83\x88", "xn--r8jz45g.xn--zckzah",
+     NULL},
+    {"", NULL, "empty domain name"},
+    {"   ", NULL, "empty domain name"},
+    {".", NULL, "root"},
+    {"a..b", NULL, "empty label"},
+    {".a.b", NULL, "empty label"},
+    {"exa mple.com", NULL, "' ' at position 4"},
+    {"exa\x1bmple.com", NULL, "control character"},
+    {"-bad.example", NULL, "starts or ends with '-'"},
+    {"bad-.example", NULL, "starts or ends with '-'"},
+    {"a@b.example", NULL, "'@'"},
+    {"\xff\xfe.example", NULL, "A-label"},
+    {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example", NULL,
+     "64 characters long; the limit is 63"},
 };
 
 static void test_table(void **state)
@@ -53,7 +57,8 @@ static void test_table(void **state)
 			assert_null(out);
 			assert_non_null(why);
 			if (!strstr(why, cases[i].why)) {
-				print_error("case %zu: message \"%s\" lacks \"%s\"\n", i, why, cases[i].why);
+				print_error("case %zu: message \"%s\" lacks \"%s\"\n", i, why,
+				            cases[i].why);
 				fail();
 			}
 			/* one line, nothing raw from the input's control bytes */
@@ -93,9 +98,9 @@ static void test_cmp(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_table),
-		cmocka_unit_test(test_name_too_long),
-		cmocka_unit_test(test_cmp),
+	    cmocka_unit_test(test_table),
+	    cmocka_unit_test(test_name_too_long),
+	    cmocka_unit_test(test_cmp),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

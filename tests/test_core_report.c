@@ -61,8 +61,8 @@ static void test_json_fields(void **state)
 	assert_string_equal(json_string_value(json_object_get(json_array_get(mx, 1), "cname")),
 	                    "real.report.test");
 	assert_int_equal(json_array_size(json_object_get(j, "tiers")), 3);
-	assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(j, "tiers"), 2),
-	                                                    "preference")),
+	assert_int_equal(json_integer_value(json_object_get(
+	                     json_array_get(json_object_get(j, "tiers"), 2), "preference")),
 	                 30);
 	order = json_object_get(j, "attempt_order");
 	assert_int_equal(json_array_size(order), 3);
@@ -104,15 +104,19 @@ static void test_sanitize(void **state)
 	static const struct {
 		const char *in, *out;
 	} c[] = {
-		{"plain text", "plain text"},
-		{"\x1b[2J\x1b]0;pwned\x07", "\\x1b[2J\\x1b]0;pwned\\x07"},
-		{"tab\there\r\n", "tab\\x09here\\x0d\\x0a"},
-		{"caf\xc3\xa9", "caf\xc3\xa9"},
-		{"\xc2\x9b" "31m", "\\xc2\\x9b31m"},                  /* C1 CSI */
-		{"a\xe2\x80\xae" "b", "a\\xe2\\x80\\xaeb"},          /* right-to-left override */
-		{"bad\xff\xc3", "bad\\xff\\xc3"},                    /* invalid UTF-8 */
-		{"\xc0\xaf", "\\xc0\\xaf"},                          /* overlong '/' */
-		{"\x7f", "\\x7f"},
+	    {"plain text", "plain text"},
+	    {"\x1b[2J\x1b]0;pwned\x07", "\\x1b[2J\\x1b]0;pwned\\x07"},
+	    {"tab\there\r\n", "tab\\x09here\\x0d\\x0a"},
+	    {"caf\xc3\xa9", "caf\xc3\xa9"},
+	    {"\xc2\x9b"
+	     "31m",
+	     "\\xc2\\x9b31m"}, /* C1 CSI */
+	    {"a\xe2\x80\xae"
+	     "b",
+	     "a\\xe2\\x80\\xaeb"},            /* right-to-left override */
+	    {"bad\xff\xc3", "bad\\xff\\xc3"}, /* invalid UTF-8 */
+	    {"\xc0\xaf", "\\xc0\\xaf"},       /* overlong '/' */
+	    {"\x7f", "\\x7f"},
 	};
 
 	(void)state;
@@ -126,9 +130,9 @@ static void test_sanitize(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_json_fields),
-		cmocka_unit_test(test_text_report),
-		cmocka_unit_test(test_sanitize),
+	    cmocka_unit_test(test_json_fields),
+	    cmocka_unit_test(test_text_report),
+	    cmocka_unit_test(test_sanitize),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

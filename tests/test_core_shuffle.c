@@ -81,8 +81,9 @@ static void test_tier_first_share_and_reproducible(void **state)
 		assert_int_equal(mx_domain_analyze(d2, &o), MXS_OK);
 		assert_string_equal(first_host(d1), first_host(d2));
 		for (size_t k = 0; k < 3; k++)
-			assert_string_equal(mx_domain_host(d1, mx_domain_tier(d1, 0)->hosts[k])->exchange,
-			                    mx_domain_host(d2, mx_domain_tier(d2, 0)->hosts[k])->exchange);
+			assert_string_equal(
+			    mx_domain_host(d1, mx_domain_tier(d1, 0)->hosts[k])->exchange,
+			    mx_domain_host(d2, mx_domain_tier(d2, 0)->hosts[k])->exchange);
 		first[first_host(d1)[0] - 'a']++;
 		mx_domain_free(d1);
 		mx_domain_free(d2);
@@ -103,9 +104,9 @@ static void test_domains_differ(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_uniform_permutations),
-		cmocka_unit_test(test_tier_first_share_and_reproducible),
-		cmocka_unit_test(test_domains_differ),
+	    cmocka_unit_test(test_uniform_permutations),
+	    cmocka_unit_test(test_tier_first_share_and_reproducible),
+	    cmocka_unit_test(test_domains_differ),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

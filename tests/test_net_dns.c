@@ -67,7 +67,9 @@ static void collect(mx_domain *d, void *arg)
 
 static dns_client *client(fixture *f, unsigned max_outstanding)
 {
-	dns_config cfg = {.servers = f->servers, .nservers = 1, .timeout_ms = 3000,
+	dns_config cfg = {.servers = f->servers,
+	                  .nservers = 1,
+	                  .timeout_ms = 3000,
 	                  .max_outstanding = max_outstanding};
 	char *why = NULL;
 	dns_client *c = dns_client_new(&f->loop, &cfg, &why);
@@ -107,9 +109,10 @@ static void test_records_and_rcodes(void **state)
 {
 	fixture *f = *state;
 	dns_client *c = client(f, 0);
-	const char *names[] = {"many.lab.test", "cname.lab.test", "missing.nxdomain.lab.test",
-	                       "implicit.lab.test", "dangling.lab.test", "null.lab.test",
-	                       "noroute.lab.test", "elsewhere.example"};
+	const char *names[] = {
+	    "many.lab.test",     "cname.lab.test",    "missing.nxdomain.lab.test",
+	    "implicit.lab.test", "dangling.lab.test", "null.lab.test",
+	    "noroute.lab.test",  "elsewhere.example"};
 	results r = {0};
 	mx_domain *d;
 	const mx_host *h;
@@ -187,9 +190,9 @@ static void test_bounded_outstanding(void **state)
 	assert_int_equal(r.n, 90);
 	assert_int_equal(dns_client_peak(c), 3);
 	for (size_t i = 0; i < r.n; i++) {
-		size_t want = strcmp(mx_domain_name(r.d[i]), "equal.lab.test") == 0  ? 4
+		size_t want = strcmp(mx_domain_name(r.d[i]), "equal.lab.test") == 0    ? 4
 		              : strcmp(mx_domain_name(r.d[i]), "single.lab.test") == 0 ? 1
-		                                                                         : 3;
+		                                                                       : 3;
 		assert_int_equal(mx_domain_host_count(r.d[i]), want);
 		for (size_t k = 0; k < want; k++)
 			assert_int_equal(mx_domain_host(r.d[i], k)->naddrs, 1);
@@ -207,7 +210,8 @@ static void test_cancel(void **state)
 	results r = {0};
 
 	for (int i = 0; i < 20; i++)
-		assert_int_equal(dns_resolve(c, mx_domain_new("many.lab.test"), collect, &r), MXS_OK);
+		assert_int_equal(dns_resolve(c, mx_domain_new("many.lab.test"), collect, &r),
+		                 MXS_OK);
 	uv_run(&f->loop, UV_RUN_NOWAIT);
 	dns_client_free(c);
 	uv_run(&f->loop, UV_RUN_NOWAIT);
@@ -239,10 +243,10 @@ static void test_server_parse(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_records_and_rcodes),
-		cmocka_unit_test(test_bounded_outstanding),
-		cmocka_unit_test(test_cancel),
-		cmocka_unit_test(test_server_parse),
+	    cmocka_unit_test(test_records_and_rcodes),
+	    cmocka_unit_test(test_bounded_outstanding),
+	    cmocka_unit_test(test_cancel),
+	    cmocka_unit_test(test_server_parse),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
