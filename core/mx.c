@@ -131,6 +131,22 @@ static int name_eq(const char *a, const char *b)
 	return la == lb && strncasecmp(a, b, la) == 0;
 }
 
+/* arr with room for one more element (n used of *cap, doubling), or NULL
+ * when out of memory, arr then being untouched. */
+static void *grow(void *arr, size_t *cap, size_t n, size_t size)
+{
+	size_t ncap;
+	void *g;
+
+	if (n < *cap)
+		return arr;
+	ncap = *cap ? *cap * 2 : 4;
+	g = realloc(arr, ncap * size);
+	if (g)
+		*cap = ncap;
+	return g;
+}
+
 /* ---- lifecycle and filling ---------------------------------------------- */
 
 mx_domain *mx_domain_new(const char *name)
@@ -215,16 +231,12 @@ const char *mx_domain_mx_why(const mx_domain *d)
 static mxs_status add_host(mx_domain *d, uint16_t pref, const char *exchange, uint32_t ttl,
                            bool implicit, size_t *index)
 {
-	mx_host *h;
+	mx_host *h, *hosts;
 
-	if (d->nhosts == d->caphosts) {
-		size_t cap = d->caphosts ? d->caphosts * 2 : 4;
-		mx_host *n = realloc(d->hosts, cap * sizeof(*n));
-		if (!n)
-			return MXS_ERR_NOMEM;
-		d->hosts = n;
-		d->caphosts = cap;
-	}
+	hosts = grow(d->hosts, &d->caphosts, d->nhosts, sizeof(*d->hosts));
+	if (!hosts)
+		return MXS_ERR_NOMEM;
+	d->hosts = hosts;
 	h = &d->hosts[d->nhosts];
 	memset(h, 0, sizeof(*h));
 	h->exchange = dup_lower_name(strcmp(exchange, ".") == 0 ? "" : exchange);
@@ -462,19 +474,15 @@ static mxs_status add_finding(mx_domain *d, mx_finding_id id, const char *subjec
 static mxs_status add_finding(mx_domain *d, mx_finding_id id, const char *subject, const char *fmt,
                               ...)
 {
-	mx_finding *f;
+	mx_finding *f, *fs;
 	va_list ap;
 	char *msg = NULL;
 	int n;
 
-	if (d->nfindings == d->capfindings) {
-		size_t cap = d->capfindings ? d->capfindings * 2 : 4;
-		mx_finding *nf = realloc(d->findings, cap * sizeof(*nf));
-		if (!nf)
-			return MXS_ERR_NOMEM;
-		d->findings = nf;
-		d->capfindings = cap;
-	}
+	fs = grow(d->findings, &d->capfindings, d->nfindings, sizeof(*d->findings));
+	if (!fs)
+		return MXS_ERR_NOMEM;
+	d->findings = fs;
 	va_start(ap, fmt);
 	n = vasprintf(&msg, fmt, ap);
 	va_end(ap);

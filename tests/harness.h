@@ -28,6 +28,11 @@ typedef struct hlab {
 	char server[32]; /* "127.0.0.1:PORT" for -s */
 } hlab;
 
+/* Binds a UDP socket on 127.0.0.1 with a free port and writes
+ * "127.0.0.1:PORT" to spec: a DNS server that answers nothing unless the
+ * caller reads it. Returns the socket; the caller closes it. */
+int h_udp_socket(char *spec, size_t cap);
+
 /* Starts `mxscope lab --serve --port 0 [extra...]` and waits for its
  * "dns 127.0.0.1:PORT" line. Fails the test when it does not come. */
 void h_lab_start(hlab *lab, const char *const *extra);

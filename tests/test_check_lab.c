@@ -395,18 +395,12 @@ static void test_unreachable_server(void **state)
  * exit 3 after about the timeout, saying so. */
 static void test_silent_server(void **state)
 {
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof(sa);
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	char spec[32];
 	const char *args[] = {"check", "--timeout", "1", "-s", spec, "example.test", NULL};
+	int s = h_udp_socket(spec, sizeof(spec));
 	hrun r;
 
 	(void)state;
-	assert_true(s >= 0);
-	assert_int_equal(bind(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(getsockname(s, (struct sockaddr *)&sa, &len), 0);
-	snprintf(spec, sizeof(spec), "127.0.0.1:%d", ntohs(sa.sin_port));
 	h_run(args, NULL, 15000, &r);
 	close(s);
 	assert_int_equal(r.status, 3);
@@ -420,18 +414,13 @@ static void test_silent_server(void **state)
  * silent server, exit 3 naming the server. */
 static void test_garbage_server(void **state)
 {
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof(sa);
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	char spec[32];
 	const char *args[] = {"check", "--timeout", "1", "-s", spec, "example.test", NULL};
+	int s = h_udp_socket(spec, sizeof(spec));
 	pid_t pid;
 	hrun r;
 
 	(void)state;
-	assert_int_equal(bind(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(getsockname(s, (struct sockaddr *)&sa, &len), 0);
-	snprintf(spec, sizeof(spec), "127.0.0.1:%d", ntohs(sa.sin_port));
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
