@@ -35,7 +35,7 @@ static long now_ms(void)
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
-static pid_t spawn(const char *const *args, int *in_w, int *out_r, int *err_r)
+pid_t h_spawn(const char *const *args, int *in_w, int *out_r, int *err_r)
 {
 	int pin[2], pout[2], perr[2];
 	const char *argv[64];
@@ -94,7 +94,7 @@ void h_run(const char *const *args, const char *stdin_data, int timeout_ms, hrun
 	sink o = {calloc(1, 1), 0}, e = {calloc(1, 1), 0};
 	size_t in_off = 0, in_len = stdin_data ? strlen(stdin_data) : 0;
 	long start = now_ms(), deadline = start + timeout_ms;
-	pid_t pid = spawn(args, &in_w, &out_r, &err_r);
+	pid_t pid = h_spawn(args, &in_w, &out_r, &err_r);
 	int killed = 0;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -177,7 +177,7 @@ void h_lab_start(hlab *lab, const char *const *extra)
 	for (; extra && *extra && n < 31; extra++)
 		args[n++] = *extra;
 	args[n] = NULL;
-	lab->pid = spawn(args, &in_w, &out_r, &err_r);
+	lab->pid = h_spawn(args, &in_w, &out_r, &err_r);
 	close(in_w);
 	close(err_r);
 	while (len < sizeof(line) - 1 && !strchr(line, '\n') && now_ms() < deadline) {

@@ -22,6 +22,10 @@ const char *h_bin(void);
 void h_run(const char *const *args, const char *stdin_data, int timeout_ms, hrun *r);
 void hrun_free(hrun *r);
 
+/* Starts h_bin() with args and hands back the child's stdin (write end),
+ * stdout and stderr (read ends); for tests that talk to it while it runs. */
+pid_t h_spawn(const char *const *args, int *in_w, int *out_r, int *err_r);
+
 typedef struct hlab {
 	pid_t pid;
 	int port;

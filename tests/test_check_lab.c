@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -376,6 +377,43 @@ static void test_file_and_stdin(void **state)
 	unlink(path);
 }
 
+/* Results stream: the first report arrives while stdin is still open. */
+static void test_streaming(void **state)
+{
+	const char *args[] = {"check", "--json", "--allow-loopback", "-s", lab.server, "-f",
+	                      "-",     NULL};
+	int in_w, out_r, err_r, st;
+	char buf[65536];
+	size_t len = 0;
+	pid_t pid = h_spawn(args, &in_w, &out_r, &err_r);
+	struct pollfd p = {.fd = out_r, .events = POLLIN};
+
+	(void)state;
+	assert_int_equal(write(in_w, "single.lab.test\n", 16), 16);
+	while (!memchr(buf, '\n', len) && poll(&p, 1, 5000) == 1) {
+		ssize_t n = read(out_r, buf + len, sizeof(buf) - len - 1);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	assert_non_null(strstr(buf, "\"domain\":\"single.lab.test\""));
+	assert_int_equal(write(in_w, "equal.lab.test\n", 15), 15);
+	close(in_w);
+	while (poll(&p, 1, 5000) == 1) {
+		ssize_t n = read(out_r, buf + len, sizeof(buf) - len - 1);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	assert_non_null(strstr(buf, "\"domain\":\"equal.lab.test\""));
+	close(out_r);
+	close(err_r);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
 /* Exit 3 with the server and the reason, within the timeout. */
 static void test_unreachable_server(void **state)
 {
@@ -603,6 +641,7 @@ int main(void)
 	    cmocka_unit_test(test_non_public_without_lab_flag),
 	    cmocka_unit_test(test_text_report),
 	    cmocka_unit_test(test_file_and_stdin),
+	    cmocka_unit_test(test_streaming),
 	    cmocka_unit_test(test_unreachable_server),
 	    cmocka_unit_test(test_silent_server),
 	    cmocka_unit_test(test_garbage_server),

@@ -9,10 +9,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "dns.h"
+#include "harness.h"
 #include "lab.h"
 
 typedef struct fixture {
@@ -65,11 +72,12 @@ static void collect(mx_domain *d, void *arg)
 	r->d[r->n++] = d;
 }
 
-static dns_client *client(fixture *f, unsigned max_outstanding)
+static dns_client *client_for(fixture *f, const char *const *servers, size_t n, unsigned timeout_ms,
+                              unsigned max_outstanding)
 {
-	dns_config cfg = {.servers = f->servers,
-	                  .nservers = 1,
-	                  .timeout_ms = 3000,
+	dns_config cfg = {.servers = servers,
+	                  .nservers = n,
+	                  .timeout_ms = timeout_ms,
 	                  .max_outstanding = max_outstanding};
 	char *why = NULL;
 	dns_client *c = dns_client_new(&f->loop, &cfg, &why);
@@ -79,6 +87,11 @@ static dns_client *client(fixture *f, unsigned max_outstanding)
 		fail();
 	}
 	return c;
+}
+
+static dns_client *client(fixture *f, unsigned max_outstanding)
+{
+	return client_for(f, f->servers, 1, 3000, max_outstanding);
 }
 
 static void resolve_all(fixture *f, dns_client *c, const char *const *names, size_t n, results *r)
@@ -222,6 +235,82 @@ static void test_cancel(void **state)
 	assert_true(r.n < 20);
 }
 
+/* A loopback UDP socket; with rcode >= 0 a child process answers every
+ * question with that rcode and no records, otherwise nobody answers. */
+static int fake_server(char *spec, size_t cap, int rcode, pid_t *child)
+{
+	int s = h_udp_socket(spec, cap);
+
+	*child = -1;
+	if (rcode < 0)
+		return s;
+	*child = fork();
+	assert_true(*child >= 0);
+	if (*child == 0) {
+		for (;;) {
+			unsigned char q[512];
+			struct sockaddr_in from;
+			socklen_t fl = sizeof(from);
+			ssize_t n = recvfrom(s, q, sizeof(q), 0, (struct sockaddr *)&from, &fl);
+			if (n < 12)
+				continue;
+			q[2] = 0x80 | (q[2] & 0x01); /* QR, keep RD */
+			q[3] = (unsigned char)(0x80 | rcode);
+			sendto(s, q, (size_t)n, 0, (struct sockaddr *)&from, fl);
+		}
+	}
+	return s;
+}
+
+/* SERVFAIL, REFUSED (above) and a timeout each keep their own name. */
+static void test_servfail_and_timeout(void **state)
+{
+	fixture *f = *state;
+	char spec_fail[32], spec_silent[32];
+	const char *s1[] = {spec_fail}, *s2[] = {spec_silent};
+	pid_t child, none;
+	int fd1 = fake_server(spec_fail, sizeof(spec_fail), 2, &child);
+	int fd2 = fake_server(spec_silent, sizeof(spec_silent), -1, &none);
+	const char *names[] = {"servfail.test"};
+	results r1 = {0}, r2 = {0};
+	dns_client *c1 = client_for(f, s1, 1, 3000, 0), *c2 = client_for(f, s2, 1, 300, 0);
+
+	resolve_all(f, c1, names, 1, &r1);
+	resolve_all(f, c2, names, 1, &r2);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	close(fd1);
+	close(fd2);
+	assert_int_equal(mx_domain_mx_rcode(r1.d[0]), MX_RC_SERVFAIL);
+	assert_int_equal(dns_client_replies(c1), 1);
+	assert_int_equal(mx_domain_mx_rcode(r2.d[0]), MX_RC_TIMEOUT);
+	assert_int_equal(dns_client_replies(c2), 0);
+	assert_non_null(strstr(dns_client_last_failure(c2), "no valid reply within 0.3 s"));
+	mx_domain_free(r1.d[0]);
+	mx_domain_free(r2.d[0]);
+	dns_client_free(c1);
+	dns_client_free(c2);
+	uv_run(&f->loop, UV_RUN_NOWAIT);
+}
+
+/* With -s given twice, a dead first server does not stop the second. */
+static void test_failover(void **state)
+{
+	fixture *f = *state;
+	const char *servers[] = {"127.0.0.1:1", f->server};
+	const char *names[] = {"preference.lab.test"};
+	results r = {0};
+	dns_client *c = client_for(f, servers, 2, 3000, 0);
+
+	assert_non_null(strstr(dns_client_servers(c), "127.0.0.1:1, 127.0.0.1:"));
+	resolve_all(f, c, names, 1, &r);
+	assert_int_equal(mx_domain_mx_rcode(r.d[0]), MX_RC_OK);
+	assert_int_equal(mx_domain_host_count(r.d[0]), 3);
+	mx_domain_free(r.d[0]);
+	dns_client_free(c);
+	uv_run(&f->loop, UV_RUN_NOWAIT);
+}
+
 static void test_server_parse(void **state)
 {
 	char out[80], *why = NULL;
@@ -246,6 +335,8 @@ int main(void)
 	    cmocka_unit_test(test_records_and_rcodes),
 	    cmocka_unit_test(test_bounded_outstanding),
 	    cmocka_unit_test(test_cancel),
+	    cmocka_unit_test(test_servfail_and_timeout),
+	    cmocka_unit_test(test_failover),
 	    cmocka_unit_test(test_server_parse),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
