@@ -30,6 +30,10 @@ struct mx_domain {
 	size_t nattempts;
 	mx_finding *findings;
 	size_t nfindings, capfindings;
+	mx_step *steps;
+	size_t nsteps;
+	bool walked;
+	long delivered; /* attempt index, or -1 */
 };
 
 /* ---- catalogue ---------------------------------------------------------- */
@@ -155,6 +159,7 @@ mx_domain *mx_domain_new(const char *name)
 
 	if (!d)
 		return NULL;
+	d->delivered = -1;
 	d->name = dup_lower_name(name);
 	if (!d->name) {
 		free(d);
@@ -182,6 +187,11 @@ static void clear_analysis(mx_domain *d)
 	d->nfindings = d->capfindings = 0;
 	free(d->as_host);
 	d->as_host = NULL;
+	free(d->steps);
+	d->steps = NULL;
+	d->nsteps = 0;
+	d->walked = false;
+	d->delivered = -1;
 	d->analyzed = false;
 	d->null_mx = d->implicit_mx = false;
 }
@@ -194,6 +204,8 @@ void mx_domain_free(mx_domain *d)
 	for (size_t i = 0; i < d->nhosts; i++) {
 		free(d->hosts[i].exchange);
 		free(d->hosts[i].cname);
+		for (size_t k = 0; k < d->hosts[i].naddrs; k++)
+			probe_result_free(d->hosts[i].addrs[k].probe);
 		free(d->hosts[i].addrs);
 	}
 	free(d->hosts);
@@ -304,9 +316,21 @@ mxs_status mx_host_add_addr(mx_domain *d, size_t i, int family, const char *ip, 
 	h->addrs[at].family = family;
 	snprintf(h->addrs[at].ip, sizeof(h->addrs[at].ip), "%s", ip);
 	h->addrs[at].ttl = ttl;
+	h->addrs[at].probe = NULL;
 	h->naddrs++;
 	if (h->implicit && (h->ttl == 0 || ttl < h->ttl))
 		h->ttl = ttl;
+	return MXS_OK;
+}
+
+mxs_status mx_host_set_probe(mx_domain *d, size_t i, size_t k, probe_result *r)
+{
+	if (i >= d->nhosts || k >= d->hosts[i].naddrs) {
+		probe_result_free(r);
+		return MXS_ERR_INVALID;
+	}
+	probe_result_free(d->hosts[i].addrs[k].probe);
+	d->hosts[i].addrs[k].probe = r;
 	return MXS_OK;
 }
 
@@ -876,6 +900,188 @@ done:
 	return st;
 }
 
+/* ---- probes and the delivery walk ---------------------------------------- */
+
+const char *mx_walk_rule(probe_state s)
+{
+	switch (s) {
+	case PROBE_ACCEPTED: return "2xx greeting: the sender hands the mail over here and stops";
+	case PROBE_TEMPFAIL: return "4xx greeting: a temporary failure, try the next address";
+	case PROBE_REJECTED: return "5xx greeting: this host will not talk, try the next address";
+	case PROBE_REFUSED: return "connection refused: try the next address";
+	case PROBE_CONNECT_TIMEOUT: return "no answer to the connection: try the next address";
+	case PROBE_GREETING_TIMEOUT: return "no greeting in time: try the next address";
+	case PROBE_UNREACHABLE: return "no route to the address: try the next address";
+	case PROBE_TLS_FAILED: return "the TLS handshake failed: try the next address";
+	case PROBE_GARBAGE: return "the server does not speak SMTP: try the next address";
+	case PROBE_PENDING:
+	case PROBE_ERROR:
+	case PROBE_STATE_COUNT: break;
+	}
+	return "not probed: the walk stops here";
+}
+
+/* Follows the attempt order as a sender would: every address in turn until
+ * the first 2xx greeting (RFC 5321 §5.1). Only when every address was
+ * probed, so a half-finished walk is never shown as the answer. */
+static mxs_status walk(analysis *a)
+{
+	mx_domain *d = a->d;
+
+	for (size_t i = 0; i < d->nattempts; i++) {
+		const mx_attempt *at = &d->attempts[i];
+		const probe_result *r = d->hosts[at->host].addrs[at->addr].probe;
+		if (!r || r->state == PROBE_PENDING || r->state == PROBE_ERROR)
+			return MXS_OK;
+	}
+	if (d->nattempts == 0)
+		return MXS_OK;
+	d->steps = calloc(d->nattempts, sizeof(*d->steps));
+	if (!d->steps)
+		return MXS_ERR_NOMEM;
+	d->walked = true;
+	for (size_t i = 0; i < d->nattempts; i++) {
+		const mx_attempt *at = &d->attempts[i];
+		probe_state st = d->hosts[at->host].addrs[at->addr].probe->state;
+		d->steps[d->nsteps++] =
+		    (mx_step){.attempt = i, .state = st, .rule = mx_walk_rule(st)};
+		if (st == PROBE_ACCEPTED) {
+			d->delivered = (long)i;
+			break;
+		}
+	}
+	return MXS_OK;
+}
+
+/* Whether the greeting's first word, the name the server greets with
+ * (RFC 5321 §4.2), is the MX name or its canonical name. */
+static bool banner_names(const probe_result *r, const mx_host *h, char *got, size_t cap)
+{
+	const char *g = r->greeting, *p;
+	size_t n;
+
+	/* probe.h: the greeting text starts after the reply code */
+	if (!g || !*g)
+		return true;
+	p = g;
+	n = strcspn(p, " \r\n");
+	if (n == 0 || n >= cap)
+		return true;
+	memcpy(got, p, n);
+	got[n] = '\0';
+	return name_eq(got, h->exchange) || (h->cname && name_eq(got, h->cname));
+}
+
+/* A short, bounded quote of the greeting's first line for a message. */
+static void first_line(const probe_result *r, char *out, size_t cap)
+{
+	size_t n = r->greeting ? strcspn(r->greeting, "\r\n") : 0;
+
+	if (n >= cap)
+		n = cap - 4;
+	snprintf(out, cap, "%.*s%s", (int)n, r->greeting ? r->greeting : "",
+	         r->greeting && n < strcspn(r->greeting, "\r\n") ? "..." : "");
+}
+
+static mxs_status check_probe(analysis *a, const mx_host *h, const mx_addr *ad)
+{
+	mx_domain *d = a->d;
+	const probe_result *r = ad->probe;
+	mxs_status st = MXS_OK;
+	char line[84], name[256];
+
+	switch (r->state) {
+	case PROBE_REFUSED:
+	case PROBE_CONNECT_TIMEOUT:
+	case PROBE_GREETING_TIMEOUT:
+	case PROBE_UNREACHABLE:
+	case PROBE_GARBAGE:
+		TRY(add_finding(d, MX_F_SMTP_UNREACHABLE, ad->ip, "%s (%u) at %s: %s%s%s",
+		                h->exchange, h->preference, ad->ip, probe_state_meaning(r->state),
+		                r->error ? "; " : "", r->error ? r->error : ""));
+		break;
+	case PROBE_TEMPFAIL:
+		first_line(r, line, sizeof(line));
+		TRY(add_finding(
+		    d, MX_F_SMTP_TEMPFAIL, ad->ip,
+		    "%s (%u) at %s greets with \"%s\": senders try the next address and "
+		    "retry later",
+		    h->exchange, h->preference, ad->ip, line));
+		break;
+	case PROBE_REJECTED:
+		first_line(r, line, sizeof(line));
+		TRY(add_finding(d, MX_F_SMTP_REJECT, ad->ip,
+		                "%s (%u) at %s greets with \"%s\": it will take no mail",
+		                h->exchange, h->preference, ad->ip, line));
+		break;
+	case PROBE_TLS_FAILED:
+		TRY(add_finding(d, MX_F_TLS_CERTIFICATE_INVALID, ad->ip,
+		                "%s (%u) at %s: the STARTTLS handshake failed%s%s", h->exchange,
+		                h->preference, ad->ip, r->error ? ": " : "",
+		                r->error ? r->error : ""));
+		break;
+	case PROBE_ACCEPTED:
+		if (r->t.greeting > MX_SLOW_BANNER_MS)
+			TRY(add_finding(
+			    d, MX_F_SMTP_SLOW_BANNER, ad->ip,
+			    "%s (%u) at %s took %ld ms to greet; senders wait, but slow "
+			    "greetings often mean an overloaded or tarpitting server",
+			    h->exchange, h->preference, ad->ip, r->t.greeting));
+		/* only an EHLO reply can say STARTTLS is missing: a host that
+		 * hung up before answering EHLO has not said anything about it */
+		if (!r->tls.offered && r->nehlo > 0)
+			TRY(add_finding(
+			    d, MX_F_SMTP_NO_STARTTLS, ad->ip,
+			    "%s (%u) at %s does not offer STARTTLS: mail to it crosses the "
+			    "network in clear text",
+			    h->exchange, h->preference, ad->ip));
+		if (r->tls.offered && !r->tls.verified)
+			TRY(add_finding(d, MX_F_TLS_CERTIFICATE_INVALID, ad->ip,
+			                "%s (%u) at %s: the certificate does not verify for %s%s%s",
+			                h->exchange, h->preference, ad->ip, h->exchange,
+			                r->tls.verify_error ? ": " : "",
+			                r->tls.verify_error ? r->tls.verify_error : ""));
+		if (!banner_names(r, h, name, sizeof(name)))
+			TRY(add_finding(d, MX_F_BANNER_NAME_MISMATCH, ad->ip,
+			                "%s (%u) at %s greets as %s", h->exchange, h->preference,
+			                ad->ip, name));
+		break;
+	default: break;
+	}
+done:
+	return st;
+}
+
+/* Findings from the probes: each address on its own, then the walk. */
+static mxs_status check_probes(analysis *a)
+{
+	mx_domain *d = a->d;
+	mxs_status st = MXS_OK;
+
+	for (size_t i = 0; i < d->nhosts; i++)
+		for (size_t k = 0; k < d->hosts[i].naddrs; k++)
+			if (d->hosts[i].addrs[k].probe)
+				TRY(check_probe(a, &d->hosts[i], &d->hosts[i].addrs[k]));
+	if (!d->walked)
+		goto done;
+	if (d->delivered < 0) {
+		TRY(add_finding(d, MX_F_NO_ACCEPTING_MX, d->name,
+		                "none of the %zu addresses a sender would try for %s accepts mail: "
+		                "it queues the mail and retries later",
+		                d->nattempts, d->name));
+	} else {
+		const mx_host *h = &d->hosts[d->attempts[d->delivered].host];
+		if (d->ntiers && h->preference != d->tiers[0].preference)
+			TRY(add_finding(
+			    d, MX_F_PRIMARY_UNREACHABLE, d->name,
+			    "no address of the most preferred tier (%u) of %s accepts; the "
+			    "mail goes to %s (%u) instead",
+			    d->tiers[0].preference, d->name, h->exchange, h->preference));
+	}
+done:
+	return st;
+}
+
 mxs_status mx_domain_analyze(mx_domain *d, const mx_options *opt)
 {
 	static const mx_options defaults = {0};
@@ -902,6 +1108,8 @@ mxs_status mx_domain_analyze(mx_domain *d, const mx_options *opt)
 	TRY(check_hosts(&a));
 	TRY(check_route(&a));
 	TRY(build_tiers(&a));
+	TRY(walk(&a));
+	TRY(check_probes(&a));
 finished:
 	d->analyzed = true;
 done:
@@ -948,6 +1156,23 @@ size_t mx_domain_finding_count(const mx_domain *d)
 const mx_finding *mx_domain_finding(const mx_domain *d, size_t i)
 {
 	return i < d->nfindings ? &d->findings[i] : NULL;
+}
+
+bool mx_domain_walked(const mx_domain *d)
+{
+	return d->walked;
+}
+size_t mx_domain_step_count(const mx_domain *d)
+{
+	return d->nsteps;
+}
+const mx_step *mx_domain_step(const mx_domain *d, size_t i)
+{
+	return i < d->nsteps ? &d->steps[i] : NULL;
+}
+const mx_attempt *mx_domain_delivered(const mx_domain *d)
+{
+	return d->delivered >= 0 ? &d->attempts[d->delivered] : NULL;
 }
 
 int mx_domain_worst(const mx_domain *d)

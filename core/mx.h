@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "probe.h"
 #include "status.h"
 
 /* How one DNS question ended. Kept apart because they mean different things
@@ -43,6 +44,7 @@ typedef struct mx_addr {
 	int family;         /* 4 or 6 */
 	char ip[MX_IP_MAX]; /* textual form */
 	uint32_t ttl;
+	probe_result *probe; /* the SMTP probe of this address for this host, or NULL */
 } mx_addr;
 
 typedef struct mx_host {
@@ -95,7 +97,16 @@ const char *mx_severity_str(mx_severity s); /* "info", "warning", "error" */
 	X(BACKUP_MX, "backup-mx", INFO, "RFC 5321 §5.1", "less preferred hosts queue mail while the primary is down") \
 	X(DNS_TEMPORARY, "dns-temporary", ERROR, "RFC 5321 §5.1", "a DNS lookup failed temporarily")       \
 	X(AS_NOT_MX, "as-not-mx", INFO, "RFC 5321 §5.1", "the relay host given with --as is not an MX of the domain") \
-	X(AS_MOST_PREFERRED, "as-most-preferred", INFO, "RFC 5321 §5.1", "the relay host given with --as is a most preferred MX: it delivers locally")
+	X(AS_MOST_PREFERRED, "as-most-preferred", INFO, "RFC 5321 §5.1", "the relay host given with --as is a most preferred MX: it delivers locally") \
+	X(SMTP_UNREACHABLE, "smtp-unreachable", WARNING, "RFC 5321 §5.1", "an MX address cannot be reached over SMTP") \
+	X(SMTP_TEMPFAIL, "smtp-tempfail", WARNING, "RFC 5321 §4.2.1", "an MX address greets with a 4xx temporary failure") \
+	X(SMTP_REJECT, "smtp-reject", WARNING, "RFC 5321 §4.2.1", "an MX address greets with a 5xx permanent failure") \
+	X(SMTP_SLOW_BANNER, "smtp-slow-banner", WARNING, "RFC 5321 §4.5.3.2", "an MX address is slow to greet") \
+	X(PRIMARY_UNREACHABLE, "primary-unreachable", ERROR, "RFC 5321 §5.1", "no host of the most preferred tier accepts; a backup takes the mail") \
+	X(NO_ACCEPTING_MX, "no-accepting-mx", ERROR, "RFC 5321 §5.1", "no MX address accepts mail") \
+	X(SMTP_NO_STARTTLS, "smtp-no-starttls", WARNING, "RFC 3207", "an MX host does not offer STARTTLS") \
+	X(TLS_CERTIFICATE_INVALID, "tls-certificate-invalid", WARNING, "RFC 6125 §6", "an MX host's TLS certificate does not verify for its name") \
+	X(BANNER_NAME_MISMATCH, "banner-name-mismatch", INFO, "RFC 5321 §4.3.1", "an MX host greets with another name than the MX record's")
 /* clang-format on */
 
 typedef enum mx_finding_id {
@@ -176,6 +187,32 @@ size_t mx_domain_attempt_count(const mx_domain *d);
 const mx_attempt *mx_domain_attempt(const mx_domain *d, size_t i);
 size_t mx_domain_finding_count(const mx_domain *d);
 const mx_finding *mx_domain_finding(const mx_domain *d, size_t i);
+
+/* --- probes and the delivery walk ------------------------------------ */
+
+/* Attaches the probe of host i's address k; takes ownership of r (freed
+ * with the domain, or at once on error). */
+mxs_status mx_host_set_probe(mx_domain *d, size_t i, size_t k, probe_result *r);
+
+/* Greeting slower than this is smtp-slow-banner. */
+#define MX_SLOW_BANNER_MS 2000
+
+/* One attempt of the walk: what happened and the rule that applies. */
+typedef struct mx_step {
+	size_t attempt; /* index into the attempt order */
+	probe_state state;
+	const char *rule; /* static, for people: "4xx greeting: try the next host" */
+} mx_step;
+
+/* The walk exists once every address in the attempt order was probed; it
+ * stops at the first 2xx greeting. */
+bool mx_domain_walked(const mx_domain *d);
+size_t mx_domain_step_count(const mx_domain *d);
+const mx_step *mx_domain_step(const mx_domain *d, size_t i);
+/* The attempt that takes the mail, or NULL (none accepts, or no walk). */
+const mx_attempt *mx_domain_delivered(const mx_domain *d);
+/* The rule a sender applies after an attempt ended in state s (static). */
+const char *mx_walk_rule(probe_state s);
 
 /* The worst severity among the findings, or -1 when there are none. */
 int mx_domain_worst(const mx_domain *d);

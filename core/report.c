@@ -163,6 +163,69 @@ static const char *tier_note(const mx_domain *d, size_t ti)
 	return t->nhosts > 1 ? "backup; equal preference, tried in random order" : "backup";
 }
 
+/* "  220 accepted 3 ms, STARTTLS verified" after an address. */
+static void text_probe(buf *b, const probe_result *r)
+{
+	if (r->code)
+		bprintf(b, "  %d", r->code);
+	bprintf(b, "  %s", probe_state_word(r->state));
+	if (r->t.greeting >= 0)
+		bprintf(b, " %ld ms", r->t.greeting);
+	if (r->state == PROBE_ACCEPTED)
+		bprintf(b, ", %s",
+		        !r->tls.offered   ? "no STARTTLS"
+		        : r->tls.verified ? "STARTTLS verified"
+		                          : "STARTTLS unverified");
+}
+
+/* The greeting's first line under its address, cut to fit a line; the
+ * bytes come from the server, so they go through bsafe. */
+static void text_greeting(buf *b, const probe_result *r)
+{
+	size_t n = strcspn(r->greeting, "\n");
+	char *line = strndup(r->greeting, n > 72 ? 72 : n);
+
+	if (!line) {
+		b->failed = 1;
+		return;
+	}
+	bprintf(b, "          \"");
+	bsafe(b, line);
+	bprintf(b, "%s\"\n", n > 72 ? "..." : "");
+	free(line);
+}
+
+/* The walk as a story: each attempt, what happened, and the rule. */
+static void text_walk(buf *b, const mx_domain *d, const mx_report_opts *o)
+{
+	const char *arrow = o->ascii ? "->" : "\xe2\x86\x92";
+	const mx_attempt *got = mx_domain_delivered(d);
+
+	bprintf(b, "Delivery walk (what a sender does)\n");
+	for (size_t i = 0; i < mx_domain_step_count(d); i++) {
+		const mx_step *s = mx_domain_step(d, i);
+		const mx_attempt *a = mx_domain_attempt(d, s->attempt);
+		const mx_host *h = mx_domain_host(d, a->host);
+		const probe_result *r = h->addrs[a->addr].probe;
+		bprintf(b, "  %zu. ", i + 1);
+		bsafe(b, h->exchange);
+		bprintf(b, " (%u) %s  ", h->preference, h->addrs[a->addr].ip);
+		if (r->code)
+			bprintf(b, "%d ", r->code);
+		bprintf(b, "%s: %s\n", probe_state_word(s->state), s->rule);
+	}
+	if (got) {
+		const mx_host *h = mx_domain_host(d, got->host);
+		bprintf(b, "  %s delivered to ", arrow);
+		bsafe(b, h->exchange);
+		bprintf(b, " (%u) %s\n", h->preference, h->addrs[got->addr].ip);
+	} else {
+		bprintf(b,
+		        "  %s no address accepts: the sender queues the mail and retries later\n",
+		        arrow);
+	}
+}
+
 static void text_hosts(buf *b, const mx_domain *d, const mx_report_opts *o)
 {
 	const char *bullet = o->ascii ? "-" : "\xe2\x80\xa2";
@@ -182,9 +245,16 @@ static void text_hosts(buf *b, const mx_domain *d, const mx_report_opts *o)
 			if (!h->implicit)
 				bprintf(b, "  ttl %u", h->ttl);
 			bprintf(b, "\n");
-			for (size_t m = 0; m < h->naddrs; m++)
-				bprintf(b, "        %-39s IPv%d  ttl %u\n", h->addrs[m].ip,
+			for (size_t m = 0; m < h->naddrs; m++) {
+				const probe_result *r = h->addrs[m].probe;
+				bprintf(b, "        %-39s IPv%d  ttl %u", h->addrs[m].ip,
 				        h->addrs[m].family, h->addrs[m].ttl);
+				if (r)
+					text_probe(b, r);
+				bprintf(b, "\n");
+				if (r && r->greeting && r->greeting[0])
+					text_greeting(b, r);
+			}
 			if (h->naddrs == 0)
 				bprintf(b, "        (no address: A %s, AAAA %s)\n",
 				        mx_rcode_str(h->a_rc), mx_rcode_str(h->aaaa_rc));
@@ -235,6 +305,8 @@ char *mx_report_text(const mx_domain *d, const mx_report_opts *o)
 	} else if (!mx_domain_null_mx(d)) {
 		bprintf(&b, "Attempt order: none, no address to try\n");
 	}
+	if (mx_domain_walked(d))
+		text_walk(&b, d, o);
 	if (mx_domain_finding_count(d)) {
 		bprintf(&b, "Findings\n");
 		for (size_t i = 0; i < mx_domain_finding_count(d); i++) {
@@ -273,6 +345,57 @@ static json_t *jstr(const char *s)
 	return j;
 }
 
+static void set_str(json_t *o, const char *key, const char *v)
+{
+	if (v)
+		json_object_set_new(o, key, jstr(v));
+}
+
+static json_t *probe_json(const probe_result *r)
+{
+	json_t *o = json_object(), *ehlo = json_array(), *tls = json_object(), *t = json_object();
+
+	json_object_set_new(o, "state", jstr(probe_state_word(r->state)));
+	json_object_set_new(o, "port", json_integer(r->port));
+	if (r->code)
+		json_object_set_new(o, "code", json_integer(r->code));
+	set_str(o, "greeting", r->greeting);
+	for (size_t i = 0; i < r->nehlo; i++)
+		json_array_append_new(ehlo, jstr(r->ehlo[i]));
+	json_object_set_new(o, "ehlo", ehlo);
+	json_object_set_new(tls, "offered", json_boolean(r->tls.offered));
+	json_object_set_new(tls, "done", json_boolean(r->tls.done));
+	json_object_set_new(tls, "verified", json_boolean(r->tls.verified));
+	set_str(tls, "verify_error", r->tls.verify_error);
+	set_str(tls, "subject", r->tls.subject);
+	set_str(tls, "issuer", r->tls.issuer);
+	set_str(tls, "not_before", r->tls.not_before);
+	set_str(tls, "not_after", r->tls.not_after);
+	set_str(tls, "version", r->tls.version);
+	json_object_set_new(o, "tls", tls);
+	json_object_set_new(t, "connect_ms", json_integer(r->t.connect));
+	json_object_set_new(t, "greeting_ms", json_integer(r->t.greeting));
+	json_object_set_new(t, "ehlo_ms", json_integer(r->t.ehlo));
+	json_object_set_new(t, "tls_ms", json_integer(r->t.tls));
+	json_object_set_new(t, "total_ms", json_integer(r->t.total));
+	json_object_set_new(o, "times", t);
+	set_str(o, "error", r->error);
+	set_str(o, "transcript", r->transcript);
+	json_object_set_new(o, "transcript_cut", json_boolean(r->transcript_cut));
+	return o;
+}
+
+static json_t *attempt_json(const mx_domain *d, const mx_attempt *a)
+{
+	const mx_host *h = mx_domain_host(d, a->host);
+	json_t *o = json_object();
+
+	json_object_set_new(o, "preference", json_integer(h->preference));
+	json_object_set_new(o, "host", jstr(h->exchange));
+	json_object_set_new(o, "ip", jstr(h->addrs[a->addr].ip));
+	return o;
+}
+
 static json_t *host_json(const mx_host *h)
 {
 	json_t *o = json_object(), *addrs = json_array();
@@ -300,6 +423,8 @@ static json_t *host_json(const mx_host *h)
 		json_object_set_new(a, "ip", jstr(h->addrs[m].ip));
 		json_object_set_new(a, "family", json_integer(h->addrs[m].family));
 		json_object_set_new(a, "ttl", json_integer(h->addrs[m].ttl));
+		if (h->addrs[m].probe)
+			json_object_set_new(a, "probe", probe_json(h->addrs[m].probe));
 		json_array_append_new(addrs, a);
 	}
 	json_object_set_new(o, "addresses", addrs);
@@ -343,16 +468,23 @@ char *mx_report_json(const mx_domain *d)
 		json_array_append_new(tiers, o);
 	}
 	json_object_set_new(root, "tiers", tiers);
-	for (size_t i = 0; i < mx_domain_attempt_count(d); i++) {
-		const mx_attempt *a = mx_domain_attempt(d, i);
-		const mx_host *h = mx_domain_host(d, a->host);
-		json_t *o = json_object();
-		json_object_set_new(o, "preference", json_integer(h->preference));
-		json_object_set_new(o, "host", jstr(h->exchange));
-		json_object_set_new(o, "ip", jstr(h->addrs[a->addr].ip));
-		json_array_append_new(order, o);
-	}
+	for (size_t i = 0; i < mx_domain_attempt_count(d); i++)
+		json_array_append_new(order, attempt_json(d, mx_domain_attempt(d, i)));
 	json_object_set_new(root, "attempt_order", order);
+	if (mx_domain_walked(d)) {
+		json_t *walk = json_array();
+		for (size_t i = 0; i < mx_domain_step_count(d); i++) {
+			const mx_step *st = mx_domain_step(d, i);
+			json_t *o = attempt_json(d, mx_domain_attempt(d, st->attempt));
+			json_object_set_new(o, "state", jstr(probe_state_word(st->state)));
+			json_object_set_new(o, "rule", jstr(st->rule));
+			json_array_append_new(walk, o);
+		}
+		json_object_set_new(root, "walk", walk);
+		json_object_set_new(root, "delivered_to",
+		                    mx_domain_delivered(d) ? attempt_json(d, mx_domain_delivered(d))
+		                                           : json_null());
+	}
 	for (size_t i = 0; i < mx_domain_finding_count(d); i++) {
 		const mx_finding *f = mx_domain_finding(d, i);
 		json_t *o = json_object();

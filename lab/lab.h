@@ -72,4 +72,31 @@ int lab_dns_port(const lab_dns *s); /* the port actually bound */
  * callbacks. Accepts NULL. */
 void lab_dns_close(lab_dns *s);
 
+/* ---- the SMTP hosts ---------------------------------------------------- */
+
+/* Scenario files give each lab address a behaviour with
+ *   $SMTP ADDRESS BEHAVIOUR [key=value ...]
+ * (docs/lab.md). lab_smtp listens on every such address, all on one port,
+ * and acts out the behaviour; an address without a $SMTP line has nothing
+ * listening (connection refused). STARTTLS certificates are made at start
+ * and signed by a lab CA made at start too, so a probe that trusts the CA
+ * sees a valid chain where the scenario says tls=valid. */
+typedef struct lab_smtp lab_smtp;
+
+#define LAB_SMTP_DEFAULT_PORT 2525
+
+/* Binds every $SMTP address of w on port (0: one free port that works for
+ * every address). w must outlive the server. NULL with *why naming the
+ * address, port and reason when a bind fails. */
+lab_smtp *lab_smtp_new(uv_loop_t *loop, const lab_world *w, int port, char **why);
+int lab_smtp_port(const lab_smtp *s);
+size_t lab_smtp_listener_count(const lab_smtp *s);
+/* "127.0.1.1:2525" or "[::1]:2525", valid while s lives. */
+const char *lab_smtp_listener(const lab_smtp *s, size_t i);
+/* The lab CA certificate in PEM, NUL-terminated, valid while s lives. */
+const char *lab_smtp_ca_pem(const lab_smtp *s);
+/* Stops serving and drops every connection; memory is released once the
+ * loop has run the close callbacks. Accepts NULL. */
+void lab_smtp_close(lab_smtp *s);
+
 #endif

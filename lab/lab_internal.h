@@ -58,4 +58,72 @@ struct lab_node {
 /* The node for a lower-cased wire name, or NULL. */
 const struct lab_node *lab_world_node(const lab_world *w, const uint8_t *name, size_t len);
 
+/* ---- $SMTP lines: what each lab SMTP host does ---------------------------- */
+
+enum lab_smtp_act {
+	LAB_SMTP_ACCEPT,
+	LAB_SMTP_REFUSE,
+	LAB_SMTP_SILENT,
+	LAB_SMTP_SLOW,
+	LAB_SMTP_TEMPFAIL,
+	LAB_SMTP_REJECT,
+	LAB_SMTP_MULTILINE,
+	LAB_SMTP_DROP_EHLO,
+	LAB_SMTP_LONG_LINE,
+	LAB_SMTP_MEGABYTE,
+	LAB_SMTP_ESCAPE,
+	LAB_SMTP_GARBAGE,
+	LAB_SMTP_TARPIT,
+};
+
+enum lab_smtp_tls {
+	LAB_TLS_VALID,       /* signed by the lab CA, for the host's name, valid now */
+	LAB_TLS_EXPIRED,     /* signed by the CA, notAfter in the past */
+	LAB_TLS_SELF_SIGNED, /* signed by its own key */
+	LAB_TLS_WRONG_NAME,  /* signed by the CA, for wrong.invalid */
+};
+
+#define LAB_SMTP_NAME_MAX 254 /* a host name in text, plus the NUL */
+
+/* One $SMTP line. name is always set once the world holds it: the name=
+ * option, or the owner of an A/AAAA record with that address (the same
+ * scenario first, then any other), or "lab.invalid". */
+struct lab_smtp_host {
+	char *origin; /* the file it came from, for messages */
+	int line;
+	int family; /* AF_INET or AF_INET6 */
+	uint8_t addr[16];
+	char addrtext[46];
+	enum lab_smtp_act act;
+	unsigned delay_ms; /* before the first byte: `slow N` or slow=N */
+	enum lab_smtp_tls tls;
+	int starttls; /* offer STARTTLS in EHLO */
+	int name_given;
+	int name_found; /* from an A/AAAA record rather than the fallback */
+	char name[LAB_SMTP_NAME_MAX];
+};
+
+/* The $SMTP lines of every loaded scenario, in load order; views valid until
+ * the world is freed or loaded into again. */
+size_t lab_world_smtp_count(const lab_world *w);
+const struct lab_smtp_host *lab_world_smtp(const lab_world *w, size_t i);
+/* "accept", "refuse", ... for messages and documentation. */
+const char *lab_smtp_act_name(enum lab_smtp_act a);
+
+/* ---- certificates (tls.c) --------------------------------------------------- */
+
+/* A lab CA and the server certificates it signs; made by lab_smtp_new. */
+typedef struct lab_tls lab_tls;
+struct ssl_ctx_st; /* OpenSSL's SSL_CTX, so this header needs no OpenSSL include */
+
+/* A new CA (EC P-256, CA:TRUE, valid for ten years); NULL with *why. */
+lab_tls *lab_tls_new(char **why);
+void lab_tls_free(lab_tls *t); /* accepts NULL */
+/* The CA certificate in PEM, NUL-terminated, valid while t lives. */
+const char *lab_tls_ca_pem(const lab_tls *t);
+/* A server context whose certificate is for name (or wrong.invalid) as kind
+ * says; made on first use, then the same one again. Owned by t. NULL with
+ * *why when OpenSSL fails. */
+struct ssl_ctx_st *lab_tls_ctx(lab_tls *t, const char *name, enum lab_smtp_tls kind, char **why);
+
 #endif

@@ -13,6 +13,7 @@
 #include "mx.h"
 #include "name.h"
 #include "report.h"
+#include "smtp.h"
 
 #define READ_CHUNK 65536
 
@@ -34,6 +35,9 @@ typedef struct check_ctx {
 	const cli_opts *o;
 	FILE *out;
 	dns_client *dns;
+	smtp_prober *smtp; /* NULL with --no-probe */
+	size_t inflight;   /* domains started and not yet reported */
+	char *ca_pem;      /* --cafile's contents */
 	mx_options mxo;
 	mx_report_opts ro;
 	char *const *names;
@@ -53,9 +57,9 @@ static void raise_exit(check_ctx *x, int code)
 		x->worst_exit = code;
 }
 
-static void on_domain(mx_domain *d, void *arg)
+/* Analyses a finished domain, prints its report and forgets it. */
+static void report_domain(check_ctx *x, mx_domain *d)
 {
-	check_ctx *x = arg;
 	char *text = NULL;
 
 	if (mx_domain_analyze(d, &x->mxo) != MXS_OK) {
@@ -85,7 +89,88 @@ static void on_domain(mx_domain *d, void *arg)
 done:
 	free(text);
 	mx_domain_free(d);
+	x->inflight--;
 	feed(x);
+}
+
+/* The probes of one domain: its report waits until the last one ends. */
+typedef struct probing {
+	check_ctx *x;
+	mx_domain *d;
+	size_t left;
+} probing;
+
+typedef struct probe_arg {
+	probing *p;
+	size_t host, addr;
+} probe_arg;
+
+static void on_probe(probe_result *r, void *arg)
+{
+	probe_arg *pa = arg;
+	probing *p = pa->p;
+
+	mx_host_set_probe(p->d, pa->host, pa->addr, r);
+	free(pa);
+	if (--p->left == 0) {
+		check_ctx *x = p->x;
+		mx_domain *d = p->d;
+		free(p);
+		report_domain(x, d);
+	}
+}
+
+static bool is_loopback(const char *ip)
+{
+	return strncmp(ip, "127.", 4) == 0 || strcmp(ip, "::1") == 0;
+}
+
+/* Probes every address of every MX host (the walk needs those in the
+ * attempt order; the others are shown too). In the lab only loopback
+ * addresses are probed, whatever a scenario file says. */
+static void start_probes(check_ctx *x, mx_domain *d)
+{
+	probing *p = calloc(1, sizeof(*p));
+
+	if (!p) {
+		report_domain(x, d);
+		return;
+	}
+	p->x = x;
+	p->d = d;
+	p->left = 1; /* held until every probe is asked for */
+	for (size_t i = 0; i < mx_domain_host_count(d); i++) {
+		const mx_host *h = mx_domain_host(d, i);
+		for (size_t k = 0; k < h->naddrs; k++) {
+			probe_arg *pa;
+			if (x->o->loopback_probes && !is_loopback(h->addrs[k].ip))
+				continue;
+			pa = malloc(sizeof(*pa));
+			if (!pa)
+				continue;
+			*pa = (probe_arg){.p = p, .host = i, .addr = k};
+			p->left++;
+			if (smtp_probe(x->smtp, h->exchange, h->addrs[k].ip, on_probe, pa) !=
+			    MXS_OK) {
+				p->left--;
+				free(pa);
+			}
+		}
+	}
+	if (--p->left == 0) {
+		free(p);
+		report_domain(x, d);
+	}
+}
+
+static void on_domain(mx_domain *d, void *arg)
+{
+	check_ctx *x = arg;
+
+	if (x->smtp)
+		start_probes(x, d);
+	else
+		report_domain(x, d);
 }
 
 /* Starts one name; a name that cannot be a domain is reported and skipped. */
@@ -105,7 +190,9 @@ static void start_name(check_ctx *x, const char *raw, const char *where)
 		fprintf(stderr, "mxscope: %s: out of memory\n", name);
 		mx_domain_free(d);
 		raise_exit(x, 1);
+		goto done;
 	}
+	x->inflight++;
 done:
 	free(name);
 	free(why);
@@ -223,7 +310,7 @@ static void finish(check_ctx *x);
 /* Keeps up to --concurrency domains in flight from argv, then the file. */
 static void feed(check_ctx *x)
 {
-	while (dns_client_busy(x->dns) < x->o->concurrency) {
+	while (x->inflight < x->o->concurrency) {
 		char *line;
 		if (x->next_name < x->nnames) {
 			start_name(x, x->names[x->next_name], NULL);
@@ -234,7 +321,7 @@ static void feed(check_ctx *x)
 			break;
 		handle_line(x, x->rd, line);
 	}
-	if (dns_client_busy(x->dns) == 0 && x->next_name >= x->nnames &&
+	if (x->inflight == 0 && x->next_name >= x->nnames &&
 	    (!x->rd || (x->rd->eof && !x->rd->reading && x->rd->pos >= x->rd->len)))
 		finish(x);
 }
@@ -242,6 +329,34 @@ static void feed(check_ctx *x)
 static void finish(check_ctx *x)
 {
 	x->done = true;
+}
+
+/* The CA file for --cafile, whole (bounded: 1 MiB of PEM is plenty). */
+static char *read_cafile(const char *path, char **why)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t n;
+
+	if (!f) {
+		mxs_why(why, "%s: cannot open: %s", path, strerror(errno));
+		return NULL;
+	}
+	buf = malloc((1u << 20) + 1);
+	if (!buf) {
+		fclose(f);
+		mxs_why(why, "%s: out of memory", path);
+		return NULL;
+	}
+	n = fread(buf, 1, 1u << 20, f);
+	fclose(f);
+	buf[n] = '\0';
+	if (!strstr(buf, "-----BEGIN CERTIFICATE-----")) {
+		free(buf);
+		mxs_why(why, "%s: no PEM certificate in it", path);
+		return NULL;
+	}
+	return buf;
 }
 
 static reader *reader_open(const char *path, char **why)
@@ -312,6 +427,28 @@ int check_run(uv_loop_t *loop, const cli_opts *o, char *const *names, size_t nna
 		code = strstr(why, "DNS server \"") ? 2 : 3;
 		goto done;
 	}
+	if (!o->no_probe) {
+		smtp_config sc = {.port = o->smtp_port > 0 ? o->smtp_port : 25,
+		                  .timeout_ms = o->timeout_ms,
+		                  .max_probes = 0,
+		                  .ehlo_name = o->ehlo_name,
+		                  .ca_pem = o->ca_pem};
+		if (o->cafile && !o->ca_pem) {
+			x.ca_pem = read_cafile(o->cafile, &why);
+			if (!x.ca_pem) {
+				fprintf(stderr, "mxscope: --cafile %s\n", why);
+				code = 2;
+				goto done;
+			}
+			sc.ca_pem = x.ca_pem;
+		}
+		x.smtp = smtp_prober_new(loop, &sc, &why);
+		if (!x.smtp) {
+			fprintf(stderr, "mxscope: %s\n", why);
+			code = 3;
+			goto done;
+		}
+	}
 	loop->data = &x;
 	feed(&x);
 	while (!x.done)
@@ -328,12 +465,14 @@ int check_run(uv_loop_t *loop, const cli_opts *o, char *const *names, size_t nna
 		code = 3;
 	}
 done:
+	smtp_prober_free(x.smtp);
 	dns_client_free(x.dns);
 	uv_run(loop, UV_RUN_NOWAIT); /* let the resolver's handles close */
 	loop->data = saved;
 	if (x.rd && x.rd->own_fd)
 		close(x.rd->fd);
 	free(x.rd);
+	free(x.ca_pem);
 	free(why);
 	return code;
 }

@@ -25,6 +25,9 @@ enum {
 	OPT_BIND,
 	OPT_ALLOW_LOOPBACK,
 	OPT_COLOR,
+	OPT_SMTP_PORT,
+	OPT_EHLO,
+	OPT_CAFILE,
 };
 
 static const struct option long_opts[] = {
@@ -46,6 +49,9 @@ static const struct option long_opts[] = {
     {"port", required_argument, NULL, OPT_PORT},
     {"bind", required_argument, NULL, OPT_BIND},
     {"allow-loopback", no_argument, NULL, OPT_ALLOW_LOOPBACK},
+    {"smtp-port", required_argument, NULL, OPT_SMTP_PORT},
+    {"ehlo", required_argument, NULL, OPT_EHLO},
+    {"cafile", required_argument, NULL, OPT_CAFILE},
     {NULL, 0, NULL, 0},
 };
 
@@ -60,7 +66,7 @@ void cli_usage(FILE *to)
 	    "  mxscope check [OPTIONS] DOMAIN...    one report per domain, text or --json\n"
 	    "  mxscope check [OPTIONS] -f FILE|-    many domains, one a line; results stream\n"
 	    "  mxscope lab [SCENARIO|FILE...]       start the embedded lab and report on it\n"
-	    "  mxscope lab --serve [--port N]       run only the lab DNS server, print where\n"
+	    "  mxscope lab --serve [--port N]       run only the lab servers, print where\n"
 	    "  mxscope lab --list                   list the built-in scenarios\n"
 	    "\n"
 	    "Options:\n"
@@ -72,17 +78,23 @@ void cli_usage(FILE *to)
 	    "      --seed N              seed for the random order within a tier (0..2^53);\n"
 	    "                            the same seed gives the same order\n"
 	    "      --as HOST             relay view: route as the MX host HOST would\n"
-	    "      --timeout SEC         per DNS question, retries included (default 5)\n"
+	    "      --timeout SEC         per DNS question, retries included (default 5);\n"
 	    "      --concurrency N       domains resolved at once (default 256)\n"
-	    "      --no-probe            do not probe SMTP (probes are not built yet)\n"
+	    "                            also each SMTP phase (connect, each reply)\n"
+	    "      --no-probe            do not probe the MX addresses over SMTP\n"
+	    "      --smtp-port N         port to probe (default 25; the lab's in lab mode)\n"
+	    "      --ehlo NAME           name to give in EHLO (default: this machine's)\n"
+	    "      --cafile FILE         also trust this CA for STARTTLS certificates\n"
+	    "                            (lab --serve prints the path of its own)\n"
 	    "      --allow-loopback      count 127.0.0.0/8 and ::1 as ordinary addresses\n"
 	    "      --no-color            no colours (also when NO_COLOR is set)\n"
 	    "      --ascii               no Unicode symbols\n"
 	    "  -h, --help                this text\n"
 	    "  -V, --version             the version\n"
 	    "Lab options:\n"
-	    "      --serve               only serve DNS until interrupted\n"
+	    "      --serve               only serve DNS and SMTP until interrupted\n"
 	    "      --port N              lab DNS port (default 5300; 0 = any free port)\n"
+	    "      --smtp-port N         lab SMTP port (default 2525; 0 = any free port)\n"
 	    "      --bind ADDR           lab listen address, loopback only (default 127.0.0.1)\n"
 	    "      --list                one line per built-in scenario\n"
 	    "\n"
@@ -122,6 +134,7 @@ int cli_parse(int argc, char **argv, cli_opts *o)
 	o->timeout_ms = 5000;
 	o->concurrency = 256;
 	o->port = -1;
+	o->smtp_port = -1;
 	o->bind = "127.0.0.1";
 	o->color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
 	if (argc > 1 && strcmp(argv[1], "check") == 0) {
@@ -158,6 +171,7 @@ int cli_parse(int argc, char **argv, cli_opts *o)
 			if (errno || *end || end == optarg || !(secs >= 0.1 && secs <= 300))
 				return bad("--timeout", optarg, "expected seconds from 0.1 to 300");
 			o->timeout_ms = (unsigned)(secs * 1000);
+			o->timeout_given = true;
 			break;
 		case OPT_CONCURRENCY:
 			if (parse_ulong(optarg, 100000, &v) || v == 0)
@@ -178,6 +192,14 @@ int cli_parse(int argc, char **argv, cli_opts *o)
 			break;
 		case OPT_BIND: o->bind = optarg; break;
 		case OPT_ALLOW_LOOPBACK: o->allow_loopback = true; break;
+		case OPT_SMTP_PORT:
+			if (parse_ulong(optarg, 65535, &v))
+				return bad("--smtp-port", optarg,
+				           "expected a port from 0 to 65535");
+			o->smtp_port = (int)v;
+			break;
+		case OPT_EHLO: o->ehlo_name = optarg; break;
+		case OPT_CAFILE: o->cafile = optarg; break;
 		case ':':
 			fprintf(stderr, "mxscope: option %s needs a value (see mxscope --help)\n",
 			        argv[optind - 1]);
@@ -200,6 +222,10 @@ int cli_parse(int argc, char **argv, cli_opts *o)
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		o->seed = ((uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 16)) % 1000000;
+	}
+	if (o->command != CLI_LAB && o->smtp_port == 0) {
+		fprintf(stderr, "mxscope: --smtp-port 0 (any free port) is only for mxscope lab\n");
+		return 2;
 	}
 	if (o->command != CLI_LAB && (o->serve || o->list || o->port >= 0)) {
 		fprintf(stderr, "mxscope: --serve, --list and --port are options of mxscope lab\n");

@@ -23,12 +23,19 @@ typedef struct cli_opts {
 	const char *servers[CLI_MAX_SERVERS];
 	size_t nservers;
 	unsigned timeout_ms;
+	bool timeout_given;
 	unsigned concurrency;
 	uint64_t seed;
 	bool seed_given;
 	const char *as_host;
 	bool json, no_probe, color, ascii, allow_loopback;
-	const char *file; /* -f FILE, "-" for stdin */
+	int smtp_port;         /* -1 = default (25; the lab's port in lab mode) */
+	const char *ehlo_name; /* --ehlo, NULL = this machine's name */
+	const char *cafile;    /* --cafile: extra CA for STARTTLS verification */
+	/* set by `mxscope lab`, not options */
+	const char *ca_pem;   /* the lab CA, trusted instead of the system store */
+	bool loopback_probes; /* probe only 127.0.0.0/8 and ::1 */
+	const char *file;     /* -f FILE, "-" for stdin */
 	/* lab */
 	bool serve, list;
 	int port;         /* lab DNS port; -1 = default */

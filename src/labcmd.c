@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "check.h"
@@ -15,6 +16,7 @@
 
 typedef struct serve_ctx {
 	lab_dns *dns;
+	lab_smtp *smtp;
 	uv_signal_t sigint, sigterm;
 } serve_ctx;
 
@@ -60,6 +62,8 @@ static void on_signal(uv_signal_t *s, int signum)
 	(void)signum;
 	lab_dns_close(x->dns);
 	x->dns = NULL;
+	lab_smtp_close(x->smtp);
+	x->smtp = NULL;
 	uv_close((uv_handle_t *)&x->sigint, NULL);
 	uv_close((uv_handle_t *)&x->sigterm, NULL);
 }
@@ -79,15 +83,58 @@ static lab_dns *start_dns(uv_loop_t *loop, const lab_world *w, const cli_opts *o
 	return d;
 }
 
+static lab_smtp *start_smtp(uv_loop_t *loop, const lab_world *w, int port)
+{
+	char *why = NULL;
+	lab_smtp *s = lab_smtp_new(loop, w, port, &why);
+
+	if (!s) {
+		fprintf(stderr,
+		        "mxscope: lab: cannot serve SMTP: %s; choose another port with "
+		        "--smtp-port N (--smtp-port 0 takes any free one)\n",
+		        why ? why : "unknown error");
+		free(why);
+	}
+	return s;
+}
+
+/* Writes the lab CA where another terminal's `mxscope check --cafile` or
+ * `openssl s_client -CAfile` can read it; dir is filled for removal. */
+static int write_ca(const lab_smtp *s, char *dir, size_t dircap, char *path, size_t pathcap)
+{
+	FILE *f;
+
+	snprintf(dir, dircap, "/tmp/mxscope-lab-XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(path, pathcap, "%s/ca.pem", dir);
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fputs(lab_smtp_ca_pem(s), f);
+	return fclose(f);
+}
+
 static int serve(uv_loop_t *loop, const lab_world *w, const cli_opts *o)
 {
 	serve_ctx x = {0};
 	const char *fmt = strchr(o->bind, ':') ? "dns [%s]:%d\n" : "dns %s:%d\n";
+	char dir[64] = "", ca[96] = "";
 
 	x.dns = start_dns(loop, w, o, o->port >= 0 ? o->port : LAB_DEFAULT_PORT);
 	if (!x.dns)
 		return 3;
+	x.smtp = start_smtp(loop, w, o->smtp_port >= 0 ? o->smtp_port : LAB_SMTP_DEFAULT_PORT);
+	if (!x.smtp) {
+		lab_dns_close(x.dns);
+		uv_run(loop, UV_RUN_NOWAIT);
+		return 3;
+	}
 	printf(fmt, o->bind, lab_dns_port(x.dns));
+	for (size_t i = 0; i < lab_smtp_listener_count(x.smtp); i++)
+		printf("smtp %s\n", lab_smtp_listener(x.smtp, i));
+	if (write_ca(x.smtp, dir, sizeof(dir), ca, sizeof(ca)) == 0)
+		printf("ca %s\n", ca);
 	fflush(stdout);
 	fprintf(stderr,
 	        "mxscope: lab serving %zu scenario%s; try: dig @%s -p %d %s MX (Ctrl-C "
@@ -103,6 +150,10 @@ static int serve(uv_loop_t *loop, const lab_world *w, const cli_opts *o)
 	uv_signal_start(&x.sigint, on_signal, SIGINT);
 	uv_signal_start(&x.sigterm, on_signal, SIGTERM);
 	uv_run(loop, UV_RUN_DEFAULT);
+	if (ca[0]) {
+		remove(ca);
+		rmdir(dir);
+	}
 	return 0;
 }
 
@@ -123,11 +174,15 @@ static void print_wrapped(const char *text)
 static int report(uv_loop_t *loop, const lab_world *w, const cli_opts *o)
 {
 	lab_dns *d = start_dns(loop, w, o, o->port >= 0 ? o->port : 0);
+	lab_smtp *sm = d ? start_smtp(loop, w, o->smtp_port >= 0 ? o->smtp_port : 0) : NULL;
 	char server[80];
 	int worst = 0;
 
-	if (!d)
+	if (!d || !sm) {
+		lab_dns_close(d);
+		uv_run(loop, UV_RUN_NOWAIT);
 		return 3;
+	}
 	snprintf(server, sizeof(server), strchr(o->bind, ':') ? "[%s]:%d" : "%s:%d", o->bind,
 	         lab_dns_port(d));
 	for (size_t i = 0; i < lab_world_scenario_count(w); i++) {
@@ -144,6 +199,14 @@ static int report(uv_loop_t *loop, const lab_world *w, const cli_opts *o)
 		co.nservers = 1;
 		co.allow_loopback = true;
 		co.file = NULL;
+		/* probes go to the lab's own SMTP hosts and trust its CA; with no
+		 * listener at all, any port refuses like the scenario wants */
+		co.smtp_port = lab_smtp_port(sm) > 0 ? lab_smtp_port(sm) : LAB_SMTP_DEFAULT_PORT;
+		co.ca_pem = lab_smtp_ca_pem(sm);
+		co.loopback_probes = true;
+		/* on loopback 2 s is an age; the room should not wait on tarpits */
+		if (!o->timeout_given)
+			co.timeout_ms = 2000;
 		printf("%s== %s: %s ==\n", i ? "\n" : "", lab_scenario_name(w, i),
 		       lab_scenario_title(w, i));
 		if (lab_scenario_explain(w, i)[0])
@@ -164,6 +227,7 @@ static int report(uv_loop_t *loop, const lab_world *w, const cli_opts *o)
 		free(names);
 	}
 	lab_dns_close(d);
+	lab_smtp_close(sm);
 	uv_run(loop, UV_RUN_NOWAIT);
 	/* teaching scenarios are meant to have findings: only a failure to run
 	 * is an error here */

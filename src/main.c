@@ -9,6 +9,7 @@
 #include "config.h"
 #include "dns.h"
 #include "labcmd.h"
+#include "smtp.h"
 
 static int run_check(cli_opts *o)
 {
@@ -38,12 +39,12 @@ int main(int argc, char **argv)
 	switch (o.command) {
 	case CLI_HELP: cli_usage(stdout); return 0;
 	case CLI_VERSION:
-		printf("mxscope %s (c-ares %s, libuv %s)\n", MXSCOPE_VERSION, dns_version(),
-		       uv_version_string());
+		printf("mxscope %s (c-ares %s, libuv %s, %s)\n", MXSCOPE_VERSION, dns_version(),
+		       uv_version_string(), smtp_version());
 		return 0;
 	default: break;
 	}
-	if (dns_global_init(&why) != MXS_OK) {
+	if (dns_global_init(&why) != MXS_OK || smtp_global_init(&why) != MXS_OK) {
 		fprintf(stderr, "mxscope: %s\n", why);
 		free(why);
 		return 3;
@@ -62,6 +63,7 @@ int main(int argc, char **argv)
 		code = run_check(&o);
 		break;
 	}
+	smtp_global_cleanup();
 	dns_global_cleanup();
 	return code;
 }

@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -146,7 +147,11 @@ void h_run(const char *const *args, const char *stdin_data, int timeout_ms, hrun
 		close(out_r);
 	if (err_r >= 0)
 		close(err_r);
-	waitpid(pid, &st, 0);
+	{
+		struct rusage ru;
+		wait4(pid, &st, 0, &ru);
+		r->maxrss_kb = ru.ru_maxrss;
+	}
 	r->elapsed_ms = now_ms() - start;
 	r->out = o.s;
 	r->err = e.s;
@@ -167,34 +172,54 @@ void hrun_free(hrun *r)
 
 void h_lab_start(hlab *lab, const char *const *extra)
 {
-	const char *args[32] = {"lab", "--serve", "--port", "0"};
-	size_t n = 4;
-	int in_w, out_r, err_r;
-	char line[128] = "";
+	const char *args[32] = {"lab", "--serve", "--port", "0", "--smtp-port", "0"};
+	size_t n = 6;
+	int in_w, out_r, err_r, smtp = 0;
+	char text[16384] = "";
 	size_t len = 0;
-	long deadline = now_ms() + 10000;
+	long deadline = now_ms() + 15000;
 
 	for (; extra && *extra && n < 31; extra++)
 		args[n++] = *extra;
 	args[n] = NULL;
+	memset(lab, 0, sizeof(*lab));
 	lab->pid = h_spawn(args, &in_w, &out_r, &err_r);
 	close(in_w);
 	close(err_r);
-	while (len < sizeof(line) - 1 && !strchr(line, '\n') && now_ms() < deadline) {
+	/* the "ca" line comes last: read until it is complete */
+	while (len < sizeof(text) - 1 && now_ms() < deadline) {
 		struct pollfd p = {.fd = out_r, .events = POLLIN};
+		const char *ca = strstr(text, "\nca ");
+		ssize_t got;
+		if (ca && strchr(ca + 1, '\n'))
+			break;
 		if (poll(&p, 1, 200) <= 0)
 			continue;
-		if (read(out_r, line + len, 1) != 1)
+		got = read(out_r, text + len, sizeof(text) - 1 - len);
+		if (got <= 0)
 			break;
-		line[++len] = '\0';
+		len += (size_t)got;
+		text[len] = '\0';
 	}
 	close(out_r);
-	if (sscanf(line, "dns 127.0.0.1:%d", &lab->port) != 1) {
-		print_error("lab did not say where it listens: \"%s\"\n", line);
+	if (sscanf(text, "dns 127.0.0.1:%d", &lab->port) != 1 || !strstr(text, "\nca ")) {
+		print_error("lab did not say where it listens: \"%s\"\n", text);
 		h_lab_stop(lab);
 		fail();
 	}
 	snprintf(lab->server, sizeof(lab->server), "127.0.0.1:%d", lab->port);
+	{
+		/* "smtp 127.0.1.1:2525": every listener shares the port */
+		const char *s = strstr(text, "\nsmtp ");
+		if (s) {
+			const char *end = strchr(s + 1, '\n'), *colon = end;
+			while (colon > s && *colon != ':')
+				colon--;
+			smtp = atoi(colon + 1);
+		}
+		snprintf(lab->smtp_port, sizeof(lab->smtp_port), "%d", smtp);
+		sscanf(strstr(text, "\nca ") + 4, "%127s", lab->ca);
+	}
 }
 
 void h_lab_stop(hlab *lab)

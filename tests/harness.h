@@ -12,6 +12,7 @@ typedef struct hrun {
 	char *err;  /* stderr, same */
 	int status; /* exit status, or 128+signal, or -1 when killed at the deadline */
 	long elapsed_ms;
+	long maxrss_kb; /* the child's peak resident memory */
 } hrun;
 
 /* The binary under test (MXSCOPE_BIN, set by meson). */
@@ -29,7 +30,9 @@ pid_t h_spawn(const char *const *args, int *in_w, int *out_r, int *err_r);
 typedef struct hlab {
 	pid_t pid;
 	int port;
-	char server[32]; /* "127.0.0.1:PORT" for -s */
+	char server[32];   /* "127.0.0.1:PORT" for -s */
+	char smtp_port[8]; /* the lab SMTP port, for --smtp-port */
+	char ca[128];      /* the lab CA file, for --cafile */
 } hlab;
 
 /* Binds a UDP socket on 127.0.0.1 with a free port and writes
@@ -37,8 +40,9 @@ typedef struct hlab {
  * caller reads it. Returns the socket; the caller closes it. */
 int h_udp_socket(char *spec, size_t cap);
 
-/* Starts `mxscope lab --serve --port 0 [extra...]` and waits for its
- * "dns 127.0.0.1:PORT" line. Fails the test when it does not come. */
+/* Starts `mxscope lab --serve --port 0 --smtp-port 0 [extra...]` and reads
+ * what it prints: "dns 127.0.0.1:PORT", "smtp ..." lines, "ca PATH". Fails
+ * the test when they do not come. */
 void h_lab_start(hlab *lab, const char *const *extra);
 void h_lab_stop(hlab *lab);
 

@@ -21,6 +21,7 @@
 #include <jansson.h>
 
 #include "harness.h"
+#include "probe.h"
 
 typedef struct scen {
 	const char *domain;
@@ -173,8 +174,8 @@ static void check_order_follows_tiers(json_t *j)
 
 static json_t *check_json(const char *domain, const char *as, const char *seed, hrun *r)
 {
-	const char *args[] = {"check",    "--json", "--allow-loopback", "--seed", seed, "-s",
-	                      lab.server, domain,   as ? "--as" : NULL, as,       NULL};
+	const char *args[] = {"check", "--no-probe", "--json", "--allow-loopback", "--seed", seed,
+	                      "-s",    lab.server,   domain,   as ? "--as" : NULL, as,       NULL};
 	json_error_t err;
 	json_t *j;
 
@@ -304,7 +305,8 @@ static void test_seed(void **state)
 /* Outside the lab, loopback addresses are not reachable from the Internet. */
 static void test_non_public_without_lab_flag(void **state)
 {
-	const char *args[] = {"check", "--json", "-s", lab.server, "single.lab.test", NULL};
+	const char *args[] = {"check",    "--no-probe",      "--json", "-s",
+	                      lab.server, "single.lab.test", NULL};
 	hrun r;
 
 	(void)state;
@@ -317,9 +319,16 @@ static void test_non_public_without_lab_flag(void **state)
 
 static void test_text_report(void **state)
 {
-	const char *args[] = {"check",    "--ascii",          "--seed",
-	                      "3",        "--allow-loopback", "-s",
-	                      lab.server, "equal.lab.test",   "dangling.lab.test",
+	const char *args[] = {"check",
+	                      "--no-probe",
+	                      "--ascii",
+	                      "--seed",
+	                      "3",
+	                      "--allow-loopback",
+	                      "-s",
+	                      lab.server,
+	                      "equal.lab.test",
+	                      "dangling.lab.test",
 	                      NULL};
 	hrun r;
 
@@ -348,10 +357,10 @@ static void test_file_and_stdin(void **state)
 	const char *list =
 	    "# lab domains\n\npreference.lab.test\n  single.lab.test   # trailing comment\n"
 	    "not a domain\nbad..name\nnull.lab.test\r\n";
-	const char *args[] = {"check", "--json", "--allow-loopback", "-s", lab.server, "-f",
-	                      path,    NULL};
-	const char *args_stdin[] = {"check", "--json", "--allow-loopback", "-s", lab.server, "-f",
-	                            "-",     NULL};
+	const char *args[] = {"check", "--no-probe", "--json", "--allow-loopback", "-s", lab.server,
+	                      "-f",    path,         NULL};
+	const char *args_stdin[] = {
+	    "check", "--no-probe", "--json", "--allow-loopback", "-s", lab.server, "-f", "-", NULL};
 	hrun r;
 	size_t lines = 0;
 
@@ -380,8 +389,8 @@ static void test_file_and_stdin(void **state)
 /* Results stream: the first report arrives while stdin is still open. */
 static void test_streaming(void **state)
 {
-	const char *args[] = {"check", "--json", "--allow-loopback", "-s", lab.server, "-f",
-	                      "-",     NULL};
+	const char *args[] = {"check", "--no-probe", "--json", "--allow-loopback", "-s", lab.server,
+	                      "-f",    "-",          NULL};
 	int in_w, out_r, err_r, st;
 	char buf[65536];
 	size_t len = 0;
@@ -412,6 +421,196 @@ static void test_streaming(void **state)
 	close(err_r);
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+/* --- probes: every SMTP scenario end to end ------------------------------ */
+
+typedef struct probe_scen {
+	const char *domain;
+	const char *timeout;
+	const char *delivered; /* host label, or NULL: nobody accepts */
+	const char *findings;  /* sorted codes */
+	const char *states;    /* "IP=state ..." for the addresses that matter */
+	int exit_status;
+} probe_scen;
+
+/* clang-format off */
+static const probe_scen probe_scenarios[] = {
+	{"primary-down.lab.test", "1", "mx2", "backup-mx primary-unreachable smtp-unreachable",
+	 "127.0.16.1=refused 127.0.16.2=accepted", 1},
+	{"tier-down.lab.test", "1", "backup", "backup-mx primary-unreachable smtp-unreachable smtp-unreachable",
+	 "127.0.17.1=refused 127.0.17.2=greeting-timeout 127.0.17.3=accepted", 1},
+	{"tempfail.lab.test", "1", "mx2", "backup-mx primary-unreachable smtp-tempfail",
+	 "127.0.18.1=tempfail 127.0.18.2=accepted", 1},
+	{"reject.lab.test", "1", NULL, "backup-mx no-accepting-mx smtp-reject smtp-reject",
+	 "127.0.19.1=rejected 127.0.19.2=rejected", 1},
+	{"tarpit.lab.test", "4", "mx2", "backup-mx primary-unreachable smtp-slow-banner smtp-unreachable",
+	 "127.0.20.1=greeting-timeout 127.0.20.2=accepted 127.0.20.3=accepted", 1},
+	{"tls.lab.test", "2", "good", "backup-mx smtp-no-starttls tls-certificate-invalid tls-certificate-invalid tls-certificate-invalid",
+	 "127.0.21.1=accepted 127.0.21.2=accepted 127.0.21.5=accepted", 0},
+	{"hostile.lab.test", "2", "esc",
+	 "backup-mx banner-name-mismatch smtp-unreachable smtp-unreachable smtp-unreachable tls-certificate-invalid",
+	 "127.0.22.1=accepted 127.0.22.2=accepted 127.0.22.4=garbage 127.0.22.5=accepted 127.0.22.7=accepted", 0},
+};
+/* clang-format on */
+
+static json_t *probe_of(json_t *j, const char *ip)
+{
+	json_t *mx = json_object_get(j, "mx");
+	for (size_t m = 0; m < json_array_size(mx); m++) {
+		json_t *addrs = json_object_get(json_array_get(mx, m), "addresses");
+		for (size_t a = 0; a < json_array_size(addrs); a++)
+			if (strcmp(
+			        json_string_value(json_object_get(json_array_get(addrs, a), "ip")),
+			        ip) == 0)
+				return json_object_get(json_array_get(addrs, a), "probe");
+	}
+	return NULL;
+}
+
+static json_t *probe_json_run(const char *domain, const char *timeout, hrun *r)
+{
+	const char *args[] = {"check",       "--json",      "--allow-loopback",
+	                      "--seed",      "1",           "--timeout",
+	                      timeout,       "-s",          lab.server,
+	                      "--smtp-port", lab.smtp_port, "--cafile",
+	                      lab.ca,        domain,        NULL};
+	json_error_t err;
+	json_t *j;
+
+	h_run(args, NULL, 30000, r);
+	j = json_loads(r->out, 0, &err);
+	if (!j) {
+		print_error("%s: not JSON: %s\nstdout: %.300s\nstderr: %s\n", domain, err.text,
+		            r->out, r->err);
+		fail();
+	}
+	return j;
+}
+
+static void test_probe_scenarios(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(probe_scenarios) / sizeof(probe_scenarios[0]); i++) {
+		const probe_scen *s = &probe_scenarios[i];
+		hrun r;
+		json_t *j = probe_json_run(s->domain, s->timeout, &r), *to;
+		char got[1024], buf[512], *save = NULL;
+
+		to = json_object_get(j, "delivered_to");
+		if (s->delivered) {
+			char want[128];
+			snprintf(want, sizeof(want), "%s.%s", s->delivered, s->domain);
+			if (!json_is_object(to) ||
+			    strcmp(json_string_value(json_object_get(to, "host")), want) != 0) {
+				print_error("%s: delivered_to %s, want %s\n", s->domain,
+				            json_is_object(to)
+				                ? json_string_value(json_object_get(to, "host"))
+				                : "null",
+				            want);
+				fail();
+			}
+		} else {
+			assert_true(json_is_null(to));
+		}
+		codes_of(j, got, sizeof(got));
+		if (strcmp(got, s->findings)) {
+			print_error("%s: findings \"%s\", want \"%s\"\n", s->domain, got,
+			            s->findings);
+			fail();
+		}
+		snprintf(buf, sizeof(buf), "%s", s->states);
+		for (char *t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+			char *eq = strchr(t, '=');
+			json_t *p;
+			*eq = '\0';
+			p = probe_of(j, t);
+			assert_non_null(p);
+			if (strcmp(json_string_value(json_object_get(p, "state")), eq + 1)) {
+				print_error("%s %s: state %s, want %s\n", s->domain, t,
+				            json_string_value(json_object_get(p, "state")), eq + 1);
+				fail();
+			}
+		}
+		/* the transcript never carries a mail transaction */
+		assert_null(strstr(r.out, "C: MAIL"));
+		assert_null(strstr(r.out, "C: RCPT"));
+		assert_null(strstr(r.out, "C: DATA"));
+		assert_int_equal(r.status, s->exit_status);
+		json_decref(j);
+		hrun_free(&r);
+	}
+}
+
+/* Details of single probes: times, TLS against the MX name, EHLO. */
+static void test_probe_details(void **state)
+{
+	hrun r;
+	json_t *j = probe_json_run("tarpit.lab.test", "4", &r), *p;
+
+	(void)state;
+	p = probe_of(j, "127.0.20.2"); /* slow 3 */
+	assert_in_range(
+	    json_integer_value(json_object_get(json_object_get(p, "times"), "greeting_ms")), 2900,
+	    3900);
+	p = probe_of(j, "127.0.20.1"); /* tarpit: the greeting never completes */
+	assert_true(json_integer_value(json_object_get(json_object_get(p, "times"), "total_ms")) <
+	            4 * 3 * 1000 + 500);
+	assert_true(r.elapsed_ms < 13000);
+	json_decref(j);
+	hrun_free(&r);
+
+	j = probe_json_run("tls.lab.test", "2", &r);
+	p = probe_of(j, "127.0.21.1");
+	assert_true(json_is_true(json_object_get(json_object_get(p, "tls"), "verified")));
+	assert_non_null(
+	    strstr(json_string_value(json_object_get(json_object_get(p, "tls"), "subject")),
+	           "good.tls.lab.test"));
+	assert_non_null(strstr(json_string_value(json_object_get(p, "transcript")), "C: QUIT"));
+	p = probe_of(j, "127.0.21.2");
+	assert_non_null(
+	    strstr(json_string_value(json_object_get(json_object_get(p, "tls"), "verify_error")),
+	           "expired"));
+	p = probe_of(j, "127.0.21.5");
+	assert_true(json_is_false(json_object_get(json_object_get(p, "tls"), "offered")));
+	json_decref(j);
+	hrun_free(&r);
+}
+
+/* Hostile servers: bounded memory and time, nothing raw on the terminal. */
+static void test_probe_hostile(void **state)
+{
+	const char *args[] = {
+	    "check",    "--ascii",     "--allow-loopback", "--timeout", "2",    "-s",
+	    lab.server, "--smtp-port", lab.smtp_port,      "--cafile",  lab.ca, "hostile.lab.test",
+	    NULL};
+	hrun r;
+	json_t *j = probe_json_run("hostile.lab.test", "2", &r), *p;
+
+	(void)state;
+	p = probe_of(j, "127.0.22.1"); /* escape: kept raw in JSON, escaped by jansson */
+	assert_non_null(strstr(json_string_value(json_object_get(p, "greeting")), "\x1b[2J"));
+	assert_non_null(strstr(r.out, "\\u001B[2J")); /* jansson's escape */
+	/* long-line never ends a line, so nothing is kept; mega's megabyte is cut */
+	for (size_t i = 0; i < 2; i++) {
+		const char *ip = i ? "127.0.22.6" : "127.0.22.3", *t;
+		p = probe_of(j, ip);
+		assert_string_equal(json_string_value(json_object_get(p, "state")), "garbage");
+		t = json_string_value(json_object_get(p, "transcript"));
+		assert_true(!t || strlen(t) <= PROBE_TRANSCRIPT_MAX);
+	}
+	assert_true(json_is_true(json_object_get(probe_of(j, "127.0.22.6"), "transcript_cut")));
+	assert_true(r.maxrss_kb < 64 * 1024);
+	json_decref(j);
+	hrun_free(&r);
+
+	h_run(args, NULL, 30000, &r);
+	assert_non_null(strstr(r.out, "greets as other.invalid"));
+	for (const char *c = r.out; *c; c++)
+		assert_true((unsigned char)*c >= 0x20 || *c == '\n');
+	assert_non_null(strstr(r.out, "\\x1b[2J"));
+	assert_true(r.maxrss_kb < 64 * 1024);
+	hrun_free(&r);
 }
 
 /* Exit 3 with the server and the reason, within the timeout. */
@@ -590,7 +789,7 @@ static void test_lab_command(void **state)
 	assert_int_equal(r.status, 0);
 	for (char *p = r.out; (p = strchr(p, '\n')); p++)
 		lines++;
-	assert_int_equal(lines, 15);
+	assert_int_equal(lines, 22);
 	assert_non_null(strstr(r.out, "equal.lab.test"));
 	hrun_free(&r);
 
@@ -602,6 +801,22 @@ static void test_lab_command(void **state)
 	assert_non_null(strstr(r.out, "== null-mx: "));
 	assert_non_null(strstr(r.out, "null.lab.test  status ok (null MX: accepts no mail)"));
 	hrun_free(&r);
+
+	/* In `mxscope lab` the lab's TLS server and libcurl's handshakes share
+	 * one thread (and OpenSSL's per-thread error queue): every kind of
+	 * certificate must still come out as it does across processes. */
+	{
+		const char *tls[] = {"lab", "--ascii", "--port", "0", "tls", NULL};
+		h_run(tls, NULL, 30000, &r);
+		assert_int_equal(r.status, 0);
+		assert_non_null(strstr(r.out,
+		                       "127.0.21.1                              IPv4  ttl 30  220  "
+		                       "accepted"));
+		assert_non_null(strstr(r.out, "STARTTLS verified"));
+		assert_null(strstr(r.out, "tls-failed"));
+		assert_non_null(strstr(r.out, "delivered to good.tls.lab.test (10) 127.0.21.1"));
+		hrun_free(&r);
+	}
 }
 
 /* Other DNS tools can query the lab (dig comes with the set-up script). */
@@ -642,6 +857,9 @@ int main(void)
 	    cmocka_unit_test(test_text_report),
 	    cmocka_unit_test(test_file_and_stdin),
 	    cmocka_unit_test(test_streaming),
+	    cmocka_unit_test(test_probe_scenarios),
+	    cmocka_unit_test(test_probe_details),
+	    cmocka_unit_test(test_probe_hostile),
 	    cmocka_unit_test(test_unreachable_server),
 	    cmocka_unit_test(test_silent_server),
 	    cmocka_unit_test(test_garbage_server),

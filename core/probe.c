@@ -1,0 +1,206 @@
+/* core/probe.c — the probe result, its bounded transcript, and the reader
+ * of SMTP reply lines. Every byte handled here came from a server, so all
+ * lengths are explicit and every buffer has a bound. */
+#include "probe.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const state_words[] = {
+#define PROBE_X_WORD(id, word, meaning) word,
+    PROBE_STATES(PROBE_X_WORD)
+#undef PROBE_X_WORD
+};
+
+static const char *const state_meanings[] = {
+#define PROBE_X_MEANING(id, word, meaning) meaning,
+    PROBE_STATES(PROBE_X_MEANING)
+#undef PROBE_X_MEANING
+};
+
+const char *probe_state_word(probe_state s)
+{
+	return (unsigned)s < PROBE_STATE_COUNT ? state_words[s] : "unknown";
+}
+
+const char *probe_state_meaning(probe_state s)
+{
+	return (unsigned)s < PROBE_STATE_COUNT ? state_meanings[s] : "unknown state";
+}
+
+bool probe_state_moves_on(probe_state s)
+{
+	/* PENDING says nothing yet and ACCEPTED is where a sender stops; every
+	 * other ending, our own ERROR included, leaves the sender without a
+	 * host that took the mail, so it tries the next one (RFC 5321 §5.1). */
+	return s != PROBE_PENDING && s != PROBE_ACCEPTED && (unsigned)s < PROBE_STATE_COUNT;
+}
+
+probe_result *probe_result_new(const char *host, const char *ip, int port)
+{
+	probe_result *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->host = host ? strdup(host) : NULL;
+	r->ip = ip ? strdup(ip) : NULL;
+	if ((host && !r->host) || (ip && !r->ip)) {
+		probe_result_free(r);
+		return NULL;
+	}
+	r->port = port;
+	r->state = PROBE_PENDING;
+	r->t = (probe_times){-1, -1, -1, -1, -1};
+	return r;
+}
+
+static void tls_free(probe_tls *t)
+{
+	free(t->verify_error);
+	free(t->subject);
+	free(t->issuer);
+	free(t->not_before);
+	free(t->not_after);
+	free(t->version);
+}
+
+void probe_result_free(probe_result *r)
+{
+	if (!r)
+		return;
+	free(r->host);
+	free(r->ip);
+	free(r->greeting);
+	for (size_t i = 0; i < r->nehlo; i++)
+		free(r->ehlo[i]);
+	free(r->ehlo);
+	tls_free(&r->tls);
+	free(r->transcript);
+	free(r->error);
+	free(r);
+}
+
+/* strdup that keeps NULL as NULL and reports failure through *ok */
+static char *dup_or_null(const char *s, bool *ok)
+{
+	char *d;
+
+	if (!s)
+		return NULL;
+	d = strdup(s);
+	if (!d)
+		*ok = false;
+	return d;
+}
+
+probe_result *probe_result_dup(const probe_result *r)
+{
+	probe_result *d;
+	bool ok = true;
+
+	if (!r)
+		return NULL;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return NULL;
+	*d = *r;
+	d->host = dup_or_null(r->host, &ok);
+	d->ip = dup_or_null(r->ip, &ok);
+	d->greeting = dup_or_null(r->greeting, &ok);
+	d->transcript = dup_or_null(r->transcript, &ok);
+	d->error = dup_or_null(r->error, &ok);
+	d->tls.verify_error = dup_or_null(r->tls.verify_error, &ok);
+	d->tls.subject = dup_or_null(r->tls.subject, &ok);
+	d->tls.issuer = dup_or_null(r->tls.issuer, &ok);
+	d->tls.not_before = dup_or_null(r->tls.not_before, &ok);
+	d->tls.not_after = dup_or_null(r->tls.not_after, &ok);
+	d->tls.version = dup_or_null(r->tls.version, &ok);
+	d->ehlo = NULL;
+	d->nehlo = 0;
+	if (r->nehlo) {
+		d->ehlo = calloc(r->nehlo, sizeof(*d->ehlo));
+		if (!d->ehlo)
+			ok = false;
+		for (size_t i = 0; d->ehlo && i < r->nehlo; i++, d->nehlo++)
+			d->ehlo[i] = dup_or_null(r->ehlo[i], &ok);
+	}
+	if (!ok) {
+		probe_result_free(d);
+		return NULL;
+	}
+	return d;
+}
+
+mxs_status probe_transcript_add(probe_result *r, char dir, const char *data, size_t len)
+{
+	size_t have, want, room, take;
+	char *t;
+
+	if (dir != 'S' && dir != 'C')
+		return MXS_ERR_INVALID;
+	if (r->transcript_cut)
+		return MXS_OK; /* before strlen: a flood after the cut costs nothing */
+	have = r->transcript ? strlen(r->transcript) : 0;
+	if (len && data[len - 1] == '\n')
+		len--;
+	if (len && data[len - 1] == '\r')
+		len--;
+	want = 3 + len + 1; /* "S: " line "\n" */
+	room = PROBE_TRANSCRIPT_MAX - have;
+	take = want <= room ? want : room;
+	if (take == 0) {
+		r->transcript_cut = true;
+		return MXS_OK;
+	}
+	t = realloc(r->transcript, have + take + 1);
+	if (!t)
+		return MXS_ERR_NOMEM;
+	r->transcript = t;
+	/* byte by byte, so the cut can fall anywhere in prefix, line or newline */
+	for (size_t i = 0; i < take; i++) {
+		char c;
+		if (i == 0)
+			c = dir;
+		else if (i == 1)
+			c = ':';
+		else if (i == 2)
+			c = ' ';
+		else if (i - 3 < len)
+			c = data[i - 3] ? data[i - 3] : '\x7f';
+		else
+			c = '\n';
+		t[have + i] = c;
+	}
+	t[have + take] = '\0';
+	if (take < want)
+		r->transcript_cut = true;
+	return MXS_OK;
+}
+
+bool probe_parse_reply_line(const char *line, size_t len, int *code, bool *more, const char **text,
+                            size_t *textlen)
+{
+	if (!line)
+		return false;
+	if (len && line[len - 1] == '\n')
+		len--;
+	if (len && line[len - 1] == '\r')
+		len--;
+	if (len < 3)
+		return false;
+	/* RFC 5321 §4.2: Reply-code = %x32-35 %x30-35 %x30-39 */
+	if (line[0] < '2' || line[0] > '5' || line[1] < '0' || line[1] > '5' || line[2] < '0' ||
+	    line[2] > '9')
+		return false;
+	if (len > 3 && line[3] != ' ' && line[3] != '-')
+		return false;
+	if (code)
+		*code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
+	if (more)
+		*more = len > 3 && line[3] == '-';
+	if (text)
+		*text = len > 3 ? line + 4 : line + 3;
+	if (textlen)
+		*textlen = len > 3 ? len - 4 : 0;
+	return true;
+}

@@ -1,0 +1,102 @@
+/* core/probe.h — what one SMTP probe of one address found, and the pure
+ * helpers that read SMTP replies. No I/O: net/smtp runs the probe with
+ * libcurl and fills a probe_result; core/mx.c walks the results the way a
+ * sending MTA would (RFC 5321 §5.1, §4.5.3.2).
+ *
+ * A probe never sends MAIL, RCPT or DATA: connect, greeting, EHLO, STARTTLS
+ * when offered, NOOP, QUIT. */
+#ifndef MXSCOPE_PROBE_H
+#define MXSCOPE_PROBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "status.h"
+
+/* How a probe ended, from the sender's point of view. */
+#define PROBE_STATES(X)                                                                            \
+	X(PENDING, "pending", "not probed yet")                                                    \
+	X(ACCEPTED, "accepted", "greeted with 2xx: a sender hands the mail over here")             \
+	X(TEMPFAIL, "tempfail", "greeted with 4xx: try the next host, retry later")                \
+	X(REJECTED, "rejected", "greeted with 5xx: try the next host")                             \
+	X(REFUSED, "refused", "connection refused: nothing listens")                               \
+	X(CONNECT_TIMEOUT, "connect-timeout", "no answer to the connection attempt")               \
+	X(GREETING_TIMEOUT, "greeting-timeout", "connected, but no greeting in time")              \
+	X(UNREACHABLE, "unreachable", "no route to the address")                                   \
+	X(TLS_FAILED, "tls-failed", "the STARTTLS handshake failed")                               \
+	X(GARBAGE, "garbage", "the server does not speak SMTP")                                    \
+	X(ERROR, "error", "the probe could not be run")
+
+typedef enum probe_state {
+#define PROBE_X_ID(id, word, meaning) PROBE_##id,
+	PROBE_STATES(PROBE_X_ID)
+#undef PROBE_X_ID
+	    PROBE_STATE_COUNT
+} probe_state;
+
+const char *probe_state_word(probe_state s);    /* "accepted" */
+const char *probe_state_meaning(probe_state s); /* one line for people */
+/* true for the states after which a sender moves on to the next address */
+bool probe_state_moves_on(probe_state s);
+
+#define PROBE_TRANSCRIPT_MAX 16384 /* bytes kept of each transcript */
+#define PROBE_GREETING_MAX   4096  /* bytes kept of the greeting text */
+#define PROBE_EHLO_MAX_LINES 64    /* EHLO extension lines kept */
+#define PROBE_EHLO_LINE_MAX  512   /* bytes kept of one EHLO line (RFC 5321 §4.5.3.1.5) */
+
+typedef struct probe_tls {
+	bool offered;                                    /* STARTTLS was in the EHLO reply */
+	bool done;                                       /* the handshake completed */
+	bool verified;                                   /* chain and MX host name verified */
+	char *verify_error;                              /* why not, or NULL */
+	char *subject, *issuer, *not_before, *not_after; /* NULL when unknown */
+	char *version;                                   /* "TLSv1.3" or NULL */
+} probe_tls;
+
+/* Times in milliseconds from the start of the probe; -1 = not reached. */
+typedef struct probe_times {
+	long connect, greeting, ehlo, tls, total;
+} probe_times;
+
+typedef struct probe_result {
+	char *host; /* the MX name the probe verified against */
+	char *ip;
+	int port;
+	probe_state state;
+	int code;       /* greeting reply code, 0 when none */
+	char *greeting; /* greeting text, lines joined with '\n', raw bytes (bounded) */
+	char **ehlo;    /* EHLO extension lines ("PIPELINING", "SIZE 10240000") */
+	size_t nehlo;
+	probe_tls tls;
+	probe_times t;
+	char *transcript;    /* "S: ...\nC: ...\n", raw bytes, at most PROBE_TRANSCRIPT_MAX */
+	bool transcript_cut; /* more was said than kept */
+	char *error;         /* what went wrong, for people (libcurl's words), or NULL */
+} probe_result;
+
+/* A new zeroed result for host/ip/port (state PENDING, times -1); NULL when
+ * out of memory. Owned by the caller; probe_result_free accepts NULL. */
+probe_result *probe_result_new(const char *host, const char *ip, int port);
+void probe_result_free(probe_result *r);
+/* A deep copy, owned by the caller. */
+probe_result *probe_result_dup(const probe_result *r);
+
+/* Appends one line to the transcript as "D: line\n" (a trailing CR LF or LF
+ * of data is dropped), keeping at most PROBE_TRANSCRIPT_MAX bytes: what does
+ * not fit is cut and transcript_cut set, and nothing is added after that, so
+ * the transcript is always a prefix of what was said. dir is 'S' (server) or
+ * 'C' (client). NUL bytes, which a C string cannot hold, are kept as 0x7f
+ * (DEL); every other byte is kept as sent. MXS_ERR_INVALID for another dir. */
+mxs_status probe_transcript_add(probe_result *r, char dir, const char *data, size_t len);
+
+/* Reads one SMTP reply line ("250-SIZE 1000", "220 ready"): *code is the
+ * three-digit code, *more is true for a continuation line ('-'), *text
+ * points at the text after the separator. Returns false when the line is
+ * not an SMTP reply line (RFC 5321 §4.2): a code whose digits are not
+ * 2-5, 0-5, 0-9, or a fourth byte other than ' ' or '-'. A bare code ("250")
+ * is a last line with empty text. A trailing CR LF or LF is not part of the
+ * text. line need not be NUL-terminated. */
+bool probe_parse_reply_line(const char *line, size_t len, int *code, bool *more, const char **text,
+                            size_t *textlen);
+
+#endif

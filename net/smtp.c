@@ -1,0 +1,1339 @@
+/* net/smtp.c — SMTP banner probes: libcurl's SMTP (greeting, EHLO,
+ * STARTTLS, NOOP, QUIT) through the multi socket API, driven by libuv polls
+ * and timers, with a per-address FIFO so no address ever sees two of our
+ * connections at once. The transcript comes from libcurl's debug callback;
+ * the classification reads it together with libcurl's result. */
+#include "smtp.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define NBUCKETS 1024 /* address slots; chains stay short for thousands of addresses */
+
+/* Where a probe is in the conversation; set from what libcurl sends. */
+typedef enum phase {
+	PH_CONNECT,
+	PH_GREETING,
+	PH_EHLO,
+	PH_HELO,
+	PH_STARTTLS,
+	PH_TLS, /* STARTTLS got 220: the handshake runs */
+	PH_NOOP,
+	PH_QUIT,
+	PH_OTHER,
+} phase;
+
+static const char *const phase_names[] = {
+    "connect", "greeting", "EHLO", "HELO", "STARTTLS", "TLS handshake", "NOOP", "QUIT", "command",
+};
+
+typedef struct probe probe;
+typedef struct addr_slot addr_slot;
+
+/* One address that has probes waiting or running. */
+struct addr_slot {
+	char key[INET6_ADDRSTRLEN]; /* canonical text form */
+	bool busy;                  /* one of our connections is open to it */
+	bool ready;                 /* in the prober's ready list */
+	probe *qhead, *qtail;       /* waiting probes, oldest first */
+	addr_slot *hnext;           /* hash chain */
+	addr_slot *rnext;           /* ready list */
+};
+
+struct probe {
+	smtp_prober *p;
+	addr_slot *a;
+	smtp_done_cb cb;
+	void *arg;
+	probe_result *r;
+	char *url_host; /* the name in the URL: what TLS verifies */
+	CURL *easy;
+	struct curl_slist *connect_to;
+	uv_timer_t watchdog; /* per-reply deadline; initialised once running */
+	uint64_t t0;         /* uv_hrtime() when started */
+	curl_socket_t fd;    /* the connection's socket, once libcurl made it */
+	phase ph;
+	unsigned ncmds, nehlo_cmds, reply_lines;
+	size_t greeting_len;
+	bool connected, greeted, garbage, timed_out, setup_failed;
+	probe *next, *prev; /* address queue (next only) or running list */
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+/* One socket libcurl asked us to watch. */
+typedef struct sockctx {
+	uv_poll_t poll;
+	curl_socket_t fd;
+	smtp_prober *p;
+	struct sockctx *prev, *next;
+} sockctx;
+
+struct smtp_prober {
+	uv_loop_t *loop;
+	CURLM *multi;
+	uv_timer_t timer; /* libcurl's one timeout */
+	int port;
+	unsigned timeout_ms, max_probes;
+	char *ehlo, *ehlo_path;
+	char *ca_pem;
+	addr_slot *buckets[NBUCKETS];
+	addr_slot *rhead, *rtail; /* addresses whose next probe may start, FIFO */
+	probe *running;
+	sockctx *socks;
+	size_t nrunning, nqueued;
+	unsigned peak;
+	unsigned depth;      /* nesting of our loop callbacks: free waits for 0 */
+	bool freeing;        /* smtp_prober_free was called */
+	size_t open_handles; /* uv handles not yet closed; p is freed at 0 */
+};
+
+/* ---- global ------------------------------------------------------------- */
+
+mxs_status smtp_global_init(char **why)
+{
+	CURLcode rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+
+	if (rc != CURLE_OK) {
+		mxs_why(why, "cannot initialise libcurl: %s", curl_easy_strerror(rc));
+		return MXS_ERR_NET;
+	}
+	return MXS_OK;
+}
+
+void smtp_global_cleanup(void)
+{
+	curl_global_cleanup();
+}
+
+const char *smtp_version(void)
+{
+	return curl_version();
+}
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static long elapsed_ms(const probe *q)
+{
+	return (long)((uv_hrtime() - q->t0) / 1000000u);
+}
+
+static bool is_hostname(const char *s, size_t len)
+{
+	if (len == 0 || len > 253)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '.' && s[i] != '_')
+			return false;
+	return true;
+}
+
+/* A host name or an address literal ("[192.0.2.1]", "[IPv6:::1]",
+ * RFC 5321 §4.1.3): what EHLO may carry. */
+static bool is_ehlo_name(const char *s)
+{
+	size_t len = strlen(s);
+	char inner[INET6_ADDRSTRLEN + 8];
+	unsigned char bin[16];
+
+	if (len > 2 && s[0] == '[' && s[len - 1] == ']' && len - 2 < sizeof(inner)) {
+		memcpy(inner, s + 1, len - 2);
+		inner[len - 2] = '\0';
+		if (strncasecmp(inner, "IPv6:", 5) == 0)
+			return inet_pton(AF_INET6, inner + 5, bin) == 1;
+		return inet_pton(AF_INET, inner, bin) == 1;
+	}
+	return strchr(s, '.') && is_hostname(s, len);
+}
+
+/* libcurl takes the EHLO argument from the URL path and URL-decodes it. */
+static char *percent_encode(const char *s)
+{
+	size_t len = strlen(s);
+	char *out = malloc(len * 3 + 1), *o = out;
+
+	if (!out)
+		return NULL;
+	for (; *s; s++) {
+		if (isalnum((unsigned char)*s) || *s == '-' || *s == '.')
+			*o++ = *s;
+		else
+			o += sprintf(o, "%%%02X", (unsigned char)*s);
+	}
+	*o = '\0';
+	return out;
+}
+
+static unsigned hash_key(const char *s)
+{
+	unsigned h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h % NBUCKETS;
+}
+
+/* ---- address slots ------------------------------------------------------ */
+
+static addr_slot *slot_get(smtp_prober *p, const char *key, bool create)
+{
+	unsigned b = hash_key(key);
+	addr_slot *a;
+
+	for (a = p->buckets[b]; a; a = a->hnext)
+		if (strcmp(a->key, key) == 0)
+			return a;
+	if (!create)
+		return NULL;
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return NULL;
+	snprintf(a->key, sizeof(a->key), "%s", key);
+	a->hnext = p->buckets[b];
+	p->buckets[b] = a;
+	return a;
+}
+
+static void slot_drop_if_idle(smtp_prober *p, addr_slot *a)
+{
+	addr_slot **pp = &p->buckets[hash_key(a->key)];
+
+	if (a->busy || a->qhead || a->ready)
+		return;
+	while (*pp != a)
+		pp = &(*pp)->hnext;
+	*pp = a->hnext;
+	free(a);
+}
+
+static void ready_push(smtp_prober *p, addr_slot *a)
+{
+	if (a->ready || a->busy || !a->qhead)
+		return;
+	a->ready = true;
+	a->rnext = NULL;
+	if (p->rtail)
+		p->rtail->rnext = a;
+	else
+		p->rhead = a;
+	p->rtail = a;
+}
+
+static addr_slot *ready_pop(smtp_prober *p)
+{
+	addr_slot *a = p->rhead;
+
+	if (!a)
+		return NULL;
+	p->rhead = a->rnext;
+	if (!p->rhead)
+		p->rtail = NULL;
+	a->ready = false;
+	a->rnext = NULL;
+	return a;
+}
+
+static void ready_remove(smtp_prober *p, addr_slot *a)
+{
+	addr_slot **pp = &p->rhead, *prev = NULL;
+
+	if (!a->ready)
+		return;
+	while (*pp != a) {
+		prev = *pp;
+		pp = &(*pp)->rnext;
+	}
+	*pp = a->rnext;
+	if (p->rtail == a)
+		p->rtail = prev;
+	a->ready = false;
+	a->rnext = NULL;
+}
+
+/* ---- the debug callback: transcript, greeting, EHLO, phases ------------- */
+
+static void watchdog_arm(probe *q);
+static void watchdog_disarm(probe *q);
+
+static void greeting_append(probe *q, const char *text, size_t len)
+{
+	probe_result *r = q->r;
+	size_t room, sep = q->greeting_len ? 1 : 0;
+	char *g;
+
+	if (q->greeting_len + sep >= PROBE_GREETING_MAX)
+		return;
+	room = PROBE_GREETING_MAX - q->greeting_len - sep;
+	if (len > room)
+		len = room;
+	g = realloc(r->greeting, q->greeting_len + sep + len + 1);
+	if (!g)
+		return;
+	r->greeting = g;
+	if (sep)
+		g[q->greeting_len++] = '\n';
+	for (size_t i = 0; i < len; i++)
+		g[q->greeting_len++] = text[i] ? text[i] : '\x7f'; /* as probe.h says */
+	g[q->greeting_len] = '\0';
+}
+
+static void ehlo_add(probe *q, const char *text, size_t len)
+{
+	probe_result *r = q->r;
+	char **list, *line;
+
+	if (r->nehlo >= PROBE_EHLO_MAX_LINES)
+		return;
+	if (len > PROBE_EHLO_LINE_MAX)
+		len = PROBE_EHLO_LINE_MAX;
+	list = realloc(r->ehlo, (r->nehlo + 1) * sizeof(*list));
+	if (!list)
+		return;
+	r->ehlo = list;
+	line = malloc(len + 1);
+	if (!line)
+		return;
+	for (size_t i = 0; i < len; i++)
+		line[i] = text[i] ? text[i] : '\x7f';
+	line[len] = '\0';
+	r->ehlo[r->nehlo++] = line;
+}
+
+static void on_server_line(probe *q, const char *data, size_t len)
+{
+	probe_result *r = q->r;
+	const char *text;
+	size_t tlen;
+	bool more, ok;
+	int code;
+
+	probe_transcript_add(r, 'S', data, len);
+	ok = probe_parse_reply_line(data, len, &code, &more, &text, &tlen);
+	/* bytes already waiting are read before libcurl tells us which events
+	 * it wants, so the first line can come before our connect mark */
+	if (!q->connected) {
+		q->connected = true;
+		r->t.connect = elapsed_ms(q);
+	}
+	if (q->ncmds == 0) {
+		if (q->greeted)
+			return;
+		if (!ok) {
+			q->garbage = true;
+			return;
+		}
+		greeting_append(q, text, tlen);
+		if (!more) {
+			q->greeted = true;
+			r->code = code;
+			r->t.greeting = elapsed_ms(q);
+			watchdog_disarm(q);
+		}
+		return;
+	}
+	if (!ok)
+		return; /* libcurl decides what nonsense after the greeting means */
+	if (q->ph == PH_EHLO && q->nehlo_cmds == 1 && code / 100 == 2) {
+		/* the first line names the server; extensions follow it */
+		if (q->reply_lines++ > 0)
+			ehlo_add(q, text, tlen);
+	}
+	if (more)
+		return;
+	watchdog_disarm(q);
+	if (q->ph == PH_EHLO && q->nehlo_cmds == 1)
+		r->t.ehlo = elapsed_ms(q);
+	if (q->ph == PH_STARTTLS && code == 220) {
+		q->ph = PH_TLS;
+		watchdog_arm(q); /* the handshake gets one reply's time */
+	}
+}
+
+static void on_client_line(probe *q, const char *data, size_t len)
+{
+	static const struct {
+		const char *verb;
+		phase ph;
+	} verbs[] = {{"EHLO", PH_EHLO},
+	             {"HELO", PH_HELO},
+	             {"STARTTLS", PH_STARTTLS},
+	             {"NOOP", PH_NOOP},
+	             {"QUIT", PH_QUIT}};
+	size_t vlen = 0;
+
+	probe_transcript_add(q->r, 'C', data, len);
+	while (vlen < len && isalpha((unsigned char)data[vlen]))
+		vlen++;
+	q->ph = PH_OTHER;
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (strlen(verbs[i].verb) == vlen && strncasecmp(data, verbs[i].verb, vlen) == 0)
+			q->ph = verbs[i].ph;
+	q->ncmds++;
+	if (q->ph == PH_EHLO) {
+		q->nehlo_cmds++;
+		q->reply_lines = 0;
+	}
+	if (q->ph != PH_QUIT) {
+		watchdog_arm(q);
+		return;
+	}
+	/* libcurl sends QUIT while closing the connection and then waits for
+	 * the reply blocking, in poll(2), for up to the server response timeout:
+	 * the whole loop would stand still for a round trip at best, for
+	 * seconds with a server that never answers, and for ever with the lab
+	 * on this very loop. QUIT has been written when this line is reported,
+	 * so shutting the read side makes that wait end at once; the server
+	 * still gets its QUIT, we just do not read the 221. */
+	if (q->fd != CURL_SOCKET_BAD)
+		shutdown(q->fd, SHUT_RD);
+}
+
+static void on_curl_text(probe *q, const char *data, size_t len)
+{
+	static const char mark[] = "SSL connection using ";
+	size_t n = sizeof(mark) - 1, end;
+
+	/* libcurl's own notes stay out of the transcript; this one names the
+	 * TLS version, which libcurl does not report otherwise. */
+	if (q->r->tls.version || len <= n || memcmp(data, mark, n) != 0)
+		return;
+	for (end = n; end < len && end - n < 32 && data[end] != ' ' && data[end] != '\n'; end++)
+		;
+	q->r->tls.version = strndup(data + n, end - n);
+}
+
+static int on_debug(CURL *h, curl_infotype type, char *data, size_t size, void *arg)
+{
+	probe *q = arg;
+
+	(void)h;
+	if (!q->r)
+		return 0; /* ended: libcurl's farewell notes go nowhere */
+	switch (type) {
+	case CURLINFO_HEADER_IN: on_server_line(q, data, size); break;
+	case CURLINFO_HEADER_OUT: on_client_line(q, data, size); break;
+	case CURLINFO_TEXT: on_curl_text(q, data, size); break;
+	default: break;
+	}
+	return 0;
+}
+
+/* The NOOP reply arrives as body data; nothing to keep beyond the transcript. */
+static size_t discard(char *ptr, size_t size, size_t n, void *arg)
+{
+	(void)ptr;
+	(void)arg;
+	return size * n;
+}
+
+/* ---- classification ----------------------------------------------------- */
+
+static bool is_tls_error(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_ENGINE_NOTFOUND:
+	case CURLE_SSL_ENGINE_SETFAILED:
+	case CURLE_SSL_SHUTDOWN_FAILED:
+	case CURLE_SSL_CRL_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+	case CURLE_SSL_CLIENTCERT: return true;
+	default: return false;
+	}
+}
+
+static bool is_closed(CURLcode rc)
+{
+	return rc == CURLE_RECV_ERROR || rc == CURLE_GOT_NOTHING || rc == CURLE_SEND_ERROR;
+}
+
+static void set_error(probe_result *r, const char *fmt, const char *phase_name, const char *detail)
+{
+	char buf[CURL_ERROR_SIZE + 64];
+
+	snprintf(buf, sizeof(buf), fmt, phase_name, detail);
+	free(r->error);
+	r->error = strdup(buf);
+}
+
+/* Copies the leaf certificate's fields from libcurl's certinfo. */
+static void read_certinfo(probe *q)
+{
+	struct curl_certinfo *ci = NULL;
+	static const struct {
+		const char *key;
+		size_t off;
+	} fields[] = {
+	    {"Subject:", offsetof(probe_tls, subject)},
+	    {"Issuer:", offsetof(probe_tls, issuer)},
+	    {"Start date:", offsetof(probe_tls, not_before)},
+	    {"Expire date:", offsetof(probe_tls, not_after)},
+	};
+
+	if (curl_easy_getinfo(q->easy, CURLINFO_CERTINFO, &ci) != CURLE_OK || !ci ||
+	    ci->num_of_certs < 1)
+		return;
+	for (struct curl_slist *s = ci->certinfo[0]; s; s = s->next)
+		for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+			size_t kl = strlen(fields[i].key);
+			char **slot = (char **)((char *)&q->r->tls + fields[i].off);
+			if (!*slot && strncmp(s->data, fields[i].key, kl) == 0)
+				*slot = strndup(s->data + kl, 1024);
+		}
+}
+
+static void classify(probe *q, CURLcode rc)
+{
+	probe_result *r = q->r;
+	curl_off_t connect_us = 0, app_us = 0;
+	long os_errno = 0;
+	const char *detail = q->errbuf[0] ? q->errbuf : curl_easy_strerror(rc);
+	const char *ph = phase_names[q->ph];
+
+	r->t.total = elapsed_ms(q);
+	if (q->setup_failed) {
+		r->state = PROBE_ERROR;
+		set_error(r, "%s: %s", "setup", "cannot set up the transfer (out of memory?)");
+		return;
+	}
+	curl_easy_getinfo(q->easy, CURLINFO_CONNECT_TIME_T, &connect_us);
+	curl_easy_getinfo(q->easy, CURLINFO_APPCONNECT_TIME_T, &app_us);
+	curl_easy_getinfo(q->easy, CURLINFO_OS_ERRNO, &os_errno);
+	/* libcurl's clock starts a moment after ours (at its first timeout, a
+	 * loop turn later); its connect time stands in when we did not see the
+	 * connection made ourselves */
+	if (connect_us > 0) {
+		if (r->t.connect < 0)
+			r->t.connect = (long)(connect_us / 1000);
+		q->connected = true;
+	}
+	if (app_us > 0) {
+		r->t.tls = (long)(app_us / 1000);
+		r->tls.done = true;
+	}
+	for (size_t i = 0; i < r->nehlo; i++)
+		if (strncasecmp(r->ehlo[i], "STARTTLS", 8) == 0 &&
+		    (r->ehlo[i][8] == '\0' || r->ehlo[i][8] == ' '))
+			r->tls.offered = true;
+	read_certinfo(q);
+
+	if (q->greeted) {
+		int cls = r->code / 100;
+		r->state = cls == 2   ? PROBE_ACCEPTED
+		           : cls == 4 ? PROBE_TEMPFAIL
+		           : cls == 5 ? PROBE_REJECTED
+		                      : PROBE_GARBAGE;
+		if (r->state == PROBE_GARBAGE) {
+			set_error(r, "%s: %s", phase_names[PH_GREETING],
+			          "a 3xx reply code is not a greeting");
+			return;
+		}
+		if (r->state != PROBE_ACCEPTED) {
+			/* libcurl gives up on a 4xx/5xx greeting: that is the answer */
+			return;
+		}
+		if (rc == CURLE_OK && !q->timed_out) {
+			r->tls.verified = r->tls.done;
+			return;
+		}
+		/* BADFILE: our CA PEM does not load, so nothing can be verified */
+		if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE) {
+			/* A sender doing opportunistic TLS (RFC 3207, RFC 7435) delivers
+			 * despite a certificate it cannot verify, so the greeting keeps
+			 * deciding the state; the certificate becomes a finding. */
+			r->tls.verified = false;
+			r->tls.verify_error = strdup(detail);
+			set_error(r, "%s: %s", ph, detail);
+			return;
+		}
+		if (q->ph == PH_TLS || is_tls_error(rc)) {
+			r->state = PROBE_TLS_FAILED;
+			set_error(r, "%s: %s", phase_names[PH_TLS], detail);
+			return;
+		}
+		/* Anything else after a 2xx greeting (the connection dropped during
+		 * EHLO, no reply to NOOP) stays ACCEPTED: the probe's verdict is
+		 * about the greeting, which is what the delivery walk decides on,
+		 * and the error is kept for the report and the findings. */
+		if (q->timed_out)
+			set_error(r, "no reply to %s within %s", ph, detail);
+		else if (is_closed(rc))
+			set_error(r, "connection closed during %s (%s)", ph, detail);
+		else
+			set_error(r, "%s: %s", ph, detail);
+		return;
+	}
+
+	if (q->garbage) {
+		r->state = PROBE_GARBAGE;
+		set_error(r, "%s: %s", phase_names[PH_GREETING],
+		          "lines that are not SMTP replies (RFC 5321 §4.2)");
+	} else if (rc == CURLE_COULDNT_CONNECT) {
+		/* EHOSTUNREACH, ENETUNREACH and whatever else stops a connection
+		 * from being made all leave the address out of reach */
+		r->state = os_errno == ECONNREFUSED ? PROBE_REFUSED
+		           : os_errno == ETIMEDOUT  ? PROBE_CONNECT_TIMEOUT
+		                                    : PROBE_UNREACHABLE;
+		set_error(r, "%s: %s", phase_names[PH_CONNECT], detail);
+	} else if (q->timed_out || rc == CURLE_OPERATION_TIMEDOUT) {
+		r->state = q->connected ? PROBE_GREETING_TIMEOUT : PROBE_CONNECT_TIMEOUT;
+		set_error(r, q->timed_out ? "no %s within %s" : "%s: %s",
+		          q->connected ? phase_names[PH_GREETING] : phase_names[PH_CONNECT],
+		          detail);
+	} else if (q->connected) {
+		/* Connected, then no complete greeting: the server hung up, or
+		 * sent more than libcurl takes before a reply ends (its cap is
+		 * 300 KiB, hit within milliseconds by a line that never ends or
+		 * a megabyte of continuation lines, long before any timeout).
+		 * SMTP replies are lines of at most 512 octets (RFC 5321
+		 * §4.5.3.1.5); a server that does this does not speak SMTP. */
+		r->state = PROBE_GARBAGE;
+		set_error(r, "%s: no complete reply (%s)", phase_names[PH_GREETING], detail);
+	} else {
+		r->state = PROBE_ERROR;
+		set_error(r, "%s: %s", ph, detail);
+	}
+}
+
+/* ---- probes ------------------------------------------------------------- */
+
+static void pump(smtp_prober *p);
+
+static void probe_free_mem(probe *q)
+{
+	probe_result_free(q->r);
+	curl_slist_free_all(q->connect_to);
+	free(q->url_host);
+	free(q);
+}
+
+static void on_watchdog_closed(uv_handle_t *h)
+{
+	probe *q = h->data;
+	smtp_prober *p = q->p;
+
+	probe_free_mem(q);
+	p->open_handles--;
+	if (p->freeing && p->open_handles == 0 && !p->multi)
+		free(p);
+}
+
+/* Takes a running probe off the wire without a callback. The probe's
+ * memory goes with its timer's close. */
+static void probe_stop(probe *q)
+{
+	smtp_prober *p = q->p;
+
+	if (q->prev)
+		q->prev->next = q->next;
+	else
+		p->running = q->next;
+	if (q->next)
+		q->next->prev = q->prev;
+	p->nrunning--;
+	if (q->easy && !q->setup_failed)
+		curl_multi_remove_handle(p->multi, q->easy); /* closes the connection, no QUIT */
+	curl_easy_cleanup(q->easy);
+	q->easy = NULL;
+	q->a->busy = false;
+	ready_push(p, q->a);
+	slot_drop_if_idle(p, q->a);
+	q->a = NULL;
+	uv_timer_stop(&q->watchdog);
+	uv_close((uv_handle_t *)&q->watchdog, on_watchdog_closed);
+}
+
+static void finish(probe *q, CURLcode rc)
+{
+	smtp_prober *p = q->p;
+	smtp_done_cb cb = q->cb;
+	void *arg = q->arg;
+	probe_result *r;
+
+	classify(q, rc);
+	r = q->r;
+	q->r = NULL;
+	probe_stop(q);
+	pump(p);
+	if (p->freeing)
+		probe_result_free(r);
+	else
+		cb(r, arg);
+}
+
+static void on_watchdog(uv_timer_t *t)
+{
+	probe *q = t->data;
+	smtp_prober *p = q->p;
+
+	snprintf(q->errbuf, sizeof(q->errbuf), "%u ms", p->timeout_ms);
+	q->timed_out = !q->setup_failed;
+	p->depth++;
+	finish(q, CURLE_OPERATION_TIMEDOUT);
+	p->depth--;
+	if (p->freeing && p->depth == 0)
+		smtp_prober_free(p);
+}
+
+static void watchdog_arm(probe *q)
+{
+	uv_timer_start(&q->watchdog, on_watchdog, q->p->timeout_ms, 0);
+}
+
+static void watchdog_disarm(probe *q)
+{
+	uv_timer_stop(&q->watchdog);
+}
+
+static CURL *make_easy(probe *q)
+{
+	smtp_prober *p = q->p;
+	CURL *e = curl_easy_init();
+	char url[600], pin[600];
+	bool v6host = strchr(q->url_host, ':') != NULL;
+	bool v6ip = strchr(q->r->ip, ':') != NULL;
+	long resp_s = (long)((p->timeout_ms + 999) / 1000) + 1;
+
+	if (!e)
+		return NULL;
+	snprintf(url, sizeof(url), v6host ? "smtp://[%s]:%d/%s" : "smtp://%s:%d/%s", q->url_host,
+	         p->port, p->ehlo_path);
+	if (strcmp(q->url_host, q->r->ip) != 0) {
+		/* CONNECT_TO pins the address for this handle alone, while TLS
+		 * verifies the URL's name. CURLOPT_RESOLVE would do the same
+		 * through the multi handle's shared DNS cache, where two probes of
+		 * one name at two addresses would overwrite each other's entry. */
+		snprintf(pin, sizeof(pin), v6ip ? "%s:%d:[%s]:%d" : "%s:%d:%s:%d", q->url_host,
+		         p->port, q->r->ip, p->port);
+		q->connect_to = curl_slist_append(NULL, pin);
+		if (!q->connect_to)
+			goto fail;
+		curl_easy_setopt(e, CURLOPT_CONNECT_TO, q->connect_to);
+	}
+	if (curl_easy_setopt(e, CURLOPT_URL, url) != CURLE_OK)
+		goto fail;
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "smtp");
+	curl_easy_setopt(e, CURLOPT_PRIVATE, q);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	/* without MAIL_FROM/MAIL_RCPT and without upload, libcurl sends this
+	 * one command after EHLO (and STARTTLS): it never sends mail */
+	curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, "NOOP");
+	curl_easy_setopt(e, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(e, CURLOPT_SSL_SESSIONID_CACHE, 0L);
+	curl_easy_setopt(e, CURLOPT_CERTINFO, 1L);
+	if (p->ca_pem) {
+		struct curl_blob blob = {p->ca_pem, strlen(p->ca_pem), CURL_BLOB_NOCOPY};
+		curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &blob);
+	}
+	curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
+	curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)p->timeout_ms);
+	/* libcurl 7.88 counts this one in whole seconds and only checks it on
+	 * socket activity; our watchdog keeps the per-reply bound in ms and
+	 * this is the backstop */
+	curl_easy_setopt(e, CURLOPT_SERVER_RESPONSE_TIMEOUT, resp_s);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, 3L * p->timeout_ms);
+	curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 4096L);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, discard);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, q->errbuf);
+	curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, on_debug);
+	curl_easy_setopt(e, CURLOPT_DEBUGDATA, q);
+	curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);
+	return e;
+fail:
+	curl_easy_cleanup(e);
+	return NULL;
+}
+
+/* Starts q, which has been taken off its address queue. On failure q ends
+ * at once with PROBE_ERROR through the normal path. */
+static void start(smtp_prober *p, probe *q)
+{
+	q->a->busy = true;
+	q->t0 = uv_hrtime();
+	q->fd = CURL_SOCKET_BAD;
+	uv_timer_init(p->loop, &q->watchdog);
+	q->watchdog.data = q;
+	p->open_handles++;
+	q->next = p->running;
+	q->prev = NULL;
+	if (p->running)
+		p->running->prev = q;
+	p->running = q;
+	if (++p->nrunning > p->peak)
+		p->peak = (unsigned)p->nrunning;
+	q->easy = make_easy(q);
+	if (!q->easy || curl_multi_add_handle(p->multi, q->easy) != CURLM_OK) {
+		q->setup_failed = true;
+		/* fails on the next loop turn so the caller never sees a callback
+		 * from inside smtp_probe */
+		uv_timer_start(&q->watchdog, on_watchdog, 0, 0);
+		return;
+	}
+	/* the greeting deadline starts now; connect time is libcurl's bound */
+	uv_timer_start(&q->watchdog, on_watchdog, 2ull * p->timeout_ms, 0);
+}
+
+static void pump(smtp_prober *p)
+{
+	while (!p->freeing && p->nrunning < p->max_probes) {
+		addr_slot *a = ready_pop(p);
+		probe *q;
+		if (!a)
+			break;
+		q = a->qhead;
+		a->qhead = q->next;
+		if (!a->qhead)
+			a->qtail = NULL;
+		q->next = NULL;
+		p->nqueued--;
+		start(p, q);
+	}
+}
+
+/* ---- libcurl ↔ libuv ---------------------------------------------------- */
+
+static void drain(smtp_prober *p)
+{
+	CURLMsg *m;
+	int left;
+
+	while (!p->freeing && (m = curl_multi_info_read(p->multi, &left))) {
+		probe *q = NULL;
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&q);
+		if (q)
+			finish(q, m->data.result);
+	}
+}
+
+static void enter(smtp_prober *p)
+{
+	p->depth++;
+}
+
+static void leave(smtp_prober *p)
+{
+	if (--p->depth == 0 && p->freeing)
+		smtp_prober_free(p);
+}
+
+static void on_poll(uv_poll_t *h, int status, int events)
+{
+	sockctx *s = h->data;
+	smtp_prober *p = s->p;
+	int flags = 0, running;
+
+	if (status < 0)
+		flags = CURL_CSELECT_ERR;
+	if (events & UV_READABLE)
+		flags |= CURL_CSELECT_IN;
+	if (events & UV_WRITABLE)
+		flags |= CURL_CSELECT_OUT;
+	enter(p);
+	curl_multi_socket_action(p->multi, s->fd, flags, &running);
+	drain(p);
+	leave(p);
+}
+
+static void on_sock_closed(uv_handle_t *h)
+{
+	sockctx *s = h->data;
+	smtp_prober *p = s->p;
+
+	free(s);
+	p->open_handles--;
+	if (p->freeing && p->open_handles == 0 && !p->multi)
+		free(p);
+}
+
+static void sock_close(smtp_prober *p, sockctx *s)
+{
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		p->socks = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	uv_poll_stop(&s->poll);
+	uv_close((uv_handle_t *)&s->poll, on_sock_closed);
+}
+
+static int on_socket(CURL *e, curl_socket_t fd, int what, void *userp, void *socketp)
+{
+	smtp_prober *p = userp;
+	sockctx *s = socketp;
+	probe *q = NULL;
+	int ev = 0;
+
+	if (what == CURL_POLL_REMOVE) {
+		if (s) {
+			curl_multi_assign(p->multi, fd, NULL);
+			sock_close(p, s);
+		}
+		return 0;
+	}
+	/* libcurl waits for writability while connecting and for a reply once
+	 * connected: the first wish to read marks the connection as made, and
+	 * the greeting gets its own timeout from there */
+	curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&q);
+	if (q)
+		q->fd = fd;
+	if (q && q->r && !q->connected && (what & CURL_POLL_IN)) {
+		q->connected = true;
+		q->r->t.connect = elapsed_ms(q);
+		q->ph = PH_GREETING;
+		watchdog_arm(q);
+	}
+	if (!s) {
+		/* a new socket, even when the descriptor number is one libcurl
+		 * closed a moment ago: that one's handle is already stopped */
+		s = calloc(1, sizeof(*s));
+		if (!s)
+			return -1;
+		s->fd = fd;
+		s->p = p;
+		s->poll.data = s;
+		if (uv_poll_init_socket(p->loop, &s->poll, fd) != 0) {
+			free(s);
+			return -1;
+		}
+		p->open_handles++;
+		s->next = p->socks;
+		if (p->socks)
+			p->socks->prev = s;
+		p->socks = s;
+		curl_multi_assign(p->multi, fd, s);
+	}
+	if (what & CURL_POLL_IN)
+		ev |= UV_READABLE;
+	if (what & CURL_POLL_OUT)
+		ev |= UV_WRITABLE;
+	uv_poll_start(&s->poll, ev, on_poll);
+	return 0;
+}
+
+static void on_timer(uv_timer_t *t)
+{
+	smtp_prober *p = t->data;
+	int running;
+
+	enter(p);
+	curl_multi_socket_action(p->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	drain(p);
+	leave(p);
+}
+
+static int on_curl_timer(CURLM *m, long timeout_ms, void *userp)
+{
+	smtp_prober *p = userp;
+
+	(void)m;
+	if (timeout_ms < 0)
+		uv_timer_stop(&p->timer);
+	else /* 0 too goes through the loop: libcurl must not be re-entered */
+		uv_timer_start(&p->timer, on_timer, (uint64_t)timeout_ms, 0);
+	return 0;
+}
+
+/* ---- public ------------------------------------------------------------- */
+
+static void on_timer_closed(uv_handle_t *h)
+{
+	smtp_prober *p = h->data;
+
+	p->open_handles--;
+	if (p->open_handles == 0)
+		free(p);
+}
+
+smtp_prober *smtp_prober_new(uv_loop_t *loop, const smtp_config *cfg, char **why)
+{
+	smtp_prober *p = calloc(1, sizeof(*p));
+	char name[256] = "";
+
+	if (!p) {
+		mxs_why(why, "out of memory");
+		return NULL;
+	}
+	p->loop = loop;
+	p->port = cfg->port ? cfg->port : SMTP_DEFAULT_PORT;
+	p->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : SMTP_DEFAULT_TIMEOUT_MS;
+	p->max_probes = cfg->max_probes ? cfg->max_probes : SMTP_DEFAULT_MAX_PROBES;
+	if (p->port < 1 || p->port > 65535) {
+		mxs_why(why, "SMTP port %d is not from 1 to 65535", cfg->port);
+		goto fail;
+	}
+	if (p->timeout_ms > 3600000u) {
+		mxs_why(why, "SMTP timeout %u ms is longer than an hour", p->timeout_ms);
+		goto fail;
+	}
+	if (cfg->ehlo_name) {
+		if (!is_ehlo_name(cfg->ehlo_name)) {
+			mxs_why(why,
+			        "EHLO name \"%.80s\" is not a dotted host name or an address "
+			        "literal such as [192.0.2.1]",
+			        cfg->ehlo_name);
+			goto fail;
+		}
+		snprintf(name, sizeof(name), "%s", cfg->ehlo_name);
+	} else if (gethostname(name, sizeof(name) - 1) != 0 || !is_ehlo_name(name)) {
+		/* no resolver lookup for the FQDN here: it could block the loop */
+		snprintf(name, sizeof(name), "localhost.localdomain");
+	}
+	p->ehlo = strdup(name);
+	p->ehlo_path = p->ehlo ? percent_encode(p->ehlo) : NULL;
+	p->ca_pem = cfg->ca_pem ? strdup(cfg->ca_pem) : NULL;
+	p->multi = curl_multi_init();
+	if (!p->ehlo_path || (cfg->ca_pem && !p->ca_pem) || !p->multi) {
+		mxs_why(why, "out of memory");
+		goto fail;
+	}
+	curl_multi_setopt(p->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+	curl_multi_setopt(p->multi, CURLMOPT_SOCKETDATA, p);
+	curl_multi_setopt(p->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
+	curl_multi_setopt(p->multi, CURLMOPT_TIMERDATA, p);
+	/* every probe is a fresh connection: nothing to keep between them */
+	curl_multi_setopt(p->multi, CURLMOPT_MAXCONNECTS, 1L);
+	uv_timer_init(loop, &p->timer);
+	p->timer.data = p;
+	p->open_handles = 1;
+	return p;
+fail:
+	if (p->multi)
+		curl_multi_cleanup(p->multi);
+	free(p->ehlo);
+	free(p->ehlo_path);
+	free(p->ca_pem);
+	free(p);
+	return NULL;
+}
+
+mxs_status smtp_probe(smtp_prober *p, const char *host, const char *ip, smtp_done_cb cb, void *arg)
+{
+	unsigned char bin[16];
+	char canon[INET6_ADDRSTRLEN];
+	int af = ip && strchr(ip, ':') ? AF_INET6 : AF_INET;
+	size_t hlen = host ? strlen(host) : 0;
+	addr_slot *a;
+	probe *q;
+
+	if (p->freeing || !cb || !ip || inet_pton(af, ip, bin) != 1 ||
+	    !inet_ntop(af, bin, canon, sizeof(canon)))
+		return MXS_ERR_INVALID;
+	if (hlen && host[hlen - 1] == '.')
+		hlen--; /* the root label is not part of a name in a URL */
+	if (hlen && !is_hostname(host, hlen))
+		return MXS_ERR_INVALID;
+	q = calloc(1, sizeof(*q));
+	if (!q)
+		return MXS_ERR_NOMEM;
+	q->p = p;
+	q->cb = cb;
+	q->arg = arg;
+	q->r = probe_result_new(host && *host ? host : canon, canon, p->port);
+	/* an address given as the host is the host: nothing to verify by name */
+	if (hlen && inet_pton(AF_INET, host, bin) != 1 && inet_pton(AF_INET6, host, bin) != 1)
+		q->url_host = strndup(host, hlen);
+	else
+		q->url_host = strdup(canon);
+	a = slot_get(p, canon, true);
+	if (!q->r || !q->url_host || !a) {
+		probe_free_mem(q);
+		return MXS_ERR_NOMEM;
+	}
+	q->a = a;
+	if (a->qtail)
+		a->qtail->next = q;
+	else
+		a->qhead = q;
+	a->qtail = q;
+	p->nqueued++;
+	ready_push(p, a);
+	pump(p);
+	return MXS_OK;
+}
+
+size_t smtp_cancel(smtp_prober *p, smtp_done_cb cb, void *arg)
+{
+	size_t n = 0;
+
+	for (probe *q = p->running, *next; q; q = next) {
+		next = q->next;
+		if (q->cb == cb && q->arg == arg) {
+			probe_stop(q);
+			n++;
+		}
+	}
+	for (size_t b = 0; b < NBUCKETS; b++) {
+		for (addr_slot *a = p->buckets[b], *anext; a; a = anext) {
+			probe **pp = &a->qhead, *last = NULL;
+			anext = a->hnext;
+			while (*pp) {
+				probe *q = *pp;
+				if (q->cb == cb && q->arg == arg) {
+					*pp = q->next;
+					p->nqueued--;
+					probe_free_mem(q);
+					n++;
+				} else {
+					last = q;
+					pp = &q->next;
+				}
+			}
+			a->qtail = last;
+			if (!a->qhead)
+				ready_remove(p, a);
+			slot_drop_if_idle(p, a);
+		}
+	}
+	pump(p);
+	return n;
+}
+
+size_t smtp_prober_busy(const smtp_prober *p)
+{
+	return p->nrunning + p->nqueued;
+}
+
+size_t smtp_prober_running(const smtp_prober *p)
+{
+	return p->nrunning;
+}
+
+unsigned smtp_prober_peak(const smtp_prober *p)
+{
+	return p->peak;
+}
+
+const char *smtp_prober_ehlo_name(const smtp_prober *p)
+{
+	return p->ehlo;
+}
+
+void smtp_prober_free(smtp_prober *p)
+{
+	if (!p)
+		return;
+	p->freeing = true; /* no more callbacks, no more starts */
+	if (p->depth > 0 || !p->multi)
+		return; /* the outermost loop callback finishes the job */
+	while (p->running)
+		probe_stop(p->running);
+	for (size_t b = 0; b < NBUCKETS; b++)
+		while (p->buckets[b]) {
+			addr_slot *a = p->buckets[b];
+			p->buckets[b] = a->hnext;
+			while (a->qhead) {
+				probe *q = a->qhead;
+				a->qhead = q->next;
+				probe_free_mem(q);
+			}
+			free(a);
+		}
+	p->rhead = p->rtail = NULL;
+	curl_multi_cleanup(p->multi);
+	p->multi = NULL;
+	while (p->socks)
+		sock_close(p, p->socks);
+	free(p->ehlo);
+	free(p->ehlo_path);
+	free(p->ca_pem);
+	uv_timer_stop(&p->timer);
+	uv_close((uv_handle_t *)&p->timer, on_timer_closed);
+}
+
+/* ---- monitor ------------------------------------------------------------ */
+
+typedef struct watch {
+	smtp_monitor *m;
+	char *host, *ip;
+	smtp_history h;
+	probe_result *last;
+	long long sum_ms;
+	struct watch *next;
+} watch;
+
+struct smtp_monitor {
+	smtp_prober *p;
+	uv_timer_t timer;
+	unsigned interval_ms;
+	watch *watches;
+	smtp_change_cb on_change;
+	void *arg;
+};
+
+static void on_mon_done(probe_result *r, void *arg)
+{
+	watch *w = arg;
+	smtp_history *h = &w->h;
+	smtp_monitor *m = w->m;
+
+	h->in_flight = false;
+	h->sent++;
+	if (r->state != PROBE_ACCEPTED)
+		h->lost++;
+	h->lost_pct = 100.0 * (double)h->lost / (double)h->sent;
+	h->last_state = r->state;
+	if (r->t.greeting >= 0) {
+		long g = r->t.greeting;
+		h->last_ms = g;
+		h->greeted++;
+		w->sum_ms += g;
+		h->avg_ms = (long)(w->sum_ms / (long long)h->greeted);
+		if (h->best_ms < 0 || g < h->best_ms)
+			h->best_ms = g;
+		if (g > h->worst_ms)
+			h->worst_ms = g;
+	}
+	probe_result_free(w->last);
+	w->last = r;
+	h->last = r;
+	if (m->on_change)
+		m->on_change(w->ip, m->arg); /* may unwatch or free: w is not used after */
+}
+
+static void watch_probe(smtp_monitor *m, watch *w)
+{
+	if (w->h.in_flight)
+		return; /* never overlap: this address skips the round */
+	if (smtp_probe(m->p, w->host, w->ip, on_mon_done, w) == MXS_OK)
+		w->h.in_flight = true;
+}
+
+static void on_mon_tick(uv_timer_t *t)
+{
+	smtp_monitor *m = t->data;
+
+	for (watch *w = m->watches; w; w = w->next)
+		watch_probe(m, w);
+}
+
+smtp_monitor *smtp_monitor_new(smtp_prober *p, unsigned interval_ms)
+{
+	smtp_monitor *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return NULL;
+	m->p = p;
+	m->interval_ms = interval_ms ? interval_ms : 1000;
+	uv_timer_init(p->loop, &m->timer);
+	m->timer.data = m;
+	uv_timer_start(&m->timer, on_mon_tick, m->interval_ms, m->interval_ms);
+	return m;
+}
+
+void smtp_monitor_on_change(smtp_monitor *m, smtp_change_cb cb, void *arg)
+{
+	m->on_change = cb;
+	m->arg = arg;
+}
+
+static watch *watch_find(const smtp_monitor *m, const char *ip, watch ***link)
+{
+	watch **pp = (watch **)&m->watches;
+
+	for (; *pp; pp = &(*pp)->next)
+		if (strcmp((*pp)->ip, ip) == 0) {
+			if (link)
+				*link = pp;
+			return *pp;
+		}
+	return NULL;
+}
+
+static void watch_free(watch *w)
+{
+	probe_result_free(w->last);
+	free(w->host);
+	free(w->ip);
+	free(w);
+}
+
+mxs_status smtp_monitor_watch(smtp_monitor *m, const char *host, const char *ip)
+{
+	watch *w;
+
+	if (!ip)
+		return MXS_ERR_INVALID;
+	if (watch_find(m, ip, NULL))
+		return MXS_OK;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return MXS_ERR_NOMEM;
+	w->m = m;
+	w->host = strdup(host ? host : "");
+	w->ip = strdup(ip);
+	if (!w->host || !w->ip) {
+		watch_free(w);
+		return MXS_ERR_NOMEM;
+	}
+	w->h = (smtp_history){.host = w->host,
+	                      .ip = w->ip,
+	                      .last_ms = -1,
+	                      .avg_ms = -1,
+	                      .best_ms = -1,
+	                      .worst_ms = -1,
+	                      .last_state = PROBE_PENDING};
+	if (smtp_probe(m->p, host, ip, on_mon_done, w) != MXS_OK) {
+		watch_free(w);
+		return MXS_ERR_INVALID;
+	}
+	w->h.in_flight = true;
+	w->next = m->watches;
+	m->watches = w;
+	return MXS_OK;
+}
+
+void smtp_monitor_unwatch(smtp_monitor *m, const char *ip)
+{
+	watch **link, *w = watch_find(m, ip, &link);
+
+	if (!w)
+		return;
+	*link = w->next;
+	smtp_cancel(m->p, on_mon_done, w);
+	watch_free(w);
+}
+
+const smtp_history *smtp_monitor_history(const smtp_monitor *m, const char *ip)
+{
+	watch *w = watch_find(m, ip, NULL);
+
+	return w ? &w->h : NULL;
+}
+
+static void on_mon_closed(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+void smtp_monitor_free(smtp_monitor *m)
+{
+	if (!m)
+		return;
+	while (m->watches) {
+		watch *w = m->watches;
+		m->watches = w->next;
+		smtp_cancel(m->p, on_mon_done, w);
+		watch_free(w);
+	}
+	uv_timer_stop(&m->timer);
+	uv_close((uv_handle_t *)&m->timer, on_mon_closed);
+}
