@@ -996,9 +996,11 @@ static mxs_status check_probe(analysis *a, const mx_host *h, const mx_addr *ad)
 	case PROBE_GREETING_TIMEOUT:
 	case PROBE_UNREACHABLE:
 	case PROBE_GARBAGE:
+		/* libcurl's words add something only where the state alone is vague */
 		TRY(add_finding(d, MX_F_SMTP_UNREACHABLE, ad->ip, "%s (%u) at %s: %s%s%s",
 		                h->exchange, h->preference, ad->ip, probe_state_meaning(r->state),
-		                r->error ? "; " : "", r->error ? r->error : ""));
+		                r->state == PROBE_GARBAGE && r->error ? "; " : "",
+		                r->state == PROBE_GARBAGE && r->error ? r->error : ""));
 		break;
 	case PROBE_TEMPFAIL:
 		first_line(r, line, sizeof(line));
