@@ -47,6 +47,8 @@ typedef struct check_ctx {
 	int worst_exit; /* 0, 1 or 2 so far */
 	bool done;
 	bool out_failed;
+	int out_errno;           /* why writing failed */
+	struct probing *probing; /* domains waiting for their probes */
 } check_ctx;
 
 static void feed(check_ctx *x);
@@ -82,8 +84,10 @@ static void report_domain(check_ctx *x, mx_domain *d)
 		if (x->o->json)
 			fputc('\n', x->out);
 		/* stream: a reader at the other end of a pipe sees each result now */
-		if (fflush(x->out) != 0)
+		if (fflush(x->out) != 0) {
 			x->out_failed = true;
+			x->out_errno = errno;
+		}
 	}
 	x->reports++;
 done:
@@ -93,17 +97,37 @@ done:
 	feed(x);
 }
 
-/* The probes of one domain: its report waits until the last one ends. */
+/* The probes of one domain: its report waits until the last one ends.
+ * Kept on a list so a run that stops early (the reader went away) can free
+ * what the cancelled probes will never hand back. */
+typedef struct probe_arg {
+	struct probing *p;
+	size_t host, addr;
+} probe_arg;
+
 typedef struct probing {
 	check_ctx *x;
 	mx_domain *d;
 	size_t left;
+	probe_arg *args; /* one per probe asked for */
+	struct probing *prev, *next;
 } probing;
 
-typedef struct probe_arg {
-	probing *p;
-	size_t host, addr;
-} probe_arg;
+static void probing_unlink_free(probing *p, bool free_domain)
+{
+	check_ctx *x = p->x;
+
+	if (p->prev)
+		p->prev->next = p->next;
+	else
+		x->probing = p->next;
+	if (p->next)
+		p->next->prev = p->prev;
+	if (free_domain)
+		mx_domain_free(p->d);
+	free(p->args);
+	free(p);
+}
 
 static void on_probe(probe_result *r, void *arg)
 {
@@ -111,11 +135,10 @@ static void on_probe(probe_result *r, void *arg)
 	probing *p = pa->p;
 
 	mx_host_set_probe(p->d, pa->host, pa->addr, r);
-	free(pa);
 	if (--p->left == 0) {
 		check_ctx *x = p->x;
 		mx_domain *d = p->d;
-		free(p);
+		probing_unlink_free(p, false);
 		report_domain(x, d);
 	}
 }
@@ -131,34 +154,38 @@ static bool is_loopback(const char *ip)
 static void start_probes(check_ctx *x, mx_domain *d)
 {
 	probing *p = calloc(1, sizeof(*p));
+	size_t n = 0, used = 0;
 
-	if (!p) {
+	for (size_t i = 0; i < mx_domain_host_count(d); i++)
+		n += mx_domain_host(d, i)->naddrs;
+	if (!p || !(p->args = calloc(n ? n : 1, sizeof(*p->args)))) {
+		free(p);
 		report_domain(x, d);
 		return;
 	}
 	p->x = x;
 	p->d = d;
+	p->next = x->probing;
+	if (x->probing)
+		x->probing->prev = p;
+	x->probing = p;
 	p->left = 1; /* held until every probe is asked for */
 	for (size_t i = 0; i < mx_domain_host_count(d); i++) {
 		const mx_host *h = mx_domain_host(d, i);
 		for (size_t k = 0; k < h->naddrs; k++) {
-			probe_arg *pa;
+			probe_arg *pa = &p->args[used];
 			if (x->o->loopback_probes && !is_loopback(h->addrs[k].ip))
 				continue;
-			pa = malloc(sizeof(*pa));
-			if (!pa)
-				continue;
 			*pa = (probe_arg){.p = p, .host = i, .addr = k};
-			p->left++;
-			if (smtp_probe(x->smtp, h->exchange, h->addrs[k].ip, on_probe, pa) !=
+			if (smtp_probe(x->smtp, h->exchange, h->addrs[k].ip, on_probe, pa) ==
 			    MXS_OK) {
-				p->left--;
-				free(pa);
+				p->left++;
+				used++;
 			}
 		}
 	}
 	if (--p->left == 0) {
-		free(p);
+		probing_unlink_free(p, false);
 		report_domain(x, d);
 	}
 }
@@ -310,6 +337,11 @@ static void finish(check_ctx *x);
 /* Keeps up to --concurrency domains in flight from argv, then the file. */
 static void feed(check_ctx *x)
 {
+	/* nobody reads the reports any more: stop asking */
+	if (x->out_failed) {
+		finish(x);
+		return;
+	}
 	while (x->inflight < x->o->concurrency) {
 		char *line;
 		if (x->next_name < x->nnames) {
@@ -332,7 +364,7 @@ static void finish(check_ctx *x)
 }
 
 /* The CA file for --cafile, whole (bounded: 1 MiB of PEM is plenty). */
-static char *read_cafile(const char *path, char **why)
+char *check_read_cafile(const char *path, char **why)
 {
 	FILE *f = fopen(path, "rb");
 	char *buf = NULL;
@@ -434,7 +466,7 @@ int check_run(uv_loop_t *loop, const cli_opts *o, char *const *names, size_t nna
 		                  .ehlo_name = o->ehlo_name,
 		                  .ca_pem = o->ca_pem};
 		if (o->cafile && !o->ca_pem) {
-			x.ca_pem = read_cafile(o->cafile, &why);
+			x.ca_pem = check_read_cafile(o->cafile, &why);
 			if (!x.ca_pem) {
 				fprintf(stderr, "mxscope: --cafile %s\n", why);
 				code = 2;
@@ -460,12 +492,15 @@ int check_run(uv_loop_t *loop, const cli_opts *o, char *const *names, size_t nna
 		        dns_client_servers(x.dns), f ? f : "no reply");
 		code = 3;
 	}
-	if (x.out_failed) {
-		fprintf(stderr, "mxscope: cannot write the reports: %s\n", strerror(errno));
+	/* a reader that went away (| head) ends the run quietly */
+	if (x.out_failed && x.out_errno != EPIPE) {
+		fprintf(stderr, "mxscope: cannot write the reports: %s\n", strerror(x.out_errno));
 		code = 3;
 	}
 done:
-	smtp_prober_free(x.smtp);
+	smtp_prober_free(x.smtp); /* cancels: the probes' domains are freed below */
+	while (x.probing)
+		probing_unlink_free(x.probing, true);
 	dns_client_free(x.dns);
 	uv_run(loop, UV_RUN_NOWAIT); /* let the resolver's handles close */
 	loop->data = saved;

@@ -613,6 +613,40 @@ static void test_probe_hostile(void **state)
 	hrun_free(&r);
 }
 
+/* A reader that goes away (| head -1) ends the run at once and quietly,
+ * with nothing leaked (the ASan build checks) though probes were running. */
+static void test_reader_goes_away(void **state)
+{
+	const char *args[] = {
+	    "check",       "--json",      "--allow-loopback", "--timeout", "3",  "-s", lab.server,
+	    "--smtp-port", lab.smtp_port, "--cafile",         lab.ca,      "-f", "-",  NULL};
+	int in_w, out_r, err_r, st;
+	char buf[4096], err[4096] = "";
+	pid_t pid = h_spawn(args, &in_w, &out_r, &err_r);
+	struct pollfd p = {.fd = out_r, .events = POLLIN};
+	ssize_t n;
+
+	(void)state;
+	for (int i = 0; i < 60; i++) {
+		const char *d = i % 3 == 0   ? "single.lab.test\n"
+		                : i % 3 == 1 ? "tier-down.lab.test\n"
+		                             : "equal.lab.test\n";
+		assert_true(write(in_w, d, strlen(d)) > 0);
+	}
+	close(in_w);
+	assert_int_equal(poll(&p, 1, 10000), 1);
+	assert_true(read(out_r, buf, sizeof(buf)) > 0);
+	close(out_r);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	n = read(err_r, err, sizeof(err) - 1);
+	err[n > 0 ? n : 0] = '\0';
+	close(err_r);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) > 1 || err[0]) {
+		print_error("status 0x%x, stderr \"%s\"\n", st, err);
+		fail();
+	}
+}
+
 /* Exit 3 with the server and the reason, within the timeout. */
 static void test_unreachable_server(void **state)
 {
@@ -857,6 +891,7 @@ int main(void)
 	    cmocka_unit_test(test_text_report),
 	    cmocka_unit_test(test_file_and_stdin),
 	    cmocka_unit_test(test_streaming),
+	    cmocka_unit_test(test_reader_goes_away),
 	    cmocka_unit_test(test_probe_scenarios),
 	    cmocka_unit_test(test_probe_details),
 	    cmocka_unit_test(test_probe_hostile),
