@@ -15,4 +15,9 @@
  * Other handles may live on loop (the lab's server); they are left alone. */
 int check_run(uv_loop_t *loop, const cli_opts *o, char *const *names, size_t nnames, FILE *out);
 
+/* The PEM file given with --cafile, whole (at most 1 MiB), for the
+ * explorer too. NULL with *why when it cannot be read or holds no
+ * certificate; owned by the caller. */
+char *check_read_cafile(const char *path, char **why);
+
 #endif
