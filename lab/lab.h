@@ -99,4 +99,29 @@ const char *lab_smtp_ca_pem(const lab_smtp *s);
  * loop has run the close callbacks. Accepts NULL. */
 void lab_smtp_close(lab_smtp *s);
 
+/* ---- the HTTP endpoint: the lab's blocklist ------------------------------ */
+
+/* One HTTP/1.1 listener serving DNS over HTTPS (RFC 8484, GET ?dns= and
+ * POST) for the DNSBL zone LAB_HTTP_ZONE at /dns-query, and a JSON API at
+ * /api/check/{ip} ({"listed": bool, "reason": "..."}). What each address
+ * gets is a fixed table, documented in docs/lab.md "Blocklists": 127.0.40.2
+ * listed, 127.0.40.4 refused, 127.0.40.5 slow, 127.0.40.6 HTTP 500, ...; any
+ * other address is not listed. Plain HTTP, loopback only. */
+typedef struct lab_http lab_http;
+
+#define LAB_HTTP_ZONE "bl.lab.test"
+
+/* Binds addr:port (port 0 picks a free one). NULL with *why ("127.0.0.1:
+ * 8053: address already in use"). */
+lab_http *lab_http_new(uv_loop_t *loop, const char *addr, int port, char **why);
+int lab_http_port(const lab_http *s);
+/* "127.0.0.1:PORT" or "[::1]:PORT", valid while s lives. */
+const char *lab_http_address(const lab_http *s);
+/* Requests served so far (complete request heads), for tests of caching. */
+unsigned long lab_http_requests(const lab_http *s);
+size_t lab_http_connections(const lab_http *s); /* open right now */
+/* Stops serving and drops every connection; memory is released once the
+ * loop has run the close callbacks. Accepts NULL. */
+void lab_http_close(lab_http *s);
+
 #endif

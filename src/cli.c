@@ -28,6 +28,9 @@ enum {
 	OPT_SMTP_PORT,
 	OPT_EHLO,
 	OPT_CAFILE,
+	OPT_INTERVAL,
+	OPT_MOUSE,
+	OPT_THEME,
 };
 
 static const struct option long_opts[] = {
@@ -52,6 +55,9 @@ static const struct option long_opts[] = {
     {"smtp-port", required_argument, NULL, OPT_SMTP_PORT},
     {"ehlo", required_argument, NULL, OPT_EHLO},
     {"cafile", required_argument, NULL, OPT_CAFILE},
+    {"interval", required_argument, NULL, OPT_INTERVAL},
+    {"mouse", no_argument, NULL, OPT_MOUSE},
+    {"theme", required_argument, NULL, OPT_THEME},
     {NULL, 0, NULL, 0},
 };
 
@@ -62,10 +68,12 @@ void cli_usage(FILE *to)
 	    "mxscope %s — where would mail for a domain go, in what order, and why?\n"
 	    "\n"
 	    "Usage:\n"
-	    "  mxscope [OPTIONS] [DOMAIN...]        explore domains (for now: their reports)\n"
+	    "  mxscope [OPTIONS] [DOMAIN...]        explore domains on screen (reports when\n"
+	    "                                       stdout is not a terminal)\n"
 	    "  mxscope check [OPTIONS] DOMAIN...    one report per domain, text or --json\n"
 	    "  mxscope check [OPTIONS] -f FILE|-    many domains, one a line; results stream\n"
-	    "  mxscope lab [SCENARIO|FILE...]       start the embedded lab and report on it\n"
+	    "  mxscope lab [SCENARIO|FILE...]       start the embedded lab and explore it\n"
+	    "                                       (reports when stdout is not a terminal)\n"
 	    "  mxscope lab --serve [--port N]       run only the lab servers, print where\n"
 	    "  mxscope lab --list                   list the built-in scenarios\n"
 	    "\n"
@@ -89,6 +97,11 @@ void cli_usage(FILE *to)
 	    "      --allow-loopback      count 127.0.0.0/8 and ::1 as ordinary addresses\n"
 	    "      --no-color            no colours (also when NO_COLOR is set)\n"
 	    "      --ascii               no Unicode symbols\n"
+	    "Explorer options:\n"
+	    "      --interval SEC        re-probe every address this often (default 10)\n"
+	    "      --mouse               click to select, wheel to scroll\n"
+	    "      --theme NAME|FILE     colour theme (default, light, high-contrast, mono,\n"
+	    "                            colorblind, or a .theme file); t cycles them\n"
 	    "  -h, --help                this text\n"
 	    "  -V, --version             the version\n"
 	    "Lab options:\n"
@@ -136,6 +149,7 @@ int cli_parse(int argc, char **argv, cli_opts *o)
 	o->port = -1;
 	o->smtp_port = -1;
 	o->bind = "127.0.0.1";
+	o->interval_ms = 10000;
 	o->color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
 	if (argc > 1 && strcmp(argv[1], "check") == 0) {
 		o->command = CLI_CHECK;
@@ -200,6 +214,16 @@ int cli_parse(int argc, char **argv, cli_opts *o)
 			break;
 		case OPT_EHLO: o->ehlo_name = optarg; break;
 		case OPT_CAFILE: o->cafile = optarg; break;
+		case OPT_INTERVAL:
+			errno = 0;
+			secs = strtod(optarg, &end);
+			if (errno || *end || end == optarg || !(secs >= 0.5 && secs <= 86400))
+				return bad("--interval", optarg,
+				           "expected seconds from 0.5 to 86400");
+			o->interval_ms = (unsigned)(secs * 1000);
+			break;
+		case OPT_MOUSE: o->mouse = true; break;
+		case OPT_THEME: o->theme = optarg; break;
 		case ':':
 			fprintf(stderr, "mxscope: option %s needs a value (see mxscope --help)\n",
 			        argv[optind - 1]);

@@ -32,6 +32,10 @@ typedef struct cli_opts {
 	int smtp_port;         /* -1 = default (25; the lab's port in lab mode) */
 	const char *ehlo_name; /* --ehlo, NULL = this machine's name */
 	const char *cafile;    /* --cafile: extra CA for STARTTLS verification */
+	/* the explorer */
+	unsigned interval_ms; /* --interval: re-probing, like mtr (default 10 s) */
+	bool mouse;           /* --mouse */
+	const char *theme;    /* --theme NAME|FILE, NULL = the saved one or default */
 	/* set by `mxscope lab`, not options */
 	const char *ca_pem;   /* the lab CA, trusted instead of the system store */
 	bool loopback_probes; /* probe only 127.0.0.0/8 and ::1 */

@@ -10,6 +10,7 @@
 #include <uv.h>
 
 #include "check.h"
+#include "explore.h"
 #include "lab.h"
 
 #define LAB_DEFAULT_PORT 5300
@@ -234,6 +235,47 @@ static int report(uv_loop_t *loop, const lab_world *w, const cli_opts *o)
 	return worst;
 }
 
+/* On a terminal: the lab's servers and the explorer on one loop, every
+ * scenario's domains listed with the scenario's explanation beside them. */
+static int explore_lab(uv_loop_t *loop, const lab_world *w, const cli_opts *o)
+{
+	lab_dns *d = start_dns(loop, w, o, o->port >= 0 ? o->port : 0);
+	lab_smtp *sm = d ? start_smtp(loop, w, o->smtp_port >= 0 ? o->smtp_port : 0) : NULL;
+	explore_domain *doms = NULL;
+	size_t n = 0, cap = 0;
+	cli_opts co = *o;
+	char server[80];
+	int code = 3;
+
+	if (!d || !sm)
+		goto done;
+	snprintf(server, sizeof(server), strchr(o->bind, ':') ? "[%s]:%d" : "%s:%d", o->bind,
+	         lab_dns_port(d));
+	for (size_t i = 0; i < lab_world_scenario_count(w); i++)
+		cap += lab_scenario_domain_count(w, i);
+	doms = calloc(cap ? cap : 1, sizeof(*doms));
+	if (!doms)
+		goto done;
+	for (size_t i = 0; i < lab_world_scenario_count(w); i++)
+		for (size_t j = 0; j < lab_scenario_domain_count(w, i); j++)
+			doms[n++] = (explore_domain){lab_scenario_domain(w, i, j), (int)i};
+	co.servers[0] = server;
+	co.nservers = 1;
+	co.allow_loopback = true;
+	co.smtp_port = lab_smtp_port(sm) > 0 ? lab_smtp_port(sm) : LAB_SMTP_DEFAULT_PORT;
+	co.ca_pem = lab_smtp_ca_pem(sm);
+	co.loopback_probes = true;
+	if (!o->timeout_given)
+		co.timeout_ms = 2000;
+	code = explore_run(loop, &co, w, doms, n);
+done:
+	free(doms);
+	lab_dns_close(d);
+	lab_smtp_close(sm);
+	uv_run(loop, UV_RUN_NOWAIT);
+	return code;
+}
+
 int labcmd_run(const cli_opts *o)
 {
 	uv_loop_t loop;
@@ -263,7 +305,12 @@ int labcmd_run(const cli_opts *o)
 			       lab_scenario_title(w, i));
 		goto done;
 	}
-	code = o->serve ? serve(&loop, w, o) : report(&loop, w, o);
+	if (o->serve)
+		code = serve(&loop, w, o);
+	else if (explore_possible())
+		code = explore_lab(&loop, w, o);
+	else
+		code = report(&loop, w, o); /* a pipe or a script: the plain reports */
 done:
 	uv_run(&loop, UV_RUN_NOWAIT);
 	uv_loop_close(&loop);

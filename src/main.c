@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "config.h"
 #include "dns.h"
+#include "explore.h"
 #include "labcmd.h"
 #include "smtp.h"
 
@@ -23,6 +24,26 @@ static int run_check(cli_opts *o)
 	code = check_run(&loop, o, o->args, o->nargs, stdout);
 	uv_run(&loop, UV_RUN_NOWAIT);
 	uv_loop_close(&loop);
+	return code;
+}
+
+static int run_explore(cli_opts *o)
+{
+	uv_loop_t loop;
+	explore_domain *doms = calloc(o->nargs ? o->nargs : 1, sizeof(*doms));
+	int code;
+
+	if (!doms || uv_loop_init(&loop) != 0) {
+		free(doms);
+		fprintf(stderr, "mxscope: cannot start the event loop\n");
+		return 3;
+	}
+	for (size_t i = 0; i < o->nargs; i++)
+		doms[i] = (explore_domain){.name = o->args[i], .scenario = -1};
+	code = explore_run(&loop, o, NULL, doms, o->nargs);
+	uv_run(&loop, UV_RUN_NOWAIT);
+	uv_loop_close(&loop);
+	free(doms);
 	return code;
 }
 
@@ -53,13 +74,16 @@ int main(int argc, char **argv)
 	case CLI_CHECK: code = run_check(&o); break;
 	case CLI_LAB: code = labcmd_run(&o); break;
 	default:
+		if (explore_possible() && !o.file && !o.json) {
+			code = run_explore(&o);
+			break;
+		}
 		if (o.nargs == 0 && !o.file) {
 			cli_usage(stderr);
 			code = 2;
 			break;
 		}
-		/* The interactive explorer is the next milestone; until it lands the
-		 * bare command prints the same reports as check. */
+		/* not on a terminal (a pipe, a script): the same reports as check */
 		code = run_check(&o);
 		break;
 	}

@@ -1,0 +1,804 @@
+/* lab/http_server.c — the lab's blocklist endpoint: a small HTTP/1.1
+ * server on loopback serving DNS over HTTPS (RFC 8484, GET ?dns= and POST
+ * application/dns-message) for the lab DNSBL zone bl.lab.test, and a JSON
+ * API at /api/check/{ip}. Which address gets which answer is a fixed table
+ * (docs/lab.md "Blocklists"), so tests and the room see every way a
+ * blocklist answers or fails: listed, not listed, refused, slow, 500,
+ * garbage, a 10 MB body, and a server that never answers.
+ *
+ * Client bytes are untrusted: a request head is at most 8 KiB, a body at
+ * most 4 KiB, one request per connection, at most 256 connections, 30 s of
+ * idleness closes one, and the 10 MB body is made as the client reads it. */
+#include "lab.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define HTTP_MAX_CONNS 256
+#define HTTP_IDLE_MS   30000
+#define HTTP_HEAD_MAX  8192
+#define HTTP_BODY_MAX  4096
+#define HTTP_SLOW_MS   3000
+#define HTTP_HUGE      (10 * 1024 * 1024)
+#define HTTP_CHUNK     65536
+#define HTTP_OUTQ_HIGH (256 * 1024)
+#define DNS_MAX        4096
+#define LISTED_TTL     900
+#define NEG_TTL        60
+
+enum behaviour {
+	B_CLEAN,
+	B_LISTED,
+	B_LISTED_MULTI,
+	B_REFUSED,
+	B_SLOW,
+	B_ERROR500,
+	B_GARBAGE,
+	B_OVERSIZED,
+	B_SILENT,
+	B_UNEXPECTED,
+	B_ECHO_KEY,
+};
+
+/* The behaviour table (docs/lab.md): the address asked about, not the
+ * address of the server. Everything else is not listed. */
+static const struct {
+	const char *ip;
+	enum behaviour b;
+} table[] = {
+    {"127.0.40.2", B_LISTED},
+    {"127.0.40.3", B_LISTED_MULTI},
+    {"127.0.40.4", B_REFUSED},
+    {"127.0.40.5", B_SLOW},
+    {"127.0.40.6", B_ERROR500},
+    {"127.0.40.7", B_GARBAGE},
+    {"127.0.40.8", B_OVERSIZED},
+    {"127.0.40.9", B_SILENT},
+    {"127.0.40.10", B_UNEXPECTED},
+    {"127.0.40.11", B_ECHO_KEY},
+    {"::1", B_LISTED},
+};
+
+struct conn {
+	uv_tcp_t tcp;
+	uv_timer_t idle;
+	uv_timer_t delay; /* the slow answer */
+	lab_http *s;
+	struct conn *prev, *next;
+	int open; /* handles not yet closed */
+	int closing, answered, reading;
+	size_t outq;
+	size_t huge_left; /* of the 10 MB body */
+	size_t len;       /* bytes in buf */
+	char *pending;    /* the slow answer, sent when delay fires */
+	size_t pending_len;
+	char buf[HTTP_HEAD_MAX + HTTP_BODY_MAX];
+	char rbuf[4096];
+};
+
+struct wreq {
+	uv_write_t req;
+	struct conn *c;
+	size_t len;
+	char data[];
+};
+
+struct lab_http {
+	uv_loop_t *loop;
+	uv_tcp_t listener;
+	int port;
+	char where[64];
+	int closing;
+	unsigned handles;
+	unsigned long requests;
+	struct conn *conns;
+	size_t nconns;
+};
+
+static void maybe_free(lab_http *s)
+{
+	if (s->closing && s->handles == 0)
+		free(s);
+}
+
+/* ---- connections ------------------------------------------------------- */
+
+static void on_conn_closed(uv_handle_t *h)
+{
+	struct conn *c = h->data;
+	lab_http *s = c->s;
+
+	s->handles--;
+	if (--c->open > 0)
+		return;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		s->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	s->nconns--;
+	free(c->pending);
+	free(c);
+	maybe_free(s);
+}
+
+static void conn_close(struct conn *c)
+{
+	if (c->closing)
+		return;
+	c->closing = 1;
+	uv_close((uv_handle_t *)&c->tcp, on_conn_closed);
+	uv_close((uv_handle_t *)&c->idle, on_conn_closed);
+	uv_close((uv_handle_t *)&c->delay, on_conn_closed);
+}
+
+static void on_idle(uv_timer_t *t)
+{
+	conn_close(t->data);
+}
+
+static void pump_huge(struct conn *c);
+
+static void on_written(uv_write_t *req, int status)
+{
+	struct wreq *w = (struct wreq *)req;
+	struct conn *c = w->c;
+
+	c->outq -= w->len;
+	free(w);
+	if (c->closing)
+		return;
+	if (status < 0) {
+		conn_close(c);
+		return;
+	}
+	if (c->huge_left)
+		pump_huge(c);
+	else if (c->outq == 0 && c->answered)
+		conn_close(c); /* Connection: close, and everything is out */
+}
+
+static void send_raw(struct conn *c, const void *data, size_t len)
+{
+	struct wreq *w;
+	uv_buf_t b;
+
+	if (c->closing || len == 0)
+		return;
+	w = malloc(sizeof(*w) + len);
+	if (!w) {
+		conn_close(c);
+		return;
+	}
+	w->c = c;
+	w->len = len;
+	memcpy(w->data, data, len);
+	b = uv_buf_init(w->data, (unsigned)len);
+	if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_written) != 0) {
+		free(w);
+		conn_close(c);
+		return;
+	}
+	c->outq += len;
+	uv_timer_start(&c->idle, on_idle, HTTP_IDLE_MS, 0);
+}
+
+/* Makes the next part of the 10 MB body while the client keeps reading. */
+static void pump_huge(struct conn *c)
+{
+	char chunk[HTTP_CHUNK];
+
+	memset(chunk, 'A', sizeof(chunk));
+	while (!c->closing && c->huge_left && c->outq < HTTP_OUTQ_HIGH) {
+		size_t n = c->huge_left < sizeof(chunk) ? c->huge_left : sizeof(chunk);
+		c->huge_left -= n;
+		send_raw(c, chunk, n);
+	}
+}
+
+static void respond(struct conn *c, int code, const char *ctype, const void *body, size_t len)
+{
+	char head[256];
+	const char *text = code == 200   ? "OK"
+	                   : code == 400 ? "Bad Request"
+	                   : code == 404 ? "Not Found"
+	                   : code == 405 ? "Method Not Allowed"
+	                   : code == 429 ? "Too Many Requests"
+	                   : code == 431 ? "Request Header Fields Too Large"
+	                                 : "Internal Server Error";
+	int n = snprintf(head, sizeof(head),
+	                 "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+	                 "Cache-Control: max-age=0\r\nConnection: close\r\n\r\n",
+	                 code, text, ctype, len);
+
+	c->answered = 1;
+	send_raw(c, head, (size_t)n);
+	send_raw(c, body, len);
+}
+
+/* ---- behaviours --------------------------------------------------------- */
+
+static enum behaviour behaviour_of(int family, const unsigned char *addr)
+{
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		unsigned char b[16];
+		int af = strchr(table[i].ip, ':') ? AF_INET6 : AF_INET;
+		if (af == family && inet_pton(af, table[i].ip, b) == 1 &&
+		    memcmp(b, addr, af == AF_INET ? 4 : 16) == 0)
+			return table[i].b;
+	}
+	return B_CLEAN;
+}
+
+/* Behaviours that are about HTTP, the same for DoH and the JSON API.
+ * Returns 1 when the request has been dealt with. */
+static int http_behaviour(struct conn *c, enum behaviour b, const char *ctype)
+{
+	static const char junk[] = "\x81\x80\x00\x01\xff\xff<html>not what you asked for";
+
+	switch (b) {
+	case B_ERROR500: respond(c, 500, "text/plain", "lab: internal error\n", 20); return 1;
+	case B_GARBAGE: respond(c, 200, ctype, junk, sizeof(junk) - 1); return 1;
+	case B_OVERSIZED: {
+		char head[200];
+		int n = snprintf(head, sizeof(head),
+		                 "HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %d\r\n"
+		                 "Connection: close\r\n\r\n",
+		                 ctype, HTTP_HUGE);
+		c->answered = 1;
+		c->huge_left = HTTP_HUGE;
+		send_raw(c, head, (size_t)n);
+		pump_huge(c);
+		return 1;
+	}
+	case B_SILENT: return 1; /* read, and never say a thing */
+	default: return 0;
+	}
+}
+
+/* ---- DNS over HTTPS ------------------------------------------------------ */
+
+static void put16(unsigned char *p, unsigned v)
+{
+	p[0] = (unsigned char)(v >> 8);
+	p[1] = (unsigned char)v;
+}
+
+static void put32(unsigned char *p, uint32_t v)
+{
+	put16(p, v >> 16);
+	put16(p + 2, v & 0xffff);
+}
+
+/* The address a query name under bl.lab.test stands for (RFC 5782):
+ * 4 decimal labels or 32 nibbles. Returns the family, or 0. */
+static int qname_addr(const char *name, unsigned char *addr)
+{
+	static const char zone[] = ".bl.lab.test";
+	size_t n = strlen(name), zl = sizeof(zone) - 1;
+	char rev[80];
+	const char *lab[32];
+	size_t nl = 0;
+
+	if (n <= zl || strcasecmp(name + n - zl, zone) != 0 || n - zl >= sizeof(rev))
+		return 0;
+	memcpy(rev, name, n - zl);
+	rev[n - zl] = '\0';
+	for (char *p = rev, *tok; (tok = strsep(&p, "."));) {
+		if (nl == 32)
+			return 0;
+		lab[nl++] = tok;
+	}
+	if (nl == 4) {
+		for (int i = 0; i < 4; i++) {
+			char *end;
+			unsigned long v = strtoul(lab[3 - i], &end, 10);
+			if (!isdigit((unsigned char)lab[3 - i][0]) || *end || v > 255)
+				return 0;
+			addr[i] = (unsigned char)v;
+		}
+		return AF_INET;
+	}
+	if (nl == 32) {
+		memset(addr, 0, 16);
+		for (int i = 0; i < 32; i++) {
+			const char *l = lab[31 - i];
+			int v;
+			if (strlen(l) != 1 || !isxdigit((unsigned char)l[0]))
+				return 0;
+			v = isdigit((unsigned char)l[0]) ? l[0] - '0' : (tolower(l[0]) - 'a' + 10);
+			addr[i / 2] |= (unsigned char)(i % 2 ? v : v << 4);
+		}
+		return AF_INET6;
+	}
+	return 0;
+}
+
+/* Answers one DNS query message for bl.lab.test into out; returns the
+ * length, or 0 for a message that is not a query. */
+static size_t dns_answer(const unsigned char *q, size_t qlen, enum behaviour *bout,
+                         unsigned char *out, size_t cap)
+{
+	char name[256];
+	size_t pos = 12, nlen = 0, o;
+	unsigned qtype, qclass, rcode = 0, an = 0, ns = 0;
+	unsigned char addr[16];
+	int fam;
+	enum behaviour b = B_CLEAN;
+
+	if (qlen < 12 || (q[2] & 0x80) || (q[4] << 8 | q[5]) != 1)
+		return 0;
+	while (pos < qlen && q[pos]) {
+		size_t l = q[pos];
+		if (l > 63 || pos + 1 + l >= qlen || nlen + l + 2 > sizeof(name))
+			return 0;
+		if (nlen)
+			name[nlen++] = '.';
+		memcpy(name + nlen, q + pos + 1, l);
+		nlen += l;
+		pos += 1 + l;
+	}
+	name[nlen] = '\0';
+	if (pos + 5 > qlen)
+		return 0;
+	pos++;
+	qtype = (unsigned)(q[pos] << 8 | q[pos + 1]);
+	qclass = (unsigned)(q[pos + 2] << 8 | q[pos + 3]);
+	pos += 4;
+	if (pos + 512 > cap)
+		return 0;
+	memcpy(out, q, pos); /* header and question */
+	fam = qname_addr(name, addr);
+	if (fam)
+		b = behaviour_of(fam, addr);
+	*bout = b;
+	o = pos;
+	if (qclass != 1 || (nlen < 11 || strcasecmp(name + nlen - 11, "bl.lab.test") != 0)) {
+		rcode = 5; /* REFUSED: not our zone */
+	} else if (!fam || b == B_CLEAN || b == B_SILENT) {
+		rcode = 3;
+	} else if (qtype == 1 || qtype == 16) {
+		uint32_t codes[2] = {0x7f000002u, 0};
+		size_t ncodes = 1;
+		if (b == B_LISTED_MULTI) {
+			codes[1] = 0x7f000004u;
+			ncodes = 2;
+		} else if (b == B_REFUSED) {
+			codes[0] = 0x7ffffffeu;
+		} else if (b == B_UNEXPECTED) {
+			codes[0] = 0x7f000001u;
+		}
+		if (qtype == 1) {
+			for (size_t i = 0; i < ncodes; i++) {
+				put16(out + o, 0xc00c);
+				put16(out + o + 2, 1);
+				put16(out + o + 4, 1);
+				put32(out + o + 6, LISTED_TTL);
+				put16(out + o + 10, 4);
+				put32(out + o + 12, codes[i]);
+				o += 16;
+				an++;
+			}
+		} else if (b != B_REFUSED && b != B_UNEXPECTED) {
+			char txt[200];
+			int tl = snprintf(txt, sizeof(txt),
+			                  "lab: listed as a spam source; see "
+			                  "https://bl.lab.test/lookup?%s",
+			                  name);
+			if (tl > 255)
+				tl = 255;
+			put16(out + o, 0xc00c);
+			put16(out + o + 2, 16);
+			put16(out + o + 4, 1);
+			put32(out + o + 6, LISTED_TTL);
+			put16(out + o + 10, (unsigned)tl + 1);
+			out[o + 12] = (unsigned char)tl;
+			memcpy(out + o + 13, txt, (size_t)tl);
+			o += 13 + (size_t)tl;
+			an++;
+		}
+	}
+	if (rcode == 3 || (rcode == 0 && an == 0)) {
+		/* SOA for negative caching (RFC 2308): TTL min(SOA TTL, MINIMUM) */
+		/* owner bl.lab.test written out; mname and rname point to it */
+		static const unsigned char zone_wire[] = {2, 'b', 'l', 3,   'l', 'a', 'b',
+		                                          4, 't', 'e', 's', 't', 0};
+		size_t owner = o;
+		memcpy(out + o, zone_wire, sizeof(zone_wire));
+		o += sizeof(zone_wire);
+		put16(out + o, 6);
+		put16(out + o + 2, 1);
+		put32(out + o + 4, NEG_TTL);
+		put16(out + o + 8, 2 + 2 + 20); /* two compressed names, five numbers */
+		o += 10;
+		put16(out + o, 0xc000 | (unsigned)owner); /* mname = zone */
+		put16(out + o + 2, 0xc000 | (unsigned)owner);
+		o += 4;
+		put32(out + o, 1);
+		put32(out + o + 4, 3600);
+		put32(out + o + 8, 600);
+		put32(out + o + 12, 86400);
+		put32(out + o + 16, NEG_TTL);
+		o += 20;
+		ns = 1;
+	}
+	out[2] = (unsigned char)(0x80 | 0x04 | (q[2] & 0x01)); /* QR AA RD */
+	out[3] = (unsigned char)(0x80 | rcode);                /* RA */
+	put16(out + 6, an);
+	put16(out + 8, ns);
+	put16(out + 10, 0);
+	return o;
+}
+
+static size_t b64url_decode(const char *in, size_t len, unsigned char *out, size_t cap)
+{
+	unsigned acc = 0;
+	int bits = 0;
+	size_t o = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		int v;
+		char ch = in[i];
+		if (ch >= 'A' && ch <= 'Z')
+			v = ch - 'A';
+		else if (ch >= 'a' && ch <= 'z')
+			v = ch - 'a' + 26;
+		else if (ch >= '0' && ch <= '9')
+			v = ch - '0' + 52;
+		else if (ch == '-')
+			v = 62;
+		else if (ch == '_')
+			v = 63;
+		else if (ch == '=')
+			break; /* RFC 8484 says no padding; be lenient about it */
+		else
+			return 0;
+		acc = (acc << 6) | (unsigned)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (o >= cap)
+				return 0;
+			out[o++] = (unsigned char)(acc >> bits);
+		}
+	}
+	return o;
+}
+
+static void send_dns(struct conn *c, const unsigned char *msg, size_t len)
+{
+	respond(c, 200, "application/dns-message", msg, len);
+}
+
+static void on_delay(uv_timer_t *t)
+{
+	struct conn *c = t->data;
+
+	send_dns(c, (unsigned char *)c->pending, c->pending_len);
+}
+
+static void doh(struct conn *c, const unsigned char *q, size_t qlen)
+{
+	unsigned char out[DNS_MAX];
+	enum behaviour b = B_CLEAN;
+	size_t n = dns_answer(q, qlen, &b, out, sizeof(out));
+
+	if (n == 0) {
+		respond(c, 400, "text/plain", "not a DNS query\n", 16);
+		return;
+	}
+	if (http_behaviour(c, b, "application/dns-message"))
+		return;
+	if (b == B_SLOW) {
+		c->pending = malloc(n);
+		if (!c->pending) {
+			conn_close(c);
+			return;
+		}
+		memcpy(c->pending, out, n);
+		c->pending_len = n;
+		uv_timer_start(&c->delay, on_delay, HTTP_SLOW_MS, 0);
+		return;
+	}
+	send_dns(c, out, n);
+}
+
+/* ---- the JSON API -------------------------------------------------------- */
+
+static void on_delay_json(uv_timer_t *t)
+{
+	struct conn *c = t->data;
+
+	respond(c, 200, "application/json", c->pending, c->pending_len);
+}
+
+static void api(struct conn *c, const char *ip, const char *key)
+{
+	unsigned char addr[16];
+	int fam = strchr(ip, ':') ? AF_INET6 : AF_INET;
+	enum behaviour b;
+	char body[1024], safe_key[128] = "";
+	int n;
+
+	if (inet_pton(fam, ip, addr) != 1) {
+		respond(c, 400, "application/json", "{\"error\":\"not an address\"}", 27);
+		return;
+	}
+	b = behaviour_of(fam, addr);
+	if (http_behaviour(c, b, "application/json"))
+		return;
+	/* the key a client sent, printable ASCII only, for the echo behaviour */
+	for (size_t i = 0, o = 0; key && key[i] && o + 1 < sizeof(safe_key); i++)
+		if (key[i] > 0x20 && key[i] < 0x7f && key[i] != '"' && key[i] != '\\')
+			safe_key[o++] = key[i], safe_key[o] = '\0';
+	switch (b) {
+	case B_REFUSED:
+		respond(c, 429, "application/json", "{\"error\":\"rate limited\"}", 24);
+		return;
+	case B_UNEXPECTED:
+		n = snprintf(body, sizeof(body), "{\"ip\":\"%s\",\"listed\":\"maybe\"}", ip);
+		break;
+	case B_ECHO_KEY:
+		n = snprintf(body, sizeof(body),
+		             "{\"ip\":\"%s\",\"listed\":true,\"reason\":\"checked with key %s\"}",
+		             ip, safe_key);
+		break;
+	case B_CLEAN:
+		n = snprintf(body, sizeof(body), "{\"ip\":\"%s\",\"listed\":false}", ip);
+		break;
+	default:
+		n = snprintf(body, sizeof(body),
+		             "{\"ip\":\"%s\",\"listed\":true,\"codes\":[\"127.0.0.2\"%s],"
+		             "\"reason\":\"lab: %s is listed as a spam source\"}",
+		             ip, b == B_LISTED_MULTI ? ",\"127.0.0.4\"" : "", ip);
+		break;
+	}
+	if (b == B_SLOW) {
+		c->pending = strndup(body, (size_t)n);
+		if (!c->pending) {
+			conn_close(c);
+			return;
+		}
+		c->pending_len = (size_t)n;
+		uv_timer_start(&c->delay, on_delay_json, HTTP_SLOW_MS, 0);
+		return;
+	}
+	respond(c, 200, "application/json", body, (size_t)n);
+}
+
+/* ---- requests ------------------------------------------------------------ */
+
+/* The value of header name in head (NUL-terminated, CRLF lines), copied
+ * into out; 0 when absent. */
+static int header(const char *head, const char *name, char *out, size_t cap)
+{
+	size_t nl = strlen(name);
+
+	for (const char *p = strstr(head, "\r\n"); p; p = strstr(p + 2, "\r\n")) {
+		const char *l = p + 2, *end;
+		size_t n;
+		if (strncasecmp(l, name, nl) != 0 || l[nl] != ':')
+			continue;
+		l += nl + 1;
+		while (*l == ' ' || *l == '\t')
+			l++;
+		end = strstr(l, "\r\n");
+		n = end ? (size_t)(end - l) : strlen(l);
+		if (n >= cap)
+			n = cap - 1;
+		memcpy(out, l, n);
+		out[n] = '\0';
+		return 1;
+	}
+	return 0;
+}
+
+/* Looks at what has been read; answers once a whole request is there. */
+static void request(struct conn *c)
+{
+	char *end, method[8], target[HTTP_HEAD_MAX], val[128], key[128];
+	size_t head_len, body_len = 0;
+
+	if (c->answered || c->huge_left || c->pending)
+		return; /* one request per connection; the rest is dropped */
+	c->buf[c->len] = '\0';
+	end = strstr(c->buf, "\r\n\r\n");
+	if (!end) {
+		if (c->len >= HTTP_HEAD_MAX)
+			respond(c, 431, "text/plain", "request head too large\n", 23);
+		return;
+	}
+	head_len = (size_t)(end - c->buf) + 4;
+	*end = '\0';
+	if (header(c->buf, "Content-Length", val, sizeof(val))) {
+		char *e;
+		unsigned long v = strtoul(val, &e, 10);
+		if (*e || v > HTTP_BODY_MAX) {
+			respond(c, 400, "text/plain", "bad Content-Length\n", 19);
+			return;
+		}
+		body_len = v;
+	}
+	if (c->len < head_len + body_len) {
+		*end = '\r'; /* not all there yet: look again after the next read */
+		return;
+	}
+	if (sscanf(c->buf, "%7s %8191s HTTP/1.", method, target) != 2) {
+		respond(c, 400, "text/plain", "bad request line\n", 17);
+		return;
+	}
+	c->s->requests++;
+	if (!header(c->buf, "X-Api-Key", key, sizeof(key)))
+		key[0] = '\0';
+	if (strncmp(target, "/dns-query", 10) == 0 && (target[10] == '\0' || target[10] == '?')) {
+		unsigned char q[DNS_MAX];
+		if (strcmp(method, "POST") == 0) {
+			doh(c, (unsigned char *)c->buf + head_len, body_len);
+		} else if (strcmp(method, "GET") == 0) {
+			const char *d = strstr(target, "?dns=");
+			size_t n;
+			if (!d)
+				d = strstr(target, "&dns=");
+			n = d ? b64url_decode(d + 5, strcspn(d + 5, "&"), q, sizeof(q)) : 0;
+			if (n == 0)
+				respond(c, 400, "text/plain", "expected ?dns=BASE64URL\n", 24);
+			else
+				doh(c, q, n);
+		} else {
+			respond(c, 405, "text/plain", "GET or POST\n", 12);
+		}
+		return;
+	}
+	if (strncmp(target, "/api/check/", 11) == 0 && strcmp(method, "GET") == 0 &&
+	    strlen(target + 11) < 64) {
+		api(c, target + 11, key);
+		return;
+	}
+	respond(c, 404, "text/plain", "not here\n", 9);
+}
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	struct conn *c = h->data;
+
+	(void)suggested;
+	buf->base = c->rbuf;
+	buf->len = sizeof(c->rbuf);
+}
+
+static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
+{
+	struct conn *c = st->data;
+	size_t room;
+
+	if (nread < 0) {
+		conn_close(c);
+		return;
+	}
+	if (nread == 0 || c->closing)
+		return;
+	uv_timer_start(&c->idle, on_idle, HTTP_IDLE_MS, 0);
+	room = sizeof(c->buf) - 1 - c->len;
+	if ((size_t)nread > room)
+		nread = (ssize_t)room; /* beyond the bounds: request() says so */
+	memcpy(c->buf + c->len, buf->base, (size_t)nread);
+	c->len += (size_t)nread;
+	request(c);
+}
+
+static void on_connection(uv_stream_t *ls, int status)
+{
+	lab_http *s = ls->data;
+	struct conn *c;
+
+	if (status < 0 || s->closing)
+		return;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return;
+	c->s = s;
+	uv_tcp_init(s->loop, &c->tcp);
+	uv_timer_init(s->loop, &c->idle);
+	uv_timer_init(s->loop, &c->delay);
+	c->tcp.data = c->idle.data = c->delay.data = c;
+	c->open = 3;
+	s->handles += 3;
+	c->next = s->conns;
+	if (s->conns)
+		s->conns->prev = c;
+	s->conns = c;
+	s->nconns++;
+	if (uv_accept(ls, (uv_stream_t *)&c->tcp) != 0 || s->nconns > HTTP_MAX_CONNS ||
+	    uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) != 0) {
+		conn_close(c);
+		return;
+	}
+	uv_timer_start(&c->idle, on_idle, HTTP_IDLE_MS, 0);
+}
+
+/* ---- public --------------------------------------------------------------- */
+
+static void on_listener_closed(uv_handle_t *h)
+{
+	lab_http *s = h->data;
+
+	s->handles--;
+	maybe_free(s);
+}
+
+lab_http *lab_http_new(uv_loop_t *loop, const char *addr, int port, char **why)
+{
+	lab_http *s = calloc(1, sizeof(*s));
+	struct sockaddr_storage ss;
+	int len = sizeof(ss), rc;
+	bool v6 = addr && strchr(addr, ':');
+
+	if (!s) {
+		mxs_why(why, "out of memory");
+		return NULL;
+	}
+	s->loop = loop;
+	if (!addr)
+		addr = "127.0.0.1";
+	rc = v6 ? uv_ip6_addr(addr, port, (struct sockaddr_in6 *)&ss)
+	        : uv_ip4_addr(addr, port, (struct sockaddr_in *)&ss);
+	if (rc != 0) {
+		mxs_why(why, "%s: not an address", addr);
+		free(s);
+		return NULL;
+	}
+	uv_tcp_init(loop, &s->listener);
+	s->listener.data = s;
+	s->handles = 1;
+	rc = uv_tcp_bind(&s->listener, (const struct sockaddr *)&ss, 0);
+	if (rc == 0)
+		rc = uv_listen((uv_stream_t *)&s->listener, 128, on_connection);
+	if (rc == 0)
+		rc = uv_tcp_getsockname(&s->listener, (struct sockaddr *)&ss, &len);
+	if (rc != 0) {
+		mxs_why(why, v6 ? "[%s]:%d: %s" : "%s:%d: %s", addr, port, uv_strerror(rc));
+		s->closing = 1;
+		uv_close((uv_handle_t *)&s->listener, on_listener_closed);
+		return NULL;
+	}
+	s->port = ntohs(v6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+	                   : ((struct sockaddr_in *)&ss)->sin_port);
+	snprintf(s->where, sizeof(s->where), v6 ? "[%s]:%d" : "%s:%d", addr, s->port);
+	return s;
+}
+
+int lab_http_port(const lab_http *s)
+{
+	return s->port;
+}
+
+const char *lab_http_address(const lab_http *s)
+{
+	return s->where;
+}
+
+unsigned long lab_http_requests(const lab_http *s)
+{
+	return s->requests;
+}
+
+size_t lab_http_connections(const lab_http *s)
+{
+	return s->nconns;
+}
+
+void lab_http_close(lab_http *s)
+{
+	if (!s || s->closing)
+		return;
+	s->closing = 1;
+	for (struct conn *c = s->conns; c; c = c->next)
+		conn_close(c);
+	uv_close((uv_handle_t *)&s->listener, on_listener_closed);
+}

@@ -1,0 +1,1177 @@
+/* net/blocklist.c — blocklist lookups over HTTP: DoH (RFC 8484) for DNSBL
+ * zones and JSON APIs, through one libcurl multi handle driven by libuv
+ * polls and timers (the same glue as net/smtp.c), with a cache, a token
+ * bucket per provider and a bound on transfers in flight. What the answers
+ * mean is decided in core/blocklist.c. */
+#include "bl.h"
+
+#include <ares.h>
+#include <arpa/inet.h>
+#include <arpa/nameser.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CACHE_BUCKETS 256
+#define CACHE_MAX     4096 /* entries; beyond it answers are not cached */
+#define TXT_PHASE     16
+
+typedef struct prov prov;
+typedef struct lookup lookup;
+
+struct lookup {
+	bl_client *c;
+	prov *pv;
+	bl_done_cb cb;
+	void *arg;
+	blr_result *r;
+	char ip[INET6_ADDRSTRLEN];
+	char qname[160];
+	int qtype; /* DoH: 1 (A) then 16 (TXT); 0 for JSON */
+	CURL *easy;
+	struct curl_slist *headers;
+	unsigned char *post; /* DoH POST body */
+	char *body;          /* what came back, at most BLR_BODY_MAX */
+	size_t blen;
+	bool too_big;
+	uint64_t t0, deadline; /* uv_now() ms */
+	lookup *next, *prev;   /* provider queue (next), running list or due list */
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+struct prov {
+	const blr_provider *p;
+	size_t index;
+	double tokens;
+	uint64_t refilled; /* uv_now() at the last refill */
+	lookup *qhead, *qtail;
+	size_t nqueued;
+};
+
+typedef struct centry {
+	size_t prov;
+	char ip[INET6_ADDRSTRLEN];
+	uint64_t expires; /* uv_now() ms */
+	blr_result *r;
+	struct centry *next;
+} centry;
+
+typedef struct sockctx {
+	uv_poll_t poll;
+	curl_socket_t fd;
+	bl_client *c;
+	struct sockctx *prev, *next;
+} sockctx;
+
+struct bl_client {
+	uv_loop_t *loop;
+	CURLM *multi;
+	uv_timer_t timer; /* libcurl's */
+	uv_timer_t rate;  /* the next token */
+	/* cache hits are handed over after the next poll (check phase); the idle
+	 * handle keeps that poll from blocking. A timer would run them before
+	 * the poll, and a caller looping on uv_run(UV_RUN_ONCE) until its last
+	 * result came would then sleep in the poll with nothing left to wake it */
+	uv_check_t deliver;
+	uv_idle_t deliver_idle;
+	prov *provs;
+	size_t nprovs, rr; /* rr: the provider pump() looks at first */
+	unsigned timeout_ms, max_transfers, peak;
+	char *ca_pem;
+	lookup *running, *due, *due_tail;
+	size_t nrunning, nqueued, ndue;
+	sockctx *socks;
+	centry *cache[CACHE_BUCKETS];
+	size_t ncache;
+	unsigned long transfers, hits;
+	unsigned depth;
+	bool freeing;
+	unsigned open_handles;
+};
+
+/* ---- small helpers ------------------------------------------------------- */
+
+size_t bl_base64url(const uint8_t *in, size_t len, char *out)
+{
+	static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	size_t o = 0, i = 0;
+
+	for (; i + 2 < len; i += 3) {
+		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+		out[o++] = a[v >> 18];
+		out[o++] = a[(v >> 12) & 63];
+		out[o++] = a[(v >> 6) & 63];
+		out[o++] = a[v & 63];
+	}
+	if (len - i == 1) {
+		uint32_t v = (uint32_t)in[i] << 16;
+		out[o++] = a[v >> 18];
+		out[o++] = a[(v >> 12) & 63];
+	} else if (len - i == 2) {
+		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8;
+		out[o++] = a[v >> 18];
+		out[o++] = a[(v >> 12) & 63];
+		out[o++] = a[(v >> 6) & 63];
+	}
+	out[o] = '\0';
+	return o;
+}
+
+static unsigned hash_key(size_t prov_index, const char *ip)
+{
+	unsigned h = 2166136261u ^ (unsigned)prov_index;
+
+	for (; *ip; ip++)
+		h = (h ^ (unsigned char)*ip) * 16777619u;
+	return h % CACHE_BUCKETS;
+}
+
+/* ---- DoH answers ----------------------------------------------------------- */
+
+/* Skips one (possibly compressed) name at *pos; false when it runs off. */
+static bool skip_name(const uint8_t *m, size_t len, size_t *pos)
+{
+	size_t p = *pos;
+
+	for (int hops = 0; hops < 128; hops++) {
+		if (p >= len)
+			return false;
+		if ((m[p] & 0xc0) == 0xc0) {
+			*pos = p + 2;
+			return p + 2 <= len;
+		}
+		if (m[p] & 0xc0)
+			return false;
+		if (m[p] == 0) {
+			*pos = p + 1;
+			return true;
+		}
+		p += 1u + m[p];
+	}
+	return false;
+}
+
+/* The negative-caching TTL of an NXDOMAIN or NODATA answer (RFC 2308 §5):
+ * min(SOA TTL, SOA MINIMUM) from the authority section; 0 without a SOA. */
+static uint32_t negative_ttl(const uint8_t *m, size_t len)
+{
+	size_t pos = 12;
+	unsigned qd, an, ns;
+
+	if (len < 12)
+		return 0;
+	qd = (unsigned)(m[4] << 8 | m[5]);
+	an = (unsigned)(m[6] << 8 | m[7]);
+	ns = (unsigned)(m[8] << 8 | m[9]);
+	for (unsigned i = 0; i < qd; i++) {
+		if (!skip_name(m, len, &pos) || pos + 4 > len)
+			return 0;
+		pos += 4;
+	}
+	for (unsigned i = 0; i < an + ns && i < 256; i++) {
+		unsigned type, rdlen;
+		uint32_t ttl;
+		if (!skip_name(m, len, &pos) || pos + 10 > len)
+			return 0;
+		type = (unsigned)(m[pos] << 8 | m[pos + 1]);
+		ttl = (uint32_t)m[pos + 4] << 24 | (uint32_t)m[pos + 5] << 16 |
+		      (uint32_t)m[pos + 6] << 8 | m[pos + 7];
+		rdlen = (unsigned)(m[pos + 8] << 8 | m[pos + 9]);
+		pos += 10;
+		if (pos + rdlen > len)
+			return 0;
+		if (i >= an && type == ns_t_soa && rdlen >= 22) {
+			const uint8_t *mn = m + pos + rdlen - 4;
+			uint32_t minimum = (uint32_t)mn[0] << 24 | (uint32_t)mn[1] << 16 |
+			                   (uint32_t)mn[2] << 8 | mn[3];
+			if (ttl > 0x7fffffffu)
+				ttl = 0;
+			return ttl < minimum ? ttl : minimum;
+		}
+		pos += rdlen;
+	}
+	return 0;
+}
+
+/* true when the message is a reply to exactly our question. */
+static bool answers_question(const uint8_t *m, size_t len, const char *qname, int qtype)
+{
+	char *name = NULL;
+	long nlen = 0;
+	bool ok;
+	size_t pos;
+
+	if (len < 12 || !(m[2] & 0x80) || (m[2] & 0x78) != 0 || (m[4] << 8 | m[5]) != 1)
+		return false;
+	if (ares_expand_name(m + 12, m, (int)len, &name, &nlen) != ARES_SUCCESS)
+		return false;
+	pos = 12 + (size_t)nlen;
+	ok = strcasecmp(name, qname) == 0 && pos + 4 <= len &&
+	     (m[pos] << 8 | m[pos + 1]) == qtype && (m[pos + 2] << 8 | m[pos + 3]) == ns_c_in;
+	ares_free_string(name);
+	return ok;
+}
+
+mxs_status bl_doh_read(blr_result *r, const blr_provider *p, const char *qname, int qtype,
+                       const uint8_t *msg, size_t len)
+{
+	int rcode;
+
+	if (len > BLR_BODY_MAX || !answers_question(msg, len, qname, qtype)) {
+		if (qtype == ns_t_txt)
+			return MXS_OK; /* the TXT only adds a reason: keep the verdict */
+		return blr_result_fail(r, "the answer is not a DNS reply to %s", qname);
+	}
+	rcode = msg[3] & 0x0f;
+	if (qtype == ns_t_txt) {
+		struct ares_txt_reply *txt = NULL;
+		char reason[BLR_REASON_MAX + 1];
+		size_t n = 0;
+		mxs_status st = MXS_OK;
+		if (rcode != 0 || ares_parse_txt_reply(msg, (int)len, &txt) != ARES_SUCCESS)
+			return MXS_OK;
+		/* strings of one record are one text (RFC 7208 style); records are
+		 * joined with "; " */
+		for (struct ares_txt_reply *t = txt; t && n < BLR_REASON_MAX; t = t->next) {
+			size_t k = t->length;
+			if (n && t != txt && n + 2 < BLR_REASON_MAX) {
+				memcpy(reason + n, "; ", 2);
+				n += 2;
+			}
+			if (k > BLR_REASON_MAX - n)
+				k = BLR_REASON_MAX - n;
+			memcpy(reason + n, t->txt, k);
+			n += k;
+		}
+		if (n)
+			st = blr_result_set_reason(r, reason, n);
+		ares_free_data(txt);
+		return st;
+	}
+	if (rcode == 0) {
+		struct ares_addrttl t[BLR_MAX_CODES];
+		uint32_t addrs[BLR_MAX_CODES];
+		struct hostent *he = NULL;
+		int n = BLR_MAX_CODES, prc = ares_parse_a_reply(msg, (int)len, &he, t, &n);
+		uint32_t ttl = BLR_MAX_TTL;
+		mxs_status st;
+		if (he)
+			ares_free_hostent(he);
+		if (prc == ARES_ENODATA)
+			n = 0;
+		else if (prc != ARES_SUCCESS)
+			return blr_result_fail(r, "the answer is not a valid DNS message (%s)",
+			                       ares_strerror(prc));
+		for (int i = 0; i < n; i++) {
+			addrs[i] = t[i].ipaddr.s_addr;
+			if (t[i].ttl >= 0 && (uint32_t)t[i].ttl < ttl)
+				ttl = (uint32_t)t[i].ttl;
+		}
+		st = blr_interpret_a(r, p, 0, addrs, (size_t)n);
+		if (r->state != BLR_UNAVAILABLE)
+			r->ttl = n ? ttl : negative_ttl(msg, len);
+		if (r->ttl > BLR_MAX_TTL)
+			r->ttl = BLR_MAX_TTL;
+		return st;
+	}
+	blr_interpret_a(r, p, rcode, NULL, 0);
+	if (r->state == BLR_NOT_LISTED) {
+		r->ttl = negative_ttl(msg, len);
+		if (r->ttl > BLR_MAX_TTL)
+			r->ttl = BLR_MAX_TTL;
+	}
+	return MXS_OK;
+}
+
+/* ---- the cache ------------------------------------------------------------- */
+
+static centry *cache_find(bl_client *c, size_t pi, const char *ip)
+{
+	uint64_t now = uv_now(c->loop);
+	centry **pp = &c->cache[hash_key(pi, ip)];
+
+	while (*pp) {
+		centry *e = *pp;
+		if (e->expires <= now) {
+			/* expired entries go as they are met */
+			*pp = e->next;
+			blr_result_free(e->r);
+			free(e);
+			c->ncache--;
+			continue;
+		}
+		if (e->prov == pi && strcmp(e->ip, ip) == 0)
+			return e;
+		pp = &e->next;
+	}
+	return NULL;
+}
+
+static void cache_put(bl_client *c, size_t pi, const blr_result *r)
+{
+	centry *e;
+	unsigned b;
+
+	if (r->ttl == 0 || r->state == BLR_UNAVAILABLE || c->ncache >= CACHE_MAX)
+		return;
+	if ((e = cache_find(c, pi, r->ip))) {
+		blr_result_free(e->r);
+	} else {
+		e = calloc(1, sizeof(*e));
+		if (!e)
+			return;
+		b = hash_key(pi, r->ip);
+		e->prov = pi;
+		snprintf(e->ip, sizeof(e->ip), "%s", r->ip);
+		e->next = c->cache[b];
+		c->cache[b] = e;
+		c->ncache++;
+	}
+	e->expires = uv_now(c->loop) + (uint64_t)r->ttl * 1000u;
+	e->r = blr_result_dup(r);
+	if (!e->r)
+		e->expires = 0; /* dropped at the next look */
+}
+
+static void cache_clear(bl_client *c)
+{
+	for (size_t b = 0; b < CACHE_BUCKETS; b++)
+		while (c->cache[b]) {
+			centry *e = c->cache[b];
+			c->cache[b] = e->next;
+			blr_result_free(e->r);
+			free(e);
+		}
+	c->ncache = 0;
+}
+
+/* ---- lookups ----------------------------------------------------------------- */
+
+static void pump(bl_client *c);
+
+static void lookup_free(lookup *l)
+{
+	if (l->easy)
+		curl_easy_cleanup(l->easy);
+	curl_slist_free_all(l->headers);
+	if (l->post)
+		ares_free_string(l->post);
+	free(l->body);
+	blr_result_free(l->r);
+	free(l);
+}
+
+static void running_unlink(bl_client *c, lookup *l)
+{
+	if (l->prev)
+		l->prev->next = l->next;
+	else
+		c->running = l->next;
+	if (l->next)
+		l->next->prev = l->prev;
+	l->next = l->prev = NULL;
+	c->nrunning--;
+}
+
+/* Hands the result to its owner; l is gone afterwards. */
+static void deliver(bl_client *c, lookup *l)
+{
+	blr_result *r = l->r;
+	const blr_provider *p = l->pv->p;
+
+	l->r = NULL;
+	/* last line of defence: whatever a server echoed, the key does not leave */
+	if (blr_result_redact(r, p->key) != MXS_OK) {
+		blr_result_free(r);
+		r = NULL;
+	}
+	if (r && l->t0)
+		r->ms = (long)(uv_now(c->loop) - l->t0);
+	if (r && !r->from_cache)
+		cache_put(c, l->pv->index, r);
+	if (r && !c->freeing)
+		l->cb(r, l->arg);
+	else
+		blr_result_free(r);
+	lookup_free(l);
+}
+
+static size_t on_body(char *data, size_t size, size_t n, void *arg)
+{
+	lookup *l = arg;
+	size_t len = size * n;
+	char *g;
+
+	if (l->blen + len > BLR_BODY_MAX) {
+		l->too_big = true;
+		return 0; /* aborts the transfer: CURLE_WRITE_ERROR */
+	}
+	g = realloc(l->body, l->blen + len + 1);
+	if (!g)
+		return 0;
+	l->body = g;
+	memcpy(l->body + l->blen, data, len);
+	l->blen += len;
+	l->body[l->blen] = '\0';
+	return len;
+}
+
+/* Sets up the transfer for l's current question; false when out of memory
+ * or the request cannot be made. */
+static bool make_easy(bl_client *c, lookup *l)
+{
+	const blr_provider *p = l->pv->p;
+	CURL *e = curl_easy_init();
+	char *url = NULL, *hdr = NULL;
+	bool ok = false;
+	uint64_t now = uv_now(c->loop);
+	long left = l->deadline > now ? (long)(l->deadline - now) : 1;
+
+	if (!e)
+		return false;
+	l->easy = e;
+	free(l->body);
+	l->body = NULL;
+	l->blen = 0;
+	l->too_big = false;
+	curl_slist_free_all(l->headers);
+	l->headers = NULL;
+	if (p->kind == BLR_DNSBL_DOH) {
+		unsigned char *q = NULL;
+		int qlen = 0;
+		/* RFC 8484 §4.1: ID 0 makes GET answers cacheable by HTTP caches */
+		if (ares_create_query(l->qname, ns_c_in, l->qtype, 0, 1, &q, &qlen, 0) !=
+		    ARES_SUCCESS)
+			goto done;
+		if (p->post) {
+			if (l->post)
+				ares_free_string(l->post);
+			l->post = q;
+			curl_easy_setopt(e, CURLOPT_POSTFIELDS, (char *)q);
+			curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)qlen);
+			l->headers =
+			    curl_slist_append(l->headers, "Content-Type: application/dns-message");
+			url = strdup(p->url);
+		} else {
+			char *b64 = malloc((size_t)qlen / 3 * 4 + 8);
+			if (b64) {
+				bl_base64url(q, (size_t)qlen, b64);
+				if (asprintf(&url, "%s%sdns=%s", p->url,
+				             strchr(p->url, '?') ? "&" : "?", b64) < 0)
+					url = NULL;
+			}
+			free(b64);
+			ares_free_string(q);
+		}
+		l->headers = curl_slist_append(l->headers, "Accept: application/dns-message");
+	} else {
+		url = blr_expand_url(p, l->ip);
+		l->headers = curl_slist_append(l->headers, "Accept: application/json");
+		hdr = blr_expand_header(p);
+		if (p->header && !hdr)
+			goto done;
+		if (hdr) {
+			struct curl_slist *h = curl_slist_append(l->headers, hdr);
+			if (!h)
+				goto done;
+			l->headers = h;
+		}
+	}
+	if (!url || !l->headers)
+		goto done;
+	if (curl_easy_setopt(e, CURLOPT_URL, url) != CURLE_OK)
+		goto done;
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_PRIVATE, l);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, l->headers);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "mxscope");
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, left);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, left);
+	/* a Content-Length above the bound stops the transfer before the body */
+	curl_easy_setopt(e, CURLOPT_MAXFILESIZE, (long)BLR_BODY_MAX);
+	curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 16384L);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, l);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, l->errbuf);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	/* never VERBOSE: libcurl would print the request headers, key included */
+	curl_easy_setopt(e, CURLOPT_VERBOSE, 0L);
+	if (c->ca_pem) {
+		struct curl_blob blob = {c->ca_pem, strlen(c->ca_pem), CURL_BLOB_NOCOPY};
+		curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &blob);
+	}
+	l->errbuf[0] = '\0';
+	ok = curl_multi_add_handle(c->multi, e) == CURLM_OK;
+	if (ok)
+		c->transfers++;
+done:
+	if (hdr) {
+		/* the expanded header holds the key: wipe before freeing */
+		volatile char *v = hdr;
+		for (size_t i = 0; v[i]; i++)
+			v[i] = 0;
+		free(hdr);
+	}
+	free(url);
+	if (!ok) {
+		curl_easy_cleanup(e);
+		l->easy = NULL;
+	}
+	return ok;
+}
+
+static void start(bl_client *c, lookup *l)
+{
+	l->t0 = uv_now(c->loop);
+	l->deadline = l->t0 + c->timeout_ms;
+	l->next = c->running;
+	l->prev = NULL;
+	if (c->running)
+		c->running->prev = l;
+	c->running = l;
+	if (++c->nrunning > c->peak)
+		c->peak = (unsigned)c->nrunning;
+	if (!make_easy(c, l)) {
+		running_unlink(c, l);
+		blr_result_fail(l->r, "cannot set up the HTTP request (out of memory?)");
+		deliver(c, l);
+	}
+}
+
+/* Reads a finished transfer; may start the TXT question of a listing. */
+static void finish(bl_client *c, lookup *l, CURLcode rc)
+{
+	long status = 0;
+	char *ctype = NULL;
+	blr_result *r = l->r;
+	const blr_provider *p = l->pv->p;
+
+	curl_easy_getinfo(l->easy, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(l->easy, CURLINFO_CONTENT_TYPE, &ctype);
+	if (l->qtype == TXT_PHASE) {
+		if (rc == CURLE_OK && status == 200)
+			bl_doh_read(r, p, l->qname, ns_t_txt, (uint8_t *)l->body, l->blen);
+		goto done;
+	}
+	if (l->too_big || rc == CURLE_FILESIZE_EXCEEDED) {
+		blr_result_fail(r, "the response is larger than %d KiB", BLR_BODY_MAX / 1024);
+	} else if (rc == CURLE_OPERATION_TIMEDOUT) {
+		blr_result_fail(r, "no answer within %.1f s", c->timeout_ms / 1000.0);
+	} else if (rc != CURLE_OK) {
+		blr_result_fail(r, "%s", l->errbuf[0] ? l->errbuf : curl_easy_strerror(rc));
+	} else if (status != 200) {
+		blr_result_fail(r, "HTTP %ld%s", status,
+		                status == 429                    ? " (rate limited)"
+		                : status == 401 || status == 403 ? " (the key was not accepted)"
+		                                                 : "");
+	} else if (p->kind == BLR_DNSBL_DOH) {
+		if (!ctype || strncasecmp(ctype, "application/dns-message", 23) != 0)
+			blr_result_fail(r, "the answer is not application/dns-message");
+		else
+			bl_doh_read(r, p, l->qname, ns_t_a, (uint8_t *)l->body, l->blen);
+		if (r->state == BLR_LISTED) {
+			/* RFC 5782 §2.1: the TXT record says why; same deadline */
+			curl_multi_remove_handle(c->multi, l->easy);
+			curl_easy_cleanup(l->easy);
+			l->easy = NULL;
+			l->qtype = TXT_PHASE;
+			if (make_easy(c, l))
+				return;
+			goto done;
+		}
+	} else {
+		blr_interpret_json(r, p, l->body ? l->body : "", l->blen);
+		if (r->state != BLR_UNAVAILABLE)
+			r->ttl = p->ttl;
+	}
+done:
+	running_unlink(c, l);
+	if (l->easy) {
+		curl_multi_remove_handle(c->multi, l->easy);
+		curl_easy_cleanup(l->easy);
+		l->easy = NULL;
+	}
+	deliver(c, l);
+}
+
+/* ---- the pump: tokens and slots ---------------------------------------------- */
+
+static void refill(bl_client *c, prov *pv)
+{
+	uint64_t now = uv_now(c->loop);
+	double cap = pv->p->rate > 1 ? pv->p->rate : 1;
+
+	pv->tokens += (double)(now - pv->refilled) / 1000.0 * pv->p->rate;
+	if (pv->tokens > cap)
+		pv->tokens = cap;
+	pv->refilled = now;
+}
+
+static void on_rate(uv_timer_t *t)
+{
+	pump(t->data);
+}
+
+static void pump(bl_client *c)
+{
+	uint64_t wait_ms = 0;
+	bool progress = true;
+
+	while (!c->freeing && progress && c->nrunning < c->max_transfers && c->nqueued) {
+		progress = false;
+		for (size_t k = 0; k < c->nprovs && c->nrunning < c->max_transfers; k++) {
+			prov *pv = &c->provs[(c->rr + k) % c->nprovs];
+			lookup *l;
+			if (!pv->qhead)
+				continue;
+			refill(c, pv);
+			if (pv->tokens < 1.0) {
+				uint64_t ms =
+				    (uint64_t)((1.0 - pv->tokens) / pv->p->rate * 1000.0) + 1;
+				if (!wait_ms || ms < wait_ms)
+					wait_ms = ms;
+				continue;
+			}
+			pv->tokens -= 1.0;
+			l = pv->qhead;
+			pv->qhead = l->next;
+			if (!pv->qhead)
+				pv->qtail = NULL;
+			l->next = NULL;
+			pv->nqueued--;
+			c->nqueued--;
+			start(c, l);
+			progress = true;
+		}
+		c->rr = (c->rr + 1) % (c->nprovs ? c->nprovs : 1);
+	}
+	if (!c->freeing && wait_ms && c->nrunning < c->max_transfers)
+		uv_timer_start(&c->rate, on_rate, wait_ms, 0);
+}
+
+static void on_idle(uv_idle_t *h)
+{
+	(void)h;
+}
+
+static void on_deliver(uv_check_t *t);
+
+static void deliver_soon(bl_client *c)
+{
+	uv_check_start(&c->deliver, on_deliver);
+	uv_idle_start(&c->deliver_idle, on_idle);
+}
+
+static void on_deliver(uv_check_t *t)
+{
+	bl_client *c = t->data;
+
+	uv_check_stop(&c->deliver);
+	uv_idle_stop(&c->deliver_idle);
+
+	c->depth++;
+	while (c->due && !c->freeing) {
+		lookup *l = c->due;
+		c->due = l->next;
+		if (!c->due)
+			c->due_tail = NULL;
+		l->next = NULL;
+		c->ndue--;
+		deliver(c, l);
+	}
+	c->depth--;
+	if (c->freeing && c->depth == 0)
+		bl_client_free(c);
+}
+
+/* ---- libcurl ↔ libuv (as in net/smtp.c) ------------------------------------- */
+
+static void drain(bl_client *c)
+{
+	CURLMsg *m;
+	int left;
+
+	while (!c->freeing && (m = curl_multi_info_read(c->multi, &left))) {
+		lookup *l = NULL;
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&l);
+		if (l)
+			finish(c, l, m->data.result);
+	}
+	pump(c);
+}
+
+static void leave(bl_client *c)
+{
+	if (--c->depth == 0 && c->freeing)
+		bl_client_free(c);
+}
+
+static void on_poll(uv_poll_t *h, int status, int events)
+{
+	sockctx *s = h->data;
+	bl_client *c = s->c;
+	int flags = 0, running;
+
+	if (status < 0)
+		flags = CURL_CSELECT_ERR;
+	if (events & UV_READABLE)
+		flags |= CURL_CSELECT_IN;
+	if (events & UV_WRITABLE)
+		flags |= CURL_CSELECT_OUT;
+	c->depth++;
+	curl_multi_socket_action(c->multi, s->fd, flags, &running);
+	drain(c);
+	leave(c);
+}
+
+static void maybe_free(bl_client *c)
+{
+	if (c->freeing && c->open_handles == 0 && !c->multi)
+		free(c);
+}
+
+static void on_handle_closed(uv_handle_t *h)
+{
+	bl_client *c = h->data;
+
+	c->open_handles--;
+	maybe_free(c);
+}
+
+static void on_sock_closed(uv_handle_t *h)
+{
+	sockctx *s = h->data;
+	bl_client *c = s->c;
+
+	free(s);
+	c->open_handles--;
+	maybe_free(c);
+}
+
+static void sock_close(bl_client *c, sockctx *s)
+{
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		c->socks = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	uv_poll_stop(&s->poll);
+	uv_close((uv_handle_t *)&s->poll, on_sock_closed);
+}
+
+static int on_socket(CURL *e, curl_socket_t fd, int what, void *userp, void *socketp)
+{
+	bl_client *c = userp;
+	sockctx *s = socketp;
+	int ev = 0;
+
+	(void)e;
+	if (what == CURL_POLL_REMOVE) {
+		if (s) {
+			curl_multi_assign(c->multi, fd, NULL);
+			sock_close(c, s);
+		}
+		return 0;
+	}
+	if (!s) {
+		s = calloc(1, sizeof(*s));
+		if (!s)
+			return -1;
+		s->fd = fd;
+		s->c = c;
+		s->poll.data = s;
+		if (uv_poll_init_socket(c->loop, &s->poll, fd) != 0) {
+			free(s);
+			return -1;
+		}
+		c->open_handles++;
+		s->next = c->socks;
+		if (c->socks)
+			c->socks->prev = s;
+		c->socks = s;
+		curl_multi_assign(c->multi, fd, s);
+	}
+	if (what & CURL_POLL_IN)
+		ev |= UV_READABLE;
+	if (what & CURL_POLL_OUT)
+		ev |= UV_WRITABLE;
+	uv_poll_start(&s->poll, ev, on_poll);
+	return 0;
+}
+
+static void on_timer(uv_timer_t *t)
+{
+	bl_client *c = t->data;
+	int running;
+
+	c->depth++;
+	curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	drain(c);
+	leave(c);
+}
+
+static int on_curl_timer(CURLM *m, long timeout_ms, void *userp)
+{
+	bl_client *c = userp;
+
+	(void)m;
+	if (timeout_ms < 0)
+		uv_timer_stop(&c->timer);
+	else /* 0 too goes through the loop: libcurl must not be re-entered */
+		uv_timer_start(&c->timer, on_timer, (uint64_t)timeout_ms, 0);
+	return 0;
+}
+
+/* ---- public -------------------------------------------------------------- */
+
+bl_client *bl_client_new(uv_loop_t *loop, const blr_config *providers, const bl_config *cfg,
+                         char **why)
+{
+	bl_client *c = calloc(1, sizeof(*c));
+	size_t n = 0;
+
+	if (!c) {
+		mxs_why(why, "out of memory");
+		return NULL;
+	}
+	c->loop = loop;
+	c->timeout_ms = cfg && cfg->timeout_ms ? cfg->timeout_ms : BL_DEFAULT_TIMEOUT_MS;
+	c->max_transfers = cfg && cfg->max_transfers ? cfg->max_transfers : BL_DEFAULT_TRANSFERS;
+	if (blr_config_check(providers, why) != MXS_OK)
+		goto fail;
+	c->provs = calloc(blr_config_count(providers) + 1, sizeof(*c->provs));
+	if (!c->provs || (cfg && cfg->ca_pem && !(c->ca_pem = strdup(cfg->ca_pem)))) {
+		mxs_why(why, "out of memory");
+		goto fail;
+	}
+	for (size_t i = 0; i < blr_config_count(providers); i++) {
+		const blr_provider *p = blr_config_provider(providers, i);
+		if (!p->enabled)
+			continue;
+		c->provs[n] = (prov){.p = p, .index = n, .refilled = uv_now(loop)};
+		c->provs[n].tokens = p->rate > 1 ? p->rate : 1;
+		n++;
+	}
+	c->nprovs = n;
+	c->multi = curl_multi_init();
+	if (!c->multi) {
+		mxs_why(why, "cannot set up libcurl");
+		goto fail;
+	}
+	curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+	curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
+	curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
+	curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
+	/* a few providers: keeping their connections saves handshakes */
+	curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, (long)c->max_transfers);
+	uv_timer_init(loop, &c->timer);
+	uv_timer_init(loop, &c->rate);
+	uv_check_init(loop, &c->deliver);
+	uv_idle_init(loop, &c->deliver_idle);
+	c->timer.data = c->rate.data = c->deliver.data = c->deliver_idle.data = c;
+	c->open_handles = 4;
+	return c;
+fail:
+	free(c->provs);
+	free(c->ca_pem);
+	free(c);
+	return NULL;
+}
+
+size_t bl_client_provider_count(const bl_client *c)
+{
+	return c->nprovs;
+}
+
+mxs_status bl_lookup(bl_client *c, const char *ip, bl_done_cb cb, void *arg, size_t *ncb)
+{
+	unsigned char bin[16];
+	char canon[INET6_ADDRSTRLEN];
+	int af = ip && strchr(ip, ':') ? AF_INET6 : AF_INET;
+	size_t made = 0;
+	mxs_status st = MXS_OK;
+
+	if (ncb)
+		*ncb = 0;
+	if (c->freeing || !cb || !ip || inet_pton(af, ip, bin) != 1 ||
+	    !inet_ntop(af, bin, canon, sizeof(canon)))
+		return MXS_ERR_INVALID;
+	for (size_t i = 0; i < c->nprovs; i++) {
+		prov *pv = &c->provs[i];
+		centry *e = cache_find(c, i, canon);
+		lookup *l = calloc(1, sizeof(*l));
+		if (!l) {
+			st = MXS_ERR_NOMEM;
+			break;
+		}
+		l->c = c;
+		l->pv = pv;
+		l->cb = cb;
+		l->arg = arg;
+		snprintf(l->ip, sizeof(l->ip), "%s", canon);
+		l->r = e ? blr_result_dup(e->r) : blr_result_new(pv->p->name, pv->p->kind, canon);
+		if (!l->r) {
+			free(l);
+			st = MXS_ERR_NOMEM;
+			break;
+		}
+		made++;
+		if (e) {
+			uint64_t left = (e->expires - uv_now(c->loop)) / 1000u;
+			l->r->from_cache = true;
+			l->r->ms = -1;
+			l->r->ttl = (uint32_t)left;
+			c->hits++;
+			if (c->due_tail)
+				c->due_tail->next = l;
+			else
+				c->due = l;
+			c->due_tail = l;
+			c->ndue++;
+			deliver_soon(c);
+			continue;
+		}
+		if (pv->p->kind == BLR_DNSBL_DOH) {
+			if (blr_query_name(canon, pv->p->zone, l->qname, sizeof(l->qname)) !=
+			    MXS_OK) {
+				/* cannot happen for a checked zone; reported, not dropped */
+				blr_result_fail(l->r, "cannot build the query name");
+				if (c->due_tail)
+					c->due_tail->next = l;
+				else
+					c->due = l;
+				c->due_tail = l;
+				c->ndue++;
+				deliver_soon(c);
+				continue;
+			}
+			l->qtype = ns_t_a;
+		}
+		if (pv->qtail)
+			pv->qtail->next = l;
+		else
+			pv->qhead = l;
+		pv->qtail = l;
+		pv->nqueued++;
+		c->nqueued++;
+	}
+	if (ncb)
+		*ncb = made;
+	/* started from a timer so no callback ever runs inside bl_lookup */
+	if (c->nqueued)
+		uv_timer_start(&c->rate, on_rate, 0, 0);
+	return st;
+}
+
+size_t bl_cancel(bl_client *c, bl_done_cb cb, void *arg)
+{
+	size_t n = 0;
+
+	for (lookup *l = c->running, *next; l; l = next) {
+		next = l->next;
+		if (l->cb == cb && l->arg == arg) {
+			running_unlink(c, l);
+			if (l->easy)
+				curl_multi_remove_handle(c->multi, l->easy);
+			lookup_free(l);
+			n++;
+		}
+	}
+	for (size_t i = 0; i < c->nprovs; i++) {
+		prov *pv = &c->provs[i];
+		lookup **pp = &pv->qhead, *last = NULL;
+		while (*pp) {
+			lookup *l = *pp;
+			if (l->cb == cb && l->arg == arg) {
+				*pp = l->next;
+				pv->nqueued--;
+				c->nqueued--;
+				lookup_free(l);
+				n++;
+			} else {
+				last = l;
+				pp = &l->next;
+			}
+		}
+		pv->qtail = last;
+	}
+	{
+		lookup **pp = &c->due, *last = NULL;
+		while (*pp) {
+			lookup *l = *pp;
+			if (l->cb == cb && l->arg == arg) {
+				*pp = l->next;
+				c->ndue--;
+				lookup_free(l);
+				n++;
+			} else {
+				last = l;
+				pp = &l->next;
+			}
+		}
+		c->due_tail = last;
+	}
+	if (n)
+		uv_timer_start(&c->rate, on_rate, 0, 0);
+	return n;
+}
+
+size_t bl_client_busy(const bl_client *c)
+{
+	return c->nrunning + c->nqueued + c->ndue;
+}
+
+unsigned long bl_client_transfers(const bl_client *c)
+{
+	return c->transfers;
+}
+
+unsigned bl_client_peak(const bl_client *c)
+{
+	return c->peak;
+}
+
+unsigned long bl_client_cache_hits(const bl_client *c)
+{
+	return c->hits;
+}
+
+void bl_client_free(bl_client *c)
+{
+	if (!c)
+		return;
+	c->freeing = true;
+	if (c->depth > 0 || !c->multi)
+		return; /* the outermost loop callback finishes the job */
+	while (c->running) {
+		lookup *l = c->running;
+		running_unlink(c, l);
+		if (l->easy)
+			curl_multi_remove_handle(c->multi, l->easy);
+		lookup_free(l);
+	}
+	for (size_t i = 0; i < c->nprovs; i++)
+		while (c->provs[i].qhead) {
+			lookup *l = c->provs[i].qhead;
+			c->provs[i].qhead = l->next;
+			lookup_free(l);
+		}
+	while (c->due) {
+		lookup *l = c->due;
+		c->due = l->next;
+		lookup_free(l);
+	}
+	cache_clear(c);
+	curl_multi_cleanup(c->multi);
+	c->multi = NULL;
+	while (c->socks)
+		sock_close(c, c->socks);
+	free(c->provs);
+	c->provs = NULL;
+	free(c->ca_pem);
+	uv_timer_stop(&c->timer);
+	uv_timer_stop(&c->rate);
+	uv_check_stop(&c->deliver);
+	uv_idle_stop(&c->deliver_idle);
+	uv_close((uv_handle_t *)&c->timer, on_handle_closed);
+	uv_close((uv_handle_t *)&c->rate, on_handle_closed);
+	uv_close((uv_handle_t *)&c->deliver, on_handle_closed);
+	uv_close((uv_handle_t *)&c->deliver_idle, on_handle_closed);
+}
+
+/* ---- configuration files --------------------------------------------------- */
+
+char *bl_config_default_path(void)
+{
+	const char *x = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	char *out = NULL;
+
+	/* XDG: a relative XDG_CONFIG_HOME is invalid and ignored */
+	if (x && x[0] == '/') {
+		if (asprintf(&out, "%s/mxscope/config", x) < 0)
+			return NULL;
+	} else if (home && home[0]) {
+		if (asprintf(&out, "%s/.config/mxscope/config", home) < 0)
+			return NULL;
+	}
+	return out;
+}
+
+static const char *env_lookup(const char *name, void *arg)
+{
+	(void)arg;
+	return getenv(name);
+}
+
+mxs_status bl_config_load(blr_config *c, const char *path, bool must_exist, char **warning,
+                          char **why)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat sb;
+	char *text = NULL;
+	size_t len = 0;
+	mxs_status st = MXS_OK;
+
+	if (fd < 0) {
+		if (errno == ENOENT && !must_exist)
+			return MXS_OK;
+		mxs_why(why, "%s: cannot open: %s", path, strerror(errno));
+		return MXS_ERR_IO;
+	}
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		mxs_why(why, "%s: not a regular file", path);
+		st = MXS_ERR_IO;
+		goto done;
+	}
+	if (sb.st_size > BLR_CONFIG_MAX) {
+		mxs_why(why, "%s:1: the file is larger than %d KiB", path, BLR_CONFIG_MAX / 1024);
+		st = MXS_ERR_INVALID;
+		goto done;
+	}
+	text = malloc(BLR_CONFIG_MAX + 1);
+	if (!text) {
+		st = MXS_ERR_NOMEM;
+		goto done;
+	}
+	while (len < BLR_CONFIG_MAX) {
+		ssize_t n = read(fd, text + len, BLR_CONFIG_MAX - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			mxs_why(why, "%s: cannot read: %s", path, strerror(errno));
+			st = MXS_ERR_IO;
+			goto done;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	text[len] = '\0';
+	if (strlen(text) != len) {
+		mxs_why(why, "%s: a NUL byte: not a text file", path);
+		st = MXS_ERR_INVALID;
+		goto done;
+	}
+	st = blr_config_parse(c, path, text, (unsigned)sb.st_mode, env_lookup, NULL, warning, why);
+done:
+	if (text) {
+		volatile char *v = text; /* it may hold a key */
+		for (size_t i = 0; i < len; i++)
+			v[i] = 0;
+	}
+	free(text);
+	close(fd);
+	return st;
+}

@@ -1,0 +1,95 @@
+/* src/explore.c — from the command line to the explorer: checks the names
+ * and options first (errors on the normal screen, before curses starts),
+ * runs the app, and prints the `Q` report once the screen is gone. */
+#include "explore.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "name.h"
+#include "tui.h"
+
+bool explore_possible(void)
+{
+	return isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+}
+
+int explore_run(uv_loop_t *loop, const cli_opts *o, const lab_world *lab,
+                const explore_domain *doms, size_t n)
+{
+	tui_config c = {0};
+	tui_app *a = NULL;
+	char *why = NULL, *ca = NULL, *report = NULL, *norm = NULL;
+	int code = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (mx_name_normalize(doms[i].name, &norm, &why) != MXS_OK) {
+			fprintf(stderr, "mxscope: %s\n", why);
+			code = 2;
+			goto done;
+		}
+		free(norm);
+		norm = NULL;
+	}
+	if (o->as_host) {
+		if (mx_name_normalize(o->as_host, &norm, &why) != MXS_OK) {
+			fprintf(stderr, "mxscope: --as: %s\n", why);
+			code = 2;
+			goto done;
+		}
+		free(norm);
+		norm = NULL;
+	}
+	if (o->cafile && !o->ca_pem && !(ca = check_read_cafile(o->cafile, &why))) {
+		fprintf(stderr, "mxscope: --cafile %s\n", why);
+		code = 2;
+		goto done;
+	}
+	/* wide characters on screen need the user's locale */
+	setlocale(LC_ALL, "");
+	c = (tui_config){
+	    .loop = loop,
+	    .servers = o->servers,
+	    .nservers = o->nservers,
+	    .timeout_ms = o->timeout_ms,
+	    .smtp_port = o->smtp_port,
+	    .ehlo_name = o->ehlo_name,
+	    .ca_pem = o->ca_pem ? o->ca_pem : ca,
+	    .no_probe = o->no_probe,
+	    .loopback_probes = o->loopback_probes,
+	    .allow_loopback = o->allow_loopback,
+	    .seed = o->seed,
+	    .as_host = o->as_host,
+	    .interval_ms = o->interval_ms,
+	    .mouse = o->mouse,
+	    .ascii = o->ascii,
+	    .no_color = !o->color,
+	    .theme = o->theme,
+	    .state_domains = lab == NULL,
+	    .lab = lab,
+	    .trace_keys = getenv("MXSCOPE_TRACE_KEYS"),
+	};
+	a = tui_app_new(&c, &why);
+	if (!a) {
+		fprintf(stderr, "mxscope: %s\n", why ? why : "cannot start the explorer");
+		code = 3;
+		goto done;
+	}
+	for (size_t i = 0; i < n; i++)
+		tui_app_add(a, doms[i].name, doms[i].scenario, NULL);
+	code = tui_app_run(a);
+	report = tui_app_exit_report(a);
+done:
+	tui_app_free(a); /* the terminal is itself again from here on */
+	uv_run(loop, UV_RUN_NOWAIT);
+	if (report)
+		fputs(report, stdout);
+	free(report);
+	free(ca);
+	free(why);
+	free(norm);
+	return code;
+}

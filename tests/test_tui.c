@@ -1,0 +1,661 @@
+/* tests/test_tui.c — the real explorer rendered into a virtual terminal of
+ * fixed size (newterm on /dev/null, keys pushed with unget_wch/ungetch),
+ * against the lab's DNS and SMTP servers on loopback in this process; the
+ * screen is read back as text and asserted. Also the state file. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <curses.h>
+#include <dirent.h>
+#include <locale.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "lab.h"
+#include "tui.h"
+#include "tui_state.h"
+#include "dns.h"
+#include "smtp.h"
+
+typedef struct fixture {
+	uv_loop_t loop;
+	lab_world *w;
+	lab_dns *dns;
+	lab_smtp *smtp;
+	char server[40];
+	const char *servers[1];
+	char dir[64], state[128];
+	int pipefd[2];
+	FILE *in, *out;
+	tui_app *app;
+	uv_timer_t nudge;
+} fixture;
+
+static int setup(void **state)
+{
+	fixture *f = calloc(1, sizeof(*f));
+	char *why = NULL;
+
+	assert_non_null(f);
+	assert_int_equal(uv_loop_init(&f->loop), 0);
+	f->w = lab_world_new();
+	assert_int_equal(lab_world_load_builtin(f->w, &why), MXS_OK);
+	f->dns = lab_dns_new(&f->loop, f->w, "127.0.0.1", 0, &why);
+	assert_non_null(f->dns);
+	f->smtp = lab_smtp_new(&f->loop, f->w, 0, &why);
+	assert_non_null(f->smtp);
+	snprintf(f->server, sizeof(f->server), "127.0.0.1:%d", lab_dns_port(f->dns));
+	f->servers[0] = f->server;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/mxscope-tui-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->state, sizeof(f->state), "%s/mxscope/state", f->dir);
+	assert_int_equal(pipe(f->pipefd), 0);
+	f->in = fdopen(f->pipefd[0], "r");
+	f->out = fopen("/dev/null", "w");
+	assert_non_null(f->in);
+	assert_non_null(f->out);
+	uv_timer_init(&f->loop, &f->nudge);
+	*state = f;
+	return 0;
+}
+
+static void rm_rf(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char p[512];
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		struct stat st;
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+		if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+			rm_rf(p);
+		else
+			unlink(p);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+static int teardown(void **state)
+{
+	fixture *f = *state;
+
+	tui_app_free(f->app);
+	lab_dns_close(f->dns);
+	lab_smtp_close(f->smtp);
+	uv_close((uv_handle_t *)&f->nudge, NULL);
+	uv_run(&f->loop, UV_RUN_DEFAULT);
+	assert_int_equal(uv_loop_close(&f->loop), 0);
+	lab_world_free(f->w);
+	fclose(f->in);
+	close(f->pipefd[1]);
+	fclose(f->out);
+	rm_rf(f->dir);
+	free(f);
+	return 0;
+}
+
+static int scenario_of(fixture *f, const char *name)
+{
+	for (size_t i = 0; i < lab_world_scenario_count(f->w); i++)
+		if (strcmp(lab_scenario_name(f->w, i), name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static tui_config base_config(fixture *f, int cols, int rows)
+{
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), "%d", cols);
+	setenv("COLUMNS", buf, 1);
+	snprintf(buf, sizeof(buf), "%d", rows);
+	setenv("LINES", buf, 1);
+	unsetenv("NO_COLOR");
+	return (tui_config){
+	    .loop = &f->loop,
+	    .in = f->in,
+	    .out = f->out,
+	    .term = "xterm-256color",
+	    .servers = f->servers,
+	    .nservers = 1,
+	    .timeout_ms = 1000,
+	    .smtp_port = lab_smtp_port(f->smtp),
+	    .ca_pem = lab_smtp_ca_pem(f->smtp),
+	    .loopback_probes = true,
+	    .allow_loopback = true,
+	    .seed = 42,
+	    .interval_ms = 600000,
+	    .state_path = f->state,
+	    .state_domains = false,
+	    .lab = f->w,
+	};
+}
+
+static void on_nudge(uv_timer_t *t)
+{
+	(void)t; /* only wakes the loop so the deadline is checked */
+}
+
+/* Runs the loop until every domain is resolved and probed. */
+static void settle(fixture *f)
+{
+	struct timespec t0, t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	uv_timer_start(&f->nudge, on_nudge, 10, 10);
+	for (;;) {
+		uv_run(&f->loop, UV_RUN_ONCE);
+		if (tui_app_settled(f->app))
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (t.tv_sec - t0.tv_sec > 10)
+			fail_msg("the lab domains did not settle in 10 s");
+	}
+	uv_timer_stop(&f->nudge);
+	tui_app_pump(f->app);
+}
+
+static void start(fixture *f, const tui_config *c, const char *const *scen, size_t n)
+{
+	char *why = NULL;
+
+	f->app = tui_app_new(c, &why);
+	if (!f->app)
+		fail_msg("tui_app_new: %s", why);
+	for (size_t i = 0; i < n; i++) {
+		int si = scenario_of(f, scen[i]);
+		assert_true(si >= 0);
+		assert_int_equal(
+		    tui_app_add(f->app, lab_scenario_domain(f->w, (size_t)si, 0), si, &why),
+		    MXS_OK);
+	}
+	settle(f);
+}
+
+static char *screen(fixture *f)
+{
+	char *s;
+
+	tui_app_pump(f->app);
+	s = tui_app_screen(f->app);
+	assert_non_null(s);
+	return s;
+}
+
+/* A key as the terminal would give it: characters or KEY_* codes. */
+static void key(fixture *f, int ch)
+{
+	if (ch >= KEY_MIN)
+		ungetch(ch);
+	else
+		unget_wch((wchar_t)ch);
+	tui_app_pump(f->app);
+}
+
+static void keys(fixture *f, const char *s)
+{
+	for (; *s; s++)
+		key(f, (unsigned char)*s);
+}
+
+/* the whole screen goes to stderr: cmocka cuts long failure messages */
+#define fail_screen(what, text, scr)                                                               \
+	do {                                                                                       \
+		fprintf(stderr, "screen %s \"%s\":\n%s", what, text, scr);                         \
+		fail();                                                                            \
+	} while (0)
+
+#define assert_has(scr, text)                                                                      \
+	do {                                                                                       \
+		if (!strstr((scr), (text)))                                                        \
+			fail_screen("lacks", (text), (scr));                                       \
+	} while (0)
+#define assert_lacks(scr, text)                                                                    \
+	do {                                                                                       \
+		if (strstr((scr), (text)))                                                         \
+			fail_screen("has", (text), (scr));                                         \
+	} while (0)
+
+static int count_lines(const char *s)
+{
+	int n = 0;
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+static void test_first_screen_80x24(void **state)
+{
+	fixture *f = *state;
+	const char *const sc[] = {"primary-down", "equal-preference"};
+	tui_config c = base_config(f, 80, 24);
+	char *s;
+
+	start(f, &c, sc, 2);
+	s = screen(f);
+	assert_int_equal(count_lines(s), 24);
+	assert_has(s, "mxscope 2 domains");
+	assert_has(s, "Domains (2)");
+	assert_has(s, "error    primary-down.lab");
+	assert_has(s, "ok       equal.lab.test");
+	assert_has(s, "Tiers of primary-down.lab.test  seed 42");
+	assert_has(s, "pref 10  primary");
+	assert_has(s, "refused   127.0.16.1");
+	assert_has(s, "accepted  127.0.16.2");
+	assert_has(s, "Lab: Primary down");
+	assert_has(s, "primary-unreachable");
+	assert_has(s, "? help  q quit  a add");
+	free(s);
+}
+
+static void test_first_screen_120x40(void **state)
+{
+	fixture *f = *state;
+	const char *const sc[] = {"primary-down", "equal-preference", "null-mx"};
+	tui_config c = base_config(f, 120, 40);
+	char *s;
+
+	start(f, &c, sc, 3);
+	s = screen(f);
+	assert_int_equal(count_lines(s), 40);
+	assert_has(s, "mxscope 3 domains");
+	assert_has(s, "1 sent 0% loss avg/best/worst");
+	assert_has(s, "1 sent 100% loss");
+	assert_has(s, "delivered to mx2.primary-down.lab.test (127.0.16.2), pref 20");
+	assert_has(s, "Findings (3)");
+	free(s);
+}
+
+static void test_navigation(void **state)
+{
+	fixture *f = *state;
+	const char *const sc[] = {"primary-down", "equal-preference"};
+	tui_config c = base_config(f, 100, 30);
+	char *s;
+
+	start(f, &c, sc, 2);
+	key(f, 'j');
+	s = screen(f);
+	assert_has(s, "Tiers of equal.lab.test");
+	assert_has(s, "same preference: random order");
+	free(s);
+	key(f, KEY_UP);
+	key(f, '\t'); /* to the tiers */
+	s = screen(f);
+	assert_has(s, ">Tiers of primary-down.lab.test");
+	assert_has(s, "Tier 1: preference 10, 1 host");
+	free(s);
+	keys(f, "jj"); /* host, then its address */
+	s = screen(f);
+	assert_has(s, "127.0.16.1  mx1.primary-down.lab.test (IPv4)");
+	assert_has(s, "refused: connection refused");
+	free(s);
+	key(f, 'k');
+	s = screen(f);
+	assert_has(s, "MX 10, TTL 30 s");
+	free(s);
+	key(f, KEY_BTAB); /* to the domains... */
+	key(f, KEY_BTAB); /* ...and round to the findings */
+	s = screen(f);
+	assert_has(s, ">Findings (3)");
+	assert_has(s, "Enter: the full explanation");
+	free(s);
+	key(f, '\n');
+	s = screen(f);
+	assert_has(s, "Finding explained");
+	assert_has(s, "backup-mx");
+	/* the room sees prose, not markdown */
+	assert_has(s, "What it means.");
+	assert_lacks(s, "**");
+	free(s);
+	key(f, 27);
+	s = screen(f);
+	assert_lacks(s, "Finding explained");
+	free(s);
+	key(f, '?');
+	s = screen(f);
+	assert_has(s, "walk the attempt order");
+	assert_has(s, "freeze the display");
+	free(s);
+	key(f, '?');
+	s = screen(f);
+	assert_lacks(s, "walk the attempt order");
+	free(s);
+	/* add with the prompt, filter, remove */
+	keys(f, "asingle.lab.test\n");
+	settle(f);
+	s = screen(f);
+	assert_has(s, "Domains (3)");
+	free(s);
+	keys(f, "/equal");
+	s = screen(f);
+	assert_has(s, "Domains 1/3 /equal");
+	assert_lacks(s, "single.lab.test");
+	free(s);
+	key(f, 27);
+	key(f, 27);
+	key(f, 'G');
+	key(f, 'd');
+	s = screen(f);
+	assert_has(s, "Domains (2)");
+	free(s);
+}
+
+static void test_mouse(void **state)
+{
+	fixture *f = *state;
+	const char *const sc[] = {"primary-down", "equal-preference"};
+	tui_config c = base_config(f, 80, 24);
+	MEVENT ev = {.x = 5, .y = 3, .bstate = BUTTON1_PRESSED};
+	char *s;
+
+	c.mouse = true;
+	start(f, &c, sc, 2);
+	assert_int_equal(ungetmouse(&ev), OK); /* a click on the second domain */
+	tui_app_pump(f->app);
+	s = screen(f);
+	assert_has(s, "Tiers of equal.lab.test");
+	free(s);
+}
+
+static void test_walk(void **state)
+{
+	fixture *f = *state;
+	const char *const sc[] = {"primary-down"};
+	tui_config c = base_config(f, 100, 30);
+	char *s;
+
+	start(f, &c, sc, 1);
+	key(f, 'w');
+	key(f, ' '); /* paused: the steps come with n only */
+	s = screen(f);
+	assert_has(s, "Delivery walk of primary-down.lab.test, seed 42");
+	assert_has(s, "PAUSED");
+	assert_has(s, "1. pref 10 mx1.primary-down.lab.test 127.0.16.1");
+	assert_has(s, "refused: connection refused: try the next");
+	assert_lacks(s, "2. pref 20");
+	free(s);
+	key(f, 'n');
+	s = screen(f);
+	assert_has(s, "2. pref 20 mx2.primary-down.lab.test 127.0.16.2");
+	assert_has(s, "accepted: ");
+	assert_lacks(s, "delivered to");
+	free(s);
+	key(f, 'n');
+	s = screen(f);
+	assert_has(s, "=> delivered to mx2.primary-down.lab.test (127.0.16.2)");
+	free(s);
+	key(f, '+');
+	s = screen(f);
+	assert_has(s, "step every 0.8 s");
+	free(s);
+	key(f, 27);
+	s = screen(f);
+	assert_lacks(s, "Delivery walk");
+	free(s);
+	/* x: a new seed, shown */
+	key(f, 'x');
+	s = screen(f);
+	assert_has(s, "reshuffled with seed");
+	assert_lacks(s, "seed 42");
+	free(s);
+}
+
+static void test_walk_no_host(void **state)
+{
+	fixture *f = *state;
+	const char *const sc[] = {"all-reject"};
+	tui_config c = base_config(f, 100, 30);
+	char *s;
+
+	start(f, &c, sc, 1);
+	key(f, 'w');
+	key(f, ' ');
+	for (int i = 0; i < 10; i++)
+		key(f, 'n');
+	s = screen(f);
+	assert_has(s, "=> no host accepts");
+	free(s);
+}
+
+static void test_freeze(void **state)
+{
+	fixture *f = *state;
+	const char *const sc[] = {"primary-down"};
+	tui_config c = base_config(f, 80, 24);
+	char *s;
+
+	start(f, &c, sc, 1);
+	key(f, 'f');
+	s = screen(f);
+	assert_has(s, "FROZEN 0s");
+	free(s);
+	key(f, 'r'); /* the answer comes, the display stays */
+	settle(f);
+	s = screen(f);
+	assert_has(s, "FROZEN");
+	free(s);
+	key(f, 'f');
+	s = screen(f);
+	assert_lacks(s, "FROZEN");
+	assert_has(s, "primary-down.lab.test");
+	free(s);
+}
+
+static void test_theme_switch_and_state(void **state)
+{
+	fixture *f = *state;
+	const char *const sc[] = {"single"};
+	tui_config c = base_config(f, 80, 24);
+	tui_state st;
+	char *s, *why = NULL;
+
+	start(f, &c, sc, 1);
+	s = screen(f);
+	assert_has(s, "theme default");
+	free(s);
+	key(f, 't');
+	s = screen(f);
+	assert_has(s, "theme light");
+	free(s);
+	tui_app_free(f->app);
+	f->app = NULL;
+	assert_int_equal(tui_state_load(f->state, &st, &why), MXS_OK);
+	assert_string_equal(st.theme, "light");
+	tui_state_clear(&st);
+	/* the next start takes the saved theme */
+	start(f, &c, sc, 1);
+	s = screen(f);
+	assert_has(s, "theme light");
+	free(s);
+}
+
+static void test_bad_theme_file(void **state)
+{
+	fixture *f = *state;
+	tui_config c = base_config(f, 80, 24);
+	char path[160], *s;
+	FILE *t;
+
+	snprintf(path, sizeof(path), "%s/bad.theme", f->dir);
+	t = fopen(path, "w");
+	assert_non_null(t);
+	fputs("normal = default\nok = purple-ish\n", t);
+	fclose(t);
+	c.theme = path;
+	start(f, &c, NULL, 0);
+	s = screen(f);
+	assert_has(s, "theme default");
+	assert_has(s, "bad.theme:2");
+	free(s);
+}
+
+static void test_too_small(void **state)
+{
+	fixture *f = *state;
+	tui_config c = base_config(f, 60, 20);
+	char *s;
+
+	start(f, &c, NULL, 0);
+	s = screen(f);
+	assert_has(s, "mxscope needs 80x24, this terminal is 60x20");
+	free(s);
+	key(f, 'q');
+	assert_false(tui_app_pump(f->app));
+}
+
+static void test_mono_ascii(void **state)
+{
+	fixture *f = *state;
+	const char *const sc[] = {"primary-down", "tls"};
+	tui_config c = base_config(f, 80, 24);
+	char *s;
+
+	c.no_color = true;
+	c.ascii = true;
+	start(f, &c, sc, 2);
+	key(f, '\t');
+	keys(f, "jj");
+	s = screen(f);
+	assert_has(s, "theme mono");
+	assert_has(s, "+-");
+	assert_has(s, "x refused");
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p >= 0x80)
+			fail_msg("a byte >= 0x80 on the ASCII screen:\n%s", s);
+	free(s);
+	key(f, 't'); /* colours are off: the theme stays */
+	s = screen(f);
+	assert_has(s, "theme mono");
+	free(s);
+}
+
+static void test_hostile_escapes(void **state)
+{
+	fixture *f = *state;
+	const char *const sc[] = {"hostile"};
+	tui_config c = base_config(f, 120, 40);
+	char *s;
+
+	start(f, &c, sc, 1);
+	key(f, '\t');
+	keys(f, "jj"); /* esc's address: its greeting and transcript */
+	s = screen(f);
+	assert_has(s, "127.0.22.1  esc.hostile.lab.test");
+	assert_has(s, "\\x1b");
+	for (const char *p = s; *p; p++)
+		if (*p == 0x1b || *p == 0x07 || *p == 0x08)
+			fail_msg("a control byte reached the screen:\n%s", s);
+	free(s);
+}
+
+static void test_state_file(void **state)
+{
+	fixture *f = *state;
+	tui_state st = {0}, back;
+	char *why = NULL, *names[] = {"a.example", "b.example"};
+	char path[200];
+	FILE *t;
+	DIR *d;
+	struct dirent *de;
+	int broken = 0;
+
+	st.theme = "high-contrast";
+	st.domains = names;
+	st.ndomains = 2;
+	assert_int_equal(tui_state_save(f->state, &st, &why), MXS_OK);
+	assert_int_equal(tui_state_load(f->state, &back, &why), MXS_OK);
+	assert_string_equal(back.theme, "high-contrast");
+	assert_int_equal(back.ndomains, 2);
+	assert_string_equal(back.domains[1], "b.example");
+	tui_state_clear(&back);
+	/* broken: set aside, reported, never fatal */
+	t = fopen(f->state, "w");
+	fputs("# mxscope state 1\ndomain a.example\nwhat is this\n", t);
+	fclose(t);
+	assert_int_equal(tui_state_load(f->state, &back, &why), MXS_ERR_INVALID);
+	assert_non_null(strstr(why, ":3: "));
+	assert_non_null(strstr(why, "set aside as"));
+	assert_int_equal(back.ndomains, 0);
+	free(why);
+	why = NULL;
+	assert_int_not_equal(access(f->state, F_OK), 0);
+	snprintf(path, sizeof(path), "%s/mxscope", f->dir);
+	d = opendir(path);
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		broken += strncmp(de->d_name, "state.broken-", 13) == 0;
+	closedir(d);
+	assert_int_equal(broken, 1);
+	/* the app reports a broken file on its status line and goes on */
+	t = fopen(f->state, "w");
+	fputs("garbage\n", t);
+	fclose(t);
+	{
+		tui_config c = base_config(f, 80, 24);
+		char *s;
+		c.state_domains = true;
+		start(f, &c, NULL, 0);
+		s = screen(f);
+		assert_has(s, "state: ");
+		assert_has(s, "not an mxscope state file");
+		free(s);
+		/* and the saved list comes back on the next start */
+		keys(f, "asingle.lab.test\n");
+		settle(f);
+		tui_app_free(f->app);
+		f->app = NULL;
+		start(f, &c, NULL, 0);
+		s = screen(f);
+		assert_has(s, "single.lab.test");
+		free(s);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_first_screen_80x24, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_first_screen_120x40, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_navigation, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_mouse, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_walk, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_walk_no_host, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_freeze, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_theme_switch_and_state, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_theme_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_too_small, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_mono_ascii, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_hostile_escapes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_state_file, setup, teardown),
+	};
+	char *why = NULL;
+	int rc;
+
+	signal(SIGPIPE, SIG_IGN); /* a probe's peer hanging up is not the test's death */
+	if (!setlocale(LC_ALL, "C.UTF-8"))
+		setlocale(LC_ALL, "C.utf8");
+	/* themes are found in the source tree's themes/ */
+	if (getenv("MXSCOPE_SRCDIR") && chdir(getenv("MXSCOPE_SRCDIR")) != 0)
+		return 1;
+	if (dns_global_init(&why) != MXS_OK || smtp_global_init(&why) != MXS_OK)
+		return 1;
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	smtp_global_cleanup();
+	dns_global_cleanup();
+	return rc;
+}

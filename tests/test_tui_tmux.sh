@@ -1,0 +1,59 @@
+#!/bin/bash
+# tests/test_tui_tmux.sh — a smoke test of the explorer through a real
+# pseudo-terminal: `mxscope lab primary-down` in a detached tmux session,
+# keys with send-keys, the screen with capture-pane. Skips (77) without tmux.
+# Its own tmux server (-S, a socket in a temporary directory) is always killed, so no session is left behind.
+set -u
+command -v tmux >/dev/null 2>&1 || exit 77
+BIN="${MXSCOPE_BIN:?MXSCOPE_BIN is set by meson}"
+TMP=$(mktemp -d /tmp/mxscope-tmux-XXXXXX)
+SOCK="$TMP/tmux.sock" # our own server, and its socket goes with TMP
+cleanup() {
+	tmux -S "$SOCK" kill-server >/dev/null 2>&1
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+fail() {
+	echo "FAIL: $1"
+	echo "---- screen ----"
+	tmux -S "$SOCK" capture-pane -p -t smoke 2>/dev/null
+	exit 1
+}
+
+# waits up to 10 s for text on the screen
+wait_for() {
+	for _ in $(seq 1 100); do
+		tmux -S "$SOCK" capture-pane -p -t smoke 2>/dev/null | grep -qF -- "$1" && return 0
+		sleep 0.1
+	done
+	fail "no \"$1\" on the screen"
+}
+
+tmux -S "$SOCK" -f /dev/null new-session -d -s smoke -x 100 -y 30 \
+	"env XDG_STATE_HOME=$TMP TERM=xterm-256color LANG=C.UTF-8 '$BIN' lab --interval 60 primary-down; echo exit=\$? >$TMP/exit; sleep 30" ||
+	fail "tmux cannot start"
+wait_for "Domains (1)"
+wait_for "accepted  127.0.16.2"
+wait_for "Lab: Primary down"
+tmux -S "$SOCK" send-keys -t smoke '?'
+wait_for "walk the attempt order"
+tmux -S "$SOCK" send-keys -t smoke Escape
+tmux -S "$SOCK" send-keys -t smoke w ' ' n n
+wait_for "=> delivered to mx2.primary-down.lab.test (127.0.16.2)"
+tmux -S "$SOCK" send-keys -t smoke Escape
+tmux -S "$SOCK" send-keys -t smoke f
+wait_for "FROZEN"
+tmux -S "$SOCK" resize-window -t smoke -x 70 -y 20 2>/dev/null && wait_for "this terminal is 70x20"
+tmux -S "$SOCK" resize-window -t smoke -x 100 -y 30 2>/dev/null && wait_for "Domains (1)"
+tmux -S "$SOCK" send-keys -t smoke Q
+for _ in $(seq 1 100); do
+	[ -s "$TMP/exit" ] && break
+	sleep 0.1
+done
+grep -q "exit=0" "$TMP/exit" 2>/dev/null || fail "mxscope did not exit with 0 after Q"
+# Q prints the report on the normal screen once curses is gone
+wait_for "delivered to"
+[ -s "$TMP/mxscope/state" ] || fail "no state file written"
+echo "ok"
+exit 0

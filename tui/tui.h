@@ -1,0 +1,83 @@
+/* tui/tui.h — the interactive explorer: one app on one libuv loop that
+ * resolves and probes a list of domains and draws them with ncurses.
+ *
+ * The app owns its screen (newterm on the given FILEs), its resolver, its
+ * prober and its monitor; every network result lands in the model and marks
+ * panes dirty, and dirty panes are drawn at most once per loop turn. Tests
+ * drive the same app on a virtual terminal with tui_app_pump() and read the
+ * screen back with tui_app_screen(). */
+#ifndef MXSCOPE_TUI_H
+#define MXSCOPE_TUI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <uv.h>
+
+#include "lab.h"
+#include "status.h"
+
+typedef struct tui_config {
+	uv_loop_t *loop;
+	FILE *in, *out;   /* the terminal; NULL = stdin / stdout */
+	const char *term; /* terminal type; NULL = $TERM */
+	/* resolving and probing, as for check */
+	const char *const *servers;
+	size_t nservers;
+	unsigned timeout_ms;
+	int smtp_port; /* <= 0: 25 */
+	const char *ehlo_name, *ca_pem;
+	bool no_probe;
+	bool loopback_probes; /* the lab: probe only 127.0.0.0/8 and ::1 */
+	bool allow_loopback;
+	uint64_t seed;
+	const char *as_host;
+	unsigned interval_ms; /* re-probing, like mtr; 0 = 10 s */
+	/* the screen */
+	bool mouse, ascii, no_color;
+	const char *theme; /* --theme NAME|FILE, or NULL: the saved one, else default */
+	/* state between runs: NULL = $XDG_STATE_HOME/mxscope/state, "" = none */
+	const char *state_path;
+	bool state_domains;     /* load the saved domain list and save the list back */
+	const lab_world *lab;   /* scenario explanations for lab domains; borrowed */
+	const char *trace_keys; /* file for keypress-to-screen times (bench), or NULL */
+} tui_config;
+
+typedef struct tui_app tui_app;
+
+/* Starts the screen and the network clients. Strings in cfg are borrowed
+ * and must outlive the app. NULL with *why (owned by the caller) when the
+ * terminal or a client cannot be set up; the terminal is restored then. */
+tui_app *tui_app_new(const tui_config *cfg, char **why);
+
+/* Adds a domain (normalised first) and starts resolving it; scenario is the
+ * lab scenario index it belongs to, or -1. A name already listed is a no-op.
+ * MXS_ERR_INVALID with *why for a name that cannot be a domain. */
+mxs_status tui_app_add(tui_app *a, const char *name, int scenario, char **why);
+
+/* Runs the loop until the user quits or a signal ends it. Returns 0, or
+ * 130/143 after SIGINT/SIGTERM. */
+int tui_app_run(tui_app *a);
+
+/* For tests: reads whatever input is pending, handles it and redraws what
+ * is dirty, without blocking. Returns false once the user has quit. */
+bool tui_app_pump(tui_app *a);
+/* For tests: every listed domain is resolved and every probed address has a
+ * first result. */
+bool tui_app_settled(const tui_app *a);
+/* The screen as text, one line per row ending in '\n', UTF-8. Owned by the
+ * caller. */
+char *tui_app_screen(const tui_app *a);
+/* The status line's current message (a view, valid until the next call). */
+const char *tui_app_message(const tui_app *a);
+
+/* After `Q`: the selected domain's text report to print once the screen is
+ * gone, or NULL. Owned by the caller. */
+char *tui_app_exit_report(tui_app *a);
+
+/* Saves the state, restores the terminal and releases everything; the
+ * loop must run once more to close the handles. Accepts NULL. */
+void tui_app_free(tui_app *a);
+
+#endif
