@@ -204,8 +204,13 @@ void mx_domain_free(mx_domain *d)
 	for (size_t i = 0; i < d->nhosts; i++) {
 		free(d->hosts[i].exchange);
 		free(d->hosts[i].cname);
-		for (size_t k = 0; k < d->hosts[i].naddrs; k++)
-			probe_result_free(d->hosts[i].addrs[k].probe);
+		for (size_t k = 0; k < d->hosts[i].naddrs; k++) {
+			mx_addr *ad = &d->hosts[i].addrs[k];
+			probe_result_free(ad->probe);
+			for (size_t b = 0; b < ad->nblocklists; b++)
+				blr_result_free(ad->blocklists[b]);
+			free(ad->blocklists);
+		}
 		free(d->hosts[i].addrs);
 	}
 	free(d->hosts);
@@ -317,6 +322,8 @@ mxs_status mx_host_add_addr(mx_domain *d, size_t i, int family, const char *ip, 
 	snprintf(h->addrs[at].ip, sizeof(h->addrs[at].ip), "%s", ip);
 	h->addrs[at].ttl = ttl;
 	h->addrs[at].probe = NULL;
+	h->addrs[at].blocklists = NULL;
+	h->addrs[at].nblocklists = 0;
 	h->naddrs++;
 	if (h->implicit && (h->ttl == 0 || ttl < h->ttl))
 		h->ttl = ttl;
@@ -331,6 +338,32 @@ mxs_status mx_host_set_probe(mx_domain *d, size_t i, size_t k, probe_result *r)
 	}
 	probe_result_free(d->hosts[i].addrs[k].probe);
 	d->hosts[i].addrs[k].probe = r;
+	return MXS_OK;
+}
+
+mxs_status mx_host_add_blocklist(mx_domain *d, size_t i, size_t k, blr_result *r)
+{
+	mx_addr *ad;
+	blr_result **g;
+
+	if (!r || i >= d->nhosts || k >= d->hosts[i].naddrs) {
+		blr_result_free(r);
+		return MXS_ERR_INVALID;
+	}
+	ad = &d->hosts[i].addrs[k];
+	for (size_t b = 0; b < ad->nblocklists; b++)
+		if (strcmp(ad->blocklists[b]->provider, r->provider) == 0) {
+			blr_result_free(ad->blocklists[b]);
+			ad->blocklists[b] = r;
+			return MXS_OK;
+		}
+	g = realloc(ad->blocklists, (ad->nblocklists + 1) * sizeof(*g));
+	if (!g) {
+		blr_result_free(r);
+		return MXS_ERR_NOMEM;
+	}
+	ad->blocklists = g;
+	ad->blocklists[ad->nblocklists++] = r;
 	return MXS_OK;
 }
 
@@ -1054,6 +1087,49 @@ done:
 	return st;
 }
 
+/* Findings from the blocklists: one per (address, provider) that listed
+ * it or could not answer. RFC 5782 §2.1: only 127.0.0.2 and up is a
+ * listing, so an unavailable answer never becomes ip-listed. */
+static mxs_status check_blocklists(analysis *a)
+{
+	mx_domain *d = a->d;
+	mxs_status st = MXS_OK;
+
+	for (size_t i = 0; i < d->nhosts; i++) {
+		const mx_host *h = &d->hosts[i];
+		for (size_t k = 0; k < h->naddrs; k++) {
+			const mx_addr *ad = &h->addrs[k];
+			for (size_t b = 0; b < ad->nblocklists; b++) {
+				const blr_result *r = ad->blocklists[b];
+				char codes[160] = "";
+				for (size_t c = 0; c < r->ncodes; c++) {
+					size_t at = strlen(codes);
+					snprintf(codes + at, sizeof(codes) - at, "%s%s%s%s%s",
+					         c ? ", " : "", r->codes[c].code,
+					         r->codes[c].meaning ? " (" : "",
+					         r->codes[c].meaning ? r->codes[c].meaning : "",
+					         r->codes[c].meaning ? ")" : "");
+				}
+				if (r->state == BLR_LISTED)
+					TRY(add_finding(
+					    d, MX_F_IP_LISTED, ad->ip,
+					    "%s (%u) at %s is listed by %s%s%s%s%s%s", h->exchange,
+					    h->preference, ad->ip, r->provider,
+					    codes[0] ? ": " : "", codes, r->reason ? " \"" : "",
+					    r->reason ? r->reason : "", r->reason ? "\"" : ""));
+				else if (r->state == BLR_UNAVAILABLE)
+					TRY(add_finding(
+					    d, MX_F_BLOCKLIST_UNAVAILABLE, ad->ip,
+					    "%s (%u) at %s: blocklist %s did not answer: %s",
+					    h->exchange, h->preference, ad->ip, r->provider,
+					    r->error ? r->error : "no answer"));
+			}
+		}
+	}
+done:
+	return st;
+}
+
 /* Findings from the probes: each address on its own, then the walk. */
 static mxs_status check_probes(analysis *a)
 {
@@ -1112,6 +1188,7 @@ mxs_status mx_domain_analyze(mx_domain *d, const mx_options *opt)
 	TRY(build_tiers(&a));
 	TRY(walk(&a));
 	TRY(check_probes(&a));
+	TRY(check_blocklists(&a));
 finished:
 	d->analyzed = true;
 done:

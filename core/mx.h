@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "blocklist.h"
 #include "probe.h"
 #include "status.h"
 
@@ -44,7 +45,9 @@ typedef struct mx_addr {
 	int family;         /* 4 or 6 */
 	char ip[MX_IP_MAX]; /* textual form */
 	uint32_t ttl;
-	probe_result *probe; /* the SMTP probe of this address for this host, or NULL */
+	probe_result *probe;     /* the SMTP probe of this address for this host, or NULL */
+	blr_result **blocklists; /* what each blocklist said, in arrival order (owned) */
+	size_t nblocklists;
 } mx_addr;
 
 typedef struct mx_host {
@@ -106,7 +109,9 @@ const char *mx_severity_str(mx_severity s); /* "info", "warning", "error" */
 	X(NO_ACCEPTING_MX, "no-accepting-mx", ERROR, "RFC 5321 §5.1", "no MX address accepts mail") \
 	X(SMTP_NO_STARTTLS, "smtp-no-starttls", WARNING, "RFC 3207", "an MX host does not offer STARTTLS") \
 	X(TLS_CERTIFICATE_INVALID, "tls-certificate-invalid", WARNING, "RFC 6125 §6", "an MX host's TLS certificate does not verify for its name") \
-	X(BANNER_NAME_MISMATCH, "banner-name-mismatch", INFO, "RFC 5321 §4.3.1", "an MX host greets with another name than the MX record's")
+	X(BANNER_NAME_MISMATCH, "banner-name-mismatch", INFO, "RFC 5321 §4.3.1", "an MX host greets with another name than the MX record's") \
+	X(IP_LISTED, "ip-listed", WARNING, "RFC 5782", "an MX address is on an IP blocklist") \
+	X(BLOCKLIST_UNAVAILABLE, "blocklist-unavailable", INFO, "RFC 5782 §2.1", "a blocklist could not say whether an MX address is listed")
 /* clang-format on */
 
 typedef enum mx_finding_id {
@@ -193,6 +198,12 @@ const mx_finding *mx_domain_finding(const mx_domain *d, size_t i);
 /* Attaches the probe of host i's address k; takes ownership of r (freed
  * with the domain, or at once on error). */
 mxs_status mx_host_set_probe(mx_domain *d, size_t i, size_t k, probe_result *r);
+
+/* Adds what one blocklist said about host i's address k; takes ownership
+ * of r (freed with the domain, or at once on error). A second result from
+ * the same provider replaces the first. Findings: ip-listed, or
+ * blocklist-unavailable, with the address as subject. */
+mxs_status mx_host_add_blocklist(mx_domain *d, size_t i, size_t k, blr_result *r);
 
 /* Greeting slower than this is smtp-slow-banner. */
 #define MX_SLOW_BANNER_MS 2000

@@ -254,6 +254,18 @@ static void text_hosts(buf *b, const mx_domain *d, const mx_report_opts *o)
 				bprintf(b, "\n");
 				if (r && r->greeting && r->greeting[0])
 					text_greeting(b, r);
+				for (size_t q = 0; q < h->addrs[m].nblocklists; q++) {
+					char *line = blr_result_line(h->addrs[m].blocklists[q]);
+					if (!line) {
+						b->failed = 1;
+						break;
+					}
+					/* provider text: through bsafe like every network byte */
+					bprintf(b, "          blocklist ");
+					bsafe(b, line);
+					bprintf(b, "\n");
+					free(line);
+				}
 			}
 			if (h->naddrs == 0)
 				bprintf(b, "        (no address: A %s, AAAA %s)\n",
@@ -425,6 +437,13 @@ static json_t *host_json(const mx_host *h)
 		json_object_set_new(a, "ttl", json_integer(h->addrs[m].ttl));
 		if (h->addrs[m].probe)
 			json_object_set_new(a, "probe", probe_json(h->addrs[m].probe));
+		if (h->addrs[m].nblocklists) {
+			json_t *bls = json_array();
+			for (size_t q = 0; q < h->addrs[m].nblocklists; q++)
+				json_array_append_new(bls,
+				                      blr_result_json(h->addrs[m].blocklists[q]));
+			json_object_set_new(a, "blocklists", bls);
+		}
 		json_array_append_new(addrs, a);
 	}
 	json_object_set_new(o, "addresses", addrs);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bl.h"
 #include "dns.h"
 #include "mx.h"
 #include "name.h"
@@ -36,6 +37,8 @@ typedef struct check_ctx {
 	FILE *out;
 	dns_client *dns;
 	smtp_prober *smtp; /* NULL with --no-probe */
+	blr_config *blcfg; /* blocklist providers; outlives bl */
+	bl_client *bl;     /* NULL unless a blocklist is enabled */
 	size_t inflight;   /* domains started and not yet reported */
 	char *ca_pem;      /* --cafile's contents */
 	mx_options mxo;
@@ -129,12 +132,8 @@ static void probing_unlink_free(probing *p, bool free_domain)
 	free(p);
 }
 
-static void on_probe(probe_result *r, void *arg)
+static void done_one(probing *p)
 {
-	probe_arg *pa = arg;
-	probing *p = pa->p;
-
-	mx_host_set_probe(p->d, pa->host, pa->addr, r);
 	if (--p->left == 0) {
 		check_ctx *x = p->x;
 		mx_domain *d = p->d;
@@ -143,14 +142,32 @@ static void on_probe(probe_result *r, void *arg)
 	}
 }
 
+static void on_probe(probe_result *r, void *arg)
+{
+	probe_arg *pa = arg;
+
+	mx_host_set_probe(pa->p->d, pa->host, pa->addr, r);
+	done_one(pa->p);
+}
+
+/* One per enabled provider; pa is the address's slot, shared with its probe. */
+static void on_blocklist(blr_result *r, void *arg)
+{
+	probe_arg *pa = arg;
+
+	mx_host_add_blocklist(pa->p->d, pa->host, pa->addr, r);
+	done_one(pa->p);
+}
+
 static bool is_loopback(const char *ip)
 {
 	return strncmp(ip, "127.", 4) == 0 || strcmp(ip, "::1") == 0;
 }
 
 /* Probes every address of every MX host (the walk needs those in the
- * attempt order; the others are shown too). In the lab only loopback
- * addresses are probed, whatever a scenario file says. */
+ * attempt order; the others are shown too) and asks the blocklists about
+ * it, all at once. In the lab only loopback addresses are probed or looked
+ * up, whatever a scenario file says. */
 static void start_probes(check_ctx *x, mx_domain *d)
 {
 	probing *p = calloc(1, sizeof(*p));
@@ -177,11 +194,15 @@ static void start_probes(check_ctx *x, mx_domain *d)
 			if (x->o->loopback_probes && !is_loopback(h->addrs[k].ip))
 				continue;
 			*pa = (probe_arg){.p = p, .host = i, .addr = k};
-			if (smtp_probe(x->smtp, h->exchange, h->addrs[k].ip, on_probe, pa) ==
-			    MXS_OK) {
-				p->left++;
-				used++;
+			used++;
+			if (x->bl) {
+				size_t nb = 0;
+				bl_lookup(x->bl, h->addrs[k].ip, on_blocklist, pa, &nb);
+				p->left += nb;
 			}
+			if (x->smtp && smtp_probe(x->smtp, h->exchange, h->addrs[k].ip, on_probe,
+			                          pa) == MXS_OK)
+				p->left++;
 		}
 	}
 	if (--p->left == 0) {
@@ -194,7 +215,7 @@ static void on_domain(mx_domain *d, void *arg)
 {
 	check_ctx *x = arg;
 
-	if (x->smtp)
+	if (x->smtp || x->bl)
 		start_probes(x, d);
 	else
 		report_domain(x, d);
@@ -363,6 +384,67 @@ static void finish(check_ctx *x)
 	x->done = true;
 }
 
+int check_blocklist_config(const cli_opts *o, blr_config **out)
+{
+	char *why = NULL, *warning = NULL, *path = NULL;
+	blr_config *cfg = blr_config_new();
+	int code = 0;
+
+	*out = NULL;
+	if (!cfg) {
+		fprintf(stderr, "mxscope: out of memory\n");
+		return 3;
+	}
+	path = o->config ? strdup(o->config) : bl_config_default_path();
+	if (path && bl_config_load(cfg, path, o->config != NULL, &warning, &why) != MXS_OK) {
+		fprintf(stderr, "mxscope: --config %s\n", why ? why : "cannot be read");
+		code = 2;
+		goto done;
+	}
+	if (warning)
+		fprintf(stderr, "mxscope: warning: %s\n", warning);
+	if (o->blocklist_text &&
+	    blr_config_parse(cfg, "lab", o->blocklist_text, 0, NULL, NULL, NULL, &why) != MXS_OK) {
+		fprintf(stderr, "mxscope: lab blocklist: %s\n", why);
+		code = 3;
+		goto done;
+	}
+	for (size_t i = 0; i < o->nblocklists; i++)
+		if (blr_config_add_spec(cfg, o->blocklists[i], &why) != MXS_OK) {
+			fprintf(stderr, "mxscope: --blocklist %s\n", why);
+			code = 2;
+			goto done;
+		}
+done:
+	if (code)
+		blr_config_free(cfg);
+	else
+		*out = cfg;
+	free(path);
+	free(warning);
+	free(why);
+	return code;
+}
+
+/* The blocklist client, when any provider is enabled (off by default).
+ * Returns 0, or the exit status after printing why. */
+static int setup_blocklists(check_ctx *x)
+{
+	bl_config bc = {.timeout_ms = x->o->timeout_ms};
+	char *why = NULL;
+	int code = check_blocklist_config(x->o, &x->blcfg);
+
+	if (code || blr_config_enabled_count(x->blcfg) == 0)
+		return code;
+	x->bl = bl_client_new(x->loop, x->blcfg, &bc, &why);
+	if (!x->bl) {
+		fprintf(stderr, "mxscope: %s\n", why);
+		code = 2;
+	}
+	free(why);
+	return code;
+}
+
 /* The CA file for --cafile, whole (bounded: 1 MiB of PEM is plenty). */
 char *check_read_cafile(const char *path, char **why)
 {
@@ -481,6 +563,9 @@ int check_run(uv_loop_t *loop, const cli_opts *o, char *const *names, size_t nna
 			goto done;
 		}
 	}
+	code = setup_blocklists(&x);
+	if (code)
+		goto done;
 	loop->data = &x;
 	feed(&x);
 	while (!x.done)
@@ -499,6 +584,8 @@ int check_run(uv_loop_t *loop, const cli_opts *o, char *const *names, size_t nna
 	}
 done:
 	smtp_prober_free(x.smtp); /* cancels: the probes' domains are freed below */
+	bl_client_free(x.bl);     /* the same for the blocklist lookups */
+	blr_config_free(x.blcfg); /* after the client, which reads it */
 	while (x.probing)
 		probing_unlink_free(x.probing, true);
 	dns_client_free(x.dns);

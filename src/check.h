@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <uv.h>
 
+#include "blocklist.h"
 #include "cli.h"
 
 /* Runs the check on loop for the domains named in names[] and, when
@@ -14,6 +15,12 @@
  * 0 all good, 1 a finding of severity error, 2 bad input, 3 could not run.
  * Other handles may live on loop (the lab's server); they are left alone. */
 int check_run(uv_loop_t *loop, const cli_opts *o, char *const *names, size_t nnames, FILE *out);
+
+/* The blocklist providers from the config file (--config, or the default
+ * path when it exists), the lab's own, then each --blocklist; owned by the
+ * caller through *out. Returns 0, or the exit status after printing a
+ * one-line reason (2 bad input, 3 out of memory). */
+int check_blocklist_config(const cli_opts *o, blr_config **out);
 
 /* The PEM file given with --cafile, whole (at most 1 MiB), for the
  * explorer too. NULL with *why when it cannot be read or holds no

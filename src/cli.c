@@ -31,6 +31,9 @@ enum {
 	OPT_INTERVAL,
 	OPT_MOUSE,
 	OPT_THEME,
+	OPT_BLOCKLIST,
+	OPT_CONFIG,
+	OPT_HTTP_PORT,
 };
 
 static const struct option long_opts[] = {
@@ -58,6 +61,9 @@ static const struct option long_opts[] = {
     {"interval", required_argument, NULL, OPT_INTERVAL},
     {"mouse", no_argument, NULL, OPT_MOUSE},
     {"theme", required_argument, NULL, OPT_THEME},
+    {"blocklist", required_argument, NULL, OPT_BLOCKLIST},
+    {"config", required_argument, NULL, OPT_CONFIG},
+    {"http-port", required_argument, NULL, OPT_HTTP_PORT},
     {NULL, 0, NULL, 0},
 };
 
@@ -94,6 +100,11 @@ void cli_usage(FILE *to)
 	    "      --ehlo NAME           name to give in EHLO (default: this machine's)\n"
 	    "      --cafile FILE         also trust this CA for STARTTLS certificates\n"
 	    "                            (lab --serve prints the path of its own)\n"
+	    "      --blocklist ZONE@URL  ask the DNSBL ZONE about every MX address through\n"
+	    "                            the DNS-over-HTTPS endpoint URL (repeatable)\n"
+	    "      --blocklist NAME      ask the provider NAME from the config file\n"
+	    "      --config FILE         blocklist providers (default\n"
+	    "                            $XDG_CONFIG_HOME/mxscope/config); docs/blocklists.md\n"
 	    "      --allow-loopback      count 127.0.0.0/8 and ::1 as ordinary addresses\n"
 	    "      --no-color            no colours (also when NO_COLOR is set)\n"
 	    "      --ascii               no Unicode symbols\n"
@@ -108,6 +119,8 @@ void cli_usage(FILE *to)
 	    "      --serve               only serve DNS and SMTP until interrupted\n"
 	    "      --port N              lab DNS port (default 5300; 0 = any free port)\n"
 	    "      --smtp-port N         lab SMTP port (default 2525; 0 = any free port)\n"
+	    "      --http-port N         lab blocklist HTTP port (default 8053, or any free\n"
+	    "                            port with --port 0; 0 = any free port)\n"
 	    "      --bind ADDR           lab listen address, loopback only (default 127.0.0.1)\n"
 	    "      --list                one line per built-in scenario\n"
 	    "\n"
@@ -148,6 +161,7 @@ int cli_parse(int argc, char **argv, cli_opts *o)
 	o->concurrency = 256;
 	o->port = -1;
 	o->smtp_port = -1;
+	o->http_port = -1;
 	o->bind = "127.0.0.1";
 	o->interval_ms = 10000;
 	o->color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
@@ -224,6 +238,21 @@ int cli_parse(int argc, char **argv, cli_opts *o)
 			break;
 		case OPT_MOUSE: o->mouse = true; break;
 		case OPT_THEME: o->theme = optarg; break;
+		case OPT_BLOCKLIST:
+			if (o->nblocklists == CLI_MAX_BLOCKLISTS)
+				return bad("--blocklist", optarg, "at most 16 blocklists");
+			if (!optarg[0])
+				return bad("--blocklist", optarg,
+				           "expected ZONE@URL or a provider NAME");
+			o->blocklists[o->nblocklists++] = optarg;
+			break;
+		case OPT_CONFIG: o->config = optarg; break;
+		case OPT_HTTP_PORT:
+			if (parse_ulong(optarg, 65535, &v))
+				return bad("--http-port", optarg,
+				           "expected a port from 0 to 65535");
+			o->http_port = (int)v;
+			break;
 		case ':':
 			fprintf(stderr, "mxscope: option %s needs a value (see mxscope --help)\n",
 			        argv[optind - 1]);
@@ -251,8 +280,9 @@ int cli_parse(int argc, char **argv, cli_opts *o)
 		fprintf(stderr, "mxscope: --smtp-port 0 (any free port) is only for mxscope lab\n");
 		return 2;
 	}
-	if (o->command != CLI_LAB && (o->serve || o->list || o->port >= 0)) {
-		fprintf(stderr, "mxscope: --serve, --list and --port are options of mxscope lab\n");
+	if (o->command != CLI_LAB && (o->serve || o->list || o->port >= 0 || o->http_port >= 0)) {
+		fprintf(stderr, "mxscope: --serve, --list, --port and --http-port are options of "
+		                "mxscope lab\n");
 		return 2;
 	}
 	if (o->command == CLI_CHECK && !o->file && o->nargs == 0) {

@@ -16,7 +16,8 @@ typedef enum cli_command {
 	CLI_VERSION,
 } cli_command;
 
-#define CLI_MAX_SERVERS 8
+#define CLI_MAX_SERVERS    8
+#define CLI_MAX_BLOCKLISTS 16
 
 typedef struct cli_opts {
 	cli_command command;
@@ -36,6 +37,11 @@ typedef struct cli_opts {
 	unsigned interval_ms; /* --interval: re-probing, like mtr (default 10 s) */
 	bool mouse;           /* --mouse */
 	const char *theme;    /* --theme NAME|FILE, NULL = the saved one or default */
+	const char *blocklists[CLI_MAX_BLOCKLISTS]; /* --blocklist ZONE@URL or NAME */
+	size_t nblocklists;
+	const char *config;         /* --config FILE; NULL = the default path, if it exists */
+	const char *blocklist_text; /* set by `mxscope lab`: its provider, config syntax */
+	int http_port;              /* lab HTTP port; -1 = default */
 	/* set by `mxscope lab`, not options */
 	const char *ca_pem;   /* the lab CA, trusted instead of the system store */
 	bool loopback_probes; /* probe only 127.0.0.0/8 and ::1 */

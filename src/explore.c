@@ -22,6 +22,7 @@ int explore_run(uv_loop_t *loop, const cli_opts *o, const lab_world *lab,
 {
 	tui_config c = {0};
 	tui_app *a = NULL;
+	blr_config *bl = NULL;
 	char *why = NULL, *ca = NULL, *report = NULL, *norm = NULL;
 	int code = 0;
 
@@ -48,6 +49,9 @@ int explore_run(uv_loop_t *loop, const cli_opts *o, const lab_world *lab,
 		code = 2;
 		goto done;
 	}
+	code = check_blocklist_config(o, &bl);
+	if (code)
+		goto done;
 	/* wide characters on screen need the user's locale */
 	setlocale(LC_ALL, "");
 	c = (tui_config){
@@ -64,6 +68,7 @@ int explore_run(uv_loop_t *loop, const cli_opts *o, const lab_world *lab,
 	    .seed = o->seed,
 	    .as_host = o->as_host,
 	    .interval_ms = o->interval_ms,
+	    .blocklists = bl,
 	    .mouse = o->mouse,
 	    .ascii = o->ascii,
 	    .no_color = !o->color,
@@ -83,7 +88,8 @@ int explore_run(uv_loop_t *loop, const cli_opts *o, const lab_world *lab,
 	code = tui_app_run(a);
 	report = tui_app_exit_report(a);
 done:
-	tui_app_free(a); /* the terminal is itself again from here on */
+	tui_app_free(a);     /* the terminal is itself again from here on */
+	blr_config_free(bl); /* after the app's client, which reads it */
 	uv_run(loop, UV_RUN_NOWAIT);
 	if (report)
 		fputs(report, stdout);

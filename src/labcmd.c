@@ -13,11 +13,13 @@
 #include "explore.h"
 #include "lab.h"
 
-#define LAB_DEFAULT_PORT 5300
+#define LAB_DEFAULT_PORT      5300
+#define LAB_HTTP_DEFAULT_PORT 8053
 
 typedef struct serve_ctx {
 	lab_dns *dns;
 	lab_smtp *smtp;
+	lab_http *http;
 	uv_signal_t sigint, sigterm;
 } serve_ctx;
 
@@ -65,6 +67,8 @@ static void on_signal(uv_signal_t *s, int signum)
 	x->dns = NULL;
 	lab_smtp_close(x->smtp);
 	x->smtp = NULL;
+	lab_http_close(x->http);
+	x->http = NULL;
 	uv_close((uv_handle_t *)&x->sigint, NULL);
 	uv_close((uv_handle_t *)&x->sigterm, NULL);
 }
@@ -99,6 +103,37 @@ static lab_smtp *start_smtp(uv_loop_t *loop, const lab_world *w, int port)
 	return s;
 }
 
+/* The blocklist endpoint. Its port: --http-port, else any free one when
+ * --port 0 asked for free ports (tests run labs side by side), else 8053. */
+static lab_http *start_http(uv_loop_t *loop, const cli_opts *o, bool serving)
+{
+	char *why = NULL;
+	int port = o->http_port >= 0         ? o->http_port
+	           : serving && o->port != 0 ? LAB_HTTP_DEFAULT_PORT
+	                                     : 0;
+	lab_http *h = lab_http_new(loop, o->bind, port, &why);
+
+	if (!h) {
+		fprintf(stderr,
+		        "mxscope: lab: cannot serve HTTP: %s; choose another port with "
+		        "--http-port N (--http-port 0 takes any free one)\n",
+		        why ? why : "unknown error");
+		free(why);
+	}
+	return h;
+}
+
+/* The lab's blocklist as a provider for check_run, in config syntax. */
+static void lab_blocklist_text(const lab_http *h, char *out, size_t cap)
+{
+	snprintf(out, cap,
+	         "[blocklist lab]\ntype = dnsbl-doh\nzone = " LAB_HTTP_ZONE "\n"
+	         "url = http://%s/dns-query\n"
+	         "codes = 127.0.0.2:spam source,127.0.0.4:exploited host\n"
+	         "rate = 100/s\nenabled = yes\n",
+	         lab_http_address(h));
+}
+
 /* Writes the lab CA where another terminal's `mxscope check --cafile` or
  * `openssl s_client -CAfile` can read it; dir is filled for removal. */
 static int write_ca(const lab_smtp *s, char *dir, size_t dircap, char *path, size_t pathcap)
@@ -126,14 +161,18 @@ static int serve(uv_loop_t *loop, const lab_world *w, const cli_opts *o)
 	if (!x.dns)
 		return 3;
 	x.smtp = start_smtp(loop, w, o->smtp_port >= 0 ? o->smtp_port : LAB_SMTP_DEFAULT_PORT);
-	if (!x.smtp) {
+	x.http = x.smtp ? start_http(loop, o, true) : NULL;
+	if (!x.smtp || !x.http) {
 		lab_dns_close(x.dns);
+		lab_smtp_close(x.smtp);
 		uv_run(loop, UV_RUN_NOWAIT);
 		return 3;
 	}
 	printf(fmt, o->bind, lab_dns_port(x.dns));
 	for (size_t i = 0; i < lab_smtp_listener_count(x.smtp); i++)
 		printf("smtp %s\n", lab_smtp_listener(x.smtp, i));
+	/* before the ca line: readers stop at that one */
+	printf("http %s\n", lab_http_address(x.http));
 	if (write_ca(x.smtp, dir, sizeof(dir), ca, sizeof(ca)) == 0)
 		printf("ca %s\n", ca);
 	fflush(stdout);
@@ -176,14 +215,17 @@ static int report(uv_loop_t *loop, const lab_world *w, const cli_opts *o)
 {
 	lab_dns *d = start_dns(loop, w, o, o->port >= 0 ? o->port : 0);
 	lab_smtp *sm = d ? start_smtp(loop, w, o->smtp_port >= 0 ? o->smtp_port : 0) : NULL;
-	char server[80];
+	lab_http *hp = sm ? start_http(loop, o, false) : NULL;
+	char server[80], bltext[512];
 	int worst = 0;
 
-	if (!d || !sm) {
+	if (!d || !sm || !hp) {
 		lab_dns_close(d);
+		lab_smtp_close(sm);
 		uv_run(loop, UV_RUN_NOWAIT);
 		return 3;
 	}
+	lab_blocklist_text(hp, bltext, sizeof(bltext));
 	snprintf(server, sizeof(server), strchr(o->bind, ':') ? "[%s]:%d" : "%s:%d", o->bind,
 	         lab_dns_port(d));
 	for (size_t i = 0; i < lab_world_scenario_count(w); i++) {
@@ -205,6 +247,8 @@ static int report(uv_loop_t *loop, const lab_world *w, const cli_opts *o)
 		co.smtp_port = lab_smtp_port(sm) > 0 ? lab_smtp_port(sm) : LAB_SMTP_DEFAULT_PORT;
 		co.ca_pem = lab_smtp_ca_pem(sm);
 		co.loopback_probes = true;
+		/* every lab address is asked about on the lab's own blocklist */
+		co.blocklist_text = bltext;
 		/* on loopback 2 s is an age; the room should not wait on tarpits */
 		if (!o->timeout_given)
 			co.timeout_ms = 2000;
@@ -229,6 +273,7 @@ static int report(uv_loop_t *loop, const lab_world *w, const cli_opts *o)
 	}
 	lab_dns_close(d);
 	lab_smtp_close(sm);
+	lab_http_close(hp);
 	uv_run(loop, UV_RUN_NOWAIT);
 	/* teaching scenarios are meant to have findings: only a failure to run
 	 * is an error here */
@@ -241,14 +286,18 @@ static int explore_lab(uv_loop_t *loop, const lab_world *w, const cli_opts *o)
 {
 	lab_dns *d = start_dns(loop, w, o, o->port >= 0 ? o->port : 0);
 	lab_smtp *sm = d ? start_smtp(loop, w, o->smtp_port >= 0 ? o->smtp_port : 0) : NULL;
+	lab_http *hp = sm ? start_http(loop, o, false) : NULL;
 	explore_domain *doms = NULL;
 	size_t n = 0, cap = 0;
 	cli_opts co = *o;
-	char server[80];
+	char server[80], bltext[512];
 	int code = 3;
 
-	if (!d || !sm)
+	if (!d || !sm || !hp)
 		goto done;
+	lab_blocklist_text(hp, bltext, sizeof(bltext));
+	/* every lab address is asked about on the lab's own blocklist */
+	co.blocklist_text = bltext;
 	snprintf(server, sizeof(server), strchr(o->bind, ':') ? "[%s]:%d" : "%s:%d", o->bind,
 	         lab_dns_port(d));
 	for (size_t i = 0; i < lab_world_scenario_count(w); i++)
@@ -272,6 +321,7 @@ done:
 	free(doms);
 	lab_dns_close(d);
 	lab_smtp_close(sm);
+	lab_http_close(hp);
 	uv_run(loop, UV_RUN_NOWAIT);
 	return code;
 }

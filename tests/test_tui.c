@@ -2,6 +2,7 @@
  * fixed size (newterm on /dev/null, keys pushed with unget_wch/ungetch),
  * against the lab's DNS and SMTP servers on loopback in this process; the
  * screen is read back as text and asserted. Also the state file. */
+#include <ctype.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -321,6 +322,15 @@ static void test_navigation(void **state)
 	/* the room sees prose, not markdown */
 	assert_has(s, "What it means.");
 	assert_lacks(s, "**");
+	/* the heading lost its "## " without eating into the next line (a
+	 * lone "S" of "Severity" once showed under it) */
+	for (const char *l = s; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		const char *ch = l;
+		while (*ch && *ch != '\n' && !isalpha((unsigned char)*ch))
+			ch++;
+		if (ch[0] == 'S' && !isalpha((unsigned char)ch[1]))
+			fail_msg("a stray line: %.60s", l);
+	}
 	free(s);
 	key(f, 27);
 	s = screen(f);
@@ -518,6 +528,62 @@ static void test_too_small(void **state)
 	assert_false(tui_app_pump(f->app));
 }
 
+/* Blocklists in the explorer: a listed address says LISTED in the tiers
+ * pane (a word and a mark, not colour alone) and the details pane shows
+ * what each blocklist said. */
+static void test_blocklists(void **state)
+{
+	fixture *f = *state;
+	const char *const sc[] = {"blocklisted"};
+	tui_config c = base_config(f, 120, 40);
+	char *why = NULL, text[512], *s = NULL;
+	lab_http *h = lab_http_new(&f->loop, "127.0.0.1", 0, &why);
+	blr_config *bl = blr_config_new();
+	struct timespec t0, t;
+
+	assert_non_null(h);
+	snprintf(text, sizeof(text),
+	         "[blocklist lab]\ntype = dnsbl-doh\nzone = " LAB_HTTP_ZONE
+	         "\nurl = http://%s/dns-query\ncodes = 127.0.0.2:spam source\nenabled = yes\n",
+	         lab_http_address(h));
+	assert_int_equal(blr_config_parse(bl, "lab", text, 0, NULL, NULL, NULL, &why), MXS_OK);
+	c.blocklists = bl;
+	c.timeout_ms = 1000;
+	start(f, &c, sc, 1);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	uv_timer_start(&f->nudge, on_nudge, 10, 10);
+	for (;;) {
+		uv_run(&f->loop, UV_RUN_ONCE);
+		free(s);
+		s = screen(f);
+		if (strstr(s, "127.0.40.2") && strstr(strstr(s, "127.0.40.2"), "LISTED"))
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (t.tv_sec - t0.tv_sec > 10)
+			fail_msg("no LISTED address after 10 s:\n%s", s);
+	}
+	uv_timer_stop(&f->nudge);
+	free(s);
+	/* down to mx1's address (127.0.40.2, listed), in the tiers pane */
+	key(f, '\t');
+	for (int i = 0; i < 12; i++) {
+		s = screen(f);
+		if (strstr(s, "Blocklists") && strstr(s, "spam source"))
+			break;
+		free(s);
+		s = NULL;
+		key(f, KEY_DOWN);
+	}
+	if (!s)
+		fail_msg("no details with the blocklist answer");
+	assert_has(s, "listed");
+	free(s);
+	tui_app_free(f->app);
+	f->app = NULL;
+	lab_http_close(h);
+	blr_config_free(bl);
+}
+
 static void test_mono_ascii(void **state)
 {
 	fixture *f = *state;
@@ -640,6 +706,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_bad_theme_file, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_too_small, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_mono_ascii, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_blocklists, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_hostile_escapes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_state_file, setup, teardown),
 	};

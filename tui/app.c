@@ -191,14 +191,89 @@ static void sync_addr(tui_app *a, tui_entry *e, size_t i, size_t k)
 	}
 }
 
+/* Attaches every blocklist answer about host i's address k. Answers are kept
+ * by address in the app, not in a domain, because a re-resolve replaces the
+ * domain while its lookups are still on the wire. */
+static void sync_blocklists(tui_app *a, tui_entry *e, size_t i, size_t k)
+{
+	const char *ip = mx_domain_host(e->d, i)->addrs[k].ip;
+
+	for (size_t j = 0; j < a->nblres; j++) {
+		blr_result *r;
+		if (strcmp(a->blres[j]->ip, ip) != 0)
+			continue;
+		r = blr_result_dup(a->blres[j]);
+		if (r)
+			mx_host_add_blocklist(e->d, i, k, r);
+	}
+}
+
 static void sync_entry(tui_app *a, tui_entry *e)
 {
 	if (!e->d)
 		return;
 	for (size_t i = 0; i < mx_domain_host_count(e->d); i++)
-		for (size_t k = 0; k < mx_domain_host(e->d, i)->naddrs; k++)
+		for (size_t k = 0; k < mx_domain_host(e->d, i)->naddrs; k++) {
 			sync_addr(a, e, i, k);
+			sync_blocklists(a, e, i, k);
+		}
 	analyze(a, e);
+}
+
+#define TUI_BLRES_MAX 4096 /* answers kept; the oldest goes first */
+
+static void on_blocklist(blr_result *r, void *arg)
+{
+	tui_app *a = arg;
+	size_t j;
+
+	for (j = 0; j < a->nblres; j++)
+		if (strcmp(a->blres[j]->ip, r->ip) == 0 &&
+		    strcmp(a->blres[j]->provider, r->provider) == 0)
+			break;
+	if (j < a->nblres) {
+		blr_result_free(a->blres[j]);
+		a->blres[j] = r;
+	} else {
+		if (a->nblres == TUI_BLRES_MAX) {
+			blr_result_free(a->blres[0]);
+			memmove(a->blres, a->blres + 1, --a->nblres * sizeof(*a->blres));
+		}
+		if (a->nblres == a->capblres) {
+			size_t nc = a->capblres ? a->capblres * 2 : 16;
+			blr_result **g = realloc(a->blres, nc * sizeof(*g));
+			if (!g) {
+				blr_result_free(r);
+				return;
+			}
+			a->blres = g;
+			a->capblres = nc;
+		}
+		a->blres[a->nblres++] = r;
+	}
+	{
+		char *line = blr_result_line(r);
+		/* the log pane sanitises what it draws */
+		tui_log(a, "blocklist %s", line ? line : r->ip);
+		free(line);
+	}
+	for (size_t i = 0; i < a->ne; i++)
+		if (a->e[i]->d && !a->frozen)
+			sync_entry(a, a->e[i]);
+	mark(a, TUI_D_ALL);
+}
+
+/* Asks every enabled blocklist about each address of d (answers come from
+ * the client's cache while their TTL lasts). */
+static void ask_blocklists(tui_app *a, const mx_domain *d)
+{
+	for (size_t i = 0; a->bl && i < mx_domain_host_count(d); i++) {
+		const mx_host *h = mx_domain_host(d, i);
+		for (size_t k = 0; k < h->naddrs; k++) {
+			size_t n = 0;
+			bl_lookup(a->bl, h->addrs[k].ip, on_blocklist, a, &n);
+		}
+	}
 }
 
 static bool ip_used_elsewhere(const tui_app *a, const tui_entry *skip, const char *ip)
@@ -259,6 +334,7 @@ static void install(tui_app *a, tui_entry *e, mx_domain *d, uint64_t got_ms)
 		}
 	}
 	sync_entry(a, e);
+	ask_blocklists(a, d);
 	if (a->walk.e == e)
 		a->walk.shown = a->walk.shown ? 1 : 0;
 	mark(a, TUI_D_ALL);
@@ -1192,6 +1268,12 @@ tui_app *tui_app_new(const tui_config *cfg, char **why)
 	a->dns = dns_client_new(a->loop, &dc, why);
 	if (!a->dns)
 		goto fail;
+	if (cfg->blocklists && blr_config_enabled_count(cfg->blocklists) > 0) {
+		bl_config bc = {.timeout_ms = cfg->timeout_ms, .ca_pem = cfg->ca_pem};
+		a->bl = bl_client_new(a->loop, cfg->blocklists, &bc, why);
+		if (!a->bl)
+			goto fail;
+	}
 	if (!cfg->no_probe) {
 		smtp_config sc = {.port = cfg->smtp_port > 0 ? cfg->smtp_port : 25,
 		                  .timeout_ms = cfg->timeout_ms,
@@ -1262,6 +1344,10 @@ void tui_app_free(tui_app *a)
 	}
 	smtp_monitor_free(a->mon);
 	smtp_prober_free(a->smtp);
+	bl_client_free(a->bl); /* cancelled lookups call nobody */
+	for (size_t i = 0; i < a->nblres; i++)
+		blr_result_free(a->blres[i]);
+	free(a->blres);
 	dns_client_free(a->dns); /* entries' lookups are cancelled: no callbacks */
 	for (size_t i = 0; i < a->ne; i++)
 		entry_free(a->e[i]);

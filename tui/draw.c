@@ -393,6 +393,16 @@ static long attempt_of(const mx_domain *d, size_t i, size_t k)
 	return -1;
 }
 
+/* How many blocklists list this address. */
+static size_t listed_by(const mx_addr *ad)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < ad->nblocklists; i++)
+		n += ad->blocklists[i]->state == BLR_LISTED;
+	return n;
+}
+
 static void draw_tiers(tui_app *a, tui_rect r)
 {
 	tui_entry *e = tui_selected(a);
@@ -490,9 +500,17 @@ static void draw_tiers(tui_app *a, tui_rect r)
 			x += 3;
 			x += put(a, y, x, 2, at == base && !sel ? role(a, state_role(ps)) : base,
 			         state_glyph(ps));
-			putf(a, y, x + 1, w - (x - r.x), base, "%-9s %-15s %4s ms%s %s",
-			     probe_state_word(ps), hst->addrs[row->addr].ip, last,
-			     s->in_flight ? "*" : " ", hist);
+			x += putf(a, y, x + 1, w - (x - r.x), base, "%-9s %-15s %4s ms%s ",
+			          probe_state_word(ps), hst->addrs[row->addr].ip, last,
+			          s->in_flight ? "*" : " ") +
+			     1;
+			/* a listed address says so in words, not only in colour, and
+			 * before the history so a narrow pane still shows it */
+			if (listed_by(&hst->addrs[row->addr]))
+				x +=
+				    putf(a, y, x, w - (x - r.x), sel ? base : role(a, THEME_LISTED),
+				         "%s LISTED ", a->cfg.ascii ? "!" : "\xe2\x9a\x91");
+			putf(a, y, x, w - (x - r.x), base, "%s", hist);
 		}
 	}
 done:
@@ -654,6 +672,18 @@ static void detail_addr(const tui_app *a, const tui_entry *e, size_t hi, size_t 
 	     ad->family);
 	addl(L, THEME_NORMAL, "A%s TTL %u s, %ld s left", ad->family == 6 ? "AAAA" : "", ad->ttl,
 	     ttl_left(e, ad->ttl));
+	for (size_t i = 0; i < ad->nblocklists; i++) {
+		const blr_result *b = ad->blocklists[i];
+		char *line = blr_result_line(b);
+		if (i == 0)
+			addl(L, THEME_TITLE, "Blocklists");
+		addl(L,
+		     b->state == BLR_LISTED        ? THEME_LISTED
+		     : b->state == BLR_UNAVAILABLE ? THEME_WARN
+		                                   : THEME_OK,
+		     "  %s", line ? san(line, nb, sizeof(nb)) : b->provider);
+		free(line);
+	}
 	if (!p) {
 		addl(L, THEME_PENDING, "%s",
 		     a->cfg.no_probe ? "not probed (--no-probe)" : "probe pending");
@@ -1005,11 +1035,16 @@ static void draw_doc(tui_app *a)
 			fence = !fence; /* the fence itself is not shown */
 		} else if (literal) {
 			char line[1024];
-			snprintf(line, sizeof(line), "%.*s", len, p + (p[0] == '#' ? 3 : 0));
+			/* "## code" shows as the code alone */
+			int skip = strncmp(p, "## ", 3) == 0 ? 3 : 0;
+			snprintf(line, sizeof(line), "%.*s", len - skip, p + skip);
 			if (!fence)
 				demark(line);
-			addl(&L, p[0] == '#' ? THEME_TITLE : fence ? THEME_DIM : THEME_NORMAL, "%s",
-			     line);
+			addl(&L,
+			     p[0] == '#' ? THEME_TITLE
+			     : fence     ? THEME_DIM
+			                 : THEME_NORMAL,
+			     "%s", line);
 		} else {
 			size_t pl = strlen(para);
 			snprintf(para + pl, sizeof(para) - pl, "%s%.*s", pl ? " " : "", len, p);

@@ -66,7 +66,7 @@ theme *theme_default(void);
 theme *theme_mono(void);
 void theme_free(theme *t); /* accepts NULL */
 
-const char *theme_name(const theme *t); /* "default", "light", or the file's name */
+const char *theme_name(const theme *t);   /* "default", "light", or the file's name */
 const char *theme_role_key(theme_role r); /* "walk-current" */
 bool theme_is_mono(const theme *t);
 

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <uv.h>
 
+#include "blocklist.h"
 #include "lab.h"
 #include "status.h"
 
@@ -33,7 +34,8 @@ typedef struct tui_config {
 	bool allow_loopback;
 	uint64_t seed;
 	const char *as_host;
-	unsigned interval_ms; /* re-probing, like mtr; 0 = 10 s */
+	unsigned interval_ms;         /* re-probing, like mtr; 0 = 10 s */
+	const blr_config *blocklists; /* providers to ask about every address, or NULL */
 	/* the screen */
 	bool mouse, ascii, no_color;
 	const char *theme; /* --theme NAME|FILE, or NULL: the saved one, else default */

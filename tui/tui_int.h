@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "bl.h"
 #include "dns.h"
 #include "mx.h"
 #include "smtp.h"
@@ -84,6 +85,9 @@ typedef struct tui_app {
 	dns_client *dns;
 	smtp_prober *smtp;
 	smtp_monitor *mon;
+	bl_client *bl;      /* NULL unless a blocklist is enabled */
+	blr_result **blres; /* the latest answer per (provider, address), owned */
+	size_t nblres, capblres;
 	mx_options mxo;
 	tui_entry **e; /* the list; pointers stay put */
 	size_t ne;
