@@ -17,6 +17,8 @@ struct mx_domain {
 	char *mx_why;
 	mx_host *hosts;
 	size_t nhosts, caphosts;
+	mx_srv *srv; /* kept sorted: service, priority, weight (heaviest first) */
+	size_t nsrv, capsrv;
 
 	/* results of mx_domain_analyze */
 	bool analyzed;
@@ -214,6 +216,11 @@ void mx_domain_free(mx_domain *d)
 		free(d->hosts[i].addrs);
 	}
 	free(d->hosts);
+	for (size_t i = 0; i < d->nsrv; i++) {
+		free(d->srv[i].service);
+		free(d->srv[i].target);
+	}
+	free(d->srv);
 	free(d->mx_why);
 	free(d->name);
 	free(d);
@@ -286,6 +293,64 @@ size_t mx_domain_host_count(const mx_domain *d)
 const mx_host *mx_domain_host(const mx_domain *d, size_t i)
 {
 	return i < d->nhosts ? &d->hosts[i] : NULL;
+}
+
+/* Report order: services together, then the order a client would try them
+ * (RFC 2782: lowest priority first; among equals the heavier weight is the
+ * likelier pick, so it is listed first). */
+static int srv_cmp(const mx_srv *a, const mx_srv *b)
+{
+	int c = strcmp(a->service, b->service);
+
+	if (c)
+		return c;
+	if (a->priority != b->priority)
+		return a->priority < b->priority ? -1 : 1;
+	if (a->weight != b->weight)
+		return a->weight > b->weight ? -1 : 1;
+	return strcmp(a->target, b->target);
+}
+
+mxs_status mx_domain_add_srv(mx_domain *d, const char *service, uint16_t priority, uint16_t weight,
+                             uint16_t port, const char *target, uint32_t ttl)
+{
+	mx_srv n = {.priority = priority, .weight = weight, .port = port, .ttl = ttl}, *g;
+	mxs_status st = MXS_OK;
+	size_t at;
+
+	if (d->nsrv >= MX_SRV_MAX)
+		return MXS_ERR_LIMIT;
+	n.service = dup_lower_name(service);
+	n.target = dup_lower_name(strcmp(target, ".") == 0 ? "" : target);
+	if (!n.service || !n.target) {
+		st = MXS_ERR_NOMEM;
+		goto done;
+	}
+	g = grow(d->srv, &d->capsrv, d->nsrv, sizeof(*d->srv));
+	if (!g) {
+		st = MXS_ERR_NOMEM;
+		goto done;
+	}
+	d->srv = g;
+	for (at = d->nsrv; at > 0 && srv_cmp(&d->srv[at - 1], &n) > 0; at--)
+		;
+	memmove(&d->srv[at + 1], &d->srv[at], (d->nsrv - at) * sizeof(*d->srv));
+	d->srv[at] = n;
+	d->nsrv++;
+	n.service = n.target = NULL; /* owned by d now */
+done:
+	free(n.service);
+	free(n.target);
+	return st;
+}
+
+size_t mx_domain_srv_count(const mx_domain *d)
+{
+	return d->nsrv;
+}
+const mx_srv *mx_domain_srv(const mx_domain *d, size_t i)
+{
+	return i < d->nsrv ? &d->srv[i] : NULL;
 }
 
 mxs_status mx_host_set_rcode(mx_domain *d, size_t i, int family, mx_rcode rc)

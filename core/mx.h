@@ -170,6 +170,29 @@ mxs_status mx_domain_add_implicit(mx_domain *d, size_t *index);
 size_t mx_domain_host_count(const mx_domain *d);
 const mx_host *mx_domain_host(const mx_domain *d, size_t i);
 
+/* One SRV record for mail clients (RFC 6186, RFC 8314), e.g. service
+ * "_submission._tcp". target "" is RFC 2782's "." target: the service is
+ * deliberately not offered. */
+typedef struct mx_srv {
+	char *service; /* the owner's service labels, lower-case: "_imaps._tcp" */
+	uint16_t priority, weight, port;
+	char *target; /* lower-case, no trailing dot; "" = not available */
+	uint32_t ttl;
+} mx_srv;
+
+/* More SRV records than this per domain are dropped: a hostile answer
+ * cannot grow the model without bound. */
+#define MX_SRV_MAX 64
+
+/* Adds an SRV record; target "" or "." means "not available". Beyond
+ * MX_SRV_MAX records it returns MXS_ERR_LIMIT and adds nothing. */
+mxs_status mx_domain_add_srv(mx_domain *d, const char *service, uint16_t priority, uint16_t weight,
+                             uint16_t port, const char *target, uint32_t ttl);
+/* The SRV records sorted by service, then priority, then weight (heaviest
+ * first); views into d. */
+size_t mx_domain_srv_count(const mx_domain *d);
+const mx_srv *mx_domain_srv(const mx_domain *d, size_t i);
+
 /* Records how the A (family 4) or AAAA (family 6) question for host i ended. */
 mxs_status mx_host_set_rcode(mx_domain *d, size_t i, int family, mx_rcode rc);
 mxs_status mx_host_add_addr(mx_domain *d, size_t i, int family, const char *ip, uint32_t ttl);

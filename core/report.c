@@ -274,6 +274,25 @@ static void text_hosts(buf *b, const mx_domain *d, const mx_report_opts *o)
 	}
 }
 
+/* RFC 6186 records for mail clients, already in report order. */
+static void text_srv(buf *b, const mx_domain *d)
+{
+	bprintf(b, "Mail client services (RFC 6186)\n");
+	for (size_t i = 0; i < mx_domain_srv_count(d); i++) {
+		const mx_srv *s = mx_domain_srv(d, i);
+		bprintf(b, "  ");
+		bsafe(b, s->service);
+		bprintf(b, "  priority %u weight %u  ", s->priority, s->weight);
+		if (s->target[0]) {
+			bsafe(b, s->target);
+			bprintf(b, ":%u", s->port);
+		} else {
+			bprintf(b, ". (not offered)");
+		}
+		bprintf(b, "  ttl %u\n", s->ttl);
+	}
+}
+
 char *mx_report_text(const mx_domain *d, const mx_report_opts *o)
 {
 	static const mx_report_opts defaults = {0};
@@ -319,6 +338,8 @@ char *mx_report_text(const mx_domain *d, const mx_report_opts *o)
 	}
 	if (mx_domain_walked(d))
 		text_walk(&b, d, o);
+	if (mx_domain_srv_count(d))
+		text_srv(&b, d);
 	if (mx_domain_finding_count(d)) {
 		bprintf(&b, "Findings\n");
 		for (size_t i = 0; i < mx_domain_finding_count(d); i++) {
@@ -453,14 +474,15 @@ static json_t *host_json(const mx_host *h)
 char *mx_report_json(const mx_domain *d)
 {
 	json_t *root = json_object(), *mx = json_array(), *tiers = json_array(),
-	       *order = json_array(), *findings = json_array();
+	       *order = json_array(), *findings = json_array(), *srv = json_array();
 	char *out = NULL;
 
-	if (!root || !mx || !tiers || !order || !findings) {
+	if (!root || !mx || !tiers || !order || !findings || !srv) {
 		json_decref(mx);
 		json_decref(tiers);
 		json_decref(order);
 		json_decref(findings);
+		json_decref(srv);
 		goto done;
 	}
 	json_object_set_new(root, "domain", jstr(mx_domain_name(d)));
@@ -515,6 +537,19 @@ char *mx_report_json(const mx_domain *d)
 		json_array_append_new(findings, o);
 	}
 	json_object_set_new(root, "findings", findings);
+	for (size_t i = 0; i < mx_domain_srv_count(d); i++) {
+		const mx_srv *s = mx_domain_srv(d, i);
+		json_t *o = json_object();
+		json_object_set_new(o, "service", jstr(s->service));
+		json_object_set_new(o, "priority", json_integer(s->priority));
+		json_object_set_new(o, "weight", json_integer(s->weight));
+		json_object_set_new(o, "port", json_integer(s->port));
+		/* "." as in the record: the service is not offered (RFC 2782) */
+		json_object_set_new(o, "target", jstr(s->target[0] ? s->target : "."));
+		json_object_set_new(o, "ttl", json_integer(s->ttl));
+		json_array_append_new(srv, o);
+	}
+	json_object_set_new(root, "srv", srv);
 	out = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
 done:
 	json_decref(root);

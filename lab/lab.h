@@ -49,6 +49,22 @@ const char *lab_scenario_domain(const lab_world *w, size_t i, size_t j);
 /* The --as host a scenario suggests for the relay view, or NULL. */
 const char *lab_scenario_as(const lab_world *w, size_t i);
 
+/* ---- live changes, for a trainer ----------------------------------------- */
+
+/* The world changes in place; lab_dns reads it on every query, so the next
+ * answer already shows the change. Names are absolute (a final dot is
+ * optional) and domain must be a name in the lab. MXS_ERR_INVALID with *why
+ * ("pref.lab.test has no MX record for mx9.pref.lab.test") when the record
+ * is not there, or already is for add. */
+mxs_status lab_world_set_mx_preference(lab_world *w, const char *domain, const char *host,
+                                       unsigned pref, char **why);
+mxs_status lab_world_add_mx(lab_world *w, const char *domain, unsigned pref, const char *host,
+                            char **why);
+mxs_status lab_world_remove_mx(lab_world *w, const char *domain, const char *host, char **why);
+/* Undoes every change: the records are loaded again from the scenario texts
+ * (kept at load). Scenario and host views stay valid. */
+mxs_status lab_world_reset(lab_world *w, char **why);
+
 /* ---- the DNS server -------------------------------------------------- */
 
 /* Answers one DNS query message from the world, as an authoritative server.
@@ -95,6 +111,17 @@ size_t lab_smtp_listener_count(const lab_smtp *s);
 const char *lab_smtp_listener(const lab_smtp *s, size_t i);
 /* The lab CA certificate in PEM, NUL-terminated, valid while s lives. */
 const char *lab_smtp_ca_pem(const lab_smtp *s);
+/* Live changes, for a trainer. The host at ip ("127.0.16.1", "::1") gets a
+ * new behaviour: accept, refuse, silent, tempfail (421), reject (554),
+ * "slow N" (N seconds before the greeting), any other $SMTP behaviour word,
+ * or "down" (= refuse) and "up" (the scenario's behaviour, or accept when
+ * the scenario had it refuse). refuse closes the address's listener and
+ * drops its connections, so a connect is refused; the others (re)open it
+ * on the lab's port. MXS_ERR_INVALID with *why for an address without a
+ * $SMTP line or an unknown word; MXS_ERR_IO when the listener cannot bind. */
+mxs_status lab_smtp_set_behaviour(lab_smtp *s, const char *ip, const char *behaviour, char **why);
+/* Every host back to its scenario behaviour (the first error is kept). */
+mxs_status lab_smtp_reset(lab_smtp *s, char **why);
 /* Stops serving and drops every connection; memory is released once the
  * loop has run the close callbacks. Accepts NULL. */
 void lab_smtp_close(lab_smtp *s);

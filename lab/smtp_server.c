@@ -84,6 +84,10 @@ struct wreq {
 struct lab_smtp {
 	uv_loop_t *loop;
 	const lab_world *w;
+	/* a copy of every $SMTP line: the trainer changes these, the world
+	 * keeps what the scenario said for lab_smtp_reset */
+	struct lab_smtp_host *hosts;
+	size_t nhosts;
 	lab_tls *tls;
 	struct listener **ls;
 	size_t nls;
@@ -100,6 +104,7 @@ static void maybe_free(lab_smtp *s)
 		return;
 	lab_tls_free(s->tls);
 	free(s->ls);
+	free(s->hosts);
 	free(s);
 }
 
@@ -687,58 +692,68 @@ static void close_listeners(lab_smtp *s)
 	s->nls = 0;
 }
 
+/* Binds one listener for h on port and appends it to s->ls, which has room
+ * for every host; port 0 takes a free one, *got says which. */
+static int bind_one(lab_smtp *s, const struct lab_smtp_host *h, int port, int *got)
+{
+	struct listener *l = calloc(1, sizeof(*l));
+	struct sockaddr_storage ss;
+	int rc;
+
+	*got = port;
+	if (!l)
+		return UV_ENOMEM;
+	l->s = s;
+	l->h = h;
+	l->tcp.data = l;
+	uv_tcp_init(s->loop, &l->tcp);
+	s->ls[s->nls++] = l;
+	s->handles++;
+	memset(&ss, 0, sizeof(ss));
+	if (h->family == AF_INET6) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+
+		a->sin6_family = AF_INET6;
+		memcpy(&a->sin6_addr, h->addr, 16);
+		a->sin6_port = htons((uint16_t)port);
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+
+		a->sin_family = AF_INET;
+		memcpy(&a->sin_addr, h->addr, 4);
+		a->sin_port = htons((uint16_t)port);
+	}
+	/* libuv sets SO_REUSEADDR on TCP binds; a bind error may only show at
+	 * listen */
+	rc = uv_tcp_bind(&l->tcp, (const struct sockaddr *)&ss,
+	                 h->family == AF_INET6 ? UV_TCP_IPV6ONLY : 0);
+	if (rc == 0)
+		rc = uv_listen((uv_stream_t *)&l->tcp, 128, on_connection);
+	if (rc == 0 && port == 0) {
+		struct sockaddr_storage b;
+		int blen = sizeof(b);
+
+		rc = uv_tcp_getsockname(&l->tcp, (struct sockaddr *)&b, &blen);
+		if (rc == 0)
+			*got =
+			    ntohs(b.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&b)->sin6_port
+			                                  : ((struct sockaddr_in *)&b)->sin_port);
+	}
+	snprintf(l->where, sizeof(l->where), h->family == AF_INET6 ? "[%s]:%d" : "%s:%d",
+	         h->addrtext, *got);
+	return rc;
+}
+
 /* Binds every listener on port; port 0 takes the first address's free port
  * for the others. *failed says which listener failed. */
 static int bind_all(lab_smtp *s, const struct lab_smtp_host **hosts, size_t n, int port,
                     size_t *failed)
 {
 	for (size_t i = 0; i < n; i++) {
-		const struct lab_smtp_host *h = hosts[i];
-		struct listener *l = calloc(1, sizeof(*l));
-		struct sockaddr_storage ss;
 		int rc;
 
 		*failed = i;
-		if (!l)
-			return UV_ENOMEM;
-		l->s = s;
-		l->h = h;
-		l->tcp.data = l;
-		uv_tcp_init(s->loop, &l->tcp);
-		s->ls[s->nls++] = l;
-		s->handles++;
-		memset(&ss, 0, sizeof(ss));
-		if (h->family == AF_INET6) {
-			struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-
-			a->sin6_family = AF_INET6;
-			memcpy(&a->sin6_addr, h->addr, 16);
-			a->sin6_port = htons((uint16_t)port);
-		} else {
-			struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-
-			a->sin_family = AF_INET;
-			memcpy(&a->sin_addr, h->addr, 4);
-			a->sin_port = htons((uint16_t)port);
-		}
-		/* libuv sets SO_REUSEADDR on TCP binds; a bind error may only
-		 * show at listen */
-		rc = uv_tcp_bind(&l->tcp, (const struct sockaddr *)&ss,
-		                 h->family == AF_INET6 ? UV_TCP_IPV6ONLY : 0);
-		if (rc == 0)
-			rc = uv_listen((uv_stream_t *)&l->tcp, 128, on_connection);
-		if (rc == 0 && port == 0) {
-			struct sockaddr_storage b;
-			int blen = sizeof(b);
-
-			rc = uv_tcp_getsockname(&l->tcp, (struct sockaddr *)&b, &blen);
-			if (rc == 0)
-				port = ntohs(b.ss_family == AF_INET6
-				                 ? ((struct sockaddr_in6 *)&b)->sin6_port
-				                 : ((struct sockaddr_in *)&b)->sin_port);
-		}
-		snprintf(l->where, sizeof(l->where), h->family == AF_INET6 ? "[%s]:%d" : "%s:%d",
-		         h->addrtext, port);
+		rc = bind_one(s, hosts[i], port, &port);
 		if (rc != 0)
 			return rc;
 	}
@@ -768,14 +783,19 @@ lab_smtp *lab_smtp_new(uv_loop_t *loop, const lab_world *w, int port, char **why
 	s->loop = loop;
 	s->w = w;
 	s->port = port;
+	s->hosts = calloc(total + 1, sizeof(*s->hosts));
+	if (!s->hosts) {
+		mxs_why(why, "lab SMTP: out of memory");
+		goto done;
+	}
+	s->nhosts = total;
 	s->tls = lab_tls_new(why);
 	if (!s->tls)
 		goto done;
 	for (size_t i = 0; i < total; i++) {
-		const struct lab_smtp_host *h = lab_world_smtp(w, i);
-
-		if (h->act != LAB_SMTP_REFUSE)
-			hosts[n++] = h;
+		s->hosts[i] = *lab_world_smtp(w, i);
+		if (s->hosts[i].act != LAB_SMTP_REFUSE)
+			hosts[n++] = &s->hosts[i];
 	}
 	for (int attempt = 0; attempt < SMTP_BIND_TRIES; attempt++) {
 		rc = bind_all(s, hosts, n, port, &failed);
@@ -844,4 +864,156 @@ void lab_smtp_close(lab_smtp *s)
 	for (struct conn *c = s->conns; c; c = c->next)
 		conn_close(c);
 	maybe_free(s);
+}
+
+/* ---- live changes: the trainer's controls ------------------------------------ */
+
+static struct listener *listener_of(const lab_smtp *s, const struct lab_smtp_host *h, size_t *at)
+{
+	for (size_t i = 0; i < s->nls; i++)
+		if (s->ls[i]->h == h) {
+			*at = i;
+			return s->ls[i];
+		}
+	return NULL;
+}
+
+/* Makes the listening side match h->act: nothing listens for `refuse`
+ * (and whoever was connected is dropped, as when a host goes down), every
+ * other behaviour has a listener. */
+static mxs_status apply(lab_smtp *s, struct lab_smtp_host *h, char **why)
+{
+	size_t at = 0;
+	struct listener *l = listener_of(s, h, &at);
+	size_t before;
+	int got = 0, rc;
+
+	if (h->act == LAB_SMTP_REFUSE) {
+		if (!l)
+			return MXS_OK;
+		for (struct conn *c = s->conns; c; c = c->next)
+			if (c->l == l)
+				conn_close(c);
+		memmove(s->ls + at, s->ls + at + 1, (s->nls - at - 1) * sizeof(*s->ls));
+		s->nls--;
+		uv_close((uv_handle_t *)&l->tcp, on_listener_closed);
+		return MXS_OK;
+	}
+	if (l)
+		return MXS_OK; /* new connections read the new behaviour */
+	if (s->port == 0) {
+		mxs_why(why, "%s: the lab's SMTP port is not known (nothing listened at start)",
+		        h->addrtext);
+		return MXS_ERR_INVALID;
+	}
+	before = s->nls;
+	rc = bind_one(s, h, s->port, &got);
+	if (s->nls == before) {
+		mxs_why(why, "%s: out of memory", h->addrtext);
+		return MXS_ERR_NOMEM;
+	}
+	l = s->ls[s->nls - 1];
+	if (rc != 0)
+		mxs_why(why, "%s: %s", l->where, uv_strerror(rc));
+	else if (h->starttls && !(l->ctx = lab_tls_ctx(s->tls, h->name, h->tls, why)))
+		rc = -1; /* why is set */
+	if (rc != 0) {
+		s->nls--;
+		uv_close((uv_handle_t *)&l->tcp, on_listener_closed);
+		return MXS_ERR_IO;
+	}
+	return MXS_OK;
+}
+
+static struct lab_smtp_host *host_of(lab_smtp *s, const char *ip, size_t *idx, char **why)
+{
+	uint8_t a[16];
+	int af = strchr(ip ? ip : "", ':') ? AF_INET6 : AF_INET;
+
+	if (!ip || inet_pton(af, ip, a) != 1) {
+		mxs_why(why, "\"%.60s\" is not an IP address", ip ? ip : "");
+		return NULL;
+	}
+	for (size_t i = 0; i < s->nhosts; i++)
+		if (s->hosts[i].family == af &&
+		    memcmp(s->hosts[i].addr, a, af == AF_INET6 ? 16 : 4) == 0) {
+			*idx = i;
+			return &s->hosts[i];
+		}
+	mxs_why(why, "%s is not a lab SMTP host (no $SMTP line names it)", ip);
+	return NULL;
+}
+
+mxs_status lab_smtp_set_behaviour(lab_smtp *s, const char *ip, const char *behaviour, char **why)
+{
+	size_t i = 0, n;
+	struct lab_smtp_host *h = s ? host_of(s, ip, &i, why) : NULL;
+	const struct lab_smtp_host *orig;
+	enum lab_smtp_act act = LAB_SMTP_ACCEPT;
+	unsigned delay_ms = 0;
+	int found = 0;
+
+	if (!h)
+		return MXS_ERR_INVALID;
+	orig = lab_world_smtp(s->w, i);
+	n = behaviour ? strlen(behaviour) : 0;
+	if (n == 0) {
+		mxs_why(why, "no behaviour given");
+		return MXS_ERR_INVALID;
+	}
+	if (strcmp(behaviour, "down") == 0) {
+		act = LAB_SMTP_REFUSE;
+		found = 1;
+	} else if (strcmp(behaviour, "up") == 0) {
+		/* back as the scenario had it; a host the scenario had down
+		 * comes up as a plain accepting one */
+		act = orig->act == LAB_SMTP_REFUSE ? LAB_SMTP_ACCEPT : orig->act;
+		delay_ms = orig->act == LAB_SMTP_REFUSE ? 0 : orig->delay_ms;
+		found = 1;
+	} else if (strncmp(behaviour, "slow", 4) == 0 && (behaviour[4] == ' ' || !behaviour[4])) {
+		char *end = NULL;
+		double sec = behaviour[4] ? strtod(behaviour + 5, &end) : -1;
+
+		if (!end || end == behaviour + 5 || *end || !(sec >= 0 && sec <= 600)) {
+			mxs_why(why, "slow needs seconds (0-600, e.g. 2.5): slow N");
+			return MXS_ERR_INVALID;
+		}
+		act = LAB_SMTP_SLOW;
+		delay_ms = (unsigned)(sec * 1000 + 0.5);
+		found = 1;
+	} else {
+		for (int a = LAB_SMTP_ACCEPT; a <= LAB_SMTP_TARPIT && !found; a++)
+			if (a != LAB_SMTP_SLOW &&
+			    strcmp(behaviour, lab_smtp_act_name((enum lab_smtp_act)a)) == 0) {
+				act = (enum lab_smtp_act)a;
+				found = 1;
+			}
+	}
+	if (!found) {
+		mxs_why(why,
+		        "unknown behaviour \"%.40s\" (accept, refuse, silent, tempfail, reject, "
+		        "slow N, up, down, ...)",
+		        behaviour);
+		return MXS_ERR_INVALID;
+	}
+	h->act = act;
+	h->delay_ms = delay_ms;
+	return apply(s, h, why);
+}
+
+mxs_status lab_smtp_reset(lab_smtp *s, char **why)
+{
+	mxs_status st = MXS_OK;
+
+	for (size_t i = 0; s && i < s->nhosts; i++) {
+		const struct lab_smtp_host *orig = lab_world_smtp(s->w, i);
+		mxs_status one;
+
+		s->hosts[i].act = orig->act;
+		s->hosts[i].delay_ms = orig->delay_ms;
+		one = apply(s, &s->hosts[i], why);
+		if (st == MXS_OK)
+			st = one;
+	}
+	return st;
 }

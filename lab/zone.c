@@ -37,6 +37,11 @@ struct lab_scenario {
 	size_t ndomains;
 };
 
+struct lab_text {
+	char *origin;
+	char *text;
+};
+
 struct lab_world {
 	struct lab_node **tab;
 	size_t tabsize; /* a power of two, or 0 */
@@ -47,6 +52,10 @@ struct lab_world {
 	struct lab_smtp_host *smtp;
 	size_t nsmtp, capsmtp;
 	size_t max_text, max_records;
+	/* every text loaded, in order, so that lab_world_reset can undo the
+	 * trainer's live changes by loading them again */
+	struct lab_text *texts;
+	size_t ntexts, captexts;
 };
 
 /* ---- names ------------------------------------------------------------ */
@@ -254,6 +263,11 @@ void lab_world_free(lab_world *w)
 		return;
 	nodes_free(w);
 	smtp_free(w);
+	for (size_t i = 0; i < w->ntexts; i++) {
+		free(w->texts[i].origin);
+		free(w->texts[i].text);
+	}
+	free(w->texts);
 	for (size_t i = 0; i < w->nscen; i++)
 		scenario_clear(&w->scen[i]);
 	free(w->scen);
@@ -1658,6 +1672,7 @@ static mxs_status merge(struct parser *p, lab_world *w)
 mxs_status lab_world_load_string(lab_world *w, const char *origin, const char *text, char **why)
 {
 	struct parser p;
+	struct lab_text keep = {NULL, NULL};
 	mxs_status st;
 
 	if (!origin)
@@ -1681,8 +1696,33 @@ mxs_status lab_world_load_string(lab_world *w, const char *origin, const char *t
 	}
 	if ((st = parse_text(&p, text)) || (st = finish(&p)))
 		goto done;
+	/* the copy for lab_world_reset is made before the merge, which must
+	 * not fail half-way */
+	if (w->ntexts == w->captexts) {
+		size_t cap = w->captexts ? w->captexts * 2 : 16;
+		struct lab_text *t = realloc(w->texts, cap * sizeof(*t));
+
+		if (!t) {
+			st = nomem(&p);
+			goto done;
+		}
+		w->texts = t;
+		w->captexts = cap;
+	}
+	keep.origin = strdup(origin);
+	keep.text = strdup(text);
+	if (!keep.origin || !keep.text) {
+		st = nomem(&p);
+		goto done;
+	}
 	st = merge(&p, w);
+	if (st == MXS_OK) {
+		w->texts[w->ntexts++] = keep;
+		keep.origin = keep.text = NULL;
+	}
 done:
+	free(keep.origin);
+	free(keep.text);
 	nodes_free(&p.frag);
 	smtp_free(&p.frag);
 	scenario_clear(&p.sc);
@@ -1837,4 +1877,194 @@ const char *lab_scenario_as(const lab_world *w, size_t i)
 	const struct lab_scenario *sc = scen_at(w, i);
 
 	return sc ? sc->as : NULL;
+}
+
+/* ---- live changes: the trainer's controls ------------------------------------ */
+
+/* A host or domain name typed by a trainer to wire format; a final dot is
+ * optional because the name is always taken as absolute. */
+static mxs_status name_arg(const char *what, const char *text, uint8_t out[256], size_t *len,
+                           char **why)
+{
+	struct parser p;
+	char buf[512];
+	const char *err = "a name";
+	size_t n = text ? strlen(text) : 0;
+
+	memset(&p, 0, sizeof(p));
+	if (n == 0 || n > 300) {
+		mxs_why(why, "%s: a name of 1 to 253 characters is needed", what);
+		return MXS_ERR_INVALID;
+	}
+	snprintf(buf, sizeof(buf), "%s%s", text, text[n - 1] == '.' ? "" : ".");
+	if (parse_name(&p, buf, strlen(buf), out, len, &err) != 0) {
+		char b[128];
+
+		mxs_why(why, "%s \"%s\": %s", what, show(b, sizeof(b), text, n), err);
+		return MXS_ERR_INVALID;
+	}
+	return MXS_OK;
+}
+
+/* The node of domain, which must exist in the lab already: the answerer
+ * only serves names under a loaded zone's apex anyway. */
+static struct lab_node *domain_node(lab_world *w, const char *domain, char **why)
+{
+	uint8_t name[256];
+	size_t len;
+	struct lab_node *n;
+
+	if (name_arg("domain", domain, name, &len, why) != MXS_OK)
+		return NULL;
+	n = (struct lab_node *)lab_world_node(w, name, len);
+	if (!n)
+		mxs_why(why, "%s is not a name in the lab", domain);
+	return n;
+}
+
+/* The link that points at the MX record of n whose exchange is host, so
+ * that the record can be changed or unlinked; NULL when there is none. */
+static struct lab_rr **mx_link(struct lab_node *n, const uint8_t *host, size_t hostlen)
+{
+	for (struct lab_rr **l = &n->rrs; *l; l = &(*l)->next)
+		if ((*l)->type == LAB_T_MX && (*l)->rdlen == hostlen + 2 &&
+		    memcmp((*l)->rdata + 2, host, hostlen) == 0)
+			return l;
+	return NULL;
+}
+
+mxs_status lab_world_set_mx_preference(lab_world *w, const char *domain, const char *host,
+                                       unsigned pref, char **why)
+{
+	uint8_t h[256];
+	size_t hl;
+	struct lab_node *n = w ? domain_node(w, domain, why) : NULL;
+	struct lab_rr **l;
+
+	if (!n || name_arg("host", host, h, &hl, why) != MXS_OK)
+		return MXS_ERR_INVALID;
+	if (pref > 65535) {
+		mxs_why(why, "a preference is 0-65535, not %u", pref);
+		return MXS_ERR_INVALID;
+	}
+	l = mx_link(n, h, hl);
+	if (!l) {
+		mxs_why(why, "%s has no MX record for %s", domain, host);
+		return MXS_ERR_INVALID;
+	}
+	(*l)->rdata[0] = (uint8_t)(pref >> 8);
+	(*l)->rdata[1] = (uint8_t)(pref & 0xff);
+	return MXS_OK;
+}
+
+mxs_status lab_world_add_mx(lab_world *w, const char *domain, unsigned pref, const char *host,
+                            char **why)
+{
+	uint8_t h[256];
+	size_t hl;
+	struct lab_node *n = w ? domain_node(w, domain, why) : NULL;
+	struct lab_rr *r;
+	uint32_t ttl = LAB_DEFAULT_TTL;
+
+	if (!n || name_arg("host", host, h, &hl, why) != MXS_OK)
+		return MXS_ERR_INVALID;
+	if (pref > 65535) {
+		mxs_why(why, "a preference is 0-65535, not %u", pref);
+		return MXS_ERR_INVALID;
+	}
+	if (n->has_cname) {
+		mxs_why(why, "%s is a CNAME, so it can have no MX record (RFC 1034 §3.6.2)",
+		        domain);
+		return MXS_ERR_INVALID;
+	}
+	if (mx_link(n, h, hl)) {
+		mxs_why(why, "%s already has an MX record for %s", domain, host);
+		return MXS_ERR_INVALID;
+	}
+	if (w->nrr >= w->max_records) {
+		mxs_why(why, "more than %zu records in the lab", w->max_records);
+		return MXS_ERR_LIMIT;
+	}
+	/* the new record lives as long in caches as its siblings do */
+	for (const struct lab_rr *o = n->rrs; o; o = o->next)
+		if (o->type == LAB_T_MX) {
+			ttl = o->ttl;
+			break;
+		}
+	r = malloc(sizeof(*r) + hl + 2);
+	if (!r) {
+		mxs_why(why, "out of memory");
+		return MXS_ERR_NOMEM;
+	}
+	r->next = NULL;
+	r->ttl = ttl;
+	r->type = LAB_T_MX;
+	r->rdlen = (uint16_t)(hl + 2);
+	r->rdata[0] = (uint8_t)(pref >> 8);
+	r->rdata[1] = (uint8_t)(pref & 0xff);
+	memcpy(r->rdata + 2, h, hl);
+	*n->tail = r;
+	n->tail = &r->next;
+	w->nrr++;
+	return MXS_OK;
+}
+
+mxs_status lab_world_remove_mx(lab_world *w, const char *domain, const char *host, char **why)
+{
+	uint8_t h[256];
+	size_t hl;
+	struct lab_node *n = w ? domain_node(w, domain, why) : NULL;
+	struct lab_rr **l, *r;
+
+	if (!n || name_arg("host", host, h, &hl, why) != MXS_OK)
+		return MXS_ERR_INVALID;
+	l = mx_link(n, h, hl);
+	if (!l) {
+		mxs_why(why, "%s has no MX record for %s", domain, host);
+		return MXS_ERR_INVALID;
+	}
+	r = *l;
+	*l = r->next;
+	if (n->tail == &r->next)
+		n->tail = l;
+	free(r);
+	w->nrr--;
+	return MXS_OK;
+}
+
+/* Loads every text again into a fresh world and takes only its records:
+ * the scenarios and $SMTP lines cannot have changed, and keeping them keeps
+ * every view handed out (names, domains, hosts) valid. */
+mxs_status lab_world_reset(lab_world *w, char **why)
+{
+	lab_world *fresh = lab_world_new();
+	mxs_status st = MXS_OK;
+
+	if (!w || !fresh) {
+		mxs_why(why, w ? "out of memory" : "no world");
+		st = w ? MXS_ERR_NOMEM : MXS_ERR_INVALID;
+		goto done;
+	}
+	lab_world_set_limits(fresh, w->max_text, w->max_records);
+	for (size_t i = 0; i < w->ntexts; i++) {
+		st = lab_world_load_string(fresh, w->texts[i].origin, w->texts[i].text, why);
+		if (st != MXS_OK)
+			goto done;
+	}
+	{
+		struct lab_node **tab = w->tab;
+		size_t tabsize = w->tabsize, nnodes = w->nnodes, nrr = w->nrr;
+
+		w->tab = fresh->tab;
+		w->tabsize = fresh->tabsize;
+		w->nnodes = fresh->nnodes;
+		w->nrr = fresh->nrr;
+		fresh->tab = tab;
+		fresh->tabsize = tabsize;
+		fresh->nnodes = nnodes;
+		fresh->nrr = nrr;
+	}
+done:
+	lab_world_free(fresh);
+	return st;
 }

@@ -1,6 +1,6 @@
 /* net/blocklist.c — blocklist lookups over HTTP: DoH (RFC 8484) for DNSBL
  * zones and JSON APIs, through one libcurl multi handle driven by libuv
- * polls and timers (the same glue as net/smtp.c), with a cache, a token
+ * polls and timers (net/curlloop.c, as for net/smtp.c), with a cache, a token
  * bucket per provider and a bound on transfers in flight. What the answers
  * mean is decided in core/blocklist.c. */
 #include "bl.h"
@@ -17,6 +17,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "curlloop.h"
 
 #define CACHE_BUCKETS 256
 #define CACHE_MAX     4096 /* entries; beyond it answers are not cached */
@@ -62,18 +64,10 @@ typedef struct centry {
 	struct centry *next;
 } centry;
 
-typedef struct sockctx {
-	uv_poll_t poll;
-	curl_socket_t fd;
-	bl_client *c;
-	struct sockctx *prev, *next;
-} sockctx;
-
 struct bl_client {
 	uv_loop_t *loop;
-	CURLM *multi;
-	uv_timer_t timer; /* libcurl's */
-	uv_timer_t rate;  /* the next token */
+	curlloop *cl;    /* libcurl on the loop; NULL once torn down */
+	uv_timer_t rate; /* the next token */
 	/* cache hits are handed over after the next poll (check phase); the idle
 	 * handle keeps that poll from blocking. A timer would run them before
 	 * the poll, and a caller looping on uv_run(UV_RUN_ONCE) until its last
@@ -86,13 +80,11 @@ struct bl_client {
 	char *ca_pem;
 	lookup *running, *due, *due_tail;
 	size_t nrunning, nqueued, ndue;
-	sockctx *socks;
 	centry *cache[CACHE_BUCKETS];
 	size_t ncache;
 	unsigned long transfers, hits;
-	unsigned depth;
 	bool freeing;
-	unsigned open_handles;
+	unsigned open_handles; /* rate, deliver, deliver_idle and cl */
 };
 
 /* ---- small helpers ------------------------------------------------------- */
@@ -510,7 +502,7 @@ static bool make_easy(bl_client *c, lookup *l)
 		curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &blob);
 	}
 	l->errbuf[0] = '\0';
-	ok = curl_multi_add_handle(c->multi, e) == CURLM_OK;
+	ok = curl_multi_add_handle(curlloop_multi(c->cl), e) == CURLM_OK;
 	if (ok)
 		c->transfers++;
 done:
@@ -580,7 +572,7 @@ static void finish(bl_client *c, lookup *l, CURLcode rc)
 			bl_doh_read(r, p, l->qname, ns_t_a, (uint8_t *)l->body, l->blen);
 		if (r->state == BLR_LISTED) {
 			/* RFC 5782 §2.1: the TXT record says why; same deadline */
-			curl_multi_remove_handle(c->multi, l->easy);
+			curl_multi_remove_handle(curlloop_multi(c->cl), l->easy);
 			curl_easy_cleanup(l->easy);
 			l->easy = NULL;
 			l->qtype = TXT_PHASE;
@@ -596,7 +588,7 @@ static void finish(bl_client *c, lookup *l, CURLcode rc)
 done:
 	running_unlink(c, l);
 	if (l->easy) {
-		curl_multi_remove_handle(c->multi, l->easy);
+		curl_multi_remove_handle(curlloop_multi(c->cl), l->easy);
 		curl_easy_cleanup(l->easy);
 		l->easy = NULL;
 	}
@@ -678,7 +670,7 @@ static void on_deliver(uv_check_t *t)
 	uv_check_stop(&c->deliver);
 	uv_idle_stop(&c->deliver_idle);
 
-	c->depth++;
+	curlloop_enter(c->cl);
 	while (c->due && !c->freeing) {
 		lookup *l = c->due;
 		c->due = l->next;
@@ -688,57 +680,42 @@ static void on_deliver(uv_check_t *t)
 		c->ndue--;
 		deliver(c, l);
 	}
-	c->depth--;
-	if (c->freeing && c->depth == 0)
-		bl_client_free(c);
+	curlloop_leave(c->cl);
 }
 
-/* ---- libcurl ↔ libuv (as in net/smtp.c) ------------------------------------- */
+/* ---- libcurl ↔ libuv: net/curlloop.c's hooks ---------------------------- */
 
-static void drain(bl_client *c)
+static void on_done(void *arg, CURL *easy, CURLcode rc)
 {
-	CURLMsg *m;
-	int left;
+	lookup *l = NULL;
 
-	while (!c->freeing && (m = curl_multi_info_read(c->multi, &left))) {
-		lookup *l = NULL;
-		if (m->msg != CURLMSG_DONE)
-			continue;
-		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&l);
-		if (l)
-			finish(c, l, m->data.result);
-	}
-	pump(c);
+	curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&l);
+	if (l)
+		finish(arg, l, rc);
 }
 
-static void leave(bl_client *c)
+static void on_drained(void *arg)
 {
-	if (--c->depth == 0 && c->freeing)
-		bl_client_free(c);
+	pump(arg);
 }
 
-static void on_poll(uv_poll_t *h, int status, int events)
+static void on_release(void *arg)
 {
-	sockctx *s = h->data;
-	bl_client *c = s->c;
-	int flags = 0, running;
-
-	if (status < 0)
-		flags = CURL_CSELECT_ERR;
-	if (events & UV_READABLE)
-		flags |= CURL_CSELECT_IN;
-	if (events & UV_WRITABLE)
-		flags |= CURL_CSELECT_OUT;
-	c->depth++;
-	curl_multi_socket_action(c->multi, s->fd, flags, &running);
-	drain(c);
-	leave(c);
+	bl_client_free(arg);
 }
 
 static void maybe_free(bl_client *c)
 {
-	if (c->freeing && c->open_handles == 0 && !c->multi)
+	if (c->freeing && c->open_handles == 0 && !c->cl)
 		free(c);
+}
+
+static void on_loop_closed(void *arg)
+{
+	bl_client *c = arg;
+
+	c->open_handles--;
+	maybe_free(c);
 }
 
 static void on_handle_closed(uv_handle_t *h)
@@ -749,96 +726,15 @@ static void on_handle_closed(uv_handle_t *h)
 	maybe_free(c);
 }
 
-static void on_sock_closed(uv_handle_t *h)
-{
-	sockctx *s = h->data;
-	bl_client *c = s->c;
-
-	free(s);
-	c->open_handles--;
-	maybe_free(c);
-}
-
-static void sock_close(bl_client *c, sockctx *s)
-{
-	if (s->prev)
-		s->prev->next = s->next;
-	else
-		c->socks = s->next;
-	if (s->next)
-		s->next->prev = s->prev;
-	uv_poll_stop(&s->poll);
-	uv_close((uv_handle_t *)&s->poll, on_sock_closed);
-}
-
-static int on_socket(CURL *e, curl_socket_t fd, int what, void *userp, void *socketp)
-{
-	bl_client *c = userp;
-	sockctx *s = socketp;
-	int ev = 0;
-
-	(void)e;
-	if (what == CURL_POLL_REMOVE) {
-		if (s) {
-			curl_multi_assign(c->multi, fd, NULL);
-			sock_close(c, s);
-		}
-		return 0;
-	}
-	if (!s) {
-		s = calloc(1, sizeof(*s));
-		if (!s)
-			return -1;
-		s->fd = fd;
-		s->c = c;
-		s->poll.data = s;
-		if (uv_poll_init_socket(c->loop, &s->poll, fd) != 0) {
-			free(s);
-			return -1;
-		}
-		c->open_handles++;
-		s->next = c->socks;
-		if (c->socks)
-			c->socks->prev = s;
-		c->socks = s;
-		curl_multi_assign(c->multi, fd, s);
-	}
-	if (what & CURL_POLL_IN)
-		ev |= UV_READABLE;
-	if (what & CURL_POLL_OUT)
-		ev |= UV_WRITABLE;
-	uv_poll_start(&s->poll, ev, on_poll);
-	return 0;
-}
-
-static void on_timer(uv_timer_t *t)
-{
-	bl_client *c = t->data;
-	int running;
-
-	c->depth++;
-	curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	drain(c);
-	leave(c);
-}
-
-static int on_curl_timer(CURLM *m, long timeout_ms, void *userp)
-{
-	bl_client *c = userp;
-
-	(void)m;
-	if (timeout_ms < 0)
-		uv_timer_stop(&c->timer);
-	else /* 0 too goes through the loop: libcurl must not be re-entered */
-		uv_timer_start(&c->timer, on_timer, (uint64_t)timeout_ms, 0);
-	return 0;
-}
-
 /* ---- public -------------------------------------------------------------- */
 
 bl_client *bl_client_new(uv_loop_t *loop, const blr_config *providers, const bl_config *cfg,
                          char **why)
 {
+	static const curlloop_hooks hooks = {.done = on_done,
+	                                     .drained = on_drained,
+	                                     .release = on_release,
+	                                     .closed = on_loop_closed};
 	bl_client *c = calloc(1, sizeof(*c));
 	size_t n = 0;
 
@@ -865,22 +761,16 @@ bl_client *bl_client_new(uv_loop_t *loop, const blr_config *providers, const bl_
 		n++;
 	}
 	c->nprovs = n;
-	c->multi = curl_multi_init();
-	if (!c->multi) {
-		mxs_why(why, "cannot set up libcurl");
+	/* made last: once it exists, c goes only through its closed hooks */
+	c->cl = curlloop_new(loop, &hooks, c, why);
+	if (!c->cl)
 		goto fail;
-	}
-	curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
-	curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
-	curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
-	curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
 	/* a few providers: keeping their connections saves handshakes */
-	curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, (long)c->max_transfers);
-	uv_timer_init(loop, &c->timer);
+	curl_multi_setopt(curlloop_multi(c->cl), CURLMOPT_MAXCONNECTS, (long)c->max_transfers);
 	uv_timer_init(loop, &c->rate);
 	uv_check_init(loop, &c->deliver);
 	uv_idle_init(loop, &c->deliver_idle);
-	c->timer.data = c->rate.data = c->deliver.data = c->deliver_idle.data = c;
+	c->rate.data = c->deliver.data = c->deliver_idle.data = c;
 	c->open_handles = 4;
 	return c;
 fail:
@@ -984,7 +874,7 @@ size_t bl_cancel(bl_client *c, bl_done_cb cb, void *arg)
 		if (l->cb == cb && l->arg == arg) {
 			running_unlink(c, l);
 			if (l->easy)
-				curl_multi_remove_handle(c->multi, l->easy);
+				curl_multi_remove_handle(curlloop_multi(c->cl), l->easy);
 			lookup_free(l);
 			n++;
 		}
@@ -1053,13 +943,13 @@ void bl_client_free(bl_client *c)
 	if (!c)
 		return;
 	c->freeing = true;
-	if (c->depth > 0 || !c->multi)
+	if (!c->cl || curlloop_defer_release(c->cl))
 		return; /* the outermost loop callback finishes the job */
 	while (c->running) {
 		lookup *l = c->running;
 		running_unlink(c, l);
 		if (l->easy)
-			curl_multi_remove_handle(c->multi, l->easy);
+			curl_multi_remove_handle(curlloop_multi(c->cl), l->easy);
 		lookup_free(l);
 	}
 	for (size_t i = 0; i < c->nprovs; i++)
@@ -1074,18 +964,14 @@ void bl_client_free(bl_client *c)
 		lookup_free(l);
 	}
 	cache_clear(c);
-	curl_multi_cleanup(c->multi);
-	c->multi = NULL;
-	while (c->socks)
-		sock_close(c, c->socks);
+	curlloop_free(c->cl);
+	c->cl = NULL;
 	free(c->provs);
 	c->provs = NULL;
 	free(c->ca_pem);
-	uv_timer_stop(&c->timer);
 	uv_timer_stop(&c->rate);
 	uv_check_stop(&c->deliver);
 	uv_idle_stop(&c->deliver_idle);
-	uv_close((uv_handle_t *)&c->timer, on_handle_closed);
 	uv_close((uv_handle_t *)&c->rate, on_handle_closed);
 	uv_close((uv_handle_t *)&c->deliver, on_handle_closed);
 	uv_close((uv_handle_t *)&c->deliver_idle, on_handle_closed);

@@ -25,12 +25,19 @@ typedef struct job {
 	struct job *prev, *next;
 } job;
 
-typedef enum qkind { Q_MX, Q_A, Q_AAAA } qkind;
+typedef enum qkind { Q_MX, Q_A, Q_AAAA, Q_SRV } qkind;
+
+/* The services mail clients look up (RFC 6186 §3, RFC 8314 §5.1). */
+static const char *const srv_services[] = {
+    "_submission._tcp", "_submissions._tcp", "_imap._tcp",
+    "_imaps._tcp",      "_pop3._tcp",        "_pop3s._tcp",
+};
+#define NSRV_SERVICES (sizeof(srv_services) / sizeof(srv_services[0]))
 
 typedef struct query {
 	job *j;
 	qkind kind;
-	size_t host; /* index in the domain (Q_A, Q_AAAA) */
+	size_t host; /* index in the domain (Q_A, Q_AAAA); in srv_services (Q_SRV) */
 	struct query *next;
 	char name[]; /* the name asked */
 } query;
@@ -307,6 +314,41 @@ static void note_failure(dns_client *c, int status)
 		snprintf(c->failure, sizeof(c->failure), "%s", ares_strerror(status));
 }
 
+/* Asks the mail client services of a domain that exists. They share the
+ * FIFO with the address questions, so they go out beside them and add no
+ * round trip to the domain. */
+static void ask_srv(job *j)
+{
+	char name[MX_NAME_MAX + 24];
+
+	for (size_t i = 0; i < NSRV_SERVICES; i++) {
+		if (snprintf(name, sizeof(name), "%s.%s", srv_services[i], mx_domain_name(j->d)) >=
+		    (int)sizeof(name))
+			continue; /* too long to be a DNS name: nothing to ask */
+		ask(j->c, j, Q_SRV, name, i);
+	}
+}
+
+/* NODATA and NXDOMAIN just mean the service is not published; failures are
+ * not reported either, the SRV view is informational. */
+static void on_srv(job *j, size_t service, int status, const unsigned char *abuf, int alen)
+{
+	struct ares_srv_reply *srv = NULL;
+	uint32_t ttl;
+	size_t count = 0;
+
+	if (status != ARES_SUCCESS || ares_parse_srv_reply(abuf, alen, &srv) != ARES_SUCCESS)
+		goto done;
+	ttl = answer_ttl(abuf, alen, ns_t_srv);
+	for (struct ares_srv_reply *r = srv; r && count < MX_SRV_MAX; r = r->next, count++)
+		if (mx_domain_add_srv(j->d, srv_services[service], r->priority, r->weight, r->port,
+		                      r->host ? r->host : ".", ttl) != MXS_OK)
+			break;
+done:
+	if (srv)
+		ares_free_data(srv);
+}
+
 static void on_mx(job *j, int status, const unsigned char *abuf, int alen)
 {
 	mx_domain *d = j->d;
@@ -345,6 +387,8 @@ static void on_mx(job *j, int status, const unsigned char *abuf, int alen)
 			ask(j->c, j, Q_AAAA, mx_domain_name(d), idx);
 		}
 	}
+	if (rc == MX_RC_OK || rc == MX_RC_NODATA)
+		ask_srv(j);
 	if (mx)
 		ares_free_data(mx);
 }
@@ -406,6 +450,7 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 	case Q_MX: on_mx(j, status, abuf, alen); break;
 	case Q_A: on_addr(j, 4, q->host, q->name, status, abuf, alen); break;
 	case Q_AAAA: on_addr(j, 6, q->host, q->name, status, abuf, alen); break;
+	case Q_SRV: on_srv(j, q->host, status, abuf, alen); break;
 	}
 	free(q);
 	finish_question(c, j);
@@ -413,7 +458,8 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 
 static void send_query(dns_client *c, query *q)
 {
-	static const int types[] = {[Q_MX] = ns_t_mx, [Q_A] = ns_t_a, [Q_AAAA] = ns_t_aaaa};
+	static const int types[] = {
+	    [Q_MX] = ns_t_mx, [Q_A] = ns_t_a, [Q_AAAA] = ns_t_aaaa, [Q_SRV] = ns_t_srv};
 
 	c->outstanding++;
 	if (c->outstanding > c->peak)

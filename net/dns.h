@@ -1,7 +1,8 @@
 /* net/dns.h — resolving a mail domain with c-ares 1.18 on the libuv loop.
  *
  * dns_resolve() asks MX for the domain, then A and AAAA for every target
- * (for the domain itself when it has no MX), and fills an mx_domain with the
+ * (for the domain itself when it has no MX), and SRV for the mail client
+ * services of RFC 6186 / RFC 8314 beside them, and fills an mx_domain with the
  * records, their TTLs, CNAME aliases and how each question ended. At most
  * max_outstanding questions are on the wire at once; the rest wait in a FIFO,
  * so any number of domains can be handed in without flooding the server. */

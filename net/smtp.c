@@ -17,6 +17,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "curlloop.h"
+
 #define NBUCKETS 1024 /* address slots; chains stay short for thousands of addresses */
 
 /* Where a probe is in the conversation; set from what libcurl sends. */
@@ -69,18 +71,9 @@ struct probe {
 	char errbuf[CURL_ERROR_SIZE];
 };
 
-/* One socket libcurl asked us to watch. */
-typedef struct sockctx {
-	uv_poll_t poll;
-	curl_socket_t fd;
-	smtp_prober *p;
-	struct sockctx *prev, *next;
-} sockctx;
-
 struct smtp_prober {
 	uv_loop_t *loop;
-	CURLM *multi;
-	uv_timer_t timer; /* libcurl's one timeout */
+	curlloop *cl; /* libcurl on the loop; NULL once torn down */
 	int port;
 	unsigned timeout_ms, max_probes;
 	char *ehlo, *ehlo_path;
@@ -88,12 +81,10 @@ struct smtp_prober {
 	addr_slot *buckets[NBUCKETS];
 	addr_slot *rhead, *rtail; /* addresses whose next probe may start, FIFO */
 	probe *running;
-	sockctx *socks;
 	size_t nrunning, nqueued;
 	unsigned peak;
-	unsigned depth;      /* nesting of our loop callbacks: free waits for 0 */
 	bool freeing;        /* smtp_prober_free was called */
-	size_t open_handles; /* uv handles not yet closed; p is freed at 0 */
+	size_t open_handles; /* watchdogs and cl not yet closed; p is freed at 0 */
 };
 
 /* ---- global ------------------------------------------------------------- */
@@ -626,7 +617,7 @@ static void on_watchdog_closed(uv_handle_t *h)
 
 	probe_free_mem(q);
 	p->open_handles--;
-	if (p->freeing && p->open_handles == 0 && !p->multi)
+	if (p->freeing && p->open_handles == 0 && !p->cl)
 		free(p);
 }
 
@@ -643,8 +634,8 @@ static void probe_stop(probe *q)
 	if (q->next)
 		q->next->prev = q->prev;
 	p->nrunning--;
-	if (q->easy && !q->setup_failed)
-		curl_multi_remove_handle(p->multi, q->easy); /* closes the connection, no QUIT */
+	if (q->easy && !q->setup_failed) /* closes the connection, no QUIT */
+		curl_multi_remove_handle(curlloop_multi(p->cl), q->easy);
 	curl_easy_cleanup(q->easy);
 	q->easy = NULL;
 	q->a->busy = false;
@@ -680,11 +671,9 @@ static void on_watchdog(uv_timer_t *t)
 
 	snprintf(q->errbuf, sizeof(q->errbuf), "%u ms", p->timeout_ms);
 	q->timed_out = !q->setup_failed;
-	p->depth++;
+	curlloop_enter(p->cl);
 	finish(q, CURLE_OPERATION_TIMEDOUT);
-	p->depth--;
-	if (p->freeing && p->depth == 0)
-		smtp_prober_free(p);
+	curlloop_leave(p->cl);
 }
 
 static void watchdog_arm(probe *q)
@@ -778,7 +767,7 @@ static void start(smtp_prober *p, probe *q)
 	if (++p->nrunning > p->peak)
 		p->peak = (unsigned)p->nrunning;
 	q->easy = make_easy(q);
-	if (!q->easy || curl_multi_add_handle(p->multi, q->easy) != CURLM_OK) {
+	if (!q->easy || curl_multi_add_handle(curlloop_multi(p->cl), q->easy) != CURLM_OK) {
 		q->setup_failed = true;
 		/* fails on the next loop turn so the caller never sees a callback
 		 * from inside smtp_probe */
@@ -806,89 +795,23 @@ static void pump(smtp_prober *p)
 	}
 }
 
-/* ---- libcurl ↔ libuv ---------------------------------------------------- */
+/* ---- libcurl ↔ libuv: net/curlloop.c's hooks ------------------------- */
 
-static void drain(smtp_prober *p)
+static void on_done(void *arg, CURL *easy, CURLcode rc)
 {
-	CURLMsg *m;
-	int left;
-
-	while (!p->freeing && (m = curl_multi_info_read(p->multi, &left))) {
-		probe *q = NULL;
-		if (m->msg != CURLMSG_DONE)
-			continue;
-		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&q);
-		if (q)
-			finish(q, m->data.result);
-	}
-}
-
-static void enter(smtp_prober *p)
-{
-	p->depth++;
-}
-
-static void leave(smtp_prober *p)
-{
-	if (--p->depth == 0 && p->freeing)
-		smtp_prober_free(p);
-}
-
-static void on_poll(uv_poll_t *h, int status, int events)
-{
-	sockctx *s = h->data;
-	smtp_prober *p = s->p;
-	int flags = 0, running;
-
-	if (status < 0)
-		flags = CURL_CSELECT_ERR;
-	if (events & UV_READABLE)
-		flags |= CURL_CSELECT_IN;
-	if (events & UV_WRITABLE)
-		flags |= CURL_CSELECT_OUT;
-	enter(p);
-	curl_multi_socket_action(p->multi, s->fd, flags, &running);
-	drain(p);
-	leave(p);
-}
-
-static void on_sock_closed(uv_handle_t *h)
-{
-	sockctx *s = h->data;
-	smtp_prober *p = s->p;
-
-	free(s);
-	p->open_handles--;
-	if (p->freeing && p->open_handles == 0 && !p->multi)
-		free(p);
-}
-
-static void sock_close(smtp_prober *p, sockctx *s)
-{
-	if (s->prev)
-		s->prev->next = s->next;
-	else
-		p->socks = s->next;
-	if (s->next)
-		s->next->prev = s->prev;
-	uv_poll_stop(&s->poll);
-	uv_close((uv_handle_t *)&s->poll, on_sock_closed);
-}
-
-static int on_socket(CURL *e, curl_socket_t fd, int what, void *userp, void *socketp)
-{
-	smtp_prober *p = userp;
-	sockctx *s = socketp;
 	probe *q = NULL;
-	int ev = 0;
 
-	if (what == CURL_POLL_REMOVE) {
-		if (s) {
-			curl_multi_assign(p->multi, fd, NULL);
-			sock_close(p, s);
-		}
-		return 0;
-	}
+	(void)arg;
+	curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&q);
+	if (q)
+		finish(q, rc);
+}
+
+static void on_watch(void *arg, CURL *e, curl_socket_t fd, int what)
+{
+	probe *q = NULL;
+
+	(void)arg;
 	/* libcurl waits for writability while connecting and for a reply once
 	 * connected: the first wish to read marks the connection as made, and
 	 * the greeting gets its own timeout from there */
@@ -901,70 +824,28 @@ static int on_socket(CURL *e, curl_socket_t fd, int what, void *userp, void *soc
 		q->ph = PH_GREETING;
 		watchdog_arm(q);
 	}
-	if (!s) {
-		/* a new socket, even when the descriptor number is one libcurl
-		 * closed a moment ago: that one's handle is already stopped */
-		s = calloc(1, sizeof(*s));
-		if (!s)
-			return -1;
-		s->fd = fd;
-		s->p = p;
-		s->poll.data = s;
-		if (uv_poll_init_socket(p->loop, &s->poll, fd) != 0) {
-			free(s);
-			return -1;
-		}
-		p->open_handles++;
-		s->next = p->socks;
-		if (p->socks)
-			p->socks->prev = s;
-		p->socks = s;
-		curl_multi_assign(p->multi, fd, s);
-	}
-	if (what & CURL_POLL_IN)
-		ev |= UV_READABLE;
-	if (what & CURL_POLL_OUT)
-		ev |= UV_WRITABLE;
-	uv_poll_start(&s->poll, ev, on_poll);
-	return 0;
 }
 
-static void on_timer(uv_timer_t *t)
+static void on_release(void *arg)
 {
-	smtp_prober *p = t->data;
-	int running;
-
-	enter(p);
-	curl_multi_socket_action(p->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	drain(p);
-	leave(p);
+	smtp_prober_free(arg);
 }
 
-static int on_curl_timer(CURLM *m, long timeout_ms, void *userp)
+static void on_loop_closed(void *arg)
 {
-	smtp_prober *p = userp;
-
-	(void)m;
-	if (timeout_ms < 0)
-		uv_timer_stop(&p->timer);
-	else /* 0 too goes through the loop: libcurl must not be re-entered */
-		uv_timer_start(&p->timer, on_timer, (uint64_t)timeout_ms, 0);
-	return 0;
-}
-
-/* ---- public ------------------------------------------------------------- */
-
-static void on_timer_closed(uv_handle_t *h)
-{
-	smtp_prober *p = h->data;
+	smtp_prober *p = arg;
 
 	p->open_handles--;
 	if (p->open_handles == 0)
 		free(p);
 }
 
+/* ---- public ------------------------------------------------------------- */
+
 smtp_prober *smtp_prober_new(uv_loop_t *loop, const smtp_config *cfg, char **why)
 {
+	static const curlloop_hooks hooks = {
+	    .done = on_done, .watch = on_watch, .release = on_release, .closed = on_loop_closed};
 	smtp_prober *p = calloc(1, sizeof(*p));
 	char name[256] = "";
 
@@ -1000,24 +881,17 @@ smtp_prober *smtp_prober_new(uv_loop_t *loop, const smtp_config *cfg, char **why
 	p->ehlo = strdup(name);
 	p->ehlo_path = p->ehlo ? percent_encode(p->ehlo) : NULL;
 	p->ca_pem = cfg->ca_pem ? strdup(cfg->ca_pem) : NULL;
-	p->multi = curl_multi_init();
-	if (!p->ehlo_path || (cfg->ca_pem && !p->ca_pem) || !p->multi) {
+	/* made last: once it exists, p goes only through its closed hook */
+	if (!p->ehlo_path || (cfg->ca_pem && !p->ca_pem) ||
+	    !(p->cl = curlloop_new(loop, &hooks, p, NULL))) {
 		mxs_why(why, "out of memory");
 		goto fail;
 	}
-	curl_multi_setopt(p->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
-	curl_multi_setopt(p->multi, CURLMOPT_SOCKETDATA, p);
-	curl_multi_setopt(p->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
-	curl_multi_setopt(p->multi, CURLMOPT_TIMERDATA, p);
 	/* every probe is a fresh connection: nothing to keep between them */
-	curl_multi_setopt(p->multi, CURLMOPT_MAXCONNECTS, 1L);
-	uv_timer_init(loop, &p->timer);
-	p->timer.data = p;
-	p->open_handles = 1;
+	curl_multi_setopt(curlloop_multi(p->cl), CURLMOPT_MAXCONNECTS, 1L);
+	p->open_handles = 1; /* cl */
 	return p;
 fail:
-	if (p->multi)
-		curl_multi_cleanup(p->multi);
 	free(p->ehlo);
 	free(p->ehlo_path);
 	free(p->ca_pem);
@@ -1132,7 +1006,7 @@ void smtp_prober_free(smtp_prober *p)
 	if (!p)
 		return;
 	p->freeing = true; /* no more callbacks, no more starts */
-	if (p->depth > 0 || !p->multi)
+	if (!p->cl || curlloop_defer_release(p->cl))
 		return; /* the outermost loop callback finishes the job */
 	while (p->running)
 		probe_stop(p->running);
@@ -1148,15 +1022,11 @@ void smtp_prober_free(smtp_prober *p)
 			free(a);
 		}
 	p->rhead = p->rtail = NULL;
-	curl_multi_cleanup(p->multi);
-	p->multi = NULL;
-	while (p->socks)
-		sock_close(p, p->socks);
+	curlloop_free(p->cl);
+	p->cl = NULL;
 	free(p->ehlo);
 	free(p->ehlo_path);
 	free(p->ca_pem);
-	uv_timer_stop(&p->timer);
-	uv_close((uv_handle_t *)&p->timer, on_timer_closed);
 }
 
 /* ---- monitor ------------------------------------------------------------ */

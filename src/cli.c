@@ -21,6 +21,7 @@ enum {
 	OPT_JSON,
 	OPT_SERVE,
 	OPT_LIST,
+	OPT_TOUR,
 	OPT_PORT,
 	OPT_BIND,
 	OPT_ALLOW_LOOPBACK,
@@ -52,6 +53,7 @@ static const struct option long_opts[] = {
     {"json", no_argument, NULL, OPT_JSON},
     {"serve", no_argument, NULL, OPT_SERVE},
     {"list", no_argument, NULL, OPT_LIST},
+    {"tour", no_argument, NULL, OPT_TOUR},
     {"port", required_argument, NULL, OPT_PORT},
     {"bind", required_argument, NULL, OPT_BIND},
     {"allow-loopback", no_argument, NULL, OPT_ALLOW_LOOPBACK},
@@ -82,6 +84,7 @@ void cli_usage(FILE *to)
 	    "                                       (reports when stdout is not a terminal)\n"
 	    "  mxscope lab --serve [--port N]       run only the lab servers, print where\n"
 	    "  mxscope lab --list                   list the built-in scenarios\n"
+	    "  mxscope lab --tour                   step through the scenarios one by one\n"
 	    "\n"
 	    "Options:\n"
 	    "  -s, --server HOST[:PORT]  DNS server to ask (IP address; repeatable;\n"
@@ -117,6 +120,8 @@ void cli_usage(FILE *to)
 	    "  -V, --version             the version\n"
 	    "Lab options:\n"
 	    "      --serve               only serve DNS and SMTP until interrupted\n"
+	    "      --tour                guided: one scenario at a time (N/P in the explorer;\n"
+	    "                            every report under a \"Tour i/n\" heading otherwise)\n"
 	    "      --port N              lab DNS port (default 5300; 0 = any free port)\n"
 	    "      --smtp-port N         lab SMTP port (default 2525; 0 = any free port)\n"
 	    "      --http-port N         lab blocklist HTTP port (default 8053, or any free\n"
@@ -213,6 +218,7 @@ int cli_parse(int argc, char **argv, cli_opts *o)
 		case OPT_JSON: o->json = true; break;
 		case OPT_SERVE: o->serve = true; break;
 		case OPT_LIST: o->list = true; break;
+		case OPT_TOUR: o->tour = true; break;
 		case OPT_PORT:
 			if (parse_ulong(optarg, 65535, &v))
 				return bad("--port", optarg, "expected a port from 0 to 65535");
@@ -280,9 +286,10 @@ int cli_parse(int argc, char **argv, cli_opts *o)
 		fprintf(stderr, "mxscope: --smtp-port 0 (any free port) is only for mxscope lab\n");
 		return 2;
 	}
-	if (o->command != CLI_LAB && (o->serve || o->list || o->port >= 0 || o->http_port >= 0)) {
-		fprintf(stderr, "mxscope: --serve, --list, --port and --http-port are options of "
-		                "mxscope lab\n");
+	if (o->command != CLI_LAB &&
+	    (o->serve || o->list || o->tour || o->port >= 0 || o->http_port >= 0)) {
+		fprintf(stderr, "mxscope: --serve, --list, --tour, --port and --http-port are "
+		                "options of mxscope lab\n");
 		return 2;
 	}
 	if (o->command == CLI_CHECK && !o->file && o->nargs == 0) {

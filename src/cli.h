@@ -48,6 +48,7 @@ typedef struct cli_opts {
 	const char *file;     /* -f FILE, "-" for stdin */
 	/* lab */
 	bool serve, list;
+	bool tour;        /* --tour: one scenario at a time */
 	int port;         /* lab DNS port; -1 = default */
 	const char *bind; /* lab listen address */
 	/* positional arguments: domains, or scenarios for lab; point into argv */

@@ -17,7 +17,7 @@ bool explore_possible(void)
 	return isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
 }
 
-int explore_run(uv_loop_t *loop, const cli_opts *o, const lab_world *lab,
+int explore_run(uv_loop_t *loop, const cli_opts *o, const explore_labctl *lab,
                 const explore_domain *doms, size_t n)
 {
 	tui_config c = {0};
@@ -74,7 +74,10 @@ int explore_run(uv_loop_t *loop, const cli_opts *o, const lab_world *lab,
 	    .no_color = !o->color,
 	    .theme = o->theme,
 	    .state_domains = lab == NULL,
-	    .lab = lab,
+	    .lab = lab ? lab->world : NULL,
+	    .lab_rw = lab ? lab->world : NULL,
+	    .lab_smtp = lab ? lab->smtp : NULL,
+	    .tour = lab && lab->tour,
 	    .trace_keys = getenv("MXSCOPE_TRACE_KEYS"),
 	};
 	a = tui_app_new(&c, &why);

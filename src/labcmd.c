@@ -252,7 +252,10 @@ static int report(uv_loop_t *loop, const lab_world *w, const cli_opts *o)
 		/* on loopback 2 s is an age; the room should not wait on tarpits */
 		if (!o->timeout_given)
 			co.timeout_ms = 2000;
-		printf("%s== %s: %s ==\n", i ? "\n" : "", lab_scenario_name(w, i),
+		if (o->tour)
+			printf("%s#### Tour %zu/%zu ####\n", i ? "\n" : "", i + 1,
+			       lab_world_scenario_count(w));
+		printf("%s== %s: %s ==\n", i && !o->tour ? "\n" : "", lab_scenario_name(w, i),
 		       lab_scenario_title(w, i));
 		if (lab_scenario_explain(w, i)[0])
 			print_wrapped(lab_scenario_explain(w, i));
@@ -282,8 +285,9 @@ static int report(uv_loop_t *loop, const lab_world *w, const cli_opts *o)
 
 /* On a terminal: the lab's servers and the explorer on one loop, every
  * scenario's domains listed with the scenario's explanation beside them. */
-static int explore_lab(uv_loop_t *loop, const lab_world *w, const cli_opts *o)
+static int explore_lab(uv_loop_t *loop, lab_world *w, const cli_opts *o)
 {
+	explore_labctl xl = {w, NULL, o->tour};
 	lab_dns *d = start_dns(loop, w, o, o->port >= 0 ? o->port : 0);
 	lab_smtp *sm = d ? start_smtp(loop, w, o->smtp_port >= 0 ? o->smtp_port : 0) : NULL;
 	lab_http *hp = sm ? start_http(loop, o, false) : NULL;
@@ -305,7 +309,8 @@ static int explore_lab(uv_loop_t *loop, const lab_world *w, const cli_opts *o)
 	doms = calloc(cap ? cap : 1, sizeof(*doms));
 	if (!doms)
 		goto done;
-	for (size_t i = 0; i < lab_world_scenario_count(w); i++)
+	/* a tour starts with the first scenario alone; N and P move on */
+	for (size_t i = 0; i < (o->tour ? 1 : lab_world_scenario_count(w)); i++)
 		for (size_t j = 0; j < lab_scenario_domain_count(w, i); j++)
 			doms[n++] = (explore_domain){lab_scenario_domain(w, i, j), (int)i};
 	co.servers[0] = server;
@@ -316,7 +321,8 @@ static int explore_lab(uv_loop_t *loop, const lab_world *w, const cli_opts *o)
 	co.loopback_probes = true;
 	if (!o->timeout_given)
 		co.timeout_ms = 2000;
-	code = explore_run(loop, &co, w, doms, n);
+	xl.smtp = sm;
+	code = explore_run(loop, &co, &xl, doms, n);
 done:
 	free(doms);
 	lab_dns_close(d);

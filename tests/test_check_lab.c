@@ -59,6 +59,9 @@ static const scen scenarios[] = {
 	{"missing.nxdomain.lab.test", NULL, "", 0, "nxdomain", 1, 0, 0},
 	{"single.lab.test", NULL, "10:mx", 1, "single-mx", 0, 0, 0},
 	{"noroute.lab.test", NULL, "0:noroute.lab.test", 0, "no-mail-route", 1, 0, 1},
+	{"backscatter.lab.test", NULL, "10:mx1 20:no-rcpt-check", 2, "backup-mx", 0, 0, 0},
+	{"greylist.lab.test", NULL, "10:mx1 20:mx2", 2, "backup-mx", 0, 0, 0},
+	{"srv.lab.test", NULL, "10:mail", 1, "single-mx", 0, 0, 0},
 };
 /* clang-format on */
 
@@ -258,6 +261,47 @@ static void test_details(void **state)
 	hrun_free(&r);
 }
 
+/* The mail client services of srv.lab.test, sorted, "." kept; an empty
+ * list for a domain without any. */
+static void test_srv(void **state)
+{
+	static const struct {
+		const char *service, *target;
+		int priority, weight, port;
+	} want[] = {
+	    {"_imaps._tcp", "mail.srv.lab.test", 0, 1, 993},
+	    {"_pop3._tcp", ".", 0, 0, 0},
+	    {"_submission._tcp", "mail.srv.lab.test", 0, 1, 587},
+	};
+	hrun r;
+	json_t *j = check_json("srv.lab.test", NULL, "1", &r), *srv;
+
+	(void)state;
+	srv = json_object_get(j, "srv");
+	assert_int_equal(json_array_size(srv), 3);
+	for (size_t i = 0; i < 3; i++) {
+		json_t *o = json_array_get(srv, i);
+		assert_string_equal(json_string_value(json_object_get(o, "service")),
+		                    want[i].service);
+		assert_string_equal(json_string_value(json_object_get(o, "target")),
+		                    want[i].target);
+		assert_int_equal(json_integer_value(json_object_get(o, "priority")),
+		                 want[i].priority);
+		assert_int_equal(json_integer_value(json_object_get(o, "weight")), want[i].weight);
+		assert_int_equal(json_integer_value(json_object_get(o, "port")), want[i].port);
+		assert_int_equal(json_integer_value(json_object_get(o, "ttl")), 30);
+	}
+	json_decref(j);
+	hrun_free(&r);
+
+	j = check_json("single.lab.test", NULL, "1", &r);
+	srv = json_object_get(j, "srv");
+	assert_true(json_is_array(srv));
+	assert_int_equal(json_array_size(srv), 0);
+	json_decref(j);
+	hrun_free(&r);
+}
+
 /* One seed, one order; over seeds, every host of the equal tier leads. */
 static void test_seed(void **state)
 {
@@ -453,6 +497,11 @@ static const probe_scen probe_scenarios[] = {
 	{"hostile.lab.test", "2", "esc",
 	 "backup-mx banner-name-mismatch smtp-unreachable smtp-unreachable smtp-unreachable tls-certificate-invalid",
 	 "127.0.22.1=accepted 127.0.22.2=accepted 127.0.22.4=garbage 127.0.22.5=accepted 127.0.22.7=accepted", 0},
+	{"backscatter.lab.test", "2", "mx1", "backup-mx smtp-no-starttls",
+	 "127.0.51.1=accepted 127.0.51.2=accepted", 0},
+	{"greylist.lab.test", "1", NULL, "backup-mx no-accepting-mx smtp-tempfail smtp-tempfail",
+	 "127.0.52.1=tempfail 127.0.52.2=tempfail", 1},
+	{"srv.lab.test", "1", "mail", "single-mx", "127.0.50.1=accepted", 0},
 };
 /* clang-format on */
 
@@ -1014,7 +1063,7 @@ static void test_lab_command(void **state)
 	assert_int_equal(r.status, 0);
 	for (char *p = r.out; (p = strchr(p, '\n')); p++)
 		lines++;
-	assert_int_equal(lines, 23);
+	assert_int_equal(lines, 26);
 	assert_non_null(strstr(r.out, "equal.lab.test"));
 	hrun_free(&r);
 
@@ -1077,6 +1126,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_every_scenario),
 	    cmocka_unit_test(test_details),
+	    cmocka_unit_test(test_srv),
 	    cmocka_unit_test(test_seed),
 	    cmocka_unit_test(test_non_public_without_lab_flag),
 	    cmocka_unit_test(test_text_report),

@@ -191,6 +191,61 @@ static void test_records_and_rcodes(void **state)
 	uv_run(&f->loop, UV_RUN_NOWAIT);
 }
 
+/* SRV for mail clients (RFC 6186), sorted by service, the "." target kept
+ * as "not offered"; a domain without any has none, and NXDOMAIN asks none. */
+static void test_srv(void **state)
+{
+	fixture *f = *state;
+	dns_client *c = client(f, 0);
+	const char *names[] = {"srv.lab.test", "single.lab.test", "equal.lab.test",
+	                       "missing.nxdomain.lab.test"};
+	results r = {0};
+	const mx_srv *s;
+	mx_domain *d;
+	unsigned long before;
+
+	resolve_all(f, c, names, 4, &r);
+	d = find(&r, "srv.lab.test");
+	assert_int_equal(mx_domain_srv_count(d), 3);
+	s = mx_domain_srv(d, 0);
+	assert_string_equal(s->service, "_imaps._tcp");
+	assert_int_equal(s->priority, 0);
+	assert_int_equal(s->weight, 1);
+	assert_int_equal(s->port, 993);
+	assert_string_equal(s->target, "mail.srv.lab.test");
+	assert_int_equal(s->ttl, 30);
+	s = mx_domain_srv(d, 1);
+	assert_string_equal(s->service, "_pop3._tcp");
+	assert_int_equal(s->port, 0);
+	assert_int_equal(s->weight, 0);
+	assert_string_equal(s->target, ""); /* "." : not offered */
+	s = mx_domain_srv(d, 2);
+	assert_string_equal(s->service, "_submission._tcp");
+	assert_int_equal(s->port, 587);
+	assert_string_equal(s->target, "mail.srv.lab.test");
+	assert_null(mx_domain_srv(d, 3));
+	/* SRV questions do not disturb the MX side */
+	assert_int_equal(mx_domain_host_count(d), 1);
+	assert_string_equal(mx_domain_host(d, 0)->addrs[0].ip, "127.0.50.1");
+
+	assert_int_equal(mx_domain_srv_count(find(&r, "single.lab.test")), 0);
+	d = find(&r, "equal.lab.test");
+	assert_int_equal(mx_domain_srv_count(d), 1);
+	assert_string_equal(mx_domain_srv(d, 0)->target, "mx1.equal.lab.test");
+	assert_int_equal(mx_domain_srv_count(find(&r, "missing.nxdomain.lab.test")), 0);
+	for (size_t i = 0; i < r.n; i++)
+		mx_domain_free(r.d[i]);
+	r.n = 0;
+
+	/* a domain that does not exist gets one question, no SRV */
+	before = dns_client_questions(c);
+	resolve_all(f, c, names + 3, 1, &r);
+	assert_int_equal(dns_client_questions(c) - before, 1);
+	mx_domain_free(r.d[0]);
+	dns_client_free(c);
+	uv_run(&f->loop, UV_RUN_NOWAIT);
+}
+
 /* 90 domains with room for 3 questions: all finish, never more than 3 out. */
 static void test_bounded_outstanding(void **state)
 {
@@ -384,13 +439,10 @@ static void test_server_parse(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_records_and_rcodes),
-	    cmocka_unit_test(test_bounded_outstanding),
-	    cmocka_unit_test(test_cancel),
-	    cmocka_unit_test(test_servfail_and_timeout),
-	    cmocka_unit_test(test_failover),
-	    cmocka_unit_test(test_hostile_zone),
-	    cmocka_unit_test(test_server_parse),
+	    cmocka_unit_test(test_records_and_rcodes),   cmocka_unit_test(test_srv),
+	    cmocka_unit_test(test_bounded_outstanding),  cmocka_unit_test(test_cancel),
+	    cmocka_unit_test(test_servfail_and_timeout), cmocka_unit_test(test_failover),
+	    cmocka_unit_test(test_hostile_zone),         cmocka_unit_test(test_server_parse),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

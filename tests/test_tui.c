@@ -692,6 +692,164 @@ static void test_state_file(void **state)
 	}
 }
 
+/* A trainer command typed at the `T` prompt, then the new routing settled. */
+static void trainer(fixture *f, const char *cmd)
+{
+	key(f, 'T');
+	keys(f, cmd);
+	key(f, '\n');
+	settle(f);
+}
+
+static void test_trainer(void **state)
+{
+	fixture *f = *state;
+	const char *const sc[] = {"primary-down"};
+	tui_config c = base_config(f, 120, 40);
+	char *s;
+
+	c.lab_rw = f->w;
+	c.lab_smtp = f->smtp;
+	start(f, &c, sc, 1);
+	s = screen(f);
+	assert_has(s, "✗ refused   127.0.16.1");
+	assert_has(s, "delivered to mx2.primary-down.lab.test");
+	free(s);
+
+	/* the primary comes up: accepted, and the mail goes there */
+	trainer(f, "up 127.0.16.1");
+	s = screen(f);
+	assert_has(s, "✓ accepted  127.0.16.1");
+	assert_has(s, "delivered to mx1.primary-down.lab.test (127.0.16.1)");
+	assert_lacks(s, "primary-unreachable");
+	free(s);
+	key(f, 'w');
+	key(f, ' ');
+	s = screen(f);
+	assert_has(s, "1. pref 10 mx1.primary-down.lab.test 127.0.16.1");
+	assert_has(s, "accepted: ");
+	free(s);
+	key(f, 'n');
+	s = screen(f);
+	assert_has(s, "=> delivered to mx1.primary-down.lab.test (127.0.16.1)");
+	free(s);
+	key(f, 27);
+	/* back to the domain, whose details show the delivery: h walks back one
+	 * pane at a time and stays on the domains, so three always get there */
+	key(f, 'h');
+	key(f, 'h');
+	key(f, 'h');
+
+	/* mx2 gets the lower preference: it is the primary now */
+	trainer(f, "pref mx2 5");
+	s = screen(f);
+	assert_has(s, "pref 5  primary");
+	assert_has(s, "pref 10  backup");
+	assert_true(strstr(s, "mx2.primary-down") < strstr(s, "mx1.primary-down"));
+	assert_has(s, "delivered to mx2.primary-down.lab.test (127.0.16.2), pref 5");
+	free(s);
+
+	/* bad input: an error on the status line, nothing changes */
+	key(f, 'T');
+	keys(f, "pref mx7 5");
+	key(f, '\n');
+	assert_non_null(strstr(tui_app_message(f->app), "no MX record for mx7.primary-down"));
+	key(f, 'T');
+	keys(f, "behave 127.0.16.2 dance");
+	key(f, '\n');
+	assert_non_null(strstr(tui_app_message(f->app), "unknown behaviour"));
+	key(f, 'T');
+	keys(f, "fly away");
+	key(f, '\n');
+	assert_non_null(strstr(tui_app_message(f->app), "unknown command"));
+
+	/* a third MX, then mx2 down and rejecting: the walk goes on to it */
+	trainer(f, "add-mx 30 mx1.single.lab.test");
+	trainer(f, "behave 127.0.16.2 reject");
+	s = screen(f);
+	assert_has(s, "pref 30");
+	assert_has(s, "mx1.single.lab.test");
+	assert_has(s, "rejected  127.0.16.2");
+	free(s);
+	assert_non_null(strstr(tui_app_message(f->app), "trainer: behave 127.0.16.2 reject done"));
+	trainer(f, "del-mx mx1.single.lab.test");
+	trainer(f, "down 127.0.16.1");
+	s = screen(f);
+	assert_lacks(s, "mx1.single.lab.test");
+	assert_has(s, "✗ refused   127.0.16.1");
+	free(s);
+
+	/* reset: the scenario as it was written */
+	trainer(f, "reset");
+	s = screen(f);
+	assert_has(s, "pref 10  primary");
+	assert_has(s, "pref 20  backup");
+	assert_has(s, "✗ refused   127.0.16.1");
+	assert_has(s, "✓ accepted  127.0.16.2");
+	assert_has(s, "delivered to mx2.primary-down.lab.test (127.0.16.2), pref 20");
+	free(s);
+	/* every change is in the log */
+	key(f, 'l');
+	s = screen(f);
+	assert_has(s, "trainer: reset");
+	free(s);
+}
+
+/* Outside the lab `T` only says so. */
+static void test_trainer_not_lab(void **state)
+{
+	fixture *f = *state;
+	const char *const sc[] = {"primary-down"};
+	tui_config c = base_config(f, 100, 30);
+
+	start(f, &c, sc, 1);
+	key(f, 'T');
+	assert_non_null(strstr(tui_app_message(f->app), "trainer controls are for mxscope lab"));
+	key(f, 'N');
+	assert_non_null(strstr(tui_app_message(f->app), "lab --tour"));
+}
+
+static void test_tour(void **state)
+{
+	fixture *f = *state;
+	tui_config c = base_config(f, 120, 40);
+	size_t n = lab_world_scenario_count(f->w);
+	char *why = NULL, *s, want[200];
+
+	assert_true(n >= 2);
+	c.tour = true;
+	f->app = tui_app_new(&c, &why);
+	assert_non_null(f->app);
+	assert_int_equal(tui_app_add(f->app, lab_scenario_domain(f->w, 0, 0), 0, &why), MXS_OK);
+	settle(f);
+	s = screen(f);
+	snprintf(want, sizeof(want), "tour: scenario 1 of %zu", n);
+	assert_has(s, want);
+	snprintf(want, sizeof(want), "Lab: %.60s", lab_scenario_title(f->w, 0));
+	assert_has(s, want);
+	free(s);
+	key(f, 'P');
+	assert_non_null(strstr(tui_app_message(f->app), "first scenario"));
+	key(f, 'N');
+	settle(f);
+	s = screen(f);
+	snprintf(want, sizeof(want), "tour: scenario 2 of %zu", n);
+	assert_has(s, want);
+	snprintf(want, sizeof(want), "Lab: %.60s", lab_scenario_title(f->w, 1));
+	assert_has(s, want);
+	snprintf(want, sizeof(want), "Domains (%zu)", lab_scenario_domain_count(f->w, 1));
+	assert_has(s, want);
+	free(s);
+	key(f, 'P');
+	settle(f);
+	s = screen(f);
+	snprintf(want, sizeof(want), "tour: scenario 1 of %zu", n);
+	assert_has(s, want);
+	snprintf(want, sizeof(want), "Lab: %.60s", lab_scenario_title(f->w, 0));
+	assert_has(s, want);
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -709,6 +867,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_blocklists, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_hostile_escapes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_state_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_trainer, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_trainer_not_lab, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_tour, setup, teardown),
 	};
 	char *why = NULL;
 	int rc;

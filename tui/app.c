@@ -474,13 +474,12 @@ done:
 	return st;
 }
 
-static void remove_selected(tui_app *a)
+/* Takes e off the list; it is freed now or, when its lookup is on the
+ * wire, by the answer. */
+static void drop_entry(tui_app *a, tui_entry *e)
 {
-	tui_entry *e = tui_selected(a);
 	size_t i;
 
-	if (!e)
-		return;
 	for (i = 0; i < a->ne && a->e[i] != e; i++)
 		;
 	memmove(a->e + i, a->e + i + 1, (a->ne - i - 1) * sizeof(*a->e));
@@ -491,8 +490,6 @@ static void remove_selected(tui_app *a)
 		a->walk.e = NULL;
 		uv_timer_stop(&a->walk.timer);
 	}
-	tui_log(a, "removed %s", e->name);
-	set_msg(a, false, "removed %s", e->name);
 	if (e->resolving) {
 		/* its lookup is on the wire: the answer frees it */
 		tui_entry **g = realloc(a->grave, (a->ngrave + 1) * sizeof(*g));
@@ -504,6 +501,17 @@ static void remove_selected(tui_app *a)
 	} else {
 		entry_free(e);
 	}
+}
+
+static void remove_selected(tui_app *a)
+{
+	tui_entry *e = tui_selected(a);
+
+	if (!e)
+		return;
+	tui_log(a, "removed %s", e->name);
+	set_msg(a, false, "removed %s", e->name);
+	drop_entry(a, e);
 	if (a->sel_dom && a->sel_dom >= tui_visible(a, NULL, 0))
 		a->sel_dom--;
 	a->sel_row = a->sel_find = a->det_top = 0;
@@ -745,6 +753,163 @@ static void open_doc(tui_app *a)
 	mark(a, TUI_D_ALL);
 }
 
+/* ---- the lab: trainer controls and the tour ------------------------------------ */
+
+/* A host as the trainer typed it: a bare label is under the domain ("mx2"),
+ * anything with a dot is a full name. */
+static void trainer_host(const char *word, const char *domain, char *out, size_t cap)
+{
+	if (strchr(word, '.'))
+		snprintf(out, cap, "%s", word);
+	else
+		snprintf(out, cap, "%s.%s", word, domain);
+}
+
+static bool parse_pref(const char *s, unsigned *v)
+{
+	char *end = NULL;
+	unsigned long x;
+
+	if (!s || *s < '0' || *s > '9')
+		return false;
+	x = strtoul(s, &end, 10);
+	if (*end || x > 65535)
+		return false;
+	*v = (unsigned)x;
+	return true;
+}
+
+/* Runs one trainer command on the lab and says what it did; false with
+ * *err for bad input. The caller re-resolves. */
+static bool trainer_do(tui_app *a, tui_entry *e, char *cmd, char *err, size_t errcap)
+{
+	char *w[4] = {NULL, NULL, NULL, NULL}, *save = NULL, host[300], beh[64];
+	size_t n = 0;
+	unsigned pref = 0;
+	char *why = NULL;
+	mxs_status st = MXS_OK;
+	bool ok = false;
+
+	for (char *t = strtok_r(cmd, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
+		if (n == 4) {
+			snprintf(err, errcap, "too many words");
+			goto done;
+		}
+		w[n++] = t;
+	}
+	if (n == 0) {
+		snprintf(err, errcap, "no command");
+		goto done;
+	}
+	if (strcmp(w[0], "reset") == 0 && n == 1) {
+		st = lab_world_reset(a->cfg.lab_rw, &why);
+		if (st == MXS_OK)
+			st = lab_smtp_reset(a->cfg.lab_smtp, &why);
+		if (st == MXS_OK)
+			tui_log(a, "trainer: reset: every record and host as the scenarios say");
+	} else if ((strcmp(w[0], "down") == 0 || strcmp(w[0], "up") == 0) && n == 2) {
+		st = lab_smtp_set_behaviour(a->cfg.lab_smtp, w[1], w[0], &why);
+		if (st == MXS_OK)
+			tui_log(a, "trainer: %s is %s", w[1],
+			        w[0][0] == 'd' ? "down (connections refused)" : "up again");
+	} else if (strcmp(w[0], "behave") == 0 && n >= 3) {
+		snprintf(beh, sizeof(beh), "%s%s%s", w[2], n == 4 ? " " : "", n == 4 ? w[3] : "");
+		st = lab_smtp_set_behaviour(a->cfg.lab_smtp, w[1], beh, &why);
+		if (st == MXS_OK)
+			tui_log(a, "trainer: %s now behaves: %s", w[1], beh);
+	} else if (strcmp(w[0], "pref") == 0 || strcmp(w[0], "add-mx") == 0 ||
+	           strcmp(w[0], "del-mx") == 0) {
+		bool del = w[0][0] == 'd', add = w[0][0] == 'a';
+		const char *hw = add ? w[2] : w[1], *pw = add ? w[1] : w[2];
+
+		if (!e) {
+			snprintf(err, errcap, "select a domain first");
+			goto done;
+		}
+		if (n != (del ? 2u : 3u) || (!del && !parse_pref(pw, &pref))) {
+			snprintf(err, errcap, "usage: %s",
+			         del   ? "del-mx HOST"
+			         : add ? "add-mx N HOST"
+			               : "pref HOST N");
+			goto done;
+		}
+		trainer_host(hw, e->name, host, sizeof(host));
+		if (del)
+			st = lab_world_remove_mx(a->cfg.lab_rw, e->name, host, &why);
+		else if (add)
+			st = lab_world_add_mx(a->cfg.lab_rw, e->name, pref, host, &why);
+		else
+			st = lab_world_set_mx_preference(a->cfg.lab_rw, e->name, host, pref, &why);
+		if (st == MXS_OK && del)
+			tui_log(a, "trainer: %s: MX %s removed", e->name, host);
+		else if (st == MXS_OK)
+			tui_log(a, "trainer: %s: MX %u %s %s", e->name, pref, host,
+			        add ? "added" : "(new preference)");
+	} else {
+		snprintf(err, errcap,
+		         "unknown command; try down ADDR, up ADDR, behave ADDR WORD, pref HOST N, "
+		         "add-mx N HOST, del-mx HOST, reset");
+		goto done;
+	}
+	if (st != MXS_OK) {
+		snprintf(err, errcap, "%s", why ? why : mxs_str(st));
+		goto done;
+	}
+	ok = true;
+done:
+	free(why);
+	return ok;
+}
+
+static void trainer_run(tui_app *a, const char *line)
+{
+	tui_entry *e = tui_selected(a);
+	char cmd[256], err[300] = "";
+
+	if (!a->cfg.lab_rw || !a->cfg.lab_smtp) {
+		set_msg(a, true, "trainer controls are for mxscope lab");
+		return;
+	}
+	snprintf(cmd, sizeof(cmd), "%s", line);
+	if (!trainer_do(a, e, cmd, err, sizeof(err))) {
+		set_msg(a, true, "trainer: %s", err);
+		return;
+	}
+	/* the lab serves the change already: a new answer brings new probes */
+	if (e && !e->resolving) {
+		resolve(a, e);
+		set_msg(a, false, "trainer: %s done; re-resolving and re-probing %s", line,
+		        e->name);
+	} else {
+		set_msg(a, false, "trainer: %s done", line);
+	}
+}
+
+/* lab --tour: the list becomes scenario i's domains. */
+static void tour_go(tui_app *a, size_t i)
+{
+	size_t n = lab_world_scenario_count(a->cfg.lab);
+	char *why = NULL;
+
+	if (!a->cfg.tour || i >= n)
+		return;
+	while (a->ne)
+		drop_entry(a, a->e[a->ne - 1]);
+	a->tour_at = i;
+	a->filter[0] = '\0';
+	a->sel_dom = a->top_dom = a->sel_row = a->top_row = a->sel_find = a->det_top = 0;
+	a->focus = TUI_P_DOMAINS;
+	for (size_t j = 0; j < lab_scenario_domain_count(a->cfg.lab, i); j++)
+		if (tui_app_add(a, lab_scenario_domain(a->cfg.lab, i, j), (int)i, &why) != MXS_OK) {
+			tui_log(a, "tour: %s", why ? why : "cannot add a domain");
+			free(why);
+			why = NULL;
+		}
+	tui_log(a, "tour: scenario %zu of %zu: %s", i + 1, n, lab_scenario_name(a->cfg.lab, i));
+	set_msg(a, false, "tour: %s (N next, P previous)", lab_scenario_title(a->cfg.lab, i));
+	mark(a, TUI_D_ALL);
+}
+
 static void prompt_key(tui_app *a, wint_t ch, bool fkey)
 {
 	char *why = NULL;
@@ -771,6 +936,8 @@ static void prompt_key(tui_app *a, wint_t ch, bool fkey)
 				save_state(a);
 			}
 			free(why);
+		} else if (a->prompt == TUI_PR_TRAINER && a->plen) {
+			trainer_run(a, a->pbuf);
 		}
 		a->prompt = TUI_PR_NONE;
 		mark(a, TUI_D_ALL);
@@ -982,6 +1149,27 @@ static void handle_key(tui_app *a, wint_t ch, bool fkey)
 		a->plen = 0;
 		a->pbuf[0] = '\0';
 		mark(a, TUI_D_STATUS);
+		break;
+	case 'T':
+		if (!a->cfg.lab_rw || !a->cfg.lab_smtp) {
+			set_msg(a, true, "T: trainer controls are for mxscope lab");
+			break;
+		}
+		a->prompt = TUI_PR_TRAINER;
+		a->plen = 0;
+		a->pbuf[0] = '\0';
+		mark(a, TUI_D_STATUS);
+		break;
+	case 'N':
+	case 'P':
+		if (!a->cfg.tour || !a->cfg.lab)
+			set_msg(a, true, "%c: for mxscope lab --tour", (int)ch);
+		else if (ch == 'N' && a->tour_at + 1 >= lab_world_scenario_count(a->cfg.lab))
+			set_msg(a, false, "tour: that was the last scenario");
+		else if (ch == 'P' && a->tour_at == 0)
+			set_msg(a, false, "tour: this is the first scenario");
+		else
+			tour_go(a, ch == 'N' ? a->tour_at + 1 : a->tour_at - 1);
 		break;
 	case '/':
 		a->prompt = TUI_PR_FILTER;

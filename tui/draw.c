@@ -319,6 +319,10 @@ static void draw_header(tui_app *a)
 	              a->filter[0] ? " (" : "", a->filter[0] ? "filtered" : "",
 	              a->filter[0] ? ")" : "", a->th ? theme_name(a->th) : "-",
 	              a->cfg.lab ? "  LAB" : "");
+	if (a->cfg.tour && a->cfg.lab)
+		x += 2 + putf(a, 0, x + 2, a->cols - x - 12, role(a, THEME_INFO),
+		              "tour: scenario %zu of %zu", a->tour_at + 1,
+		              lab_world_scenario_count(a->cfg.lab));
 	(void)nvis;
 	if (a->frozen) {
 		snprintf(frozen, sizeof(frozen), " FROZEN %llus ",
@@ -658,6 +662,21 @@ static void detail_domain(const tui_app *a, const tui_entry *e, lines *L)
 		} else if (mx_domain_walked(e->d)) {
 			addl(L, THEME_ERROR, "no host accepts the mail");
 		}
+		/* RFC 6186: where mail clients submit and read, beside the MX view */
+		if (mx_domain_srv_count(e->d))
+			addl(L, THEME_TITLE, "Mail client services");
+		for (size_t i = 0; i < mx_domain_srv_count(e->d); i++) {
+			const mx_srv *s = mx_domain_srv(e->d, i);
+			char tb[600];
+			if (s->target[0])
+				addl(L, THEME_NORMAL, "  %s  %s:%u  prio %u weight %u",
+				     san(s->service, nb, sizeof(nb)),
+				     san(s->target, tb, sizeof(tb)), (unsigned)s->port,
+				     (unsigned)s->priority, (unsigned)s->weight);
+			else
+				addl(L, THEME_DIM, "  %s  . (not offered)",
+				     san(s->service, nb, sizeof(nb)));
+		}
 	}
 }
 
@@ -927,7 +946,12 @@ static void draw_status(tui_app *a)
 	fill(y, 0, a->cols, at);
 	if (a->prompt != TUI_PR_NONE) {
 		putf(a, y, 1, a->cols - 2, at, "%s %s_  (Enter: ok, Esc: cancel)",
-		     a->prompt == TUI_PR_ADD ? "Add domain:" : "Filter:", a->pbuf);
+		     a->prompt == TUI_PR_ADD ? "Add domain:"
+		     : a->prompt == TUI_PR_TRAINER
+		         ? "Trainer (down|up ADDR, behave ADDR W, pref H N, "
+		           "add-mx N H, del-mx H, reset):"
+		         : "Filter:",
+		     a->pbuf);
 		return;
 	}
 	if (a->msg[0]) {
@@ -962,8 +986,9 @@ static const char *const help_lines[] = {
     "f                 freeze the display (probes go on)",
     "t                 next theme",
     "l                 show / hide the log",
-    "?                 this help",
-    "q                 quit;  Q  quit and print the domain's report",
+    "T (lab)           trainer: down|up ADDR, behave ADDR W, pref/add-mx/del-mx, reset",
+    "N, P (lab --tour) next / previous scenario of the tour",
+    "?, q, Q           this help; quit; quit and print the domain's report",
     "mouse (--mouse)   click selects, wheel scrolls",
     "States: accepted, tempfail (4xx), rejected (5xx), refused, unreachable,",
     "connect-timeout, greeting-timeout, tls-failed, garbage, error, pending.",
@@ -980,8 +1005,11 @@ static void draw_help(tui_app *a)
 {
 	size_t n = sizeof(help_lines) / sizeof(help_lines[0]);
 	int w = a->cols - 2 < 82 ? a->cols - 2 : 82, h = (int)n + 2;
-	tui_rect r = {(a->rows - h) / 2, (a->cols - w) / 2, h, w};
+	tui_rect r;
 
+	if (h > a->rows - 1)
+		h = a->rows - 1; /* a short terminal loses the last lines, not the frame */
+	r = (tui_rect){(a->rows - h) / 2, (a->cols - w) / 2, h, w};
 	if (r.y < 1)
 		r.y = 1;
 	draw_overlay_box(a, r, "Keys");

@@ -41,8 +41,13 @@ typedef struct tui_config {
 	const char *theme; /* --theme NAME|FILE, or NULL: the saved one, else default */
 	/* state between runs: NULL = $XDG_STATE_HOME/mxscope/state, "" = none */
 	const char *state_path;
-	bool state_domains;     /* load the saved domain list and save the list back */
-	const lab_world *lab;   /* scenario explanations for lab domains; borrowed */
+	bool state_domains;   /* load the saved domain list and save the list back */
+	const lab_world *lab; /* scenario explanations for lab domains; borrowed */
+	/* the trainer's live controls (`T`): the same world as lab, and the lab's
+	 * SMTP hosts; both NULL outside the lab. Borrowed. */
+	lab_world *lab_rw;
+	lab_smtp *lab_smtp;
+	bool tour;              /* lab --tour: one scenario at a time, N/P move on */
 	const char *trace_keys; /* file for keypress-to-screen times (bench), or NULL */
 } tui_config;
 

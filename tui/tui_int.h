@@ -66,7 +66,7 @@ typedef struct tui_row {
 } tui_row;
 
 typedef enum tui_overlay { TUI_OV_NONE, TUI_OV_HELP, TUI_OV_DOC } tui_overlay;
-typedef enum tui_prompt { TUI_PR_NONE, TUI_PR_ADD, TUI_PR_FILTER } tui_prompt;
+typedef enum tui_prompt { TUI_PR_NONE, TUI_PR_ADD, TUI_PR_FILTER, TUI_PR_TRAINER } tui_prompt;
 
 typedef struct tui_rect {
 	int y, x, h, w;
@@ -110,6 +110,7 @@ typedef struct tui_app {
 	bool msg_err;
 	bool frozen;
 	uint64_t frozen_at;
+	size_t tour_at; /* lab --tour: the scenario shown */
 	struct {
 		bool active, paused;
 		tui_entry *e;

@@ -1,0 +1,341 @@
+/* tests/test_lab_live.c — the trainer's live changes: MX records changed in
+ * the world are in the very next lab_dns_answer, a reset brings the
+ * scenario back, and an SMTP host taken down refuses connections until it
+ * is brought up again. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <cmocka.h>
+
+#include "lab.h"
+
+static const char world_text[] = "$ORIGIN live.test.\n"
+                                 "$TTL 30\n"
+                                 "$SCENARIO live\n"
+                                 "$TITLE Live changes\n"
+                                 "$DOMAIN live.test.\n"
+                                 "@ SOA ns hostmaster 1 3600 600 86400 30\n"
+                                 "@ NS ns\n"
+                                 "ns A 127.0.0.1\n"
+                                 "@ MX 10 mx1\n"
+                                 "@ MX 20 mx2\n"
+                                 "mx1 A 127.0.98.1\n"
+                                 "mx2 A 127.0.98.2\n"
+                                 "$SMTP 127.0.98.1 refuse\n"
+                                 "$SMTP 127.0.98.2 accept\n";
+
+/* ---- DNS: the MX answer as "PREF NAME" lines ------------------------------------ */
+
+static size_t mkquery(uint8_t *q, const char *name, uint16_t qtype)
+{
+	size_t o = 12;
+
+	memset(q, 0, 12);
+	q[0] = 0x12;
+	q[1] = 0x34;
+	q[5] = 1;
+	while (*name) {
+		const char *dot = strchr(name, '.');
+		size_t l = dot ? (size_t)(dot - name) : strlen(name);
+
+		q[o++] = (uint8_t)l;
+		memcpy(q + o, name, l);
+		o += l;
+		name += l + (dot ? 1 : 0);
+	}
+	q[o++] = 0;
+	q[o++] = (uint8_t)(qtype >> 8);
+	q[o++] = (uint8_t)qtype;
+	q[o++] = 0;
+	q[o++] = 1;
+	return o;
+}
+
+/* A name at m[*o] (compression followed) to text; *o moves past it. */
+static void rdname(const uint8_t *m, size_t len, size_t *o, char *out)
+{
+	size_t p = *o, n = 0;
+	int jumped = 0, hops = 0;
+
+	out[0] = '\0';
+	while (p < len && m[p] != 0) {
+		if ((m[p] & 0xc0) == 0xc0) {
+			assert_true(p + 1 < len && ++hops < 20);
+			if (!jumped)
+				*o = p + 2;
+			jumped = 1;
+			p = (size_t)((m[p] & 0x3f) << 8 | m[p + 1]);
+			continue;
+		}
+		assert_true(p + 1 + m[p] <= len);
+		n += (size_t)sprintf(out + n, "%.*s.", m[p], (const char *)m + p + 1);
+		p += 1 + m[p];
+	}
+	if (!jumped)
+		*o = p + 1;
+}
+
+/* The MX answer for name, "10 mx1.live.test.\n..." in answer order. */
+static void mx_answer(const lab_world *w, const char *name, char *out, size_t cap)
+{
+	uint8_t q[512], a[4096];
+	size_t ql = mkquery(q, name, 15), al = lab_dns_answer(w, q, ql, a, sizeof(a), 0), o = ql;
+	unsigned an;
+
+	assert_true(al >= 12);
+	an = (unsigned)(a[6] << 8 | a[7]);
+	out[0] = '\0';
+	for (unsigned i = 0; i < an; i++) {
+		char owner[300], target[300];
+		uint16_t type, rdlen;
+
+		rdname(a, al, &o, owner);
+		type = (uint16_t)(a[o] << 8 | a[o + 1]);
+		rdlen = (uint16_t)(a[o + 8] << 8 | a[o + 9]);
+		o += 10;
+		if (type == 15) {
+			size_t r = o + 2;
+			unsigned pref = (unsigned)(a[o] << 8 | a[o + 1]);
+
+			rdname(a, al, &r, target);
+			snprintf(out + strlen(out), cap - strlen(out), "%u %s\n", pref, target);
+		}
+		o += rdlen;
+	}
+}
+
+static void test_dns_mutations(void **state)
+{
+	lab_world *w = lab_world_new();
+	char *why = NULL, ans[1024];
+
+	(void)state;
+	assert_int_equal(lab_world_load_string(w, "live.zone", world_text, &why), MXS_OK);
+	mx_answer(w, "live.test", ans, sizeof(ans));
+	assert_string_equal(ans, "10 mx1.live.test.\n20 mx2.live.test.\n");
+
+	assert_int_equal(lab_world_set_mx_preference(w, "live.test", "mx2.live.test", 5, &why),
+	                 MXS_OK);
+	mx_answer(w, "live.test", ans, sizeof(ans));
+	assert_string_equal(ans, "10 mx1.live.test.\n5 mx2.live.test.\n");
+
+	assert_int_equal(lab_world_add_mx(w, "live.test.", 30, "mx3.live.test", &why), MXS_OK);
+	assert_int_equal(lab_world_remove_mx(w, "live.test", "mx1.live.test.", &why), MXS_OK);
+	mx_answer(w, "live.test", ans, sizeof(ans));
+	assert_string_equal(ans, "5 mx2.live.test.\n30 mx3.live.test.\n");
+
+	/* what is not there is an error that names it */
+	assert_int_equal(lab_world_remove_mx(w, "live.test", "mx1.live.test", &why),
+	                 MXS_ERR_INVALID);
+	assert_non_null(strstr(why, "no MX record for mx1.live.test"));
+	free(why);
+	why = NULL;
+	assert_int_equal(lab_world_add_mx(w, "live.test", 1, "mx2.live.test", &why),
+	                 MXS_ERR_INVALID);
+	free(why);
+	why = NULL;
+	assert_int_equal(lab_world_add_mx(w, "nowhere.test", 1, "mx.live.test", &why),
+	                 MXS_ERR_INVALID);
+	assert_non_null(strstr(why, "not a name in the lab"));
+	free(why);
+	why = NULL;
+	assert_int_equal(lab_world_set_mx_preference(w, "live.test", "mx2.live.test", 70000, &why),
+	                 MXS_ERR_INVALID);
+	free(why);
+	why = NULL;
+
+	/* remove every MX: NODATA, then reset brings the scenario back */
+	assert_int_equal(lab_world_remove_mx(w, "live.test", "mx2.live.test", &why), MXS_OK);
+	assert_int_equal(lab_world_remove_mx(w, "live.test", "mx3.live.test", &why), MXS_OK);
+	mx_answer(w, "live.test", ans, sizeof(ans));
+	assert_string_equal(ans, "");
+	assert_int_equal(lab_world_add_mx(w, "live.test", 7, "mx9.live.test", &why), MXS_OK);
+	mx_answer(w, "live.test", ans, sizeof(ans));
+	assert_string_equal(ans, "7 mx9.live.test.\n");
+
+	assert_int_equal(lab_world_reset(w, &why), MXS_OK);
+	mx_answer(w, "live.test", ans, sizeof(ans));
+	assert_string_equal(ans, "10 mx1.live.test.\n20 mx2.live.test.\n");
+	assert_string_equal(lab_scenario_name(w, 0), "live");
+	lab_world_free(w);
+}
+
+/* ---- SMTP: down, up, behave ------------------------------------------------------- */
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Connects to addr:port while the server's loop runs; the socket, or
+ * -errno (-ECONNREFUSED when nothing listens). */
+static int dial(uv_loop_t *loop, const char *addr, int port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), err = 0;
+	socklen_t el = sizeof(err);
+	long end = now_ms() + 2000;
+
+	assert_true(fd >= 0);
+	inet_pton(AF_INET, addr, &a.sin_addr);
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0 && errno != EINPROGRESS) {
+		err = errno;
+		close(fd);
+		return -err;
+	}
+	for (;;) {
+		struct pollfd p = {.fd = fd, .events = POLLOUT};
+
+		uv_run(loop, UV_RUN_NOWAIT);
+		if (poll(&p, 1, 1) == 1)
+			break;
+		if (now_ms() > end)
+			fail_msg("connect to %s timed out", addr);
+	}
+	getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el);
+	if (err) {
+		close(fd);
+		return -err;
+	}
+	return fd;
+}
+
+/* The first line the server sends (the greeting), or "" at EOF/timeout. */
+static void first_line(uv_loop_t *loop, int fd, char *out, size_t cap, int ms)
+{
+	size_t n = 0;
+	long end = now_ms() + ms;
+
+	out[0] = '\0';
+	while (n + 1 < cap && now_ms() < end && !strchr(out, '\n')) {
+		ssize_t r = recv(fd, out + n, cap - 1 - n, 0);
+
+		if (r > 0) {
+			n += (size_t)r;
+			out[n] = '\0';
+		} else if (r == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
+			break;
+		} else {
+			struct pollfd p = {.fd = fd, .events = POLLIN};
+
+			uv_run(loop, UV_RUN_NOWAIT);
+			poll(&p, 1, 1);
+		}
+	}
+}
+
+static void greeting_of(uv_loop_t *loop, const char *addr, int port, char *out, size_t cap)
+{
+	int fd = dial(loop, addr, port);
+
+	if (fd < 0)
+		fail_msg("connect to %s: %s", addr, strerror(-fd));
+	first_line(loop, fd, out, cap, 3000);
+	close(fd);
+}
+
+static void test_smtp_behaviour(void **state)
+{
+	uv_loop_t loop;
+	lab_world *w = lab_world_new();
+	lab_smtp *s;
+	char *why = NULL, g[512];
+	int port;
+
+	(void)state;
+	assert_int_equal(uv_loop_init(&loop), 0);
+	assert_int_equal(lab_world_load_string(w, "live.zone", world_text, &why), MXS_OK);
+	s = lab_smtp_new(&loop, w, 0, &why);
+	if (!s)
+		fail_msg("%s", why);
+	port = lab_smtp_port(s);
+	assert_true(port > 0);
+
+	/* the scenario: mx1 down, mx2 up */
+	assert_int_equal(dial(&loop, "127.0.98.1", port), -ECONNREFUSED);
+	greeting_of(&loop, "127.0.98.2", port, g, sizeof(g));
+	assert_non_null(strstr(g, "220 "));
+
+	/* up: the scenario had it refuse, so it comes up accepting */
+	assert_int_equal(lab_smtp_set_behaviour(s, "127.0.98.1", "up", &why), MXS_OK);
+	greeting_of(&loop, "127.0.98.1", port, g, sizeof(g));
+	assert_non_null(strstr(g, "220 "));
+	assert_int_equal(lab_smtp_listener_count(s), 2);
+
+	/* down: refused at once */
+	assert_int_equal(lab_smtp_set_behaviour(s, "127.0.98.2", "down", &why), MXS_OK);
+	assert_int_equal(dial(&loop, "127.0.98.2", port), -ECONNREFUSED);
+	assert_int_equal(lab_smtp_set_behaviour(s, "127.0.98.2", "up", &why), MXS_OK);
+	greeting_of(&loop, "127.0.98.2", port, g, sizeof(g));
+	assert_non_null(strstr(g, "220 "));
+
+	/* the greeting follows the behaviour */
+	assert_int_equal(lab_smtp_set_behaviour(s, "127.0.98.2", "tempfail", &why), MXS_OK);
+	greeting_of(&loop, "127.0.98.2", port, g, sizeof(g));
+	assert_non_null(strstr(g, "421 "));
+	assert_int_equal(lab_smtp_set_behaviour(s, "127.0.98.2", "reject", &why), MXS_OK);
+	greeting_of(&loop, "127.0.98.2", port, g, sizeof(g));
+	assert_non_null(strstr(g, "554 "));
+	assert_int_equal(lab_smtp_set_behaviour(s, "127.0.98.2", "slow 0.2", &why), MXS_OK);
+	{
+		long t0 = now_ms();
+
+		greeting_of(&loop, "127.0.98.2", port, g, sizeof(g));
+		assert_non_null(strstr(g, "220 "));
+		assert_true(now_ms() - t0 >= 150);
+	}
+	assert_int_equal(lab_smtp_set_behaviour(s, "127.0.98.2", "refuse", &why), MXS_OK);
+	assert_int_equal(dial(&loop, "127.0.98.2", port), -ECONNREFUSED);
+
+	/* bad input names what is wrong */
+	assert_int_equal(lab_smtp_set_behaviour(s, "127.0.98.9", "accept", &why), MXS_ERR_INVALID);
+	assert_non_null(strstr(why, "not a lab SMTP host"));
+	free(why);
+	why = NULL;
+	assert_int_equal(lab_smtp_set_behaviour(s, "127.0.98.2", "dance", &why), MXS_ERR_INVALID);
+	assert_non_null(strstr(why, "unknown behaviour"));
+	free(why);
+	why = NULL;
+	assert_int_equal(lab_smtp_set_behaviour(s, "127.0.98.2", "slow x", &why), MXS_ERR_INVALID);
+	free(why);
+	why = NULL;
+
+	/* reset: as the scenario says again */
+	assert_int_equal(lab_smtp_reset(s, &why), MXS_OK);
+	assert_int_equal(dial(&loop, "127.0.98.1", port), -ECONNREFUSED);
+	greeting_of(&loop, "127.0.98.2", port, g, sizeof(g));
+	assert_non_null(strstr(g, "220 "));
+	assert_int_equal(lab_smtp_listener_count(s), 1);
+
+	lab_smtp_close(s);
+	while (uv_run(&loop, UV_RUN_NOWAIT) != 0)
+		;
+	assert_int_equal(uv_loop_close(&loop), 0);
+	lab_world_free(w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_dns_mutations),
+	    cmocka_unit_test(test_smtp_behaviour),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
