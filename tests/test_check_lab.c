@@ -593,6 +593,96 @@ static void test_probe_scenarios(void **state)
 	}
 }
 
+/* Every catalogue scenario, probes on, in one `check -f` run: where the mail
+ * goes (the preference of delivered_to, -1 when no address accepts, -2 when
+ * there is no walk at all) and how many attempts it takes. The list comes
+ * from `lab --list`, so a new scenario without a row here fails. */
+static void test_every_scenario_walk(void **state)
+{
+	static const struct {
+		const char *domain;
+		int pref, steps;
+	} want[] = {
+	    {"preference.lab.test", 10, 1},
+	    {"equal.lab.test", 10, 1},
+	    {"implicit.lab.test", 0, 1},
+	    {"null.lab.test", -2, 0},
+	    {"null-mixed.lab.test", 10, 1},
+	    {"cname.lab.test", 10, 1},
+	    {"literal.lab.test", 20, 1},
+	    {"dangling.lab.test", 20, 1},
+	    {"duplicate.lab.test", 10, 1},
+	    {"v6.lab.test", 10, 1},
+	    {"many.lab.test", 10, 1},
+	    {"relay.lab.test", 10, 1},
+	    {"missing.nxdomain.lab.test", -2, 0},
+	    {"single.lab.test", 10, 1},
+	    {"noroute.lab.test", -2, 0},
+	    {"primary-down.lab.test", 20, 2},
+	    {"tier-down.lab.test", 20, 3},
+	    {"tempfail.lab.test", 20, 2},
+	    {"reject.lab.test", -1, 2},
+	    {"tarpit.lab.test", 20, 2},
+	    {"tls.lab.test", 10, 1},
+	    {"hostile.lab.test", 10, 1},
+	    {"blocklisted.lab.test", 10, 1},
+	    {"backscatter.lab.test", 10, 1},
+	    {"srv.lab.test", 10, 1},
+	    {"greylist.lab.test", -1, 2},
+	};
+	const char *list[] = {"lab", "--list", NULL};
+	char path[] = "/tmp/mxscope-all-XXXXXX";
+	const char *args[] = {
+	    "check",       "--json",      "--allow-loopback", "--timeout", "4",  "-s", lab.server,
+	    "--smtp-port", lab.smtp_port, "--cafile",         lab.ca,      "-f", path, NULL};
+	size_t n = sizeof(want) / sizeof(want[0]), seen = 0;
+	int fd = mkstemp(path);
+	hrun r;
+
+	(void)state;
+	assert_true(fd >= 0);
+	h_run(list, NULL, 10000, &r);
+	for (char *line = r.out; line && *line;
+	     line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		char name[64], dom[128];
+		if (sscanf(line, "%63s %127s", name, dom) != 2)
+			continue;
+		assert_true(write(fd, dom, strlen(dom)) > 0 && write(fd, "\n", 1) == 1);
+	}
+	close(fd);
+	hrun_free(&r);
+	h_run(args, NULL, 60000, &r);
+	for (char *line = r.out; line && *line;
+	     line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		json_t *j = json_loads(line, JSON_DISABLE_EOF_CHECK, NULL), *to;
+		const char *d;
+		size_t i;
+		int pref;
+		if (!j)
+			continue;
+		d = json_string_value(json_object_get(j, "domain"));
+		for (i = 0; i < n && strcmp(want[i].domain, d) != 0; i++)
+			;
+		if (i == n)
+			fail_msg("scenario domain %s has no row in test_every_scenario_walk", d);
+		to = json_object_get(j, "delivered_to");
+		pref = !to ? -2
+		       : json_is_null(to)
+		           ? -1
+		           : (int)json_integer_value(json_object_get(to, "preference"));
+		if (pref != want[i].pref ||
+		    (int)json_array_size(json_object_get(j, "walk")) != want[i].steps)
+			fail_msg("%s: delivered at %d in %zu steps, want %d in %d", d, pref,
+			         json_array_size(json_object_get(j, "walk")), want[i].pref,
+			         want[i].steps);
+		seen++;
+		json_decref(j);
+	}
+	assert_int_equal(seen, n);
+	hrun_free(&r);
+	unlink(path);
+}
+
 /* Details of single probes: times, TLS against the MX name, EHLO. */
 static void test_probe_details(void **state)
 {
@@ -1134,6 +1224,7 @@ int main(void)
 	    cmocka_unit_test(test_streaming),
 	    cmocka_unit_test(test_reader_goes_away),
 	    cmocka_unit_test(test_probe_scenarios),
+	    cmocka_unit_test(test_every_scenario_walk),
 	    cmocka_unit_test(test_probe_details),
 	    cmocka_unit_test(test_probe_hostile),
 	    cmocka_unit_test(test_unreachable_server),

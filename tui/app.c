@@ -1160,6 +1160,13 @@ static void handle_key(tui_app *a, wint_t ch, bool fkey)
 		a->pbuf[0] = '\0';
 		mark(a, TUI_D_STATUS);
 		break;
+	case 'R':
+		/* the one-key reset the room needs after a demonstration */
+		if (!a->cfg.lab_rw || !a->cfg.lab_smtp)
+			set_msg(a, true, "R: resetting the scenario is for mxscope lab");
+		else
+			trainer_run(a, "reset");
+		break;
 	case 'N':
 	case 'P':
 		if (!a->cfg.tour || !a->cfg.lab)

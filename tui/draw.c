@@ -987,6 +987,7 @@ static const char *const help_lines[] = {
     "t                 next theme",
     "l                 show / hide the log",
     "T (lab)           trainer: down|up ADDR, behave ADDR W, pref/add-mx/del-mx, reset",
+    "R (lab)           reset the scenario, as the trainer's reset does",
     "N, P (lab --tour) next / previous scenario of the tour",
     "?, q, Q           this help; quit; quit and print the domain's report",
     "mouse (--mouse)   click selects, wheel scrolls",
