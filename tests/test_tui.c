@@ -295,6 +295,14 @@ static void test_navigation(void **state)
 	assert_has(s, "same preference: random order");
 	free(s);
 	key(f, KEY_UP);
+	key(f, 'l'); /* vi's right drills down like Enter... */
+	s = screen(f);
+	assert_has(s, ">Tiers of primary-down.lab.test");
+	free(s);
+	key(f, 'h'); /* ...and h comes back */
+	s = screen(f);
+	assert_has(s, ">Domains");
+	free(s);
 	key(f, '\t'); /* to the tiers */
 	s = screen(f);
 	assert_has(s, ">Tiers of primary-down.lab.test");
@@ -790,7 +798,7 @@ static void test_trainer(void **state)
 	assert_has(s, "delivered to mx2.primary-down.lab.test (127.0.16.2), pref 20");
 	free(s);
 	/* every change is in the log */
-	key(f, 'l');
+	key(f, 'L');
 	s = screen(f);
 	assert_has(s, "trainer: reset");
 	free(s);

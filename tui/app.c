@@ -1240,6 +1240,10 @@ static void handle_key(tui_app *a, wint_t ch, bool fkey)
 		save_state(a);
 		break;
 	case 'l':
+		/* vi's right: the same as Right and Enter */
+		handle_key(a, '\n', false);
+		break;
+	case 'L':
 		a->show_log = !a->show_log;
 		if (!a->show_log && a->focus == TUI_P_LOG)
 			a->focus = TUI_P_DOMAINS;

@@ -965,16 +965,16 @@ static void draw_status(tui_app *a)
 	else if (a->cols >= 110)
 		put(a, y, 1, a->cols - 2, at,
 		    "q quit  ? help  Tab pane  Enter open  a add  d del  / filter  r re-probe  "
-		    "w walk  x shuffle  f freeze  t theme  l log");
+		    "w walk  x shuffle  f freeze  t theme  L log");
 	else
 		put(a, y, 1, a->cols - 2, at,
-		    "? help  q quit  a add  d del  / filter  r re-probe  w walk  f freeze  l log");
+		    "? help  q quit  a add  d del  / filter  r re-probe  w walk  f freeze  L log");
 }
 
 static const char *const help_lines[] = {
     "Up/Down, k/j      move in the pane; PgUp/PgDn page; g/G first/last",
     "Tab, Shift-Tab    next / previous pane",
-    "Enter, Right      drill down; on a finding: its full explanation",
+    "Enter, Right, l   drill down; on a finding: its full explanation",
     "Esc, h, Left      back: close the overlay, stop the walk, clear the filter",
     "a                 add a domain",
     "d                 remove the selected domain",
@@ -985,7 +985,7 @@ static const char *const help_lines[] = {
     "x                 reshuffle equal preferences with a new seed",
     "f                 freeze the display (probes go on)",
     "t                 next theme",
-    "l                 show / hide the log",
+    "L                 show / hide the log",
     "T (lab)           trainer: down|up ADDR, behave ADDR W, pref/add-mx/del-mx, reset",
     "R (lab)           reset the scenario, as the trainer's reset does",
     "N, P (lab --tour) next / previous scenario of the tour",
