@@ -19,6 +19,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <ares.h>
+#include <arpa/nameser.h>
 
 #include "lab.h"
 #include "tui.h"
@@ -700,6 +702,29 @@ static void test_state_file(void **state)
 	}
 }
 
+/* The preference the lab's DNS server now serves for host in domain's MX
+ * answer, or -1: what a resolver elsewhere would see, not only the screen. */
+static int served_pref(fixture *f, const char *domain, const char *host)
+{
+	unsigned char *q = NULL, out[4096];
+	int qlen = 0, pref = -1;
+	size_t n;
+	struct ares_mx_reply *mx = NULL;
+
+	assert_int_equal(ares_create_query(domain, ns_c_in, ns_t_mx, 0x1234, 0, &q, &qlen, 0),
+	                 ARES_SUCCESS);
+	n = lab_dns_answer(f->w, q, (size_t)qlen, out, sizeof(out), 1);
+	ares_free_string(q);
+	assert_true(n > 0);
+	if (ares_parse_mx_reply(out, (int)n, &mx) != ARES_SUCCESS)
+		return -1;
+	for (struct ares_mx_reply *m = mx; m; m = m->next)
+		if (strcmp(m->host, host) == 0)
+			pref = m->priority;
+	ares_free_data(mx);
+	return pref;
+}
+
 /* A trainer command typed at the `T` prompt, then the new routing settled. */
 static void trainer(fixture *f, const char *cmd)
 {
@@ -749,7 +774,10 @@ static void test_trainer(void **state)
 	key(f, 'h');
 
 	/* mx2 gets the lower preference: it is the primary now */
+	assert_int_equal(served_pref(f, "primary-down.lab.test", "mx2.primary-down.lab.test"), 20);
 	trainer(f, "pref mx2 5");
+	/* served at once by the lab's DNS, as well as shown */
+	assert_int_equal(served_pref(f, "primary-down.lab.test", "mx2.primary-down.lab.test"), 5);
 	s = screen(f);
 	assert_has(s, "pref 5  primary");
 	assert_has(s, "pref 10  backup");
@@ -790,6 +818,7 @@ static void test_trainer(void **state)
 	/* R: one key back to the scenario as it was written */
 	key(f, 'R');
 	settle(f);
+	assert_int_equal(served_pref(f, "primary-down.lab.test", "mx2.primary-down.lab.test"), 20);
 	s = screen(f);
 	assert_has(s, "pref 10  primary");
 	assert_has(s, "pref 20  backup");
