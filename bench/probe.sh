@@ -16,8 +16,8 @@ N="${1:-4000}"
 ADDRS="${2:-400}"
 OUT=bench/out
 mkdir -p "$OUT"
-[ -x /usr/bin/time ] || apt-get install -y -q --no-install-recommends time >/dev/null
-command -v curl >/dev/null || apt-get install -y -q --no-install-recommends curl >/dev/null
+[ -x /usr/bin/time ] || { apt-get update -q >/dev/null; apt-get install -y -q --no-install-recommends time >/dev/null; }
+command -v curl >/dev/null || { apt-get update -q >/dev/null; apt-get install -y -q --no-install-recommends curl >/dev/null; }
 scripts/setup build >/dev/null 2>&1
 BIN=build/src/mxscope
 ulimit -n 4096 2>/dev/null || true

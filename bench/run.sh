@@ -25,7 +25,7 @@ command -v adnshost >/dev/null || need="$need adns-tools"
 command -v dnsperf >/dev/null || need="$need dnsperf"
 [ -x /usr/bin/time ] || need="$need time"
 if [ -n "$need" ]; then
-	apt-get install -y -q --no-install-recommends $need >/dev/null
+	apt-get update -q >/dev/null; apt-get install -y -q --no-install-recommends $need >/dev/null
 fi
 scripts/setup build >/dev/null 2>&1
 BIN=build/src/mxscope
