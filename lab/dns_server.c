@@ -524,11 +524,6 @@ static void on_server_handle_closed(uv_handle_t *h)
 	maybe_free(s);
 }
 
-static void free_handle(uv_handle_t *h)
-{
-	free(h);
-}
-
 /* -- UDP -- */
 
 static void udp_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -730,14 +725,7 @@ static void on_connection(uv_stream_t *listener, int status)
 	if (status < 0)
 		return;
 	if (s->closing || s->nconns >= LAB_TCP_CONNS) {
-		/* Accept and drop, or the backlog would stay full. */
-		uv_tcp_t *extra = malloc(sizeof(*extra));
-
-		if (!extra)
-			return;
-		uv_tcp_init(s->loop, extra);
-		uv_accept(listener, (uv_stream_t *)extra);
-		uv_close((uv_handle_t *)extra, free_handle);
+		lab_tcp_drop(s->loop, listener);
 		return;
 	}
 	c = calloc(1, sizeof(*c));

@@ -105,6 +105,11 @@ struct lab_smtp_host {
 
 /* The $SMTP lines of every loaded scenario, in load order; views valid until
  * the world is freed or loaded into again. */
+/* Accepts one pending connection on listener and closes it at once: a server
+ * at its connection limit must still take connections off the backlog, or the
+ * backlog stays full and every later client hangs instead of being refused. */
+void lab_tcp_drop(uv_loop_t *loop, uv_stream_t *listener);
+
 size_t lab_world_smtp_count(const lab_world *w);
 const struct lab_smtp_host *lab_world_smtp(const lab_world *w, size_t i);
 /* "accept", "refuse", ... for messages and documentation. */

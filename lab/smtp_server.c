@@ -617,11 +617,6 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 	flow(c);
 }
 
-static void free_handle(uv_handle_t *h)
-{
-	free(h);
-}
-
 static void on_connection(uv_stream_t *ls, int status)
 {
 	struct listener *l = ls->data;
@@ -631,14 +626,7 @@ static void on_connection(uv_stream_t *ls, int status)
 	if (status < 0)
 		return;
 	if (s->closing || s->nconns >= SMTP_MAX_CONNS) {
-		/* accept and drop, or the backlog would stay full */
-		uv_tcp_t *extra = malloc(sizeof(*extra));
-
-		if (!extra)
-			return;
-		uv_tcp_init(s->loop, extra);
-		uv_accept(ls, (uv_stream_t *)extra);
-		uv_close((uv_handle_t *)extra, free_handle);
+		lab_tcp_drop(s->loop, ls);
 		return;
 	}
 	c = calloc(1, sizeof(*c));
