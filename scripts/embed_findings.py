@@ -7,30 +7,9 @@ Usage: python3 embed_findings.py OUT.c findings.md
 Writes `const char tui_findings_md[]` (declared in tui/tui_doc.h): the file's
 bytes as one C string, one literal per source line.
 """
-import os
 import sys
 
-
-def c_line(line: bytes) -> str:
-    """Escapes every byte that could mean something else in C: quotes,
-    backslashes, '?' (trigraphs) and non-printable ASCII as three-digit octal,
-    so that a following digit cannot join the escape."""
-    out = []
-    for b in line:
-        ch = chr(b)
-        if ch == '"':
-            out.append('\\"')
-        elif ch == '\\':
-            out.append('\\\\')
-        elif ch == '?':
-            out.append('\\?')
-        elif ch == '\n':
-            out.append('\\n')
-        elif 0x20 <= b < 0x7f:
-            out.append(ch)
-        else:
-            out.append('\\%03o' % b)
-    return '\t"' + ''.join(out) + '"'
+from c_literal import c_string, write_file
 
 
 def main(argv):
@@ -51,13 +30,9 @@ def main(argv):
         '',
         'const char tui_findings_md[] =',
     ]
-    body = [c_line(l) for l in data.splitlines(keepends=True)] or ['\t""']
-    lines.extend(body)
+    lines.append(c_string(data))
     lines.append(';')
-    tmp = out_path + '.tmp'
-    with open(tmp, 'w', encoding='ascii') as f:
-        f.write('\n'.join(lines) + '\n')
-    os.replace(tmp, out_path)
+    write_file(out_path, lines)
     return 0
 
 

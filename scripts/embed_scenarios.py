@@ -12,36 +12,7 @@ import os
 import re
 import sys
 
-
-def c_string(data: bytes) -> str:
-    """One C string literal per source line, so the generated file reads like
-    the zone. Every byte that could mean something else in C is escaped:
-    quotes, backslashes, '?' (trigraphs exist in -std=c17) and anything that
-    is not printable ASCII, as three-digit octal so that a following digit
-    cannot join the escape."""
-    if not data:
-        return '""'
-    parts = []
-    for line in data.splitlines(keepends=True):
-        out = []
-        for b in line:
-            ch = chr(b)
-            if ch == '"':
-                out.append('\\"')
-            elif ch == '\\':
-                out.append('\\\\')
-            elif ch == '?':
-                out.append('\\?')
-            elif ch == '\n':
-                out.append('\\n')
-            elif ch == '\t':
-                out.append('\\t')
-            elif 0x20 <= b < 0x7f:
-                out.append(ch)
-            else:
-                out.append('\\%03o' % b)
-        parts.append('\t"' + ''.join(out) + '"')
-    return '\n'.join(parts)
+from c_literal import c_string, write_file
 
 
 def main(argv):
@@ -87,11 +58,7 @@ def main(argv):
         lines.append('{0, 0},')
     lines.append('};')
     lines.append('const size_t lab_builtin_count = %d;' % len(entries))
-    text = '\n'.join(lines) + '\n'
-    tmp = out_path + '.tmp'
-    with open(tmp, 'w', encoding='ascii') as f:
-        f.write(text)
-    os.replace(tmp, out_path)
+    write_file(out_path, lines)
     return 0
 
 
