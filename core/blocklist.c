@@ -2,6 +2,7 @@
  * evaluator and the provider config parser. No I/O: net/blocklist.c reads
  * files and talks HTTP, this file only decides what bytes mean. */
 #include "blocklist.h"
+#include "mx.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -547,7 +548,6 @@ bool blr_url_allowed(const char *url)
 {
 	const char *h, *end;
 	char host[64];
-	unsigned char b[16];
 	size_t n;
 
 	if (!url || strpbrk(url, " \t\r\n"))
@@ -572,13 +572,7 @@ bool blr_url_allowed(const char *url)
 	host[n] = '\0';
 	if (strcasecmp(host, "localhost") == 0)
 		return true;
-	if (inet_pton(AF_INET, host, b) == 1)
-		return b[0] == 127;
-	if (inet_pton(AF_INET6, host, b) == 1) {
-		static const unsigned char one[16] = {[15] = 1};
-		return memcmp(b, one, 16) == 0;
-	}
-	return false;
+	return mx_ip_is_loopback(host);
 }
 
 /* Replaces each {name} in tmpl with the value vals gives it. NULL when out

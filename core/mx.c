@@ -583,6 +583,16 @@ static const char *non_public_why(const char *ip, bool allow_loopback)
 	return "not an address";
 }
 
+bool mx_ip_is_loopback(const char *ip)
+{
+	static const unsigned char one[16] = {[15] = 1};
+	unsigned char b[16];
+
+	if (inet_pton(AF_INET, ip, b) == 1)
+		return b[0] == 127;
+	return inet_pton(AF_INET6, ip, b) == 1 && memcmp(b, one, 16) == 0;
+}
+
 bool mx_ip_is_non_public(const char *ip, bool allow_loopback)
 {
 	return non_public_why(ip, allow_loopback) != NULL;

@@ -265,5 +265,8 @@ bool mx_is_ip_literal(const char *name);
 /* true when ip (textual) is in a special-purpose range (RFC 6890): private,
  * loopback, link-local, documentation, ... allow_loopback exempts 127/8 and ::1. */
 bool mx_ip_is_non_public(const char *ip, bool allow_loopback);
+/* true when ip (textual) is in 127.0.0.0/8 or is ::1: where the lab lives,
+ * and the only addresses the lab may listen on or probe. */
+bool mx_ip_is_loopback(const char *ip);
 
 #endif

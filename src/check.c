@@ -159,11 +159,6 @@ static void on_blocklist(blr_result *r, void *arg)
 	done_one(pa->p);
 }
 
-static bool is_loopback(const char *ip)
-{
-	return strncmp(ip, "127.", 4) == 0 || strcmp(ip, "::1") == 0;
-}
-
 /* Probes every address of every MX host (the walk needs those in the
  * attempt order; the others are shown too) and asks the blocklists about
  * it, all at once. In the lab only loopback addresses are probed or looked
@@ -191,7 +186,7 @@ static void start_probes(check_ctx *x, mx_domain *d)
 		const mx_host *h = mx_domain_host(d, i);
 		for (size_t k = 0; k < h->naddrs; k++) {
 			probe_arg *pa = &p->args[used];
-			if (x->o->loopback_probes && !is_loopback(h->addrs[k].ip))
+			if (x->o->loopback_probes && !mx_ip_is_loopback(h->addrs[k].ip))
 				continue;
 			*pa = (probe_arg){.p = p, .host = i, .addr = k};
 			used++;

@@ -2,7 +2,6 @@
  * as the resolver that asks it, so `mxscope lab` needs nothing outside. */
 #include "labcmd.h"
 
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include "check.h"
 #include "explore.h"
 #include "lab.h"
+#include "mx.h"
 
 #define LAB_DEFAULT_PORT      5300
 #define LAB_HTTP_DEFAULT_PORT 8053
@@ -24,16 +24,6 @@ typedef struct serve_ctx {
 } serve_ctx;
 
 /* Only loopback: the lab must never be reachable from another machine. */
-static int is_loopback(const char *addr)
-{
-	unsigned char b[16];
-	static const unsigned char one[16] = {[15] = 1};
-
-	if (inet_pton(AF_INET, addr, b) == 1)
-		return b[0] == 127;
-	return inet_pton(AF_INET6, addr, b) == 1 && memcmp(b, one, 16) == 0;
-}
-
 static int is_file_arg(const char *s)
 {
 	size_t n = strlen(s);
@@ -338,7 +328,7 @@ int labcmd_run(const cli_opts *o)
 	lab_world *w = NULL;
 	int code;
 
-	if (!is_loopback(o->bind)) {
+	if (!mx_ip_is_loopback(o->bind)) {
 		fprintf(stderr,
 		        "mxscope: lab: --bind %s is not a loopback address (127.0.0.0/8 or ::1); "
 		        "the lab only listens on loopback\n",

@@ -295,6 +295,14 @@ static void test_catalogue(void **state)
 	assert_false(mx_ip_is_non_public("8.8.8.8", false));
 	assert_false(mx_ip_is_non_public("2a00:1450::1", false));
 	assert_true(mx_ip_is_non_public("fe80::1", true));
+	assert_true(mx_ip_is_loopback("127.0.16.1"));
+	assert_true(mx_ip_is_loopback("127.255.255.254"));
+	assert_true(mx_ip_is_loopback("::1"));
+	assert_true(mx_ip_is_loopback("0:0:0:0:0:0:0:1"));
+	assert_false(mx_ip_is_loopback("128.0.0.1"));
+	assert_false(mx_ip_is_loopback("::2"));
+	assert_false(mx_ip_is_loopback("127.example"));
+	assert_false(mx_ip_is_loopback("localhost"));
 }
 
 int main(void)

@@ -145,11 +145,6 @@ size_t tui_rows(const tui_entry *e, tui_row *rows, size_t max)
 	return n;
 }
 
-static bool is_loopback(const char *ip)
-{
-	return strncmp(ip, "127.", 4) == 0 || strcmp(ip, "::1") == 0;
-}
-
 static void analyze(tui_app *a, tui_entry *e)
 {
 	mx_options o = a->mxo;
@@ -323,7 +318,7 @@ static void install(tui_app *a, tui_entry *e, mx_domain *d, uint64_t got_ms)
 		const mx_host *h = mx_domain_host(d, i);
 		for (size_t k = 0; k < h->naddrs && e->st; k++) {
 			size_t si = tui_stat_index(e, i, k);
-			if (a->cfg.loopback_probes && !is_loopback(h->addrs[k].ip))
+			if (a->cfg.loopback_probes && !mx_ip_is_loopback(h->addrs[k].ip))
 				continue;
 			if (smtp_monitor_watch(a->mon, h->exchange, h->addrs[k].ip) == MXS_OK) {
 				e->st[si].watched = true;
