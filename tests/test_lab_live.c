@@ -19,6 +19,8 @@
 #include <sys/socket.h>
 
 #include <cmocka.h>
+#include <ares.h>
+#include <arpa/nameser.h>
 
 #include "lab.h"
 
@@ -39,82 +41,26 @@ static const char world_text[] = "$ORIGIN live.test.\n"
 
 /* ---- DNS: the MX answer as "PREF NAME" lines ------------------------------------ */
 
-static size_t mkquery(uint8_t *q, const char *name, uint16_t qtype)
-{
-	size_t o = 12;
-
-	memset(q, 0, 12);
-	q[0] = 0x12;
-	q[1] = 0x34;
-	q[5] = 1;
-	while (*name) {
-		const char *dot = strchr(name, '.');
-		size_t l = dot ? (size_t)(dot - name) : strlen(name);
-
-		q[o++] = (uint8_t)l;
-		memcpy(q + o, name, l);
-		o += l;
-		name += l + (dot ? 1 : 0);
-	}
-	q[o++] = 0;
-	q[o++] = (uint8_t)(qtype >> 8);
-	q[o++] = (uint8_t)qtype;
-	q[o++] = 0;
-	q[o++] = 1;
-	return o;
-}
-
-/* A name at m[*o] (compression followed) to text; *o moves past it. */
-static void rdname(const uint8_t *m, size_t len, size_t *o, char *out)
-{
-	size_t p = *o, n = 0;
-	int jumped = 0, hops = 0;
-
-	out[0] = '\0';
-	while (p < len && m[p] != 0) {
-		if ((m[p] & 0xc0) == 0xc0) {
-			assert_true(p + 1 < len && ++hops < 20);
-			if (!jumped)
-				*o = p + 2;
-			jumped = 1;
-			p = (size_t)((m[p] & 0x3f) << 8 | m[p + 1]);
-			continue;
-		}
-		assert_true(p + 1 + m[p] <= len);
-		n += (size_t)sprintf(out + n, "%.*s.", m[p], (const char *)m + p + 1);
-		p += 1 + m[p];
-	}
-	if (!jumped)
-		*o = p + 1;
-}
-
-/* The MX answer for name, "10 mx1.live.test.\n..." in answer order. */
+/* The MX answer for name, "10 mx1.live.test.\n..." in answer order, as
+ * c-ares (the resolver mxscope uses) reads the lab's answer. */
 static void mx_answer(const lab_world *w, const char *name, char *out, size_t cap)
 {
-	uint8_t q[512], a[4096];
-	size_t ql = mkquery(q, name, 15), al = lab_dns_answer(w, q, ql, a, sizeof(a), 0), o = ql;
-	unsigned an;
+	unsigned char *q = NULL, a[4096];
+	int ql = 0;
+	size_t al;
+	struct ares_mx_reply *mx = NULL;
 
+	assert_int_equal(ares_create_query(name, ns_c_in, ns_t_mx, 0x1234, 1, &q, &ql, 0),
+	                 ARES_SUCCESS);
+	al = lab_dns_answer(w, q, (size_t)ql, a, sizeof(a), 0);
+	ares_free_string(q);
 	assert_true(al >= 12);
-	an = (unsigned)(a[6] << 8 | a[7]);
 	out[0] = '\0';
-	for (unsigned i = 0; i < an; i++) {
-		char owner[300], target[300];
-		uint16_t type, rdlen;
-
-		rdname(a, al, &o, owner);
-		type = (uint16_t)(a[o] << 8 | a[o + 1]);
-		rdlen = (uint16_t)(a[o + 8] << 8 | a[o + 9]);
-		o += 10;
-		if (type == 15) {
-			size_t r = o + 2;
-			unsigned pref = (unsigned)(a[o] << 8 | a[o + 1]);
-
-			rdname(a, al, &r, target);
-			snprintf(out + strlen(out), cap - strlen(out), "%u %s\n", pref, target);
-		}
-		o += rdlen;
-	}
+	if (ares_parse_mx_reply(a, (int)al, &mx) != ARES_SUCCESS)
+		return; /* no MX records: NODATA or NXDOMAIN */
+	for (struct ares_mx_reply *m = mx; m; m = m->next)
+		snprintf(out + strlen(out), cap - strlen(out), "%u %s.\n", m->priority, m->host);
+	ares_free_data(mx);
 }
 
 static void test_dns_mutations(void **state)
