@@ -217,6 +217,9 @@ static void sync_entry(tui_app *a, tui_entry *e)
 
 #define TUI_BLRES_MAX 4096 /* answers kept; the oldest goes first */
 
+static void sync_ip(tui_app *a, const char *ip,
+                    void (*sync)(tui_app *a, tui_entry *e, size_t i, size_t k));
+
 static void on_blocklist(blr_result *r, void *arg)
 {
 	tui_app *a = arg;
@@ -252,10 +255,11 @@ static void on_blocklist(blr_result *r, void *arg)
 		tui_log(a, "blocklist %s", line ? line : r->ip);
 		free(line);
 	}
-	for (size_t i = 0; i < a->ne; i++)
-		if (a->e[i]->d && !a->frozen)
-			sync_entry(a, a->e[i]);
-	mark(a, TUI_D_ALL);
+	/* frozen: the answer is kept and shows when the display thaws */
+	if (a->frozen)
+		mark(a, TUI_D_HEADER);
+	else
+		sync_ip(a, r->ip, sync_blocklists);
 }
 
 /* Asks every enabled blocklist about each address of d (answers come from
@@ -395,6 +399,35 @@ static void resolve(tui_app *a, tui_entry *e)
 	mark(a, 1u << TUI_P_DOMAINS);
 }
 
+/* News about one address (a probe ended, a blocklist answered): sync runs
+ * on every place a listed domain shows that address, and only the domains
+ * that have it are analysed again and redrawn. */
+static void sync_ip(tui_app *a, const char *ip,
+                    void (*sync)(tui_app *a, tui_entry *e, size_t i, size_t k))
+{
+	for (size_t j = 0; j < a->ne; j++) {
+		tui_entry *e = a->e[j];
+		bool hit = false;
+		if (!e->d)
+			continue;
+		for (size_t i = 0; i < mx_domain_host_count(e->d); i++) {
+			const mx_host *host = mx_domain_host(e->d, i);
+			for (size_t k = 0; k < host->naddrs; k++)
+				if (strcmp(host->addrs[k].ip, ip) == 0) {
+					sync(a, e, i, k);
+					hit = true;
+				}
+		}
+		if (hit) {
+			analyze(a, e);
+			if (e == tui_selected(a))
+				mark(a, TUI_D_ALL);
+			else
+				mark(a, 1u << TUI_P_DOMAINS);
+		}
+	}
+}
+
 static void on_change(const char *ip, void *arg)
 {
 	tui_app *a = arg;
@@ -408,27 +441,7 @@ static void on_change(const char *ip, void *arg)
 		mark(a, TUI_D_HEADER);
 		return;
 	}
-	for (size_t j = 0; j < a->ne; j++) {
-		tui_entry *e = a->e[j];
-		bool hit = false;
-		if (!e->d)
-			continue;
-		for (size_t i = 0; i < mx_domain_host_count(e->d); i++) {
-			const mx_host *host = mx_domain_host(e->d, i);
-			for (size_t k = 0; k < host->naddrs; k++)
-				if (strcmp(host->addrs[k].ip, ip) == 0) {
-					sync_addr(a, e, i, k);
-					hit = true;
-				}
-		}
-		if (hit) {
-			analyze(a, e);
-			if (e == tui_selected(a))
-				mark(a, TUI_D_ALL);
-			else
-				mark(a, 1u << TUI_P_DOMAINS);
-		}
-	}
+	sync_ip(a, ip, sync_addr);
 }
 
 mxs_status tui_app_add(tui_app *a, const char *name, int scenario, char **why)
