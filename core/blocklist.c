@@ -2,7 +2,7 @@
  * evaluator and the provider config parser. No I/O: net/blocklist.c reads
  * files and talks HTTP, this file only decides what bytes mean. */
 #include "blocklist.h"
-#include "mx.h"
+#include "addr.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>

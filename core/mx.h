@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "addr.h"
 #include "blocklist.h"
 #include "probe.h"
 #include "status.h"
@@ -38,7 +39,6 @@ const char *mx_rcode_str(mx_rcode rc);
 /* true for the outcomes a sender would retry later */
 bool mx_rcode_is_temporary(mx_rcode rc);
 
-#define MX_IP_MAX   46 /* INET6_ADDRSTRLEN */
 #define MX_NAME_MAX 254
 
 typedef struct mx_addr {
@@ -260,13 +260,7 @@ const char *mx_domain_status(const mx_domain *d);
 uint64_t mx_seed_for(uint64_t run_seed, const char *domain);
 /* Shuffles idx[0..n) in place, uniformly, from *state (advanced). */
 void mx_shuffle(size_t *idx, size_t n, uint64_t *state);
-/* true when name is an address literal ("192.0.2.1", "[192.0.2.1]", "2001:db8::1"). */
-bool mx_is_ip_literal(const char *name);
-/* true when ip (textual) is in a special-purpose range (RFC 6890): private,
- * loopback, link-local, documentation, ... allow_loopback exempts 127/8 and ::1. */
-bool mx_ip_is_non_public(const char *ip, bool allow_loopback);
-/* true when ip (textual) is in 127.0.0.0/8 or is ::1: where the lab lives,
- * and the only addresses the lab may listen on or probe. */
-bool mx_ip_is_loopback(const char *ip);
+/* Address classification (mx_is_ip_literal, mx_ip_is_non_public,
+ * mx_ip_is_loopback, ...) is in addr.h, included above. */
 
 #endif
