@@ -290,15 +290,23 @@ static bool banner_names(const probe_result *r, const mx_host *h, char *got, siz
 	return mxi_name_eq(got, h->exchange) || (h->cname && mxi_name_eq(got, h->cname));
 }
 
-/* A short, bounded quote of the greeting's first line for a message. */
+/* A short, bounded quote of the greeting's first line for a message; a
+ * NUL the server sent is quoted as "\0" (the message is a C string). */
 static void first_line(const probe_result *r, char *out, size_t cap)
 {
-	size_t n = r->greeting ? strcspn(r->greeting, "\r\n") : 0;
+	size_t len = r->greeting ? probe_greeting_len(r) : 0, n = 0, total = 0, o = 0;
 
-	if (n >= cap)
-		n = cap - 4;
-	snprintf(out, cap, "%.*s%s", (int)n, r->greeting ? r->greeting : "",
-	         r->greeting && n < strcspn(r->greeting, "\r\n") ? "..." : "");
+	while (n < len && r->greeting[n] != '\r' && r->greeting[n] != '\n')
+		total += r->greeting[n++] ? 1 : 2;
+	for (size_t i = 0; i < n; i++) {
+		size_t need = r->greeting[i] ? 1 : 2;
+		if (total >= cap && o + need > cap - 4)
+			break;
+		if (!r->greeting[i])
+			out[o++] = '\\';
+		out[o++] = r->greeting[i] ? r->greeting[i] : '0';
+	}
+	snprintf(out + o, cap - o, "%s", total >= cap ? "..." : "");
 }
 
 static mxs_status check_probe(analysis *a, const mx_host *h, const mx_addr *ad)

@@ -65,7 +65,8 @@ struct probe {
 	curl_socket_t fd;    /* the connection's socket, once libcurl made it */
 	phase ph;
 	unsigned ncmds, nehlo_cmds, reply_lines;
-	size_t greeting_len;
+	probe_reply greet;       /* the greeting's lines so far (one code: RFC 5321 §4.2.1) */
+	const char *garbage_why; /* static: why the greeting is malformed, once decided */
 	bool connected, greeted, garbage, timed_out, setup_failed;
 	probe *next, *prev; /* address queue (next only) or running list */
 	char errbuf[CURL_ERROR_SIZE];
@@ -254,50 +255,6 @@ static void ready_remove(smtp_prober *p, addr_slot *a)
 static void watchdog_arm(probe *q);
 static void watchdog_disarm(probe *q);
 
-static void greeting_append(probe *q, const char *text, size_t len)
-{
-	probe_result *r = q->r;
-	size_t room, sep = q->greeting_len ? 1 : 0;
-	char *g;
-
-	if (q->greeting_len + sep >= PROBE_GREETING_MAX)
-		return;
-	room = PROBE_GREETING_MAX - q->greeting_len - sep;
-	if (len > room)
-		len = room;
-	g = realloc(r->greeting, q->greeting_len + sep + len + 1);
-	if (!g)
-		return;
-	r->greeting = g;
-	if (sep)
-		g[q->greeting_len++] = '\n';
-	for (size_t i = 0; i < len; i++)
-		g[q->greeting_len++] = text[i] ? text[i] : '\x7f'; /* as probe.h says */
-	g[q->greeting_len] = '\0';
-}
-
-static void ehlo_add(probe *q, const char *text, size_t len)
-{
-	probe_result *r = q->r;
-	char **list, *line;
-
-	if (r->nehlo >= PROBE_EHLO_MAX_LINES)
-		return;
-	if (len > PROBE_EHLO_LINE_MAX)
-		len = PROBE_EHLO_LINE_MAX;
-	list = realloc(r->ehlo, (r->nehlo + 1) * sizeof(*list));
-	if (!list)
-		return;
-	r->ehlo = list;
-	line = malloc(len + 1);
-	if (!line)
-		return;
-	for (size_t i = 0; i < len; i++)
-		line[i] = text[i] ? text[i] : '\x7f';
-	line[len] = '\0';
-	r->ehlo[r->nehlo++] = line;
-}
-
 static void on_server_line(probe *q, const char *data, size_t len)
 {
 	probe_result *r = q->r;
@@ -315,14 +272,18 @@ static void on_server_line(probe *q, const char *data, size_t len)
 		r->t.connect = elapsed_ms(q);
 	}
 	if (q->ncmds == 0) {
-		if (q->greeted)
+		probe_reply_step step;
+		if (q->greeted || q->garbage_why)
 			return;
-		if (!ok) {
-			q->garbage = true;
+		step = probe_reply_feed(&q->greet, data, len, &code, &text, &tlen);
+		if (step == PROBE_REPLY_NOT_SMTP || step == PROBE_REPLY_CODE_CHANGED) {
+			q->garbage = true; /* a later reply line may still greet... */
+			if (step == PROBE_REPLY_CODE_CHANGED) /* ...but not after this */
+				q->garbage_why = probe_reply_step_why(step);
 			return;
 		}
-		greeting_append(q, text, tlen);
-		if (!more) {
+		probe_greeting_add(r, text, tlen);
+		if (step == PROBE_REPLY_DONE) {
 			q->greeted = true;
 			r->code = code;
 			r->t.greeting = elapsed_ms(q);
@@ -335,7 +296,7 @@ static void on_server_line(probe *q, const char *data, size_t len)
 	if (q->ph == PH_EHLO && q->nehlo_cmds == 1 && code / 100 == 2) {
 		/* the first line names the server; extensions follow it */
 		if (q->reply_lines++ > 0)
-			ehlo_add(q, text, tlen);
+			probe_ehlo_add(r, text, tlen);
 	}
 	if (more)
 		return;
@@ -570,7 +531,8 @@ static void classify(probe *q, CURLcode rc)
 	if (q->garbage) {
 		r->state = PROBE_GARBAGE;
 		set_error(r, "%s: %s", phase_names[PH_GREETING],
-		          "lines that are not SMTP replies (RFC 5321 §4.2)");
+		          q->garbage_why ? q->garbage_why
+		                         : probe_reply_step_why(PROBE_REPLY_NOT_SMTP));
 	} else if (rc == CURLE_COULDNT_CONNECT) {
 		/* EHOSTUNREACH, ENETUNREACH and whatever else stops a connection
 		 * from being made all leave the address out of reach */
