@@ -111,7 +111,9 @@ const char *mx_severity_str(mx_severity s); /* "info", "warning", "error" */
 	X(TLS_CERTIFICATE_INVALID, "tls-certificate-invalid", WARNING, "RFC 6125 §6", "an MX host's TLS certificate does not verify for its name") \
 	X(BANNER_NAME_MISMATCH, "banner-name-mismatch", INFO, "RFC 5321 §4.3.1", "an MX host greets with another name than the MX record's") \
 	X(IP_LISTED, "ip-listed", WARNING, "RFC 5782", "an MX address is on an IP blocklist") \
-	X(BLOCKLIST_UNAVAILABLE, "blocklist-unavailable", INFO, "RFC 5782 §2.1", "a blocklist could not say whether an MX address is listed")
+	X(BLOCKLIST_UNAVAILABLE, "blocklist-unavailable", INFO, "RFC 5782 §2.1", "a blocklist could not say whether an MX address is listed") \
+	X(MX_INVALID_NAME, "mx-invalid-name", ERROR, "RFC 1123 §2.1", "an MX target is not a valid host name") \
+	X(SRV_INVALID_NAME, "srv-invalid-name", WARNING, "RFC 2782", "an SRV target is not a valid host name")
 /* clang-format on */
 
 typedef enum mx_finding_id {

@@ -3,6 +3,7 @@
  * mx_domain_analyze(), which runs the ordering steps (mx_order.c) and the
  * checks here in turn. */
 #include "mx_int.h"
+#include "name.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -41,6 +42,14 @@ mxs_status mxi_add_finding(mx_domain *d, mx_finding_id id, const char *subject, 
 	}
 	d->nfindings++;
 	return MXS_OK;
+}
+
+/* Whether an MX or SRV target, as the resolver wrote it, is a host name
+ * (RFC 1123 §2.1). c-ares 1.18 writes a label's other bytes as \DDD or
+ * \c, so anything outside letters, digits, '-' and '.' fails here. */
+static bool target_is_host(const char *name)
+{
+	return mx_name_is_host(name, strlen(name));
 }
 
 static const char *host_dns_detail(const mx_host *h)
@@ -90,6 +99,15 @@ static mxs_status check_hosts(analysis *a)
 			    "MX %u %s is an address literal; an MX target must be a host name "
 			    "with its own A/AAAA record",
 			    h->preference, h->exchange));
+		} else if (!h->implicit && !target_is_host(h->exchange)) {
+			/* never looked up (net/dns.c): asked as c-ares writes it, it
+			 * would be another name, and every answer a false one */
+			TRY(mxi_add_finding(
+			    d, MX_F_MX_INVALID_NAME, h->exchange,
+			    "MX %u %s is not a valid host name (letters, digits and hyphens "
+			    "only): senders cannot look it up and skip it",
+			    h->preference, h->exchange));
+			continue;
 		} else if (h->cname) {
 			TRY(mxi_add_finding(
 			    d, MX_F_MX_CNAME, h->exchange,
@@ -199,6 +217,27 @@ static mxs_status check_route(analysis *a)
 		    nbackup, nbackup == 1 ? "" : "s", best, list));
 done:
 	free(list);
+	return st;
+}
+
+/* SRV targets for mail clients (RFC 6186): "." means "not offered"; any
+ * other target must be a host name a client can look up (RFC 2782). */
+static mxs_status check_srv(analysis *a)
+{
+	mx_domain *d = a->d;
+	mxs_status st = MXS_OK;
+
+	for (size_t i = 0; i < d->nsrv; i++) {
+		const mx_srv *s = &d->srv[i];
+		if (s->target[0] == '\0' || target_is_host(s->target))
+			continue;
+		TRY(mxi_add_finding(d, MX_F_SRV_INVALID_NAME, s->target,
+		                    "SRV %s priority %u target %s is not a valid host name "
+		                    "(letters, digits and hyphens only): mail clients cannot "
+		                    "use it",
+		                    s->service, s->priority, s->target));
+	}
+done:
 	return st;
 }
 
@@ -475,6 +514,7 @@ mxs_status mx_domain_analyze(mx_domain *d, const mx_options *opt)
 		if (d->hosts[i].exchange[0] == '\0')
 			a.nnull++;
 	TRY(check_domain(&a, &stop));
+	TRY(check_srv(&a));
 	if (stop)
 		goto finished;
 	a.nnull = 0;
