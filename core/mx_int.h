@@ -6,7 +6,8 @@
  *               relay view, tiers, the attempt order and the delivery walk;
  *   mx_rules.c  the findings: what is wrong and which RFC says so, and
  *               mx_domain_analyze(), which runs every step in turn.
- * Everything here has the prefix mxi_; nothing outside core/mx*.c includes it. */
+ * Its names have the prefix mxi_ (TRY aside); nothing outside core/mx*.c
+ * includes it. */
 #ifndef MXSCOPE_MX_INT_H
 #define MXSCOPE_MX_INT_H
 
@@ -40,12 +41,12 @@ struct mx_domain {
 };
 
 /* State shared by the steps of one analysis. */
-typedef struct analysis {
+typedef struct mxi_analysis {
 	mx_domain *d;
 	const mx_options *opt;
 	bool *routable; /* per host: takes part in tiers (not null, not a duplicate, not dropped) */
 	size_t nnull;
-} analysis;
+} mxi_analysis;
 
 #define TRY(expr)                                                                                  \
 	do {                                                                                       \
@@ -71,8 +72,8 @@ mxs_status mxi_add_finding(mx_domain *d, mx_finding_id id, const char *subject, 
                            ...) __attribute__((format(printf, 4, 5)));
 
 /* mx_order.c: the ordering steps of one analysis, run in this order */
-mxs_status mxi_choose_routable(analysis *a);
-mxs_status mxi_build_tiers(analysis *a);
-mxs_status mxi_walk(analysis *a);
+mxs_status mxi_choose_routable(mxi_analysis *a);
+mxs_status mxi_build_tiers(mxi_analysis *a);
+mxs_status mxi_walk(mxi_analysis *a);
 
 #endif

@@ -53,7 +53,7 @@ void mx_shuffle(size_t *idx, size_t n, uint64_t *state)
 /* Marks which hosts a sender would use: the null MX takes no part, a name
  * listed twice counts once at its best preference, and the relay view drops
  * the relay's own preference and everything less preferred. */
-mxs_status mxi_choose_routable(analysis *a)
+mxs_status mxi_choose_routable(mxi_analysis *a)
 {
 	mx_domain *d = a->d;
 	mxs_status st = MXS_OK;
@@ -118,7 +118,7 @@ static int cmp_host_name(const void *x, const void *y, void *ctx)
 /* Groups routable hosts by preference, most preferred first, and shuffles
  * each group. Sorting by name before the shuffle makes the order depend on
  * the seed alone, not on the order the DNS server returned records in. */
-mxs_status mxi_build_tiers(analysis *a)
+mxs_status mxi_build_tiers(mxi_analysis *a)
 {
 	mx_domain *d = a->d;
 	mxs_status st = MXS_OK;
@@ -204,7 +204,7 @@ const char *mx_walk_rule(probe_state s)
 /* Follows the attempt order as a sender would: every address in turn until
  * the first 2xx greeting (RFC 5321 §5.1). Only when every address was
  * probed, so a half-finished walk is never shown as the answer. */
-mxs_status mxi_walk(analysis *a)
+mxs_status mxi_walk(mxi_analysis *a)
 {
 	mx_domain *d = a->d;
 

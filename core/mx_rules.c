@@ -67,7 +67,7 @@ static bool host_temporary(const mx_host *h)
 /* Findings about each record on its own: aliases, literals, missing and
  * non-public addresses, duplicates. They describe the zone, so they are
  * reported in the relay view too. */
-static mxs_status check_hosts(analysis *a)
+static mxs_status check_hosts(mxi_analysis *a)
 {
 	mx_domain *d = a->d;
 	mxs_status st = MXS_OK;
@@ -144,7 +144,7 @@ done:
 
 /* Findings about the record set as a whole: redundancy and whether any
  * route exists at all. Judged on the sender view, whatever --as says. */
-static mxs_status check_route(analysis *a)
+static mxs_status check_route(mxi_analysis *a)
 {
 	mx_domain *d = a->d;
 	mxs_status st = MXS_OK;
@@ -222,7 +222,7 @@ done:
 
 /* SRV targets for mail clients (RFC 6186): "." means "not offered"; any
  * other target must be a host name a client can look up (RFC 2782). */
-static mxs_status check_srv(analysis *a)
+static mxs_status check_srv(mxi_analysis *a)
 {
 	mx_domain *d = a->d;
 	mxs_status st = MXS_OK;
@@ -241,7 +241,7 @@ done:
 	return st;
 }
 
-static mxs_status check_domain(analysis *a, bool *stop)
+static mxs_status check_domain(mxi_analysis *a, bool *stop)
 {
 	mx_domain *d = a->d;
 	mxs_status st = MXS_OK;
@@ -348,7 +348,7 @@ static void first_line(const probe_result *r, char *out, size_t cap)
 	snprintf(out + o, cap - o, "%s", total >= cap ? "..." : "");
 }
 
-static mxs_status check_probe(analysis *a, const mx_host *h, const mx_addr *ad)
+static mxs_status check_probe(mxi_analysis *a, const mx_host *h, const mx_addr *ad)
 {
 	mx_domain *d = a->d;
 	const probe_result *r = ad->probe;
@@ -424,7 +424,7 @@ done:
 /* Findings from the blocklists: one per (address, provider) that listed
  * it or could not answer. RFC 5782 §2.1: only 127.0.0.2 and up is a
  * listing, so an unavailable answer never becomes ip-listed. */
-static mxs_status check_blocklists(analysis *a)
+static mxs_status check_blocklists(mxi_analysis *a)
 {
 	mx_domain *d = a->d;
 	mxs_status st = MXS_OK;
@@ -465,7 +465,7 @@ done:
 }
 
 /* Findings from the probes: each address on its own, then the walk. */
-static mxs_status check_probes(analysis *a)
+static mxs_status check_probes(mxi_analysis *a)
 {
 	mx_domain *d = a->d;
 	mxs_status st = MXS_OK;
@@ -499,7 +499,7 @@ mxs_status mx_domain_analyze(mx_domain *d, const mx_options *opt)
 {
 	static const mx_options defaults = {0};
 	mxs_status st = MXS_OK;
-	analysis a = {.d = d, .opt = opt ? opt : &defaults};
+	mxi_analysis a = {.d = d, .opt = opt ? opt : &defaults};
 	bool stop = false;
 
 	mxi_clear_analysis(d);
