@@ -542,38 +542,7 @@ done:
 	return st;
 }
 
-/* ---- URLs --------------------------------------------------------------- */
-
-bool blr_url_allowed(const char *url)
-{
-	const char *h, *end;
-	char host[64];
-	size_t n;
-
-	if (!url || strpbrk(url, " \t\r\n"))
-		return false;
-	if (strncasecmp(url, "https://", 8) == 0)
-		return url[8] != '\0' && url[8] != '/';
-	if (strncasecmp(url, "http://", 7) != 0)
-		return false;
-	h = url + 7;
-	if (*h == '[') {
-		end = strchr(h, ']');
-		if (!end)
-			return false;
-		h++;
-	} else {
-		end = h + strcspn(h, ":/?#");
-	}
-	n = (size_t)(end - h);
-	if (n == 0 || n >= sizeof(host) || memchr(h, '@', n))
-		return false;
-	memcpy(host, h, n);
-	host[n] = '\0';
-	if (strcasecmp(host, "localhost") == 0)
-		return true;
-	return mx_ip_is_loopback(host);
-}
+/* ---- URL templates ------------------------------------------------------ */
 
 /* Replaces each {name} in tmpl with the value vals gives it. NULL when out
  * of memory or on an unknown placeholder. */
@@ -917,11 +886,12 @@ static mxs_status set_key(parser *ps, blr_provider *p, int line, const char *k, 
 	} else if (strcmp(k, "url") == 0) {
 		if (strstr(v, "{key}"))
 			return perr(ps, line, "expected the key in header =, never in the url");
-		if (!blr_url_allowed(v))
-			return perr(ps, line,
-			            "expected url = https://... (http:// only for "
-			            "127.0.0.1, [::1] or localhost)");
+		/* which URLs may be asked is net/blocklist.c's bl_url_check: it
+		 * parses with libcurl, the parser that makes the request */
+		if (!v[0])
+			return perr(ps, line, "expected url = https://...");
 		ok = set_str(&p->url, v);
+		p->url_line = line;
 	} else if (strcmp(k, "method") == 0) {
 		if (strcasecmp(v, "get") == 0)
 			p->post = false;
@@ -1126,11 +1096,11 @@ mxs_status blr_config_add_spec(blr_config *c, const char *spec, char **why)
 		mxs_why(why, "\"%.*s\" is not a DNSBL zone name", (int)(zl > 80 ? 80 : zl), spec);
 		return MXS_ERR_INVALID;
 	}
-	if (!blr_url_allowed(at + 1)) {
-		mxs_why(why, "expected an https:// URL (http:// only for 127.0.0.1, [::1] or "
-		             "localhost)");
+	if (!at[1]) {
+		mxs_why(why, "expected ZONE@URL with an https:// URL after the @");
 		return MXS_ERR_INVALID;
 	}
+	/* the URL itself is judged by bl_url_check when the client is made */
 	p.zone = strndup(spec, zl);
 	p.name = strndup(spec, zl);
 	p.url = strdup(at + 1);

@@ -139,7 +139,8 @@ typedef struct blr_provider {
 	blr_kind kind;
 	bool enabled;       /* asked on every run (enabled = yes, or --blocklist) */
 	char *zone;         /* dnsbl-doh */
-	char *url;          /* the DoH endpoint, or the JSON URL template */
+	char *url;          /* the DoH endpoint, or the JSON URL template; not checked here:
+	                       net/bl.h's bl_url_check is the one rule for URLs */
 	bool post;          /* DoH: POST application/dns-message instead of GET ?dns= */
 	char *header;       /* json: "X-Api-Key: {key}" template, or NULL */
 	char *key;          /* secret: from key = or key-env =, or NULL */
@@ -151,7 +152,8 @@ typedef struct blr_provider {
 	uint32_t ttl;       /* json: seconds to cache an answer; 0 = not cached */
 	blr_codemap *codes; /* return-code meanings */
 	size_t ncodes;
-	int line; /* where the section starts, 0 for --blocklist */
+	int line;     /* where the section starts, 0 for --blocklist */
+	int url_line; /* where url = is, 0 for --blocklist */
 } blr_provider;
 
 #define BLR_DEFAULT_RATE 10.0 /* lookups per second */
@@ -188,10 +190,6 @@ size_t blr_config_count(const blr_config *c);
 size_t blr_config_enabled_count(const blr_config *c);
 const blr_provider *blr_config_provider(const blr_config *c, size_t i);
 const blr_provider *blr_config_find(const blr_config *c, const char *name);
-
-/* true when url is https://, or http:// to a loopback host (127.0.0.0/8,
- * [::1], localhost). */
-bool blr_url_allowed(const char *url);
 
 /* The JSON URL for ip: {ip} and {reversed_ip} substituted. NULL when out of
  * memory or the template is malformed. Owned by the caller. */

@@ -11,7 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <sys/resource.h>
 
 #include <cmocka.h>
@@ -476,6 +481,170 @@ static void test_missing_key(void **state)
 	blr_config_free(c);
 }
 
+/* The one URL rule (issue 15 #3): every form that hides the host behind a
+ * user part, or sends plain http off this machine, is refused with one
+ * line that does not quote the URL; good URLs pass. */
+static void test_url_rule(void **state)
+{
+	static const char *const refused[] = {
+	    "http://127.0.0.1:80@127.0.0.68:8080/listed", /* curl's user "127.0.0.1" */
+	    "http://localhost:1@127.0.0.68/q",
+	    "http://[::1]@127.0.0.68/q",
+	    "HTTP://127.0.0.1:8080\\@127.0.0.68/q",
+	    "http://127.0.0.1\\@127.0.0.68/q",
+	    "http://127.0.0.1%40127.0.0.68/q", /* percent-encoded @ in the host */
+	    "http://evil.test%2f@127.0.0.1/q", /* a user part, even to loopback */
+	    "https://user:pass@doh.example.net/q",
+	    "https://@doh.example.net/q",
+	    "https://:@doh.example.net/q",
+	    "http://a;b@127.0.0.1/q",
+	    "http://doh.example.net/dns-query",
+	    "HTTP://DOH.EXAMPLE.NET/q",
+	    "http://127.0.0.1.example.net/q",
+	    "http://[::2]/q",
+	    "http://[::ffff:192.0.2.1]/q",
+	    "http://[::1%25lo]/q",
+	    "http://localhost.example/q",
+	    "ftp://127.0.0.1/q",
+	    "file:///etc/passwd",
+	    "//127.0.0.1/q",
+	    "127.0.0.1/q",
+	    "https://",
+	    "https://a b/",
+	    "https://doh.example.net/q\r\nX: y",
+	    "",
+	};
+	static const char *const accepted[] = {
+	    "https://doh.example.net/dns-query",
+	    "HTTPS://DOH.EXAMPLE.NET/dns-query?x=1",
+	    "http://127.0.0.1:8053/dns-query",
+	    "HTTP://127.1.2.3/x",
+	    "http://127.1/x", /* libcurl asks 127.0.0.1 */
+	    "http://[::1]:80/x",
+	    "http://[0:0::1]/x",
+	    "http://localhost/x",
+	    "http://LOCALHOST:8080/x",
+	    "http://127.0.0.1:8053/api/check/{ip}",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		char *why = NULL;
+		if (bl_url_check(refused[i], &why) != MXS_ERR_INVALID) {
+			print_error("accepted: %s\n", refused[i]);
+			fail();
+		}
+		assert_non_null(why);
+		assert_null(strchr(why, '\n'));
+		if (refused[i][0])
+			assert_null(strstr(why, refused[i]));
+		free(why);
+	}
+	for (size_t i = 0; i < sizeof(accepted) / sizeof(accepted[0]); i++) {
+		char *why = NULL;
+		if (bl_url_check(accepted[i], &why) != MXS_OK) {
+			print_error("refused: %s: %s\n", accepted[i], why);
+			fail();
+		}
+		assert_null(why);
+	}
+	assert_int_equal(bl_url_check(NULL, NULL), MXS_ERR_INVALID);
+}
+
+/* The rule guards every way in: --blocklist ZONE@URL and the lab's text at
+ * bl_client_new, url = of a config file at bl_config_load (with its line),
+ * and nothing connects to the hidden host. */
+static void test_url_rule_gates(void **state)
+{
+	fixture *f = *state;
+	static const char *const specs[] = {
+	    "zen.test@http://127.0.0.1:%d@127.0.0.68:%d/listed",
+	    "zen.test@http://localhost:1@127.0.0.68:%d/listed",
+	    "zen.test@http://[::1]@127.0.0.68:%d/listed",
+	    "zen.test@HTTP://127.0.0.1:8080\\@127.0.0.68:%d/listed",
+	};
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	socklen_t sl = sizeof(sa);
+	int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	bl_config cfg = {0};
+	char path[] = "/tmp/mxscope-url-XXXXXX", text[512], spec[256];
+	int fd, port;
+	blr_config *c;
+	char *why = NULL, *warn = NULL;
+
+	/* the host a user part would hide: it must never see a connection */
+	inet_pton(AF_INET, "127.0.0.68", &sa.sin_addr);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(lfd, 8), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sa, &sl), 0);
+	port = ntohs(sa.sin_port);
+	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		bl_client *b;
+		c = blr_config_new();
+		if (i == 0)
+			snprintf(spec, sizeof(spec), specs[i], 80, port);
+		else
+			snprintf(spec, sizeof(spec), specs[i], port);
+		assert_int_equal(blr_config_add_spec(c, spec, &why), MXS_OK);
+		b = bl_client_new(&f->loop, c, &cfg, &why);
+		if (b) {
+			size_t n = 0;
+			got g = {0};
+			bl_lookup(b, "127.0.0.2", collect, &g, &n);
+			while (bl_client_busy(b))
+				uv_run(&f->loop, UV_RUN_ONCE);
+			client_done(f, b);
+			print_error("a client was made for %s\n", spec);
+			fail();
+		}
+		assert_non_null(strstr(why, "--blocklist zen.test: URL refused: "));
+		assert_true(strstr(why, "user or password part") || strstr(why, "backslash"));
+		blr_config_free(c);
+	}
+	assert_int_equal(accept(lfd, NULL, NULL), -1);
+	close(lfd);
+
+	/* the lab's or any parsed text: named with its line */
+	c = blr_config_new();
+	assert_int_equal(blr_config_parse(c, "lab",
+	                                  "[blocklist far]\nzone = bl.test\n"
+	                                  "url = http://doh.example.net/q\nenabled = yes\n",
+	                                  0, NULL, NULL, NULL, &why),
+	                 MXS_OK);
+	assert_null(bl_client_new(&f->loop, c, &cfg, &why));
+	assert_non_null(strstr(why, "blocklist far (line 3): URL refused: plain http://"));
+	blr_config_free(c);
+
+	/* a config file: PATH:LINE, even for a provider that is not enabled */
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	snprintf(text, sizeof(text),
+	         "[blocklist api]\ntype = json\n\nurl = http://127.0.0.1:80@127.0.0.68/{ip}\n"
+	         "header = X-Key: {key}\nkey = " SECRET "\n");
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	c = blr_config_new();
+	assert_int_equal(bl_config_load(c, path, true, &warn, &why), MXS_ERR_INVALID);
+	snprintf(text, sizeof(text), "%s:4: url refused: ", path);
+	assert_non_null(strstr(why, text));
+	assert_null(strstr(why, SECRET));
+	assert_null(strstr(why, "127.0.0.68"));
+	blr_config_free(c);
+	/* a JSON template with a placeholder in the host is judged as asked */
+	fd = open(path, O_WRONLY | O_TRUNC);
+	snprintf(text, sizeof(text), "[blocklist api]\ntype = json\nurl = http://{ip}/x\n");
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	c = blr_config_new();
+	assert_int_equal(bl_config_load(c, path, true, &warn, &why), MXS_ERR_INVALID);
+	snprintf(text, sizeof(text), "%s:3: url refused: plain http://", path);
+	assert_non_null(strstr(why, text));
+	blr_config_free(c);
+	unlink(path);
+	free(warn);
+	free(why);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -488,6 +657,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_huge_and_silent, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_cancel_and_free, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_missing_key, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_url_rule, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_url_rule_gates, setup, teardown),
 	};
 	/* the lab writes into connections the client has dropped, as mxscope does */
 	signal(SIGPIPE, SIG_IGN);
