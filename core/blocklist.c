@@ -169,55 +169,6 @@ mxs_status blr_result_set_reason(blr_result *r, const char *text, size_t len)
 	return r->reason ? MXS_OK : MXS_ERR_NOMEM;
 }
 
-static mxs_status redact_one(char **s, const char *secret)
-{
-	static const char mark[] = "[redacted]";
-	size_t sl = strlen(secret), ml = sizeof(mark) - 1, count = 0;
-	char *out, *o;
-	const char *p;
-
-	if (!*s)
-		return MXS_OK;
-	for (p = *s; (p = strstr(p, secret)); p += sl)
-		count++;
-	if (count == 0)
-		return MXS_OK;
-	out = malloc(strlen(*s) + count * ml + 1);
-	if (!out) {
-		/* better no text than text with the key in it */
-		free(*s);
-		*s = NULL;
-		return MXS_ERR_NOMEM;
-	}
-	o = out;
-	for (p = *s;;) {
-		const char *hit = strstr(p, secret);
-		size_t n = hit ? (size_t)(hit - p) : strlen(p);
-		memcpy(o, p, n);
-		o += n;
-		if (!hit)
-			break;
-		memcpy(o, mark, ml);
-		o += ml;
-		p = hit + sl;
-	}
-	*o = '\0';
-	free(*s);
-	*s = out;
-	return MXS_OK;
-}
-
-mxs_status blr_result_redact(blr_result *r, const char *secret)
-{
-	mxs_status a, b;
-
-	if (!secret || !secret[0])
-		return MXS_OK;
-	a = redact_one(&r->reason, secret);
-	b = redact_one(&r->error, secret);
-	return a != MXS_OK ? a : b;
-}
-
 char *blr_result_line(const blr_result *r)
 {
 	char *out = NULL, *codes = NULL;
@@ -530,9 +481,16 @@ mxs_status blr_interpret_json(blr_result *r, const blr_provider *p, const char *
 	r->error = NULL;
 	v = p->reason_ptr ? blr_json_pointer(doc, p->reason_ptr) : NULL;
 	if (json_is_string(v)) {
-		st = blr_result_set_reason(r, json_string_value(v), json_string_length(v));
+		/* scrubbed as the provider sent it, before clean_copy or any
+		 * output escaping re-encodes it */
+		char *s = strndup(json_string_value(v), json_string_length(v));
+		if (blr_redact_text(&s, p->key) == MXS_OK && s)
+			st = blr_result_set_reason(r, s, strlen(s));
+		free(s);
 	} else if (v && !json_is_null(v)) {
-		char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+		/* an object reason from a provider that was sent a key is shown
+		 * only once it passed redaction; when it cannot, not at all */
+		char *s = blr_redact_json_dump(v, p->key);
 		if (s)
 			st = blr_result_set_reason(r, s, strlen(s));
 		free(s);

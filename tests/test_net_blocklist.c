@@ -16,11 +16,14 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <sys/resource.h>
 
 #include <cmocka.h>
+#include <ctype.h>
 #include <curl/curl.h>
+#include <jansson.h>
 
 #include "bl.h"
 #include "lab.h"
@@ -645,6 +648,212 @@ static void test_url_rule_gates(void **state)
 	free(why);
 }
 
+/* ---- a provider that echoes the key (issue 15 #4) ---------------------------- */
+
+/* A key with a quote and a backslash: JSON escaping changes it. */
+#define ECHO_KEY "K3y\"q\\uote-0123456789abcdef"
+
+static size_t b64(const char *in, size_t len, char *out)
+{
+	static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t o = 0;
+
+	for (size_t i = 0; i < len; i += 3) {
+		unsigned v = (unsigned char)in[i] << 16;
+		if (i + 1 < len)
+			v |= (unsigned char)in[i + 1] << 8;
+		if (i + 2 < len)
+			v |= (unsigned char)in[i + 2];
+		out[o++] = a[v >> 18];
+		out[o++] = a[(v >> 12) & 63];
+		out[o++] = i + 1 < len ? a[(v >> 6) & 63] : '=';
+		out[o++] = i + 2 < len ? a[v & 63] : '=';
+	}
+	out[o] = '\0';
+	return o;
+}
+
+/* s JSON-escaped, as a provider writes it inside a string. */
+static void jesc(const char *s, char *out)
+{
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			*out++ = '\\';
+		*out++ = *s;
+	}
+	*out = '\0';
+}
+
+/* The provider: answers GET /FORM/IP with the X-Api-Key it was sent echoed
+ * in that form. One request per connection. */
+static void echo_serve(int lfd)
+{
+	for (;;) {
+		char req[4096], key[256] = "", body[2048], resp[4096], e[512], t[512];
+		char *k, *form;
+		size_t n = 0, kl;
+		int fd = accept(lfd, NULL, NULL);
+		if (fd < 0)
+			continue;
+		while (n < sizeof(req) - 1) {
+			ssize_t r = read(fd, req + n, sizeof(req) - 1 - n);
+			if (r <= 0)
+				break;
+			n += (size_t)r;
+			req[n] = '\0';
+			if (strstr(req, "\r\n\r\n"))
+				break;
+		}
+		req[n] = '\0';
+		k = strstr(req, "X-Api-Key: ");
+		if (k) {
+			k += 11;
+			kl = strcspn(k, "\r\n");
+			snprintf(key, sizeof(key), "%.*s", (int)kl, k);
+		}
+		form = strchr(req, '/') + 1;
+		jesc(key, e);
+		kl = strlen(key);
+		if (strncmp(form, "string/", 7) == 0) {
+			snprintf(body, sizeof(body), "{\"listed\":true,\"reason\":\"you sent %s\"}",
+			         e);
+		} else if (strncmp(form, "object/", 7) == 0) {
+			snprintf(body, sizeof(body),
+			         "{\"listed\":true,\"reason\":{\"key\":\"%s\",\"%s\":1}}", e, e);
+		} else if (strncmp(form, "prefix/", 7) == 0) {
+			jesc(key, e);
+			snprintf(t, sizeof(t), "%.*s", (int)(kl * 2 / 3), key);
+			jesc(t, e);
+			snprintf(body, sizeof(body),
+			         "{\"listed\":true,\"reason\":\"key %s... over quota\"}", e);
+		} else if (strncmp(form, "suffix/", 7) == 0) {
+			jesc(key + kl / 3, e);
+			snprintf(body, sizeof(body),
+			         "{\"listed\":true,\"reason\":{\"k\":\"...%s\"}}", e);
+		} else if (strncmp(form, "upper/", 6) == 0) {
+			for (char *c = key; *c; c++)
+				*c = (char)toupper((unsigned char)*c);
+			jesc(key, e);
+			snprintf(body, sizeof(body),
+			         "{\"listed\":true,\"reason\":{\"k\":[\"%s\"]}}", e);
+		} else if (strncmp(form, "base64/", 7) == 0) {
+			char userkey[300];
+			b64(key, kl, t);
+			snprintf(userkey, sizeof(userkey), "user:%s", key);
+			b64(userkey, strlen(userkey), e);
+			snprintf(body, sizeof(body),
+			         "{\"listed\":true,\"reason\":\"%s / Authorization: Basic %s\"}", t,
+			         e);
+		} else { /* badjson: the key where a value should be */
+			snprintf(body, sizeof(body), "{\"listed\": %s}", key);
+		}
+		n = (size_t)snprintf(resp, sizeof(resp),
+		                     "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+		                     "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+		                     strlen(body), body);
+		(void)!write(fd, resp, n);
+		close(fd);
+	}
+}
+
+/* true when text holds any 8-byte window of s, ignoring ASCII case */
+static bool has_window(const char *text, const char *s)
+{
+	size_t n = strlen(s);
+	char w[9];
+
+	for (size_t i = 0; i + 8 <= n; i++) {
+		memcpy(w, s + i, 8);
+		w[8] = '\0';
+		if (strcasestr(text, w))
+			return true;
+	}
+	return false;
+}
+
+static void assert_no_key(const char *text)
+{
+	static const char *const alone[] = {ECHO_KEY, "user:" ECHO_KEY};
+	char e[256], b[256];
+
+	if (!text)
+		return;
+	jesc(ECHO_KEY, e);
+	if (has_window(text, ECHO_KEY) || has_window(text, e))
+		fail_msg("the key in \"%s\"", text);
+	for (size_t i = 0; i < 2; i++) {
+		/* the stable middle of each encoding: the ends depend on neighbours */
+		b64(alone[i], strlen(alone[i]), b);
+		b[strlen(b) - 4] = '\0';
+		if (has_window(text, b + (i ? 8 : 0)))
+			fail_msg("the key in base64 in \"%s\"", text);
+	}
+}
+
+static void test_key_echoed(void **state)
+{
+	fixture *f = *state;
+	static const char *const forms[] = {"string", "object", "prefix", "suffix",
+	                                    "upper",  "base64", "badjson"};
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	socklen_t sl = sizeof(sa);
+	int lfd = socket(AF_INET, SOCK_STREAM, 0);
+	char text[8192], *why = NULL, *o = text;
+	blr_config *c = blr_config_new();
+	bl_client *b;
+	got g = {0};
+	size_t n = 0;
+	pid_t child;
+
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(lfd, 16), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sa, &sl), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0)
+		echo_serve(lfd);
+	close(lfd);
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++)
+		o += sprintf(o,
+		             "[blocklist %s]\ntype = json\nurl = http://127.0.0.1:%d/%s/{ip}\n"
+		             "header = X-Api-Key: {key}\nkey = %s\nreason-pointer = /reason\n"
+		             "ttl = 0\nenabled = yes\n",
+		             forms[i], ntohs(sa.sin_port), forms[i], ECHO_KEY);
+	assert_int_equal(blr_config_parse(c, "echo", text, 0, NULL, NULL, NULL, &why), MXS_OK);
+	b = client(f, c, 3000, 16);
+	assert_int_equal(bl_lookup(b, "127.0.0.2", collect, &g, &n), MXS_OK);
+	assert_int_equal(n, sizeof(forms) / sizeof(forms[0]));
+	wait_for(f, &g, n);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	for (size_t i = 0; i < g.n; i++) {
+		const blr_result *r = g.r[i];
+		json_t *j = blr_result_json(r);
+		char *line = blr_result_line(r), *dump = json_dumps(j, JSON_COMPACT);
+		show(r);
+		assert_no_key(r->reason); /* what the explorer shows */
+		assert_no_key(r->error);
+		assert_no_key(line); /* check's text report */
+		assert_no_key(dump); /* check --json */
+		if (strcmp(r->provider, "badjson") == 0) {
+			assert_int_equal(r->state, BLR_UNAVAILABLE);
+		} else {
+			/* the echo came and was cut out, not lost */
+			assert_int_equal(r->state, BLR_LISTED);
+			assert_non_null(r->reason);
+			assert_non_null(strstr(r->reason, "[redacted]"));
+		}
+		free(line);
+		free(dump);
+		json_decref(j);
+	}
+	got_free(&g);
+	client_done(f, b);
+	blr_config_free(c);
+	free(why);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -659,6 +868,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_missing_key, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_url_rule, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_url_rule_gates, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_key_echoed, setup, teardown),
 	};
 	/* the lab writes into connections the client has dropped, as mxscope does */
 	signal(SIGPIPE, SIG_IGN);
