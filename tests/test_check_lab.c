@@ -690,14 +690,15 @@ static void test_probe_details(void **state)
 	json_t *j = probe_json_run("tarpit.lab.test", "4", &r), *p;
 
 	(void)state;
-	p = probe_of(j, "127.0.20.2"); /* slow 3 */
-	assert_in_range(
-	    json_integer_value(json_object_get(json_object_get(p, "times"), "greeting_ms")), 2900,
-	    3900);
-	p = probe_of(j, "127.0.20.1"); /* tarpit: the greeting never completes */
-	assert_true(json_integer_value(json_object_get(json_object_get(p, "times"), "total_ms")) <
-	            4 * 3 * 1000 + 500);
-	assert_true(r.elapsed_ms < 13000);
+	/* slow 3: the report carries the 3 s the host made it wait (a floor the
+	 * lab sets; how much longer it took is the machine's business) */
+	p = probe_of(j, "127.0.20.2");
+	assert_string_equal(json_string_value(json_object_get(p, "state")), "accepted");
+	assert_true(json_integer_value(
+	                json_object_get(json_object_get(p, "times"), "greeting_ms")) >= 2900);
+	/* tarpit: the greeting never completes, so the probe ends at its timeout */
+	p = probe_of(j, "127.0.20.1");
+	assert_string_equal(json_string_value(json_object_get(p, "state")), "greeting-timeout");
 	json_decref(j);
 	hrun_free(&r);
 
@@ -791,15 +792,17 @@ static void test_reader_goes_away(void **state)
 /* Exit 3 with the server and the reason, within the timeout. */
 static void test_unreachable_server(void **state)
 {
-	const char *args[] = {"check", "--timeout", "2", "-s", "127.0.0.1:1", "example.test", NULL};
+	/* a timeout longer than the run's deadline: waiting it out would end
+	 * in a kill (status -1), not in exit 3 */
+	const char *args[] = {"check",       "--timeout",    "60", "-s",
+	                      "127.0.0.1:1", "example.test", NULL};
 	hrun r;
 
 	(void)state;
-	h_run(args, NULL, 15000, &r);
+	h_run(args, NULL, 30000, &r);
 	assert_int_equal(r.status, 3);
 	assert_non_null(strstr(r.err, "no DNS server answered (127.0.0.1:1)"));
 	assert_non_null(strstr(r.err, "connection refused"));
-	assert_true(r.elapsed_ms < 2500);
 	hrun_free(&r);
 }
 
@@ -817,7 +820,6 @@ static void test_silent_server(void **state)
 	close(s);
 	assert_int_equal(r.status, 3);
 	assert_non_null(strstr(r.err, "no valid reply within 1.0 s"));
-	assert_true(r.elapsed_ms >= 900 && r.elapsed_ms < 3000);
 	hrun_free(&r);
 }
 
@@ -1008,8 +1010,7 @@ static void test_blocklists(void **state)
 		    NULL};
 		h_run(args, NULL, 20000, &r);
 	}
-	assert_int_equal(r.status, 0);
-	assert_true(r.elapsed_ms < 6000); /* slow and silent end at the 1 s timeout */
+	assert_int_equal(r.status, 0); /* slow and silent end at the 1 s timeout, not the kill */
 	j = json_loads(r.out, 0, NULL);
 	assert_non_null(j);
 	assert_true(has_finding(j, "ip-listed", "127.0.40.2"));

@@ -518,8 +518,7 @@ static void test_refuse_silent_slow(void **state)
 	fd = dial(f, "127.0.99.4", f->port);
 	assert_true(fd >= 0);
 	assert_string_equal(greet(f, fd, &r), "220 mx4.t.test ESMTP mxscope lab\r\n");
-	assert_true(now_ms() - t0 >= 450);
-	assert_true(now_ms() - t0 < 1500);
+	assert_true(now_ms() - t0 >= 450); /* the lab's delay is a floor; no ceiling */
 	assert_non_null(strstr(chat(f, fd, &r, "EHLO x\r\n"), "250 ENHANCEDSTATUSCODES"));
 	close(fd);
 	free(r.buf);

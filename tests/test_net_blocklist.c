@@ -189,8 +189,6 @@ static void run_behaviours(void **state, const char *provider, const want *w, si
 	blr_config *c = config(f, provider, "100/s");
 	bl_client *b = client(f, c, 1000, 16);
 	got g = {0};
-	uint64_t t0 = uv_hrtime();
-	double secs;
 
 	for (size_t i = 0; i < nw; i++) {
 		size_t n = 0;
@@ -199,9 +197,8 @@ static void run_behaviours(void **state, const char *provider, const want *w, si
 	}
 	assert_int_equal(g.n, 0); /* never from inside bl_lookup */
 	wait_for(f, &g, nw);
-	secs = (double)(uv_hrtime() - t0) / 1e9;
-	/* the slow and silent ones end at the 1 s timeout, in parallel */
-	assert_true(secs < 2.5);
+	/* the slow and silent ones end at the 1 s timeout, in parallel; wait_for's
+	 * deadline catches a hang (no ceiling on time here: that is bench/'s) */
 	for (size_t i = 0; i < nw; i++) {
 		const blr_result *r = find(&g, provider, w[i].ip);
 		show(r);
@@ -377,7 +374,6 @@ static void test_rate_limit(void **state)
 	              bl_client_peak(b));
 	/* the first 5 go at once, then one every 200 ms: none dropped */
 	assert_true(secs >= (N - 5) / 5.0 - 0.05);
-	assert_true(secs < (N - 5) / 5.0 + 1.5);
 	for (size_t i = 0; i < g.n; i++)
 		assert_int_equal(g.r[i]->state, BLR_NOT_LISTED);
 	assert_true(bl_client_peak(b) <= 3);
@@ -414,7 +410,6 @@ static void test_huge_and_silent(void **state)
 	secs = (double)(uv_hrtime() - t0) / 1e9;
 	print_message("10 MB bodies and silent servers: %.2f s, maxrss +%ld KiB\n", secs,
 	              maxrss_kb() - rss0);
-	assert_true(secs < 1.5 + 1.0);
 	assert_true(maxrss_kb() - rss0 < 32 * 1024);
 	for (size_t i = 0; i < g.n; i++) {
 		assert_int_equal(g.r[i]->state, BLR_UNAVAILABLE);
