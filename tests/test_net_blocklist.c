@@ -18,12 +18,14 @@
 #include <curl/curl.h>
 
 #include "bl.h"
+#include "harness.h"
 #include "lab.h"
 
 #define SECRET "lab-K3Y-never-printed"
 
 typedef struct fixture {
 	uv_loop_t loop;
+	hlab_here here; /* the shared lab fixture (tests/harness.h) */
 	lab_http *http;
 	char base[64]; /* "http://127.0.0.1:PORT" */
 } fixture;
@@ -31,16 +33,11 @@ typedef struct fixture {
 static int setup(void **state)
 {
 	fixture *f = calloc(1, sizeof(*f));
-	char *why = NULL;
 
 	assert_int_equal(curl_global_init(CURL_GLOBAL_DEFAULT), CURLE_OK);
-	assert_int_equal(uv_loop_init(&f->loop), 0);
-	f->http = lab_http_new(&f->loop, "127.0.0.1", 0, &why);
-	if (!f->http) {
-		print_error("lab_http_new: %s\n", why);
-		fail();
-	}
-	snprintf(f->base, sizeof(f->base), "http://%s", lab_http_address(f->http));
+	h_lab_open(&f->here, &f->loop, NULL, NULL, H_HTTP);
+	f->http = f->here.http;
+	snprintf(f->base, sizeof(f->base), "%s", f->here.http_base);
 	*state = f;
 	return 0;
 }
@@ -49,9 +46,7 @@ static int teardown(void **state)
 {
 	fixture *f = *state;
 
-	lab_http_close(f->http);
-	uv_run(&f->loop, UV_RUN_DEFAULT);
-	assert_int_equal(uv_loop_close(&f->loop), 0);
+	h_lab_close(&f->here);
 	curl_global_cleanup();
 	free(f);
 	return 0;

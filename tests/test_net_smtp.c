@@ -61,6 +61,7 @@ static const char scenario[] =
 
 typedef struct fixture {
 	uv_loop_t loop;
+	hlab_here here; /* the shared lab fixture (tests/harness.h) */
 	lab_world *w;
 	lab_smtp *lab;
 	int port;
@@ -72,18 +73,10 @@ static int setup(void **state)
 	char *why = NULL;
 
 	assert_int_equal(smtp_global_init(&why), MXS_OK);
-	assert_int_equal(uv_loop_init(&f->loop), 0);
-	f->w = lab_world_new();
-	if (lab_world_load_string(f->w, "test:net-smtp", scenario, &why) != MXS_OK) {
-		print_error("scenario: %s\n", why);
-		fail();
-	}
-	f->lab = lab_smtp_new(&f->loop, f->w, 0, &why);
-	if (!f->lab) {
-		print_error("lab_smtp_new: %s\n", why);
-		fail();
-	}
-	f->port = lab_smtp_port(f->lab);
+	h_lab_open(&f->here, &f->loop, "test:net-smtp", scenario, H_SMTP);
+	f->w = f->here.world;
+	f->lab = f->here.smtp;
+	f->port = f->here.smtp_port;
 	*state = f;
 	return 0;
 }
@@ -92,10 +85,7 @@ static int teardown(void **state)
 {
 	fixture *f = *state;
 
-	lab_smtp_close(f->lab);
-	uv_run(&f->loop, UV_RUN_DEFAULT); /* returns once every handle has closed */
-	assert_int_equal(uv_loop_close(&f->loop), 0);
-	lab_world_free(f->w);
+	h_lab_close(&f->here);
 	smtp_global_cleanup();
 	free(f);
 	return 0;
