@@ -26,12 +26,14 @@
 #include <jansson.h>
 
 #include "bl.h"
+#include "harness.h"
 #include "lab.h"
 
 #define SECRET "lab-K3Y-never-printed"
 
 typedef struct fixture {
 	uv_loop_t loop;
+	hlab_here here; /* the shared lab fixture (tests/harness.h) */
 	lab_http *http;
 	char base[64]; /* "http://127.0.0.1:PORT" */
 } fixture;
@@ -39,16 +41,11 @@ typedef struct fixture {
 static int setup(void **state)
 {
 	fixture *f = calloc(1, sizeof(*f));
-	char *why = NULL;
 
 	assert_int_equal(curl_global_init(CURL_GLOBAL_DEFAULT), CURLE_OK);
-	assert_int_equal(uv_loop_init(&f->loop), 0);
-	f->http = lab_http_new(&f->loop, "127.0.0.1", 0, &why);
-	if (!f->http) {
-		print_error("lab_http_new: %s\n", why);
-		fail();
-	}
-	snprintf(f->base, sizeof(f->base), "http://%s", lab_http_address(f->http));
+	h_lab_open(&f->here, &f->loop, NULL, NULL, H_HTTP);
+	f->http = f->here.http;
+	snprintf(f->base, sizeof(f->base), "%s", f->here.http_base);
 	*state = f;
 	return 0;
 }
@@ -57,9 +54,7 @@ static int teardown(void **state)
 {
 	fixture *f = *state;
 
-	lab_http_close(f->http);
-	uv_run(&f->loop, UV_RUN_DEFAULT);
-	assert_int_equal(uv_loop_close(&f->loop), 0);
+	h_lab_close(&f->here);
 	curl_global_cleanup();
 	free(f);
 	return 0;
@@ -197,8 +192,6 @@ static void run_behaviours(void **state, const char *provider, const want *w, si
 	blr_config *c = config(f, provider, "100/s");
 	bl_client *b = client(f, c, 1000, 16);
 	got g = {0};
-	uint64_t t0 = uv_hrtime();
-	double secs;
 
 	for (size_t i = 0; i < nw; i++) {
 		size_t n = 0;
@@ -207,9 +200,9 @@ static void run_behaviours(void **state, const char *provider, const want *w, si
 	}
 	assert_int_equal(g.n, 0); /* never from inside bl_lookup */
 	wait_for(f, &g, nw);
-	secs = (double)(uv_hrtime() - t0) / 1e9;
-	/* the slow and silent ones end at the 1 s timeout, in parallel */
-	assert_true(secs < 2.5);
+	/* the slow and silent ones end at the 1 s timeout, in parallel (counted,
+	 * not timed; wait_for's deadline catches a hang) */
+	assert_true(bl_client_peak(b) > 1);
 	for (size_t i = 0; i < nw; i++) {
 		const blr_result *r = find(&g, provider, w[i].ip);
 		show(r);
@@ -385,7 +378,6 @@ static void test_rate_limit(void **state)
 	              bl_client_peak(b));
 	/* the first 5 go at once, then one every 200 ms: none dropped */
 	assert_true(secs >= (N - 5) / 5.0 - 0.05);
-	assert_true(secs < (N - 5) / 5.0 + 1.5);
 	for (size_t i = 0; i < g.n; i++)
 		assert_int_equal(g.r[i]->state, BLR_NOT_LISTED);
 	assert_true(bl_client_peak(b) <= 3);
@@ -422,7 +414,6 @@ static void test_huge_and_silent(void **state)
 	secs = (double)(uv_hrtime() - t0) / 1e9;
 	print_message("10 MB bodies and silent servers: %.2f s, maxrss +%ld KiB\n", secs,
 	              maxrss_kb() - rss0);
-	assert_true(secs < 1.5 + 1.0);
 	assert_true(maxrss_kb() - rss0 < 32 * 1024);
 	for (size_t i = 0; i < g.n; i++) {
 		assert_int_equal(g.r[i]->state, BLR_UNAVAILABLE);
