@@ -10,6 +10,7 @@
  * most 4 KiB, one request per connection, at most 256 connections, 30 s of
  * idleness closes one, and the 10 MB body is made as the client reads it. */
 #include "lab.h"
+#include "lab_internal.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -65,13 +66,9 @@ static const struct {
 };
 
 struct conn {
-	uv_tcp_t tcp;
-	uv_timer_t idle;
-	uv_timer_t delay; /* the slow answer */
+	struct lab_conn base; /* first; its act timer sends the slow answer */
 	lab_http *s;
-	struct conn *prev, *next;
-	int open; /* handles not yet closed */
-	int closing, answered, reading;
+	int answered, reading;
 	size_t outq;
 	size_t huge_left; /* of the 10 MB body */
 	size_t len;       /* bytes in buf */
@@ -94,53 +91,28 @@ struct lab_http {
 	int port;
 	char where[64];
 	int closing;
-	unsigned handles;
+	unsigned handles; /* the listener */
 	unsigned long requests;
-	struct conn *conns;
-	size_t nconns;
+	struct lab_conns conns;
 };
 
 static void maybe_free(lab_http *s)
 {
-	if (s->closing && s->handles == 0)
+	if (s->closing && s->handles == 0 && s->conns.n == 0)
 		free(s);
 }
 
 /* ---- connections ------------------------------------------------------- */
 
-static void on_conn_closed(uv_handle_t *h)
+static void conn_freed(struct lab_conn *b, void *arg)
 {
-	struct conn *c = h->data;
-	lab_http *s = c->s;
-
-	s->handles--;
-	if (--c->open > 0)
-		return;
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		s->conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	s->nconns--;
-	free(c->pending);
-	free(c);
-	maybe_free(s);
+	free(((struct conn *)b)->pending);
+	maybe_free(arg);
 }
 
 static void conn_close(struct conn *c)
 {
-	if (c->closing)
-		return;
-	c->closing = 1;
-	uv_close((uv_handle_t *)&c->tcp, on_conn_closed);
-	uv_close((uv_handle_t *)&c->idle, on_conn_closed);
-	uv_close((uv_handle_t *)&c->delay, on_conn_closed);
-}
-
-static void on_idle(uv_timer_t *t)
-{
-	conn_close(t->data);
+	lab_conn_close(&c->base);
 }
 
 static void pump_huge(struct conn *c);
@@ -151,8 +123,9 @@ static void on_written(uv_write_t *req, int status)
 	struct conn *c = w->c;
 
 	c->outq -= w->len;
+	c->base.busy = c->outq > 0 || c->pending;
 	free(w);
-	if (c->closing)
+	if (c->base.closing)
 		return;
 	if (status < 0) {
 		conn_close(c);
@@ -169,7 +142,7 @@ static void send_raw(struct conn *c, const void *data, size_t len)
 	struct wreq *w;
 	uv_buf_t b;
 
-	if (c->closing || len == 0)
+	if (c->base.closing || len == 0)
 		return;
 	w = malloc(sizeof(*w) + len);
 	if (!w) {
@@ -180,13 +153,14 @@ static void send_raw(struct conn *c, const void *data, size_t len)
 	w->len = len;
 	memcpy(w->data, data, len);
 	b = uv_buf_init(w->data, (unsigned)len);
-	if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_written) != 0) {
+	if (uv_write(&w->req, (uv_stream_t *)&c->base.tcp, &b, 1, on_written) != 0) {
 		free(w);
 		conn_close(c);
 		return;
 	}
 	c->outq += len;
-	uv_timer_start(&c->idle, on_idle, HTTP_IDLE_MS, 0);
+	c->base.busy = 1;
+	lab_conn_touch(&c->base);
 }
 
 /* Makes the next part of the 10 MB body while the client keeps reading. */
@@ -195,7 +169,7 @@ static void pump_huge(struct conn *c)
 	char chunk[HTTP_CHUNK];
 
 	memset(chunk, 'A', sizeof(chunk));
-	while (!c->closing && c->huge_left && c->outq < HTTP_OUTQ_HIGH) {
+	while (!c->base.closing && c->huge_left && c->outq < HTTP_OUTQ_HIGH) {
 		size_t n = c->huge_left < sizeof(chunk) ? c->huge_left : sizeof(chunk);
 		c->huge_left -= n;
 		send_raw(c, chunk, n);
@@ -503,7 +477,8 @@ static void doh(struct conn *c, const unsigned char *q, size_t qlen)
 		}
 		memcpy(c->pending, out, n);
 		c->pending_len = n;
-		uv_timer_start(&c->delay, on_delay, HTTP_SLOW_MS, 0);
+		c->base.busy = 1;
+		uv_timer_start(&c->base.act, on_delay, HTTP_SLOW_MS, 0);
 		return;
 	}
 	send_dns(c, out, n);
@@ -566,7 +541,8 @@ static void api(struct conn *c, const char *ip, const char *key)
 			return;
 		}
 		c->pending_len = (size_t)n;
-		uv_timer_start(&c->delay, on_delay_json, HTTP_SLOW_MS, 0);
+		c->base.busy = 1;
+		uv_timer_start(&c->base.act, on_delay_json, HTTP_SLOW_MS, 0);
 		return;
 	}
 	respond(c, 200, "application/json", body, (size_t)n);
@@ -681,9 +657,9 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 		conn_close(c);
 		return;
 	}
-	if (nread == 0 || c->closing)
+	if (nread == 0 || c->base.closing)
 		return;
-	uv_timer_start(&c->idle, on_idle, HTTP_IDLE_MS, 0);
+	lab_conn_touch(&c->base);
 	room = sizeof(c->buf) - 1 - c->len;
 	if ((size_t)nread > room)
 		nread = (ssize_t)room; /* beyond the bounds: request() says so */
@@ -699,27 +675,12 @@ static void on_connection(uv_stream_t *ls, int status)
 
 	if (status < 0 || s->closing)
 		return;
-	c = calloc(1, sizeof(*c));
+	c = (struct conn *)lab_conns_accept(&s->conns, ls, sizeof(*c));
 	if (!c)
 		return;
 	c->s = s;
-	uv_tcp_init(s->loop, &c->tcp);
-	uv_timer_init(s->loop, &c->idle);
-	uv_timer_init(s->loop, &c->delay);
-	c->tcp.data = c->idle.data = c->delay.data = c;
-	c->open = 3;
-	s->handles += 3;
-	c->next = s->conns;
-	if (s->conns)
-		s->conns->prev = c;
-	s->conns = c;
-	s->nconns++;
-	if (uv_accept(ls, (uv_stream_t *)&c->tcp) != 0 || s->nconns > HTTP_MAX_CONNS ||
-	    uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) != 0) {
+	if (uv_read_start((uv_stream_t *)&c->base.tcp, on_alloc, on_read) != 0)
 		conn_close(c);
-		return;
-	}
-	uv_timer_start(&c->idle, on_idle, HTTP_IDLE_MS, 0);
 }
 
 /* ---- public --------------------------------------------------------------- */
@@ -744,6 +705,7 @@ lab_http *lab_http_new(uv_loop_t *loop, const char *addr, int port, char **why)
 		return NULL;
 	}
 	s->loop = loop;
+	lab_conns_init(&s->conns, loop, HTTP_MAX_CONNS, HTTP_IDLE_MS, conn_freed, s);
 	if (!addr)
 		addr = "127.0.0.1";
 	rc = v6 ? uv_ip6_addr(addr, port, (struct sockaddr_in6 *)&ss)
@@ -790,7 +752,7 @@ unsigned long lab_http_requests(const lab_http *s)
 
 size_t lab_http_connections(const lab_http *s)
 {
-	return s->nconns;
+	return s->conns.n;
 }
 
 void lab_http_close(lab_http *s)
@@ -798,7 +760,6 @@ void lab_http_close(lab_http *s)
 	if (!s || s->closing)
 		return;
 	s->closing = 1;
-	for (struct conn *c = s->conns; c; c = c->next)
-		conn_close(c);
+	lab_conns_close_all(&s->conns);
 	uv_close((uv_handle_t *)&s->listener, on_listener_closed);
 }
