@@ -453,6 +453,19 @@ done:
 	return n;
 }
 
+int lab_dns_question(const uint8_t *q, size_t qlen, char *name, size_t cap)
+{
+	uint8_t n[256];
+	size_t pos = 12, len;
+
+	if (!q || qlen < 12 || (q[2] & 0x80) || get16(q + 4) != 1 || cap < LAB_DNS_NAME_TEXT ||
+	    read_name(q, qlen, &pos, n, &len) != 0 || pos + 4 > qlen)
+		return -1;
+	lower_name(n);
+	lab_name_to_text(n, name);
+	return 0;
+}
+
 /* ---- the server ---------------------------------------------------------- */
 
 #define LAB_TCP_CONNS    256

@@ -57,6 +57,19 @@ struct lab_node {
 	uint8_t name[];
 };
 
+/* Presentation form of a wire name without the trailing dot; "." for the
+ * root. Bytes that are not plain host-name characters are escaped, so the
+ * string is safe to print. out must hold LAB_DNS_NAME_TEXT bytes. */
+#define LAB_DNS_NAME_TEXT (4 * 255 + 1)
+void lab_name_to_text(const uint8_t *wire, char *out);
+
+/* The question name of a DNS query message (untrusted bytes) as text,
+ * lower-cased, for a server that acts on the name before it answers (the
+ * lab blocklist's HTTP behaviours). 0 when q is a query with exactly one
+ * question whose name reads; -1 otherwise. Read by the same code that
+ * lab_dns_answer reads queries with. cap must be LAB_DNS_NAME_TEXT. */
+int lab_dns_question(const uint8_t *q, size_t qlen, char *name, size_t cap);
+
 /* The node for a lower-cased wire name, or NULL. */
 const struct lab_node *lab_world_node(const lab_world *w, const uint8_t *name, size_t len);
 
