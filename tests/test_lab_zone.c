@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <sys/stat.h>
@@ -488,15 +487,14 @@ static void test_limits(void **state)
 	lab_world_free(w);
 }
 
-static void test_big_zone_is_fast(void **state)
+static void test_big_zone(void **state)
 {
-	/* Like bench/: 10,000 domains, 5 records each, all in one apex. */
+	/* Like bench/: 10,000 domains, 5 records each, all in one apex. How
+	 * long it takes is bench/'s business, not a unit test's. */
 	size_t cap = 1024 * 1024, n;
 	char *text = malloc(cap);
 	lab_world *w = lab_world_new();
 	char *why = NULL;
-	struct timespec t0, t1;
-	double secs;
 
 	(void)state;
 	assert_non_null(text);
@@ -507,11 +505,7 @@ static void test_big_zone_is_fast(void **state)
 		    "d%d MX 10 a.d%d\n MX 20 b.d%d\na.d%d A 127.0.0.1\nb.d%d A 127.0.0.2\n", i, i,
 		    i, i, i);
 	assert_true(n < cap);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	assert_int_equal(lab_world_load_string(w, "bench.zone", text, &why), MXS_OK);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	assert_true(secs < 2.0);
 	assert_int_equal(count_rr(w, "d9999.b.test", LAB_T_MX), 2);
 	free(text);
 	lab_world_free(w);
@@ -664,7 +658,7 @@ int main(void)
 	    cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_long_name_message),
 	    cmocka_unit_test(test_limits),
-	    cmocka_unit_test(test_big_zone_is_fast),
+	    cmocka_unit_test(test_big_zone),
 	    cmocka_unit_test(test_files_and_several_scenarios),
 	    cmocka_unit_test(test_file_kinds),
 	    cmocka_unit_test(test_builtins),
