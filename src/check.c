@@ -429,11 +429,17 @@ static reader *reader_open(const char *path, char **why)
 	}
 	r->own_fd = true;
 	r->label = path;
-	if (fstat(r->fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		mxs_why(why, "%s: not a regular file (use -f - to read a pipe)", path);
+	/* a file, or a pipe such as <(cmd) or /dev/stdin: a FIFO nobody writes
+	 * to reads as empty instead of waiting; a directory is refused */
+	if (fstat(r->fd, &sb) != 0 ||
+	    !(S_ISREG(sb.st_mode) || S_ISFIFO(sb.st_mode) || S_ISCHR(sb.st_mode))) {
+		mxs_why(why, "%s: not a file or a pipe", path);
 		reader_free(r);
 		return NULL;
 	}
+	/* the reads run on libuv's thread pool and may block there */
+	if (!S_ISREG(sb.st_mode))
+		fcntl(r->fd, F_SETFL, fcntl(r->fd, F_GETFL) & ~O_NONBLOCK);
 	return r;
 }
 
