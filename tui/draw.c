@@ -43,12 +43,13 @@ static const char *ascii_for(wchar_t wc)
 /* Converts UTF-8 s into at most w columns of wide characters, with an
  * ellipsis where it is cut. Returns the count of wchar_t written to out
  * (cap >= 4) and the columns in *cols. */
-static size_t to_cells(const tui_app *a, const char *s, int w, wchar_t *out, size_t cap, int *cols)
+static size_t to_cells(const tui_model *m, const char *s, int w, wchar_t *out, size_t cap,
+                       int *cols)
 {
 	mbstate_t ps;
 	size_t n = 0, len = strlen(s), pos = 0;
 	int used = 0;
-	const int ell_w = a->cfg.ascii ? 3 : 1;
+	const int ell_w = m->ascii ? 3 : 1;
 	size_t cut_n = 0;
 	int cut_used = 0;
 	bool cut = false;
@@ -64,7 +65,7 @@ static size_t to_cells(const tui_app *a, const char *s, int w, wchar_t *out, siz
 			k = 1;
 		}
 		pos += k;
-		if (a->cfg.ascii && wc >= 0x80) {
+		if (m->ascii && wc >= 0x80) {
 			const char *t = ascii_for(wc);
 			for (; *t && nt < 3; t++)
 				tmp[nt++] = (wchar_t)*t;
@@ -96,7 +97,7 @@ static size_t to_cells(const tui_app *a, const char *s, int w, wchar_t *out, siz
 	if (cut) {
 		n = cut_n;
 		used = cut_used;
-		if (a->cfg.ascii) {
+		if (m->ascii) {
 			for (int i = 0; i < 3 && used < w; i++, used++)
 				out[n++] = L'.';
 		} else if (used < w) {
@@ -110,7 +111,7 @@ static size_t to_cells(const tui_app *a, const char *s, int w, wchar_t *out, siz
 }
 
 /* Draws s at y,x in at most w columns; returns the columns used. */
-static int put(const tui_app *a, int y, int x, int w, unsigned attr, const char *s)
+static int put(const tui_model *m, int y, int x, int w, unsigned attr, const char *s)
 {
 	wchar_t buf[LINE_MAX_BYTES];
 	int cols = 0;
@@ -118,7 +119,7 @@ static int put(const tui_app *a, int y, int x, int w, unsigned attr, const char 
 
 	if (w <= 0)
 		return 0;
-	n = to_cells(a, s, w, buf, sizeof(buf) / sizeof(buf[0]), &cols);
+	n = to_cells(m, s, w, buf, sizeof(buf) / sizeof(buf[0]), &cols);
 	attrset(attr);
 	if (n)
 		mvaddnwstr(y, x, buf, (int)n);
@@ -126,10 +127,10 @@ static int put(const tui_app *a, int y, int x, int w, unsigned attr, const char 
 	return cols;
 }
 
-static int putf(const tui_app *a, int y, int x, int w, unsigned attr, const char *fmt, ...)
+static int putf(const tui_model *m, int y, int x, int w, unsigned attr, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
 
-static int putf(const tui_app *a, int y, int x, int w, unsigned attr, const char *fmt, ...)
+static int putf(const tui_model *m, int y, int x, int w, unsigned attr, const char *fmt, ...)
 {
 	char buf[LINE_MAX_BYTES];
 	va_list ap;
@@ -137,7 +138,7 @@ static int putf(const tui_app *a, int y, int x, int w, unsigned attr, const char
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	return put(a, y, x, w, attr, buf);
+	return put(m, y, x, w, attr, buf);
 }
 
 static void fill(int y, int x, int w, unsigned attr)
@@ -165,9 +166,9 @@ static const char *san(const char *s, char *buf, size_t cap)
 	return buf;
 }
 
-static unsigned role(const tui_app *a, theme_role r)
+static unsigned role(const tui_model *m, theme_role r)
 {
-	return theme_attr(a->th, r);
+	return theme_attr(m->th, r);
 }
 
 static void cell(int y, int x, const wchar_t *wc, unsigned attr)
@@ -178,10 +179,10 @@ static void cell(int y, int x, const wchar_t *wc, unsigned attr)
 	mvadd_wch(y, x, &cc);
 }
 
-static void pane_box(const tui_app *a, tui_rect r, const char *title, bool focus)
+static void pane_box(const tui_model *m, tui_rect r, const char *title, bool focus)
 {
-	unsigned at = role(a, focus ? THEME_BORDER_FOCUS : THEME_BORDER);
-	bool u = !a->cfg.ascii;
+	unsigned at = role(m, focus ? THEME_BORDER_FOCUS : THEME_BORDER);
+	bool u = !m->ascii;
 	const wchar_t *hz = u ? L"\x2500" : L"-", *vt = u ? L"\x2502" : L"|";
 
 	if (r.h < 2 || r.w < 2)
@@ -199,7 +200,7 @@ static void pane_box(const tui_app *a, tui_rect r, const char *title, bool focus
 	cell(r.y + r.h - 1, r.x, u ? L"\x2514" : L"+", at);
 	cell(r.y + r.h - 1, r.x + r.w - 1, u ? L"\x2518" : L"+", at);
 	if (title)
-		putf(a, r.y, r.x + 2, r.w - 4, role(a, focus ? THEME_BORDER_FOCUS : THEME_TITLE),
+		putf(m, r.y, r.x + 2, r.w - 4, role(m, focus ? THEME_BORDER_FOCUS : THEME_TITLE),
 		     "%s%s ", focus ? ">" : " ", title);
 }
 
@@ -267,15 +268,15 @@ static void entry_status(const tui_entry *e, const char **glyph, const char **wo
 
 /* ---- layout --------------------------------------------------------------- */
 
-bool tui_too_small(const tui_app *a)
+bool tui_too_small(const tui_model *m)
 {
-	return a->rows < TUI_MIN_ROWS || a->cols < TUI_MIN_COLS;
+	return m->rows < TUI_MIN_ROWS || m->cols < TUI_MIN_COLS;
 }
 
-void tui_layout(const tui_app *a, tui_rect r[TUI_P_COUNT])
+void tui_layout(const tui_model *m, tui_rect r[TUI_P_COUNT])
 {
-	int H = a->rows, W = a->cols;
-	int logh = a->show_log ? (H >= 40 ? 10 : H >= 30 ? 7 : 5) : 0;
+	int H = m->rows, W = m->cols;
+	int logh = m->show_log ? (H >= 40 ? 10 : H >= 30 ? 7 : 5) : 0;
 	int mainh = H - 2 - logh;
 	int dw = W >= 120 ? 38 : 30;
 	int fh = mainh >= 36 ? 10 : 6;
@@ -301,73 +302,73 @@ static void scroll_to(size_t *top, size_t sel, int h)
 
 /* ---- panes ---------------------------------------------------------------- */
 
-static void draw_header(tui_app *a)
+static void draw_header(tui_model *m)
 {
 	char clock[16], frozen[48] = "";
 	time_t t = time(NULL);
 	struct tm tm;
-	unsigned at = role(a, THEME_TITLE);
-	size_t nvis = tui_visible(a, NULL, 0);
+	unsigned at = role(m, THEME_TITLE);
+	size_t nvis = tui_visible(m, NULL, 0);
 	int x;
 
 	localtime_r(&t, &tm);
 	strftime(clock, sizeof(clock), "%H:%M:%S", &tm);
-	fill(0, 0, a->cols, A_NORMAL);
-	x = putf(a, 0, 1, a->cols - 12, at, "mxscope");
-	x += 1 + putf(a, 0, x + 2, a->cols - x - 12, role(a, THEME_NORMAL),
-	              "%zu domain%s%s%s%s  theme %s%s", a->ne, a->ne == 1 ? "" : "s",
-	              a->filter[0] ? " (" : "", a->filter[0] ? "filtered" : "",
-	              a->filter[0] ? ")" : "", a->th ? theme_name(a->th) : "-",
-	              a->cfg.lab ? "  LAB" : "");
-	if (a->cfg.tour && a->cfg.lab)
-		x += 2 + putf(a, 0, x + 2, a->cols - x - 12, role(a, THEME_INFO),
-		              "tour: scenario %zu of %zu", a->tour_at + 1,
-		              lab_world_scenario_count(a->cfg.lab));
+	fill(0, 0, m->cols, A_NORMAL);
+	x = putf(m, 0, 1, m->cols - 12, at, "mxscope");
+	x += 1 + putf(m, 0, x + 2, m->cols - x - 12, role(m, THEME_NORMAL),
+	              "%zu domain%s%s%s%s  theme %s%s", m->ne, m->ne == 1 ? "" : "s",
+	              m->filter[0] ? " (" : "", m->filter[0] ? "filtered" : "",
+	              m->filter[0] ? ")" : "", m->th ? theme_name(m->th) : "-",
+	              m->lab ? "  LAB" : "");
+	if (m->tour && m->lab)
+		x += 2 + putf(m, 0, x + 2, m->cols - x - 12, role(m, THEME_INFO),
+		              "tour: scenario %zu of %zu", m->tour_at + 1,
+		              lab_world_scenario_count(m->lab));
 	(void)nvis;
-	if (a->frozen) {
+	if (m->frozen) {
 		snprintf(frozen, sizeof(frozen), " FROZEN %llus ",
-		         (unsigned long long)((tui_now_ms() - a->frozen_at) / 1000));
-		put(a, 0, a->cols - 10 - (int)strlen(frozen), (int)strlen(frozen),
-		    role(a, THEME_FROZEN), frozen);
+		         (unsigned long long)((tui_now_ms() - m->frozen_at) / 1000));
+		put(m, 0, m->cols - 10 - (int)strlen(frozen), (int)strlen(frozen),
+		    role(m, THEME_FROZEN), frozen);
 	}
-	put(a, 0, a->cols - 9, 8, at, clock);
+	put(m, 0, m->cols - 9, 8, at, clock);
 }
 
-static void draw_domains(tui_app *a, tui_rect r)
+static void draw_domains(tui_model *m, tui_rect r)
 {
-	size_t n = tui_visible(a, NULL, 0), *idx = calloc(n ? n : 1, sizeof(*idx));
+	size_t n = tui_visible(m, NULL, 0), *idx = calloc(n ? n : 1, sizeof(*idx));
 	int h = r.h - 2;
 	char title[400];
 
 	clear_rect(r);
-	if (a->filter[0])
-		snprintf(title, sizeof(title), "Domains %zu/%zu /%s", n, a->ne, a->filter);
+	if (m->filter[0])
+		snprintf(title, sizeof(title), "Domains %zu/%zu /%s", n, m->ne, m->filter);
 	else
-		snprintf(title, sizeof(title), "Domains (%zu)", a->ne);
-	pane_box(a, r, title, a->focus == TUI_P_DOMAINS);
+		snprintf(title, sizeof(title), "Domains (%zu)", m->ne);
+	pane_box(m, r, title, m->focus == TUI_P_DOMAINS);
 	if (!idx)
 		return;
-	tui_visible(a, idx, n);
-	if (a->sel_dom >= n)
-		a->sel_dom = n ? n - 1 : 0;
-	scroll_to(&a->top_dom, a->sel_dom, h);
+	tui_visible(m, idx, n);
+	if (m->sel_dom >= n)
+		m->sel_dom = n ? n - 1 : 0;
+	scroll_to(&m->top_dom, m->sel_dom, h);
 	if (n == 0)
-		put(a, r.y + 1, r.x + 2, r.w - 4, role(a, THEME_DIM),
-		    a->ne ? "no domain matches" : "no domains: press a to add one");
-	for (int i = 0; i < h && a->top_dom + (size_t)i < n; i++) {
-		size_t vi = a->top_dom + (size_t)i;
-		const tui_entry *e = a->e[idx[vi]];
+		put(m, r.y + 1, r.x + 2, r.w - 4, role(m, THEME_DIM),
+		    m->ne ? "no domain matches" : "no domains: press a to add one");
+	for (int i = 0; i < h && m->top_dom + (size_t)i < n; i++) {
+		size_t vi = m->top_dom + (size_t)i;
+		const tui_entry *e = m->e[idx[vi]];
 		const char *g, *w;
 		theme_role sr;
-		bool sel = vi == a->sel_dom;
-		unsigned base = sel ? role(a, THEME_SELECTED) : role(a, THEME_NORMAL);
+		bool sel = vi == m->sel_dom;
+		unsigned base = sel ? role(m, THEME_SELECTED) : role(m, THEME_NORMAL);
 		int y = r.y + 1 + i, x = r.x + 1;
 		entry_status(e, &g, &w, &sr);
 		fill(y, x, r.w - 2, base);
-		x += put(a, y, x, 2, sel ? base : role(a, sr), g);
-		x += put(a, y, x + 1, 8, sel ? base : role(a, sr), w) + 1;
+		x += put(m, y, x, 2, sel ? base : role(m, sr), g);
+		x += put(m, y, x + 1, 8, sel ? base : role(m, sr), w) + 1;
 		x = r.x + 12;
-		put(a, y, x, r.w - 13, base, e->name);
+		put(m, y, x, r.w - 13, base, e->name);
 	}
 	free(idx);
 }
@@ -407,9 +408,9 @@ static size_t listed_by(const mx_addr *ad)
 	return n;
 }
 
-static void draw_tiers(tui_app *a, tui_rect r)
+static void draw_tiers(tui_model *m, tui_rect r)
 {
-	tui_entry *e = tui_selected(a);
+	tui_entry *e = tui_selected(m);
 	size_t n = tui_rows(e, NULL, 0);
 	tui_row *rows = calloc(n ? n : 1, sizeof(*rows));
 	int h = r.h - 2;
@@ -419,57 +420,57 @@ static void draw_tiers(tui_app *a, tui_rect r)
 	clear_rect(r);
 	if (e && e->d)
 		snprintf(title, sizeof(title), "Tiers of %s  seed %llu%s%s", e->name,
-		         (unsigned long long)e->seed, a->cfg.as_host ? "  as " : "",
-		         a->cfg.as_host ? a->cfg.as_host : "");
+		         (unsigned long long)e->seed, m->as_host ? "  as " : "",
+		         m->as_host ? m->as_host : "");
 	else
 		snprintf(title, sizeof(title), "Tiers");
-	pane_box(a, r, title, a->focus == TUI_P_TIERS);
+	pane_box(m, r, title, m->focus == TUI_P_TIERS);
 	if (!rows)
 		return;
 	if (!e || !e->d) {
-		put(a, r.y + 1, r.x + 2, r.w - 4, role(a, THEME_PENDING),
+		put(m, r.y + 1, r.x + 2, r.w - 4, role(m, THEME_PENDING),
 		    e ? "resolving..." : "no domain selected");
 		goto done;
 	}
 	if (n == 0) {
 		const char *why = mx_domain_mx_why(e->d);
 		if (mx_domain_null_mx(e->d))
-			put(a, r.y + 1, r.x + 2, r.w - 4, role(a, THEME_INFO),
+			put(m, r.y + 1, r.x + 2, r.w - 4, role(m, THEME_INFO),
 			    "null MX (MX 0 .): this domain accepts no mail");
 		else
-			putf(a, r.y + 1, r.x + 2, r.w - 4, role(a, THEME_ERROR),
+			putf(m, r.y + 1, r.x + 2, r.w - 4, role(m, THEME_ERROR),
 			     "no mail route: MX answer %s%s%s",
 			     mx_rcode_str(mx_domain_mx_rcode(e->d)), why ? ", " : "",
 			     why ? san(why, nb, sizeof(nb)) : "");
 		goto done;
 	}
 	tui_rows(e, rows, n);
-	if (a->sel_row >= n)
-		a->sel_row = n - 1;
-	scroll_to(&a->top_row, a->sel_row, h);
-	if (a->walk.active && a->walk.e == e && a->walk.shown >= 1 &&
-	    a->walk.shown <= mx_domain_step_count(e->d))
-		walk_cur = (long)mx_domain_step(e->d, a->walk.shown - 1)->attempt;
-	for (int i = 0; i < h && a->top_row + (size_t)i < n; i++) {
-		size_t ri = a->top_row + (size_t)i;
+	if (m->sel_row >= n)
+		m->sel_row = n - 1;
+	scroll_to(&m->top_row, m->sel_row, h);
+	if (m->walk.active && m->walk.e == e && m->walk.shown >= 1 &&
+	    m->walk.shown <= mx_domain_step_count(e->d))
+		walk_cur = (long)mx_domain_step(e->d, m->walk.shown - 1)->attempt;
+	for (int i = 0; i < h && m->top_row + (size_t)i < n; i++) {
+		size_t ri = m->top_row + (size_t)i;
 		const tui_row *row = &rows[ri];
-		bool sel = ri == a->sel_row && a->focus != TUI_P_DOMAINS;
-		unsigned base = sel ? role(a, THEME_SELECTED) : role(a, THEME_NORMAL);
+		bool sel = ri == m->sel_row && m->focus != TUI_P_DOMAINS;
+		unsigned base = sel ? role(m, THEME_SELECTED) : role(m, THEME_NORMAL);
 		int y = r.y + 1 + i, x = r.x + 1, w = r.w - 2;
 		fill(y, x, w, base);
 		if (row->kind == TUI_ROW_TIER) {
 			const mx_tier *t = mx_domain_tier(e->d, row->tier);
-			putf(a, y, x, w, sel ? base : role(a, THEME_TITLE), "pref %u%s%s",
+			putf(m, y, x, w, sel ? base : role(m, THEME_TITLE), "pref %u%s%s",
 			     (unsigned)t->preference, row->tier == 0 ? "  primary" : "  backup",
 			     t->nhosts > 1 ? "  same preference: random order" : "");
 		} else if (row->kind == TUI_ROW_HOST) {
 			const mx_host *hst = mx_domain_host(e->d, row->host);
 			char cn[300];
-			putf(a, y, x + 1, w - 1, base, "%s%s%s", san(hst->exchange, nb, sizeof(nb)),
+			putf(m, y, x + 1, w - 1, base, "%s%s%s", san(hst->exchange, nb, sizeof(nb)),
 			     hst->cname ? " -> CNAME " : "",
 			     hst->cname ? san(hst->cname, cn, sizeof(cn)) : "");
 			if (hst->naddrs == 0)
-				put(a, y, x + w - 14, 13, sel ? base : role(a, THEME_ERROR),
+				put(m, y, x + w - 14, 13, sel ? base : role(m, THEME_ERROR),
 				    " no address");
 		} else {
 			const mx_host *hst = mx_domain_host(e->d, row->host);
@@ -480,18 +481,18 @@ static void draw_tiers(tui_app *a, tui_rect r)
 			char last[24], avg[24], best[24], worst[24], hist[120];
 			unsigned at = base;
 			if (walk_cur >= 0 && att == walk_cur)
-				at = base = role(a, THEME_WALK_CURRENT);
+				at = base = role(m, THEME_WALK_CURRENT);
 			else if (walk_cur >= 0 && att >= 0 && att < walk_cur)
-				at = base = role(a, THEME_WALK_DONE);
-			if (at != (sel ? role(a, THEME_SELECTED) : role(a, THEME_NORMAL)))
+				at = base = role(m, THEME_WALK_DONE);
+			if (at != (sel ? role(m, THEME_SELECTED) : role(m, THEME_NORMAL)))
 				fill(y, x, w, at);
 			/* the walk's place is told by a mark too, not by colour alone */
 			if (walk_cur >= 0 && att == walk_cur)
-				put(a, y, x + 1, 1, at, a->cfg.ascii ? ">" : "\xe2\x96\xb6");
+				put(m, y, x + 1, 1, at, m->ascii ? ">" : "\xe2\x96\xb6");
 			if (!s || !s->watched) {
-				putf(a, y, x + 3, w - 3, sel ? base : role(a, THEME_DIM), "%s  %s",
+				putf(m, y, x + 3, w - 3, sel ? base : role(m, THEME_DIM), "%s  %s",
 				     hst->addrs[row->addr].ip,
-				     a->cfg.no_probe ? "not probed (--no-probe)" : "not probed");
+				     m->no_probe ? "not probed (--no-probe)" : "not probed");
 				continue;
 			}
 			fmt_ms(last, sizeof(last), s->last_ms);
@@ -502,9 +503,9 @@ static void draw_tiers(tui_app *a, tui_rect r)
 			         "%lu sent %.0f%% loss avg/best/worst %s/%s/%s ms", s->sent,
 			         s->loss, avg, best, worst);
 			x += 3;
-			x += put(a, y, x, 2, at == base && !sel ? role(a, state_role(ps)) : base,
+			x += put(m, y, x, 2, at == base && !sel ? role(m, state_role(ps)) : base,
 			         state_glyph(ps));
-			x += putf(a, y, x + 1, w - (x - r.x), base, "%-9s %-15s %4s ms%s ",
+			x += putf(m, y, x + 1, w - (x - r.x), base, "%-9s %-15s %4s ms%s ",
 			          probe_state_word(ps), hst->addrs[row->addr].ip, last,
 			          s->in_flight ? "*" : " ") +
 			     1;
@@ -512,9 +513,9 @@ static void draw_tiers(tui_app *a, tui_rect r)
 			 * before the history so a narrow pane still shows it */
 			if (listed_by(&hst->addrs[row->addr]))
 				x +=
-				    putf(a, y, x, w - (x - r.x), sel ? base : role(a, THEME_LISTED),
-				         "%s LISTED ", a->cfg.ascii ? "!" : "\xe2\x9a\x91");
-			putf(a, y, x, w - (x - r.x), base, "%s", hist);
+				    putf(m, y, x, w - (x - r.x), sel ? base : role(m, THEME_LISTED),
+				         "%s LISTED ", m->ascii ? "!" : "\xe2\x9a\x91");
+			putf(m, y, x, w - (x - r.x), base, "%s", hist);
 		}
 	}
 done:
@@ -632,15 +633,14 @@ static void lines_free(lines *L)
 	free(L->role);
 }
 
-static void detail_domain(const tui_app *a, const tui_entry *e, lines *L)
+static void detail_domain(const tui_model *m, const tui_entry *e, lines *L)
 {
 	char nb[600];
 
 	addl(L, THEME_TITLE, "%s", e->name);
-	if (e->scenario >= 0 && a->cfg.lab &&
-	    (size_t)e->scenario < lab_world_scenario_count(a->cfg.lab)) {
-		addl(L, THEME_INFO, "Lab: %s", lab_scenario_title(a->cfg.lab, (size_t)e->scenario));
-		addl(L, THEME_NORMAL, "%s", lab_scenario_explain(a->cfg.lab, (size_t)e->scenario));
+	if (e->scenario >= 0 && m->lab && (size_t)e->scenario < lab_world_scenario_count(m->lab)) {
+		addl(L, THEME_INFO, "Lab: %s", lab_scenario_title(m->lab, (size_t)e->scenario));
+		addl(L, THEME_NORMAL, "%s", lab_scenario_explain(m->lab, (size_t)e->scenario));
 	}
 	if (!e->d) {
 		addl(L, THEME_PENDING, "resolving: MX question sent");
@@ -680,7 +680,7 @@ static void detail_domain(const tui_app *a, const tui_entry *e, lines *L)
 	}
 }
 
-static void detail_addr(const tui_app *a, const tui_entry *e, size_t hi, size_t k, lines *L)
+static void detail_addr(const tui_model *m, const tui_entry *e, size_t hi, size_t k, lines *L)
 {
 	const mx_host *h = mx_domain_host(e->d, hi);
 	const mx_addr *ad = &h->addrs[k];
@@ -705,7 +705,7 @@ static void detail_addr(const tui_app *a, const tui_entry *e, size_t hi, size_t 
 	}
 	if (!p) {
 		addl(L, THEME_PENDING, "%s",
-		     a->cfg.no_probe ? "not probed (--no-probe)" : "probe pending");
+		     m->no_probe ? "not probed (--no-probe)" : "probe pending");
 		return;
 	}
 	addl(L, state_role(p->state), "%s: %s", probe_state_word(p->state),
@@ -771,25 +771,25 @@ static void detail_host(const tui_entry *e, size_t hi, lines *L)
 		     ttl_left(e, h->addrs[k].ttl));
 }
 
-static void detail_walk(const tui_app *a, const tui_entry *e, lines *L)
+static void detail_walk(const tui_model *m, const tui_entry *e, lines *L)
 {
 	char nb[600];
 	size_t steps = mx_domain_step_count(e->d);
 
 	addl(L, THEME_TITLE, "Delivery walk of %s, seed %llu", e->name,
 	     (unsigned long long)e->seed);
-	addl(L, THEME_DIM, "step every %.1f s%s", a->walk.speed_ms / 1000.0,
-	     a->walk.paused ? "  PAUSED" : "");
+	addl(L, THEME_DIM, "step every %.1f s%s", m->walk.speed_ms / 1000.0,
+	     m->walk.paused ? "  PAUSED" : "");
 	if (!mx_domain_walked(e->d)) {
 		addl(L, THEME_PENDING,
 		     "waiting for the probes of every address in the attempt order...");
 		return;
 	}
-	for (size_t i = 0; i < a->walk.shown && i < steps; i++) {
+	for (size_t i = 0; i < m->walk.shown && i < steps; i++) {
 		const mx_step *st = mx_domain_step(e->d, i);
 		const mx_attempt *at = mx_domain_attempt(e->d, st->attempt);
 		const mx_host *h = mx_domain_host(e->d, at->host);
-		bool cur = i + 1 == a->walk.shown;
+		bool cur = i + 1 == m->walk.shown;
 		addl(L, cur ? THEME_WALK_CURRENT : THEME_NORMAL, "%zu. pref %u %s %s", i + 1,
 		     (unsigned)h->preference, san(h->exchange, nb, sizeof(nb)),
 		     h->addrs[at->addr].ip);
@@ -801,7 +801,7 @@ static void detail_walk(const tui_app *a, const tui_entry *e, lines *L)
 				addl(L, THEME_INFO, "   same preference: order is random");
 		}
 	}
-	if (a->walk.shown > steps) {
+	if (m->walk.shown > steps) {
 		const mx_attempt *dv = mx_domain_delivered(e->d);
 		if (dv) {
 			const mx_host *h = mx_domain_host(e->d, dv->host);
@@ -814,9 +814,9 @@ static void detail_walk(const tui_app *a, const tui_entry *e, lines *L)
 	}
 }
 
-static void draw_details(tui_app *a, tui_rect r)
+static void draw_details(tui_model *m, tui_rect r)
 {
-	tui_entry *e = tui_selected(a);
+	tui_entry *e = tui_selected(m);
 	lines L = {.w = r.w - 4};
 	int h = r.h - 2;
 	const char *title = "Details";
@@ -826,28 +826,28 @@ static void draw_details(tui_app *a, tui_rect r)
 		addl(&L, THEME_DIM,
 		     "mxscope shows where mail for a domain goes. Press a to add a "
 		     "domain, ? for every key.");
-	} else if (a->walk.active && a->walk.e == e && e->d) {
+	} else if (m->walk.active && m->walk.e == e && e->d) {
 		title = "Walk";
-		detail_walk(a, e, &L);
-	} else if (a->focus == TUI_P_FINDINGS && e->d && mx_domain_finding_count(e->d)) {
+		detail_walk(m, e, &L);
+	} else if (m->focus == TUI_P_FINDINGS && e->d && mx_domain_finding_count(e->d)) {
 		const mx_finding *f = mx_domain_finding(
-		    e->d, a->sel_find < mx_domain_finding_count(e->d) ? a->sel_find : 0);
+		    e->d, m->sel_find < mx_domain_finding_count(e->d) ? m->sel_find : 0);
 		char nb[1200];
 		title = "Finding";
 		addl(&L, sev_role(f->severity), "%s %s (%s)", mx_severity_str(f->severity), f->code,
 		     f->reference);
 		addl(&L, THEME_NORMAL, "%s", san(f->message, nb, sizeof(nb)));
 		addl(&L, THEME_DIM, "Enter: the full explanation");
-	} else if ((a->focus == TUI_P_TIERS || a->focus == TUI_P_DETAILS) && e->d &&
+	} else if ((m->focus == TUI_P_TIERS || m->focus == TUI_P_DETAILS) && e->d &&
 	           tui_rows(e, NULL, 0)) {
 		size_t n = tui_rows(e, NULL, 0);
 		tui_row *rows = calloc(n, sizeof(*rows));
 		if (rows) {
 			tui_row *row;
 			tui_rows(e, rows, n);
-			row = &rows[a->sel_row < n ? a->sel_row : n - 1];
+			row = &rows[m->sel_row < n ? m->sel_row : n - 1];
 			if (row->kind == TUI_ROW_ADDR)
-				detail_addr(a, e, row->host, row->addr, &L);
+				detail_addr(m, e, row->host, row->addr, &L);
 			else if (row->kind == TUI_ROW_HOST)
 				detail_host(e, row->host, &L);
 			else {
@@ -869,105 +869,105 @@ static void draw_details(tui_app *a, tui_rect r)
 			free(rows);
 		}
 	} else {
-		detail_domain(a, e, &L);
+		detail_domain(m, e, &L);
 	}
-	pane_box(a, r, title, a->focus == TUI_P_DETAILS);
+	pane_box(m, r, title, m->focus == TUI_P_DETAILS);
 	/* a walk follows its newest step, like a log */
-	if (a->walk.active && a->walk.e == e)
-		a->det_top = L.n > (size_t)h ? L.n - (size_t)h : 0;
-	if (L.n && a->det_top >= L.n)
-		a->det_top = L.n - 1;
-	for (int i = 0; i < h && a->det_top + (size_t)i < L.n; i++) {
-		size_t li = a->det_top + (size_t)i;
-		put(a, r.y + 1 + i, r.x + 2, r.w - 4, role(a, (theme_role)L.role[li]), L.v[li]);
+	if (m->walk.active && m->walk.e == e)
+		m->det_top = L.n > (size_t)h ? L.n - (size_t)h : 0;
+	if (L.n && m->det_top >= L.n)
+		m->det_top = L.n - 1;
+	for (int i = 0; i < h && m->det_top + (size_t)i < L.n; i++) {
+		size_t li = m->det_top + (size_t)i;
+		put(m, r.y + 1 + i, r.x + 2, r.w - 4, role(m, (theme_role)L.role[li]), L.v[li]);
 	}
 	lines_free(&L);
 }
 
-static void draw_findings(tui_app *a, tui_rect r)
+static void draw_findings(tui_model *m, tui_rect r)
 {
-	tui_entry *e = tui_selected(a);
+	tui_entry *e = tui_selected(m);
 	size_t n = e && e->d ? mx_domain_finding_count(e->d) : 0;
 	int h = r.h - 2;
 	char title[64], nb[600];
 
 	clear_rect(r);
 	snprintf(title, sizeof(title), "Findings (%zu)", n);
-	pane_box(a, r, title, a->focus == TUI_P_FINDINGS);
-	if (a->sel_find >= n)
-		a->sel_find = n ? n - 1 : 0;
-	scroll_to(&a->top_find, a->sel_find, h);
+	pane_box(m, r, title, m->focus == TUI_P_FINDINGS);
+	if (m->sel_find >= n)
+		m->sel_find = n ? n - 1 : 0;
+	scroll_to(&m->top_find, m->sel_find, h);
 	if (n == 0 && e && e->d)
-		put(a, r.y + 1, r.x + 2, r.w - 4, role(a, THEME_OK), "no findings");
-	for (int i = 0; i < h && a->top_find + (size_t)i < n; i++) {
-		size_t fi = a->top_find + (size_t)i;
+		put(m, r.y + 1, r.x + 2, r.w - 4, role(m, THEME_OK), "no findings");
+	for (int i = 0; i < h && m->top_find + (size_t)i < n; i++) {
+		size_t fi = m->top_find + (size_t)i;
 		const mx_finding *f = mx_domain_finding(e->d, fi);
-		bool sel = fi == a->sel_find && a->focus == TUI_P_FINDINGS;
-		unsigned base = sel ? role(a, THEME_SELECTED) : role(a, THEME_NORMAL);
+		bool sel = fi == m->sel_find && m->focus == TUI_P_FINDINGS;
+		unsigned base = sel ? role(m, THEME_SELECTED) : role(m, THEME_NORMAL);
 		int y = r.y + 1 + i, x = r.x + 1;
 		fill(y, x, r.w - 2, base);
-		x += put(a, y, x, 2, sel ? base : role(a, sev_role(f->severity)),
+		x += put(m, y, x, 2, sel ? base : role(m, sev_role(f->severity)),
 		         sev_glyph(f->severity));
-		put(a, y, x + 1, 8, sel ? base : role(a, sev_role(f->severity)),
+		put(m, y, x + 1, 8, sel ? base : role(m, sev_role(f->severity)),
 		    mx_severity_str(f->severity));
-		putf(a, y, r.x + 12, r.w - 13, base, "%-22s %s", f->code,
+		putf(m, y, r.x + 12, r.w - 13, base, "%-22s %s", f->code,
 		     san(f->subject, nb, sizeof(nb)));
 	}
 }
 
-static void draw_log(tui_app *a, tui_rect r)
+static void draw_log(tui_model *m, tui_rect r)
 {
 	int h = r.h - 2;
 	size_t start;
 
 	clear_rect(r);
-	pane_box(a, r, "Log", a->focus == TUI_P_LOG);
-	if (a->focus == TUI_P_LOG) {
-		if (a->log_top + (size_t)h > a->nlog)
-			a->log_top = a->nlog > (size_t)h ? a->nlog - (size_t)h : 0;
-		start = a->log_top;
+	pane_box(m, r, "Log", m->focus == TUI_P_LOG);
+	if (m->focus == TUI_P_LOG) {
+		if (m->log_top + (size_t)h > m->nlog)
+			m->log_top = m->nlog > (size_t)h ? m->nlog - (size_t)h : 0;
+		start = m->log_top;
 	} else {
-		start = a->nlog > (size_t)h ? a->nlog - (size_t)h : 0;
-		a->log_top = start;
+		start = m->nlog > (size_t)h ? m->nlog - (size_t)h : 0;
+		m->log_top = start;
 	}
-	for (int i = 0; i < h && start + (size_t)i < a->nlog; i++) {
+	for (int i = 0; i < h && start + (size_t)i < m->nlog; i++) {
 		char nb[1600];
-		const char *line = a->log[(a->log_first + start + (size_t)i) % TUI_LOG_MAX];
-		put(a, r.y + 1 + i, r.x + 2, r.w - 4, role(a, THEME_NORMAL),
+		const char *line = m->log[(m->log_first + start + (size_t)i) % TUI_LOG_MAX];
+		put(m, r.y + 1 + i, r.x + 2, r.w - 4, role(m, THEME_NORMAL),
 		    san(line, nb, sizeof(nb)));
 	}
 }
 
-static void draw_status(tui_app *a)
+static void draw_status(tui_model *m)
 {
-	int y = a->rows - 1;
-	unsigned at = role(a, THEME_STATUSBAR);
+	int y = m->rows - 1;
+	unsigned at = role(m, THEME_STATUSBAR);
 
-	fill(y, 0, a->cols, at);
-	if (a->prompt != TUI_PR_NONE) {
-		putf(a, y, 1, a->cols - 2, at, "%s %s_  (Enter: ok, Esc: cancel)",
-		     a->prompt == TUI_PR_ADD ? "Add domain:"
-		     : a->prompt == TUI_PR_TRAINER
+	fill(y, 0, m->cols, at);
+	if (m->prompt != TUI_PR_NONE) {
+		putf(m, y, 1, m->cols - 2, at, "%s %s_  (Enter: ok, Esc: cancel)",
+		     m->prompt == TUI_PR_ADD ? "Add domain:"
+		     : m->prompt == TUI_PR_TRAINER
 		         ? "Trainer (down|up ADDR, behave ADDR W, pref H N, "
 		           "add-mx N H, del-mx H, reset):"
 		         : "Filter:",
-		     a->pbuf);
+		     m->pbuf);
 		return;
 	}
-	if (a->msg[0]) {
-		put(a, y, 1, a->cols - 2, a->msg_err ? role(a, THEME_ERROR) | A_REVERSE : at,
-		    a->msg);
+	if (m->msg[0]) {
+		put(m, y, 1, m->cols - 2, m->msg_err ? role(m, THEME_ERROR) | A_REVERSE : at,
+		    m->msg);
 		return;
 	}
-	if (a->walk.active)
-		put(a, y, 1, a->cols - 2, at,
+	if (m->walk.active)
+		put(m, y, 1, m->cols - 2, at,
 		    "walk: + faster  - slower  space pause  n step  Esc stop  x reshuffle  q quit");
-	else if (a->cols >= 110)
-		put(a, y, 1, a->cols - 2, at,
+	else if (m->cols >= 110)
+		put(m, y, 1, m->cols - 2, at,
 		    "q quit  ? help  Tab pane  Enter open  a add  d del  / filter  r re-probe  "
 		    "w walk  x shuffle  f freeze  t theme  L log");
 	else
-		put(a, y, 1, a->cols - 2, at,
+		put(m, y, 1, m->cols - 2, at,
 		    "? help  q quit  a add  d del  / filter  r re-probe  w walk  f freeze  L log");
 }
 
@@ -996,26 +996,26 @@ static const char *const help_lines[] = {
     "Any key closes this help.",
 };
 
-static void draw_overlay_box(tui_app *a, tui_rect r, const char *title)
+static void draw_overlay_box(tui_model *m, tui_rect r, const char *title)
 {
 	clear_rect(r);
-	pane_box(a, r, title, true);
+	pane_box(m, r, title, true);
 }
 
-static void draw_help(tui_app *a)
+static void draw_help(tui_model *m)
 {
 	size_t n = sizeof(help_lines) / sizeof(help_lines[0]);
-	int w = a->cols - 2 < 82 ? a->cols - 2 : 82, h = (int)n + 2;
+	int w = m->cols - 2 < 82 ? m->cols - 2 : 82, h = (int)n + 2;
 	tui_rect r;
 
-	if (h > a->rows - 1)
-		h = a->rows - 1; /* a short terminal loses the last lines, not the frame */
-	r = (tui_rect){(a->rows - h) / 2, (a->cols - w) / 2, h, w};
+	if (h > m->rows - 1)
+		h = m->rows - 1; /* a short terminal loses the last lines, not the frame */
+	r = (tui_rect){(m->rows - h) / 2, (m->cols - w) / 2, h, w};
 	if (r.y < 1)
 		r.y = 1;
-	draw_overlay_box(a, r, "Keys");
+	draw_overlay_box(m, r, "Keys");
 	for (size_t i = 0; i < n && (int)i < r.h - 2; i++)
-		put(a, r.y + 1 + (int)i, r.x + 2, r.w - 4, role(a, THEME_NORMAL), help_lines[i]);
+		put(m, r.y + 1 + (int)i, r.x + 2, r.w - 4, role(m, THEME_NORMAL), help_lines[i]);
 }
 
 /* Markdown emphasis and inline code marks are for editors, not for the
@@ -1036,11 +1036,11 @@ static void demark(char *s)
 	*o = '\0';
 }
 
-static void draw_doc(tui_app *a)
+static void draw_doc(tui_model *m)
 {
-	tui_rect r = {2, 2, a->rows - 4, a->cols - 4};
+	tui_rect r = {2, 2, m->rows - 4, m->cols - 4};
 	lines L = {.w = r.w - 4};
-	const char *p = a->doc;
+	const char *p = m->doc;
 
 	char para[4096] = "";
 	bool fence = false;
@@ -1085,80 +1085,80 @@ static void draw_doc(tui_app *a)
 		addl(&L, THEME_NORMAL, "%s", para);
 	}
 	/* the panes behind would show through at the edges: blank the body */
-	clear_rect((tui_rect){1, 0, a->rows - 2, a->cols});
-	draw_overlay_box(a, r, "Finding explained (Esc closes, Up/Down scroll)");
-	if (L.n && a->ov_top >= L.n)
-		a->ov_top = L.n - 1;
-	for (int i = 0; i < r.h - 2 && a->ov_top + (size_t)i < L.n; i++) {
-		size_t li = a->ov_top + (size_t)i;
-		put(a, r.y + 1 + i, r.x + 2, r.w - 4, role(a, (theme_role)L.role[li]), L.v[li]);
+	clear_rect((tui_rect){1, 0, m->rows - 2, m->cols});
+	draw_overlay_box(m, r, "Finding explained (Esc closes, Up/Down scroll)");
+	if (L.n && m->ov_top >= L.n)
+		m->ov_top = L.n - 1;
+	for (int i = 0; i < r.h - 2 && m->ov_top + (size_t)i < L.n; i++) {
+		size_t li = m->ov_top + (size_t)i;
+		put(m, r.y + 1 + i, r.x + 2, r.w - 4, role(m, (theme_role)L.role[li]), L.v[li]);
 	}
 	lines_free(&L);
 }
 
-static void draw_small(tui_app *a)
+static void draw_small(tui_model *m)
 {
-	char m[120];
-	int y = a->rows / 2;
+	char text[120];
+	int y = m->rows / 2;
 
 	erase();
-	snprintf(m, sizeof(m), "mxscope needs %dx%d, this terminal is %dx%d", TUI_MIN_COLS,
-	         TUI_MIN_ROWS, a->cols, a->rows);
-	put(a, y > 0 ? y - 1 : 0, 0, a->cols, A_BOLD, m);
-	put(a, y, 0, a->cols, A_NORMAL, "make it larger, or press q to quit");
+	snprintf(text, sizeof(text), "mxscope needs %dx%d, this terminal is %dx%d", TUI_MIN_COLS,
+	         TUI_MIN_ROWS, m->cols, m->rows);
+	put(m, y > 0 ? y - 1 : 0, 0, m->cols, A_BOLD, text);
+	put(m, y, 0, m->cols, A_NORMAL, "make it larger, or press q to quit");
 }
 
-void tui_draw(tui_app *a)
+void tui_draw(tui_model *m)
 {
 	tui_rect r[TUI_P_COUNT];
-	unsigned d = a->dirty;
+	unsigned d = m->dirty;
 
-	a->rows = LINES;
-	a->cols = COLS;
-	if (tui_too_small(a)) {
-		draw_small(a);
+	m->rows = LINES;
+	m->cols = COLS;
+	if (tui_too_small(m)) {
+		draw_small(m);
 		wnoutrefresh(stdscr);
 		doupdate();
 		return;
 	}
-	if (a->ov != TUI_OV_NONE)
+	if (m->ov != TUI_OV_NONE)
 		d = TUI_D_ALL; /* an overlay covers parts of every pane */
-	tui_layout(a, r);
+	tui_layout(m, r);
 	if (d & TUI_D_HEADER)
-		draw_header(a);
+		draw_header(m);
 	if (d & (1u << TUI_P_DOMAINS))
-		draw_domains(a, r[TUI_P_DOMAINS]);
+		draw_domains(m, r[TUI_P_DOMAINS]);
 	if (d & (1u << TUI_P_TIERS))
-		draw_tiers(a, r[TUI_P_TIERS]);
+		draw_tiers(m, r[TUI_P_TIERS]);
 	if (d & (1u << TUI_P_DETAILS))
-		draw_details(a, r[TUI_P_DETAILS]);
+		draw_details(m, r[TUI_P_DETAILS]);
 	if (d & (1u << TUI_P_FINDINGS))
-		draw_findings(a, r[TUI_P_FINDINGS]);
-	if (a->show_log && (d & (1u << TUI_P_LOG)))
-		draw_log(a, r[TUI_P_LOG]);
+		draw_findings(m, r[TUI_P_FINDINGS]);
+	if (m->show_log && (d & (1u << TUI_P_LOG)))
+		draw_log(m, r[TUI_P_LOG]);
 	if (d & TUI_D_STATUS)
-		draw_status(a);
-	if (a->ov == TUI_OV_HELP)
-		draw_help(a);
-	else if (a->ov == TUI_OV_DOC)
-		draw_doc(a);
+		draw_status(m);
+	if (m->ov == TUI_OV_HELP)
+		draw_help(m);
+	else if (m->ov == TUI_OV_DOC)
+		draw_doc(m);
 	wnoutrefresh(stdscr);
 	doupdate();
 }
 
-char *tui_app_screen(const tui_app *a)
+char *tui_screen_text(const tui_model *m)
 {
-	size_t cap = (size_t)(a->rows * (a->cols * 4 + 1)) + 1, o = 0;
+	size_t cap = (size_t)(m->rows * (m->cols * 4 + 1)) + 1, o = 0;
 	char *out = malloc(cap);
-	wchar_t *row = calloc((size_t)a->cols + 1, sizeof(*row));
+	wchar_t *row = calloc((size_t)m->cols + 1, sizeof(*row));
 
 	if (!out || !row) {
 		free(out);
 		free(row);
 		return NULL;
 	}
-	for (int y = 0; y < a->rows; y++) {
-		int n = mvwinnwstr(stdscr, y, 0, row, a->cols);
+	for (int y = 0; y < m->rows; y++) {
+		int n = mvwinnwstr(stdscr, y, 0, row, m->cols);
 		mbstate_t ps;
 		memset(&ps, 0, sizeof(ps));
 		for (int i = 0; i < n && row[i]; i++) {
