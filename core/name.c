@@ -163,3 +163,31 @@ int mx_name_cmp(const char *a, const char *b)
 		return c;
 	return la < lb ? -1 : la > lb;
 }
+
+bool mx_name_is_host(const char *s, size_t len)
+{
+	size_t label = 0;
+
+	if (len > 0 && s[len - 1] == '.')
+		len--;
+	if (len == 0 || len > NAME_MAX_LEN)
+		return false;
+	for (size_t i = 0; i <= len; i++) {
+		unsigned char c = i < len ? (unsigned char)s[i] : '.';
+
+		if (c == '.') {
+			if (label == 0 || label > LABEL_MAX_LEN || s[i - 1] == '-')
+				return false;
+			label = 0;
+			continue;
+		}
+		/* ASCII only: isalnum() follows the locale, and the explorer sets one */
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-'))
+			return false;
+		if (c == '-' && label == 0)
+			return false;
+		label++;
+	}
+	return true;
+}

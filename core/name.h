@@ -6,6 +6,9 @@
 #ifndef MXSCOPE_NAME_H
 #define MXSCOPE_NAME_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "status.h"
 
 /* Normalises in: trims surrounding blanks, converts to A-labels, lower-cases,
@@ -13,6 +16,13 @@
  * characters (letters, digits, '-', '_'). On success *out is a new string
  * owned by the caller; on failure *why says what was wrong. */
 mxs_status mx_name_normalize(const char *in, char **out, char **why);
+
+/* True when the len bytes at s are a host name as RFC 1123 §2.1 allows:
+ * labels of letters, digits and hyphens, no hyphen at either end of a
+ * label, labels of 1..63 bytes, at most 253 bytes in all, one optional
+ * trailing dot. The one host-name check: MX and SRV targets, EHLO names,
+ * TLS names and scenario host names all go through it. */
+bool mx_name_is_host(const char *s, size_t len);
 
 /* Case-insensitive comparison of two normalised names, ignoring one trailing dot. */
 int mx_name_cmp(const char *a, const char *b);
