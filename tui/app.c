@@ -462,18 +462,21 @@ void tui_app_cycle_theme(tui_app *a)
 	tui_log(&a->m, "theme %s", theme_name(t));
 }
 
-void tui_app_save_state(tui_app *a)
+/* Writes the state file; MXS_OK with nothing to do when there is none. */
+static mxs_status save_state(tui_app *a, char **why)
 {
 	tui_state st = {0};
-	char *why = NULL;
 	char **names = NULL;
+	mxs_status rc;
 
 	if (!a->state_path)
-		return;
+		return MXS_OK;
 	if (a->cfg.state_domains) {
 		names = calloc(a->m.ne ? a->m.ne : 1, sizeof(*names));
-		if (!names)
-			return;
+		if (!names) {
+			mxs_why(why, "%s: out of memory", a->state_path);
+			return MXS_ERR_NOMEM;
+		}
 		for (size_t i = 0; i < a->m.ne; i++)
 			names[i] = a->m.e[i]->name;
 		st.domains = names;
@@ -484,12 +487,20 @@ void tui_app_save_state(tui_app *a)
 	}
 	st.theme = a->m.th && !(a->cfg.no_color || getenv("NO_COLOR")) ? (char *)theme_name(a->m.th)
 	                                                               : NULL;
-	if (tui_state_save(a->state_path, &st, &why) != MXS_OK) {
+	rc = tui_state_save(a->state_path, &st, why);
+	free(names);
+	return rc;
+}
+
+void tui_app_save_state(tui_app *a)
+{
+	char *why = NULL;
+
+	if (save_state(a, &why) != MXS_OK) {
 		tui_log(&a->m, "state: %s", why ? why : "cannot save");
 		tui_msg(&a->m, true, "state: %s", why ? why : "cannot save");
 	}
 	free(why);
-	free(names);
 }
 
 static void handle_resize(tui_app *a)
@@ -719,9 +730,18 @@ tui_app *tui_app_new(const tui_config *cfg, char **why)
 		a->state_path = tui_state_default_path();
 	else if (cfg->state_path[0])
 		a->state_path = strdup(cfg->state_path);
-	if (a->state_path && tui_state_load(a->state_path, &st, &swhy) != MXS_OK) {
-		tui_log(&a->m, "state: %s", swhy ? swhy : "cannot read");
-		tui_msg(&a->m, true, "state: %s", swhy ? swhy : "cannot read");
+	if (a->state_path) {
+		mxs_status lst = tui_state_load(a->state_path, &st, &swhy);
+		if (lst != MXS_OK) {
+			tui_log(&a->m, "state: %s", swhy ? swhy : "cannot read");
+			tui_msg(&a->m, true, "state: %s", swhy ? swhy : "cannot read");
+		}
+		/* something is there that cannot be read (a FIFO, no permission):
+		 * leave it alone rather than replace it at the next save */
+		if (lst == MXS_ERR_IO && access(a->state_path, F_OK) == 0) {
+			free(a->state_path);
+			a->state_path = NULL;
+		}
 	}
 	free(swhy);
 	start_screen(a, why);
@@ -799,17 +819,24 @@ fail:
 	return NULL;
 }
 
+mxs_status tui_app_finish(tui_app *a, char **why)
+{
+	mxs_status rc = MXS_OK;
+
+	if (!a || !a->screen_up)
+		return MXS_OK;
+	rc = save_state(a, why);
+	endwin();
+	delscreen(a->scr);
+	a->screen_up = false;
+	return rc;
+}
+
 void tui_app_free(tui_app *a)
 {
 	if (!a)
 		return;
-	if (a->screen_up)
-		tui_app_save_state(a);
-	if (a->screen_up) {
-		endwin();
-		delscreen(a->scr);
-		a->screen_up = false;
-	}
+	tui_app_finish(a, NULL);
 	smtp_monitor_free(a->mon);
 	smtp_prober_free(a->smtp);
 	bl_client_free(a->bl); /* cancelled lookups call nobody */

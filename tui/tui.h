@@ -83,8 +83,16 @@ const char *tui_app_message(const tui_app *a);
  * gone, or NULL. Owned by the caller. */
 char *tui_app_exit_report(tui_app *a);
 
-/* Saves the state, restores the terminal and releases everything; the
- * loop must run once more to close the handles. Accepts NULL. */
+/* Saves the state and restores the terminal: the normal screen is back
+ * afterwards. MXS_OK when saved (or there is no state file); else *why
+ * (owned by the caller) names the state file and what went wrong (disk
+ * full, a directory that cannot be written), for the caller to print on the
+ * normal screen and exit non-zero. Later calls do nothing. */
+mxs_status tui_app_finish(tui_app *a, char **why);
+
+/* Finishes (tui_app_finish, ignoring a failed save, when not done before)
+ * and releases everything; the loop must run once more to close the
+ * handles. Accepts NULL. */
 void tui_app_free(tui_app *a);
 
 #endif
