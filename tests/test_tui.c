@@ -25,6 +25,7 @@
 
 #include "lab.h"
 #include "tui.h"
+#include "trainer.h"
 #include "tui_state.h"
 #include "dns.h"
 #include "smtp.h"
@@ -951,6 +952,24 @@ static void test_trainer(void **state)
 	assert_true(strstr(s, "mx2.primary-down") < strstr(s, "mx1.primary-down"));
 	assert_has(s, "delivered to mx2.primary-down.lab.test (127.0.16.2), pref 5");
 	free(s);
+
+	/* the prompt and the help list the commands from lab/trainer.h's table */
+	key(f, 'T');
+	s = screen(f);
+	for (size_t i = 0; i < lab_trainer_cmd_count(); i++) {
+		char want[64];
+		const struct lab_trainer_cmd *tc = lab_trainer_cmd_at(i);
+		snprintf(want, sizeof(want), "%s%s%s", tc->name, tc->args[0] ? " " : "", tc->args);
+		assert_has(s, want);
+	}
+	free(s);
+	key(f, 27);
+	key(f, '?');
+	s = screen(f);
+	assert_has(s, "Trainer commands (T):");
+	assert_has(s, lab_trainer_cmd_at(3)->usage);
+	free(s);
+	key(f, '?');
 
 	/* bad input: an error on the status line, nothing changes */
 	key(f, 'T');

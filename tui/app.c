@@ -718,6 +718,16 @@ tui_app *tui_app_new(const tui_config *cfg, char **why)
 	a->m.tour = cfg->tour;
 	a->m.as_host = cfg->as_host;
 	a->m.lab = cfg->lab;
+	if (cfg->lab_rw && cfg->lab_smtp) {
+		size_t n = lab_trainer_help(NULL, 0) + 1;
+		a->trainer = lab_new(cfg->lab_rw, cfg->lab_smtp);
+		a->m.trainer_usage = malloc(n);
+		if (!a->trainer || !a->m.trainer_usage) {
+			mxs_why(why, "out of memory");
+			goto fail;
+		}
+		lab_trainer_help(a->m.trainer_usage, n);
+	}
 	a->mxo = (mx_options){
 	    .seed = cfg->seed, .as_host = cfg->as_host, .allow_loopback = cfg->allow_loopback};
 	a->m.walk.speed_ms = TUI_WALK_DEFAULT_MS;
@@ -854,6 +864,7 @@ void tui_app_free(tui_app *a)
 		free(a->lab_saved[i]);
 	free(a->lab_saved);
 	free(a->state_path);
+	lab_free(a->trainer);
 	tui_model_clear(&a->m);
 	if (a->trace)
 		fclose(a->trace);

@@ -11,6 +11,7 @@
 #include <wchar.h>
 
 #include "report.h"
+#include "trainer.h"
 
 #define LINE_MAX_BYTES 1024
 
@@ -944,14 +945,15 @@ static void draw_status(tui_model *m)
 	unsigned at = role(m, THEME_STATUSBAR);
 
 	fill(y, 0, m->cols, at);
+	if (m->prompt == TUI_PR_TRAINER) {
+		/* the commands as lab/trainer.h's table describes them */
+		putf(m, y, 1, m->cols - 2, at, "Trainer (%s): %s_  (Enter: ok, Esc: cancel)",
+		     m->trainer_usage ? m->trainer_usage : "", m->pbuf);
+		return;
+	}
 	if (m->prompt != TUI_PR_NONE) {
 		putf(m, y, 1, m->cols - 2, at, "%s %s_  (Enter: ok, Esc: cancel)",
-		     m->prompt == TUI_PR_ADD ? "Add domain:"
-		     : m->prompt == TUI_PR_TRAINER
-		         ? "Trainer (down|up ADDR, behave ADDR W, pref H N, "
-		           "add-mx N H, del-mx H, reset):"
-		         : "Filter:",
-		     m->pbuf);
+		     m->prompt == TUI_PR_ADD ? "Add domain:" : "Filter:", m->pbuf);
 		return;
 	}
 	if (m->msg[0]) {
@@ -986,7 +988,7 @@ static const char *const help_lines[] = {
     "f                 freeze the display (probes go on)",
     "t                 next theme",
     "L                 show / hide the log",
-    "T (lab)           trainer: down|up ADDR, behave ADDR W, pref/add-mx/del-mx, reset",
+    "T (lab)           trainer: a command to change the lab; the prompt lists them",
     "R (lab)           reset the scenario, as the trainer's reset does",
     "N, P (lab --tour) next / previous scenario of the tour",
     "?, q, Q           this help; quit; quit and print the domain's report",
@@ -1005,7 +1007,9 @@ static void draw_overlay_box(tui_model *m, tui_rect r, const char *title)
 static void draw_help(tui_model *m)
 {
 	size_t n = sizeof(help_lines) / sizeof(help_lines[0]);
-	int w = m->cols - 2 < 82 ? m->cols - 2 : 82, h = (int)n + 2;
+	/* in the lab the trainer's commands follow, from lab/trainer.h's table */
+	size_t nt = m->trainer_usage ? lab_trainer_cmd_count() + 1 : 0;
+	int w = m->cols - 2 < 82 ? m->cols - 2 : 82, h = (int)(n + nt) + 2, y;
 	tui_rect r;
 
 	if (h > m->rows - 1)
@@ -1014,8 +1018,17 @@ static void draw_help(tui_model *m)
 	if (r.y < 1)
 		r.y = 1;
 	draw_overlay_box(m, r, "Keys");
-	for (size_t i = 0; i < n && (int)i < r.h - 2; i++)
-		put(m, r.y + 1 + (int)i, r.x + 2, r.w - 4, role(m, THEME_NORMAL), help_lines[i]);
+	y = r.y + 1;
+	for (size_t i = 0; i < n && y < r.y + r.h - 1; i++)
+		put(m, y++, r.x + 2, r.w - 4, role(m, THEME_NORMAL), help_lines[i]);
+	if (nt && y < r.y + r.h - 1)
+		put(m, y++, r.x + 2, r.w - 4, role(m, THEME_TITLE), "Trainer commands (T):");
+	for (size_t i = 0; i + 1 < nt && y < r.y + r.h - 1; i++) {
+		const struct lab_trainer_cmd *c = lab_trainer_cmd_at(i);
+		char cmd[40];
+		snprintf(cmd, sizeof(cmd), "%s%s%s", c->name, c->args[0] ? " " : "", c->args);
+		putf(m, y++, r.x + 2, r.w - 4, role(m, THEME_NORMAL), "  %-16s %s", cmd, c->usage);
+	}
 }
 
 /* Markdown emphasis and inline code marks are for editors, not for the

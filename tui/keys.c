@@ -187,128 +187,25 @@ static void open_doc(tui_app *a)
 
 /* ---- the lab: trainer controls and the tour ------------------------------------ */
 
-/* A host as the trainer typed it: a bare label is under the domain ("mx2"),
- * anything with a dot is a full name. */
-static void trainer_host(const char *word, const char *domain, char *out, size_t cap)
-{
-	if (strchr(word, '.'))
-		snprintf(out, cap, "%s", word);
-	else
-		snprintf(out, cap, "%s.%s", word, domain);
-}
-
-static bool parse_pref(const char *s, unsigned *v)
-{
-	char *end = NULL;
-	unsigned long x;
-
-	if (!s || *s < '0' || *s > '9')
-		return false;
-	x = strtoul(s, &end, 10);
-	if (*end || x > 65535)
-		return false;
-	*v = (unsigned)x;
-	return true;
-}
-
-/* Runs one trainer command on the lab and says what it did; false with
- * *err for bad input. The caller re-resolves. */
-static bool trainer_do(tui_app *a, tui_entry *e, char *cmd, char *err, size_t errcap)
-{
-	char *w[4] = {NULL, NULL, NULL, NULL}, *save = NULL, host[300], beh[64];
-	size_t n = 0;
-	unsigned pref = 0;
-	char *why = NULL;
-	mxs_status st = MXS_OK;
-	bool ok = false;
-
-	for (char *t = strtok_r(cmd, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
-		if (n == 4) {
-			snprintf(err, errcap, "too many words");
-			goto done;
-		}
-		w[n++] = t;
-	}
-	if (n == 0) {
-		snprintf(err, errcap, "no command");
-		goto done;
-	}
-	if (strcmp(w[0], "reset") == 0 && n == 1) {
-		st = lab_world_reset(a->cfg.lab_rw, &why);
-		if (st == MXS_OK)
-			st = lab_smtp_reset(a->cfg.lab_smtp, &why);
-		if (st == MXS_OK)
-			tui_log(&a->m,
-			        "trainer: reset: every record and host as the scenarios say");
-	} else if ((strcmp(w[0], "down") == 0 || strcmp(w[0], "up") == 0) && n == 2) {
-		st = lab_smtp_set_behaviour(a->cfg.lab_smtp, w[1], w[0], &why);
-		if (st == MXS_OK)
-			tui_log(&a->m, "trainer: %s is %s", w[1],
-			        w[0][0] == 'd' ? "down (connections refused)" : "up again");
-	} else if (strcmp(w[0], "behave") == 0 && n >= 3) {
-		snprintf(beh, sizeof(beh), "%s%s%s", w[2], n == 4 ? " " : "", n == 4 ? w[3] : "");
-		st = lab_smtp_set_behaviour(a->cfg.lab_smtp, w[1], beh, &why);
-		if (st == MXS_OK)
-			tui_log(&a->m, "trainer: %s now behaves: %s", w[1], beh);
-	} else if (strcmp(w[0], "pref") == 0 || strcmp(w[0], "add-mx") == 0 ||
-	           strcmp(w[0], "del-mx") == 0) {
-		bool del = w[0][0] == 'd', add = w[0][0] == 'a';
-		const char *hw = add ? w[2] : w[1], *pw = add ? w[1] : w[2];
-
-		if (!e) {
-			snprintf(err, errcap, "select a domain first");
-			goto done;
-		}
-		if (n != (del ? 2u : 3u) || (!del && !parse_pref(pw, &pref))) {
-			snprintf(err, errcap, "usage: %s",
-			         del   ? "del-mx HOST"
-			         : add ? "add-mx N HOST"
-			               : "pref HOST N");
-			goto done;
-		}
-		trainer_host(hw, e->name, host, sizeof(host));
-		if (del)
-			st = lab_world_remove_mx(a->cfg.lab_rw, e->name, host, &why);
-		else if (add)
-			st = lab_world_add_mx(a->cfg.lab_rw, e->name, pref, host, &why);
-		else
-			st = lab_world_set_mx_preference(a->cfg.lab_rw, e->name, host, pref, &why);
-		if (st == MXS_OK && del)
-			tui_log(&a->m, "trainer: %s: MX %s removed", e->name, host);
-		else if (st == MXS_OK)
-			tui_log(&a->m, "trainer: %s: MX %u %s %s", e->name, pref, host,
-			        add ? "added" : "(new preference)");
-	} else {
-		snprintf(err, errcap,
-		         "unknown command; try down ADDR, up ADDR, behave ADDR WORD, pref HOST N, "
-		         "add-mx N HOST, del-mx HOST, reset");
-		goto done;
-	}
-	if (st != MXS_OK) {
-		snprintf(err, errcap, "%s", why ? why : mxs_str(st));
-		goto done;
-	}
-	ok = true;
-done:
-	free(why);
-	return ok;
-}
-
+/* Runs one trainer command (lab/trainer.h parses and describes them) and
+ * says what it did; a change the lab now serves brings a new answer, so the
+ * selected domain is resolved and probed again. */
 static void trainer_run(tui_app *a, const char *line)
 {
 	tui_entry *e = tui_selected(&a->m);
-	char cmd[256], err[300] = "";
+	char *why = NULL;
 
-	if (!a->cfg.lab_rw || !a->cfg.lab_smtp) {
+	if (!a->trainer) {
 		tui_msg(&a->m, true, "trainer controls are for mxscope lab");
 		return;
 	}
-	snprintf(cmd, sizeof(cmd), "%s", line);
-	if (!trainer_do(a, e, cmd, err, sizeof(err))) {
-		tui_msg(&a->m, true, "trainer: %s", err);
+	if (lab_trainer_run(a->trainer, e ? e->name : NULL, line, &why) != MXS_OK) {
+		tui_msg(&a->m, true, "trainer: %s", why ? why : "out of memory");
+		free(why);
 		return;
 	}
-	/* the lab serves the change already: a new answer brings new probes */
+	tui_log(&a->m, "trainer: %s", why ? why : line);
+	free(why);
 	if (e && !e->resolving) {
 		tui_app_refresh(a, e);
 		tui_msg(&a->m, false, "trainer: %s done; re-resolving and re-probing %s", line,
@@ -564,7 +461,7 @@ void tui_keys_handle(tui_app *a, wint_t ch, bool fkey)
 		tui_mark(&a->m, TUI_D_STATUS);
 		break;
 	case 'T':
-		if (!a->cfg.lab_rw || !a->cfg.lab_smtp) {
+		if (!a->trainer) {
 			tui_msg(&a->m, true, "T: trainer controls are for mxscope lab");
 			break;
 		}
@@ -575,7 +472,7 @@ void tui_keys_handle(tui_app *a, wint_t ch, bool fkey)
 		break;
 	case 'R':
 		/* the one-key reset the room needs after a demonstration */
-		if (!a->cfg.lab_rw || !a->cfg.lab_smtp)
+		if (!a->trainer)
 			tui_msg(&a->m, true, "R: resetting the scenario is for mxscope lab");
 		else
 			trainer_run(a, "reset");

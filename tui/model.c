@@ -135,6 +135,8 @@ void tui_model_clear(tui_model *m)
 	m->nlog = 0;
 	free(m->doc);
 	m->doc = NULL;
+	free(m->trainer_usage);
+	m->trainer_usage = NULL;
 	theme_free(m->th);
 	m->th = NULL;
 }

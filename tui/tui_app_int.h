@@ -10,6 +10,7 @@
 #include "dns.h"
 #include "smtp.h"
 #include "tui.h"
+#include "trainer.h"
 #include "tui_int.h"
 
 #define TUI_WALK_DEFAULT_MS 1200 /* a walk's step */
@@ -32,6 +33,7 @@ struct tui_app {
 	mx_options mxo;
 	tui_entry **grave; /* removed while their lookup was on the wire */
 	size_t ngrave;
+	lab *trainer; /* the trainer's commands (T), NULL outside the lab */
 	uv_timer_t walk_timer;
 	bool quit, want_report, running;
 	int exit_code;

@@ -78,7 +78,7 @@ typedef struct tui_model {
 	bool ascii, no_probe, tour;
 	const char *as_host;
 	const lab_world *lab;
-	const char *trainer_usage; /* the trainer prompt's help, or NULL */
+	char *trainer_usage; /* the trainer prompt's help (lab/trainer.h), owned, or NULL */
 	int rows, cols;
 	theme *th;
 	tui_entry **e; /* the list; pointers stay put */
