@@ -70,14 +70,19 @@ enum {
  * the domain, already analysed (tiers, attempt order with the domain's seed,
  * the relay view of as_host, findings, the walk); owned by the scan, valid
  * until the callback returns (afterwards fetch it again with scan_domain()).
- * Not called while the scan is frozen (scan_freeze). */
+ * Not called while the scan is frozen (scan_freeze).
+ * SCAN_ONCE: not called before the domain has settled; the settling call
+ * carries every change bit gathered until then (so check sees exactly one
+ * call per domain). SCAN_MONITOR: called for every change, batched per
+ * loop turn. */
 typedef void (*scan_domain_cb)(scan *s, const char *name, const mx_domain *d, unsigned changes,
                                void *arg);
 
 /* Things that happen on the way, for logs and messages (the explorer's log
- * pane). Informational only; a front end may ignore them. */
+ * pane). Informational only; a front end may ignore them. Like on_domain,
+ * never called from inside a scan_ call: a front end logs its own
+ * scan_add / scan_refresh ("query MX sent") itself. */
 typedef enum scan_event_kind {
-	SCAN_EV_DNS_SENT,    /* name: the MX question went out */
 	SCAN_EV_DNS_ANSWER,  /* name, d: the answer came (also while frozen) */
 	SCAN_EV_PROBE_START, /* ip, host: the first probe of an address was queued */
 	SCAN_EV_PROBE_DONE,  /* ip, host, probe: a probe ended */
@@ -86,7 +91,7 @@ typedef enum scan_event_kind {
 
 typedef struct scan_event {
 	scan_event_kind kind;
-	const char *name;          /* SCAN_EV_DNS_*: the domain */
+	const char *name;          /* SCAN_EV_DNS_ANSWER: the domain */
 	const mx_domain *d;        /* SCAN_EV_DNS_ANSWER: the new answer, not yet analysed */
 	const char *ip, *host;     /* SCAN_EV_PROBE_*, SCAN_EV_BLOCKLIST (host NULL there) */
 	const probe_result *probe; /* SCAN_EV_PROBE_DONE */
@@ -116,8 +121,9 @@ typedef struct scan_config {
 	                                 Borrowed: must outlive the scan. */
 	const char *bl_ca_pem;        /* CA for HTTPS blocklists, or NULL; copied */
 	/* policy */
-	bool loopback_only; /* the lab: probe and look up only 127.0.0.0/8 and ::1, whatever a
-	                       scenario says; other addresses are shown, never touched */
+	bool loopback_only; /* the lab: probe and ask blocklists about only 127.0.0.0/8 and ::1,
+	                       whatever a scenario says; other addresses are shown, never
+	                       probed (scan_history_get says !watched) */
 	/* analysis (mx_options) */
 	bool allow_loopback; /* loopback addresses count as ordinary (lab) */
 	uint64_t seed;       /* the run seed; each domain starts with it */
@@ -135,8 +141,8 @@ typedef struct scan_config {
 mxs_status scan_global_init(char **why);
 void scan_global_cleanup(void);
 /* "c-ares 1.18.1, libuv 1.44.2, libcurl/7.88.1 OpenSSL/3.0.11 ..." for
- * --version; static storage, valid for the process's life. */
-const char *scan_versions(void);
+ * --version. Owned by the caller (free()); NULL when out of memory. */
+char *scan_versions(void);
 
 /* ---- life ------------------------------------------------------------- */
 
@@ -218,7 +224,8 @@ typedef struct scan_history {
 } scan_history;
 
 /* The mtr-like history of ip as probed for MX host `host` (NULL = however it
- * was probed first). Copied into *out; false when the scan knows nothing of
+ * was probed first; in SCAN_MONITOR an address is watched as the first host
+ * that showed it, and host is ignored). Copied into *out; false when the scan knows nothing of
  * that address (not shown by any domain, or not probed: policy, --no-probe).
  * While frozen, the history as it was when the freeze began. */
 bool scan_history_get(const scan *s, const char *ip, const char *host, scan_history *out);
