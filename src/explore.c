@@ -92,7 +92,7 @@ int explore_run(uv_loop_t *loop, const cli_opts *o, const explore_labctl *lab,
 	report = tui_app_exit_report(a);
 	if (tui_app_finish(a, &why) != MXS_OK) {
 		/* the screen is gone: this reaches the user (issue 15 #6) */
-		fprintf(stderr, "mxscope: state not saved: %s\n", why ? why : "cannot write");
+		cli_error("state not saved: %s", why ? why : "cannot write");
 		code = code ? code : 3;
 	}
 done:

@@ -704,6 +704,36 @@ static void test_state_file(void **state)
 	}
 }
 
+/* A domain removed while its MX question is on the wire goes at once; its
+ * answer, when it comes, reaches nobody, and the rest of the list goes on. */
+static void test_remove_while_resolving(void **state)
+{
+	fixture *f = *state;
+	const char *const sc[] = {"primary-down"};
+	tui_config c = base_config(f, 100, 30);
+	char *s;
+
+	start(f, &c, sc, 1);
+	keys(f, "asingle.lab.test\n");
+	s = screen(f);
+	assert_has(s, "Domains (2)");
+	free(s);
+	key(f, 'd'); /* the new one is selected; the loop has not run yet */
+	settle(f);
+	s = screen(f);
+	assert_has(s, "Domains (1)");
+	assert_lacks(s, "│✓ ok       single.lab.test"); /* the status line says it went */
+	assert_has(s, "Tiers of primary-down.lab.test");
+	free(s);
+	/* and it can come back, resolved afresh */
+	keys(f, "asingle.lab.test\n");
+	settle(f);
+	s = screen(f);
+	assert_has(s, "Domains (2)");
+	assert_has(s, "Tiers of single.lab.test");
+	free(s);
+}
+
 /* Issue 15 #6: what the save writes, the load reads back, however long the
  * list: 50,000 names of 250 characters (12.9 MB, once set aside for being
  * over a 1 MiB whole-file limit and then overwritten by the next save). */
@@ -1091,6 +1121,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_blocklists, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_hostile_escapes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_state_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_remove_while_resolving, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_state_large, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_state_save_fails, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_state_fifo, setup, teardown),

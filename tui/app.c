@@ -17,391 +17,230 @@
 #include "report.h"
 #include "tui_state.h"
 
-static void analyze(tui_app *a, tui_entry *e)
+/* ---- the scan's answers into the model ------------------------------------ */
+
+/* Points e at what the scan shows now. The scan's domains stay valid only
+ * until control returns to the loop, so this runs at every entry from the
+ * loop (a key, a redraw), never kept across one. */
+static void view_entry(tui_app *a, tui_entry *e, bool with_stats)
 {
-	mx_options o = a->mxo;
-
-	if (!e->d)
-		return;
-	o.seed = e->seed;
-	if (mx_domain_analyze(e->d, &o) != MXS_OK)
-		tui_log(&a->m, "%s: out of memory while analysing", e->name);
-}
-
-/* Copies the monitor's history of host i's address k into the view and
- * attaches its last probe to the domain. */
-static void sync_addr(tui_app *a, tui_entry *e, size_t i, size_t k)
-{
-	const mx_host *h = mx_domain_host(e->d, i);
-	size_t si = tui_stat_index(e, i, k);
-	const smtp_history *hi;
-	tui_stat *s;
-
-	if (si >= e->nst || !e->st[si].watched || !a->mon)
-		return;
-	hi = smtp_monitor_history(a->mon, h->addrs[k].ip);
-	if (!hi)
-		return;
-	s = &e->st[si];
-	s->state = hi->last_state;
-	s->in_flight = hi->in_flight;
-	s->sent = hi->sent;
-	s->loss = hi->lost_pct;
-	s->last_ms = hi->last_ms;
-	s->avg_ms = hi->avg_ms;
-	s->best_ms = hi->best_ms;
-	s->worst_ms = hi->worst_ms;
-	if (hi->last) {
-		probe_result *r = probe_result_dup(hi->last);
-		if (r)
-			mx_host_set_probe(e->d, i, k, r);
-	}
-}
-
-/* Attaches every blocklist answer about host i's address k. Answers are kept
- * by address in the app, not in a domain, because a re-resolve replaces the
- * domain while its lookups are still on the wire. */
-static void sync_blocklists(tui_app *a, tui_entry *e, size_t i, size_t k)
-{
-	const char *ip = mx_domain_host(e->d, i)->addrs[k].ip;
-
-	for (size_t j = 0; j < a->nblres; j++) {
-		blr_result *r;
-		if (strcmp(a->blres[j]->ip, ip) != 0)
-			continue;
-		r = blr_result_dup(a->blres[j]);
-		if (r)
-			mx_host_add_blocklist(e->d, i, k, r);
-	}
-}
-
-static void sync_entry(tui_app *a, tui_entry *e)
-{
-	if (!e->d)
-		return;
-	for (size_t i = 0; i < mx_domain_host_count(e->d); i++)
-		for (size_t k = 0; k < mx_domain_host(e->d, i)->naddrs; k++) {
-			sync_addr(a, e, i, k);
-			sync_blocklists(a, e, i, k);
-		}
-	analyze(a, e);
-}
-
-#define TUI_BLRES_MAX 4096 /* answers kept; the oldest goes first */
-
-static void sync_ip(tui_app *a, const char *ip,
-                    void (*sync)(tui_app *a, tui_entry *e, size_t i, size_t k));
-
-static void on_blocklist(blr_result *r, void *arg)
-{
-	tui_app *a = arg;
-	size_t j;
-
-	for (j = 0; j < a->nblres; j++)
-		if (strcmp(a->blres[j]->ip, r->ip) == 0 &&
-		    strcmp(a->blres[j]->provider, r->provider) == 0)
-			break;
-	if (j < a->nblres) {
-		blr_result_free(a->blres[j]);
-		a->blres[j] = r;
-	} else {
-		if (a->nblres == TUI_BLRES_MAX) {
-			blr_result_free(a->blres[0]);
-			memmove(a->blres, a->blres + 1, --a->nblres * sizeof(*a->blres));
-		}
-		if (a->nblres == a->capblres) {
-			size_t nc = a->capblres ? a->capblres * 2 : 16;
-			blr_result **g = realloc(a->blres, nc * sizeof(*g));
-			if (!g) {
-				blr_result_free(r);
-				return;
-			}
-			a->blres = g;
-			a->capblres = nc;
-		}
-		a->blres[a->nblres++] = r;
-	}
-	{
-		char *line = blr_result_line(r);
-		/* the log pane sanitises what it draws */
-		tui_log(&a->m, "blocklist %s", line ? line : r->ip);
-		free(line);
-	}
-	/* frozen: the answer is kept and shows when the display thaws */
-	if (a->m.frozen)
-		tui_mark(&a->m, TUI_D_HEADER);
-	else
-		sync_ip(a, r->ip, sync_blocklists);
-}
-
-/* Asks every enabled blocklist about each address of d (answers come from
- * the client's cache while their TTL lasts). */
-static void ask_blocklists(tui_app *a, const mx_domain *d)
-{
-	for (size_t i = 0; a->bl && i < mx_domain_host_count(d); i++) {
-		const mx_host *h = mx_domain_host(d, i);
-		for (size_t k = 0; k < h->naddrs; k++) {
-			size_t n = 0;
-			bl_lookup(a->bl, h->addrs[k].ip, on_blocklist, a, &n);
-		}
-	}
-}
-
-static bool ip_used_elsewhere(const tui_app *a, const tui_entry *skip, const char *ip)
-{
-	for (size_t j = 0; j < a->m.ne; j++) {
-		const tui_entry *o = a->m.e[j];
-		if (o == skip || !o->d)
-			continue;
-		for (size_t i = 0; i < mx_domain_host_count(o->d); i++) {
-			const mx_host *h = mx_domain_host(o->d, i);
-			for (size_t k = 0; k < h->naddrs; k++)
-				if (strcmp(h->addrs[k].ip, ip) == 0)
-					return true;
-		}
-	}
-	return false;
-}
-
-/* Stops watching e's addresses that no other domain shows. */
-static void unwatch_entry(tui_app *a, tui_entry *e)
-{
-	if (!e->d || !a->mon)
-		return;
-	for (size_t i = 0; i < mx_domain_host_count(e->d); i++) {
-		const mx_host *h = mx_domain_host(e->d, i);
-		for (size_t k = 0; k < h->naddrs; k++)
-			if (!ip_used_elsewhere(a, e, h->addrs[k].ip))
-				smtp_monitor_unwatch(a->mon, h->addrs[k].ip);
-	}
-}
-
-/* Shows a new answer for e: the old one goes, its addresses are watched. */
-static void install(tui_app *a, tui_entry *e, mx_domain *d, uint64_t got_ms)
-{
+	scan_domain_info info;
 	size_t total = 0;
 
-	unwatch_entry(a, e);
-	mx_domain_free(e->d);
-	e->d = d;
-	e->got_ms = got_ms;
-	for (size_t i = 0; i < mx_domain_host_count(d); i++)
-		total += mx_domain_host(d, i)->naddrs;
-	free(e->st);
-	e->st = calloc(total ? total : 1, sizeof(*e->st));
-	e->nst = e->st ? total : 0;
-	for (size_t i = 0; a->mon && i < mx_domain_host_count(d); i++) {
-		const mx_host *h = mx_domain_host(d, i);
-		for (size_t k = 0; k < h->naddrs && e->st; k++) {
-			size_t si = tui_stat_index(e, i, k);
-			if (a->cfg.loopback_probes && !mx_ip_is_loopback(h->addrs[k].ip))
+	e->d = scan_domain(a->scan, e->name);
+	if (scan_domain_get_info(a->scan, e->name, &info)) {
+		e->resolving = info.resolving;
+		/* uv_now's clock and ours are both CLOCK_MONOTONIC: same epoch */
+		e->got_ms = info.answered_ms;
+	}
+	if (!with_stats || !e->d)
+		return;
+	for (size_t i = 0; i < mx_domain_host_count(e->d); i++)
+		total += mx_domain_host(e->d, i)->naddrs;
+	if (total > e->capst) {
+		tui_stat *g = realloc(e->st, total * sizeof(*g));
+		if (!g) {
+			e->nst = 0;
+			return;
+		}
+		e->st = g;
+		e->capst = total;
+	}
+	e->nst = total;
+	for (size_t i = 0, si = 0; i < mx_domain_host_count(e->d); i++) {
+		const mx_host *h = mx_domain_host(e->d, i);
+		for (size_t k = 0; k < h->naddrs; k++, si++) {
+			scan_history hi;
+			tui_stat *st = &e->st[si];
+			memset(st, 0, sizeof(*st));
+			if (!scan_history_get(a->scan, h->addrs[k].ip, h->exchange, &hi))
 				continue;
-			if (smtp_monitor_watch(a->mon, h->exchange, h->addrs[k].ip) == MXS_OK) {
-				e->st[si].watched = true;
-				if (!smtp_monitor_history(a->mon, h->addrs[k].ip)->sent)
-					tui_log(&a->m, "probe %s (%s) started", h->addrs[k].ip,
-					        h->exchange);
-			}
+			*st = (tui_stat){.watched = hi.watched,
+			                 .state = hi.last_state,
+			                 .in_flight = hi.in_flight,
+			                 .sent = hi.sent,
+			                 .loss = hi.lost_pct,
+			                 .last_ms = hi.last_ms,
+			                 .avg_ms = hi.avg_ms,
+			                 .best_ms = hi.best_ms,
+			                 .worst_ms = hi.worst_ms};
 		}
 	}
-	sync_entry(a, e);
-	ask_blocklists(a, d);
-	tui_walk_reset(a, e);
-	tui_mark(&a->m, TUI_D_ALL);
+}
+
+/* The whole list as the scan shows it; the mtr history only for the
+ * selected domain, the one the panes show it for. */
+static void view_sync(tui_app *a)
+{
+	tui_entry *sel = tui_selected(&a->m);
+
+	for (size_t i = 0; i < a->m.ne; i++)
+		view_entry(a, a->m.e[i], a->m.e[i] == sel);
+}
+
+/* "domain changed": a new answer, a probe, a blocklist answer, a new seed.
+ * Only marks what to redraw; drawing happens once per loop turn. */
+static void on_domain(scan *s, const char *name, const mx_domain *d, unsigned changes, void *arg)
+{
+	tui_app *a = arg;
+	const tui_entry *sel = tui_selected(&a->m);
+
+	(void)s;
+	(void)d;
+	if ((changes & (SCAN_CH_ANSWER | SCAN_CH_ANALYSIS)) && a->m.walk.e &&
+	    strcmp(a->m.walk.e->name, name) == 0)
+		tui_walk_reset(a, a->m.walk.e);
+	if (sel && strcmp(sel->name, name) == 0)
+		tui_mark(&a->m, TUI_D_ALL);
+	else
+		tui_mark(&a->m, (1u << TUI_P_DOMAINS) | TUI_D_HEADER);
+}
+
+/* What happens on the way, for the log pane (which sanitises what it
+ * draws). */
+static void on_event(scan *s, const scan_event *ev, void *arg)
+{
+	tui_app *a = arg;
+	size_t naddr = 0, nh;
+	char *line;
+
+	(void)s;
+	switch (ev->kind) {
+	case SCAN_EV_DNS_ANSWER:
+		nh = mx_domain_host_count(ev->d);
+		for (size_t i = 0; i < nh; i++)
+			naddr += mx_domain_host(ev->d, i)->naddrs;
+		tui_log(&a->m, "answer for %s: MX %s, %zu host%s, %zu address%s", ev->name,
+		        mx_rcode_str(mx_domain_mx_rcode(ev->d)), nh, nh == 1 ? "" : "s", naddr,
+		        naddr == 1 ? "" : "es");
+		break;
+	case SCAN_EV_PROBE_START:
+		tui_log(&a->m, "probe %s (%s) started", ev->ip, ev->host ? ev->host : "");
+		break;
+	case SCAN_EV_PROBE_DONE:
+		tui_log(&a->m, "probe %s (%s) finished: %s%s%.0d in %ld ms", ev->ip,
+		        ev->host ? ev->host : "", probe_state_word(ev->probe->state),
+		        ev->probe->code ? " " : "", ev->probe->code, ev->probe->t.total);
+		break;
+	case SCAN_EV_BLOCKLIST:
+		line = blr_result_line(ev->bl);
+		tui_log(&a->m, "blocklist %s", line ? line : ev->ip);
+		free(line);
+		break;
+	default: break;
+	}
+	/* frozen: nothing shown changes, but the header says news came */
+	if (a->m.frozen)
+		tui_mark(&a->m, TUI_D_HEADER);
 }
 
 static void entry_free(tui_entry *e)
 {
 	if (!e)
 		return;
-	mx_domain_free(e->d);
-	mx_domain_free(e->parked);
 	free(e->st);
 	free(e->name);
 	free(e);
 }
 
-static void on_dns(mx_domain *d, void *arg)
-{
-	tui_entry *e = arg;
-	tui_app *a = e->owner;
-	size_t naddr = 0;
-
-	e->resolving = false;
-	if (e->removed) {
-		mx_domain_free(d);
-		for (size_t i = 0; i < a->ngrave; i++)
-			if (a->grave[i] == e) {
-				a->grave[i] = a->grave[--a->ngrave];
-				break;
-			}
-		entry_free(e);
-		return;
-	}
-	for (size_t i = 0; i < mx_domain_host_count(d); i++)
-		naddr += mx_domain_host(d, i)->naddrs;
-	tui_log(&a->m, "answer for %s: MX %s, %zu host%s, %zu address%s", e->name,
-	        mx_rcode_str(mx_domain_mx_rcode(d)), mx_domain_host_count(d),
-	        mx_domain_host_count(d) == 1 ? "" : "s", naddr, naddr == 1 ? "" : "es");
-	if (a->m.frozen) {
-		mx_domain_free(e->parked);
-		e->parked = d;
-		e->parked_ms = tui_now_ms();
-		tui_mark(&a->m, TUI_D_HEADER);
-		return;
-	}
-	install(a, e, d, tui_now_ms());
-}
-
 void tui_app_refresh(tui_app *a, tui_entry *e)
 {
-	mx_domain *d;
-
 	if (e->resolving)
 		return;
-	d = mx_domain_new(e->name);
-	if (!d || dns_resolve(a->dns, d, on_dns, e) != MXS_OK) {
-		mx_domain_free(d);
-		tui_log(&a->m, "%s: out of memory", e->name);
+	if (scan_refresh(a->scan, e->name) != MXS_OK) {
+		tui_log(&a->m, "%s: cannot resolve again", e->name);
 		return;
 	}
-	e->resolving = true;
+	view_entry(a, e, false);
 	tui_log(&a->m, "query MX %s sent", e->name);
 	tui_mark(&a->m, 1u << TUI_P_DOMAINS);
-}
-
-/* News about one address (a probe ended, a blocklist answered): sync runs
- * on every place a listed domain shows that address, and only the domains
- * that have it are analysed again and redrawn. */
-static void sync_ip(tui_app *a, const char *ip,
-                    void (*sync)(tui_app *a, tui_entry *e, size_t i, size_t k))
-{
-	for (size_t j = 0; j < a->m.ne; j++) {
-		tui_entry *e = a->m.e[j];
-		bool hit = false;
-		if (!e->d)
-			continue;
-		for (size_t i = 0; i < mx_domain_host_count(e->d); i++) {
-			const mx_host *host = mx_domain_host(e->d, i);
-			for (size_t k = 0; k < host->naddrs; k++)
-				if (strcmp(host->addrs[k].ip, ip) == 0) {
-					sync(a, e, i, k);
-					hit = true;
-				}
-		}
-		if (hit) {
-			analyze(a, e);
-			if (e == tui_selected(&a->m))
-				tui_mark(&a->m, TUI_D_ALL);
-			else
-				tui_mark(&a->m, 1u << TUI_P_DOMAINS);
-		}
-	}
-}
-
-static void on_change(const char *ip, void *arg)
-{
-	tui_app *a = arg;
-	const smtp_history *h = smtp_monitor_history(a->mon, ip);
-
-	if (h && h->last)
-		tui_log(&a->m, "probe %s (%s) finished: %s%s%.0d in %ld ms", ip, h->host,
-		        probe_state_word(h->last_state), h->last->code ? " " : "", h->last->code,
-		        h->last->t.total);
-	if (a->m.frozen) {
-		tui_mark(&a->m, TUI_D_HEADER);
-		return;
-	}
-	sync_ip(a, ip, sync_addr);
 }
 
 mxs_status tui_app_add(tui_app *a, const char *name, int scenario, char **why)
 {
 	char *norm = NULL;
-	tui_entry *e = NULL, **ne;
+	tui_entry *e = NULL;
 	mxs_status st = mx_name_normalize(name, &norm, why);
 
 	if (st != MXS_OK)
 		goto done;
-	for (size_t i = 0; i < a->m.ne; i++)
-		if (strcmp(a->m.e[i]->name, norm) == 0) {
-			if (scenario >= 0)
-				a->m.e[i]->scenario = scenario;
+	if (a->m.ne == a->m.cape) {
+		size_t nc = a->m.cape ? a->m.cape * 2 : 16;
+		tui_entry **g = realloc(a->m.e, nc * sizeof(*g));
+		if (!g) {
+			mxs_why(why, "out of memory");
+			st = MXS_ERR_NOMEM;
 			goto done;
 		}
+		a->m.e = g;
+		a->m.cape = nc;
+	}
+	/* the scan knows its names (a hash), so a long list is no quadratic walk */
+	st = scan_add(a->scan, norm, why);
+	if (st == MXS_ERR_LIMIT) {
+		/* listed already: a lab scenario may claim it */
+		for (size_t i = 0; i < a->m.ne && scenario >= 0; i++)
+			if (strcmp(a->m.e[i]->name, norm) == 0)
+				a->m.e[i]->scenario = scenario;
+		st = MXS_OK;
+		goto done;
+	}
+	if (st != MXS_OK)
+		goto done;
 	e = calloc(1, sizeof(*e));
-	ne = realloc(a->m.e, (a->m.ne + 1) * sizeof(*ne));
-	if (!e || !ne) {
-		free(e);
-		if (ne)
-			a->m.e = ne;
+	if (!e) {
+		scan_remove(a->scan, norm);
 		mxs_why(why, "out of memory");
 		st = MXS_ERR_NOMEM;
 		goto done;
 	}
-	a->m.e = ne;
-	e->owner = a;
 	e->name = norm;
 	norm = NULL;
 	e->scenario = scenario;
 	e->seed = a->cfg.seed;
+	e->resolving = true;
 	a->m.e[a->m.ne++] = e;
-	tui_app_refresh(a, e);
+	tui_log(&a->m, "query MX %s sent", e->name);
 	tui_mark(&a->m, TUI_D_ALL);
 done:
 	free(norm);
 	return st;
 }
 
-/* Takes e off the list; it is freed now or, when its lookup is on the
- * wire, by the answer. */
+/* Takes e off the list and out of the scan, which cancels what runs for it
+ * alone. */
 void tui_app_drop(tui_app *a, tui_entry *e)
 {
 	size_t i;
 
 	for (i = 0; i < a->m.ne && a->m.e[i] != e; i++)
 		;
+	if (i == a->m.ne)
+		return;
 	memmove(a->m.e + i, a->m.e + i + 1, (a->m.ne - i - 1) * sizeof(*a->m.e));
 	a->m.ne--;
-	unwatch_entry(a, e);
 	if (a->m.walk.e == e)
 		tui_walk_stop(a);
-	if (e->resolving) {
-		/* its lookup is on the wire: the answer frees it */
-		tui_entry **g = realloc(a->grave, (a->ngrave + 1) * sizeof(*g));
-		e->removed = true;
-		if (g) {
-			a->grave = g;
-			a->grave[a->ngrave++] = e;
-		}
-	} else {
-		entry_free(e);
-	}
+	scan_remove(a->scan, e->name);
+	entry_free(e);
 }
 
-void tui_app_reanalyze(tui_app *a, tui_entry *e)
+void tui_app_reseed(tui_app *a, tui_entry *e, uint64_t seed)
 {
-	analyze(a, e);
+	e->seed = seed;
+	if (scan_set_seed(a->scan, e->name, seed) != MXS_OK)
+		tui_log(&a->m, "%s: cannot reshuffle", e->name);
 }
 
 void tui_app_freeze(tui_app *a, bool on)
 {
 	a->m.frozen = on;
+	scan_freeze(a->scan, on);
 	if (on) {
 		a->m.frozen_at = tui_now_ms();
 		tui_log(&a->m, "display frozen; probes go on");
 	} else {
 		tui_log(&a->m, "display live again");
-		for (size_t i = 0; i < a->m.ne; i++) {
-			tui_entry *x = a->m.e[i];
-			if (x->parked) {
-				mx_domain *d = x->parked;
-				x->parked = NULL;
-				install(a, x, d, x->parked_ms);
-			} else {
-				sync_entry(a, x);
-			}
-		}
 	}
 	tui_mark(&a->m, TUI_D_ALL);
 }
@@ -536,6 +375,7 @@ static void read_input(tui_app *a)
 			a->key_ns = tui_now_ns();
 			a->key_pending = true;
 		}
+		view_sync(a);
 		tui_keys_handle(a, ch, r == KEY_CODE_YES);
 	}
 }
@@ -544,6 +384,7 @@ static void draw_now(tui_app *a)
 {
 	if (!a->m.dirty || !a->screen_up)
 		return;
+	view_sync(a);
 	tui_draw(&a->m);
 	a->m.dirty = 0;
 	if (a->trace) {
@@ -606,14 +447,15 @@ bool tui_app_pump(tui_app *a)
 
 bool tui_app_settled(const tui_app *a)
 {
-	for (size_t j = 0; j < a->m.ne; j++) {
-		const tui_entry *e = a->m.e[j];
-		if (!e->d || e->resolving)
+	scan_domain_info info;
+
+	if (!a->m.frozen)
+		return scan_settled(a->scan);
+	/* frozen, an answer is parked unanalysed until the thaw: settled is
+	 * then as far as it goes, no question on the wire */
+	for (size_t i = 0; i < a->m.ne; i++)
+		if (scan_domain_get_info(a->scan, a->m.e[i]->name, &info) && info.resolving)
 			return false;
-		for (size_t i = 0; i < e->nst; i++)
-			if (e->st[i].watched && e->st[i].sent == 0)
-				return false;
-	}
 	return true;
 }
 
@@ -643,6 +485,8 @@ char *tui_app_exit_report(tui_app *a)
 	tui_entry *e = tui_selected(&a->m);
 	mx_report_opts o = {.color = false, .ascii = a->cfg.ascii};
 
+	if (e)
+		view_entry(a, e, false);
 	if (!a->want_report || !e || !e->d)
 		return NULL;
 	o.color = !a->cfg.no_color && !getenv("NO_COLOR") && isatty(STDOUT_FILENO);
@@ -700,7 +544,7 @@ static void start_screen(tui_app *a, char **why)
 tui_app *tui_app_new(const tui_config *cfg, char **why)
 {
 	tui_app *a = calloc(1, sizeof(*a));
-	dns_config dc;
+	scan_config sc;
 	tui_state st = {0};
 	char *swhy = NULL;
 	const char *theme_name_wanted;
@@ -728,8 +572,6 @@ tui_app *tui_app_new(const tui_config *cfg, char **why)
 		}
 		lab_trainer_help(a->m.trainer_usage, n);
 	}
-	a->mxo = (mx_options){
-	    .seed = cfg->seed, .as_host = cfg->as_host, .allow_loopback = cfg->allow_loopback};
 	a->m.walk.speed_ms = TUI_WALK_DEFAULT_MS;
 	if (cfg->trace_keys && !(a->trace = fopen(cfg->trace_keys, "w"))) {
 		mxs_why(why, "%s: cannot write: %s", cfg->trace_keys, strerror(errno));
@@ -759,35 +601,28 @@ tui_app *tui_app_new(const tui_config *cfg, char **why)
 		goto fail;
 	theme_name_wanted = cfg->theme ? cfg->theme : st.theme;
 	load_theme(a, theme_name_wanted);
-	dc = (dns_config){.servers = cfg->servers,
-	                  .nservers = cfg->nservers,
-	                  .timeout_ms = cfg->timeout_ms,
-	                  .max_outstanding = 0};
-	a->dns = dns_client_new(a->loop, &dc, why);
-	if (!a->dns)
+	/* one scan does the resolving, probing and blocklists, as for check */
+	sc = (scan_config){.mode = SCAN_MONITOR,
+	                   .servers = cfg->servers,
+	                   .nservers = cfg->nservers,
+	                   .timeout_ms = cfg->timeout_ms,
+	                   .no_probe = cfg->no_probe,
+	                   .smtp_port = cfg->smtp_port,
+	                   .ehlo_name = cfg->ehlo_name,
+	                   .ca_pem = cfg->ca_pem,
+	                   .interval_ms = cfg->interval_ms,
+	                   .blocklists = cfg->blocklists,
+	                   .bl_ca_pem = cfg->ca_pem,
+	                   .loopback_only = cfg->loopback_probes,
+	                   .allow_loopback = cfg->allow_loopback,
+	                   .seed = cfg->seed,
+	                   .as_host = cfg->as_host,
+	                   .on_domain = on_domain,
+	                   .on_event = on_event,
+	                   .arg = a};
+	a->scan = scan_new(a->loop, &sc, NULL, why);
+	if (!a->scan)
 		goto fail;
-	if (cfg->blocklists && blr_config_enabled_count(cfg->blocklists) > 0) {
-		bl_config bc = {.timeout_ms = cfg->timeout_ms, .ca_pem = cfg->ca_pem};
-		a->bl = bl_client_new(a->loop, cfg->blocklists, &bc, why);
-		if (!a->bl)
-			goto fail;
-	}
-	if (!cfg->no_probe) {
-		smtp_config sc = {.port = cfg->smtp_port > 0 ? cfg->smtp_port : 25,
-		                  .timeout_ms = cfg->timeout_ms,
-		                  .max_probes = 0,
-		                  .ehlo_name = cfg->ehlo_name,
-		                  .ca_pem = cfg->ca_pem};
-		a->smtp = smtp_prober_new(a->loop, &sc, why);
-		if (!a->smtp)
-			goto fail;
-		a->mon = smtp_monitor_new(a->smtp, cfg->interval_ms ? cfg->interval_ms : 10000);
-		if (!a->mon) {
-			mxs_why(why, "out of memory");
-			goto fail;
-		}
-		smtp_monitor_on_change(a->mon, on_change, a);
-	}
 	in = cfg->in ? cfg->in : stdin;
 	if (uv_poll_init(a->loop, &a->in_poll, fileno(in)) != 0) {
 		mxs_why(why, "cannot watch the terminal's input");
@@ -819,8 +654,10 @@ tui_app *tui_app_new(const tui_config *cfg, char **why)
 		st.ndomains = 0;
 	}
 	tui_state_clear(&st);
-	tui_log(&a->m, "mxscope explorer started; DNS %s; probes %s", dns_client_servers(a->dns),
-	        a->mon ? "every interval" : "off (--no-probe)");
+	tui_log(&a->m, "mxscope explorer started; DNS %s%s; probes %s",
+	        cfg->nservers ? cfg->servers[0] : "the system's resolver",
+	        cfg->nservers > 1 ? " and more" : "",
+	        scan_probing(a->scan) ? "every interval" : "off (--no-probe)");
 	a->m.dirty = TUI_D_ALL;
 	return a;
 fail:
@@ -847,19 +684,10 @@ void tui_app_free(tui_app *a)
 	if (!a)
 		return;
 	tui_app_finish(a, NULL);
-	smtp_monitor_free(a->mon);
-	smtp_prober_free(a->smtp);
-	bl_client_free(a->bl); /* cancelled lookups call nobody */
-	for (size_t i = 0; i < a->nblres; i++)
-		blr_result_free(a->blres[i]);
-	free(a->blres);
-	dns_client_free(a->dns); /* entries' lookups are cancelled: no callbacks */
+	scan_free(a->scan); /* cancels everything: no callback reaches us after this */
 	for (size_t i = 0; i < a->m.ne; i++)
 		entry_free(a->m.e[i]);
-	for (size_t i = 0; i < a->ngrave; i++)
-		entry_free(a->grave[i]);
 	free(a->m.e);
-	free(a->grave);
 	for (size_t i = 0; i < a->nlab_saved; i++)
 		free(a->lab_saved[i]);
 	free(a->lab_saved);

@@ -515,9 +515,9 @@ void tui_keys_handle(tui_app *a, wint_t ch, bool fkey)
 	case 'x':
 		e = tui_selected(&a->m);
 		if (e && e->d) {
-			e->seed =
-			    (e->seed * 6364136223846793005ull + 1442695040888963407ull) % 1000000;
-			tui_app_reanalyze(a, e);
+			tui_app_reseed(a, e,
+			               (e->seed * 6364136223846793005ull + 1442695040888963407ull) %
+			                   1000000);
 			tui_msg(&a->m, false, "%s: reshuffled with seed %llu (mxscope --seed %llu)",
 			        e->name, (unsigned long long)e->seed, (unsigned long long)e->seed);
 			tui_log(&a->m, "%s: new seed %llu", e->name, (unsigned long long)e->seed);

@@ -84,6 +84,9 @@ tui_entry *tui_selected(const tui_model *m)
 {
 	size_t n = 0;
 
+	if (!m->filter[0]) /* the common case, in O(1) for every change the scan reports */
+		return m->sel_dom < m->ne ? m->e[m->sel_dom] : NULL;
+
 	for (size_t i = 0; i < m->ne; i++) {
 		if (m->filter[0] && !strstr(m->e[i]->name, m->filter))
 			continue;

@@ -6,9 +6,7 @@
 
 #include <uv.h>
 
-#include "bl.h"
-#include "dns.h"
-#include "smtp.h"
+#include "scan.h"
 #include "tui.h"
 #include "trainer.h"
 #include "tui_int.h"
@@ -24,15 +22,7 @@ struct tui_app {
 	char *state_path;
 	char **lab_saved; /* the saved domain list, kept as is in lab mode */
 	size_t nlab_saved;
-	dns_client *dns;
-	smtp_prober *smtp;
-	smtp_monitor *mon;
-	bl_client *bl;      /* NULL unless a blocklist is enabled */
-	blr_result **blres; /* the latest answer per (provider, address), owned */
-	size_t nblres, capblres;
-	mx_options mxo;
-	tui_entry **grave; /* removed while their lookup was on the wire */
-	size_t ngrave;
+	scan *scan;   /* resolves, probes and asks blocklists about every listed domain */
 	lab *trainer; /* the trainer's commands (T), NULL outside the lab */
 	uv_timer_t walk_timer;
 	bool quit, want_report, running;
@@ -53,8 +43,9 @@ struct tui_app {
 void tui_app_refresh(tui_app *a, tui_entry *e);
 /* Takes e off the list and stops what runs for it. */
 void tui_app_drop(tui_app *a, tui_entry *e);
-/* Analyses e again (after a new seed). */
-void tui_app_reanalyze(tui_app *a, tui_entry *e);
+/* Reshuffles e's equal preferences with seed; the new order shows when the
+ * scan has analysed it again. */
+void tui_app_reseed(tui_app *a, tui_entry *e, uint64_t seed);
 /* Freezes or thaws the display; thawing shows what came meanwhile. */
 void tui_app_freeze(tui_app *a, bool on);
 void tui_app_cycle_theme(tui_app *a);

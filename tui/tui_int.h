@@ -45,16 +45,17 @@ typedef struct tui_stat {
 
 /* One listed domain as shown. Owned by the model's list. */
 typedef struct tui_entry {
-	char *name;
-	int scenario;               /* lab scenario index, or -1 */
-	mx_domain *d;               /* shown; NULL until the first answer */
-	mx_domain *parked;          /* an answer that came while frozen */
-	uint64_t got_ms, parked_ms; /* when the answers arrived (TTL countdown) */
-	bool resolving, removed;
+	char *name;   /* normalised */
+	int scenario; /* lab scenario index, or -1 */
+	/* The domain as the scan shows it, NULL until the first answer. Borrowed
+	 * from the scan and valid only during one callback from the loop: the
+	 * app points it anew before every key and every redraw. */
+	const mx_domain *d;
+	uint64_t got_ms; /* when the shown answer arrived (TTL countdown) */
+	bool resolving;
 	uint64_t seed;
-	tui_stat *st; /* one per address, hosts in order */
-	size_t nst;
-	void *owner; /* the app's, for its callbacks; the model never reads it */
+	tui_stat *st; /* one per address, hosts in order; kept for the selected domain */
+	size_t nst, capst;
 } tui_entry;
 
 typedef enum tui_row_kind { TUI_ROW_TIER, TUI_ROW_HOST, TUI_ROW_ADDR } tui_row_kind;
@@ -82,7 +83,7 @@ typedef struct tui_model {
 	int rows, cols;
 	theme *th;
 	tui_entry **e; /* the list; pointers stay put */
-	size_t ne;
+	size_t ne, cape;
 	tui_pane focus;
 	size_t sel_dom, top_dom, sel_row, top_row, sel_find, top_find, det_top, log_top;
 	char filter[256];
