@@ -27,8 +27,7 @@
 #include "tui.h"
 #include "trainer.h"
 #include "tui_state.h"
-#include "dns.h"
-#include "smtp.h"
+#include "scan.h"
 
 typedef struct fixture {
 	uv_loop_t loop;
@@ -1138,10 +1137,9 @@ int main(void)
 	/* themes are found in the source tree's themes/ */
 	if (getenv("MXSCOPE_SRCDIR") && chdir(getenv("MXSCOPE_SRCDIR")) != 0)
 		return 1;
-	if (dns_global_init(&why) != MXS_OK || smtp_global_init(&why) != MXS_OK)
+	if (scan_global_init(&why) != MXS_OK)
 		return 1;
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	smtp_global_cleanup();
-	dns_global_cleanup();
+	scan_global_cleanup();
 	return rc;
 }
