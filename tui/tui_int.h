@@ -127,6 +127,32 @@ size_t tui_stat_index(const tui_entry *e, size_t i, size_t k);
 /* Releases what the model owns except the entries (the app frees those). */
 void tui_model_clear(tui_model *m);
 
+/* cells.c: text into cells, for draw.c */
+/* Draws UTF-8 s at y,x in at most w columns (cut with an ellipsis); returns
+ * the columns used. */
+int tui_put(const tui_model *m, int y, int x, int w, unsigned attr, const char *s);
+int tui_putf(const tui_model *m, int y, int x, int w, unsigned attr, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+void tui_fill(int y, int x, int w, unsigned attr);
+void tui_clear_rect(tui_rect r);
+/* Network text for a cell: sanitised (mx_sanitize) into buf; returns buf. */
+const char *tui_san(const char *s, char *buf, size_t cap);
+unsigned tui_role(const tui_model *m, theme_role r);
+/* A frame around r with a title; focus draws it as the focused pane. */
+void tui_pane_box(const tui_model *m, tui_rect r, const char *title, bool focus);
+
+/* Lines word-wrapped to a width w, each with a theme role; owned strings. */
+typedef struct tui_lines {
+	char **v;
+	unsigned *role;
+	size_t n, cap;
+	int w;
+} tui_lines;
+/* Adds text word-wrapped to L->w; '\n' starts a new line. */
+void tui_addl(tui_lines *L, theme_role r, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void tui_lines_free(tui_lines *L);
+
 /* draw.c */
 void tui_draw(tui_model *m);
 void tui_layout(const tui_model *m, tui_rect r[TUI_P_COUNT]);
