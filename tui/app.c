@@ -1,7 +1,7 @@
 /* tui/app.c — the explorer's app: the screen's lifecycle, the loop glue
- * (stdin, redraw, ticks, signals) and the model fed by the network's
- * answers. What keys do is in keys.c, the view model in model.c, drawing
- * in draw.c. */
+ * (stdin, redraw, ticks, signals), and the model fed by one scan
+ * (net/scan.h), which does all the network work. What keys do is in keys.c,
+ * the view model in model.c, drawing in draw.c and cells.c. */
 #include "tui_app_int.h"
 
 #include <errno.h>
