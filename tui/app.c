@@ -30,8 +30,10 @@ static void view_entry(tui_app *a, tui_entry *e, bool with_stats)
 	e->d = scan_domain(a->scan, e->name);
 	if (scan_domain_get_info(a->scan, e->name, &info)) {
 		e->resolving = info.resolving;
-		/* uv_now's clock and ours are both CLOCK_MONOTONIC: same epoch */
-		e->got_ms = info.answered_ms;
+		/* the scan counts in uv_now(), the model in tui_now_ms(): carry the age */
+		uint64_t uvnow = uv_now(a->loop), now = tui_now_ms();
+		uint64_t age = uvnow > info.answered_ms ? uvnow - info.answered_ms : 0;
+		e->got_ms = now > age ? now - age : 0;
 	}
 	if (!with_stats || !e->d)
 		return;
