@@ -465,15 +465,25 @@ static void test_freeze(void **state)
 	s = screen(f);
 	assert_has(s, "FROZEN 0s");
 	free(s);
-	key(f, 'r'); /* the answer comes, the display stays */
+	/* the lab now serves mx2 as the primary; the answer comes, the display
+	 * stays as it was */
+	assert_int_equal(lab_world_set_mx_preference(f->w, "primary-down.lab.test",
+	                                             "mx2.primary-down.lab.test", 5, NULL),
+	                 MXS_OK);
+	key(f, 'r');
 	settle(f);
 	s = screen(f);
 	assert_has(s, "FROZEN");
+	assert_has(s, "pref 10  primary");
+	assert_lacks(s, "pref 5  primary");
 	free(s);
+	/* thawed: what came meanwhile shows */
 	key(f, 'f');
+	settle(f);
 	s = screen(f);
 	assert_lacks(s, "FROZEN");
-	assert_has(s, "primary-down.lab.test");
+	assert_has(s, "pref 5  primary");
+	assert_has(s, "pref 10  backup");
 	free(s);
 }
 
