@@ -4,6 +4,8 @@
  * per directive; the reader (zone.c) hands each `$` line to lab_zone_directive. */
 #include "zone_internal.h"
 
+#include "name.h"
+
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -245,24 +247,6 @@ static int parse_seconds(const char *s, size_t len, unsigned *ms)
 	return 0;
 }
 
-/* A host name we can put in a greeting and a certificate: letters, digits,
- * '-', '_' and dots, no empty label. */
-static int is_host_text(const char *s, size_t len)
-{
-	if (len == 0 || len >= LAB_SMTP_NAME_MAX || s[0] == '.' || s[0] == '-')
-		return 0;
-	for (size_t i = 0; i < len; i++) {
-		char c = s[i];
-
-		if (c == '.' && (i + 1 == len || s[i + 1] == '.'))
-			return i + 1 == len; /* one final dot is fine */
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '-' || c == '_' || c == '.'))
-			return 0;
-	}
-	return 1;
-}
-
 /* The owner of the first (by line) A/AAAA record in w with h's address. */
 int lab_smtp_find_name(const lab_world *w, struct lab_smtp_host *h)
 {
@@ -283,7 +267,7 @@ int lab_smtp_find_name(const lab_world *w, struct lab_smtp_host *h)
 				if (r->type == type && r->rdlen == alen &&
 				    memcmp(r->rdata, h->addr, alen) == 0) {
 					lab_name_to_text(n->name, text);
-					if (is_host_text(text, strlen(text)))
+					if (mx_name_is_host(text, strlen(text)))
 						best = n;
 					break;
 				}
@@ -291,7 +275,7 @@ int lab_smtp_find_name(const lab_world *w, struct lab_smtp_host *h)
 	if (!best)
 		return 0;
 	lab_name_to_text(best->name, text);
-	memcpy(h->name, text, strlen(text) + 1); /* is_host_text bounded it */
+	memcpy(h->name, text, strlen(text) + 1); /* mx_name_is_host bounded it */
 	h->name_found = 1;
 	return 1;
 }
@@ -333,7 +317,7 @@ static mxs_status smtp_option(struct parser *p, struct lab_smtp_host *h, const c
 	*seen |= bit;
 	switch (bit) {
 	case 1:
-		if (!is_host_text(v, vl))
+		if (!mx_name_is_host(v, vl))
 			return lab_zone_err(p, MXS_ERR_INVALID, p->line,
 			                    "expected a host name after name=, got \"%s\"",
 			                    lab_zone_show(b, sizeof(b), v, vl));

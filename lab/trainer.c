@@ -3,6 +3,8 @@
  * words after the command name, already counted against the table. */
 #include "trainer.h"
 
+#include "num.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,24 +50,6 @@ lab *lab_new(lab_world *world, lab_smtp *smtp)
 void lab_free(lab *l)
 {
 	free(l);
-}
-
-/* A preference as typed: decimal digits only, 0-65535. */
-static int parse_pref(const char *s, unsigned *v)
-{
-	unsigned long x = 0;
-
-	if (!*s)
-		return -1;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		x = x * 10 + (unsigned long)(*s - '0');
-		if (x > 65535)
-			return -1;
-	}
-	*v = (unsigned)x;
-	return 0;
 }
 
 /* A host as the trainer typed it: a bare label is under the domain ("mx2"),
@@ -136,12 +120,12 @@ static mxs_status do_mx(const struct call *c, int add, int del)
 {
 	char host[TRAINER_HOST_MAX];
 	const char *hw = add ? c->arg[1] : c->arg[0], *pw = add ? c->arg[0] : c->arg[1];
-	unsigned pref = 0;
+	unsigned long pref = 0;
 	mxs_status st = need_world(c);
 
 	if (st != MXS_OK)
 		return st;
-	if (!del && parse_pref(pw, &pref) != 0) {
+	if (!del && !mx_num_parse(pw, 65535, &pref)) {
 		mxs_why(c->why, "a preference is a number 0-65535, not \"%.40s\"", pw);
 		return MXS_ERR_INVALID;
 	}
@@ -149,13 +133,14 @@ static mxs_status do_mx(const struct call *c, int add, int del)
 	if (del)
 		st = lab_world_remove_mx(c->l->world, c->domain, host, c->why);
 	else if (add)
-		st = lab_world_add_mx(c->l->world, c->domain, pref, host, c->why);
+		st = lab_world_add_mx(c->l->world, c->domain, (unsigned)pref, host, c->why);
 	else
-		st = lab_world_set_mx_preference(c->l->world, c->domain, host, pref, c->why);
+		st = lab_world_set_mx_preference(c->l->world, c->domain, host, (unsigned)pref,
+		                                 c->why);
 	if (st == MXS_OK && del)
 		mxs_why(c->why, "%s: MX %s removed", c->domain, host);
 	else if (st == MXS_OK)
-		mxs_why(c->why, "%s: MX %u %s %s", c->domain, pref, host,
+		mxs_why(c->why, "%s: MX %lu %s %s", c->domain, pref, host,
 		        add ? "added" : "(new preference)");
 	return st;
 }

@@ -8,9 +8,13 @@
  * unchanged after a bad file. */
 #include "zone_internal.h"
 
+#include "line.h"
+#include "num.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,18 +173,18 @@ int lab_zone_name(const struct parser *p, const char *s, size_t len, uint8_t out
 	return 0;
 }
 
+/* A decimal field of a record, through core's one number parser; the token
+ * is not NUL-terminated, so it is copied (a longer one is no number we take). */
 static int parse_u32(const char *s, size_t len, uint32_t max, uint32_t *v)
 {
-	uint64_t x = 0;
+	char buf[24];
+	unsigned long x;
 
-	if (len == 0 || len > 10)
+	if (len >= sizeof(buf))
 		return -1;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		x = x * 10 + (uint64_t)(s[i] - '0');
-	}
-	if (x > max)
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	if (!mx_num_parse(buf, max, &x))
 		return -1;
 	*v = (uint32_t)x;
 	return 0;
@@ -921,69 +925,87 @@ done:
 	return st;
 }
 
+/* A scenario file gathered line by line by core's line reader, which
+ * refuses what is not a regular file (a FIFO would block at open) and
+ * bounds every line; the text is then parsed as a whole. */
+struct file_text {
+	const char *path;
+	size_t max;
+	char *buf;
+	size_t len, cap;
+	char **why;
+	mxs_status st;
+};
+
+static int on_file_line(const char *line, size_t len, unsigned long lineno, unsigned flags,
+                        void *arg)
+{
+	struct file_text *f = arg;
+
+	if (flags & LINE_HAS_NUL) {
+		mxs_why(f->why, "%s:%lu: a NUL byte: this does not look like a text file", f->path,
+		        lineno);
+		f->st = MXS_ERR_INVALID;
+		return 1;
+	}
+	if (flags & LINE_TOO_LONG) {
+		mxs_why(f->why, "%s:%lu: this line is longer than %d bytes", f->path, lineno,
+		        LAB_MAX_LINE);
+		f->st = MXS_ERR_LIMIT;
+		return 1;
+	}
+	if (f->len + len + 1 > f->max) {
+		mxs_why(f->why, "%s: the file is larger than %zu bytes, the limit for a scenario",
+		        f->path, f->max);
+		f->st = MXS_ERR_LIMIT;
+		return 1;
+	}
+	if (f->len + len + 2 > f->cap) {
+		size_t cap = f->cap ? f->cap : 65536;
+		char *b;
+
+		while (cap < f->len + len + 2)
+			cap *= 2;
+		b = realloc(f->buf, cap);
+		if (!b) {
+			mxs_why(f->why, "%s: out of memory", f->path);
+			f->st = MXS_ERR_NOMEM;
+			return 1;
+		}
+		f->buf = b;
+		f->cap = cap;
+	}
+	memcpy(f->buf + f->len, line, len);
+	f->len += len;
+	f->buf[f->len++] = '\n';
+	f->buf[f->len] = '\0';
+	return 0;
+}
+
 mxs_status lab_world_load_file(lab_world *w, const char *path, char **why)
 {
-	FILE *fp = NULL;
-	char *buf = NULL;
-	size_t n, cap;
-	mxs_status st = MXS_OK;
+	struct file_text f = {.path = path, .why = why, .st = MXS_OK};
+	struct stat sb;
+	mxs_status st;
 
-	if (!path) {
+	if (!path || !w) {
 		mxs_why(why, "no scenario file named");
 		return MXS_ERR_INVALID;
 	}
-	fp = fopen(path, "rb");
-	if (!fp) {
-		mxs_why(why, "%s: %s", path, strerror(errno));
-		return MXS_ERR_IO;
+	f.max = w->max_text;
+	/* a huge file is refused before it is read; stat does not open, so it
+	 * cannot block on a FIFO (line_read_file refuses that) */
+	if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && (uintmax_t)sb.st_size > f.max) {
+		mxs_why(why, "%s: the file is larger than %zu bytes, the limit for a scenario",
+		        path, f.max);
+		return MXS_ERR_LIMIT;
 	}
-	{
-		/* the buffer follows the file, the limit stops a huge one early */
-		struct stat sb;
-		if (fstat(fileno(fp), &sb) == 0 && sb.st_size >= 0 &&
-		    (size_t)sb.st_size > w->max_text) {
-			mxs_why(why,
-			        "%s: the file is larger than %zu bytes, the limit for a scenario",
-			        path, w->max_text);
-			st = MXS_ERR_LIMIT;
-			goto done;
-		}
-		cap = fstat(fileno(fp), &sb) == 0 && sb.st_size > 0 ? (size_t)sb.st_size : 65536;
-	}
-	buf = malloc(cap + 2);
-	if (!buf) {
-		mxs_why(why, "%s: out of memory", path);
-		st = MXS_ERR_NOMEM;
-		goto done;
-	}
-	n = fread(buf, 1, cap + 1, fp);
-	if (ferror(fp)) {
-		mxs_why(why, "%s: %s", path, strerror(errno));
-		st = MXS_ERR_IO;
-		goto done;
-	}
-	if (n > cap) {
-		mxs_why(why,
-		        "%s: the file changed size while it was read, or is not a regular file",
-		        path);
-		st = MXS_ERR_LIMIT;
-		goto done;
-	}
-	buf[n] = '\0';
-	if (memchr(buf, '\0', n)) {
-		int line = 1;
-
-		for (const char *c = buf; *c; c++)
-			line += *c == '\n';
-		mxs_why(why, "%s:%d: a NUL byte: this does not look like a text file", path, line);
-		st = MXS_ERR_INVALID;
-		goto done;
-	}
-	st = lab_world_load_string(w, path, buf, why);
-done:
-	free(buf);
-	if (fp)
-		fclose(fp);
+	st = line_read_file(path, LAB_MAX_LINE, on_file_line, &f, why);
+	if (st == MXS_OK)
+		st = lab_world_load_string(w, path, f.buf ? f.buf : "", why);
+	else if (f.st != MXS_OK)
+		st = f.st; /* *why is ours, from on_file_line */
+	free(f.buf);
 	return st;
 }
 

@@ -46,10 +46,6 @@ struct lab_world {
 };
 
 uint8_t lab_name_lower(uint8_t c);
-/* Presentation form of a wire name without the trailing dot; "." for the
- * root. Bytes that are not plain host-name characters are escaped, so the
- * string is safe to print. out must hold 4 * 255 + 1 bytes. */
-void lab_name_to_text(const uint8_t *wire, char *out);
 /* Grows the node table to at least want buckets; on failure w is unchanged. */
 mxs_status lab_world_reserve(lab_world *w, size_t want);
 /* The node for name, created with any missing ancestors (empty

@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include <cmocka.h>
 
 #include "lab.h"
@@ -550,6 +552,59 @@ static void test_files_and_several_scenarios(void **state)
 	lab_world_free(NULL);
 }
 
+/* Issue 15 #9: a FIFO given as a scenario file blocked forever at open. It,
+ * a directory and a device are refused at once, naming the path; a NUL byte
+ * and an over-long line are refused naming the line. */
+static void test_file_kinds(void **state)
+{
+	char dir[] = "/tmp/test_lab_zone_dir_XXXXXX", path[300];
+	lab_world *w = lab_world_new();
+	char *why = NULL;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/fifo.zone", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(lab_world_load_file(w, path, &why), MXS_ERR_IO);
+	assert_non_null(strstr(why, "not a regular file"));
+	assert_int_equal(strncmp(why, path, strlen(path)), 0);
+	assert_null(strchr(why, '\n'));
+	unlink(path);
+	assert_int_equal(lab_world_load_file(w, dir, &why), MXS_ERR_IO);
+	assert_non_null(strstr(why, "not a regular file"));
+	assert_int_equal(lab_world_load_file(w, "/dev/null", &why), MXS_ERR_IO);
+	assert_non_null(strstr(why, "not a regular file"));
+
+	snprintf(path, sizeof(path), "%s/nul.zone", dir);
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	fwrite("$ORIGIN n.test.\n$SCENARIO n\n@ MX 1\0 mx\n", 1, 39, f);
+	fclose(f);
+	assert_int_equal(lab_world_load_file(w, path, &why), MXS_ERR_INVALID);
+	assert_non_null(strstr(why, ":3: a NUL byte"));
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	fputs("$ORIGIN n.test.\n; ", f);
+	for (int i = 0; i < 5000; i++)
+		fputc('x', f);
+	fclose(f);
+	assert_int_equal(lab_world_load_file(w, path, &why), MXS_ERR_LIMIT);
+	assert_non_null(strstr(why, ":2: this line is longer than 4096 bytes"));
+	/* no final newline: the last line still counts */
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	fputs("$ORIGIN n.test.\n$SCENARIO n\n$TITLE N\n$DOMAIN @\n@ MX 1 mx", f);
+	fclose(f);
+	assert_int_equal(lab_world_load_file(w, path, &why), MXS_OK);
+	assert_int_equal(count_rr(w, "n.test", LAB_T_MX), 1);
+	unlink(path);
+	rmdir(dir);
+	assert_int_equal(lab_world_scenario_count(w), 1);
+	free(why);
+	lab_world_free(w);
+}
+
 static void test_builtins(void **state)
 {
 	lab_world *w = lab_world_new();
@@ -611,6 +666,7 @@ int main(void)
 	    cmocka_unit_test(test_limits),
 	    cmocka_unit_test(test_big_zone_is_fast),
 	    cmocka_unit_test(test_files_and_several_scenarios),
+	    cmocka_unit_test(test_file_kinds),
 	    cmocka_unit_test(test_builtins),
 	};
 
