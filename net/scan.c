@@ -221,6 +221,7 @@ static void once_history(const sslot *sl, scan_history *h)
 		return;
 	h->sent = 1;
 	h->lost = r->state != PROBE_ACCEPTED;
+	h->answered = r->t.greeting >= 0;
 	h->lost_pct = h->lost ? 100.0 : 0.0;
 	h->last_state = r->state;
 	if (r->t.greeting >= 0)
@@ -248,6 +249,7 @@ static void live_history(const scan *s, const sslot *sl, scan_history *h)
 	h->last_state = m->last_state;
 	h->sent = m->sent;
 	h->lost = m->lost;
+	h->answered = m->greeted;
 	h->lost_pct = m->lost_pct;
 	h->last_ms = m->last_ms;
 	h->avg_ms = m->avg_ms;
@@ -549,16 +551,54 @@ static void on_bl(blr_result *r, void *arg)
 	leave(s);
 }
 
-/* Shows a new answer: the old addresses go (an address no other domain
- * shows is forgotten, so a refresh probes it anew), the new ones are
- * watched and what the store knows already is attached. */
+static bool domain_shows(const mx_domain *d, const char *ip)
+{
+	for (size_t i = 0; d && i < mx_domain_host_count(d); i++)
+		for (size_t k = 0; k < mx_domain_host(d, i)->naddrs; k++)
+			if (strcmp(mx_domain_host(d, i)->addrs[k].ip, ip) == 0)
+				return true;
+	return false;
+}
+
+/* Re-probes, at once, every address both the old and the new answer show
+ * (the monitor keeps watching it), and waits for those probes before the
+ * domain settles again: a re-resolve shows fresh answers on top of the
+ * kept history. */
+static void reprobe_kept(scan *s, const mx_domain *old, const mx_domain *d)
+{
+	for (size_t i = 0; old && i < mx_domain_host_count(old); i++) {
+		const mx_host *h = mx_domain_host(old, i);
+		for (size_t k = 0; k < h->naddrs; k++) {
+			saddr *a = find_addr(s, h->addrs[k].ip);
+			sslot *sl = a ? find_slot(a, NULL) : NULL;
+			if (!sl || !sl->watched || !sl->done || !domain_shows(d, a->ip))
+				continue;
+			sl->done = false;
+			smtp_monitor_probe_now(s->mon, a->ip);
+		}
+	}
+}
+
+/* Shows a new answer: the old addresses go (SCAN_ONCE: an address no other
+ * domain shows is forgotten, so a refresh probes it anew; SCAN_MONITOR: an
+ * address the new answer shows again keeps its history, like mtr, and is
+ * probed again at once), the new ones are watched and what the store knows
+ * already is attached. */
 static void install(scan *s, sdom *m, mx_domain *d, uint64_t when)
 {
-	unref_domain(s, m->d);
-	mx_domain_free(m->d);
+	mx_domain *old = m->d;
+
+	if (s->cfg.mode == SCAN_MONITOR) {
+		reprobe_kept(s, old, d);
+		ref_domain(s, d);
+		unref_domain(s, old);
+	} else {
+		unref_domain(s, old);
+		ref_domain(s, d);
+	}
+	mx_domain_free(old);
 	m->d = d;
 	m->answered_ms = when;
-	ref_domain(s, d);
 	for (size_t i = 0; i < mx_domain_host_count(d); i++)
 		for (size_t k = 0; k < mx_domain_host(d, i)->naddrs; k++)
 			attach(s, m, i, k);

@@ -218,6 +218,8 @@ typedef struct scan_history {
 	probe_state last_state; /* PENDING before the first probe ends */
 	unsigned long sent;     /* probes that ended */
 	unsigned long lost;     /* of those, the ones without a 2xx greeting */
+	unsigned long answered; /* of those, the ones the server answered at all (any greeting,
+	                           2xx, 4xx or 5xx): sent - answered is mtr's loss */
 	double lost_pct;        /* 100 * lost / sent, 0 when none sent */
 	long last_ms;           /* greeting time of the last probe that got a greeting; -1 none */
 	long avg_ms, best_ms, worst_ms; /* over every probe that got a greeting; -1 = none */

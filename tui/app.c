@@ -61,7 +61,12 @@ static void view_entry(tui_app *a, tui_entry *e, bool with_stats)
 			                 .state = hi.last_state,
 			                 .in_flight = hi.in_flight,
 			                 .sent = hi.sent,
-			                 .loss = hi.lost_pct,
+			                 .answered = hi.answered,
+			                 /* mtr's loss: no answer at all; a 4xx or 5xx
+			                    greeting is an answer */
+			                 .loss = hi.sent ? 100.0 * (double)(hi.sent - hi.answered) /
+			                                       (double)hi.sent
+			                                 : 0.0,
 			                 .last_ms = hi.last_ms,
 			                 .avg_ms = hi.avg_ms,
 			                 .best_ms = hi.best_ms,
@@ -120,6 +125,9 @@ static void on_event(scan *s, const scan_event *ev, void *arg)
 		tui_log(&a->m, "probe %s (%s) started", ev->ip, ev->host ? ev->host : "");
 		break;
 	case SCAN_EV_PROBE_DONE:
+		tui_spark_add(&a->m, ev->ip, ev->probe ? ev->probe->t.greeting : -1);
+		if (!ev->probe)
+			break;
 		tui_log(&a->m, "probe %s (%s) finished: %s%s%.0d in %ld ms", ev->ip,
 		        ev->host ? ev->host : "", probe_state_word(ev->probe->state),
 		        ev->probe->code ? " " : "", ev->probe->code, ev->probe->t.total);
@@ -199,6 +207,7 @@ mxs_status tui_app_add(tui_app *a, const char *name, int scenario, char **why)
 	e->name = norm;
 	norm = NULL;
 	e->scenario = scenario;
+	e->added = a->added_seq++;
 	e->seed = a->cfg.seed;
 	e->resolving = true;
 	a->m.e[a->m.ne++] = e;

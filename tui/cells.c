@@ -201,6 +201,29 @@ void tui_pane_box(const tui_model *m, tui_rect r, const char *title, bool focus)
 		         focus ? ">" : " ", title);
 }
 
+void tui_pane_pos(const tui_model *m, tui_rect r, size_t at, size_t n, bool fits)
+{
+	char pos[48];
+	int len;
+
+	if (fits || n == 0 || r.h < 2)
+		return;
+	len = snprintf(pos, sizeof(pos), " %zu/%zu ", at > n ? n : at, n);
+	if (len + 4 > r.w)
+		return;
+	tui_put(m, r.y + r.h - 1, r.x + r.w - 2 - len, len, tui_role(m, THEME_BORDER), pos);
+}
+
+void tui_scroll_to(size_t *top, size_t sel, int h)
+{
+	if (h <= 0)
+		return;
+	if (sel < *top)
+		*top = sel;
+	if (sel >= *top + (size_t)h)
+		*top = sel - (size_t)h + 1;
+}
+
 /* ---- the details pane: lines, wrapped ----------------------------------- */
 
 static void add_raw(tui_lines *L, theme_role r, const char *s, size_t len)

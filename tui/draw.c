@@ -15,64 +15,42 @@
 
 /* ---- words and glyphs --------------------------------------------------- */
 
-static const char *state_glyph(probe_state s)
+/* Where the mail ends up, as the list says it: "mx1", "-> backup mx2 (20)"
+ * ("->mx2" when narrow), "none", "no mail"; "" while not known (no walk
+ * yet, no probes). */
+static void delivers_to(const tui_entry *e, bool wide, char *out, size_t cap)
 {
-	switch (s) {
-	case PROBE_ACCEPTED: return "\xe2\x9c\x93"; /* ✓ */
-	case PROBE_PENDING: return "\xe2\x97\x8c";  /* ◌ */
-	case PROBE_TEMPFAIL: return "\xe2\x96\xb2"; /* ▲ */
-	default: return "\xe2\x9c\x97";             /* ✗ */
-	}
-}
+	const mx_attempt *dv;
+	const mx_host *h;
+	const mx_tier *t0;
+	char nb[600];
+	size_t lab1;
 
-static theme_role state_role(probe_state s)
-{
-	switch (s) {
-	case PROBE_ACCEPTED: return THEME_OK;
-	case PROBE_PENDING: return THEME_PENDING;
-	case PROBE_TEMPFAIL: return THEME_WARN;
-	default: return THEME_ERROR;
-	}
-}
-
-static const char *sev_glyph(mx_severity s)
-{
-	return s == MX_SEV_ERROR     ? "\xe2\x9c\x97"
-	       : s == MX_SEV_WARNING ? "\xe2\x96\xb2"
-	                             : "\xe2\x97\x8f";
-}
-
-static theme_role sev_role(mx_severity s)
-{
-	return s == MX_SEV_ERROR ? THEME_ERROR : s == MX_SEV_WARNING ? THEME_WARN : THEME_INFO;
-}
-
-/* status glyph, word and role of a domain in the list */
-static void entry_status(const tui_entry *e, const char **glyph, const char **word, theme_role *r)
-{
-	if (!e->d) {
-		*glyph = "\xe2\x97\x8c";
-		*word = "lookup";
-		*r = THEME_PENDING;
+	out[0] = '\0';
+	if (!e->d)
+		return;
+	if (mx_domain_null_mx(e->d) && !strcmp(mx_domain_status(e->d), "no mail")) {
+		snprintf(out, cap, "%s", wide ? "no mail" : "-");
 		return;
 	}
-	switch (mx_domain_worst(e->d)) {
-	case MX_SEV_ERROR:
-		*glyph = "\xe2\x9c\x97";
-		*word = "error";
-		*r = THEME_ERROR;
-		break;
-	case MX_SEV_WARNING:
-		*glyph = "\xe2\x96\xb2";
-		*word = "warning";
-		*r = THEME_WARN;
-		break;
-	default:
-		*glyph = "\xe2\x9c\x93";
-		*word = "ok";
-		*r = THEME_OK;
-		break;
+	if (!mx_domain_walked(e->d)) {
+		if (mx_domain_attempt_count(e->d) == 0)
+			snprintf(out, cap, "none");
+		return;
 	}
+	if (!(dv = mx_domain_delivered(e->d))) {
+		snprintf(out, cap, "none");
+		return;
+	}
+	h = mx_domain_host(e->d, dv->host);
+	t0 = mx_domain_tier(e->d, 0);
+	tui_san(h->exchange, nb, sizeof(nb));
+	lab1 = strcspn(nb, ".");
+	if (t0 && h->preference != t0->preference)
+		snprintf(out, cap, wide ? "\xe2\x86\x92 backup %.*s (%u)" : "\xe2\x86\x92%.*s",
+		         (int)(lab1 > 40 ? 40 : lab1), nb, (unsigned)h->preference);
+	else
+		snprintf(out, cap, "%.*s", (int)(lab1 > 40 ? 40 : lab1), nb);
 }
 
 /* ---- layout --------------------------------------------------------------- */
@@ -87,7 +65,7 @@ void tui_layout(const tui_model *m, tui_rect r[TUI_P_COUNT])
 	int H = m->rows, W = m->cols;
 	int logh = m->show_log ? (H >= 40 ? 10 : H >= 30 ? 7 : 5) : 0;
 	int mainh = H - 2 - logh;
-	int dw = W >= 120 ? 38 : 30;
+	int dw = W >= 160 ? 60 : W >= 120 ? 50 : 34;
 	int fh = mainh >= 36 ? 10 : 6;
 	int th = mainh >= 36 ? (mainh - fh) * 2 / 5 : (mainh - fh) / 2 + 1;
 
@@ -96,17 +74,6 @@ void tui_layout(const tui_model *m, tui_rect r[TUI_P_COUNT])
 	r[TUI_P_DETAILS] = (tui_rect){1 + th, dw, mainh - th - fh, W - dw};
 	r[TUI_P_FINDINGS] = (tui_rect){1 + mainh - fh, dw, fh, W - dw};
 	r[TUI_P_LOG] = (tui_rect){1 + mainh, 0, logh, W};
-}
-
-/* keeps sel within [top, top+h) */
-static void scroll_to(size_t *top, size_t sel, int h)
-{
-	if (h <= 0)
-		return;
-	if (sel < *top)
-		*top = sel;
-	if (sel >= *top + (size_t)h)
-		*top = sel - (size_t)h + 1;
 }
 
 /* ---- panes ---------------------------------------------------------------- */
@@ -148,19 +115,23 @@ static void draw_domains(tui_model *m, tui_rect r)
 	size_t n = tui_visible(m, NULL, 0), *idx = calloc(n ? n : 1, sizeof(*idx));
 	int h = r.h - 2;
 	char title[400];
+	bool wide = r.w >= 46;
 
 	tui_clear_rect(r);
 	if (m->filter[0])
 		snprintf(title, sizeof(title), "Domains %zu/%zu /%s", n, m->ne, m->filter);
 	else
-		snprintf(title, sizeof(title), "Domains (%zu)", m->ne);
+		snprintf(title, sizeof(title), "Domains (%zu)%s", m->ne,
+		         m->sort == TUI_SORT_STATUS ? " by status"
+		         : m->sort == TUI_SORT_NAME ? " by name"
+		                                    : "");
 	tui_pane_box(m, r, title, m->focus == TUI_P_DOMAINS);
 	if (!idx)
 		return;
 	tui_visible(m, idx, n);
 	if (m->sel_dom >= n)
 		m->sel_dom = n ? n - 1 : 0;
-	scroll_to(&m->top_dom, m->sel_dom, h);
+	tui_scroll_to(&m->top_dom, m->sel_dom, h);
 	if (n == 0)
 		tui_put(m, r.y + 1, r.x + 2, r.w - 4, tui_role(m, THEME_DIM),
 		        m->ne ? "no domain matches" : "no domains: press a to add one");
@@ -171,166 +142,26 @@ static void draw_domains(tui_model *m, tui_rect r)
 		theme_role sr;
 		bool sel = vi == m->sel_dom;
 		unsigned base = sel ? tui_role(m, THEME_SELECTED) : tui_role(m, THEME_NORMAL);
-		int y = r.y + 1 + i, x = r.x + 1;
-		entry_status(e, &g, &w, &sr);
+		int y = r.y + 1 + i, x = r.x + 1, dwid;
+		char dv[160];
+		w = tui_entry_status(e, &g, &sr);
 		tui_fill(y, x, r.w - 2, base);
-		x += tui_put(m, y, x, 2, sel ? base : tui_role(m, sr), g);
-		x += tui_put(m, y, x + 1, 8, sel ? base : tui_role(m, sr), w) + 1;
-		x = r.x + 12;
-		tui_put(m, y, x, r.w - 13, base, e->name);
+		/* the status keeps its colour on the selected row too */
+		x += tui_put(m, y, x, 2, tui_role(m, sr), g);
+		tui_put(m, y, x + 1, 8, tui_role(m, sr), w);
+		delivers_to(e, wide, dv, sizeof(dv));
+		dwid = wide ? 18 : 7;
+		tui_put(m, y, r.x + 12, r.w - 14 - dwid, base, e->name);
+		tui_put(m, y, r.x + r.w - 1 - dwid, dwid, base, dv);
 	}
+	tui_pane_pos(m, r, m->sel_dom + 1, n, n <= (size_t)h);
 	free(idx);
-}
-
-static void fmt_ms(char *buf, size_t cap, long ms)
-{
-	if (ms < 0)
-		snprintf(buf, cap, "-");
-	else
-		snprintf(buf, cap, "%ld", ms);
 }
 
 static long ttl_left(const tui_entry *e, uint32_t ttl)
 {
 	long gone = (long)((tui_now_ms() - e->got_ms) / 1000);
 	return (long)ttl > gone ? (long)ttl - gone : 0;
-}
-
-/* the attempt index of host i's address k, or -1 */
-static long attempt_of(const mx_domain *d, size_t i, size_t k)
-{
-	for (size_t n = 0; n < mx_domain_attempt_count(d); n++) {
-		const mx_attempt *at = mx_domain_attempt(d, n);
-		if (at->host == i && at->addr == k)
-			return (long)n;
-	}
-	return -1;
-}
-
-/* How many blocklists list this address. */
-static size_t listed_by(const mx_addr *ad)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < ad->nblocklists; i++)
-		n += ad->blocklists[i]->state == BLR_LISTED;
-	return n;
-}
-
-static void draw_tiers(tui_model *m, tui_rect r)
-{
-	tui_entry *e = tui_selected(m);
-	size_t n = tui_rows(e, NULL, 0);
-	tui_row *rows = calloc(n ? n : 1, sizeof(*rows));
-	int h = r.h - 2;
-	char title[300], nb[600];
-	long walk_cur = -1;
-
-	tui_clear_rect(r);
-	if (e && e->d)
-		snprintf(title, sizeof(title), "Tiers of %s  seed %llu%s%s", e->name,
-		         (unsigned long long)e->seed, m->as_host ? "  as " : "",
-		         m->as_host ? m->as_host : "");
-	else
-		snprintf(title, sizeof(title), "Tiers");
-	tui_pane_box(m, r, title, m->focus == TUI_P_TIERS);
-	if (!rows)
-		return;
-	if (!e || !e->d) {
-		tui_put(m, r.y + 1, r.x + 2, r.w - 4, tui_role(m, THEME_PENDING),
-		        e ? "resolving..." : "no domain selected");
-		goto done;
-	}
-	if (n == 0) {
-		const char *why = mx_domain_mx_why(e->d);
-		if (mx_domain_null_mx(e->d))
-			tui_put(m, r.y + 1, r.x + 2, r.w - 4, tui_role(m, THEME_INFO),
-			        "null MX (MX 0 .): this domain accepts no mail");
-		else
-			tui_putf(m, r.y + 1, r.x + 2, r.w - 4, tui_role(m, THEME_ERROR),
-			         "no mail route: MX answer %s%s%s",
-			         mx_rcode_str(mx_domain_mx_rcode(e->d)), why ? ", " : "",
-			         why ? tui_san(why, nb, sizeof(nb)) : "");
-		goto done;
-	}
-	tui_rows(e, rows, n);
-	if (m->sel_row >= n)
-		m->sel_row = n - 1;
-	scroll_to(&m->top_row, m->sel_row, h);
-	if (m->walk.active && m->walk.e == e && m->walk.shown >= 1 &&
-	    m->walk.shown <= mx_domain_step_count(e->d))
-		walk_cur = (long)mx_domain_step(e->d, m->walk.shown - 1)->attempt;
-	for (int i = 0; i < h && m->top_row + (size_t)i < n; i++) {
-		size_t ri = m->top_row + (size_t)i;
-		const tui_row *row = &rows[ri];
-		bool sel = ri == m->sel_row && m->focus != TUI_P_DOMAINS;
-		unsigned base = sel ? tui_role(m, THEME_SELECTED) : tui_role(m, THEME_NORMAL);
-		int y = r.y + 1 + i, x = r.x + 1, w = r.w - 2;
-		tui_fill(y, x, w, base);
-		if (row->kind == TUI_ROW_TIER) {
-			const mx_tier *t = mx_domain_tier(e->d, row->tier);
-			tui_putf(m, y, x, w, sel ? base : tui_role(m, THEME_TITLE), "pref %u%s%s",
-			         (unsigned)t->preference, row->tier == 0 ? "  primary" : "  backup",
-			         t->nhosts > 1 ? "  same preference: random order" : "");
-		} else if (row->kind == TUI_ROW_HOST) {
-			const mx_host *hst = mx_domain_host(e->d, row->host);
-			char cn[300];
-			tui_putf(m, y, x + 1, w - 1, base, "%s%s%s",
-			         tui_san(hst->exchange, nb, sizeof(nb)),
-			         hst->cname ? " -> CNAME " : "",
-			         hst->cname ? tui_san(hst->cname, cn, sizeof(cn)) : "");
-			if (hst->naddrs == 0)
-				tui_put(m, y, x + w - 14, 13, sel ? base : tui_role(m, THEME_ERROR),
-				        " no address");
-		} else {
-			const mx_host *hst = mx_domain_host(e->d, row->host);
-			size_t si = tui_stat_index(e, row->host, row->addr);
-			const tui_stat *s = si < e->nst ? &e->st[si] : NULL;
-			probe_state ps = s && s->watched ? s->state : PROBE_PENDING;
-			long att = attempt_of(e->d, row->host, row->addr);
-			char last[24], avg[24], best[24], worst[24], hist[120];
-			unsigned at = base;
-			if (walk_cur >= 0 && att == walk_cur)
-				at = base = tui_role(m, THEME_WALK_CURRENT);
-			else if (walk_cur >= 0 && att >= 0 && att < walk_cur)
-				at = base = tui_role(m, THEME_WALK_DONE);
-			if (at != (sel ? tui_role(m, THEME_SELECTED) : tui_role(m, THEME_NORMAL)))
-				tui_fill(y, x, w, at);
-			/* the walk's place is told by a mark too, not by colour alone */
-			if (walk_cur >= 0 && att == walk_cur)
-				tui_put(m, y, x + 1, 1, at, m->ascii ? ">" : "\xe2\x96\xb6");
-			if (!s || !s->watched) {
-				tui_putf(m, y, x + 3, w - 3, sel ? base : tui_role(m, THEME_DIM),
-				         "%s  %s", hst->addrs[row->addr].ip,
-				         m->no_probe ? "not probed (--no-probe)" : "not probed");
-				continue;
-			}
-			fmt_ms(last, sizeof(last), s->last_ms);
-			fmt_ms(avg, sizeof(avg), s->avg_ms);
-			fmt_ms(best, sizeof(best), s->best_ms);
-			fmt_ms(worst, sizeof(worst), s->worst_ms);
-			snprintf(hist, sizeof(hist),
-			         "%lu sent %.0f%% loss avg/best/worst %s/%s/%s ms", s->sent,
-			         s->loss, avg, best, worst);
-			x += 3;
-			x += tui_put(m, y, x, 2,
-			             at == base && !sel ? tui_role(m, state_role(ps)) : base,
-			             state_glyph(ps));
-			x += tui_putf(m, y, x + 1, w - (x - r.x), base, "%-9s %-15s %4s ms%s ",
-			              probe_state_word(ps), hst->addrs[row->addr].ip, last,
-			              s->in_flight ? "*" : " ") +
-			     1;
-			/* a listed address says so in words, not only in colour, and
-			 * before the history so a narrow pane still shows it */
-			if (listed_by(&hst->addrs[row->addr]))
-				x += tui_putf(m, y, x, w - (x - r.x),
-				              sel ? base : tui_role(m, THEME_LISTED), "%s LISTED ",
-				              m->ascii ? "!" : "\xe2\x9a\x91");
-			tui_putf(m, y, x, w - (x - r.x), base, "%s", hist);
-		}
-	}
-done:
-	free(rows);
 }
 
 static void detail_domain(const tui_model *m, const tui_entry *e, tui_lines *L)
@@ -410,7 +241,7 @@ static void detail_addr(const tui_model *m, const tui_entry *e, size_t hi, size_
 		         m->no_probe ? "not probed (--no-probe)" : "probe pending");
 		return;
 	}
-	tui_addl(L, state_role(p->state), "%s: %s", probe_state_word(p->state),
+	tui_addl(L, tui_state_role(p->state), "%s: %s", probe_state_word(p->state),
 	         probe_state_meaning(p->state));
 	if (p->code)
 		tui_addl(L, THEME_NORMAL, "greeting %d %s", p->code,
@@ -500,7 +331,7 @@ static void detail_walk(const tui_model *m, const tui_entry *e, tui_lines *L)
 		tui_addl(L, cur ? THEME_WALK_CURRENT : THEME_NORMAL, "%zu. pref %u %s %s", i + 1,
 		         (unsigned)h->preference, tui_san(h->exchange, nb, sizeof(nb)),
 		         h->addrs[at->addr].ip);
-		tui_addl(L, state_role(st->state), "   %s: %s", probe_state_word(st->state),
+		tui_addl(L, tui_state_role(st->state), "   %s: %s", probe_state_word(st->state),
 		         st->rule);
 		if (st->attempt + 1 < mx_domain_attempt_count(e->d) && i + 1 < steps) {
 			const mx_attempt *nx = mx_domain_attempt(e->d, st->attempt + 1);
@@ -538,14 +369,8 @@ static void draw_details(tui_model *m, tui_rect r)
 		title = "Walk";
 		detail_walk(m, e, &L);
 	} else if (m->focus == TUI_P_FINDINGS && e->d && mx_domain_finding_count(e->d)) {
-		const mx_finding *f = mx_domain_finding(
-		    e->d, m->sel_find < mx_domain_finding_count(e->d) ? m->sel_find : 0);
-		char nb[1200];
 		title = "Finding";
-		tui_addl(&L, sev_role(f->severity), "%s %s (%s)", mx_severity_str(f->severity),
-		         f->code, f->reference);
-		tui_addl(&L, THEME_NORMAL, "%s", tui_san(f->message, nb, sizeof(nb)));
-		tui_addl(&L, THEME_DIM, "Enter: the full explanation");
+		tui_finding_details(m, e, &L);
 	} else if ((m->focus == TUI_P_TIERS || m->focus == TUI_P_DETAILS) && e->d &&
 	           tui_rows(e, NULL, 0)) {
 		size_t n = tui_rows(e, NULL, 0);
@@ -592,37 +417,6 @@ static void draw_details(tui_model *m, tui_rect r)
 		        L.v[li]);
 	}
 	tui_lines_free(&L);
-}
-
-static void draw_findings(tui_model *m, tui_rect r)
-{
-	tui_entry *e = tui_selected(m);
-	size_t n = e && e->d ? mx_domain_finding_count(e->d) : 0;
-	int h = r.h - 2;
-	char title[64], nb[600];
-
-	tui_clear_rect(r);
-	snprintf(title, sizeof(title), "Findings (%zu)", n);
-	tui_pane_box(m, r, title, m->focus == TUI_P_FINDINGS);
-	if (m->sel_find >= n)
-		m->sel_find = n ? n - 1 : 0;
-	scroll_to(&m->top_find, m->sel_find, h);
-	if (n == 0 && e && e->d)
-		tui_put(m, r.y + 1, r.x + 2, r.w - 4, tui_role(m, THEME_OK), "no findings");
-	for (int i = 0; i < h && m->top_find + (size_t)i < n; i++) {
-		size_t fi = m->top_find + (size_t)i;
-		const mx_finding *f = mx_domain_finding(e->d, fi);
-		bool sel = fi == m->sel_find && m->focus == TUI_P_FINDINGS;
-		unsigned base = sel ? tui_role(m, THEME_SELECTED) : tui_role(m, THEME_NORMAL);
-		int y = r.y + 1 + i, x = r.x + 1;
-		tui_fill(y, x, r.w - 2, base);
-		x += tui_put(m, y, x, 2, sel ? base : tui_role(m, sev_role(f->severity)),
-		             sev_glyph(f->severity));
-		tui_put(m, y, x + 1, 8, sel ? base : tui_role(m, sev_role(f->severity)),
-		        mx_severity_str(f->severity));
-		tui_putf(m, y, r.x + 12, r.w - 13, base, "%-22s %s", f->code,
-		         tui_san(f->subject, nb, sizeof(nb)));
-	}
 }
 
 static void draw_log(tui_model *m, tui_rect r)
@@ -856,11 +650,11 @@ void tui_draw(tui_model *m)
 	if (d & (1u << TUI_P_DOMAINS))
 		draw_domains(m, r[TUI_P_DOMAINS]);
 	if (d & (1u << TUI_P_TIERS))
-		draw_tiers(m, r[TUI_P_TIERS]);
+		tui_draw_tiers(m, r[TUI_P_TIERS]);
 	if (d & (1u << TUI_P_DETAILS))
 		draw_details(m, r[TUI_P_DETAILS]);
 	if (d & (1u << TUI_P_FINDINGS))
-		draw_findings(m, r[TUI_P_FINDINGS]);
+		tui_draw_findings(m, r[TUI_P_FINDINGS]);
 	if (m->show_log && (d & (1u << TUI_P_LOG)))
 		draw_log(m, r[TUI_P_LOG]);
 	if (d & TUI_D_STATUS)

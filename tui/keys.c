@@ -123,7 +123,7 @@ static size_t pane_count(const tui_app *a, tui_pane p)
 	switch (p) {
 	case TUI_P_DOMAINS: return tui_visible(&a->m, NULL, 0);
 	case TUI_P_TIERS: return tui_rows(e, NULL, 0);
-	case TUI_P_FINDINGS: return e && e->d ? mx_domain_finding_count(e->d) : 0;
+	case TUI_P_FINDINGS: return e && e->d ? tui_fgroups(e->d, NULL, 0) : 0;
 	case TUI_P_LOG: return a->m.nlog;
 	default: return 100000; /* details: drawing clamps */
 	}
@@ -138,13 +138,15 @@ static void move_in_pane(tui_app *a, tui_pane p, long delta)
 		size_t old = a->m.sel_dom;
 		move_sel(&a->m.sel_dom, n, delta);
 		if (old != a->m.sel_dom) {
-			a->m.sel_row = a->m.sel_find = a->m.det_top = 0;
+			/* the tiers cursor comes back to the item remembered for it */
+			a->m.sel_row = a->m.top_row = a->m.sel_find = a->m.det_top = 0;
 			tui_mark(&a->m, TUI_D_ALL);
 		}
 		return;
 	}
 	case TUI_P_TIERS:
 		move_sel(&a->m.sel_row, n, delta);
+		tui_tiers_remember(&a->m, tui_selected(&a->m));
 		a->m.det_top = 0;
 		break;
 	case TUI_P_FINDINGS: move_sel(&a->m.sel_find, n, delta); break;
@@ -170,10 +172,14 @@ static void open_doc(tui_app *a)
 {
 	tui_entry *e = tui_selected(&a->m);
 	const mx_finding *f;
+	tui_fgroup *g;
+	size_t n = e && e->d ? tui_fgroups(e->d, NULL, 0) : 0;
 
-	if (!e || !e->d || a->m.sel_find >= mx_domain_finding_count(e->d))
+	if (!n || a->m.sel_find >= n || !(g = calloc(n, sizeof(*g))))
 		return;
-	f = mx_domain_finding(e->d, a->m.sel_find);
+	tui_fgroups(e->d, g, n);
+	f = mx_domain_finding(e->d, g[a->m.sel_find].first);
+	free(g);
 	free(a->m.doc);
 	a->m.doc = tui_doc_finding(f->code);
 	if (!a->m.doc) {

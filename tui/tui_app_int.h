@@ -36,6 +36,7 @@ struct tui_app {
 	FILE *trace;
 	uint64_t t0_ns, key_ns;
 	bool key_pending, first_drawn;
+	size_t added_seq; /* entries added so far: the list's "as added" order */
 };
 
 /* app.c: what keys ask of the app */
