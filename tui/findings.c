@@ -45,12 +45,29 @@ size_t tui_fgroups(const mx_domain *d, tui_fgroup *g, size_t max)
 	return n;
 }
 
+/* An address subject names its host too: "mx1.example (192.0.2.1)". */
+static const char *name_subject(const mx_domain *d, const char *subj, char *out, size_t cap)
+{
+	char nb[600], hb[600];
+
+	for (size_t i = 0; i < mx_domain_host_count(d); i++) {
+		const mx_host *h = mx_domain_host(d, i);
+		for (size_t k = 0; k < h->naddrs; k++)
+			if (strcmp(h->addrs[k].ip, subj) == 0) {
+				snprintf(out, cap, "%s (%s)", tui_san(h->exchange, hb, sizeof(hb)),
+				         tui_san(subj, nb, sizeof(nb)));
+				return out;
+			}
+	}
+	return tui_san(subj, out, cap);
+}
+
 /* "mx1.example (192.0.2.1), mx2.example" : every subject of the group */
 static void subjects(const mx_domain *d, const tui_fgroup *g, char *out, size_t cap)
 {
 	const mx_finding *f0 = mx_domain_finding(d, g->first);
 	size_t o = 0;
-	char nb[600];
+	char nb[1300];
 
 	out[0] = '\0';
 	for (size_t j = g->first; j < mx_domain_finding_count(d) && o + 8 < cap; j++) {
@@ -58,7 +75,7 @@ static void subjects(const mx_domain *d, const tui_fgroup *g, char *out, size_t 
 		if (f->id != f0->id)
 			continue;
 		o += (size_t)snprintf(out + o, cap - o, "%s%s", o ? ", " : "",
-		                      tui_san(f->subject, nb, sizeof(nb)));
+		                      name_subject(d, f->subject, nb, sizeof(nb)));
 	}
 }
 

@@ -60,6 +60,13 @@ static void walk_start(tui_app *a)
 		tui_msg(&a->m, true, "walk: no domain with an answer selected");
 		return;
 	}
+	if (mx_domain_null_mx(e->d) && mx_domain_attempt_count(e->d) == 0) {
+		/* not "no address": the domain said so, and a sender must obey */
+		tui_msg(&a->m, false,
+		        "walk: null MX. RFC 7505: bounce at once, no fallback to the A record");
+		tui_log(&a->m, "walk %s: null MX, RFC 7505: bounce at once", e->name);
+		return;
+	}
 	if (mx_domain_attempt_count(e->d) == 0) {
 		tui_msg(&a->m, true, "walk: %s has no address to try", e->name);
 		return;

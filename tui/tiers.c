@@ -334,10 +334,12 @@ void tui_draw_tiers(tui_model *m, tui_rect r)
 	}
 	if (n == 0) {
 		const char *why = mx_domain_mx_why(e->d);
-		if (mx_domain_null_mx(e->d))
+		if (mx_domain_null_mx(e->d)) {
 			tui_put(m, r.y + 1, r.x + 2, r.w - 4, tui_role(m, THEME_INFO),
 			        "null MX (MX 0 .): this domain accepts no mail");
-		else
+			tui_put(m, r.y + 2, r.x + 2, r.w - 4, tui_role(m, THEME_INFO),
+			        "RFC 7505: bounce at once, no fallback to the A record");
+		} else
 			tui_putf(m, r.y + 1, r.x + 2, r.w - 4, tui_role(m, THEME_ERROR),
 			         "no mail route: MX answer %s%s%s",
 			         mx_rcode_str(mx_domain_mx_rcode(e->d)), why ? ", " : "",

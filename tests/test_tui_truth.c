@@ -1,0 +1,201 @@
+/* tests/test_tui_truth.c — issue 13, "the explorer tells the truth at a
+ * glance": the real explorer on a virtual terminal against the in-process
+ * lab, asserting the words on the screen and the cells' attributes (colour
+ * pair, bold, reverse), not only the text. */
+#include "test_tui_fixture.h"
+
+#include <locale.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <wchar.h>
+
+#include "scan.h"
+#include "theme.h"
+
+/* Where wide text first shows on the screen: row and column, or false. */
+static bool find_cells(const wchar_t *text, int *y, int *x)
+{
+	wchar_t row[512];
+
+	for (int r = 0; r < LINES; r++) {
+		int n = mvwinnwstr(stdscr, r, 0, row, COLS < 511 ? COLS : 511);
+		wchar_t *at;
+		if (n <= 0)
+			continue;
+		row[n] = 0;
+		at = wcsstr(row, text);
+		if (at) {
+			/* mvwinnwstr gives one wchar per column for what we draw */
+			*y = r;
+			*x = (int)(at - row);
+			return true;
+		}
+	}
+	return false;
+}
+
+typedef struct cell_look {
+	short pair;
+	attr_t attrs;
+} cell_look;
+
+static cell_look look_at(int y, int x)
+{
+	cchar_t cc;
+	wchar_t wch[CCHARW_MAX + 1];
+	cell_look l = {0, 0};
+
+	assert_int_equal(mvwin_wch(stdscr, y, x, &cc), OK);
+	assert_int_equal(getcchar(&cc, wch, &l.attrs, &l.pair, NULL), OK);
+	return l;
+}
+
+/* The cells of text look exactly as theme role r does in theme th: the
+ * same colour pair and the same bold and reverse. */
+static void assert_cells_role_n(const wchar_t *text, size_t ncells, const theme *th, theme_role r,
+                                const char *what)
+{
+	int y, x;
+	unsigned want = theme_attr(th, r);
+	const attr_t bits = A_BOLD | A_REVERSE | A_UNDERLINE;
+
+	if (!find_cells(text, &y, &x))
+		fail_msg("%s: \"%ls\" is not on the screen", what, text);
+	for (size_t i = 0; i < ncells; i++) {
+		cell_look l = look_at(y, x + (int)i);
+		if (l.pair != (short)PAIR_NUMBER(want) || (l.attrs & bits) != (want & bits))
+			fail_msg(
+			    "%s: \"%ls\" cell %zu has pair %d attrs %#lx, the theme's %s is pair "
+			    "%d attrs %#lx",
+			    what, text, i, l.pair, (unsigned long)(l.attrs & bits),
+			    theme_role_key(r), (int)PAIR_NUMBER(want),
+			    (unsigned long)(want & bits));
+	}
+}
+
+static void assert_cells_role(const wchar_t *text, const theme *th, theme_role r, const char *what)
+{
+	assert_cells_role_n(text, wcslen(text), th, r, what);
+}
+
+/* issue 13, item 1: `mxscope lab --seed 7 tier-down`, Enter, w, space, n
+ * showed "✗ greeting-timeout" bold green (walk-done) in the middle of the
+ * walk. In every shipped theme the failed row keeps the error colour during
+ * the walk and at its end, and the walk's marks tell where it is. */
+static void test_walk_keeps_state_colour(void **state)
+{
+	fixture *f = *state;
+	const char *const sc[] = {"tier-down"};
+
+	for (size_t t = 0; t < theme_shipped_count; t++) {
+		tui_config c = base_config(f, 120, 40);
+		char *why = NULL, *s;
+		theme *th = theme_load(theme_shipped[t], &why);
+
+		if (!th)
+			fail_msg("theme %s: %s", theme_shipped[t], why);
+		c.seed = 7;
+		c.theme = theme_shipped[t];
+		start(f, &c, sc, 1);
+		key(f, '\n');
+		key(f, 'w');
+		key(f, ' ');
+		key(f, 'n');
+		s = screen(f);
+		assert_has(s, "greeting-timeout");
+		assert_has(s, "▶"); /* the walk's current attempt, marked */
+		assert_has(s, "•"); /* and the one it tried */
+		free(s);
+		assert_cells_role(L"greeting-timeout", th, THEME_ERROR, theme_shipped[t]);
+		assert_cells_role_n(L"✗ greeting-timeout", 1, th, THEME_ERROR, theme_shipped[t]);
+		/* to the end of the walk: still the error's colour */
+		for (int i = 0; i < 8; i++)
+			key(f, 'n');
+		s = screen(f);
+		assert_has(s, "=> ");
+		free(s);
+		assert_cells_role(L"greeting-timeout", th, THEME_ERROR, theme_shipped[t]);
+		theme_free(th);
+		tui_app_free(f->app);
+		f->app = NULL;
+		uv_run(&f->loop, UV_RUN_NOWAIT);
+	}
+}
+
+/* DESIGN.md's words: delivered by a backup is a warning, nothing accepting
+ * is an error, a null MX is "no mail"; the list says where mail goes. */
+static void test_status_words_and_delivers_to(void **state)
+{
+	fixture *f = *state;
+	const char *const sc[] = {"primary-down", "all-reject", "null-mx", "single"};
+	tui_config c = base_config(f, 120, 40);
+	theme *th = theme_default();
+	char *s;
+
+	start(f, &c, sc, 4);
+	s = screen(f);
+	assert_has(s, "▲ warning  primary-down.lab.… → backup mx2 (20)");
+	assert_has(s, "✗ error    reject.lab.test");
+	assert_has(s, "none");
+	assert_has(s, "∅ no mail  null.lab.test");
+	assert_has(s, "✓ ok       single.lab.test");
+	free(s);
+	assert_cells_role(L"warning", th, THEME_WARN, "primary-down");
+	assert_cells_role(L"no mail", th, THEME_INFO, "null MX");
+	/* the null MX's walk says what a sender does */
+	keys(f, "jj");
+	key(f, 'w');
+	assert_non_null(strstr(tui_app_message(f->app),
+	                       "RFC 7505: bounce at once, no fallback to the A record"));
+	s = screen(f);
+	assert_has(s, "RFC 7505: bounce at once, no fallback to the A record");
+	assert_lacks(s, "no address to try");
+	free(s);
+	theme_free(th);
+}
+
+/* Findings worst first; repeats grouped with a count, naming the host and
+ * its address. */
+static void test_findings_sorted_grouped(void **state)
+{
+	fixture *f = *state;
+	const char *const sc[] = {"all-reject"};
+	tui_config c = base_config(f, 120, 40);
+	char *s;
+	const char *err, *warn;
+
+	start(f, &c, sc, 1);
+	s = screen(f);
+	err = strstr(s, "✗ error");
+	warn = strstr(s, "▲ warning");
+	assert_non_null(err);
+	assert_non_null(warn);
+	assert_true(strstr(err, "no-accepting-mx") != NULL);
+	/* every MX rejects: one row for the repeats, with the count */
+	assert_has(s, "smtp-reject x");
+	assert_has(s, "mx1.reject.lab.test (127.");
+	free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_walk_keeps_state_colour, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_status_words_and_delivers_to, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_findings_sorted_grouped, setup, teardown),
+	};
+	char *why = NULL;
+	int rc;
+
+	signal(SIGPIPE, SIG_IGN);
+	if (!setlocale(LC_ALL, "C.UTF-8"))
+		setlocale(LC_ALL, "C.utf8");
+	if (getenv("MXSCOPE_SRCDIR") && chdir(getenv("MXSCOPE_SRCDIR")) != 0)
+		return 1;
+	if (scan_global_init(&why) != MXS_OK)
+		return 1;
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	scan_global_cleanup();
+	return rc;
+}
