@@ -330,13 +330,27 @@ static void test_bad_theme_file(void **state)
 static void test_too_small(void **state)
 {
 	fixture *f = *state;
-	tui_config c = base_config(f, 60, 20);
+	tui_config c = base_config(f, 40, 12);
+	const char *const sc[] = {"single"};
 	char *s;
 
-	start(f, &c, NULL, 0);
+	start(f, &c, sc, 1);
 	s = screen(f);
-	assert_has(s, "mxscope needs 80x24, this terminal is 60x20");
+	/* the whole message fits 40 columns */
+	assert_has(s, "mxscope needs 80x24");
+	assert_has(s, "this terminal: 40x12");
+	assert_has(s, "enlarge it, or q quits");
 	free(s);
+	/* unseen keys do nothing: d removed a domain nobody could see */
+	keys(f, "dda");
+	resize_term(30, 100);
+	key(f, KEY_RESIZE);
+	s = screen(f);
+	assert_has(s, "Domains (1)");
+	assert_lacks(s, "Add domain:");
+	free(s);
+	resize_term(12, 40);
+	key(f, KEY_RESIZE);
 	key(f, 'q');
 	assert_false(tui_app_pump(f->app));
 }

@@ -45,7 +45,7 @@ wait_for "=> delivered to mx2.primary-down.lab.test (127.0.16.2)"
 tmux -S "$SOCK" send-keys -t smoke Escape
 tmux -S "$SOCK" send-keys -t smoke f
 wait_for "FROZEN"
-tmux -S "$SOCK" resize-window -t smoke -x 70 -y 20 2>/dev/null && wait_for "this terminal is 70x20"
+tmux -S "$SOCK" resize-window -t smoke -x 70 -y 20 2>/dev/null && wait_for "this terminal: 70x20"
 tmux -S "$SOCK" resize-window -t smoke -x 100 -y 30 2>/dev/null && wait_for "Domains (1)"
 tmux -S "$SOCK" send-keys -t smoke Q
 for _ in $(seq 1 100); do

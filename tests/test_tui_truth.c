@@ -6,6 +6,7 @@
 
 #include <locale.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <wchar.h>
@@ -178,12 +179,84 @@ static void test_findings_sorted_grouped(void **state)
 	free(s);
 }
 
+/* The shipped themes are built in: started where no themes/ directory is,
+ * --theme high-contrast works and t cycles through every shipped theme; a
+ * file on the search path still comes first. */
+static void test_themes_built_in(void **state)
+{
+	fixture *f = *state;
+	tui_config c = base_config(f, 100, 30);
+	char *s, cwd[4096], dir[256];
+	FILE *bad;
+
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir(f->dir), 0);
+	setenv("XDG_CONFIG_HOME", f->dir, 1);
+	c.theme = "high-contrast";
+	start(f, &c, NULL, 0);
+	s = screen(f);
+	assert_has(s, "theme high-contrast");
+	free(s);
+	for (size_t i = 0; i < theme_shipped_count; i++) {
+		key(f, 't');
+		assert_null(strstr(tui_app_message(f->app), "no theme"));
+		assert_non_null(strstr(tui_app_message(f->app), "theme "));
+	}
+	s = screen(f);
+	assert_has(s, "theme high-contrast"); /* round again */
+	free(s);
+	/* a file overrides the built-in copy: a broken one says where */
+	snprintf(dir, sizeof(dir), "%s/mxscope", f->dir);
+	mkdir(dir, 0700);
+	snprintf(dir, sizeof(dir), "%s/mxscope/themes", f->dir);
+	mkdir(dir, 0700);
+	snprintf(dir, sizeof(dir), "%s/mxscope/themes/mono.theme", f->dir);
+	bad = fopen(dir, "w");
+	assert_non_null(bad);
+	fputs("normal = chartreuse\n", bad);
+	fclose(bad);
+	key(f, 't');
+	assert_non_null(strstr(tui_app_message(f->app), "mono.theme:1"));
+	unsetenv("XDG_CONFIG_HOME");
+	assert_int_equal(chdir(cwd), 0);
+}
+
+/* LANG=C: no UTF-8, so the explorer draws in ASCII by itself: borders
+ * drawn, state glyphs readable, not one '?' on the screen. */
+static void test_lang_c_draws_ascii(void **state)
+{
+	fixture *f = *state;
+	const char *const sc[] = {"primary-down"};
+	tui_config c = base_config(f, 80, 24);
+	char *s;
+
+	assert_non_null(setlocale(LC_ALL, "C"));
+	start(f, &c, sc, 1);
+	s = screen(f);
+	assert_has(s, "+-");
+	assert_has(s, "|");
+	assert_has(s, "x refused");
+	assert_has(s, "! warning");
+	/* the only '?' is the help key's */
+	assert_non_null(strstr(s, "? help"));
+	assert_null(strchr(strstr(s, "? help") + 1, '?'));
+	assert_true(strchr(s, '?') == strstr(s, "? help"));
+	free(s);
+	tui_app_free(f->app);
+	f->app = NULL;
+	uv_run(&f->loop, UV_RUN_NOWAIT);
+	if (!setlocale(LC_ALL, "C.UTF-8"))
+		setlocale(LC_ALL, "C.utf8");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_walk_keeps_state_colour, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_status_words_and_delivers_to, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_findings_sorted_grouped, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_themes_built_in, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_lang_c_draws_ascii, setup, teardown),
 	};
 	char *why = NULL;
 	int rc;

@@ -5,6 +5,7 @@
 #include "tui_app_int.h"
 
 #include <errno.h>
+#include <langinfo.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -568,7 +569,9 @@ tui_app *tui_app_new(const tui_config *cfg, char **why)
 	a->t0_ns = tui_now_ns();
 	a->cfg = *cfg;
 	a->loop = cfg->loop;
-	a->m.ascii = cfg->ascii;
+	/* without a UTF-8 locale the box drawing and state glyphs would come out
+	 * as '?': draw in ASCII then, as --ascii does */
+	a->m.ascii = cfg->ascii || strcmp(nl_langinfo(CODESET), "UTF-8") != 0;
 	a->m.no_probe = cfg->no_probe;
 	a->m.tour = cfg->tour;
 	a->m.as_host = cfg->as_host;

@@ -617,16 +617,20 @@ static void draw_doc(tui_model *m)
 	tui_lines_free(&L);
 }
 
+/* Short lines, so that even a 40x12 terminal shows all of it; every key
+ * but q waits until the screen is large enough (keys.c). */
 static void draw_small(tui_model *m)
 {
-	char text[120];
-	int y = m->rows / 2;
+	char need[64], have[64];
+	int y = m->rows / 2 - 1;
 
 	erase();
-	snprintf(text, sizeof(text), "mxscope needs %dx%d, this terminal is %dx%d", TUI_MIN_COLS,
-	         TUI_MIN_ROWS, m->cols, m->rows);
-	tui_put(m, y > 0 ? y - 1 : 0, 0, m->cols, A_BOLD, text);
-	tui_put(m, y, 0, m->cols, A_NORMAL, "make it larger, or press q to quit");
+	snprintf(need, sizeof(need), "mxscope needs %dx%d", TUI_MIN_COLS, TUI_MIN_ROWS);
+	snprintf(have, sizeof(have), "this terminal: %dx%d", m->cols, m->rows);
+	y = y < 0 ? 0 : y;
+	tui_put(m, y, 1, m->cols - 1, A_BOLD, need);
+	tui_put(m, y + 1, 1, m->cols - 1, A_NORMAL, have);
+	tui_put(m, y + 2, 1, m->cols - 1, A_NORMAL, "enlarge it, or q quits");
 }
 
 void tui_draw(tui_model *m)

@@ -354,6 +354,12 @@ void tui_keys_handle(tui_app *a, wint_t ch, bool fkey)
 		tui_mark(&a->m, TUI_D_ALL);
 		return;
 	}
+	if (tui_too_small(&a->m)) {
+		/* nothing shows what a key would do: only q acts */
+		if (!fkey && ch == 'q')
+			tui_app_quit(a, false);
+		return;
+	}
 	if (fkey && ch == KEY_MOUSE) {
 		if (a->cfg.mouse)
 			handle_mouse(a);
