@@ -7,6 +7,7 @@
 #include <locale.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <wchar.h>
@@ -249,6 +250,112 @@ static void test_lang_c_draws_ascii(void **state)
 		setlocale(LC_ALL, "C.utf8");
 }
 
+static void trainer(fixture *f, const char *cmd)
+{
+	key(f, 'T');
+	keys(f, cmd);
+	key(f, '\n');
+	settle(f);
+}
+
+/* The tiers cursor is an item (host and address), not a row number: it
+ * stays on 127.0.16.2 when a new answer reorders the tiers, and comes back
+ * to it after a look at another domain. The probe history (sent) goes on
+ * across the re-resolve instead of starting again. */
+static void test_cursor_follows_item_and_history_survives(void **state)
+{
+	fixture *f = *state;
+	const char *const sc[] = {"primary-down", "single"};
+	tui_config c = base_config(f, 120, 40);
+	char *s;
+
+	c.lab_rw = f->w;
+	c.lab_smtp = f->smtp;
+	start(f, &c, sc, 2);
+	key(f, '\t');
+	keys(f, "jjjjj"); /* tier, host, address, tier 2, host 2, its address */
+	s = screen(f);
+	assert_has(s, "127.0.16.2  mx2.primary-down.lab.test (IPv4)");
+	assert_has(s, "accepted         127.0.16.2    0%    1");
+	free(s);
+	trainer(f, "pref mx2 5"); /* mx2 moves to the top */
+	s = screen(f);
+	assert_has(s, "pref 5  primary");
+	assert_has(s, "127.0.16.2  mx2.primary-down.lab.test (IPv4)");
+	/* probed again at once, counted on top of the first probe */
+	assert_has(s, "accepted         127.0.16.2    0%    2");
+	free(s);
+	key(f, KEY_BTAB);
+	key(f, 'j');
+	key(f, 'k');
+	key(f, '\t');
+	s = screen(f);
+	assert_has(s, "127.0.16.2  mx2.primary-down.lab.test (IPv4)");
+	free(s);
+}
+
+/* A trainer change and R re-resolve every listed lab domain, not only the
+ * selected one: no lesson contradicts its tiers. */
+static void test_trainer_refreshes_every_domain(void **state)
+{
+	fixture *f = *state;
+	const char *const sc[] = {"primary-down", "single"};
+	tui_config c = base_config(f, 120, 40);
+	char *s;
+
+	c.lab_rw = f->w;
+	c.lab_smtp = f->smtp;
+	start(f, &c, sc, 2);
+	trainer(f, "down 127.0.14.1"); /* single's host, while primary-down is selected */
+	key(f, 'j');
+	s = screen(f);
+	assert_has(s, "Tiers of single.lab.test");
+	assert_has(s, "refused          127.0.14.1");
+	assert_has(s, "✗ error    single.lab.test");
+	free(s);
+	key(f, 'k');
+	key(f, 'R');
+	settle(f);
+	key(f, 'j');
+	s = screen(f);
+	assert_has(s, "accepted         127.0.14.1");
+	assert_has(s, "✓ ok       single.lab.test");
+	free(s);
+}
+
+/* An answer whose TTL ran out is asked for again, as a resolver would. */
+static void test_expired_ttl_reresolves(void **state)
+{
+	fixture *f = *state;
+	const char *zone = "$ORIGIN ttl.lab.test.\n$TTL 2\n$SCENARIO short-ttl\n"
+	                   "$TITLE Short TTL\n$DOMAIN ttl.lab.test.\n@ MX 10 mx\n"
+	                   "mx A 127.0.14.1\n";
+	const char *const sc[] = {"short-ttl"};
+	tui_config c = base_config(f, 120, 40);
+	char *why = NULL, *s;
+	struct timespec t0, t;
+
+	if (lab_world_load_string(f->w, "short-ttl", zone, &why) != MXS_OK)
+		fail_msg("zone: %s", why);
+	start(f, &c, sc, 1);
+	key(f, 'L'); /* the log says why it asked */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	uv_timer_start(&f->nudge, tf_on_nudge, 50, 50);
+	for (;;) {
+		uv_run(&f->loop, UV_RUN_ONCE);
+		tui_app_pump(f->app);
+		s = screen(f);
+		if (strstr(s, "TTL 2 s ran out"))
+			break;
+		free(s);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (t.tv_sec - t0.tv_sec > 8)
+			fail_msg("no re-resolve 8 s after a 2 s TTL");
+	}
+	free(s);
+	uv_timer_stop(&f->nudge);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -257,6 +364,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_findings_sorted_grouped, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_themes_built_in, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lang_c_draws_ascii, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_cursor_follows_item_and_history_survives, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_trainer_refreshes_every_domain, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_expired_ttl_reresolves, setup, teardown),
 	};
 	char *why = NULL;
 	int rc;

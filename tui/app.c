@@ -31,6 +31,7 @@ static void view_entry(tui_app *a, tui_entry *e, bool with_stats)
 	e->d = scan_domain(a->scan, e->name);
 	if (scan_domain_get_info(a->scan, e->name, &info)) {
 		e->resolving = info.resolving;
+		e->answered_uv = info.answered_ms;
 		/* the scan counts in uv_now(), the model in tui_now_ms(): carry the age */
 		uint64_t uvnow = uv_now(a->loop), now = tui_now_ms();
 		uint64_t age = uvnow > info.answered_ms ? uvnow - info.answered_ms : 0;
@@ -430,10 +431,59 @@ static void on_prepare(uv_prepare_t *p)
 	draw_now(p->data);
 }
 
+/* The shortest TTL of what e shows (MX and address records), in seconds;
+ * false when it shows no record with a TTL. */
+static bool shortest_ttl(const mx_domain *d, uint32_t *ttl)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < mx_domain_host_count(d); i++) {
+		const mx_host *h = mx_domain_host(d, i);
+		if (!h->implicit && (!any || h->ttl < *ttl)) {
+			*ttl = h->ttl;
+			any = true;
+		}
+		for (size_t k = 0; k < h->naddrs; k++)
+			if (!any || h->addrs[k].ttl < *ttl) {
+				*ttl = h->addrs[k].ttl;
+				any = true;
+			}
+	}
+	return any;
+}
+
+#define TUI_TTL_MIN_S 2 /* a TTL of 0 must not re-resolve on every tick */
+
+/* What a resolver does: an answer whose shortest TTL ran out is asked for
+ * again (once per answer; the new one starts its own count). */
+static void refresh_expired(tui_app *a)
+{
+	uint64_t now = uv_now(a->loop);
+
+	if (a->m.frozen)
+		return;
+	for (size_t i = 0; i < a->m.ne; i++) {
+		tui_entry *e = a->m.e[i];
+		uint32_t ttl = 0;
+		view_entry(a, e, false);
+		if (!e->d || e->resolving || e->ttl_asked_uv == e->answered_uv + 1 ||
+		    !shortest_ttl(e->d, &ttl))
+			continue;
+		if (ttl < TUI_TTL_MIN_S)
+			ttl = TUI_TTL_MIN_S;
+		if (now - e->answered_uv < (uint64_t)ttl * 1000)
+			continue;
+		e->ttl_asked_uv = e->answered_uv + 1; /* +1: 0 means "never asked" */
+		tui_log(&a->m, "%s: TTL %u s ran out; asking again", e->name, (unsigned)ttl);
+		tui_app_refresh(a, e);
+	}
+}
+
 static void on_tick(uv_timer_t *t)
 {
 	tui_app *a = t->data;
 
+	refresh_expired(a);
 	/* the clock, TTLs counting down, FROZEN's age */
 	tui_mark(&a->m, TUI_D_HEADER | (1u << TUI_P_DETAILS) | (1u << TUI_P_TIERS));
 }

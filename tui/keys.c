@@ -219,13 +219,13 @@ static void trainer_run(tui_app *a, const char *line)
 	}
 	tui_log(&a->m, "trainer: %s", why ? why : line);
 	free(why);
-	if (e && !e->resolving) {
-		tui_app_refresh(a, e);
-		tui_msg(&a->m, false, "trainer: %s done; re-resolving and re-probing %s", line,
-		        e->name);
-	} else {
-		tui_msg(&a->m, false, "trainer: %s done", line);
-	}
+	/* a change can touch any domain the lab serves (a reset touches them
+	 * all): every listed domain asks again, so no lesson contradicts its
+	 * tiers */
+	for (size_t i = 0; i < a->m.ne; i++)
+		tui_app_refresh(a, a->m.e[i]);
+	tui_msg(&a->m, false, "trainer: %s done; re-resolving and re-probing %zu domain%s", line,
+	        a->m.ne, a->m.ne == 1 ? "" : "s");
 }
 
 /* lab --tour: the list becomes scenario i's domains. */

@@ -193,7 +193,9 @@ void tui_tiers_follow(tui_model *m, const tui_entry *e, const tui_row *rows, siz
 	for (size_t i = 0; i < n; i++) {
 		tui_cursor c;
 		row_id(e, &rows[i], &c);
-		if (c.kind == e->cur.kind && c.pref == e->cur.pref &&
+		/* a tier is its preference; a host or address is its name, whatever
+		 * preference a new answer gives it */
+		if (c.kind == e->cur.kind && (c.kind != TUI_ROW_TIER || c.pref == e->cur.pref) &&
 		    strcmp(c.host, e->cur.host) == 0 && strcmp(c.ip, e->cur.ip) == 0) {
 			m->sel_row = i;
 			return;

@@ -80,8 +80,9 @@ typedef struct tui_entry {
 	uint64_t seed;
 	tui_stat *st; /* one per address, hosts in order; kept for the selected domain */
 	size_t nst, capst;
-	tui_cursor cur; /* the tiers pane's selected item for this domain */
-	bool ttl_asked; /* a re-resolve for expired TTLs was asked for this answer */
+	tui_cursor cur;        /* the tiers pane's selected item for this domain */
+	uint64_t answered_uv;  /* the scan's time of the shown answer (uv_now) */
+	uint64_t ttl_asked_uv; /* the answer whose expired TTLs asked for a re-resolve */
 } tui_entry;
 
 typedef enum tui_row_kind { TUI_ROW_TIER, TUI_ROW_HOST, TUI_ROW_ADDR } tui_row_kind;
