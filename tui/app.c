@@ -398,6 +398,8 @@ static void draw_now(tui_app *a)
 	if (!a->m.dirty || !a->screen_up)
 		return;
 	view_sync(a);
+	if (a->m.sort != TUI_SORT_ADDED)
+		tui_sort_list(&a->m); /* statuses change as answers come */
 	tui_draw(&a->m);
 	a->m.dirty = 0;
 	if (a->trace) {
@@ -757,6 +759,8 @@ void tui_app_free(tui_app *a)
 	free(a->lab_saved);
 	free(a->state_path);
 	lab_free(a->trainer);
+	for (size_t i = 0; i < a->nhist; i++)
+		free(a->hist[i]);
 	tui_model_clear(&a->m);
 	if (a->trace)
 		fclose(a->trace);

@@ -74,6 +74,12 @@ void tui_layout(const tui_model *m, tui_rect r[TUI_P_COUNT])
 	r[TUI_P_DETAILS] = (tui_rect){1 + th, dw, mainh - th - fh, W - dw};
 	r[TUI_P_FINDINGS] = (tui_rect){1 + mainh - fh, dw, fh, W - dw};
 	r[TUI_P_LOG] = (tui_rect){1 + mainh, 0, logh, W};
+	if (m->zoom) {
+		/* z: the focused pane alone, for 80x24 and projectors */
+		for (int p = 0; p < TUI_P_COUNT; p++)
+			r[p] = (tui_rect){0, 0, 0, 0};
+		r[m->focus] = (tui_rect){1, 0, H - 2, W};
+	}
 }
 
 /* ---- panes ---------------------------------------------------------------- */
@@ -246,18 +252,25 @@ static void detail_addr(const tui_model *m, const tui_entry *e, size_t hi, size_
 	if (p->code)
 		tui_addl(L, THEME_NORMAL, "greeting %d %s", p->code,
 		         tui_san(p->greeting, nb, sizeof(nb)));
-	tui_addl(L, THEME_NORMAL,
-	         "times ms: connect %ld  greeting %ld  ehlo %ld  tls %ld  total %ld", p->t.connect,
-	         p->t.greeting, p->t.ehlo, p->t.tls, p->t.total);
-	if (p->error)
-		tui_addl(L, THEME_ERROR, "error: %s", tui_san(p->error, nb, sizeof(nb)));
-	if (p->nehlo) {
-		tui_addl(L, THEME_TITLE, "EHLO extensions");
-		for (size_t i = 0; i < p->nehlo; i++)
-			tui_addl(L, THEME_NORMAL, "  %s", tui_san(p->ehlo[i], nb, sizeof(nb)));
+	{
+		/* only the times that were measured: a host that never answered
+		 * has no greeting, EHLO or TLS time to show */
+		static const char *const what[] = {"connect", "greeting", "ehlo", "tls", "total"};
+		long v[] = {p->t.connect, p->t.greeting, p->t.ehlo, p->t.tls, p->t.total};
+		char tb[200];
+		size_t o = 0;
+		for (size_t i = 0; i < sizeof(v) / sizeof(v[0]) && o + 30 < sizeof(tb); i++)
+			if (v[i] >= 0)
+				o += (size_t)snprintf(tb + o, sizeof(tb) - o, "  %s %ld", what[i],
+				                      v[i]);
+		if (o)
+			tui_addl(L, THEME_NORMAL, "times ms:%s", tb);
 	}
 	tui_addl(L, THEME_TITLE, "TLS");
-	if (!p->tls.offered)
+	if (!p->nehlo && !p->tls.offered)
+		/* no EHLO reply: nothing to say about STARTTLS either way */
+		tui_addl(L, THEME_DIM, "  not known: the probe never got to EHLO");
+	else if (!p->tls.offered)
 		tui_addl(L, THEME_WARN, "  STARTTLS not offered");
 	else {
 		tui_addl(L, p->tls.verified ? THEME_OK : THEME_WARN, "  %s%s%s%s",
@@ -309,7 +322,7 @@ static void detail_host(const tui_entry *e, size_t hi, tui_lines *L)
 		         ttl_left(e, h->addrs[k].ttl));
 }
 
-static void detail_walk(const tui_model *m, const tui_entry *e, tui_lines *L)
+static void detail_walk(tui_model *m, const tui_entry *e, tui_lines *L)
 {
 	char nb[600];
 	size_t steps = mx_domain_step_count(e->d);
@@ -331,6 +344,8 @@ static void detail_walk(const tui_model *m, const tui_entry *e, tui_lines *L)
 		tui_addl(L, cur ? THEME_WALK_CURRENT : THEME_NORMAL, "%zu. pref %u %s %s", i + 1,
 		         (unsigned)h->preference, tui_san(h->exchange, nb, sizeof(nb)),
 		         h->addrs[at->addr].ip);
+		if (i == 0)
+			m->walk.pin = L->n - 1; /* the first step's line, kept in sight */
 		tui_addl(L, tui_state_role(st->state), "   %s: %s", probe_state_word(st->state),
 		         st->rule);
 		if (st->attempt + 1 < mx_domain_attempt_count(e->d) && i + 1 < steps) {
@@ -406,16 +421,36 @@ static void draw_details(tui_model *m, tui_rect r)
 		detail_domain(m, e, &L);
 	}
 	tui_pane_box(m, r, title, m->focus == TUI_P_DETAILS);
-	/* a walk follows its newest step, like a log */
+	/* a walk follows its newest step, like a log, but keeps its first
+	 * step in sight: the lines up to it stay pinned above the newest */
+	if (m->walk.active && m->walk.e == e && L.n > (size_t)h && h >= 4 &&
+	    m->walk.pin + (size_t)h - 2 < L.n) {
+		/* the first step's line, a mark for what is left out, the newest */
+		size_t rest = (size_t)h - 2;
+		tui_put(m, r.y + 1, r.x + 2, r.w - 4, tui_role(m, (theme_role)L.role[m->walk.pin]),
+		        L.v[m->walk.pin]);
+		tui_putf(m, r.y + 2, r.x + 2, r.w - 4, tui_role(m, THEME_DIM), "%s %zu more lines",
+		         m->ascii ? "..." : "\xe2\x8b\xae", L.n - rest - m->walk.pin - 1);
+		for (size_t i = 0; i < rest; i++) {
+			size_t li = L.n - rest + i;
+			tui_put(m, r.y + 3 + (int)i, r.x + 2, r.w - 4,
+			        tui_role(m, (theme_role)L.role[li]), L.v[li]);
+		}
+		tui_lines_free(&L);
+		return;
+	}
 	if (m->walk.active && m->walk.e == e)
 		m->det_top = L.n > (size_t)h ? L.n - (size_t)h : 0;
-	if (L.n && m->det_top >= L.n)
-		m->det_top = L.n - 1;
+	/* G (or a long scroll) stops at the last page, never at an empty pane */
+	if (m->det_top + (size_t)h > L.n)
+		m->det_top = L.n > (size_t)h ? L.n - (size_t)h : 0;
 	for (int i = 0; i < h && m->det_top + (size_t)i < L.n; i++) {
 		size_t li = m->det_top + (size_t)i;
 		tui_put(m, r.y + 1 + i, r.x + 2, r.w - 4, tui_role(m, (theme_role)L.role[li]),
 		        L.v[li]);
 	}
+	tui_pane_pos(m, r, m->det_top + (size_t)h < L.n ? m->det_top + (size_t)h : L.n, L.n,
+	             L.n <= (size_t)h);
 	tui_lines_free(&L);
 }
 
@@ -483,23 +518,32 @@ static const char *const help_lines[] = {
     "Tab, Shift-Tab    next / previous pane",
     "Enter, Right, l   drill down; on a finding: its full explanation",
     "Esc, h, Left      back: close the overlay, stop the walk, clear the filter",
+    "z                 zoom: the focused pane gets the whole screen (again: back)",
     "a                 add a domain",
     "d                 remove the selected domain",
     "/                 filter the list",
+    "o, F6             order the list: as added, by status (worst first), by name",
     "r                 re-resolve and re-probe the selected domain",
     "w                 walk the attempt order step by step",
     "  in a walk:      + faster, - slower, space pause, n step, Esc stop",
     "x                 reshuffle equal preferences with a new seed",
     "f                 freeze the display (probes go on)",
+    "y, s              copy the details (transcript, report) to the clipboard (OSC 52); "
+    "save them to a file",
     "t                 next theme",
     "L                 show / hide the log",
-    "T (lab)           trainer: a command to change the lab; the prompt lists them",
+    "T (lab)           trainer: a command to change the lab; the prompt lists them, "
+    "Tab completes, Up/Down recall",
+    "D, B (lab)        the selected address: down / up; its next behaviour",
     "R (lab)           reset the scenario, as the trainer's reset does",
     "N, P (lab --tour) next / previous scenario of the tour",
     "?, q, Q           this help; quit; quit and print the domain's report",
     "mouse (--mouse)   click selects, wheel scrolls",
-    "States: accepted, tempfail (4xx), rejected (5xx), refused, unreachable,",
+    "Marks: \xe2\x96\xb6 the walk's current attempt, \xe2\x80\xa2 an address the walk "
+    "tried, * a probe running now, \xe2\x97\x8c not probed yet, 12/40 where the cursor is",
+    "States: accepted, tempfail (4xx), rejected (5xx), refused, unreachable, "
     "connect-timeout, greeting-timeout, tls-failed, garbage, error, pending.",
+    "Loss counts probes the server did not answer at all: a 4xx or 5xx greeting is an answer.",
     "Any key closes this help.",
 };
 
@@ -509,14 +553,44 @@ static void draw_overlay_box(tui_model *m, tui_rect r, const char *title)
 	tui_pane_box(m, r, title, true);
 }
 
+/* Every line wrapped to the box, never cut: a long usage (the trainer's
+ * "behave") continues on the next line, indented under its text. */
 static void draw_help(tui_model *m)
 {
 	size_t n = sizeof(help_lines) / sizeof(help_lines[0]);
-	/* in the lab the trainer's commands follow, from lab/trainer.h's table */
-	size_t nt = m->trainer_usage ? lab_trainer_cmd_count() + 1 : 0;
-	int w = m->cols - 2 < 82 ? m->cols - 2 : 82, h = (int)(n + nt) + 2, y;
+	int w = m->cols - 2 < 110 ? m->cols - 2 : 110, h, y;
+	tui_lines L = {.w = w - 4};
 	tui_rect r;
 
+	for (size_t i = 0; i < n; i++) {
+		const char *hl = help_lines[i];
+		tui_lines one = {.w = L.w - 18};
+		/* "KEY ... what it does": the text wraps under itself */
+		if (strlen(hl) <= 18 || hl[16] != ' ' || hl[17] != ' ' || one.w < 20) {
+			tui_addl(&L, THEME_NORMAL, "%s", hl);
+			continue;
+		}
+		tui_addl(&one, THEME_NORMAL, "%s", hl + 18);
+		for (size_t k = 0; k < one.n; k++)
+			tui_addl(&L, THEME_NORMAL, "%-18.*s%s", k ? 0 : 18, hl, one.v[k]);
+		tui_lines_free(&one);
+	}
+	/* in the lab the trainer's commands follow, from lab/trainer.h's table */
+	if (m->trainer_usage) {
+		tui_addl(&L, THEME_TITLE, "Trainer commands (T):");
+		for (size_t i = 0; i < lab_trainer_cmd_count(); i++) {
+			const struct lab_trainer_cmd *c = lab_trainer_cmd_at(i);
+			char cmd[40];
+			tui_lines one = {.w = L.w - 19};
+			snprintf(cmd, sizeof(cmd), "%s%s%s", c->name, c->args[0] ? " " : "",
+			         c->args);
+			tui_addl(&one, THEME_NORMAL, "%s", c->usage);
+			for (size_t k = 0; k < one.n; k++)
+				tui_addl(&L, THEME_NORMAL, "  %-16s %s", k ? "" : cmd, one.v[k]);
+			tui_lines_free(&one);
+		}
+	}
+	h = (int)L.n + 2;
 	if (h > m->rows - 1)
 		h = m->rows - 1; /* a short terminal loses the last lines, not the frame */
 	r = (tui_rect){(m->rows - h) / 2, (m->cols - w) / 2, h, w};
@@ -524,18 +598,9 @@ static void draw_help(tui_model *m)
 		r.y = 1;
 	draw_overlay_box(m, r, "Keys");
 	y = r.y + 1;
-	for (size_t i = 0; i < n && y < r.y + r.h - 1; i++)
-		tui_put(m, y++, r.x + 2, r.w - 4, tui_role(m, THEME_NORMAL), help_lines[i]);
-	if (nt && y < r.y + r.h - 1)
-		tui_put(m, y++, r.x + 2, r.w - 4, tui_role(m, THEME_TITLE),
-		        "Trainer commands (T):");
-	for (size_t i = 0; i + 1 < nt && y < r.y + r.h - 1; i++) {
-		const struct lab_trainer_cmd *c = lab_trainer_cmd_at(i);
-		char cmd[40];
-		snprintf(cmd, sizeof(cmd), "%s%s%s", c->name, c->args[0] ? " " : "", c->args);
-		tui_putf(m, y++, r.x + 2, r.w - 4, tui_role(m, THEME_NORMAL), "  %-16s %s", cmd,
-		         c->usage);
-	}
+	for (size_t i = 0; i < L.n && y < r.y + r.h - 1; i++)
+		tui_put(m, y++, r.x + 2, r.w - 4, tui_role(m, (theme_role)L.role[i]), L.v[i]);
+	tui_lines_free(&L);
 }
 
 /* Markdown emphasis and inline code marks are for editors, not for the
@@ -651,15 +716,16 @@ void tui_draw(tui_model *m)
 	tui_layout(m, r);
 	if (d & TUI_D_HEADER)
 		draw_header(m);
-	if (d & (1u << TUI_P_DOMAINS))
+	/* a zoomed-away pane has no room: it is not drawn at all */
+	if ((d & (1u << TUI_P_DOMAINS)) && r[TUI_P_DOMAINS].h > 2)
 		draw_domains(m, r[TUI_P_DOMAINS]);
-	if (d & (1u << TUI_P_TIERS))
+	if ((d & (1u << TUI_P_TIERS)) && r[TUI_P_TIERS].h > 2)
 		tui_draw_tiers(m, r[TUI_P_TIERS]);
-	if (d & (1u << TUI_P_DETAILS))
+	if ((d & (1u << TUI_P_DETAILS)) && r[TUI_P_DETAILS].h > 2)
 		draw_details(m, r[TUI_P_DETAILS]);
-	if (d & (1u << TUI_P_FINDINGS))
+	if ((d & (1u << TUI_P_FINDINGS)) && r[TUI_P_FINDINGS].h > 2)
 		tui_draw_findings(m, r[TUI_P_FINDINGS]);
-	if (m->show_log && (d & (1u << TUI_P_LOG)))
+	if (m->show_log && (d & (1u << TUI_P_LOG)) && r[TUI_P_LOG].h > 2)
 		draw_log(m, r[TUI_P_LOG]);
 	if (d & TUI_D_STATUS)
 		draw_status(m);

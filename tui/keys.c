@@ -228,6 +228,159 @@ static void trainer_run(tui_app *a, const char *line)
 	        a->m.ne, a->m.ne == 1 ? "" : "s");
 }
 
+/* The address under the tiers cursor ("" when it is on a tier or host). */
+static const char *selected_addr(tui_app *a, const mx_addr **ad)
+{
+	tui_entry *e = tui_selected(&a->m);
+	size_t n = tui_rows(e, NULL, 0);
+	tui_row *rows;
+	const char *ip = "";
+
+	*ad = NULL;
+	if (!n || a->m.focus == TUI_P_DOMAINS || !(rows = calloc(n, sizeof(*rows))))
+		return ip;
+	tui_rows(e, rows, n);
+	if (a->m.sel_row < n && rows[a->m.sel_row].kind == TUI_ROW_ADDR) {
+		*ad =
+		    &mx_domain_host(e->d, rows[a->m.sel_row].host)->addrs[rows[a->m.sel_row].addr];
+		ip = (*ad)->ip;
+	}
+	free(rows);
+	return ip;
+}
+
+/* The MX host under the tiers cursor (a host or address row), or NULL. */
+static const char *selected_host(tui_app *a)
+{
+	tui_entry *e = tui_selected(&a->m);
+	size_t n = tui_rows(e, NULL, 0);
+	tui_row *rows;
+	const char *h = NULL;
+
+	if (!n || a->m.focus == TUI_P_DOMAINS || !(rows = calloc(n, sizeof(*rows))))
+		return NULL;
+	tui_rows(e, rows, n);
+	if (a->m.sel_row < n && rows[a->m.sel_row].kind != TUI_ROW_TIER)
+		h = mx_domain_host(e->d, rows[a->m.sel_row].host)->exchange;
+	free(rows);
+	return h;
+}
+
+/* A command typed without its ADDR or HOST means the selected one: "down"
+ * on the selected address is "down 127.0.16.1". */
+static void trainer_default_arg(tui_app *a, char *line, size_t cap)
+{
+	const mx_addr *ad;
+	const char *ip = selected_addr(a, &ad), *host = selected_host(a);
+	size_t n = strcspn(line, " ");
+
+	if (line[n] != '\0')
+		return; /* arguments given */
+	for (size_t i = 0; i < lab_trainer_cmd_count(); i++) {
+		const struct lab_trainer_cmd *c = lab_trainer_cmd_at(i);
+		size_t len = strlen(line);
+		if (strcmp(c->name, line) != 0)
+			continue;
+		if (strncmp(c->args, "ADDR", 4) == 0 && ip[0])
+			snprintf(line + len, cap - len, " %s", ip);
+		else if (strncmp(c->args, "HOST", 4) == 0 && host)
+			snprintf(line + len, cap - len, " %s", host);
+		return;
+	}
+}
+
+/* D and B: the trainer's down/up and behave on the selected address, each
+ * one key, through the same command table as the prompt. */
+static void trainer_key(tui_app *a, wint_t ch)
+{
+	static const char *const cycle[] = {"tempfail", "reject", "silent", "slow 3", "accept"};
+	const mx_addr *ad;
+	const char *ip = selected_addr(a, &ad);
+	char line[128];
+
+	if (!a->trainer) {
+		tui_msg(&a->m, true, "%c: trainer controls are for mxscope lab", (int)ch);
+		return;
+	}
+	if (!ad) {
+		tui_msg(&a->m, true, "%c: select an address in the tiers pane first", (int)ch);
+		return;
+	}
+	if (ch == 'D')
+		/* refused is what "down" makes of a host: then it comes up */
+		snprintf(line, sizeof(line), "%s %s",
+		         ad->probe && ad->probe->state == PROBE_REFUSED ? "up" : "down", ip);
+	else
+		snprintf(line, sizeof(line), "behave %s %s", ip,
+		         cycle[a->behave_at++ % (sizeof(cycle) / sizeof(cycle[0]))]);
+	trainer_run(a, line);
+}
+
+/* The trainer prompt's history: the newest last, at most 16. */
+static void hist_add(tui_app *a, const char *line)
+{
+	size_t max = sizeof(a->hist) / sizeof(a->hist[0]);
+	char *c;
+
+	if (a->nhist && strcmp(a->hist[a->nhist - 1], line) == 0)
+		return;
+	if (!(c = strdup(line)))
+		return;
+	if (a->nhist == max) {
+		free(a->hist[0]);
+		memmove(a->hist, a->hist + 1, (max - 1) * sizeof(*a->hist));
+		a->nhist--;
+	}
+	a->hist[a->nhist++] = c;
+}
+
+static void prompt_set(tui_app *a, const char *text)
+{
+	snprintf(a->m.pbuf, sizeof(a->m.pbuf), "%s", text);
+	a->m.plen = strlen(a->m.pbuf);
+}
+
+/* Tab in the trainer prompt: completes the command name from
+ * lab/trainer.h's table; after a command, its ADDR or HOST argument with
+ * the selected address or host. */
+static void trainer_complete(tui_app *a)
+{
+	const char *sp = strchr(a->m.pbuf, ' ');
+	const struct lab_trainer_cmd *only = NULL;
+	size_t nmatch = 0;
+
+	if (!sp) {
+		for (size_t i = 0; i < lab_trainer_cmd_count(); i++) {
+			const struct lab_trainer_cmd *c = lab_trainer_cmd_at(i);
+			if (strncmp(c->name, a->m.pbuf, a->m.plen) == 0) {
+				only = c;
+				nmatch++;
+			}
+		}
+		if (nmatch == 1) {
+			char t[64];
+			snprintf(t, sizeof(t), "%s ", only->name);
+			prompt_set(a, t);
+		} else {
+			tui_msg(&a->m, false, "%zu commands start with \"%s\"", nmatch, a->m.pbuf);
+		}
+		return;
+	}
+	if (sp[1] == '\0') {
+		const mx_addr *ad;
+		const char *ip = selected_addr(a, &ad);
+		char t[256];
+		tui_entry *e = tui_selected(&a->m);
+		if (ip[0])
+			snprintf(t, sizeof(t), "%.120s%.120s", a->m.pbuf, ip);
+		else if (e)
+			snprintf(t, sizeof(t), "%.120s%.120s", a->m.pbuf, e->name);
+		else
+			return;
+		prompt_set(a, t);
+	}
+}
+
 /* lab --tour: the list becomes scenario i's domains. */
 static void tour_go(tui_app *a, size_t i)
 {
@@ -263,6 +416,20 @@ static void prompt_key(tui_app *a, wint_t ch, bool fkey)
 		tui_mark(&a->m, TUI_D_STATUS);
 		return;
 	}
+	if (a->m.prompt == TUI_PR_TRAINER && !fkey && ch == '\t') {
+		trainer_complete(a);
+		tui_mark(&a->m, TUI_D_STATUS);
+		return;
+	}
+	if (a->m.prompt == TUI_PR_TRAINER && fkey && (ch == KEY_UP || ch == KEY_DOWN)) {
+		if (ch == KEY_UP && a->hist_at > 0)
+			a->hist_at--;
+		else if (ch == KEY_DOWN && a->hist_at < a->nhist)
+			a->hist_at++;
+		prompt_set(a, a->hist_at < a->nhist ? a->hist[a->hist_at] : "");
+		tui_mark(&a->m, TUI_D_STATUS);
+		return;
+	}
 	if ((fkey && (ch == KEY_BACKSPACE || ch == KEY_DC)) || (!fkey && (ch == 127 || ch == 8))) {
 		while (a->m.plen && (a->m.pbuf[a->m.plen - 1] & 0xc0) == 0x80)
 			a->m.plen--;
@@ -281,7 +448,11 @@ static void prompt_key(tui_app *a, wint_t ch, bool fkey)
 			}
 			free(why);
 		} else if (a->m.prompt == TUI_PR_TRAINER && a->m.plen) {
-			trainer_run(a, a->m.pbuf);
+			char line[256];
+			snprintf(line, sizeof(line), "%s", a->m.pbuf);
+			trainer_default_arg(a, line, sizeof(line));
+			hist_add(a, line);
+			trainer_run(a, line);
 		}
 		a->m.prompt = TUI_PR_NONE;
 		tui_mark(&a->m, TUI_D_ALL);
@@ -432,6 +603,7 @@ void tui_keys_handle(tui_app *a, wint_t ch, bool fkey)
 		case KEY_HOME: move_in_pane(a, a->m.focus, -1000000); break;
 		case KEY_END: move_in_pane(a, a->m.focus, 1000000); break;
 		case KEY_BTAB: next_pane(a, -1); break;
+		case KEY_F(6): tui_keys_handle(a, 'o', false); break;
 		case KEY_LEFT: tui_keys_handle(a, 'h', false); break;
 		case KEY_RIGHT:
 		case KEY_ENTER: tui_keys_handle(a, '\n', false); break;
@@ -487,8 +659,29 @@ void tui_keys_handle(tui_app *a, wint_t ch, bool fkey)
 		a->m.prompt = TUI_PR_TRAINER;
 		a->m.plen = 0;
 		a->m.pbuf[0] = '\0';
+		a->hist_at = a->nhist;
 		tui_mark(&a->m, TUI_D_STATUS);
 		break;
+	case 'D':
+	case 'B': trainer_key(a, ch); break;
+	case 'z':
+		a->m.zoom = !a->m.zoom;
+		clear();
+		tui_msg(&a->m, false, "%s",
+		        a->m.zoom ? "zoom: z again for every pane" : "zoom off");
+		tui_mark(&a->m, TUI_D_ALL);
+		break;
+	case 'o':
+		a->m.sort = (tui_sort)((a->m.sort + 1) % TUI_SORT_COUNT);
+		tui_sort_list(&a->m);
+		tui_msg(&a->m, false, "domains %s",
+		        a->m.sort == TUI_SORT_STATUS ? "by status, worst first"
+		        : a->m.sort == TUI_SORT_NAME ? "by name"
+		                                     : "as added");
+		tui_mark(&a->m, TUI_D_ALL);
+		break;
+	case 'y': tui_copy_out(a, false); break;
+	case 's': tui_copy_out(a, true); break;
 	case 'R':
 		/* the one-key reset the room needs after a demonstration */
 		if (!a->trainer)

@@ -137,6 +137,7 @@ typedef struct tui_model {
 		bool active, paused;
 		tui_entry *e;
 		size_t shown; /* steps shown; step_count + 1 shows the ending */
+		size_t pin;   /* details lines up to the first step, kept in sight */
 		unsigned speed_ms;
 	} walk;
 	unsigned dirty;
