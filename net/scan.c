@@ -57,6 +57,7 @@ struct sdom {
 	mx_domain *parked; /* an answer that came while frozen */
 	uint64_t answered_ms, parked_ms;
 	uint64_t seed;
+	char *as_host; /* this domain's relay view (scan_set_as), or NULL: the scan's */
 	bool resolving, settled, removed, dirty;
 	unsigned changes; /* gathered for the next on_domain call */
 	sdom *prev, *next;
@@ -126,6 +127,7 @@ static void sweep(scan *s)
 		*pp = m->next;
 		mx_domain_free(m->d);
 		mx_domain_free(m->parked);
+		free(m->as_host);
 		free(m->name);
 		free(m);
 	}
@@ -640,8 +642,9 @@ static void on_dns(mx_domain *d, void *arg)
 
 static void analyze(scan *s, sdom *m)
 {
-	mx_options o = {
-	    .seed = m->seed, .as_host = s->as_host, .allow_loopback = s->cfg.allow_loopback};
+	mx_options o = {.seed = m->seed,
+	                .as_host = m->as_host ? m->as_host : s->as_host,
+	                .allow_loopback = s->cfg.allow_loopback};
 
 	/* out of memory leaves the previous analysis; the next change retries */
 	mx_domain_analyze(m->d, &o);
@@ -824,6 +827,7 @@ static void dom_free(sdom *m)
 {
 	mx_domain_free(m->d);
 	mx_domain_free(m->parked);
+	free(m->as_host);
 	free(m->name);
 	free(m);
 }
@@ -985,6 +989,24 @@ mxs_status scan_set_seed(scan *s, const char *name, uint64_t seed)
 	if (!m || s->dying)
 		return MXS_ERR_INVALID;
 	m->seed = seed;
+	if (m->d) {
+		mark(s, m, SCAN_CH_ANALYSIS);
+		kick(s);
+	}
+	return MXS_OK;
+}
+
+mxs_status scan_set_as(scan *s, const char *name, const char *as_host)
+{
+	sdom *m = find_dom(s, name);
+	char *c = NULL;
+
+	if (!m || s->dying)
+		return MXS_ERR_INVALID;
+	if (as_host && !(c = strdup(as_host)))
+		return MXS_ERR_NOMEM;
+	free(m->as_host);
+	m->as_host = c;
 	if (m->d) {
 		mark(s, m, SCAN_CH_ANALYSIS);
 		kick(s);

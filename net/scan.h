@@ -188,6 +188,12 @@ void scan_remove(scan *s, const char *name);
  * unknown name. */
 mxs_status scan_set_seed(scan *s, const char *name, uint64_t seed);
 
+/* The relay view (--as) for one domain: re-analyses it as MX host as_host
+ * would send its mail (NULL: back to the scan's as_host) and calls
+ * on_domain with SCAN_CH_ANALYSIS from the loop. as_host is copied.
+ * MXS_ERR_INVALID for an unknown name. */
+mxs_status scan_set_as(scan *s, const char *name, const char *as_host);
+
 typedef struct scan_domain_info {
 	bool resolving;       /* a DNS question for it is on the wire */
 	bool answered;        /* it has an answer (scan_domain is not NULL) */

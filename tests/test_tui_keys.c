@@ -281,6 +281,33 @@ static void test_sparkline_and_sd(void **state)
 	free(s);
 }
 
+/* A: "walk as this MX host" — the relay view of check --as, in the
+ * explorer: the backup's own tier and every less preferred one drop out. */
+static void test_walk_as_host(void **state)
+{
+	fixture *f = *state;
+	const char *const sc[] = {"relay"};
+	tui_config c = base_config(f, 120, 40);
+	char *s;
+
+	start(f, &c, sc, 1);
+	keys(f, "\tjjj"); /* tier 10, primary, its address, tier 20 */
+	key(f, 'j');      /* backup1 */
+	key(f, 'A');
+	settle(f);
+	s = screen(f);
+	assert_has(s, "Tiers of relay.lab.test  seed 42  as backup1.relay.lab.test");
+	assert_has(s, "primary.relay.lab.test");
+	assert_lacks(s, "backup2.relay.lab.test");
+	free(s);
+	key(f, 'A'); /* the host is gone from the view: back to a sender's */
+	settle(f);
+	s = screen(f);
+	assert_lacks(s, "  as backup1");
+	assert_has(s, "backup2.relay.lab.test");
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -292,6 +319,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_copy_out, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_trainer_keys_and_prompt, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sparkline_and_sd, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_walk_as_host, setup, teardown),
 	};
 	char *why = NULL;
 	int rc;

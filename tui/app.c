@@ -151,6 +151,7 @@ static void entry_free(tui_entry *e)
 	if (!e)
 		return;
 	free(e->st);
+	free(e->as_host);
 	free(e->name);
 	free(e);
 }
@@ -243,6 +244,19 @@ void tui_app_reseed(tui_app *a, tui_entry *e, uint64_t seed)
 	e->seed = seed;
 	if (scan_set_seed(a->scan, e->name, seed) != MXS_OK)
 		tui_log(&a->m, "%s: cannot reshuffle", e->name);
+}
+
+void tui_app_set_as(tui_app *a, tui_entry *e, const char *as_host)
+{
+	char *c = as_host ? strdup(as_host) : NULL;
+
+	if ((as_host && !c) || scan_set_as(a->scan, e->name, as_host) != MXS_OK) {
+		free(c);
+		tui_log(&a->m, "%s: cannot change the relay view", e->name);
+		return;
+	}
+	free(e->as_host);
+	e->as_host = c;
 }
 
 void tui_app_freeze(tui_app *a, bool on)

@@ -527,6 +527,8 @@ static const char *const help_lines[] = {
     "w                 walk the attempt order step by step",
     "  in a walk:      + faster, - slower, space pause, n step, Esc stop",
     "x                 reshuffle equal preferences with a new seed",
+    "A                 walk as the selected MX host sends the mail on (--as: a backup relays "
+    "to more preferred hosts only); again: as an ordinary sender",
     "f                 freeze the display (probes go on)",
     "y, s              copy the details (transcript, report) to the clipboard (OSC 52); "
     "save them to a file",

@@ -680,6 +680,37 @@ void tui_keys_handle(tui_app *a, wint_t ch, bool fkey)
 		                                     : "as added");
 		tui_mark(&a->m, TUI_D_ALL);
 		break;
+	case 'A':
+		/* walk as the selected MX host: what a backup does with the mail */
+		e = tui_selected(&a->m);
+		if (!e || !e->d)
+			break;
+		{
+			const char *h = selected_host(a);
+			if (!h && !e->as_host) {
+				tui_msg(&a->m, true,
+				        "A: select an MX host in the tiers pane first");
+				break;
+			}
+			if (h && !e->as_host) {
+				char hb[256];
+				snprintf(hb, sizeof(hb), "%s", h);
+				tui_app_set_as(a, e, hb);
+				tui_msg(&a->m, false,
+				        "%s: as %s sends it (its preference and every less "
+				        "preferred MX "
+				        "dropped); A again: as a sender",
+				        e->name, hb);
+			} else {
+				tui_app_set_as(a, e, NULL);
+				tui_msg(&a->m, false, "%s: walked as an ordinary sender again",
+				        e->name);
+			}
+			if (a->m.walk.e == e)
+				walk_start(a);
+			tui_mark(&a->m, TUI_D_ALL);
+		}
+		break;
 	case 'y': tui_copy_out(a, false); break;
 	case 's': tui_copy_out(a, true); break;
 	case 'R':

@@ -322,8 +322,9 @@ void tui_draw_tiers(tui_model *m, tui_rect r)
 	tui_clear_rect(r);
 	if (e && e->d)
 		snprintf(title, sizeof(title), "Tiers of %s  seed %llu%s%s", e->name,
-		         (unsigned long long)e->seed, m->as_host ? "  as " : "",
-		         m->as_host ? m->as_host : "");
+		         (unsigned long long)e->seed, mx_domain_as_host(e->d) ? "  as " : "",
+		         mx_domain_as_host(e->d) ? tui_san(mx_domain_as_host(e->d), nb, sizeof(nb))
+		                                 : "");
 	else
 		snprintf(title, sizeof(title), "Tiers");
 	tui_pane_box(m, r, title, m->focus == TUI_P_TIERS);
@@ -336,7 +337,13 @@ void tui_draw_tiers(tui_model *m, tui_rect r)
 	}
 	if (n == 0) {
 		const char *why = mx_domain_mx_why(e->d);
-		if (mx_domain_null_mx(e->d)) {
+		if (mx_domain_as_host(e->d) && mx_domain_host_count(e->d)) {
+			tui_putf(m, r.y + 1, r.x + 2, r.w - 4, tui_role(m, THEME_INFO),
+			         "as %s: a most preferred MX delivers the mail itself",
+			         tui_san(mx_domain_as_host(e->d), nb, sizeof(nb)));
+			tui_put(m, r.y + 2, r.x + 2, r.w - 4, tui_role(m, THEME_DIM),
+			        "nothing to relay to (A again: as an ordinary sender)");
+		} else if (mx_domain_null_mx(e->d)) {
 			tui_put(m, r.y + 1, r.x + 2, r.w - 4, tui_role(m, THEME_INFO),
 			        "null MX (MX 0 .): this domain accepts no mail");
 			tui_put(m, r.y + 2, r.x + 2, r.w - 4, tui_role(m, THEME_INFO),

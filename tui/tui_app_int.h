@@ -50,6 +50,9 @@ void tui_app_drop(tui_app *a, tui_entry *e);
 /* Reshuffles e's equal preferences with seed; the new order shows when the
  * scan has analysed it again. */
 void tui_app_reseed(tui_app *a, tui_entry *e, uint64_t seed);
+/* The relay view of e: as MX host as_host would send it (NULL: the run's
+ * --as); the new analysis shows when the scan has made it. */
+void tui_app_set_as(tui_app *a, tui_entry *e, const char *as_host);
 /* Freezes or thaws the display; thawing shows what came meanwhile. */
 void tui_app_freeze(tui_app *a, bool on);
 void tui_app_cycle_theme(tui_app *a);

@@ -80,8 +80,9 @@ typedef struct tui_entry {
 	uint64_t seed;
 	tui_stat *st; /* one per address, hosts in order; kept for the selected domain */
 	size_t nst, capst;
-	tui_cursor cur;        /* the tiers pane's selected item for this domain */
-	uint64_t answered_uv;  /* the scan's time of the shown answer (uv_now) */
+	tui_cursor cur;       /* the tiers pane's selected item for this domain */
+	char *as_host;        /* A: walked as this MX host would (the relay view), or NULL; owned */
+	uint64_t answered_uv; /* the scan's time of the shown answer (uv_now) */
 	uint64_t ttl_asked_uv; /* the answer whose expired TTLs asked for a re-resolve */
 } tui_entry;
 
