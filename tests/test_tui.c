@@ -810,6 +810,7 @@ static void test_trainer(void **state)
 	free(s);
 	key(f, 27);
 	key(f, '?');
+	key(f, KEY_END); /* 40 rows: the help scrolls to its end */
 	s = screen(f);
 	assert_has(s, "Trainer commands (T):");
 	assert_has(s, lab_trainer_cmd_at(3)->usage);

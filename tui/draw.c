@@ -598,10 +598,14 @@ static void draw_help(tui_model *m)
 	r = (tui_rect){(m->rows - h) / 2, (m->cols - w) / 2, h, w};
 	if (r.y < 1)
 		r.y = 1;
-	draw_overlay_box(m, r, "Keys");
+	draw_overlay_box(m, r, L.n > (size_t)(h - 2) ? "Keys (Up/Down scroll)" : "Keys");
+	/* a short terminal scrolls the help rather than losing its end */
+	if (m->ov_top + (size_t)(h - 2) > L.n)
+		m->ov_top = L.n > (size_t)(h - 2) ? L.n - (size_t)(h - 2) : 0;
 	y = r.y + 1;
-	for (size_t i = 0; i < L.n && y < r.y + r.h - 1; i++)
+	for (size_t i = m->ov_top; i < L.n && y < r.y + r.h - 1; i++)
 		tui_put(m, y++, r.x + 2, r.w - 4, tui_role(m, (theme_role)L.role[i]), L.v[i]);
+	tui_pane_pos(m, r, m->ov_top + (size_t)(h - 2), L.n, L.n <= (size_t)(h - 2));
 	tui_lines_free(&L);
 }
 

@@ -544,6 +544,20 @@ void tui_keys_handle(tui_app *a, wint_t ch, bool fkey)
 		a->m.msg[0] = '\0';
 		tui_mark(&a->m, TUI_D_STATUS);
 	}
+	if (a->m.ov == TUI_OV_HELP &&
+	    ((fkey && (ch == KEY_UP || ch == KEY_DOWN || ch == KEY_NPAGE || ch == KEY_PPAGE ||
+	               ch == KEY_HOME || ch == KEY_END)) ||
+	     (!fkey && (ch == 'j' || ch == 'k')))) {
+		long d = ch == KEY_NPAGE               ? 10
+		         : ch == KEY_PPAGE             ? -10
+		         : ch == KEY_END               ? 100000
+		         : ch == KEY_HOME              ? -100000
+		         : (ch == KEY_UP || ch == 'k') ? -1
+		                                       : 1;
+		a->m.ov_top = (long)a->m.ov_top + d < 0 ? 0 : (size_t)((long)a->m.ov_top + d);
+		tui_mark(&a->m, TUI_D_ALL); /* drawing clamps it to the last page */
+		return;
+	}
 	if (a->m.ov == TUI_OV_HELP) {
 		a->m.ov = TUI_OV_NONE;
 		tui_mark(&a->m, TUI_D_ALL);
@@ -616,6 +630,7 @@ void tui_keys_handle(tui_app *a, wint_t ch, bool fkey)
 	case 'Q': tui_app_quit(a, true); break;
 	case '?':
 		a->m.ov = TUI_OV_HELP;
+		a->m.ov_top = 0;
 		tui_mark(&a->m, TUI_D_ALL);
 		break;
 	case '\t': next_pane(a, 1); break;
