@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "report.h"
 
 enum {
 	OPT_NO_PROBE = 256,
@@ -135,9 +137,22 @@ void cli_usage(FILE *to)
 	    MXSCOPE_VERSION);
 }
 
+void cli_error(const char *fmt, ...)
+{
+	char text[1024], *clean;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	clean = mx_sanitize(text);
+	fprintf(stderr, "mxscope: %s\n", clean ? clean : "(out of memory)");
+	free(clean);
+}
+
 static int bad(const char *opt, const char *val, const char *what)
 {
-	fprintf(stderr, "mxscope: %s \"%.80s\": %s (see mxscope --help)\n", opt, val, what);
+	cli_error("%s \"%.80s\": %s (see mxscope --help)", opt, val, what);
 	return 2;
 }
 
@@ -260,17 +275,14 @@ int cli_parse(int argc, char **argv, cli_opts *o)
 			o->http_port = (int)v;
 			break;
 		case ':':
-			fprintf(stderr, "mxscope: option %s needs a value (see mxscope --help)\n",
-			        argv[optind - 1]);
+			cli_error("option %s needs a value (see mxscope --help)", argv[optind - 1]);
 			return 2;
 		default:
 			if (optopt)
-				fprintf(stderr,
-				        "mxscope: unknown option -%c (see mxscope --help)\n",
-				        optopt);
+				cli_error("unknown option -%c (see mxscope --help)", optopt);
 			else
-				fprintf(stderr, "mxscope: unknown option %s (see mxscope --help)\n",
-				        argv[optind - 1]);
+				cli_error("unknown option %s (see mxscope --help)",
+				          argv[optind - 1]);
 			return 2;
 		}
 	}
@@ -283,18 +295,18 @@ int cli_parse(int argc, char **argv, cli_opts *o)
 		o->seed = ((uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 16)) % 1000000;
 	}
 	if (o->command != CLI_LAB && o->smtp_port == 0) {
-		fprintf(stderr, "mxscope: --smtp-port 0 (any free port) is only for mxscope lab\n");
+		cli_error("--smtp-port 0 (any free port) is only for mxscope lab");
 		return 2;
 	}
 	if (o->command != CLI_LAB &&
 	    (o->serve || o->list || o->tour || o->port >= 0 || o->http_port >= 0)) {
-		fprintf(stderr, "mxscope: --serve, --list, --tour, --port and --http-port are "
-		                "options of mxscope lab\n");
+		cli_error("--serve, --list, --tour, --port and --http-port are "
+		          "options of mxscope lab");
 		return 2;
 	}
 	if (o->command == CLI_CHECK && !o->file && o->nargs == 0) {
-		fprintf(stderr, "mxscope: check needs at least one DOMAIN or -f FILE (see mxscope "
-		                "--help)\n");
+		cli_error("check needs at least one DOMAIN or -f FILE (see mxscope "
+		          "--help)");
 		return 2;
 	}
 	return 0;

@@ -60,6 +60,12 @@ typedef struct cli_opts {
  * after writing a one-line error naming the bad option to stderr. */
 int cli_parse(int argc, char **argv, cli_opts *o);
 
+/* Writes "mxscope: MESSAGE\n" to stderr. The message may echo argv or a
+ * file's text, so it is sanitised like network text first (control bytes,
+ * escape sequences and bidi controls shown as placeholders, mx_sanitize):
+ * a crafted argument cannot move the cursor or retitle the terminal. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* The full --help text. */
 void cli_usage(FILE *to);
 

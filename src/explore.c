@@ -28,7 +28,7 @@ int explore_run(uv_loop_t *loop, const cli_opts *o, const explore_labctl *lab,
 
 	for (size_t i = 0; i < n; i++) {
 		if (mx_name_normalize(doms[i].name, &norm, &why) != MXS_OK) {
-			fprintf(stderr, "mxscope: %s\n", why);
+			cli_error("%s", why);
 			code = 2;
 			goto done;
 		}
@@ -37,7 +37,7 @@ int explore_run(uv_loop_t *loop, const cli_opts *o, const explore_labctl *lab,
 	}
 	if (o->as_host) {
 		if (mx_name_normalize(o->as_host, &norm, &why) != MXS_OK) {
-			fprintf(stderr, "mxscope: --as: %s\n", why);
+			cli_error("--as: %s", why);
 			code = 2;
 			goto done;
 		}
@@ -45,7 +45,7 @@ int explore_run(uv_loop_t *loop, const cli_opts *o, const explore_labctl *lab,
 		norm = NULL;
 	}
 	if (o->cafile && !o->ca_pem && !(ca = check_read_cafile(o->cafile, &why))) {
-		fprintf(stderr, "mxscope: --cafile %s\n", why);
+		cli_error("--cafile %s", why);
 		code = 2;
 		goto done;
 	}
@@ -82,7 +82,7 @@ int explore_run(uv_loop_t *loop, const cli_opts *o, const explore_labctl *lab,
 	};
 	a = tui_app_new(&c, &why);
 	if (!a) {
-		fprintf(stderr, "mxscope: %s\n", why ? why : "cannot start the explorer");
+		cli_error("%s", why ? why : "cannot start the explorer");
 		code = 3;
 		goto done;
 	}
@@ -90,6 +90,11 @@ int explore_run(uv_loop_t *loop, const cli_opts *o, const explore_labctl *lab,
 		tui_app_add(a, doms[i].name, doms[i].scenario, NULL);
 	code = tui_app_run(a);
 	report = tui_app_exit_report(a);
+	if (tui_app_finish(a, &why) != MXS_OK) {
+		/* the screen is gone: this reaches the user (issue 15 #6) */
+		cli_error("state not saved: %s", why ? why : "cannot write");
+		code = code ? code : 3;
+	}
 done:
 	tui_app_free(a);     /* the terminal is itself again from here on */
 	blr_config_free(bl); /* after the app's client, which reads it */

@@ -41,7 +41,7 @@ static int load_world(lab_world *w, const cli_opts *o)
 		st = is_file_arg(o->args[i]) ? lab_world_load_file(w, o->args[i], &why)
 		                             : lab_world_load_builtin_named(w, o->args[i], &why);
 	if (st != MXS_OK) {
-		fprintf(stderr, "mxscope: lab: %s\n", why ? why : mxs_str(st));
+		cli_error("lab: %s", why ? why : mxs_str(st));
 		free(why);
 		return 2;
 	}
@@ -69,10 +69,9 @@ static lab_dns *start_dns(uv_loop_t *loop, const lab_world *w, const cli_opts *o
 	lab_dns *d = lab_dns_new(loop, w, o->bind, port, &why);
 
 	if (!d) {
-		fprintf(stderr,
-		        "mxscope: lab: cannot serve DNS: %s; choose another port with --port N "
-		        "(--port 0 takes any free one)\n",
-		        why ? why : "unknown error");
+		cli_error("lab: cannot serve DNS: %s; choose another port with --port N "
+		          "(--port 0 takes any free one)",
+		          why ? why : "unknown error");
 		free(why);
 	}
 	return d;
@@ -84,10 +83,9 @@ static lab_smtp *start_smtp(uv_loop_t *loop, const lab_world *w, int port)
 	lab_smtp *s = lab_smtp_new(loop, w, port, &why);
 
 	if (!s) {
-		fprintf(stderr,
-		        "mxscope: lab: cannot serve SMTP: %s; choose another port with "
-		        "--smtp-port N (--smtp-port 0 takes any free one)\n",
-		        why ? why : "unknown error");
+		cli_error("lab: cannot serve SMTP: %s; choose another port with "
+		          "--smtp-port N (--smtp-port 0 takes any free one)",
+		          why ? why : "unknown error");
 		free(why);
 	}
 	return s;
@@ -104,10 +102,9 @@ static lab_http *start_http(uv_loop_t *loop, const cli_opts *o, bool serving)
 	lab_http *h = lab_http_new(loop, o->bind, port, &why);
 
 	if (!h) {
-		fprintf(stderr,
-		        "mxscope: lab: cannot serve HTTP: %s; choose another port with "
-		        "--http-port N (--http-port 0 takes any free one)\n",
-		        why ? why : "unknown error");
+		cli_error("lab: cannot serve HTTP: %s; choose another port with "
+		          "--http-port N (--http-port 0 takes any free one)",
+		          why ? why : "unknown error");
 		free(why);
 	}
 	return h;
@@ -166,14 +163,13 @@ static int serve(uv_loop_t *loop, const lab_world *w, const cli_opts *o)
 	if (write_ca(x.smtp, dir, sizeof(dir), ca, sizeof(ca)) == 0)
 		printf("ca %s\n", ca);
 	fflush(stdout);
-	fprintf(stderr,
-	        "mxscope: lab serving %zu scenario%s; try: dig @%s -p %d %s MX (Ctrl-C "
-	        "stops)\n",
-	        lab_world_scenario_count(w), lab_world_scenario_count(w) == 1 ? "" : "s", o->bind,
-	        lab_dns_port(x.dns),
-	        lab_world_scenario_count(w) && lab_scenario_domain_count(w, 0)
-	            ? lab_scenario_domain(w, 0, 0)
-	            : "lab.test");
+	cli_error("lab serving %zu scenario%s; try: dig @%s -p %d %s MX (Ctrl-C "
+	          "stops)",
+	          lab_world_scenario_count(w), lab_world_scenario_count(w) == 1 ? "" : "s", o->bind,
+	          lab_dns_port(x.dns),
+	          lab_world_scenario_count(w) && lab_scenario_domain_count(w, 0)
+	              ? lab_scenario_domain(w, 0, 0)
+	              : "lab.test");
 	uv_signal_init(loop, &x.sigint);
 	uv_signal_init(loop, &x.sigterm);
 	x.sigint.data = x.sigterm.data = &x;
@@ -329,15 +325,14 @@ int labcmd_run(const cli_opts *o)
 	int code;
 
 	if (!mx_ip_is_loopback(o->bind)) {
-		fprintf(stderr,
-		        "mxscope: lab: --bind %s is not a loopback address (127.0.0.0/8 or ::1); "
-		        "the lab only listens on loopback\n",
-		        o->bind);
+		cli_error("lab: --bind %s is not a loopback address (127.0.0.0/8 or ::1); "
+		          "the lab only listens on loopback",
+		          o->bind);
 		return 2;
 	}
 	w = lab_world_new();
 	if (!w || uv_loop_init(&loop) != 0) {
-		fprintf(stderr, "mxscope: lab: out of memory\n");
+		cli_error("lab: out of memory");
 		lab_world_free(w);
 		return 3;
 	}

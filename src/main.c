@@ -1,16 +1,17 @@
 /* src/main.c — the mxscope binary: picks the command and hands over. */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "check.h"
 #include "cli.h"
 #include "config.h"
-#include "dns.h"
 #include "explore.h"
 #include "labcmd.h"
-#include "smtp.h"
+#include "scan.h"
 
 static int run_check(cli_opts *o)
 {
@@ -18,7 +19,7 @@ static int run_check(cli_opts *o)
 	int code;
 
 	if (uv_loop_init(&loop) != 0) {
-		fprintf(stderr, "mxscope: cannot start the event loop\n");
+		cli_error("cannot start the event loop");
 		return 3;
 	}
 	code = check_run(&loop, o, o->args, o->nargs, stdout);
@@ -35,7 +36,7 @@ static int run_explore(cli_opts *o)
 
 	if (!doms || uv_loop_init(&loop) != 0) {
 		free(doms);
-		fprintf(stderr, "mxscope: cannot start the event loop\n");
+		cli_error("cannot start the event loop");
 		return 3;
 	}
 	for (size_t i = 0; i < o->nargs; i++)
@@ -47,12 +48,35 @@ static int run_explore(cli_opts *o)
 	return code;
 }
 
+/* Started with fd 0, 1 or 2 closed (`>&-`), the first socket or file the
+ * run opens would take that number: libuv refuses such an fd outright, and
+ * with 2 closed our messages would go into a socket. /dev/null fills the
+ * gap, first thing. false when even that fails. */
+static bool fill_std_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		int got;
+		if (fcntl(fd, F_GETFD) != -1)
+			continue;
+		got = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+		if (got != fd) {
+			if (got >= 0)
+				close(got);
+			return false;
+		}
+	}
+	return true;
+}
+
 int main(int argc, char **argv)
 {
 	cli_opts o;
-	char *why = NULL;
-	int code = cli_parse(argc, argv, &o);
+	char *why = NULL, *versions = NULL;
+	int code;
 
+	if (!fill_std_fds())
+		return 3;
+	code = cli_parse(argc, argv, &o);
 	if (code)
 		return code;
 	/* a reader that goes away (| head) ends the run, not a signal death */
@@ -60,13 +84,14 @@ int main(int argc, char **argv)
 	switch (o.command) {
 	case CLI_HELP: cli_usage(stdout); return 0;
 	case CLI_VERSION:
-		printf("mxscope %s (c-ares %s, libuv %s, %s)\n", MXSCOPE_VERSION, dns_version(),
-		       uv_version_string(), smtp_version());
+		versions = scan_versions();
+		printf("mxscope %s (%s)\n", MXSCOPE_VERSION, versions ? versions : "?");
+		free(versions);
 		return 0;
 	default: break;
 	}
-	if (dns_global_init(&why) != MXS_OK || smtp_global_init(&why) != MXS_OK) {
-		fprintf(stderr, "mxscope: %s\n", why);
+	if (scan_global_init(&why) != MXS_OK) {
+		cli_error("%s", why);
 		free(why);
 		return 3;
 	}
@@ -87,7 +112,6 @@ int main(int argc, char **argv)
 		code = run_check(&o);
 		break;
 	}
-	smtp_global_cleanup();
-	dns_global_cleanup();
+	scan_global_cleanup();
 	return code;
 }

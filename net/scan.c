@@ -1,0 +1,1092 @@
+/* net/scan.c — the scan pipeline (see scan.h): domains resolved by the DNS
+ * client, their addresses kept in one store keyed by address, each address
+ * probed and asked about once whichever domains show it, and every domain
+ * that shows an address brought up to date when news about it comes.
+ *
+ * Re-entrancy: every loop callback of the scan runs between enter() and
+ * leave(); front-end callbacks may remove domains or free the scan, so
+ * removed domains wait in a graveyard until the outermost callback returns,
+ * and a scan freed from a callback is torn down from its own timer, outside
+ * every client's callback. */
+#include "scan.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bl.h"
+#include "dns.h"
+#include "name.h"
+#include "smtp.h"
+
+#define SCAN_BUCKETS             1024u /* address hash chains; grows are not needed: chains stay short */
+#define SCAN_DEFAULT_INTERVAL_MS 10000u
+
+typedef struct sdom sdom;
+typedef struct saddr saddr;
+
+/* One probe target: ip as MX host `host` (TLS verifies that name). */
+typedef struct sslot {
+	saddr *a;
+	char *host;
+	bool watched;        /* a probe was asked for (or the monitor watches it) */
+	bool done;           /* the first probe ended, or could not start */
+	bool in_flight;      /* SCAN_ONCE: the probe is queued or running */
+	probe_result *last;  /* SCAN_ONCE: the result */
+	probe_result *snap;  /* frozen: the last result when the freeze began */
+	scan_history snap_h; /* frozen: the history when the freeze began */
+} sslot;
+
+struct saddr {
+	scan *s;
+	char *ip;
+	size_t refs;   /* domain address slots that show it */
+	bool allowed;  /* the policy lets the scan touch it */
+	sslot **slots; /* SCAN_MONITOR: at most one */
+	size_t nslots;
+	blr_result **bl; /* the latest answer per provider, in arrival order */
+	size_t nbl;
+	size_t bl_wait; /* answers still awaited from the first lookup */
+	saddr *next;    /* hash chain */
+};
+
+struct sdom {
+	scan *s;
+	char *name;
+	mx_domain *d;      /* shown; NULL before the first answer */
+	mx_domain *parked; /* an answer that came while frozen */
+	uint64_t answered_ms, parked_ms;
+	uint64_t seed;
+	bool resolving, settled, removed, dirty;
+	unsigned changes; /* gathered for the next on_domain call */
+	sdom *prev, *next;
+};
+
+struct scan {
+	uv_loop_t *loop;
+	scan_config cfg;
+	char *ca_pem, *bl_ca_pem, *as_host, *ehlo_name;
+	dns_client *dns;
+	smtp_prober *smtp;
+	smtp_monitor *mon;
+	bl_client *bl;
+	saddr *buckets[SCAN_BUCKETS];
+	size_t naddrs;
+	sdom *doms, *doms_tail; /* in the order they were added */
+	size_t ndoms;
+	sdom *grave; /* removed, waiting for their DNS answer or the end of a callback */
+	sdom **dirty;
+	size_t ndirty, dirty_head, capdirty;
+	unsigned long probes_done;
+	uv_timer_t timer; /* deferred work: thaw, reseed, teardown */
+	int depth;
+	bool frozen, thaw_pending, dying, torn_down;
+};
+
+static void deliver(scan *s);
+static void teardown(scan *s);
+
+/* ---- small helpers ------------------------------------------------------- */
+
+static unsigned hash_ip(const char *ip)
+{
+	unsigned h = 2166136261u;
+
+	for (; *ip; ip++)
+		h = (h ^ (unsigned char)*ip) * 16777619u;
+	return h % SCAN_BUCKETS;
+}
+
+static char *dup_or_null(const char *p)
+{
+	return p ? strdup(p) : NULL;
+}
+
+static void emit(scan *s, const scan_event *ev)
+{
+	if (s->cfg.on_event && !s->dying)
+		s->cfg.on_event(s, ev, s->cfg.arg);
+}
+
+static void enter(scan *s)
+{
+	s->depth++;
+}
+
+static void sweep(scan *s)
+{
+	sdom **pp = &s->grave;
+
+	while (*pp) {
+		sdom *m = *pp;
+		if (m->resolving || m->dirty) {
+			pp = &m->next;
+			continue;
+		}
+		*pp = m->next;
+		mx_domain_free(m->d);
+		mx_domain_free(m->parked);
+		free(m->name);
+		free(m);
+	}
+}
+
+static void leave(scan *s)
+{
+	if (--s->depth == 0 && !s->dying)
+		sweep(s);
+}
+
+static sdom *find_dom(const scan *s, const char *name)
+{
+	char *norm = NULL;
+	sdom *m;
+
+	for (m = s->doms; m; m = m->next)
+		if (strcmp(m->name, name) == 0)
+			return m;
+	/* the raw form of a listed name ("Example.COM.") */
+	if (mx_name_normalize(name, &norm, NULL) != MXS_OK)
+		return NULL;
+	for (m = s->doms; m; m = m->next)
+		if (strcmp(m->name, norm) == 0)
+			break;
+	free(norm);
+	return m;
+}
+
+static saddr *find_addr(const scan *s, const char *ip)
+{
+	for (saddr *a = s->buckets[hash_ip(ip)]; a; a = a->next)
+		if (strcmp(a->ip, ip) == 0)
+			return a;
+	return NULL;
+}
+
+/* The slot ip is probed through for host: SCAN_ONCE one per host name,
+ * SCAN_MONITOR the one the monitor watches. */
+static sslot *find_slot(const saddr *a, const char *host)
+{
+	if (!a || a->nslots == 0)
+		return NULL;
+	if (a->s->cfg.mode == SCAN_MONITOR || !host)
+		return a->slots[0];
+	for (size_t i = 0; i < a->nslots; i++)
+		if (strcmp(a->slots[i]->host, host) == 0)
+			return a->slots[i];
+	return NULL;
+}
+
+static void mark(scan *s, sdom *m, unsigned bits)
+{
+	m->changes |= bits;
+	if (m->dirty)
+		return;
+	if (s->ndirty == s->capdirty) {
+		size_t nc = s->capdirty ? s->capdirty * 2 : 64;
+		sdom **g;
+		/* compact first: the delivered head is dead space */
+		if (s->dirty_head) {
+			memmove(s->dirty, s->dirty + s->dirty_head,
+			        (s->ndirty - s->dirty_head) * sizeof(*s->dirty));
+			s->ndirty -= s->dirty_head;
+			s->dirty_head = 0;
+		}
+		if (s->ndirty == s->capdirty) {
+			g = realloc(s->dirty, nc * sizeof(*g));
+			if (!g)
+				return; /* the change shows with the next one */
+			s->dirty = g;
+			s->capdirty = nc;
+		}
+	}
+	s->dirty[s->ndirty++] = m;
+	m->dirty = true;
+}
+
+/* ---- the store's history view ----------------------------------------- */
+
+static void once_history(const sslot *sl, scan_history *h)
+{
+	const probe_result *r = sl->last;
+
+	*h = (scan_history){.watched = sl->watched,
+	                    .in_flight = sl->in_flight,
+	                    .last_state = PROBE_PENDING,
+	                    .last_ms = -1,
+	                    .avg_ms = -1,
+	                    .best_ms = -1,
+	                    .worst_ms = -1};
+	if (!r)
+		return;
+	h->sent = 1;
+	h->lost = r->state != PROBE_ACCEPTED;
+	h->lost_pct = h->lost ? 100.0 : 0.0;
+	h->last_state = r->state;
+	if (r->t.greeting >= 0)
+		h->last_ms = h->avg_ms = h->best_ms = h->worst_ms = r->t.greeting;
+}
+
+static void live_history(const scan *s, const sslot *sl, scan_history *h)
+{
+	const smtp_history *m;
+
+	if (s->cfg.mode == SCAN_ONCE) {
+		once_history(sl, h);
+		return;
+	}
+	*h = (scan_history){.watched = sl->watched,
+	                    .last_state = PROBE_PENDING,
+	                    .last_ms = -1,
+	                    .avg_ms = -1,
+	                    .best_ms = -1,
+	                    .worst_ms = -1};
+	m = sl->watched ? smtp_monitor_history(s->mon, sl->a->ip) : NULL;
+	if (!m)
+		return;
+	h->in_flight = m->in_flight;
+	h->last_state = m->last_state;
+	h->sent = m->sent;
+	h->lost = m->lost;
+	h->lost_pct = m->lost_pct;
+	h->last_ms = m->last_ms;
+	h->avg_ms = m->avg_ms;
+	h->best_ms = m->best_ms;
+	h->worst_ms = m->worst_ms;
+}
+
+static const probe_result *live_last(const scan *s, const sslot *sl)
+{
+	const smtp_history *m;
+
+	if (s->cfg.mode == SCAN_ONCE)
+		return sl->last;
+	m = sl->watched ? smtp_monitor_history(s->mon, sl->a->ip) : NULL;
+	return m ? m->last : NULL;
+}
+
+/* ---- attaching what the store knows to a domain ---------------------- */
+
+/* Host i's address k of m's domain gets its probe and blocklist answers. */
+static void attach(scan *s, sdom *m, size_t i, size_t k)
+{
+	const mx_host *h = mx_domain_host(m->d, i);
+	saddr *a = find_addr(s, h->addrs[k].ip);
+	sslot *sl = find_slot(a, h->exchange);
+	const probe_result *last = sl ? live_last(s, sl) : NULL;
+
+	if (!a)
+		return;
+	if (last) {
+		probe_result *r = probe_result_dup(last);
+		if (r)
+			mx_host_set_probe(m->d, i, k, r);
+	}
+	for (size_t j = 0; j < a->nbl; j++) {
+		blr_result *r = blr_result_dup(a->bl[j]);
+		if (r)
+			mx_host_add_blocklist(m->d, i, k, r);
+	}
+}
+
+/* Probes and blocklist answers m still waits for before it settles. */
+static size_t pending(const scan *s, const sdom *m)
+{
+	size_t n = 0;
+
+	if (!m->d)
+		return 0;
+	for (size_t i = 0; i < mx_domain_host_count(m->d); i++) {
+		const mx_host *h = mx_domain_host(m->d, i);
+		for (size_t k = 0; k < h->naddrs; k++) {
+			const saddr *a = find_addr(s, h->addrs[k].ip);
+			const sslot *sl = find_slot(a, h->exchange);
+			if (!a || !a->allowed)
+				continue;
+			if (sl && !sl->done)
+				n++;
+			n += a->bl_wait;
+		}
+	}
+	return n;
+}
+
+static void check_settled(scan *s, sdom *m)
+{
+	if (!m->settled && m->d && !m->resolving && pending(s, m) == 0) {
+		m->settled = true;
+		mark(s, m, SCAN_CH_SETTLED);
+	}
+}
+
+/* News about ip: every shown domain with that address is brought up to date. */
+static void sync_ip(scan *s, const char *ip, unsigned bits)
+{
+	if (s->frozen)
+		return;
+	for (sdom *m = s->doms; m; m = m->next) {
+		bool hit = false;
+		if (!m->d)
+			continue;
+		for (size_t i = 0; i < mx_domain_host_count(m->d); i++) {
+			const mx_host *h = mx_domain_host(m->d, i);
+			for (size_t k = 0; k < h->naddrs; k++)
+				if (strcmp(h->addrs[k].ip, ip) == 0) {
+					attach(s, m, i, k);
+					hit = true;
+				}
+		}
+		if (hit) {
+			mark(s, m, bits);
+			check_settled(s, m);
+		}
+	}
+}
+
+/* ---- the store: addresses come and go with the domains that show them ---- */
+
+static void on_probe(probe_result *r, void *arg);
+static void on_bl(blr_result *r, void *arg);
+
+static void slot_free(sslot *sl)
+{
+	probe_result_free(sl->last);
+	probe_result_free(sl->snap);
+	free(sl->host);
+	free(sl);
+}
+
+static void addr_free(scan *s, saddr *a)
+{
+	saddr **pp = &s->buckets[hash_ip(a->ip)];
+
+	while (*pp != a)
+		pp = &(*pp)->next;
+	*pp = a->next;
+	s->naddrs--;
+	/* before the slots go: slots[0] says whether it is watched */
+	if (s->mon && a->nslots && a->slots[0]->watched)
+		smtp_monitor_unwatch(s->mon, a->ip);
+	for (size_t i = 0; i < a->nslots; i++) {
+		if (s->smtp && a->slots[i]->in_flight)
+			smtp_cancel(s->smtp, on_probe, a->slots[i]);
+		slot_free(a->slots[i]);
+	}
+	if (s->bl && a->bl_wait)
+		bl_cancel(s->bl, on_bl, a);
+	for (size_t j = 0; j < a->nbl; j++)
+		blr_result_free(a->bl[j]);
+	free(a->bl);
+	free(a->slots);
+	free(a->ip);
+	free(a);
+}
+
+static saddr *addr_get(scan *s, const char *ip)
+{
+	saddr *a = find_addr(s, ip);
+	unsigned b;
+
+	if (a)
+		return a;
+	a = calloc(1, sizeof(*a));
+	if (!a || !(a->ip = strdup(ip))) {
+		free(a);
+		return NULL;
+	}
+	a->s = s;
+	a->allowed = !s->cfg.loopback_only || mx_ip_is_loopback(ip);
+	b = hash_ip(ip);
+	a->next = s->buckets[b];
+	s->buckets[b] = a;
+	s->naddrs++;
+	/* a new address is asked about once, by every enabled provider */
+	if (a->allowed && s->bl) {
+		size_t n = 0;
+		if (bl_lookup(s->bl, ip, on_bl, a, &n) == MXS_OK)
+			a->bl_wait = n;
+	}
+	return a;
+}
+
+/* The first probe of ip as host, when probes run and the policy allows. */
+static void slot_get(scan *s, saddr *a, const char *host)
+{
+	sslot *sl, **g;
+	scan_event ev = {.kind = SCAN_EV_PROBE_START, .ip = a->ip, .host = host};
+
+	if (!a->allowed || !s->smtp || find_slot(a, host))
+		return;
+	sl = calloc(1, sizeof(*sl));
+	g = realloc(a->slots, (a->nslots + 1) * sizeof(*g));
+	if (g)
+		a->slots = g;
+	if (!sl || !g || !(sl->host = strdup(host))) {
+		free(sl);
+		return;
+	}
+	sl->a = a;
+	a->slots[a->nslots++] = sl;
+	if (s->cfg.mode == SCAN_MONITOR) {
+		sl->watched = smtp_monitor_watch(s->mon, host, a->ip) == MXS_OK;
+	} else {
+		sl->watched = smtp_probe(s->smtp, host, a->ip, on_probe, sl) == MXS_OK;
+		sl->in_flight = sl->watched;
+	}
+	/* a probe that cannot start (not a host name) is not waited for */
+	sl->done = !sl->watched;
+	if (sl->watched)
+		emit(s, &ev);
+}
+
+static void ref_domain(scan *s, const mx_domain *d)
+{
+	for (size_t i = 0; d && i < mx_domain_host_count(d); i++) {
+		const mx_host *h = mx_domain_host(d, i);
+		for (size_t k = 0; k < h->naddrs; k++) {
+			saddr *a = addr_get(s, h->addrs[k].ip);
+			if (!a)
+				continue;
+			a->refs++;
+			slot_get(s, a, h->exchange);
+		}
+	}
+}
+
+static void unref_domain(scan *s, const mx_domain *d)
+{
+	for (size_t i = 0; d && i < mx_domain_host_count(d); i++) {
+		const mx_host *h = mx_domain_host(d, i);
+		for (size_t k = 0; k < h->naddrs; k++) {
+			saddr *a = find_addr(s, h->addrs[k].ip);
+			if (a && --a->refs == 0)
+				addr_free(s, a);
+		}
+	}
+}
+
+/* ---- news from the clients --------------------------------------------- */
+
+static void on_probe(probe_result *r, void *arg)
+{
+	sslot *sl = arg;
+	scan *s = sl->a->s;
+	scan_event ev = {.kind = SCAN_EV_PROBE_DONE, .ip = sl->a->ip, .host = sl->host, .probe = r};
+
+	if (s->dying) {
+		probe_result_free(r);
+		return;
+	}
+	enter(s);
+	probe_result_free(sl->last);
+	sl->last = r;
+	sl->in_flight = false;
+	sl->done = true;
+	s->probes_done++;
+	emit(s, &ev);
+	sync_ip(s, r->ip, SCAN_CH_PROBE);
+	deliver(s);
+	leave(s);
+}
+
+static void on_change(const char *ip, void *arg)
+{
+	scan *s = arg;
+	saddr *a = find_addr(s, ip);
+	sslot *sl = find_slot(a, NULL);
+	scan_event ev = {.kind = SCAN_EV_PROBE_DONE, .ip = ip};
+
+	if (s->dying || !sl)
+		return;
+	enter(s);
+	sl->done = true;
+	s->probes_done++;
+	ev.host = sl->host;
+	ev.probe = live_last(s, sl);
+	emit(s, &ev);
+	sync_ip(s, ip, SCAN_CH_PROBE);
+	deliver(s);
+	leave(s);
+}
+
+static void on_bl(blr_result *r, void *arg)
+{
+	saddr *a = arg;
+	scan *s = a->s;
+	scan_event ev = {.kind = SCAN_EV_BLOCKLIST, .ip = a->ip, .bl = r};
+	size_t j;
+
+	if (s->dying) {
+		blr_result_free(r);
+		return;
+	}
+	enter(s);
+	if (a->bl_wait)
+		a->bl_wait--;
+	for (j = 0; j < a->nbl; j++)
+		if (strcmp(a->bl[j]->provider, r->provider) == 0)
+			break;
+	if (j < a->nbl) {
+		blr_result_free(a->bl[j]);
+		a->bl[j] = r;
+	} else {
+		blr_result **g = realloc(a->bl, (a->nbl + 1) * sizeof(*g));
+		if (!g) {
+			blr_result_free(r);
+			r = NULL;
+		} else {
+			a->bl = g;
+			a->bl[a->nbl++] = r;
+		}
+	}
+	if (r) {
+		emit(s, &ev);
+		sync_ip(s, a->ip, SCAN_CH_BLOCKLIST);
+	} else {
+		sync_ip(s, a->ip, 0); /* only the settling, if this was the last */
+	}
+	deliver(s);
+	leave(s);
+}
+
+/* Shows a new answer: the old addresses go (an address no other domain
+ * shows is forgotten, so a refresh probes it anew), the new ones are
+ * watched and what the store knows already is attached. */
+static void install(scan *s, sdom *m, mx_domain *d, uint64_t when)
+{
+	unref_domain(s, m->d);
+	mx_domain_free(m->d);
+	m->d = d;
+	m->answered_ms = when;
+	ref_domain(s, d);
+	for (size_t i = 0; i < mx_domain_host_count(d); i++)
+		for (size_t k = 0; k < mx_domain_host(d, i)->naddrs; k++)
+			attach(s, m, i, k);
+	mark(s, m, SCAN_CH_ANSWER);
+	check_settled(s, m);
+}
+
+static void on_dns(mx_domain *d, void *arg)
+{
+	sdom *m = arg;
+	scan *s = m->s;
+	scan_event ev = {.kind = SCAN_EV_DNS_ANSWER, .name = m->name, .d = d};
+
+	m->resolving = false;
+	if (m->removed || s->dying) {
+		/* the graveyard (or the teardown) frees m */
+		mx_domain_free(d);
+		if (!s->dying && s->depth == 0)
+			sweep(s);
+		return;
+	}
+	enter(s);
+	emit(s, &ev);
+	if (m->removed) {
+		/* the event's reader removed it */
+		mx_domain_free(d);
+	} else if (s->frozen) {
+		mx_domain_free(m->parked);
+		m->parked = d;
+		m->parked_ms = uv_now(s->loop);
+	} else {
+		install(s, m, d, uv_now(s->loop));
+	}
+	deliver(s);
+	leave(s);
+}
+
+/* ---- delivering changes ---------------------------------------------- */
+
+static void analyze(scan *s, sdom *m)
+{
+	mx_options o = {
+	    .seed = m->seed, .as_host = s->as_host, .allow_loopback = s->cfg.allow_loopback};
+
+	/* out of memory leaves the previous analysis; the next change retries */
+	mx_domain_analyze(m->d, &o);
+}
+
+/* Calls on_domain for every domain marked since the last delivery, in the
+ * order they were marked. A callback may mark, add or remove domains. */
+static void deliver(scan *s)
+{
+	enter(s);
+	while (s->dirty_head < s->ndirty && !s->dying) {
+		sdom *m = s->dirty[s->dirty_head++];
+		unsigned ch;
+		m->dirty = false;
+		if (m->removed || !m->d || s->frozen)
+			continue;
+		if (s->cfg.mode == SCAN_ONCE && !m->settled)
+			continue; /* the bits wait for the settling call */
+		ch = m->changes;
+		m->changes = 0;
+		analyze(s, m);
+		if (s->cfg.on_domain)
+			s->cfg.on_domain(s, m->name, m->d, ch, s->cfg.arg);
+	}
+	if (s->dirty_head == s->ndirty)
+		s->dirty_head = s->ndirty = 0;
+	leave(s);
+}
+
+/* Deferred work, outside every client's callback: a thaw, a reseed, the
+ * teardown of a scan freed from a callback. */
+static void on_timer(uv_timer_t *t)
+{
+	scan *s = t->data;
+
+	if (s->dying) {
+		teardown(s);
+		return;
+	}
+	enter(s);
+	if (s->thaw_pending) {
+		s->thaw_pending = false;
+		for (sdom *m = s->doms; m && !s->frozen; m = m->next) {
+			if (m->parked) {
+				mx_domain *d = m->parked;
+				m->parked = NULL;
+				install(s, m, d, m->parked_ms);
+			} else if (m->d) {
+				for (size_t i = 0; i < mx_domain_host_count(m->d); i++)
+					for (size_t k = 0; k < mx_domain_host(m->d, i)->naddrs; k++)
+						attach(s, m, i, k);
+				mark(s, m, SCAN_CH_ANALYSIS);
+				check_settled(s, m);
+			}
+		}
+	}
+	deliver(s);
+	leave(s);
+}
+
+static void kick(scan *s)
+{
+	uv_timer_start(&s->timer, on_timer, 0, 0);
+}
+
+/* ---- process-wide -------------------------------------------------------- */
+
+mxs_status scan_global_init(char **why)
+{
+	mxs_status st = dns_global_init(why);
+
+	if (st != MXS_OK)
+		return st;
+	st = smtp_global_init(why);
+	if (st != MXS_OK)
+		dns_global_cleanup();
+	return st;
+}
+
+void scan_global_cleanup(void)
+{
+	smtp_global_cleanup();
+	dns_global_cleanup();
+}
+
+char *scan_versions(void)
+{
+	const char *c = dns_version(), *u = uv_version_string(), *l = smtp_version();
+	size_t n = strlen(c) + strlen(u) + strlen(l) + 32;
+	char *out = malloc(n);
+
+	if (out)
+		snprintf(out, n, "c-ares %s, libuv %s, %s", c, u, l);
+	return out;
+}
+
+/* ---- life ------------------------------------------------------------- */
+
+static void on_timer_closed(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+scan *scan_new(uv_loop_t *loop, const scan_config *cfg, int *code_hint, char **why)
+{
+	scan *s = calloc(1, sizeof(*s));
+	dns_config dc;
+
+	if (code_hint)
+		*code_hint = 3;
+	if (!s) {
+		mxs_why(why, "out of memory");
+		return NULL;
+	}
+	s->loop = loop;
+	s->cfg = *cfg;
+	s->ca_pem = dup_or_null(cfg->ca_pem);
+	s->bl_ca_pem = dup_or_null(cfg->bl_ca_pem);
+	s->as_host = dup_or_null(cfg->as_host);
+	s->ehlo_name = dup_or_null(cfg->ehlo_name);
+	s->cfg.servers = NULL; /* copied by the DNS client; not kept */
+	s->cfg.ca_pem = s->ca_pem;
+	s->cfg.bl_ca_pem = s->bl_ca_pem;
+	s->cfg.as_host = s->as_host;
+	s->cfg.ehlo_name = s->ehlo_name;
+	uv_timer_init(loop, &s->timer);
+	s->timer.data = s;
+	if ((cfg->ca_pem && !s->ca_pem) || (cfg->bl_ca_pem && !s->bl_ca_pem) ||
+	    (cfg->as_host && !s->as_host) || (cfg->ehlo_name && !s->ehlo_name)) {
+		mxs_why(why, "out of memory");
+		goto fail;
+	}
+	dc = (dns_config){.servers = cfg->servers,
+	                  .nservers = cfg->nservers,
+	                  .timeout_ms = cfg->timeout_ms,
+	                  .max_outstanding = cfg->max_dns};
+	s->dns = dns_client_new(loop, &dc, why);
+	if (!s->dns) {
+		/* a server string the user typed is bad input */
+		if (code_hint && why && *why && strstr(*why, "DNS server \""))
+			*code_hint = 2;
+		goto fail;
+	}
+	if (!cfg->no_probe) {
+		smtp_config sc = {.port = cfg->smtp_port > 0 ? cfg->smtp_port : SMTP_DEFAULT_PORT,
+		                  .timeout_ms = cfg->timeout_ms,
+		                  .max_probes = cfg->max_probes,
+		                  .ehlo_name = s->ehlo_name,
+		                  .ca_pem = s->ca_pem};
+		s->smtp = smtp_prober_new(loop, &sc, why);
+		if (!s->smtp)
+			goto fail;
+		if (cfg->mode == SCAN_MONITOR) {
+			s->mon =
+			    smtp_monitor_new(s->smtp, cfg->interval_ms ? cfg->interval_ms
+			                                               : SCAN_DEFAULT_INTERVAL_MS);
+			if (!s->mon) {
+				mxs_why(why, "out of memory");
+				goto fail;
+			}
+			smtp_monitor_on_change(s->mon, on_change, s);
+		}
+	}
+	if (cfg->blocklists && blr_config_enabled_count(cfg->blocklists) > 0) {
+		bl_config bc = {.timeout_ms = cfg->timeout_ms, .ca_pem = s->bl_ca_pem};
+		s->bl = bl_client_new(loop, cfg->blocklists, &bc, why);
+		if (!s->bl) {
+			if (code_hint)
+				*code_hint = 2;
+			goto fail;
+		}
+	}
+	return s;
+fail:
+	scan_free(s);
+	return NULL;
+}
+
+static void dom_free(sdom *m)
+{
+	mx_domain_free(m->d);
+	mx_domain_free(m->parked);
+	free(m->name);
+	free(m);
+}
+
+static void teardown(scan *s)
+{
+	if (s->torn_down)
+		return;
+	s->torn_down = true;
+	smtp_monitor_free(s->mon); /* before the prober it probes through */
+	smtp_prober_free(s->smtp); /* cancels: no callbacks */
+	bl_client_free(s->bl);     /* the same for the lookups */
+	dns_client_free(s->dns);   /* frees the domains on the wire, no callbacks */
+	for (unsigned b = 0; b < SCAN_BUCKETS; b++)
+		while (s->buckets[b]) {
+			saddr *a = s->buckets[b];
+			s->buckets[b] = a->next;
+			for (size_t i = 0; i < a->nslots; i++)
+				slot_free(a->slots[i]);
+			for (size_t j = 0; j < a->nbl; j++)
+				blr_result_free(a->bl[j]);
+			free(a->bl);
+			free(a->slots);
+			free(a->ip);
+			free(a);
+		}
+	while (s->doms) {
+		sdom *m = s->doms;
+		s->doms = m->next;
+		dom_free(m);
+	}
+	while (s->grave) {
+		sdom *m = s->grave;
+		s->grave = m->next;
+		dom_free(m);
+	}
+	free(s->dirty);
+	free(s->ca_pem);
+	free(s->bl_ca_pem);
+	free(s->as_host);
+	free(s->ehlo_name);
+	uv_close((uv_handle_t *)&s->timer, on_timer_closed);
+}
+
+void scan_free(scan *s)
+{
+	if (!s || s->dying)
+		return;
+	s->dying = true;
+	if (s->depth > 0)
+		kick(s); /* inside a callback: tear down from the timer */
+	else
+		teardown(s);
+}
+
+/* ---- domains -------------------------------------------------------------- */
+
+static mxs_status resolve(scan *s, sdom *m)
+{
+	mx_domain *d = mx_domain_new(m->name);
+
+	if (!d || dns_resolve(s->dns, d, on_dns, m) != MXS_OK) {
+		mx_domain_free(d);
+		return MXS_ERR_NOMEM;
+	}
+	m->resolving = true;
+	return MXS_OK;
+}
+
+mxs_status scan_add(scan *s, const char *name, char **why)
+{
+	char *norm = NULL;
+	sdom *m = NULL;
+	mxs_status st;
+
+	if (s->dying) {
+		mxs_why(why, "the scan is closing");
+		return MXS_ERR_INVALID;
+	}
+	st = mx_name_normalize(name, &norm, why);
+	if (st != MXS_OK)
+		return st;
+	if (find_dom(s, norm)) {
+		mxs_why(why, "%s is already listed", norm);
+		free(norm);
+		return MXS_ERR_LIMIT;
+	}
+	m = calloc(1, sizeof(*m));
+	if (!m) {
+		free(norm);
+		mxs_why(why, "out of memory");
+		return MXS_ERR_NOMEM;
+	}
+	m->s = s;
+	m->name = norm;
+	m->seed = s->cfg.seed;
+	if (resolve(s, m) != MXS_OK) {
+		mxs_why(why, "%s: out of memory", norm);
+		free(norm);
+		free(m);
+		return MXS_ERR_NOMEM;
+	}
+	m->prev = s->doms_tail;
+	if (s->doms_tail)
+		s->doms_tail->next = m;
+	else
+		s->doms = m;
+	s->doms_tail = m;
+	s->ndoms++;
+	return MXS_OK;
+}
+
+mxs_status scan_refresh(scan *s, const char *name)
+{
+	sdom *m = find_dom(s, name);
+
+	if (!m || s->dying)
+		return MXS_ERR_INVALID;
+	if (m->resolving)
+		return MXS_OK;
+	if (resolve(s, m) != MXS_OK)
+		return MXS_ERR_NOMEM;
+	m->settled = false;
+	return MXS_OK;
+}
+
+void scan_remove(scan *s, const char *name)
+{
+	sdom *m = s && !s->dying ? find_dom(s, name) : NULL;
+
+	if (!m)
+		return;
+	if (m->prev)
+		m->prev->next = m->next;
+	else
+		s->doms = m->next;
+	if (m->next)
+		m->next->prev = m->prev;
+	else
+		s->doms_tail = m->prev;
+	s->ndoms--;
+	m->removed = true;
+	unref_domain(s, m->d);
+	mx_domain_free(m->d);
+	m->d = NULL;
+	mx_domain_free(m->parked);
+	m->parked = NULL;
+	m->prev = NULL;
+	m->next = s->grave;
+	s->grave = m;
+	if (s->depth == 0)
+		sweep(s);
+}
+
+mxs_status scan_set_seed(scan *s, const char *name, uint64_t seed)
+{
+	sdom *m = find_dom(s, name);
+
+	if (!m || s->dying)
+		return MXS_ERR_INVALID;
+	m->seed = seed;
+	if (m->d) {
+		mark(s, m, SCAN_CH_ANALYSIS);
+		kick(s);
+	}
+	return MXS_OK;
+}
+
+const mx_domain *scan_domain(const scan *s, const char *name)
+{
+	const sdom *m = find_dom(s, name);
+
+	return m ? m->d : NULL;
+}
+
+bool scan_domain_get_info(const scan *s, const char *name, scan_domain_info *out)
+{
+	const sdom *m = find_dom(s, name);
+
+	if (!m)
+		return false;
+	*out = (scan_domain_info){.resolving = m->resolving,
+	                          .answered = m->d != NULL,
+	                          .settled = m->settled,
+	                          .answered_ms = m->answered_ms,
+	                          .seed = m->seed,
+	                          .pending = pending(s, m)};
+	return true;
+}
+
+bool scan_settled(const scan *s)
+{
+	for (const sdom *m = s->doms; m; m = m->next)
+		if (!m->settled)
+			return false;
+	return true;
+}
+
+size_t scan_domain_count(const scan *s)
+{
+	return s->ndoms;
+}
+
+/* ---- addresses ------------------------------------------------------------ */
+
+bool scan_history_get(const scan *s, const char *ip, const char *host, scan_history *out)
+{
+	const sslot *sl = find_slot(find_addr(s, ip), host);
+
+	if (!sl)
+		return false;
+	if (s->frozen)
+		*out = sl->snap_h;
+	else
+		live_history(s, sl, out);
+	return true;
+}
+
+const probe_result *scan_probe_last(const scan *s, const char *ip, const char *host)
+{
+	const sslot *sl = find_slot(find_addr(s, ip), host);
+
+	if (!sl)
+		return NULL;
+	return s->frozen ? sl->snap : live_last(s, sl);
+}
+
+const blr_result *const *scan_blocklist_results(const scan *s, const char *ip, size_t *n)
+{
+	const saddr *a = find_addr(s, ip);
+
+	*n = a ? a->nbl : 0;
+	return a && a->nbl ? (const blr_result *const *)a->bl : NULL;
+}
+
+/* ---- freezing ------------------------------------------------------------ */
+
+void scan_freeze(scan *s, bool frozen)
+{
+	if (s->dying || frozen == s->frozen)
+		return;
+	s->frozen = frozen;
+	if (!frozen) {
+		s->thaw_pending = true;
+		kick(s);
+		return;
+	}
+	/* what the histories say now is what the frozen display shows */
+	for (unsigned b = 0; b < SCAN_BUCKETS; b++)
+		for (saddr *a = s->buckets[b]; a; a = a->next)
+			for (size_t i = 0; i < a->nslots; i++) {
+				sslot *sl = a->slots[i];
+				const probe_result *last = live_last(s, sl);
+				live_history(s, sl, &sl->snap_h);
+				probe_result_free(sl->snap);
+				sl->snap = last ? probe_result_dup(last) : NULL;
+			}
+}
+
+bool scan_frozen(const scan *s)
+{
+	return s->frozen;
+}
+
+/* ---- counters ------------------------------------------------------------ */
+
+void scan_get_counters(const scan *s, scan_counters *out)
+{
+	*out = (scan_counters){
+	    .dns_questions = dns_client_questions(s->dns),
+	    .dns_replies = dns_client_replies(s->dns),
+	    .dns_peak = dns_client_peak(s->dns),
+	    .probes_busy = s->smtp ? smtp_prober_busy(s->smtp) : 0,
+	    .probes_peak = s->smtp ? smtp_prober_peak(s->smtp) : 0,
+	    .probes_done = s->probes_done,
+	    .bl_busy = s->bl ? bl_client_busy(s->bl) : 0,
+	    .bl_transfers = s->bl ? bl_client_transfers(s->bl) : 0,
+	    .bl_cache_hits = s->bl ? bl_client_cache_hits(s->bl) : 0,
+	    .addresses = s->naddrs,
+	};
+}
+
+const char *scan_dns_servers(const scan *s)
+{
+	return dns_client_servers(s->dns);
+}
+
+const char *scan_dns_last_failure(const scan *s)
+{
+	return dns_client_last_failure(s->dns);
+}
+
+bool scan_probing(const scan *s)
+{
+	return s->smtp != NULL;
+}
+
+bool scan_blocklisting(const scan *s)
+{
+	return s->bl != NULL;
+}
+
+const char *scan_ehlo_name(const scan *s)
+{
+	return s->smtp ? smtp_prober_ehlo_name(s->smtp) : NULL;
+}

@@ -1,0 +1,277 @@
+/* net/scan.h — the scan pipeline (prefix scan_): the one way every front end
+ * (check, lab, the explorer) turns domain names into analysed mx_domains.
+ *
+ *   name --DNS--> mx_domain --probe every address (SMTP)----+--> analyse --> on_domain
+ *                           --ask every blocklist about it--+
+ *
+ * A scan is made from one scan_config and owns everything on that path: the
+ * DNS client (net/dns.h), the SMTP prober and, in monitor mode, the monitor
+ * (net/smtp.h), the blocklist client (net/bl.h), the pacing of all three
+ * (their in-flight limits), the loopback policy of the lab, and ONE result
+ * store keyed by address: the probe results (per MX host name the address was
+ * probed as, since TLS verifies that name), the mtr-like history, and the
+ * latest answer of every blocklist provider. Two domains that show the same
+ * address share its probe and its blocklist answers: an address is probed
+ * once, whichever domains list it, and forgotten when no domain shows it.
+ *
+ * Two modes:
+ *  - SCAN_ONCE (check, lab --json): every address is probed once and asked
+ *    about once; a domain settles when its DNS is done and every first probe
+ *    and blocklist answer is in. The front end typically prints it from the
+ *    SCAN_CH_SETTLED callback and then calls scan_remove() to keep memory flat.
+ *  - SCAN_MONITOR (the explorer): addresses are re-probed every interval_ms
+ *    like mtr (history: sent, loss, last/avg/best/worst); a domain still
+ *    "settles" once (first answers in) and keeps changing afterwards.
+ *
+ * Names are the identity of a domain in the scan: scan_add() normalises the
+ * name (mx_name_normalize) and every other call takes the normalised or the
+ * raw form alike.
+ *
+ * Callbacks run from the loop, never from inside a scan_ call (so a front end
+ * can scan_add() and then expect nothing until the loop runs). From inside a
+ * callback a front end may call any scan_ function, scan_remove() and
+ * scan_free() included.
+ *
+ * Ownership: the scan owns every mx_domain, history and result it hands out;
+ * they are read-only views, valid as each function says. Strings in
+ * scan_config are copied unless marked "borrowed". */
+#ifndef MXSCOPE_SCAN_H
+#define MXSCOPE_SCAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "blocklist.h"
+#include "mx.h"
+#include "probe.h"
+#include "status.h"
+
+typedef struct scan scan;
+
+typedef enum scan_mode {
+	SCAN_ONCE = 0, /* probe once, settle, done (check) */
+	SCAN_MONITOR,  /* re-probe every interval_ms (the explorer) */
+} scan_mode;
+
+/* What changed, as bits of the on_domain callback's `changes`. */
+enum {
+	SCAN_CH_ANSWER = 1u << 0,    /* a new DNS answer replaced the domain (hosts, addresses) */
+	SCAN_CH_PROBE = 1u << 1,     /* a probe of one of its addresses ended */
+	SCAN_CH_BLOCKLIST = 1u << 2, /* a blocklist answered about one of its addresses */
+	SCAN_CH_ANALYSIS = 1u << 3,  /* re-analysed with another seed (scan_set_seed) or on thaw */
+	SCAN_CH_SETTLED = 1u << 4,   /* this is the call in which the domain settled: DNS done,
+	                                every first probe and blocklist answer in. Once per
+	                                scan_add and once per scan_refresh. */
+};
+
+/* Called when domain `name` (normalised; valid during the call) changed. d is
+ * the domain, already analysed (tiers, attempt order with the domain's seed,
+ * the relay view of as_host, findings, the walk); owned by the scan, valid
+ * until the callback returns (afterwards fetch it again with scan_domain()).
+ * Not called while the scan is frozen (scan_freeze).
+ * SCAN_ONCE: not called before the domain has settled; the settling call
+ * carries every change bit gathered until then (so check sees exactly one
+ * call per domain). SCAN_MONITOR: called for every change, batched per
+ * loop turn. */
+typedef void (*scan_domain_cb)(scan *s, const char *name, const mx_domain *d, unsigned changes,
+                               void *arg);
+
+/* Things that happen on the way, for logs and messages (the explorer's log
+ * pane). Informational only; a front end may ignore them. Like on_domain,
+ * never called from inside a scan_ call: a front end logs its own
+ * scan_add / scan_refresh ("query MX sent") itself. */
+typedef enum scan_event_kind {
+	SCAN_EV_DNS_ANSWER,  /* name, d: the answer came (also while frozen) */
+	SCAN_EV_PROBE_START, /* ip, host: the first probe of an address was queued */
+	SCAN_EV_PROBE_DONE,  /* ip, host, probe: a probe ended */
+	SCAN_EV_BLOCKLIST,   /* ip, bl: a blocklist answered */
+} scan_event_kind;
+
+typedef struct scan_event {
+	scan_event_kind kind;
+	const char *name;          /* SCAN_EV_DNS_ANSWER: the domain */
+	const mx_domain *d;        /* SCAN_EV_DNS_ANSWER: the new answer, not yet analysed */
+	const char *ip, *host;     /* SCAN_EV_PROBE_*, SCAN_EV_BLOCKLIST (host NULL there) */
+	const probe_result *probe; /* SCAN_EV_PROBE_DONE */
+	const blr_result *bl;      /* SCAN_EV_BLOCKLIST */
+} scan_event;                      /* every pointer valid during the callback only */
+
+typedef void (*scan_event_cb)(scan *s, const scan_event *ev, void *arg);
+
+typedef struct scan_config {
+	scan_mode mode;
+	/* DNS */
+	const char *const *servers; /* "HOST[:PORT]"; none = the system resolver; copied */
+	size_t nservers;
+	unsigned timeout_ms; /* per DNS question, SMTP connect/reply, blocklist lookup;
+	                        0 = each client's default */
+	unsigned max_dns;    /* DNS questions in flight; 0 = 100 */
+	/* SMTP */
+	bool no_probe;         /* no SMTP probes at all (--no-probe) */
+	int smtp_port;         /* <= 0: 25 */
+	unsigned max_probes;   /* probes in flight, all addresses; 0 = 200 */
+	const char *ehlo_name; /* NULL = this machine's name */
+	const char *ca_pem;    /* CA for STARTTLS verification replacing the system store, or
+	                          NULL; copied */
+	unsigned interval_ms;  /* SCAN_MONITOR: re-probe interval; 0 = 10 s */
+	/* blocklists */
+	const blr_config *blocklists; /* the providers; NULL or none enabled = no lookups.
+	                                 Borrowed: must outlive the scan. */
+	const char *bl_ca_pem;        /* CA for HTTPS blocklists, or NULL; copied */
+	/* policy */
+	bool loopback_only; /* the lab: probe and ask blocklists about only 127.0.0.0/8 and ::1,
+	                       whatever a scenario says; other addresses are shown, never
+	                       probed (scan_history_get says !watched) */
+	/* analysis (mx_options) */
+	bool allow_loopback; /* loopback addresses count as ordinary (lab) */
+	uint64_t seed;       /* the run seed; each domain starts with it */
+	const char *as_host; /* relay view (--as), or NULL; copied */
+	/* callbacks; arg is handed to both */
+	scan_domain_cb on_domain; /* may be NULL */
+	scan_event_cb on_event;   /* may be NULL */
+	void *arg;
+} scan_config;
+
+/* ---- process-wide ------------------------------------------------------- */
+
+/* c-ares and libcurl global initialisation; once from main before any scan.
+ * NULL-safe why (owned by the caller). */
+mxs_status scan_global_init(char **why);
+void scan_global_cleanup(void);
+/* "c-ares 1.18.1, libuv 1.44.2, libcurl/7.88.1 OpenSSL/3.0.11 ..." for
+ * --version. Owned by the caller (free()); NULL when out of memory. */
+char *scan_versions(void);
+
+/* ---- life ------------------------------------------------------------- */
+
+/* A scan on loop. NULL with *why (owned by the caller) on a bad configuration
+ * (a bad DNS server string, a bad EHLO name, a blocklist client that cannot
+ * start, out of memory); *code_hint, when not NULL, gets 2 for a bad
+ * argument (a DNS server string, an EHLO name) and 3 for anything else, the
+ * exit statuses check uses. Owned by the caller: scan_free(). */
+scan *scan_new(uv_loop_t *loop, const scan_config *cfg, int *code_hint, char **why);
+
+/* Cancels everything (no more callbacks) and closes the clients; memory is
+ * released as the loop runs the close callbacks (run the loop once more).
+ * May be called from a callback. Accepts NULL. */
+void scan_free(scan *s);
+
+/* ---- domains ---------------------------------------------------------- */
+
+/* Adds a domain and starts resolving it. MXS_ERR_INVALID with *why for a
+ * name that cannot be a domain; MXS_ERR_LIMIT when the name is already in the
+ * scan (nothing changes; scan_refresh asks again); MXS_ERR_NOMEM. The scan
+ * copies name. */
+mxs_status scan_add(scan *s, const char *name, char **why);
+
+/* Asks DNS again (the domain keeps showing the old answer until the new
+ * one comes), then probes its addresses again: an address only this domain
+ * shows loses its history and results and gets a first probe and blocklist
+ * lookup at once; an address other domains show too keeps them. Settles
+ * again (SCAN_CH_SETTLED).
+ * A refresh while the domain is resolving is a no-op (returns MXS_OK, see
+ * scan_domain_info's resolving). MXS_ERR_INVALID when name is not in the
+ * scan. */
+mxs_status scan_refresh(scan *s, const char *name);
+
+/* Drops a domain: its DNS question, probes and lookups that no other domain
+ * needs are cancelled and no callback mentions it any more. Addresses no
+ * other domain shows are forgotten (history, results). Safe from inside any
+ * callback, also for the domain the callback is about. No-op for an unknown
+ * name. */
+void scan_remove(scan *s, const char *name);
+
+/* Re-analyses with another seed (the explorer's reshuffle) and calls
+ * on_domain with SCAN_CH_ANALYSIS from the loop. MXS_ERR_INVALID for an
+ * unknown name. */
+mxs_status scan_set_seed(scan *s, const char *name, uint64_t seed);
+
+typedef struct scan_domain_info {
+	bool resolving;       /* a DNS question for it is on the wire */
+	bool answered;        /* it has an answer (scan_domain is not NULL) */
+	bool settled;         /* DNS done, every first probe and blocklist answer in */
+	uint64_t answered_ms; /* uv_now() when the shown answer arrived (TTL countdown) */
+	uint64_t seed;        /* the domain's seed */
+	size_t pending;       /* probes and blocklist answers still awaited for settling */
+} scan_domain_info;
+
+/* The analysed domain as last delivered, or NULL before the first answer or
+ * for an unknown name. Owned by the scan; valid until control returns to the
+ * loop (the next callback may replace it), or scan_remove/scan_free. While
+ * frozen it does not change. */
+const mx_domain *scan_domain(const scan *s, const char *name);
+/* false for an unknown name. */
+bool scan_domain_get_info(const scan *s, const char *name, scan_domain_info *out);
+
+/* Every domain added and not removed has settled (true for an empty scan). */
+bool scan_settled(const scan *s);
+/* Domains in the scan. */
+size_t scan_domain_count(const scan *s);
+
+/* ---- addresses (the result store) ------------------------------------- */
+
+typedef struct scan_history {
+	bool watched;           /* the scan probes this address (policy allows, probes on) */
+	bool in_flight;         /* a probe is queued or running */
+	probe_state last_state; /* PENDING before the first probe ends */
+	unsigned long sent;     /* probes that ended */
+	unsigned long lost;     /* of those, the ones without a 2xx greeting */
+	double lost_pct;        /* 100 * lost / sent, 0 when none sent */
+	long last_ms;           /* greeting time of the last probe that got a greeting; -1 none */
+	long avg_ms, best_ms, worst_ms; /* over every probe that got a greeting; -1 = none */
+} scan_history;
+
+/* The mtr-like history of ip as probed for MX host `host` (NULL = however it
+ * was probed first; in SCAN_MONITOR an address is watched as the first host
+ * that showed it, and host is ignored). Copied into *out; false when the scan knows nothing of
+ * that address (not shown by any domain, or not probed: policy, --no-probe).
+ * While frozen, the history as it was when the freeze began. */
+bool scan_history_get(const scan *s, const char *ip, const char *host, scan_history *out);
+
+/* The last probe result of ip as host (NULL host: the first one), or NULL.
+ * Owned by the scan; valid until control returns to the loop. */
+const probe_result *scan_probe_last(const scan *s, const char *ip, const char *host);
+
+/* The latest answer of each blocklist provider about ip, in arrival order:
+ * *n of them; NULL when none. Owned by the scan; valid until control returns
+ * to the loop. */
+const blr_result *const *scan_blocklist_results(const scan *s, const char *ip, size_t *n);
+
+/* ---- the explorer's freeze -------------------------------------------- */
+
+/* Frozen: probes, lookups and DNS answers go on and are stored, but no shown
+ * domain changes and on_domain is not called (events still are). Thawing
+ * installs what came meanwhile and calls on_domain for every domain that
+ * changed (from the loop). */
+void scan_freeze(scan *s, bool frozen);
+bool scan_frozen(const scan *s);
+
+/* ---- counters, for messages ------------------------------------------- */
+
+typedef struct scan_counters {
+	unsigned long dns_questions; /* questions asked */
+	unsigned long dns_replies;   /* replies received; 0 after questions = no server answered */
+	unsigned dns_peak;           /* most questions on the wire at once */
+	size_t probes_busy;          /* probes queued or running */
+	unsigned probes_peak;        /* most probes running at once */
+	unsigned long probes_done;   /* probes that ended */
+	size_t bl_busy;              /* blocklist lookups queued, running or due */
+	unsigned long bl_transfers;  /* HTTP requests started */
+	unsigned long bl_cache_hits;
+	size_t addresses; /* addresses in the result store */
+} scan_counters;
+
+void scan_get_counters(const scan *s, scan_counters *out);
+/* The DNS servers in use ("127.0.0.1:5300"); valid while s lives. */
+const char *scan_dns_servers(const scan *s);
+/* Why the last DNS question that got no reply failed, or NULL; valid while s lives. */
+const char *scan_dns_last_failure(const scan *s);
+/* Whether probes / blocklist lookups run at all (false with no_probe / no provider). */
+bool scan_probing(const scan *s);
+bool scan_blocklisting(const scan *s);
+/* The EHLO name in use, or NULL with no_probe; valid while s lives. */
+const char *scan_ehlo_name(const scan *s);
+
+#endif
