@@ -23,11 +23,12 @@
 #include <ares.h>
 #include <arpa/nameser.h>
 
+#include "harness.h"
 #include "lab.h"
 
 struct fixture {
 	uv_loop_t loop;
-	lab_http *http;
+	hlab_here lab; /* the shared lab fixture (tests/harness.h) */
 	int port;
 };
 
@@ -121,14 +122,10 @@ static int get(struct fixture *f, const char *target, char *body, size_t cap)
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	char *why = NULL;
 
 	assert_non_null(f);
-	assert_int_equal(uv_loop_init(&f->loop), 0);
-	f->http = lab_http_new(&f->loop, "127.0.0.1", 0, &why);
-	if (!f->http)
-		fail_msg("lab_http_new: %s", why);
-	f->port = lab_http_port(f->http);
+	h_lab_open(&f->lab, &f->loop, NULL, NULL, H_HTTP);
+	f->port = lab_http_port(f->lab.http);
 	*state = f;
 	return 0;
 }
@@ -137,9 +134,7 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	lab_http_close(f->http);
-	uv_run(&f->loop, UV_RUN_DEFAULT);
-	assert_int_equal(uv_loop_close(&f->loop), 0);
+	h_lab_close(&f->lab);
 	free(f);
 	return 0;
 }

@@ -25,6 +25,7 @@
 #include <ares.h>
 #include <arpa/nameser.h>
 
+#include "harness.h"
 #include "lab.h"
 #include "trainer.h"
 
@@ -298,20 +299,15 @@ static void greeting_of(uv_loop_t *loop, const char *addr, int port, char *out, 
 static void test_smtp_commands(void **state)
 {
 	uv_loop_t loop;
-	lab_world *w = lab_world_new();
-	lab_smtp *s;
+	hlab_here here; /* the shared lab fixture (tests/harness.h) */
 	lab *l;
-	char *why = NULL, g[512];
+	char g[512];
 	int port;
 
 	(void)state;
-	assert_int_equal(uv_loop_init(&loop), 0);
-	assert_int_equal(lab_world_load_string(w, "train.zone", world_text, &why), MXS_OK);
-	s = lab_smtp_new(&loop, w, 0, &why);
-	if (!s)
-		fail_msg("%s", why);
-	port = lab_smtp_port(s);
-	l = lab_new(w, s);
+	h_lab_open(&here, &loop, "train.zone", world_text, H_SMTP);
+	port = here.smtp_port;
+	l = lab_new(here.world, here.smtp);
 	assert_non_null(l);
 
 	assert_int_equal(dial(&loop, "127.0.97.1", port), -ECONNREFUSED);
@@ -349,11 +345,7 @@ static void test_smtp_commands(void **state)
 	assert_non_null(strstr(g, "220 "));
 
 	lab_free(l);
-	lab_smtp_close(s);
-	while (uv_run(&loop, UV_RUN_NOWAIT) != 0)
-		;
-	assert_int_equal(uv_loop_close(&loop), 0);
-	lab_world_free(w);
+	h_lab_close(&here);
 }
 
 int main(int argc, char **argv)
