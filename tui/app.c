@@ -409,7 +409,10 @@ static void read_input(tui_app *a)
 
 static void draw_now(tui_app *a)
 {
-	if (!a->m.dirty || !a->screen_up)
+	/* a key that changed nothing (k on the first line) still ends in a
+	 * doupdate now: its trace must not wait for the next tick's redraw,
+	 * which is what bench/tui.sh saw as ~1 s keypresses */
+	if ((!a->m.dirty && !a->key_pending) || !a->screen_up)
 		return;
 	view_sync(a);
 	if (a->m.sort != TUI_SORT_ADDED)
