@@ -16,9 +16,9 @@
 /* ---- words and glyphs --------------------------------------------------- */
 
 /* Where the mail ends up, as the list says it: "mx1", "-> backup mx2 (20)"
- * ("->mx2" when narrow), "none", "no mail"; "" while not known (no walk
- * yet, no probes). */
-static void delivers_to(const tui_entry *e, bool wide, char *out, size_t cap)
+ * ("->mx2" when narrow), "none", "no mail"; "..." while the probes are
+ * out, "-" without probes. */
+static void delivers_to(const tui_entry *e, bool wide, bool no_probe, char *out, size_t cap)
 {
 	const mx_attempt *dv;
 	const mx_host *h;
@@ -34,8 +34,11 @@ static void delivers_to(const tui_entry *e, bool wide, char *out, size_t cap)
 		return;
 	}
 	if (!mx_domain_walked(e->d)) {
-		if (mx_domain_attempt_count(e->d) == 0)
-			snprintf(out, cap, "none");
+		/* no walk yet: the probes are still out (or never go out) */
+		snprintf(out, cap, "%s",
+		         mx_domain_attempt_count(e->d) == 0 ? "none"
+		         : no_probe                         ? "-"
+		                                            : "\xe2\x80\xa6");
 		return;
 	}
 	if (!(dv = mx_domain_delivered(e->d))) {
@@ -122,6 +125,7 @@ static void draw_domains(tui_model *m, tui_rect r)
 	int h = r.h - 2;
 	char title[400];
 	bool wide = r.w >= 46;
+	int avail = r.w - 14, namew = 0, dwid = 0;
 
 	tui_clear_rect(r);
 	if (m->filter[0])
@@ -141,6 +145,20 @@ static void draw_domains(tui_model *m, tui_rect r)
 	if (n == 0)
 		tui_put(m, r.y + 1, r.x + 2, r.w - 4, tui_role(m, THEME_DIM),
 		        m->ne ? "no domain matches" : "no domains: press a to add one");
+	/* the names get what the delivers-to column of the rows shown leaves */
+	for (int i = 0; i < h && m->top_dom + (size_t)i < n; i++) {
+		const tui_entry *e = m->e[idx[m->top_dom + (size_t)i]];
+		char dv[160];
+		int nl = (int)strlen(e->name), dl = 0;
+		delivers_to(e, wide, m->no_probe, dv, sizeof(dv));
+		for (const char *p = dv; *p; p++)
+			dl += (*p & 0xc0) != 0x80; /* columns: one per character here */
+		namew = nl > namew ? nl : namew;
+		dwid = dl > dwid ? dl : dwid;
+	}
+	if (namew + 1 + dwid > avail)
+		namew = avail - 1 - dwid < avail / 2 ? avail / 2 : avail - 1 - dwid;
+	dwid = avail - 1 - namew;
 	for (int i = 0; i < h && m->top_dom + (size_t)i < n; i++) {
 		size_t vi = m->top_dom + (size_t)i;
 		const tui_entry *e = m->e[idx[vi]];
@@ -148,17 +166,16 @@ static void draw_domains(tui_model *m, tui_rect r)
 		theme_role sr;
 		bool sel = vi == m->sel_dom;
 		unsigned base = sel ? tui_role(m, THEME_SELECTED) : tui_role(m, THEME_NORMAL);
-		int y = r.y + 1 + i, x = r.x + 1, dwid;
+		int y = r.y + 1 + i, x = r.x + 1;
 		char dv[160];
 		w = tui_entry_status(e, &g, &sr);
 		tui_fill(y, x, r.w - 2, base);
 		/* the status keeps its colour on the selected row too */
 		x += tui_put(m, y, x, 2, tui_role(m, sr), g);
 		tui_put(m, y, x + 1, 8, tui_role(m, sr), w);
-		delivers_to(e, wide, dv, sizeof(dv));
-		dwid = wide ? 18 : 7;
-		tui_put(m, y, r.x + 12, r.w - 14 - dwid, base, e->name);
-		tui_put(m, y, r.x + r.w - 1 - dwid, dwid, base, dv);
+		delivers_to(e, wide, m->no_probe, dv, sizeof(dv));
+		tui_put(m, y, r.x + 12, namew, base, e->name);
+		tui_put(m, y, r.x + 13 + namew, dwid, base, dv);
 	}
 	tui_pane_pos(m, r, m->sel_dom + 1, n, n <= (size_t)h);
 	free(idx);

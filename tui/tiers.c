@@ -280,8 +280,9 @@ static void draw_addr_row(tui_model *m, const tui_entry *e, const tui_row *row, 
 	if (s->in_flight)
 		tui_put(m, y, cx + 1, 1, base, "*");
 	cx += 2;
-	cx += tui_putf(m, y, cx, L->state, sat, "%-*s", L->state, probe_state_word(ps));
-	cx += 1;
+	/* the colour on the word, not on the padding after it */
+	tui_put(m, y, cx, L->state, sat, probe_state_word(ps));
+	cx += L->state + 1;
 	cx += tui_putf(m, y, cx, L->addr + 1, base, "%-*s ", L->addr, ad->ip);
 	for (int c = 0; c < L->ncols; c++) {
 		switch (c) {
