@@ -111,6 +111,16 @@ static void test_walk_keeps_state_colour(void **state)
 		free(s);
 		assert_cells_role(L"greeting-timeout", th, THEME_ERROR, theme_shipped[t]);
 		assert_cells_role_n(L"✗ greeting-timeout", 1, th, THEME_ERROR, theme_shipped[t]);
+		{
+			/* the longest state word does not push its address out of
+			 * the column */
+			int y1, x1, y2, x2, y3, x3;
+			assert_true(find_cells(L"127.0.17.1", &y1, &x1));
+			assert_true(find_cells(L"127.0.17.2", &y2, &x2));
+			assert_true(find_cells(L"127.0.17.3", &y3, &x3));
+			assert_int_equal(x1, x2);
+			assert_int_equal(x2, x3);
+		}
 		/* to the end of the walk: still the error's colour */
 		for (int i = 0; i < 8; i++)
 			key(f, 'n');
