@@ -503,7 +503,8 @@ static void on_tick(uv_timer_t *t)
 	tui_app *a = t->data;
 
 	refresh_expired(a);
-	/* the clock, TTLs counting down, FROZEN's age */
+	/* the clock, TTLs counting down, FROZEN's age, and the tiers' "*":
+	 * a probe that starts sends no news of its own */
 	tui_mark(&a->m, TUI_D_HEADER | (1u << TUI_P_DETAILS) | (1u << TUI_P_TIERS));
 }
 
