@@ -95,6 +95,13 @@ static void test_help_at_120(void **state)
 	assert_has(s, "▶ the walk's current attempt");
 	assert_lacks(s, "…");
 	free(s);
+	key(f, 'q'); /* closes the help */
+	keys(f, "asingle.lab.test\n");
+	settle(f);
+	s = screen(f);
+	/* and below the tiers, where a line is free */
+	assert_has(s, "▶ the walk's attempt  • tried  * probing now  ◌ not probed yet");
+	free(s);
 }
 
 /* z gives the focused pane the whole screen; o orders the list. */

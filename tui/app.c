@@ -565,7 +565,7 @@ int tui_app_run(tui_app *a)
 char *tui_app_exit_report(tui_app *a)
 {
 	tui_entry *e = tui_selected(&a->m);
-	mx_report_opts o = {.color = false, .ascii = a->cfg.ascii};
+	mx_report_opts o = {.color = false, .ascii = a->m.ascii}; /* --ascii, or no UTF-8 */
 
 	if (e)
 		view_entry(a, e, false);

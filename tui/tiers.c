@@ -371,7 +371,8 @@ void tui_draw_tiers(tui_model *m, tui_rect r)
 		walk_cur = (long)mx_domain_attempt_count(e->d); /* the end: every step tried */
 	if (h >= 1)
 		draw_header_row(m, r.y + 1, r.x + 1, r.w - 2, &L);
-	for (int i = 0, line = 0; line < body && m->top_row + (size_t)i < n; line++) {
+	int line = 0;
+	for (int i = 0; line < body && m->top_row + (size_t)i < n; line++) {
 		size_t ri = m->top_row + (size_t)i;
 		const tui_row *row = &rows[ri];
 		bool sel = ri == m->sel_row && m->focus != TUI_P_DOMAINS;
@@ -402,6 +403,12 @@ void tui_draw_tiers(tui_model *m, tui_rect r)
 			draw_addr_row(m, e, row, &L, y, x, w, sel, walk_cur);
 		}
 	}
+	/* the marks explained where a line is left over, not only in the help */
+	if (line + 1 < body)
+		tui_put(m, r.y + r.h - 2, r.x + 2, r.w - 4, tui_role(m, THEME_DIM),
+		        m->ascii ? "> the walk's attempt  o tried  * probing now  . not probed yet"
+		                 : "\xe2\x96\xb6 the walk's attempt  \xe2\x80\xa2 tried  * probing "
+		                   "now  \xe2\x97\x8c not probed yet");
 	tui_pane_pos(m, r, m->sel_row + 1, n, n <= (size_t)body);
 done:
 	free(rows);
