@@ -101,7 +101,7 @@ static char *cleaned(const char *s)
 /* The base64 characters that depend only on the secret when it starts at
  * byte offset shift (0..2) of an encoded run: every alignment in which a
  * provider could have encoded it inside something longer. */
-static char *base64_part(const char *s, unsigned shift, bool url)
+static char *base64_part(const char *s, unsigned shift, bool url, bool tail)
 {
 	static const char std[] =
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -115,11 +115,16 @@ static char *base64_part(const char *s, unsigned shift, bool url)
 		return NULL;
 	/* character j covers bits [6j, 6j+6) of the stream; keep those wholly
 	 * inside the secret's bits [8*shift, 8*(shift+n)) */
+	/* with tail, the last character, partly the secret's and partly zero
+	 * bits, is kept too: the secret encoded alone ends that way */
+	if (tail)
+		bits += 5;
 	for (size_t j = (8 * shift + 5) / 6; 6 * j + 6 <= bits; j++) {
 		unsigned v = 0;
 		for (size_t b = 6 * j; b < 6 * j + 6; b++) {
 			size_t byte = b / 8;
-			unsigned c = byte < shift ? 0 : (unsigned char)s[byte - shift];
+			unsigned c =
+			    byte < shift || byte >= shift + n ? 0 : (unsigned char)s[byte - shift];
 			v = v << 1 | ((c >> (7 - b % 8)) & 1);
 		}
 		out[o++] = a[v];
@@ -134,9 +139,11 @@ static void forms_of(forms *fs, const char *secret)
 	add_form(fs, json_escaped(secret));
 	add_form(fs, json_unescaped(secret));
 	add_form(fs, cleaned(secret));
+	add_form(fs, base64_part(secret, 0, false, true));
+	add_form(fs, base64_part(secret, 0, true, true));
 	for (unsigned shift = 0; shift < 3; shift++) {
-		add_form(fs, base64_part(secret, shift, false));
-		add_form(fs, base64_part(secret, shift, true));
+		add_form(fs, base64_part(secret, shift, false, false));
+		add_form(fs, base64_part(secret, shift, true, false));
 	}
 }
 

@@ -400,6 +400,49 @@ static void test_config_key_env_missing(void **state)
 	blr_config_free(c);
 }
 
+/* The forms blr_redact_text finds, each alone, and what it leaves. */
+static void test_redaction_forms(void **state)
+{
+	typedef struct tcase {
+		const char *secret, *text, *want;
+	} tcase;
+	/* clang-format off */
+	static const tcase cases[] = {
+		{"abcdefghij", "x abcdefghij y", "x [redacted] y"},
+		{"abcdefghij", "x ABCDEFGHIJ y", "x [redacted] y"},          /* upper-cased */
+		{"abcdefghij", "cut abcdefgh", "cut [redacted]"},             /* 8-byte prefix */
+		{"abcdefghij", "cut abcdefg", "cut abcdefg"},                 /* 7: left */
+		{"abcdefghij", "cdefghij end", "[redacted] end"},             /* 8-byte suffix */
+		{"a\"b\\cdefgh", "k=a\\\"b\\\\cdefgh", "k=[redacted]"},      /* JSON-escaped */
+		{"a\\\"bcdefgh", "k=a\"bcdefgh", "k=[redacted]"},             /* escaping makes it */
+		{"abcdefghij", "YWJjZGVmZ2hpag==", "[redacted]=="},           /* base64 */
+		{"abcdefghij", "dTphYmNkZWZnaGlq", "dTp[redacted]"},           /* base64("u:" key) */
+		{"abcdefghij", "eDphYmNkZWZnaGlq", "eDp[redacted]"},
+		{"abcdefghij", "YWJjZGVmZ2hpag", "[redacted]"},               /* base64url, no pad */
+		{"abc", "abc ab abcabc", "[redacted] ab [redacted]"},         /* short: whole only */
+		{"abcdefghij", "nothing here", "nothing here"},
+	};
+	/* clang-format on */
+	char *s = NULL;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		s = strdup(cases[i].text);
+		assert_int_equal(blr_redact_text(&s, cases[i].secret), MXS_OK);
+		if (strcmp(s, cases[i].want) != 0)
+			fail_msg("case %zu: \"%s\", want \"%s\"", i, s, cases[i].want);
+		free(s);
+	}
+	s = strdup("as is");
+	assert_int_equal(blr_redact_text(&s, NULL), MXS_OK);
+	assert_int_equal(blr_redact_text(&s, ""), MXS_OK);
+	assert_string_equal(s, "as is");
+	free(s);
+	s = NULL;
+	assert_int_equal(blr_redact_text(&s, "abcdefghij"), MXS_OK);
+	assert_null(s);
+}
+
 /* Whatever text came back, no string from a result holds the key. */
 static void test_redaction(void **state)
 {
@@ -477,6 +520,7 @@ int main(void)
 	    cmocka_unit_test(test_config_key_warning),
 	    cmocka_unit_test(test_config_key_env_missing),
 	    cmocka_unit_test(test_redaction),
+	    cmocka_unit_test(test_redaction_forms),
 	    cmocka_unit_test(test_result_line),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
