@@ -433,6 +433,25 @@ static void test_redaction_forms(void **state)
 			fail_msg("case %zu: \"%s\", want \"%s\"", i, s, cases[i].want);
 		free(s);
 	}
+	/* the one encoder, on RFC 4648 §10's vectors and the url alphabet */
+	{
+		static const char *const v[][2] = {{"", ""},
+		                                   {"f", "Zg=="},
+		                                   {"fo", "Zm8="},
+		                                   {"foo", "Zm9v"},
+		                                   {"foob", "Zm9vYg=="},
+		                                   {"fooba", "Zm9vYmE="},
+		                                   {"foobar", "Zm9vYmFy"}};
+		char out[16];
+		for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+			assert_int_equal(
+			    blr_base64((const uint8_t *)v[i][0], strlen(v[i][0]), false, out),
+			    strlen(v[i][1]));
+			assert_string_equal(out, v[i][1]);
+		}
+		assert_int_equal(blr_base64((const uint8_t *)"\xfb\xff", 2, true, out), 3);
+		assert_string_equal(out, "-_8");
+	}
 	s = strdup("as is");
 	assert_int_equal(blr_redact_text(&s, NULL), MXS_OK);
 	assert_int_equal(blr_redact_text(&s, ""), MXS_OK);
