@@ -3,6 +3,7 @@
  * files and talks HTTP, this file only decides what bytes mean. */
 #include "blocklist.h"
 #include "addr.h"
+#include "name.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -283,26 +284,11 @@ mxs_status blr_reversed_ip(const char *ip, char *out, size_t cap)
 	return MXS_OK;
 }
 
+/* A DNSBL zone: a host name (core/name's one check), its trailing dot
+ * already dropped by the caller. */
 static bool is_zone(const char *z, size_t len)
 {
-	size_t label = 0;
-
-	if (len == 0 || len > 253)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)z[i];
-		if (c == '.') {
-			if (label == 0)
-				return false;
-			label = 0;
-			continue;
-		}
-		if (!isalnum(c) && c != '-' && c != '_')
-			return false;
-		if (++label > 63)
-			return false;
-	}
-	return label > 0;
+	return len > 0 && z[len - 1] != '.' && mx_name_is_host(z, len);
 }
 
 mxs_status blr_query_name(const char *ip, const char *zone, char *out, size_t cap)

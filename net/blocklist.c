@@ -20,7 +20,7 @@
 
 #include "curlloop.h"
 #include "dns.h"
-#include "mx.h"
+#include "addr.h"
 
 #define CACHE_BUCKETS 256
 #define CACHE_MAX     4096 /* entries; beyond it answers are not cached */

@@ -279,6 +279,13 @@ static void test_config_good(void **state)
 	 * that there is one */
 	assert_int_equal(blr_config_add_spec(c, "bl.lab.test@", &why), MXS_ERR_INVALID);
 	assert_int_equal(blr_config_add_spec(c, "bad zone@https://x.test/", &why), MXS_ERR_INVALID);
+	/* zones through core/name's one RFC 1123 check: label ends, '_', empty labels */
+	assert_int_equal(blr_config_add_spec(c, "-bl.test@https://x.test/", &why), MXS_ERR_INVALID);
+	assert_int_equal(blr_config_add_spec(c, "bl-.test@https://x.test/", &why), MXS_ERR_INVALID);
+	assert_int_equal(blr_config_add_spec(c, "b_l.test@https://x.test/", &why), MXS_ERR_INVALID);
+	assert_int_equal(blr_config_add_spec(c, "bl..test@https://x.test/", &why), MXS_ERR_INVALID);
+	assert_int_equal(blr_config_add_spec(c, "bl.test..@https://x.test/", &why),
+	                 MXS_ERR_INVALID);
 	assert_int_equal(blr_config_add_spec(c, "bl2.lab.test@http://127.0.0.1/q", &why),
 	                 MXS_ERR_INVALID); /* the name is taken */
 	free(why);
