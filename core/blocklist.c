@@ -4,11 +4,13 @@
 #include "blocklist.h"
 #include "addr.h"
 #include "name.h"
+#include "num.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <jansson.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -418,14 +420,11 @@ json_t *blr_json_pointer(json_t *doc, const char *pointer)
 			/* json_object_get stops at NUL; a token cannot hold one */
 			doc = json_object_get(doc, tok);
 		} else if (json_is_array(doc)) {
-			char *end;
-			unsigned long long idx;
-			if (n == 0 || !isdigit((unsigned char)tok[0]) || (tok[0] == '0' && n > 1))
-				return NULL; /* "-" and leading zeros name no element */
-			errno = 0;
-			idx = strtoull(tok, &end, 10);
-			if (*end || errno)
-				return NULL;
+			unsigned long idx;
+			if (tok[0] == '0' && n > 1)
+				return NULL; /* leading zeros name no element (RFC 6901 §4) */
+			if (!mx_num_parse(tok, ULONG_MAX, &idx))
+				return NULL; /* nor does "-" */
 			doc = idx < json_array_size(doc) ? json_array_get(doc, (size_t)idx) : NULL;
 		} else {
 			return NULL;
@@ -867,11 +866,8 @@ static mxs_status set_key(parser *ps, blr_provider *p, int line, const char *k, 
 		if (!parse_rate(v, &p->rate))
 			return perr(ps, line, "expected rate = N/s or N/min (N above 0)");
 	} else if (strcmp(k, "ttl") == 0) {
-		char *end;
 		unsigned long t;
-		errno = 0;
-		t = strtoul(v, &end, 10);
-		if (!isdigit((unsigned char)v[0]) || *end || errno || t > 86400)
+		if (!mx_num_parse(v, 86400, &t))
 			return perr(ps, line, "expected ttl = seconds from 0 to 86400");
 		p->ttl = (uint32_t)t;
 	} else if (strcmp(k, "codes") == 0) {

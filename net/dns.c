@@ -3,6 +3,7 @@
  * polls and one timer, with a FIFO that bounds the questions on the wire. */
 #include "dns.h"
 #include "name.h"
+#include "num.h"
 
 #include <ares.h>
 #include <arpa/inet.h>
@@ -128,10 +129,10 @@ mxs_status dns_server_parse(const char *spec, char *out, size_t outcap, char **w
 		return MXS_ERR_INVALID;
 	}
 	if (port_s) {
-		char *end;
-		errno = 0;
-		port = strtol(port_s, &end, 10);
-		if (*port_s == '\0' || *end != '\0' || errno || port < 1 || port > 65535) {
+		unsigned long n = 0;
+		bool ok = mx_num_parse(port_s, 65535, &n) && n >= 1;
+		port = (long)n;
+		if (!ok) {
 			mxs_why(why, "DNS server \"%.80s\": port must be a number from 1 to 65535",
 			        spec);
 			return MXS_ERR_INVALID;

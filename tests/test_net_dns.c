@@ -567,6 +567,16 @@ static void test_server_parse(void **state)
 	assert_non_null(strstr(why, "not an IPv4 or IPv6 address"));
 	assert_int_equal(dns_server_parse("127.0.0.1:0", out, sizeof(out), &why), MXS_ERR_INVALID);
 	assert_int_equal(dns_server_parse("[::1", out, sizeof(out), &why), MXS_ERR_INVALID);
+	/* the port through core's one number parser: digits only (strtol took
+	 * a sign and leading blanks) */
+	for (size_t i = 0; i < 5; i++) {
+		static const char *const bad[] = {"127.0.0.1:+53", "127.0.0.1: 53",
+		                                  "127.0.0.1:", "127.0.0.1:65536", "[::1]:0x35"};
+		assert_int_equal(dns_server_parse(bad[i], out, sizeof(out), &why), MXS_ERR_INVALID);
+		assert_non_null(strstr(why, "DNS server"));
+	}
+	assert_int_equal(dns_server_parse("127.0.0.1:65535", out, sizeof(out), &why), MXS_OK);
+	assert_string_equal(out, "127.0.0.1:65535");
 	free(why);
 }
 
