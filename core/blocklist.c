@@ -4,6 +4,7 @@
 #include "blocklist.h"
 #include "addr.h"
 #include "name.h"
+#include "line.h"
 #include "num.h"
 
 #include <arpa/inet.h>
@@ -724,7 +725,10 @@ static bool valid_header(const char *h)
 
 typedef struct parser {
 	const char *origin;
-	blr_provider *p;
+	blr_config *c;     /* what the providers are added to at the end */
+	blr_provider *p;   /* the providers read so far */
+	blr_provider *cur; /* the section being read, in p */
+	mxs_status st;     /* why the reading stopped */
 	size_t n;
 	bool has_key; /* some section has key = */
 	char **why;
@@ -887,111 +891,126 @@ static mxs_status set_key(parser *ps, blr_provider *p, int line, const char *k, 
 	return ok ? MXS_OK : perr(ps, line, "out of memory");
 }
 
+/* One line of the config file, through core/line's reader. Non-zero
+ * stops the reading, with ps->st saying why. */
+static int on_config_line(const char *text, size_t len, unsigned long ln, unsigned flags, void *arg)
+{
+	parser *ps = arg;
+	int lineno = ln > INT_MAX ? INT_MAX : (int)ln;
+	char *line, *l, *eq;
+
+	if (flags & LINE_TOO_LONG) {
+		ps->st = perr(ps, lineno, "expected a line of at most %d bytes", LINE_MAX_LEN);
+		return 1;
+	}
+	line = strndup(text, len);
+	if (!line) {
+		ps->st = MXS_ERR_NOMEM;
+		return 1;
+	}
+	l = trim(line);
+	if (!l[0] || l[0] == '#' || l[0] == ';')
+		goto done;
+	if (l[0] == '[') {
+		char *end = strchr(l, ']'), *name;
+		blr_provider *g;
+		if (!end || trim(end + 1)[0] || strncmp(l, "[blocklist", 10) != 0 ||
+		    (l[10] != ' ' && l[10] != '\t')) {
+			ps->st = perr(ps, lineno, "expected a section [blocklist NAME]");
+			goto done;
+		}
+		*end = '\0';
+		name = trim(l + 10);
+		if (!valid_name(name)) {
+			ps->st = perr(ps, lineno,
+			              "expected a provider NAME of letters, digits, "
+			              "'.', '_' and '-' (at most 63)");
+			goto done;
+		}
+		if (ps->cur && (ps->st = finish_section(ps, ps->cur)) != MXS_OK)
+			goto done;
+		for (size_t i = 0; i < ps->n; i++)
+			if (strcmp(ps->p[i].name, name) == 0) {
+				ps->st = perr(ps, lineno,
+				              "[blocklist %s] is defined twice (first "
+				              "at line %d)",
+				              name, ps->p[i].line);
+				goto done;
+			}
+		if (blr_config_find(ps->c, name)) {
+			ps->st = perr(ps, lineno, "[blocklist %s] is already defined", name);
+			goto done;
+		}
+		if (ps->c->n + ps->n >= BLR_MAX_PROVIDERS) {
+			ps->st =
+			    perr(ps, lineno, "expected at most %d providers", BLR_MAX_PROVIDERS);
+			goto done;
+		}
+		g = realloc(ps->p, (ps->n + 1) * sizeof(*g));
+		if (!g) {
+			ps->st = MXS_ERR_NOMEM;
+			goto done;
+		}
+		ps->p = g;
+		ps->cur = &ps->p[ps->n++];
+		*ps->cur = (blr_provider){.rate = BLR_DEFAULT_RATE,
+		                          .ttl = BLR_DEFAULT_TTL,
+		                          .line = lineno,
+		                          .name = strdup(name)};
+		if (!ps->cur->name)
+			ps->st = MXS_ERR_NOMEM;
+		goto done;
+	}
+	eq = strchr(l, '=');
+	if (!eq) {
+		ps->st = perr(ps, lineno, "expected key = value or [blocklist NAME]");
+		goto done;
+	}
+	if (!ps->cur) {
+		ps->st = perr(ps, lineno,
+		              "expected a [blocklist NAME] section before "
+		              "key = value");
+		goto done;
+	}
+	*eq = '\0';
+	ps->st = set_key(ps, ps->cur, lineno, trim(l), trim(eq + 1));
+done:
+	free(line);
+	return ps->st != MXS_OK;
+}
+
 mxs_status blr_config_parse(blr_config *c, const char *origin, const char *text, unsigned mode,
                             blr_getenv_fn env, void *env_arg, char **warning, char **why)
 {
-	parser ps = {
-	    .origin = origin ? origin : "config", .why = why, .env = env, .env_arg = env_arg};
-	mxs_status st = MXS_OK;
-	const char *s = text;
-	blr_provider *cur = NULL;
-	char *line = malloc(LINE_MAX_LEN + 1);
-	int lineno = 0;
+	parser ps = {.origin = origin ? origin : "config",
+	             .why = why,
+	             .env = env,
+	             .env_arg = env_arg,
+	             .c = c};
+	line_reader *lr = NULL;
+	size_t tlen = strlen(text);
 
-	if (!line)
-		return MXS_ERR_NOMEM;
-	if (strlen(text) > BLR_CONFIG_MAX) {
-		st = perr(&ps, 1, "the file is larger than %d KiB", BLR_CONFIG_MAX / 1024);
+	if (tlen > BLR_CONFIG_MAX) {
+		ps.st = perr(&ps, 1, "the file is larger than %d KiB", BLR_CONFIG_MAX / 1024);
 		goto done;
 	}
-	while (*s) {
-		size_t len = strcspn(s, "\n");
-		char *l, *eq;
-		lineno++;
-		if (len > LINE_MAX_LEN) {
-			st = perr(&ps, lineno, "expected a line of at most %d bytes", LINE_MAX_LEN);
-			goto done;
-		}
-		memcpy(line, s, len);
-		line[len] = '\0';
-		s += len + (s[len] == '\n');
-		l = trim(line);
-		if (!l[0] || l[0] == '#' || l[0] == ';')
-			continue;
-		if (l[0] == '[') {
-			char *end = strchr(l, ']'), *name;
-			blr_provider *g;
-			if (!end || trim(end + 1)[0] || strncmp(l, "[blocklist", 10) != 0 ||
-			    (l[10] != ' ' && l[10] != '\t')) {
-				st = perr(&ps, lineno, "expected a section [blocklist NAME]");
-				goto done;
-			}
-			*end = '\0';
-			name = trim(l + 10);
-			if (!valid_name(name)) {
-				st = perr(&ps, lineno,
-				          "expected a provider NAME of letters, digits, "
-				          "'.', '_' and '-' (at most 63)");
-				goto done;
-			}
-			if (cur && (st = finish_section(&ps, cur)) != MXS_OK)
-				goto done;
-			for (size_t i = 0; i < ps.n; i++)
-				if (strcmp(ps.p[i].name, name) == 0) {
-					st = perr(&ps, lineno,
-					          "[blocklist %s] is defined twice (first "
-					          "at line %d)",
-					          name, ps.p[i].line);
-					goto done;
-				}
-			if (blr_config_find(c, name)) {
-				st = perr(&ps, lineno, "[blocklist %s] is already defined", name);
-				goto done;
-			}
-			if (c->n + ps.n >= BLR_MAX_PROVIDERS) {
-				st = perr(&ps, lineno, "expected at most %d providers",
-				          BLR_MAX_PROVIDERS);
-				goto done;
-			}
-			g = realloc(ps.p, (ps.n + 1) * sizeof(*g));
-			if (!g) {
-				st = MXS_ERR_NOMEM;
-				goto done;
-			}
-			ps.p = g;
-			cur = &ps.p[ps.n++];
-			*cur = (blr_provider){.rate = BLR_DEFAULT_RATE,
-			                      .ttl = BLR_DEFAULT_TTL,
-			                      .line = lineno,
-			                      .name = strdup(name)};
-			if (!cur->name) {
-				st = MXS_ERR_NOMEM;
-				goto done;
-			}
-			continue;
-		}
-		eq = strchr(l, '=');
-		if (!eq) {
-			st = perr(&ps, lineno, "expected key = value or [blocklist NAME]");
-			goto done;
-		}
-		if (!cur) {
-			st = perr(&ps, lineno,
-			          "expected a [blocklist NAME] section before "
-			          "key = value");
-			goto done;
-		}
-		*eq = '\0';
-		st = set_key(&ps, cur, lineno, trim(l), trim(eq + 1));
-		if (st != MXS_OK)
-			goto done;
+	lr = line_reader_new(LINE_MAX_LEN);
+	if (!lr) {
+		ps.st = MXS_ERR_NOMEM;
+		goto done;
 	}
-	if (cur && (st = finish_section(&ps, cur)) != MXS_OK)
+	if ((line_feed(lr, text, tlen, on_config_line, &ps) != MXS_OK ||
+	     line_finish(lr, on_config_line, &ps) != MXS_OK) &&
+	    ps.st == MXS_OK)
+		ps.st = MXS_ERR_NOMEM; /* the reader failed on its own: only memory */
+	if (ps.st != MXS_OK)
+		goto done;
+	if (ps.cur && (ps.st = finish_section(&ps, ps.cur)) != MXS_OK)
 		goto done;
 	if (ps.n) {
 		blr_provider *g = realloc(c->p, (c->n + ps.n) * sizeof(*g));
 		if (!g) {
-			st = MXS_ERR_NOMEM;
+			ps.st = MXS_ERR_NOMEM;
 			goto done;
 		}
 		c->p = g;
@@ -1006,8 +1025,8 @@ done:
 	for (size_t i = 0; i < ps.n; i++)
 		provider_clear(&ps.p[i]);
 	free(ps.p);
-	free(line);
-	return st;
+	line_reader_free(lr);
+	return ps.st;
 }
 
 mxs_status blr_config_add_spec(blr_config *c, const char *spec, char **why)

@@ -350,6 +350,29 @@ static void test_config_errors(void **state)
 		free(warn);
 		blr_config_free(c);
 	}
+	/* lines through core/line's reader: a long one is named by its number,
+	 * later lines keep theirs, a last line without newline and CRLF count */
+	{
+		size_t n = 3 * 4096;
+		char *text = malloc(n + 128), *why = NULL;
+		blr_config *c = blr_config_new();
+		strcpy(text, "[blocklist a]\n# ");
+		memset(text + strlen(text), 'x', n);
+		strcpy(text + strlen("[blocklist a]\n# ") + n, "\nzone = bad zone\n");
+		assert_int_equal(blr_config_parse(c, "f", text, 0, NULL, NULL, NULL, &why),
+		                 MXS_ERR_INVALID);
+		assert_string_equal(why, "f:2: expected a line of at most 4096 bytes");
+		assert_int_equal(blr_config_parse(c, "f",
+		                                  "[blocklist a]\r\nzone = x.test\r\n\r\n"
+		                                  "url = https://x.test/q",
+		                                  0, NULL, NULL, NULL, &why),
+		                 MXS_OK);
+		assert_string_equal(blr_config_find(c, "a")->url, "https://x.test/q");
+		assert_int_equal(blr_config_find(c, "a")->url_line, 4);
+		free(text);
+		free(why);
+		blr_config_free(c);
+	}
 }
 
 /* A key in a file others can read: a warning, without the key. */
