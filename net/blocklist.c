@@ -1079,7 +1079,9 @@ static const char *env_lookup(const char *name, void *arg)
 mxs_status bl_config_load(blr_config *c, const char *path, bool must_exist, char **warning,
                           char **why)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO would block open() until a writer came; it is
+	 * refused below as not a regular file instead */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	struct stat sb;
 	char *text = NULL;
 	size_t len = 0;
