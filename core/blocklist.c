@@ -469,9 +469,13 @@ mxs_status blr_interpret_json(blr_result *r, const blr_provider *p, const char *
 	if (json_is_string(v)) {
 		/* scrubbed as the provider sent it, before clean_copy or any
 		 * output escaping re-encodes it */
-		char *s = strndup(json_string_value(v), json_string_length(v));
-		if (blr_redact_text(&s, p->key) == MXS_OK && s)
-			st = blr_result_set_reason(r, s, strlen(s));
+		size_t n = json_string_length(v);
+		char *s = malloc(n + 1);
+		if (s) {
+			memcpy(s, json_string_value(v), n + 1);
+			if (blr_redact_bytes(&s, &n, p->key) == MXS_OK && s)
+				st = blr_result_set_reason(r, s, n);
+		}
 		free(s);
 	} else if (v && !json_is_null(v)) {
 		/* an object reason from a provider that was sent a key is shown

@@ -268,6 +268,44 @@ mxs_status blr_redact_text(char **s, const char *secret)
 	return st;
 }
 
+mxs_status blr_redact_bytes(char **s, size_t *len, const char *secret)
+{
+	forms fs = {0};
+	char *out = NULL;
+	size_t o = 0;
+	mxs_status st = MXS_ERR_NOMEM;
+
+	if (!secret || !secret[0] || !*s)
+		return MXS_OK;
+	forms_of(&fs, secret);
+	if (fs.nomem)
+		goto done;
+	/* each NUL-separated part on its own: the key holds no NUL */
+	for (size_t at = 0; at <= *len;) {
+		bool changed;
+		char *part = scrub(*s + at, &fs, &changed), *g;
+		size_t pl = part ? strlen(part) : 0;
+		if (!part || !(g = realloc(out, o + pl + 1))) {
+			free(part);
+			goto done;
+		}
+		out = g;
+		memcpy(out + o, part, pl + 1); /* with its NUL: the separator */
+		o += pl + 1;
+		at += strlen(*s + at) + 1;
+		free(part);
+	}
+	st = MXS_OK;
+done:
+	forms_free(&fs);
+	free(*s);
+	*s = st == MXS_OK ? out : NULL;
+	*len = st == MXS_OK ? o - 1 : 0;
+	if (st != MXS_OK)
+		free(out);
+	return st;
+}
+
 mxs_status blr_result_redact(blr_result *r, const char *secret)
 {
 	mxs_status a, b;

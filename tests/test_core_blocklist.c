@@ -482,6 +482,16 @@ static void test_redaction_forms(void **state)
 		assert_int_equal(blr_base64((const uint8_t *)"\xfb\xff", 2, true, out), 3);
 		assert_string_equal(out, "-_8");
 	}
+	/* bytes with a NUL: each part scrubbed, the NUL kept */
+	{
+		size_t n = 15;
+		s = malloc(n + 1);
+		memcpy(s, "ab\0cabcdefghij.", n + 1); /* 15 bytes and the NUL */
+		assert_int_equal(blr_redact_bytes(&s, &n, "abcdefghij"), MXS_OK);
+		assert_int_equal(n, 15);
+		assert_memory_equal(s, "ab\0c[redacted].", 16);
+		free(s);
+	}
 	s = strdup("as is");
 	assert_int_equal(blr_redact_text(&s, NULL), MXS_OK);
 	assert_int_equal(blr_redact_text(&s, ""), MXS_OK);
