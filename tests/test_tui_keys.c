@@ -242,6 +242,9 @@ static void test_trainer_keys_and_prompt(void **state)
 	free(s);
 	/* "dow" + Tab completes the command, Tab again the selected address */
 	key(f, 'T');
+	s = screen(f);
+	assert_has(s, "[left out: ADDR 127.0.14.1, HOST mx.single.lab.test]");
+	free(s);
 	keys(f, "dow\t\t");
 	s = screen(f);
 	assert_has(s, "down 127.0.14.1_");

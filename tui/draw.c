@@ -502,8 +502,10 @@ static void draw_status(tui_model *m)
 	tui_fill(y, 0, m->cols, at);
 	if (m->prompt == TUI_PR_TRAINER) {
 		/* the commands as lab/trainer.h's table describes them */
-		tui_putf(m, y, 1, m->cols - 2, at, "Trainer (%s): %s_  (Enter: ok, Esc: cancel)",
-		         m->trainer_usage ? m->trainer_usage : "", m->pbuf);
+		/* what the line will be about first, the command list after it */
+		tui_putf(m, y, 1, m->cols - 2, at, "Trainer: %s_  %s%s%s(Tab completes; %s)",
+		         m->pbuf, m->pdefault[0] ? "[left out: " : "", m->pdefault,
+		         m->pdefault[0] ? "] " : "", m->trainer_usage ? m->trainer_usage : "");
 		return;
 	}
 	if (m->prompt != TUI_PR_NONE) {

@@ -675,6 +675,13 @@ void tui_keys_handle(tui_app *a, wint_t ch, bool fkey)
 		a->m.plen = 0;
 		a->m.pbuf[0] = '\0';
 		a->hist_at = a->nhist;
+		{
+			const mx_addr *ad;
+			const char *ip = selected_addr(a, &ad), *host = selected_host(a);
+			snprintf(a->m.pdefault, sizeof(a->m.pdefault), "%s%s%s%s",
+			         ip[0] ? "ADDR " : "", ip,
+			         host ? (ip[0] ? ", HOST " : "HOST ") : "", host ? host : "");
+		}
 		tui_mark(&a->m, TUI_D_STATUS);
 		break;
 	case 'D':

@@ -118,6 +118,7 @@ typedef struct tui_model {
 	char filter[256];
 	tui_prompt prompt;
 	char pbuf[256];
+	char pdefault[300]; /* the trainer prompt: what a left-out ADDR or HOST means */
 	size_t plen;
 	tui_overlay ov;
 	char *doc;
