@@ -2,7 +2,7 @@
  * evaluator and the provider config parser. No I/O: net/blocklist.c reads
  * files and talks HTTP, this file only decides what bytes mean. */
 #include "blocklist.h"
-#include "mx.h"
+#include "addr.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -167,55 +167,6 @@ mxs_status blr_result_set_reason(blr_result *r, const char *text, size_t len)
 	free(r->reason);
 	r->reason = clean_copy(text, len, BLR_REASON_MAX);
 	return r->reason ? MXS_OK : MXS_ERR_NOMEM;
-}
-
-static mxs_status redact_one(char **s, const char *secret)
-{
-	static const char mark[] = "[redacted]";
-	size_t sl = strlen(secret), ml = sizeof(mark) - 1, count = 0;
-	char *out, *o;
-	const char *p;
-
-	if (!*s)
-		return MXS_OK;
-	for (p = *s; (p = strstr(p, secret)); p += sl)
-		count++;
-	if (count == 0)
-		return MXS_OK;
-	out = malloc(strlen(*s) + count * ml + 1);
-	if (!out) {
-		/* better no text than text with the key in it */
-		free(*s);
-		*s = NULL;
-		return MXS_ERR_NOMEM;
-	}
-	o = out;
-	for (p = *s;;) {
-		const char *hit = strstr(p, secret);
-		size_t n = hit ? (size_t)(hit - p) : strlen(p);
-		memcpy(o, p, n);
-		o += n;
-		if (!hit)
-			break;
-		memcpy(o, mark, ml);
-		o += ml;
-		p = hit + sl;
-	}
-	*o = '\0';
-	free(*s);
-	*s = out;
-	return MXS_OK;
-}
-
-mxs_status blr_result_redact(blr_result *r, const char *secret)
-{
-	mxs_status a, b;
-
-	if (!secret || !secret[0])
-		return MXS_OK;
-	a = redact_one(&r->reason, secret);
-	b = redact_one(&r->error, secret);
-	return a != MXS_OK ? a : b;
 }
 
 char *blr_result_line(const blr_result *r)
@@ -530,9 +481,16 @@ mxs_status blr_interpret_json(blr_result *r, const blr_provider *p, const char *
 	r->error = NULL;
 	v = p->reason_ptr ? blr_json_pointer(doc, p->reason_ptr) : NULL;
 	if (json_is_string(v)) {
-		st = blr_result_set_reason(r, json_string_value(v), json_string_length(v));
+		/* scrubbed as the provider sent it, before clean_copy or any
+		 * output escaping re-encodes it */
+		char *s = strndup(json_string_value(v), json_string_length(v));
+		if (blr_redact_text(&s, p->key) == MXS_OK && s)
+			st = blr_result_set_reason(r, s, strlen(s));
+		free(s);
 	} else if (v && !json_is_null(v)) {
-		char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+		/* an object reason from a provider that was sent a key is shown
+		 * only once it passed redaction; when it cannot, not at all */
+		char *s = blr_redact_json_dump(v, p->key);
 		if (s)
 			st = blr_result_set_reason(r, s, strlen(s));
 		free(s);
@@ -542,38 +500,7 @@ done:
 	return st;
 }
 
-/* ---- URLs --------------------------------------------------------------- */
-
-bool blr_url_allowed(const char *url)
-{
-	const char *h, *end;
-	char host[64];
-	size_t n;
-
-	if (!url || strpbrk(url, " \t\r\n"))
-		return false;
-	if (strncasecmp(url, "https://", 8) == 0)
-		return url[8] != '\0' && url[8] != '/';
-	if (strncasecmp(url, "http://", 7) != 0)
-		return false;
-	h = url + 7;
-	if (*h == '[') {
-		end = strchr(h, ']');
-		if (!end)
-			return false;
-		h++;
-	} else {
-		end = h + strcspn(h, ":/?#");
-	}
-	n = (size_t)(end - h);
-	if (n == 0 || n >= sizeof(host) || memchr(h, '@', n))
-		return false;
-	memcpy(host, h, n);
-	host[n] = '\0';
-	if (strcasecmp(host, "localhost") == 0)
-		return true;
-	return mx_ip_is_loopback(host);
-}
+/* ---- URL templates ------------------------------------------------------ */
 
 /* Replaces each {name} in tmpl with the value vals gives it. NULL when out
  * of memory or on an unknown placeholder. */
@@ -917,11 +844,12 @@ static mxs_status set_key(parser *ps, blr_provider *p, int line, const char *k, 
 	} else if (strcmp(k, "url") == 0) {
 		if (strstr(v, "{key}"))
 			return perr(ps, line, "expected the key in header =, never in the url");
-		if (!blr_url_allowed(v))
-			return perr(ps, line,
-			            "expected url = https://... (http:// only for "
-			            "127.0.0.1, [::1] or localhost)");
+		/* which URLs may be asked is net/blocklist.c's bl_url_check: it
+		 * parses with libcurl, the parser that makes the request */
+		if (!v[0])
+			return perr(ps, line, "expected url = https://...");
 		ok = set_str(&p->url, v);
+		p->url_line = line;
 	} else if (strcmp(k, "method") == 0) {
 		if (strcasecmp(v, "get") == 0)
 			p->post = false;
@@ -1126,11 +1054,11 @@ mxs_status blr_config_add_spec(blr_config *c, const char *spec, char **why)
 		mxs_why(why, "\"%.*s\" is not a DNSBL zone name", (int)(zl > 80 ? 80 : zl), spec);
 		return MXS_ERR_INVALID;
 	}
-	if (!blr_url_allowed(at + 1)) {
-		mxs_why(why, "expected an https:// URL (http:// only for 127.0.0.1, [::1] or "
-		             "localhost)");
+	if (!at[1]) {
+		mxs_why(why, "expected ZONE@URL with an https:// URL after the @");
 		return MXS_ERR_INVALID;
 	}
+	/* the URL itself is judged by bl_url_check when the client is made */
 	p.zone = strndup(spec, zl);
 	p.name = strndup(spec, zl);
 	p.url = strdup(at + 1);

@@ -62,6 +62,8 @@ typedef struct blr_result {
 	long ms; /* how long the lookup took, -1 when unknown or cached */
 } blr_result;
 
+typedef struct json_t json_t;
+
 /* A new result (state NOT_LISTED, ms -1); NULL when out of memory. Owned by
  * the caller; blr_result_free accepts NULL. */
 blr_result *blr_result_new(const char *provider, blr_kind kind, const char *ip);
@@ -75,9 +77,21 @@ mxs_status blr_result_fail(blr_result *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Sets the reason from untrusted bytes (bounded, control bytes replaced). */
 mxs_status blr_result_set_reason(blr_result *r, const char *text, size_t len);
-/* Replaces every occurrence of secret in reason and error with "[redacted]".
- * Does nothing for a NULL or empty secret. */
+/* ---- keeping the key out (core/blocklist_redact.c) ---------------------- */
+
+/* Replaces every form of secret in reason and error with "[redacted]": as
+ * is, JSON-escaped, JSON-unescaped, with control bytes as '?', base64 (both
+ * alphabets, any alignment), each matched ASCII case-insensitively, and any
+ * prefix or suffix of those of 8 bytes or more (the whole of a shorter
+ * one). Does nothing for a NULL or empty secret. On MXS_ERR_NOMEM the field
+ * is dropped, never left unscrubbed. */
 mxs_status blr_result_redact(blr_result *r, const char *secret);
+/* The same for one malloc'd string *s (NULL stays NULL). */
+mxs_status blr_redact_text(char **s, const char *secret);
+/* v dumped as compact JSON with every string and member name scrubbed on
+ * its decoded text first, then the dump scrubbed again. NULL when out of
+ * memory: then nothing of v is to be shown. Owned by the caller. */
+char *blr_redact_json_dump(json_t *v, const char *secret);
 /* One line for people, e.g. `spamhaus: listed 127.0.0.2 (spam source) "see
  * https://..."`, `lab-json: unavailable (HTTP 500)`, `lab: not listed
  * (cached)`. Raw network text inside: sanitise before it reaches a
@@ -87,7 +101,6 @@ char *blr_result_line(const blr_result *r);
  * [{code, meaning?}], reason?, error?, ttl, from_cache}. A new reference
  * owned by the caller (json_decref), or NULL when out of memory. Strings
  * that are not valid UTF-8 are sanitised so no field is dropped. */
-typedef struct json_t json_t;
 json_t *blr_result_json(const blr_result *r);
 
 /* ---- RFC 5782 ----------------------------------------------------------- */
@@ -139,7 +152,8 @@ typedef struct blr_provider {
 	blr_kind kind;
 	bool enabled;       /* asked on every run (enabled = yes, or --blocklist) */
 	char *zone;         /* dnsbl-doh */
-	char *url;          /* the DoH endpoint, or the JSON URL template */
+	char *url;          /* the DoH endpoint, or the JSON URL template; not checked here:
+	                       net/bl.h's bl_url_check is the one rule for URLs */
 	bool post;          /* DoH: POST application/dns-message instead of GET ?dns= */
 	char *header;       /* json: "X-Api-Key: {key}" template, or NULL */
 	char *key;          /* secret: from key = or key-env =, or NULL */
@@ -151,7 +165,8 @@ typedef struct blr_provider {
 	uint32_t ttl;       /* json: seconds to cache an answer; 0 = not cached */
 	blr_codemap *codes; /* return-code meanings */
 	size_t ncodes;
-	int line; /* where the section starts, 0 for --blocklist */
+	int line;     /* where the section starts, 0 for --blocklist */
+	int url_line; /* where url = is, 0 for --blocklist */
 } blr_provider;
 
 #define BLR_DEFAULT_RATE 10.0 /* lookups per second */
@@ -188,10 +203,6 @@ size_t blr_config_count(const blr_config *c);
 size_t blr_config_enabled_count(const blr_config *c);
 const blr_provider *blr_config_provider(const blr_config *c, size_t i);
 const blr_provider *blr_config_find(const blr_config *c, const char *name);
-
-/* true when url is https://, or http:// to a loopback host (127.0.0.0/8,
- * [::1], localhost). */
-bool blr_url_allowed(const char *url);
 
 /* The JSON URL for ip: {ip} and {reversed_ip} substituted. NULL when out of
  * memory or the template is malformed. Owned by the caller. */

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "addr.h"
 #include "blocklist.h"
 #include "probe.h"
 #include "status.h"
@@ -38,7 +39,6 @@ const char *mx_rcode_str(mx_rcode rc);
 /* true for the outcomes a sender would retry later */
 bool mx_rcode_is_temporary(mx_rcode rc);
 
-#define MX_IP_MAX   46 /* INET6_ADDRSTRLEN */
 #define MX_NAME_MAX 254
 
 typedef struct mx_addr {
@@ -111,7 +111,9 @@ const char *mx_severity_str(mx_severity s); /* "info", "warning", "error" */
 	X(TLS_CERTIFICATE_INVALID, "tls-certificate-invalid", WARNING, "RFC 6125 §6", "an MX host's TLS certificate does not verify for its name") \
 	X(BANNER_NAME_MISMATCH, "banner-name-mismatch", INFO, "RFC 5321 §4.3.1", "an MX host greets with another name than the MX record's") \
 	X(IP_LISTED, "ip-listed", WARNING, "RFC 5782", "an MX address is on an IP blocklist") \
-	X(BLOCKLIST_UNAVAILABLE, "blocklist-unavailable", INFO, "RFC 5782 §2.1", "a blocklist could not say whether an MX address is listed")
+	X(BLOCKLIST_UNAVAILABLE, "blocklist-unavailable", INFO, "RFC 5782 §2.1", "a blocklist could not say whether an MX address is listed") \
+	X(MX_INVALID_NAME, "mx-invalid-name", ERROR, "RFC 1123 §2.1", "an MX target is not a valid host name") \
+	X(SRV_INVALID_NAME, "srv-invalid-name", WARNING, "RFC 2782", "an SRV target is not a valid host name")
 /* clang-format on */
 
 typedef enum mx_finding_id {
@@ -260,13 +262,7 @@ const char *mx_domain_status(const mx_domain *d);
 uint64_t mx_seed_for(uint64_t run_seed, const char *domain);
 /* Shuffles idx[0..n) in place, uniformly, from *state (advanced). */
 void mx_shuffle(size_t *idx, size_t n, uint64_t *state);
-/* true when name is an address literal ("192.0.2.1", "[192.0.2.1]", "2001:db8::1"). */
-bool mx_is_ip_literal(const char *name);
-/* true when ip (textual) is in a special-purpose range (RFC 6890): private,
- * loopback, link-local, documentation, ... allow_loopback exempts 127/8 and ::1. */
-bool mx_ip_is_non_public(const char *ip, bool allow_loopback);
-/* true when ip (textual) is in 127.0.0.0/8 or is ::1: where the lab lives,
- * and the only addresses the lab may listen on or probe. */
-bool mx_ip_is_loopback(const char *ip);
+/* Address classification (mx_is_ip_literal, mx_ip_is_non_public,
+ * mx_ip_is_loopback, ...) is in addr.h, included above. */
 
 #endif

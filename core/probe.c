@@ -74,10 +74,59 @@ void probe_result_free(probe_result *r)
 	for (size_t i = 0; i < r->nehlo; i++)
 		free(r->ehlo[i]);
 	free(r->ehlo);
+	free(r->ehlo_len);
 	tls_free(&r->tls);
 	free(r->transcript);
 	free(r->error);
 	free(r);
+}
+
+/* The length a *_len field stands for: 0 means "to the first NUL". */
+static size_t text_len(const char *s, size_t len)
+{
+	return len ? len : s ? strlen(s) : 0;
+}
+
+size_t probe_greeting_len(const probe_result *r)
+{
+	return text_len(r->greeting, r->greeting_len);
+}
+
+size_t probe_transcript_len(const probe_result *r)
+{
+	return text_len(r->transcript, r->transcript_len);
+}
+
+size_t probe_ehlo_len(const probe_result *r, size_t i)
+{
+	if (i >= r->nehlo)
+		return 0;
+	return text_len(r->ehlo[i], r->ehlo_len ? r->ehlo_len[i] : 0);
+}
+
+/* A NUL-terminated copy of the first len bytes of s, NULs inside kept. */
+static char *memdup_z(const char *s, size_t len)
+{
+	char *d = malloc(len + 1);
+
+	if (!d)
+		return NULL;
+	memcpy(d, s, len);
+	d[len] = '\0';
+	return d;
+}
+
+/* memdup_z that keeps NULL as NULL and reports failure through *ok */
+static char *memdup_or_null(const char *s, size_t len, bool *ok)
+{
+	char *d;
+
+	if (!s)
+		return NULL;
+	d = memdup_z(s, len);
+	if (!d)
+		*ok = false;
+	return d;
 }
 
 /* strdup that keeps NULL as NULL and reports failure through *ok */
@@ -106,8 +155,10 @@ probe_result *probe_result_dup(const probe_result *r)
 	*d = *r;
 	d->host = dup_or_null(r->host, &ok);
 	d->ip = dup_or_null(r->ip, &ok);
-	d->greeting = dup_or_null(r->greeting, &ok);
-	d->transcript = dup_or_null(r->transcript, &ok);
+	d->greeting_len = probe_greeting_len(r);
+	d->greeting = memdup_or_null(r->greeting, d->greeting_len, &ok);
+	d->transcript_len = probe_transcript_len(r);
+	d->transcript = memdup_or_null(r->transcript, d->transcript_len, &ok);
 	d->error = dup_or_null(r->error, &ok);
 	d->tls.verify_error = dup_or_null(r->tls.verify_error, &ok);
 	d->tls.subject = dup_or_null(r->tls.subject, &ok);
@@ -116,13 +167,17 @@ probe_result *probe_result_dup(const probe_result *r)
 	d->tls.not_after = dup_or_null(r->tls.not_after, &ok);
 	d->tls.version = dup_or_null(r->tls.version, &ok);
 	d->ehlo = NULL;
+	d->ehlo_len = NULL;
 	d->nehlo = 0;
 	if (r->nehlo) {
 		d->ehlo = calloc(r->nehlo, sizeof(*d->ehlo));
-		if (!d->ehlo)
+		d->ehlo_len = calloc(r->nehlo, sizeof(*d->ehlo_len));
+		if (!d->ehlo || !d->ehlo_len)
 			ok = false;
-		for (size_t i = 0; d->ehlo && i < r->nehlo; i++, d->nehlo++)
-			d->ehlo[i] = dup_or_null(r->ehlo[i], &ok);
+		for (size_t i = 0; d->ehlo && d->ehlo_len && i < r->nehlo; i++, d->nehlo++) {
+			d->ehlo_len[i] = probe_ehlo_len(r, i);
+			d->ehlo[i] = memdup_or_null(r->ehlo[i], d->ehlo_len[i], &ok);
+		}
 	}
 	if (!ok) {
 		probe_result_free(d);
@@ -140,7 +195,7 @@ mxs_status probe_transcript_add(probe_result *r, char dir, const char *data, siz
 		return MXS_ERR_INVALID;
 	if (r->transcript_cut)
 		return MXS_OK; /* before strlen: a flood after the cut costs nothing */
-	have = r->transcript ? strlen(r->transcript) : 0;
+	have = probe_transcript_len(r);
 	if (len && data[len - 1] == '\n')
 		len--;
 	if (len && data[len - 1] == '\r')
@@ -166,12 +221,13 @@ mxs_status probe_transcript_add(probe_result *r, char dir, const char *data, siz
 		else if (i == 2)
 			c = ' ';
 		else if (i - 3 < len)
-			c = data[i - 3] ? data[i - 3] : '\x7f';
+			c = data[i - 3];
 		else
 			c = '\n';
 		t[have + i] = c;
 	}
 	t[have + take] = '\0';
+	r->transcript_len = have + take;
 	if (take < want)
 		r->transcript_cut = true;
 	return MXS_OK;
@@ -203,4 +259,89 @@ bool probe_parse_reply_line(const char *line, size_t len, int *code, bool *more,
 	if (textlen)
 		*textlen = len > 3 ? len - 4 : 0;
 	return true;
+}
+
+mxs_status probe_greeting_add(probe_result *r, const char *text, size_t len)
+{
+	size_t have = probe_greeting_len(r), sep = have ? 1 : 0, room;
+	char *g;
+
+	if (have + sep >= PROBE_GREETING_MAX)
+		return MXS_OK;
+	room = PROBE_GREETING_MAX - have - sep;
+	if (len > room)
+		len = room;
+	g = realloc(r->greeting, have + sep + len + 1);
+	if (!g)
+		return MXS_ERR_NOMEM;
+	r->greeting = g;
+	if (sep)
+		g[have++] = '\n';
+	if (len)
+		memcpy(g + have, text, len);
+	have += len;
+	g[have] = '\0';
+	r->greeting_len = have;
+	return MXS_OK;
+}
+
+mxs_status probe_ehlo_add(probe_result *r, const char *text, size_t len)
+{
+	char **list, *line;
+	size_t *lens;
+
+	if (r->nehlo >= PROBE_EHLO_MAX_LINES)
+		return MXS_OK;
+	if (len > PROBE_EHLO_LINE_MAX)
+		len = PROBE_EHLO_LINE_MAX;
+	list = realloc(r->ehlo, (r->nehlo + 1) * sizeof(*list));
+	if (!list)
+		return MXS_ERR_NOMEM;
+	r->ehlo = list;
+	/* a result built by hand has no lengths yet: they are its strlen */
+	lens = realloc(r->ehlo_len, (r->nehlo + 1) * sizeof(*lens));
+	if (!lens)
+		return MXS_ERR_NOMEM;
+	if (!r->ehlo_len)
+		for (size_t i = 0; i < r->nehlo; i++)
+			lens[i] = strlen(r->ehlo[i]);
+	r->ehlo_len = lens;
+	line = memdup_z(text, len);
+	if (!line)
+		return MXS_ERR_NOMEM;
+	r->ehlo[r->nehlo] = line;
+	r->ehlo_len[r->nehlo++] = len;
+	return MXS_OK;
+}
+
+probe_reply_step probe_reply_feed(probe_reply *rp, const char *line, size_t len, int *code,
+                                  const char **text, size_t *textlen)
+{
+	int c;
+	bool more;
+
+	if (!probe_parse_reply_line(line, len, &c, &more, text, textlen))
+		return PROBE_REPLY_NOT_SMTP;
+	if (code)
+		*code = c;
+	if (rp->code && c != rp->code)
+		return PROBE_REPLY_CODE_CHANGED;
+	if (more) {
+		rp->code = c;
+		return PROBE_REPLY_MORE;
+	}
+	rp->code = 0;
+	return PROBE_REPLY_DONE;
+}
+
+const char *probe_reply_step_why(probe_reply_step s)
+{
+	switch (s) {
+	case PROBE_REPLY_MORE:
+	case PROBE_REPLY_DONE: return NULL;
+	case PROBE_REPLY_NOT_SMTP: return "lines that are not SMTP replies (RFC 5321 §4.2)";
+	case PROBE_REPLY_CODE_CHANGED:
+		return "a multi-line reply changes its reply code (RFC 5321 §4.2.1)";
+	}
+	return NULL;
 }

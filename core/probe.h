@@ -63,16 +63,28 @@ typedef struct probe_result {
 	char *ip;
 	int port;
 	probe_state state;
-	int code;       /* greeting reply code, 0 when none */
-	char *greeting; /* greeting text, lines joined with '\n', raw bytes (bounded) */
-	char **ehlo;    /* EHLO extension lines ("PIPELINING", "SIZE 10240000") */
+	int code;            /* greeting reply code, 0 when none */
+	char *greeting;      /* greeting text, lines joined with '\n', raw bytes (bounded) */
+	size_t greeting_len; /* bytes in greeting: it may hold the server's NULs */
+	char **ehlo;         /* EHLO extension lines ("PIPELINING", "SIZE 10240000") */
+	size_t *ehlo_len;    /* bytes in each EHLO line (NULs kept), or NULL */
 	size_t nehlo;
 	probe_tls tls;
 	probe_times t;
-	char *transcript;    /* "S: ...\nC: ...\n", raw bytes, at most PROBE_TRANSCRIPT_MAX */
-	bool transcript_cut; /* more was said than kept */
-	char *error;         /* what went wrong, for people (libcurl's words), or NULL */
+	char *transcript;      /* "S: ...\nC: ...\n", raw bytes, at most PROBE_TRANSCRIPT_MAX */
+	size_t transcript_len; /* bytes in transcript: it may hold the server's NULs */
+	bool transcript_cut;   /* more was said than kept */
+	char *error;           /* what went wrong, for people (libcurl's words), or NULL */
 } probe_result;
+
+/* Every text a server sent is kept byte for byte, NUL bytes included, so a
+ * report can show a NUL as a NUL (JSON "\u0000", text "\0"): each string is
+ * still NUL-terminated, and its length field says how many bytes it holds.
+ * A length of 0 with a non-empty string means "up to the first NUL" (a
+ * result built by hand), which is what the *_len() readers below return. */
+size_t probe_greeting_len(const probe_result *r);
+size_t probe_transcript_len(const probe_result *r);
+size_t probe_ehlo_len(const probe_result *r, size_t i);
 
 /* A new zeroed result for host/ip/port (state PENDING, times -1); NULL when
  * out of memory. Owned by the caller; probe_result_free accepts NULL. */
@@ -85,9 +97,18 @@ probe_result *probe_result_dup(const probe_result *r);
  * of data is dropped), keeping at most PROBE_TRANSCRIPT_MAX bytes: what does
  * not fit is cut and transcript_cut set, and nothing is added after that, so
  * the transcript is always a prefix of what was said. dir is 'S' (server) or
- * 'C' (client). NUL bytes, which a C string cannot hold, are kept as 0x7f
- * (DEL); every other byte is kept as sent. MXS_ERR_INVALID for another dir. */
+ * 'C' (client). Every byte is kept as sent, NUL included (transcript_len).
+ * MXS_ERR_INVALID for another dir. */
 mxs_status probe_transcript_add(probe_result *r, char dir, const char *data, size_t len);
+
+/* Appends the text of one greeting line (after the code and separator),
+ * joined to what is there with '\n', keeping at most PROBE_GREETING_MAX
+ * bytes; NULs are kept (greeting_len). */
+mxs_status probe_greeting_add(probe_result *r, const char *text, size_t len);
+
+/* Adds one EHLO extension line, cut at PROBE_EHLO_LINE_MAX bytes; beyond
+ * PROBE_EHLO_MAX_LINES lines nothing is added. NULs are kept (ehlo_len). */
+mxs_status probe_ehlo_add(probe_result *r, const char *text, size_t len);
 
 /* Reads one SMTP reply line ("250-SIZE 1000", "220 ready"): *code is the
  * three-digit code, *more is true for a continuation line ('-'), *text
@@ -98,5 +119,29 @@ mxs_status probe_transcript_add(probe_result *r, char dir, const char *data, siz
  * text. line need not be NUL-terminated. */
 bool probe_parse_reply_line(const char *line, size_t len, int *code, bool *more, const char **text,
                             size_t *textlen);
+
+/* Reads the lines of one SMTP reply in turn. RFC 5321 §4.2.1: every line
+ * of a multi-line reply carries the same code, so "220-a" then "250 b" is
+ * no 220 greeting (and no 250 either): it is malformed. Zero a probe_reply
+ * to start; after PROBE_REPLY_DONE it is ready for the next reply. */
+typedef struct probe_reply {
+	int code; /* the code of the reply's first line; 0 before it */
+} probe_reply;
+
+typedef enum probe_reply_step {
+	PROBE_REPLY_MORE,         /* a continuation line ('-'): more lines follow */
+	PROBE_REPLY_DONE,         /* the last line: the reply is complete */
+	PROBE_REPLY_NOT_SMTP,     /* not an SMTP reply line (probe_parse_reply_line) */
+	PROBE_REPLY_CODE_CHANGED, /* a line with another code than the reply's first */
+} probe_reply_step;
+
+/* Feeds one line: *code, *text and *textlen as probe_parse_reply_line (any
+ * may be NULL; *code is the line's own code, set for CODE_CHANGED too).
+ * NOT_SMTP and CODE_CHANGED leave rp as it was. */
+probe_reply_step probe_reply_feed(probe_reply *rp, const char *line, size_t len, int *code,
+                                  const char **text, size_t *textlen);
+
+/* Why a line was refused, for people; NULL for MORE and DONE. Static. */
+const char *probe_reply_step_why(probe_reply_step s);
 
 #endif

@@ -10,8 +10,9 @@
 
 /* ---- sanitising --------------------------------------------------------- */
 
-/* Length of the valid UTF-8 sequence at s (1-4), or 0 when it is not one. */
-static size_t utf8_len(const unsigned char *s, uint32_t *cp)
+/* Length of the valid UTF-8 sequence at s (1-4, at most avail bytes), or 0
+ * when it is not one. */
+static size_t utf8_len(const unsigned char *s, size_t avail, uint32_t *cp)
 {
 	size_t n;
 	uint32_t c;
@@ -32,6 +33,8 @@ static size_t utf8_len(const unsigned char *s, uint32_t *cp)
 	} else {
 		return 0;
 	}
+	if (n > avail)
+		return 0;
 	for (size_t i = 1; i < n; i++) {
 		if ((s[i] & 0xc0) != 0x80)
 			return 0;
@@ -46,7 +49,7 @@ static size_t utf8_len(const unsigned char *s, uint32_t *cp)
 }
 
 /* Code points a terminal acts on instead of printing: C0/C1 controls, DEL,
- * and the bidirectional overrides that can make text read backwards. */
+ * and the bidirectional controls that can make text read backwards. */
 static int dangerous(uint32_t cp)
 {
 	return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) ||
@@ -54,18 +57,25 @@ static int dangerous(uint32_t cp)
 	       cp == 0x200f;
 }
 
-char *mx_sanitize(const char *s)
+char *mx_sanitize_n(const char *s, size_t len)
 {
-	size_t cap = strlen(s) * 4 + 1, o = 0;
+	size_t cap = len * 4 + 1, o = 0;
 	char *out = malloc(cap);
-	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
 
 	if (!out)
 		return NULL;
-	while (*p) {
+	while (p < end) {
 		uint32_t cp = 0;
-		size_t n = utf8_len(p, &cp);
+		size_t n = utf8_len(p, (size_t)(end - p), &cp);
 
+		if (n == 1 && cp == 0) {
+			/* the server's NUL, shown as one (issue 15: not as DEL) */
+			memcpy(out + o, "\\0", 2);
+			o += 2;
+			p++;
+			continue;
+		}
 		if (n == 0 || dangerous(cp)) {
 			/* one visible escape per byte: "\x1b" */
 			size_t bytes = n ? n : 1;
@@ -80,6 +90,11 @@ char *mx_sanitize(const char *s)
 	}
 	out[o] = '\0';
 	return out;
+}
+
+char *mx_sanitize(const char *s)
+{
+	return mx_sanitize_n(s, strlen(s));
 }
 
 /* ---- text --------------------------------------------------------------- */
@@ -179,19 +194,20 @@ static void text_probe(buf *b, const probe_result *r)
 }
 
 /* The greeting's first line under its address, cut to fit a line; the
- * bytes come from the server, so they go through bsafe. */
+ * bytes come from the server (NULs included), so they go through
+ * mx_sanitize_n. */
 static void text_greeting(buf *b, const probe_result *r)
 {
-	size_t n = strcspn(r->greeting, "\n");
-	char *line = strndup(r->greeting, n > 72 ? 72 : n);
+	size_t len = probe_greeting_len(r);
+	const char *nl = memchr(r->greeting, '\n', len);
+	size_t n = nl ? (size_t)(nl - r->greeting) : len;
+	char *line = mx_sanitize_n(r->greeting, n > 72 ? 72 : n);
 
 	if (!line) {
 		b->failed = 1;
 		return;
 	}
-	bprintf(b, "          \"");
-	bsafe(b, line);
-	bprintf(b, "%s\"\n", n > 72 ? "..." : "");
+	bprintf(b, "          \"%s%s\"\n", line, n > 72 ? "..." : "");
 	free(line);
 }
 
@@ -252,7 +268,7 @@ static void text_hosts(buf *b, const mx_domain *d, const mx_report_opts *o)
 				if (r)
 					text_probe(b, r);
 				bprintf(b, "\n");
-				if (r && r->greeting && r->greeting[0])
+				if (r && r->greeting && probe_greeting_len(r))
 					text_greeting(b, r);
 				for (size_t q = 0; q < h->addrs[m].nblocklists; q++) {
 					char *line = blr_result_line(h->addrs[m].blocklists[q]);
@@ -361,21 +377,73 @@ char *mx_report_text(const mx_domain *d, const mx_report_opts *o)
 
 /* ---- JSON --------------------------------------------------------------- */
 
-/* json_string refuses invalid UTF-8; network detail is sanitised first so a
- * hostile answer cannot drop a field. */
-static json_t *jstr(const char *s)
+/* Every dumped document goes through here: jansson escapes only what JSON
+ * requires (below U+0020, '"', '\\'), so C1 controls, DEL and the bidi
+ * controls would reach whoever reads the JSON raw (cat, less, a log). They
+ * are rewritten as \\uXXXX. Outside strings a JSON text is plain ASCII
+ * without DEL, so every such code point met here is inside a string, and
+ * its escape decodes to the same string. */
+static char *escape_controls(const char *in)
 {
-	json_t *j = json_string(s ? s : "");
+	size_t len = strlen(in), o = 0;
+	char *out = malloc(len * 6 + 1);
+	const unsigned char *p = (const unsigned char *)in, *end = p + len;
+
+	if (!out)
+		return NULL;
+	while (p < end) {
+		uint32_t cp = 0;
+		size_t n = utf8_len(p, (size_t)(end - p), &cp);
+
+		if (n && dangerous(cp) && cp >= 0x20) {
+			o += (size_t)snprintf(out + o, 7, "\\u%04x", (unsigned)cp);
+			p += n;
+			continue;
+		}
+		n = n ? n : 1; /* jansson writes UTF-8 only: not reached */
+		memcpy(out + o, p, n);
+		o += n;
+		p += n;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+char *mx_json_dump(const json_t *v)
+{
+	char *raw = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY), *out;
+
+	if (!raw)
+		return NULL;
+	out = escape_controls(raw);
+	free(raw);
+	return out;
+}
+
+json_t *mx_json_text(const char *s, size_t len)
+{
+	json_t *j;
 	char *c;
 
+	if (!s)
+		return json_string("");
+	/* json_stringn keeps NULs (dumped as \\u0000) and refuses invalid
+	 * UTF-8: then the text is sanitised, so a hostile answer cannot drop
+	 * a field */
+	j = json_stringn(s, len);
 	if (j)
 		return j;
-	c = mx_sanitize(s);
+	c = mx_sanitize_n(s, len);
 	if (!c)
 		return NULL;
 	j = json_string(c);
 	free(c);
 	return j;
+}
+
+static json_t *jstr(const char *s)
+{
+	return mx_json_text(s, s ? strlen(s) : 0);
 }
 
 static void set_str(json_t *o, const char *key, const char *v)
@@ -392,9 +460,11 @@ static json_t *probe_json(const probe_result *r)
 	json_object_set_new(o, "port", json_integer(r->port));
 	if (r->code)
 		json_object_set_new(o, "code", json_integer(r->code));
-	set_str(o, "greeting", r->greeting);
+	if (r->greeting)
+		json_object_set_new(o, "greeting",
+		                    mx_json_text(r->greeting, probe_greeting_len(r)));
 	for (size_t i = 0; i < r->nehlo; i++)
-		json_array_append_new(ehlo, jstr(r->ehlo[i]));
+		json_array_append_new(ehlo, mx_json_text(r->ehlo[i], probe_ehlo_len(r, i)));
 	json_object_set_new(o, "ehlo", ehlo);
 	json_object_set_new(tls, "offered", json_boolean(r->tls.offered));
 	json_object_set_new(tls, "done", json_boolean(r->tls.done));
@@ -413,7 +483,9 @@ static json_t *probe_json(const probe_result *r)
 	json_object_set_new(t, "total_ms", json_integer(r->t.total));
 	json_object_set_new(o, "times", t);
 	set_str(o, "error", r->error);
-	set_str(o, "transcript", r->transcript);
+	if (r->transcript)
+		json_object_set_new(o, "transcript",
+		                    mx_json_text(r->transcript, probe_transcript_len(r)));
 	json_object_set_new(o, "transcript_cut", json_boolean(r->transcript_cut));
 	return o;
 }
@@ -550,7 +622,7 @@ char *mx_report_json(const mx_domain *d)
 		json_array_append_new(srv, o);
 	}
 	json_object_set_new(root, "srv", srv);
-	out = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	out = mx_json_dump(root);
 done:
 	json_decref(root);
 	return out;

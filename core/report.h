@@ -7,6 +7,8 @@
 
 #include <stdbool.h>
 
+#include <jansson.h>
+
 #include "mx.h"
 
 typedef struct mx_report_opts {
@@ -26,5 +28,20 @@ char *mx_report_json(const mx_domain *d);
  * and invalid UTF-8 byte replaced by a visible placeholder, so network text
  * can never move the cursor or change the terminal. Owned by the caller. */
 char *mx_sanitize(const char *s);
+/* The same for len bytes that may hold NULs; a NUL is shown as "\0". */
+char *mx_sanitize_n(const char *s, size_t len);
+
+/* The JSON writer: every JSON text mxscope prints goes through here.
+ *
+ * mx_json_text makes a JSON string from len bytes of network text: kept as
+ * they are when they are UTF-8 (NULs included), else sanitised as
+ * mx_sanitize_n does, so a field is never dropped. NULL when out of memory.
+ *
+ * mx_json_dump writes v compact, in insertion order, with every C0 and C1
+ * control, DEL and bidi control (U+200E-F, U+202A-E, U+2066-9) inside a
+ * string written as a \uXXXX escape, never as the raw character. The
+ * result is owned by the caller (free()); NULL when out of memory. */
+json_t *mx_json_text(const char *s, size_t len);
+char *mx_json_dump(const json_t *v);
 
 #endif

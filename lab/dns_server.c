@@ -453,6 +453,19 @@ done:
 	return n;
 }
 
+int lab_dns_question(const uint8_t *q, size_t qlen, char *name, size_t cap)
+{
+	uint8_t n[256];
+	size_t pos = 12, len;
+
+	if (!q || qlen < 12 || (q[2] & 0x80) || get16(q + 4) != 1 || cap < LAB_DNS_NAME_TEXT ||
+	    read_name(q, qlen, &pos, n, &len) != 0 || pos + 4 > qlen)
+		return -1;
+	lower_name(n);
+	lab_name_to_text(n, name);
+	return 0;
+}
+
 /* ---- the server ---------------------------------------------------------- */
 
 #define LAB_TCP_CONNS    256
@@ -470,11 +483,9 @@ struct udp_send {
 };
 
 struct conn {
-	uv_tcp_t tcp;
-	uv_timer_t timer;
+	struct lab_conn base; /* first: the handles' data points at both */
 	lab_dns *s;
-	struct conn *prev, *next;
-	int closing, open, reading;
+	int reading;
 	size_t npending;
 	size_t len;
 	uint8_t buf[2 + LAB_TCP_MAX];
@@ -493,9 +504,8 @@ struct lab_dns {
 	uv_tcp_t *tcp;
 	int port;
 	int closing;
-	unsigned handles; /* udp, the listener and connections still open */
-	struct conn *conns;
-	size_t nconns;
+	unsigned handles; /* udp and the listener still open */
+	struct lab_conns conns;
 	struct udp_send *pool;
 	size_t npool, inflight;
 	uint8_t rbuf[65536];
@@ -504,7 +514,7 @@ struct lab_dns {
 
 static void maybe_free(lab_dns *s)
 {
-	if (!s->closing || s->handles > 0)
+	if (!s->closing || s->handles > 0 || s->conns.n > 0)
 		return;
 	while (s->pool) {
 		struct udp_send *u = s->pool;
@@ -593,32 +603,15 @@ static void on_udp(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct
 
 /* -- TCP -- */
 
-static void on_conn_closed(uv_handle_t *h)
+static void conn_freed(struct lab_conn *c, void *arg)
 {
-	struct conn *c = h->data;
-	lab_dns *s = c->s;
-
-	if (--c->open > 0)
-		return;
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		s->conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	s->nconns--;
-	free(c);
-	s->handles--;
-	maybe_free(s);
+	(void)c;
+	maybe_free(arg);
 }
 
 static void conn_close(struct conn *c)
 {
-	if (c->closing)
-		return;
-	c->closing = 1;
-	uv_close((uv_handle_t *)&c->tcp, on_conn_closed);
-	uv_close((uv_handle_t *)&c->timer, on_conn_closed);
+	lab_conn_close(&c->base);
 }
 
 static void conn_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -640,9 +633,10 @@ static void on_tcp_sent(uv_write_t *req, int status)
 
 	free(t);
 	c->npending--;
+	c->base.busy = c->npending > 0;
 	if (status < 0)
 		conn_close(c);
-	else if (!c->closing)
+	else if (!c->base.closing)
 		conn_drain(c);
 }
 
@@ -653,7 +647,7 @@ static void conn_drain(struct conn *c)
 	lab_dns *s = c->s;
 	size_t off = 0;
 
-	while (!c->closing && c->len - off >= 2 && c->npending < LAB_TCP_PENDING) {
+	while (!c->base.closing && c->len - off >= 2 && c->npending < LAB_TCP_PENDING) {
 		size_t mlen = get16(c->buf + off), n;
 		struct tcp_send *t;
 		uv_buf_t b;
@@ -674,31 +668,27 @@ static void conn_drain(struct conn *c)
 		t->data[1] = (uint8_t)n;
 		memcpy(t->data + 2, s->sbuf, n);
 		b = uv_buf_init((char *)t->data, (unsigned)(n + 2));
-		if (uv_write(&t->req, (uv_stream_t *)&c->tcp, &b, 1, on_tcp_sent) != 0) {
+		if (uv_write(&t->req, (uv_stream_t *)&c->base.tcp, &b, 1, on_tcp_sent) != 0) {
 			free(t);
 			conn_close(c);
 			break;
 		}
 		c->npending++;
+		c->base.busy = 1;
 	}
-	if (c->closing)
+	if (c->base.closing)
 		return;
 	memmove(c->buf, c->buf + off, c->len - off);
 	c->len -= off;
 	if (c->npending >= LAB_TCP_PENDING && c->reading) {
-		uv_read_stop((uv_stream_t *)&c->tcp);
+		uv_read_stop((uv_stream_t *)&c->base.tcp);
 		c->reading = 0;
 	} else if (c->npending < LAB_TCP_PENDING && !c->reading) {
-		if (uv_read_start((uv_stream_t *)&c->tcp, conn_alloc, on_conn_read) == 0)
+		if (uv_read_start((uv_stream_t *)&c->base.tcp, conn_alloc, on_conn_read) == 0)
 			c->reading = 1;
 		else
 			conn_close(c);
 	}
-}
-
-static void on_conn_idle(uv_timer_t *t)
-{
-	conn_close(t->data);
 }
 
 static void on_conn_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
@@ -710,10 +700,10 @@ static void on_conn_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 		conn_close(c);
 		return;
 	}
-	if (nread == 0 || c->closing)
+	if (nread == 0 || c->base.closing)
 		return;
 	c->len += (size_t)nread;
-	uv_timer_start(&c->timer, on_conn_idle, LAB_TCP_IDLE_MS, 0);
+	lab_conn_touch(&c->base);
 	conn_drain(c);
 }
 
@@ -722,32 +712,12 @@ static void on_connection(uv_stream_t *listener, int status)
 	lab_dns *s = listener->data;
 	struct conn *c;
 
-	if (status < 0)
+	if (status < 0 || s->closing)
 		return;
-	if (s->closing || s->nconns >= LAB_TCP_CONNS) {
-		lab_tcp_drop(s->loop, listener);
-		return;
-	}
-	c = calloc(1, sizeof(*c));
+	c = (struct conn *)lab_conns_accept(&s->conns, listener, sizeof(*c));
 	if (!c)
 		return;
 	c->s = s;
-	uv_tcp_init(s->loop, &c->tcp);
-	uv_timer_init(s->loop, &c->timer);
-	c->tcp.data = c;
-	c->timer.data = c;
-	c->open = 2;
-	c->next = s->conns;
-	if (s->conns)
-		s->conns->prev = c;
-	s->conns = c;
-	s->nconns++;
-	s->handles++;
-	if (uv_accept(listener, (uv_stream_t *)&c->tcp) != 0) {
-		conn_close(c);
-		return;
-	}
-	uv_timer_start(&c->timer, on_conn_idle, LAB_TCP_IDLE_MS, 0);
 	conn_drain(c); /* starts reading */
 }
 
@@ -797,6 +767,7 @@ lab_dns *lab_dns_new(uv_loop_t *loop, const lab_world *w, const char *addr, int 
 	}
 	s->loop = loop;
 	s->w = w;
+	lab_conns_init(&s->conns, loop, LAB_TCP_CONNS, LAB_TCP_IDLE_MS, conn_freed, s);
 	describe(where, sizeof(where), addr, port, v6);
 	for (int attempt = 0; attempt < LAB_BIND_TRIES; attempt++) {
 		struct sockaddr_storage bound;
@@ -879,7 +850,6 @@ void lab_dns_close(lab_dns *s)
 		return;
 	s->closing = 1;
 	close_listeners(s);
-	for (struct conn *c = s->conns; c; c = c->next)
-		conn_close(c);
+	lab_conns_close_all(&s->conns);
 	maybe_free(s);
 }

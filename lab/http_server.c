@@ -7,11 +7,14 @@
  * garbage, a 10 MB body, and a server that never answers.
  *
  * Client bytes are untrusted: a request head is at most 8 KiB, a body at
- * most 4 KiB, one request per connection, at most 256 connections, 30 s of
- * idleness closes one, and the 10 MB body is made as the client reads it. */
+ * most 4 KiB, one request per connection, at most 256 connections (the one
+ * idle the longest makes room for a newcomer, tcp.c), 30 s of idleness closes
+ * one, and the 10 MB body is made as the client reads it. */
 #include "lab.h"
+#include "lab_internal.h"
 
 #include <arpa/inet.h>
+#include <jansson.h>
 #include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -28,8 +31,6 @@
 #define HTTP_CHUNK     65536
 #define HTTP_OUTQ_HIGH (256 * 1024)
 #define DNS_MAX        4096
-#define LISTED_TTL     900
-#define NEG_TTL        60
 
 enum behaviour {
 	B_CLEAN,
@@ -64,14 +65,44 @@ static const struct {
     {"::1", B_LISTED},
 };
 
+/* The DNSBL zone itself (RFC 5782: the address reversed under the zone, A
+ * 127.0.0.2 for "listed", a TXT with the reason), in the master-file syntax
+ * of every other lab zone and served by the same answer code. The codes
+ * follow the table above: 127.0.40.3 has two, 127.0.40.4 the "refused"
+ * code 127.255.255.254 (Spamhaus's "query through a public resolver"),
+ * 127.0.40.10 one no list uses; addresses with an HTTP behaviour (500,
+ * garbage, 10 MB, silent) never reach the zone. Anything else: NXDOMAIN. */
+static const char bl_zone[] =
+    "$ORIGIN bl.lab.test.\n"
+    "$TTL 900\n"
+    "$SCENARIO blocklist\n"
+    "$TITLE The lab's DNSBL zone\n"
+    "$DOMAIN @\n"
+    "@ 60 SOA @ @ 1 3600 600 86400 60\n"
+    "2.40.0.127 A 127.0.0.2\n"
+    "  TXT \"lab: listed as a spam source; see "
+    "https://bl.lab.test/lookup?2.40.0.127.bl.lab.test\"\n"
+    "3.40.0.127 A 127.0.0.2\n"
+    "  A 127.0.0.4\n"
+    "  TXT \"lab: listed as a spam source; see "
+    "https://bl.lab.test/lookup?3.40.0.127.bl.lab.test\"\n"
+    "4.40.0.127 A 127.255.255.254\n"
+    "5.40.0.127 A 127.0.0.2\n"
+    "  TXT \"lab: listed as a spam source; see "
+    "https://bl.lab.test/lookup?5.40.0.127.bl.lab.test\"\n"
+    "10.40.0.127 A 127.0.0.1\n"
+    "11.40.0.127 A 127.0.0.2\n"
+    "  TXT \"lab: listed as a spam source; see "
+    "https://bl.lab.test/lookup?11.40.0.127.bl.lab.test\"\n"
+    "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0 A 127.0.0.2\n"
+    "  TXT \"lab: listed as a spam source; see "
+    "https://bl.lab.test/"
+    "lookup?1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.bl.lab.test\"\n";
+
 struct conn {
-	uv_tcp_t tcp;
-	uv_timer_t idle;
-	uv_timer_t delay; /* the slow answer */
+	struct lab_conn base; /* first; its act timer sends the slow answer */
 	lab_http *s;
-	struct conn *prev, *next;
-	int open; /* handles not yet closed */
-	int closing, answered, reading;
+	int answered, reading;
 	size_t outq;
 	size_t huge_left; /* of the 10 MB body */
 	size_t len;       /* bytes in buf */
@@ -94,53 +125,31 @@ struct lab_http {
 	int port;
 	char where[64];
 	int closing;
-	unsigned handles;
+	unsigned handles; /* the listener */
+	lab_world *zone;  /* bl_zone, loaded */
 	unsigned long requests;
-	struct conn *conns;
-	size_t nconns;
+	struct lab_conns conns;
 };
 
 static void maybe_free(lab_http *s)
 {
-	if (s->closing && s->handles == 0)
+	if (s->closing && s->handles == 0 && s->conns.n == 0) {
+		lab_world_free(s->zone);
 		free(s);
+	}
 }
 
 /* ---- connections ------------------------------------------------------- */
 
-static void on_conn_closed(uv_handle_t *h)
+static void conn_freed(struct lab_conn *b, void *arg)
 {
-	struct conn *c = h->data;
-	lab_http *s = c->s;
-
-	s->handles--;
-	if (--c->open > 0)
-		return;
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		s->conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	s->nconns--;
-	free(c->pending);
-	free(c);
-	maybe_free(s);
+	free(((struct conn *)b)->pending);
+	maybe_free(arg);
 }
 
 static void conn_close(struct conn *c)
 {
-	if (c->closing)
-		return;
-	c->closing = 1;
-	uv_close((uv_handle_t *)&c->tcp, on_conn_closed);
-	uv_close((uv_handle_t *)&c->idle, on_conn_closed);
-	uv_close((uv_handle_t *)&c->delay, on_conn_closed);
-}
-
-static void on_idle(uv_timer_t *t)
-{
-	conn_close(t->data);
+	lab_conn_close(&c->base);
 }
 
 static void pump_huge(struct conn *c);
@@ -151,8 +160,9 @@ static void on_written(uv_write_t *req, int status)
 	struct conn *c = w->c;
 
 	c->outq -= w->len;
+	c->base.busy = c->outq > 0 || c->pending;
 	free(w);
-	if (c->closing)
+	if (c->base.closing)
 		return;
 	if (status < 0) {
 		conn_close(c);
@@ -169,7 +179,7 @@ static void send_raw(struct conn *c, const void *data, size_t len)
 	struct wreq *w;
 	uv_buf_t b;
 
-	if (c->closing || len == 0)
+	if (c->base.closing || len == 0)
 		return;
 	w = malloc(sizeof(*w) + len);
 	if (!w) {
@@ -180,13 +190,14 @@ static void send_raw(struct conn *c, const void *data, size_t len)
 	w->len = len;
 	memcpy(w->data, data, len);
 	b = uv_buf_init(w->data, (unsigned)len);
-	if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_written) != 0) {
+	if (uv_write(&w->req, (uv_stream_t *)&c->base.tcp, &b, 1, on_written) != 0) {
 		free(w);
 		conn_close(c);
 		return;
 	}
 	c->outq += len;
-	uv_timer_start(&c->idle, on_idle, HTTP_IDLE_MS, 0);
+	c->base.busy = 1;
+	lab_conn_touch(&c->base);
 }
 
 /* Makes the next part of the 10 MB body while the client keeps reading. */
@@ -195,7 +206,7 @@ static void pump_huge(struct conn *c)
 	char chunk[HTTP_CHUNK];
 
 	memset(chunk, 'A', sizeof(chunk));
-	while (!c->closing && c->huge_left && c->outq < HTTP_OUTQ_HIGH) {
+	while (!c->base.closing && c->huge_left && c->outq < HTTP_OUTQ_HIGH) {
 		size_t n = c->huge_left < sizeof(chunk) ? c->huge_left : sizeof(chunk);
 		c->huge_left -= n;
 		send_raw(c, chunk, n);
@@ -222,6 +233,12 @@ static void respond(struct conn *c, int code, const char *ctype, const void *bod
 	send_raw(c, body, len);
 }
 
+/* A short text body; its length is counted here, never by hand. */
+static void respond_text(struct conn *c, int code, const char *text)
+{
+	respond(c, code, "text/plain", text, strlen(text));
+}
+
 /* ---- behaviours --------------------------------------------------------- */
 
 static enum behaviour behaviour_of(int family, const unsigned char *addr)
@@ -243,7 +260,7 @@ static int http_behaviour(struct conn *c, enum behaviour b, const char *ctype)
 	static const char junk[] = "\x81\x80\x00\x01\xff\xff<html>not what you asked for";
 
 	switch (b) {
-	case B_ERROR500: respond(c, 500, "text/plain", "lab: internal error\n", 20); return 1;
+	case B_ERROR500: respond_text(c, 500, "lab: internal error\n"); return 1;
 	case B_GARBAGE: respond(c, 200, ctype, junk, sizeof(junk) - 1); return 1;
 	case B_OVERSIZED: {
 		char head[200];
@@ -263,18 +280,6 @@ static int http_behaviour(struct conn *c, enum behaviour b, const char *ctype)
 }
 
 /* ---- DNS over HTTPS ------------------------------------------------------ */
-
-static void put16(unsigned char *p, unsigned v)
-{
-	p[0] = (unsigned char)(v >> 8);
-	p[1] = (unsigned char)v;
-}
-
-static void put32(unsigned char *p, uint32_t v)
-{
-	put16(p, v >> 16);
-	put16(p + 2, v & 0xffff);
-}
 
 /* The address a query name under bl.lab.test stands for (RFC 5782):
  * 4 decimal labels or 32 nibbles. Returns the family, or 0. */
@@ -318,122 +323,6 @@ static int qname_addr(const char *name, unsigned char *addr)
 		return AF_INET6;
 	}
 	return 0;
-}
-
-/* Answers one DNS query message for bl.lab.test into out; returns the
- * length, or 0 for a message that is not a query. */
-static size_t dns_answer(const unsigned char *q, size_t qlen, enum behaviour *bout,
-                         unsigned char *out, size_t cap)
-{
-	char name[256];
-	size_t pos = 12, nlen = 0, o;
-	unsigned qtype, qclass, rcode = 0, an = 0, ns = 0;
-	unsigned char addr[16];
-	int fam;
-	enum behaviour b = B_CLEAN;
-
-	if (qlen < 12 || (q[2] & 0x80) || (q[4] << 8 | q[5]) != 1)
-		return 0;
-	while (pos < qlen && q[pos]) {
-		size_t l = q[pos];
-		if (l > 63 || pos + 1 + l >= qlen || nlen + l + 2 > sizeof(name))
-			return 0;
-		if (nlen)
-			name[nlen++] = '.';
-		memcpy(name + nlen, q + pos + 1, l);
-		nlen += l;
-		pos += 1 + l;
-	}
-	name[nlen] = '\0';
-	if (pos + 5 > qlen)
-		return 0;
-	pos++;
-	qtype = (unsigned)(q[pos] << 8 | q[pos + 1]);
-	qclass = (unsigned)(q[pos + 2] << 8 | q[pos + 3]);
-	pos += 4;
-	if (pos + 512 > cap)
-		return 0;
-	memcpy(out, q, pos); /* header and question */
-	fam = qname_addr(name, addr);
-	if (fam)
-		b = behaviour_of(fam, addr);
-	*bout = b;
-	o = pos;
-	if (qclass != 1 || (nlen < 11 || strcasecmp(name + nlen - 11, "bl.lab.test") != 0)) {
-		rcode = 5; /* REFUSED: not our zone */
-	} else if (!fam || b == B_CLEAN || b == B_SILENT) {
-		rcode = 3;
-	} else if (qtype == 1 || qtype == 16) {
-		uint32_t codes[2] = {0x7f000002u, 0};
-		size_t ncodes = 1;
-		if (b == B_LISTED_MULTI) {
-			codes[1] = 0x7f000004u;
-			ncodes = 2;
-		} else if (b == B_REFUSED) {
-			codes[0] = 0x7ffffffeu;
-		} else if (b == B_UNEXPECTED) {
-			codes[0] = 0x7f000001u;
-		}
-		if (qtype == 1) {
-			for (size_t i = 0; i < ncodes; i++) {
-				put16(out + o, 0xc00c);
-				put16(out + o + 2, 1);
-				put16(out + o + 4, 1);
-				put32(out + o + 6, LISTED_TTL);
-				put16(out + o + 10, 4);
-				put32(out + o + 12, codes[i]);
-				o += 16;
-				an++;
-			}
-		} else if (b != B_REFUSED && b != B_UNEXPECTED) {
-			char txt[200];
-			int tl = snprintf(txt, sizeof(txt),
-			                  "lab: listed as a spam source; see "
-			                  "https://bl.lab.test/lookup?%s",
-			                  name);
-			if (tl > 255)
-				tl = 255;
-			put16(out + o, 0xc00c);
-			put16(out + o + 2, 16);
-			put16(out + o + 4, 1);
-			put32(out + o + 6, LISTED_TTL);
-			put16(out + o + 10, (unsigned)tl + 1);
-			out[o + 12] = (unsigned char)tl;
-			memcpy(out + o + 13, txt, (size_t)tl);
-			o += 13 + (size_t)tl;
-			an++;
-		}
-	}
-	if (rcode == 3 || (rcode == 0 && an == 0)) {
-		/* SOA for negative caching (RFC 2308): TTL min(SOA TTL, MINIMUM) */
-		/* owner bl.lab.test written out; mname and rname point to it */
-		static const unsigned char zone_wire[] = {2, 'b', 'l', 3,   'l', 'a', 'b',
-		                                          4, 't', 'e', 's', 't', 0};
-		size_t owner = o;
-		memcpy(out + o, zone_wire, sizeof(zone_wire));
-		o += sizeof(zone_wire);
-		put16(out + o, 6);
-		put16(out + o + 2, 1);
-		put32(out + o + 4, NEG_TTL);
-		put16(out + o + 8, 2 + 2 + 20); /* two compressed names, five numbers */
-		o += 10;
-		put16(out + o, 0xc000 | (unsigned)owner); /* mname = zone */
-		put16(out + o + 2, 0xc000 | (unsigned)owner);
-		o += 4;
-		put32(out + o, 1);
-		put32(out + o + 4, 3600);
-		put32(out + o + 8, 600);
-		put32(out + o + 12, 86400);
-		put32(out + o + 16, NEG_TTL);
-		o += 20;
-		ns = 1;
-	}
-	out[2] = (unsigned char)(0x80 | 0x04 | (q[2] & 0x01)); /* QR AA RD */
-	out[3] = (unsigned char)(0x80 | rcode);                /* RA */
-	put16(out + 6, an);
-	put16(out + 8, ns);
-	put16(out + 10, 0);
-	return o;
 }
 
 static size_t b64url_decode(const char *in, size_t len, unsigned char *out, size_t cap)
@@ -483,18 +372,31 @@ static void on_delay(uv_timer_t *t)
 	send_dns(c, (unsigned char *)c->pending, c->pending_len);
 }
 
+/* The DNS answer comes from the zone above through the lab's one DNS
+ * codec (lab_dns_answer), as for every other lab zone; only which HTTP
+ * behaviour to act out depends on the name asked about. */
 static void doh(struct conn *c, const unsigned char *q, size_t qlen)
 {
-	unsigned char out[DNS_MAX];
+	unsigned char out[DNS_MAX], addr[16];
+	char name[LAB_DNS_NAME_TEXT];
 	enum behaviour b = B_CLEAN;
-	size_t n = dns_answer(q, qlen, &b, out, sizeof(out));
+	int fam;
+	size_t n;
 
-	if (n == 0) {
-		respond(c, 400, "text/plain", "not a DNS query\n", 16);
+	if (lab_dns_question(q, qlen, name, sizeof(name)) != 0) {
+		respond_text(c, 400, "not a DNS query\n");
 		return;
 	}
+	fam = qname_addr(name, addr);
+	if (fam)
+		b = behaviour_of(fam, addr);
 	if (http_behaviour(c, b, "application/dns-message"))
 		return;
+	n = lab_dns_answer(c->s->zone, q, qlen, out, sizeof(out), 1);
+	if (n == 0) {
+		respond_text(c, 400, "not a DNS query\n");
+		return;
+	}
 	if (b == B_SLOW) {
 		c->pending = malloc(n);
 		if (!c->pending) {
@@ -503,7 +405,8 @@ static void doh(struct conn *c, const unsigned char *q, size_t qlen)
 		}
 		memcpy(c->pending, out, n);
 		c->pending_len = n;
-		uv_timer_start(&c->delay, on_delay, HTTP_SLOW_MS, 0);
+		c->base.busy = 1;
+		uv_timer_start(&c->base.act, on_delay, HTTP_SLOW_MS, 0);
 		return;
 	}
 	send_dns(c, out, n);
@@ -518,16 +421,44 @@ static void on_delay_json(uv_timer_t *t)
 	respond(c, 200, "application/json", c->pending, c->pending_len);
 }
 
+/* A JSON body made by jansson, sent with its exact length (never a
+ * hand-counted one), now or, for the slow behaviour, after the delay.
+ * Takes obj. */
+static void respond_json(struct conn *c, int code, json_t *obj, bool slow)
+{
+	char *body = obj ? json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+
+	json_decref(obj);
+	if (!body) {
+		conn_close(c);
+		return;
+	}
+	if (slow) {
+		c->pending = body;
+		c->pending_len = strlen(body);
+		c->base.busy = 1;
+		uv_timer_start(&c->base.act, on_delay_json, HTTP_SLOW_MS, 0);
+		return;
+	}
+	respond(c, code, "application/json", body, strlen(body));
+	free(body);
+}
+
+static json_t *error_json(const char *what)
+{
+	return json_pack("{s:s}", "error", what);
+}
+
 static void api(struct conn *c, const char *ip, const char *key)
 {
 	unsigned char addr[16];
 	int fam = strchr(ip, ':') ? AF_INET6 : AF_INET;
 	enum behaviour b;
-	char body[1024], safe_key[128] = "";
-	int n;
+	char safe_key[128] = "", reason[200];
+	json_t *obj;
 
 	if (inet_pton(fam, ip, addr) != 1) {
-		respond(c, 400, "application/json", "{\"error\":\"not an address\"}", 27);
+		respond_json(c, 400, error_json("not an address"), false);
 		return;
 	}
 	b = behaviour_of(fam, addr);
@@ -538,38 +469,23 @@ static void api(struct conn *c, const char *ip, const char *key)
 		if (key[i] > 0x20 && key[i] < 0x7f && key[i] != '"' && key[i] != '\\')
 			safe_key[o++] = key[i], safe_key[o] = '\0';
 	switch (b) {
-	case B_REFUSED:
-		respond(c, 429, "application/json", "{\"error\":\"rate limited\"}", 24);
-		return;
-	case B_UNEXPECTED:
-		n = snprintf(body, sizeof(body), "{\"ip\":\"%s\",\"listed\":\"maybe\"}", ip);
-		break;
+	case B_REFUSED: respond_json(c, 429, error_json("rate limited"), false); return;
+	case B_UNEXPECTED: obj = json_pack("{s:s,s:s}", "ip", ip, "listed", "maybe"); break;
 	case B_ECHO_KEY:
-		n = snprintf(body, sizeof(body),
-		             "{\"ip\":\"%s\",\"listed\":true,\"reason\":\"checked with key %s\"}",
-		             ip, safe_key);
+		snprintf(reason, sizeof(reason), "checked with key %s", safe_key);
+		obj = json_pack("{s:s,s:b,s:s}", "ip", ip, "listed", 1, "reason", reason);
 		break;
-	case B_CLEAN:
-		n = snprintf(body, sizeof(body), "{\"ip\":\"%s\",\"listed\":false}", ip);
-		break;
+	case B_CLEAN: obj = json_pack("{s:s,s:b}", "ip", ip, "listed", 0); break;
 	default:
-		n = snprintf(body, sizeof(body),
-		             "{\"ip\":\"%s\",\"listed\":true,\"codes\":[\"127.0.0.2\"%s],"
-		             "\"reason\":\"lab: %s is listed as a spam source\"}",
-		             ip, b == B_LISTED_MULTI ? ",\"127.0.0.4\"" : "", ip);
+		snprintf(reason, sizeof(reason), "lab: %s is listed as a spam source", ip);
+		obj = json_pack("{s:s,s:b,s:[s],s:s}", "ip", ip, "listed", 1, "codes", "127.0.0.2",
+		                "reason", reason);
+		if (obj && b == B_LISTED_MULTI)
+			json_array_append_new(json_object_get(obj, "codes"),
+			                      json_string("127.0.0.4"));
 		break;
 	}
-	if (b == B_SLOW) {
-		c->pending = strndup(body, (size_t)n);
-		if (!c->pending) {
-			conn_close(c);
-			return;
-		}
-		c->pending_len = (size_t)n;
-		uv_timer_start(&c->delay, on_delay_json, HTTP_SLOW_MS, 0);
-		return;
-	}
-	respond(c, 200, "application/json", body, (size_t)n);
+	respond_json(c, 200, obj, b == B_SLOW);
 }
 
 /* ---- requests ------------------------------------------------------------ */
@@ -611,7 +527,7 @@ static void request(struct conn *c)
 	end = strstr(c->buf, "\r\n\r\n");
 	if (!end) {
 		if (c->len >= HTTP_HEAD_MAX)
-			respond(c, 431, "text/plain", "request head too large\n", 23);
+			respond_text(c, 431, "request head too large\n");
 		return;
 	}
 	head_len = (size_t)(end - c->buf) + 4;
@@ -620,7 +536,7 @@ static void request(struct conn *c)
 		char *e;
 		unsigned long v = strtoul(val, &e, 10);
 		if (*e || v > HTTP_BODY_MAX) {
-			respond(c, 400, "text/plain", "bad Content-Length\n", 19);
+			respond_text(c, 400, "bad Content-Length\n");
 			return;
 		}
 		body_len = v;
@@ -630,7 +546,7 @@ static void request(struct conn *c)
 		return;
 	}
 	if (sscanf(c->buf, "%7s %8191s HTTP/1.", method, target) != 2) {
-		respond(c, 400, "text/plain", "bad request line\n", 17);
+		respond_text(c, 400, "bad request line\n");
 		return;
 	}
 	c->s->requests++;
@@ -647,11 +563,11 @@ static void request(struct conn *c)
 				d = strstr(target, "&dns=");
 			n = d ? b64url_decode(d + 5, strcspn(d + 5, "&"), q, sizeof(q)) : 0;
 			if (n == 0)
-				respond(c, 400, "text/plain", "expected ?dns=BASE64URL\n", 24);
+				respond_text(c, 400, "expected ?dns=BASE64URL\n");
 			else
 				doh(c, q, n);
 		} else {
-			respond(c, 405, "text/plain", "GET or POST\n", 12);
+			respond_text(c, 405, "GET or POST\n");
 		}
 		return;
 	}
@@ -660,7 +576,7 @@ static void request(struct conn *c)
 		api(c, target + 11, key);
 		return;
 	}
-	respond(c, 404, "text/plain", "not here\n", 9);
+	respond_text(c, 404, "not here\n");
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -681,9 +597,9 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 		conn_close(c);
 		return;
 	}
-	if (nread == 0 || c->closing)
+	if (nread == 0 || c->base.closing)
 		return;
-	uv_timer_start(&c->idle, on_idle, HTTP_IDLE_MS, 0);
+	lab_conn_touch(&c->base);
 	room = sizeof(c->buf) - 1 - c->len;
 	if ((size_t)nread > room)
 		nread = (ssize_t)room; /* beyond the bounds: request() says so */
@@ -699,27 +615,12 @@ static void on_connection(uv_stream_t *ls, int status)
 
 	if (status < 0 || s->closing)
 		return;
-	c = calloc(1, sizeof(*c));
+	c = (struct conn *)lab_conns_accept(&s->conns, ls, sizeof(*c));
 	if (!c)
 		return;
 	c->s = s;
-	uv_tcp_init(s->loop, &c->tcp);
-	uv_timer_init(s->loop, &c->idle);
-	uv_timer_init(s->loop, &c->delay);
-	c->tcp.data = c->idle.data = c->delay.data = c;
-	c->open = 3;
-	s->handles += 3;
-	c->next = s->conns;
-	if (s->conns)
-		s->conns->prev = c;
-	s->conns = c;
-	s->nconns++;
-	if (uv_accept(ls, (uv_stream_t *)&c->tcp) != 0 || s->nconns > HTTP_MAX_CONNS ||
-	    uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) != 0) {
+	if (uv_read_start((uv_stream_t *)&c->base.tcp, on_alloc, on_read) != 0)
 		conn_close(c);
-		return;
-	}
-	uv_timer_start(&c->idle, on_idle, HTTP_IDLE_MS, 0);
 }
 
 /* ---- public --------------------------------------------------------------- */
@@ -744,12 +645,23 @@ lab_http *lab_http_new(uv_loop_t *loop, const char *addr, int port, char **why)
 		return NULL;
 	}
 	s->loop = loop;
+	s->zone = lab_world_new();
+	if (!s->zone ||
+	    lab_world_load_string(s->zone, "builtin:" LAB_HTTP_ZONE, bl_zone, why) != MXS_OK) {
+		if (!s->zone)
+			mxs_why(why, "out of memory");
+		lab_world_free(s->zone);
+		free(s);
+		return NULL;
+	}
+	lab_conns_init(&s->conns, loop, HTTP_MAX_CONNS, HTTP_IDLE_MS, conn_freed, s);
 	if (!addr)
 		addr = "127.0.0.1";
 	rc = v6 ? uv_ip6_addr(addr, port, (struct sockaddr_in6 *)&ss)
 	        : uv_ip4_addr(addr, port, (struct sockaddr_in *)&ss);
 	if (rc != 0) {
 		mxs_why(why, "%s: not an address", addr);
+		lab_world_free(s->zone);
 		free(s);
 		return NULL;
 	}
@@ -790,7 +702,7 @@ unsigned long lab_http_requests(const lab_http *s)
 
 size_t lab_http_connections(const lab_http *s)
 {
-	return s->nconns;
+	return s->conns.n;
 }
 
 void lab_http_close(lab_http *s)
@@ -798,7 +710,6 @@ void lab_http_close(lab_http *s)
 	if (!s || s->closing)
 		return;
 	s->closing = 1;
-	for (struct conn *c = s->conns; c; c = c->next)
-		conn_close(c);
+	lab_conns_close_all(&s->conns);
 	uv_close((uv_handle_t *)&s->listener, on_listener_closed);
 }

@@ -1,12 +1,15 @@
-/* lab/lab_internal.h — what the lab's own files share and nobody else sees:
- * the embedded scenario table and the world's node/record layout that the
- * DNS answerer reads. Names are kept in wire format (length-prefixed labels,
+/* lab/lab_internal.h — what the lab's servers share and nobody else sees:
+ * the embedded scenario table, the world's node/record layout that the DNS
+ * answerer reads, the $SMTP host records, the connection layer (tcp.c) and
+ * the certificates (tls.c). Names are kept in wire format (length-prefixed labels,
  * lower-cased) so a query name can be looked up without converting it. */
 #ifndef MXSCOPE_LAB_INTERNAL_H
 #define MXSCOPE_LAB_INTERNAL_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include <uv.h>
 
 #include "lab.h"
 
@@ -54,6 +57,19 @@ struct lab_node {
 	uint8_t namelen; /* wire length, including the final zero */
 	uint8_t name[];
 };
+
+/* Presentation form of a wire name without the trailing dot; "." for the
+ * root. Bytes that are not plain host-name characters are escaped, so the
+ * string is safe to print. out must hold LAB_DNS_NAME_TEXT bytes. */
+#define LAB_DNS_NAME_TEXT (4 * 255 + 1)
+void lab_name_to_text(const uint8_t *wire, char *out);
+
+/* The question name of a DNS query message (untrusted bytes) as text,
+ * lower-cased, for a server that acts on the name before it answers (the
+ * lab blocklist's HTTP behaviours). 0 when q is a query with exactly one
+ * question whose name reads; -1 otherwise. Read by the same code that
+ * lab_dns_answer reads queries with. cap must be LAB_DNS_NAME_TEXT. */
+int lab_dns_question(const uint8_t *q, size_t qlen, char *name, size_t cap);
 
 /* The node for a lower-cased wire name, or NULL. */
 const struct lab_node *lab_world_node(const lab_world *w, const uint8_t *name, size_t len);
@@ -105,15 +121,61 @@ struct lab_smtp_host {
 
 /* The $SMTP lines of every loaded scenario, in load order; views valid until
  * the world is freed or loaded into again. */
-/* Accepts one pending connection on listener and closes it at once: a server
- * at its connection limit must still take connections off the backlog, or the
- * backlog stays full and every later client hangs instead of being refused. */
-void lab_tcp_drop(uv_loop_t *loop, uv_stream_t *listener);
-
 size_t lab_world_smtp_count(const lab_world *w);
 const struct lab_smtp_host *lab_world_smtp(const lab_world *w, size_t i);
 /* "accept", "refuse", ... for messages and documentation. */
 const char *lab_smtp_act_name(enum lab_smtp_act a);
+
+/* ---- connections (tcp.c): one layer under the DNS, SMTP and HTTP servers ---- */
+
+/* What every lab TCP connection has. A server's own connection struct starts
+ * with it (so a handle's data pointer is both), and the server reaches its
+ * fields through a cast. The set owns the memory. */
+struct lab_conn {
+	uv_tcp_t tcp;
+	uv_timer_t idle; /* closes the connection when nothing happens */
+	uv_timer_t act;  /* the server's own: a delayed greeting, a slow answer */
+	struct lab_conns *set;
+	struct lab_conn *prev, *next; /* least recently active first */
+	unsigned open;                /* handles not yet closed */
+	int closing;
+	/* the server has work under way for the client (answers being
+	 * written, a slow answer due): not idle, never dropped for a newcomer */
+	int busy;
+};
+
+/* Every connection of one server, with the one accept policy: at most max
+ * open; at the limit a newcomer takes the place of the connection idle the
+ * longest (as nsd does), and is refused only when none is idle. Embedded in
+ * the server; lab_conns_init before use. */
+struct lab_conns {
+	uv_loop_t *loop;
+	struct lab_conn *head, *tail; /* head: least recently active */
+	size_t n, max;
+	uint64_t idle_ms;
+	unsigned long dropped; /* idle connections closed for a newcomer */
+	/* called once a connection's handles have all closed, to free what the
+	 * server hangs on it; the set frees the connection after */
+	void (*freed)(struct lab_conn *c, void *arg);
+	void *arg;
+};
+
+void lab_conns_init(struct lab_conns *set, uv_loop_t *loop, size_t max, uint64_t idle_ms,
+                    void (*freed)(struct lab_conn *c, void *arg), void *arg);
+/* Accepts the pending connection on listener into a new zeroed connection
+ * of size bytes (the server's struct), reading not started, idle timer
+ * running. NULL when refused (at the limit with none idle, closing, out of
+ * memory): the pending connection is then taken off the backlog and closed,
+ * so a full server still refuses rather than leaving clients hanging. */
+struct lab_conn *lab_conns_accept(struct lab_conns *set, uv_stream_t *listener, size_t size);
+/* Something happened on c: it is the most recently active, and its idle
+ * timer starts again (idle_ms; lab_conn_idle_after for another wait). */
+void lab_conn_touch(struct lab_conn *c);
+void lab_conn_idle_after(struct lab_conn *c, uint64_t ms);
+/* Closes c's handles; freed() and the memory follow from the loop. Safe to
+ * call more than once and while walking the list. */
+void lab_conn_close(struct lab_conn *c);
+void lab_conns_close_all(struct lab_conns *set);
 
 /* ---- certificates (tls.c) --------------------------------------------------- */
 

@@ -51,15 +51,11 @@ struct listener {
 };
 
 struct conn {
-	uv_tcp_t tcp;
-	uv_timer_t idle;
-	uv_timer_t act; /* the greeting delay, then the tarpit's drip */
+	struct lab_conn base; /* first; its act timer: the greeting delay, then the tarpit's drip */
 	uv_shutdown_t shut;
 	lab_smtp *s;
 	const struct listener *l;
-	struct conn *prev, *next;
-	int open; /* handles not yet closed */
-	int closing, reading;
+	int reading;
 	int close_when_sent; /* the write side is shut down or about to be */
 	enum phase phase;
 	size_t outq; /* bytes handed to uv_write and not yet written */
@@ -93,14 +89,13 @@ struct lab_smtp {
 	size_t nls;
 	int port;
 	int closing;
-	unsigned handles; /* listeners and connection handles still open */
-	struct conn *conns;
-	size_t nconns;
+	unsigned handles; /* listeners still open */
+	struct lab_conns conns;
 };
 
 static void maybe_free(lab_smtp *s)
 {
-	if (!s->closing || s->handles > 0)
+	if (!s->closing || s->handles > 0 || s->conns.n > 0)
 		return;
 	lab_tls_free(s->tls);
 	free(s->ls);
@@ -110,45 +105,22 @@ static void maybe_free(lab_smtp *s)
 
 /* ---- connections ------------------------------------------------------------- */
 
-static void on_conn_closed(uv_handle_t *h)
+static void conn_freed(struct lab_conn *b, void *arg)
 {
-	struct conn *c = h->data;
-	lab_smtp *s = c->s;
+	struct conn *c = (struct conn *)b;
 
-	s->handles--;
-	if (--c->open > 0)
-		return;
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		s->conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	s->nconns--;
 	SSL_free(c->ssl); /* frees both BIOs */
-	free(c);
-	maybe_free(s);
+	maybe_free(arg);
 }
 
 static void conn_close(struct conn *c)
 {
-	if (c->closing)
-		return;
-	c->closing = 1;
-	uv_close((uv_handle_t *)&c->tcp, on_conn_closed);
-	uv_close((uv_handle_t *)&c->idle, on_conn_closed);
-	uv_close((uv_handle_t *)&c->act, on_conn_closed);
-}
-
-static void on_idle(uv_timer_t *t)
-{
-	conn_close(t->data);
+	lab_conn_close(&c->base);
 }
 
 static void touch(struct conn *c)
 {
-	if (!c->closing)
-		uv_timer_start(&c->idle, on_idle, SMTP_IDLE_MS, 0);
+	lab_conn_touch(&c->base);
 }
 
 static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf);
@@ -165,13 +137,13 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 /* Reads while the client takes its replies; stops while it does not. */
 static void flow(struct conn *c)
 {
-	if (c->closing)
+	if (c->base.closing)
 		return;
 	if (c->outq >= SMTP_OUTQ_HIGH && c->reading) {
-		uv_read_stop((uv_stream_t *)&c->tcp);
+		uv_read_stop((uv_stream_t *)&c->base.tcp);
 		c->reading = 0;
 	} else if (c->outq < SMTP_OUTQ_HIGH / 2 && !c->reading) {
-		if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) == 0)
+		if (uv_read_start((uv_stream_t *)&c->base.tcp, on_alloc, on_read) == 0)
 			c->reading = 1;
 		else
 			conn_close(c);
@@ -186,8 +158,9 @@ static void on_written(uv_write_t *req, int status)
 	struct conn *c = w->c;
 
 	c->outq -= w->len;
+	c->base.busy = c->outq > 0;
 	free(w);
-	if (c->closing)
+	if (c->base.closing)
 		return;
 	if (status < 0) {
 		conn_close(c);
@@ -203,13 +176,13 @@ static void on_shutdown(uv_shutdown_t *req, int status)
 {
 	struct conn *c = req->data;
 
-	if (c->closing)
+	if (c->base.closing)
 		return;
 	if (status < 0) {
 		conn_close(c);
 		return;
 	}
-	uv_timer_start(&c->idle, on_idle, SMTP_LINGER_MS, 0);
+	lab_conn_idle_after(&c->base, SMTP_LINGER_MS);
 }
 
 /* Ends a connection after what is queued has been written. Closing at once
@@ -218,13 +191,13 @@ static void on_shutdown(uv_shutdown_t *req, int status)
  * read (and drop) until the client closes or a short linger ends. */
 static void end_conn(struct conn *c)
 {
-	if (c->closing || c->close_when_sent)
+	if (c->base.closing || c->close_when_sent)
 		return;
 	c->close_when_sent = 1;
 	c->gen = GEN_NONE;
-	uv_timer_stop(&c->act);
+	uv_timer_stop(&c->base.act);
 	c->shut.data = c;
-	if (uv_shutdown(&c->shut, (uv_stream_t *)&c->tcp, on_shutdown) != 0)
+	if (uv_shutdown(&c->shut, (uv_stream_t *)&c->base.tcp, on_shutdown) != 0)
 		conn_close(c);
 }
 
@@ -233,7 +206,7 @@ static void raw_write(struct conn *c, const void *data, size_t len)
 	struct wreq *w;
 	uv_buf_t b;
 
-	if (c->closing || c->close_when_sent || len == 0)
+	if (c->base.closing || c->close_when_sent || len == 0)
 		return;
 	w = malloc(sizeof(*w) + len);
 	if (!w) {
@@ -244,12 +217,13 @@ static void raw_write(struct conn *c, const void *data, size_t len)
 	w->len = len;
 	memcpy(w->data, data, len);
 	b = uv_buf_init(w->data, (unsigned)len);
-	if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_written) != 0) {
+	if (uv_write(&w->req, (uv_stream_t *)&c->base.tcp, &b, 1, on_written) != 0) {
 		free(w);
 		conn_close(c);
 		return;
 	}
 	c->outq += len;
+	c->base.busy = 1;
 }
 
 /* Sends what OpenSSL has written into the memory BIO. */
@@ -258,14 +232,14 @@ static void flush_tls(struct conn *c)
 	char buf[SMTP_CHUNK];
 	int n;
 
-	while (!c->closing && c->wbio && BIO_ctrl_pending(c->wbio) > 0 &&
+	while (!c->base.closing && c->wbio && BIO_ctrl_pending(c->wbio) > 0 &&
 	       (n = BIO_read(c->wbio, buf, sizeof(buf))) > 0)
 		raw_write(c, buf, (size_t)n);
 }
 
 static void send_bytes(struct conn *c, const char *data, size_t len)
 {
-	if (c->closing)
+	if (c->base.closing)
 		return;
 	if (c->tls == 2) {
 		/* a memory BIO never says "try again", so this writes it all */
@@ -316,7 +290,7 @@ static void pump(struct conn *c)
 {
 	char buf[SMTP_CHUNK];
 
-	while (!c->closing && c->gen != GEN_NONE && c->outq < SMTP_GEN_HIGH) {
+	while (!c->base.closing && c->gen != GEN_NONE && c->outq < SMTP_GEN_HIGH) {
 		size_t n = 0;
 
 		if (c->gen == GEN_LONG) {
@@ -359,7 +333,7 @@ static void on_act(uv_timer_t *t)
 
 		raw_write(c, g + c->tarpit_pos, 1);
 		if (++c->tarpit_pos >= (size_t)n) {
-			uv_timer_stop(&c->act);
+			uv_timer_stop(&c->base.act);
 			c->phase = PH_CMD;
 		}
 		return;
@@ -415,7 +389,7 @@ static void greeting(struct conn *c)
 	case LAB_SMTP_TARPIT:
 		c->tarpit_pos = 1;
 		raw_write(c, "2", 1);
-		uv_timer_start(&c->act, on_act, SMTP_TARPIT_MS, SMTP_TARPIT_MS);
+		uv_timer_start(&c->base.act, on_act, SMTP_TARPIT_MS, SMTP_TARPIT_MS);
 		return;
 	case LAB_SMTP_ACCEPT:
 	case LAB_SMTP_SLOW:
@@ -529,7 +503,7 @@ static int command(struct conn *c, char *line, size_t len)
 /* Splits plain text from the client into lines. */
 static void feed(struct conn *c, const char *data, size_t n)
 {
-	for (size_t i = 0; i < n && !c->closing && !c->close_when_sent; i++) {
+	for (size_t i = 0; i < n && !c->base.closing && !c->close_when_sent; i++) {
 		char ch = data[i];
 
 		if (ch == '\n') {
@@ -580,12 +554,13 @@ static void tls_input(struct conn *c, const char *data, size_t n)
 	}
 	r = 0;
 	ERR_clear_error();
-	while (!c->closing && !c->close_when_sent && (r = SSL_read(c->ssl, buf, sizeof(buf))) > 0) {
+	while (!c->base.closing && !c->close_when_sent &&
+	       (r = SSL_read(c->ssl, buf, sizeof(buf))) > 0) {
 		feed(c, buf, (size_t)r);
 		ERR_clear_error();
 	}
 	flush_tls(c);
-	if (!c->closing && !c->close_when_sent && r <= 0) {
+	if (!c->base.closing && !c->close_when_sent && r <= 0) {
 		int e = SSL_get_error(c->ssl, r);
 
 		ERR_clear_error();
@@ -598,7 +573,7 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 {
 	struct conn *c = st->data;
 
-	if (c->closing)
+	if (c->base.closing)
 		return;
 	if (nread < 0) {
 		conn_close(c);
@@ -623,37 +598,18 @@ static void on_connection(uv_stream_t *ls, int status)
 	lab_smtp *s = l->s;
 	struct conn *c;
 
-	if (status < 0)
+	if (status < 0 || s->closing)
 		return;
-	if (s->closing || s->nconns >= SMTP_MAX_CONNS) {
-		lab_tcp_drop(s->loop, ls);
-		return;
-	}
-	c = calloc(1, sizeof(*c));
+	c = (struct conn *)lab_conns_accept(&s->conns, ls, sizeof(*c));
 	if (!c)
 		return;
 	c->s = s;
 	c->l = l;
-	uv_tcp_init(s->loop, &c->tcp);
-	uv_timer_init(s->loop, &c->idle);
-	uv_timer_init(s->loop, &c->act);
-	c->tcp.data = c->idle.data = c->act.data = c;
-	c->open = 3;
-	s->handles += 3;
-	c->next = s->conns;
-	if (s->conns)
-		s->conns->prev = c;
-	s->conns = c;
-	s->nconns++;
-	if (uv_accept(ls, (uv_stream_t *)&c->tcp) != 0) {
-		conn_close(c);
-		return;
-	}
-	uv_tcp_nodelay(&c->tcp, 1); /* a tarpit's single bytes must go out one by one */
+	uv_tcp_nodelay(&c->base.tcp, 1); /* a tarpit's single bytes must go out one by one */
 	touch(c);
 	flow(c);
 	if (l->h->delay_ms > 0 && l->h->act != LAB_SMTP_SILENT)
-		uv_timer_start(&c->act, on_act, l->h->delay_ms, 0);
+		uv_timer_start(&c->base.act, on_act, l->h->delay_ms, 0);
 	else
 		greeting(c);
 }
@@ -769,6 +725,7 @@ lab_smtp *lab_smtp_new(uv_loop_t *loop, const lab_world *w, int port, char **why
 		goto done;
 	}
 	s->loop = loop;
+	lab_conns_init(&s->conns, loop, SMTP_MAX_CONNS, SMTP_IDLE_MS, conn_freed, s);
 	s->w = w;
 	s->port = port;
 	s->hosts = calloc(total + 1, sizeof(*s->hosts));
@@ -849,8 +806,7 @@ void lab_smtp_close(lab_smtp *s)
 		return;
 	s->closing = 1;
 	close_listeners(s);
-	for (struct conn *c = s->conns; c; c = c->next)
-		conn_close(c);
+	lab_conns_close_all(&s->conns);
 	maybe_free(s);
 }
 
@@ -879,9 +835,9 @@ static mxs_status apply(lab_smtp *s, struct lab_smtp_host *h, char **why)
 	if (h->act == LAB_SMTP_REFUSE) {
 		if (!l)
 			return MXS_OK;
-		for (struct conn *c = s->conns; c; c = c->next)
-			if (c->l == l)
-				conn_close(c);
+		for (struct lab_conn *b = s->conns.head; b; b = b->next)
+			if (((struct conn *)b)->l == l)
+				lab_conn_close(b);
 		memmove(s->ls + at, s->ls + at + 1, (s->nls - at - 1) * sizeof(*s->ls));
 		s->nls--;
 		uv_close((uv_handle_t *)&l->tcp, on_listener_closed);

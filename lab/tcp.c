@@ -1,4 +1,11 @@
-/* lab/tcp.c — TCP plumbing the lab's servers share. */
+/* lab/tcp.c — the connection layer the lab's DNS-over-TCP, SMTP and HTTP
+ * servers share: the connection list, the one accept-limit policy, the idle
+ * timeout and the close sequence (lab_internal.h).
+ *
+ * The list is kept in order of activity, so the connection idle the longest
+ * is at its head: at the limit it makes room for a newcomer. Without that,
+ * a few hundred clients that connect and say nothing lock everybody else out
+ * until their idle timeout (issue 15 #9). */
 #include "lab_internal.h"
 
 #include <stdlib.h>
@@ -8,7 +15,10 @@ static void free_handle(uv_handle_t *h)
 	free(h);
 }
 
-void lab_tcp_drop(uv_loop_t *loop, uv_stream_t *listener)
+/* Takes one pending connection off the backlog and closes it: a server
+ * that cannot take a client must still accept, or the backlog stays full
+ * and every later client hangs instead of being refused. */
+static void drop_pending(uv_loop_t *loop, uv_stream_t *listener)
 {
 	uv_tcp_t *extra = malloc(sizeof(*extra));
 
@@ -17,4 +27,143 @@ void lab_tcp_drop(uv_loop_t *loop, uv_stream_t *listener)
 	uv_tcp_init(loop, extra);
 	uv_accept(listener, (uv_stream_t *)extra);
 	uv_close((uv_handle_t *)extra, free_handle);
+}
+
+static void unlink_conn(struct lab_conns *set, struct lab_conn *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		set->head = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	else
+		set->tail = c->prev;
+	c->prev = c->next = NULL;
+}
+
+static void append_conn(struct lab_conns *set, struct lab_conn *c)
+{
+	c->prev = set->tail;
+	c->next = NULL;
+	if (set->tail)
+		set->tail->next = c;
+	else
+		set->head = c;
+	set->tail = c;
+}
+
+void lab_conns_init(struct lab_conns *set, uv_loop_t *loop, size_t max, uint64_t idle_ms,
+                    void (*freed)(struct lab_conn *c, void *arg), void *arg)
+{
+	*set = (struct lab_conns){
+	    .loop = loop, .max = max, .idle_ms = idle_ms, .freed = freed, .arg = arg};
+}
+
+static void on_closed(uv_handle_t *h)
+{
+	struct lab_conn *c = h->data;
+	struct lab_conns *set = c->set;
+
+	if (--c->open > 0)
+		return;
+	unlink_conn(set, c);
+	set->n--;
+	if (set->freed)
+		set->freed(c, set->arg); /* may free the server: set is not used after */
+	free(c);
+}
+
+void lab_conn_close(struct lab_conn *c)
+{
+	if (!c || c->closing)
+		return;
+	c->closing = 1;
+	uv_close((uv_handle_t *)&c->tcp, on_closed);
+	uv_close((uv_handle_t *)&c->idle, on_closed);
+	uv_close((uv_handle_t *)&c->act, on_closed);
+}
+
+void lab_conns_close_all(struct lab_conns *set)
+{
+	for (struct lab_conn *c = set->head; c; c = c->next)
+		lab_conn_close(c);
+}
+
+static void on_idle(uv_timer_t *t)
+{
+	lab_conn_close(t->data);
+}
+
+void lab_conn_idle_after(struct lab_conn *c, uint64_t ms)
+{
+	if (!c->closing)
+		uv_timer_start(&c->idle, on_idle, ms, 0);
+}
+
+void lab_conn_touch(struct lab_conn *c)
+{
+	if (c->closing)
+		return;
+	if (c->set->tail != c) {
+		unlink_conn(c->set, c);
+		append_conn(c->set, c);
+	}
+	lab_conn_idle_after(c, c->set->idle_ms);
+}
+
+/* The connection idle the longest: the first in activity order that has no
+ * work under way and is not closing already. */
+static struct lab_conn *oldest_idle(struct lab_conns *set)
+{
+	for (struct lab_conn *c = set->head; c; c = c->next)
+		if (!c->closing && !c->busy)
+			return c;
+	return NULL;
+}
+
+/* Connections already closing still count until their handles are closed,
+ * so the limit is checked against the open ones only. */
+static size_t open_count(const struct lab_conns *set)
+{
+	size_t n = 0;
+
+	for (const struct lab_conn *c = set->head; c; c = c->next)
+		n += !c->closing;
+	return n;
+}
+
+struct lab_conn *lab_conns_accept(struct lab_conns *set, uv_stream_t *listener, size_t size)
+{
+	struct lab_conn *c;
+
+	if (set->n >= set->max && open_count(set) >= set->max) {
+		struct lab_conn *old = oldest_idle(set);
+
+		if (!old) {
+			drop_pending(set->loop, listener);
+			return NULL;
+		}
+		lab_conn_close(old);
+		set->dropped++;
+	}
+	c = size >= sizeof(*c) ? calloc(1, size) : NULL;
+	if (!c) {
+		drop_pending(set->loop, listener);
+		return NULL;
+	}
+	c->set = set;
+	uv_tcp_init(set->loop, &c->tcp);
+	uv_timer_init(set->loop, &c->idle);
+	uv_timer_init(set->loop, &c->act);
+	c->tcp.data = c->idle.data = c->act.data = c;
+	c->open = 3;
+	append_conn(set, c);
+	set->n++;
+	if (uv_accept(listener, (uv_stream_t *)&c->tcp) != 0) {
+		lab_conn_close(c);
+		return NULL;
+	}
+	lab_conn_idle_after(c, set->idle_ms);
+	return c;
 }

@@ -79,6 +79,19 @@ char *bl_config_default_path(void);
 mxs_status bl_config_load(blr_config *c, const char *path, bool must_exist, char **warning,
                           char **why);
 
+/* ---- the URL rule ---------------------------------------------------------- */
+
+/* The one rule for every blocklist URL (url = in the config, --blocklist
+ * ZONE@URL, the lab's providers), applied to what libcurl's URL API makes
+ * of it: https:// to any host, or http:// only to a loopback host
+ * (127.0.0.0/8, [::1], localhost); never a user, password or login-options
+ * part; no blank, control byte, backslash or IPv6 zone id. MXS_ERR_INVALID
+ * with a one-line *why (which never quotes the URL: it may hold a secret).
+ * bl_config_load applies it to every url = of the file, bl_client_new to
+ * every enabled provider, and each transfer connects with the very handle
+ * that was checked. Needs curl_global_init (smtp_global_init). */
+mxs_status bl_url_check(const char *url, char **why);
+
 /* ---- exposed for tests and fuzzing ---------------------------------------- */
 
 /* Reads a DoH answer (untrusted bytes) to the question (qname, qtype 1 = A

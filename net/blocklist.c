@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "curlloop.h"
+#include "mx.h"
 
 #define CACHE_BUCKETS 256
 #define CACHE_MAX     4096 /* entries; beyond it answers are not cached */
@@ -37,6 +38,7 @@ struct lookup {
 	char qname[160];
 	int qtype; /* DoH: 1 (A) then 16 (TXT); 0 for JSON */
 	CURL *easy;
+	CURLU *curlu; /* the parsed URL the transfer uses: what bl_url_check judged */
 	struct curl_slist *headers;
 	unsigned char *post; /* DoH POST body */
 	char *body;          /* what came back, at most BLR_BODY_MAX */
@@ -122,6 +124,118 @@ static unsigned hash_key(size_t prov_index, const char *ip)
 	for (; *ip; ip++)
 		h = (h ^ (unsigned char)*ip) * 16777619u;
 	return h % CACHE_BUCKETS;
+}
+
+/* ---- the URL rule ---------------------------------------------------------- */
+
+/* Parses url with libcurl's URL API, the parser that will make the request,
+ * and applies the one rule for blocklist URLs (net/bl.h). The handle is the
+ * caller's (curl_url_cleanup); NULL with *why. */
+static CURLU *url_parse(const char *url, char **why)
+{
+	CURLU *u = NULL;
+	CURLUcode rc;
+	char *scheme = NULL, *host = NULL, *part = NULL;
+	bool ok = false;
+
+	if (!url || !url[0]) {
+		mxs_why(why, "no URL");
+		return NULL;
+	}
+	for (const unsigned char *p = (const unsigned char *)url; *p; p++)
+		if (*p <= ' ' || *p == 0x7f) {
+			mxs_why(why, "the URL holds a blank or control byte");
+			return NULL;
+		}
+	/* WHATWG parsers read "\" as "/", libcurl as a plain byte: a URL whose
+	 * host depends on who reads it is refused */
+	if (strchr(url, '\\')) {
+		mxs_why(why, "the URL holds a backslash, which URL parsers read differently");
+		return NULL;
+	}
+	u = curl_url();
+	if (!u) {
+		mxs_why(why, "out of memory");
+		return NULL;
+	}
+	rc = curl_url_set(u, CURLUPART_URL, url, 0);
+	if (rc != CURLUE_OK) {
+		mxs_why(why, "libcurl cannot read the URL: %s", curl_url_strerror(rc));
+		goto done;
+	}
+	if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+		mxs_why(why, "the URL has no scheme or no host");
+		goto done;
+	}
+	if (strcmp(scheme, "https") != 0 && strcmp(scheme, "http") != 0) {
+		mxs_why(why, "the URL is %s://, expected https://", scheme);
+		goto done;
+	}
+	/* "http://127.0.0.1:80@evil/" asks evil: whatever stands before an @
+	 * only hides which host is asked, and credentials belong in header = */
+	if (curl_url_get(u, CURLUPART_USER, &part, 0) == CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PASSWORD, &part, 0) == CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_OPTIONS, &part, 0) == CURLUE_OK) {
+		mxs_why(why, "the URL has a user or password part (before an @), which hides "
+		             "the host it asks");
+		goto done;
+	}
+	if (curl_url_get(u, CURLUPART_ZONEID, &part, 0) == CURLUE_OK) {
+		mxs_why(why, "the URL has an IPv6 zone id");
+		goto done;
+	}
+	if (strcmp(scheme, "http") == 0) {
+		/* libcurl answers "localhost" itself, without DNS (7.78+) */
+		size_t hl = strlen(host);
+		bool loop = strcasecmp(host, "localhost") == 0;
+		if (!loop && hl > 2 && host[0] == '[' && host[hl - 1] == ']') {
+			host[hl - 1] = '\0';
+			loop = mx_ip_is_loopback(host + 1);
+		} else if (!loop) {
+			loop = mx_ip_is_loopback(host);
+		}
+		if (!loop) {
+			mxs_why(why, "plain http:// goes only to this machine (127.0.0.0/8, [::1], "
+			             "localhost): elsewhere the request travels in clear; use "
+			             "https://");
+			goto done;
+		}
+	}
+	ok = true;
+done:
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(part);
+	if (!ok) {
+		curl_url_cleanup(u);
+		u = NULL;
+	}
+	return u;
+}
+
+mxs_status bl_url_check(const char *url, char **why)
+{
+	CURLU *u = url_parse(url, why);
+
+	curl_url_cleanup(u);
+	return u ? MXS_OK : MXS_ERR_INVALID;
+}
+
+/* The provider's URL as it will be asked: a JSON template is expanded for
+ * a sample address first, so a placeholder in the host is judged too. */
+static mxs_status provider_url_check(const blr_provider *p, char **why)
+{
+	char *url = p->kind == BLR_JSON_API ? blr_expand_url(p, "192.0.2.1") : NULL;
+	mxs_status st;
+
+	if (p->kind == BLR_JSON_API && !url) {
+		mxs_why(why, "the url template has an unknown {placeholder}");
+		return MXS_ERR_INVALID;
+	}
+	st = bl_url_check(url ? url : p->url, why);
+	free(url);
+	return st;
 }
 
 /* ---- DoH answers ----------------------------------------------------------- */
@@ -351,6 +465,7 @@ static void lookup_free(lookup *l)
 {
 	if (l->easy)
 		curl_easy_cleanup(l->easy);
+	curl_url_cleanup(l->curlu);
 	curl_slist_free_all(l->headers);
 	if (l->post)
 		ares_free_string(l->post);
@@ -415,8 +530,8 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg)
 }
 
 /* Sets up the transfer for l's current question; false when out of memory
- * or the request cannot be made. */
-static bool make_easy(bl_client *c, lookup *l)
+ * or the request cannot be made (*why says which, when known). */
+static bool make_easy(bl_client *c, lookup *l, char **why)
 {
 	const blr_provider *p = l->pv->p;
 	CURL *e = curl_easy_init();
@@ -477,7 +592,11 @@ static bool make_easy(bl_client *c, lookup *l)
 	}
 	if (!url || !l->headers)
 		goto done;
-	if (curl_easy_setopt(e, CURLOPT_URL, url) != CURLE_OK)
+	/* the URL as it is asked, parsed once: the handle that was checked is
+	 * the one libcurl connects with */
+	curl_url_cleanup(l->curlu);
+	l->curlu = url_parse(url, why);
+	if (!l->curlu || curl_easy_setopt(e, CURLOPT_CURLU, l->curlu) != CURLE_OK)
 		goto done;
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_PRIVATE, l);
@@ -523,6 +642,8 @@ done:
 
 static void start(bl_client *c, lookup *l)
 {
+	char *why = NULL;
+
 	l->t0 = uv_now(c->loop);
 	l->deadline = l->t0 + c->timeout_ms;
 	l->next = c->running;
@@ -532,11 +653,15 @@ static void start(bl_client *c, lookup *l)
 	c->running = l;
 	if (++c->nrunning > c->peak)
 		c->peak = (unsigned)c->nrunning;
-	if (!make_easy(c, l)) {
+	if (!make_easy(c, l, &why)) {
 		running_unlink(c, l);
-		blr_result_fail(l->r, "cannot set up the HTTP request (out of memory?)");
+		if (why)
+			blr_result_fail(l->r, "URL refused: %s", why);
+		else
+			blr_result_fail(l->r, "cannot set up the HTTP request (out of memory?)");
 		deliver(c, l);
 	}
+	free(why);
 }
 
 /* Reads a finished transfer; may start the TXT question of a listing. */
@@ -576,7 +701,7 @@ static void finish(bl_client *c, lookup *l, CURLcode rc)
 			curl_easy_cleanup(l->easy);
 			l->easy = NULL;
 			l->qtype = TXT_PHASE;
-			if (make_easy(c, l))
+			if (make_easy(c, l, NULL))
 				return;
 			goto done;
 		}
@@ -747,6 +872,21 @@ bl_client *bl_client_new(uv_loop_t *loop, const blr_config *providers, const bl_
 	c->max_transfers = cfg && cfg->max_transfers ? cfg->max_transfers : BL_DEFAULT_TRANSFERS;
 	if (blr_config_check(providers, why) != MXS_OK)
 		goto fail;
+	/* the last gate: whichever way a provider was configured (file,
+	 * --blocklist, the lab), no request goes to a URL the rule refuses */
+	for (size_t i = 0; i < blr_config_count(providers); i++) {
+		const blr_provider *p = blr_config_provider(providers, i);
+		char *uwhy = NULL;
+		if (!p->enabled || provider_url_check(p, &uwhy) == MXS_OK)
+			continue;
+		if (p->line)
+			mxs_why(why, "blocklist %s (line %d): URL refused: %s", p->name,
+			        p->url_line ? p->url_line : p->line, uwhy);
+		else
+			mxs_why(why, "--blocklist %s: URL refused: %s", p->name, uwhy);
+		free(uwhy);
+		goto fail;
+	}
 	c->provs = calloc(blr_config_count(providers) + 1, sizeof(*c->provs));
 	if (!c->provs || (cfg && cfg->ca_pem && !(c->ca_pem = strdup(cfg->ca_pem)))) {
 		mxs_why(why, "out of memory");
@@ -1051,6 +1191,17 @@ mxs_status bl_config_load(blr_config *c, const char *path, bool must_exist, char
 		goto done;
 	}
 	st = blr_config_parse(c, path, text, (unsigned)sb.st_mode, env_lookup, NULL, warning, why);
+	/* every provider of the file, used or not: a bad url = is named with
+	 * its line now rather than when the provider is first enabled */
+	for (size_t i = 0; st == MXS_OK && i < blr_config_count(c); i++) {
+		const blr_provider *p = blr_config_provider(c, i);
+		char *uwhy = NULL;
+		if (!p->url_line || provider_url_check(p, &uwhy) == MXS_OK)
+			continue;
+		mxs_why(why, "%s:%d: url refused: %s", path, p->url_line, uwhy);
+		free(uwhy);
+		st = MXS_ERR_INVALID;
+	}
 done:
 	if (text) {
 		volatile char *v = text; /* it may hold a key */

@@ -2,6 +2,7 @@
  * ARES_OPT_SOCK_STATE_CB, ares_process_fd, ares_timeout) driven by libuv
  * polls and one timer, with a FIFO that bounds the questions on the wire. */
 #include "dns.h"
+#include "name.h"
 
 #include <ares.h>
 #include <arpa/inet.h>
@@ -376,6 +377,8 @@ static void on_mx(job *j, int status, const unsigned char *abuf, int alen)
 				break;
 			if (mx_domain_host(d, idx)->exchange[0] == '\0')
 				continue; /* null MX: there is nothing to look up */
+			if (!mx_name_is_host(m->host, strlen(m->host)))
+				continue; /* \DDD text names another host: mx-invalid-name */
 			ask(j->c, j, Q_A, mx_domain_host(d, idx)->exchange, idx);
 			ask(j->c, j, Q_AAAA, mx_domain_host(d, idx)->exchange, idx);
 		}

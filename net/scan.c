@@ -364,13 +364,14 @@ static void addr_free(scan *s, saddr *a)
 		pp = &(*pp)->next;
 	*pp = a->next;
 	s->naddrs--;
+	/* before the slots go: slots[0] says whether it is watched */
+	if (s->mon && a->nslots && a->slots[0]->watched)
+		smtp_monitor_unwatch(s->mon, a->ip);
 	for (size_t i = 0; i < a->nslots; i++) {
 		if (s->smtp && a->slots[i]->in_flight)
 			smtp_cancel(s->smtp, on_probe, a->slots[i]);
 		slot_free(a->slots[i]);
 	}
-	if (s->mon && a->nslots && a->slots[0]->watched)
-		smtp_monitor_unwatch(s->mon, a->ip);
 	if (s->bl && a->bl_wait)
 		bl_cancel(s->bl, on_bl, a);
 	for (size_t j = 0; j < a->nbl; j++)

@@ -65,7 +65,8 @@ struct probe {
 	curl_socket_t fd;    /* the connection's socket, once libcurl made it */
 	phase ph;
 	unsigned ncmds, nehlo_cmds, reply_lines;
-	size_t greeting_len;
+	probe_reply greet;       /* the greeting's lines so far (one code: RFC 5321 §4.2.1) */
+	const char *garbage_why; /* static: why the greeting is malformed, once decided */
 	bool connected, greeted, garbage, timed_out, setup_failed;
 	probe *next, *prev; /* address queue (next only) or running list */
 	char errbuf[CURL_ERROR_SIZE];
@@ -143,24 +144,6 @@ static bool is_ehlo_name(const char *s)
 		return inet_pton(AF_INET, inner, bin) == 1;
 	}
 	return strchr(s, '.') && is_hostname(s, len);
-}
-
-/* libcurl takes the EHLO argument from the URL path and URL-decodes it. */
-static char *percent_encode(const char *s)
-{
-	size_t len = strlen(s);
-	char *out = malloc(len * 3 + 1), *o = out;
-
-	if (!out)
-		return NULL;
-	for (; *s; s++) {
-		if (isalnum((unsigned char)*s) || *s == '-' || *s == '.')
-			*o++ = *s;
-		else
-			o += sprintf(o, "%%%02X", (unsigned char)*s);
-	}
-	*o = '\0';
-	return out;
 }
 
 static unsigned hash_key(const char *s)
@@ -254,50 +237,6 @@ static void ready_remove(smtp_prober *p, addr_slot *a)
 static void watchdog_arm(probe *q);
 static void watchdog_disarm(probe *q);
 
-static void greeting_append(probe *q, const char *text, size_t len)
-{
-	probe_result *r = q->r;
-	size_t room, sep = q->greeting_len ? 1 : 0;
-	char *g;
-
-	if (q->greeting_len + sep >= PROBE_GREETING_MAX)
-		return;
-	room = PROBE_GREETING_MAX - q->greeting_len - sep;
-	if (len > room)
-		len = room;
-	g = realloc(r->greeting, q->greeting_len + sep + len + 1);
-	if (!g)
-		return;
-	r->greeting = g;
-	if (sep)
-		g[q->greeting_len++] = '\n';
-	for (size_t i = 0; i < len; i++)
-		g[q->greeting_len++] = text[i] ? text[i] : '\x7f'; /* as probe.h says */
-	g[q->greeting_len] = '\0';
-}
-
-static void ehlo_add(probe *q, const char *text, size_t len)
-{
-	probe_result *r = q->r;
-	char **list, *line;
-
-	if (r->nehlo >= PROBE_EHLO_MAX_LINES)
-		return;
-	if (len > PROBE_EHLO_LINE_MAX)
-		len = PROBE_EHLO_LINE_MAX;
-	list = realloc(r->ehlo, (r->nehlo + 1) * sizeof(*list));
-	if (!list)
-		return;
-	r->ehlo = list;
-	line = malloc(len + 1);
-	if (!line)
-		return;
-	for (size_t i = 0; i < len; i++)
-		line[i] = text[i] ? text[i] : '\x7f';
-	line[len] = '\0';
-	r->ehlo[r->nehlo++] = line;
-}
-
 static void on_server_line(probe *q, const char *data, size_t len)
 {
 	probe_result *r = q->r;
@@ -315,14 +254,18 @@ static void on_server_line(probe *q, const char *data, size_t len)
 		r->t.connect = elapsed_ms(q);
 	}
 	if (q->ncmds == 0) {
-		if (q->greeted)
+		probe_reply_step step;
+		if (q->greeted || q->garbage_why)
 			return;
-		if (!ok) {
-			q->garbage = true;
+		step = probe_reply_feed(&q->greet, data, len, &code, &text, &tlen);
+		if (step == PROBE_REPLY_NOT_SMTP || step == PROBE_REPLY_CODE_CHANGED) {
+			q->garbage = true; /* a later reply line may still greet... */
+			if (step == PROBE_REPLY_CODE_CHANGED) /* ...but not after this */
+				q->garbage_why = probe_reply_step_why(step);
 			return;
 		}
-		greeting_append(q, text, tlen);
-		if (!more) {
+		probe_greeting_add(r, text, tlen);
+		if (step == PROBE_REPLY_DONE) {
 			q->greeted = true;
 			r->code = code;
 			r->t.greeting = elapsed_ms(q);
@@ -335,7 +278,7 @@ static void on_server_line(probe *q, const char *data, size_t len)
 	if (q->ph == PH_EHLO && q->nehlo_cmds == 1 && code / 100 == 2) {
 		/* the first line names the server; extensions follow it */
 		if (q->reply_lines++ > 0)
-			ehlo_add(q, text, tlen);
+			probe_ehlo_add(r, text, tlen);
 	}
 	if (more)
 		return;
@@ -570,7 +513,8 @@ static void classify(probe *q, CURLcode rc)
 	if (q->garbage) {
 		r->state = PROBE_GARBAGE;
 		set_error(r, "%s: %s", phase_names[PH_GREETING],
-		          "lines that are not SMTP replies (RFC 5321 §4.2)");
+		          q->garbage_why ? q->garbage_why
+		                         : probe_reply_step_why(PROBE_REPLY_NOT_SMTP));
 	} else if (rc == CURLE_COULDNT_CONNECT) {
 		/* EHOSTUNREACH, ENETUNREACH and whatever else stops a connection
 		 * from being made all leave the address out of reach */
@@ -879,7 +823,8 @@ smtp_prober *smtp_prober_new(uv_loop_t *loop, const smtp_config *cfg, char **why
 		snprintf(name, sizeof(name), "localhost.localdomain");
 	}
 	p->ehlo = strdup(name);
-	p->ehlo_path = p->ehlo ? percent_encode(p->ehlo) : NULL;
+	/* libcurl takes the EHLO argument from the URL path and URL-decodes it */
+	p->ehlo_path = p->ehlo ? curl_easy_escape(NULL, p->ehlo, 0) : NULL;
 	p->ca_pem = cfg->ca_pem ? strdup(cfg->ca_pem) : NULL;
 	/* made last: once it exists, p goes only through its closed hook */
 	if (!p->ehlo_path || (cfg->ca_pem && !p->ca_pem) ||
@@ -893,7 +838,7 @@ smtp_prober *smtp_prober_new(uv_loop_t *loop, const smtp_config *cfg, char **why
 	return p;
 fail:
 	free(p->ehlo);
-	free(p->ehlo_path);
+	curl_free(p->ehlo_path);
 	free(p->ca_pem);
 	free(p);
 	return NULL;
@@ -981,6 +926,11 @@ size_t smtp_cancel(smtp_prober *p, smtp_done_cb cb, void *arg)
 	return n;
 }
 
+uv_loop_t *smtp_prober_loop(const smtp_prober *p)
+{
+	return p->loop;
+}
+
 size_t smtp_prober_busy(const smtp_prober *p)
 {
 	return p->nrunning + p->nqueued;
@@ -1025,185 +975,6 @@ void smtp_prober_free(smtp_prober *p)
 	curlloop_free(p->cl);
 	p->cl = NULL;
 	free(p->ehlo);
-	free(p->ehlo_path);
+	curl_free(p->ehlo_path);
 	free(p->ca_pem);
-}
-
-/* ---- monitor ------------------------------------------------------------ */
-
-typedef struct watch {
-	smtp_monitor *m;
-	char *host, *ip;
-	smtp_history h;
-	probe_result *last;
-	long long sum_ms;
-	struct watch *next;
-} watch;
-
-struct smtp_monitor {
-	smtp_prober *p;
-	uv_timer_t timer;
-	unsigned interval_ms;
-	watch *watches;
-	smtp_change_cb on_change;
-	void *arg;
-};
-
-static void on_mon_done(probe_result *r, void *arg)
-{
-	watch *w = arg;
-	smtp_history *h = &w->h;
-	smtp_monitor *m = w->m;
-
-	h->in_flight = false;
-	h->sent++;
-	if (r->state != PROBE_ACCEPTED)
-		h->lost++;
-	h->lost_pct = 100.0 * (double)h->lost / (double)h->sent;
-	h->last_state = r->state;
-	if (r->t.greeting >= 0) {
-		long g = r->t.greeting;
-		h->last_ms = g;
-		h->greeted++;
-		w->sum_ms += g;
-		h->avg_ms = (long)(w->sum_ms / (long long)h->greeted);
-		if (h->best_ms < 0 || g < h->best_ms)
-			h->best_ms = g;
-		if (g > h->worst_ms)
-			h->worst_ms = g;
-	}
-	probe_result_free(w->last);
-	w->last = r;
-	h->last = r;
-	if (m->on_change)
-		m->on_change(w->ip, m->arg); /* may unwatch or free: w is not used after */
-}
-
-static void watch_probe(smtp_monitor *m, watch *w)
-{
-	if (w->h.in_flight)
-		return; /* never overlap: this address skips the round */
-	if (smtp_probe(m->p, w->host, w->ip, on_mon_done, w) == MXS_OK)
-		w->h.in_flight = true;
-}
-
-static void on_mon_tick(uv_timer_t *t)
-{
-	smtp_monitor *m = t->data;
-
-	for (watch *w = m->watches; w; w = w->next)
-		watch_probe(m, w);
-}
-
-smtp_monitor *smtp_monitor_new(smtp_prober *p, unsigned interval_ms)
-{
-	smtp_monitor *m = calloc(1, sizeof(*m));
-
-	if (!m)
-		return NULL;
-	m->p = p;
-	m->interval_ms = interval_ms ? interval_ms : 1000;
-	uv_timer_init(p->loop, &m->timer);
-	m->timer.data = m;
-	uv_timer_start(&m->timer, on_mon_tick, m->interval_ms, m->interval_ms);
-	return m;
-}
-
-void smtp_monitor_on_change(smtp_monitor *m, smtp_change_cb cb, void *arg)
-{
-	m->on_change = cb;
-	m->arg = arg;
-}
-
-static watch *watch_find(const smtp_monitor *m, const char *ip, watch ***link)
-{
-	watch **pp = (watch **)&m->watches;
-
-	for (; *pp; pp = &(*pp)->next)
-		if (strcmp((*pp)->ip, ip) == 0) {
-			if (link)
-				*link = pp;
-			return *pp;
-		}
-	return NULL;
-}
-
-static void watch_free(watch *w)
-{
-	probe_result_free(w->last);
-	free(w->host);
-	free(w->ip);
-	free(w);
-}
-
-mxs_status smtp_monitor_watch(smtp_monitor *m, const char *host, const char *ip)
-{
-	watch *w;
-
-	if (!ip)
-		return MXS_ERR_INVALID;
-	if (watch_find(m, ip, NULL))
-		return MXS_OK;
-	w = calloc(1, sizeof(*w));
-	if (!w)
-		return MXS_ERR_NOMEM;
-	w->m = m;
-	w->host = strdup(host ? host : "");
-	w->ip = strdup(ip);
-	if (!w->host || !w->ip) {
-		watch_free(w);
-		return MXS_ERR_NOMEM;
-	}
-	w->h = (smtp_history){.host = w->host,
-	                      .ip = w->ip,
-	                      .last_ms = -1,
-	                      .avg_ms = -1,
-	                      .best_ms = -1,
-	                      .worst_ms = -1,
-	                      .last_state = PROBE_PENDING};
-	if (smtp_probe(m->p, host, ip, on_mon_done, w) != MXS_OK) {
-		watch_free(w);
-		return MXS_ERR_INVALID;
-	}
-	w->h.in_flight = true;
-	w->next = m->watches;
-	m->watches = w;
-	return MXS_OK;
-}
-
-void smtp_monitor_unwatch(smtp_monitor *m, const char *ip)
-{
-	watch **link, *w = watch_find(m, ip, &link);
-
-	if (!w)
-		return;
-	*link = w->next;
-	smtp_cancel(m->p, on_mon_done, w);
-	watch_free(w);
-}
-
-const smtp_history *smtp_monitor_history(const smtp_monitor *m, const char *ip)
-{
-	watch *w = watch_find(m, ip, NULL);
-
-	return w ? &w->h : NULL;
-}
-
-static void on_mon_closed(uv_handle_t *h)
-{
-	free(h->data);
-}
-
-void smtp_monitor_free(smtp_monitor *m)
-{
-	if (!m)
-		return;
-	while (m->watches) {
-		watch *w = m->watches;
-		m->watches = w->next;
-		smtp_cancel(m->p, on_mon_done, w);
-		watch_free(w);
-	}
-	uv_timer_stop(&m->timer);
-	uv_close((uv_handle_t *)&m->timer, on_mon_closed);
 }

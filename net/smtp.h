@@ -8,7 +8,10 @@
  *
  * Manners: at most max_probes connections at once over all addresses, at
  * most one connection per address at a time (a second probe of an address
- * waits until the first ends), first come first served otherwise. */
+ * waits until the first ends), first come first served otherwise.
+ *
+ * The prober is net/smtp.c; the monitor (smtp_monitor_*) is net/monitor.c,
+ * a client of the prober's public API. */
 #ifndef MXSCOPE_SMTP_H
 #define MXSCOPE_SMTP_H
 
@@ -65,6 +68,8 @@ size_t smtp_cancel(smtp_prober *p, smtp_done_cb cb, void *arg);
 size_t smtp_prober_busy(const smtp_prober *p); /* probes queued or running */
 size_t smtp_prober_running(const smtp_prober *p);
 unsigned smtp_prober_peak(const smtp_prober *p); /* most probes ever running at once */
+/* The loop p runs on (the monitor's timers share it). */
+uv_loop_t *smtp_prober_loop(const smtp_prober *p);
 /* The EHLO name in use, valid while p lives. */
 const char *smtp_prober_ehlo_name(const smtp_prober *p);
 
@@ -73,7 +78,7 @@ const char *smtp_prober_ehlo_name(const smtp_prober *p);
  * probe callback. Accepts NULL. */
 void smtp_prober_free(smtp_prober *p);
 
-/* ---- live monitoring, like mtr ------------------------------------------ */
+/* ---- live monitoring, like mtr (net/monitor.c) --------------------------- */
 
 typedef struct smtp_history {
 	const char *host, *ip;          /* as watched */

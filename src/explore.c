@@ -90,6 +90,11 @@ int explore_run(uv_loop_t *loop, const cli_opts *o, const explore_labctl *lab,
 		tui_app_add(a, doms[i].name, doms[i].scenario, NULL);
 	code = tui_app_run(a);
 	report = tui_app_exit_report(a);
+	if (tui_app_finish(a, &why) != MXS_OK) {
+		/* the screen is gone: this reaches the user (issue 15 #6) */
+		cli_error("state not saved: %s", why ? why : "cannot write");
+		code = code ? code : 3;
+	}
 done:
 	tui_app_free(a);     /* the terminal is itself again from here on */
 	blr_config_free(bl); /* after the app's client, which reads it */

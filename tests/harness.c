@@ -1,4 +1,4 @@
-/* tests/harness.c — process plumbing for the integration tests. */
+/* tests/harness.c — the integration tests' lab fixture and process plumbing. */
 #include "harness.h"
 
 #include <errno.h>
@@ -202,12 +202,18 @@ void h_lab_start(hlab *lab, const char *const *extra)
 		text[len] = '\0';
 	}
 	close(out_r);
-	if (sscanf(text, "dns 127.0.0.1:%d", &lab->port) != 1 || !strstr(text, "\nca ")) {
+	if (sscanf(text, "dns 127.0.0.1:%d", &lab->port) != 1 || !strstr(text, "\nhttp ") ||
+	    !strstr(text, "\nca ")) {
 		print_error("lab did not say where it listens: \"%s\"\n", text);
 		h_lab_stop(lab);
 		fail();
 	}
 	snprintf(lab->server, sizeof(lab->server), "127.0.0.1:%d", lab->port);
+	{
+		const char *h = strstr(text, "\nhttp ");
+		if (h)
+			sscanf(h + 6, "%31s", lab->http);
+	}
 	{
 		/* "smtp 127.0.1.1:2525": every listener shares the port */
 		const char *s = strstr(text, "\nsmtp ");
@@ -244,4 +250,62 @@ int h_udp_socket(char *spec, size_t cap)
 	assert_int_equal(getsockname(s, (struct sockaddr *)&sa, &len), 0);
 	snprintf(spec, cap, "127.0.0.1:%d", ntohs(sa.sin_port));
 	return s;
+}
+
+void h_lab_open(hlab_here *lab, uv_loop_t *loop, const char *zone_name, const char *zone_text,
+                unsigned which)
+{
+	char *why = NULL;
+	mxs_status st;
+
+	memset(lab, 0, sizeof(*lab));
+	lab->loop = loop;
+	assert_int_equal(uv_loop_init(loop), 0);
+	lab->world = lab_world_new();
+	assert_non_null(lab->world);
+	st = zone_text ? lab_world_load_string(lab->world, zone_name, zone_text, &why)
+	               : lab_world_load_builtin(lab->world, &why);
+	if (st != MXS_OK)
+		fail_msg("lab zone: %s", why ? why : "unknown error");
+	if (which & H_DNS) {
+		lab->dns = lab_dns_new(loop, lab->world, "127.0.0.1", 0, &why);
+		if (!lab->dns)
+			fail_msg("lab DNS server: %s", why ? why : "unknown error");
+		snprintf(lab->server, sizeof(lab->server), "127.0.0.1:%d", lab_dns_port(lab->dns));
+	}
+	if (which & H_SMTP) {
+		lab->smtp = lab_smtp_new(loop, lab->world, 0, &why);
+		if (!lab->smtp)
+			fail_msg("lab SMTP hosts: %s", why ? why : "unknown error");
+		lab->smtp_port = lab_smtp_port(lab->smtp);
+	}
+	if (which & H_HTTP) {
+		lab->http = lab_http_new(loop, "127.0.0.1", 0, &why);
+		if (!lab->http)
+			fail_msg("lab HTTP server: %s", why ? why : "unknown error");
+		snprintf(lab->http_base, sizeof(lab->http_base), "http://%s",
+		         lab_http_address(lab->http));
+	}
+}
+
+void h_lab_close(hlab_here *lab)
+{
+	if (!lab->loop)
+		return;
+	lab_dns_close(lab->dns);
+	lab_smtp_close(lab->smtp);
+	lab_http_close(lab->http);
+	lab->dns = NULL;
+	lab->smtp = NULL;
+	lab->http = NULL;
+	/* about 5 s at most; closing handles and a peer's last bytes need a few turns */
+	for (int i = 0; i < 5000 && uv_loop_alive(lab->loop); i++) {
+		uv_run(lab->loop, UV_RUN_NOWAIT);
+		if (uv_loop_alive(lab->loop))
+			usleep(1000);
+	}
+	assert_int_equal(uv_loop_close(lab->loop), 0);
+	lab_world_free(lab->world);
+	lab->world = NULL;
+	lab->loop = NULL;
 }

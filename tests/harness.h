@@ -1,11 +1,16 @@
-/* tests/harness.h — running the real mxscope binary from integration tests:
- * capture its output and exit status with a deadline, and start the lab's
- * DNS server as a separate process on a free loopback port. */
+/* tests/harness.h — the one lab fixture of the integration tests, in its two
+ * forms: the lab as a separate `mxscope lab --serve` process on free loopback
+ * ports (for tests of the real binary), and the lab's servers in this
+ * process on the test's libuv loop (for tests of net/ and lab/ code); plus
+ * running the real mxscope binary: capture its output and exit status with
+ * a deadline. Every integration test starts and stops its lab here. */
 #ifndef MXSCOPE_HARNESS_H
 #define MXSCOPE_HARNESS_H
 
 #include <stddef.h>
 #include <sys/types.h>
+
+#include "lab.h"
 
 typedef struct hrun {
 	char *out;  /* stdout, NUL-terminated, owned (free with hrun_free) */
@@ -33,6 +38,7 @@ typedef struct hlab {
 	char server[32];   /* "127.0.0.1:PORT" for -s */
 	char smtp_port[8]; /* the lab SMTP port, for --smtp-port */
 	char ca[128];      /* the lab CA file, for --cafile */
+	char http[32];     /* the blocklist endpoint, "127.0.0.1:PORT" */
 } hlab;
 
 /* Binds a UDP socket on 127.0.0.1 with a free port and writes
@@ -41,9 +47,36 @@ typedef struct hlab {
 int h_udp_socket(char *spec, size_t cap);
 
 /* Starts `mxscope lab --serve --port 0 --smtp-port 0 [extra...]` and reads
- * what it prints: "dns 127.0.0.1:PORT", "smtp ..." lines, "ca PATH". Fails
- * the test when they do not come. */
+ * what it prints: "dns 127.0.0.1:PORT", "smtp ..." lines, "http ADDR",
+ * "ca PATH". Fails the test when they do not come. */
 void h_lab_start(hlab *lab, const char *const *extra);
 void h_lab_stop(hlab *lab);
+
+/* The lab in this process. Which servers to start: */
+enum { H_DNS = 1u << 0, H_SMTP = 1u << 1, H_HTTP = 1u << 2 };
+
+typedef struct hlab_here {
+	uv_loop_t *loop;  /* the caller's; h_lab_open initialises it */
+	lab_world *world; /* owned; the built-in scenarios or the zone given */
+	lab_dns *dns;     /* each NULL unless asked for; owned */
+	lab_smtp *smtp;
+	lab_http *http;
+	char server[40];    /* the DNS server, "127.0.0.1:PORT", for dns_client */
+	int smtp_port;      /* every SMTP listener's port */
+	char http_base[64]; /* "http://127.0.0.1:PORT" */
+} hlab_here;
+
+/* Initialises loop, loads zone_text (named zone_name in its messages) or,
+ * when zone_text is NULL, the built-in scenarios, and starts the servers in
+ * `which` on free loopback ports. A failure fails the test with the lab's
+ * one-line reason. */
+void h_lab_open(hlab_here *lab, uv_loop_t *loop, const char *zone_name, const char *zone_text,
+                unsigned which);
+
+/* Closes the servers, turns the loop until every handle has closed, closes
+ * it and frees the world. The wait is bounded: a test that failed half-way
+ * and left its own handles open fails here instead of hanging. Everything
+ * the caller put on the loop must be closed first. */
+void h_lab_close(hlab_here *lab);
 
 #endif

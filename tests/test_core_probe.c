@@ -132,8 +132,13 @@ static void test_transcript(void **state)
 	assert_int_equal(probe_transcript_add(r, 'S', "220 hi\r\n", 8), MXS_OK);
 	assert_int_equal(probe_transcript_add(r, 'C', "EHLO me\r\n", 9), MXS_OK);
 	assert_int_equal(probe_transcript_add(r, 'X', "nope", 4), MXS_ERR_INVALID);
+	/* a server's NUL is kept as a NUL (issue 15 #5), not turned into DEL,
+	 * and the next line goes after it, not over it */
 	assert_int_equal(probe_transcript_add(r, 'S', "2\0x", 3), MXS_OK);
-	assert_string_equal(r->transcript, "S: 220 hi\nC: EHLO me\nS: 2\x7fx\n");
+	assert_int_equal(probe_transcript_add(r, 'C', "QUIT", 4), MXS_OK);
+	assert_int_equal(r->transcript_len, 36);
+	assert_int_equal(probe_transcript_len(r), 36);
+	assert_memory_equal(r->transcript, "S: 220 hi\nC: EHLO me\nS: 2\0x\nC: QUIT\n", 37);
 	assert_false(r->transcript_cut);
 	probe_result_free(r);
 }
@@ -172,6 +177,122 @@ static void test_transcript_bound(void **state)
 	assert_true(r->transcript_cut);
 	assert_int_equal(strlen(r->transcript), PROBE_TRANSCRIPT_MAX);
 	probe_result_free(r);
+}
+
+/* Greeting and EHLO lines keep every byte, NULs included, within their
+ * bounds; a result built by hand (no lengths) reads as its strlen. */
+static void test_greeting_and_ehlo_keep_nul(void **state)
+{
+	probe_result *r = probe_result_new("mx.example", "127.0.0.1", 25), *d;
+	char big[PROBE_GREETING_MAX + 100];
+
+	(void)state;
+	assert_int_equal(probe_greeting_len(r), 0);
+	assert_int_equal(probe_greeting_add(r, "a\0b", 3), MXS_OK);
+	assert_int_equal(probe_greeting_add(r, "\x7f\0", 2), MXS_OK);
+	assert_int_equal(probe_greeting_len(r), 6);
+	assert_memory_equal(r->greeting, "a\0b\n\x7f\0", 7);
+	assert_int_equal(probe_ehlo_add(r, "SIZE\0 1", 7), MXS_OK);
+	assert_int_equal(probe_ehlo_add(r, "STARTTLS", 8), MXS_OK);
+	assert_int_equal(r->nehlo, 2);
+	assert_int_equal(probe_ehlo_len(r, 0), 7);
+	assert_memory_equal(r->ehlo[0], "SIZE\0 1", 8);
+	assert_int_equal(probe_ehlo_len(r, 1), 8);
+	assert_int_equal(probe_ehlo_len(r, 2), 0);
+	d = probe_result_dup(r);
+	assert_non_null(d);
+	assert_int_equal(probe_greeting_len(d), 6);
+	assert_memory_equal(d->greeting, "a\0b\n\x7f\0", 7);
+	assert_int_equal(probe_ehlo_len(d, 0), 7);
+	assert_memory_equal(d->ehlo[0], "SIZE\0 1", 8);
+	probe_result_free(d);
+
+	/* bounded: one line longer than the whole greeting, then nothing */
+	memset(big, 'G', sizeof(big));
+	assert_int_equal(probe_greeting_add(r, big, sizeof(big)), MXS_OK);
+	assert_int_equal(probe_greeting_len(r), PROBE_GREETING_MAX);
+	assert_int_equal(probe_greeting_add(r, "more", 4), MXS_OK);
+	assert_int_equal(probe_greeting_len(r), PROBE_GREETING_MAX);
+	assert_int_equal(probe_ehlo_add(r, big, PROBE_EHLO_LINE_MAX + 1), MXS_OK);
+	assert_int_equal(probe_ehlo_len(r, 2), PROBE_EHLO_LINE_MAX);
+	while (r->nehlo < PROBE_EHLO_MAX_LINES)
+		assert_int_equal(probe_ehlo_add(r, "X", 1), MXS_OK);
+	assert_int_equal(probe_ehlo_add(r, "Y", 1), MXS_OK);
+	assert_int_equal(r->nehlo, PROBE_EHLO_MAX_LINES);
+	probe_result_free(r);
+
+	/* built by hand: lengths 0 mean strlen, and adding keeps the old lines */
+	r = probe_result_new(NULL, NULL, 25);
+	r->greeting = strdup("hand made");
+	r->ehlo = calloc(1, sizeof(*r->ehlo));
+	r->ehlo[0] = strdup("PIPELINING");
+	r->nehlo = 1;
+	assert_int_equal(probe_greeting_len(r), 9);
+	assert_int_equal(probe_ehlo_add(r, "8BITMIME", 8), MXS_OK);
+	assert_int_equal(probe_ehlo_len(r, 0), 10);
+	assert_int_equal(probe_ehlo_len(r, 1), 8);
+	probe_result_free(r);
+}
+
+/* RFC 5321 §4.2.1: a multi-line reply keeps one code (issue 15 #9). */
+static void test_reply_keeps_one_code(void **state)
+{
+	static const struct {
+		const char *lines[4];
+		probe_reply_step last; /* what the last line gives */
+		int code;              /* *code after it */
+	} cases[] = {
+	    {{"220-a", "250 b"}, PROBE_REPLY_CODE_CHANGED, 250},
+	    {{"220-a", "220-b", "221 c"}, PROBE_REPLY_CODE_CHANGED, 221},
+	    {{"250-a", "220 b"}, PROBE_REPLY_CODE_CHANGED, 220},
+	    {{"220-a", "220-b", "220 c"}, PROBE_REPLY_DONE, 220},
+	    {{"220 one line"}, PROBE_REPLY_DONE, 220},
+	    {{"220-a", "220"}, PROBE_REPLY_DONE, 220},
+	    {{"220-a", "hello"}, PROBE_REPLY_NOT_SMTP, 0},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		probe_reply rp = {0};
+		probe_reply_step s = PROBE_REPLY_MORE;
+		int code = 0;
+		for (size_t k = 0; k < 4 && cases[i].lines[k]; k++) {
+			const char *l = cases[i].lines[k];
+			code = 0;
+			s = probe_reply_feed(&rp, l, strlen(l), &code, NULL, NULL);
+			if (k + 1 < 4 && cases[i].lines[k + 1])
+				assert_int_equal(s, PROBE_REPLY_MORE);
+		}
+		assert_int_equal(s, cases[i].last);
+		assert_int_equal(code, cases[i].code);
+		if (s == PROBE_REPLY_DONE || s == PROBE_REPLY_MORE)
+			assert_null(probe_reply_step_why(s));
+		else
+			assert_non_null(strstr(probe_reply_step_why(s), "RFC 5321"));
+	}
+
+	/* a refused line leaves the reply open with its code; a finished one
+	 * starts the next reply afresh */
+	{
+		probe_reply rp = {0};
+		const char *text;
+		size_t tlen;
+		int code;
+		assert_int_equal(probe_reply_feed(&rp, "220-a\r\n", 7, &code, NULL, NULL),
+		                 PROBE_REPLY_MORE);
+		assert_int_equal(probe_reply_feed(&rp, "250 b", 5, &code, NULL, NULL),
+		                 PROBE_REPLY_CODE_CHANGED);
+		assert_int_equal(rp.code, 220);
+		assert_int_equal(probe_reply_feed(&rp, "220 ok\r\n", 8, &code, &text, &tlen),
+		                 PROBE_REPLY_DONE);
+		assert_int_equal(tlen, 2);
+		assert_memory_equal(text, "ok", 2);
+		assert_int_equal(rp.code, 0);
+		assert_int_equal(probe_reply_feed(&rp, "250 next", 8, &code, NULL, NULL),
+		                 PROBE_REPLY_DONE);
+		assert_int_equal(code, 250);
+	}
+	assert_null(probe_reply_step_why((probe_reply_step)99));
 }
 
 static void test_dup_free(void **state)
@@ -226,9 +347,14 @@ static void test_dup_free(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_reply_lines),      cmocka_unit_test(test_reply_line_nul_and_null),
-	    cmocka_unit_test(test_states),           cmocka_unit_test(test_transcript),
-	    cmocka_unit_test(test_transcript_bound), cmocka_unit_test(test_dup_free),
+	    cmocka_unit_test(test_reply_lines),
+	    cmocka_unit_test(test_reply_line_nul_and_null),
+	    cmocka_unit_test(test_states),
+	    cmocka_unit_test(test_transcript),
+	    cmocka_unit_test(test_transcript_bound),
+	    cmocka_unit_test(test_dup_free),
+	    cmocka_unit_test(test_greeting_and_ehlo_keep_nul),
+	    cmocka_unit_test(test_reply_keeps_one_code),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -88,6 +88,12 @@ static const rule_case cases[] = {
 	{"relay view from the primary: deliver locally", MX_RC_OK,
 	 {{10, "p." D, "4:8.8.8.1", 0, 0, NULL}, {20, "b1." D, "4:8.8.8.2", 0, 0, NULL}}, NULL, 0, "p." D, 0,
 	 "as-most-preferred backup-mx", "", 0, "ok", 0, 0},
+	{"escaped bytes in a target: no host name, not looked up", MX_RC_OK,
+	 {{10, "\\027[2j.evil." D, NULL, MX_RC_NOT_ASKED, MX_RC_NOT_ASKED, NULL}, {20, "mx2." D, "4:8.8.8.2", 0, 0, NULL}}, NULL, 0, NULL, 0,
+	 "mx-invalid-name backup-mx", "10:\\027[2j.evil." D " 20:mx2." D, 1, "error", 0, 0},
+	{"every target invalid: no route", MX_RC_OK,
+	 {{10, "a\\000b." D, NULL, MX_RC_NOT_ASKED, MX_RC_NOT_ASKED, NULL}, {20, "*." D, NULL, MX_RC_NOT_ASKED, MX_RC_NOT_ASKED, NULL}}, NULL, 0, NULL, 0,
+	 "mx-invalid-name mx-invalid-name no-mail-route", "10:a\\000b." D " 20:*." D, 0, "error", 0, 0},
 	{"relay view from a stranger changes nothing", MX_RC_OK,
 	 {{10, "p." D, "4:8.8.8.1", 0, 0, NULL}, {20, "b1." D, "4:8.8.8.2", 0, 0, NULL}}, NULL, 0, "elsewhere.test", 0,
 	 "as-not-mx backup-mx", "10:p." D " 20:b1." D, 2, "ok", 0, 0},
@@ -278,6 +284,55 @@ static void test_reanalyze(void **state)
 	mx_domain_free(d);
 }
 
+/* Issue 15 #7: every target that is not an RFC 1123 host name gets
+ * mx-invalid-name, with the name (as the resolver wrote it) as subject,
+ * and no mx-no-address: it was never looked up. */
+static void test_invalid_targets(void **state)
+{
+	static const char *const bad[] = {
+	    "\\027[2j.evil.test", "a\\000b.test",     "sp ace.test",      "*.wild.test",
+	    "quo\"te.test",       "back\\slash.test", "under_score.test", "-lead.test",
+	    "trail-.test",        "a..b.test",        "caf\xc3\xa9.test",
+	};
+	static const char *const good[] = {"mx1.example.test", "xn--caf-dma.test", "a-b.c0.test",
+	                                   "8.8.8.8"};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]) + sizeof(good) / sizeof(good[0]); i++) {
+		bool is_bad = i < sizeof(bad) / sizeof(bad[0]);
+		const char *name = is_bad ? bad[i] : good[i - sizeof(bad) / sizeof(bad[0])];
+		mx_domain *d = mx_domain_new(D);
+		mx_options o = {.seed = 1};
+		size_t h, hits = 0;
+
+		assert_int_equal(mx_domain_set_mx_rcode(d, MX_RC_OK, NULL), MXS_OK);
+		assert_int_equal(mx_domain_add_mx(d, 10, name, 300, &h), MXS_OK);
+		assert_int_equal(mx_domain_add_srv(d, "_imaps._tcp", 0, 0, 993, name, 60), MXS_OK);
+		assert_int_equal(mx_domain_add_srv(d, "_pop3._tcp", 0, 0, 0, ".", 60), MXS_OK);
+		assert_int_equal(mx_domain_analyze(d, &o), MXS_OK);
+		for (size_t f = 0; f < mx_domain_finding_count(d); f++) {
+			const mx_finding *fd = mx_domain_finding(d, f);
+			if (fd->id == MX_F_MX_INVALID_NAME || fd->id == MX_F_SRV_INVALID_NAME) {
+				hits++;
+				assert_string_equal(fd->subject, mx_domain_host(d, h)->exchange);
+				assert_non_null(strstr(fd->message, fd->subject));
+			}
+			if (is_bad)
+				assert_int_not_equal(fd->id, MX_F_MX_NO_ADDRESS);
+		}
+		if (hits != (is_bad ? 2u : 0u)) {
+			print_error("\"%s\": %zu invalid-name findings\n", name, hits);
+			fail();
+		}
+		if (is_bad)
+			assert_string_equal(mx_domain_status(d), "error");
+		mx_domain_free(d);
+	}
+	assert_int_equal(mx_finding_severity(MX_F_MX_INVALID_NAME), MX_SEV_ERROR);
+	assert_string_equal(mx_finding_reference(MX_F_MX_INVALID_NAME), "RFC 1123 §2.1");
+	assert_int_equal(mx_finding_lookup("srv-invalid-name"), MX_F_SRV_INVALID_NAME);
+}
+
 static void test_catalogue(void **state)
 {
 	(void)state;
@@ -308,10 +363,9 @@ static void test_catalogue(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_rule_table),
-	    cmocka_unit_test(test_attempt_order),
-	    cmocka_unit_test(test_reanalyze),
-	    cmocka_unit_test(test_catalogue),
+	    cmocka_unit_test(test_rule_table),      cmocka_unit_test(test_attempt_order),
+	    cmocka_unit_test(test_reanalyze),       cmocka_unit_test(test_catalogue),
+	    cmocka_unit_test(test_invalid_targets),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

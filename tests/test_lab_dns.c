@@ -813,28 +813,47 @@ static void test_server(void **state)
 	}
 	close(fd);
 
-	/* at most 256 connections: the 257th is accepted and closed at once */
+	/* Issue 15 #9: 300 idle connections used to lock every new client out
+	 * until they timed out. The limit is 256: each newcomer past it takes
+	 * the place of the connection idle the longest, so the oldest ones see
+	 * EOF and a new query is answered. */
 	{
-		int fds[257];
+		enum { IDLE = 300, LIMIT = 256 };
+		int fds[IDLE], nfd;
 		uint8_t b[16];
 
-		for (int i = 0; i < 257; i++) {
+		for (int i = 0; i < IDLE; i++) {
 			fds[i] = socket(AF_INET, SOCK_STREAM, 0);
 			assert_true(fds[i] >= 0);
 			assert_int_equal(connect(fds[i], (struct sockaddr *)&sin, sizeof(sin)), 0);
 			for (int k = 0; k < 3; k++)
 				uv_run(&loop, UV_RUN_NOWAIT);
 		}
-		assert_int_equal(pump_recv(&loop, fds[256], b, sizeof(b)), 0); /* EOF */
+		/* the first IDLE - LIMIT were dropped for the later ones */
+		assert_int_equal(pump_recv(&loop, fds[0], b, sizeof(b)), 0); /* EOF */
+		assert_int_equal(pump_recv(&loop, fds[IDLE - LIMIT - 1], b, sizeof(b)), 0);
+		nfd = socket(AF_INET, SOCK_STREAM, 0);
+		assert_true(nfd >= 0);
+		assert_int_equal(connect(nfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
 		ql = mkquery(q, 0x7171, "single.lab.test", T_MX, 0);
 		b[0] = 0;
 		b[1] = (uint8_t)ql;
-		send(fds[255], b, 2, 0);
-		send(fds[255], q, ql, 0);
-		n = pump_recv(&loop, fds[255], a, sizeof(a));
+		assert_int_equal(send(nfd, b, 2, 0), 2);
+		assert_int_equal(send(nfd, q, ql, 0), (ssize_t)ql);
+		n = pump_recv(&loop, nfd, a, sizeof(a));
 		assert_true(n > 2);
-		for (int i = 0; i < 257; i++)
+		decode(a + 2, (size_t)n - 2, &r);
+		assert_int_equal(r.id, 0x7171);
+		assert_string_equal(r.rr[0].data, "10 mx.single.lab.test");
+		/* the newest of the idle ones is still served (nfd pushed out the
+		 * next oldest, not it) */
+		assert_int_equal(send(fds[IDLE - 1], b, 2, 0), 2);
+		assert_int_equal(send(fds[IDLE - 1], q, ql, 0), (ssize_t)ql);
+		n = pump_recv(&loop, fds[IDLE - 1], a, sizeof(a));
+		assert_true(n > 2);
+		for (int i = 0; i < IDLE; i++)
 			close(fds[i]);
+		close(nfd);
 	}
 
 	/* the same port again: refused with where and why */

@@ -22,6 +22,7 @@
 #include <ares.h>
 #include <arpa/nameser.h>
 
+#include "harness.h"
 #include "lab.h"
 
 static const char world_text[] = "$ORIGIN live.test.\n"
@@ -199,18 +200,15 @@ static void greeting_of(uv_loop_t *loop, const char *addr, int port, char *out, 
 static void test_smtp_behaviour(void **state)
 {
 	uv_loop_t loop;
-	lab_world *w = lab_world_new();
+	hlab_here lab; /* the shared lab fixture (tests/harness.h) */
 	lab_smtp *s;
 	char *why = NULL, g[512];
 	int port;
 
 	(void)state;
-	assert_int_equal(uv_loop_init(&loop), 0);
-	assert_int_equal(lab_world_load_string(w, "live.zone", world_text, &why), MXS_OK);
-	s = lab_smtp_new(&loop, w, 0, &why);
-	if (!s)
-		fail_msg("%s", why);
-	port = lab_smtp_port(s);
+	h_lab_open(&lab, &loop, "live.zone", world_text, H_SMTP);
+	s = lab.smtp;
+	port = lab.smtp_port;
 	assert_true(port > 0);
 
 	/* the scenario: mx1 down, mx2 up */
@@ -269,11 +267,7 @@ static void test_smtp_behaviour(void **state)
 	assert_non_null(strstr(g, "220 "));
 	assert_int_equal(lab_smtp_listener_count(s), 1);
 
-	lab_smtp_close(s);
-	while (uv_run(&loop, UV_RUN_NOWAIT) != 0)
-		;
-	assert_int_equal(uv_loop_close(&loop), 0);
-	lab_world_free(w);
+	h_lab_close(&lab);
 }
 
 int main(void)

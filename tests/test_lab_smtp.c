@@ -26,6 +26,7 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
+#include "harness.h"
 #include "lab.h"
 #include "lab_internal.h"
 
@@ -73,6 +74,7 @@ static const char world_text[] = "$ORIGIN t.test.\n"
 
 struct fx {
 	uv_loop_t loop;
+	hlab_here here; /* the shared lab fixture (tests/harness.h) */
 	lab_world *w;
 	lab_smtp *s;
 	int port;
@@ -102,17 +104,12 @@ static void turn(struct fx *f, int fd, short events)
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	char *why = NULL;
 
 	assert_non_null(f);
-	assert_int_equal(uv_loop_init(&f->loop), 0);
-	f->w = lab_world_new();
-	if (lab_world_load_string(f->w, "t.zone", world_text, &why) != MXS_OK)
-		fail_msg("%s", why);
-	f->s = lab_smtp_new(&f->loop, f->w, 0, &why);
-	if (!f->s)
-		fail_msg("%s", why);
-	f->port = lab_smtp_port(f->s);
+	h_lab_open(&f->here, &f->loop, "t.zone", world_text, H_SMTP);
+	f->w = f->here.world;
+	f->s = f->here.smtp;
+	f->port = f->here.smtp_port;
 	*state = f;
 	return 0;
 }
@@ -121,11 +118,7 @@ static int teardown(void **state)
 {
 	struct fx *f = *state;
 
-	lab_smtp_close(f->s);
-	while (uv_run(&f->loop, UV_RUN_NOWAIT) != 0)
-		;
-	assert_int_equal(uv_loop_close(&f->loop), 0);
-	lab_world_free(f->w);
+	h_lab_close(&f->here);
 	free(f);
 	return 0;
 }
@@ -518,8 +511,7 @@ static void test_refuse_silent_slow(void **state)
 	fd = dial(f, "127.0.99.4", f->port);
 	assert_true(fd >= 0);
 	assert_string_equal(greet(f, fd, &r), "220 mx4.t.test ESMTP mxscope lab\r\n");
-	assert_true(now_ms() - t0 >= 450);
-	assert_true(now_ms() - t0 < 1500);
+	assert_true(now_ms() - t0 >= 450); /* the lab's delay is a floor; no ceiling */
 	assert_non_null(strstr(chat(f, fd, &r, "EHLO x\r\n"), "250 ENHANCEDSTATUSCODES"));
 	close(fd);
 	free(r.buf);
@@ -700,6 +692,12 @@ static void test_bad_lines(void **state)
 	                                         "after slow=, got \"700\"");
 	expect_error("$SMTP 127.0.9.9 accept name=a..b",
 	             "e.zone:6: expected a host name after name=, got \"a..b\"");
+	/* RFC 1123 host names only (core's mx_name_is_host): the name goes into a
+	 * greeting and a certificate */
+	expect_error("$SMTP 127.0.9.9 accept name=-mx.test",
+	             "e.zone:6: expected a host name after name=, got \"-mx.test\"");
+	expect_error("$SMTP 127.0.9.9 accept name=mail_1.test",
+	             "e.zone:6: expected a host name after name=, got \"mail_1.test\"");
 	expect_error("$SMTP 127.0.9.9 accept name=a name=b",
 	             "e.zone:6: a second name= on this $SMTP line");
 	expect_error("$SMTP 127.0.9.9 refuse tls=valid",

@@ -8,8 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
+
+#include <sys/stat.h>
 
 #include <cmocka.h>
 
@@ -486,15 +487,14 @@ static void test_limits(void **state)
 	lab_world_free(w);
 }
 
-static void test_big_zone_is_fast(void **state)
+static void test_big_zone(void **state)
 {
-	/* Like bench/: 10,000 domains, 5 records each, all in one apex. */
+	/* Like bench/: 10,000 domains, 5 records each, all in one apex. How
+	 * long it takes is bench/'s business, not a unit test's. */
 	size_t cap = 1024 * 1024, n;
 	char *text = malloc(cap);
 	lab_world *w = lab_world_new();
 	char *why = NULL;
-	struct timespec t0, t1;
-	double secs;
 
 	(void)state;
 	assert_non_null(text);
@@ -505,11 +505,7 @@ static void test_big_zone_is_fast(void **state)
 		    "d%d MX 10 a.d%d\n MX 20 b.d%d\na.d%d A 127.0.0.1\nb.d%d A 127.0.0.2\n", i, i,
 		    i, i, i);
 	assert_true(n < cap);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	assert_int_equal(lab_world_load_string(w, "bench.zone", text, &why), MXS_OK);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	assert_true(secs < 2.0);
 	assert_int_equal(count_rr(w, "d9999.b.test", LAB_T_MX), 2);
 	free(text);
 	lab_world_free(w);
@@ -548,6 +544,59 @@ static void test_files_and_several_scenarios(void **state)
 	free(why);
 	lab_world_free(w);
 	lab_world_free(NULL);
+}
+
+/* Issue 15 #9: a FIFO given as a scenario file blocked forever at open. It,
+ * a directory and a device are refused at once, naming the path; a NUL byte
+ * and an over-long line are refused naming the line. */
+static void test_file_kinds(void **state)
+{
+	char dir[] = "/tmp/test_lab_zone_dir_XXXXXX", path[300];
+	lab_world *w = lab_world_new();
+	char *why = NULL;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/fifo.zone", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(lab_world_load_file(w, path, &why), MXS_ERR_IO);
+	assert_non_null(strstr(why, "not a regular file"));
+	assert_int_equal(strncmp(why, path, strlen(path)), 0);
+	assert_null(strchr(why, '\n'));
+	unlink(path);
+	assert_int_equal(lab_world_load_file(w, dir, &why), MXS_ERR_IO);
+	assert_non_null(strstr(why, "not a regular file"));
+	assert_int_equal(lab_world_load_file(w, "/dev/null", &why), MXS_ERR_IO);
+	assert_non_null(strstr(why, "not a regular file"));
+
+	snprintf(path, sizeof(path), "%s/nul.zone", dir);
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	fwrite("$ORIGIN n.test.\n$SCENARIO n\n@ MX 1\0 mx\n", 1, 39, f);
+	fclose(f);
+	assert_int_equal(lab_world_load_file(w, path, &why), MXS_ERR_INVALID);
+	assert_non_null(strstr(why, ":3: a NUL byte"));
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	fputs("$ORIGIN n.test.\n; ", f);
+	for (int i = 0; i < 5000; i++)
+		fputc('x', f);
+	fclose(f);
+	assert_int_equal(lab_world_load_file(w, path, &why), MXS_ERR_LIMIT);
+	assert_non_null(strstr(why, ":2: this line is longer than 4096 bytes"));
+	/* no final newline: the last line still counts */
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	fputs("$ORIGIN n.test.\n$SCENARIO n\n$TITLE N\n$DOMAIN @\n@ MX 1 mx", f);
+	fclose(f);
+	assert_int_equal(lab_world_load_file(w, path, &why), MXS_OK);
+	assert_int_equal(count_rr(w, "n.test", LAB_T_MX), 1);
+	unlink(path);
+	rmdir(dir);
+	assert_int_equal(lab_world_scenario_count(w), 1);
+	free(why);
+	lab_world_free(w);
 }
 
 static void test_builtins(void **state)
@@ -609,8 +658,9 @@ int main(void)
 	    cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_long_name_message),
 	    cmocka_unit_test(test_limits),
-	    cmocka_unit_test(test_big_zone_is_fast),
+	    cmocka_unit_test(test_big_zone),
 	    cmocka_unit_test(test_files_and_several_scenarios),
+	    cmocka_unit_test(test_file_kinds),
 	    cmocka_unit_test(test_builtins),
 	};
 

@@ -11,19 +11,29 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <sys/resource.h>
 
 #include <cmocka.h>
+#include <ctype.h>
 #include <curl/curl.h>
+#include <jansson.h>
 
 #include "bl.h"
+#include "harness.h"
 #include "lab.h"
 
 #define SECRET "lab-K3Y-never-printed"
 
 typedef struct fixture {
 	uv_loop_t loop;
+	hlab_here here; /* the shared lab fixture (tests/harness.h) */
 	lab_http *http;
 	char base[64]; /* "http://127.0.0.1:PORT" */
 } fixture;
@@ -31,16 +41,11 @@ typedef struct fixture {
 static int setup(void **state)
 {
 	fixture *f = calloc(1, sizeof(*f));
-	char *why = NULL;
 
 	assert_int_equal(curl_global_init(CURL_GLOBAL_DEFAULT), CURLE_OK);
-	assert_int_equal(uv_loop_init(&f->loop), 0);
-	f->http = lab_http_new(&f->loop, "127.0.0.1", 0, &why);
-	if (!f->http) {
-		print_error("lab_http_new: %s\n", why);
-		fail();
-	}
-	snprintf(f->base, sizeof(f->base), "http://%s", lab_http_address(f->http));
+	h_lab_open(&f->here, &f->loop, NULL, NULL, H_HTTP);
+	f->http = f->here.http;
+	snprintf(f->base, sizeof(f->base), "%s", f->here.http_base);
 	*state = f;
 	return 0;
 }
@@ -49,9 +54,7 @@ static int teardown(void **state)
 {
 	fixture *f = *state;
 
-	lab_http_close(f->http);
-	uv_run(&f->loop, UV_RUN_DEFAULT);
-	assert_int_equal(uv_loop_close(&f->loop), 0);
+	h_lab_close(&f->here);
 	curl_global_cleanup();
 	free(f);
 	return 0;
@@ -189,8 +192,6 @@ static void run_behaviours(void **state, const char *provider, const want *w, si
 	blr_config *c = config(f, provider, "100/s");
 	bl_client *b = client(f, c, 1000, 16);
 	got g = {0};
-	uint64_t t0 = uv_hrtime();
-	double secs;
 
 	for (size_t i = 0; i < nw; i++) {
 		size_t n = 0;
@@ -199,9 +200,9 @@ static void run_behaviours(void **state, const char *provider, const want *w, si
 	}
 	assert_int_equal(g.n, 0); /* never from inside bl_lookup */
 	wait_for(f, &g, nw);
-	secs = (double)(uv_hrtime() - t0) / 1e9;
-	/* the slow and silent ones end at the 1 s timeout, in parallel */
-	assert_true(secs < 2.5);
+	/* the slow and silent ones end at the 1 s timeout, in parallel (counted,
+	 * not timed; wait_for's deadline catches a hang) */
+	assert_true(bl_client_peak(b) > 1);
 	for (size_t i = 0; i < nw; i++) {
 		const blr_result *r = find(&g, provider, w[i].ip);
 		show(r);
@@ -377,7 +378,6 @@ static void test_rate_limit(void **state)
 	              bl_client_peak(b));
 	/* the first 5 go at once, then one every 200 ms: none dropped */
 	assert_true(secs >= (N - 5) / 5.0 - 0.05);
-	assert_true(secs < (N - 5) / 5.0 + 1.5);
 	for (size_t i = 0; i < g.n; i++)
 		assert_int_equal(g.r[i]->state, BLR_NOT_LISTED);
 	assert_true(bl_client_peak(b) <= 3);
@@ -414,7 +414,6 @@ static void test_huge_and_silent(void **state)
 	secs = (double)(uv_hrtime() - t0) / 1e9;
 	print_message("10 MB bodies and silent servers: %.2f s, maxrss +%ld KiB\n", secs,
 	              maxrss_kb() - rss0);
-	assert_true(secs < 1.5 + 1.0);
 	assert_true(maxrss_kb() - rss0 < 32 * 1024);
 	for (size_t i = 0; i < g.n; i++) {
 		assert_int_equal(g.r[i]->state, BLR_UNAVAILABLE);
@@ -476,6 +475,376 @@ static void test_missing_key(void **state)
 	blr_config_free(c);
 }
 
+/* The one URL rule (issue 15 #3): every form that hides the host behind a
+ * user part, or sends plain http off this machine, is refused with one
+ * line that does not quote the URL; good URLs pass. */
+static void test_url_rule(void **state)
+{
+	static const char *const refused[] = {
+	    "http://127.0.0.1:80@127.0.0.68:8080/listed", /* curl's user "127.0.0.1" */
+	    "http://localhost:1@127.0.0.68/q",
+	    "http://[::1]@127.0.0.68/q",
+	    "HTTP://127.0.0.1:8080\\@127.0.0.68/q",
+	    "http://127.0.0.1\\@127.0.0.68/q",
+	    "http://127.0.0.1%40127.0.0.68/q", /* percent-encoded @ in the host */
+	    "http://evil.test%2f@127.0.0.1/q", /* a user part, even to loopback */
+	    "https://user:pass@doh.example.net/q",
+	    "https://@doh.example.net/q",
+	    "https://:@doh.example.net/q",
+	    "http://a;b@127.0.0.1/q",
+	    "http://doh.example.net/dns-query",
+	    "HTTP://DOH.EXAMPLE.NET/q",
+	    "http://127.0.0.1.example.net/q",
+	    "http://[::2]/q",
+	    "http://[::ffff:192.0.2.1]/q",
+	    "http://[::1%25lo]/q",
+	    "http://localhost.example/q",
+	    "ftp://127.0.0.1/q",
+	    "file:///etc/passwd",
+	    "//127.0.0.1/q",
+	    "127.0.0.1/q",
+	    "https://",
+	    "https://a b/",
+	    "https://doh.example.net/q\r\nX: y",
+	    "",
+	};
+	static const char *const accepted[] = {
+	    "https://doh.example.net/dns-query",
+	    "HTTPS://DOH.EXAMPLE.NET/dns-query?x=1",
+	    "http://127.0.0.1:8053/dns-query",
+	    "HTTP://127.1.2.3/x",
+	    "http://127.1/x", /* libcurl asks 127.0.0.1 */
+	    "http://[::1]:80/x",
+	    "http://[0:0::1]/x",
+	    "http://localhost/x",
+	    "http://LOCALHOST:8080/x",
+	    "http://127.0.0.1:8053/api/check/{ip}",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		char *why = NULL;
+		if (bl_url_check(refused[i], &why) != MXS_ERR_INVALID) {
+			print_error("accepted: %s\n", refused[i]);
+			fail();
+		}
+		assert_non_null(why);
+		assert_null(strchr(why, '\n'));
+		if (refused[i][0])
+			assert_null(strstr(why, refused[i]));
+		free(why);
+	}
+	for (size_t i = 0; i < sizeof(accepted) / sizeof(accepted[0]); i++) {
+		char *why = NULL;
+		if (bl_url_check(accepted[i], &why) != MXS_OK) {
+			print_error("refused: %s: %s\n", accepted[i], why);
+			fail();
+		}
+		assert_null(why);
+	}
+	assert_int_equal(bl_url_check(NULL, NULL), MXS_ERR_INVALID);
+}
+
+/* The rule guards every way in: --blocklist ZONE@URL and the lab's text at
+ * bl_client_new, url = of a config file at bl_config_load (with its line),
+ * and nothing connects to the hidden host. */
+static void test_url_rule_gates(void **state)
+{
+	fixture *f = *state;
+	static const char *const specs[] = {
+	    "zen.test@http://127.0.0.1:%d@127.0.0.68:%d/listed",
+	    "zen.test@http://localhost:1@127.0.0.68:%d/listed",
+	    "zen.test@http://[::1]@127.0.0.68:%d/listed",
+	    "zen.test@HTTP://127.0.0.1:8080\\@127.0.0.68:%d/listed",
+	};
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	socklen_t sl = sizeof(sa);
+	int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	bl_config cfg = {0};
+	char path[] = "/tmp/mxscope-url-XXXXXX", text[512], spec[256];
+	int fd, port;
+	blr_config *c;
+	char *why = NULL, *warn = NULL;
+
+	/* the host a user part would hide: it must never see a connection */
+	inet_pton(AF_INET, "127.0.0.68", &sa.sin_addr);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(lfd, 8), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sa, &sl), 0);
+	port = ntohs(sa.sin_port);
+	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		bl_client *b;
+		c = blr_config_new();
+		if (i == 0)
+			snprintf(spec, sizeof(spec), specs[i], 80, port);
+		else
+			snprintf(spec, sizeof(spec), specs[i], port);
+		assert_int_equal(blr_config_add_spec(c, spec, &why), MXS_OK);
+		b = bl_client_new(&f->loop, c, &cfg, &why);
+		if (b) {
+			size_t n = 0;
+			got g = {0};
+			bl_lookup(b, "127.0.0.2", collect, &g, &n);
+			while (bl_client_busy(b))
+				uv_run(&f->loop, UV_RUN_ONCE);
+			client_done(f, b);
+			print_error("a client was made for %s\n", spec);
+			fail();
+		}
+		assert_non_null(strstr(why, "--blocklist zen.test: URL refused: "));
+		assert_true(strstr(why, "user or password part") || strstr(why, "backslash"));
+		blr_config_free(c);
+	}
+	assert_int_equal(accept(lfd, NULL, NULL), -1);
+	close(lfd);
+
+	/* the lab's or any parsed text: named with its line */
+	c = blr_config_new();
+	assert_int_equal(blr_config_parse(c, "lab",
+	                                  "[blocklist far]\nzone = bl.test\n"
+	                                  "url = http://doh.example.net/q\nenabled = yes\n",
+	                                  0, NULL, NULL, NULL, &why),
+	                 MXS_OK);
+	assert_null(bl_client_new(&f->loop, c, &cfg, &why));
+	assert_non_null(strstr(why, "blocklist far (line 3): URL refused: plain http://"));
+	blr_config_free(c);
+
+	/* a config file: PATH:LINE, even for a provider that is not enabled */
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	snprintf(text, sizeof(text),
+	         "[blocklist api]\ntype = json\n\nurl = http://127.0.0.1:80@127.0.0.68/{ip}\n"
+	         "header = X-Key: {key}\nkey = " SECRET "\n");
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	c = blr_config_new();
+	assert_int_equal(bl_config_load(c, path, true, &warn, &why), MXS_ERR_INVALID);
+	snprintf(text, sizeof(text), "%s:4: url refused: ", path);
+	assert_non_null(strstr(why, text));
+	assert_null(strstr(why, SECRET));
+	assert_null(strstr(why, "127.0.0.68"));
+	blr_config_free(c);
+	/* a JSON template with a placeholder in the host is judged as asked */
+	fd = open(path, O_WRONLY | O_TRUNC);
+	snprintf(text, sizeof(text), "[blocklist api]\ntype = json\nurl = http://{ip}/x\n");
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	c = blr_config_new();
+	assert_int_equal(bl_config_load(c, path, true, &warn, &why), MXS_ERR_INVALID);
+	snprintf(text, sizeof(text), "%s:3: url refused: plain http://", path);
+	assert_non_null(strstr(why, text));
+	blr_config_free(c);
+	unlink(path);
+	free(warn);
+	free(why);
+}
+
+/* ---- a provider that echoes the key (issue 15 #4) ---------------------------- */
+
+/* A key with a quote and a backslash: JSON escaping changes it. */
+#define ECHO_KEY "K3y\"q\\uote-0123456789abcdef"
+
+static size_t b64(const char *in, size_t len, char *out)
+{
+	static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t o = 0;
+
+	for (size_t i = 0; i < len; i += 3) {
+		unsigned v = (unsigned char)in[i] << 16;
+		if (i + 1 < len)
+			v |= (unsigned char)in[i + 1] << 8;
+		if (i + 2 < len)
+			v |= (unsigned char)in[i + 2];
+		out[o++] = a[v >> 18];
+		out[o++] = a[(v >> 12) & 63];
+		out[o++] = i + 1 < len ? a[(v >> 6) & 63] : '=';
+		out[o++] = i + 2 < len ? a[v & 63] : '=';
+	}
+	out[o] = '\0';
+	return o;
+}
+
+/* s JSON-escaped, as a provider writes it inside a string. */
+static void jesc(const char *s, char *out)
+{
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			*out++ = '\\';
+		*out++ = *s;
+	}
+	*out = '\0';
+}
+
+/* The provider: answers GET /FORM/IP with the X-Api-Key it was sent echoed
+ * in that form. One request per connection. */
+static void echo_serve(int lfd)
+{
+	for (;;) {
+		char req[4096], key[256] = "", body[2048], resp[4096], e[512], t[512];
+		char *k, *form;
+		size_t n = 0, kl;
+		int fd = accept(lfd, NULL, NULL);
+		if (fd < 0)
+			continue;
+		while (n < sizeof(req) - 1) {
+			ssize_t r = read(fd, req + n, sizeof(req) - 1 - n);
+			if (r <= 0)
+				break;
+			n += (size_t)r;
+			req[n] = '\0';
+			if (strstr(req, "\r\n\r\n"))
+				break;
+		}
+		req[n] = '\0';
+		k = strstr(req, "X-Api-Key: ");
+		if (k) {
+			k += 11;
+			kl = strcspn(k, "\r\n");
+			snprintf(key, sizeof(key), "%.*s", (int)kl, k);
+		}
+		form = strchr(req, '/') + 1;
+		jesc(key, e);
+		kl = strlen(key);
+		if (strncmp(form, "string/", 7) == 0) {
+			snprintf(body, sizeof(body), "{\"listed\":true,\"reason\":\"you sent %s\"}",
+			         e);
+		} else if (strncmp(form, "object/", 7) == 0) {
+			snprintf(body, sizeof(body),
+			         "{\"listed\":true,\"reason\":{\"key\":\"%s\",\"%s\":1}}", e, e);
+		} else if (strncmp(form, "prefix/", 7) == 0) {
+			jesc(key, e);
+			snprintf(t, sizeof(t), "%.*s", (int)(kl * 2 / 3), key);
+			jesc(t, e);
+			snprintf(body, sizeof(body),
+			         "{\"listed\":true,\"reason\":\"key %s... over quota\"}", e);
+		} else if (strncmp(form, "suffix/", 7) == 0) {
+			jesc(key + kl / 3, e);
+			snprintf(body, sizeof(body),
+			         "{\"listed\":true,\"reason\":{\"k\":\"...%s\"}}", e);
+		} else if (strncmp(form, "upper/", 6) == 0) {
+			for (char *c = key; *c; c++)
+				*c = (char)toupper((unsigned char)*c);
+			jesc(key, e);
+			snprintf(body, sizeof(body),
+			         "{\"listed\":true,\"reason\":{\"k\":[\"%s\"]}}", e);
+		} else if (strncmp(form, "base64/", 7) == 0) {
+			char userkey[300];
+			b64(key, kl, t);
+			snprintf(userkey, sizeof(userkey), "user:%s", key);
+			b64(userkey, strlen(userkey), e);
+			snprintf(body, sizeof(body),
+			         "{\"listed\":true,\"reason\":\"%s / Authorization: Basic %s\"}", t,
+			         e);
+		} else { /* badjson: the key where a value should be */
+			snprintf(body, sizeof(body), "{\"listed\": %s}", key);
+		}
+		n = (size_t)snprintf(resp, sizeof(resp),
+		                     "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+		                     "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+		                     strlen(body), body);
+		(void)!write(fd, resp, n);
+		close(fd);
+	}
+}
+
+/* true when text holds any 8-byte window of s, ignoring ASCII case */
+static bool has_window(const char *text, const char *s)
+{
+	size_t n = strlen(s);
+	char w[9];
+
+	for (size_t i = 0; i + 8 <= n; i++) {
+		memcpy(w, s + i, 8);
+		w[8] = '\0';
+		if (strcasestr(text, w))
+			return true;
+	}
+	return false;
+}
+
+static void assert_no_key(const char *text)
+{
+	static const char *const alone[] = {ECHO_KEY, "user:" ECHO_KEY};
+	char e[256], b[256];
+
+	if (!text)
+		return;
+	jesc(ECHO_KEY, e);
+	if (has_window(text, ECHO_KEY) || has_window(text, e))
+		fail_msg("the key in \"%s\"", text);
+	for (size_t i = 0; i < 2; i++) {
+		/* the stable middle of each encoding: the ends depend on neighbours */
+		b64(alone[i], strlen(alone[i]), b);
+		b[strlen(b) - 4] = '\0';
+		if (has_window(text, b + (i ? 8 : 0)))
+			fail_msg("the key in base64 in \"%s\"", text);
+	}
+}
+
+static void test_key_echoed(void **state)
+{
+	fixture *f = *state;
+	static const char *const forms[] = {"string", "object", "prefix", "suffix",
+	                                    "upper",  "base64", "badjson"};
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	socklen_t sl = sizeof(sa);
+	int lfd = socket(AF_INET, SOCK_STREAM, 0);
+	char text[8192], *why = NULL, *o = text;
+	blr_config *c = blr_config_new();
+	bl_client *b;
+	got g = {0};
+	size_t n = 0;
+	pid_t child;
+
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(lfd, 16), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sa, &sl), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0)
+		echo_serve(lfd);
+	close(lfd);
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++)
+		o += sprintf(o,
+		             "[blocklist %s]\ntype = json\nurl = http://127.0.0.1:%d/%s/{ip}\n"
+		             "header = X-Api-Key: {key}\nkey = %s\nreason-pointer = /reason\n"
+		             "ttl = 0\nenabled = yes\n",
+		             forms[i], ntohs(sa.sin_port), forms[i], ECHO_KEY);
+	assert_int_equal(blr_config_parse(c, "echo", text, 0, NULL, NULL, NULL, &why), MXS_OK);
+	b = client(f, c, 3000, 16);
+	assert_int_equal(bl_lookup(b, "127.0.0.2", collect, &g, &n), MXS_OK);
+	assert_int_equal(n, sizeof(forms) / sizeof(forms[0]));
+	wait_for(f, &g, n);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	for (size_t i = 0; i < g.n; i++) {
+		const blr_result *r = g.r[i];
+		json_t *j = blr_result_json(r);
+		char *line = blr_result_line(r), *dump = json_dumps(j, JSON_COMPACT);
+		show(r);
+		assert_no_key(r->reason); /* what the explorer shows */
+		assert_no_key(r->error);
+		assert_no_key(line); /* check's text report */
+		assert_no_key(dump); /* check --json */
+		if (strcmp(r->provider, "badjson") == 0) {
+			assert_int_equal(r->state, BLR_UNAVAILABLE);
+		} else {
+			/* the echo came and was cut out, not lost */
+			assert_int_equal(r->state, BLR_LISTED);
+			assert_non_null(r->reason);
+			assert_non_null(strstr(r->reason, "[redacted]"));
+		}
+		free(line);
+		free(dump);
+		json_decref(j);
+	}
+	got_free(&g);
+	client_done(f, b);
+	blr_config_free(c);
+	free(why);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -488,6 +857,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_huge_and_silent, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_cancel_and_free, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_missing_key, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_url_rule, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_url_rule_gates, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_key_echoed, setup, teardown),
 	};
 	/* the lab writes into connections the client has dropped, as mxscope does */
 	signal(SIGPIPE, SIG_IGN);

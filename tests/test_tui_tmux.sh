@@ -14,17 +14,18 @@ cleanup() {
 }
 trap cleanup EXIT
 
+SESSION=smoke
 fail() {
 	echo "FAIL: $1"
 	echo "---- screen ----"
-	tmux -S "$SOCK" capture-pane -p -t smoke 2>/dev/null
+	tmux -S "$SOCK" capture-pane -p -t "$SESSION" 2>/dev/null
 	exit 1
 }
 
 # waits up to 10 s for text on the screen
 wait_for() {
 	for _ in $(seq 1 100); do
-		tmux -S "$SOCK" capture-pane -p -t smoke 2>/dev/null | grep -qF -- "$1" && return 0
+		tmux -S "$SOCK" capture-pane -p -t "$SESSION" 2>/dev/null | grep -qF -- "$1" && return 0
 		sleep 0.1
 	done
 	fail "no \"$1\" on the screen"
@@ -55,5 +56,21 @@ grep -q "exit=0" "$TMP/exit" 2>/dev/null || fail "mxscope did not exit with 0 af
 # Q prints the report on the normal screen once curses is gone
 wait_for "delivered to"
 [ -s "$TMP/mxscope/state" ] || fail "no state file written"
+
+# A state that cannot be saved at exit (its directory's parent is a file) is
+# said on the normal screen, with the path, and the exit status is not 0.
+SESSION=nosave
+: >"$TMP/blocker"
+tmux -S "$SOCK" new-session -d -s nosave -x 100 -y 30 \
+	"env XDG_STATE_HOME=$TMP/blocker TERM=xterm-256color LANG=C.UTF-8 '$BIN' lab --interval 60 primary-down; echo exit=\$? >$TMP/exit2; sleep 30" ||
+	fail "tmux cannot start a second session"
+wait_for "Domains (1)"
+tmux -S "$SOCK" send-keys -t nosave q
+for _ in $(seq 1 100); do
+	[ -s "$TMP/exit2" ] && break
+	sleep 0.1
+done
+grep -q "exit=3" "$TMP/exit2" 2>/dev/null || fail "a failed save did not exit with 3: $(cat "$TMP/exit2" 2>/dev/null)"
+wait_for "mxscope: state not saved: $TMP/blocker/mxscope/state"
 echo "ok"
 exit 0

@@ -1,9 +1,10 @@
 /* tui/tui.h — the interactive explorer: one app on one libuv loop that
  * resolves and probes a list of domains and draws them with ncurses.
  *
- * The app owns its screen (newterm on the given FILEs), its resolver, its
- * prober and its monitor; every network result lands in the model and marks
- * panes dirty, and dirty panes are drawn at most once per loop turn. Tests
+ * The app owns its screen (newterm on the given FILEs) and one scan
+ * (net/scan.h, SCAN_MONITOR), which resolves, probes and asks blocklists;
+ * the scan's "domain changed" callback marks panes dirty, and dirty panes
+ * are drawn at most once per loop turn. Tests
  * drive the same app on a virtual terminal with tui_app_pump() and read the
  * screen back with tui_app_screen(). */
 #ifndef MXSCOPE_TUI_H
@@ -71,7 +72,7 @@ int tui_app_run(tui_app *a);
  * is dirty, without blocking. Returns false once the user has quit. */
 bool tui_app_pump(tui_app *a);
 /* For tests: every listed domain is resolved and every probed address has a
- * first result. */
+ * first result (while frozen: no DNS question is on the wire). */
 bool tui_app_settled(const tui_app *a);
 /* The screen as text, one line per row ending in '\n', UTF-8. Owned by the
  * caller. */
@@ -83,8 +84,16 @@ const char *tui_app_message(const tui_app *a);
  * gone, or NULL. Owned by the caller. */
 char *tui_app_exit_report(tui_app *a);
 
-/* Saves the state, restores the terminal and releases everything; the
- * loop must run once more to close the handles. Accepts NULL. */
+/* Saves the state and restores the terminal: the normal screen is back
+ * afterwards. MXS_OK when saved (or there is no state file); else *why
+ * (owned by the caller) names the state file and what went wrong (disk
+ * full, a directory that cannot be written), for the caller to print on the
+ * normal screen and exit non-zero. Later calls do nothing. */
+mxs_status tui_app_finish(tui_app *a, char **why);
+
+/* Finishes (tui_app_finish, ignoring a failed save, when not done before)
+ * and releases everything; the loop must run once more to close the
+ * handles. Accepts NULL. */
 void tui_app_free(tui_app *a);
 
 #endif

@@ -1,20 +1,18 @@
-/* tui/tui_int.h — what the explorer's modules share inside tui/: the app
- * and its model (app.c) and the drawing of it (draw.c). Not installed,
- * not for src/. */
+/* tui/tui_int.h — the explorer's view model, shared inside tui/: what the
+ * screen shows (model.c keeps it, draw.c reads it, keys.c and app.c change
+ * it). The model knows nothing of the network or the loop: draw.c sees no
+ * app, only this. Not installed, not for src/. */
 #ifndef MXSCOPE_TUI_INT_H
 #define MXSCOPE_TUI_INT_H
 
 #include <curses.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <uv.h>
 
-#include "bl.h"
-#include "dns.h"
+#include "lab.h"
 #include "mx.h"
-#include "smtp.h"
+#include "probe.h"
 #include "theme.h"
-#include "tui.h"
 
 #define TUI_MIN_COLS 80
 #define TUI_MIN_ROWS 24
@@ -35,7 +33,7 @@ typedef enum tui_pane {
 #define TUI_D_ALL    0xffffu
 
 /* The mtr-like history of one address as last shown (kept apart from the
- * monitor so that a frozen display does not move). */
+ * prober so that a frozen display does not move). */
 typedef struct tui_stat {
 	bool watched;
 	probe_state state;
@@ -45,17 +43,19 @@ typedef struct tui_stat {
 	long last_ms, avg_ms, best_ms, worst_ms;
 } tui_stat;
 
+/* One listed domain as shown. Owned by the model's list. */
 typedef struct tui_entry {
-	struct tui_app *app;
-	char *name;
-	int scenario;               /* lab scenario index, or -1 */
-	mx_domain *d;               /* shown; NULL until the first answer */
-	mx_domain *parked;          /* an answer that came while frozen */
-	uint64_t got_ms, parked_ms; /* when the answers arrived (TTL countdown) */
-	bool resolving, removed;
+	char *name;   /* normalised */
+	int scenario; /* lab scenario index, or -1 */
+	/* The domain as the scan shows it, NULL until the first answer. Borrowed
+	 * from the scan and valid only during one callback from the loop: the
+	 * app points it anew before every key and every redraw. */
+	const mx_domain *d;
+	uint64_t got_ms; /* when the shown answer arrived (TTL countdown) */
+	bool resolving;
 	uint64_t seed;
-	tui_stat *st; /* one per address, hosts in order */
-	size_t nst;
+	tui_stat *st; /* one per address, hosts in order; kept for the selected domain */
+	size_t nst, capst;
 } tui_entry;
 
 typedef enum tui_row_kind { TUI_ROW_TIER, TUI_ROW_HOST, TUI_ROW_ADDR } tui_row_kind;
@@ -72,28 +72,18 @@ typedef struct tui_rect {
 	int y, x, h, w;
 } tui_rect;
 
-typedef struct tui_app {
-	tui_config cfg;
-	uv_loop_t *loop;
-	SCREEN *scr;
-	bool screen_up;
+/* Everything the screen is drawn from. Strings and the lab are borrowed
+ * from the config; th, doc, the entries and the log lines are owned. */
+typedef struct tui_model {
+	/* from the config: how to show */
+	bool ascii, no_probe, tour;
+	const char *as_host;
+	const lab_world *lab;
+	char *trainer_usage; /* the trainer prompt's help (lab/trainer.h), owned, or NULL */
 	int rows, cols;
 	theme *th;
-	char *state_path;
-	char **lab_saved; /* the saved domain list, kept as is in lab mode */
-	size_t nlab_saved;
-	dns_client *dns;
-	smtp_prober *smtp;
-	smtp_monitor *mon;
-	bl_client *bl;      /* NULL unless a blocklist is enabled */
-	blr_result **blres; /* the latest answer per (provider, address), owned */
-	size_t nblres, capblres;
-	mx_options mxo;
 	tui_entry **e; /* the list; pointers stay put */
-	size_t ne;
-	tui_entry **grave; /* removed while their lookup was on the wire */
-	size_t ngrave;
-	/* view */
+	size_t ne, cape;
 	tui_pane focus;
 	size_t sel_dom, top_dom, sel_row, top_row, sel_find, top_find, det_top, log_top;
 	char filter[256];
@@ -116,36 +106,59 @@ typedef struct tui_app {
 		tui_entry *e;
 		size_t shown; /* steps shown; step_count + 1 shows the ending */
 		unsigned speed_ms;
-		uv_timer_t timer;
 	} walk;
 	unsigned dirty;
-	bool quit, want_report, running;
-	int exit_code;
-	/* handles */
-	uv_poll_t in_poll;
-	uv_prepare_t prep;
-	uv_timer_t tick;
-	uv_signal_t sig_int, sig_term, sig_winch;
-	int open_handles;
-	FILE *trace;
-	uint64_t t0_ns, key_ns;
-	bool key_pending, first_drawn;
-} tui_app;
+} tui_model;
 
-/* app.c */
+/* model.c */
+uint64_t tui_now_ns(void);
 uint64_t tui_now_ms(void);
-void tui_log(tui_app *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void tui_mark(tui_model *m, unsigned bits);
+void tui_log(tui_model *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The status line's message; err shows it as an error. */
+void tui_msg(tui_model *m, bool err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Visible (filtered) entries: writes up to max indices; returns the count. */
-size_t tui_visible(const tui_app *a, size_t *idx, size_t max);
-tui_entry *tui_selected(const tui_app *a);
+size_t tui_visible(const tui_model *m, size_t *idx, size_t max);
+tui_entry *tui_selected(const tui_model *m);
 /* The tiers pane's rows for e: fills up to max, returns the count. */
 size_t tui_rows(const tui_entry *e, tui_row *rows, size_t max);
 /* Index of host i's address k in e->st. */
 size_t tui_stat_index(const tui_entry *e, size_t i, size_t k);
+/* Releases what the model owns except the entries (the app frees those). */
+void tui_model_clear(tui_model *m);
+
+/* cells.c: text into cells, for draw.c */
+/* Draws UTF-8 s at y,x in at most w columns (cut with an ellipsis); returns
+ * the columns used. */
+int tui_put(const tui_model *m, int y, int x, int w, unsigned attr, const char *s);
+int tui_putf(const tui_model *m, int y, int x, int w, unsigned attr, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+void tui_fill(int y, int x, int w, unsigned attr);
+void tui_clear_rect(tui_rect r);
+/* Network text for a cell: sanitised (mx_sanitize) into buf; returns buf. */
+const char *tui_san(const char *s, char *buf, size_t cap);
+unsigned tui_role(const tui_model *m, theme_role r);
+/* A frame around r with a title; focus draws it as the focused pane. */
+void tui_pane_box(const tui_model *m, tui_rect r, const char *title, bool focus);
+
+/* Lines word-wrapped to a width w, each with a theme role; owned strings. */
+typedef struct tui_lines {
+	char **v;
+	unsigned *role;
+	size_t n, cap;
+	int w;
+} tui_lines;
+/* Adds text word-wrapped to L->w; '\n' starts a new line. */
+void tui_addl(tui_lines *L, theme_role r, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void tui_lines_free(tui_lines *L);
 
 /* draw.c */
-void tui_draw(tui_app *a);
-void tui_layout(const tui_app *a, tui_rect r[TUI_P_COUNT]);
-bool tui_too_small(const tui_app *a);
+void tui_draw(tui_model *m);
+void tui_layout(const tui_model *m, tui_rect r[TUI_P_COUNT]);
+bool tui_too_small(const tui_model *m);
+/* The screen as text, one line per row ending in '\n', UTF-8; owned by the
+ * caller. */
+char *tui_screen_text(const tui_model *m);
 
 #endif

@@ -1,0 +1,79 @@
+/* core/mx_int.h — the inside of mx_domain, shared by the three files that
+ * make up the domain model (core/mx*.c) and by nothing else:
+ *   mx.c        the model: the record store the resolver fills, probes and
+ *               blocklist answers attached to addresses, and the views;
+ *   mx_order.c  the order a sender tries hosts in: the seeded shuffle, the
+ *               relay view, tiers, the attempt order and the delivery walk;
+ *   mx_rules.c  the findings: what is wrong and which RFC says so, and
+ *               mx_domain_analyze(), which runs every step in turn.
+ * Its names have the prefix mxi_ (TRY aside); nothing outside core/mx*.c
+ * includes it. */
+#ifndef MXSCOPE_MX_INT_H
+#define MXSCOPE_MX_INT_H
+
+#include "mx.h"
+
+struct mx_domain {
+	char *name;
+	mx_rcode mx_rc;
+	char *mx_why;
+	mx_host *hosts;
+	size_t nhosts, caphosts;
+	mx_srv *srv; /* kept sorted: service, priority, weight (heaviest first) */
+	size_t nsrv, capsrv;
+
+	/* results of mx_domain_analyze */
+	bool analyzed;
+	bool null_mx, implicit_mx;
+	uint64_t run_seed; /* what --seed said: reproduces the order */
+	uint64_t seed;     /* derived per domain from run_seed */
+	char *as_host;
+	mx_tier *tiers;
+	size_t ntiers;
+	mx_attempt *attempts;
+	size_t nattempts;
+	mx_finding *findings;
+	size_t nfindings, capfindings;
+	mx_step *steps;
+	size_t nsteps;
+	bool walked;
+	long delivered; /* attempt index, or -1 */
+};
+
+/* State shared by the steps of one analysis. */
+typedef struct mxi_analysis {
+	mx_domain *d;
+	const mx_options *opt;
+	bool *routable; /* per host: takes part in tiers (not null, not a duplicate, not dropped) */
+	size_t nnull;
+} mxi_analysis;
+
+#define TRY(expr)                                                                                  \
+	do {                                                                                       \
+		st = (expr);                                                                       \
+		if (st != MXS_OK)                                                                  \
+			goto done;                                                                 \
+	} while (0)
+
+/* mx.c */
+/* s lower-cased without one trailing dot; NULL when out of memory. */
+char *mxi_dup_lower_name(const char *s);
+/* names equal ignoring case and one trailing dot */
+int mxi_name_eq(const char *a, const char *b);
+/* arr with room for one more element (n used of *cap, doubling), or NULL
+ * when out of memory, arr then being untouched. */
+void *mxi_grow(void *arr, size_t *cap, size_t n, size_t size);
+/* Drops everything mx_domain_analyze computed. */
+void mxi_clear_analysis(mx_domain *d);
+
+/* mx_rules.c */
+/* Appends a finding with a printf-style message; subject is copied. */
+mxs_status mxi_add_finding(mx_domain *d, mx_finding_id id, const char *subject, const char *fmt,
+                           ...) __attribute__((format(printf, 4, 5)));
+
+/* mx_order.c: the ordering steps of one analysis, run in this order */
+mxs_status mxi_choose_routable(mxi_analysis *a);
+mxs_status mxi_build_tiers(mxi_analysis *a);
+mxs_status mxi_walk(mxi_analysis *a);
+
+#endif

@@ -1,0 +1,95 @@
+/* tests/check_json.c — reading what `mxscope check --json` prints. */
+#include "check_json.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+json_t *check_json(const hlab *lab, const char *domain, const char *as, const char *seed, hrun *r)
+{
+	const char *args[] = {"check", "--no-probe", "--json", "--allow-loopback", "--seed", seed,
+	                      "-s",    lab->server,  domain,   as ? "--as" : NULL, as,       NULL};
+	json_error_t err;
+	json_t *j;
+
+	h_run(args, NULL, 20000, r);
+	j = json_loads(r->out, 0, &err);
+	if (!j) {
+		print_error("%s: not one JSON object: %s\nstdout: %s\nstderr: %s\n", domain,
+		            err.text, r->out, r->err);
+		fail();
+	}
+	return j;
+}
+
+json_t *probe_json_run(const hlab *lab, const char *domain, const char *timeout, hrun *r)
+{
+	const char *args[] = {"check",
+	                      "--json",
+	                      "--allow-loopback",
+	                      "--seed",
+	                      "1",
+	                      "--timeout",
+	                      timeout,
+	                      "-s",
+	                      lab->server,
+	                      "--smtp-port",
+	                      lab->smtp_port,
+	                      "--cafile",
+	                      lab->ca,
+	                      domain,
+	                      NULL};
+	json_error_t err;
+	json_t *j;
+
+	h_run(args, NULL, 30000, r);
+	j = json_loads(r->out, 0, &err);
+	if (!j) {
+		print_error("%s: not JSON: %s\nstdout: %.300s\nstderr: %s\n", domain, err.text,
+		            r->out, r->err);
+		fail();
+	}
+	return j;
+}
+
+void codes_of(json_t *j, char *out, size_t cap)
+{
+	json_t *f = json_object_get(j, "findings");
+	char *codes[64];
+	size_t n = json_array_size(f);
+
+	assert_true(n <= 64);
+	for (size_t i = 0; i < n; i++)
+		codes[i] = (char *)json_string_value(json_object_get(json_array_get(f, i), "code"));
+	qsort(codes, n, sizeof(codes[0]), cmp_str);
+	out[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		strncat(out, codes[i], cap - strlen(out) - 2);
+		if (i + 1 < n)
+			strcat(out, " ");
+	}
+}
+
+json_t *probe_of(json_t *j, const char *ip)
+{
+	json_t *mx = json_object_get(j, "mx");
+	for (size_t m = 0; m < json_array_size(mx); m++) {
+		json_t *addrs = json_object_get(json_array_get(mx, m), "addresses");
+		for (size_t a = 0; a < json_array_size(addrs); a++)
+			if (strcmp(
+			        json_string_value(json_object_get(json_array_get(addrs, a), "ip")),
+			        ip) == 0)
+				return json_object_get(json_array_get(addrs, a), "probe");
+	}
+	return NULL;
+}

@@ -1,0 +1,348 @@
+/* tests/test_lab_http.c — the lab's blocklist endpoint byte for byte: the
+ * JSON API's bodies are exactly Content-Length long and hold no NUL (a
+ * hand-counted length once sent 27 bytes for a 26-byte body), and DoH
+ * answers for bl.lab.test come from its zone through the lab's DNS answer
+ * code, read back with c-ares. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <cmocka.h>
+#include <ares.h>
+#include <arpa/nameser.h>
+
+#include "harness.h"
+#include "lab.h"
+
+struct fixture {
+	uv_loop_t loop;
+	hlab_here lab; /* the shared lab fixture (tests/harness.h) */
+	int port;
+};
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Sends req and reads the whole response (the server closes after one),
+ * running the server's loop meanwhile. Returns the bytes read. */
+static size_t exchange(struct fixture *f, const void *req, size_t reqlen, char *out, size_t cap)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)f->port)};
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	size_t n = 0, sent = 0;
+	long end = now_ms() + 5000;
+
+	assert_true(fd >= 0);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0)
+		assert_int_equal(errno, EINPROGRESS);
+	for (;;) {
+		struct pollfd p = {.fd = fd, .events = POLLIN | (sent < reqlen ? POLLOUT : 0)};
+		ssize_t r;
+
+		if (now_ms() > end)
+			fail_msg("no complete response in 5 s (%zu bytes so far)", n);
+		uv_run(&f->loop, UV_RUN_NOWAIT);
+		if (poll(&p, 1, 1) <= 0)
+			continue;
+		if (sent < reqlen && (p.revents & POLLOUT)) {
+			r = send(fd, (const char *)req + sent, reqlen - sent, MSG_NOSIGNAL);
+			if (r > 0)
+				sent += (size_t)r;
+		}
+		if (p.revents & (POLLIN | POLLHUP)) {
+			r = recv(fd, out + n, cap - n, 0);
+			if (r == 0)
+				break;
+			if (r < 0 && errno != EAGAIN)
+				break;
+			if (r > 0)
+				n += (size_t)r;
+			assert_true(n < cap);
+		}
+	}
+	close(fd);
+	return n;
+}
+
+/* Splits a response into status code and body, checking that the body is
+ * exactly Content-Length bytes. */
+static int response(const char *resp, size_t n, const char **body, size_t *blen)
+{
+	const char *end = memmem(resp, n, "\r\n\r\n", 4), *cl;
+	int code = 0;
+	unsigned long want;
+
+	assert_non_null(end);
+	assert_int_equal(sscanf(resp, "HTTP/1.1 %d ", &code), 1);
+	cl = strcasestr(resp, "\r\nContent-Length: ");
+	assert_true(cl && cl < end);
+	want = strtoul(cl + 18, NULL, 10);
+	*body = end + 4;
+	*blen = n - (size_t)(end + 4 - resp);
+	if (*blen != want)
+		fail_msg("Content-Length %lu, body %zu bytes", want, *blen);
+	return code;
+}
+
+static int get(struct fixture *f, const char *target, char *body, size_t cap)
+{
+	char req[512], resp[65536];
+	const char *b;
+	size_t n, blen;
+	int code;
+
+	snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: lab\r\n\r\n", target);
+	n = exchange(f, req, strlen(req), resp, sizeof(resp));
+	code = response(resp, n, &b, &blen);
+	assert_true(blen < cap);
+	assert_null(memchr(b, '\0', blen));
+	memcpy(body, b, blen);
+	body[blen] = '\0';
+	return code;
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	h_lab_open(&f->lab, &f->loop, NULL, NULL, H_HTTP);
+	f->port = lab_http_port(f->lab.http);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	h_lab_close(&f->lab);
+	free(f);
+	return 0;
+}
+
+static void test_json_bodies(void **state)
+{
+	struct fixture *f = *state;
+	char body[1024];
+
+	/* the body that went out as 27 bytes with a NUL */
+	assert_int_equal(get(f, "/api/check/not-an-ip", body, sizeof(body)), 400);
+	assert_string_equal(body, "{\"error\":\"not an address\"}");
+	assert_int_equal(get(f, "/api/check/127.0.40.4", body, sizeof(body)), 429);
+	assert_string_equal(body, "{\"error\":\"rate limited\"}");
+	assert_int_equal(get(f, "/api/check/127.0.0.9", body, sizeof(body)), 200);
+	assert_string_equal(body, "{\"ip\":\"127.0.0.9\",\"listed\":false}");
+	assert_int_equal(get(f, "/api/check/127.0.40.3", body, sizeof(body)), 200);
+	assert_string_equal(body, "{\"ip\":\"127.0.40.3\",\"listed\":true,"
+	                          "\"codes\":[\"127.0.0.2\",\"127.0.0.4\"],"
+	                          "\"reason\":\"lab: 127.0.40.3 is listed as a spam source\"}");
+	assert_int_equal(get(f, "/api/check/127.0.40.10", body, sizeof(body)), 200);
+	assert_string_equal(body, "{\"ip\":\"127.0.40.10\",\"listed\":\"maybe\"}");
+	assert_int_equal(get(f, "/nowhere", body, sizeof(body)), 404);
+	assert_string_equal(body, "not here\n");
+}
+
+/* ---- DoH ------------------------------------------------------------------------ */
+
+static size_t b64url(const unsigned char *in, size_t n, char *out)
+{
+	static const char abc[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = (unsigned)in[i] << 16 | (i + 1 < n ? (unsigned)in[i + 1] << 8 : 0) |
+		             (i + 2 < n ? in[i + 2] : 0);
+
+		out[o++] = abc[v >> 18 & 63];
+		out[o++] = abc[v >> 12 & 63];
+		if (i + 1 < n)
+			out[o++] = abc[v >> 6 & 63];
+		if (i + 2 < n)
+			out[o++] = abc[v & 63];
+	}
+	out[o] = '\0';
+	return o;
+}
+
+/* Asks name/type over DoH GET (or POST); the answer's bytes. */
+static size_t doh(struct fixture *f, const char *name, int type, int post, unsigned char *ans,
+                  size_t cap)
+{
+	unsigned char *q = NULL;
+	int ql = 0;
+	char req[1024], enc[512], resp[8192];
+	const char *b;
+	size_t n, blen;
+
+	assert_int_equal(ares_create_query(name, ns_c_in, type, 0x4242, 1, &q, &ql, 0),
+	                 ARES_SUCCESS);
+	if (post) {
+		n = (size_t)snprintf(req, sizeof(req),
+		                     "POST /dns-query HTTP/1.1\r\nContent-Type: "
+		                     "application/dns-message\r\nContent-Length: %d\r\n\r\n",
+		                     ql);
+		memcpy(req + n, q, (size_t)ql);
+		n += (size_t)ql;
+	} else {
+		b64url(q, (size_t)ql, enc);
+		n = (size_t)snprintf(req, sizeof(req), "GET /dns-query?dns=%s HTTP/1.1\r\n\r\n",
+		                     enc);
+	}
+	ares_free_string(q);
+	n = exchange(f, req, n, resp, sizeof(resp));
+	assert_int_equal(response(resp, n, &b, &blen), 200);
+	assert_non_null(strstr(resp, "Content-Type: application/dns-message\r\n"));
+	assert_true(blen <= cap && blen >= 12);
+	memcpy(ans, b, blen);
+	return blen;
+}
+
+static void test_doh_from_the_zone(void **state)
+{
+	struct fixture *f = *state;
+	unsigned char a[4096];
+	size_t n;
+	struct ares_addrttl at[4];
+	int nat = 4;
+	struct ares_txt_reply *txt = NULL;
+	char text[64], body[256];
+
+	for (int post = 0; post < 2; post++) {
+		n = doh(f, "2.40.0.127.bl.lab.test", ns_t_a, post, a, sizeof(a));
+		nat = 4;
+		assert_int_equal(ares_parse_a_reply(a, (int)n, NULL, at, &nat), ARES_SUCCESS);
+		assert_int_equal(nat, 1);
+		inet_ntop(AF_INET, &at[0].ipaddr, text, sizeof(text));
+		assert_string_equal(text, "127.0.0.2");
+		assert_int_equal(at[0].ttl, 900);
+		assert_int_equal(a[0] << 8 | a[1], 0x4242);
+		assert_true(a[2] & 0x04); /* authoritative, as every lab zone */
+	}
+	n = doh(f, "3.40.0.127.bl.lab.test", ns_t_a, 0, a, sizeof(a));
+	nat = 4;
+	assert_int_equal(ares_parse_a_reply(a, (int)n, NULL, at, &nat), ARES_SUCCESS);
+	assert_int_equal(nat, 2);
+	n = doh(f, "2.40.0.127.bl.lab.test", ns_t_txt, 0, a, sizeof(a));
+	assert_int_equal(ares_parse_txt_reply(a, (int)n, &txt), ARES_SUCCESS);
+	assert_string_equal((const char *)txt->txt,
+	                    "lab: listed as a spam source; see "
+	                    "https://bl.lab.test/lookup?2.40.0.127.bl.lab.test");
+	ares_free_data(txt);
+	/* ::1, 32 nibbles */
+	n = doh(f, "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.bl.lab.test",
+	        ns_t_a, 0, a, sizeof(a));
+	nat = 4;
+	assert_int_equal(ares_parse_a_reply(a, (int)n, NULL, at, &nat), ARES_SUCCESS);
+	/* not listed: NXDOMAIN with the zone's SOA for negative caching */
+	n = doh(f, "9.9.0.127.bl.lab.test", ns_t_a, 0, a, sizeof(a));
+	assert_int_equal(a[3] & 0x0f, 3);
+	assert_int_equal(a[8] << 8 | a[9], 1);
+	/* another zone: refused */
+	n = doh(f, "2.40.0.127.example.test", ns_t_a, 0, a, sizeof(a));
+	assert_int_equal(a[3] & 0x0f, 5);
+	(void)n;
+	/* not a DNS message */
+	assert_int_equal(get(f, "/dns-query?dns=AAAA", body, sizeof(body)), 400);
+	assert_string_equal(body, "not a DNS query\n");
+}
+
+/* ---- the connection limit (tcp.c, shared by the three lab servers) ------------- */
+
+static int dial(struct fixture *f)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)f->port)};
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+
+	assert_true(fd >= 0);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0)
+		assert_int_equal(errno, EINPROGRESS);
+	for (int k = 0; k < 3; k++)
+		uv_run(&f->loop, UV_RUN_NOWAIT);
+	return fd;
+}
+
+/* Reads fd until EOF or ms pass, running the server; bytes read, -1 when
+ * the connection is still open and silent at the end. */
+static long read_all(struct fixture *f, int fd, char *out, size_t cap, int ms)
+{
+	size_t n = 0;
+	long end = now_ms() + ms;
+
+	while (now_ms() < end) {
+		ssize_t r = recv(fd, out + n, cap - 1 - n, 0);
+
+		if (r == 0 || (r < 0 && errno != EAGAIN)) {
+			out[n] = '\0';
+			return (long)n;
+		}
+		if (r > 0)
+			n += (size_t)r;
+		uv_run(&f->loop, UV_RUN_NOWAIT);
+		poll(NULL, 0, 1);
+	}
+	return -1;
+}
+
+/* At the limit (256) a newcomer takes the place of the connection idle the
+ * longest; a connection the server still owes an answer (the slow one) is
+ * never the one dropped, however old. */
+static void test_limit_drops_oldest_idle(void **state)
+{
+	struct fixture *f = *state;
+	enum { LIMIT = 256 };
+	static const char slow[] = "GET /api/check/127.0.40.5 HTTP/1.1\r\n\r\n";
+	int fds[LIMIT + 1];
+	char buf[4096];
+
+	fds[0] = dial(f);
+	assert_int_equal(send(fds[0], slow, sizeof(slow) - 1, 0), (ssize_t)(sizeof(slow) - 1));
+	for (int k = 0; k < 10; k++)
+		uv_run(&f->loop, UV_RUN_NOWAIT);
+	for (int i = 1; i < LIMIT; i++)
+		fds[i] = dial(f);
+	assert_int_equal(lab_http_connections(f->lab.http), LIMIT);
+	fds[LIMIT] = dial(f); /* one past the limit */
+	/* fds[1], the oldest idle one, made room; fds[0] is older but busy */
+	assert_int_equal(read_all(f, fds[1], buf, sizeof(buf), 2000), 0);
+	/* the newcomer is served */
+	assert_int_equal(send(fds[LIMIT], "GET /api/check/127.0.0.9 HTTP/1.1\r\n\r\n", 38, 0), 38);
+	assert_true(read_all(f, fds[LIMIT], buf, sizeof(buf), 2000) > 0);
+	assert_non_null(strstr(buf, "{\"ip\":\"127.0.0.9\",\"listed\":false}"));
+	/* and the slow one still gets its answer */
+	assert_true(read_all(f, fds[0], buf, sizeof(buf), 10000) > 0);
+	assert_non_null(strstr(buf, "\"ip\":\"127.0.40.5\",\"listed\":true"));
+	for (int i = 0; i <= LIMIT; i++)
+		close(fds[i]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_json_bodies, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_doh_from_the_zone, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_limit_drops_oldest_idle, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,61 @@
+/* tui/tui_app_int.h — the explorer's app as app.c (lifecycle, loop, the
+ * network's answers) and keys.c (what each key does) share it. draw.c does
+ * not include this: it draws the model alone. Not installed. */
+#ifndef MXSCOPE_TUI_APP_INT_H
+#define MXSCOPE_TUI_APP_INT_H
+
+#include <uv.h>
+
+#include "scan.h"
+#include "tui.h"
+#include "trainer.h"
+#include "tui_int.h"
+
+#define TUI_WALK_DEFAULT_MS 1200 /* a walk's step */
+
+struct tui_app {
+	tui_model m; /* what the screen shows */
+	tui_config cfg;
+	uv_loop_t *loop;
+	SCREEN *scr;
+	bool screen_up;
+	char *state_path;
+	char **lab_saved; /* the saved domain list, kept as is in lab mode */
+	size_t nlab_saved;
+	scan *scan;   /* resolves, probes and asks blocklists about every listed domain */
+	lab *trainer; /* the trainer's commands (T), NULL outside the lab */
+	uv_timer_t walk_timer;
+	bool quit, want_report, running;
+	int exit_code;
+	/* handles */
+	uv_poll_t in_poll;
+	uv_prepare_t prep;
+	uv_timer_t tick;
+	uv_signal_t sig_int, sig_term, sig_winch;
+	int open_handles;
+	FILE *trace;
+	uint64_t t0_ns, key_ns;
+	bool key_pending, first_drawn;
+};
+
+/* app.c: what keys ask of the app */
+/* Re-resolves and re-probes e (no-op while its lookup is on the wire). */
+void tui_app_refresh(tui_app *a, tui_entry *e);
+/* Takes e off the list and stops what runs for it. */
+void tui_app_drop(tui_app *a, tui_entry *e);
+/* Reshuffles e's equal preferences with seed; the new order shows when the
+ * scan has analysed it again. */
+void tui_app_reseed(tui_app *a, tui_entry *e, uint64_t seed);
+/* Freezes or thaws the display; thawing shows what came meanwhile. */
+void tui_app_freeze(tui_app *a, bool on);
+void tui_app_cycle_theme(tui_app *a);
+void tui_app_save_state(tui_app *a);
+void tui_app_quit(tui_app *a, bool report);
+
+/* keys.c */
+void tui_keys_handle(tui_app *a, wint_t ch, bool fkey);
+void tui_walk_stop(tui_app *a);
+/* A new answer for e: a walk of e starts over. */
+void tui_walk_reset(tui_app *a, const tui_entry *e);
+
+#endif
