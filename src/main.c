@@ -12,6 +12,7 @@
 #include "diff.h"
 #include "explore.h"
 #include "labcmd.h"
+#include "lesson.h"
 #include "replay.h"
 #include "scan.h"
 
@@ -93,6 +94,10 @@ int main(int argc, char **argv)
 	/* a recording is shown and compared without any network */
 	case CLI_REPLAY: return replay_run(&o);
 	case CLI_DIFF: return diff_run(&o);
+	case CLI_LAB:
+		if (o.from)
+			return lesson_run(&o);
+		break;
 	default: break;
 	}
 	if (scan_global_init(&why) != MXS_OK) {

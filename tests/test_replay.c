@@ -323,6 +323,110 @@ static void test_append(void **state)
 	free(why);
 }
 
+static json_t *by_domain(json_t *all, const char *text)
+{
+	char *copy = strdup(text), *save = NULL;
+
+	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		json_t *j = json_loads(line, JSON_ALLOW_NUL, NULL);
+		assert_non_null(j);
+		json_object_set_new(all, json_string_value(json_object_get(j, "domain")), j);
+	}
+	free(copy);
+	return all;
+}
+
+/* lab --from: the recording of the whole catalogue becomes one scenario
+ * file; served by a new lab it gives every domain the same walk: the same
+ * attempt order and the same delivered_to (and the same MX answer). */
+static void test_lab_from_round_trip(void **state)
+{
+	char zone[300], *rec = read_all(rec_path);
+	const char *from[] = {"lab", "--from", rec_path, NULL};
+	json_t *before = by_domain(json_object(), rec), *after, *j;
+	const char *name;
+	hlab lab;
+	hrun r;
+	FILE *f;
+
+	(void)state;
+	snprintf(zone, sizeof(zone), "%s/lesson.zone", dir);
+	h_run(from, NULL, 20000, &r);
+	assert_int_equal(r.status, 0);
+	/* the findings are there for the trainer, as $EXPLAIN lines */
+	assert_non_null(strstr(r.out, "$EXPLAIN primary-down.lab.test: "));
+	assert_non_null(strstr(r.out, "[primary-unreachable]\n"));
+	assert_non_null(strstr(r.out, "$SMTP 127.0.16.1 refuse"));
+	assert_non_null(strstr(r.out, "$SMTP 127.0.18.1 tempfail"));
+	assert_non_null(strstr(r.out, "$SMTP 127.0.21.2 accept tls=expired"));
+	f = fopen(zone, "w");
+	fputs(r.out, f);
+	fclose(f);
+	hrun_free(&r);
+	{
+		const char *extra[] = {zone, NULL};
+		h_lab_start(&lab, extra);
+	}
+	{
+		const char *args[] = {"check",       "--json",      "--allow-loopback",
+		                      "--seed",      "3",           "--timeout",
+		                      "4",           "-s",          lab.server,
+		                      "--smtp-port", lab.smtp_port, "--cafile",
+		                      lab.ca,        "-f",          text_path,
+		                      NULL};
+		h_run(args, NULL, 90000, &r);
+	}
+	h_lab_stop(&lab);
+	after = by_domain(json_object(), r.out);
+	assert_int_equal(json_object_size(after), json_object_size(before));
+	json_object_foreach(before, name, j)
+	{
+		json_t *k = json_object_get(after, name);
+		static const char *const keys[] = {"mx_rcode", "attempt_order", "delivered_to"};
+		assert_non_null(k);
+		for (size_t i = 0; i < 3; i++)
+			if (!json_equal(json_object_get(j, keys[i]), json_object_get(k, keys[i])) &&
+			    json_object_get(j, keys[i])) {
+				char *x = json_dumps(json_object_get(j, keys[i]), JSON_ENCODE_ANY),
+				     *y = json_dumps(json_object_get(k, keys[i]), JSON_ENCODE_ANY);
+				print_error("%s %s: recorded %s, from the lesson %s\n", name,
+				            keys[i], x, y);
+				free(x);
+				free(y);
+				fail();
+			}
+	}
+	json_decref(before);
+	json_decref(after);
+	hrun_free(&r);
+	free(rec);
+}
+
+/* An address from the Internet gets a loopback stand-in, said so. */
+static void test_lab_from_stand_in(void **state)
+{
+	char path[300];
+	const char *from[] = {"lab", "--from", path, NULL};
+	hrun r;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/public.ndjson", dir);
+	write_file(path, "{\"domain\":\"example.com\",\"mx_rcode\":\"NOERROR\",\"seed\":1,"
+	                 "\"mx\":[{\"preference\":10,\"exchange\":\"mx.example.com\",\"ttl\":"
+	                 "3600,\"a_rcode\":\"NOERROR\",\"aaaa_rcode\":\"NODATA\",\"addresses\":"
+	                 "[{\"ip\":\"192.0.2.10\",\"family\":4,\"ttl\":300,\"probe\":{\"state\":"
+	                 "\"tempfail\",\"port\":25,\"code\":421}}]}]}\n");
+	h_run(from, NULL, 10000, &r);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "$SCENARIO public\n"));
+	assert_non_null(strstr(r.out, "example.com. 3600 MX 10 mx.example.com.\n"));
+	assert_non_null(
+	    strstr(r.out, "mx.example.com. 300 A 127.77.0.2    ; 192.0.2.10 in the recording\n"));
+	assert_non_null(strstr(r.out, "$SMTP 127.77.0.2 tempfail"));
+	assert_null(strstr(r.out, "192.0.2.10 tempfail"));
+	hrun_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -333,6 +437,8 @@ int main(void)
 	    cmocka_unit_test(test_bad_lines),
 	    cmocka_unit_test(test_unreadable),
 	    cmocka_unit_test(test_append),
+	    cmocka_unit_test(test_lab_from_round_trip),
+	    cmocka_unit_test(test_lab_from_stand_in),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
