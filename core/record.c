@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "blocklist.h"
 #include "line.h"
 #include "name.h"
@@ -175,6 +176,17 @@ static mxs_status get_array(rd *r, json_t *o, const char *key, size_t max, json_
 	return MXS_OK;
 }
 
+/* len cut to at most max bytes without splitting a UTF-8 sequence: text
+ * that was UTF-8 stays UTF-8, so it is written back as it was read. */
+static size_t cut_utf8(const char *s, size_t len, size_t max)
+{
+	if (len <= max)
+		return len;
+	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+		max--;
+	return max;
+}
+
 static char *dup_n(const char *s, size_t len)
 {
 	char *c = malloc(len + 1);
@@ -318,8 +330,7 @@ static mxs_status read_probe(rd *r, json_t *o, const char *host, const char *ip,
 	p->code = (int)code;
 	TRY(get_str(r, o, "greeting", false, &s, &len));
 	if (s) {
-		if (len > PROBE_GREETING_MAX)
-			len = PROBE_GREETING_MAX;
+		len = cut_utf8(s, len, PROBE_GREETING_MAX);
 		if (!(p->greeting = dup_n(s, len))) {
 			st = MXS_ERR_NOMEM;
 			goto done;
@@ -333,15 +344,16 @@ static mxs_status read_probe(rd *r, json_t *o, const char *host, const char *ip,
 			st = fail(r, "ehlo", "expected strings");
 			goto done;
 		}
-		TRY(probe_ehlo_add(p, json_string_value(e), json_string_length(e)));
+		TRY(probe_ehlo_add(
+		    p, json_string_value(e),
+		    cut_utf8(json_string_value(e), json_string_length(e), PROBE_EHLO_LINE_MAX)));
 	}
 	TRY(read_tls(r, json_object_get(o, "tls"), &p->tls));
 	TRY(read_times(r, json_object_get(o, "times"), &p->t));
 	TRY(take_str(r, o, "error", &p->error));
 	TRY(get_str(r, o, "transcript", false, &s, &len));
 	if (s) {
-		if (len > PROBE_TRANSCRIPT_MAX)
-			len = PROBE_TRANSCRIPT_MAX;
+		len = cut_utf8(s, len, PROBE_TRANSCRIPT_MAX);
 		if (!(p->transcript = dup_n(s, len))) {
 			st = MXS_ERR_NOMEM;
 			goto done;
@@ -555,7 +567,9 @@ done:
 
 /* A `check --json` line without "recorded" (an older mxscope, or check
  * output piped through other tools): the loopback policy is read off the
- * findings it printed, so a lab run replays as it ran. */
+ * findings it printed, so a lab run replays as it ran. Loopback counted as
+ * ordinary unless a loopback address was called non-public; either way the
+ * analysis gives findings that read back to the same policy. */
 static bool guess_loopback(json_t *root)
 {
 	json_t *f = json_object_get(root, "findings"), *v;
@@ -564,7 +578,8 @@ static bool guess_loopback(json_t *root)
 	json_array_foreach(f, i, v)
 	{
 		const char *c = json_string_value(json_object_get(v, "code"));
-		if (c && strcmp(c, "mx-non-public-address") == 0)
+		const char *s = json_string_value(json_object_get(v, "subject"));
+		if (c && s && strcmp(c, "mx-non-public-address") == 0 && mx_ip_is_loopback(s))
 			return false;
 	}
 	return true;

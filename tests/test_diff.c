@@ -58,8 +58,9 @@ static void write_file(const char *path, const char *text)
 	assert_int_equal(fclose(f), 0);
 }
 
-/* Serves zone and records change.lab.test into out. */
-static void record(const char *zone, const char *out)
+/* Serves zone and records change.lab.test into each of outs (one lab: the
+ * same certificates for every run; a new lab makes new ones). */
+static void record(const char *zone, const char *const *outs)
 {
 	char zpath[300];
 	const char *extra[] = {zpath, NULL};
@@ -69,7 +70,7 @@ static void record(const char *zone, const char *out)
 	snprintf(zpath, sizeof(zpath), "%s/zone", dir);
 	write_file(zpath, zone);
 	h_lab_start(&lab, extra);
-	{
+	for (; *outs; outs++) {
 		const char *args[] = {"check",
 		                      "--allow-loopback",
 		                      "--seed",
@@ -83,16 +84,16 @@ static void record(const char *zone, const char *out)
 		                      "--cafile",
 		                      lab.ca,
 		                      "--record",
-		                      out,
+		                      *outs,
 		                      "change.lab.test",
 		                      NULL};
 		h_run(args, NULL, 30000, &r);
+		if (r.status > 1) {
+			print_error("check: %d %s\n", r.status, r.err);
+			fail();
+		}
+		hrun_free(&r);
 	}
-	if (r.status > 1) {
-		print_error("check: %d %s\n", r.status, r.err);
-		fail();
-	}
-	hrun_free(&r);
 	h_lab_stop(&lab);
 }
 
@@ -104,9 +105,11 @@ static int setup(void **state)
 	snprintf(before, sizeof(before), "%s/before.ndjson", dir);
 	snprintf(before2, sizeof(before2), "%s/before2.ndjson", dir);
 	snprintf(after, sizeof(after), "%s/after.ndjson", dir);
-	record(zone_before, before);
-	record(zone_before, before2);
-	record(zone_after, after);
+	{
+		const char *b[] = {before, before2, NULL}, *a[] = {after, NULL};
+		record(zone_before, b);
+		record(zone_after, a);
+	}
 	return 0;
 }
 
@@ -119,7 +122,8 @@ static int teardown(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
-/* Two runs of the same scenario: nothing changed, nothing printed. */
+/* Two runs of the same scenario: nothing changed, nothing printed (the
+ * timings differ, the TTLs come from the authoritative lab). */
 static void test_same(void **state)
 {
 	const char *args[] = {"diff", before, before2, NULL};
@@ -224,13 +228,49 @@ static void test_trouble(void **state)
 	hrun_free(&r);
 }
 
+/* TTL noise: a cached TTL counts down; within the time between the two
+ * recordings it is the same record, beyond it a change. */
+static void test_ttl_noise(void **state)
+{
+	char a[300], b[300], c[300];
+	const char *same[] = {"diff", a, b, NULL}, *changed[] = {"diff", a, c, NULL};
+	static const char fmt[] =
+	    "{\"domain\":\"ttl.test\",\"mx_rcode\":\"NOERROR\",\"seed\":1,\"mx\":[{"
+	    "\"preference\":10,\"exchange\":\"mx.ttl.test\",\"ttl\":%d,\"a_rcode\":"
+	    "\"NOERROR\",\"aaaa_rcode\":\"NODATA\",\"addresses\":[{\"ip\":\"192.0.2.1\","
+	    "\"family\":4,\"ttl\":%d}]}],\"recorded\":{\"at\":\"%s\"}}\n";
+	char line[1000];
+	hrun r;
+
+	(void)state;
+	snprintf(a, sizeof(a), "%s/ttl-a.ndjson", dir);
+	snprintf(b, sizeof(b), "%s/ttl-b.ndjson", dir);
+	snprintf(c, sizeof(c), "%s/ttl-c.ndjson", dir);
+	snprintf(line, sizeof(line), fmt, 3600, 300, "2026-01-01T10:00:00Z");
+	write_file(a, line);
+	/* 60 s later, both TTLs 60 s lower: a cache counting down */
+	snprintf(line, sizeof(line), fmt, 3540, 240, "2026-01-01T10:01:00Z");
+	write_file(b, line);
+	/* 60 s later, the A TTL went from 300 to 30: a real change */
+	snprintf(line, sizeof(line), fmt, 3540, 30, "2026-01-01T10:01:00Z");
+	write_file(c, line);
+	h_run(same, NULL, 10000, &r);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "");
+	hrun_free(&r);
+	h_run(changed, NULL, 10000, &r);
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(r.out, "address-ttl            mx.ttl.test 192.0.2.1: 300 -> 30\n"));
+	assert_null(strstr(r.out, "mx-ttl"));
+	hrun_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_same),
-	    cmocka_unit_test(test_changed_text),
-	    cmocka_unit_test(test_changed_json),
-	    cmocka_unit_test(test_trouble),
+	    cmocka_unit_test(test_same),         cmocka_unit_test(test_changed_text),
+	    cmocka_unit_test(test_changed_json), cmocka_unit_test(test_trouble),
+	    cmocka_unit_test(test_ttl_noise),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
