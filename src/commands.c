@@ -267,6 +267,13 @@ static void doh_curl(buf *b, const blr_provider *p, const char *ip, unsigned sec
 	free(url);
 }
 
+/* len bytes of s inside a double-quoted shell word: \\, ", ` and $ escaped. */
+static void dq(buf *b, const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		put(b, "%s%c", strchr("\\\"`$", s[i]) && s[i] ? "\\" : "", s[i]);
+}
+
 static void json_curl(buf *b, const blr_provider *p, const char *ip, unsigned secs)
 {
 	char *url = blr_expand_url(p, ip);
@@ -276,21 +283,22 @@ static void json_curl(buf *b, const blr_provider *p, const char *ip, unsigned se
 	comment(b, "  %s: JSON API", p->name);
 	put(b, "curl -sS --max-time %u -H 'Accept: application/json'", secs);
 	if (p->header) {
-		/* never the key itself: the variable that holds it */
-		char hdr[600];
-		const char *k = strstr(p->header, "{key}");
-		char var[80];
-		snprintf(var, sizeof(var), "${%s}", p->key_env ? p->key_env : "MXSCOPE_KEY");
-		if (k)
-			snprintf(hdr, sizeof(hdr), "%.*s%s%s", (int)(k - p->header), p->header, var,
-			         k + 5);
-		else
-			snprintf(hdr, sizeof(hdr), "%s", p->header);
-		/* double quotes so the shell expands the variable; the
-		 * template is the user's own config, not network text */
+		/* never the key itself: the variable that holds it, expanded by
+		 * the shell inside double quotes; everything else of the
+		 * template is escaped so that nothing in it expands */
+		const char *k = strstr(p->header, "{key}"), *v = p->key_env;
+		size_t n = k ? (size_t)(k - p->header) : strlen(p->header);
+		if (!v || !v[0] ||
+		    strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		              "0123456789_") != strlen(v) ||
+		    (v[0] >= '0' && v[0] <= '9'))
+			v = "MXSCOPE_KEY";
 		put(b, " -H \"");
-		for (const char *c = hdr; *c; c++)
-			put(b, "%s%c", (*c == '"' || *c == '\\' || *c == '`') ? "\\" : "", *c);
+		dq(b, p->header, n);
+		if (k) {
+			put(b, "${%s}", v);
+			dq(b, k + 5, strlen(k + 5));
+		}
 		put(b, "\"");
 	}
 	arg(b, url);

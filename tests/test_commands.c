@@ -276,13 +276,52 @@ static void test_quoting(void **state)
 	assert_int_equal(system(path), 0);
 }
 
+/* A JSON API provider: the curl line carries the header with the variable
+ * that holds the key, never the key; run with the variable set it gets
+ * the same verdict mxscope got. */
+static void test_curl_json_api_key(void **state)
+{
+	char path[] = "/tmp/mxscope-cmd-config-XXXXXX", text[512];
+	static const char key[] = "s3cret-KEY-value-4711";
+	hrun r;
+	int fd;
+	counts c = {0};
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	snprintf(text, sizeof(text),
+	         "[blocklist api]\ntype = json\nurl = http://%s/api/check/{ip}\n"
+	         "header = X-Api-Key: {key}\nkey-env = MXSCOPE_TEST_KEY\n"
+	         "listed-pointer = /listed\nreason-pointer = /reason\n",
+	         lab.http);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	setenv("MXSCOPE_TEST_KEY", key, 1);
+	{
+		const char *args[] = {"check", "--commands",  "--no-probe", "--timeout",
+		                      "2",     "-s",          lab.server,   "--config",
+		                      path,    "--blocklist", "api",        "blocklisted.lab.test",
+		                      NULL};
+		h_run(args, NULL, 20000, &r);
+	}
+	assert_null(strstr(r.out, key));
+	assert_null(strstr(r.err, key));
+	assert_non_null(strstr(r.out, "-H \"X-Api-Key: ${MXSCOPE_TEST_KEY}\" http://"));
+	if (have("curl"))
+		run_all(r.out, &c);
+	assert_true(!have("curl") || c.curl >= 1);
+	hrun_free(&r);
+	unsetenv("MXSCOPE_TEST_KEY");
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_dig_and_swaks),
-	    cmocka_unit_test(test_openssl_verdicts),
-	    cmocka_unit_test(test_curl_doh),
-	    cmocka_unit_test(test_quoting),
+	    cmocka_unit_test(test_dig_and_swaks),     cmocka_unit_test(test_openssl_verdicts),
+	    cmocka_unit_test(test_curl_doh),          cmocka_unit_test(test_quoting),
+	    cmocka_unit_test(test_curl_json_api_key),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
