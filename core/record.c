@@ -51,13 +51,13 @@ static void set_str(json_t *o, const char *key, const char *v)
 
 char *rec_line(const mx_domain *d, const rec_meta *m)
 {
-	char *base = mx_report_json(d), *out = NULL;
-	json_t *root = NULL, *r;
+	json_t *root, *r;
+	char *out = NULL;
 
-	if (!base || !m)
-		return base;
+	if (!m)
+		return mx_report_json(d);
 	/* the report is the contract; the recording adds one object to it */
-	root = json_loads(base, JSON_ALLOW_NUL, NULL);
+	root = mx_report_value(d);
 	r = json_object();
 	if (!root || !r) {
 		json_decref(r);
@@ -74,7 +74,6 @@ char *rec_line(const mx_domain *d, const rec_meta *m)
 	out = mx_json_dump(root);
 done:
 	json_decref(root);
-	free(base);
 	return out;
 }
 
