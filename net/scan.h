@@ -246,8 +246,9 @@ bool scan_history_get(const scan *s, const char *ip, const char *host, scan_hist
 const probe_result *scan_probe_last(const scan *s, const char *ip, const char *host);
 
 /* The latest answer of each blocklist provider about ip, in arrival order:
- * *n of them; NULL when none. Owned by the scan; valid until control returns
- * to the loop. */
+ * *n of them; NULL when none. Live, also while frozen (the frozen domains
+ * keep the answers they had). Owned by the scan; valid until control
+ * returns to the loop. */
 const blr_result *const *scan_blocklist_results(const scan *s, const char *ip, size_t *n);
 
 /* ---- the explorer's freeze -------------------------------------------- */

@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "addr.h"
-#include "bl.h"
 #include "report.h"
 
 typedef struct buf {
@@ -251,7 +250,7 @@ static void doh_curl(buf *b, const blr_provider *p, const char *ip, unsigned sec
 		return;
 	b64 = malloc((size_t)qlen / 3 * 4 + 8);
 	if (b64) {
-		bl_base64url(q, (size_t)qlen, b64);
+		blr_base64(q, (size_t)qlen, true, b64);
 		if (asprintf(&url, "%s%sdns=%s", p->url, strchr(p->url, '?') ? "&" : "?", b64) < 0)
 			url = NULL;
 	}
