@@ -543,11 +543,10 @@ static json_t *host_json(const mx_host *h)
 	return o;
 }
 
-char *mx_report_json(const mx_domain *d)
+json_t *mx_report_value(const mx_domain *d)
 {
 	json_t *root = json_object(), *mx = json_array(), *tiers = json_array(),
 	       *order = json_array(), *findings = json_array(), *srv = json_array();
-	char *out = NULL;
 
 	if (!root || !mx || !tiers || !order || !findings || !srv) {
 		json_decref(mx);
@@ -622,8 +621,17 @@ char *mx_report_json(const mx_domain *d)
 		json_array_append_new(srv, o);
 	}
 	json_object_set_new(root, "srv", srv);
-	out = mx_json_dump(root);
+	return root;
 done:
+	json_decref(root);
+	return NULL;
+}
+
+char *mx_report_json(const mx_domain *d)
+{
+	json_t *root = mx_report_value(d);
+	char *out = root ? mx_json_dump(root) : NULL;
+
 	json_decref(root);
 	return out;
 }

@@ -23,6 +23,10 @@ char *mx_report_text(const mx_domain *d, const mx_report_opts *o);
 /* One JSON object on one line, without the newline. Returns a new string
  * owned by the caller (free()), or NULL when out of memory. */
 char *mx_report_json(const mx_domain *d);
+/* The same object before it is dumped, for writers that add to it (a
+ * recording line, core/record.h). A new reference owned by the caller
+ * (json_decref), or NULL when out of memory. */
+json_t *mx_report_value(const mx_domain *d);
 
 /* Copies s into a new string with every control character, escape sequence
  * and invalid UTF-8 byte replaced by a visible placeholder, so network text

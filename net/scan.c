@@ -777,6 +777,8 @@ scan *scan_new(uv_loop_t *loop, const scan_config *cfg, int *code_hint, char **w
 		mxs_why(why, "out of memory");
 		goto fail;
 	}
+	if (cfg->replay)
+		return s; /* a recording answers everything: no client at all */
 	dc = (dns_config){.servers = cfg->servers,
 	                  .nservers = cfg->nservers,
 	                  .timeout_ms = cfg->timeout_ms,
@@ -910,6 +912,11 @@ mxs_status scan_add(scan *s, const char *name, char **why)
 	st = mx_name_normalize(name, &norm, why);
 	if (st != MXS_OK)
 		return st;
+	if (s->cfg.replay) {
+		mxs_why(why, "%s: a replay asks nobody", norm);
+		free(norm);
+		return MXS_ERR_INVALID;
+	}
 	if (find_dom(s, norm)) {
 		mxs_why(why, "%s is already listed", norm);
 		free(norm);
@@ -940,12 +947,48 @@ mxs_status scan_add(scan *s, const char *name, char **why)
 	return MXS_OK;
 }
 
+mxs_status scan_add_recorded(scan *s, mx_domain *d, char **why)
+{
+	sdom *m;
+
+	if (!s->cfg.replay || s->dying) {
+		mxs_why(why, "not a replay");
+		mx_domain_free(d);
+		return MXS_ERR_INVALID;
+	}
+	m = find_dom(s, mx_domain_name(d));
+	if (!m) {
+		m = calloc(1, sizeof(*m));
+		if (!m || !(m->name = strdup(mx_domain_name(d)))) {
+			free(m);
+			mx_domain_free(d);
+			mxs_why(why, "out of memory");
+			return MXS_ERR_NOMEM;
+		}
+		m->s = s;
+		m->prev = s->doms_tail;
+		if (s->doms_tail)
+			s->doms_tail->next = m;
+		else
+			s->doms = m;
+		s->doms_tail = m;
+		s->ndoms++;
+	}
+	m->seed = mx_domain_seed(d);
+	m->settled = false;
+	install(s, m, d, uv_now(s->loop));
+	kick(s);
+	return MXS_OK;
+}
+
 mxs_status scan_refresh(scan *s, const char *name)
 {
 	sdom *m = find_dom(s, name);
 
 	if (!m || s->dying)
 		return MXS_ERR_INVALID;
+	if (s->cfg.replay)
+		return MXS_OK; /* what was recorded is all there is */
 	if (m->resolving)
 		return MXS_OK;
 	if (resolve(s, m) != MXS_OK)
@@ -1115,9 +1158,9 @@ bool scan_frozen(const scan *s)
 void scan_get_counters(const scan *s, scan_counters *out)
 {
 	*out = (scan_counters){
-	    .dns_questions = dns_client_questions(s->dns),
-	    .dns_replies = dns_client_replies(s->dns),
-	    .dns_peak = dns_client_peak(s->dns),
+	    .dns_questions = s->dns ? dns_client_questions(s->dns) : 0,
+	    .dns_replies = s->dns ? dns_client_replies(s->dns) : 0,
+	    .dns_peak = s->dns ? dns_client_peak(s->dns) : 0,
 	    .probes_busy = s->smtp ? smtp_prober_busy(s->smtp) : 0,
 	    .probes_peak = s->smtp ? smtp_prober_peak(s->smtp) : 0,
 	    .probes_done = s->probes_done,
@@ -1130,12 +1173,12 @@ void scan_get_counters(const scan *s, scan_counters *out)
 
 const char *scan_dns_servers(const scan *s)
 {
-	return dns_client_servers(s->dns);
+	return s->dns ? dns_client_servers(s->dns) : "none (replay)";
 }
 
 const char *scan_dns_last_failure(const scan *s)
 {
-	return dns_client_last_failure(s->dns);
+	return s->dns ? dns_client_last_failure(s->dns) : NULL;
 }
 
 bool scan_probing(const scan *s)

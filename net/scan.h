@@ -128,6 +128,9 @@ typedef struct scan_config {
 	bool allow_loopback; /* loopback addresses count as ordinary (lab) */
 	uint64_t seed;       /* the run seed; each domain starts with it */
 	const char *as_host; /* relay view (--as), or NULL; copied */
+	/* replay (src/replay.c): no clients at all, nothing is asked or probed;
+	 * domains come in analysed from a recording through scan_add_recorded() */
+	bool replay;
 	/* callbacks; arg is handed to both */
 	scan_domain_cb on_domain; /* may be NULL */
 	scan_event_cb on_event;   /* may be NULL */
@@ -165,6 +168,14 @@ void scan_free(scan *s);
  * scan (nothing changes; scan_refresh asks again); MXS_ERR_NOMEM. The scan
  * copies name. */
 mxs_status scan_add(scan *s, const char *name, char **why);
+
+/* A replay scan (cfg.replay) takes a domain read back from a recording
+ * (core/record.h) as if its DNS answer, probes and blocklist answers had just
+ * come: it settles at once and on_domain is called from the loop. The scan
+ * owns d from here on (also on error); the domain's seed is d's. A name
+ * already in the scan is replaced (a recording's later line is newer).
+ * MXS_ERR_INVALID when the scan is not a replay. */
+mxs_status scan_add_recorded(scan *s, mx_domain *d, char **why);
 
 /* Asks DNS again (the domain keeps showing the old answer until the new
  * one comes), then probes its addresses again: an address only this domain

@@ -7,11 +7,15 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bl.h"
+#include "commands.h"
+#include "config.h"
 #include "flist.h"
 #include "mx.h"
 #include "name.h"
+#include "record.h"
 #include "report.h"
 #include "scan.h"
 
@@ -34,6 +38,7 @@ typedef struct check_ctx {
 	int out_errno; /* why writing failed */
 	/* a name listed twice waits until the first is reported */
 	char *held, *held_where;
+	int record_fd; /* --record FILE, or -1 */
 } check_ctx;
 
 static void feed(check_ctx *x);
@@ -54,7 +59,7 @@ static void on_domain(scan *s, const char *name, const mx_domain *d, unsigned ch
 		return;
 	if (mx_domain_worst(d) == MX_SEV_ERROR)
 		raise_exit(x, 1);
-	text = x->o->json ? mx_report_json(d) : mx_report_text(d, &x->ro);
+	text = check_render(x->o, s, d, &x->ro, x->blcfg, x->record_fd);
 	if (!text) {
 		cli_error("%s: out of memory while rendering", name);
 		raise_exit(x, 1);
@@ -75,6 +80,44 @@ static void on_domain(scan *s, const char *name, const mx_domain *d, unsigned ch
 	scan_remove(s, name);
 	x->inflight--;
 	feed(x);
+}
+
+char *check_render(const cli_opts *o, const scan *s, const mx_domain *d, const mx_report_opts *ro,
+                   const blr_config *bl, int record_fd)
+{
+	char at[32], *line = NULL, *why = NULL, *text;
+	int port = o->smtp_port > 0 ? o->smtp_port : 25;
+
+	if (o->json || record_fd >= 0) {
+		/* the JSON line is a recording: it says when and how it was made */
+		rec_meta m = {.at = at,
+		              .version = MXSCOPE_VERSION,
+		              .resolver = (char *)scan_dns_servers(s),
+		              .smtp_port = port,
+		              .no_probe = o->no_probe,
+		              .allow_loopback = o->allow_loopback,
+		              .timeout_ms = o->timeout_ms};
+		rec_now(at, sizeof(at));
+		line = rec_line(d, &m);
+		if (line && record_fd >= 0 && rec_append(record_fd, line, &why) != MXS_OK) {
+			cli_error("--record %s", why);
+			free(why);
+		}
+	}
+	if (o->commands) {
+		commands_opts co = {.resolver = scan_dns_servers(s),
+		                    .smtp_port = port,
+		                    .cafile = o->cafile,
+		                    .timeout_ms = o->timeout_ms,
+		                    .blocklists = bl};
+		text = commands_text(d, &co);
+	} else if (o->json) {
+		return line;
+	} else {
+		text = mx_report_text(d, ro);
+	}
+	free(line);
+	return text;
 }
 
 /* Starts one name; a name that cannot be a domain is reported and skipped.
@@ -287,7 +330,8 @@ char *check_read_cafile(const char *path, char **why)
 
 int check_run(uv_loop_t *loop, const cli_opts *o, char *const *names, size_t nnames, FILE *out)
 {
-	check_ctx x = {.loop = loop, .o = o, .out = out, .names = names, .nnames = nnames};
+	check_ctx x = {
+	    .loop = loop, .o = o, .out = out, .names = names, .nnames = nnames, .record_fd = -1};
 	scan_config sc = {0};
 	scan_counters cnt;
 	char *why = NULL;
@@ -329,6 +373,11 @@ int check_run(uv_loop_t *loop, const cli_opts *o, char *const *names, size_t nna
 	code = check_blocklist_config(o, &x.blcfg);
 	if (code)
 		goto done;
+	if (o->record && (x.record_fd = rec_open(o->record, &why)) < 0) {
+		cli_error("--record %s", why);
+		code = 2;
+		goto done;
+	}
 	sc = (scan_config){.mode = SCAN_ONCE,
 	                   .servers = o->servers,
 	                   .nservers = o->nservers,
@@ -376,5 +425,7 @@ done:
 	free(x.held_where);
 	free(x.ca_pem);
 	free(why);
+	if (x.record_fd >= 0)
+		close(x.record_fd);
 	return code;
 }

@@ -8,6 +8,8 @@
 
 #include "blocklist.h"
 #include "cli.h"
+#include "report.h"
+#include "scan.h"
 
 /* Runs the check on loop for the domains named in names[] and, when
  * o->file is set, for every line of that file (or stdin for "-"). Writes
@@ -26,5 +28,12 @@ int check_blocklist_config(const cli_opts *o, blr_config **out);
  * explorer too. NULL with *why when it cannot be read or holds no
  * certificate; owned by the caller. */
 char *check_read_cafile(const char *path, char **why);
+
+/* What check prints for one settled domain of scan s: the text report, the
+ * JSON line (a recording line, core/record.h) or, with --commands, the
+ * commands (src/commands.h). With record_fd >= 0 the recording line is
+ * appended there too. Owned by the caller; NULL when out of memory. */
+char *check_render(const cli_opts *o, const scan *s, const mx_domain *d, const mx_report_opts *ro,
+                   const blr_config *bl, int record_fd);
 
 #endif

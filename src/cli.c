@@ -37,6 +37,9 @@ enum {
 	OPT_BLOCKLIST,
 	OPT_CONFIG,
 	OPT_HTTP_PORT,
+	OPT_RECORD,
+	OPT_COMMANDS,
+	OPT_FROM,
 };
 
 static const struct option long_opts[] = {
@@ -68,6 +71,9 @@ static const struct option long_opts[] = {
     {"blocklist", required_argument, NULL, OPT_BLOCKLIST},
     {"config", required_argument, NULL, OPT_CONFIG},
     {"http-port", required_argument, NULL, OPT_HTTP_PORT},
+    {"record", required_argument, NULL, OPT_RECORD},
+    {"commands", no_argument, NULL, OPT_COMMANDS},
+    {"from", required_argument, NULL, OPT_FROM},
     {NULL, 0, NULL, 0},
 };
 
@@ -135,6 +141,18 @@ void cli_usage(FILE *to)
 	    "3 could not run at all (no DNS server answered, lab port in use, ...).\n"
 	    "Findings are explained in docs/findings.md.\n",
 	    MXSCOPE_VERSION);
+	/* a second call: one string literal this long would pass the 4095
+	 * bytes C17 compilers must support */
+	fprintf(to, "\n"
+	            "Recordings (docs/replay.md):\n"
+	            "  mxscope replay FILE...    a recording explored again, no network (the\n"
+	            "                            reports, --json or --commands off a terminal)\n"
+	            "  mxscope diff OLD NEW      what changed between two recordings, per domain\n"
+	            "                            (--json; exit 0 same, 1 different, 2 trouble)\n"
+	            "  mxscope lab --from FILE   a recording as a lab scenario file\n"
+	            "      --record FILE         append each domain's result to FILE as it comes\n"
+	            "      --commands            check: every DNS question and probe as a dig,\n"
+	            "                            swaks, openssl or curl command to run\n");
 }
 
 void cli_error(const char *fmt, ...)
@@ -190,6 +208,12 @@ int cli_parse(int argc, char **argv, cli_opts *o)
 		first = 2;
 	} else if (argc > 1 && strcmp(argv[1], "lab") == 0) {
 		o->command = CLI_LAB;
+		first = 2;
+	} else if (argc > 1 && strcmp(argv[1], "replay") == 0) {
+		o->command = CLI_REPLAY;
+		first = 2;
+	} else if (argc > 1 && strcmp(argv[1], "diff") == 0) {
+		o->command = CLI_DIFF;
 		first = 2;
 	}
 	optind = first;
@@ -274,6 +298,9 @@ int cli_parse(int argc, char **argv, cli_opts *o)
 				           "expected a port from 0 to 65535");
 			o->http_port = (int)v;
 			break;
+		case OPT_RECORD: o->record = optarg; break;
+		case OPT_COMMANDS: o->commands = true; break;
+		case OPT_FROM: o->from = optarg; break;
 		case ':':
 			cli_error("option %s needs a value (see mxscope --help)", argv[optind - 1]);
 			return 2;
@@ -288,14 +315,24 @@ int cli_parse(int argc, char **argv, cli_opts *o)
 	}
 	o->args = argv + optind;
 	o->nargs = (size_t)(argc - optind);
-	/* global options may come before the subcommand too: getopt moved the
-	 * words after the options, so `mxscope --ascii lab` starts the lab
-	 * rather than looking up a domain "lab" */
-	if (o->command == CLI_EXPLORE && o->nargs && first == 1 &&
-	    (strcmp(o->args[0], "check") == 0 || strcmp(o->args[0], "lab") == 0)) {
-		o->command = strcmp(o->args[0], "check") == 0 ? CLI_CHECK : CLI_LAB;
-		o->args++;
-		o->nargs--;
+	/* options may come before the subcommand too ("mxscope --ascii lab",
+	 * "mxscope --json replay F"): getopt has moved the words to the end,
+	 * the first is the command, not a domain named "lab" */
+	if (o->command == CLI_EXPLORE && o->nargs > 0 && first == 1) {
+		static const struct {
+			const char *word;
+			cli_command cmd;
+		} words[] = {{"check", CLI_CHECK},
+		             {"lab", CLI_LAB},
+		             {"replay", CLI_REPLAY},
+		             {"diff", CLI_DIFF}};
+		for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+			if (strcmp(o->args[0], words[i].word) == 0) {
+				o->command = words[i].cmd;
+				o->args++;
+				o->nargs--;
+				break;
+			}
 	}
 	if (!o->seed_given) {
 		/* a fresh shuffle each run, short enough to retype with --seed */
@@ -311,6 +348,18 @@ int cli_parse(int argc, char **argv, cli_opts *o)
 	    (o->serve || o->list || o->tour || o->port >= 0 || o->http_port >= 0)) {
 		cli_error("--serve, --list, --tour, --port and --http-port are "
 		          "options of mxscope lab");
+		return 2;
+	}
+	if (o->from && o->command != CLI_LAB) {
+		cli_error("--from is an option of mxscope lab");
+		return 2;
+	}
+	if (o->command == CLI_REPLAY && o->nargs == 0) {
+		cli_error("replay needs at least one recording FILE (see mxscope --help)");
+		return 2;
+	}
+	if (o->command == CLI_DIFF && o->nargs != 2) {
+		cli_error("diff needs two recordings: OLD NEW (see mxscope --help)");
 		return 2;
 	}
 	if (o->command == CLI_CHECK && !o->file && o->nargs == 0) {

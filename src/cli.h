@@ -12,6 +12,8 @@ typedef enum cli_command {
 	CLI_EXPLORE = 0, /* mxscope [DOMAIN...] */
 	CLI_CHECK,       /* mxscope check ... */
 	CLI_LAB,         /* mxscope lab ... */
+	CLI_REPLAY,      /* mxscope replay FILE... */
+	CLI_DIFF,        /* mxscope diff OLD NEW */
 	CLI_HELP,
 	CLI_VERSION,
 } cli_command;
@@ -46,6 +48,10 @@ typedef struct cli_opts {
 	const char *ca_pem;   /* the lab CA, trusted instead of the system store */
 	bool loopback_probes; /* probe only 127.0.0.0/8 and ::1 */
 	const char *file;     /* -f FILE, "-" for stdin */
+	/* recordings (docs/replay.md) */
+	const char *record; /* --record FILE: append every settled domain as a line */
+	bool commands;      /* check --commands: every question and probe as a command */
+	const char *from;   /* lab --from FILE: a recording made into a scenario */
 	/* lab */
 	bool serve, list;
 	bool tour;        /* --tour: one scenario at a time */

@@ -79,6 +79,7 @@ int explore_run(uv_loop_t *loop, const cli_opts *o, const explore_labctl *lab,
 	    .lab_smtp = lab ? lab->smtp : NULL,
 	    .tour = lab && lab->tour,
 	    .trace_keys = getenv("MXSCOPE_TRACE_KEYS"),
+	    .record = o->record,
 	};
 	a = tui_app_new(&c, &why);
 	if (!a) {

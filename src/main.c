@@ -9,8 +9,11 @@
 #include "check.h"
 #include "cli.h"
 #include "config.h"
+#include "diff.h"
 #include "explore.h"
 #include "labcmd.h"
+#include "lesson.h"
+#include "replay.h"
 #include "scan.h"
 
 static int run_check(cli_opts *o)
@@ -88,6 +91,13 @@ int main(int argc, char **argv)
 		printf("mxscope %s (%s)\n", MXSCOPE_VERSION, versions ? versions : "?");
 		free(versions);
 		return 0;
+	/* a recording is shown and compared without any network */
+	case CLI_REPLAY: return replay_run(&o);
+	case CLI_DIFF: return diff_run(&o);
+	case CLI_LAB:
+		if (o.from)
+			return lesson_run(&o);
+		break;
 	default: break;
 	}
 	if (scan_global_init(&why) != MXS_OK) {

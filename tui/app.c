@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "name.h"
+#include "record.h"
 #include "report.h"
 #include "tui_state.h"
 
@@ -57,8 +58,21 @@ static void view_entry(tui_app *a, tui_entry *e, bool with_stats)
 			scan_history hi;
 			tui_stat *st = &e->st[si];
 			memset(st, 0, sizeof(*st));
-			if (!scan_history_get(a->scan, h->addrs[k].ip, h->exchange, &hi))
+			if (!scan_history_get(a->scan, h->addrs[k].ip, h->exchange, &hi)) {
+				/* a replay probes nothing: its one probe is the recorded one */
+				const probe_result *p = h->addrs[k].probe;
+				if (a->cfg.replay && p)
+					*st =
+					    (tui_stat){.watched = true,
+					               .state = p->state,
+					               .sent = 1,
+					               .loss = p->state == PROBE_ACCEPTED ? 0 : 100,
+					               .last_ms = p->t.greeting,
+					               .avg_ms = p->t.greeting,
+					               .best_ms = p->t.greeting,
+					               .worst_ms = p->t.greeting};
 				continue;
+			}
 			*st = (tui_stat){.watched = hi.watched,
 			                 .state = hi.last_state,
 			                 .in_flight = hi.in_flight,
@@ -95,7 +109,22 @@ static void on_domain(scan *s, const char *name, const mx_domain *d, unsigned ch
 	const tui_entry *sel = tui_selected(&a->m);
 
 	(void)s;
-	(void)d;
+	/* --record: every change but a reshuffle lands as one whole line */
+	if (a->record_fd >= 0 && (changes & ~SCAN_CH_ANALYSIS)) {
+		char at[32], *line, *why = NULL;
+		rec_meta rm = {.at = at,
+		               .resolver = (char *)scan_dns_servers(s),
+		               .smtp_port = a->cfg.smtp_port > 0 ? a->cfg.smtp_port : 25,
+		               .no_probe = a->cfg.no_probe,
+		               .allow_loopback = a->cfg.allow_loopback,
+		               .timeout_ms = a->cfg.timeout_ms};
+		rec_now(at, sizeof(at));
+		line = rec_line(d, &rm);
+		if (!line || rec_append(a->record_fd, line, &why) != MXS_OK)
+			tui_msg(&a->m, true, "--record: %s", why ? why : "out of memory");
+		free(line);
+		free(why);
+	}
 	if ((changes & (SCAN_CH_ANSWER | SCAN_CH_ANALYSIS)) && a->m.walk.e &&
 	    strcmp(a->m.walk.e->name, name) == 0)
 		tui_walk_reset(a, a->m.walk.e);
@@ -219,6 +248,43 @@ mxs_status tui_app_add(tui_app *a, const char *name, int scenario, char **why)
 done:
 	free(norm);
 	return st;
+}
+
+mxs_status tui_app_add_recorded(tui_app *a, struct mx_domain *d, char **why)
+{
+	tui_entry *e = NULL, **g;
+	mxs_status st;
+
+	for (size_t i = 0; i < a->m.ne; i++)
+		if (strcmp(a->m.e[i]->name, mx_domain_name(d)) == 0)
+			return scan_add_recorded(a->scan, d, why); /* a later line: newer */
+	if (a->m.ne == a->m.cape) {
+		size_t nc = a->m.cape ? a->m.cape * 2 : 16;
+		if (!(g = realloc(a->m.e, nc * sizeof(*g)))) {
+			mx_domain_free(d);
+			mxs_why(why, "out of memory");
+			return MXS_ERR_NOMEM;
+		}
+		a->m.e = g;
+		a->m.cape = nc;
+	}
+	e = calloc(1, sizeof(*e));
+	if (!e || !(e->name = strdup(mx_domain_name(d)))) {
+		free(e);
+		mx_domain_free(d);
+		mxs_why(why, "out of memory");
+		return MXS_ERR_NOMEM;
+	}
+	e->scenario = -1;
+	e->seed = mx_domain_seed(d);
+	st = scan_add_recorded(a->scan, d, why);
+	if (st != MXS_OK) {
+		entry_free(e);
+		return st;
+	}
+	a->m.e[a->m.ne++] = e;
+	tui_mark(&a->m, TUI_D_ALL);
+	return MXS_OK;
 }
 
 /* Takes e off the list and out of the scan, which cancels what runs for it
@@ -645,7 +711,11 @@ tui_app *tui_app_new(const tui_config *cfg, char **why)
 	a->m.no_probe = cfg->no_probe;
 	a->m.tour = cfg->tour;
 	a->m.as_host = cfg->as_host;
+	a->m.replay = cfg->replay;
 	a->m.lab = cfg->lab;
+	a->record_fd = -1;
+	if (cfg->record && (a->record_fd = rec_open(cfg->record, why)) < 0)
+		goto fail;
 	if (cfg->lab_rw && cfg->lab_smtp) {
 		size_t n = lab_trainer_help(NULL, 0) + 1;
 		a->trainer = lab_new(cfg->lab_rw, cfg->lab_smtp);
@@ -701,6 +771,7 @@ tui_app *tui_app_new(const tui_config *cfg, char **why)
 	                   .allow_loopback = cfg->allow_loopback,
 	                   .seed = cfg->seed,
 	                   .as_host = cfg->as_host,
+	                   .replay = cfg->replay != NULL,
 	                   .on_domain = on_domain,
 	                   .on_event = on_event,
 	                   .arg = a};
@@ -779,6 +850,8 @@ void tui_app_free(tui_app *a)
 	lab_free(a->trainer);
 	for (size_t i = 0; i < a->nhist; i++)
 		free(a->hist[i]);
+	if (a->record_fd >= 0)
+		close(a->record_fd);
 	tui_model_clear(&a->m);
 	if (a->trace)
 		fclose(a->trace);

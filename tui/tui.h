@@ -50,6 +50,10 @@ typedef struct tui_config {
 	lab_smtp *lab_smtp;
 	bool tour;              /* lab --tour: one scenario at a time, N/P move on */
 	const char *trace_keys; /* file for keypress-to-screen times (bench), or NULL */
+	/* recordings (docs/replay.md) */
+	const char *replay; /* header label ("REPLAY recorded ..."): the scan is a replay,
+	                       domains come from tui_app_add_recorded; NULL = live */
+	const char *record; /* --record FILE: every change of a domain appended, or NULL */
 } tui_config;
 
 typedef struct tui_app tui_app;
@@ -63,6 +67,12 @@ tui_app *tui_app_new(const tui_config *cfg, char **why);
  * lab scenario index it belongs to, or -1. A name already listed is a no-op.
  * MXS_ERR_INVALID with *why for a name that cannot be a domain. */
 mxs_status tui_app_add(tui_app *a, const char *name, int scenario, char **why);
+
+/* A replay's domain, read back from a recording (core/record.h): listed
+ * and shown at once, nothing is asked. Takes ownership of d (also on
+ * error). MXS_ERR_INVALID when the app is not a replay. */
+struct mx_domain;
+mxs_status tui_app_add_recorded(tui_app *a, struct mx_domain *d, char **why);
 
 /* Runs the loop until the user quits or a signal ends it. Returns 0, or
  * 130/143 after SIGINT/SIGTERM. */

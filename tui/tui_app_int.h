@@ -16,6 +16,7 @@
 struct tui_app {
 	tui_model m; /* what the screen shows */
 	tui_config cfg;
+	int record_fd; /* --record FILE, or -1 */
 	uv_loop_t *loop;
 	SCREEN *scr;
 	bool screen_up;

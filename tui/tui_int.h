@@ -107,6 +107,7 @@ typedef struct tui_model {
 	/* from the config: how to show */
 	bool ascii, no_probe, tour;
 	const char *as_host;
+	const char *replay; /* the header's REPLAY label, or NULL */
 	const lab_world *lab;
 	char *trainer_usage; /* the trainer prompt's help (lab/trainer.h), owned, or NULL */
 	int rows, cols;

@@ -1,0 +1,29 @@
+/* src/commands.h — `check --commands` (prefix commands_): every DNS question
+ * and every probe of a domain as a command another tool runs as printed
+ * (dig, swaks, openssl s_client, curl), with the server, address, port and
+ * name mxscope used. Everything from the network is shell-quoted. */
+#ifndef MXSCOPE_COMMANDS_H
+#define MXSCOPE_COMMANDS_H
+
+#include "blocklist.h"
+#include "mx.h"
+
+typedef struct commands_opts {
+	const char *resolver; /* what the scan asked: "127.0.0.1:5300, [::1]:53" */
+	int smtp_port;        /* the port probed */
+	const char *cafile;   /* --cafile, handed to openssl, or NULL */
+	unsigned timeout_ms;  /* curl's --max-time (a silent provider never ends); 0 = 5 s */
+	const blr_config *blocklists; /* the enabled providers get a curl line; may be NULL */
+} commands_opts;
+
+/* The commands for d, one a line, each preceded by a "# ..." line saying
+ * what it asks and what mxscope got. Owned by the caller; NULL when out of
+ * memory. */
+char *commands_text(const mx_domain *d, const commands_opts *o);
+
+/* s quoted for a POSIX shell: as is when it is made only of characters no
+ * shell reads specially, else in single quotes ('\'' for a quote). Owned by
+ * the caller; NULL when out of memory. */
+char *commands_quote(const char *s);
+
+#endif

@@ -1,0 +1,220 @@
+/* src/replay.c — `mxscope replay FILE...`: the domains of one or more
+ * recordings, rebuilt by core/record into the model the live scan produces,
+ * shown again without a single packet: the explorer on a terminal (the
+ * scan in replay mode, net/scan.h), the reports otherwise. */
+#include "replay.h"
+
+#include <errno.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "explore.h"
+#include "record.h"
+#include "report.h"
+#include "tui.h"
+
+typedef struct replay_ctx {
+	const cli_opts *o;
+	mx_report_opts ro;
+	size_t shown;
+	int code;
+	bool out_failed;
+} replay_ctx;
+
+static void raise_code(replay_ctx *x, int code)
+{
+	if (code > x->code)
+		x->code = code;
+}
+
+/* Off a terminal: each domain is printed as soon as its line is read, so a
+ * long recording streams like check does. */
+static void on_record(mx_domain *d, const rec_meta *m, const char *error, unsigned long lineno,
+                      void *arg)
+{
+	replay_ctx *x = arg;
+	char *text = NULL;
+
+	(void)lineno;
+	if (error) {
+		cli_error("%s", error);
+		raise_code(x, 2);
+		return;
+	}
+	if (mx_domain_worst(d) == MX_SEV_ERROR)
+		raise_code(x, 1);
+	if (x->o->commands) {
+		commands_opts co = {.resolver = m->resolver,
+		                    .smtp_port = m->smtp_port > 0 ? m->smtp_port : 25,
+		                    .cafile = x->o->cafile,
+		                    .timeout_ms = m->timeout_ms};
+		text = commands_text(d, &co);
+	} else if (x->o->json) {
+		text = rec_line(d, m->present ? m : NULL);
+	} else {
+		text = mx_report_text(d, &x->ro);
+	}
+	if (!text) {
+		cli_error("%s: out of memory while rendering", mx_domain_name(d));
+		raise_code(x, 2);
+	} else if (!x->out_failed) {
+		if (!x->o->json && x->shown)
+			fputc('\n', stdout);
+		if (!x->o->json && !x->o->commands && m->at)
+			printf("Recorded %s%s%s\n", m->at, m->resolver ? " asking " : "",
+			       m->resolver ? m->resolver : "");
+		fputs(text, stdout);
+		if (x->o->json)
+			fputc('\n', stdout);
+		if (fflush(stdout) != 0)
+			x->out_failed = true;
+	}
+	x->shown++;
+	free(text);
+	mx_domain_free(d);
+}
+
+/* ---- on a terminal: the explorer ------------------------------------------ */
+
+/* The recording is read whole first (errors on the normal screen, before
+ * curses starts); the explorer then gets the domains as a scan in replay
+ * mode, analysed with the recorded options. */
+typedef struct held {
+	mx_domain **d;
+	size_t n, cap;
+	rec_meta first; /* the first line's run: the header and the options */
+	bool have_first;
+	int code;
+} held;
+
+static void on_held(mx_domain *d, const rec_meta *m, const char *error, unsigned long lineno,
+                    void *arg)
+{
+	held *h = arg;
+	mx_domain **g;
+
+	(void)lineno;
+	if (error) {
+		cli_error("%s", error);
+		h->code = 2;
+		return;
+	}
+	if (!h->have_first) {
+		h->first = *m;
+		h->first.at = m->at ? strdup(m->at) : NULL;
+		h->first.resolver = m->resolver ? strdup(m->resolver) : NULL;
+		h->first.version = NULL;
+		h->have_first = true;
+	}
+	if (h->n == h->cap) {
+		size_t nc = h->cap ? h->cap * 2 : 16;
+		if (!(g = realloc(h->d, nc * sizeof(*g)))) {
+			mx_domain_free(d);
+			h->code = 2;
+			return;
+		}
+		h->d = g;
+		h->cap = nc;
+	}
+	h->d[h->n++] = d;
+}
+
+static int replay_explore(const cli_opts *o)
+{
+	held h = {0};
+	uv_loop_t loop;
+	tui_app *a = NULL;
+	tui_config c;
+	char *why = NULL, label[160], *report = NULL, *as = NULL;
+	int code = 0;
+	size_t i = 0;
+
+	for (size_t f = 0; f < o->nargs; f++)
+		if (rec_read_file(o->args[f], on_held, &h, NULL, &why) != MXS_OK) {
+			cli_error("%s", why ? why : "cannot read");
+			free(why);
+			why = NULL;
+			h.code = 2;
+		}
+	if (h.n == 0) {
+		cli_error("nothing to replay");
+		code = 2;
+		goto done;
+	}
+	/* borrowed by the app for its life; the domain it comes from may go */
+	if (mx_domain_as_host(h.d[0]) && !(as = strdup(mx_domain_as_host(h.d[0])))) {
+		cli_error("out of memory");
+		code = 3;
+		goto done;
+	}
+	if (uv_loop_init(&loop) != 0) {
+		cli_error("cannot start the event loop");
+		code = 3;
+		goto done;
+	}
+	snprintf(label, sizeof(label), "REPLAY recorded %s",
+	         h.first.at ? h.first.at : "(when unknown)");
+	setlocale(LC_ALL, "");
+	c = (tui_config){.loop = &loop,
+	                 .smtp_port = h.first.smtp_port,
+	                 .no_probe = h.first.no_probe,
+	                 .allow_loopback = h.first.allow_loopback,
+	                 .seed = mx_domain_seed(h.d[0]),
+	                 .as_host = as,
+	                 .ascii = o->ascii,
+	                 .no_color = !o->color,
+	                 .mouse = o->mouse,
+	                 .theme = o->theme,
+	                 .state_domains = false, /* the saved list is left alone */
+	                 .replay = label,
+	                 .trace_keys = getenv("MXSCOPE_TRACE_KEYS")};
+	a = tui_app_new(&c, &why);
+	if (!a) {
+		cli_error("%s", why ? why : "cannot start the explorer");
+		code = 3;
+	} else {
+		for (i = 0; i < h.n; i++)
+			tui_app_add_recorded(a, h.d[i], NULL); /* owned by the app now */
+		code = tui_app_run(a);
+		report = tui_app_exit_report(a);
+		tui_app_finish(a, NULL);
+	}
+	tui_app_free(a);
+	uv_run(&loop, UV_RUN_NOWAIT);
+	uv_loop_close(&loop);
+	if (report)
+		fputs(report, stdout);
+	free(report);
+done:
+	for (; i < h.n; i++)
+		mx_domain_free(h.d[i]);
+	free(h.d);
+	rec_meta_clear(&h.first);
+	free(as);
+	free(why);
+	return code ? code : h.code;
+}
+
+int replay_run(const cli_opts *o)
+{
+	replay_ctx x = {.o = o, .ro = {.color = o->color, .ascii = o->ascii}};
+	char *why = NULL;
+
+	if (explore_possible() && !o->json && !o->commands)
+		return replay_explore(o);
+
+	for (size_t i = 0; i < o->nargs && !x.out_failed; i++) {
+		if (rec_read_file(o->args[i], on_record, &x, NULL, &why) != MXS_OK) {
+			cli_error("%s", why ? why : "cannot read");
+			free(why);
+			why = NULL;
+			raise_code(&x, 2);
+		}
+	}
+	if (x.out_failed && errno != EPIPE)
+		raise_code(&x, 2);
+	return x.code;
+}

@@ -1,0 +1,276 @@
+/* tests/test_diff.c — `mxscope diff OLD NEW` on recordings made by the real
+ * binary against the lab process: a scenario before and after a trainer's
+ * change (preference, a new host, a host that stops listening, a longer
+ * TTL), two runs of the same scenario (the same: exit 0), text and --json,
+ * and a bad file (exit 2, named by file and line). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "harness.h"
+
+static char dir[] = "/tmp/mxscope-diff-XXXXXX";
+static char before[300], before2[300], after[300];
+
+static const char zone_before[] = "$ORIGIN change.lab.test.\n"
+                                  "$TTL 300\n"
+                                  "$SCENARIO change\n"
+                                  "$TITLE before the change\n"
+                                  "$DOMAIN change.lab.test.\n"
+                                  "@ MX 10 mx1\n"
+                                  "@ MX 20 mx2\n"
+                                  "mx1 A 127.0.60.1\n"
+                                  "mx2 A 127.0.60.2\n"
+                                  "$SMTP 127.0.60.1 accept\n"
+                                  "$SMTP 127.0.60.2 accept\n";
+
+/* the trainer's change: mx1 stops listening, mx2 moves to 30 and gets a
+ * longer TTL, mx3 joins at 40 */
+static const char zone_after[] = "$ORIGIN change.lab.test.\n"
+                                 "$TTL 300\n"
+                                 "$SCENARIO change\n"
+                                 "$TITLE after the change\n"
+                                 "$DOMAIN change.lab.test.\n"
+                                 "@ MX 10 mx1\n"
+                                 "@ MX 30 mx2\n"
+                                 "@ MX 40 mx3\n"
+                                 "mx1 A 127.0.60.1\n"
+                                 "mx2 3600 A 127.0.60.2\n"
+                                 "mx3 A 127.0.60.3\n"
+                                 "$SMTP 127.0.60.1 refuse\n"
+                                 "$SMTP 127.0.60.2 accept\n"
+                                 "$SMTP 127.0.60.3 accept\n";
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_true(fputs(text, f) >= 0);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* Serves zone and records change.lab.test into each of outs (one lab: the
+ * same certificates for every run; a new lab makes new ones). */
+static void record(const char *zone, const char *const *outs)
+{
+	char zpath[300];
+	const char *extra[] = {zpath, NULL};
+	hlab lab;
+	hrun r;
+
+	snprintf(zpath, sizeof(zpath), "%s/zone", dir);
+	write_file(zpath, zone);
+	h_lab_start(&lab, extra);
+	for (; *outs; outs++) {
+		const char *args[] = {"check",
+		                      "--allow-loopback",
+		                      "--seed",
+		                      "5",
+		                      "--timeout",
+		                      "2",
+		                      "-s",
+		                      lab.server,
+		                      "--smtp-port",
+		                      lab.smtp_port,
+		                      "--cafile",
+		                      lab.ca,
+		                      "--record",
+		                      *outs,
+		                      "change.lab.test",
+		                      NULL};
+		h_run(args, NULL, 30000, &r);
+		if (r.status > 1) {
+			print_error("check: %d %s\n", r.status, r.err);
+			fail();
+		}
+		hrun_free(&r);
+	}
+	h_lab_stop(&lab);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(before, sizeof(before), "%s/before.ndjson", dir);
+	snprintf(before2, sizeof(before2), "%s/before2.ndjson", dir);
+	snprintf(after, sizeof(after), "%s/after.ndjson", dir);
+	{
+		const char *b[] = {before, before2, NULL}, *a[] = {after, NULL};
+		record(zone_before, b);
+		record(zone_after, a);
+	}
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[400];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Two runs of the same scenario: nothing changed, nothing printed (the
+ * timings differ, the TTLs come from the authoritative lab). */
+static void test_same(void **state)
+{
+	const char *args[] = {"diff", before, before2, NULL};
+	hrun r;
+
+	(void)state;
+	h_run(args, NULL, 10000, &r);
+	if (r.status != 0)
+		print_error("out: %s\nerr: %s\n", r.out, r.err);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "");
+	assert_string_equal(r.err, "");
+	hrun_free(&r);
+}
+
+static void test_changed_text(void **state)
+{
+	const char *args[] = {"diff", before, after, NULL};
+	static const char *const want[] = {
+	    "change.lab.test\n",
+	    "  mx-preference          mx2.change.lab.test: 20 -> 30\n",
+	    "  probe-state            mx1.change.lab.test 127.0.60.1: accepted -> refused\n",
+	    "  address-ttl            mx2.change.lab.test 127.0.60.2: 300 -> 3600\n",
+	    "  mx-added               mx3.change.lab.test: 40\n",
+	    "  delivered-to           change.lab.test: mx1.change.lab.test (10) 127.0.60.1 -> "
+	    "mx2.change.lab.test (30) 127.0.60.2\n",
+	    "  finding-appeared       change.lab.test: primary-unreachable\n",
+	    "  finding-appeared       127.0.60.1: smtp-unreachable\n",
+	};
+	hrun r;
+
+	(void)state;
+	h_run(args, NULL, 10000, &r);
+	assert_int_equal(r.status, 1);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		if (!strstr(r.out, want[i])) {
+			print_error("missing: %sin:\n%s\n", want[i], r.out);
+			fail();
+		}
+	/* a TTL that did not change is not reported */
+	assert_null(strstr(r.out, "mx-ttl"));
+	hrun_free(&r);
+}
+
+static void test_changed_json(void **state)
+{
+	const char *args[] = {"diff", "--json", before, after, NULL};
+	json_t *j, *c, *v;
+	size_t i;
+	bool seen_state = false, seen_added = false;
+	hrun r;
+
+	(void)state;
+	h_run(args, NULL, 10000, &r);
+	assert_int_equal(r.status, 1);
+	j = json_loads(r.out, 0, NULL);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j, "domain")), "change.lab.test");
+	assert_string_equal(json_string_value(json_object_get(j, "state")), "changed");
+	c = json_object_get(j, "changes");
+	json_array_foreach(c, i, v)
+	{
+		const char *what = json_string_value(json_object_get(v, "what"));
+		if (strcmp(what, "probe-state") == 0) {
+			assert_string_equal(json_string_value(json_object_get(v, "old")),
+			                    "accepted");
+			assert_string_equal(json_string_value(json_object_get(v, "new")),
+			                    "refused");
+			seen_state = true;
+		}
+		if (strcmp(what, "mx-added") == 0) {
+			assert_true(json_is_null(json_object_get(v, "old")));
+			seen_added = true;
+		}
+	}
+	assert_true(seen_state && seen_added);
+	json_decref(j);
+	hrun_free(&r);
+}
+
+/* A domain only on one side; a bad line: exit 2 naming file and line. */
+static void test_trouble(void **state)
+{
+	char bad[300], want[400];
+	const char *args[] = {"diff", before, bad, NULL};
+	const char *args2[] = {"diff", before, "/nonexistent/x.ndjson", NULL};
+	hrun r;
+
+	(void)state;
+	snprintf(bad, sizeof(bad), "%s/bad.ndjson", dir);
+	write_file(bad, "\n{\"domain\":\"change.lab.test\",\"mx_rcode\":\"NOERROR\",\"mx\":[\n");
+	h_run(args, NULL, 10000, &r);
+	assert_int_equal(r.status, 2);
+	snprintf(want, sizeof(want), "%s:2: ", bad);
+	assert_non_null(strstr(r.err, want));
+	/* what could be read is still compared: the domain is gone from NEW */
+	assert_non_null(strstr(r.out, "change.lab.test  (only in OLD)"));
+	hrun_free(&r);
+	h_run(args2, NULL, 10000, &r);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "/nonexistent/x.ndjson"));
+	hrun_free(&r);
+}
+
+/* TTL noise: a cached TTL counts down; within the time between the two
+ * recordings it is the same record, beyond it a change. */
+static void test_ttl_noise(void **state)
+{
+	char a[300], b[300], c[300];
+	const char *same[] = {"diff", a, b, NULL}, *changed[] = {"diff", a, c, NULL};
+	static const char fmt[] =
+	    "{\"domain\":\"ttl.test\",\"mx_rcode\":\"NOERROR\",\"seed\":1,\"mx\":[{"
+	    "\"preference\":10,\"exchange\":\"mx.ttl.test\",\"ttl\":%d,\"a_rcode\":"
+	    "\"NOERROR\",\"aaaa_rcode\":\"NODATA\",\"addresses\":[{\"ip\":\"192.0.2.1\","
+	    "\"family\":4,\"ttl\":%d}]}],\"recorded\":{\"at\":\"%s\"}}\n";
+	char line[1000];
+	hrun r;
+
+	(void)state;
+	snprintf(a, sizeof(a), "%s/ttl-a.ndjson", dir);
+	snprintf(b, sizeof(b), "%s/ttl-b.ndjson", dir);
+	snprintf(c, sizeof(c), "%s/ttl-c.ndjson", dir);
+	snprintf(line, sizeof(line), fmt, 3600, 300, "2026-01-01T10:00:00Z");
+	write_file(a, line);
+	/* 60 s later, both TTLs 60 s lower: a cache counting down */
+	snprintf(line, sizeof(line), fmt, 3540, 240, "2026-01-01T10:01:00Z");
+	write_file(b, line);
+	/* 60 s later, the A TTL went from 300 to 30: a real change */
+	snprintf(line, sizeof(line), fmt, 3540, 30, "2026-01-01T10:01:00Z");
+	write_file(c, line);
+	h_run(same, NULL, 10000, &r);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "");
+	hrun_free(&r);
+	h_run(changed, NULL, 10000, &r);
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(r.out, "address-ttl            mx.ttl.test 192.0.2.1: 300 -> 30\n"));
+	assert_null(strstr(r.out, "mx-ttl"));
+	hrun_free(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_same),         cmocka_unit_test(test_changed_text),
+	    cmocka_unit_test(test_changed_json), cmocka_unit_test(test_trouble),
+	    cmocka_unit_test(test_ttl_noise),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,288 @@
+/* tests/test_replay_tui.c — the explorer records as it runs (--record) against
+ * the lab in this process; then the lab is closed (nothing answers any more)
+ * and the recording is replayed in the explorer (the scan in replay mode):
+ * every domain's screen is the live one apart from the header, which says
+ * REPLAY and when; the walk, the reshuffle and the findings pane work. The
+ * screens are read from a virtual terminal (newterm), as in test_tui.c. */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <curses.h>
+
+#include "harness.h"
+#include "lab.h"
+#include "record.h"
+#include "tui.h"
+
+static const char *const scen[] = {"primary-down", "tls", "tempfail", "null-mx"};
+#define NSCEN (sizeof(scen) / sizeof(scen[0]))
+
+typedef struct fixture {
+	uv_loop_t loop;
+	hlab_here here;
+	const char *servers[1];
+	char dir[64], rec[128], state[128];
+	int pipefd[2];
+	FILE *in, *out;
+	tui_app *app;
+	uv_timer_t nudge;
+	char *live[NSCEN]; /* each domain's live screen */
+} fixture;
+
+static void on_nudge(uv_timer_t *t)
+{
+	(void)t;
+}
+
+static tui_config config(fixture *f)
+{
+	setenv("COLUMNS", "120", 1);
+	setenv("LINES", "40", 1);
+	unsetenv("NO_COLOR");
+	return (tui_config){.loop = &f->loop,
+	                    .in = f->in,
+	                    .out = f->out,
+	                    .term = "xterm-256color",
+	                    .timeout_ms = 1000,
+	                    .allow_loopback = true,
+	                    .seed = 42,
+	                    .interval_ms = 600000,
+	                    .state_path = f->state,
+	                    .state_domains = false};
+}
+
+static void key(fixture *f, int ch)
+{
+	unget_wch((wchar_t)ch);
+	tui_app_pump(f->app);
+}
+
+/* The screen without its first row (the header: clock, LAB or REPLAY). */
+static char *body(fixture *f)
+{
+	char *s, *nl;
+
+	tui_app_pump(f->app);
+	s = tui_app_screen(f->app);
+	assert_non_null(s);
+	nl = strchr(s, '\n');
+	memmove(s, nl + 1, strlen(nl + 1) + 1);
+	return s;
+}
+
+static char *header(fixture *f)
+{
+	char *s = tui_app_screen(f->app), *nl = strchr(s, '\n');
+
+	*nl = '\0';
+	return s;
+}
+
+static void run_until(fixture *f, bool (*done)(fixture *), const char *what)
+{
+	struct timespec t0, t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	uv_timer_start(&f->nudge, on_nudge, 10, 10);
+	while (!done(f)) {
+		uv_run(&f->loop, UV_RUN_ONCE);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (t.tv_sec - t0.tv_sec > 15)
+			fail_msg("%s: not in 15 s", what);
+	}
+	uv_timer_stop(&f->nudge);
+	tui_app_pump(f->app);
+}
+
+static bool settled(fixture *f)
+{
+	return tui_app_settled(f->app);
+}
+
+static void on_rec(mx_domain *d, const rec_meta *m, const char *error, unsigned long lineno,
+                   void *arg)
+{
+	fixture *f = arg;
+
+	(void)m;
+	(void)lineno;
+	if (error)
+		fail_msg("%s", error);
+	assert_int_equal(tui_app_add_recorded(f->app, d, NULL), MXS_OK);
+}
+
+static int setup(void **state)
+{
+	fixture *f = calloc(1, sizeof(*f));
+	tui_config c;
+	char *why = NULL;
+	const lab_world *w;
+
+	assert_non_null(f);
+	h_lab_open(&f->here, &f->loop, NULL, NULL, H_DNS | H_SMTP);
+	w = f->here.world;
+	f->servers[0] = f->here.server;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/mxscope-rtui-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->rec, sizeof(f->rec), "%s/live.ndjson", f->dir);
+	snprintf(f->state, sizeof(f->state), "%s/state", f->dir);
+	assert_int_equal(pipe(f->pipefd), 0);
+	f->in = fdopen(f->pipefd[0], "r");
+	f->out = fopen("/dev/null", "w");
+	uv_timer_init(&f->loop, &f->nudge);
+	/* the live run, recording */
+	c = config(f);
+	c.servers = f->servers;
+	c.nservers = 1;
+	c.smtp_port = lab_smtp_port(f->here.smtp);
+	c.ca_pem = lab_smtp_ca_pem(f->here.smtp);
+	c.loopback_probes = true;
+	c.record = f->rec;
+	f->app = tui_app_new(&c, &why);
+	if (!f->app)
+		fail_msg("tui_app_new: %s", why);
+	for (size_t i = 0; i < NSCEN; i++)
+		for (size_t k = 0; k < lab_world_scenario_count(w); k++)
+			if (strcmp(lab_scenario_name(w, k), scen[i]) == 0)
+				assert_int_equal(
+				    tui_app_add(f->app, lab_scenario_domain(w, k, 0), -1, &why),
+				    MXS_OK);
+	run_until(f, settled, "the live run settling");
+	for (size_t i = 0; i < NSCEN; i++) {
+		f->live[i] = body(f);
+		key(f, 'j');
+	}
+	tui_app_free(f->app);
+	f->app = NULL;
+	uv_close((uv_handle_t *)&f->nudge, NULL);
+	uv_run(&f->loop, UV_RUN_NOWAIT);
+	/* nothing answers from here on */
+	h_lab_close(&f->here);
+	assert_int_equal(uv_loop_init(&f->loop), 0);
+	uv_timer_init(&f->loop, &f->nudge);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fixture *f = *state;
+	char cmd[200];
+
+	tui_app_free(f->app);
+	uv_close((uv_handle_t *)&f->nudge, NULL);
+	uv_run(&f->loop, UV_RUN_DEFAULT);
+	uv_loop_close(&f->loop);
+	fclose(f->in);
+	close(f->pipefd[1]);
+	fclose(f->out);
+	for (size_t i = 0; i < NSCEN; i++)
+		free(f->live[i]);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+static void start_replay(fixture *f)
+{
+	tui_config c = config(f);
+	char *why = NULL;
+	size_t nbad = 0;
+
+	c.replay = "REPLAY recorded 2026-01-02T03:04:05Z";
+	f->app = tui_app_new(&c, &why);
+	if (!f->app)
+		fail_msg("tui_app_new: %s", why);
+	assert_int_equal(rec_read_file(f->rec, on_rec, f, &nbad, &why), MXS_OK);
+	assert_int_equal(nbad, 0);
+	run_until(f, settled, "the replay settling");
+}
+
+static void test_screens_match_live(void **state)
+{
+	fixture *f = *state;
+	char *h;
+
+	start_replay(f);
+	h = header(f);
+	assert_non_null(strstr(h, "REPLAY recorded 2026-01-02T03:04:05Z"));
+	assert_non_null(strstr(h, "4 domains"));
+	free(h);
+	/* the live screens are real ones: probed, each its own domain */
+	assert_non_null(strstr(f->live[0], "Tiers of primary-down.lab.test"));
+	assert_non_null(strstr(f->live[0], "refused"));
+	assert_non_null(strstr(f->live[1], "Tiers of tls.lab.test"));
+	assert_non_null(strstr(f->live[2], "tempfail"));
+	/* a replay asks nobody: a name typed in is refused, not looked up */
+	{
+		char *why = NULL;
+		assert_int_equal(tui_app_add(f->app, "example.test", -1, &why), MXS_ERR_INVALID);
+		assert_non_null(strstr(why, "replay"));
+		free(why);
+	}
+	for (size_t i = 0; i < NSCEN; i++) {
+		char *s = body(f);
+		if (strcmp(s, f->live[i]) != 0) {
+			fprintf(stderr, "domain %zu: live\n%s\nreplay\n%s\n", i, f->live[i], s);
+			fail();
+		}
+		free(s);
+		key(f, 'j');
+	}
+	tui_app_free(f->app);
+	f->app = NULL;
+}
+
+static bool walk_done(fixture *f)
+{
+	char *s = body(f);
+	bool done = strstr(s, "delivered to mx2.primary-down.lab.test") != NULL &&
+	            strstr(s, "Delivery walk") != NULL;
+	free(s);
+	return done;
+}
+
+/* The walk plays from the recorded probes; x reshuffles (a new seed in the
+ * title) without asking anyone; the findings pane lists the recorded
+ * domain's findings. */
+static void test_walk_shuffle_findings(void **state)
+{
+	fixture *f = *state;
+	char *s;
+
+	start_replay(f);
+	s = body(f);
+	assert_non_null(strstr(s, "Tiers of primary-down.lab.test  seed 42"));
+	assert_non_null(strstr(s, "refused"));
+	assert_non_null(strstr(s, "primary-unreachable"));
+	free(s);
+	key(f, 'w');
+	run_until(f, walk_done, "the walk");
+	key(f, 'x');
+	s = body(f);
+	assert_null(strstr(s, "Tiers of primary-down.lab.test  seed 42 "));
+	assert_non_null(strstr(s, "Tiers of primary-down.lab.test  seed "));
+	free(s);
+	tui_app_free(f->app);
+	f->app = NULL;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_screens_match_live),
+	    cmocka_unit_test(test_walk_shuffle_findings),
+	};
+	signal(SIGPIPE, SIG_IGN); /* a probe's peer hanging up is not the test's death */
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
