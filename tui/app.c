@@ -66,7 +66,9 @@ static void view_entry(tui_app *a, tui_entry *e, bool with_stats)
 					    (tui_stat){.watched = true,
 					               .state = p->state,
 					               .sent = 1,
-					               .loss = p->state == PROBE_ACCEPTED ? 0 : 100,
+					               .answered = p->t.greeting >= 0,
+					               /* the same loss as live: no answer at all */
+					               .loss = p->t.greeting >= 0 ? 0 : 100,
 					               .last_ms = p->t.greeting,
 					               .avg_ms = p->t.greeting,
 					               .best_ms = p->t.greeting,
