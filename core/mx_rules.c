@@ -382,6 +382,13 @@ static mxs_status check_probe(mxi_analysis *a, const mx_host *h, const mx_addr *
 		                    "%s (%u) at %s greets with \"%s\": it will take no mail",
 		                    h->exchange, h->preference, ad->ip, line));
 		break;
+	case PROBE_DROPPED:
+		/* the greeting alone looks fine: the finding says what broke */
+		TRY(mxi_add_finding(d, MX_F_SMTP_UNREACHABLE, ad->ip,
+		                    "%s (%u) at %s greets, then takes no mail: %s%s%s", h->exchange,
+		                    h->preference, ad->ip, r->error ? r->error : "",
+		                    r->error ? "; " : "", "senders try the next address"));
+		break;
 	case PROBE_TLS_FAILED:
 		TRY(mxi_add_finding(d, MX_F_TLS_CERTIFICATE_INVALID, ad->ip,
 		                    "%s (%u) at %s: the STARTTLS handshake failed%s%s", h->exchange,

@@ -25,6 +25,7 @@
 	X(UNREACHABLE, "unreachable", "no route to the address")                                   \
 	X(TLS_FAILED, "tls-failed", "the STARTTLS handshake failed")                               \
 	X(GARBAGE, "garbage", "the server does not speak SMTP")                                    \
+	X(DROPPED, "dropped", "greeted with 2xx, then hung up or went quiet at EHLO or STARTTLS")  \
 	X(ERROR, "error", "the probe could not be run")
 
 typedef enum probe_state {

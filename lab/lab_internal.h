@@ -113,7 +113,8 @@ struct lab_smtp_host {
 	enum lab_smtp_act act;
 	unsigned delay_ms; /* before the first byte: `slow N` or slow=N */
 	enum lab_smtp_tls tls;
-	int starttls; /* offer STARTTLS in EHLO */
+	int starttls;       /* offer STARTTLS in EHLO */
+	unsigned noop_code; /* the reply to NOOP (noop=CODE); 0 = 250 */
 	int name_given;
 	int name_found; /* from an A/AAAA record rather than the fallback */
 	char name[LAB_SMTP_NAME_MAX];

@@ -5,6 +5,7 @@
 #include "zone_internal.h"
 
 #include "name.h"
+#include "num.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -197,7 +198,8 @@ static const char *const smtp_acts[] = {
 	"accept, refuse, silent, slow SECONDS, tempfail, reject, multiline, drop-ehlo, "           \
 	"long-line, megabyte, escape, garbage, tarpit"
 #define SMTP_OPT_LIST                                                                              \
-	"name=HOST, tls=valid|expired|self-signed|wrong-name, starttls=yes|no, slow=SECONDS"
+	"name=HOST, tls=valid|expired|self-signed|wrong-name, starttls=yes|no, slow=SECONDS, "     \
+	"noop=CODE"
 
 static const char *const smtp_tls_names[] = {
     [LAB_TLS_VALID] = "valid",
@@ -309,6 +311,8 @@ static mxs_status smtp_option(struct parser *p, struct lab_smtp_host *h, const c
 		bit = 4;
 	else if (word_is(s, kl, "slow"))
 		bit = 8;
+	else if (word_is(s, kl, "noop"))
+		bit = 16;
 	else
 		goto unknown;
 	if (*seen & bit)
@@ -347,6 +351,23 @@ static mxs_status smtp_option(struct parser *p, struct lab_smtp_host *h, const c
 		return lab_zone_err(p, MXS_ERR_INVALID, p->line,
 		                    "expected starttls=yes or starttls=no, got \"%s\"",
 		                    lab_zone_show(b, sizeof(b), s, len));
+	case 16: {
+		/* a reply code to NOOP, so a lesson (and a test) can show a server
+		 * that refuses a command after a good greeting */
+		char num[8];
+		unsigned long code = 0;
+		if (vl < sizeof(num)) {
+			memcpy(num, v, vl);
+			num[vl] = '\0';
+		}
+		if (vl >= sizeof(num) || !mx_num_parse(num, 599, &code) || code < 200)
+			return lab_zone_err(
+			    p, MXS_ERR_INVALID, p->line,
+			    "expected a reply code (200-599) after noop=, got \"%s\"",
+			    lab_zone_show(b, sizeof(b), v, vl));
+		h->noop_code = (unsigned)code;
+		return MXS_OK;
+	}
 	default:
 		if (parse_seconds(v, vl, &h->delay_ms) != 0)
 			return lab_zone_err(

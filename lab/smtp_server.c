@@ -485,6 +485,12 @@ static int command(struct conn *c, char *line, size_t len)
 			start_tls(c);
 			return 1;
 		}
+	} else if (VERB("NOOP") && h->noop_code && h->noop_code != 250) {
+		reply(c, "%u %s NOOP refused here (noop=%u)", h->noop_code,
+		      h->noop_code / 100 == 4   ? "4.5.1"
+		      : h->noop_code / 100 == 5 ? "5.5.1"
+		                                : "2.0.0",
+		      h->noop_code);
 	} else if (VERB("NOOP") || VERB("RSET")) {
 		reply(c, "250 2.0.0 OK");
 	} else if (VERB("QUIT")) {

@@ -65,6 +65,7 @@ struct probe {
 	uint64_t t0;         /* uv_hrtime() when started */
 	curl_socket_t fd;    /* the connection's socket, once libcurl made it */
 	phase ph;
+	phase before_quit; /* the phase QUIT followed: what a failure seen in QUIT is about */
 	unsigned ncmds, nehlo_cmds, reply_lines;
 	probe_reply greet;       /* the greeting's lines so far (one code: RFC 5321 §4.2.1) */
 	const char *garbage_why; /* static: why the greeting is malformed, once decided */
@@ -298,6 +299,7 @@ static void on_client_line(probe *q, const char *data, size_t len)
 	probe_transcript_add(q->r, 'C', data, len);
 	while (vlen < len && isalpha((unsigned char)data[vlen]))
 		vlen++;
+	q->before_quit = q->ph;
 	q->ph = PH_OTHER;
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		if (strlen(verbs[i].verb) == vlen && strncasecmp(data, verbs[i].verb, vlen) == 0)
@@ -426,7 +428,11 @@ static void classify(probe *q, CURLcode rc)
 	curl_off_t connect_us = 0, app_us = 0;
 	long os_errno = 0;
 	const char *detail = q->errbuf[0] ? q->errbuf : curl_easy_strerror(rc);
-	const char *ph = phase_names[q->ph];
+	/* libcurl says QUIT on its way out after a command failed, and it
+	 * ignores what QUIT itself gets: a failure seen in QUIT is about the
+	 * command before it (a 502 to NOOP is NOOP's, not QUIT's) */
+	phase fph = q->ph == PH_QUIT ? q->before_quit : q->ph;
+	const char *ph = phase_names[fph];
 
 	r->t.total = elapsed_ms(q);
 	if (q->setup_failed) {
@@ -489,10 +495,15 @@ static void classify(probe *q, CURLcode rc)
 			set_error(r, "%s: %s", phase_names[PH_TLS], detail);
 			return;
 		}
-		/* Anything else after a 2xx greeting (the connection dropped during
-		 * EHLO, no reply to NOOP) stays ACCEPTED: the probe's verdict is
-		 * about the greeting, which is what the delivery walk decides on,
-		 * and the error is kept for the report and the findings. */
+		/* A server that greets and then hangs up or goes quiet in a step
+		 * every sender takes too (EHLO, HELO, STARTTLS) takes no mail:
+		 * the sender moves on (RFC 5321 §3.8, §4.5.3.2). Anything else
+		 * after a 2xx greeting (a 502 to our NOOP, a hang-up at NOOP)
+		 * stays ACCEPTED: a sender never says NOOP, so the greeting keeps
+		 * deciding, and the error is kept for the report. */
+		if ((q->timed_out || is_closed(rc)) &&
+		    (fph == PH_EHLO || fph == PH_HELO || fph == PH_STARTTLS))
+			r->state = PROBE_DROPPED;
 		if (q->timed_out)
 			set_error(r, "no reply to %s within %s", ph, detail);
 		else if (is_closed(rc))

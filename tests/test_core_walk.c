@@ -241,6 +241,43 @@ static void test_dropped_before_ehlo(void **state)
 	mx_domain_free(d2);
 }
 
+/* A host that greets with 220 and then hangs up at EHLO (the lab's
+ * drop-ehlo, the hostile scenario's "drop") takes no mail: the walk moves
+ * on and a finding says what broke. It once counted as accepted, with
+ * status ok and no finding at all. */
+static void test_dropped_moves_on(void **state)
+{
+	const host_spec hs[] = {
+	    {10, "mx1.walk.test", "127.0.0.1", PROBE_DROPPED, 220, "mx1.walk.test ESMTP", 2, 0},
+	    {20, "mx2.walk.test", "127.0.0.2", PROBE_ACCEPTED, 220, "mx2.walk.test ESMTP", 2, 1},
+	};
+	mx_domain *d = build(hs, 2, NULL), *one = build(hs, 1, NULL);
+	bool found = false;
+
+	(void)state;
+	assert_string_equal(probe_state_word(PROBE_DROPPED), "dropped");
+	assert_true(probe_state_moves_on(PROBE_DROPPED));
+	assert_string_equal(delivered_host(d), "mx2.walk.test");
+	assert_int_equal(mx_domain_step(d, 0)->state, PROBE_DROPPED);
+	assert_non_null(strstr(mx_domain_step(d, 0)->rule, "try the next address"));
+	assert_int_equal(count(d, "primary-unreachable"), 1);
+	for (size_t i = 0; i < mx_domain_finding_count(d); i++) {
+		const mx_finding *f = mx_domain_finding(d, i);
+		if (strcmp(f->code, "smtp-unreachable") == 0 &&
+		    strcmp(f->subject, "127.0.0.1") == 0) {
+			found = true;
+			assert_non_null(strstr(f->message, "greets, then takes no mail"));
+		}
+	}
+	assert_true(found);
+	/* alone, nothing takes the mail: never "ok" */
+	assert_null(mx_domain_delivered(one));
+	assert_int_equal(count(one, "no-accepting-mx"), 1);
+	assert_string_equal(mx_domain_status(one), "error");
+	mx_domain_free(d);
+	mx_domain_free(one);
+}
+
 /* The relay view walks only what the relay would try. */
 static void test_relay_walk(void **state)
 {
@@ -260,10 +297,11 @@ static void test_relay_walk(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_primary_down),   cmocka_unit_test(test_stops_at_first_accept),
-	    cmocka_unit_test(test_nobody_accepts), cmocka_unit_test(test_tempfail_within_tier),
-	    cmocka_unit_test(test_incomplete),     cmocka_unit_test(test_host_findings),
-	    cmocka_unit_test(test_relay_walk),     cmocka_unit_test(test_dropped_before_ehlo),
+	    cmocka_unit_test(test_primary_down),     cmocka_unit_test(test_stops_at_first_accept),
+	    cmocka_unit_test(test_nobody_accepts),   cmocka_unit_test(test_tempfail_within_tier),
+	    cmocka_unit_test(test_incomplete),       cmocka_unit_test(test_host_findings),
+	    cmocka_unit_test(test_relay_walk),       cmocka_unit_test(test_dropped_before_ehlo),
+	    cmocka_unit_test(test_dropped_moves_on),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

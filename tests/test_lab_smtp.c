@@ -678,9 +678,10 @@ static void test_bad_lines(void **state)
 	             "e.zone:6: unknown SMTP behaviour \"greet\"; expected one of accept, "
 	             "refuse, silent, slow SECONDS, tempfail, reject, multiline, drop-ehlo, "
 	             "long-line, megabyte, escape, garbage, tarpit");
-	expect_error("$SMTP 127.0.9.9 accept colour=red",
-	             "e.zone:6: unknown SMTP option \"colour=red\"; expected one of name=HOST, "
-	             "tls=valid|expired|self-signed|wrong-name, starttls=yes|no, slow=SECONDS");
+	expect_error(
+	    "$SMTP 127.0.9.9 accept colour=red",
+	    "e.zone:6: unknown SMTP option \"colour=red\"; expected one of name=HOST, "
+	    "tls=valid|expired|self-signed|wrong-name, starttls=yes|no, slow=SECONDS, noop=CODE");
 	expect_error("$SMTP 127.0.9.9 accept tls=maybe",
 	             "e.zone:6: unknown tls=\"maybe\"; expected one of valid, expired, "
 	             "self-signed, wrong-name");
@@ -690,6 +691,10 @@ static void test_bad_lines(void **state)
 	                                          "after slow, got \"soon\"");
 	expect_error("$SMTP 127.0.9.9 slow=700", "e.zone:6: expected seconds (0-600, e.g. 2.5) "
 	                                         "after slow=, got \"700\"");
+	expect_error("$SMTP 127.0.9.9 accept noop=250x",
+	             "e.zone:6: expected a reply code (200-599) after noop=, got \"250x\"");
+	expect_error("$SMTP 127.0.9.9 accept noop=199",
+	             "e.zone:6: expected a reply code (200-599) after noop=, got \"199\"");
 	expect_error("$SMTP 127.0.9.9 accept name=a..b",
 	             "e.zone:6: expected a host name after name=, got \"a..b\"");
 	/* RFC 1123 host names only (core's mx_name_is_host): the name goes into a

@@ -57,6 +57,7 @@ static const char scenario[] =
     "$SMTP 127.0.30.22 accept name=a22.t.lab.test\n"
     "$SMTP 127.0.30.23 accept name=a23.t.lab.test\n"
     "$SMTP 127.0.30.24 accept name=a24.t.lab.test\n"
+    "$SMTP 127.0.30.25 accept noop=502 name=noop.t.lab.test\n"
     "$SMTP ::1 accept tls=valid name=v6.t.lab.test\n";
 
 typedef struct fixture {
@@ -351,14 +352,36 @@ static void test_drop_ehlo(void **state)
 	probe_result *r = probe1(f, 2000, "drop.t.lab.test", "127.0.30.8");
 
 	show(r);
-	/* greeted with 220, so accepted at the greeting level; the drop is kept */
-	assert_int_equal(r->state, PROBE_ACCEPTED);
+	/* greeted with 220, then hung up at EHLO: no sender can hand mail
+	 * over there, so it is a state of its own, not "accepted" */
+	assert_int_equal(r->state, PROBE_DROPPED);
+	assert_true(probe_state_moves_on(r->state));
 	assert_int_equal(r->code, 220);
 	assert_non_null(r->error);
 	assert_non_null(strstr(r->error, "closed during EHLO"));
 	assert_int_equal(r->nehlo, 0);
 	assert_false(r->tls.offered);
 	assert_int_equal(r->t.ehlo, -1);
+	probe_result_free(r);
+}
+
+/* A 502 to our NOOP is NOOP's failure: libcurl sends QUIT on its way out,
+ * and the label once named that QUIT ("QUIT: Command failed: 502"). A
+ * sender never says NOOP, so the greeting still decides: accepted. */
+static void test_noop_502(void **state)
+{
+	fixture *f = *state;
+	probe_result *r = probe1(f, 2000, "noop.t.lab.test", "127.0.30.25");
+
+	show(r);
+	assert_int_equal(r->state, PROBE_ACCEPTED);
+	assert_int_equal(r->code, 220);
+	assert_non_null(r->transcript);
+	assert_non_null(strstr(r->transcript, "C: NOOP\nS: 502 "));
+	assert_non_null(r->error);
+	assert_true(strncmp(r->error, "NOOP: ", 6) == 0);
+	assert_non_null(strstr(r->error, "502"));
+	assert_null(strstr(r->error, "QUIT"));
 	probe_result_free(r);
 }
 
@@ -870,6 +893,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_tempfail_reject, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_multiline, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_drop_ehlo, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_noop_502, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_long_line, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_megabyte, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_escape, setup, teardown),
