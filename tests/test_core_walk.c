@@ -278,6 +278,41 @@ static void test_dropped_moves_on(void **state)
 	mx_domain_free(one);
 }
 
+/* A host listed twice (mx-duplicate) is one host at one address: its
+ * certificate, banner and blocklist findings are reported once, noting the
+ * second record, not once per MX record. */
+static void test_duplicate_reported_once(void **state)
+{
+	const host_spec hs[] = {
+	    {10, "mx1.walk.test", "127.0.0.1", PROBE_ACCEPTED, 220, "other.example ESMTP", 2, 2},
+	    {20, "mx1.walk.test", "127.0.0.1", PROBE_ACCEPTED, 220, "other.example ESMTP", 2, 2},
+	    {30, "mx2.walk.test", "127.0.0.2", PROBE_ACCEPTED, 220, "mx2.walk.test ESMTP", 2, 1},
+	};
+	mx_domain *d = build(hs, 3, NULL);
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		blr_result *b = blr_result_new("lab", BLR_DNSBL_DOH, "127.0.0.1");
+		assert_non_null(b);
+		b->state = BLR_LISTED;
+		assert_int_equal(mx_host_add_blocklist(d, i, 0, b), MXS_OK);
+	}
+	assert_int_equal(mx_domain_analyze(d, &(mx_options){.seed = 3, .allow_loopback = true}),
+	                 MXS_OK);
+	assert_int_equal(count(d, "mx-duplicate"), 1);
+	assert_int_equal(count(d, "tls-certificate-invalid"), 1);
+	assert_int_equal(count(d, "banner-name-mismatch"), 1);
+	assert_int_equal(count(d, "ip-listed"), 1);
+	for (size_t i = 0; i < mx_domain_finding_count(d); i++) {
+		const mx_finding *f = mx_domain_finding(d, i);
+		if (strcmp(f->code, "tls-certificate-invalid") == 0 ||
+		    strcmp(f->code, "banner-name-mismatch") == 0 ||
+		    strcmp(f->code, "ip-listed") == 0)
+			assert_non_null(strstr(f->message, "listed again at preference 20"));
+	}
+	mx_domain_free(d);
+}
+
 /* The relay view walks only what the relay would try. */
 static void test_relay_walk(void **state)
 {
@@ -301,7 +336,7 @@ int main(void)
 	    cmocka_unit_test(test_nobody_accepts),   cmocka_unit_test(test_tempfail_within_tier),
 	    cmocka_unit_test(test_incomplete),       cmocka_unit_test(test_host_findings),
 	    cmocka_unit_test(test_relay_walk),       cmocka_unit_test(test_dropped_before_ehlo),
-	    cmocka_unit_test(test_dropped_moves_on),
+	    cmocka_unit_test(test_dropped_moves_on), cmocka_unit_test(test_duplicate_reported_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
