@@ -108,6 +108,15 @@ static mxs_status check_hosts(mxi_analysis *a)
 			    "only): senders cannot look it up and skip it",
 			    h->preference, h->exchange));
 			continue;
+		} else if (h->cname_loop) {
+			/* the alias never ends in an address: say so rather than "point
+			 * the MX at the alias's target", which is an alias too */
+			TRY(mxi_add_finding(
+			    d, MX_F_MX_CNAME_LOOP, h->exchange,
+			    "MX %u %s is a CNAME loop (%s): the name never reaches an address, "
+			    "so senders skip it",
+			    h->preference, h->exchange, h->cname_loop));
+			continue;
 		} else if (h->cname) {
 			TRY(mxi_add_finding(
 			    d, MX_F_MX_CNAME, h->exchange,

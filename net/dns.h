@@ -78,7 +78,8 @@ typedef struct dns_rr {
 	unsigned type; /* 1 A, 6 SOA, 15 MX, ... */
 	uint32_t ttl;  /* already through dns_ttl */
 	const unsigned char *rdata;
-	size_t rdlen; /* within the message */
+	size_t rdlen;               /* within the message */
+	const unsigned char *owner; /* the owner name in the message (ares_expand_name reads it) */
 } dns_rr;
 
 /* Return false to stop the walk. */
