@@ -118,6 +118,10 @@ struct lab_smtp_host {
 	int name_given;
 	int name_found; /* from an A/AAAA record rather than the fallback */
 	char name[LAB_SMTP_NAME_MAX];
+	/* the scenario's zone (its file's first $ORIGIN, no final dot; "" when
+	 * none): each scenario may have its own ::1 host, found by this name */
+	char zone[LAB_SMTP_NAME_MAX];
+	int own_port; /* lab_smtp's copy: a ::1 host's own port once bound, else 0 */
 };
 
 /* The $SMTP lines of every loaded scenario, in load order; views valid until

@@ -431,11 +431,14 @@ static mxs_status d_smtp(struct parser *p, const char *arg, size_t len)
 		    "lab SMTP addresses must be loopback (127.0.0.0/8 or ::1), got \"%s\"",
 		    lab_zone_show(b, sizeof(b), w[0], wl[0]));
 	inet_ntop(h.family, h.addr, h.addrtext, sizeof(h.addrtext));
-	if ((other = smtp_same_addr(p->w, &h)) || (other = smtp_same_addr(&p->frag, &h)))
+	/* ::1 is every scenario's one IPv6 address: each scenario may give it a
+	 * behaviour of its own (lab_smtp gives each its own port) */
+	if ((h.family != AF_INET6 && (other = smtp_same_addr(p->w, &h))) ||
+	    (other = smtp_same_addr(&p->frag, &h)))
 		return lab_zone_err(
 		    p, MXS_ERR_INVALID, p->line,
 		    "a second $SMTP line for %s (the first is at %s:%d; one behaviour per "
-		    "address in the whole lab)",
+		    "address: in the whole lab, and for ::1 in each scenario)",
 		    h.addrtext, other->origin ? other->origin : p->origin_label, other->line);
 
 	k = 1;

@@ -46,6 +46,10 @@ typedef struct cli_opts {
 	const char *ca_pem;   /* the lab CA, trusted instead of the system store */
 	bool loopback_probes; /* probe only 127.0.0.0/8 and ::1 */
 	const char *file;     /* -f FILE, "-" for stdin */
+	/* set by `mxscope lab`: its address map (each scenario's ::1 host on its
+	 * own port, core/probe.h) */
+	const struct probe_port_override *smtp_overrides;
+	size_t nsmtp_overrides;
 	/* lab */
 	bool serve, list;
 	bool tour;        /* --tour: one scenario at a time */
