@@ -18,8 +18,8 @@
 
 #define MAX_LINES 16
 
-/* The JSON lines of a `lab --json` run, in order (the lesson text lines
- * are skipped). */
+/* The JSON lines of a `lab --json` run, in order (lesson lines included:
+ * report_for picks the domains' reports). */
 typedef struct reports {
 	json_t *j[MAX_LINES];
 	size_t n;
@@ -56,10 +56,11 @@ static void reports_free(reports *rs)
 /* The k-th report (0 = first) for domain, or NULL. */
 static json_t *report_for(const reports *rs, const char *domain, int k)
 {
-	for (size_t i = 0; i < rs->n; i++)
-		if (strcmp(json_string_value(json_object_get(rs->j[i], "domain")), domain) == 0 &&
-		    k-- == 0)
-			return rs->j[i];
+	for (size_t i = 0; i < rs->n; i++) {
+		const char *d = json_string_value(json_object_get(rs->j[i], "domain"));
+		if (d && strcmp(d, domain) == 0 && k-- == 0)
+			return rs->j[i]; /* lesson lines have no "domain" */
+	}
 	return NULL;
 }
 
@@ -182,7 +183,6 @@ static void test_lab_relay_views(void **state)
 	(void)state;
 	h_run(args, NULL, 60000, &r);
 	assert_int_equal(r.status, 0);
-	assert_non_null(strstr(r.out, "seen from no-rcpt-check.backscatter.lab.test (--as)"));
 	reports_read(r.out, &rs);
 	j = report_for(&rs, "backscatter.lab.test", 0);
 	assert_non_null(j);
