@@ -314,6 +314,40 @@ static void test_duplicate_reported_once(void **state)
 	mx_domain_free(d);
 }
 
+/* An alias chain that loops is called a loop (mx-cname-loop, with the
+ * chain), not "an alias for b: point the MX at b" plus mx-no-address. */
+static void test_cname_loop(void **state)
+{
+	mx_domain *d = mx_domain_new("walk.test");
+	size_t h1, h2;
+
+	(void)state;
+	mx_domain_set_mx_rcode(d, MX_RC_OK, NULL);
+	assert_int_equal(mx_domain_add_mx(d, 10, "a.walk.test", 60, &h1), MXS_OK);
+	assert_int_equal(mx_domain_add_mx(d, 20, "mx2.walk.test", 60, &h2), MXS_OK);
+	mx_host_set_rcode(d, h1, 4, MX_RC_NODATA);
+	mx_host_set_rcode(d, h1, 6, MX_RC_NODATA);
+	assert_int_equal(mx_host_set_cname_loop(d, h1, "a.walk.test -> b.walk.test -> a.walk.test"),
+	                 MXS_OK);
+	assert_int_equal(mx_host_set_cname_loop(d, 9, "x"), MXS_ERR_INVALID);
+	assert_int_equal(mx_host_add_addr(d, h2, 4, "127.0.0.2", 60), MXS_OK);
+	assert_int_equal(mx_domain_analyze(d, &(mx_options){.allow_loopback = true}), MXS_OK);
+	assert_int_equal(count(d, "mx-cname-loop"), 1);
+	assert_int_equal(count(d, "mx-cname"), 0);
+	assert_int_equal(count(d, "mx-no-address"), 0);
+	for (size_t i = 0; i < mx_domain_finding_count(d); i++) {
+		const mx_finding *f = mx_domain_finding(d, i);
+		if (strcmp(f->code, "mx-cname-loop") == 0) {
+			assert_string_equal(f->subject, "a.walk.test");
+			assert_non_null(strstr(f->message,
+			                       "CNAME loop (a.walk.test -> b.walk.test -> "
+			                       "a.walk.test)"));
+			assert_int_equal(f->severity, MX_SEV_ERROR);
+		}
+	}
+	mx_domain_free(d);
+}
+
 /* The relay view walks only what the relay would try. */
 static void test_relay_walk(void **state)
 {
@@ -338,6 +372,7 @@ int main(void)
 	    cmocka_unit_test(test_incomplete),       cmocka_unit_test(test_host_findings),
 	    cmocka_unit_test(test_relay_walk),       cmocka_unit_test(test_dropped_before_ehlo),
 	    cmocka_unit_test(test_dropped_moves_on), cmocka_unit_test(test_duplicate_reported_once),
+	    cmocka_unit_test(test_cname_loop),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
