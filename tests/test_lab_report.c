@@ -147,6 +147,27 @@ static void test_ipv6_lessons_isolated(void **state)
 	hrun_free(&r);
 }
 
+/* `lab --serve` says which ::1 listener is which scenario's. */
+static void test_serve_lists_ipv6_hosts(void **state)
+{
+	const char *args[] = {"lab",         "--serve",     "--port",      "0",
+	                      "--smtp-port", "0",           "--http-port", "0",
+	                      "ipv6-only",   "implicit-mx", NULL};
+	hrun r;
+	const char *a, *b;
+
+	(void)state;
+	h_run(args, NULL, 3000, &r); /* serves until killed */
+	a = strstr(r.out, "\nsmtp [::1]:");
+	b = a ? strstr(a + 1, "\nsmtp [::1]:") : NULL;
+	if (!a || !b)
+		fail_msg("two ::1 listeners wanted in:\n%s", r.out);
+	assert_non_null(strstr(r.out, " v6.lab.test\n"));
+	assert_non_null(strstr(r.out, " implicit.lab.test\n"));
+	assert_int_not_equal(atoi(strchr(a + 10, ':') + 1), atoi(strchr(b + 10, ':') + 1));
+	hrun_free(&r);
+}
+
 static void tiers_are(json_t *j, const char *want)
 {
 	json_t *tiers = json_object_get(j, "tiers");
@@ -286,6 +307,7 @@ int main(void)
 	    cmocka_unit_test(test_ipv6_lessons_isolated),
 	    cmocka_unit_test(test_lab_relay_views),
 	    cmocka_unit_test(test_check_as),
+	    cmocka_unit_test(test_serve_lists_ipv6_hosts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
