@@ -505,11 +505,9 @@ static bool on_cname_rr(const dns_rr *rr, void *arg)
 	return true;
 }
 
-/* Whether the answer's aliases, followed from asked, come back to a name
- * already passed: then *chain (malloc'd, "a -> b -> a") shows the way round.
- * c-ares 1.18 reports such an answer as NODATA with the last alias as its
- * name, which would read as "an alias for b: point the MX at b". */
-static bool cname_loop(const unsigned char *m, size_t len, const char *asked, char **chain)
+/* c-ares 1.18 reports a looping answer as NODATA with the last alias as
+ * its name, which would read as "an alias for b: point the MX at b". */
+bool dns_cname_loop(const unsigned char *m, size_t len, const char *asked, char **chain)
 {
 	cname_pairs cp = {.m = m, .len = len};
 	const char *path[CNAME_MAX_HOPS + 1];
@@ -577,7 +575,7 @@ static void on_addr(job *j, int family, size_t host, const char *asked, int stat
 		/* an alias chain that comes back on itself has no canonical name */
 		if (rc == MX_RC_NODATA && !mx_domain_host(d, host)->cname_loop) {
 			char *chain = NULL;
-			if (cname_loop(abuf, (size_t)alen, asked, &chain))
+			if (dns_cname_loop(abuf, (size_t)alen, asked, &chain))
 				mx_host_set_cname_loop(d, host, chain);
 			free(chain);
 		}
