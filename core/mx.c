@@ -176,6 +176,7 @@ void mx_domain_free(mx_domain *d)
 	for (size_t i = 0; i < d->nhosts; i++) {
 		free(d->hosts[i].exchange);
 		free(d->hosts[i].cname);
+		free(d->hosts[i].cname_loop);
 		for (size_t k = 0; k < d->hosts[i].naddrs; k++) {
 			mx_addr *ad = &d->hosts[i].addrs[k];
 			probe_result_free(ad->probe);
@@ -413,6 +414,20 @@ mxs_status mx_host_set_cname(mx_domain *d, size_t i, const char *canonical)
 		return MXS_ERR_NOMEM;
 	free(d->hosts[i].cname);
 	d->hosts[i].cname = c;
+	return MXS_OK;
+}
+
+mxs_status mx_host_set_cname_loop(mx_domain *d, size_t i, const char *chain)
+{
+	char *c;
+
+	if (i >= d->nhosts || !chain)
+		return MXS_ERR_INVALID;
+	c = strdup(chain);
+	if (!c)
+		return MXS_ERR_NOMEM;
+	free(d->hosts[i].cname_loop);
+	d->hosts[i].cname_loop = c;
 	return MXS_OK;
 }
 

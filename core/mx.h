@@ -61,6 +61,8 @@ typedef struct mx_host {
 	mx_rcode a_rc, aaaa_rc;
 	mx_addr *addrs; /* IPv6 first, then IPv4, each in DNS order */
 	size_t naddrs;
+	/* the alias chain when it loops ("a -> b -> a"; mx-cname-loop), else NULL */
+	char *cname_loop;
 } mx_host;
 
 /* One preference level. hosts[] are indices into the host list, in the
@@ -94,6 +96,7 @@ const char *mx_severity_str(mx_severity s); /* "info", "warning", "error" */
 	X(NULL_MX, "null-mx", INFO, "RFC 7505", "the domain declares that it accepts no mail")            \
 	X(NULL_MX_MIXED, "null-mx-mixed", ERROR, "RFC 7505 §3", "a null MX is published beside other MX records") \
 	X(MX_CNAME, "mx-cname", WARNING, "RFC 2181 §10.3", "an MX target is an alias (CNAME)")             \
+	X(MX_CNAME_LOOP, "mx-cname-loop", ERROR, "RFC 1034 §3.6.2", "an MX target is an alias chain that loops back on itself") \
 	X(MX_IP_LITERAL, "mx-ip-literal", ERROR, "RFC 5321 §5.1", "an MX target is an address, not a host name") \
 	X(MX_NO_ADDRESS, "mx-no-address", ERROR, "RFC 5321 §5.1", "an MX target has no A or AAAA record")  \
 	X(MX_DUPLICATE, "mx-duplicate", WARNING, "RFC 5321 §5.1", "the same MX target is listed more than once") \
@@ -202,6 +205,10 @@ const mx_srv *mx_domain_srv(const mx_domain *d, size_t i);
 mxs_status mx_host_set_rcode(mx_domain *d, size_t i, int family, mx_rcode rc);
 mxs_status mx_host_add_addr(mx_domain *d, size_t i, int family, const char *ip, uint32_t ttl);
 mxs_status mx_host_set_cname(mx_domain *d, size_t i, const char *canonical);
+/* Host i's name is an alias chain that comes back to a name already in it
+ * (RFC 1034 §3.6.2: a loop, to be signalled as an error); chain is the
+ * names in order, "a -> b -> a" (copied). */
+mxs_status mx_host_set_cname_loop(mx_domain *d, size_t i, const char *chain);
 
 /* --- the rules -------------------------------------------------------- */
 

@@ -194,6 +194,7 @@ const char *mx_walk_rule(probe_state s)
 	case PROBE_UNREACHABLE: return "no route to the address: try the next address";
 	case PROBE_TLS_FAILED: return "the TLS handshake failed: try the next address";
 	case PROBE_GARBAGE: return "the server does not speak SMTP: try the next address";
+	case PROBE_DROPPED: return "greeted, then hung up before any mail: try the next address";
 	case PROBE_PENDING:
 	case PROBE_ERROR:
 	case PROBE_STATE_COUNT: break;

@@ -108,6 +108,15 @@ static mxs_status check_hosts(mxi_analysis *a)
 			    "only): senders cannot look it up and skip it",
 			    h->preference, h->exchange));
 			continue;
+		} else if (h->cname_loop) {
+			/* the alias never ends in an address: say so rather than "point
+			 * the MX at the alias's target", which is an alias too */
+			TRY(mxi_add_finding(
+			    d, MX_F_MX_CNAME_LOOP, h->exchange,
+			    "MX %u %s is a CNAME loop (%s): the name never reaches an address, "
+			    "so senders skip it",
+			    h->preference, h->exchange, h->cname_loop));
+			continue;
 		} else if (h->cname) {
 			TRY(mxi_add_finding(
 			    d, MX_F_MX_CNAME, h->exchange,
@@ -382,6 +391,13 @@ static mxs_status check_probe(mxi_analysis *a, const mx_host *h, const mx_addr *
 		                    "%s (%u) at %s greets with \"%s\": it will take no mail",
 		                    h->exchange, h->preference, ad->ip, line));
 		break;
+	case PROBE_DROPPED:
+		/* the greeting alone looks fine: the finding says what broke */
+		TRY(mxi_add_finding(d, MX_F_SMTP_UNREACHABLE, ad->ip,
+		                    "%s (%u) at %s greets, then takes no mail: %s%s%s", h->exchange,
+		                    h->preference, ad->ip, r->error ? r->error : "",
+		                    r->error ? "; " : "", "senders try the next address"));
+		break;
 	case PROBE_TLS_FAILED:
 		TRY(mxi_add_finding(d, MX_F_TLS_CERTIFICATE_INVALID, ad->ip,
 		                    "%s (%u) at %s: the STARTTLS handshake failed%s%s", h->exchange,
@@ -421,6 +437,44 @@ done:
 	return st;
 }
 
+/* Whether host i repeats the name of an earlier host (mx-duplicate): its
+ * addresses are the same ones, probed as the same name, so what they
+ * found is reported once, at the first appearance. */
+static bool host_repeats(const mx_domain *d, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (d->hosts[i].exchange[0] &&
+		    mxi_name_eq(d->hosts[j].exchange, d->hosts[i].exchange))
+			return true;
+	return false;
+}
+
+/* Findings from..nfindings are about host i: when the same name is listed
+ * again, each says so once instead of being repeated for every record. */
+static mxs_status note_repeats(mx_domain *d, size_t i, size_t from)
+{
+	char more[96] = "";
+	size_t len = 0;
+
+	for (size_t j = i + 1; j < d->nhosts && len < sizeof(more) - 16; j++)
+		if (mxi_name_eq(d->hosts[j].exchange, d->hosts[i].exchange))
+			len += (size_t)snprintf(more + len, sizeof(more) - len, "%s%u",
+			                        len ? ", " : "", d->hosts[j].preference);
+	if (!len)
+		return MXS_OK;
+	for (size_t f = from; f < d->nfindings; f++) {
+		char *m = NULL;
+		if (asprintf(&m,
+		             "%s (the same host is listed again at preference %s: reported "
+		             "once)",
+		             d->findings[f].message, more) < 0)
+			return MXS_ERR_NOMEM;
+		free(d->findings[f].message);
+		d->findings[f].message = m;
+	}
+	return MXS_OK;
+}
+
 /* Findings from the blocklists: one per (address, provider) that listed
  * it or could not answer. RFC 5782 §2.1: only 127.0.0.2 and up is a
  * listing, so an unavailable answer never becomes ip-listed. */
@@ -431,6 +485,9 @@ static mxs_status check_blocklists(mxi_analysis *a)
 
 	for (size_t i = 0; i < d->nhosts; i++) {
 		const mx_host *h = &d->hosts[i];
+		size_t from = d->nfindings;
+		if (host_repeats(d, i))
+			continue;
 		for (size_t k = 0; k < h->naddrs; k++) {
 			const mx_addr *ad = &h->addrs[k];
 			for (size_t b = 0; b < ad->nblocklists; b++) {
@@ -459,6 +516,7 @@ static mxs_status check_blocklists(mxi_analysis *a)
 					    r->error ? r->error : "no answer"));
 			}
 		}
+		TRY(note_repeats(d, i, from));
 	}
 done:
 	return st;
@@ -470,10 +528,15 @@ static mxs_status check_probes(mxi_analysis *a)
 	mx_domain *d = a->d;
 	mxs_status st = MXS_OK;
 
-	for (size_t i = 0; i < d->nhosts; i++)
+	for (size_t i = 0; i < d->nhosts; i++) {
+		size_t from = d->nfindings;
+		if (host_repeats(d, i))
+			continue;
 		for (size_t k = 0; k < d->hosts[i].naddrs; k++)
 			if (d->hosts[i].addrs[k].probe)
 				TRY(check_probe(a, &d->hosts[i], &d->hosts[i].addrs[k]));
+		TRY(note_repeats(d, i, from));
+	}
 	if (!d->walked)
 		goto done;
 	if (d->delivered < 0) {

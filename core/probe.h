@@ -25,6 +25,7 @@
 	X(UNREACHABLE, "unreachable", "no route to the address")                                   \
 	X(TLS_FAILED, "tls-failed", "the STARTTLS handshake failed")                               \
 	X(GARBAGE, "garbage", "the server does not speak SMTP")                                    \
+	X(DROPPED, "dropped", "greeted with 2xx, then hung up or went quiet at EHLO or STARTTLS")  \
 	X(ERROR, "error", "the probe could not be run")
 
 typedef enum probe_state {
@@ -38,6 +39,18 @@ const char *probe_state_word(probe_state s);    /* "accepted" */
 const char *probe_state_meaning(probe_state s); /* one line for people */
 /* true for the states after which a sender moves on to the next address */
 bool probe_state_moves_on(probe_state s);
+
+/* The lab's address map, and only the lab's: every lab scenario's IPv6
+ * host is ::1, so each listens on a port of its own, and a probe of ip as
+ * a name in zone (zone itself or a name under it) goes to port instead of
+ * the usual one. The lab makes the list (lab_smtp_overrides), the prober
+ * follows it (net/smtp.h); a real run never has one: a port belongs to the
+ * service, not to a name (RFC 5321 §5.1 says port 25). */
+typedef struct probe_port_override {
+	const char *zone; /* "v6.lab.test", a trailing dot allowed */
+	const char *ip;   /* "::1" */
+	int port;         /* 1-65535 */
+} probe_port_override;
 
 #define PROBE_TRANSCRIPT_MAX 16384 /* bytes kept of each transcript */
 #define PROBE_GREETING_MAX   4096  /* bytes kept of the greeting text */

@@ -62,7 +62,10 @@ static const struct {
     {"127.0.40.9", B_SILENT},
     {"127.0.40.10", B_UNEXPECTED},
     {"127.0.40.11", B_ECHO_KEY},
-    {"::1", B_LISTED},
+    /* IPv6 (32 nibbles), as the mapped form of the listed 127.0.40.2: ::1
+     * is every scenario's IPv6 mail host, and a listing there would show
+     * in lessons that are not about blocklists */
+    {"::ffff:127.0.40.2", B_LISTED},
 };
 
 /* The DNSBL zone itself (RFC 5782: the address reversed under the zone, A
@@ -94,10 +97,10 @@ static const char bl_zone[] =
     "11.40.0.127 A 127.0.0.2\n"
     "  TXT \"lab: listed as a spam source; see "
     "https://bl.lab.test/lookup?11.40.0.127.bl.lab.test\"\n"
-    "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0 A 127.0.0.2\n"
+    "2.0.8.2.0.0.f.7.f.f.f.f.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0 A 127.0.0.2\n"
     "  TXT \"lab: listed as a spam source; see "
     "https://bl.lab.test/"
-    "lookup?1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.bl.lab.test\"\n";
+    "lookup?2.0.8.2.0.0.f.7.f.f.f.f.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.bl.lab.test\"\n";
 
 struct conn {
 	struct lab_conn base; /* first; its act timer sends the slow answer */

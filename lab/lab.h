@@ -27,6 +27,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "probe.h"
 #include "status.h"
 
 /* ---- scenarios ------------------------------------------------------- */
@@ -106,8 +107,9 @@ void lab_dns_close(lab_dns *s);
 
 /* Scenario files give each lab address a behaviour with
  *   $SMTP ADDRESS BEHAVIOUR [key=value ...]
- * (docs/lab.md). lab_smtp listens on every such address, all on one port,
- * and acts out the behaviour; an address without a $SMTP line has nothing
+ * (docs/lab.md). lab_smtp listens on every such address, all on one port
+ * (but for each scenario's own ::1 host: lab_smtp_overrides), and acts out
+ * the behaviour; an address without a $SMTP line has nothing
  * listening (connection refused). STARTTLS certificates are made at start
  * and signed by a lab CA made at start too, so a probe that trusts the CA
  * sees a valid chain where the scenario says tls=valid. */
@@ -125,8 +127,15 @@ size_t lab_smtp_listener_count(const lab_smtp *s);
 const char *lab_smtp_listener(const lab_smtp *s, size_t i);
 /* The lab CA certificate in PEM, NUL-terminated, valid while s lives. */
 const char *lab_smtp_ca_pem(const lab_smtp *s);
+/* The address map the prober needs (core/probe.h): ::1 is every
+ * scenario's one IPv6 address, so each scenario's ::1 host listens on a
+ * port of its own (the first keeps the lab's port), and a probe of ::1 as a
+ * name in that scenario's zone (its first $ORIGIN) must go there. *n
+ * entries, one per ::1 host with a zone; views valid while s lives. */
+const probe_port_override *lab_smtp_overrides(const lab_smtp *s, size_t *n);
 /* Live changes, for a trainer. The host at ip ("127.0.16.1", "::1") gets a
- * new behaviour: accept, refuse, silent, tempfail (421), reject (554),
+ * new behaviour (every scenario's host at ::1 for "::1"): accept, refuse,
+ * silent, tempfail (421), reject (554),
  * "slow N" (N seconds before the greeting), any other $SMTP behaviour word,
  * or "down" (= refuse) and "up" (the scenario's behaviour, or accept when
  * the scenario had it refuse). refuse closes the address's listener and

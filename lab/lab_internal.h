@@ -113,10 +113,15 @@ struct lab_smtp_host {
 	enum lab_smtp_act act;
 	unsigned delay_ms; /* before the first byte: `slow N` or slow=N */
 	enum lab_smtp_tls tls;
-	int starttls; /* offer STARTTLS in EHLO */
+	int starttls;       /* offer STARTTLS in EHLO */
+	unsigned noop_code; /* the reply to NOOP (noop=CODE); 0 = 250 */
 	int name_given;
 	int name_found; /* from an A/AAAA record rather than the fallback */
 	char name[LAB_SMTP_NAME_MAX];
+	/* the scenario's zone (its file's first $ORIGIN, no final dot; "" when
+	 * none): each scenario may have its own ::1 host, found by this name */
+	char zone[LAB_SMTP_NAME_MAX];
+	int own_port; /* lab_smtp's copy: a ::1 host's own port once bound, else 0 */
 };
 
 /* The $SMTP lines of every loaded scenario, in load order; views valid until

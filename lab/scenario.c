@@ -5,6 +5,7 @@
 #include "zone_internal.h"
 
 #include "name.h"
+#include "num.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -197,7 +198,8 @@ static const char *const smtp_acts[] = {
 	"accept, refuse, silent, slow SECONDS, tempfail, reject, multiline, drop-ehlo, "           \
 	"long-line, megabyte, escape, garbage, tarpit"
 #define SMTP_OPT_LIST                                                                              \
-	"name=HOST, tls=valid|expired|self-signed|wrong-name, starttls=yes|no, slow=SECONDS"
+	"name=HOST, tls=valid|expired|self-signed|wrong-name, starttls=yes|no, slow=SECONDS, "     \
+	"noop=CODE"
 
 static const char *const smtp_tls_names[] = {
     [LAB_TLS_VALID] = "valid",
@@ -309,6 +311,8 @@ static mxs_status smtp_option(struct parser *p, struct lab_smtp_host *h, const c
 		bit = 4;
 	else if (word_is(s, kl, "slow"))
 		bit = 8;
+	else if (word_is(s, kl, "noop"))
+		bit = 16;
 	else
 		goto unknown;
 	if (*seen & bit)
@@ -347,6 +351,23 @@ static mxs_status smtp_option(struct parser *p, struct lab_smtp_host *h, const c
 		return lab_zone_err(p, MXS_ERR_INVALID, p->line,
 		                    "expected starttls=yes or starttls=no, got \"%s\"",
 		                    lab_zone_show(b, sizeof(b), s, len));
+	case 16: {
+		/* a reply code to NOOP, so a lesson (and a test) can show a server
+		 * that refuses a command after a good greeting */
+		char num[8];
+		unsigned long code = 0;
+		if (vl < sizeof(num)) {
+			memcpy(num, v, vl);
+			num[vl] = '\0';
+		}
+		if (vl >= sizeof(num) || !mx_num_parse(num, 599, &code) || code < 200)
+			return lab_zone_err(
+			    p, MXS_ERR_INVALID, p->line,
+			    "expected a reply code (200-599) after noop=, got \"%s\"",
+			    lab_zone_show(b, sizeof(b), v, vl));
+		h->noop_code = (unsigned)code;
+		return MXS_OK;
+	}
 	default:
 		if (parse_seconds(v, vl, &h->delay_ms) != 0)
 			return lab_zone_err(
@@ -410,11 +431,14 @@ static mxs_status d_smtp(struct parser *p, const char *arg, size_t len)
 		    "lab SMTP addresses must be loopback (127.0.0.0/8 or ::1), got \"%s\"",
 		    lab_zone_show(b, sizeof(b), w[0], wl[0]));
 	inet_ntop(h.family, h.addr, h.addrtext, sizeof(h.addrtext));
-	if ((other = smtp_same_addr(p->w, &h)) || (other = smtp_same_addr(&p->frag, &h)))
+	/* ::1 is every scenario's one IPv6 address: each scenario may give it a
+	 * behaviour of its own (lab_smtp gives each its own port) */
+	if ((h.family != AF_INET6 && (other = smtp_same_addr(p->w, &h))) ||
+	    (other = smtp_same_addr(&p->frag, &h)))
 		return lab_zone_err(
 		    p, MXS_ERR_INVALID, p->line,
 		    "a second $SMTP line for %s (the first is at %s:%d; one behaviour per "
-		    "address in the whole lab)",
+		    "address: in the whole lab, and for ::1 in each scenario)",
 		    h.addrtext, other->origin ? other->origin : p->origin_label, other->line);
 
 	k = 1;

@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -90,6 +92,9 @@ struct lab_smtp {
 	int port;
 	int closing;
 	unsigned handles; /* listeners still open */
+	/* the address map for the prober: every ::1 host's zone and port */
+	probe_port_override *ov;
+	size_t nov;
 	struct lab_conns conns;
 };
 
@@ -100,6 +105,7 @@ static void maybe_free(lab_smtp *s)
 	lab_tls_free(s->tls);
 	free(s->ls);
 	free(s->hosts);
+	free(s->ov);
 	free(s);
 }
 
@@ -485,6 +491,12 @@ static int command(struct conn *c, char *line, size_t len)
 			start_tls(c);
 			return 1;
 		}
+	} else if (VERB("NOOP") && h->noop_code && h->noop_code != 250) {
+		reply(c, "%u %s NOOP refused here (noop=%u)", h->noop_code,
+		      h->noop_code / 100 == 4   ? "4.5.1"
+		      : h->noop_code / 100 == 5 ? "5.5.1"
+		                                : "2.0.0",
+		      h->noop_code);
 	} else if (VERB("NOOP") || VERB("RSET")) {
 		reply(c, "250 2.0.0 OK");
 	} else if (VERB("QUIT")) {
@@ -705,6 +717,67 @@ static int bind_all(lab_smtp *s, const struct lab_smtp_host **hosts, size_t n, i
 	return 0;
 }
 
+/* Whether host i shares ::1 with an earlier host: every scenario may have
+ * its own ::1 host, and all but the first get a port of their own (the
+ * first keeps the lab's port, so a lab with one IPv6 scenario looks as
+ * before from outside). */
+static int needs_own_port(const lab_smtp *s, size_t i)
+{
+	if (s->hosts[i].family != AF_INET6)
+		return 0;
+	for (size_t j = 0; j < i; j++)
+		if (s->hosts[j].family == AF_INET6 &&
+		    memcmp(s->hosts[j].addr, s->hosts[i].addr, 16) == 0)
+			return 1;
+	return 0;
+}
+
+/* A free port on ::1 for a host that starts down (`refuse`): nothing
+ * listens there, yet its scenario's probes must not reach another
+ * scenario's ::1 host on the lab's port. 0 when none could be found. */
+static int spare_port(void)
+{
+	struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+	socklen_t alen = sizeof(a);
+	int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0), port = 0;
+
+	if (fd < 0)
+		return 0;
+	if (bind(fd, (const struct sockaddr *)&a, sizeof(a)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&a, &alen) == 0)
+		port = ntohs(a.sin6_port);
+	close(fd);
+	return port;
+}
+
+/* Binds the ::1 hosts that get their own port, and writes the map. */
+static int bind_own(lab_smtp *s, size_t *failed)
+{
+	s->ov = calloc(s->nhosts + 1, sizeof(*s->ov));
+	if (!s->ov)
+		return UV_ENOMEM;
+	for (size_t i = 0; i < s->nhosts; i++) {
+		struct lab_smtp_host *h = &s->hosts[i];
+		int rc = 0, got = s->port;
+
+		if (h->family != AF_INET6)
+			continue;
+		if (needs_own_port(s, i)) {
+			*failed = s->nls;
+			if (h->act == LAB_SMTP_REFUSE)
+				got = spare_port();
+			else
+				rc = bind_one(s, h, 0, &got);
+			if (rc != 0)
+				return rc;
+			h->own_port = got;
+		}
+		if (h->zone[0] && got > 0)
+			s->ov[s->nov++] = (probe_port_override){h->zone, h->addrtext, got};
+	}
+	return 0;
+}
+
 lab_smtp *lab_smtp_new(uv_loop_t *loop, const lab_world *w, int port, char **why)
 {
 	lab_smtp *s = NULL;
@@ -737,11 +810,11 @@ lab_smtp *lab_smtp_new(uv_loop_t *loop, const lab_world *w, int port, char **why
 	s->tls = lab_tls_new(why);
 	if (!s->tls)
 		goto done;
-	for (size_t i = 0; i < total; i++) {
+	for (size_t i = 0; i < total; i++)
 		s->hosts[i] = *lab_world_smtp(w, i);
-		if (s->hosts[i].act != LAB_SMTP_REFUSE)
+	for (size_t i = 0; i < total; i++)
+		if (s->hosts[i].act != LAB_SMTP_REFUSE && !needs_own_port(s, i))
 			hosts[n++] = &s->hosts[i];
-	}
 	for (int attempt = 0; attempt < SMTP_BIND_TRIES; attempt++) {
 		rc = bind_all(s, hosts, n, port, &failed);
 		if (rc == 0)
@@ -752,6 +825,8 @@ lab_smtp *lab_smtp_new(uv_loop_t *loop, const lab_world *w, int port, char **why
 		/* the port the first address got is taken at another: again */
 		close_listeners(s);
 	}
+	if (rc == 0)
+		rc = bind_own(s, &failed);
 	if (rc != 0) {
 		mxs_why(why, "%s: %s", s->ls[failed] ? s->ls[failed]->where : "lab SMTP",
 		        uv_strerror(rc));
@@ -800,6 +875,12 @@ const char *lab_smtp_ca_pem(const lab_smtp *s)
 	return s ? lab_tls_ca_pem(s->tls) : NULL;
 }
 
+const probe_port_override *lab_smtp_overrides(const lab_smtp *s, size_t *n)
+{
+	*n = s ? s->nov : 0;
+	return s && s->nov ? s->ov : NULL;
+}
+
 void lab_smtp_close(lab_smtp *s)
 {
 	if (!s || s->closing)
@@ -845,13 +926,13 @@ static mxs_status apply(lab_smtp *s, struct lab_smtp_host *h, char **why)
 	}
 	if (l)
 		return MXS_OK; /* new connections read the new behaviour */
-	if (s->port == 0) {
+	if (s->port == 0 && !h->own_port) {
 		mxs_why(why, "%s: the lab's SMTP port is not known (nothing listened at start)",
 		        h->addrtext);
 		return MXS_ERR_INVALID;
 	}
 	before = s->nls;
-	rc = bind_one(s, h, s->port, &got);
+	rc = bind_one(s, h, h->own_port ? h->own_port : s->port, &got);
 	if (s->nls == before) {
 		mxs_why(why, "%s: out of memory", h->addrtext);
 		return MXS_ERR_NOMEM;
@@ -869,6 +950,7 @@ static mxs_status apply(lab_smtp *s, struct lab_smtp_host *h, char **why)
 	return MXS_OK;
 }
 
+/* The first host at ip from *idx on; *idx is its index. */
 static struct lab_smtp_host *host_of(lab_smtp *s, const char *ip, size_t *idx, char **why)
 {
 	uint8_t a[16];
@@ -878,7 +960,7 @@ static struct lab_smtp_host *host_of(lab_smtp *s, const char *ip, size_t *idx, c
 		mxs_why(why, "\"%.60s\" is not an IP address", ip ? ip : "");
 		return NULL;
 	}
-	for (size_t i = 0; i < s->nhosts; i++)
+	for (size_t i = *idx; i < s->nhosts; i++)
 		if (s->hosts[i].family == af &&
 		    memcmp(s->hosts[i].addr, a, af == AF_INET6 ? 16 : 4) == 0) {
 			*idx = i;
@@ -895,11 +977,10 @@ mxs_status lab_smtp_set_behaviour(lab_smtp *s, const char *ip, const char *behav
 	const struct lab_smtp_host *orig;
 	enum lab_smtp_act act = LAB_SMTP_ACCEPT;
 	unsigned delay_ms = 0;
-	int found = 0;
+	int found = 0, up = 0;
 
 	if (!h)
 		return MXS_ERR_INVALID;
-	orig = lab_world_smtp(s->w, i);
 	n = behaviour ? strlen(behaviour) : 0;
 	if (n == 0) {
 		mxs_why(why, "no behaviour given");
@@ -909,10 +990,7 @@ mxs_status lab_smtp_set_behaviour(lab_smtp *s, const char *ip, const char *behav
 		act = LAB_SMTP_REFUSE;
 		found = 1;
 	} else if (strcmp(behaviour, "up") == 0) {
-		/* back as the scenario had it; a host the scenario had down
-		 * comes up as a plain accepting one */
-		act = orig->act == LAB_SMTP_REFUSE ? LAB_SMTP_ACCEPT : orig->act;
-		delay_ms = orig->act == LAB_SMTP_REFUSE ? 0 : orig->delay_ms;
+		up = 1;
 		found = 1;
 	} else if (strncmp(behaviour, "slow", 4) == 0 && (behaviour[4] == ' ' || !behaviour[4])) {
 		char *end = NULL;
@@ -940,9 +1018,19 @@ mxs_status lab_smtp_set_behaviour(lab_smtp *s, const char *ip, const char *behav
 		        behaviour);
 		return MXS_ERR_INVALID;
 	}
-	h->act = act;
-	h->delay_ms = delay_ms;
-	return apply(s, h, why);
+	/* ::1 may be several scenarios' host: each gets the behaviour */
+	for (; h; i++, h = host_of(s, ip, &i, NULL)) {
+		mxs_status st;
+		orig = lab_world_smtp(s->w, i);
+		/* up: back as the scenario had it; a host the scenario had down
+		 * comes up as a plain accepting one */
+		h->act = !up ? act : orig->act == LAB_SMTP_REFUSE ? LAB_SMTP_ACCEPT : orig->act;
+		h->delay_ms = !up || orig->act == LAB_SMTP_REFUSE ? delay_ms : orig->delay_ms;
+		st = apply(s, h, why);
+		if (st != MXS_OK)
+			return st;
+	}
+	return MXS_OK;
 }
 
 mxs_status lab_smtp_reset(lab_smtp *s, char **why)

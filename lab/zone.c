@@ -739,6 +739,12 @@ static mxs_status finish(struct parser *p)
 		if (!h->name_given && !lab_smtp_find_name(&p->frag, h) &&
 		    !lab_smtp_find_name(p->w, h))
 			snprintf(h->name, sizeof(h->name), "lab.invalid");
+		if (p->first_originlen) {
+			char text[LAB_DNS_NAME_TEXT];
+			lab_name_to_text(p->first_origin, text);
+			if (strlen(text) < sizeof(h->zone) && strcmp(text, ".") != 0)
+				memcpy(h->zone, text, strlen(text) + 1);
+		}
 	}
 	if (!p->sc.explain) {
 		p->sc.explain = strdup("");

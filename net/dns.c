@@ -317,6 +317,7 @@ bool dns_walk(const unsigned char *m, size_t len, dns_rr_cb cb, void *arg)
 	}
 	for (unsigned i = 0; i < an + ns; i++) {
 		dns_rr rr;
+		rr.owner = p;
 		if (!skip_name(m, len, &p) || p + RRFIXEDSZ > end)
 			return false;
 		rr.section = i < an ? DNS_SECTION_ANSWER : DNS_SECTION_AUTHORITY;
@@ -473,6 +474,75 @@ static void on_mx(job *j, int status, const unsigned char *abuf, int alen)
 		ares_free_data(mx);
 }
 
+/* ---- CNAME loops (RFC 1034 §3.6.2) ------------------------------------------ */
+
+#define CNAME_MAX_HOPS 16 /* aliases followed in one answer; more is no chain we show */
+
+typedef struct cname_pairs {
+	const unsigned char *m;
+	size_t len;
+	char *from[CNAME_MAX_HOPS], *to[CNAME_MAX_HOPS];
+	size_t n;
+} cname_pairs;
+
+static bool on_cname_rr(const dns_rr *rr, void *arg)
+{
+	cname_pairs *cp = arg;
+	char *from = NULL, *to = NULL;
+	long n = 0;
+
+	if (rr->section != DNS_SECTION_ANSWER || rr->type != ns_t_cname)
+		return true;
+	if (cp->n == CNAME_MAX_HOPS)
+		return false;
+	if (ares_expand_name(rr->owner, cp->m, (int)cp->len, &from, &n) != ARES_SUCCESS ||
+	    ares_expand_name(rr->rdata, cp->m, (int)cp->len, &to, &n) != ARES_SUCCESS) {
+		ares_free_string(from);
+		return true;
+	}
+	cp->from[cp->n] = from;
+	cp->to[cp->n++] = to;
+	return true;
+}
+
+/* c-ares 1.18 reports a looping answer as NODATA with the last alias as
+ * its name, which would read as "an alias for b: point the MX at b". */
+bool dns_cname_loop(const unsigned char *m, size_t len, const char *asked, char **chain)
+{
+	cname_pairs cp = {.m = m, .len = len};
+	const char *path[CNAME_MAX_HOPS + 1];
+	size_t np = 0, need = 1;
+	bool loop = false;
+
+	*chain = NULL;
+	dns_walk(m, len, on_cname_rr, &cp);
+	path[np++] = asked;
+	while (!loop && np <= CNAME_MAX_HOPS) {
+		const char *next = NULL;
+		for (size_t i = 0; i < cp.n && !next; i++)
+			if (strcasecmp(cp.from[i], path[np - 1]) == 0)
+				next = cp.to[i];
+		if (!next)
+			break;
+		for (size_t k = 0; k < np && !loop; k++)
+			loop = strcasecmp(path[k], next) == 0;
+		path[np++] = next;
+	}
+	for (size_t k = 0; loop && k < np; k++)
+		need += strlen(path[k]) + 4;
+	if (loop && (*chain = malloc(need))) {
+		size_t at = 0;
+		for (size_t k = 0; k < np; k++)
+			at += (size_t)snprintf(*chain + at, need - at, "%s%s", k ? " -> " : "",
+			                       path[k]);
+	}
+	for (size_t i = 0; i < cp.n; i++) {
+		ares_free_string(cp.from[i]);
+		ares_free_string(cp.to[i]);
+	}
+	return loop && *chain;
+}
+
 static void on_addr(job *j, int family, size_t host, const char *asked, int status,
                     const unsigned char *abuf, int alen)
 {
@@ -502,9 +572,16 @@ static void on_addr(job *j, int family, size_t host, const char *asked, int stat
 			rc = MX_RC_NODATA;
 		else if (prc != ARES_SUCCESS)
 			rc = MX_RC_FORMERR;
+		/* an alias chain that comes back on itself has no canonical name */
+		if (rc == MX_RC_NODATA && !mx_domain_host(d, host)->cname_loop) {
+			char *chain = NULL;
+			if (dns_cname_loop(abuf, (size_t)alen, asked, &chain))
+				mx_host_set_cname_loop(d, host, chain);
+			free(chain);
+		}
 		/* the canonical name differs when the asked name was an alias */
 		if (he && he->h_name && strcasecmp(he->h_name, asked) != 0 &&
-		    !mx_domain_host(d, host)->cname)
+		    !mx_domain_host(d, host)->cname && !mx_domain_host(d, host)->cname_loop)
 			mx_host_set_cname(d, host, he->h_name);
 		if (he)
 			ares_free_hostent(he);

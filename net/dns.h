@@ -78,7 +78,8 @@ typedef struct dns_rr {
 	unsigned type; /* 1 A, 6 SOA, 15 MX, ... */
 	uint32_t ttl;  /* already through dns_ttl */
 	const unsigned char *rdata;
-	size_t rdlen; /* within the message */
+	size_t rdlen;               /* within the message */
+	const unsigned char *owner; /* the owner name in the message (ares_expand_name reads it) */
 } dns_rr;
 
 /* Return false to stop the walk. */
@@ -88,6 +89,13 @@ typedef bool (*dns_rr_cb)(const dns_rr *rr, void *arg);
  * the untrusted message m. false when m is malformed before the walk ended
  * (records already seen were handed over). */
 bool dns_walk(const unsigned char *m, size_t len, dns_rr_cb cb, void *arg);
+
+/* Whether the CNAME records in the answer section of the untrusted message
+ * m, followed from asked, come back to a name already passed (RFC 1034
+ * §3.6.2: a loop, to be signalled as an error; at most 16 aliases are
+ * followed). Then *chain is "a -> b -> a" (malloc'd, owned by the caller);
+ * else NULL. */
+bool dns_cname_loop(const unsigned char *m, size_t len, const char *asked, char **chain);
 
 /* true when m is a reply (QR, opcode QUERY) with exactly one question, and
  * that question is qname (case-insensitive), qtype, class IN; *rcode (may

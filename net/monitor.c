@@ -11,6 +11,7 @@
 typedef struct watch {
 	smtp_monitor *m;
 	char *host, *ip;
+	int port; /* where its probes go: the key with ip */
 	smtp_history h;
 	probe_result *last;
 	long long sum_ms;
@@ -53,7 +54,7 @@ static void on_mon_done(probe_result *r, void *arg)
 	w->last = r;
 	h->last = r;
 	if (m->on_change)
-		m->on_change(w->ip, m->arg); /* may unwatch or free: w is not used after */
+		m->on_change(w->ip, w->port, m->arg); /* may unwatch or free: w is not used after */
 }
 
 static void watch_probe(smtp_monitor *m, watch *w)
@@ -92,12 +93,12 @@ void smtp_monitor_on_change(smtp_monitor *m, smtp_change_cb cb, void *arg)
 	m->arg = arg;
 }
 
-static watch *watch_find(const smtp_monitor *m, const char *ip, watch ***link)
+static watch *watch_find(const smtp_monitor *m, const char *ip, int port, watch ***link)
 {
 	watch **pp = (watch **)&m->watches;
 
 	for (; *pp; pp = &(*pp)->next)
-		if (strcmp((*pp)->ip, ip) == 0) {
+		if ((*pp)->port == port && strcmp((*pp)->ip, ip) == 0) {
 			if (link)
 				*link = pp;
 			return *pp;
@@ -113,9 +114,9 @@ static void watch_free(watch *w)
 	free(w);
 }
 
-void smtp_monitor_probe_now(smtp_monitor *m, const char *ip)
+void smtp_monitor_probe_now(smtp_monitor *m, const char *ip, int port)
 {
-	watch *w = m && ip ? watch_find(m, ip, NULL) : NULL;
+	watch *w = m && ip ? watch_find(m, ip, port, NULL) : NULL;
 
 	if (w)
 		watch_probe(m, w);
@@ -124,15 +125,18 @@ void smtp_monitor_probe_now(smtp_monitor *m, const char *ip)
 mxs_status smtp_monitor_watch(smtp_monitor *m, const char *host, const char *ip)
 {
 	watch *w;
+	int port;
 
 	if (!ip)
 		return MXS_ERR_INVALID;
-	if (watch_find(m, ip, NULL))
+	port = smtp_prober_port_for(m->p, host, ip);
+	if (watch_find(m, ip, port, NULL))
 		return MXS_OK;
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return MXS_ERR_NOMEM;
 	w->m = m;
+	w->port = port;
 	w->host = strdup(host ? host : "");
 	w->ip = strdup(ip);
 	if (!w->host || !w->ip) {
@@ -141,6 +145,7 @@ mxs_status smtp_monitor_watch(smtp_monitor *m, const char *host, const char *ip)
 	}
 	w->h = (smtp_history){.host = w->host,
 	                      .ip = w->ip,
+	                      .port = port,
 	                      .last_ms = -1,
 	                      .avg_ms = -1,
 	                      .best_ms = -1,
@@ -156,9 +161,9 @@ mxs_status smtp_monitor_watch(smtp_monitor *m, const char *host, const char *ip)
 	return MXS_OK;
 }
 
-void smtp_monitor_unwatch(smtp_monitor *m, const char *ip)
+void smtp_monitor_unwatch(smtp_monitor *m, const char *ip, int port)
 {
-	watch **link, *w = watch_find(m, ip, &link);
+	watch **link, *w = watch_find(m, ip, port, &link);
 
 	if (!w)
 		return;
@@ -167,9 +172,9 @@ void smtp_monitor_unwatch(smtp_monitor *m, const char *ip)
 	watch_free(w);
 }
 
-const smtp_history *smtp_monitor_history(const smtp_monitor *m, const char *ip)
+const smtp_history *smtp_monitor_history(const smtp_monitor *m, const char *ip, int port)
 {
-	watch *w = watch_find(m, ip, NULL);
+	watch *w = watch_find(m, ip, port, NULL);
 
 	return w ? &w->h : NULL;
 }

@@ -40,6 +40,7 @@ typedef struct sslot {
 struct saddr {
 	scan *s;
 	char *ip;
+	int port;      /* where its probes go: the key with ip (one per lab scenario for ::1) */
 	size_t refs;   /* domain address slots that show it */
 	bool allowed;  /* the policy lets the scan touch it */
 	sslot **slots; /* SCAN_MONITOR: at most one */
@@ -157,12 +158,31 @@ static sdom *find_dom(const scan *s, const char *name)
 	return m;
 }
 
-static saddr *find_addr(const scan *s, const char *ip)
+/* The port a probe of ip as host goes to (the lab's address map can give
+ * each scenario's ::1 its own); 0 without probes. */
+static int port_of(const scan *s, const char *host, const char *ip)
 {
+	return s->smtp ? smtp_prober_port_for(s->smtp, host, ip) : 0;
+}
+
+/* ip at port; port < 0: ip at whichever port came first */
+static saddr *find_addr(const scan *s, const char *ip, int port)
+{
+	saddr *any = NULL;
+
 	for (saddr *a = s->buckets[hash_ip(ip)]; a; a = a->next)
-		if (strcmp(a->ip, ip) == 0)
-			return a;
-	return NULL;
+		if (strcmp(a->ip, ip) == 0) {
+			if (a->port == port)
+				return a;
+			any = a;
+		}
+	return port < 0 ? any : NULL;
+}
+
+/* The store's entry for host's address ip. */
+static saddr *find_host_addr(const scan *s, const char *host, const char *ip)
+{
+	return find_addr(s, ip, port_of(s, host, ip));
 }
 
 /* The slot ip is probed through for host: SCAN_ONCE one per host name,
@@ -244,7 +264,7 @@ static void live_history(const scan *s, const sslot *sl, scan_history *h)
 	                    .avg_ms = -1,
 	                    .best_ms = -1,
 	                    .worst_ms = -1};
-	m = sl->watched ? smtp_monitor_history(s->mon, sl->a->ip) : NULL;
+	m = sl->watched ? smtp_monitor_history(s->mon, sl->a->ip, sl->a->port) : NULL;
 	if (!m)
 		return;
 	h->in_flight = m->in_flight;
@@ -265,7 +285,7 @@ static const probe_result *live_last(const scan *s, const sslot *sl)
 
 	if (s->cfg.mode == SCAN_ONCE)
 		return sl->last;
-	m = sl->watched ? smtp_monitor_history(s->mon, sl->a->ip) : NULL;
+	m = sl->watched ? smtp_monitor_history(s->mon, sl->a->ip, sl->a->port) : NULL;
 	return m ? m->last : NULL;
 }
 
@@ -275,7 +295,7 @@ static const probe_result *live_last(const scan *s, const sslot *sl)
 static void attach(scan *s, sdom *m, size_t i, size_t k)
 {
 	const mx_host *h = mx_domain_host(m->d, i);
-	saddr *a = find_addr(s, h->addrs[k].ip);
+	saddr *a = find_host_addr(s, h->exchange, h->addrs[k].ip);
 	sslot *sl = find_slot(a, h->exchange);
 	const probe_result *last = sl ? live_last(s, sl) : NULL;
 
@@ -303,7 +323,7 @@ static size_t pending(const scan *s, const sdom *m)
 	for (size_t i = 0; i < mx_domain_host_count(m->d); i++) {
 		const mx_host *h = mx_domain_host(m->d, i);
 		for (size_t k = 0; k < h->naddrs; k++) {
-			const saddr *a = find_addr(s, h->addrs[k].ip);
+			const saddr *a = find_host_addr(s, h->exchange, h->addrs[k].ip);
 			const sslot *sl = find_slot(a, h->exchange);
 			if (!a || !a->allowed)
 				continue;
@@ -323,8 +343,8 @@ static void check_settled(scan *s, sdom *m)
 	}
 }
 
-/* News about ip: every shown domain with that address is brought up to date. */
-static void sync_ip(scan *s, const char *ip, unsigned bits)
+/* News about a: every shown domain with that address is brought up to date. */
+static void sync_addr(scan *s, const saddr *a, unsigned bits)
 {
 	if (s->frozen)
 		return;
@@ -335,7 +355,8 @@ static void sync_ip(scan *s, const char *ip, unsigned bits)
 		for (size_t i = 0; i < mx_domain_host_count(m->d); i++) {
 			const mx_host *h = mx_domain_host(m->d, i);
 			for (size_t k = 0; k < h->naddrs; k++)
-				if (strcmp(h->addrs[k].ip, ip) == 0) {
+				if (strcmp(h->addrs[k].ip, a->ip) == 0 &&
+				    port_of(s, h->exchange, a->ip) == a->port) {
 					attach(s, m, i, k);
 					hit = true;
 				}
@@ -370,7 +391,7 @@ static void addr_free(scan *s, saddr *a)
 	s->naddrs--;
 	/* before the slots go: slots[0] says whether it is watched */
 	if (s->mon && a->nslots && a->slots[0]->watched)
-		smtp_monitor_unwatch(s->mon, a->ip);
+		smtp_monitor_unwatch(s->mon, a->ip, a->port);
 	for (size_t i = 0; i < a->nslots; i++) {
 		if (s->smtp && a->slots[i]->in_flight)
 			smtp_cancel(s->smtp, on_probe, a->slots[i]);
@@ -386,9 +407,10 @@ static void addr_free(scan *s, saddr *a)
 	free(a);
 }
 
-static saddr *addr_get(scan *s, const char *ip)
+static saddr *addr_get(scan *s, const char *host, const char *ip)
 {
-	saddr *a = find_addr(s, ip);
+	int port = port_of(s, host, ip);
+	saddr *a = find_addr(s, ip, port);
 	unsigned b;
 
 	if (a)
@@ -399,6 +421,7 @@ static saddr *addr_get(scan *s, const char *ip)
 		return NULL;
 	}
 	a->s = s;
+	a->port = port;
 	a->allowed = !s->cfg.loopback_only || mx_ip_is_loopback(ip);
 	b = hash_ip(ip);
 	a->next = s->buckets[b];
@@ -448,7 +471,7 @@ static void ref_domain(scan *s, const mx_domain *d)
 	for (size_t i = 0; d && i < mx_domain_host_count(d); i++) {
 		const mx_host *h = mx_domain_host(d, i);
 		for (size_t k = 0; k < h->naddrs; k++) {
-			saddr *a = addr_get(s, h->addrs[k].ip);
+			saddr *a = addr_get(s, h->exchange, h->addrs[k].ip);
 			if (!a)
 				continue;
 			a->refs++;
@@ -462,7 +485,7 @@ static void unref_domain(scan *s, const mx_domain *d)
 	for (size_t i = 0; d && i < mx_domain_host_count(d); i++) {
 		const mx_host *h = mx_domain_host(d, i);
 		for (size_t k = 0; k < h->naddrs; k++) {
-			saddr *a = find_addr(s, h->addrs[k].ip);
+			saddr *a = find_host_addr(s, h->exchange, h->addrs[k].ip);
 			if (a && --a->refs == 0)
 				addr_free(s, a);
 		}
@@ -488,15 +511,15 @@ static void on_probe(probe_result *r, void *arg)
 	sl->done = true;
 	s->probes_done++;
 	emit(s, &ev);
-	sync_ip(s, r->ip, SCAN_CH_PROBE);
+	sync_addr(s, sl->a, SCAN_CH_PROBE);
 	deliver(s);
 	leave(s);
 }
 
-static void on_change(const char *ip, void *arg)
+static void on_change(const char *ip, int port, void *arg)
 {
 	scan *s = arg;
-	saddr *a = find_addr(s, ip);
+	saddr *a = find_addr(s, ip, port);
 	sslot *sl = find_slot(a, NULL);
 	scan_event ev = {.kind = SCAN_EV_PROBE_DONE, .ip = ip};
 
@@ -508,7 +531,7 @@ static void on_change(const char *ip, void *arg)
 	ev.host = sl->host;
 	ev.probe = live_last(s, sl);
 	emit(s, &ev);
-	sync_ip(s, ip, SCAN_CH_PROBE);
+	sync_addr(s, a, SCAN_CH_PROBE);
 	deliver(s);
 	leave(s);
 }
@@ -545,9 +568,9 @@ static void on_bl(blr_result *r, void *arg)
 	}
 	if (r) {
 		emit(s, &ev);
-		sync_ip(s, a->ip, SCAN_CH_BLOCKLIST);
+		sync_addr(s, a, SCAN_CH_BLOCKLIST);
 	} else {
-		sync_ip(s, a->ip, 0); /* only the settling, if this was the last */
+		sync_addr(s, a, 0); /* only the settling, if this was the last */
 	}
 	deliver(s);
 	leave(s);
@@ -571,12 +594,12 @@ static void reprobe_kept(scan *s, const mx_domain *old, const mx_domain *d)
 	for (size_t i = 0; old && i < mx_domain_host_count(old); i++) {
 		const mx_host *h = mx_domain_host(old, i);
 		for (size_t k = 0; k < h->naddrs; k++) {
-			saddr *a = find_addr(s, h->addrs[k].ip);
+			saddr *a = find_host_addr(s, h->exchange, h->addrs[k].ip);
 			sslot *sl = a ? find_slot(a, NULL) : NULL;
 			if (!sl || !sl->watched || !sl->done || !domain_shows(d, a->ip))
 				continue;
 			sl->done = false;
-			smtp_monitor_probe_now(s->mon, a->ip);
+			smtp_monitor_probe_now(s->mon, a->ip, a->port);
 		}
 	}
 }
@@ -795,7 +818,9 @@ scan *scan_new(uv_loop_t *loop, const scan_config *cfg, int *code_hint, char **w
 		                  .timeout_ms = cfg->timeout_ms,
 		                  .max_probes = cfg->max_probes,
 		                  .ehlo_name = s->ehlo_name,
-		                  .ca_pem = s->ca_pem};
+		                  .ca_pem = s->ca_pem,
+		                  .overrides = cfg->smtp_overrides,
+		                  .noverrides = cfg->nsmtp_overrides};
 		s->smtp = smtp_prober_new(loop, &sc, why);
 		if (!s->smtp)
 			goto fail;
@@ -1096,7 +1121,8 @@ size_t scan_domain_count(const scan *s)
 
 bool scan_history_get(const scan *s, const char *ip, const char *host, scan_history *out)
 {
-	const sslot *sl = find_slot(find_addr(s, ip), host);
+	const sslot *sl =
+	    find_slot(host ? find_host_addr(s, host, ip) : find_addr(s, ip, -1), host);
 
 	if (!sl)
 		return false;
@@ -1109,7 +1135,8 @@ bool scan_history_get(const scan *s, const char *ip, const char *host, scan_hist
 
 const probe_result *scan_probe_last(const scan *s, const char *ip, const char *host)
 {
-	const sslot *sl = find_slot(find_addr(s, ip), host);
+	const sslot *sl =
+	    find_slot(host ? find_host_addr(s, host, ip) : find_addr(s, ip, -1), host);
 
 	if (!sl)
 		return NULL;
@@ -1118,7 +1145,7 @@ const probe_result *scan_probe_last(const scan *s, const char *ip, const char *h
 
 const blr_result *const *scan_blocklist_results(const scan *s, const char *ip, size_t *n)
 {
-	const saddr *a = find_addr(s, ip);
+	const saddr *a = find_addr(s, ip, -1);
 
 	*n = a ? a->nbl : 0;
 	return a && a->nbl ? (const blr_result *const *)a->bl : NULL;

@@ -116,6 +116,11 @@ typedef struct scan_config {
 	const char *ca_pem;    /* CA for STARTTLS verification replacing the system store, or
 	                          NULL; copied */
 	unsigned interval_ms;  /* SCAN_MONITOR: re-probe interval; 0 = 10 s */
+	/* the lab's address map (core/probe.h): each lab scenario's ::1 host on
+	 * its own port; copied by the prober. NULL outside the lab. The store
+	 * keys an address by ip and port, so each is its own address. */
+	const probe_port_override *smtp_overrides;
+	size_t nsmtp_overrides;
 	/* blocklists */
 	const blr_config *blocklists; /* the providers; NULL or none enabled = no lookups.
 	                                 Borrowed: must outlive the scan. */

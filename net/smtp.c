@@ -65,6 +65,7 @@ struct probe {
 	uint64_t t0;         /* uv_hrtime() when started */
 	curl_socket_t fd;    /* the connection's socket, once libcurl made it */
 	phase ph;
+	phase before_quit; /* the phase QUIT followed: what a failure seen in QUIT is about */
 	unsigned ncmds, nehlo_cmds, reply_lines;
 	probe_reply greet;       /* the greeting's lines so far (one code: RFC 5321 §4.2.1) */
 	const char *garbage_why; /* static: why the greeting is malformed, once decided */
@@ -73,10 +74,20 @@ struct probe {
 	char errbuf[CURL_ERROR_SIZE];
 };
 
+/* One entry of the lab's address map, ready to match. */
+typedef struct override {
+	char *zone; /* lower case, no trailing dot */
+	int af;
+	unsigned char addr[16];
+	int port;
+} override;
+
 struct smtp_prober {
 	uv_loop_t *loop;
 	curlloop *cl; /* libcurl on the loop; NULL once torn down */
 	int port;
+	override *ov; /* the lab's address map */
+	size_t nov;
 	unsigned timeout_ms, max_probes;
 	char *ehlo, *ehlo_path;
 	char *ca_pem;
@@ -298,6 +309,7 @@ static void on_client_line(probe *q, const char *data, size_t len)
 	probe_transcript_add(q->r, 'C', data, len);
 	while (vlen < len && isalpha((unsigned char)data[vlen]))
 		vlen++;
+	q->before_quit = q->ph;
 	q->ph = PH_OTHER;
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		if (strlen(verbs[i].verb) == vlen && strncasecmp(data, verbs[i].verb, vlen) == 0)
@@ -426,7 +438,11 @@ static void classify(probe *q, CURLcode rc)
 	curl_off_t connect_us = 0, app_us = 0;
 	long os_errno = 0;
 	const char *detail = q->errbuf[0] ? q->errbuf : curl_easy_strerror(rc);
-	const char *ph = phase_names[q->ph];
+	/* libcurl says QUIT on its way out after a command failed, and it
+	 * ignores what QUIT itself gets: a failure seen in QUIT is about the
+	 * command before it (a 502 to NOOP is NOOP's, not QUIT's) */
+	phase fph = q->ph == PH_QUIT ? q->before_quit : q->ph;
+	const char *ph = phase_names[fph];
 
 	r->t.total = elapsed_ms(q);
 	if (q->setup_failed) {
@@ -489,10 +505,15 @@ static void classify(probe *q, CURLcode rc)
 			set_error(r, "%s: %s", phase_names[PH_TLS], detail);
 			return;
 		}
-		/* Anything else after a 2xx greeting (the connection dropped during
-		 * EHLO, no reply to NOOP) stays ACCEPTED: the probe's verdict is
-		 * about the greeting, which is what the delivery walk decides on,
-		 * and the error is kept for the report and the findings. */
+		/* A server that greets and then hangs up or goes quiet in a step
+		 * every sender takes too (EHLO, HELO, STARTTLS) takes no mail:
+		 * the sender moves on (RFC 5321 §3.8, §4.5.3.2). Anything else
+		 * after a 2xx greeting (a 502 to our NOOP, a hang-up at NOOP)
+		 * stays ACCEPTED: a sender never says NOOP, so the greeting keeps
+		 * deciding, and the error is kept for the report. */
+		if ((q->timed_out || is_closed(rc)) &&
+		    (fph == PH_EHLO || fph == PH_HELO || fph == PH_STARTTLS))
+			r->state = PROBE_DROPPED;
 		if (q->timed_out)
 			set_error(r, "no reply to %s within %s", ph, detail);
 		else if (is_closed(rc))
@@ -634,14 +655,14 @@ static CURL *make_easy(probe *q)
 	if (!e)
 		return NULL;
 	snprintf(url, sizeof(url), v6host ? "smtp://[%s]:%d/%s" : "smtp://%s:%d/%s", q->url_host,
-	         p->port, p->ehlo_path);
+	         q->r->port, p->ehlo_path);
 	if (strcmp(q->url_host, q->r->ip) != 0) {
 		/* CONNECT_TO pins the address for this handle alone, while TLS
 		 * verifies the URL's name. CURLOPT_RESOLVE would do the same
 		 * through the multi handle's shared DNS cache, where two probes of
 		 * one name at two addresses would overwrite each other's entry. */
 		snprintf(pin, sizeof(pin), v6ip ? "%s:%d:[%s]:%d" : "%s:%d:%s:%d", q->url_host,
-		         p->port, q->r->ip, p->port);
+		         q->r->port, q->r->ip, q->r->port);
 		q->connect_to = curl_slist_append(NULL, pin);
 		if (!q->connect_to)
 			goto fail;
@@ -778,6 +799,91 @@ static void on_loop_closed(void *arg)
 
 /* ---- public ------------------------------------------------------------- */
 
+/* ---- the lab's address map ------------------------------------------------ */
+
+static void overrides_free(smtp_prober *p)
+{
+	for (size_t i = 0; i < p->nov; i++)
+		free(p->ov[i].zone);
+	free(p->ov);
+	p->ov = NULL;
+	p->nov = 0;
+}
+
+static bool overrides_copy(smtp_prober *p, const smtp_config *cfg, char **why)
+{
+	if (cfg->noverrides == 0)
+		return true;
+	if (cfg->noverrides > SMTP_MAX_OVERRIDES || !cfg->overrides) {
+		mxs_why(why, "more than %d address overrides", SMTP_MAX_OVERRIDES);
+		return false;
+	}
+	p->ov = calloc(cfg->noverrides, sizeof(*p->ov));
+	if (!p->ov) {
+		mxs_why(why, "out of memory");
+		return false;
+	}
+	for (size_t i = 0; i < cfg->noverrides; i++, p->nov++) {
+		const probe_port_override *o = &cfg->overrides[i];
+		override *v = &p->ov[i];
+		size_t zl = o->zone ? strlen(o->zone) : 0;
+
+		if (zl && o->zone[zl - 1] == '.')
+			zl--;
+		v->af = o->ip && strchr(o->ip, ':') ? AF_INET6 : AF_INET;
+		if (!zl || !mx_name_is_host(o->zone, zl) || !o->ip ||
+		    inet_pton(v->af, o->ip, v->addr) != 1 || o->port < 1 || o->port > 65535) {
+			mxs_why(why,
+			        "address override %zu (%.80s %.60s %d) is not a zone, an "
+			        "address and a port",
+			        i + 1, o->zone ? o->zone : "", o->ip ? o->ip : "", o->port);
+			return false;
+		}
+		v->zone = strndup(o->zone, zl);
+		if (!v->zone) {
+			mxs_why(why, "out of memory");
+			return false;
+		}
+		for (size_t k = 0; k < zl; k++)
+			v->zone[k] = (char)tolower((unsigned char)v->zone[k]);
+		v->port = o->port;
+	}
+	return true;
+}
+
+/* Whether host (one trailing dot allowed) is zone or a name under it. */
+static bool in_zone(const char *host, const char *zone)
+{
+	size_t hl = strlen(host), zl = strlen(zone);
+
+	if (hl && host[hl - 1] == '.')
+		hl--;
+	if (hl < zl || strncasecmp(host + hl - zl, zone, zl) != 0)
+		return false;
+	return hl == zl || host[hl - zl - 1] == '.';
+}
+
+int smtp_prober_port_for(const smtp_prober *p, const char *host, const char *ip)
+{
+	unsigned char bin[16];
+	int af = ip && strchr(ip, ':') ? AF_INET6 : AF_INET;
+	size_t best = 0;
+	int port = p->port;
+
+	if (!p->nov || !host || !ip || inet_pton(af, ip, bin) != 1)
+		return port;
+	for (size_t i = 0; i < p->nov; i++) {
+		const override *v = &p->ov[i];
+		size_t zl = strlen(v->zone);
+		if (v->af == af && memcmp(v->addr, bin, af == AF_INET6 ? 16 : 4) == 0 &&
+		    zl > best && in_zone(host, v->zone)) {
+			best = zl;
+			port = v->port;
+		}
+	}
+	return port;
+}
+
 smtp_prober *smtp_prober_new(uv_loop_t *loop, const smtp_config *cfg, char **why)
 {
 	static const curlloop_hooks hooks = {
@@ -818,6 +924,8 @@ smtp_prober *smtp_prober_new(uv_loop_t *loop, const smtp_config *cfg, char **why
 	/* libcurl takes the EHLO argument from the URL path and URL-decodes it */
 	p->ehlo_path = p->ehlo ? curl_easy_escape(NULL, p->ehlo, 0) : NULL;
 	p->ca_pem = cfg->ca_pem ? strdup(cfg->ca_pem) : NULL;
+	if (!overrides_copy(p, cfg, why))
+		goto fail;
 	/* made last: once it exists, p goes only through its closed hook */
 	if (!p->ehlo_path || (cfg->ca_pem && !p->ca_pem) ||
 	    !(p->cl = curlloop_new(loop, &hooks, p, NULL))) {
@@ -832,6 +940,7 @@ fail:
 	free(p->ehlo);
 	curl_free(p->ehlo_path);
 	free(p->ca_pem);
+	overrides_free(p);
 	free(p);
 	return NULL;
 }
@@ -858,7 +967,8 @@ mxs_status smtp_probe(smtp_prober *p, const char *host, const char *ip, smtp_don
 	q->p = p;
 	q->cb = cb;
 	q->arg = arg;
-	q->r = probe_result_new(host && *host ? host : canon, canon, p->port);
+	q->r = probe_result_new(host && *host ? host : canon, canon,
+	                        smtp_prober_port_for(p, hlen ? host : NULL, canon));
 	/* an address given as the host is the host: nothing to verify by name */
 	if (hlen && inet_pton(AF_INET, host, bin) != 1 && inet_pton(AF_INET6, host, bin) != 1)
 		q->url_host = strndup(host, hlen);
@@ -969,4 +1079,5 @@ void smtp_prober_free(smtp_prober *p)
 	free(p->ehlo);
 	curl_free(p->ehlo_path);
 	free(p->ca_pem);
+	overrides_free(p);
 }

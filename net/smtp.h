@@ -25,6 +25,8 @@
 #define SMTP_DEFAULT_TIMEOUT_MS 10000
 #define SMTP_DEFAULT_MAX_PROBES 200
 
+#define SMTP_MAX_OVERRIDES 256
+
 typedef struct smtp_config {
 	int port;              /* 0 = 25 (--smtp-port) */
 	unsigned timeout_ms;   /* connect and each reply (--timeout); the whole probe is
@@ -34,6 +36,10 @@ typedef struct smtp_config {
 	                          dotted host name, else "localhost.localdomain" */
 	const char *ca_pem;    /* trusted CA in PEM (the lab's), replacing the system store;
 	                          NULL = the system store. Copied. */
+	/* the lab's address map (probe_port_override, core/probe.h); copied;
+	 * at most SMTP_MAX_OVERRIDES */
+	const probe_port_override *overrides;
+	size_t noverrides;
 } smtp_config;
 
 typedef struct smtp_prober smtp_prober;
@@ -61,6 +67,10 @@ smtp_prober *smtp_prober_new(uv_loop_t *loop, const smtp_config *cfg, char **why
  * once unless the probe is cancelled. */
 mxs_status smtp_probe(smtp_prober *p, const char *host, const char *ip, smtp_done_cb cb, void *arg);
 
+/* The port a probe of ip as host goes to: the lab's override for the
+ * longest zone that holds host, else the prober's port. */
+int smtp_prober_port_for(const smtp_prober *p, const char *host, const char *ip);
+
 /* Cancels every queued or running probe whose cb and arg are these; their
  * callbacks are not called. Returns how many were cancelled. */
 size_t smtp_cancel(smtp_prober *p, smtp_done_cb cb, void *arg);
@@ -82,6 +92,7 @@ void smtp_prober_free(smtp_prober *p);
 
 typedef struct smtp_history {
 	const char *host, *ip;          /* as watched */
+	int port;                       /* where the probes go (smtp_prober_port_for) */
 	unsigned long sent;             /* probes that ended */
 	unsigned long lost;             /* of those, the ones without a 2xx greeting */
 	double lost_pct;                /* 100 * lost / sent, 0 when none sent */
@@ -95,8 +106,9 @@ typedef struct smtp_history {
 
 typedef struct smtp_monitor smtp_monitor;
 
-/* Called after each probe that ends, with the address whose history changed. */
-typedef void (*smtp_change_cb)(const char *ip, void *arg);
+/* Called after each probe that ends, with the address (and port) whose
+ * history changed. */
+typedef void (*smtp_change_cb)(const char *ip, int port, void *arg);
 
 /* A monitor that re-probes every watched address through p every
  * interval_ms (0 = 1000), never overlapping itself: an address whose probe
@@ -104,18 +116,21 @@ typedef void (*smtp_change_cb)(const char *ip, void *arg);
  * of memory. Owned by the caller: smtp_monitor_free(). */
 smtp_monitor *smtp_monitor_new(smtp_prober *p, unsigned interval_ms);
 void smtp_monitor_on_change(smtp_monitor *m, smtp_change_cb cb, void *arg);
-/* Starts watching ip as host; the first probe is queued at once. Watching
- * an address again is a no-op. MXS_ERR_INVALID / MXS_ERR_NOMEM as smtp_probe. */
+/* Starts watching ip as host; the first probe is queued at once. A watch
+ * is an address at a port (smtp_prober_port_for: one per lab scenario for
+ * ::1, else one per address): watching one again is a no-op.
+ * MXS_ERR_INVALID / MXS_ERR_NOMEM as smtp_probe. */
 mxs_status smtp_monitor_watch(smtp_monitor *m, const char *host, const char *ip);
-/* Probes ip now (a re-resolve wants a fresh answer without waiting for the
- * interval); its history is kept. No-op when ip is not watched or its probe
- * is still running. */
-void smtp_monitor_probe_now(smtp_monitor *m, const char *ip);
-/* Stops watching ip and forgets its history; its running probe is cancelled. */
-void smtp_monitor_unwatch(smtp_monitor *m, const char *ip);
-/* The history of ip, or NULL when it is not watched. A view valid until the
- * next loop turn or the next call into the monitor. */
-const smtp_history *smtp_monitor_history(const smtp_monitor *m, const char *ip);
+/* Probes ip at port now (a re-resolve wants a fresh answer without waiting
+ * for the interval); its history is kept. No-op when it is not watched or
+ * its probe is still running. */
+void smtp_monitor_probe_now(smtp_monitor *m, const char *ip, int port);
+/* Stops watching ip at port and forgets its history; its running probe is
+ * cancelled. */
+void smtp_monitor_unwatch(smtp_monitor *m, const char *ip, int port);
+/* The history of ip at port, or NULL when it is not watched. A view valid
+ * until the next loop turn or the next call into the monitor. */
+const smtp_history *smtp_monitor_history(const smtp_monitor *m, const char *ip, int port);
 /* Cancels the monitor's probes and closes its timer. Accepts NULL. */
 void smtp_monitor_free(smtp_monitor *m);
 

@@ -391,6 +391,8 @@ int check_run(uv_loop_t *loop, const cli_opts *o, char *const *names, size_t nna
 	                   .allow_loopback = o->allow_loopback,
 	                   .seed = o->seed,
 	                   .as_host = o->as_host,
+	                   .smtp_overrides = o->smtp_overrides,
+	                   .nsmtp_overrides = o->nsmtp_overrides,
 	                   .on_domain = on_domain,
 	                   .arg = &x};
 	x.s = scan_new(loop, &sc, &code, &why);

@@ -52,6 +52,10 @@ typedef struct cli_opts {
 	const char *record; /* --record FILE: append every settled domain as a line */
 	bool commands;      /* check --commands: every question and probe as a command */
 	const char *from;   /* lab --from FILE: a recording made into a scenario */
+	/* set by `mxscope lab`: its address map (each scenario's ::1 host on its
+	 * own port, core/probe.h) */
+	const struct probe_port_override *smtp_overrides;
+	size_t nsmtp_overrides;
 	/* lab */
 	bool serve, list;
 	bool tour;        /* --tour: one scenario at a time */

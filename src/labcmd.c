@@ -139,6 +139,26 @@ static int write_ca(const lab_smtp *s, char *dir, size_t dircap, char *path, siz
 	return fclose(f);
 }
 
+/* "smtp ADDRESS:PORT", and for a ::1 host the zone of its scenario: each
+ * scenario's ::1 host has a port of its own (lab_smtp_overrides). */
+static void print_listener(const lab_smtp *s, size_t i)
+{
+	const char *l = lab_smtp_listener(s, i), *zone = NULL;
+	size_t n = 0;
+	const probe_port_override *ov = lab_smtp_overrides(s, &n);
+	char want[80];
+
+	for (size_t k = 0; k < n && !zone; k++) {
+		snprintf(want, sizeof(want), "[%s]:%d", ov[k].ip, ov[k].port);
+		if (strcmp(l, want) == 0)
+			zone = ov[k].zone;
+	}
+	if (zone)
+		printf("smtp %s %s\n", l, zone);
+	else
+		printf("smtp %s\n", l);
+}
+
 static int serve(uv_loop_t *loop, const lab_world *w, const cli_opts *o)
 {
 	serve_ctx x = {0};
@@ -158,7 +178,7 @@ static int serve(uv_loop_t *loop, const lab_world *w, const cli_opts *o)
 	}
 	printf(fmt, o->bind, lab_dns_port(x.dns));
 	for (size_t i = 0; i < lab_smtp_listener_count(x.smtp); i++)
-		printf("smtp %s\n", lab_smtp_listener(x.smtp, i));
+		print_listener(x.smtp, i);
 	/* before the ca line: readers stop at that one */
 	printf("http %s\n", lab_http_address(x.http));
 	if (write_ca(x.smtp, dir, sizeof(dir), ca, sizeof(ca)) == 0)
@@ -256,6 +276,8 @@ static int report(uv_loop_t *loop, const lab_world *w, const cli_opts *o)
 		co.smtp_port = lab_smtp_port(sm) > 0 ? lab_smtp_port(sm) : LAB_SMTP_DEFAULT_PORT;
 		co.ca_pem = lab_smtp_ca_pem(sm);
 		co.loopback_probes = true;
+		/* each scenario's ::1 host on its own port */
+		co.smtp_overrides = lab_smtp_overrides(sm, &co.nsmtp_overrides);
 		/* every lab address is asked about on the lab's own blocklist */
 		co.blocklist_text = bltext;
 		/* on loopback 2 s is an age; the room should not wait on tarpits */
@@ -332,6 +354,7 @@ static int explore_lab(uv_loop_t *loop, lab_world *w, const cli_opts *o)
 	co.smtp_port = lab_smtp_port(sm) > 0 ? lab_smtp_port(sm) : LAB_SMTP_DEFAULT_PORT;
 	co.ca_pem = lab_smtp_ca_pem(sm);
 	co.loopback_probes = true;
+	co.smtp_overrides = lab_smtp_overrides(sm, &co.nsmtp_overrides);
 	if (!o->timeout_given)
 		co.timeout_ms = 2000;
 	xl.smtp = sm;

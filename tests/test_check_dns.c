@@ -52,6 +52,8 @@ static const scen scenarios[] = {
 	{"null.lab.test", NULL, "", 0, "null-mx", 0, 1, 0},
 	{"null-mixed.lab.test", NULL, "10:mx1", 1, "null-mx-mixed single-mx", 1, 0, 0},
 	{"cname.lab.test", NULL, "10:mail 20:mx2", 2, "backup-mx mx-cname", 0, 0, 0},
+	/* a CNAME loop is called one, not "an alias for b: point the MX at b" */
+	{"loop.cname.lab.test", NULL, "10:a 20:mx2.cname.lab.test", 1, "backup-mx mx-cname-loop", 1, 0, 0},
 	{"literal.lab.test", NULL, "10:127.0.7.1 20:mx2", 1, "backup-mx mx-ip-literal", 1, 0, 0},
 	{"dangling.lab.test", NULL, "10:gone 20:mx2", 1, "backup-mx mx-no-address", 1, 0, 0},
 	{"duplicate.lab.test", NULL, "10:mx1 30:mx2", 2, "backup-mx mx-duplicate", 0, 0, 0},

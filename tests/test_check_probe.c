@@ -65,8 +65,8 @@ static const probe_scen probe_scenarios[] = {
 	{"tls.lab.test", "2", "good", "backup-mx smtp-no-starttls tls-certificate-invalid tls-certificate-invalid tls-certificate-invalid",
 	 "127.0.21.1=accepted 127.0.21.2=accepted 127.0.21.5=accepted", 0, NULL},
 	{"hostile.lab.test", "2", "esc",
-	 "backup-mx banner-name-mismatch smtp-unreachable smtp-unreachable smtp-unreachable tls-certificate-invalid",
-	 "127.0.22.1=accepted 127.0.22.2=accepted 127.0.22.4=garbage 127.0.22.5=accepted 127.0.22.7=accepted", 0, NULL},
+	 "backup-mx banner-name-mismatch smtp-unreachable smtp-unreachable smtp-unreachable smtp-unreachable tls-certificate-invalid",
+	 "127.0.22.1=accepted 127.0.22.2=accepted 127.0.22.4=garbage 127.0.22.5=dropped 127.0.22.7=accepted", 0, NULL},
 	{"backscatter.lab.test", "2", "mx1", "backup-mx smtp-no-starttls",
 	 "127.0.51.1=accepted 127.0.51.2=accepted", 0, NULL},
 	{"greylist.lab.test", "1", NULL, "backup-mx no-accepting-mx smtp-tempfail smtp-tempfail",
@@ -276,6 +276,11 @@ static void test_probe_hostile(void **state)
 		assert_true(!t || strlen(t) <= PROBE_TRANSCRIPT_MAX);
 	}
 	assert_true(json_is_true(json_object_get(probe_of(j, "127.0.22.6"), "transcript_cut")));
+	/* drop greets with 220 and hangs up at EHLO: dropped, and a finding
+	 * says so (it was "accepted" with no finding) */
+	p = probe_of(j, "127.0.22.5");
+	assert_string_equal(json_string_value(json_object_get(p, "state")), "dropped");
+	assert_non_null(strstr(r.out, "\"subject\":\"127.0.22.5\""));
 	assert_true(r.maxrss_kb < 64 * 1024);
 	json_decref(j);
 	hrun_free(&r);

@@ -242,6 +242,112 @@ static void test_dropped_before_ehlo(void **state)
 	mx_domain_free(d2);
 }
 
+/* A host that greets with 220 and then hangs up at EHLO (the lab's
+ * drop-ehlo, the hostile scenario's "drop") takes no mail: the walk moves
+ * on and a finding says what broke. It once counted as accepted, with
+ * status ok and no finding at all. */
+static void test_dropped_moves_on(void **state)
+{
+	const host_spec hs[] = {
+	    {10, "mx1.walk.test", "127.0.0.1", PROBE_DROPPED, 220, "mx1.walk.test ESMTP", 2, 0},
+	    {20, "mx2.walk.test", "127.0.0.2", PROBE_ACCEPTED, 220, "mx2.walk.test ESMTP", 2, 1},
+	};
+	mx_domain *d = build(hs, 2, NULL), *one = build(hs, 1, NULL);
+	bool found = false;
+
+	(void)state;
+	assert_string_equal(probe_state_word(PROBE_DROPPED), "dropped");
+	assert_true(probe_state_moves_on(PROBE_DROPPED));
+	assert_string_equal(delivered_host(d), "mx2.walk.test");
+	assert_int_equal(mx_domain_step(d, 0)->state, PROBE_DROPPED);
+	assert_non_null(strstr(mx_domain_step(d, 0)->rule, "try the next address"));
+	assert_int_equal(count(d, "primary-unreachable"), 1);
+	for (size_t i = 0; i < mx_domain_finding_count(d); i++) {
+		const mx_finding *f = mx_domain_finding(d, i);
+		if (strcmp(f->code, "smtp-unreachable") == 0 &&
+		    strcmp(f->subject, "127.0.0.1") == 0) {
+			found = true;
+			assert_non_null(strstr(f->message, "greets, then takes no mail"));
+		}
+	}
+	assert_true(found);
+	/* alone, nothing takes the mail: never "ok" */
+	assert_null(mx_domain_delivered(one));
+	assert_int_equal(count(one, "no-accepting-mx"), 1);
+	assert_string_equal(mx_domain_status(one), "error");
+	mx_domain_free(d);
+	mx_domain_free(one);
+}
+
+/* A host listed twice (mx-duplicate) is one host at one address: its
+ * certificate, banner and blocklist findings are reported once, noting the
+ * second record, not once per MX record. */
+static void test_duplicate_reported_once(void **state)
+{
+	const host_spec hs[] = {
+	    {10, "mx1.walk.test", "127.0.0.1", PROBE_ACCEPTED, 220, "other.example ESMTP", 2, 2},
+	    {20, "mx1.walk.test", "127.0.0.1", PROBE_ACCEPTED, 220, "other.example ESMTP", 2, 2},
+	    {30, "mx2.walk.test", "127.0.0.2", PROBE_ACCEPTED, 220, "mx2.walk.test ESMTP", 2, 1},
+	};
+	mx_domain *d = build(hs, 3, NULL);
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		blr_result *b = blr_result_new("lab", BLR_DNSBL_DOH, "127.0.0.1");
+		assert_non_null(b);
+		b->state = BLR_LISTED;
+		assert_int_equal(mx_host_add_blocklist(d, i, 0, b), MXS_OK);
+	}
+	assert_int_equal(mx_domain_analyze(d, &(mx_options){.seed = 3, .allow_loopback = true}),
+	                 MXS_OK);
+	assert_int_equal(count(d, "mx-duplicate"), 1);
+	assert_int_equal(count(d, "tls-certificate-invalid"), 1);
+	assert_int_equal(count(d, "banner-name-mismatch"), 1);
+	assert_int_equal(count(d, "ip-listed"), 1);
+	for (size_t i = 0; i < mx_domain_finding_count(d); i++) {
+		const mx_finding *f = mx_domain_finding(d, i);
+		if (strcmp(f->code, "tls-certificate-invalid") == 0 ||
+		    strcmp(f->code, "banner-name-mismatch") == 0 ||
+		    strcmp(f->code, "ip-listed") == 0)
+			assert_non_null(strstr(f->message, "listed again at preference 20"));
+	}
+	mx_domain_free(d);
+}
+
+/* An alias chain that loops is called a loop (mx-cname-loop, with the
+ * chain), not "an alias for b: point the MX at b" plus mx-no-address. */
+static void test_cname_loop(void **state)
+{
+	mx_domain *d = mx_domain_new("walk.test");
+	size_t h1, h2;
+
+	(void)state;
+	mx_domain_set_mx_rcode(d, MX_RC_OK, NULL);
+	assert_int_equal(mx_domain_add_mx(d, 10, "a.walk.test", 60, &h1), MXS_OK);
+	assert_int_equal(mx_domain_add_mx(d, 20, "mx2.walk.test", 60, &h2), MXS_OK);
+	mx_host_set_rcode(d, h1, 4, MX_RC_NODATA);
+	mx_host_set_rcode(d, h1, 6, MX_RC_NODATA);
+	assert_int_equal(mx_host_set_cname_loop(d, h1, "a.walk.test -> b.walk.test -> a.walk.test"),
+	                 MXS_OK);
+	assert_int_equal(mx_host_set_cname_loop(d, 9, "x"), MXS_ERR_INVALID);
+	assert_int_equal(mx_host_add_addr(d, h2, 4, "127.0.0.2", 60), MXS_OK);
+	assert_int_equal(mx_domain_analyze(d, &(mx_options){.allow_loopback = true}), MXS_OK);
+	assert_int_equal(count(d, "mx-cname-loop"), 1);
+	assert_int_equal(count(d, "mx-cname"), 0);
+	assert_int_equal(count(d, "mx-no-address"), 0);
+	for (size_t i = 0; i < mx_domain_finding_count(d); i++) {
+		const mx_finding *f = mx_domain_finding(d, i);
+		if (strcmp(f->code, "mx-cname-loop") == 0) {
+			assert_string_equal(f->subject, "a.walk.test");
+			assert_non_null(strstr(f->message,
+			                       "CNAME loop (a.walk.test -> b.walk.test -> "
+			                       "a.walk.test)"));
+			assert_int_equal(f->severity, MX_SEV_ERROR);
+		}
+	}
+	mx_domain_free(d);
+}
+
 /* The relay view walks only what the relay would try. */
 static void test_relay_walk(void **state)
 {
@@ -261,10 +367,12 @@ static void test_relay_walk(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_primary_down),   cmocka_unit_test(test_stops_at_first_accept),
-	    cmocka_unit_test(test_nobody_accepts), cmocka_unit_test(test_tempfail_within_tier),
-	    cmocka_unit_test(test_incomplete),     cmocka_unit_test(test_host_findings),
-	    cmocka_unit_test(test_relay_walk),     cmocka_unit_test(test_dropped_before_ehlo),
+	    cmocka_unit_test(test_primary_down),     cmocka_unit_test(test_stops_at_first_accept),
+	    cmocka_unit_test(test_nobody_accepts),   cmocka_unit_test(test_tempfail_within_tier),
+	    cmocka_unit_test(test_incomplete),       cmocka_unit_test(test_host_findings),
+	    cmocka_unit_test(test_relay_walk),       cmocka_unit_test(test_dropped_before_ehlo),
+	    cmocka_unit_test(test_dropped_moves_on), cmocka_unit_test(test_duplicate_reported_once),
+	    cmocka_unit_test(test_cname_loop),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -248,8 +248,8 @@ static void test_doh_from_the_zone(void **state)
 	                    "lab: listed as a spam source; see "
 	                    "https://bl.lab.test/lookup?2.40.0.127.bl.lab.test");
 	ares_free_data(txt);
-	/* ::1, 32 nibbles */
-	n = doh(f, "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.bl.lab.test",
+	/* ::ffff:127.0.40.2, 32 nibbles */
+	n = doh(f, "2.0.8.2.0.0.f.7.f.f.f.f.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.bl.lab.test",
 	        ns_t_a, 0, a, sizeof(a));
 	nat = 4;
 	assert_int_equal(ares_parse_a_reply(a, (int)n, NULL, at, &nat), ARES_SUCCESS);

@@ -678,9 +678,10 @@ static void test_bad_lines(void **state)
 	             "e.zone:6: unknown SMTP behaviour \"greet\"; expected one of accept, "
 	             "refuse, silent, slow SECONDS, tempfail, reject, multiline, drop-ehlo, "
 	             "long-line, megabyte, escape, garbage, tarpit");
-	expect_error("$SMTP 127.0.9.9 accept colour=red",
-	             "e.zone:6: unknown SMTP option \"colour=red\"; expected one of name=HOST, "
-	             "tls=valid|expired|self-signed|wrong-name, starttls=yes|no, slow=SECONDS");
+	expect_error(
+	    "$SMTP 127.0.9.9 accept colour=red",
+	    "e.zone:6: unknown SMTP option \"colour=red\"; expected one of name=HOST, "
+	    "tls=valid|expired|self-signed|wrong-name, starttls=yes|no, slow=SECONDS, noop=CODE");
 	expect_error("$SMTP 127.0.9.9 accept tls=maybe",
 	             "e.zone:6: unknown tls=\"maybe\"; expected one of valid, expired, "
 	             "self-signed, wrong-name");
@@ -690,6 +691,10 @@ static void test_bad_lines(void **state)
 	                                          "after slow, got \"soon\"");
 	expect_error("$SMTP 127.0.9.9 slow=700", "e.zone:6: expected seconds (0-600, e.g. 2.5) "
 	                                         "after slow=, got \"700\"");
+	expect_error("$SMTP 127.0.9.9 accept noop=250x",
+	             "e.zone:6: expected a reply code (200-599) after noop=, got \"250x\"");
+	expect_error("$SMTP 127.0.9.9 accept noop=199",
+	             "e.zone:6: expected a reply code (200-599) after noop=, got \"199\"");
 	expect_error("$SMTP 127.0.9.9 accept name=a..b",
 	             "e.zone:6: expected a host name after name=, got \"a..b\"");
 	/* RFC 1123 host names only (core's mx_name_is_host): the name goes into a
@@ -706,7 +711,10 @@ static void test_bad_lines(void **state)
 	                                "[key=value ...]\", e.g. \"$SMTP 127.0.1.1 accept\"");
 	expect_error("$SMTP 127.0.9.9 accept\n$SMTP 127.0.9.9 refuse",
 	             "e.zone:7: a second $SMTP line for 127.0.9.9 (the first is at e.zone:6; one "
-	             "behaviour per address in the whole lab)");
+	             "behaviour per address: in the whole lab, and for ::1 in each scenario)");
+	expect_error("$SMTP ::1 accept\n$SMTP ::1 refuse",
+	             "e.zone:7: a second $SMTP line for ::1 (the first is at e.zone:6; one "
+	             "behaviour per address: in the whole lab, and for ::1 in each scenario)");
 }
 
 static void test_world(void **state)
@@ -746,7 +754,8 @@ static void test_world(void **state)
 	                                           &why),
 	                     MXS_OK);
 	assert_string_equal(why, "c.zone:5: a second $SMTP line for 127.0.50.2 (the first is at "
-	                         "a.zone:6; one behaviour per address in the whole lab)");
+	                         "a.zone:6; one behaviour per address: in the whole lab, and "
+	                         "for ::1 in each scenario)");
 	assert_int_equal(lab_world_smtp_count(w), 2);
 	assert_int_equal(lab_world_scenario_count(w), 2);
 	free(why);
@@ -812,8 +821,11 @@ static void test_builtins(void **state)
 		/* every shipped host greets with the name of its own record */
 		if (strcmp(h->name, "other.invalid") != 0 && !h->name_found)
 			fail_msg("%s:%d: %s has no name", h->origin, h->line, h->addrtext);
+		/* each scenario's ::1 host is its own, named in its own zone */
 		if (strcmp(h->addrtext, "::1") == 0)
-			assert_string_equal(h->name, "mx1.v6.lab.test");
+			assert_string_equal(h->name, strcmp(h->zone, "v6.lab.test") == 0
+			                                 ? "mx1.v6.lab.test"
+			                                 : "implicit.lab.test");
 	}
 	f.s = lab_smtp_new(&f.loop, f.w, 0, &why);
 	if (!f.s)
@@ -846,6 +858,64 @@ static void test_builtins(void **state)
 	free(r.buf);
 }
 
+/* ::1 in two scenarios: two hosts, each on its own port and in the
+ * address map with its zone; one that starts down still has a port where
+ * nothing listens (its probes must not reach the other scenario's host),
+ * and a trainer's "up" for ::1 brings it up there. */
+static void test_ipv6_per_scenario(void **state)
+{
+	struct fx f;
+	char *why = NULL;
+	struct rx r = {0};
+	const probe_port_override *ov;
+	size_t n = 0;
+	int fd, pa = 0, pb = 0;
+
+	(void)state;
+	assert_int_equal(uv_loop_init(&f.loop), 0);
+	f.w = lab_world_new();
+	assert_int_equal(lab_world_load_string(f.w, "a.zone",
+	                                       "$ORIGIN a6.test.\n$SCENARIO a\n$TITLE a\n"
+	                                       "$DOMAIN a6.test.\nmx AAAA ::1\n$SMTP ::1 accept\n",
+	                                       &why),
+	                 MXS_OK);
+	assert_int_equal(lab_world_load_string(f.w, "b.zone",
+	                                       "$ORIGIN b6.test.\n$SCENARIO b\n$TITLE b\n"
+	                                       "$DOMAIN b6.test.\nmx AAAA ::1\n$SMTP ::1 refuse\n",
+	                                       &why),
+	                 MXS_OK);
+	f.s = lab_smtp_new(&f.loop, f.w, 0, &why);
+	if (!f.s)
+		fail_msg("%s", why);
+	ov = lab_smtp_overrides(f.s, &n);
+	assert_int_equal(n, 2);
+	for (size_t i = 0; i < n; i++) {
+		assert_string_equal(ov[i].ip, "::1");
+		if (strcmp(ov[i].zone, "a6.test") == 0)
+			pa = ov[i].port;
+		else if (strcmp(ov[i].zone, "b6.test") == 0)
+			pb = ov[i].port;
+	}
+	assert_int_equal(pa, lab_smtp_port(f.s)); /* the first keeps the lab's port */
+	assert_true(pb > 0 && pb != pa);
+	fd = dial(&f, "::1", pa);
+	assert_true(fd >= 0);
+	assert_string_equal(greet(&f, fd, &r), "220 mx.a6.test ESMTP mxscope lab\r\n");
+	close(fd);
+	assert_int_equal(dial(&f, "::1", pb), -ECONNREFUSED);
+	assert_int_equal(lab_smtp_set_behaviour(f.s, "::1", "up", &why), MXS_OK);
+	fd = dial(&f, "::1", pb);
+	assert_true(fd >= 0);
+	assert_string_equal(greet(&f, fd, &r), "220 mx.b6.test ESMTP mxscope lab\r\n");
+	close(fd);
+	lab_smtp_close(f.s);
+	while (uv_run(&f.loop, UV_RUN_NOWAIT) != 0)
+		;
+	assert_int_equal(uv_loop_close(&f.loop), 0);
+	lab_world_free(f.w);
+	free(r.buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest served[] = {
@@ -862,10 +932,9 @@ int main(void)
 	    cmocka_unit_test(test_tarpit),
 	};
 	const struct CMUnitTest plain[] = {
-	    cmocka_unit_test(test_bad_lines),
-	    cmocka_unit_test(test_world),
-	    cmocka_unit_test(test_bind_clash),
-	    cmocka_unit_test(test_builtins),
+	    cmocka_unit_test(test_bad_lines),         cmocka_unit_test(test_world),
+	    cmocka_unit_test(test_bind_clash),        cmocka_unit_test(test_builtins),
+	    cmocka_unit_test(test_ipv6_per_scenario),
 	};
 	int failed = cmocka_run_group_tests_name("served", served, setup, teardown);
 

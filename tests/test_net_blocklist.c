@@ -242,7 +242,9 @@ static const want doh_wants[] = {
 	{"127.0.40.8", BLR_UNAVAILABLE, NULL, "larger than 64 KiB"},
 	{"127.0.40.9", BLR_UNAVAILABLE, NULL, "no answer within"},
 	{"127.0.40.10", BLR_UNAVAILABLE, NULL, "unexpected answer 127.0.0.1"},
-	{"::1", BLR_LISTED, "127.0.0.2", "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.bl.lab.test"},
+	{"::ffff:127.0.40.2", BLR_LISTED, "127.0.0.2", "2.0.8.2.0.0.f.7.f.f.f.f.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.bl.lab.test"},
+	/* ::1 is every lab scenario's IPv6 host: never listed */
+	{"::1", BLR_NOT_LISTED, NULL, NULL},
 	{"::ffff:127.0.40.1", BLR_NOT_LISTED, NULL, NULL},
 };
 static const want json_wants[] = {
@@ -257,7 +259,8 @@ static const want json_wants[] = {
 	{"127.0.40.10", BLR_UNAVAILABLE, NULL, "no true/false at /listed"},
 	/* the lab echoes the key it got: it arrives, and is redacted */
 	{"127.0.40.11", BLR_LISTED, NULL, "checked with key [redacted]"},
-	{"::1", BLR_LISTED, NULL, "::1 is listed"},
+	{"::ffff:127.0.40.2", BLR_LISTED, NULL, "::ffff:127.0.40.2 is listed"},
+	{"::1", BLR_NOT_LISTED, NULL, NULL},
 	{"::ffff:127.0.40.1", BLR_NOT_LISTED, NULL, NULL},
 };
 /* clang-format on */

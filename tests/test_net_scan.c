@@ -48,6 +48,14 @@ static const char scenario[] = "$ORIGIN s.lab.test.\n"
                                "spare A 127.0.41.5\n"
                                "$SMTP 127.0.41.5 accept name=spare.s.lab.test\n";
 
+/* Two lab scenarios, each with its own IPv6 host: ::1 is the only IPv6
+ * address, so the lab gives each its own port (lab_smtp_overrides) and the
+ * scan must keep them apart, in the monitor too. */
+static const char v6a[] = "$ORIGIN v6a.test.\n$SCENARIO v6a\n$TITLE a\n$DOMAIN v6a.test.\n"
+                          "@ MX 10 mx\nmx AAAA ::1\n$SMTP ::1 accept\n";
+static const char v6b[] = "$ORIGIN v6b.test.\n$SCENARIO v6b\n$TITLE b\n$DOMAIN v6b.test.\n"
+                          "@ MX 10 mx\nmx AAAA ::1\n$SMTP ::1 tempfail\n";
+
 #define MAX_CALLS 64
 
 typedef struct call {
@@ -105,7 +113,9 @@ static int setup(void **state)
 	assert_int_equal(scan_global_init(&why), MXS_OK);
 	assert_int_equal(uv_loop_init(&f->loop), 0);
 	f->w = lab_world_new();
-	if (lab_world_load_string(f->w, "test:net-scan", scenario, &why) != MXS_OK) {
+	if (lab_world_load_string(f->w, "test:net-scan", scenario, &why) != MXS_OK ||
+	    lab_world_load_string(f->w, "test:v6a", v6a, &why) != MXS_OK ||
+	    lab_world_load_string(f->w, "test:v6b", v6b, &why) != MXS_OK) {
 		print_error("scenario: %s\n", why);
 		fail();
 	}
@@ -170,6 +180,8 @@ static void start(fixture *f, scan_mode mode, unsigned interval_ms)
 	char *why = NULL;
 	int hint = 0;
 
+	/* as `mxscope lab` does: each scenario's ::1 host on its own port */
+	c.smtp_overrides = lab_smtp_overrides(f->smtp, &c.nsmtp_overrides);
 	f->s = scan_new(&f->loop, &c, &hint, &why);
 	if (!f->s) {
 		print_error("scan_new: %s\n", why);
@@ -445,6 +457,48 @@ static void test_monitor_reprobes(void **state)
 	assert_true(h.sent >= 5);
 }
 
+/* Each scenario's ::1 is its own host: one accepts, the other greets 421,
+ * and neither domain shows the other's greeting or state (the store and
+ * the monitor key an address by ip and port). It once showed one host for
+ * both: whichever scenario's ::1 came first. */
+static void test_ipv6_per_scenario(void **state)
+{
+	fixture *f = *state;
+	const char *hosts[] = {"mx.v6a.test", "mx.v6b.test"};
+	const probe_result *r[2];
+	scan_history h[2];
+	size_t n = 0;
+
+	assert_int_equal((lab_smtp_overrides(f->smtp, &n), n), 2);
+	for (int mode = 0; mode < 2; mode++) {
+		start(f, mode ? SCAN_MONITOR : SCAN_ONCE, 50);
+		add(f, "v6a.test");
+		add(f, "v6b.test");
+		run_settled(f);
+		for (int i = 0; i < 2; i++) {
+			assert_true(scan_history_get(f->s, "::1", hosts[i], &h[i]));
+			r[i] = scan_probe_last(f->s, "::1", hosts[i]);
+			assert_non_null(r[i]);
+			assert_non_null(r[i]->greeting);
+			assert_non_null(strstr(r[i]->greeting, hosts[i])); /* its own name */
+		}
+		assert_int_equal(h[0].last_state, PROBE_ACCEPTED);
+		assert_int_equal(h[1].last_state, PROBE_TEMPFAIL);
+		assert_int_not_equal(r[0]->port, r[1]->port);
+		/* the analysed domains carry their own host's probe */
+		for (int i = 0; i < 2; i++) {
+			const mx_domain *d = scan_domain(f->s, i ? "v6b.test" : "v6a.test");
+			assert_non_null(d);
+			assert_non_null(mx_domain_host(d, 0)->addrs[0].probe);
+			assert_int_equal(mx_domain_host(d, 0)->addrs[0].probe->state,
+			                 i ? PROBE_TEMPFAIL : PROBE_ACCEPTED);
+		}
+		scan_free(f->s);
+		f->s = NULL;
+		uv_run(&f->loop, UV_RUN_NOWAIT);
+	}
+}
+
 /* Without probes or blocklists a domain settles on its DNS answer; a new
  * seed re-analyses it from the loop; bad configurations say which kind. */
 static void test_plain_and_reseed(void **state)
@@ -504,6 +558,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_remove_cancels, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_loopback_policy, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_monitor_reprobes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ipv6_per_scenario, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_plain_and_reseed, setup, teardown),
 	};
 

@@ -57,6 +57,7 @@ static const char scenario[] =
     "$SMTP 127.0.30.22 accept name=a22.t.lab.test\n"
     "$SMTP 127.0.30.23 accept name=a23.t.lab.test\n"
     "$SMTP 127.0.30.24 accept name=a24.t.lab.test\n"
+    "$SMTP 127.0.30.25 accept noop=502 name=noop.t.lab.test\n"
     "$SMTP ::1 accept tls=valid name=v6.t.lab.test\n";
 
 typedef struct fixture {
@@ -351,14 +352,36 @@ static void test_drop_ehlo(void **state)
 	probe_result *r = probe1(f, 2000, "drop.t.lab.test", "127.0.30.8");
 
 	show(r);
-	/* greeted with 220, so accepted at the greeting level; the drop is kept */
-	assert_int_equal(r->state, PROBE_ACCEPTED);
+	/* greeted with 220, then hung up at EHLO: no sender can hand mail
+	 * over there, so it is a state of its own, not "accepted" */
+	assert_int_equal(r->state, PROBE_DROPPED);
+	assert_true(probe_state_moves_on(r->state));
 	assert_int_equal(r->code, 220);
 	assert_non_null(r->error);
 	assert_non_null(strstr(r->error, "closed during EHLO"));
 	assert_int_equal(r->nehlo, 0);
 	assert_false(r->tls.offered);
 	assert_int_equal(r->t.ehlo, -1);
+	probe_result_free(r);
+}
+
+/* A 502 to our NOOP is NOOP's failure: libcurl sends QUIT on its way out,
+ * and the label once named that QUIT ("QUIT: Command failed: 502"). A
+ * sender never says NOOP, so the greeting still decides: accepted. */
+static void test_noop_502(void **state)
+{
+	fixture *f = *state;
+	probe_result *r = probe1(f, 2000, "noop.t.lab.test", "127.0.30.25");
+
+	show(r);
+	assert_int_equal(r->state, PROBE_ACCEPTED);
+	assert_int_equal(r->code, 220);
+	assert_non_null(r->transcript);
+	assert_non_null(strstr(r->transcript, "C: NOOP\nS: 502 "));
+	assert_non_null(r->error);
+	assert_true(strncmp(r->error, "NOOP: ", 6) == 0);
+	assert_non_null(strstr(r->error, "502"));
+	assert_null(strstr(r->error, "QUIT"));
 	probe_result_free(r);
 }
 
@@ -780,11 +803,12 @@ static void test_cancel(void **state)
 
 /* ---- monitor ------------------------------------------------------------- */
 
-static void count_change(const char *ip, void *arg)
+static void count_change(const char *ip, int port, void *arg)
 {
 	int *n = arg;
 
 	assert_non_null(ip);
+	assert_true(port > 0);
 	(*n)++;
 }
 
@@ -803,13 +827,13 @@ static void test_monitor(void **state)
 	assert_int_equal(smtp_monitor_watch(m, "refuse.t.lab.test", "127.0.30.2"), MXS_OK);
 	assert_int_equal(smtp_monitor_watch(m, "x", "127.0.30.18"), MXS_OK); /* again: no-op */
 	assert_int_equal(smtp_monitor_watch(m, "x", "not-an-ip"), MXS_ERR_INVALID);
-	h = smtp_monitor_history(m, "127.0.30.18");
+	h = smtp_monitor_history(m, "127.0.30.18", f->port);
 	assert_non_null(h);
 	assert_int_equal(h->sent, 0);
 	assert_true(h->in_flight);
 	assert_int_equal(h->last_state, PROBE_PENDING);
-	assert_null(smtp_monitor_history(m, "127.0.30.99"));
-	while ((h = smtp_monitor_history(m, "127.0.30.18"))->sent < 3)
+	assert_null(smtp_monitor_history(m, "127.0.30.99", f->port));
+	while ((h = smtp_monitor_history(m, "127.0.30.18", f->port))->sent < 3)
 		uv_run(&f->loop, UV_RUN_ONCE);
 	elapsed = (long)((uv_hrtime() - t0) / 1000000u);
 	print_message("monitor: sent %lu lost %lu avg %ld best %ld worst %ld last %ld in %ld ms\n",
@@ -827,15 +851,15 @@ static void test_monitor(void **state)
 	assert_string_equal(h->host, "slow2.t.lab.test");
 	/* rounds every 200 ms: the third probe started at 400 ms at the earliest */
 	assert_true(elapsed >= 400 + 180);
-	hr = smtp_monitor_history(m, "127.0.30.2");
+	hr = smtp_monitor_history(m, "127.0.30.2", f->port);
 	assert_true(hr->sent >= 2);
 	assert_int_equal(hr->lost, hr->sent);
 	assert_true(hr->lost_pct == 100.0);
 	assert_int_equal(hr->best_ms, -1);
 	assert_int_equal(hr->last_state, PROBE_REFUSED);
 	assert_true(changes >= 5);
-	smtp_monitor_unwatch(m, "127.0.30.2");
-	assert_null(smtp_monitor_history(m, "127.0.30.2"));
+	smtp_monitor_unwatch(m, "127.0.30.2", f->port);
+	assert_null(smtp_monitor_history(m, "127.0.30.2", f->port));
 	smtp_monitor_free(m);
 	prober_done(f, p);
 }
@@ -849,7 +873,7 @@ static void test_monitor_no_overlap(void **state)
 	const smtp_history *h;
 
 	assert_int_equal(smtp_monitor_watch(m, NULL, "127.0.30.4"), MXS_OK); /* slow 0.5 */
-	while ((h = smtp_monitor_history(m, "127.0.30.4"))->sent < 2) {
+	while ((h = smtp_monitor_history(m, "127.0.30.4", f->port))->sent < 2) {
 		uv_run(&f->loop, UV_RUN_ONCE);
 		assert_true(smtp_prober_busy(p) <= 1);
 	}
@@ -870,6 +894,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_tempfail_reject, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_multiline, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_drop_ehlo, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_noop_502, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_long_line, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_megabyte, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_escape, setup, teardown),

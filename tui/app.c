@@ -774,6 +774,8 @@ tui_app *tui_app_new(const tui_config *cfg, char **why)
 	                   .seed = cfg->seed,
 	                   .as_host = cfg->as_host,
 	                   .replay = cfg->replay != NULL,
+	                   .smtp_overrides = cfg->smtp_overrides,
+	                   .nsmtp_overrides = cfg->nsmtp_overrides,
 	                   .on_domain = on_domain,
 	                   .on_event = on_event,
 	                   .arg = a};

@@ -32,6 +32,9 @@ typedef struct tui_config {
 	const char *ehlo_name, *ca_pem;
 	bool no_probe;
 	bool loopback_probes; /* the lab: probe only 127.0.0.0/8 and ::1 */
+	/* the lab's address map (each scenario's ::1 host on its own port), or NULL */
+	const probe_port_override *smtp_overrides;
+	size_t nsmtp_overrides;
 	bool allow_loopback;
 	uint64_t seed;
 	const char *as_host;
