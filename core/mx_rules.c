@@ -472,9 +472,12 @@ static mxs_status check_probes(mxi_analysis *a)
 
 	for (size_t i = 0; i < d->nhosts; i++)
 		for (size_t k = 0; k < d->hosts[i].naddrs; k++)
-			if (d->hosts[i].addrs[k].probe)
+			if (d->hosts[i].addrs[k].probe &&
+			    !(mxi_egress_blocked(a) &&
+			      d->hosts[i].addrs[k].probe->state == PROBE_CONNECT_TIMEOUT))
 				TRY(check_probe(a, &d->hosts[i], &d->hosts[i].addrs[k]));
-	if (!d->walked)
+	/* egress-blocked (mx_auth.c) says why nothing answered: no blame here */
+	if (!d->walked || (mxi_egress_blocked(a) && d->delivered < 0))
 		goto done;
 	if (d->delivered < 0) {
 		TRY(mxi_add_finding(
@@ -526,6 +529,8 @@ mxs_status mx_domain_analyze(mx_domain *d, const mx_options *opt)
 	TRY(check_probes(&a));
 	TRY(check_blocklists(&a));
 finished:
+	/* also after a stop: a stale secondary can be why the domain looks gone */
+	TRY(mxi_check_auth(&a));
 	d->analyzed = true;
 done:
 	free(a.routable);

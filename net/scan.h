@@ -61,6 +61,9 @@ enum {
 	SCAN_CH_PROBE = 1u << 1,     /* a probe of one of its addresses ended */
 	SCAN_CH_BLOCKLIST = 1u << 2, /* a blocklist answered about one of its addresses */
 	SCAN_CH_ANALYSIS = 1u << 3,  /* re-analysed with another seed (scan_set_seed) or on thaw */
+	SCAN_CH_PTR = 1u << 5,       /* reverse DNS of one of its addresses came (cfg.ptr) */
+	SCAN_CH_AUTH = 1u << 6,      /* its authoritative servers' answers came
+	                                (cfg.authoritative) */
 	SCAN_CH_SETTLED = 1u << 4,   /* this is the call in which the domain settled: DNS done,
 	                                every first probe and blocklist answer in. Once per
 	                                scan_add and once per scan_refresh. */
@@ -128,6 +131,11 @@ typedef struct scan_config {
 	bool allow_loopback; /* loopback addresses count as ordinary (lab) */
 	uint64_t seed;       /* the run seed; each domain starts with it */
 	const char *as_host; /* relay view (--as), or NULL; copied */
+	/* DNS beside the walk (net/auth.h); both count for settling */
+	bool ptr;           /* reverse DNS of every address (--ptr) */
+	bool authoritative; /* every name server of each domain's zone asked directly
+	                       (--authoritative) */
+	int ns_port;        /* the port name servers are asked on; <= 0: 53 */
 	/* callbacks; arg is handed to both */
 	scan_domain_cb on_domain; /* may be NULL */
 	scan_event_cb on_event;   /* may be NULL */
@@ -239,6 +247,14 @@ const probe_result *scan_probe_last(const scan *s, const char *ip, const char *h
  * to the loop. */
 const blr_result *const *scan_blocklist_results(const scan *s, const char *ip, size_t *n);
 
+/* ---- port 25 egress ---------------------------------------------------- */
+
+/* Reads every domain as seen from a network that blocks port 25 (the
+ * egress-blocked finding instead of blaming each domain's hosts), or
+ * stops doing so; re-analyses every answered domain and calls on_domain
+ * with SCAN_CH_ANALYSIS from the loop. */
+void scan_set_egress_blocked(scan *s, bool blocked);
+
 /* ---- the explorer's freeze -------------------------------------------- */
 
 /* Frozen: probes, lookups and DNS answers go on and are stored, but no shown
@@ -257,6 +273,8 @@ typedef struct scan_counters {
 	size_t probes_busy;          /* probes queued or running */
 	unsigned probes_peak;        /* most probes running at once */
 	unsigned long probes_done;   /* probes that ended */
+	unsigned long probes_connect_timeout; /* of those, timed out at connect: all of them
+	                                         = port 25 is probably blocked here */
 	size_t bl_busy;              /* blocklist lookups queued, running or due */
 	unsigned long bl_transfers;  /* HTTP requests started */
 	unsigned long bl_cache_hits;

@@ -12,6 +12,7 @@ typedef enum cli_command {
 	CLI_EXPLORE = 0, /* mxscope [DOMAIN...] */
 	CLI_CHECK,       /* mxscope check ... */
 	CLI_LAB,         /* mxscope lab ... */
+	CLI_DOCTOR,      /* mxscope doctor [HOST[:PORT]] */
 	CLI_HELP,
 	CLI_VERSION,
 } cli_command;
@@ -46,6 +47,10 @@ typedef struct cli_opts {
 	const char *ca_pem;   /* the lab CA, trusted instead of the system store */
 	bool loopback_probes; /* probe only 127.0.0.0/8 and ::1 */
 	const char *file;     /* -f FILE, "-" for stdin */
+	/* DNS beside the walk (net/auth.h) */
+	bool ptr;           /* --ptr: reverse DNS of every MX address */
+	bool authoritative; /* --authoritative: every name server asked directly */
+	int ns_port;        /* --ns-port: port name servers are asked on; -1 = 53 (the lab's) */
 	/* lab */
 	bool serve, list;
 	bool tour;        /* --tour: one scenario at a time */

@@ -9,6 +9,7 @@
 #include "check.h"
 #include "cli.h"
 #include "config.h"
+#include "doctor.h"
 #include "explore.h"
 #include "labcmd.h"
 #include "scan.h"
@@ -98,6 +99,7 @@ int main(int argc, char **argv)
 	switch (o.command) {
 	case CLI_CHECK: code = run_check(&o); break;
 	case CLI_LAB: code = labcmd_run(&o); break;
+	case CLI_DOCTOR: code = doctor_run(&o); break;
 	default:
 		if (explore_possible() && !o.file && !o.json) {
 			code = run_explore(&o);
