@@ -19,6 +19,7 @@
 #define ADDRS_MAX      16 /* addresses read from one A/AAAA answer */
 #define ZONE_WALK_MAX  8  /* ancestors tried for the zone cut */
 #define POOL_IDLE_KEEP 64 /* name server channels kept when idle */
+#define INFLIGHT_MAX   64 /* questions on the wire at once, all channels: the rest wait */
 
 typedef enum qkind { K_NS, K_RMX, K_NSADDR4, K_NSADDR6, K_SOA, K_AMX, K_PTR, K_FWD } qkind;
 
@@ -29,6 +30,7 @@ typedef struct nsconn {
 } nsconn;
 
 typedef struct req req;
+typedef struct qctx qctx;
 
 struct auth_client {
 	uv_loop_t *loop;
@@ -39,6 +41,8 @@ struct auth_client {
 	size_t npool;
 	req *reqs;
 	size_t busy;
+	unsigned inflight;   /* questions sent and not yet answered */
+	qctx *qhead, *qtail; /* waiting for room (INFLIGHT_MAX) */
 	bool closing;
 };
 
@@ -61,13 +65,16 @@ struct req {
 	req *prev, *next;
 };
 
-typedef struct qctx {
+struct qctx {
 	req *r;
 	qkind kind;
 	size_t idx;   /* K_SOA, K_AMX: server index */
 	nsconn *conn; /* the channel asked, when not the resolver */
-	char name[];  /* K_NSADDR*: the NS name */
-} qctx;
+	int type;
+	qctx *next;  /* in the waiting queue */
+	char *qname; /* the name asked, in buf after name */
+	char buf[];  /* name (K_NSADDR*: the NS name), then qname */
+};
 
 static mx_rcode rc_of(int status)
 {
@@ -86,29 +93,47 @@ static mx_rcode rc_of(int status)
 
 static void on_q(int status, const unsigned char *abuf, int alen, void *arg);
 
+static void send_q(auth_client *c, qctx *q)
+{
+	c->inflight++;
+	if (dns_ask_raw(q->conn ? q->conn->dc : c->res, q->qname, q->type, on_q, q) != MXS_OK)
+		on_q(ARES_ENOMEM, NULL, 0, q);
+}
+
+/* Sends waiting questions while there is room. */
+static void pump(auth_client *c)
+{
+	while (!c->closing && c->qhead && c->inflight < INFLIGHT_MAX) {
+		qctx *q = c->qhead;
+		c->qhead = q->next;
+		if (!c->qhead)
+			c->qtail = NULL;
+		send_q(c, q);
+	}
+}
+
 static void ask(req *r, nsconn *conn, const char *qname, int type, qkind kind, size_t idx,
                 const char *extra)
 {
-	size_t n = extra ? strlen(extra) + 1 : 1;
-	qctx *q = malloc(sizeof(*q) + n);
-	dns_client *dc = conn ? conn->dc : r->c->res;
+	size_t n = extra ? strlen(extra) + 1 : 1, m = strlen(qname) + 1;
+	qctx *q = malloc(sizeof(*q) + n + m);
+	auth_client *c = r->c;
 
 	if (!q)
 		return; /* the request ends with what it has */
-	q->r = r;
-	q->kind = kind;
-	q->idx = idx;
-	q->conn = conn;
-	memcpy(q->name, extra ? extra : "", n);
+	*q = (qctx){.r = r, .kind = kind, .idx = idx, .conn = conn, .type = type};
+	memcpy(q->buf, extra ? extra : "", n);
+	q->qname = q->buf + n;
+	memcpy(q->qname, qname, m);
 	r->pending++;
 	if (conn)
 		conn->inflight++;
-	if (dns_ask_raw(dc, qname, type, on_q, q) != MXS_OK) {
-		r->pending--;
-		if (conn)
-			conn->inflight--;
-		free(q);
-	}
+	if (c->qtail)
+		c->qtail->next = q;
+	else
+		c->qhead = q;
+	c->qtail = q;
+	pump(c);
 }
 
 /* The channel that asks ip directly; idle ones beyond POOL_IDLE_KEEP go. */
@@ -337,6 +362,7 @@ static void on_q(int status, const unsigned char *abuf, int alen, void *arg)
 {
 	qctx *q = arg;
 	req *r = q->r;
+	auth_client *c;
 
 	if (!r->cancelled && !r->c->closing && status != ARES_EDESTRUCTION) {
 		switch (q->kind) {
@@ -351,8 +377,8 @@ static void on_q(int status, const unsigned char *abuf, int alen, void *arg)
 			a->resolver_ttl = t.ttl;
 			break;
 		}
-		case K_NSADDR4: on_nsaddr(r, AF_INET, q->name, status, abuf, alen); break;
-		case K_NSADDR6: on_nsaddr(r, AF_INET6, q->name, status, abuf, alen); break;
+		case K_NSADDR4: on_nsaddr(r, AF_INET, q->buf, status, abuf, alen); break;
+		case K_NSADDR6: on_nsaddr(r, AF_INET6, q->buf, status, abuf, alen); break;
 		case K_SOA: on_soa(r, q->idx, status, abuf, alen); break;
 		case K_AMX:
 			r->a->srv[q->idx].mx_rc = read_mx(status, abuf, alen, &r->a->srv[q->idx].mx,
@@ -365,8 +391,11 @@ static void on_q(int status, const unsigned char *abuf, int alen, void *arg)
 	/* after the handling: a channel in its own callback is never idle */
 	if (q->conn)
 		q->conn->inflight--;
+	r->c->inflight--;
 	free(q);
+	c = r->c;
 	req_finish(r);
+	pump(c);
 }
 
 /* ---- public ------------------------------------------------------------- */
@@ -403,6 +432,20 @@ void auth_client_free(auth_client *c)
 	for (size_t i = 0; i < c->npool; i++)
 		dns_client_free(c->pool[i]->dc);
 	dns_client_free(c->res);
+	/* the waiting questions, and the requests they held, go without a word */
+	while (c->qhead) {
+		qctx *q = c->qhead;
+		c->qhead = q->next;
+		free(q);
+	}
+	while (c->reqs) {
+		req *r = c->reqs;
+		c->reqs = r->next;
+		mx_auth_free(r->a);
+		mx_ptr_free(r->p);
+		free(r->name);
+		free(r);
+	}
 	for (size_t i = 0; i < c->npool; i++)
 		free(c->pool[i]);
 	free(c->pool);
