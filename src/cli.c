@@ -142,14 +142,15 @@ void cli_usage(FILE *to)
 	    "Findings are explained in docs/findings.md.\n",
 	    MXSCOPE_VERSION);
 	/* a separate call: one literal stays under the 4095 bytes C17 promises */
-	fprintf(to, "\n"
-	            "DNS beside the walk, and this machine:\n"
-	            "      --ptr                 reverse DNS of every MX address, forward-confirmed\n"
-	            "      --authoritative       ask every name server of the zone directly: serials\n"
-	            "                            and MX sets side by side\n"
-	            "      --ns-port N           port to ask name servers on (default 53)\n"
-	            "  mxscope doctor [HOST[:PORT]]  check this machine: the resolver answers, a\n"
-	            "                            connection to HOST on port 25 opens, IPv6 route\n");
+	fprintf(to,
+	        "\n"
+	        "DNS beside the walk, and this machine:\n"
+	        "      --ptr                 reverse DNS of every MX address, forward-confirmed\n"
+	        "      --authoritative       ask every name server of the zone directly: serials\n"
+	        "                            and MX sets side by side\n"
+	        "      --ns-port N           port to ask name servers on (default 53)\n"
+	        "  mxscope doctor [HOST[:PORT]]  check this machine: the resolver answers, a\n"
+	        "                            connection to HOST on port 25 opens, IPv6 route\n");
 }
 
 void cli_error(const char *fmt, ...)
@@ -314,6 +315,15 @@ int cli_parse(int argc, char **argv, cli_opts *o)
 	}
 	o->args = argv + optind;
 	o->nargs = (size_t)(argc - optind);
+	/* global options may come before the subcommand too: getopt moved the
+	 * words after the options, so `mxscope --ascii lab` starts the lab
+	 * rather than looking up a domain "lab" */
+	if (o->command == CLI_EXPLORE && o->nargs && first == 1 &&
+	    (strcmp(o->args[0], "check") == 0 || strcmp(o->args[0], "lab") == 0)) {
+		o->command = strcmp(o->args[0], "check") == 0 ? CLI_CHECK : CLI_LAB;
+		o->args++;
+		o->nargs--;
+	}
 	if (!o->seed_given) {
 		/* a fresh shuffle each run, short enough to retype with --seed */
 		struct timespec ts;
