@@ -282,12 +282,12 @@ typedef struct scan_counters {
 	size_t probes_busy;          /* probes queued or running */
 	unsigned probes_peak;        /* most probes running at once */
 	unsigned long probes_done;   /* probes that ended */
-	unsigned long probes_connect_timeout; /* of those, timed out at connect: all of them
-	                                         = port 25 is probably blocked here */
-	size_t bl_busy;                       /* blocklist lookups queued, running or due */
-	unsigned long bl_transfers;           /* HTTP requests started */
+	size_t bl_busy;              /* blocklist lookups queued, running or due */
+	unsigned long bl_transfers;  /* HTTP requests started */
 	unsigned long bl_cache_hits;
 	size_t addresses; /* addresses in the result store */
+	/* probes that timed out at connect; all of probes_done: is port 25 blocked here? */
+	unsigned long probes_connect_timeout;
 } scan_counters;
 
 void scan_get_counters(const scan *s, scan_counters *out);
