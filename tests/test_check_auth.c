@@ -424,6 +424,28 @@ static void test_egress_blocked(void **state)
 	assert_int_equal(count(r.out, "\"state\":\"connect-timeout\""), 4);
 	hrun_free(&r);
 
+	/* more domains than check holds back: decided early, said once, and the
+	 * later ones stream with the same reading */
+	{
+		char path[] = "/tmp/mxscope-egress-XXXXXX";
+		int fd = mkstemp(path);
+		const char *args[] = {"check", "--json",   "--allow-loopback", "--timeout",   "1",
+		                      "-s",    lab.server, "--smtp-port",      lab.smtp_port, "-f",
+		                      path,    NULL};
+		assert_true(fd >= 0);
+		for (int i = 1; i <= 36; i++)
+			assert_true(dprintf(fd, "d%d.egress.test\n", i) > 0);
+		close(fd);
+		h_run(args, NULL, 60000, &r);
+		unlink(path);
+	}
+	assert_int_equal(r.status, 3);
+	assert_int_equal(count(r.err, "egress-blocked"), 1);
+	assert_int_equal(count(r.out, "\n"), 36);
+	assert_int_equal(count(r.out, "\"code\":\"egress-blocked\""), 36);
+	assert_null(strstr(r.out, "no-accepting-mx"));
+	hrun_free(&r);
+
 	/* one domain answers: the network lets port 25 out, the others are blamed */
 	{
 		const char *args[] = {"check",
