@@ -385,10 +385,12 @@ static bool answered(const probe_result *r)
 	             r->state == PROBE_REJECTED || r->state == PROBE_TLS_FAILED);
 }
 
+/* Refused or timed out on the way to the host. "No route" is left out: it
+ * is what a machine without an IPv6 route of its own gets for every IPv6
+ * address, and that says nothing about the host (mxscope doctor says it). */
 static bool no_connection(const probe_result *r)
 {
-	return r && (r->state == PROBE_REFUSED || r->state == PROBE_CONNECT_TIMEOUT ||
-	             r->state == PROBE_UNREACHABLE);
+	return r && (r->state == PROBE_REFUSED || r->state == PROBE_CONNECT_TIMEOUT);
 }
 
 /* A host whose addresses of one family all fail to connect while one of
