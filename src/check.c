@@ -112,23 +112,30 @@ static void egress_flush(check_ctx *x)
 	x->neg = 0;
 }
 
-/* Two or more addresses timed out and nothing answered: the network, not
- * the hosts. The waiting domains are analysed again (on_domain prints them
- * with egress-blocked) and the run says so once. One address alone is
- * just a host that is down. */
+/* Two or more domains, every address of each timed out and nothing
+ * answered: the network, not the hosts. The waiting domains are analysed
+ * again (on_domain prints them with egress-blocked) and the run says so
+ * once. One domain alone may just have every host down: it is judged as
+ * usual, with a hint. */
 static void egress_decide(check_ctx *x)
 {
+	int port = x->o->smtp_port > 0 ? x->o->smtp_port : 25;
 	scan_counters c;
 
 	scan_get_counters(x->s, &c);
-	if (c.probes_connect_timeout < 2) {
+	if (x->neg < 2 || c.probes_connect_timeout < 2) {
+		if (c.probes_connect_timeout >= 2)
+			cli_error(
+			    "every SMTP connection timed out at connect; if this network blocks "
+			    "outbound port %d, mxscope doctor HOST shows it",
+			    port);
 		egress_flush(x);
 		return;
 	}
 	cli_error("egress-blocked: all %lu SMTP connections of this run timed out at connect: "
 	          "this network probably blocks outbound port %d; probes from here cannot "
 	          "judge these hosts (mxscope doctor HOST checks one; --no-probe skips them)",
-	          c.probes_connect_timeout, x->o->smtp_port > 0 ? x->o->smtp_port : 25);
+	          c.probes_connect_timeout, port);
 	x->egress = true;
 	scan_set_egress_blocked(x->s, true);
 }

@@ -482,6 +482,20 @@ static void test_egress_blocked(void **state)
 	assert_non_null(strstr(r.out, "no-accepting-mx"));
 	hrun_free(&r);
 
+	/* one domain, two addresses, both time out: its hosts may just be down */
+	{
+		const char *args[] = {
+		    "check",    "--json",      "--allow-loopback", "--timeout",        "1", "-s",
+		    lab.server, "--smtp-port", lab.smtp_port,      "both.egress.test", NULL};
+		h_run(args, NULL, 30000, &r);
+	}
+	assert_int_equal(r.status, 1);
+	assert_null(strstr(r.out, "egress-blocked"));
+	assert_null(strstr(r.err, "egress-blocked"));
+	assert_non_null(strstr(r.err, "mxscope doctor HOST shows it"));
+	assert_non_null(strstr(r.out, "\"code\":\"no-accepting-mx\""));
+	hrun_free(&r);
+
 	/* doctor: the dropped port times out, the open host greets */
 	{
 		char target[64];
