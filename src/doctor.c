@@ -332,6 +332,13 @@ int doctor_run(const cli_opts *o)
 		return 3;
 	}
 	x.dns = dns_client_new(&loop, &dc, &why);
+	if (!x.dns && why && strstr(why, "DNS server \"")) {
+		/* a server string the user typed is bad input, not a finding */
+		cli_error("%s", why);
+		free(why);
+		uv_loop_close(&loop);
+		return 2;
+	}
 	if (!x.dns) {
 		snprintf(x.res_line, sizeof(x.res_line), "resolver   FAIL  %s", why ? why : "?");
 	} else {

@@ -528,6 +528,7 @@ static void test_doctor_input(void **state)
 	const char *bad[] = {"doctor", "[::1", NULL};
 	const char *badport[] = {"doctor", "127.0.0.1:99999", NULL};
 	const char *two[] = {"doctor", "a.test", "b.test", NULL};
+	const char *bad_server[] = {"doctor", "-s", "not-an-address", NULL};
 	char spec[32];
 	int fd = h_udp_socket(spec, sizeof(spec)); /* a resolver that never answers */
 	const char *silent[] = {"doctor", "--timeout", "0.5", "-s", spec, NULL};
@@ -543,6 +544,10 @@ static void test_doctor_input(void **state)
 	hrun_free(&r);
 	h_run(two, NULL, 10000, &r);
 	assert_int_equal(r.status, 2);
+	hrun_free(&r);
+	h_run(bad_server, NULL, 10000, &r);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "not-an-address"));
 	hrun_free(&r);
 	h_run(silent, NULL, 10000, &r);
 	assert_int_equal(r.status, 1);
