@@ -701,6 +701,7 @@ tui_app *tui_app_new(const tui_config *cfg, char **why)
 	                   .allow_loopback = cfg->allow_loopback,
 	                   .seed = cfg->seed,
 	                   .as_host = cfg->as_host,
+	                   .ptr = true, /* a few domains on screen: reverse DNS is cheap */
 	                   .on_domain = on_domain,
 	                   .on_event = on_event,
 	                   .arg = a};
