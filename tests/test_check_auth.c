@@ -2,7 +2,7 @@
  * against real lab processes on loopback, for the DNS beside the walk and
  * the local set-up (issue 12): a stale secondary (two lab DNS servers on
  * 127.0.53.1 and .2 serving different serials and MX sets of one zone, a
- * third NS address where nothing listens), reverse DNS present / missing /
+ * third that has not got the zone (REFUSED), a fourth where nothing listens), reverse DNS present / missing /
  * not forward-confirmed, an IPv6 path that fails and an IPv4 one, and a
  * port 25 that is dropped on the way (listeners whose accept queue is full:
  * the kernel drops the SYNs, so connects time out). */
@@ -132,8 +132,9 @@ static json_t *auth_entry(json_t *j, const char *ip)
 static void test_stale_secondary(void **state)
 {
 	char *fresh = data_path("stale-new.zone"), *old = data_path("stale-old.zone");
+	char *other = data_path("v6fail.zone"); /* a server that has not got stale.test */
 	char ns_port[16], via_primary[40], via_stale[40];
-	pid_t p1 = 0, p2 = 0;
+	pid_t p1 = 0, p2 = 0, p3 = 0;
 	int port;
 	hrun r;
 	json_t *j, *e, *f;
@@ -141,6 +142,7 @@ static void test_stale_secondary(void **state)
 	(void)state;
 	port = spawn_lab("127.0.53.1", 0, fresh, &p1);
 	assert_int_equal(spawn_lab("127.0.53.2", port, old, &p2), port);
+	assert_int_equal(spawn_lab("127.0.53.3", port, other, &p3), port);
 	snprintf(ns_port, sizeof(ns_port), "%d", port);
 	snprintf(via_primary, sizeof(via_primary), "127.0.53.1:%d", port);
 	snprintf(via_stale, sizeof(via_stale), "127.0.53.2:%d", port);
@@ -150,7 +152,7 @@ static void test_stale_secondary(void **state)
 		                      "-s",        via_primary, "stale.test", NULL};
 		j = run_json(args, &r);
 	}
-	assert_int_equal(json_array_size(json_object_get(j, "authoritative")), 3);
+	assert_int_equal(json_array_size(json_object_get(j, "authoritative")), 4);
 	e = auth_entry(j, "127.0.53.1");
 	assert_non_null(e);
 	assert_string_equal(json_string_value(json_object_get(e, "ns")), "ns1.stale.test");
@@ -163,7 +165,11 @@ static void test_stale_secondary(void **state)
 	assert_int_equal(json_integer_value(json_object_get(e, "serial")), 2024060101);
 	assert_string_equal(json_string_value(json_array_get(json_object_get(e, "mx"), 0)),
 	                    "10 mx-old.stale.test");
-	e = auth_entry(j, "127.0.53.3"); /* nothing listens there */
+	e = auth_entry(j, "127.0.53.3"); /* a server without the zone */
+	assert_non_null(e);
+	assert_true(json_is_null(json_object_get(e, "serial")));
+	assert_string_equal(json_string_value(json_object_get(e, "rcode")), "REFUSED");
+	e = auth_entry(j, "127.0.53.4"); /* nothing listens there */
 	assert_non_null(e);
 	assert_true(json_is_null(json_object_get(e, "serial")));
 	assert_string_not_equal(json_string_value(json_object_get(e, "rcode")), "NOERROR");
@@ -173,7 +179,13 @@ static void test_stale_secondary(void **state)
 	assert_non_null(strstr(json_string_value(json_object_get(f, "message")), "ns2.stale.test"));
 	assert_non_null(strstr(json_string_value(json_object_get(f, "message")), "2024060101"));
 	assert_null(finding(j, "authoritative-mismatch", "127.0.53.1"));
-	assert_non_null(finding(j, "authoritative-lame", "127.0.53.3"));
+	f = finding(j, "authoritative-lame", "127.0.53.3");
+	assert_non_null(f);
+	assert_non_null(strstr(json_string_value(json_object_get(f, "message")), "refuses"));
+	f = finding(j, "authoritative-lame", "127.0.53.4");
+	assert_non_null(f);
+	assert_non_null(
+	    strstr(json_string_value(json_object_get(f, "message")), "does not answer"));
 	/* the resolver here is the primary: its cached answer is the new one */
 	assert_null(finding(j, "authoritative-mismatch", "resolver"));
 	assert_int_equal(r.status, 0);
@@ -218,8 +230,10 @@ static void test_stale_secondary(void **state)
 	hrun_free(&r);
 	stop(p1);
 	stop(p2);
+	stop(p3);
 	free(fresh);
 	free(old);
+	free(other);
 }
 
 /* ---- reverse DNS and the two families --------------------------------- */
