@@ -2,10 +2,11 @@
  * against real lab processes on loopback, for the DNS beside the walk and
  * the local set-up (issue 12): a stale secondary (two lab DNS servers on
  * 127.0.53.1 and .2 serving different serials and MX sets of one zone, a
- * third that has not got the zone (REFUSED), a fourth where nothing listens), reverse DNS present / missing /
- * not forward-confirmed, an IPv6 path that fails and an IPv4 one, and a
- * port 25 that is dropped on the way (listeners whose accept queue is full:
- * the kernel drops the SYNs, so connects time out). */
+ * third without the zone (REFUSED), a fourth where nothing listens),
+ * reverse DNS present / missing / not forward-confirmed, an IPv6 path that
+ * fails and an IPv4 one, and a port 25 that is dropped on the way
+ * (listeners whose accept queue is full: the kernel drops the SYNs, so
+ * connects time out). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
