@@ -529,6 +529,12 @@ static void test_egress_blocked(void **state)
 		assert_non_null(strstr(r.out, "greets \"220 mx.open.egress.test"));
 		assert_int_equal(count(r.out, "\n"), 3); /* one line each */
 		hrun_free(&r);
+		/* a host name: its address comes from the resolver (-s) */
+		snprintf(target, sizeof(target), "mx.open.egress.test:%s", lab.smtp_port);
+		h_run(args, NULL, 30000, &r);
+		assert_int_equal(r.status, 0);
+		assert_non_null(strstr(r.out, " 127.0.70.3:"));
+		hrun_free(&r);
 	}
 	for (int i = 0; i < 3; i++) {
 		close(h1[i]);
