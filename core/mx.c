@@ -173,6 +173,7 @@ void mx_domain_free(mx_domain *d)
 	if (!d)
 		return;
 	mxi_clear_analysis(d);
+	mxi_free_auth(d);
 	for (size_t i = 0; i < d->nhosts; i++) {
 		free(d->hosts[i].exchange);
 		free(d->hosts[i].cname);
@@ -360,6 +361,7 @@ mxs_status mx_host_add_addr(mx_domain *d, size_t i, int family, const char *ip, 
 	h->addrs[at].probe = NULL;
 	h->addrs[at].blocklists = NULL;
 	h->addrs[at].nblocklists = 0;
+	h->addrs[at].ptr = NULL;
 	h->naddrs++;
 	if (h->implicit && (h->ttl == 0 || ttl < h->ttl))
 		h->ttl = ttl;

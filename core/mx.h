@@ -48,6 +48,7 @@ typedef struct mx_addr {
 	probe_result *probe;     /* the SMTP probe of this address for this host, or NULL */
 	blr_result **blocklists; /* what each blocklist said, in arrival order (owned) */
 	size_t nblocklists;
+	struct mx_ptr *ptr; /* reverse DNS (core/mx_auth.h), or NULL when not asked; owned */
 } mx_addr;
 
 typedef struct mx_host {
@@ -118,7 +119,14 @@ const char *mx_severity_str(mx_severity s); /* "info", "warning", "error" */
 	X(IP_LISTED, "ip-listed", WARNING, "RFC 5782", "an MX address is on an IP blocklist") \
 	X(BLOCKLIST_UNAVAILABLE, "blocklist-unavailable", INFO, "RFC 5782 §2.1", "a blocklist could not say whether an MX address is listed") \
 	X(MX_INVALID_NAME, "mx-invalid-name", ERROR, "RFC 1123 §2.1", "an MX target is not a valid host name") \
-	X(SRV_INVALID_NAME, "srv-invalid-name", WARNING, "RFC 2782", "an SRV target is not a valid host name")
+	X(SRV_INVALID_NAME, "srv-invalid-name", WARNING, "RFC 2782", "an SRV target is not a valid host name") \
+	X(AUTHORITATIVE_MISMATCH, "authoritative-mismatch", WARNING, "RFC 1996", "the zone's authoritative servers give different serials or MX sets") \
+	X(AUTHORITATIVE_LAME, "authoritative-lame", WARNING, "RFC 8499 §7", "a name server of the zone does not answer for it authoritatively") \
+	X(PTR_MISSING, "ptr-missing", WARNING, "RFC 1912 §2.1", "an MX address has no reverse DNS (PTR) name") \
+	X(PTR_NOT_FORWARD_CONFIRMED, "ptr-not-forward-confirmed", WARNING, "RFC 8601 §3", "an MX address's PTR name does not resolve back to it") \
+	X(IPV6_UNREACHABLE, "ipv6-unreachable", WARNING, "RFC 8305", "an MX host answers over IPv4 but none of its IPv6 addresses does") \
+	X(IPV4_UNREACHABLE, "ipv4-unreachable", WARNING, "RFC 8305", "an MX host answers over IPv6 but none of its IPv4 addresses does") \
+	X(EGRESS_BLOCKED, "egress-blocked", WARNING, "RFC 5068 §3", "this network probably blocks outbound port 25; probes from here cannot judge these hosts")
 /* clang-format on */
 
 typedef enum mx_finding_id {
@@ -149,6 +157,8 @@ typedef struct mx_options {
 	const char
 	    *as_host; /* relay view: drop this host's preference and worse; NULL = sender view */
 	bool allow_loopback; /* the lab: 127.0.0.0/8 and ::1 count as ordinary addresses */
+	bool egress_blocked; /* the run found port 25 blocked here: connect timeouts say
+	                        nothing about the hosts (egress-blocked instead) */
 } mx_options;
 
 typedef struct mx_domain mx_domain;

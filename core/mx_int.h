@@ -4,6 +4,7 @@
  *               blocklist answers attached to addresses, and the views;
  *   mx_order.c  the order a sender tries hosts in: the seeded shuffle, the
  *               relay view, tiers, the attempt order and the delivery walk;
+ *   mx_auth.c   authoritative answers and reverse DNS (core/mx_auth.h);
  *   mx_rules.c  the findings: what is wrong and which RFC says so, and
  *               mx_domain_analyze(), which runs every step in turn.
  * Its names have the prefix mxi_ (TRY aside); nothing outside core/mx*.c
@@ -21,6 +22,7 @@ struct mx_domain {
 	size_t nhosts, caphosts;
 	mx_srv *srv; /* kept sorted: service, priority, weight (heaviest first) */
 	size_t nsrv, capsrv;
+	struct mx_auth *auth; /* the authoritative servers side by side, or NULL (mx_auth.c) */
 
 	/* results of mx_domain_analyze */
 	bool analyzed;
@@ -70,6 +72,12 @@ void mxi_clear_analysis(mx_domain *d);
 /* Appends a finding with a printf-style message; subject is copied. */
 mxs_status mxi_add_finding(mx_domain *d, mx_finding_id id, const char *subject, const char *fmt,
                            ...) __attribute__((format(printf, 4, 5)));
+
+/* mx_auth.c: authoritative, reverse DNS, IPv4/IPv6 and egress findings */
+mxs_status mxi_check_auth(mxi_analysis *a);
+void mxi_free_auth(mx_domain *d); /* the domain's mx_auth and every address's mx_ptr */
+/* whether the probe-reachability findings are replaced by egress-blocked */
+bool mxi_egress_blocked(const mxi_analysis *a);
 
 /* mx_order.c: the ordering steps of one analysis, run in this order */
 mxs_status mxi_choose_routable(mxi_analysis *a);

@@ -533,11 +533,14 @@ static mxs_status check_probes(mxi_analysis *a)
 		if (host_repeats(d, i))
 			continue;
 		for (size_t k = 0; k < d->hosts[i].naddrs; k++)
-			if (d->hosts[i].addrs[k].probe)
+			if (d->hosts[i].addrs[k].probe &&
+			    !(mxi_egress_blocked(a) &&
+			      d->hosts[i].addrs[k].probe->state == PROBE_CONNECT_TIMEOUT))
 				TRY(check_probe(a, &d->hosts[i], &d->hosts[i].addrs[k]));
 		TRY(note_repeats(d, i, from));
 	}
-	if (!d->walked)
+	/* egress-blocked (mx_auth.c) says why nothing answered: no blame here */
+	if (!d->walked || (mxi_egress_blocked(a) && d->delivered < 0))
 		goto done;
 	if (d->delivered < 0) {
 		TRY(mxi_add_finding(
@@ -589,6 +592,8 @@ mxs_status mx_domain_analyze(mx_domain *d, const mx_options *opt)
 	TRY(check_probes(&a));
 	TRY(check_blocklists(&a));
 finished:
+	/* also after a stop: a stale secondary can be why the domain looks gone */
+	TRY(mxi_check_auth(&a));
 	d->analyzed = true;
 done:
 	free(a.routable);

@@ -1,6 +1,7 @@
 /* core/report.c — rendering one analysed domain as a text report for people
  * and as one JSON line for scripts (DESIGN.md "Interfaces"). */
 #include "report.h"
+#include "mx_auth.h"
 
 #include <jansson.h>
 #include <stdarg.h>
@@ -242,6 +243,21 @@ static void text_walk(buf *b, const mx_domain *d, const mx_report_opts *o)
 	}
 }
 
+/* Each line of text (owned; freed here; NULL = nothing) through bsafe,
+ * indented: the pieces core/mx_auth.c renders hold network names. */
+static void text_lines(buf *b, char *text, const char *indent)
+{
+	for (char *p = text, *nl; p && *p; p = nl ? nl + 1 : p + strlen(p)) {
+		nl = strchr(p, '\n');
+		if (nl)
+			*nl = '\0';
+		bprintf(b, "%s", indent);
+		bsafe(b, p);
+		bprintf(b, "\n");
+	}
+	free(text);
+}
+
 static void text_hosts(buf *b, const mx_domain *d, const mx_report_opts *o)
 {
 	const char *bullet = o->ascii ? "-" : "\xe2\x80\xa2";
@@ -270,6 +286,7 @@ static void text_hosts(buf *b, const mx_domain *d, const mx_report_opts *o)
 				bprintf(b, "\n");
 				if (r && r->greeting && probe_greeting_len(r))
 					text_greeting(b, r);
+				text_lines(b, mx_ptr_text(h->addrs[m].ptr, r), "          ");
 				for (size_t q = 0; q < h->addrs[m].nblocklists; q++) {
 					char *line = blr_result_line(h->addrs[m].blocklists[q]);
 					if (!line) {
@@ -356,6 +373,7 @@ char *mx_report_text(const mx_domain *d, const mx_report_opts *o)
 		text_walk(&b, d, o);
 	if (mx_domain_srv_count(d))
 		text_srv(&b, d);
+	text_lines(&b, mx_auth_text(mx_domain_auth(d)), "");
 	if (mx_domain_finding_count(d)) {
 		bprintf(&b, "Findings\n");
 		for (size_t i = 0; i < mx_domain_finding_count(d); i++) {
@@ -530,6 +548,9 @@ static json_t *host_json(const mx_host *h)
 		json_object_set_new(a, "ttl", json_integer(h->addrs[m].ttl));
 		if (h->addrs[m].probe)
 			json_object_set_new(a, "probe", probe_json(h->addrs[m].probe));
+		if (h->addrs[m].ptr)
+			json_object_set_new(a, "ptr",
+			                    mx_ptr_json(h->addrs[m].ptr, h->addrs[m].probe));
 		if (h->addrs[m].nblocklists) {
 			json_t *bls = json_array();
 			for (size_t q = 0; q < h->addrs[m].nblocklists; q++)
@@ -621,6 +642,8 @@ json_t *mx_report_value(const mx_domain *d)
 		json_array_append_new(srv, o);
 	}
 	json_object_set_new(root, "srv", srv);
+	if (mx_domain_auth(d))
+		json_object_set_new(root, "authoritative", mx_auth_json(mx_domain_auth(d)));
 	return root;
 done:
 	json_decref(root);

@@ -706,7 +706,7 @@ dns_client *dns_client_new(uv_loop_t *loop, const dns_config *cfg, char **why)
 	/* Without NOCHECKRESP c-ares 1.18 turns a SERVFAIL or REFUSED reply into
 	 * ECONNREFUSED after trying the other servers; a sender treats those
 	 * differently from a server that never answered, so we keep them. */
-	o.flags = ARES_FLAG_NOCHECKRESP;
+	o.flags = ARES_FLAG_NOCHECKRESP | (cfg->no_recurse ? ARES_FLAG_NORECURSE : 0);
 	/* A burst of answers to every question in flight must fit in the socket
 	 * buffer: each lost answer costs a whole retry timeout. The kernel caps
 	 * this at net.core.rmem_max. */
@@ -815,6 +815,38 @@ const char *dns_client_servers(const dns_client *c)
 const char *dns_client_last_failure(const dns_client *c)
 {
 	return c->failure[0] ? c->failure : NULL;
+}
+
+typedef struct rawq {
+	dns_client *c;
+	dns_raw_cb cb;
+	void *arg;
+} rawq;
+
+static void on_raw(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+	rawq *r = arg;
+
+	(void)timeouts;
+	if (got_reply(status))
+		r->c->replies++;
+	else if (status != ARES_EDESTRUCTION)
+		note_failure(r->c, status);
+	r->cb(status, got_reply(status) ? abuf : NULL, got_reply(status) ? alen : 0, r->arg);
+	free(r);
+}
+
+mxs_status dns_ask_raw(dns_client *c, const char *name, int type, dns_raw_cb cb, void *arg)
+{
+	rawq *r = malloc(sizeof(*r));
+
+	if (!r)
+		return MXS_ERR_NOMEM;
+	*r = (rawq){.c = c, .cb = cb, .arg = arg};
+	c->questions++;
+	ares_query(c->channel, name, ns_c_in, type, on_raw, r);
+	arm_timer(c);
+	return MXS_OK;
 }
 
 static void on_timer_closed(uv_handle_t *h)

@@ -22,6 +22,7 @@ typedef struct dns_config {
 	size_t nservers;
 	unsigned timeout_ms;      /* per question, every retry included */
 	unsigned max_outstanding; /* questions in flight at once (0 = default 100) */
+	bool no_recurse;          /* RD off: ask the servers as authorities (net/auth.c) */
 } dns_config;
 
 typedef struct dns_client dns_client;
@@ -101,6 +102,15 @@ bool dns_cname_loop(const unsigned char *m, size_t len, const char *asked, char 
  * that question is qname (case-insensitive), qtype, class IN; *rcode (may
  * be NULL) gets its rcode. */
 bool dns_reply_to(const unsigned char *m, size_t len, const char *qname, int qtype, int *rcode);
+
+/* ---- raw questions, for the stages beside the walk (net/auth.c) ----------
+ * One question on the client's channel and loop glue, outside the walk's
+ * FIFO: the caller bounds how many it asks. cb gets c-ares' status
+ * (ARES_SUCCESS, ARES_ENODATA, ARES_EREFUSED, ARES_ETIMEOUT, ...) and the
+ * untrusted reply when there was one (abuf NULL otherwise), valid during
+ * the call. ARES_EDESTRUCTION when the client is freed first. */
+typedef void (*dns_raw_cb)(int status, const unsigned char *abuf, int alen, void *arg);
+mxs_status dns_ask_raw(dns_client *c, const char *name, int type, dns_raw_cb cb, void *arg);
 
 /* Cancels every lookup (their domains are freed without callbacks) and
  * closes the handles; memory is released as the loop runs the close

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth.h"
 #include "bl.h"
 #include "dns.h"
 #include "name.h"
@@ -48,6 +49,8 @@ struct saddr {
 	blr_result **bl; /* the latest answer per provider, in arrival order */
 	size_t nbl;
 	size_t bl_wait; /* answers still awaited from the first lookup */
+	mx_ptr *ptr;    /* its reverse DNS (cfg.ptr), or NULL */
+	bool ptr_wait;  /* the PTR request is out */
 	saddr *next;    /* hash chain */
 };
 
@@ -60,6 +63,8 @@ struct sdom {
 	uint64_t seed;
 	char *as_host; /* this domain's relay view (scan_set_as), or NULL: the scan's */
 	bool resolving, settled, removed, dirty;
+	mx_auth *auth;    /* the zone's servers side by side (cfg.authoritative), or NULL */
+	bool auth_wait;   /* the request is out */
 	unsigned changes; /* gathered for the next on_domain call */
 	sdom *prev, *next;
 };
@@ -72,6 +77,9 @@ struct scan {
 	smtp_prober *smtp;
 	smtp_monitor *mon;
 	bl_client *bl;
+	auth_client *auth;            /* cfg.ptr or cfg.authoritative */
+	bool egress;                  /* scan_set_egress_blocked */
+	unsigned long probes_timeout; /* probes that ended in a connect timeout */
 	saddr *buckets[SCAN_BUCKETS];
 	size_t naddrs;
 	sdom *doms, *doms_tail; /* in the order they were added */
@@ -129,6 +137,7 @@ static void sweep(scan *s)
 		mx_domain_free(m->d);
 		mx_domain_free(m->parked);
 		free(m->as_host);
+		mx_auth_free(m->auth);
 		free(m->name);
 		free(m);
 	}
@@ -311,6 +320,8 @@ static void attach(scan *s, sdom *m, size_t i, size_t k)
 		if (r)
 			mx_host_add_blocklist(m->d, i, k, r);
 	}
+	if (a->ptr)
+		mx_host_set_ptr(m->d, i, k, mx_ptr_dup(a->ptr));
 }
 
 /* Probes and blocklist answers m still waits for before it settles. */
@@ -329,10 +340,10 @@ static size_t pending(const scan *s, const sdom *m)
 				continue;
 			if (sl && !sl->done)
 				n++;
-			n += a->bl_wait;
+			n += a->bl_wait + a->ptr_wait;
 		}
 	}
-	return n;
+	return n + m->auth_wait;
 }
 
 static void check_settled(scan *s, sdom *m)
@@ -372,6 +383,7 @@ static void sync_addr(scan *s, const saddr *a, unsigned bits)
 
 static void on_probe(probe_result *r, void *arg);
 static void on_bl(blr_result *r, void *arg);
+static void on_ptr(const char *ip, mx_ptr *p, void *arg);
 
 static void slot_free(sslot *sl)
 {
@@ -399,6 +411,9 @@ static void addr_free(scan *s, saddr *a)
 	}
 	if (s->bl && a->bl_wait)
 		bl_cancel(s->bl, on_bl, a);
+	if (a->ptr_wait)
+		auth_cancel(s->auth, a);
+	mx_ptr_free(a->ptr);
 	for (size_t j = 0; j < a->nbl; j++)
 		blr_result_free(a->bl[j]);
 	free(a->bl);
@@ -433,6 +448,8 @@ static saddr *addr_get(scan *s, const char *host, const char *ip)
 		if (bl_lookup(s->bl, ip, on_bl, a, &n) == MXS_OK)
 			a->bl_wait = n;
 	}
+	if (a->allowed && s->cfg.ptr && s->auth)
+		a->ptr_wait = auth_ptr(s->auth, ip, on_ptr, a) == MXS_OK;
 	return a;
 }
 
@@ -510,6 +527,7 @@ static void on_probe(probe_result *r, void *arg)
 	sl->in_flight = false;
 	sl->done = true;
 	s->probes_done++;
+	s->probes_timeout += r->state == PROBE_CONNECT_TIMEOUT;
 	emit(s, &ev);
 	sync_addr(s, sl->a, SCAN_CH_PROBE);
 	deliver(s);
@@ -530,6 +548,7 @@ static void on_change(const char *ip, int port, void *arg)
 	s->probes_done++;
 	ev.host = sl->host;
 	ev.probe = live_last(s, sl);
+	s->probes_timeout += ev.probe && ev.probe->state == PROBE_CONNECT_TIMEOUT;
 	emit(s, &ev);
 	sync_addr(s, a, SCAN_CH_PROBE);
 	deliver(s);
@@ -627,8 +646,55 @@ static void install(scan *s, sdom *m, mx_domain *d, uint64_t when)
 	for (size_t i = 0; i < mx_domain_host_count(d); i++)
 		for (size_t k = 0; k < mx_domain_host(d, i)->naddrs; k++)
 			attach(s, m, i, k);
+	if (m->auth)
+		mx_domain_set_auth(d, mx_auth_dup(m->auth));
 	mark(s, m, SCAN_CH_ANSWER);
 	check_settled(s, m);
+}
+
+/* ---- DNS beside the walk (net/auth.h) ----------------------------------- */
+
+static void on_ptr(const char *ip, mx_ptr *p, void *arg)
+{
+	saddr *a = arg;
+	scan *s = a->s;
+
+	(void)ip;
+	if (s->dying) {
+		mx_ptr_free(p);
+		return;
+	}
+	enter(s);
+	mx_ptr_free(a->ptr);
+	a->ptr = p;
+	a->ptr_wait = false;
+	sync_ip(s, a->ip, SCAN_CH_PTR);
+	deliver(s);
+	leave(s);
+}
+
+static void on_auth(const char *domain, mx_auth *au, void *arg)
+{
+	sdom *m = arg;
+	scan *s = m->s;
+
+	(void)domain;
+	if (s->dying) {
+		mx_auth_free(au);
+		return;
+	}
+	enter(s);
+	mx_auth_free(m->auth);
+	m->auth = au;
+	m->auth_wait = false;
+	if (m->d && au && !s->frozen)
+		mx_domain_set_auth(m->d, mx_auth_dup(au));
+	if (m->d && !s->frozen) {
+		mark(s, m, SCAN_CH_AUTH);
+		check_settled(s, m);
+	}
+	deliver(s);
+	leave(s);
 }
 
 static void on_dns(mx_domain *d, void *arg)
@@ -667,7 +733,8 @@ static void analyze(scan *s, sdom *m)
 {
 	mx_options o = {.seed = m->seed,
 	                .as_host = m->as_host ? m->as_host : s->as_host,
-	                .allow_loopback = s->cfg.allow_loopback};
+	                .allow_loopback = s->cfg.allow_loopback,
+	                .egress_blocked = s->egress};
 
 	/* out of memory leaves the previous analysis; the next change retries */
 	mx_domain_analyze(m->d, &o);
@@ -719,6 +786,8 @@ static void on_timer(uv_timer_t *t)
 				for (size_t i = 0; i < mx_domain_host_count(m->d); i++)
 					for (size_t k = 0; k < mx_domain_host(m->d, i)->naddrs; k++)
 						attach(s, m, i, k);
+				if (m->auth) /* it came while frozen */
+					mx_domain_set_auth(m->d, mx_auth_dup(m->auth));
 				mark(s, m, SCAN_CH_ANALYSIS);
 				check_settled(s, m);
 			}
@@ -835,6 +904,15 @@ scan *scan_new(uv_loop_t *loop, const scan_config *cfg, int *code_hint, char **w
 			smtp_monitor_on_change(s->mon, on_change, s);
 		}
 	}
+	if (cfg->ptr || cfg->authoritative) {
+		auth_config ac = {.servers = cfg->servers,
+		                  .nservers = cfg->nservers,
+		                  .timeout_ms = cfg->timeout_ms,
+		                  .ns_port = cfg->ns_port};
+		s->auth = auth_client_new(loop, &ac, why);
+		if (!s->auth)
+			goto fail;
+	}
 	if (cfg->blocklists && blr_config_enabled_count(cfg->blocklists) > 0) {
 		bl_config bc = {.timeout_ms = cfg->timeout_ms, .ca_pem = s->bl_ca_pem};
 		s->bl = bl_client_new(loop, cfg->blocklists, &bc, why);
@@ -855,6 +933,7 @@ static void dom_free(sdom *m)
 	mx_domain_free(m->d);
 	mx_domain_free(m->parked);
 	free(m->as_host);
+	mx_auth_free(m->auth);
 	free(m->name);
 	free(m);
 }
@@ -868,6 +947,7 @@ static void teardown(scan *s)
 	smtp_prober_free(s->smtp); /* cancels: no callbacks */
 	bl_client_free(s->bl);     /* the same for the lookups */
 	dns_client_free(s->dns);   /* frees the domains on the wire, no callbacks */
+	auth_client_free(s->auth); /* no callbacks */
 	for (unsigned b = 0; b < SCAN_BUCKETS; b++)
 		while (s->buckets[b]) {
 			saddr *a = s->buckets[b];
@@ -876,6 +956,7 @@ static void teardown(scan *s)
 				slot_free(a->slots[i]);
 			for (size_t j = 0; j < a->nbl; j++)
 				blr_result_free(a->bl[j]);
+			mx_ptr_free(a->ptr);
 			free(a->bl);
 			free(a->slots);
 			free(a->ip);
@@ -921,6 +1002,8 @@ static mxs_status resolve(scan *s, sdom *m)
 		return MXS_ERR_NOMEM;
 	}
 	m->resolving = true;
+	if (s->cfg.authoritative && s->auth && !m->auth_wait)
+		m->auth_wait = auth_zone(s->auth, m->name, on_auth, m) == MXS_OK;
 	return MXS_OK;
 }
 
@@ -1038,6 +1121,9 @@ void scan_remove(scan *s, const char *name)
 		s->doms_tail = m->prev;
 	s->ndoms--;
 	m->removed = true;
+	if (m->auth_wait)
+		auth_cancel(s->auth, m);
+	m->auth_wait = false;
 	unref_domain(s, m->d);
 	mx_domain_free(m->d);
 	m->d = NULL;
@@ -1062,6 +1148,17 @@ mxs_status scan_set_seed(scan *s, const char *name, uint64_t seed)
 		kick(s);
 	}
 	return MXS_OK;
+}
+
+void scan_set_egress_blocked(scan *s, bool blocked)
+{
+	if (s->dying || s->egress == blocked)
+		return;
+	s->egress = blocked;
+	for (sdom *m = s->doms; m; m = m->next)
+		if (m->d)
+			mark(s, m, SCAN_CH_ANALYSIS);
+	kick(s);
 }
 
 mxs_status scan_set_as(scan *s, const char *name, const char *as_host)
@@ -1191,6 +1288,7 @@ void scan_get_counters(const scan *s, scan_counters *out)
 	    .probes_busy = s->smtp ? smtp_prober_busy(s->smtp) : 0,
 	    .probes_peak = s->smtp ? smtp_prober_peak(s->smtp) : 0,
 	    .probes_done = s->probes_done,
+	    .probes_connect_timeout = s->probes_timeout,
 	    .bl_busy = s->bl ? bl_client_busy(s->bl) : 0,
 	    .bl_transfers = s->bl ? bl_client_transfers(s->bl) : 0,
 	    .bl_cache_hits = s->bl ? bl_client_cache_hits(s->bl) : 0,

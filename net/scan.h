@@ -61,6 +61,9 @@ enum {
 	SCAN_CH_PROBE = 1u << 1,     /* a probe of one of its addresses ended */
 	SCAN_CH_BLOCKLIST = 1u << 2, /* a blocklist answered about one of its addresses */
 	SCAN_CH_ANALYSIS = 1u << 3,  /* re-analysed with another seed (scan_set_seed) or on thaw */
+	SCAN_CH_PTR = 1u << 5,       /* reverse DNS of one of its addresses came (cfg.ptr) */
+	SCAN_CH_AUTH = 1u << 6,      /* its authoritative servers' answers came
+	                                (cfg.authoritative) */
 	SCAN_CH_SETTLED = 1u << 4,   /* this is the call in which the domain settled: DNS done,
 	                                every first probe and blocklist answer in. Once per
 	                                scan_add and once per scan_refresh. */
@@ -136,6 +139,11 @@ typedef struct scan_config {
 	/* replay (src/replay.c): no clients at all, nothing is asked or probed;
 	 * domains come in analysed from a recording through scan_add_recorded() */
 	bool replay;
+	/* DNS beside the walk (net/auth.h); both count for settling */
+	bool ptr;           /* reverse DNS of every address (--ptr) */
+	bool authoritative; /* every name server of each domain's zone asked directly
+	                       (--authoritative) */
+	int ns_port;        /* the port name servers are asked on; <= 0: 53 */
 	/* callbacks; arg is handed to both */
 	scan_domain_cb on_domain; /* may be NULL */
 	scan_event_cb on_event;   /* may be NULL */
@@ -264,6 +272,14 @@ const probe_result *scan_probe_last(const scan *s, const char *ip, const char *h
  * returns to the loop. */
 const blr_result *const *scan_blocklist_results(const scan *s, const char *ip, size_t *n);
 
+/* ---- port 25 egress ---------------------------------------------------- */
+
+/* Reads every domain as seen from a network that blocks port 25 (the
+ * egress-blocked finding instead of blaming each domain's hosts), or
+ * stops doing so; re-analyses every answered domain and calls on_domain
+ * with SCAN_CH_ANALYSIS from the loop. */
+void scan_set_egress_blocked(scan *s, bool blocked);
+
 /* ---- the explorer's freeze -------------------------------------------- */
 
 /* Frozen: probes, lookups and DNS answers go on and are stored, but no shown
@@ -286,6 +302,8 @@ typedef struct scan_counters {
 	unsigned long bl_transfers;  /* HTTP requests started */
 	unsigned long bl_cache_hits;
 	size_t addresses; /* addresses in the result store */
+	/* probes that timed out at connect; all of probes_done: is port 25 blocked here? */
+	unsigned long probes_connect_timeout;
 } scan_counters;
 
 void scan_get_counters(const scan *s, scan_counters *out);

@@ -39,6 +39,13 @@ typedef struct check_ctx {
 	/* a name listed twice waits until the first is reported */
 	char *held, *held_where;
 	int record_fd; /* --record FILE, or -1 */
+	/* port 25 egress: settled domains whose every probe timed out at connect
+	 * wait here while nothing in the run has answered; if nothing ever does,
+	 * the run says egress-blocked once instead of blaming each domain */
+	char **eg_wait;
+	size_t neg, capeg;
+	bool egress_open; /* some probe of the run got further than connect */
+	bool egress;      /* the run reads as egress-blocked (scan_set_egress_blocked) */
 } check_ctx;
 
 static void feed(check_ctx *x);
@@ -50,13 +57,10 @@ static void raise_exit(check_ctx *x, int code)
 }
 
 /* A settled domain: its report is printed and it leaves the scan. */
-static void on_domain(scan *s, const char *name, const mx_domain *d, unsigned changes, void *arg)
+static void report(check_ctx *x, scan *s, const char *name, const mx_domain *d)
 {
-	check_ctx *x = arg;
 	char *text = NULL;
 
-	if (!(changes & SCAN_CH_SETTLED))
-		return;
 	if (mx_domain_worst(d) == MX_SEV_ERROR)
 		raise_exit(x, 1);
 	text = check_render(x->o, s, d, &x->ro, x->blcfg, x->record_fd);
@@ -78,7 +82,127 @@ static void on_domain(scan *s, const char *name, const mx_domain *d, unsigned ch
 	x->reports++;
 	free(text);
 	scan_remove(s, name);
-	x->inflight--;
+}
+
+/* ---- port 25 egress --------------------------------------------------------- */
+
+/* More domains than this waiting on the egress question: it is decided
+ * at once (memory stays flat; later domains stream as they settle). */
+#define EGRESS_WAIT_MAX 32
+
+/* The domain was probed and every probe timed out at connect. */
+static bool only_connect_timeouts(const mx_domain *d)
+{
+	size_t probed = 0, timeouts = 0;
+
+	for (size_t i = 0; i < mx_domain_host_count(d); i++) {
+		const mx_host *h = mx_domain_host(d, i);
+		for (size_t k = 0; k < h->naddrs; k++) {
+			const probe_result *r = h->addrs[k].probe;
+			probed += r && r->state != PROBE_PENDING;
+			timeouts += r && r->state == PROBE_CONNECT_TIMEOUT;
+		}
+	}
+	return probed && probed == timeouts;
+}
+
+static void egress_flush(check_ctx *x)
+{
+	for (size_t i = 0; i < x->neg; i++) {
+		const mx_domain *d = scan_domain(x->s, x->eg_wait[i]);
+		if (d)
+			report(x, x->s, x->eg_wait[i], d);
+		free(x->eg_wait[i]);
+	}
+	x->neg = 0;
+}
+
+/* Two or more domains, every address of each timed out and nothing
+ * answered: the network, not the hosts. The waiting domains are analysed
+ * again (on_domain prints them with egress-blocked) and the run says so
+ * once. One domain alone may just have every host down: it is judged as
+ * usual, with a hint. */
+static void egress_decide(check_ctx *x)
+{
+	int port = x->o->smtp_port > 0 ? x->o->smtp_port : 25;
+	scan_counters c;
+
+	scan_get_counters(x->s, &c);
+	if (x->neg < 2 || c.probes_connect_timeout < 2) {
+		if (c.probes_connect_timeout >= 2)
+			cli_error(
+			    "every SMTP connection timed out at connect; if this network blocks "
+			    "outbound port %d, mxscope doctor HOST shows it",
+			    port);
+		egress_flush(x);
+		return;
+	}
+	cli_error("egress-blocked: all %lu SMTP connections of this run timed out at connect: "
+	          "this network probably blocks outbound port %d; probes from here cannot "
+	          "judge these hosts (mxscope doctor HOST checks one; --no-probe skips them)",
+	          c.probes_connect_timeout, port);
+	x->egress = true;
+	scan_set_egress_blocked(x->s, true);
+}
+
+static bool egress_waiting(check_ctx *x, const char *name, bool take)
+{
+	for (size_t i = 0; i < x->neg; i++)
+		if (strcmp(x->eg_wait[i], name) == 0) {
+			if (take) {
+				free(x->eg_wait[i]);
+				x->eg_wait[i] = x->eg_wait[--x->neg];
+			}
+			return true;
+		}
+	return false;
+}
+
+/* Whether a just-settled domain waits on the egress question. */
+static bool egress_hold(check_ctx *x, const char *name, const mx_domain *d)
+{
+	scan_counters c;
+	char **g;
+
+	scan_get_counters(x->s, &c);
+	if (!x->egress_open && c.probes_done > c.probes_connect_timeout) {
+		/* something answered: the network lets port 25 out after all */
+		x->egress_open = true;
+		egress_flush(x);
+		if (x->egress)
+			scan_set_egress_blocked(x->s, false);
+		x->egress = false;
+	}
+	if (x->egress_open || x->egress || !only_connect_timeouts(d))
+		return false;
+	g = x->neg == x->capeg ? realloc(x->eg_wait, (x->capeg ? x->capeg * 2 : 8) * sizeof(*g))
+	                       : x->eg_wait;
+	if (!g)
+		return false;
+	if (x->neg == x->capeg)
+		x->capeg = x->capeg ? x->capeg * 2 : 8;
+	x->eg_wait = g;
+	if (!(x->eg_wait[x->neg] = strdup(name)))
+		return false;
+	x->neg++;
+	if (x->neg >= EGRESS_WAIT_MAX)
+		egress_decide(x);
+	return true;
+}
+
+static void on_domain(scan *s, const char *name, const mx_domain *d, unsigned changes, void *arg)
+{
+	check_ctx *x = arg;
+
+	if (changes & SCAN_CH_SETTLED) {
+		x->inflight--;
+		if (!egress_hold(x, name, d))
+			report(x, s, name, d);
+	} else if ((changes & SCAN_CH_ANALYSIS) && egress_waiting(x, name, true)) {
+		report(x, s, name, d);
+	} else {
+		return;
+	}
 	feed(x);
 }
 
@@ -254,8 +378,15 @@ static void feed(check_ctx *x)
 		free(l.text);
 	}
 	if (x->inflight == 0 && !x->held && x->next_name >= x->nnames &&
-	    (!x->rd || flist_done(x->rd)))
-		finish(x);
+	    (!x->rd || flist_done(x->rd))) {
+		if (x->neg && !x->egress) {
+			egress_decide(x); /* the waiting domains come back re-analysed */
+			if (x->neg)
+				return;
+		}
+		if (!x->neg)
+			finish(x);
+	}
 }
 
 int check_blocklist_config(const cli_opts *o, blr_config **out)
@@ -393,6 +524,9 @@ int check_run(uv_loop_t *loop, const cli_opts *o, char *const *names, size_t nna
 	                   .as_host = o->as_host,
 	                   .smtp_overrides = o->smtp_overrides,
 	                   .nsmtp_overrides = o->nsmtp_overrides,
+	                   .ptr = o->ptr,
+	                   .authoritative = o->authoritative,
+	                   .ns_port = o->ns_port,
 	                   .on_domain = on_domain,
 	                   .arg = &x};
 	x.s = scan_new(loop, &sc, &code, &why);
@@ -404,6 +538,9 @@ int check_run(uv_loop_t *loop, const cli_opts *o, char *const *names, size_t nna
 	while (!x.done)
 		uv_run(loop, UV_RUN_ONCE);
 	code = x.worst_exit;
+	/* the probes could not judge anything: not a verdict on the domains */
+	if (x.egress)
+		code = 3;
 	scan_get_counters(x.s, &cnt);
 	if (cnt.dns_questions > 0 && cnt.dns_replies == 0) {
 		const char *f = scan_dns_last_failure(x.s);
@@ -425,6 +562,9 @@ done:
 	uv_run(loop, UV_RUN_NOWAIT); /* a closed stream lets go of its memory */
 	free(x.held);
 	free(x.held_where);
+	for (size_t i = 0; i < x.neg; i++)
+		free(x.eg_wait[i]);
+	free(x.eg_wait);
 	free(x.ca_pem);
 	free(why);
 	if (x.record_fd >= 0)

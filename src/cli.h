@@ -14,6 +14,7 @@ typedef enum cli_command {
 	CLI_LAB,         /* mxscope lab ... */
 	CLI_REPLAY,      /* mxscope replay FILE... */
 	CLI_DIFF,        /* mxscope diff OLD NEW */
+	CLI_DOCTOR,      /* mxscope doctor [HOST[:PORT]] */
 	CLI_HELP,
 	CLI_VERSION,
 } cli_command;
@@ -56,6 +57,10 @@ typedef struct cli_opts {
 	 * own port, core/probe.h) */
 	const struct probe_port_override *smtp_overrides;
 	size_t nsmtp_overrides;
+	/* DNS beside the walk (net/auth.h) */
+	bool ptr;           /* --ptr: reverse DNS of every MX address */
+	bool authoritative; /* --authoritative: every name server asked directly */
+	int ns_port;        /* --ns-port: port name servers are asked on; -1 = 53 (the lab's) */
 	/* lab */
 	bool serve, list;
 	bool tour;        /* --tour: one scenario at a time */

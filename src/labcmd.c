@@ -269,6 +269,8 @@ static int report(uv_loop_t *loop, const lab_world *w, const cli_opts *o)
 			names[j] = (char *)lab_scenario_domain(w, i, j);
 		co.servers[0] = server;
 		co.nservers = 1;
+		/* --authoritative: the lab's name servers listen on its DNS port */
+		co.ns_port = o->ns_port > 0 ? o->ns_port : lab_dns_port(d);
 		co.allow_loopback = true;
 		co.file = NULL;
 		/* probes go to the lab's own SMTP hosts and trust its CA; with no
@@ -350,6 +352,7 @@ static int explore_lab(uv_loop_t *loop, lab_world *w, const cli_opts *o)
 			doms[n++] = (explore_domain){lab_scenario_domain(w, i, j), (int)i};
 	co.servers[0] = server;
 	co.nservers = 1;
+	co.ns_port = o->ns_port > 0 ? o->ns_port : lab_dns_port(d);
 	co.allow_loopback = true;
 	co.smtp_port = lab_smtp_port(sm) > 0 ? lab_smtp_port(sm) : LAB_SMTP_DEFAULT_PORT;
 	co.ca_pem = lab_smtp_ca_pem(sm);

@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "config.h"
 #include "diff.h"
+#include "doctor.h"
 #include "explore.h"
 #include "labcmd.h"
 #include "lesson.h"
@@ -108,6 +109,7 @@ int main(int argc, char **argv)
 	switch (o.command) {
 	case CLI_CHECK: code = run_check(&o); break;
 	case CLI_LAB: code = labcmd_run(&o); break;
+	case CLI_DOCTOR: code = doctor_run(&o); break;
 	default:
 		if (explore_possible() && !o.file && !o.json) {
 			code = run_explore(&o);

@@ -175,6 +175,7 @@ static void test_every_scenario_walk(void **state)
 	    {"backscatter.lab.test", 10, 1},
 	    {"srv.lab.test", 10, 1},
 	    {"greylist.lab.test", -1, 2},
+	    {"reverse.lab.test", 10, 1},
 	};
 	const char *list[] = {"lab", "--list", NULL};
 	char path[] = "/tmp/mxscope-all-XXXXXX";

@@ -776,6 +776,7 @@ tui_app *tui_app_new(const tui_config *cfg, char **why)
 	                   .replay = cfg->replay != NULL,
 	                   .smtp_overrides = cfg->smtp_overrides,
 	                   .nsmtp_overrides = cfg->nsmtp_overrides,
+	                   .ptr = true, /* a few domains on screen: reverse DNS is cheap */
 	                   .on_domain = on_domain,
 	                   .on_event = on_event,
 	                   .arg = a};

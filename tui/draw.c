@@ -10,6 +10,7 @@
 #include <time.h>
 #include <wchar.h>
 
+#include "mx_auth.h"
 #include "report.h"
 #include "trainer.h"
 
@@ -247,6 +248,12 @@ static void detail_addr(const tui_model *m, const tui_entry *e, size_t hi, size_
 	         ad->family);
 	tui_addl(L, THEME_NORMAL, "A%s TTL %u s, %ld s left", ad->family == 6 ? "AAAA" : "",
 	         ad->ttl, ttl_left(e, ad->ttl));
+	if (ad->ptr) { /* reverse DNS (net/auth.c), the greeting's name beside it */
+		char *t = mx_ptr_text(ad->ptr, p);
+		tui_addl(L, ad->ptr->forward_confirmed ? THEME_OK : THEME_WARN, "%s",
+		         t ? tui_san(t, nb, sizeof(nb)) : "PTR ?");
+		free(t);
+	}
 	for (size_t i = 0; i < ad->nblocklists; i++) {
 		const blr_result *b = ad->blocklists[i];
 		char *line = blr_result_line(b);
