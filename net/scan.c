@@ -668,7 +668,7 @@ static void on_ptr(const char *ip, mx_ptr *p, void *arg)
 	mx_ptr_free(a->ptr);
 	a->ptr = p;
 	a->ptr_wait = false;
-	sync_ip(s, a->ip, SCAN_CH_PTR);
+	sync_addr(s, a, SCAN_CH_PTR);
 	deliver(s);
 	leave(s);
 }
