@@ -39,7 +39,8 @@ typedef struct query {
 	job *j;
 	qkind kind;
 	size_t host; /* index in the domain (Q_A, Q_AAAA); in srv_services (Q_SRV) */
-	int type;    /* Q_RAW: the type asked; j is NULL and cb/arg take the answer */
+	int type;    /* Q_RAW: the type asked; j is NULL, c says whose, cb/arg take the answer */
+	dns_client *c;
 	dns_raw_cb cb;
 	void *arg;
 	struct query *next;
@@ -441,7 +442,7 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 {
 	query *q = arg;
 	job *j = q->j;
-	dns_client *c = j->c;
+	dns_client *c = q->kind == Q_RAW ? q->c : j->c;
 
 	(void)timeouts;
 	c->outstanding--;
@@ -530,6 +531,7 @@ mxs_status dns_query_raw(dns_client *c, const char *name, int type, dns_raw_cb c
 	if (!q)
 		return MXS_ERR_NOMEM;
 	q->kind = Q_RAW;
+	q->c = c;
 	q->type = type;
 	q->cb = cb;
 	q->arg = arg;

@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "report.h"
+#include "sender.h"
 
 enum {
 	OPT_NO_PROBE = 256,
@@ -37,6 +38,8 @@ enum {
 	OPT_BLOCKLIST,
 	OPT_CONFIG,
 	OPT_HTTP_PORT,
+	OPT_SENDER,
+	OPT_MTA_STS_PORT,
 };
 
 static const struct option long_opts[] = {
@@ -68,6 +71,8 @@ static const struct option long_opts[] = {
     {"blocklist", required_argument, NULL, OPT_BLOCKLIST},
     {"config", required_argument, NULL, OPT_CONFIG},
     {"http-port", required_argument, NULL, OPT_HTTP_PORT},
+    {"sender", required_argument, NULL, OPT_SENDER},
+    {"mta-sts-port", required_argument, NULL, OPT_MTA_STS_PORT},
     {NULL, 0, NULL, 0},
 };
 
@@ -110,6 +115,10 @@ void cli_usage(FILE *to)
 	    "      --blocklist NAME      ask the provider NAME from the config file\n"
 	    "      --config FILE         blocklist providers (default\n"
 	    "                            $XDG_CONFIG_HOME/mxscope/config); docs/blocklists.md\n"
+	    "      --sender PROFILE      whose walk delivered_to follows: opportunistic\n"
+	    "                            (default), mta-sts or dane\n"
+	    "      --mta-sts-port N      HTTPS port of MTA-STS policy hosts (default 443;\n"
+	    "                            the lab's in lab mode)\n"
 	    "      --allow-loopback      count 127.0.0.0/8 and ::1 as ordinary addresses\n"
 	    "      --no-color            no colours (also when NO_COLOR is set)\n"
 	    "      --ascii               no Unicode symbols\n"
@@ -182,6 +191,7 @@ int cli_parse(int argc, char **argv, cli_opts *o)
 	o->port = -1;
 	o->smtp_port = -1;
 	o->http_port = -1;
+	o->mta_sts_port = -1;
 	o->bind = "127.0.0.1";
 	o->interval_ms = 10000;
 	o->color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
@@ -273,6 +283,18 @@ int cli_parse(int argc, char **argv, cli_opts *o)
 				return bad("--http-port", optarg,
 				           "expected a port from 0 to 65535");
 			o->http_port = (int)v;
+			break;
+		case OPT_SENDER:
+			if (sender_profile_lookup(optarg) < 0)
+				return bad("--sender", optarg,
+				           "expected opportunistic, mta-sts or dane");
+			o->sender = sender_profile_lookup(optarg);
+			break;
+		case OPT_MTA_STS_PORT:
+			if (parse_ulong(optarg, 65535, &v) || v == 0)
+				return bad("--mta-sts-port", optarg,
+				           "expected a port from 1 to 65535");
+			o->mta_sts_port = (int)v;
 			break;
 		case ':':
 			cli_error("option %s needs a value (see mxscope --help)", argv[optind - 1]);
