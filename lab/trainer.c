@@ -5,6 +5,7 @@
 
 #include "num.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,7 +109,11 @@ static mxs_status do_behave(const struct call *c)
 		return st;
 	snprintf(beh, sizeof(beh), "%s%s%s", c->arg[1], c->narg == 3 ? " " : "",
 	         c->narg == 3 ? c->arg[2] : "");
-	st = lab_smtp_set_behaviour(c->l->smtp, c->arg[0], beh, c->why);
+	/* rcpt=WORD: how the host answers RCPT TO (the recipient stage) */
+	if (strncmp(beh, "rcpt=", 5) == 0)
+		st = lab_smtp_set_rcpt(c->l->smtp, c->arg[0], beh + 5, c->why);
+	else
+		st = lab_smtp_set_behaviour(c->l->smtp, c->arg[0], beh, c->why);
 	if (st == MXS_OK)
 		mxs_why(c->why, "%s now behaves: %s", c->arg[0], beh);
 	return st;
@@ -160,6 +165,23 @@ static mxs_status do_del_mx(const struct call *c)
 	return do_mx(c, 0, 1);
 }
 
+/* MTA-STS: the policy of the selected domain (issue 11). */
+static mxs_status do_sts(const struct call *c)
+{
+	mxs_status st = need_world(c);
+	bool mx = strncmp(c->arg[0], "mx=", 3) == 0;
+
+	if (st == MXS_OK && mx)
+		st = lab_world_add_sts_mx(c->l->world, c->domain, c->arg[0] + 3, c->why);
+	else if (st == MXS_OK)
+		st = lab_world_set_sts(c->l->world, c->domain, c->arg[0], c->why);
+	if (st == MXS_OK && mx)
+		mxs_why(c->why, "%s: MTA-STS policy now covers %s", c->domain, c->arg[0] + 3);
+	else if (st == MXS_OK)
+		mxs_why(c->why, "%s: MTA-STS policy now %s", c->domain, c->arg[0]);
+	return st;
+}
+
 static mxs_status do_reset(const struct call *c)
 {
 	mxs_status st = need_world(c);
@@ -179,7 +201,9 @@ static const struct entry commands[] = {
     {{"up", "ADDR", "the SMTP host at ADDR acts as its scenario says again", false}, 1, 1, do_up},
     {{"behave", "ADDR WORD [N]",
       "the SMTP host at ADDR gets another behaviour: accept, refuse, silent, tempfail, "
-      "reject, slow N, or any other `$SMTP` word (docs/lab.md)",
+      "reject, slow N, or any other `$SMTP` word (docs/lab.md); rcpt=accept, rcpt=reject or "
+      "rcpt=tempfail "
+      "for its answer to RCPT TO",
       false},
      2,
      3,
@@ -187,6 +211,13 @@ static const struct entry commands[] = {
     {{"pref", "HOST N", "the MX record for HOST gets preference N", true}, 2, 2, do_pref},
     {{"add-mx", "N HOST", "adds an MX record for HOST with preference N", true}, 2, 2, do_add_mx},
     {{"del-mx", "HOST", "removes the MX record for HOST", true}, 1, 1, do_del_mx},
+    {{"sts", "WORD",
+      "the domain's MTA-STS policy: enforce, testing or none; how it is served: ok, "
+      "missing, redirect, html; or mx=PATTERN to cover another host",
+      true},
+     1,
+     1,
+     do_sts},
     {{"reset", "", "every record and host back as the scenarios say", false}, 0, 0, do_reset},
 };
 

@@ -175,6 +175,9 @@ static void test_every_scenario_walk(void **state)
 	    {"backscatter.lab.test", 10, 1},
 	    {"srv.lab.test", 10, 1},
 	    {"greylist.lab.test", -1, 2},
+	    {"sts-enforce.lab.test", 20, 2},
+	    {"sts-testing.lab.test", 10, 1},
+	    {"rcpt-relay.lab.test", 10, 1},
 	};
 	const char *list[] = {"lab", "--list", NULL};
 	char path[] = "/tmp/mxscope-all-XXXXXX";
