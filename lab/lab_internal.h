@@ -145,6 +145,8 @@ enum lab_sts_serve {
 	LAB_STS_MISSING,  /* 404 */
 	LAB_STS_REDIRECT, /* 301 to another host: RFC 8461 §3.3 forbids following */
 	LAB_STS_HTML,     /* 200 text/html: a web server's error page, not a policy */
+	LAB_STS_HUGE,     /* 200 text/plain, 80 KiB: over the 64 KiB a fetch reads */
+	LAB_STS_SILENT,   /* the handshake, then no answer at all */
 };
 
 /* One $MTA-STS line: the policy for DOMAIN. The DNS side (the _mta-sts TXT

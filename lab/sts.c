@@ -17,10 +17,8 @@
 
 static const char *const mode_names[] = {"none", "testing", "enforce"};
 static const char *const serve_names[] = {
-    [LAB_STS_OK] = "ok",
-    [LAB_STS_MISSING] = "missing",
-    [LAB_STS_REDIRECT] = "redirect",
-    [LAB_STS_HTML] = "html",
+    [LAB_STS_OK] = "ok",     [LAB_STS_MISSING] = "missing", [LAB_STS_REDIRECT] = "redirect",
+    [LAB_STS_HTML] = "html", [LAB_STS_HUGE] = "huge",       [LAB_STS_SILENT] = "silent",
 };
 
 const char *lab_sts_mode_name(int mode)
@@ -91,11 +89,11 @@ static mxs_status sts_option(struct parser *p, struct lab_sts *s, const char *w,
 		return MXS_OK;
 	}
 	if (eq && kl == 5 && strncasecmp(w, "serve", 5) == 0) {
-		if ((i = lookup(serve_names, 4, v, vl)) < 0)
-			return lab_zone_err(
-			    p, MXS_ERR_INVALID, p->line,
-			    "expected serve=ok, missing, redirect or html, got \"%s\"",
-			    lab_zone_show(b, sizeof(b), w, wl));
+		if ((i = lookup(serve_names, 6, v, vl)) < 0)
+			return lab_zone_err(p, MXS_ERR_INVALID, p->line,
+			                    "expected serve=ok, missing, redirect, html, huge or "
+			                    "silent, got \"%s\"",
+			                    lab_zone_show(b, sizeof(b), w, wl));
 		s->serve = (enum lab_sts_serve)i;
 		return MXS_OK;
 	}
@@ -240,12 +238,13 @@ mxs_status lab_world_set_sts(lab_world *w, const char *domain, const char *word,
 		s->mode = i;
 		return MXS_OK;
 	}
-	if ((i = lookup(serve_names, 4, word, strlen(word))) >= 0) {
+	if ((i = lookup(serve_names, 6, word, strlen(word))) >= 0) {
 		s->serve = (enum lab_sts_serve)i;
 		return MXS_OK;
 	}
 	mxs_why(why,
-	        "expected enforce, testing, none, ok, missing, redirect or html, not \"%.40s\"",
+	        "expected enforce, testing, none, ok, missing, redirect, html, huge, silent or "
+	        "mx=PATTERN, not \"%.40s\"",
 	        word);
 	return MXS_ERR_INVALID;
 }

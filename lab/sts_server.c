@@ -184,6 +184,21 @@ static void request(struct conn *c)
 		respond(c, 200, "text/html", NULL, page, sizeof(page) - 1);
 		return;
 	}
+	case LAB_STS_HUGE: {
+		/* a valid policy start, then comment-like filler past the bound */
+		size_t bn = 80 * 1024;
+		char *big = malloc(bn);
+		if (!big) {
+			lab_conn_close(&c->base);
+			return;
+		}
+		memset(big, 'x', bn);
+		memcpy(big, "version: STSv1\r\nx-filler: ", 26);
+		respond(c, 200, "text/plain", NULL, big, bn);
+		free(big);
+		return;
+	}
+	case LAB_STS_SILENT: c->answered = true; return; /* the idle timer closes it */
 	case LAB_STS_OK: break;
 	}
 	n = lab_sts_body(p, body, sizeof(body));
