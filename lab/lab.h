@@ -80,8 +80,7 @@ mxs_status lab_world_remove_mx(lab_world *w, const char *domain, const char *hos
  * redirect, html); add_sts_mx adds an mx: pattern. MXS_ERR_INVALID with
  * *why for a domain without a policy or a bad word. */
 mxs_status lab_world_set_sts(lab_world *w, const char *domain, const char *word, char **why);
-mxs_status lab_world_add_sts_mx(lab_world *w, const char *domain, const char *pattern,
-                                char **why);
+mxs_status lab_world_add_sts_mx(lab_world *w, const char *domain, const char *pattern, char **why);
 /* Undoes every change: the records are loaded again from the scenario texts
  * (kept at load). Scenario and host views stay valid. */
 mxs_status lab_world_reset(lab_world *w, char **why);
