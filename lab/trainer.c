@@ -100,11 +100,32 @@ static mxs_status do_up(const struct call *c)
 	return do_down_up(c, "up", "up again");
 }
 
+/* "behave mta-sts.DOMAIN WORD": the MTA-STS policy host of DOMAIN (the
+ * lab's HTTPS server) serves another policy: a mode, a way of failing, or
+ * one more mx= pattern (issue 11). */
+static mxs_status do_policy_host(const struct call *c, const char *domain)
+{
+	mxs_status st = need_world(c);
+	bool mx = strncmp(c->arg[1], "mx=", 3) == 0;
+
+	if (st == MXS_OK && mx)
+		st = lab_world_add_sts_mx(c->l->world, domain, c->arg[1] + 3, c->why);
+	else if (st == MXS_OK)
+		st = lab_world_set_sts(c->l->world, domain, c->arg[1], c->why);
+	if (st == MXS_OK)
+		mxs_why(c->why, "%s: the MTA-STS policy %s %s", domain,
+		        mx ? "now covers" : "is now", mx ? c->arg[1] + 3 : c->arg[1]);
+	return st;
+}
+
 static mxs_status do_behave(const struct call *c)
 {
 	char beh[64];
-	mxs_status st = need_smtp(c);
+	mxs_status st;
 
+	if (strncmp(c->arg[0], "mta-sts.", 8) == 0 && c->narg == 2)
+		return do_policy_host(c, c->arg[0] + 8);
+	st = need_smtp(c);
 	if (st != MXS_OK)
 		return st;
 	snprintf(beh, sizeof(beh), "%s%s%s", c->arg[1], c->narg == 3 ? " " : "",
@@ -165,23 +186,6 @@ static mxs_status do_del_mx(const struct call *c)
 	return do_mx(c, 0, 1);
 }
 
-/* MTA-STS: the policy of the selected domain (issue 11). */
-static mxs_status do_sts(const struct call *c)
-{
-	mxs_status st = need_world(c);
-	bool mx = strncmp(c->arg[0], "mx=", 3) == 0;
-
-	if (st == MXS_OK && mx)
-		st = lab_world_add_sts_mx(c->l->world, c->domain, c->arg[0] + 3, c->why);
-	else if (st == MXS_OK)
-		st = lab_world_set_sts(c->l->world, c->domain, c->arg[0], c->why);
-	if (st == MXS_OK && mx)
-		mxs_why(c->why, "%s: MTA-STS policy now covers %s", c->domain, c->arg[0] + 3);
-	else if (st == MXS_OK)
-		mxs_why(c->why, "%s: MTA-STS policy now %s", c->domain, c->arg[0]);
-	return st;
-}
-
 static mxs_status do_reset(const struct call *c)
 {
 	mxs_status st = need_world(c);
@@ -202,8 +206,9 @@ static const struct entry commands[] = {
     {{"behave", "ADDR WORD [N]",
       "the SMTP host at ADDR gets another behaviour: accept, refuse, silent, tempfail, "
       "reject, slow N, or any other `$SMTP` word (docs/lab.md); rcpt=accept, rcpt=reject or "
-      "rcpt=tempfail "
-      "for its answer to RCPT TO",
+      "rcpt=tempfail for its answer to RCPT TO. As ADDR, mta-sts.DOMAIN is the MTA-STS "
+      "policy host: WORD enforce, testing or none; ok, missing, redirect, html, huge or "
+      "silent; or mx=PATTERN, one more host covered",
       false},
      2,
      3,
@@ -211,13 +216,6 @@ static const struct entry commands[] = {
     {{"pref", "HOST N", "the MX record for HOST gets preference N", true}, 2, 2, do_pref},
     {{"add-mx", "N HOST", "adds an MX record for HOST with preference N", true}, 2, 2, do_add_mx},
     {{"del-mx", "HOST", "removes the MX record for HOST", true}, 1, 1, do_del_mx},
-    {{"sts", "WORD",
-      "the domain's MTA-STS policy: enforce, testing or none; how it is served: ok, "
-      "missing, redirect, html; or mx=PATTERN to cover another host",
-      true},
-     1,
-     1,
-     do_sts},
     {{"reset", "", "every record and host back as the scenarios say", false}, 0, 0, do_reset},
 };
 
