@@ -6,7 +6,10 @@
  *               relay view, tiers, the attempt order and the delivery walk;
  *   mx_auth.c   authoritative answers and reverse DNS (core/mx_auth.h);
  *   mx_rules.c  the findings: what is wrong and which RFC says so, and
- *               mx_domain_analyze(), which runs every step in turn.
+ *               mx_domain_analyze(), which runs every step in turn;
+ *   mx_send.c   what real senders look at (DNSSEC, MTA-STS, TLS-RPT, TLSA,
+ *               the recipient stage): those fields, their findings, and
+ *               the sender profiles' walks (core/sender.c) kept per domain.
  * Its names have the prefix mxi_ (TRY aside); nothing outside core/mx*.c
  * includes it. */
 #ifndef MXSCOPE_MX_INT_H
@@ -23,6 +26,9 @@ struct mx_domain {
 	mx_srv *srv; /* kept sorted: service, priority, weight (heaviest first) */
 	size_t nsrv, capsrv;
 	struct mx_auth *auth; /* the authoritative servers side by side, or NULL (mx_auth.c) */
+	mx_dnssec dnssec;
+	mx_mta_sts *mta_sts; /* NULL = not asked */
+	char *tls_rpt;
 
 	/* results of mx_domain_analyze */
 	bool analyzed;
@@ -39,7 +45,9 @@ struct mx_domain {
 	mx_step *steps;
 	size_t nsteps;
 	bool walked;
-	long delivered; /* attempt index, or -1 */
+	long delivered;                    /* attempt index, or -1 */
+	sender_profile sender;             /* whose walk mx_domain_delivered follows */
+	sender_walk senders[SENDER_COUNT]; /* valid when walked */
 };
 
 /* State shared by the steps of one analysis. */
@@ -83,5 +91,13 @@ bool mxi_egress_blocked(const mxi_analysis *a);
 mxs_status mxi_choose_routable(mxi_analysis *a);
 mxs_status mxi_build_tiers(mxi_analysis *a);
 mxs_status mxi_walk(mxi_analysis *a);
+
+/* mx_send.c */
+/* The findings of issue 11 and the sender walks; runs last. */
+mxs_status mxi_check_send(mxi_analysis *a);
+/* Drops the sender walks (part of mxi_clear_analysis). */
+void mxi_clear_senders(mx_domain *d);
+/* Frees the issue 11 fields (part of mx_domain_free). */
+void mxi_free_send(mx_domain *d);
 
 #endif

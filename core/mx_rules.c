@@ -594,6 +594,7 @@ mxs_status mx_domain_analyze(mx_domain *d, const mx_options *opt)
 finished:
 	/* also after a stop: a stale secondary can be why the domain looks gone */
 	TRY(mxi_check_auth(&a));
+	TRY(mxi_check_send(&a));
 	d->analyzed = true;
 done:
 	free(a.routable);

@@ -2,6 +2,7 @@
  * and as one JSON line for scripts (DESIGN.md "Interfaces"). */
 #include "report.h"
 #include "mx_auth.h"
+#include "report_send.h"
 
 #include <jansson.h>
 #include <stdarg.h>
@@ -155,6 +156,18 @@ static void bsafe(buf *b, const char *s)
 	free(c);
 }
 
+/* Appends a part rendered elsewhere (already sanitised) and frees it; NULL
+ * is an allocation failure. */
+static void bappend_owned(buf *b, char *s)
+{
+	if (!s) {
+		b->failed = 1;
+		return;
+	}
+	bprintf(b, "%s", s);
+	free(s);
+}
+
 static const char *sev_color(mx_severity s, const mx_report_opts *o)
 {
 	if (!o->color)
@@ -216,7 +229,10 @@ static void text_greeting(buf *b, const probe_result *r)
 static void text_walk(buf *b, const mx_domain *d, const mx_report_opts *o)
 {
 	const char *arrow = o->ascii ? "->" : "\xe2\x86\x92";
-	const mx_attempt *got = mx_domain_delivered(d);
+	/* this is the plain (opportunistic) walk; --sender shows in Senders */
+	const sender_walk *w = mx_domain_sender(d, SENDER_OPPORTUNISTIC);
+	const mx_attempt *got =
+	    w && w->delivered >= 0 ? mx_domain_attempt(d, (size_t)w->delivered) : NULL;
 
 	bprintf(b, "Delivery walk (what a sender does)\n");
 	for (size_t i = 0; i < mx_domain_step_count(d); i++) {
@@ -236,6 +252,10 @@ static void text_walk(buf *b, const mx_domain *d, const mx_report_opts *o)
 		bprintf(b, "  %s delivered to ", arrow);
 		bsafe(b, h->exchange);
 		bprintf(b, " (%u) %s\n", h->preference, h->addrs[got->addr].ip);
+	} else if (w && w->end != SENDER_END_DEFERRED) {
+		bprintf(b, "  %s %s\n", arrow, w->why);
+	} else if (w && w->nsteps && w->steps[w->nsteps - 1].outcome == SENDER_DEFERRED) {
+		bprintf(b, "  %s %s\n", arrow, w->why);
 	} else {
 		bprintf(b,
 		        "  %s no address accepts: the sender queues the mail and retries later\n",
@@ -287,6 +307,8 @@ static void text_hosts(buf *b, const mx_domain *d, const mx_report_opts *o)
 				if (r && r->greeting && probe_greeting_len(r))
 					text_greeting(b, r);
 				text_lines(b, mx_ptr_text(h->addrs[m].ptr, r), "          ");
+				if (r)
+					bappend_owned(b, mxr_text_probe(r));
 				for (size_t q = 0; q < h->addrs[m].nblocklists; q++) {
 					char *line = blr_result_line(h->addrs[m].blocklists[q]);
 					if (!line) {
@@ -303,6 +325,7 @@ static void text_hosts(buf *b, const mx_domain *d, const mx_report_opts *o)
 			if (h->naddrs == 0)
 				bprintf(b, "        (no address: A %s, AAAA %s)\n",
 				        mx_rcode_str(h->a_rc), mx_rcode_str(h->aaaa_rc));
+			bappend_owned(b, mxr_text_host(h));
 		}
 	}
 }
@@ -371,6 +394,7 @@ char *mx_report_text(const mx_domain *d, const mx_report_opts *o)
 	}
 	if (mx_domain_walked(d))
 		text_walk(&b, d, o);
+	bappend_owned(&b, mxr_text_domain(d, o));
 	if (mx_domain_srv_count(d))
 		text_srv(&b, d);
 	text_lines(&b, mx_auth_text(mx_domain_auth(d)), "");
@@ -505,6 +529,7 @@ static json_t *probe_json(const probe_result *r)
 		json_object_set_new(o, "transcript",
 		                    mx_json_text(r->transcript, probe_transcript_len(r)));
 	json_object_set_new(o, "transcript_cut", json_boolean(r->transcript_cut));
+	mxr_json_probe(o, r);
 	return o;
 }
 
@@ -561,6 +586,7 @@ static json_t *host_json(const mx_host *h)
 		json_array_append_new(addrs, a);
 	}
 	json_object_set_new(o, "addresses", addrs);
+	mxr_json_host(o, h);
 	return o;
 }
 
@@ -644,6 +670,7 @@ json_t *mx_report_value(const mx_domain *d)
 	json_object_set_new(root, "srv", srv);
 	if (mx_domain_auth(d))
 		json_object_set_new(root, "authoritative", mx_auth_json(mx_domain_auth(d)));
+	mxr_json_domain(root, d);
 	return root;
 done:
 	json_decref(root);

@@ -199,13 +199,20 @@ static const char *const smtp_acts[] = {
 	"long-line, megabyte, escape, garbage, tarpit"
 #define SMTP_OPT_LIST                                                                              \
 	"name=HOST, tls=valid|expired|self-signed|wrong-name, starttls=yes|no, slow=SECONDS, "     \
-	"noop=CODE"
+	"noop=CODE, rcpt=accept|reject|tempfail|silent"
 
 static const char *const smtp_tls_names[] = {
     [LAB_TLS_VALID] = "valid",
     [LAB_TLS_EXPIRED] = "expired",
     [LAB_TLS_SELF_SIGNED] = "self-signed",
     [LAB_TLS_WRONG_NAME] = "wrong-name",
+};
+
+static const char *const smtp_rcpt_names[] = {
+    [LAB_RCPT_ACCEPT] = "accept",
+    [LAB_RCPT_REJECT] = "reject",
+    [LAB_RCPT_TEMPFAIL] = "tempfail",
+    [LAB_RCPT_SILENT] = "silent",
 };
 
 const char *lab_smtp_act_name(enum lab_smtp_act a)
@@ -313,6 +320,8 @@ static mxs_status smtp_option(struct parser *p, struct lab_smtp_host *h, const c
 		bit = 8;
 	else if (word_is(s, kl, "noop"))
 		bit = 16;
+	else if (word_is(s, kl, "rcpt"))
+		bit = 32;
 	else
 		goto unknown;
 	if (*seen & bit)
@@ -368,6 +377,15 @@ static mxs_status smtp_option(struct parser *p, struct lab_smtp_host *h, const c
 		h->noop_code = (unsigned)code;
 		return MXS_OK;
 	}
+	case 32:
+		for (size_t i = 0; i < sizeof(smtp_rcpt_names) / sizeof(smtp_rcpt_names[0]); i++)
+			if (word_is(v, vl, smtp_rcpt_names[i])) {
+				h->rcpt = (enum lab_smtp_rcpt)i;
+				return MXS_OK;
+			}
+		return lab_zone_err(p, MXS_ERR_INVALID, p->line,
+		                    "expected rcpt=accept, reject, tempfail or silent, got \"%s\"",
+		                    lab_zone_show(b, sizeof(b), s, len));
 	default:
 		if (parse_seconds(v, vl, &h->delay_ms) != 0)
 			return lab_zone_err(
@@ -503,10 +521,11 @@ static const struct directive {
 	directive_fn fn;
 	int arg;
 } directives[] = {
-    {"$ORIGIN", d_origin, ARG_WORD},     {"$TTL", d_ttl, ARG_WORD},
-    {"$SCENARIO", d_scenario, ARG_WORD}, {"$TITLE", d_title, ARG_TEXT},
-    {"$DOMAIN", d_domain, ARG_WORD},     {"$AS", d_as, ARG_WORD},
-    {"$EXPLAIN", d_explain, ARG_TEXT},   {"$SMTP", d_smtp, ARG_WORDS},
+    {"$ORIGIN", d_origin, ARG_WORD},       {"$TTL", d_ttl, ARG_WORD},
+    {"$SCENARIO", d_scenario, ARG_WORD},   {"$TITLE", d_title, ARG_TEXT},
+    {"$DOMAIN", d_domain, ARG_WORD},       {"$AS", d_as, ARG_WORD},
+    {"$EXPLAIN", d_explain, ARG_TEXT},     {"$SMTP", d_smtp, ARG_WORDS},
+    {"$MTA-STS", lab_zone_sts, ARG_WORDS},
 };
 
 mxs_status lab_zone_directive(struct parser *p, const char *s, size_t len)
@@ -524,7 +543,7 @@ mxs_status lab_zone_directive(struct parser *p, const char *s, size_t len)
 		return lab_zone_err(
 		    p, MXS_ERR_INVALID, p->line,
 		    "unknown directive \"%s\" (known: $ORIGIN, $TTL, $SCENARIO, $TITLE, "
-		    "$DOMAIN, $AS, $EXPLAIN, $SMTP)",
+		    "$DOMAIN, $AS, $EXPLAIN, $SMTP, $MTA-STS)",
 		    lab_zone_show(b, sizeof(b), s, nl));
 	a = nl;
 	e = len;

@@ -5,6 +5,7 @@
 
 #include "num.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,16 +100,41 @@ static mxs_status do_up(const struct call *c)
 	return do_down_up(c, "up", "up again");
 }
 
+/* "behave mta-sts.DOMAIN WORD": the MTA-STS policy host of DOMAIN (the
+ * lab's HTTPS server) serves another policy: a mode, a way of failing, or
+ * one more mx= pattern (issue 11). */
+static mxs_status do_policy_host(const struct call *c, const char *domain)
+{
+	mxs_status st = need_world(c);
+	bool mx = strncmp(c->arg[1], "mx=", 3) == 0;
+
+	if (st == MXS_OK && mx)
+		st = lab_world_add_sts_mx(c->l->world, domain, c->arg[1] + 3, c->why);
+	else if (st == MXS_OK)
+		st = lab_world_set_sts(c->l->world, domain, c->arg[1], c->why);
+	if (st == MXS_OK)
+		mxs_why(c->why, "%s: the MTA-STS policy %s %s", domain,
+		        mx ? "now covers" : "is now", mx ? c->arg[1] + 3 : c->arg[1]);
+	return st;
+}
+
 static mxs_status do_behave(const struct call *c)
 {
 	char beh[64];
-	mxs_status st = need_smtp(c);
+	mxs_status st;
 
+	if (strncmp(c->arg[0], "mta-sts.", 8) == 0 && c->narg == 2)
+		return do_policy_host(c, c->arg[0] + 8);
+	st = need_smtp(c);
 	if (st != MXS_OK)
 		return st;
 	snprintf(beh, sizeof(beh), "%s%s%s", c->arg[1], c->narg == 3 ? " " : "",
 	         c->narg == 3 ? c->arg[2] : "");
-	st = lab_smtp_set_behaviour(c->l->smtp, c->arg[0], beh, c->why);
+	/* rcpt=WORD: how the host answers RCPT TO (the recipient stage) */
+	if (strncmp(beh, "rcpt=", 5) == 0)
+		st = lab_smtp_set_rcpt(c->l->smtp, c->arg[0], beh + 5, c->why);
+	else
+		st = lab_smtp_set_behaviour(c->l->smtp, c->arg[0], beh, c->why);
 	if (st == MXS_OK)
 		mxs_why(c->why, "%s now behaves: %s", c->arg[0], beh);
 	return st;
@@ -179,7 +205,11 @@ static const struct entry commands[] = {
     {{"up", "ADDR", "the SMTP host at ADDR acts as its scenario says again", false}, 1, 1, do_up},
     {{"behave", "ADDR WORD [N]",
       "the SMTP host at ADDR gets another behaviour: accept, refuse, silent, tempfail, "
-      "reject, slow N, or any other `$SMTP` word (docs/lab.md)",
+      "reject, slow N, or any other `$SMTP` word (docs/lab.md); rcpt=accept, rcpt=reject, "
+      "rcpt=tempfail or rcpt=silent for its answer to RCPT TO. As ADDR, mta-sts.DOMAIN is the "
+      "MTA-STS "
+      "policy host: WORD enforce, testing or none; ok, missing, redirect, html, huge or "
+      "silent; or mx=PATTERN, one more host covered",
       false},
      2,
      3,

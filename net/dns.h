@@ -49,6 +49,15 @@ dns_client *dns_client_new(uv_loop_t *loop, const dns_config *cfg, char **why);
  * client borrows d until cb returns it. */
 mxs_status dns_resolve(dns_client *c, mx_domain *d, dns_done_cb cb, void *arg);
 
+/* One question of any type for another module (the MTA-STS TXT records,
+ * the policy host's addresses): cb gets how it ended and the raw answer
+ * (abuf, alen; valid during the call) to parse with ares_parse_*_reply. It
+ * waits for a slot like every other question. cb is called exactly once,
+ * from the loop; when the client is freed first, from dns_client_free with
+ * rc MX_RC_NOT_ASKED and no answer, so the owner can free its context. */
+typedef void (*dns_raw_cb)(mx_rcode rc, const unsigned char *abuf, int alen, void *arg);
+mxs_status dns_query_raw(dns_client *c, const char *name, int type, dns_raw_cb cb, void *arg);
+
 /* Domains handed in and not yet returned. */
 size_t dns_client_busy(const dns_client *c);
 /* Replies received from any server, whatever their rcode; 0 after questions
@@ -109,8 +118,8 @@ bool dns_reply_to(const unsigned char *m, size_t len, const char *qname, int qty
  * (ARES_SUCCESS, ARES_ENODATA, ARES_EREFUSED, ARES_ETIMEOUT, ...) and the
  * untrusted reply when there was one (abuf NULL otherwise), valid during
  * the call. ARES_EDESTRUCTION when the client is freed first. */
-typedef void (*dns_raw_cb)(int status, const unsigned char *abuf, int alen, void *arg);
-mxs_status dns_ask_raw(dns_client *c, const char *name, int type, dns_raw_cb cb, void *arg);
+typedef void (*dns_ask_cb)(int status, const unsigned char *abuf, int alen, void *arg);
+mxs_status dns_ask_raw(dns_client *c, const char *name, int type, dns_ask_cb cb, void *arg);
 
 /* Cancels every lookup (their domains are freed without callbacks) and
  * closes the handles; memory is released as the loop runs the close

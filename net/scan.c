@@ -18,6 +18,7 @@
 #include "bl.h"
 #include "dns.h"
 #include "name.h"
+#include "policy.h"
 #include "smtp.h"
 
 #define SCAN_BUCKETS             1024u /* address hash chains; grows are not needed: chains stay short */
@@ -30,6 +31,7 @@ typedef struct saddr saddr;
 typedef struct sslot {
 	saddr *a;
 	char *host;
+	char *rcpt;          /* the recipient stage's address (--rcpt, SCAN_ONCE), or NULL */
 	bool watched;        /* a probe was asked for (or the monitor watches it) */
 	bool done;           /* the first probe ended, or could not start */
 	bool in_flight;      /* SCAN_ONCE: the probe is queued or running */
@@ -65,7 +67,9 @@ struct sdom {
 	bool resolving, settled, removed, dirty;
 	mx_auth *auth;    /* the zone's servers side by side (cfg.authoritative), or NULL */
 	bool auth_wait;   /* the request is out */
-	unsigned changes; /* gathered for the next on_domain call */
+	unsigned changes;         /* gathered for the next on_domain call */
+	policy_job *pj;           /* the MTA-STS fetch on its way, or NULL */
+	policy_fetch_result *pol; /* what it found (given to every answer installed) */
 	sdom *prev, *next;
 };
 
@@ -80,6 +84,8 @@ struct scan {
 	auth_client *auth;            /* cfg.ptr or cfg.authoritative */
 	bool egress;                  /* scan_set_egress_blocked */
 	unsigned long probes_timeout; /* probes that ended in a connect timeout */
+	policy_fetcher *pf; /* cfg.mta_sts */
+	char *rcpt;
 	saddr *buckets[SCAN_BUCKETS];
 	size_t naddrs;
 	sdom *doms, *doms_tail; /* in the order they were added */
@@ -136,6 +142,7 @@ static void sweep(scan *s)
 		*pp = m->next;
 		mx_domain_free(m->d);
 		mx_domain_free(m->parked);
+		policy_fetch_result_free(m->pol);
 		free(m->as_host);
 		mx_auth_free(m->auth);
 		free(m->name);
@@ -204,6 +211,29 @@ static sslot *find_slot(const saddr *a, const char *host)
 		return a->slots[0];
 	for (size_t i = 0; i < a->nslots; i++)
 		if (strcmp(a->slots[i]->host, host) == 0)
+			return a->slots[i];
+	return NULL;
+}
+
+/* The recipient stage's address for domain (--rcpt: LOCALPART gets
+ * @domain), into buf; NULL without --rcpt, and in SCAN_MONITOR: the
+ * explorer re-probes every few seconds and must never repeat RCPT. */
+static const char *rcpt_for(const scan *s, const char *domain, char *buf, size_t cap)
+{
+	if (!s->rcpt || s->cfg.mode != SCAN_ONCE || !sender_rcpt_address(s->rcpt, domain, buf, cap))
+		return NULL;
+	return buf;
+}
+
+/* find_slot for a domain: with --rcpt a slot is also keyed by the address
+ * asked for, so two domains sharing an MX each get their own RCPT. */
+static sslot *find_slot_to(const saddr *a, const char *host, const char *rcpt)
+{
+	if (!rcpt)
+		return find_slot(a, host);
+	for (size_t i = 0; a && i < a->nslots; i++)
+		if (strcmp(a->slots[i]->host, host) == 0 && a->slots[i]->rcpt &&
+		    strcmp(a->slots[i]->rcpt, rcpt) == 0)
 			return a->slots[i];
 	return NULL;
 }
@@ -304,8 +334,9 @@ static const probe_result *live_last(const scan *s, const sslot *sl)
 static void attach(scan *s, sdom *m, size_t i, size_t k)
 {
 	const mx_host *h = mx_domain_host(m->d, i);
+	char rb[320];
 	saddr *a = find_host_addr(s, h->exchange, h->addrs[k].ip);
-	sslot *sl = find_slot(a, h->exchange);
+	sslot *sl = find_slot_to(a, h->exchange, rcpt_for(s, m->name, rb, sizeof(rb)));
 	const probe_result *last = sl ? live_last(s, sl) : NULL;
 
 	if (!a)
@@ -328,6 +359,8 @@ static void attach(scan *s, sdom *m, size_t i, size_t k)
 static size_t pending(const scan *s, const sdom *m)
 {
 	size_t n = 0;
+	char rb[320];
+	const char *to = m->d ? rcpt_for(s, m->name, rb, sizeof(rb)) : NULL;
 
 	if (!m->d)
 		return 0;
@@ -335,7 +368,7 @@ static size_t pending(const scan *s, const sdom *m)
 		const mx_host *h = mx_domain_host(m->d, i);
 		for (size_t k = 0; k < h->naddrs; k++) {
 			const saddr *a = find_host_addr(s, h->exchange, h->addrs[k].ip);
-			const sslot *sl = find_slot(a, h->exchange);
+			const sslot *sl = find_slot_to(a, h->exchange, to);
 			if (!a || !a->allowed)
 				continue;
 			if (sl && !sl->done)
@@ -343,7 +376,7 @@ static size_t pending(const scan *s, const sdom *m)
 			n += a->bl_wait + a->ptr_wait;
 		}
 	}
-	return n + m->auth_wait;
+	return n + m->auth_wait + (m->pj != NULL);
 }
 
 static void check_settled(scan *s, sdom *m)
@@ -390,6 +423,7 @@ static void slot_free(sslot *sl)
 	probe_result_free(sl->last);
 	probe_result_free(sl->snap);
 	free(sl->host);
+	free(sl->rcpt);
 	free(sl);
 }
 
@@ -454,18 +488,20 @@ static saddr *addr_get(scan *s, const char *host, const char *ip)
 }
 
 /* The first probe of ip as host, when probes run and the policy allows. */
-static void slot_get(scan *s, saddr *a, const char *host)
+static void slot_get(scan *s, saddr *a, const char *host, const char *rcpt)
 {
 	sslot *sl, **g;
 	scan_event ev = {.kind = SCAN_EV_PROBE_START, .ip = a->ip, .host = host};
 
-	if (!a->allowed || !s->smtp || find_slot(a, host))
+	if (!a->allowed || !s->smtp || find_slot_to(a, host, rcpt))
 		return;
 	sl = calloc(1, sizeof(*sl));
 	g = realloc(a->slots, (a->nslots + 1) * sizeof(*g));
 	if (g)
 		a->slots = g;
-	if (!sl || !g || !(sl->host = strdup(host))) {
+	if (!sl || !g || !(sl->host = strdup(host)) || (rcpt && !(sl->rcpt = strdup(rcpt)))) {
+		if (sl)
+			free(sl->host);
 		free(sl);
 		return;
 	}
@@ -474,7 +510,7 @@ static void slot_get(scan *s, saddr *a, const char *host)
 	if (s->cfg.mode == SCAN_MONITOR) {
 		sl->watched = smtp_monitor_watch(s->mon, host, a->ip) == MXS_OK;
 	} else {
-		sl->watched = smtp_probe(s->smtp, host, a->ip, on_probe, sl) == MXS_OK;
+		sl->watched = smtp_probe_rcpt(s->smtp, host, a->ip, rcpt, on_probe, sl) == MXS_OK;
 		sl->in_flight = sl->watched;
 	}
 	/* a probe that cannot start (not a host name) is not waited for */
@@ -485,6 +521,9 @@ static void slot_get(scan *s, saddr *a, const char *host)
 
 static void ref_domain(scan *s, const mx_domain *d)
 {
+	char rb[320];
+	const char *to = d ? rcpt_for(s, mx_domain_name(d), rb, sizeof(rb)) : NULL;
+
 	for (size_t i = 0; d && i < mx_domain_host_count(d); i++) {
 		const mx_host *h = mx_domain_host(d, i);
 		for (size_t k = 0; k < h->naddrs; k++) {
@@ -492,7 +531,7 @@ static void ref_domain(scan *s, const mx_domain *d)
 			if (!a)
 				continue;
 			a->refs++;
-			slot_get(s, a, h->exchange);
+			slot_get(s, a, h->exchange, to);
 		}
 	}
 }
@@ -595,6 +634,27 @@ static void on_bl(blr_result *r, void *arg)
 	leave(s);
 }
 
+static void on_policy(policy_fetch_result *r, void *arg)
+{
+	sdom *m = arg;
+	scan *s = m->s;
+
+	m->pj = NULL;
+	policy_fetch_result_free(m->pol);
+	m->pol = r;
+	if (m->removed || s->dying)
+		return; /* the graveyard (or the teardown) frees m */
+	enter(s);
+	if (!s->frozen && m->d) {
+		policy_fetch_apply(m->pol, m->d);
+		mark(s, m, SCAN_CH_ANSWER);
+		check_settled(s, m);
+	}
+	policy_fetch_apply(m->pol, m->parked);
+	deliver(s);
+	leave(s);
+}
+
 static bool domain_shows(const mx_domain *d, const char *ip)
 {
 	for (size_t i = 0; d && i < mx_domain_host_count(d); i++)
@@ -643,6 +703,7 @@ static void install(scan *s, sdom *m, mx_domain *d, uint64_t when)
 	mx_domain_free(old);
 	m->d = d;
 	m->answered_ms = when;
+	policy_fetch_apply(m->pol, d); /* each answer is a new mx_domain */
 	for (size_t i = 0; i < mx_domain_host_count(d); i++)
 		for (size_t k = 0; k < mx_domain_host(d, i)->naddrs; k++)
 			attach(s, m, i, k);
@@ -734,7 +795,8 @@ static void analyze(scan *s, sdom *m)
 	mx_options o = {.seed = m->seed,
 	                .as_host = m->as_host ? m->as_host : s->as_host,
 	                .allow_loopback = s->cfg.allow_loopback,
-	                .egress_blocked = s->egress};
+	                .egress_blocked = s->egress,
+	                .sender = s->cfg.sender};
 
 	/* out of memory leaves the previous analysis; the next change retries */
 	mx_domain_analyze(m->d, &o);
@@ -857,15 +919,18 @@ scan *scan_new(uv_loop_t *loop, const scan_config *cfg, int *code_hint, char **w
 	s->bl_ca_pem = dup_or_null(cfg->bl_ca_pem);
 	s->as_host = dup_or_null(cfg->as_host);
 	s->ehlo_name = dup_or_null(cfg->ehlo_name);
+	s->rcpt = dup_or_null(cfg->rcpt);
 	s->cfg.servers = NULL; /* copied by the DNS client; not kept */
 	s->cfg.ca_pem = s->ca_pem;
 	s->cfg.bl_ca_pem = s->bl_ca_pem;
 	s->cfg.as_host = s->as_host;
 	s->cfg.ehlo_name = s->ehlo_name;
+	s->cfg.rcpt = s->rcpt;
 	uv_timer_init(loop, &s->timer);
 	s->timer.data = s;
 	if ((cfg->ca_pem && !s->ca_pem) || (cfg->bl_ca_pem && !s->bl_ca_pem) ||
-	    (cfg->as_host && !s->as_host) || (cfg->ehlo_name && !s->ehlo_name)) {
+	    (cfg->as_host && !s->as_host) || (cfg->ehlo_name && !s->ehlo_name) ||
+	    (cfg->rcpt && !s->rcpt)) {
 		mxs_why(why, "out of memory");
 		goto fail;
 	}
@@ -913,6 +978,15 @@ scan *scan_new(uv_loop_t *loop, const scan_config *cfg, int *code_hint, char **w
 		if (!s->auth)
 			goto fail;
 	}
+	if (cfg->mta_sts) {
+		policy_fetch_config pc = {.timeout_ms = cfg->timeout_ms,
+		                          .port = cfg->mta_sts_port,
+		                          .ca_pem = s->ca_pem,
+		                          .loopback_only = cfg->loopback_only};
+		s->pf = policy_fetcher_new(loop, s->dns, &pc, why);
+		if (!s->pf)
+			goto fail;
+	}
 	if (cfg->blocklists && blr_config_enabled_count(cfg->blocklists) > 0) {
 		bl_config bc = {.timeout_ms = cfg->timeout_ms, .ca_pem = s->bl_ca_pem};
 		s->bl = bl_client_new(loop, cfg->blocklists, &bc, why);
@@ -932,6 +1006,7 @@ static void dom_free(sdom *m)
 {
 	mx_domain_free(m->d);
 	mx_domain_free(m->parked);
+	policy_fetch_result_free(m->pol);
 	free(m->as_host);
 	mx_auth_free(m->auth);
 	free(m->name);
@@ -943,11 +1018,12 @@ static void teardown(scan *s)
 	if (s->torn_down)
 		return;
 	s->torn_down = true;
-	smtp_monitor_free(s->mon); /* before the prober it probes through */
-	smtp_prober_free(s->smtp); /* cancels: no callbacks */
-	bl_client_free(s->bl);     /* the same for the lookups */
-	dns_client_free(s->dns);   /* frees the domains on the wire, no callbacks */
-	auth_client_free(s->auth); /* no callbacks */
+	smtp_monitor_free(s->mon);  /* before the prober it probes through */
+	smtp_prober_free(s->smtp);  /* cancels: no callbacks */
+	bl_client_free(s->bl);      /* the same for the lookups */
+	policy_fetcher_free(s->pf); /* before the DNS client it asks through */
+	dns_client_free(s->dns);    /* frees the domains on the wire, no callbacks */
+	auth_client_free(s->auth);   /* no callbacks */
 	for (unsigned b = 0; b < SCAN_BUCKETS; b++)
 		while (s->buckets[b]) {
 			saddr *a = s->buckets[b];
@@ -977,6 +1053,7 @@ static void teardown(scan *s)
 	free(s->bl_ca_pem);
 	free(s->as_host);
 	free(s->ehlo_name);
+	free(s->rcpt);
 	uv_close((uv_handle_t *)&s->timer, on_timer_closed);
 }
 
@@ -1004,6 +1081,9 @@ static mxs_status resolve(scan *s, sdom *m)
 	m->resolving = true;
 	if (s->cfg.authoritative && s->auth && !m->auth_wait)
 		m->auth_wait = auth_zone(s->auth, m->name, on_auth, m) == MXS_OK;
+	/* the policy is asked again with every answer asked (scan_refresh) */
+	if (s->pf && !m->pj)
+		m->pj = policy_fetch(s->pf, m->name, on_policy, m);
 	return MXS_OK;
 }
 
@@ -1124,6 +1204,8 @@ void scan_remove(scan *s, const char *name)
 	if (m->auth_wait)
 		auth_cancel(s->auth, m);
 	m->auth_wait = false;
+	policy_fetch_cancel(m->pj);
+	m->pj = NULL;
 	unref_domain(s, m->d);
 	mx_domain_free(m->d);
 	m->d = NULL;

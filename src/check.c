@@ -527,6 +527,13 @@ int check_run(uv_loop_t *loop, const cli_opts *o, char *const *names, size_t nna
 	                   .ptr = o->ptr,
 	                   .authoritative = o->authoritative,
 	                   .ns_port = o->ns_port,
+	                   /* check shows every sender profile: the mta-sts one
+	                    * needs the policy; without probes there is no walk,
+	                    * so no profile and nothing to ask */
+	                   .mta_sts = !o->no_probe,
+	                   .mta_sts_port = o->mta_sts_port,
+	                   .rcpt = o->no_probe ? NULL : o->rcpt,
+	                   .sender = (sender_profile)o->sender,
 	                   .on_domain = on_domain,
 	                   .arg = &x};
 	x.s = scan_new(loop, &sc, &code, &why);

@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "report.h"
+#include "sender.h"
 
 enum {
 	OPT_NO_PROBE = 256,
@@ -43,6 +44,9 @@ enum {
 	OPT_PTR,
 	OPT_AUTHORITATIVE,
 	OPT_NS_PORT,
+	OPT_SENDER,
+	OPT_MTA_STS_PORT,
+	OPT_RCPT,
 };
 
 static const struct option long_opts[] = {
@@ -80,6 +84,9 @@ static const struct option long_opts[] = {
     {"ptr", no_argument, NULL, OPT_PTR},
     {"authoritative", no_argument, NULL, OPT_AUTHORITATIVE},
     {"ns-port", required_argument, NULL, OPT_NS_PORT},
+    {"sender", required_argument, NULL, OPT_SENDER},
+    {"mta-sts-port", required_argument, NULL, OPT_MTA_STS_PORT},
+    {"rcpt", required_argument, NULL, OPT_RCPT},
     {NULL, 0, NULL, 0},
 };
 
@@ -122,6 +129,10 @@ void cli_usage(FILE *to)
 	    "      --blocklist NAME      ask the provider NAME from the config file\n"
 	    "      --config FILE         blocklist providers (default\n"
 	    "                            $XDG_CONFIG_HOME/mxscope/config); docs/blocklists.md\n"
+	    "      --sender PROFILE      delivered_to follows opportunistic (default),\n"
+	    "                            mta-sts or dane\n"
+	    "      --rcpt ADDR|LOCALPART also MAIL FROM:<>, RCPT TO, RSET (never DATA)\n"
+	    "      --mta-sts-port N      HTTPS port of MTA-STS policy hosts (443)\n"
 	    "      --allow-loopback      count 127.0.0.0/8 and ::1 as ordinary addresses\n"
 	    "      --no-color            no colours (also when NO_COLOR is set)\n"
 	    "      --ascii               no Unicode symbols\n"
@@ -237,6 +248,7 @@ int cli_parse(int argc, char **argv, cli_opts *o)
 	o->smtp_port = -1;
 	o->http_port = -1;
 	o->ns_port = -1;
+	o->mta_sts_port = -1;
 	o->bind = "127.0.0.1";
 	o->interval_ms = 10000;
 	o->color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
@@ -333,6 +345,28 @@ int cli_parse(int argc, char **argv, cli_opts *o)
 			if (parse_ulong(optarg, 65535, &v) || v == 0)
 				return bad("--ns-port", optarg, "expected a port from 1 to 65535");
 			o->ns_port = (int)v;
+			break;
+		case OPT_SENDER:
+			if (sender_profile_lookup(optarg) < 0)
+				return bad("--sender", optarg,
+				           "expected opportunistic, mta-sts or dane");
+			o->sender = sender_profile_lookup(optarg);
+			break;
+		case OPT_RCPT: {
+			char *why = NULL;
+			if (!sender_rcpt_valid(optarg, &why)) {
+				int code = bad("--rcpt", optarg, why ? why + 8 : "not an address");
+				free(why);
+				return code;
+			}
+			o->rcpt = optarg;
+			break;
+		}
+		case OPT_MTA_STS_PORT:
+			if (parse_ulong(optarg, 65535, &v) || v == 0)
+				return bad("--mta-sts-port", optarg,
+				           "expected a port from 1 to 65535");
+			o->mta_sts_port = (int)v;
 			break;
 		case ':':
 			cli_error("option %s needs a value (see mxscope --help)", argv[optind - 1]);

@@ -36,6 +36,11 @@ typedef struct cli_opts {
 	int smtp_port;         /* -1 = default (25; the lab's port in lab mode) */
 	const char *ehlo_name; /* --ehlo, NULL = this machine's name */
 	const char *cafile;    /* --cafile: extra CA for STARTTLS verification */
+	int sender;            /* --sender: the sender_profile delivered_to follows (0 =
+	                          opportunistic) */
+	const char *rcpt;      /* --rcpt LOCALPART|ADDRESS: the recipient stage (check only) */
+	int mta_sts_port;      /* --mta-sts-port: HTTPS port of MTA-STS policy hosts; -1 = 443
+	                          (the lab's own in lab mode) */
 	/* the explorer */
 	unsigned interval_ms; /* --interval: re-probing, like mtr (default 10 s) */
 	bool mouse;           /* --mouse */

@@ -16,11 +16,13 @@
 
 #define LAB_DEFAULT_PORT      5300
 #define LAB_HTTP_DEFAULT_PORT 8053
+#define LAB_STS_DEFAULT_PORT  8443
 
 typedef struct serve_ctx {
 	lab_dns *dns;
 	lab_smtp *smtp;
 	lab_http *http;
+	lab_sts_server *sts;
 	uv_signal_t sigint, sigterm;
 } serve_ctx;
 
@@ -54,6 +56,8 @@ static void on_signal(uv_signal_t *s, int signum)
 	serve_ctx *x = s->data;
 
 	(void)signum;
+	lab_sts_server_close(x->sts); /* before the SMTP hosts whose CA it uses */
+	x->sts = NULL;
 	lab_dns_close(x->dns);
 	x->dns = NULL;
 	lab_smtp_close(x->smtp);
@@ -109,6 +113,29 @@ static lab_http *start_http(uv_loop_t *loop, const cli_opts *o, bool serving)
 		free(why);
 	}
 	return h;
+}
+
+/* The MTA-STS policy server (HTTPS, the lab CA). Its port: a free one with
+ * --port 0 or outside --serve, else 8443, or a free one when 8443 is taken. */
+static lab_sts_server *start_sts(uv_loop_t *loop, const lab_world *w, lab_smtp *sm,
+                                 const cli_opts *o, bool serving)
+{
+	char *why = NULL;
+	lab_sts_server *s = lab_sts_server_new(
+	    loop, w, sm, o->bind, serving && o->port != 0 ? LAB_STS_DEFAULT_PORT : 0, &why);
+
+	if (!s && serving && o->port != 0) {
+		/* 8443 is a popular port: any free one will do, `https` says which */
+		free(why);
+		why = NULL;
+		s = lab_sts_server_new(loop, w, sm, o->bind, 0, &why);
+	}
+	if (!s) {
+		cli_error("lab: cannot serve MTA-STS policies over HTTPS: %s",
+		          why ? why : "unknown error");
+		free(why);
+	}
+	return s;
 }
 
 /* The lab's blocklist as a provider for check_run, in config syntax. */
@@ -170,7 +197,9 @@ static int serve(uv_loop_t *loop, const lab_world *w, const cli_opts *o)
 		return 3;
 	x.smtp = start_smtp(loop, w, o->smtp_port >= 0 ? o->smtp_port : LAB_SMTP_DEFAULT_PORT);
 	x.http = x.smtp ? start_http(loop, o, true) : NULL;
-	if (!x.smtp || !x.http) {
+	x.sts = x.http ? start_sts(loop, w, x.smtp, o, true) : NULL;
+	if (!x.smtp || !x.http || !x.sts) {
+		lab_http_close(x.http);
 		lab_dns_close(x.dns);
 		lab_smtp_close(x.smtp);
 		uv_run(loop, UV_RUN_NOWAIT);
@@ -181,6 +210,7 @@ static int serve(uv_loop_t *loop, const lab_world *w, const cli_opts *o)
 		print_listener(x.smtp, i);
 	/* before the ca line: readers stop at that one */
 	printf("http %s\n", lab_http_address(x.http));
+	printf("https %s\n", lab_sts_server_address(x.sts));
 	if (write_ca(x.smtp, dir, sizeof(dir), ca, sizeof(ca)) == 0)
 		printf("ca %s\n", ca);
 	fflush(stdout);
@@ -245,10 +275,12 @@ static int report(uv_loop_t *loop, const lab_world *w, const cli_opts *o)
 	lab_dns *d = start_dns(loop, w, o, o->port >= 0 ? o->port : 0);
 	lab_smtp *sm = d ? start_smtp(loop, w, o->smtp_port >= 0 ? o->smtp_port : 0) : NULL;
 	lab_http *hp = sm ? start_http(loop, o, false) : NULL;
+	lab_sts_server *ss = hp ? start_sts(loop, w, sm, o, false) : NULL;
 	char server[80], bltext[512];
 	int worst = 0;
 
-	if (!d || !sm || !hp) {
+	if (!d || !sm || !hp || !ss) {
+		lab_http_close(hp);
 		lab_dns_close(d);
 		lab_smtp_close(sm);
 		uv_run(loop, UV_RUN_NOWAIT);
@@ -280,6 +312,7 @@ static int report(uv_loop_t *loop, const lab_world *w, const cli_opts *o)
 		co.loopback_probes = true;
 		/* each scenario's ::1 host on its own port */
 		co.smtp_overrides = lab_smtp_overrides(sm, &co.nsmtp_overrides);
+		co.mta_sts_port = lab_sts_server_port(ss);
 		/* every lab address is asked about on the lab's own blocklist */
 		co.blocklist_text = bltext;
 		/* on loopback 2 s is an age; the room should not wait on tarpits */
@@ -311,6 +344,7 @@ static int report(uv_loop_t *loop, const lab_world *w, const cli_opts *o)
 		}
 		free(names);
 	}
+	lab_sts_server_close(ss);
 	lab_dns_close(d);
 	lab_smtp_close(sm);
 	lab_http_close(hp);
@@ -328,13 +362,14 @@ static int explore_lab(uv_loop_t *loop, lab_world *w, const cli_opts *o)
 	lab_dns *d = start_dns(loop, w, o, o->port >= 0 ? o->port : 0);
 	lab_smtp *sm = d ? start_smtp(loop, w, o->smtp_port >= 0 ? o->smtp_port : 0) : NULL;
 	lab_http *hp = sm ? start_http(loop, o, false) : NULL;
+	lab_sts_server *ss = hp ? start_sts(loop, w, sm, o, false) : NULL;
 	explore_domain *doms = NULL;
 	size_t n = 0, cap = 0;
 	cli_opts co = *o;
 	char server[80], bltext[512];
 	int code = 3;
 
-	if (!d || !sm || !hp)
+	if (!d || !sm || !hp || !ss)
 		goto done;
 	lab_blocklist_text(hp, bltext, sizeof(bltext));
 	/* every lab address is asked about on the lab's own blocklist */
@@ -358,12 +393,14 @@ static int explore_lab(uv_loop_t *loop, lab_world *w, const cli_opts *o)
 	co.ca_pem = lab_smtp_ca_pem(sm);
 	co.loopback_probes = true;
 	co.smtp_overrides = lab_smtp_overrides(sm, &co.nsmtp_overrides);
+	co.mta_sts_port = lab_sts_server_port(ss);
 	if (!o->timeout_given)
 		co.timeout_ms = 2000;
 	xl.smtp = sm;
 	code = explore_run(loop, &co, &xl, doms, n);
 done:
 	free(doms);
+	lab_sts_server_close(ss);
 	lab_dns_close(d);
 	lab_smtp_close(sm);
 	lab_http_close(hp);

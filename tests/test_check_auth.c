@@ -271,27 +271,27 @@ static void test_ptr(void **state)
 		j = run_json(args, &r);
 	}
 	/* present and confirmed; the greeting names the same host */
-	p = json_object_get(addr_of(j, "127.0.60.1"), "ptr");
+	p = json_object_get(addr_of(j, "127.0.65.1"), "ptr");
 	assert_non_null(p);
 	assert_string_equal(json_string_value(json_array_get(json_object_get(p, "names"), 0)),
 	                    "mx1.reverse.lab.test");
 	assert_true(json_is_true(json_object_get(p, "forward_confirmed")));
 	assert_true(json_is_true(json_object_get(p, "banner_matches")));
-	assert_null(finding(j, "ptr-missing", "127.0.60.1"));
-	assert_null(finding(j, "ptr-not-forward-confirmed", "127.0.60.1"));
+	assert_null(finding(j, "ptr-missing", "127.0.65.1"));
+	assert_null(finding(j, "ptr-not-forward-confirmed", "127.0.65.1"));
 	/* missing */
-	p = json_object_get(addr_of(j, "127.0.60.2"), "ptr");
+	p = json_object_get(addr_of(j, "127.0.65.2"), "ptr");
 	assert_int_equal(json_array_size(json_object_get(p, "names")), 0);
 	assert_true(json_is_false(json_object_get(p, "forward_confirmed")));
-	assert_non_null(finding(j, "ptr-missing", "127.0.60.2"));
+	assert_non_null(finding(j, "ptr-missing", "127.0.65.2"));
 	/* present, but its name has another address; the greeting another name */
-	p = json_object_get(addr_of(j, "127.0.60.3"), "ptr");
+	p = json_object_get(addr_of(j, "127.0.65.3"), "ptr");
 	assert_string_equal(json_string_value(json_array_get(json_object_get(p, "names"), 0)),
 	                    "elsewhere.reverse.lab.test");
 	assert_true(json_is_false(json_object_get(p, "forward_confirmed")));
 	assert_true(json_is_false(json_object_get(p, "banner_matches")));
-	assert_non_null(finding(j, "ptr-not-forward-confirmed", "127.0.60.3"));
-	assert_null(finding(j, "ptr-missing", "127.0.60.3"));
+	assert_non_null(finding(j, "ptr-not-forward-confirmed", "127.0.65.3"));
+	assert_null(finding(j, "ptr-missing", "127.0.65.3"));
 	/* mx4: IPv4 refused, IPv6 (::1, the lab's ipv6-only host) greets */
 	assert_non_null(finding(j, "ipv4-unreachable", "mx4.reverse.lab.test"));
 	assert_null(finding(j, "ipv6-unreachable", NULL));
@@ -318,7 +318,7 @@ static void test_ptr(void **state)
 		                      "-s",    lab.server, "reverse.lab.test", NULL};
 		j = run_json(args, &r);
 	}
-	assert_null(json_object_get(addr_of(j, "127.0.60.2"), "ptr"));
+	assert_null(json_object_get(addr_of(j, "127.0.65.2"), "ptr"));
 	assert_null(finding(j, "ptr-missing", NULL));
 	json_decref(j);
 	hrun_free(&r);

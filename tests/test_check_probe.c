@@ -176,6 +176,9 @@ static void test_every_scenario_walk(void **state)
 	    {"srv.lab.test", 10, 1},
 	    {"greylist.lab.test", -1, 2},
 	    {"reverse.lab.test", 10, 1},
+	    {"sts-enforce.lab.test", 20, 2},
+	    {"sts-testing.lab.test", 10, 1},
+	    {"rcpt-relay.lab.test", 10, 1},
 	};
 	const char *list[] = {"lab", "--list", NULL};
 	char path[] = "/tmp/mxscope-all-XXXXXX";
