@@ -74,7 +74,8 @@ static dns_client *client_for(fixture *f, const char *const *servers, size_t n, 
 	dns_config cfg = {.servers = servers,
 	                  .nservers = n,
 	                  .timeout_ms = timeout_ms,
-	                  .max_outstanding = max_outstanding};
+	                  .max_outstanding = max_outstanding,
+	                  .srv = true};
 	char *why = NULL;
 	dns_client *c = dns_client_new(&f->loop, &cfg, &why);
 
