@@ -219,6 +219,47 @@ static void test_details(void **state)
 	hrun_free(&r);
 }
 
+/* -4 asks only A, -6 only AAAA: v6.lab.test's dual-stack host keeps one
+ * address, the other family reads "not asked", and only that family is in
+ * the attempt order (so only it is probed). */
+static void test_one_family(void **state)
+{
+	for (int fam = 4; fam <= 6; fam += 2) {
+		const char *args[] = {"check",
+		                      "--no-probe",
+		                      "--json",
+		                      "--allow-loopback",
+		                      fam == 4 ? "-4" : "-6",
+		                      "-s",
+		                      lab.server,
+		                      "v6.lab.test",
+		                      NULL};
+		json_error_t err;
+		json_t *j, *a, *mx;
+		hrun r;
+
+		(void)state;
+		h_run(args, NULL, 20000, &r);
+		j = json_loads(r.out, 0, &err);
+		if (!j)
+			fail_msg("-%d: not JSON: %s\nstderr: %s", fam, err.text, r.err);
+		a = json_object_get(j, "attempt_order");
+		assert_int_equal(json_array_size(a), fam == 4 ? 1 : 2);
+		for (size_t i = 0; i < json_array_size(a); i++)
+			assert_string_equal(
+			    json_string_value(json_object_get(json_array_get(a, i), "ip")),
+			    fam == 4 ? "127.0.10.2" : "::1");
+		mx = json_object_get(j, "mx");
+		for (size_t i = 0; i < json_array_size(mx); i++)
+			assert_string_equal(
+			    json_string_value(json_object_get(json_array_get(mx, i),
+			                                      fam == 4 ? "aaaa_rcode" : "a_rcode")),
+			    "not asked");
+		json_decref(j);
+		hrun_free(&r);
+	}
+}
+
 /* check --json --srv DOMAIN against the lab. */
 static json_t *srv_json(const char *domain, hrun *r)
 {
@@ -425,6 +466,7 @@ int main(void)
 	    cmocka_unit_test(test_every_scenario),
 	    cmocka_unit_test(test_details),
 	    cmocka_unit_test(test_srv),
+	    cmocka_unit_test(test_one_family),
 	    cmocka_unit_test(test_seed),
 	    cmocka_unit_test(test_non_public_without_lab_flag),
 	    cmocka_unit_test(test_text_report),
