@@ -64,6 +64,17 @@ typedef struct query {
 	char name[];       /* the name asked */
 } query;
 
+/* One send of a question: c-ares' callback argument. A UDP send still on
+ * the wire when the server truncates is superseded (q = NULL): its
+ * question goes again over TCP at once, and whatever this send brings
+ * later is dropped. */
+typedef struct attempt {
+	dns_client *c;
+	query *q;                    /* NULL once superseded */
+	struct attempt *prev, *next; /* in c->udp_live while a live UDP send */
+	bool udp;
+} attempt;
+
 /* One c-ares channel and its client, handed to on_sock_state. */
 typedef struct chan {
 	dns_client *c;
@@ -86,6 +97,7 @@ struct dns_client {
 	pollh *polls;
 	unsigned max_outstanding, outstanding, peak;
 	query *qhead, *qtail; /* waiting for a slot */
+	attempt *udp_live;    /* UDP sends on the wire, not superseded */
 	job *jobs;            /* every domain not yet returned */
 	size_t busy;
 	unsigned long replies, questions;
@@ -679,27 +691,66 @@ static void deliver(dns_client *c, query *q, int status, const unsigned char *ab
 	finish_question(c, j);
 }
 
+static void unlink_live(dns_client *c, attempt *a)
+{
+	if (!a->udp)
+		return;
+	if (a->prev)
+		a->prev->next = a->next;
+	else
+		c->udp_live = a->next;
+	if (a->next)
+		a->next->prev = a->prev;
+	a->udp = false;
+}
+
+/* The server truncates: it answers too big for UDP or, far more often in
+ * bulk, it is rate limiting (nsd's and BIND's RRL "slip" truncate some
+ * answers and drop the others silently). The UDP sends still on the wire
+ * are probably dropped: asked again over TCP now rather than after a
+ * try's timeout each. */
+static void supersede_udp(dns_client *c)
+{
+	while (c->udp_live) {
+		attempt *a = c->udp_live;
+		query *q = a->q;
+		unlink_live(c, a);
+		a->q = NULL;
+		c->outstanding--;
+		c->st.superseded++;
+		q->tcp = true;
+		requeue(c, q);
+	}
+}
+
 static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 {
-	query *q = arg;
-	dns_client *c = q->j->c;
+	attempt *a = arg;
+	query *q = a->q;
+	dns_client *c = a->c;
 	uint64_t now;
 
 	(void)timeouts;
+	unlink_live(c, a);
+	free(a);
+	if (!q)
+		return; /* superseded: its question went again over TCP */
 	c->outstanding--;
 	if (status == ARES_EDESTRUCTION || c->closing) {
 		free(q);
 		return;
 	}
 	now = uv_now(c->loop);
-	/* Truncated (too big, or a rate limiter's "slip"): at once over TCP,
-	 * and the next questions too for a while. */
+	/* Truncated (too big, or a rate limiter's "slip"): at once over TCP
+	 * with every UDP send still out, and the next questions too for a
+	 * while. */
 	if (truncated(abuf, alen) && !q->tcp && tcp_channel(c)) {
 		c->replies++;
 		c->st.truncated++;
 		window_ack(c);
 		c->tcp_until = now + TCP_HOLD_MS;
 		q->tcp = true;
+		supersede_udp(c);
 		requeue(c, q);
 		pump(c);
 		return;
@@ -737,7 +788,14 @@ static void send_query(dns_client *c, query *q, uint64_t now)
 	static const int types[] = {
 	    [Q_MX] = ns_t_mx, [Q_A] = ns_t_a, [Q_AAAA] = ns_t_aaaa, [Q_SRV] = ns_t_srv};
 	ares_channel ch = c->channel;
+	attempt *a = malloc(sizeof(*a));
 
+	if (!a) {
+		note_failure(c, ARES_ENOMEM);
+		deliver(c, q, ARES_ENOMEM, NULL, 0);
+		return;
+	}
+	*a = (attempt){.c = c, .q = q};
 	if (!q->tcp && now < c->tcp_until && !c->no_tcp)
 		q->tcp = true;
 	if (q->tcp) {
@@ -757,7 +815,14 @@ static void send_query(dns_client *c, query *q, uint64_t now)
 		c->peak = c->outstanding;
 	c->questions++;
 	q->seq = c->questions;
-	ares_query(ch, q->name, ns_c_in, types[q->kind], on_answer, q);
+	if (!q->tcp) {
+		a->udp = true;
+		a->next = c->udp_live;
+		if (c->udp_live)
+			c->udp_live->prev = a;
+		c->udp_live = a;
+	}
+	ares_query(ch, q->name, ns_c_in, types[q->kind], on_answer, a);
 }
 
 /* Sends waiting questions while the window and the --qps bucket allow. */

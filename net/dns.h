@@ -8,7 +8,9 @@
  * At most max_outstanding questions are on the wire at once, fewer while
  * questions time out (a window that halves on loss and grows on answers);
  * the rest wait in a FIFO, so any number of domains can be handed in without
- * flooding the server. A truncated answer is asked again over TCP at once; a
+ * flooding the server. A truncated answer is asked again over TCP at once,
+ * with every UDP question still on the wire (a rate limiter drops what it
+ * does not truncate); a
  * question that timed out is asked again while its timeout_ms lasts; qps
  * caps the questions sent per second, retries included. */
 #ifndef MXSCOPE_DNS_H
@@ -36,13 +38,14 @@ typedef struct dns_config {
 
 /* How the pacing went (dns_client_pacing). */
 typedef struct dns_pacing_stats {
-	unsigned window;         /* questions allowed in flight now */
-	unsigned long answered;  /* replies that grew the window (any rcode) */
-	unsigned long timeouts;  /* tries that got no reply */
-	unsigned long halvings;  /* times the window was halved */
-	unsigned long retries;   /* questions asked again after a timeout */
-	unsigned long truncated; /* truncated UDP answers (asked again over TCP) */
-	unsigned long tcp;       /* questions sent over TCP */
+	unsigned window;          /* questions allowed in flight now */
+	unsigned long answered;   /* replies that grew the window (any rcode) */
+	unsigned long timeouts;   /* tries that got no reply */
+	unsigned long halvings;   /* times the window was halved */
+	unsigned long retries;    /* questions asked again after a timeout */
+	unsigned long truncated;  /* truncated UDP answers (asked again over TCP) */
+	unsigned long superseded; /* UDP sends still out at a truncation, asked over TCP */
+	unsigned long tcp;        /* questions sent over TCP */
 } dns_pacing_stats;
 
 typedef struct dns_client dns_client;

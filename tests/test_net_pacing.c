@@ -1,9 +1,9 @@
 /* tests/test_net_pacing.c — the real net/dns engine paced by what comes back:
  * against a hand-made loopback UDP server (a thread of this process) that
- * drops a share of the questions, no answer is lost and the window halves;
- * with --qps the server never sees more than the ceiling in any window of
- * its own clock; a truncated answer from the lab goes over TCP at once;
- * -4 / -6 and SRV ask only what is shown. Counts come from the server side. */
+ * drops a share of the questions (or rate limits like nsd), no answer is lost and the window
+ * halves; with --qps the server never sees more than the ceiling in any window of its own clock; a
+ * truncated answer from the lab goes over TCP at once; -4 / -6 and SRV ask only what is shown.
+ * Counts come from the server side. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -14,6 +14,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -32,15 +33,18 @@ typedef struct seen {
 	double ms; /* the server's monotonic clock */
 	unsigned type;
 	char name[64];
-	bool dropped;
+	bool dropped, truncated, tcp;
 } seen;
 
-/* The hand-made server: MX 10 <the name asked>, A 127.0.0.9, AAAA none
- * (NOERROR, no records), anything else NODATA too. With drop_every = k, the
- * first sighting of every k-th distinct question is dropped (a rate
- * limiter's loss); asked again, it is answered. */
+/* The hand-made server, UDP and TCP on one port: MX 10 <the name asked>,
+ * A 127.0.0.9, AAAA none (NOERROR, no records), anything else NODATA too.
+ * With drop_every = k, the first sighting over UDP of every k-th distinct
+ * question is dropped (loss); asked again, it is answered. With slip = s,
+ * after s empty answers over UDP it drops one and truncates the next, in
+ * turn, as nsd's response rate limiting does (rrl-slip 2); TCP answers all. */
 typedef struct fake {
-	int fd;
+	int fd, lfd;
+	unsigned slip, empties;
 	char spec[32];
 	unsigned drop_every;
 	pthread_t th;
@@ -96,61 +100,148 @@ static bool drop_first(fake *f, unsigned type, const char *name)
 	return f->drop_every && f->nfirst % f->drop_every == 0;
 }
 
+/* Makes the answer to the question in m (n bytes) in place; 0 = drop it. */
+static size_t answer(fake *f, unsigned char *m, size_t n, bool tcp)
+{
+	size_t q, len;
+	unsigned type;
+	char name[64];
+	seen *s;
+	bool empty;
+
+	if (n < 17 || !qname(m, n, name, sizeof(name), &q) || f->n == MAXLOG)
+		return 0;
+	type = (unsigned)m[q] << 8 | m[q + 1];
+	len = q + 4;
+	empty = type != 15 && type != 1;
+	s = &f->log[f->n++];
+	s->ms = now_ms();
+	s->type = type;
+	s->tcp = tcp;
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	m[2] = 0x84 | (m[2] & 0x01); /* QR AA, keep RD */
+	m[3] = 0x80;
+	memset(m + 6, 0, 6);
+	if (!tcp && empty && f->slip && ++f->empties > f->slip) {
+		/* over the limit: drop one, truncate the next, like nsd's RRL */
+		if (f->empties % 2) {
+			s->dropped = true;
+			return 0;
+		}
+		m[2] |= 0x02;
+		s->truncated = true;
+		return len;
+	}
+	if (!tcp && (s->dropped = drop_first(f, type, name)))
+		return 0;
+	if (!empty) {
+		static const unsigned char mx[] = {0xc0, 0x0c, 0, 15, 0, 1,  0,    0,
+		                                   1,    44,   0, 4,  0, 10, 0xc0, 0x0c};
+		static const unsigned char a[] = {0xc0, 0x0c, 0, 1, 0,   1, 0, 0,
+		                                  1,    44,   0, 4, 127, 0, 0, 9};
+		memcpy(m + len, type == 15 ? mx : a, 16);
+		len += 16;
+		m[7] = 1;
+	}
+	return len;
+}
+
+/* One TCP connection's questions (2-byte length, then the message). */
+static bool serve_tcp(fake *f, int fd)
+{
+	unsigned char m[602];
+	size_t len;
+	uint16_t l;
+
+	if (recv(fd, &l, 2, MSG_WAITALL) != 2)
+		return false;
+	len = ntohs(l);
+	if (len > 512 || recv(fd, m + 2, len, MSG_WAITALL) != (ssize_t)len)
+		return false;
+	len = answer(f, m + 2, len, true);
+	l = htons((uint16_t)len);
+	memcpy(m, &l, 2);
+	return len && send(fd, m, len + 2, MSG_NOSIGNAL) == (ssize_t)(len + 2);
+}
+
 static void *fake_run(void *arg)
 {
 	fake *f = arg;
-	struct timeval tv = {.tv_usec = 20000};
+	struct pollfd p[2 + 8];
+	size_t np = 2;
 
-	setsockopt(f->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	p[0] = (struct pollfd){.fd = f->fd, .events = POLLIN};
+	p[1] = (struct pollfd){.fd = f->lfd, .events = POLLIN};
 	while (!atomic_load(&f->stop)) {
-		unsigned char m[600];
-		struct sockaddr_in from;
-		socklen_t fl = sizeof(from);
-		ssize_t n = recvfrom(f->fd, m, 512, 0, (struct sockaddr *)&from, &fl);
-		size_t q, len;
-		unsigned type;
-		char name[64];
-		seen *s;
-		if (n < 17 || !qname(m, (size_t)n, name, sizeof(name), &q))
+		if (poll(p, np, 20) <= 0)
 			continue;
-		type = (unsigned)m[q] << 8 | m[q + 1];
-		len = q + 4;
-		if (f->n == MAXLOG)
-			continue;
-		s = &f->log[f->n++];
-		s->ms = now_ms();
-		s->type = type;
-		snprintf(s->name, sizeof(s->name), "%s", name);
-		s->dropped = drop_first(f, type, name);
-		if (s->dropped)
-			continue;
-		m[2] = 0x84 | (m[2] & 0x01); /* QR AA, keep RD */
-		m[3] = 0x80;
-		memset(m + 6, 0, 6);
-		if (type == 15 || type == 1) {
-			static const unsigned char mx[] = {0xc0, 0x0c, 0, 15, 0, 1,  0,    0,
-			                                   1,    44,   0, 4,  0, 10, 0xc0, 0x0c};
-			static const unsigned char a[] = {0xc0, 0x0c, 0, 1, 0,   1, 0, 0,
-			                                  1,    44,   0, 4, 127, 0, 0, 9};
-			memcpy(m + len, type == 15 ? mx : a, 16);
-			len += 16;
-			m[7] = 1;
+		if (p[0].revents & POLLIN) {
+			unsigned char m[600];
+			struct sockaddr_in from;
+			socklen_t fl = sizeof(from);
+			ssize_t n = recvfrom(f->fd, m, 512, 0, (struct sockaddr *)&from, &fl);
+			size_t len = n > 0 ? answer(f, m, (size_t)n, false) : 0;
+			if (len)
+				sendto(f->fd, m, len, 0, (struct sockaddr *)&from, fl);
 		}
-		sendto(f->fd, m, len, 0, (struct sockaddr *)&from, fl);
+		if ((p[1].revents & POLLIN) && np < 10) {
+			int c = accept(f->lfd, NULL, NULL);
+			if (c >= 0)
+				p[np++] = (struct pollfd){.fd = c, .events = POLLIN};
+		}
+		for (size_t i = 2; i < np; i++)
+			if (p[i].revents && !serve_tcp(f, p[i].fd)) {
+				close(p[i].fd);
+				p[i--] = p[--np];
+			}
 	}
+	for (size_t i = 2; i < np; i++)
+		close(p[i].fd);
 	return NULL;
 }
 
-static fake *fake_start(unsigned drop_every)
+/* A UDP socket and a TCP listener on one loopback port: TCP first on any
+ * free port, then UDP on the same one (tried again when that is taken). */
+static void udp_tcp_pair(fake *f)
+{
+	for (int tries = 0; tries < 50; tries++) {
+		struct sockaddr_in sa = {.sin_family = AF_INET,
+		                         .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+		socklen_t len = sizeof(sa);
+		int t = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), u;
+		assert_true(t >= 0);
+		assert_int_equal(bind(t, (struct sockaddr *)&sa, sizeof(sa)), 0);
+		assert_int_equal(getsockname(t, (struct sockaddr *)&sa, &len), 0);
+		u = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		assert_true(u >= 0);
+		if (bind(u, (struct sockaddr *)&sa, sizeof(sa)) == 0 && listen(t, 8) == 0) {
+			f->fd = u;
+			f->lfd = t;
+			snprintf(f->spec, sizeof(f->spec), "127.0.0.1:%d", ntohs(sa.sin_port));
+			return;
+		}
+		close(u);
+		close(t);
+	}
+	fail_msg("no free loopback port for both UDP and TCP");
+}
+
+static fake *fake_start_slip(unsigned drop_every, unsigned slip)
 {
 	fake *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
-	f->fd = h_udp_socket(f->spec, sizeof(f->spec));
+	udp_tcp_pair(f);
 	f->drop_every = drop_every;
+	f->slip = slip;
 	atomic_init(&f->stop, false);
 	assert_int_equal(pthread_create(&f->th, NULL, fake_run, f), 0);
 	return f;
+}
+
+static fake *fake_start(unsigned drop_every)
+{
+	return fake_start_slip(drop_every, 0);
 }
 
 /* Stops the server; its log can be read after this. */
@@ -159,6 +250,7 @@ static void fake_stop(fake *f)
 	atomic_store(&f->stop, true);
 	pthread_join(f->th, NULL);
 	close(f->fd);
+	close(f->lfd);
 }
 
 typedef struct results {
@@ -361,6 +453,46 @@ static void test_truncated_tcp_at_once(void **state)
 	h_lab_close(&lab);
 }
 
+/* A server that rate limits its empty answers as nsd does (drop one,
+ * truncate the next): the first truncated answer sends it and every UDP
+ * question still out (the dropped ones among them) over TCP at once, so
+ * no question waits a try's timeout (10 s here) and none is lost. */
+static void test_slip_goes_tcp(void **state)
+{
+	uv_loop_t loop;
+	fake *f = fake_start_slip(0, 20);
+	dns_config cfg = {.timeout_ms = 30000};
+	dns_client *c;
+	results r = {0};
+	dns_pacing_stats st;
+	size_t dropped = 0, tcp = 0;
+	uint64_t start;
+
+	(void)state;
+	uv_loop_init(&loop);
+	c = client(&loop, f->spec, &cfg);
+	start = uv_now(&loop);
+	resolve(&loop, c, 100, &r);
+	fake_stop(f);
+	assert_true(uv_now(&loop) - start < 10000);
+	assert_all_answered(&r, 100);
+	for (size_t i = 0; i < f->n; i++) {
+		dropped += f->log[i].dropped;
+		tcp += f->log[i].tcp;
+	}
+	dns_client_pacing(c, &st);
+	print_message("%zu questions at the server, %zu dropped, %zu over TCP; %lu truncated, "
+	              "%lu superseded\n",
+	              f->n, dropped, tcp, st.truncated, st.superseded);
+	assert_true(dropped >= 1);
+	assert_true(st.truncated >= 1);
+	assert_true(st.superseded >= dropped);
+	assert_int_equal(st.timeouts, 0);
+	assert_int_equal(st.tcp, tcp);
+	finish(&loop, c, &r);
+	free(f);
+}
+
 /* -4 asks only A, -6 only AAAA; the other family stays "not asked". */
 static void test_one_family(void **state)
 {
@@ -425,6 +557,7 @@ int main(void)
 	    cmocka_unit_test(test_window_grows),
 	    cmocka_unit_test(test_qps_ceiling),
 	    cmocka_unit_test(test_truncated_tcp_at_once),
+	    cmocka_unit_test(test_slip_goes_tcp),
 	    cmocka_unit_test(test_one_family),
 	    cmocka_unit_test(test_srv_when_asked),
 	};
