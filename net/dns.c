@@ -30,6 +30,7 @@
 #define DEFAULT_OUTSTANDING 100  /* measured knee: bench/README.md */
 #define WINDOW_FLOOR_DIV    10   /* the window never falls below max / 10 (at least 1) */
 #define TCP_HOLD_MS         5000 /* after a truncated answer, TCP for this long */
+#define TCP_MAX_FAILS       3    /* TCP refused this often in a row: UDP only */
 #define QPS_BURST_MS        20   /* --qps: at most this many ms of tokens saved up */
 #define MAX_ADDRS_PER_HOST  64   /* bounds what one hostile answer can add */
 #define MAX_MX_PER_DOMAIN   1000
@@ -106,7 +107,8 @@ struct dns_client {
 	unsigned window, floor, ssthresh, acked;
 	unsigned long cut_seq; /* questions sent before the last halving */
 	uint64_t tcp_until;    /* loop ms: send over TCP until then */
-	bool no_tcp;           /* the server refused TCP: truncated answers are kept */
+	unsigned tcp_fails;    /* TCP sends refused or reset in a row */
+	bool no_tcp;           /* the server will not talk TCP: truncated answers are kept */
 	unsigned qps;
 	double tokens;
 	uint64_t refilled; /* loop ms of the last refill */
@@ -640,7 +642,9 @@ static ares_channel tcp_channel(dns_client *c)
 {
 	struct ares_options o = c->opts;
 
-	if (c->tcp.ch || c->no_tcp)
+	if (c->no_tcp)
+		return NULL;
+	if (c->tcp.ch)
 		return c->tcp.ch;
 	o.flags |= ARES_FLAG_USEVC;
 	o.sock_state_cb_data = &c->tcp;
@@ -755,10 +759,11 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 		pump(c);
 		return;
 	}
-	/* A server that will not talk TCP: back to UDP, truncated answers
-	 * taken as they are. */
-	if (q->tcp && status == ARES_ECONNREFUSED && !c->no_tcp) {
-		c->no_tcp = true;
+	/* A TCP connection refused or reset: that question again over UDP;
+	 * after TCP_MAX_FAILS in a row the server will not talk TCP, and
+	 * truncated answers are taken as they are. */
+	if (q->tcp && status == ARES_ECONNREFUSED) {
+		c->no_tcp = ++c->tcp_fails >= TCP_MAX_FAILS;
 		q->tcp = false;
 		requeue(c, q);
 		pump(c);
@@ -775,6 +780,8 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 		}
 	} else if (got_reply(status)) {
 		window_ack(c);
+		if (q->tcp)
+			c->tcp_fails = 0;
 	}
 	if (got_reply(status))
 		c->replies++;

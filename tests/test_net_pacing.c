@@ -171,7 +171,7 @@ static void *fake_run(void *arg)
 	size_t np = 2;
 
 	p[0] = (struct pollfd){.fd = f->fd, .events = POLLIN};
-	p[1] = (struct pollfd){.fd = f->lfd, .events = POLLIN};
+	p[1] = (struct pollfd){.fd = f->lfd, .events = f->lfd >= 0 ? POLLIN : 0};
 	while (!atomic_load(&f->stop)) {
 		if (poll(p, np, 20) <= 0)
 			continue;
@@ -226,12 +226,17 @@ static void udp_tcp_pair(fake *f)
 	fail_msg("no free loopback port for both UDP and TCP");
 }
 
-static fake *fake_start_slip(unsigned drop_every, unsigned slip)
+/* tcp false: the port refuses TCP. */
+static fake *fake_start_slip(unsigned drop_every, unsigned slip, bool tcp)
 {
 	fake *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
 	udp_tcp_pair(f);
+	if (!tcp) {
+		close(f->lfd);
+		f->lfd = -1;
+	}
 	f->drop_every = drop_every;
 	f->slip = slip;
 	atomic_init(&f->stop, false);
@@ -241,7 +246,7 @@ static fake *fake_start_slip(unsigned drop_every, unsigned slip)
 
 static fake *fake_start(unsigned drop_every)
 {
-	return fake_start_slip(drop_every, 0);
+	return fake_start_slip(drop_every, 0, true);
 }
 
 /* Stops the server; its log can be read after this. */
@@ -250,7 +255,8 @@ static void fake_stop(fake *f)
 	atomic_store(&f->stop, true);
 	pthread_join(f->th, NULL);
 	close(f->fd);
-	close(f->lfd);
+	if (f->lfd >= 0)
+		close(f->lfd);
 }
 
 typedef struct results {
@@ -460,7 +466,7 @@ static void test_truncated_tcp_at_once(void **state)
 static void test_slip_goes_tcp(void **state)
 {
 	uv_loop_t loop;
-	fake *f = fake_start_slip(0, 20);
+	fake *f = fake_start_slip(0, 20, true);
 	dns_config cfg = {.timeout_ms = 30000};
 	dns_client *c;
 	results r = {0};
@@ -489,6 +495,37 @@ static void test_slip_goes_tcp(void **state)
 	assert_true(st.superseded >= dropped);
 	assert_int_equal(st.timeouts, 0);
 	assert_int_equal(st.tcp, tcp);
+	finish(&loop, c, &r);
+	free(f);
+}
+
+/* The same limiter on a server that refuses TCP: after a few refusals the
+ * engine stays on UDP and takes the truncated (empty) answers as they
+ * are; nothing hangs, and every non-empty answer comes. */
+static void test_slip_without_tcp(void **state)
+{
+	uv_loop_t loop;
+	fake *f = fake_start_slip(0, 20, false);
+	dns_config cfg = {.timeout_ms = 3000};
+	dns_client *c;
+	results r = {0};
+	size_t tcp = 0;
+
+	(void)state;
+	uv_loop_init(&loop);
+	c = client(&loop, f->spec, &cfg);
+	resolve(&loop, c, 60, &r);
+	fake_stop(f);
+	for (size_t i = 0; i < f->n; i++)
+		tcp += f->log[i].tcp;
+	assert_int_equal(tcp, 0);
+	assert_int_equal(r.n, 60);
+	for (size_t i = 0; i < r.n; i++) {
+		const mx_host *h = mx_domain_host(r.d[i], 0);
+		assert_int_equal(mx_domain_mx_rcode(r.d[i]), MX_RC_OK);
+		assert_int_equal(h->a_rc, MX_RC_OK);
+		assert_true(h->aaaa_rc == MX_RC_NODATA || h->aaaa_rc == MX_RC_TIMEOUT);
+	}
 	finish(&loop, c, &r);
 	free(f);
 }
@@ -558,6 +595,7 @@ int main(void)
 	    cmocka_unit_test(test_qps_ceiling),
 	    cmocka_unit_test(test_truncated_tcp_at_once),
 	    cmocka_unit_test(test_slip_goes_tcp),
+	    cmocka_unit_test(test_slip_without_tcp),
 	    cmocka_unit_test(test_one_family),
 	    cmocka_unit_test(test_srv_when_asked),
 	};
