@@ -24,6 +24,8 @@
 # asked of anything but 127.0.0.88. Needs root (port 53; apt-get).
 #
 # Usage: bench/nsd.sh [N] [N_ADNS] [RSS_N]    (defaults 5000 2000 100000)
+#        BEFORE=/path/to/an/older/mxscope bench/nsd.sh ...   also times that
+#        binary on (a) and (b), once each, for a before/after in the same run
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -167,7 +169,7 @@ mxscope_run() {
 	for r in $(seq 1 "$runs"); do
 		[ "$r" -gt 1 ] && sleep 2
 		t0=$(now)
-		/usr/bin/time -f "%M" -o "$OUT/$tag.rss" "$BIN" check --json --no-probe \
+		/usr/bin/time -f "%M" -o "$OUT/$tag.rss" "${RUN_BIN:-$BIN}" check --json --no-probe \
 			--allow-loopback --seed 1 -s "$ADDR:$port" -f "$list" >"$OUT/$tag.jsonl" \
 			2>"$OUT/$tag.err" || true
 		t1=$(now)
@@ -205,6 +207,11 @@ FREE_SECS=$MX_SECS FREE_RATE=$MX_RATE FREE_LOST=$MX_LOST FREE_ALL=$MX_ALL
 SHARE=$(python3 -c "print(f'{100 * $FREE_RATE / $LIMIT:.0f}')")
 echo "dnsperf ${SERVER_QPS} queries/s (lost $SERVER_LOST) = limit $LIMIT domains/s"
 echo "mxscope $FREE_RATE domains/s (best of${FREE_ALL} s, $FREE_LOST lost) = $SHARE% of the limit"
+if [ -n "${BEFORE:-}" ]; then
+	RUN_BIN=$BEFORE mxscope_run "$OUT/list.txt" "$PORT_FREE" before-free
+	echo "before ($BEFORE): $MX_RATE domains/s ($MX_SECS s, $MX_LOST lost)"
+	B_FREE="$MX_RATE domains/s ($MX_SECS s, $MX_LOST lost)"
+fi
 stop_all
 
 echo "== (a) nsd with its default configuration (rate limiting on), $N_ADNS domains"
@@ -212,6 +219,12 @@ start_nsd rrl "$PORT_RRL"
 mxscope_run "$OUT/list-adns.txt" "$PORT_RRL" rrl 3
 RRL_SECS=$MX_SECS RRL_RATE=$MX_RATE RRL_LOST=$MX_LOST RRL_ALL=$MX_ALL
 echo "mxscope $RRL_RATE domains/s (best of${RRL_ALL} s, $RRL_LOST of $N_ADNS lost)"
+if [ -n "${BEFORE:-}" ]; then
+	sleep 2
+	RUN_BIN=$BEFORE mxscope_run "$OUT/list-adns.txt" "$PORT_RRL" before-rrl
+	echo "before ($BEFORE): $MX_RATE domains/s ($MX_SECS s, $MX_LOST lost)"
+	B_RRL="$MX_RATE domains/s ($MX_SECS s, $MX_LOST lost)"
+fi
 sleep 2 # let nsd's rate counters settle: adnshost gets the same start
 t0=$(now)
 adnshost --config "nameserver $ADDR" -a -f -t mx <"$OUT/list-adns.txt" >"$OUT/adnshost.out" \
@@ -245,3 +258,6 @@ echo "      (the limiter: dnsperf gets $RRL_QPS empty AAAA answers/s over UDP, l
 echo "  (b) no rate limiting, $N domains:       mxscope $FREE_RATE domains/s (best of${FREE_ALL} s, $FREE_LOST lost),"
 echo "      dnsperf $SERVER_QPS queries/s / 5 = $LIMIT domains/s: ${SHARE}% of the server-bound limit"
 echo "  (c) peak RSS, $RSS_N domains:          $BIG_RSS MB ($BIG_RATE domains/s, $BIG_LOST lost)"
+if [ -n "${BEFORE:-}" ]; then
+	echo "  before: (a) $B_RRL; (b) $B_FREE"
+fi
