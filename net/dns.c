@@ -16,7 +16,6 @@
  *    tries = 1). */
 #include "dns.h"
 #include "name.h"
-#include "num.h"
 
 #include <ares.h>
 #include <arpa/inet.h>
@@ -144,66 +143,6 @@ const char *dns_version(void)
 	return ares_version(NULL);
 }
 
-mxs_status dns_server_parse(const char *spec, char *out, size_t outcap, char **why)
-{
-	char host[INET6_ADDRSTRLEN + 2];
-	const char *port_s = NULL;
-	unsigned char bin[16];
-	long port = 53;
-	int v6 = 0;
-	size_t len;
-
-	if (spec[0] == '[') {
-		const char *end = strchr(spec, ']');
-		if (!end || (end[1] != '\0' && end[1] != ':'))
-			goto bad;
-		len = (size_t)(end - spec - 1);
-		if (len >= sizeof(host))
-			goto bad;
-		memcpy(host, spec + 1, len);
-		host[len] = '\0';
-		port_s = end[1] == ':' ? end + 2 : NULL;
-	} else if (strchr(spec, ':') && strchr(spec, ':') != strrchr(spec, ':')) {
-		/* more than one colon and no brackets: a bare IPv6 address */
-		if (strlen(spec) >= sizeof(host))
-			goto bad;
-		strcpy(host, spec);
-	} else {
-		const char *colon = strchr(spec, ':');
-		len = colon ? (size_t)(colon - spec) : strlen(spec);
-		if (len >= sizeof(host))
-			goto bad;
-		memcpy(host, spec, len);
-		host[len] = '\0';
-		port_s = colon ? colon + 1 : NULL;
-	}
-	if (inet_pton(AF_INET6, host, bin) == 1)
-		v6 = 1;
-	else if (inet_pton(AF_INET, host, bin) != 1) {
-		mxs_why(why, "DNS server \"%.80s\": \"%.60s\" is not an IPv4 or IPv6 address", spec,
-		        host);
-		return MXS_ERR_INVALID;
-	}
-	if (port_s) {
-		unsigned long n = 0;
-		bool ok = mx_num_parse(port_s, 65535, &n) && n >= 1;
-		port = (long)n;
-		if (!ok) {
-			mxs_why(why, "DNS server \"%.80s\": port must be a number from 1 to 65535",
-			        spec);
-			return MXS_ERR_INVALID;
-		}
-	}
-	if (snprintf(out, outcap, v6 ? "[%s]:%ld" : "%s:%ld", host, port) >= (int)outcap) {
-		mxs_why(why, "DNS server \"%.80s\": too long", spec);
-		return MXS_ERR_INVALID;
-	}
-	return MXS_OK;
-bad:
-	mxs_why(why, "DNS server \"%.80s\" is not HOST[:PORT] or [IPv6]:PORT", spec);
-	return MXS_ERR_INVALID;
-}
-
 /* ---- the loop glue ------------------------------------------------------ */
 
 static void arm_timer(dns_client *c);
@@ -328,99 +267,6 @@ static int got_reply(int status)
 static void finish_question(dns_client *c, job *j);
 static mxs_status ask(dns_client *c, job *j, qkind kind, const char *name, size_t host);
 static void pump(dns_client *c);
-
-/* ---- the wire format beyond c-ares 1.18's parsers ---------------------------
- *
- * c-ares 1.18 decodes names (ares_expand_name) and the records its
- * ares_parse_*_reply functions know, but it drops the TTLs of every type but
- * A and AAAA, reads only the answer section (ares_parse_soa_reply cannot see
- * the SOA of a negative answer in the authority section), and never compares
- * a reply's header and question with what was asked (ares_query does that for
- * its own channel; DoH bytes never pass through one). Those three things, and
- * only those, are read here: names always through ares_expand_name. */
-
-uint32_t dns_ttl(uint32_t wire)
-{
-	/* RFC 2181 §8: a TTL with the most significant bit set is zero */
-	return wire > 0x7fffffffu ? 0 : wire;
-}
-
-/* Skips the name at *p (compression, loops and bounds checked by c-ares). */
-static bool skip_name(const unsigned char *m, size_t len, const unsigned char **p)
-{
-	char *name = NULL;
-	long n = 0;
-
-	if (*p >= m + len || ares_expand_name(*p, m, (int)len, &name, &n) != ARES_SUCCESS)
-		return false;
-	ares_free_string(name);
-	*p += n;
-	return true;
-}
-
-static unsigned u16(const unsigned char *p)
-{
-	return (unsigned)p[0] << 8 | p[1];
-}
-
-static uint32_t u32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-bool dns_walk(const unsigned char *m, size_t len, dns_rr_cb cb, void *arg)
-{
-	const unsigned char *p = m + HFIXEDSZ, *end = m + len;
-	unsigned qd, an, ns;
-
-	if (len < HFIXEDSZ || len > 65535)
-		return false;
-	qd = u16(m + 4);
-	an = u16(m + 6);
-	ns = u16(m + 8);
-	for (unsigned i = 0; i < qd; i++) {
-		if (!skip_name(m, len, &p) || p + QFIXEDSZ > end)
-			return false;
-		p += QFIXEDSZ;
-	}
-	for (unsigned i = 0; i < an + ns; i++) {
-		dns_rr rr;
-		if (!skip_name(m, len, &p) || p + RRFIXEDSZ > end)
-			return false;
-		rr.section = i < an ? DNS_SECTION_ANSWER : DNS_SECTION_AUTHORITY;
-		rr.type = u16(p);
-		rr.ttl = dns_ttl(u32(p + 4));
-		rr.rdlen = u16(p + 8);
-		rr.rdata = p + RRFIXEDSZ;
-		if (rr.rdata + rr.rdlen > end)
-			return false;
-		p = rr.rdata + rr.rdlen;
-		if (!cb(&rr, arg))
-			return true;
-	}
-	return true;
-}
-
-bool dns_reply_to(const unsigned char *m, size_t len, const char *qname, int qtype, int *rcode)
-{
-	const unsigned char *p = m + HFIXEDSZ;
-	char *name = NULL;
-	long n = 0;
-	bool ok;
-
-	/* QR set, opcode QUERY, one question */
-	if (len < HFIXEDSZ || !(m[2] & 0x80) || (m[2] & 0x78) != 0 || u16(m + 4) != 1)
-		return false;
-	if (ares_expand_name(p, m, (int)len, &name, &n) != ARES_SUCCESS)
-		return false;
-	p += n;
-	ok = strcasecmp(name, qname) == 0 && p + QFIXEDSZ <= m + len && (int)u16(p) == qtype &&
-	     u16(p + 2) == ns_c_in;
-	ares_free_string(name);
-	if (ok && rcode)
-		*rcode = m[3] & 0x0f;
-	return ok;
-}
 
 typedef struct first_ttl {
 	unsigned type;
