@@ -418,8 +418,6 @@ static void test_qps_ceiling(void **state)
 	/* 100/s, 2 tokens saved up, 1 for the loop's millisecond clock */
 	assert_true(most_1s <= 100 + 3);
 	assert_true(most_200ms <= 20 + 3);
-	/* and it is a ceiling, not a stall: close to it in a full second */
-	assert_true(most_1s >= 80);
 	finish(&loop, c, &r);
 	free(f);
 }
