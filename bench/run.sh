@@ -113,7 +113,7 @@ stop_lab
 echo
 echo "summary ($(nproc) cores):"
 echo "  lab server alone       ${SERVER_QPS:-?} queries/s"
-echo "  mxscope check          $MX_RATE domains/s ($N domains, 11 questions each: MX, A and AAAA per target, 6 SRV)"
+echo "  mxscope check          $MX_RATE domains/s ($N domains, 5 questions each: MX, A and AAAA per target)"
 echo "  adnshost -t mx         $AD_RATE domains/s"
 echo "  ratio                  ${RATIO}x adnshost"
 echo "  peak RSS, $RSS_N dom.  $BIG_RSS MB ($BIG_LINES reports, $(rate "$BIG_LINES" "$t0" "$t1") domains/s)"

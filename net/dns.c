@@ -1,9 +1,21 @@
 /* net/dns.c — c-ares 1.18 (old API: ares_query, ares_parse_*_reply,
  * ARES_OPT_SOCK_STATE_CB, ares_process_fd, ares_timeout) driven by libuv
- * polls and one timer, with a FIFO that bounds the questions on the wire. */
+ * polls and one timer, with a FIFO that bounds the questions on the wire.
+ *
+ * The engine paces by what comes back (DESIGN.md "Dependencies": servers
+ * with response rate limiting drop or truncate what exceeds their rate):
+ *  - a window of questions in flight, AIMD like TCP's congestion window:
+ *    one more per window of answers (doubling until the first loss), half
+ *    on a timeout, between a floor and max_outstanding;
+ *  - a truncated answer is asked again over TCP at once, and the next
+ *    questions go over TCP for TCP_HOLD_MS (rate limiting is per UDP answer);
+ *  - a question that timed out is asked again while its --timeout budget
+ *    lasts, so a run loses no answer it could have had;
+ *  - --qps: a token bucket refilled on a libuv timer; every question on the
+ *    wire, retries included, takes a token (c-ares retries nothing itself:
+ *    tries = 1). */
 #include "dns.h"
 #include "name.h"
-#include "num.h"
 
 #include <ares.h>
 #include <arpa/inet.h>
@@ -14,8 +26,12 @@
 #include <string.h>
 #include <strings.h>
 
-#define DEFAULT_OUTSTANDING 100 /* measured knee: bench/README.md */
-#define MAX_ADDRS_PER_HOST  64  /* bounds what one hostile answer can add */
+#define DEFAULT_OUTSTANDING 100  /* measured knee: bench/README.md */
+#define WINDOW_FLOOR_DIV    10   /* the window never falls below max / 10 (at least 1) */
+#define TCP_HOLD_MS         5000 /* after a truncated answer, TCP for this long */
+#define TCP_MAX_FAILS       3    /* TCP refused this often in a row: UDP only */
+#define QPS_BURST_MS        20   /* --qps: at most this many ms of tokens saved up */
+#define MAX_ADDRS_PER_HOST  64   /* bounds what one hostile answer can add */
 #define MAX_MX_PER_DOMAIN   1000
 
 typedef struct job {
@@ -45,27 +61,66 @@ typedef struct query {
 	dns_raw_cb cb;
 	void *arg;
 	struct query *next;
-	char name[]; /* the name asked */
+	unsigned long seq; /* c->questions when last sent: losses of one window count once */
+	uint64_t deadline; /* loop ms: the first send + timeout_ms; 0 = not sent yet */
+	unsigned tries;    /* sends so far */
+	bool tcp;          /* ask over TCP (after a truncated answer) */
+	char name[];       /* the name asked */
 } query;
+
+/* One send of a question: c-ares' callback argument. A UDP send still on
+ * the wire when the server truncates is superseded (q = NULL): its
+ * question goes again over TCP at once, and whatever this send brings
+ * later is dropped. */
+typedef struct attempt {
+	dns_client *c;
+	query *q;                    /* NULL once superseded */
+	struct attempt *prev, *next; /* in c->udp_live while a live UDP send */
+	bool udp;
+} attempt;
+
+/* One c-ares channel and its client, handed to on_sock_state. */
+typedef struct chan {
+	dns_client *c;
+	ares_channel ch; /* NULL until first used (TCP) */
+} chan;
 
 typedef struct pollh {
 	uv_poll_t poll;
 	ares_socket_t fd;
-	dns_client *c;
+	chan *ch;
 	struct pollh *next;
 } pollh;
 
 struct dns_client {
 	uv_loop_t *loop;
-	ares_channel channel;
+	ares_channel channel; /* UDP (TCP only for what c-ares must) */
+	chan udp, tcp;        /* tcp.ch: every question over TCP (ARES_FLAG_USEVC) */
 	uv_timer_t timer;
+	uv_timer_t *qps_timer; /* refills the --qps bucket; NULL without --qps */
 	pollh *polls;
 	unsigned max_outstanding, outstanding, peak;
 	query *qhead, *qtail; /* waiting for a slot */
+	attempt *udp_live;    /* UDP sends on the wire, not superseded */
 	job *jobs;            /* every domain not yet returned */
 	size_t busy;
 	unsigned long replies, questions;
-	unsigned timeout_ms;
+	unsigned timeout_ms, attempt_ms; /* a question's budget; one send's (c-ares') */
+	/* pacing */
+	unsigned window, floor, ssthresh, acked;
+	unsigned long cut_seq; /* questions sent before the last halving */
+	uint64_t tcp_until;    /* loop ms: send over TCP until then */
+	unsigned tcp_fails;    /* TCP sends refused or reset in a row */
+	bool no_tcp;           /* the server will not talk TCP: truncated answers are kept */
+	unsigned qps;
+	double tokens;
+	uint64_t refilled; /* loop ms of the last refill */
+	dns_pacing_stats st;
+	bool srv;   /* ask the SRV services */
+	int family; /* 0 both, 4 only A, 6 only AAAA */
+	struct ares_options opts;
+	int optmask;
+	char csv[512]; /* the servers given, c-ares' form; "" = the system's */
 	char servers[512];
 	char failure[160];
 	int closing;
@@ -92,66 +147,6 @@ const char *dns_version(void)
 	return ares_version(NULL);
 }
 
-mxs_status dns_server_parse(const char *spec, char *out, size_t outcap, char **why)
-{
-	char host[INET6_ADDRSTRLEN + 2];
-	const char *port_s = NULL;
-	unsigned char bin[16];
-	long port = 53;
-	int v6 = 0;
-	size_t len;
-
-	if (spec[0] == '[') {
-		const char *end = strchr(spec, ']');
-		if (!end || (end[1] != '\0' && end[1] != ':'))
-			goto bad;
-		len = (size_t)(end - spec - 1);
-		if (len >= sizeof(host))
-			goto bad;
-		memcpy(host, spec + 1, len);
-		host[len] = '\0';
-		port_s = end[1] == ':' ? end + 2 : NULL;
-	} else if (strchr(spec, ':') && strchr(spec, ':') != strrchr(spec, ':')) {
-		/* more than one colon and no brackets: a bare IPv6 address */
-		if (strlen(spec) >= sizeof(host))
-			goto bad;
-		strcpy(host, spec);
-	} else {
-		const char *colon = strchr(spec, ':');
-		len = colon ? (size_t)(colon - spec) : strlen(spec);
-		if (len >= sizeof(host))
-			goto bad;
-		memcpy(host, spec, len);
-		host[len] = '\0';
-		port_s = colon ? colon + 1 : NULL;
-	}
-	if (inet_pton(AF_INET6, host, bin) == 1)
-		v6 = 1;
-	else if (inet_pton(AF_INET, host, bin) != 1) {
-		mxs_why(why, "DNS server \"%.80s\": \"%.60s\" is not an IPv4 or IPv6 address", spec,
-		        host);
-		return MXS_ERR_INVALID;
-	}
-	if (port_s) {
-		unsigned long n = 0;
-		bool ok = mx_num_parse(port_s, 65535, &n) && n >= 1;
-		port = (long)n;
-		if (!ok) {
-			mxs_why(why, "DNS server \"%.80s\": port must be a number from 1 to 65535",
-			        spec);
-			return MXS_ERR_INVALID;
-		}
-	}
-	if (snprintf(out, outcap, v6 ? "[%s]:%ld" : "%s:%ld", host, port) >= (int)outcap) {
-		mxs_why(why, "DNS server \"%.80s\": too long", spec);
-		return MXS_ERR_INVALID;
-	}
-	return MXS_OK;
-bad:
-	mxs_why(why, "DNS server \"%.80s\" is not HOST[:PORT] or [IPv6]:PORT", spec);
-	return MXS_ERR_INVALID;
-}
-
 /* ---- the loop glue ------------------------------------------------------ */
 
 static void arm_timer(dns_client *c);
@@ -159,7 +154,8 @@ static void arm_timer(dns_client *c);
 static void on_poll(uv_poll_t *p, int status, int events)
 {
 	pollh *h = p->data;
-	dns_client *c = h->c;
+	dns_client *c = h->ch->c;
+	ares_channel ch = h->ch->ch;
 	ares_socket_t rfd = ARES_SOCKET_BAD, wfd = ARES_SOCKET_BAD;
 
 	/* On a poll error let c-ares read and write: it sees the socket error
@@ -168,7 +164,7 @@ static void on_poll(uv_poll_t *p, int status, int events)
 		rfd = h->fd;
 	if (status < 0 || (events & UV_WRITABLE))
 		wfd = h->fd;
-	ares_process_fd(c->channel, rfd, wfd);
+	ares_process_fd(ch, rfd, wfd);
 	arm_timer(c);
 }
 
@@ -179,7 +175,8 @@ static void on_poll_closed(uv_handle_t *hd)
 
 static void on_sock_state(void *data, ares_socket_t fd, int readable, int writable)
 {
-	dns_client *c = data;
+	chan *cc = data;
+	dns_client *c = cc->c;
 	pollh **pp = &c->polls, *h;
 
 	while (*pp && (*pp)->fd != fd)
@@ -198,7 +195,7 @@ static void on_sock_state(void *data, ares_socket_t fd, int readable, int writab
 		if (!h)
 			return; /* the question times out and reports the failure */
 		h->fd = fd;
-		h->c = c;
+		h->ch = cc;
 		h->poll.data = h;
 		if (uv_poll_init_socket(c->loop, &h->poll, fd) != 0) {
 			free(h);
@@ -216,6 +213,8 @@ static void on_timer(uv_timer_t *t)
 	dns_client *c = t->data;
 
 	ares_process_fd(c->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+	if (c->tcp.ch)
+		ares_process_fd(c->tcp.ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
 	arm_timer(c);
 }
 
@@ -227,6 +226,13 @@ static void arm_timer(dns_client *c)
 	if (c->closing)
 		return;
 	tvp = ares_timeout(c->channel, NULL, &tv);
+	if (c->tcp.ch) {
+		struct timeval tv2, *t2 = ares_timeout(c->tcp.ch, tvp, &tv2);
+		if (t2) {
+			tv = *t2;
+			tvp = &tv;
+		}
+	}
 	if (!tvp) {
 		uv_timer_stop(&c->timer);
 		return;
@@ -263,102 +269,8 @@ static int got_reply(int status)
 }
 
 static void finish_question(dns_client *c, job *j);
-static void pump(dns_client *c);
 static mxs_status ask(dns_client *c, job *j, qkind kind, const char *name, size_t host);
-
-/* ---- the wire format beyond c-ares 1.18's parsers ---------------------------
- *
- * c-ares 1.18 decodes names (ares_expand_name) and the records its
- * ares_parse_*_reply functions know, but it drops the TTLs of every type but
- * A and AAAA, reads only the answer section (ares_parse_soa_reply cannot see
- * the SOA of a negative answer in the authority section), and never compares
- * a reply's header and question with what was asked (ares_query does that for
- * its own channel; DoH bytes never pass through one). Those three things, and
- * only those, are read here: names always through ares_expand_name. */
-
-uint32_t dns_ttl(uint32_t wire)
-{
-	/* RFC 2181 §8: a TTL with the most significant bit set is zero */
-	return wire > 0x7fffffffu ? 0 : wire;
-}
-
-/* Skips the name at *p (compression, loops and bounds checked by c-ares). */
-static bool skip_name(const unsigned char *m, size_t len, const unsigned char **p)
-{
-	char *name = NULL;
-	long n = 0;
-
-	if (*p >= m + len || ares_expand_name(*p, m, (int)len, &name, &n) != ARES_SUCCESS)
-		return false;
-	ares_free_string(name);
-	*p += n;
-	return true;
-}
-
-static unsigned u16(const unsigned char *p)
-{
-	return (unsigned)p[0] << 8 | p[1];
-}
-
-static uint32_t u32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-bool dns_walk(const unsigned char *m, size_t len, dns_rr_cb cb, void *arg)
-{
-	const unsigned char *p = m + HFIXEDSZ, *end = m + len;
-	unsigned qd, an, ns;
-
-	if (len < HFIXEDSZ || len > 65535)
-		return false;
-	qd = u16(m + 4);
-	an = u16(m + 6);
-	ns = u16(m + 8);
-	for (unsigned i = 0; i < qd; i++) {
-		if (!skip_name(m, len, &p) || p + QFIXEDSZ > end)
-			return false;
-		p += QFIXEDSZ;
-	}
-	for (unsigned i = 0; i < an + ns; i++) {
-		dns_rr rr;
-		rr.owner = p;
-		if (!skip_name(m, len, &p) || p + RRFIXEDSZ > end)
-			return false;
-		rr.section = i < an ? DNS_SECTION_ANSWER : DNS_SECTION_AUTHORITY;
-		rr.type = u16(p);
-		rr.ttl = dns_ttl(u32(p + 4));
-		rr.rdlen = u16(p + 8);
-		rr.rdata = p + RRFIXEDSZ;
-		if (rr.rdata + rr.rdlen > end)
-			return false;
-		p = rr.rdata + rr.rdlen;
-		if (!cb(&rr, arg))
-			return true;
-	}
-	return true;
-}
-
-bool dns_reply_to(const unsigned char *m, size_t len, const char *qname, int qtype, int *rcode)
-{
-	const unsigned char *p = m + HFIXEDSZ;
-	char *name = NULL;
-	long n = 0;
-	bool ok;
-
-	/* QR set, opcode QUERY, one question */
-	if (len < HFIXEDSZ || !(m[2] & 0x80) || (m[2] & 0x78) != 0 || u16(m + 4) != 1)
-		return false;
-	if (ares_expand_name(p, m, (int)len, &name, &n) != ARES_SUCCESS)
-		return false;
-	p += n;
-	ok = strcasecmp(name, qname) == 0 && p + QFIXEDSZ <= m + len && (int)u16(p) == qtype &&
-	     u16(p + 2) == ns_c_in;
-	ares_free_string(name);
-	if (ok && rcode)
-		*rcode = m[3] & 0x0f;
-	return ok;
-}
+static void pump(dns_client *c);
 
 typedef struct first_ttl {
 	unsigned type;
@@ -433,6 +345,16 @@ done:
 		ares_free_data(srv);
 }
 
+/* A and AAAA of a target, or only the family asked for (-4, -6): the
+ * other stays MX_RC_NOT_ASKED and has no addresses to probe. */
+static void ask_addrs(job *j, const char *host, size_t idx)
+{
+	if (j->c->family != 6)
+		ask(j->c, j, Q_A, host, idx);
+	if (j->c->family != 4)
+		ask(j->c, j, Q_AAAA, host, idx);
+}
+
 static void on_mx(job *j, int status, const unsigned char *abuf, int alen)
 {
 	mx_domain *d = j->d;
@@ -462,90 +384,18 @@ static void on_mx(job *j, int status, const unsigned char *abuf, int alen)
 				continue; /* null MX: there is nothing to look up */
 			if (!mx_name_is_host(m->host, strlen(m->host)))
 				continue; /* \DDD text names another host: mx-invalid-name */
-			ask(j->c, j, Q_A, mx_domain_host(d, idx)->exchange, idx);
-			ask(j->c, j, Q_AAAA, mx_domain_host(d, idx)->exchange, idx);
+			ask_addrs(j, mx_domain_host(d, idx)->exchange, idx);
 		}
 	} else if (rc == MX_RC_NODATA) {
 		size_t idx;
 		/* RFC 5321 §5.1: no MX at all, so the domain itself is the target */
-		if (mx_domain_add_implicit(d, &idx) == MXS_OK) {
-			ask(j->c, j, Q_A, mx_domain_name(d), idx);
-			ask(j->c, j, Q_AAAA, mx_domain_name(d), idx);
-		}
+		if (mx_domain_add_implicit(d, &idx) == MXS_OK)
+			ask_addrs(j, mx_domain_name(d), idx);
 	}
-	if (rc == MX_RC_OK || rc == MX_RC_NODATA)
+	if ((rc == MX_RC_OK || rc == MX_RC_NODATA) && j->c->srv)
 		ask_srv(j);
 	if (mx)
 		ares_free_data(mx);
-}
-
-/* ---- CNAME loops (RFC 1034 §3.6.2) ------------------------------------------ */
-
-#define CNAME_MAX_HOPS 16 /* aliases followed in one answer; more is no chain we show */
-
-typedef struct cname_pairs {
-	const unsigned char *m;
-	size_t len;
-	char *from[CNAME_MAX_HOPS], *to[CNAME_MAX_HOPS];
-	size_t n;
-} cname_pairs;
-
-static bool on_cname_rr(const dns_rr *rr, void *arg)
-{
-	cname_pairs *cp = arg;
-	char *from = NULL, *to = NULL;
-	long n = 0;
-
-	if (rr->section != DNS_SECTION_ANSWER || rr->type != ns_t_cname)
-		return true;
-	if (cp->n == CNAME_MAX_HOPS)
-		return false;
-	if (ares_expand_name(rr->owner, cp->m, (int)cp->len, &from, &n) != ARES_SUCCESS ||
-	    ares_expand_name(rr->rdata, cp->m, (int)cp->len, &to, &n) != ARES_SUCCESS) {
-		ares_free_string(from);
-		return true;
-	}
-	cp->from[cp->n] = from;
-	cp->to[cp->n++] = to;
-	return true;
-}
-
-/* c-ares 1.18 reports a looping answer as NODATA with the last alias as
- * its name, which would read as "an alias for b: point the MX at b". */
-bool dns_cname_loop(const unsigned char *m, size_t len, const char *asked, char **chain)
-{
-	cname_pairs cp = {.m = m, .len = len};
-	const char *path[CNAME_MAX_HOPS + 1];
-	size_t np = 0, need = 1;
-	bool loop = false;
-
-	*chain = NULL;
-	dns_walk(m, len, on_cname_rr, &cp);
-	path[np++] = asked;
-	while (!loop && np <= CNAME_MAX_HOPS) {
-		const char *next = NULL;
-		for (size_t i = 0; i < cp.n && !next; i++)
-			if (strcasecmp(cp.from[i], path[np - 1]) == 0)
-				next = cp.to[i];
-		if (!next)
-			break;
-		for (size_t k = 0; k < np && !loop; k++)
-			loop = strcasecmp(path[k], next) == 0;
-		path[np++] = next;
-	}
-	for (size_t k = 0; loop && k < np; k++)
-		need += strlen(path[k]) + 4;
-	if (loop && (*chain = malloc(need))) {
-		size_t at = 0;
-		for (size_t k = 0; k < np; k++)
-			at += (size_t)snprintf(*chain + at, need - at, "%s%s", k ? " -> " : "",
-			                       path[k]);
-	}
-	for (size_t i = 0; i < cp.n; i++) {
-		ares_free_string(cp.from[i]);
-		ares_free_string(cp.to[i]);
-	}
-	return loop && *chain;
 }
 
 static void on_addr(job *j, int family, size_t host, const char *asked, int status,
@@ -594,31 +444,109 @@ static void on_addr(job *j, int family, size_t host, const char *asked, int stat
 	mx_host_set_rcode(d, host, family, rc);
 }
 
-static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
-{
-	query *q = arg;
-	job *j = q->j;
-	dns_client *c = q->kind == Q_RAW ? q->c : j->c;
+/* ---- pacing --------------------------------------------------------------- */
 
-	(void)timeouts;
-	c->outstanding--;
-	if (got_reply(status))
-		c->replies++;
-	else
-		note_failure(c, status);
-	if (q->kind == Q_RAW) {
-		/* another module's question (dns_query_raw): its answer as is;
-		 * on teardown the owner still hears, to free its context */
-		bool gone = status == ARES_EDESTRUCTION || c->closing;
-		q->cb(gone ? MX_RC_NOT_ASKED : rcode_of(status), gone ? NULL : abuf,
-		      gone ? 0 : alen, q->arg);
-		free(q);
-		if (!gone)
-			pump(c);
+/* Every answer counts one toward the next step up: one per answer while
+ * doubling (before the first loss), one per whole window after it. */
+static void window_ack(dns_client *c)
+{
+	c->st.answered++;
+	if (c->window >= c->max_outstanding)
 		return;
+	if (c->window < c->ssthresh) {
+		c->window++;
+	} else if (++c->acked >= c->window) {
+		c->acked = 0;
+		c->window++;
 	}
-	if (status == ARES_EDESTRUCTION || c->closing) {
+}
+
+/* A timeout halves the window, once per window: the questions that were
+ * already on the wire when it was cut are lost to the same burst. */
+static void window_loss(dns_client *c, const query *q)
+{
+	c->st.timeouts++;
+	if (q->seq <= c->cut_seq)
+		return;
+	c->ssthresh = c->window / 2 > c->floor ? c->window / 2 : c->floor;
+	c->window = c->ssthresh;
+	c->acked = 0;
+	c->cut_seq = c->questions;
+	c->st.halvings++;
+}
+
+static void refill(dns_client *c)
+{
+	uint64_t now = uv_now(c->loop);
+	double cap = (double)c->qps * QPS_BURST_MS / 1000.0;
+
+	if (cap < 1)
+		cap = 1;
+	c->tokens += (double)(now - c->refilled) * c->qps / 1000.0;
+	if (c->tokens > cap)
+		c->tokens = cap;
+	c->refilled = now;
+}
+
+static void on_qps_timer(uv_timer_t *t)
+{
+	pump(t->data);
+}
+
+/* The TCP channel, made on first use with the UDP channel's options and
+ * servers. NULL when it cannot be made: the question stays on UDP. */
+static ares_channel tcp_channel(dns_client *c)
+{
+	struct ares_options o = c->opts;
+
+	if (c->no_tcp)
+		return NULL;
+	if (c->tcp.ch)
+		return c->tcp.ch;
+	o.flags |= ARES_FLAG_USEVC;
+	o.sock_state_cb_data = &c->tcp;
+	if (ares_init_options(&c->tcp.ch, &o, c->optmask) != ARES_SUCCESS) {
+		c->tcp.ch = NULL;
+		return NULL;
+	}
+	if (c->csv[0] && ares_set_servers_ports_csv(c->tcp.ch, c->csv) != ARES_SUCCESS) {
+		ares_destroy(c->tcp.ch);
+		c->tcp.ch = NULL;
+	}
+	return c->tcp.ch;
+}
+
+/* Back in the FIFO, first in line: it has waited longest. */
+static void requeue(dns_client *c, query *q)
+{
+	q->next = c->qhead;
+	c->qhead = q;
+	if (!c->qtail)
+		c->qtail = q;
+}
+
+/* Whether a whole try still fits in q's budget (a tenth of a try of
+ * slack: the timer fires a little late). */
+static bool another_try(const dns_client *c, const query *q, uint64_t now)
+{
+	return now + c->attempt_ms <= q->deadline + c->attempt_ms / 10;
+}
+
+static bool truncated(const unsigned char *abuf, int alen)
+{
+	return abuf && alen >= HFIXEDSZ && (abuf[2] & 0x02);
+}
+
+/* What the answer means for the domain; q is freed. */
+static void deliver(dns_client *c, query *q, int status, const unsigned char *abuf, int alen)
+{
+	job *j = q->j;
+
+	if (q->kind == Q_RAW) {
+		/* another module's question (dns_query_raw): its answer as is */
+		q->cb(rcode_of(status), abuf, alen, q->arg);
 		free(q);
+		pump(c);
 		return;
 	}
 	switch (q->kind) {
@@ -632,28 +560,175 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 	finish_question(c, j);
 }
 
-static void send_query(dns_client *c, query *q)
+static void unlink_live(dns_client *c, attempt *a)
+{
+	if (!a->udp)
+		return;
+	if (a->prev)
+		a->prev->next = a->next;
+	else
+		c->udp_live = a->next;
+	if (a->next)
+		a->next->prev = a->prev;
+	a->udp = false;
+}
+
+/* The server truncates: it answers too big for UDP or, far more often in
+ * bulk, it is rate limiting (nsd's and BIND's RRL "slip" truncate some
+ * answers and drop the others silently). The UDP sends still on the wire
+ * are probably dropped: asked again over TCP now rather than after a
+ * try's timeout each. */
+static void supersede_udp(dns_client *c)
+{
+	while (c->udp_live) {
+		attempt *a = c->udp_live;
+		query *q = a->q;
+		unlink_live(c, a);
+		a->q = NULL;
+		c->outstanding--;
+		c->st.superseded++;
+		q->tcp = true;
+		requeue(c, q);
+	}
+}
+
+static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+	attempt *a = arg;
+	query *q = a->q;
+	dns_client *c = a->c;
+	uint64_t now;
+
+	(void)timeouts;
+	unlink_live(c, a);
+	free(a);
+	if (!q)
+		return; /* superseded: its question went again over TCP */
+	c->outstanding--;
+	if (status == ARES_EDESTRUCTION || c->closing) {
+		/* on teardown a raw question's owner still hears, to free its context */
+		if (q->kind == Q_RAW)
+			q->cb(MX_RC_NOT_ASKED, NULL, 0, q->arg);
+		free(q);
+		return;
+	}
+	now = uv_now(c->loop);
+	/* Truncated (too big, or a rate limiter's "slip"): at once over TCP
+	 * with every UDP send still out, and the next questions too for a
+	 * while. */
+	if (truncated(abuf, alen) && !q->tcp && tcp_channel(c)) {
+		c->replies++;
+		c->st.truncated++;
+		window_ack(c);
+		c->tcp_until = now + TCP_HOLD_MS;
+		q->tcp = true;
+		supersede_udp(c);
+		requeue(c, q);
+		pump(c);
+		return;
+	}
+	/* A TCP connection refused or reset: that question again over UDP;
+	 * after TCP_MAX_FAILS in a row the server will not talk TCP, and
+	 * truncated answers are taken as they are. */
+	if (q->tcp && status == ARES_ECONNREFUSED) {
+		c->no_tcp = ++c->tcp_fails >= TCP_MAX_FAILS;
+		q->tcp = false;
+		requeue(c, q);
+		pump(c);
+		return;
+	}
+	if (status == ARES_ETIMEOUT) {
+		window_loss(c, q);
+		/* asked again while the budget allows another whole try */
+		if (another_try(c, q, now)) {
+			c->st.retries++;
+			requeue(c, q);
+			pump(c);
+			return;
+		}
+	} else if (got_reply(status)) {
+		window_ack(c);
+		if (q->tcp)
+			c->tcp_fails = 0;
+	}
+	if (got_reply(status))
+		c->replies++;
+	else
+		note_failure(c, status);
+	deliver(c, q, status, abuf, alen);
+}
+
+static void send_query(dns_client *c, query *q, uint64_t now)
 {
 	static const int types[] = {
 	    [Q_MX] = ns_t_mx, [Q_A] = ns_t_a, [Q_AAAA] = ns_t_aaaa, [Q_SRV] = ns_t_srv};
+	ares_channel ch = c->channel;
+	attempt *a = malloc(sizeof(*a));
 
+	if (!a) {
+		note_failure(c, ARES_ENOMEM);
+		deliver(c, q, ARES_ENOMEM, NULL, 0);
+		return;
+	}
+	*a = (attempt){.c = c, .q = q};
+	if (!q->tcp && now < c->tcp_until && !c->no_tcp)
+		q->tcp = true;
+	if (q->tcp) {
+		ch = tcp_channel(c);
+		if (!ch) {
+			ch = c->channel;
+			q->tcp = false;
+		}
+	}
+	if (q->tcp)
+		c->st.tcp++;
+	if (!q->deadline)
+		q->deadline = now + c->timeout_ms;
+	q->tries++;
 	c->outstanding++;
 	if (c->outstanding > c->peak)
 		c->peak = c->outstanding;
 	c->questions++;
-	ares_query(c->channel, q->name, ns_c_in, q->kind == Q_RAW ? q->type : types[q->kind],
-	           on_answer, q);
+	q->seq = c->questions;
+	if (!q->tcp) {
+		a->udp = true;
+		a->next = c->udp_live;
+		if (c->udp_live)
+			c->udp_live->prev = a;
+		c->udp_live = a;
+	}
+	ares_query(ch, q->name, ns_c_in, q->kind == Q_RAW ? q->type : types[q->kind], on_answer, a);
 }
 
-/* Sends waiting questions while there is room on the wire. */
+/* Sends waiting questions while the window and the --qps bucket allow. */
 static void pump(dns_client *c)
 {
-	while (!c->closing && c->qhead && c->outstanding < c->max_outstanding) {
+	uint64_t now = uv_now(c->loop);
+
+	while (!c->closing && c->qhead && c->outstanding < c->window) {
 		query *q = c->qhead;
+		if (q->deadline && !another_try(c, q, now)) {
+			/* a retry that waited in line past its budget */
+			c->qhead = q->next;
+			if (!c->qhead)
+				c->qtail = NULL;
+			note_failure(c, ARES_ETIMEOUT);
+			deliver(c, q, ARES_ETIMEOUT, NULL, 0);
+			return; /* deliver pumped again */
+		}
+		if (c->qps) {
+			refill(c);
+			if (c->tokens < 1) {
+				uint64_t wait = (uint64_t)((1 - c->tokens) * 1000.0 / c->qps) + 1;
+				uv_timer_start(c->qps_timer, on_qps_timer, wait, 0);
+				break;
+			}
+			c->tokens -= 1;
+		}
 		c->qhead = q->next;
 		if (!c->qhead)
 			c->qtail = NULL;
-		send_query(c, q);
+		send_query(c, q, now);
 	}
 	arm_timer(c);
 }
@@ -661,14 +736,13 @@ static void pump(dns_client *c)
 static mxs_status ask(dns_client *c, job *j, qkind kind, const char *name, size_t host)
 {
 	size_t n = strlen(name) + 1;
-	query *q = malloc(sizeof(*q) + n);
+	query *q = calloc(1, sizeof(*q) + n);
 
 	if (!q)
 		return MXS_ERR_NOMEM;
 	q->j = j;
 	q->kind = kind;
 	q->host = host;
-	q->next = NULL;
 	memcpy(q->name, name, n);
 	j->pending++;
 	if (c->qtail)
@@ -735,25 +809,39 @@ dns_client *dns_client_new(uv_loop_t *loop, const dns_config *cfg, char **why)
 	if (!c)
 		return NULL;
 	c->loop = loop;
+	c->udp.c = c->tcp.c = c;
 	c->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : 5000;
 	c->max_outstanding = cfg->max_outstanding ? cfg->max_outstanding : DEFAULT_OUTSTANDING;
-	/* c-ares doubles the timeout each round: t + 2t covers two tries within
-	 * the budget the user gave. */
+	c->floor =
+	    c->max_outstanding / WINDOW_FLOOR_DIV ? c->max_outstanding / WINDOW_FLOOR_DIV : 1;
+	c->window = c->floor;
+	c->ssthresh = c->max_outstanding;
+	c->srv = cfg->srv;
+	c->family = cfg->family == 4 || cfg->family == 6 ? cfg->family : 0;
+	c->qps = cfg->qps;
+	/* One try per send (c-ares retries nothing itself, so every send passes
+	 * the window and the --qps bucket); pump asks again while the budget
+	 * allows: a third of it per try, three tries. With several servers
+	 * c-ares asks each in turn within one try, doubling from the second. */
 	o.timeout = (int)(c->timeout_ms / 3 ? c->timeout_ms / 3 : 1);
-	o.tries = 2;
+	o.tries = 1;
 	o.sock_state_cb = on_sock_state;
-	o.sock_state_cb_data = c;
+	o.sock_state_cb_data = &c->udp;
 	/* Without NOCHECKRESP c-ares 1.18 turns a SERVFAIL or REFUSED reply into
 	 * ECONNREFUSED after trying the other servers; a sender treats those
-	 * differently from a server that never answered, so we keep them. */
-	o.flags = ARES_FLAG_NOCHECKRESP | (cfg->no_recurse ? ARES_FLAG_NORECURSE : 0);
+	 * differently from a server that never answered, so we keep them.
+	 * IGNTC: a truncated answer comes to on_answer, which asks again over
+	 * TCP at once and remembers that the server truncates. */
+	o.flags =
+	    ARES_FLAG_NOCHECKRESP | ARES_FLAG_IGNTC | (cfg->no_recurse ? ARES_FLAG_NORECURSE : 0);
 	/* A burst of answers to every question in flight must fit in the socket
 	 * buffer: each lost answer costs a whole retry timeout. The kernel caps
 	 * this at net.core.rmem_max. */
 	o.socket_receive_buffer_size = 4 * 1024 * 1024;
-	rc = ares_init_options(&c->channel, &o,
-	                       ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES |
-	                           ARES_OPT_SOCK_STATE_CB | ARES_OPT_SOCK_RCVBUF);
+	c->opts = o;
+	c->optmask = ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_SOCK_STATE_CB |
+	             ARES_OPT_SOCK_RCVBUF;
+	rc = ares_init_options(&c->channel, &o, c->optmask);
 	if (rc != ARES_SUCCESS) {
 		mxs_why(why, "cannot set up the DNS resolver: %s", ares_strerror(rc));
 		free(c);
@@ -771,6 +859,7 @@ dns_client *dns_client_new(uv_loop_t *loop, const dns_config *cfg, char **why)
 			strcat(csv, ",");
 		strcat(csv, one);
 	}
+	snprintf(c->csv, sizeof(c->csv), "%s", csv);
 	if (csv[0]) {
 		rc = ares_set_servers_ports_csv(c->channel, csv);
 		if (rc != ARES_SUCCESS) {
@@ -797,6 +886,25 @@ dns_client *dns_client_new(uv_loop_t *loop, const dns_config *cfg, char **why)
 		    why,
 		    "no DNS server configured (none given with -s and none in /etc/resolv.conf)");
 		goto fail;
+	}
+	c->udp.ch = c->channel;
+	{
+		/* the servers in use: for the TCP channel and every try's length */
+		size_t n = 1;
+		for (const char *p = c->servers; (p = strstr(p, ", ")); p += 2)
+			n++;
+		c->attempt_ms = (unsigned)o.timeout * (unsigned)n;
+	}
+	if (c->qps) {
+		c->qps_timer = malloc(sizeof(*c->qps_timer));
+		if (!c->qps_timer) {
+			mxs_why(why, "out of memory");
+			goto fail;
+		}
+		uv_timer_init(loop, c->qps_timer);
+		c->qps_timer->data = c;
+		c->refilled = uv_now(loop);
+		c->tokens = 1;
 	}
 	uv_timer_init(loop, &c->timer);
 	c->timer.data = c;
@@ -852,6 +960,15 @@ const char *dns_client_servers(const dns_client *c)
 {
 	return c->servers;
 }
+void dns_client_pacing(const dns_client *c, dns_pacing_stats *out)
+{
+	*out = c->st;
+	out->window = c->window;
+}
+void dns_client_set_srv(dns_client *c, bool on)
+{
+	c->srv = on;
+}
 const char *dns_client_last_failure(const dns_client *c)
 {
 	return c->failure[0] ? c->failure : NULL;
@@ -876,6 +993,8 @@ static void on_raw(void *arg, int status, int timeouts, unsigned char *abuf, int
 	free(r);
 }
 
+/* Outside the engine's FIFO and pacing (the caller bounds it): one try of
+ * the channel's, without the engine's retries. */
 mxs_status dns_ask_raw(dns_client *c, const char *name, int type, dns_ask_cb cb, void *arg)
 {
 	rawq *r = malloc(sizeof(*r));
@@ -894,6 +1013,11 @@ static void on_timer_closed(uv_handle_t *h)
 	free(h->data);
 }
 
+static void on_qps_closed(uv_handle_t *h)
+{
+	free(h);
+}
+
 void dns_client_free(dns_client *c)
 {
 	if (!c)
@@ -901,6 +1025,12 @@ void dns_client_free(dns_client *c)
 	c->closing = 1;
 	/* answers still arriving are dropped: on_answer sees closing */
 	ares_destroy(c->channel);
+	if (c->tcp.ch)
+		ares_destroy(c->tcp.ch);
+	if (c->qps_timer) {
+		uv_timer_stop(c->qps_timer);
+		uv_close((uv_handle_t *)c->qps_timer, on_qps_closed);
+	}
 	while (c->qhead) {
 		query *q = c->qhead;
 		c->qhead = q->next;

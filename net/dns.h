@@ -1,11 +1,18 @@
 /* net/dns.h — resolving a mail domain with c-ares 1.18 on the libuv loop.
  *
  * dns_resolve() asks MX for the domain, then A and AAAA for every target
- * (for the domain itself when it has no MX), and SRV for the mail client
- * services of RFC 6186 / RFC 8314 beside them, and fills an mx_domain with the
- * records, their TTLs, CNAME aliases and how each question ended. At most
- * max_outstanding questions are on the wire at once; the rest wait in a FIFO,
- * so any number of domains can be handed in without flooding the server. */
+ * (for the domain itself when it has no MX; only one family with
+ * dns_config.family), and, when asked (dns_config.srv), SRV for the mail
+ * client services of RFC 6186 / RFC 8314 beside them, and fills an mx_domain
+ * with the records, their TTLs, CNAME aliases and how each question ended.
+ * At most max_outstanding questions are on the wire at once, fewer while
+ * questions time out (a window that halves on loss and grows on answers);
+ * the rest wait in a FIFO, so any number of domains can be handed in without
+ * flooding the server. A truncated answer is asked again over TCP at once,
+ * with every UDP question still on the wire (a rate limiter drops what it
+ * does not truncate); a
+ * question that timed out is asked again while its timeout_ms lasts; qps
+ * caps the questions sent per second, retries included. */
 #ifndef MXSCOPE_DNS_H
 #define MXSCOPE_DNS_H
 
@@ -21,9 +28,26 @@ typedef struct dns_config {
 	const char *const *servers; /* "HOST[:PORT]" IP addresses; none = the system resolver */
 	size_t nservers;
 	unsigned timeout_ms;      /* per question, every retry included */
-	unsigned max_outstanding; /* questions in flight at once (0 = default 100) */
+	unsigned max_outstanding; /* questions in flight at once (0 = default 100): the
+	                             window's ceiling; its floor is a tenth of it */
+	bool srv;                 /* also ask the SRV services (--srv) */
+	int family;               /* 0 both A and AAAA; 4 only A (-4); 6 only AAAA (-6) */
+	unsigned qps;             /* questions sent per second at most, retries included
+	                             (--qps); 0 = no ceiling */
 	bool no_recurse;          /* RD off: ask the servers as authorities (net/auth.c) */
 } dns_config;
+
+/* How the pacing went (dns_client_pacing). */
+typedef struct dns_pacing_stats {
+	unsigned window;          /* questions allowed in flight now */
+	unsigned long answered;   /* replies that grew the window (any rcode) */
+	unsigned long timeouts;   /* tries that got no reply */
+	unsigned long halvings;   /* times the window was halved */
+	unsigned long retries;    /* questions asked again after a timeout */
+	unsigned long truncated;  /* truncated UDP answers (asked again over TCP) */
+	unsigned long superseded; /* UDP sends still out at a truncation, asked over TCP */
+	unsigned long tcp;        /* questions sent over TCP */
+} dns_pacing_stats;
 
 typedef struct dns_client dns_client;
 
@@ -66,6 +90,10 @@ unsigned long dns_client_replies(const dns_client *c);
 unsigned long dns_client_questions(const dns_client *c);
 /* The most questions that were ever on the wire at once (never above max_outstanding). */
 unsigned dns_client_peak(const dns_client *c);
+void dns_client_pacing(const dns_client *c, dns_pacing_stats *out);
+/* Whether domains resolved from now on get their SRV questions too (the
+ * explorer asks them while its details pane shows them). */
+void dns_client_set_srv(dns_client *c, bool on);
 /* The servers in use, for messages ("127.0.0.1:5300"); valid while c lives. */
 const char *dns_client_servers(const dns_client *c);
 /* Why the last question that got no reply failed ("connection refused",

@@ -939,7 +939,10 @@ scan *scan_new(uv_loop_t *loop, const scan_config *cfg, int *code_hint, char **w
 	dc = (dns_config){.servers = cfg->servers,
 	                  .nservers = cfg->nservers,
 	                  .timeout_ms = cfg->timeout_ms,
-	                  .max_outstanding = cfg->max_dns};
+	                  .max_outstanding = cfg->max_dns,
+	                  .srv = cfg->srv,
+	                  .family = cfg->family,
+	                  .qps = cfg->qps};
 	s->dns = dns_client_new(loop, &dc, why);
 	if (!s->dns) {
 		/* a server string the user typed is bad input */
@@ -1376,6 +1379,12 @@ void scan_get_counters(const scan *s, scan_counters *out)
 	    .bl_cache_hits = s->bl ? bl_client_cache_hits(s->bl) : 0,
 	    .addresses = s->naddrs,
 	};
+}
+
+void scan_set_srv(scan *s, bool on)
+{
+	s->cfg.srv = on;
+	dns_client_set_srv(s->dns, on);
 }
 
 const char *scan_dns_servers(const scan *s)

@@ -111,6 +111,9 @@ typedef struct scan_config {
 	unsigned timeout_ms; /* per DNS question, SMTP connect/reply, blocklist lookup;
 	                        0 = each client's default */
 	unsigned max_dns;    /* DNS questions in flight; 0 = 100 */
+	bool srv;            /* also ask the mail client SRV services (--srv); scan_set_srv */
+	int family;          /* 0 both; 4 only A, 6 only AAAA (-4, -6): only those probed */
+	unsigned qps;        /* DNS questions per second at most (--qps); 0 = no ceiling */
 	/* SMTP */
 	bool no_probe;         /* no SMTP probes at all (--no-probe) */
 	int smtp_port;         /* <= 0: 25 */
@@ -288,6 +291,10 @@ const blr_result *const *scan_blocklist_results(const scan *s, const char *ip, s
 void scan_set_egress_blocked(scan *s, bool blocked);
 
 /* ---- the explorer's freeze -------------------------------------------- */
+
+/* SRV questions for the domains resolved from now on (the explorer turns
+ * them on while its details pane shows SRV, then asks scan_refresh). */
+void scan_set_srv(scan *s, bool on);
 
 /* Frozen: probes, lookups and DNS answers go on and are stored, but no shown
  * domain changes and on_domain is not called (events still are). Thawing

@@ -47,6 +47,8 @@ enum {
 	OPT_SENDER,
 	OPT_MTA_STS_PORT,
 	OPT_RCPT,
+	OPT_SRV,
+	OPT_QPS,
 };
 
 static const struct option long_opts[] = {
@@ -87,6 +89,8 @@ static const struct option long_opts[] = {
     {"sender", required_argument, NULL, OPT_SENDER},
     {"mta-sts-port", required_argument, NULL, OPT_MTA_STS_PORT},
     {"rcpt", required_argument, NULL, OPT_RCPT},
+    {"srv", no_argument, NULL, OPT_SRV},
+    {"qps", required_argument, NULL, OPT_QPS},
     {NULL, 0, NULL, 0},
 };
 
@@ -118,6 +122,11 @@ void cli_usage(FILE *to)
 	    "      --as HOST             relay view: route as the MX host HOST would\n"
 	    "      --timeout SEC         per DNS question, retries included (default 5);\n"
 	    "      --concurrency N       domains resolved at once (default 256)\n"
+	    "      --qps N               at most N DNS questions a second, retries\n"
+	    "                            included (default: paced by the answers only)\n"
+	    "      --srv                 also ask the mail client SRV records (RFC 6186)\n"
+	    "  -4, -6                    only IPv4 (A) or only IPv6 (AAAA) addresses,\n"
+	    "                            and probes over that family only\n"
 	    "                            also each SMTP phase (connect, each reply)\n"
 	    "      --no-probe            do not probe the MX addresses over SMTP\n"
 	    "      --smtp-port N         port to probe (default 25; the lab's in lab mode)\n"
@@ -256,7 +265,7 @@ int cli_parse(int argc, char **argv, cli_opts *o)
 		first = 2;
 	optind = first;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":s:f:hV", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":s:f:hV46", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			if (o->nservers == CLI_MAX_SERVERS)
@@ -267,6 +276,20 @@ int cli_parse(int argc, char **argv, cli_opts *o)
 		case 'h': o->command = CLI_HELP; return 0;
 		case 'V': o->command = CLI_VERSION; return 0;
 		case OPT_NO_PROBE: o->no_probe = true; break;
+		case '4':
+		case '6':
+			if (o->family && o->family != c - '0') {
+				cli_error("-4 and -6 exclude each other (give neither for both)");
+				return 2;
+			}
+			o->family = c - '0';
+			break;
+		case OPT_SRV: o->srv = true; break;
+		case OPT_QPS:
+			if (parse_ulong(optarg, 10000000, &v) || v == 0)
+				return bad("--qps", optarg, "expected a number from 1 to 10000000");
+			o->qps = (unsigned)v;
+			break;
 		case OPT_SEED:
 			if (parse_ulong(optarg, (1ULL << 53), &v))
 				return bad("--seed", optarg,

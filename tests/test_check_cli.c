@@ -232,6 +232,8 @@ static void test_bad_input(void **state)
 	    {{"check", "-f", "/nonexistent/list", NULL}, "/nonexistent/list: cannot open"},
 	    {{"lab", "--bind", "10.0.0.1", "--serve", NULL}, "not a loopback address"},
 	    {{"lab", "no-such-scenario", NULL}, "no-such-scenario"},
+	    {{"check", "--qps", "0", "a.test", NULL}, "--qps \"0\""},
+	    {{"check", "-4", "-6", "a.test", NULL}, "-4 and -6 exclude each other"},
 	};
 
 	(void)state;

@@ -221,8 +221,65 @@ static void test_details(void **state)
 	hrun_free(&r);
 }
 
-/* The mail client services of srv.lab.test, sorted, "." kept; an empty
- * list for a domain without any. */
+/* -4 asks only A, -6 only AAAA: v6.lab.test's dual-stack host keeps one
+ * address, the other family reads "not asked", and only that family is in
+ * the attempt order (so only it is probed). */
+static void test_one_family(void **state)
+{
+	for (int fam = 4; fam <= 6; fam += 2) {
+		const char *args[] = {"check",
+		                      "--no-probe",
+		                      "--json",
+		                      "--allow-loopback",
+		                      fam == 4 ? "-4" : "-6",
+		                      "-s",
+		                      lab.server,
+		                      "v6.lab.test",
+		                      NULL};
+		json_error_t err;
+		json_t *j, *a, *mx;
+		hrun r;
+
+		(void)state;
+		h_run(args, NULL, 20000, &r);
+		j = json_loads(r.out, 0, &err);
+		if (!j)
+			fail_msg("-%d: not JSON: %s\nstderr: %s", fam, err.text, r.err);
+		a = json_object_get(j, "attempt_order");
+		assert_int_equal(json_array_size(a), fam == 4 ? 1 : 2);
+		for (size_t i = 0; i < json_array_size(a); i++)
+			assert_string_equal(
+			    json_string_value(json_object_get(json_array_get(a, i), "ip")),
+			    fam == 4 ? "127.0.10.2" : "::1");
+		mx = json_object_get(j, "mx");
+		for (size_t i = 0; i < json_array_size(mx); i++)
+			assert_string_equal(
+			    json_string_value(json_object_get(json_array_get(mx, i),
+			                                      fam == 4 ? "aaaa_rcode" : "a_rcode")),
+			    "not asked");
+		json_decref(j);
+		hrun_free(&r);
+	}
+}
+
+/* check --json --srv DOMAIN against the lab. */
+static json_t *srv_json(const char *domain, hrun *r)
+{
+	const char *args[] = {"check",    "--no-probe", "--json", "--allow-loopback", "--srv", "-s",
+	                      lab.server, domain,       NULL};
+	json_error_t err;
+	json_t *j;
+
+	h_run(args, NULL, 20000, r);
+	j = json_loads(r->out, 0, &err);
+	if (!j)
+		fail_msg("%s: not JSON: %s\nstderr: %s", domain, err.text, r->err);
+	return j;
+}
+
+/* With --srv: the mail client services of srv.lab.test, sorted, "." kept;
+ * an empty list for a domain without any. Without --srv nothing is asked
+ * and "srv" is an empty list (the JSON keeps its fields). */
 static void test_srv(void **state)
 {
 	static const struct {
@@ -234,7 +291,7 @@ static void test_srv(void **state)
 	    {"_submission._tcp", "mail.srv.lab.test", 0, 1, 587},
 	};
 	hrun r;
-	json_t *j = check_json(&lab, "srv.lab.test", NULL, "1", &r), *srv;
+	json_t *j = srv_json("srv.lab.test", &r), *srv;
 
 	(void)state;
 	srv = json_object_get(j, "srv");
@@ -254,7 +311,14 @@ static void test_srv(void **state)
 	json_decref(j);
 	hrun_free(&r);
 
-	j = check_json(&lab, "single.lab.test", NULL, "1", &r);
+	j = srv_json("single.lab.test", &r);
+	srv = json_object_get(j, "srv");
+	assert_true(json_is_array(srv));
+	assert_int_equal(json_array_size(srv), 0);
+	json_decref(j);
+	hrun_free(&r);
+
+	j = check_json(&lab, "srv.lab.test", NULL, "1", &r);
 	srv = json_object_get(j, "srv");
 	assert_true(json_is_array(srv));
 	assert_int_equal(json_array_size(srv), 0);
@@ -404,6 +468,7 @@ int main(void)
 	    cmocka_unit_test(test_every_scenario),
 	    cmocka_unit_test(test_details),
 	    cmocka_unit_test(test_srv),
+	    cmocka_unit_test(test_one_family),
 	    cmocka_unit_test(test_seed),
 	    cmocka_unit_test(test_non_public_without_lab_flag),
 	    cmocka_unit_test(test_text_report),

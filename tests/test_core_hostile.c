@@ -273,8 +273,9 @@ static void test_invalid_targets_not_looked_up(void **state)
 
 	(void)state;
 	{
-		const char *args[] = {"check", "--json",    "--no-probe", "--allow-loopback", "-s",
-		                      spec,    "--timeout", "2",          "evil.test",        NULL};
+		const char *args[] = {"check", "--json",    "--no-probe", "--allow-loopback",
+		                      "--srv", "-s",        spec,         "--timeout",
+		                      "2",     "evil.test", NULL};
 		h_run(args, NULL, 20000, &r);
 	}
 	dns_stop(child, sock, log_r, asked, sizeof(asked));

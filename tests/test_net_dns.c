@@ -74,7 +74,8 @@ static dns_client *client_for(fixture *f, const char *const *servers, size_t n, 
 	dns_config cfg = {.servers = servers,
 	                  .nservers = n,
 	                  .timeout_ms = timeout_ms,
-	                  .max_outstanding = max_outstanding};
+	                  .max_outstanding = max_outstanding,
+	                  .srv = true};
 	char *why = NULL;
 	dns_client *c = dns_client_new(&f->loop, &cfg, &why);
 
@@ -177,7 +178,15 @@ static void test_records_and_rcodes(void **state)
 	d = find(&r, "noroute.lab.test");
 	assert_int_equal(mx_domain_host(d, 0)->a_rc, MX_RC_NODATA);
 
-	assert_true(dns_client_replies(c) >= dns_client_questions(c));
+	{
+		/* every question was answered; UDP sends still out when the
+		 * 40-MX answer came back truncated went again over TCP, and
+		 * what they bring later is not used */
+		dns_pacing_stats st;
+		dns_client_pacing(c, &st);
+		assert_true(dns_client_replies(c) + st.superseded >= dns_client_questions(c));
+		assert_int_equal(st.timeouts, 0);
+	}
 	for (size_t i = 0; i < r.n; i++)
 		mx_domain_free(r.d[i]);
 	dns_client_free(c);

@@ -520,7 +520,7 @@ static void test_dns_exchanges(void **state)
 	udp_relay rel = {0};
 	char spec[40], *why = NULL, q[300];
 	const char *servers[] = {spec};
-	dns_config cfg = {.servers = servers, .nservers = 1, .timeout_ms = 3000};
+	dns_config cfg = {.servers = servers, .nservers = 1, .timeout_ms = 3000, .srv = true};
 	struct sockaddr_in up = {.sin_family = AF_INET};
 	dns_client *c;
 	mx_domain *d = NULL;

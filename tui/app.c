@@ -762,6 +762,9 @@ tui_app *tui_app_new(const tui_config *cfg, char **why)
 	                   .servers = cfg->servers,
 	                   .nservers = cfg->nservers,
 	                   .timeout_ms = cfg->timeout_ms,
+	                   .srv = true, /* the details pane shows SRV */
+	                   .family = cfg->family,
+	                   .qps = cfg->qps,
 	                   .no_probe = cfg->no_probe,
 	                   .smtp_port = cfg->smtp_port,
 	                   .ehlo_name = cfg->ehlo_name,

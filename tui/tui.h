@@ -28,6 +28,8 @@ typedef struct tui_config {
 	const char *const *servers;
 	size_t nservers;
 	unsigned timeout_ms;
+	int family;    /* -4 / -6: 4 or 6, 0 both (scan_config.family) */
+	unsigned qps;  /* --qps: DNS questions a second at most, 0 none */
 	int smtp_port; /* <= 0: 25 */
 	const char *ehlo_name, *ca_pem;
 	bool no_probe;
