@@ -485,9 +485,24 @@ json_t *mx_auth_json(const mx_auth *a)
 		json_object_set_new(o, "rcode", json_string(mx_rcode_str(s->rc)));
 		json_object_set_new(o, "aa", json_boolean(s->aa));
 		json_object_set_new(o, "mx", list_json(s->mx, s->nmx));
+		json_object_set_new(o, "mx_rcode", json_string(mx_rcode_str(s->mx_rc)));
 		json_array_append_new(arr, o);
 	}
 	return arr;
+}
+
+json_t *mx_auth_zone_json(const mx_auth *a)
+{
+	json_t *o;
+
+	if (!a || !(o = json_object()))
+		return NULL;
+	json_object_set_new(o, "zone", mx_json_text(a->zone, strlen(a->zone)));
+	json_object_set_new(o, "ns_rcode", json_string(mx_rcode_str(a->ns_rc)));
+	json_object_set_new(o, "resolver_rcode", json_string(mx_rcode_str(a->resolver_rc)));
+	json_object_set_new(o, "resolver_mx", list_json(a->resolver_mx, a->nresolver_mx));
+	json_object_set_new(o, "resolver_ttl", json_integer(a->resolver_ttl));
+	return o;
 }
 
 /* The first word of the greeting (the name the host calls itself), or "". */

@@ -97,6 +97,10 @@ const mx_auth *mx_domain_auth(const mx_domain *d);
  * the per-address "ptr" object, and the text sections. New references /
  * strings owned by the caller; NULL when there is nothing to show. */
 json_t *mx_auth_json(const mx_auth *a);
+/* The "authoritative_zone" object: the zone asked about, how its NS
+ * question ended, and the resolver's cached MX answer the servers are
+ * compared with (what a recording needs to give the same findings). */
+json_t *mx_auth_zone_json(const mx_auth *a);
 /* probe (may be NULL): its greeting's name is compared with the PTR names */
 json_t *mx_ptr_json(const mx_ptr *p, const probe_result *probe);
 char *mx_ptr_text(const mx_ptr *p, const probe_result *probe);

@@ -20,6 +20,7 @@
 #include "blocklist.h"
 #include "line.h"
 #include "name.h"
+#include "record_int.h"
 #include "report.h"
 
 /* ---- writing ------------------------------------------------------------ */
@@ -79,16 +80,7 @@ done:
 
 /* ---- reading ------------------------------------------------------------ */
 
-/* Where the reader is in the object, for messages: "mx[1].addresses[0]". */
-typedef struct rd {
-	char path[128];
-	char **why;
-} rd;
-
-static mxs_status fail(rd *r, const char *key, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static mxs_status fail(rd *r, const char *key, const char *fmt, ...)
+mxs_status rec_fail(rd *r, const char *key, const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;
@@ -102,21 +94,24 @@ static mxs_status fail(rd *r, const char *key, const char *fmt, ...)
 
 /* Appends ".key[i]" (or "key[i]" at the top) to the path; returns the old
  * length to restore. */
-static size_t push(rd *r, const char *key, size_t i)
+size_t rec_push(rd *r, const char *key, size_t i)
 {
 	size_t n = strlen(r->path);
 
-	snprintf(r->path + n, sizeof(r->path) - n, "%s%s[%zu]", n ? "." : "", key, i);
+	if (i == (size_t)-1)
+		snprintf(r->path + n, sizeof(r->path) - n, "%s%s", n ? "." : "", key);
+	else
+		snprintf(r->path + n, sizeof(r->path) - n, "%s%s[%zu]", n ? "." : "", key, i);
 	return n;
 }
 
-static void pop(rd *r, size_t n)
+void rec_pop(rd *r, size_t n)
 {
 	r->path[n] = '\0';
 }
 
 /* A string member; optional ones may be missing (NULL, len 0). */
-static mxs_status get_str(rd *r, json_t *o, const char *key, bool need, const char **s, size_t *len)
+mxs_status rec_get_str(rd *r, json_t *o, const char *key, bool need, const char **s, size_t *len)
 {
 	json_t *v = json_object_get(o, key);
 
@@ -124,43 +119,43 @@ static mxs_status get_str(rd *r, json_t *o, const char *key, bool need, const ch
 	if (len)
 		*len = 0;
 	if (!v || json_is_null(v))
-		return need ? fail(r, key, "missing") : MXS_OK;
+		return need ? rec_fail(r, key, "missing") : MXS_OK;
 	if (!json_is_string(v))
-		return fail(r, key, "expected a string");
+		return rec_fail(r, key, "expected a string");
 	*s = json_string_value(v);
 	if (len)
 		*len = json_string_length(v);
 	return MXS_OK;
 }
 
-static mxs_status get_int(rd *r, json_t *o, const char *key, bool need, json_int_t lo,
-                          json_int_t hi, json_int_t *out)
+mxs_status rec_get_int(rd *r, json_t *o, const char *key, bool need, json_int_t lo, json_int_t hi,
+                       json_int_t *out)
 {
 	json_t *v = json_object_get(o, key);
 
 	if (!v)
-		return need ? fail(r, key, "missing") : MXS_OK;
+		return need ? rec_fail(r, key, "missing") : MXS_OK;
 	if (!json_is_integer(v))
-		return fail(r, key, "expected a whole number");
+		return rec_fail(r, key, "expected a whole number");
 	if (json_integer_value(v) < lo || json_integer_value(v) > hi)
-		return fail(r, key, "%lld is out of range", (long long)json_integer_value(v));
+		return rec_fail(r, key, "%lld is out of range", (long long)json_integer_value(v));
 	*out = json_integer_value(v);
 	return MXS_OK;
 }
 
-static mxs_status get_bool(rd *r, json_t *o, const char *key, bool *out)
+mxs_status rec_get_bool(rd *r, json_t *o, const char *key, bool *out)
 {
 	json_t *v = json_object_get(o, key);
 
 	if (!v)
 		return MXS_OK;
 	if (!json_is_boolean(v))
-		return fail(r, key, "expected true or false");
+		return rec_fail(r, key, "expected true or false");
 	*out = json_is_true(v);
 	return MXS_OK;
 }
 
-static mxs_status get_array(rd *r, json_t *o, const char *key, size_t max, json_t **out)
+mxs_status rec_get_array(rd *r, json_t *o, const char *key, size_t max, json_t **out)
 {
 	json_t *v = json_object_get(o, key);
 
@@ -168,16 +163,16 @@ static mxs_status get_array(rd *r, json_t *o, const char *key, size_t max, json_
 	if (!v || json_is_null(v))
 		return MXS_OK;
 	if (!json_is_array(v))
-		return fail(r, key, "expected a list");
+		return rec_fail(r, key, "expected a list");
 	if (json_array_size(v) > max)
-		return fail(r, key, "more than %zu entries", max);
+		return rec_fail(r, key, "more than %zu entries", max);
 	*out = v;
 	return MXS_OK;
 }
 
 /* len cut to at most max bytes without splitting a UTF-8 sequence: text
  * that was UTF-8 stays UTF-8, so it is written back as it was read. */
-static size_t cut_utf8(const char *s, size_t len, size_t max)
+size_t rec_cut_utf8(const char *s, size_t len, size_t max)
 {
 	if (len <= max)
 		return len;
@@ -186,7 +181,7 @@ static size_t cut_utf8(const char *s, size_t len, size_t max)
 	return max;
 }
 
-static char *dup_n(const char *s, size_t len)
+char *rec_dup_n(const char *s, size_t len)
 {
 	char *c = malloc(len + 1);
 
@@ -198,228 +193,75 @@ static char *dup_n(const char *s, size_t len)
 }
 
 /* Optional string member into *dst (replacing it). */
-static mxs_status take_str(rd *r, json_t *o, const char *key, char **dst)
+mxs_status rec_take_str(rd *r, json_t *o, const char *key, char **dst)
 {
 	const char *s;
 	size_t len;
-	mxs_status st = get_str(r, o, key, false, &s, &len);
+	mxs_status st = rec_get_str(r, o, key, false, &s, &len);
 
 	if (st != MXS_OK || !s)
 		return st;
 	free(*dst);
-	*dst = dup_n(s, len);
+	*dst = rec_dup_n(s, len);
 	return *dst ? MXS_OK : MXS_ERR_NOMEM;
 }
 
-static mxs_status word_of(rd *r, json_t *o, const char *key, const char *(*word)(int), int count,
-                          int *out)
+mxs_status rec_word_of(rd *r, json_t *o, const char *key, const char *(*word)(int), int count,
+                       int *out)
 {
 	const char *s;
-	mxs_status st = get_str(r, o, key, true, &s, NULL);
+	mxs_status st = rec_get_str(r, o, key, true, &s, NULL);
 
 	if (st != MXS_OK)
 		return st;
 	for (int i = 0; i < count; i++)
-		if (strcmp(word(i), s) == 0) {
+		if (word(i) && strcmp(word(i), s) == 0) {
 			*out = i;
 			return MXS_OK;
 		}
-	return fail(r, key, "unknown value \"%.40s\"", s);
+	return rec_fail(r, key, "unknown value \"%.40s\"", s);
 }
 
-static const char *rcode_word(int i)
+const char *rec_rcode_word(int i)
 {
 	return mx_rcode_str((mx_rcode)i);
 }
-static const char *state_word(int i)
-{
-	return probe_state_word((probe_state)i);
-}
-static const char *bl_kind_word(int i)
-{
-	return blr_kind_str((blr_kind)i);
-}
-static const char *bl_state_word(int i)
-{
-	return blr_state_str((blr_state)i);
-}
 
-#define TRY(x)                                                                                     \
-	do {                                                                                       \
-		if ((st = (x)) != MXS_OK)                                                          \
-			goto done;                                                                 \
-	} while (0)
-
-static mxs_status read_tls(rd *r, json_t *o, probe_tls *t)
+/* An optional string without NULs of at most max bytes (*s NULL when none). */
+static mxs_status get_str_max(rd *r, json_t *o, const char *key, size_t max, const char **s)
 {
-	mxs_status st = MXS_OK;
-	size_t n;
+	size_t len;
+	mxs_status st = rec_get_str(r, o, key, false, s, &len);
 
-	if (!o)
-		return MXS_OK;
-	if (!json_is_object(o))
-		return fail(r, "tls", "expected an object");
-	n = strlen(r->path);
-	snprintf(r->path + n, sizeof(r->path) - n, ".tls");
-	TRY(get_bool(r, o, "offered", &t->offered));
-	TRY(get_bool(r, o, "done", &t->done));
-	TRY(get_bool(r, o, "verified", &t->verified));
-	TRY(take_str(r, o, "verify_error", &t->verify_error));
-	TRY(take_str(r, o, "subject", &t->subject));
-	TRY(take_str(r, o, "issuer", &t->issuer));
-	TRY(take_str(r, o, "not_before", &t->not_before));
-	TRY(take_str(r, o, "not_after", &t->not_after));
-	TRY(take_str(r, o, "version", &t->version));
-done:
-	pop(r, n);
+	if (st == MXS_OK && *s && (len > max || strlen(*s) != len))
+		return rec_fail(r, key, "longer than %zu bytes, or holds a NUL", max);
 	return st;
 }
 
-static mxs_status read_times(rd *r, json_t *o, probe_times *t)
+mxs_status rec_get_strings(rd *r, json_t *o, const char *key, size_t max, size_t maxlen,
+                           const char ***out, size_t *n)
 {
-	static const struct {
-		const char *key;
-		size_t off;
-	} keys[] = {
-	    {"connect_ms", offsetof(probe_times, connect)},
-	    {"greeting_ms", offsetof(probe_times, greeting)},
-	    {"ehlo_ms", offsetof(probe_times, ehlo)},
-	    {"tls_ms", offsetof(probe_times, tls)},
-	    {"total_ms", offsetof(probe_times, total)},
-	};
-	mxs_status st;
+	json_t *arr;
+	mxs_status st = rec_get_array(r, o, key, max, &arr);
 
-	if (!o)
-		return MXS_OK;
-	if (!json_is_object(o))
-		return fail(r, "times", "expected an object");
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		json_int_t v = -1;
-		if ((st = get_int(r, o, keys[i].key, false, -1, 86400000, &v)) != MXS_OK)
-			return st;
-		*(long *)((char *)t + keys[i].off) = (long)v;
+	*out = NULL;
+	*n = 0;
+	if (st != MXS_OK || !arr || json_array_size(arr) == 0)
+		return st;
+	if (!(*out = calloc(json_array_size(arr), sizeof(**out))))
+		return MXS_ERR_NOMEM;
+	for (size_t i = 0; i < json_array_size(arr); i++) {
+		json_t *v = json_array_get(arr, i);
+		if (!json_is_string(v) || json_string_length(v) > maxlen ||
+		    strlen(json_string_value(v)) != json_string_length(v)) {
+			free(*out);
+			*out = NULL;
+			return rec_fail(r, key, "entry %zu: expected a string of at most %zu bytes",
+			                i, maxlen);
+		}
+		(*out)[(*n)++] = json_string_value(v);
 	}
 	return MXS_OK;
-}
-
-static mxs_status read_probe(rd *r, json_t *o, const char *host, const char *ip, probe_result **out)
-{
-	probe_result *p = NULL;
-	mxs_status st = MXS_OK;
-	json_int_t port = 0, code = 0;
-	int state = 0;
-	const char *s;
-	size_t len, n = strlen(r->path);
-	json_t *ehlo;
-
-	*out = NULL;
-	snprintf(r->path + n, sizeof(r->path) - n, ".probe");
-	if (!json_is_object(o)) {
-		st = fail(r, NULL, "expected an object");
-		goto done;
-	}
-	TRY(get_int(r, o, "port", true, 0, 65535, &port));
-	if (!(p = probe_result_new(host, ip, (int)port))) {
-		st = MXS_ERR_NOMEM;
-		goto done;
-	}
-	TRY(word_of(r, o, "state", state_word, PROBE_STATE_COUNT, &state));
-	p->state = (probe_state)state;
-	TRY(get_int(r, o, "code", false, 0, 999, &code));
-	p->code = (int)code;
-	TRY(get_str(r, o, "greeting", false, &s, &len));
-	if (s) {
-		len = cut_utf8(s, len, PROBE_GREETING_MAX);
-		if (!(p->greeting = dup_n(s, len))) {
-			st = MXS_ERR_NOMEM;
-			goto done;
-		}
-		p->greeting_len = len;
-	}
-	TRY(get_array(r, o, "ehlo", PROBE_EHLO_MAX_LINES, &ehlo));
-	for (size_t i = 0; ehlo && i < json_array_size(ehlo); i++) {
-		json_t *e = json_array_get(ehlo, i);
-		if (!json_is_string(e)) {
-			st = fail(r, "ehlo", "expected strings");
-			goto done;
-		}
-		TRY(probe_ehlo_add(
-		    p, json_string_value(e),
-		    cut_utf8(json_string_value(e), json_string_length(e), PROBE_EHLO_LINE_MAX)));
-	}
-	TRY(read_tls(r, json_object_get(o, "tls"), &p->tls));
-	TRY(read_times(r, json_object_get(o, "times"), &p->t));
-	TRY(take_str(r, o, "error", &p->error));
-	TRY(get_str(r, o, "transcript", false, &s, &len));
-	if (s) {
-		len = cut_utf8(s, len, PROBE_TRANSCRIPT_MAX);
-		if (!(p->transcript = dup_n(s, len))) {
-			st = MXS_ERR_NOMEM;
-			goto done;
-		}
-		p->transcript_len = len;
-	}
-	TRY(get_bool(r, o, "transcript_cut", &p->transcript_cut));
-	*out = p;
-	p = NULL;
-done:
-	probe_result_free(p);
-	pop(r, n);
-	return st;
-}
-
-static mxs_status read_blocklist(rd *r, json_t *o, const char *ip, blr_result **out)
-{
-	blr_result *b = NULL;
-	mxs_status st = MXS_OK;
-	const char *prov;
-	int kind = 0, state = 0;
-	json_int_t ttl = 0;
-	json_t *codes;
-
-	*out = NULL;
-	if (!json_is_object(o))
-		return fail(r, NULL, "expected an object");
-	TRY(get_str(r, o, "provider", true, &prov, NULL));
-	TRY(word_of(r, o, "kind", bl_kind_word, 2, &kind));
-	TRY(word_of(r, o, "state", bl_state_word, 3, &state));
-	if (!(b = blr_result_new(prov, (blr_kind)kind, ip))) {
-		st = MXS_ERR_NOMEM;
-		goto done;
-	}
-	b->state = (blr_state)state;
-	TRY(get_array(r, o, "codes", BLR_MAX_CODES, &codes));
-	for (size_t i = 0; codes && i < json_array_size(codes); i++) {
-		json_t *c = json_array_get(codes, i);
-		const char *code, *meaning;
-		if (!json_is_object(c)) {
-			st = fail(r, "codes", "expected objects");
-			goto done;
-		}
-		TRY(get_str(r, c, "code", true, &code, NULL));
-		TRY(get_str(r, c, "meaning", false, &meaning, NULL));
-		if (!b->meanings && !(b->meanings = calloc(BLR_MAX_CODES, sizeof(*b->meanings)))) {
-			st = MXS_ERR_NOMEM;
-			goto done;
-		}
-		snprintf(b->codes[i].code, sizeof(b->codes[i].code), "%s", code);
-		if (meaning && !(b->meanings[i] = strdup(meaning))) {
-			st = MXS_ERR_NOMEM;
-			goto done;
-		}
-		b->codes[i].meaning = b->meanings[i];
-		b->ncodes = i + 1;
-	}
-	TRY(take_str(r, o, "reason", &b->reason));
-	TRY(take_str(r, o, "error", &b->error));
-	TRY(get_int(r, o, "ttl", false, 0, UINT32_MAX, &ttl));
-	b->ttl = (uint32_t)ttl;
-	TRY(get_bool(r, o, "from_cache", &b->from_cache));
-	*out = b;
-	b = NULL;
-done:
-	blr_result_free(b);
-	return st;
 }
 
 static mxs_status read_addr(rd *r, mx_domain *d, size_t hi, json_t *o)
@@ -432,14 +274,14 @@ static mxs_status read_addr(rd *r, mx_domain *d, size_t hi, json_t *o)
 	size_t k;
 
 	if (!json_is_object(o))
-		return fail(r, NULL, "expected an object");
-	TRY(get_str(r, o, "ip", true, &ip, NULL));
-	TRY(get_int(r, o, "family", true, 4, 6, &family));
+		return rec_fail(r, NULL, "expected an object");
+	TRY(rec_get_str(r, o, "ip", true, &ip, NULL));
+	TRY(rec_get_int(r, o, "family", true, 4, 6, &family));
 	if (family == 5 || !mx_ip_family(ip) || mx_ip_family(ip) != family) {
-		st = fail(r, "ip", "\"%.60s\" is not an IPv%d address", ip, (int)family);
+		st = rec_fail(r, "ip", "\"%.60s\" is not an IPv%d address", ip, (int)family);
 		goto done;
 	}
-	TRY(get_int(r, o, "ttl", false, 0, UINT32_MAX, &ttl));
+	TRY(rec_get_int(r, o, "ttl", false, 0, UINT32_MAX, &ttl));
 	TRY(mx_host_add_addr(d, hi, (int)family, ip, (uint32_t)ttl));
 	/* IPv6 goes before IPv4: find where it landed */
 	h = mx_domain_host(d, hi);
@@ -448,20 +290,21 @@ static mxs_status read_addr(rd *r, mx_domain *d, size_t hi, json_t *o)
 	probe = json_object_get(o, "probe");
 	if (probe) {
 		probe_result *p;
-		TRY(read_probe(r, probe, h->exchange, ip, &p));
+		TRY(rec_read_probe(r, probe, h->exchange, ip, &p));
 		TRY(mx_host_set_probe(d, hi, k, p));
 	}
-	TRY(get_array(r, o, "blocklists", BLR_MAX_PROVIDERS, &bls));
+	TRY(rec_get_array(r, o, "blocklists", BLR_MAX_PROVIDERS, &bls));
 	for (size_t i = 0; bls && i < json_array_size(bls); i++) {
-		size_t n = push(r, "blocklists", i);
+		size_t n = rec_push(r, "blocklists", i);
 		blr_result *b;
-		st = read_blocklist(r, json_array_get(bls, i), ip, &b);
+		st = rec_read_blocklist(r, json_array_get(bls, i), ip, &b);
 		if (st == MXS_OK)
 			st = mx_host_add_blocklist(d, hi, k, b);
 		if (st != MXS_OK)
 			goto done;
-		pop(r, n);
+		rec_pop(r, n);
 	}
+	TRY(rec_read_ptr(r, d, hi, k, o));
 done:
 	return st;
 }
@@ -477,13 +320,13 @@ static mxs_status read_host(rd *r, mx_domain *d, json_t *o)
 	json_t *addrs;
 
 	if (!json_is_object(o))
-		return fail(r, NULL, "expected an object");
-	TRY(get_str(r, o, "exchange", true, &ex, NULL));
-	TRY(get_int(r, o, "preference", true, 0, 65535, &pref));
-	TRY(get_int(r, o, "ttl", false, 0, UINT32_MAX, &ttl));
-	TRY(get_bool(r, o, "implicit", &implicit));
+		return rec_fail(r, NULL, "expected an object");
+	TRY(rec_get_str(r, o, "exchange", true, &ex, NULL));
+	TRY(rec_get_int(r, o, "preference", true, 0, 65535, &pref));
+	TRY(rec_get_int(r, o, "ttl", false, 0, UINT32_MAX, &ttl));
+	TRY(rec_get_bool(r, o, "implicit", &implicit));
 	if (strlen(ex) >= MX_NAME_MAX) {
-		st = fail(r, "exchange", "longer than a DNS name");
+		st = rec_fail(r, "exchange", "longer than a DNS name");
 		goto done;
 	}
 	if (implicit) {
@@ -491,28 +334,33 @@ static mxs_status read_host(rd *r, mx_domain *d, json_t *o)
 	} else {
 		TRY(mx_domain_add_mx(d, (uint16_t)pref, ex, (uint32_t)ttl, &hi));
 	}
-	TRY(get_str(r, o, "cname", false, &cname, NULL));
+	TRY(rec_get_str(r, o, "cname", false, &cname, NULL));
 	if (cname) {
 		if (strlen(cname) >= MX_NAME_MAX) {
-			st = fail(r, "cname", "longer than a DNS name");
+			st = rec_fail(r, "cname", "longer than a DNS name");
 			goto done;
 		}
 		TRY(mx_host_set_cname(d, hi, cname));
 	}
+	/* net/dns_wire.c follows at most 16 aliases */
+	TRY(get_str_max(r, o, "cname_loop", 18 * (MX_NAME_MAX + 4), &cname));
+	if (cname)
+		TRY(mx_host_set_cname_loop(d, hi, cname));
 	if (json_object_get(o, "a_rcode")) {
-		TRY(word_of(r, o, "a_rcode", rcode_word, MX_RC_ERROR + 1, &rc));
+		TRY(rec_word_of(r, o, "a_rcode", rec_rcode_word, MX_RC_ERROR + 1, &rc));
 		TRY(mx_host_set_rcode(d, hi, 4, (mx_rcode)rc));
 	}
 	if (json_object_get(o, "aaaa_rcode")) {
-		TRY(word_of(r, o, "aaaa_rcode", rcode_word, MX_RC_ERROR + 1, &rc));
+		TRY(rec_word_of(r, o, "aaaa_rcode", rec_rcode_word, MX_RC_ERROR + 1, &rc));
 		TRY(mx_host_set_rcode(d, hi, 6, (mx_rcode)rc));
 	}
-	TRY(get_array(r, o, "addresses", REC_MAX_ADDRS, &addrs));
+	TRY(rec_get_array(r, o, "addresses", REC_MAX_ADDRS, &addrs));
 	for (size_t k = 0; addrs && k < json_array_size(addrs); k++) {
-		size_t n = push(r, "addresses", k);
+		size_t n = rec_push(r, "addresses", k);
 		TRY(read_addr(r, d, hi, json_array_get(addrs, k)));
-		pop(r, n);
+		rec_pop(r, n);
 	}
+	TRY(rec_read_tlsa(r, d, hi, o));
 done:
 	return st;
 }
@@ -524,15 +372,15 @@ static mxs_status read_srv(rd *r, mx_domain *d, json_t *o)
 	json_int_t pri = 0, weight = 0, port = 0, ttl = 0;
 
 	if (!json_is_object(o))
-		return fail(r, NULL, "expected an object");
-	TRY(get_str(r, o, "service", true, &svc, NULL));
-	TRY(get_str(r, o, "target", true, &target, NULL));
-	TRY(get_int(r, o, "priority", true, 0, 65535, &pri));
-	TRY(get_int(r, o, "weight", true, 0, 65535, &weight));
-	TRY(get_int(r, o, "port", true, 0, 65535, &port));
-	TRY(get_int(r, o, "ttl", false, 0, UINT32_MAX, &ttl));
+		return rec_fail(r, NULL, "expected an object");
+	TRY(rec_get_str(r, o, "service", true, &svc, NULL));
+	TRY(rec_get_str(r, o, "target", true, &target, NULL));
+	TRY(rec_get_int(r, o, "priority", true, 0, 65535, &pri));
+	TRY(rec_get_int(r, o, "weight", true, 0, 65535, &weight));
+	TRY(rec_get_int(r, o, "port", true, 0, 65535, &port));
+	TRY(rec_get_int(r, o, "ttl", false, 0, UINT32_MAX, &ttl));
 	if (strlen(svc) >= MX_NAME_MAX || strlen(target) >= MX_NAME_MAX) {
-		st = fail(r, NULL, "a name longer than a DNS name");
+		st = rec_fail(r, NULL, "a name longer than a DNS name");
 		goto done;
 	}
 	st = mx_domain_add_srv(d, svc, (uint16_t)pri, (uint16_t)weight, (uint16_t)port, target,
@@ -547,16 +395,16 @@ static mxs_status read_meta(rd *r, json_t *o, rec_meta *m)
 	json_int_t port = 0, tmo = 0;
 
 	if (!json_is_object(o))
-		return fail(r, "recorded", "expected an object");
+		return rec_fail(r, "recorded", "expected an object");
 	snprintf(r->path, sizeof(r->path), "recorded");
 	m->present = true;
-	TRY(take_str(r, o, "at", &m->at));
-	TRY(take_str(r, o, "mxscope", &m->version));
-	TRY(take_str(r, o, "resolver", &m->resolver));
-	TRY(get_int(r, o, "smtp_port", false, 0, 65535, &port));
-	TRY(get_int(r, o, "timeout_ms", false, 0, 86400000, &tmo));
-	TRY(get_bool(r, o, "no_probe", &m->no_probe));
-	TRY(get_bool(r, o, "allow_loopback", &m->allow_loopback));
+	TRY(rec_take_str(r, o, "at", &m->at));
+	TRY(rec_take_str(r, o, "mxscope", &m->version));
+	TRY(rec_take_str(r, o, "resolver", &m->resolver));
+	TRY(rec_get_int(r, o, "smtp_port", false, 0, 65535, &port));
+	TRY(rec_get_int(r, o, "timeout_ms", false, 0, 86400000, &tmo));
+	TRY(rec_get_bool(r, o, "no_probe", &m->no_probe));
+	TRY(rec_get_bool(r, o, "allow_loopback", &m->allow_loopback));
 	m->smtp_port = (int)port;
 	m->timeout_ms = (unsigned)tmo;
 done:
@@ -582,6 +430,59 @@ static bool guess_loopback(json_t *root)
 			return false;
 	}
 	return true;
+}
+
+/* The run judged port 25 blocked (check's egress-blocked): the line says so
+ * in its findings. Only believed where a probe timed out at connect, as
+ * the analysis then says it again (a line read and written reads back the
+ * same). */
+static bool guess_egress(json_t *root, const mx_domain *d)
+{
+	json_t *f = json_object_get(root, "findings"), *v;
+	bool said = false, timeout = false;
+	size_t i;
+
+	json_array_foreach(f, i, v)
+	{
+		const char *c = json_string_value(json_object_get(v, "code"));
+		said |= c && strcmp(c, "egress-blocked") == 0;
+	}
+	for (i = 0; said && i < mx_domain_host_count(d); i++)
+		for (size_t k = 0; k < mx_domain_host(d, i)->naddrs; k++)
+			timeout |=
+			    mx_domain_host(d, i)->addrs[k].probe &&
+			    mx_domain_host(d, i)->addrs[k].probe->state == PROBE_CONNECT_TIMEOUT;
+	return said && timeout;
+}
+
+/* Whether the attempt (or NULL) is the top-level "delivered_to" v. */
+static bool same_attempt(const mx_domain *d, long at, json_t *v)
+{
+	const mx_attempt *a;
+	const char *host = json_string_value(json_object_get(v, "host")),
+	           *ip = json_string_value(json_object_get(v, "ip"));
+
+	if (at < 0 || !host || !ip)
+		return at < 0 && (!v || json_is_null(v));
+	a = mx_domain_attempt(d, (size_t)at);
+	return strcmp(mx_domain_host(d, a->host)->exchange, host) == 0 &&
+	       strcmp(mx_domain_host(d, a->host)->addrs[a->addr].ip, ip) == 0;
+}
+
+/* --sender: the top-level delivered_to follows the chosen profile's walk.
+ * The line does not name the profile; the first whose walk ends where the
+ * line says is taken (they give the same line). */
+static sender_profile guess_sender(json_t *root, const mx_domain *d)
+{
+	json_t *v = json_object_get(root, "delivered_to");
+	const sender_walk *w = mx_domain_sender(d, SENDER_OPPORTUNISTIC);
+
+	if (!w || same_attempt(d, w->delivered, v))
+		return SENDER_OPPORTUNISTIC;
+	for (int p = 1; p < SENDER_COUNT; p++)
+		if (same_attempt(d, mx_domain_sender(d, (sender_profile)p)->delivered, v))
+			return (sender_profile)p;
+	return SENDER_OPPORTUNISTIC;
 }
 
 mxs_status rec_parse(const char *line, size_t len, mx_domain **out, rec_meta *m, char **why)
@@ -614,12 +515,12 @@ mxs_status rec_parse(const char *line, size_t len, mx_domain **out, rec_meta *m,
 		return MXS_ERR_INVALID;
 	}
 	if (!json_is_object(root)) {
-		st = fail(&r, NULL, "expected one JSON object per line");
+		st = rec_fail(&r, NULL, "expected one JSON object per line");
 		goto done;
 	}
-	TRY(get_str(&r, root, "domain", true, &name, NULL));
+	TRY(rec_get_str(&r, root, "domain", true, &name, NULL));
 	if (mx_name_normalize(name, &norm, NULL) != MXS_OK) {
-		st = fail(&r, "domain", "\"%.80s\" is not a domain name", name);
+		st = rec_fail(&r, "domain", "\"%.80s\" is not a domain name", name);
 		goto done;
 	}
 	if (!(d = mx_domain_new(norm))) {
@@ -632,26 +533,30 @@ mxs_status rec_parse(const char *line, size_t len, mx_domain **out, rec_meta *m,
 	} else {
 		opt.allow_loopback = m->allow_loopback = guess_loopback(root);
 	}
-	TRY(word_of(&r, root, "mx_rcode", rcode_word, MX_RC_ERROR + 1, &rc));
-	TRY(get_str(&r, root, "mx_error", false, &rc_why, NULL));
+	TRY(rec_word_of(&r, root, "mx_rcode", rec_rcode_word, MX_RC_ERROR + 1, &rc));
+	TRY(rec_get_str(&r, root, "mx_error", false, &rc_why, NULL));
 	TRY(mx_domain_set_mx_rcode(d, (mx_rcode)rc, rc_why));
-	TRY(get_int(&r, root, "seed", false, 0, INT64_MAX, &seed));
-	TRY(get_str(&r, root, "as", false, &as, NULL));
-	TRY(get_array(&r, root, "mx", REC_MAX_HOSTS, &arr));
+	TRY(rec_get_int(&r, root, "seed", false, 0, INT64_MAX, &seed));
+	TRY(rec_get_str(&r, root, "as", false, &as, NULL));
+	TRY(rec_get_array(&r, root, "mx", REC_MAX_HOSTS, &arr));
 	for (size_t i = 0; arr && i < json_array_size(arr); i++) {
-		push(&r, "mx", i);
+		rec_push(&r, "mx", i);
 		TRY(read_host(&r, d, json_array_get(arr, i)));
-		pop(&r, 0);
+		rec_pop(&r, 0);
 	}
-	TRY(get_array(&r, root, "srv", MX_SRV_MAX, &arr));
+	TRY(rec_get_array(&r, root, "srv", MX_SRV_MAX, &arr));
 	for (size_t i = 0; arr && i < json_array_size(arr); i++) {
-		push(&r, "srv", i);
+		rec_push(&r, "srv", i);
 		TRY(read_srv(&r, d, json_array_get(arr, i)));
-		pop(&r, 0);
+		rec_pop(&r, 0);
 	}
+	TRY(rec_read_domain_dns(&r, d, root));
 	opt.seed = (uint64_t)seed;
 	opt.as_host = as;
+	opt.egress_blocked = guess_egress(root, d);
 	TRY(mx_domain_analyze(d, &opt));
+	if ((opt.sender = guess_sender(root, d)) != SENDER_OPPORTUNISTIC)
+		TRY(mx_domain_analyze(d, &opt));
 	*out = d;
 	d = NULL;
 done:

@@ -560,6 +560,8 @@ static json_t *host_json(const mx_host *h)
 		json_object_set_new(o, "implicit", json_true());
 	if (h->cname)
 		json_object_set_new(o, "cname", jstr(h->cname));
+	if (h->cname_loop) /* mx-cname-loop: the chain, for a replay */
+		json_object_set_new(o, "cname_loop", jstr(h->cname_loop));
 	if (h->exchange[0]) {
 		json_object_set_new(o, "a_rcode", jstr(mx_rcode_str(h->a_rc)));
 		json_object_set_new(o, "aaaa_rcode", jstr(mx_rcode_str(h->aaaa_rc)));
@@ -668,8 +670,11 @@ json_t *mx_report_value(const mx_domain *d)
 		json_array_append_new(srv, o);
 	}
 	json_object_set_new(root, "srv", srv);
-	if (mx_domain_auth(d))
+	if (mx_domain_auth(d)) {
 		json_object_set_new(root, "authoritative", mx_auth_json(mx_domain_auth(d)));
+		json_object_set_new(root, "authoritative_zone",
+		                    mx_auth_zone_json(mx_domain_auth(d)));
+	}
 	mxr_json_domain(root, d);
 	return root;
 done:
