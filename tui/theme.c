@@ -2,6 +2,7 @@
  * ncurses colour pairs and attributes. Pure parsing lives apart from the
  * ncurses part so the fuzzer and the tests can reach it without a screen. */
 #include "theme.h"
+#include "num.h"
 
 #include <curses.h>
 #include <errno.h>
@@ -125,7 +126,6 @@ static void quote_word(char *out, size_t outsz, const char *w, size_t n)
 static bool parse_colour(const char *w, size_t n, short *out)
 {
 	bool bright = false;
-	char *end;
 	long v;
 
 	if (n == 7 && memcmp(w, "default", 7) == 0) {
@@ -145,10 +145,15 @@ static bool parse_colour(const char *w, size_t n, short *out)
 	}
 	if (bright || n == 0 || n > 3 || w[0] < '0' || w[0] > '9')
 		return false;
-	/* strtol stops at the word's end: the next byte is a space or '\0' */
-	v = strtol(w, &end, 10);
-	if (end != w + n || v < 0 || v > 255)
-		return false;
+	{
+		char num[4];
+		unsigned long u;
+		memcpy(num, w, n);
+		num[n] = '\0';
+		if (!mx_num_parse(num, 255, &u))
+			return false;
+		v = (long)u;
+	}
 	*out = (short)v;
 	return true;
 }
