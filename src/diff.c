@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "mx_auth.h"
 #include "record.h"
 #include "report.h"
 
@@ -198,6 +199,37 @@ static void cmp_tls(clist *l, const char *subj, const probe_tls *a, const probe_
 	cmp_str(l, "certificate-expiry", subj, a->not_after, b->not_after);
 }
 
+/* "a b c" (or "(none)") of n strings; owned by the caller, NULL when out
+ * of memory. tail (may be NULL) is appended. */
+static char *join_list(char *const *v, size_t n, const char *sep, const char *tail)
+{
+	size_t len = 16 + (tail ? strlen(tail) : 0), o = 0;
+	char *out;
+
+	for (size_t i = 0; i < n; i++)
+		len += strlen(v[i]) + strlen(sep);
+	if (!(out = malloc(len)))
+		return NULL;
+	out[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		o += (size_t)snprintf(out + o, len - o, "%s%s", i ? sep : "", v[i]);
+	snprintf(out + o, len - o, "%s%s", n ? "" : "(none)", tail ? tail : "");
+	return out;
+}
+
+/* "mx1.example.org (forward-confirmed)", "(none: NXDOMAIN)" */
+static char *ptr_text(const mx_ptr *p)
+{
+	char tail[64];
+
+	if (!p->nnames)
+		snprintf(tail, sizeof(tail), ": %s", mx_rcode_str(p->rc));
+	else
+		snprintf(tail, sizeof(tail), " (%sforward-confirmed)",
+		         p->forward_confirmed ? "" : "not ");
+	return join_list(p->names, p->nnames, " ", tail);
+}
+
 static void cmp_addr(clist *l, const char *ex, const mx_addr *a, const mx_addr *b, long secs)
 {
 	char subj[MX_NAME_MAX + MX_IP_MAX + 4], x[32], y[32];
@@ -219,9 +251,24 @@ static void cmp_addr(clist *l, const char *ex, const mx_addr *a, const mx_addr *
 			add(l, "greeting-code", subj, x, y);
 		}
 		cmp_tls(l, subj, &p->tls, &q->tls);
+		/* only where both runs judged it (a DANE check, --rcpt) */
+		if (p->dane && q->dane)
+			cmp_str(l, "dane", subj, probe_dane_str(p->dane), probe_dane_str(q->dane));
+		if (p->rcpt.to && q->rcpt.to && p->rcpt.code != q->rcpt.code) {
+			snprintf(x, sizeof(x), "%d", p->rcpt.code);
+			snprintf(y, sizeof(y), "%d", q->rcpt.code);
+			add(l, "rcpt-code", subj, x, y);
+		}
 	} else if (p || q) {
 		add(l, "probe-state", subj, p ? probe_state_word(p->state) : "(not probed)",
 		    q ? probe_state_word(q->state) : "(not probed)");
+	}
+	if (a->ptr && b->ptr) {
+		char *pa = ptr_text(a->ptr), *pb = ptr_text(b->ptr);
+		if (pa && pb)
+			cmp_str(l, "ptr", subj, pa, pb);
+		free(pa);
+		free(pb);
 	}
 	for (size_t i = 0; i < a->nblocklists; i++) {
 		const blr_result *ra = a->blocklists[i], *rb = NULL;
@@ -251,6 +298,16 @@ static void cmp_host(clist *l, const mx_host *a, const mx_host *b, long secs)
 		add(l, "mx-ttl", ex, x, y);
 	}
 	cmp_str(l, "mx-cname", ex, a->cname, b->cname);
+	if (a->tlsa && b->tlsa) {
+		char *ta = join_list(a->tlsa->records, a->tlsa->nrecords, ", ",
+		                     a->tlsa->secure ? " (secure)" : " (insecure)"),
+		     *tb = join_list(b->tlsa->records, b->tlsa->nrecords, ", ",
+		                     b->tlsa->secure ? " (secure)" : " (insecure)");
+		if (ta && tb)
+			cmp_str(l, "tlsa", ex, ta, tb);
+		free(ta);
+		free(tb);
+	}
 	for (size_t k = 0; k < a->naddrs; k++) {
 		const mx_addr *o = &a->addrs[k], *n = addr_by_ip(b, o->ip);
 		if (!n)
@@ -276,6 +333,82 @@ static char *where(const mx_domain *d)
 	         mx_domain_host(d, a->host)->preference,
 	         mx_domain_host(d, a->host)->addrs[a->addr].ip);
 	return strdup(buf);
+}
+
+/* Where profile p's walk ends, as where() says it. */
+static char *sender_where(const mx_domain *d, sender_profile p)
+{
+	const sender_walk *w = mx_domain_sender(d, p);
+	const mx_attempt *a;
+	char buf[MX_NAME_MAX + MX_IP_MAX + 16];
+
+	if (!w)
+		return strdup("(not probed)");
+	if (w->delivered < 0)
+		return strdup(w->end == SENDER_END_BOUNCED ? "(bounced)"
+		                                           : "(nobody accepts: queued)");
+	a = mx_domain_attempt(d, (size_t)w->delivered);
+	snprintf(buf, sizeof(buf), "%s (%u) %s", mx_domain_host(d, a->host)->exchange,
+	         mx_domain_host(d, a->host)->preference,
+	         mx_domain_host(d, a->host)->addrs[a->addr].ip);
+	return strdup(buf);
+}
+
+/* The sender profiles that are not the plain walk (delivered-to says
+ * that one): where mail ends for an MTA-STS or a DANE sender. */
+static void cmp_senders(clist *l, const mx_domain *a, const mx_domain *b)
+{
+	for (int p = 0; p < SENDER_COUNT; p++) {
+		char *wa, *wb;
+		if (p == SENDER_OPPORTUNISTIC)
+			continue;
+		wa = sender_where(a, (sender_profile)p);
+		wb = sender_where(b, (sender_profile)p);
+		if (wa && wb)
+			cmp_str(l, "sender-delivered-to", sender_profile_name((sender_profile)p),
+			        wa, wb);
+		free(wa);
+		free(wb);
+	}
+}
+
+/* What DNS and the policy fetch said beside the walk; each compared only
+ * where both runs asked (a run without --ptr says nothing about PTRs). */
+static void cmp_domain_dns(clist *l, const mx_domain *a, const mx_domain *b)
+{
+	const char *name = mx_domain_name(a);
+	const mx_mta_sts *sa = mx_domain_mta_sts(a), *sb = mx_domain_mta_sts(b);
+	const mx_auth *aa = mx_domain_auth(a), *ab = mx_domain_auth(b);
+
+	if (mx_domain_dnssec(a) && mx_domain_dnssec(b))
+		cmp_str(l, "dnssec", name, mx_dnssec_str(mx_domain_dnssec(a)),
+		        mx_dnssec_str(mx_domain_dnssec(b)));
+	if (sa && sb) {
+		char *ma =
+		         sa->policy ? join_list(sa->policy->mx, sa->policy->nmx, " ", NULL) : NULL,
+		     *mb =
+		         sb->policy ? join_list(sb->policy->mx, sb->policy->nmx, " ", NULL) : NULL;
+		cmp_str(l, "mta-sts-id", name, sa->id, sb->id);
+		cmp_str(l, "mta-sts-mode", name,
+		        sa->policy ? policy_mode_str(sa->policy->mode) : "(no policy)",
+		        sb->policy ? policy_mode_str(sb->policy->mode) : "(no policy)");
+		if (ma && mb)
+			cmp_str(l, "mta-sts-mx", name, ma, mb);
+		free(ma);
+		free(mb);
+	}
+	for (size_t i = 0; aa && ab && i < aa->nsrv; i++) {
+		const mx_auth_server *s = &aa->srv[i], *t = NULL;
+		char subj[MX_NAME_MAX + MX_IP_MAX + 4], x[16], y[16];
+		for (size_t j = 0; j < ab->nsrv; j++)
+			if (strcmp(ab->srv[j].ns, s->ns) == 0 && strcmp(ab->srv[j].ip, s->ip) == 0)
+				t = &ab->srv[j];
+		snprintf(subj, sizeof(subj), "%s %s", s->ns, s->ip);
+		snprintf(x, sizeof(x), s->has_serial ? "%u" : "(none)", s->serial);
+		snprintf(y, sizeof(y), t && t->has_serial ? "%u" : "(none)", t ? t->serial : 0);
+		if (t)
+			cmp_str(l, "authoritative-serial", subj, x, y);
+	}
 }
 
 static bool has_finding(const mx_domain *d, const mx_finding *f)
@@ -321,6 +454,8 @@ static void cmp_domain(clist *l, const dent *oe, const dent *ne)
 		add(l, "delivered-to", mx_domain_name(a), wa, wb);
 	free(wa);
 	free(wb);
+	cmp_senders(l, a, b);
+	cmp_domain_dns(l, a, b);
 	for (size_t i = 0; i < mx_domain_finding_count(a); i++) {
 		const mx_finding *f = mx_domain_finding(a, i);
 		if (!has_finding(b, f))

@@ -20,34 +20,61 @@
 static char dir[] = "/tmp/mxscope-diff-XXXXXX";
 static char before[300], before2[300], after[300];
 
+/* The zone is its own (SOA, NS at the lab's address: --authoritative asks
+ * it), publishes an MTA-STS policy and the PTR of mx1. */
 static const char zone_before[] = "$ORIGIN change.lab.test.\n"
                                   "$TTL 300\n"
                                   "$SCENARIO change\n"
                                   "$TITLE before the change\n"
                                   "$DOMAIN change.lab.test.\n"
+                                  "@ SOA ns hostmaster 1 3600 600 86400 30\n"
+                                  "@ NS ns\n"
                                   "@ MX 10 mx1\n"
                                   "@ MX 20 mx2\n"
+                                  "ns A 127.0.0.1\n"
                                   "mx1 A 127.0.60.1\n"
                                   "mx2 A 127.0.60.2\n"
-                                  "$SMTP 127.0.60.1 accept\n"
-                                  "$SMTP 127.0.60.2 accept\n";
+                                  "_mta-sts TXT \"v=STSv1; id=1\"\n"
+                                  "mta-sts A 127.0.0.1\n"
+                                  "$SMTP 127.0.60.1 accept tls=valid\n"
+                                  "$SMTP 127.0.60.2 accept tls=valid\n"
+                                  "$MTA-STS change.lab.test. mode=testing "
+                                  "mx=mx1.change.lab.test max_age=86400\n"
+                                  "$ORIGIN 60.0.127.in-addr.arpa.\n"
+                                  "@ SOA ns.change.lab.test. hostmaster.change.lab.test. "
+                                  "1 3600 600 86400 30\n"
+                                  "1 PTR mx1.change.lab.test.\n";
 
 /* the trainer's change: mx1 stops listening, mx2 moves to 30 and gets a
- * longer TTL, mx3 joins at 40 */
+ * longer TTL, mx3 joins at 40; the policy is enforced and names mx3, not
+ * mx2 (an MTA-STS sender now ends at mx3); mx1's PTR points elsewhere;
+ * the serial goes up */
 static const char zone_after[] = "$ORIGIN change.lab.test.\n"
                                  "$TTL 300\n"
                                  "$SCENARIO change\n"
                                  "$TITLE after the change\n"
                                  "$DOMAIN change.lab.test.\n"
+                                 "@ SOA ns hostmaster 2 3600 600 86400 30\n"
+                                 "@ NS ns\n"
                                  "@ MX 10 mx1\n"
                                  "@ MX 30 mx2\n"
                                  "@ MX 40 mx3\n"
+                                 "ns A 127.0.0.1\n"
                                  "mx1 A 127.0.60.1\n"
                                  "mx2 3600 A 127.0.60.2\n"
                                  "mx3 A 127.0.60.3\n"
+                                 "elsewhere A 127.0.60.99\n"
+                                 "_mta-sts TXT \"v=STSv1; id=2\"\n"
+                                 "mta-sts A 127.0.0.1\n"
                                  "$SMTP 127.0.60.1 refuse\n"
-                                 "$SMTP 127.0.60.2 accept\n"
-                                 "$SMTP 127.0.60.3 accept\n";
+                                 "$SMTP 127.0.60.2 accept tls=valid\n"
+                                 "$SMTP 127.0.60.3 accept tls=valid\n"
+                                 "$MTA-STS change.lab.test. mode=enforce "
+                                 "mx=mx1.change.lab.test mx=mx3.change.lab.test max_age=86400\n"
+                                 "$ORIGIN 60.0.127.in-addr.arpa.\n"
+                                 "@ SOA ns.change.lab.test. hostmaster.change.lab.test. "
+                                 "1 3600 600 86400 30\n"
+                                 "1 PTR elsewhere.change.lab.test.\n";
 
 static void write_file(const char *path, const char *text)
 {
@@ -64,12 +91,14 @@ static void record(const char *zone, const char *const *outs)
 {
 	char zpath[300];
 	const char *extra[] = {zpath, NULL};
+	char ns_port[16];
 	hlab lab;
 	hrun r;
 
 	snprintf(zpath, sizeof(zpath), "%s/zone", dir);
 	write_file(zpath, zone);
 	h_lab_start(&lab, extra);
+	snprintf(ns_port, sizeof(ns_port), "%d", lab.port);
 	for (; *outs; outs++) {
 		const char *args[] = {"check",
 		                      "--allow-loopback",
@@ -83,6 +112,14 @@ static void record(const char *zone, const char *const *outs)
 		                      lab.smtp_port,
 		                      "--cafile",
 		                      lab.ca,
+		                      "--mta-sts-port",
+		                      lab.https_port,
+		                      "--ptr",
+		                      "--authoritative",
+		                      "--ns-port",
+		                      ns_port,
+		                      "--rcpt",
+		                      "postmaster",
 		                      "--record",
 		                      *outs,
 		                      "change.lab.test",
@@ -152,6 +189,19 @@ static void test_changed_text(void **state)
 	    "mx2.change.lab.test (30) 127.0.60.2\n",
 	    "  finding-appeared       change.lab.test: primary-unreachable\n",
 	    "  finding-appeared       127.0.60.1: smtp-unreachable\n",
+	    /* where an MTA-STS sender (and a DANE one, which falls back to
+	     * MTA-STS without TLSA) ends: enforce skips mx2 now */
+	    "  sender-delivered-to    mta-sts: mx1.change.lab.test (10) 127.0.60.1 -> "
+	    "mx3.change.lab.test (40) 127.0.60.3\n",
+	    "  sender-delivered-to    dane: mx1.change.lab.test (10) 127.0.60.1 -> "
+	    "mx3.change.lab.test (40) 127.0.60.3\n",
+	    "  mta-sts-id             change.lab.test: 1 -> 2\n",
+	    "  mta-sts-mode           change.lab.test: testing -> enforce\n",
+	    "  mta-sts-mx             change.lab.test: mx1.change.lab.test -> mx1.change.lab.test "
+	    "mx3.change.lab.test\n",
+	    "  ptr                    mx1.change.lab.test 127.0.60.1: mx1.change.lab.test "
+	    "(forward-confirmed) -> elsewhere.change.lab.test (not forward-confirmed)\n",
+	    "  authoritative-serial   ns.change.lab.test 127.0.0.1: 1 -> 2\n",
 	};
 	hrun r;
 
