@@ -1,7 +1,10 @@
-/* src/commands.h — `check --commands` (prefix commands_): every DNS question
- * and every probe of a domain as a command another tool runs as printed
- * (dig, swaks, openssl s_client, curl), with the server, address, port and
- * name mxscope used. Everything from the network is shell-quoted. */
+/* net/commands.h — every DNS question and every probe of a domain as a
+ * command another tool runs as printed (prefix commands_): dig, swaks,
+ * openssl s_client, curl, with the server, address, port and name mxscope
+ * used. Everything from the network is shell-quoted. A pure function of an
+ * analysed domain and options, in net/ because the DoH line needs the DNS
+ * wire codec (c-ares): `check --commands`, replay and the explorer's
+ * commands view all print what it returns. */
 #ifndef MXSCOPE_COMMANDS_H
 #define MXSCOPE_COMMANDS_H
 

@@ -1,4 +1,4 @@
-/* src/commands.c — `check --commands`: a domain's DNS questions and probes
+/* net/commands.c — a domain's DNS questions and probes
  * as dig, swaks, openssl s_client and curl command lines (commands.h). A
  * line is built from pieces, each shell-quoted unless it is plain, so a
  * hostile MX name ("a;rm -rf ~") stays one argument. */
