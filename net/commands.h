@@ -24,6 +24,11 @@ typedef struct commands_opts {
  * memory. */
 char *commands_text(const mx_domain *d, const commands_opts *o);
 
+/* The commands of address addr of MX host host of d only: its probe and
+ * its blocklist questions (the explorer's view of one address). Owned by
+ * the caller; NULL when out of memory or there is no such address. */
+char *commands_addr_text(const mx_domain *d, size_t host, size_t addr, const commands_opts *o);
+
 /* s quoted for a POSIX shell: as is when it is made only of characters no
  * shell reads specially, else in single quotes ('\'' for a quote). Owned by
  * the caller; NULL when out of memory. */

@@ -407,6 +407,9 @@ static void draw_details(tui_model *m, tui_rect r)
 	} else if (m->walk.active && m->walk.e == e && e->d) {
 		title = "Walk";
 		detail_walk(m, e, &L);
+	} else if (m->cmds && e->d) {
+		title = "Commands";
+		tui_cmdview_lines(m, e, &L);
 	} else if (m->focus == TUI_P_FINDINGS && e->d && mx_domain_finding_count(e->d)) {
 		title = "Finding";
 		tui_finding_details(m, e, &L);
@@ -558,6 +561,8 @@ static const char *const help_lines[] = {
     "f                 freeze the display (probes go on)",
     "y, s              copy the details (transcript, report) to the clipboard (OSC 52); "
     "save them to a file",
+    "c                 the details show every question and probe of the selection as a "
+    "command to run (dig, swaks, openssl, curl); y copies them; again: back",
     "t                 next theme",
     "L                 show / hide the log",
     "T (lab)           trainer: a command to change the lab; the prompt lists them, "
