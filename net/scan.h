@@ -113,7 +113,7 @@ typedef struct scan_config {
 	int smtp_port;         /* <= 0: 25 */
 	unsigned max_probes;   /* probes in flight, all addresses; 0 = 200 */
 	const char *ehlo_name; /* NULL = this machine's name */
-	const char *ca_pem;    /* CA for STARTTLS verification replacing the system store, or
+	const char *ca_pem;    /* CA for STARTTLS verification beside the system store, or
 	                          NULL; copied */
 	unsigned interval_ms;  /* SCAN_MONITOR: re-probe interval; 0 = 10 s */
 	/* blocklists */

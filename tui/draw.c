@@ -442,9 +442,15 @@ static void detail_addr(const tui_model *m, const tui_entry *e, size_t hi, size_
 		if (p->tls.issuer)
 			tui_addl(L, THEME_NORMAL, "  issuer  %s",
 			         tui_san(p->tls.issuer, nb, sizeof(nb)));
-		if (p->tls.not_after)
-			tui_addl(L, THEME_NORMAL, "  valid until %s",
+		if (p->tls.not_before && p->tls.not_after)
+			tui_addl(L, THEME_NORMAL, "  valid %s to %s", p->tls.not_before,
 			         tui_san(p->tls.not_after, nb, sizeof(nb)));
+		for (size_t i = 0; p->tls.nchain && i < p->tls.chain[0].nsan; i++)
+			tui_addl(L, THEME_NORMAL, "  name    %s",
+			         tui_san(p->tls.chain[0].san[i], nb, sizeof(nb)));
+		if (p->tls.nchain)
+			tui_addl(L, THEME_NORMAL, "  spki sha256 %s  chain of %zu",
+			         p->tls.chain[0].spki_sha256, p->tls.nchain);
 	}
 	if (p->transcript) {
 		const char *s = p->transcript;
