@@ -59,6 +59,7 @@ typedef struct probe_cert {
 	 * (selector 0) and its SubjectPublicKeyInfo (selector 1), DER */
 	unsigned char *der, *spki;
 	size_t der_len, spki_len;
+	bool signed_by_next; /* its signature verifies with the next certificate's key */
 } probe_cert;
 
 /* The certificate is judged after the handshake, never during it: a sender
@@ -74,6 +75,8 @@ typedef struct probe_tls {
 	char *version;                                   /* "TLSv1.3" or NULL */
 	probe_cert *chain; /* as sent, the server's own first; NULL when none */
 	size_t nchain;
+	bool name_ok; /* the server's certificate names the host asked for (RFC 6125),
+	                 whatever the chain's verdict */
 } probe_tls;
 
 /* Frees what c holds (not c itself). */

@@ -224,6 +224,7 @@ static char *dup_opt(const char *s, bool *ok)
 mxs_status cert_read(probe_tls *t, const char *const *pem, size_t n)
 {
 	probe_cert *chain;
+	X509 *prev = NULL;
 	size_t k = 0;
 	bool ok = true;
 
@@ -239,12 +240,17 @@ mxs_status cert_read(probe_tls *t, const char *const *pem, size_t n)
 		if (!x)
 			break; /* the rest cannot be placed in a chain */
 		ok = read_one(x, &chain[k]);
-		X509_free(x);
+		if (ok && prev) /* DANE-TA needs to know the chain holds together */
+			chain[k - 1].signed_by_next = X509_verify(prev, X509_get0_pubkey(x)) == 1;
+		X509_free(prev);
+		prev = x;
 		if (!ok) {
 			probe_cert_clear(&chain[k]);
 			break;
 		}
 	}
+	X509_free(prev);
+	ERR_clear_error();
 	if (k == 0) {
 		free(chain);
 		return ok ? MXS_ERR_INVALID : MXS_ERR_NOMEM;
@@ -305,6 +311,7 @@ void cert_verify(const cert_store *s, probe_tls *t, const char *host)
 	int err;
 
 	t->verified = false;
+	t->name_ok = leaf && host_matches(leaf, host);
 	if (!leaf || !untrusted || !ctx) {
 		set_why(t, "%s", leaf ? "out of memory" : "no certificate to verify");
 		goto done;
@@ -331,7 +338,7 @@ void cert_verify(const cert_store *s, probe_tls *t, const char *host)
 		set_why(t, "SSL certificate problem: %s", X509_verify_cert_error_string(err));
 		goto done;
 	}
-	if (!host_matches(leaf, host)) {
+	if (!t->name_ok) {
 		set_why(
 		    t, "SSL: no alternative certificate subject name matches target host name '%s'",
 		    host);
