@@ -166,6 +166,7 @@ void mxi_clear_analysis(mx_domain *d)
 	d->delivered = -1;
 	d->analyzed = false;
 	d->null_mx = d->implicit_mx = false;
+	mxi_clear_senders(d);
 }
 
 void mx_domain_free(mx_domain *d)
@@ -173,6 +174,7 @@ void mx_domain_free(mx_domain *d)
 	if (!d)
 		return;
 	mxi_clear_analysis(d);
+	mxi_free_send(d);
 	for (size_t i = 0; i < d->nhosts; i++) {
 		free(d->hosts[i].exchange);
 		free(d->hosts[i].cname);
@@ -471,7 +473,11 @@ const mx_step *mx_domain_step(const mx_domain *d, size_t i)
 }
 const mx_attempt *mx_domain_delivered(const mx_domain *d)
 {
-	return d->delivered >= 0 ? &d->attempts[d->delivered] : NULL;
+	/* --sender: the chosen profile's walk; the plain walk is the
+	 * opportunistic one */
+	long at = d->sender == SENDER_OPPORTUNISTIC || !d->walked ? d->delivered
+	                                                          : d->senders[d->sender].delivered;
+	return at >= 0 ? &d->attempts[at] : NULL;
 }
 
 int mx_domain_worst(const mx_domain *d)

@@ -17,7 +17,9 @@
 
 #include "addr.h"
 #include "blocklist.h"
+#include "policy.h"
 #include "probe.h"
+#include "sender.h"
 #include "status.h"
 
 /* How one DNS question ended. Kept apart because they mean different things
@@ -50,6 +52,15 @@ typedef struct mx_addr {
 	size_t nblocklists;
 } mx_addr;
 
+/* The TLSA records at _25._tcp.<host> (RFC 7672 §2.2), as the resolver
+ * gave them. A host without this (mx_host.tlsa NULL) was not asked. */
+typedef struct mx_tlsa {
+	char **records; /* presentation form "3 1 1 <hex>", lower-case hex */
+	size_t nrecords;
+	bool secure; /* the answer was DNSSEC-secure (AD bit); records from an insecure
+	                zone are shown and ignored (RFC 7672 §2.2) */
+} mx_tlsa;
+
 typedef struct mx_host {
 	uint16_t preference;
 	char *exchange; /* lower-case, no trailing dot; "" for null MX */
@@ -59,6 +70,7 @@ typedef struct mx_host {
 	mx_rcode a_rc, aaaa_rc;
 	mx_addr *addrs; /* IPv6 first, then IPv4, each in DNS order */
 	size_t naddrs;
+	mx_tlsa *tlsa; /* NULL = not asked (mx_host_set_tlsa) */
 } mx_host;
 
 /* One preference level. hosts[] are indices into the host list, in the
@@ -113,7 +125,15 @@ const char *mx_severity_str(mx_severity s); /* "info", "warning", "error" */
 	X(IP_LISTED, "ip-listed", WARNING, "RFC 5782", "an MX address is on an IP blocklist") \
 	X(BLOCKLIST_UNAVAILABLE, "blocklist-unavailable", INFO, "RFC 5782 §2.1", "a blocklist could not say whether an MX address is listed") \
 	X(MX_INVALID_NAME, "mx-invalid-name", ERROR, "RFC 1123 §2.1", "an MX target is not a valid host name") \
-	X(SRV_INVALID_NAME, "srv-invalid-name", WARNING, "RFC 2782", "an SRV target is not a valid host name")
+	X(SRV_INVALID_NAME, "srv-invalid-name", WARNING, "RFC 2782", "an SRV target is not a valid host name") \
+	X(MTA_STS_MX_NOT_COVERED, "mta-sts-mx-not-covered", ERROR, "RFC 8461 §4.1", "an MX host is not matched by the domain's MTA-STS policy") \
+	X(MTA_STS_CERTIFICATE_INVALID, "mta-sts-certificate-invalid", ERROR, "RFC 8461 §4.2", "an MX host's certificate fails the domain's MTA-STS policy") \
+	X(MTA_STS_POLICY_UNAVAILABLE, "mta-sts-policy-unavailable", WARNING, "RFC 8461 §3.3", "the domain announces MTA-STS but its policy cannot be fetched or read") \
+	X(DANE_TLSA_MISMATCH, "dane-tlsa-mismatch", ERROR, "RFC 7672 §3", "an MX host's certificate matches none of its DNSSEC-secure TLSA records") \
+	X(DANE_TLSA_INSECURE, "dane-tlsa-insecure", WARNING, "RFC 7672 §2.2", "an MX host has TLSA records in a zone that is not DNSSEC-secure") \
+	X(DNSSEC_BOGUS, "dnssec-bogus", ERROR, "RFC 4035 §5.5", "the domain's DNSSEC signatures do not validate") \
+	X(RCPT_REJECTED, "rcpt-rejected", ERROR, "RFC 5321 §4.2.1", "an MX host refuses the recipient with a 5xx: the mail bounces") \
+	X(RCPT_TEMPFAIL, "rcpt-tempfail", WARNING, "RFC 5321 §4.2.1", "an MX host answers the recipient with a 4xx: the mail is deferred")
 /* clang-format on */
 
 typedef enum mx_finding_id {
@@ -143,7 +163,9 @@ typedef struct mx_options {
 	uint64_t seed; /* shuffles each tier; the same seed gives the same order */
 	const char
 	    *as_host; /* relay view: drop this host's preference and worse; NULL = sender view */
-	bool allow_loopback; /* the lab: 127.0.0.0/8 and ::1 count as ordinary addresses */
+	bool allow_loopback;   /* the lab: 127.0.0.0/8 and ::1 count as ordinary addresses */
+	sender_profile sender; /* whose walk mx_domain_delivered() follows (--sender);
+	                          0 = opportunistic */
 } mx_options;
 
 typedef struct mx_domain mx_domain;
@@ -199,6 +221,56 @@ const mx_srv *mx_domain_srv(const mx_domain *d, size_t i);
 mxs_status mx_host_set_rcode(mx_domain *d, size_t i, int family, mx_rcode rc);
 mxs_status mx_host_add_addr(mx_domain *d, size_t i, int family, const char *ip, uint32_t ttl);
 mxs_status mx_host_set_cname(mx_domain *d, size_t i, const char *canonical);
+
+/* --- what real senders look at (issue 11) ------------------------------
+ * Filled by the resolver and the policy fetch (net/), read by the rules and
+ * the sender profiles (core/sender.h). Each is "not asked" until set, and
+ * then the reports show it. The findings mta-sts-*, dane-*, dnssec-bogus
+ * and rcpt-* are derived from these fields by mx_domain_analyze(): fill the
+ * fields, never add those findings by hand. */
+
+/* DNSSEC status of the MX answer, from the AD bit of a validating resolver
+ * (RFC 4035 §3.2.3, RFC 6840 §5.7). */
+typedef enum mx_dnssec {
+	MX_DNSSEC_NOT_ASKED = 0,
+	MX_DNSSEC_SECURE,
+	MX_DNSSEC_INSECURE,
+	MX_DNSSEC_BOGUS,         /* the validator said SERVFAIL for a signed zone */
+	MX_DNSSEC_INDETERMINATE, /* could not tell (no validating resolver, timeout) */
+} mx_dnssec;
+
+/* "secure", "insecure", "bogus", "indeterminate"; NULL for NOT_ASKED. */
+const char *mx_dnssec_str(mx_dnssec s);
+mxs_status mx_domain_set_dnssec(mx_domain *d, mx_dnssec s);
+mx_dnssec mx_domain_dnssec(const mx_domain *d);
+
+/* The domain's MTA-STS state (RFC 8461): what the TXT said and what the
+ * policy fetch found. */
+typedef struct mx_mta_sts {
+	char *txt;          /* the _mta-sts TXT record, or NULL when none is published */
+	char *id;           /* its id= value, or NULL */
+	policy_sts *policy; /* the policy, or NULL (none published, or error) */
+	char *error;        /* why there is no policy although the TXT says so, or NULL */
+} mx_mta_sts;
+
+/* Records the MTA-STS state; strings are copied, policy (may be NULL) is
+ * taken over (freed with the domain, or at once on error). A second call
+ * replaces the first. */
+mxs_status mx_domain_set_mta_sts(mx_domain *d, const char *txt, const char *id, policy_sts *policy,
+                                 const char *error);
+/* NULL when MTA-STS was not asked. */
+const mx_mta_sts *mx_domain_mta_sts(const mx_domain *d);
+
+/* The _smtp._tls TXT record (TLS-RPT, RFC 8460) when published: NULL
+ * clears it. Shown only. */
+mxs_status mx_domain_set_tls_rpt(mx_domain *d, const char *txt);
+const char *mx_domain_tls_rpt(const mx_domain *d); /* NULL when none or not asked */
+
+/* Records host i's TLSA answer: nrecords strings in presentation form
+ * ("3 1 1 abcd..."), copied; secure as the AD bit said. A second call
+ * replaces the first; nrecords 0 = asked, no records. */
+mxs_status mx_host_set_tlsa(mx_domain *d, size_t i, const char *const *records, size_t nrecords,
+                            bool secure);
 
 /* --- the rules -------------------------------------------------------- */
 

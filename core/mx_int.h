@@ -5,7 +5,10 @@
  *   mx_order.c  the order a sender tries hosts in: the seeded shuffle, the
  *               relay view, tiers, the attempt order and the delivery walk;
  *   mx_rules.c  the findings: what is wrong and which RFC says so, and
- *               mx_domain_analyze(), which runs every step in turn.
+ *               mx_domain_analyze(), which runs every step in turn;
+ *   mx_send.c   what real senders look at (DNSSEC, MTA-STS, TLS-RPT, TLSA,
+ *               the recipient stage): those fields, their findings, and
+ *               the sender profiles' walks (core/sender.c) kept per domain.
  * Its names have the prefix mxi_ (TRY aside); nothing outside core/mx*.c
  * includes it. */
 #ifndef MXSCOPE_MX_INT_H
@@ -21,6 +24,9 @@ struct mx_domain {
 	size_t nhosts, caphosts;
 	mx_srv *srv; /* kept sorted: service, priority, weight (heaviest first) */
 	size_t nsrv, capsrv;
+	mx_dnssec dnssec;
+	mx_mta_sts *mta_sts; /* NULL = not asked */
+	char *tls_rpt;
 
 	/* results of mx_domain_analyze */
 	bool analyzed;
@@ -37,7 +43,9 @@ struct mx_domain {
 	mx_step *steps;
 	size_t nsteps;
 	bool walked;
-	long delivered; /* attempt index, or -1 */
+	long delivered;                    /* attempt index, or -1 */
+	sender_profile sender;             /* whose walk mx_domain_delivered follows */
+	sender_walk senders[SENDER_COUNT]; /* valid when walked */
 };
 
 /* State shared by the steps of one analysis. */
@@ -75,5 +83,13 @@ mxs_status mxi_add_finding(mx_domain *d, mx_finding_id id, const char *subject, 
 mxs_status mxi_choose_routable(mxi_analysis *a);
 mxs_status mxi_build_tiers(mxi_analysis *a);
 mxs_status mxi_walk(mxi_analysis *a);
+
+/* mx_send.c */
+/* The findings of issue 11 and the sender walks; runs last. */
+mxs_status mxi_check_send(mxi_analysis *a);
+/* Drops the sender walks (part of mxi_clear_analysis). */
+void mxi_clear_senders(mx_domain *d);
+/* Frees the issue 11 fields (part of mx_domain_free). */
+void mxi_free_send(mx_domain *d);
 
 #endif

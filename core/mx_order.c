@@ -222,9 +222,22 @@ mxs_status mxi_walk(mxi_analysis *a)
 	d->walked = true;
 	for (size_t i = 0; i < d->nattempts; i++) {
 		const mx_attempt *at = &d->attempts[i];
-		probe_state st = d->hosts[at->host].addrs[at->addr].probe->state;
+		const probe_result *r = d->hosts[at->host].addrs[at->addr].probe;
+		probe_state st = r->state;
 		d->steps[d->nsteps++] =
 		    (mx_step){.attempt = i, .state = st, .rule = mx_walk_rule(st)};
+		if (st == PROBE_ACCEPTED && r->rcpt.to) {
+			/* the recipient stage (--rcpt) decides: 2xx delivers, 5xx
+			 * bounces and 4xx defers (both end the walk), no reply
+			 * moves on; the opportunistic sender profile agrees */
+			int c = r->rcpt.code;
+			d->steps[d->nsteps - 1].rule = sender_rcpt_rule(c);
+			if (c >= 200 && c < 300)
+				d->delivered = (long)i;
+			if ((c >= 200 && c < 300) || (c >= 400 && c < 600))
+				break;
+			continue;
+		}
 		if (st == PROBE_ACCEPTED) {
 			d->delivered = (long)i;
 			break;

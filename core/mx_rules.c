@@ -526,6 +526,7 @@ mxs_status mx_domain_analyze(mx_domain *d, const mx_options *opt)
 	TRY(check_probes(&a));
 	TRY(check_blocklists(&a));
 finished:
+	TRY(mxi_check_send(&a));
 	d->analyzed = true;
 done:
 	free(a.routable);

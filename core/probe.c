@@ -81,6 +81,17 @@ static void tls_free(probe_tls *t)
 	free(t->version);
 }
 
+const char *probe_dane_str(probe_dane d)
+{
+	switch (d) {
+	case PROBE_DANE_NONE: return "none";
+	case PROBE_DANE_MATCH: return "match";
+	case PROBE_DANE_MISMATCH: return "mismatch";
+	case PROBE_DANE_NOT_CHECKED: break;
+	}
+	return NULL;
+}
+
 void probe_result_free(probe_result *r)
 {
 	if (!r)
@@ -95,6 +106,8 @@ void probe_result_free(probe_result *r)
 	tls_free(&r->tls);
 	free(r->transcript);
 	free(r->error);
+	free(r->rcpt.to);
+	free(r->rcpt.reply);
 	free(r);
 }
 
@@ -238,6 +251,8 @@ probe_result *probe_result_dup(const probe_result *r)
 			d->tls.nchain++;
 		}
 	}
+	d->rcpt.to = dup_or_null(r->rcpt.to, &ok);
+	d->rcpt.reply = dup_or_null(r->rcpt.reply, &ok);
 	d->ehlo = NULL;
 	d->ehlo_len = NULL;
 	d->nehlo = 0;
@@ -416,4 +431,29 @@ const char *probe_reply_step_why(probe_reply_step s)
 		return "a multi-line reply changes its reply code (RFC 5321 §4.2.1)";
 	}
 	return NULL;
+}
+
+mxs_status probe_rcpt_set(probe_result *r, const char *to, int code, const char *reply, size_t len)
+{
+	char *t = strdup(to ? to : ""), *rep = NULL;
+
+	if (reply) {
+		/* the reply is network text: bounded, and kept up to a NUL so it
+		 * stays one C string */
+		const char *nul = memchr(reply, '\0', len);
+		if (nul)
+			len = (size_t)(nul - reply);
+		rep = memdup_z(reply, len > PROBE_RCPT_REPLY_MAX ? PROBE_RCPT_REPLY_MAX : len);
+	}
+	if (!t || (reply && !rep)) {
+		free(t);
+		free(rep);
+		return MXS_ERR_NOMEM;
+	}
+	free(r->rcpt.to);
+	free(r->rcpt.reply);
+	r->rcpt.to = t;
+	r->rcpt.code = code;
+	r->rcpt.reply = rep;
+	return MXS_OK;
 }

@@ -3,8 +3,9 @@
  * libcurl and fills a probe_result; core/mx.c walks the results the way a
  * sending MTA would (RFC 5321 §5.1, §4.5.3.2).
  *
- * A probe never sends MAIL, RCPT or DATA: connect, greeting, EHLO, STARTTLS
- * when offered, NOOP, QUIT. */
+ * A probe never sends DATA or BDAT. By default it sends connect, greeting,
+ * EHLO, STARTTLS when offered, NOOP, QUIT; only with the opt-in recipient
+ * stage (--rcpt) it sends MAIL FROM:<>, RCPT TO, RSET instead of NOOP. */
 #ifndef MXSCOPE_PROBE_H
 #define MXSCOPE_PROBE_H
 
@@ -84,6 +85,29 @@ void probe_cert_clear(probe_cert *c);
 /* Deep-copies src into *dst; false when out of memory (*dst then holds
  * nothing to free). */
 bool probe_cert_copy(probe_cert *dst, const probe_cert *src);
+/* Whether the certificate matched the host's TLSA records (RFC 7672 §3).
+ * NOT_CHECKED: no DANE check was made (not shown); NONE: nothing to match
+ * against (no secure TLSA records, or no certificate). */
+typedef enum probe_dane {
+	PROBE_DANE_NOT_CHECKED = 0,
+	PROBE_DANE_NONE,
+	PROBE_DANE_MATCH,
+	PROBE_DANE_MISMATCH,
+} probe_dane;
+
+/* "none", "match", "mismatch"; NULL for NOT_CHECKED. */
+const char *probe_dane_str(probe_dane d);
+
+/* The recipient stage (--rcpt): what RCPT TO was answered. to == NULL: the
+ * stage did not run. code 0: no reply to RCPT (the stage broke off before,
+ * reply then says why). */
+typedef struct probe_rcpt {
+	char *to;    /* the address asked for */
+	int code;    /* the RCPT reply code, 0 when none */
+	char *reply; /* the reply text, lines joined with '\n' (bounded), or NULL */
+} probe_rcpt;
+
+#define PROBE_RCPT_REPLY_MAX 1024 /* bytes kept of the RCPT reply */
 
 /* Times in milliseconds from the start of the probe; -1 = not reached. */
 typedef struct probe_times {
@@ -107,6 +131,8 @@ typedef struct probe_result {
 	size_t transcript_len; /* bytes in transcript: it may hold the server's NULs */
 	bool transcript_cut;   /* more was said than kept */
 	char *error;           /* what went wrong, for people (libcurl's words), or NULL */
+	probe_dane dane;       /* the DANE verdict on the certificate */
+	probe_rcpt rcpt;       /* the recipient stage, when it ran */
 } probe_result;
 
 /* Every text a server sent is kept byte for byte, NUL bytes included, so a
@@ -124,6 +150,10 @@ probe_result *probe_result_new(const char *host, const char *ip, int port);
 void probe_result_free(probe_result *r);
 /* A deep copy, owned by the caller. */
 probe_result *probe_result_dup(const probe_result *r);
+
+/* Records the recipient stage on r: to and reply (len bytes, cut at
+ * PROBE_RCPT_REPLY_MAX) copied. A second call replaces the first. */
+mxs_status probe_rcpt_set(probe_result *r, const char *to, int code, const char *reply, size_t len);
 
 /* Appends one line to the transcript as "D: line\n" (a trailing CR LF or LF
  * of data is dropped), keeping at most PROBE_TRANSCRIPT_MAX bytes: what does

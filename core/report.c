@@ -1,6 +1,7 @@
 /* core/report.c — rendering one analysed domain as a text report for people
  * and as one JSON line for scripts (DESIGN.md "Interfaces"). */
 #include "report.h"
+#include "report_send.h"
 
 #include <jansson.h>
 #include <stdarg.h>
@@ -154,6 +155,18 @@ static void bsafe(buf *b, const char *s)
 	free(c);
 }
 
+/* Appends a part rendered elsewhere (already sanitised) and frees it; NULL
+ * is an allocation failure. */
+static void bappend_owned(buf *b, char *s)
+{
+	if (!s) {
+		b->failed = 1;
+		return;
+	}
+	bprintf(b, "%s", s);
+	free(s);
+}
+
 static const char *sev_color(mx_severity s, const mx_report_opts *o)
 {
 	if (!o->color)
@@ -248,7 +261,10 @@ static void text_cert(buf *b, const probe_result *r)
 static void text_walk(buf *b, const mx_domain *d, const mx_report_opts *o)
 {
 	const char *arrow = o->ascii ? "->" : "\xe2\x86\x92";
-	const mx_attempt *got = mx_domain_delivered(d);
+	/* this is the plain (opportunistic) walk; --sender shows in Senders */
+	const sender_walk *w = mx_domain_sender(d, SENDER_OPPORTUNISTIC);
+	const mx_attempt *got =
+	    w && w->delivered >= 0 ? mx_domain_attempt(d, (size_t)w->delivered) : NULL;
 
 	bprintf(b, "Delivery walk (what a sender does)\n");
 	for (size_t i = 0; i < mx_domain_step_count(d); i++) {
@@ -268,6 +284,10 @@ static void text_walk(buf *b, const mx_domain *d, const mx_report_opts *o)
 		bprintf(b, "  %s delivered to ", arrow);
 		bsafe(b, h->exchange);
 		bprintf(b, " (%u) %s\n", h->preference, h->addrs[got->addr].ip);
+	} else if (w && w->end != SENDER_END_DEFERRED) {
+		bprintf(b, "  %s %s\n", arrow, w->why);
+	} else if (w && w->nsteps && w->steps[w->nsteps - 1].outcome == SENDER_DEFERRED) {
+		bprintf(b, "  %s %s\n", arrow, w->why);
 	} else {
 		bprintf(b,
 		        "  %s no address accepts: the sender queues the mail and retries later\n",
@@ -305,6 +325,8 @@ static void text_hosts(buf *b, const mx_domain *d, const mx_report_opts *o)
 					text_greeting(b, r);
 				if (r && r->tls.nchain)
 					text_cert(b, r);
+				if (r)
+					bappend_owned(b, mxr_text_probe(r));
 				for (size_t q = 0; q < h->addrs[m].nblocklists; q++) {
 					char *line = blr_result_line(h->addrs[m].blocklists[q]);
 					if (!line) {
@@ -321,6 +343,7 @@ static void text_hosts(buf *b, const mx_domain *d, const mx_report_opts *o)
 			if (h->naddrs == 0)
 				bprintf(b, "        (no address: A %s, AAAA %s)\n",
 				        mx_rcode_str(h->a_rc), mx_rcode_str(h->aaaa_rc));
+			bappend_owned(b, mxr_text_host(h));
 		}
 	}
 }
@@ -389,6 +412,7 @@ char *mx_report_text(const mx_domain *d, const mx_report_opts *o)
 	}
 	if (mx_domain_walked(d))
 		text_walk(&b, d, o);
+	bappend_owned(&b, mxr_text_domain(d, o));
 	if (mx_domain_srv_count(d))
 		text_srv(&b, d);
 	if (mx_domain_finding_count(d)) {
@@ -555,6 +579,7 @@ static json_t *probe_json(const probe_result *r)
 		json_object_set_new(o, "transcript",
 		                    mx_json_text(r->transcript, probe_transcript_len(r)));
 	json_object_set_new(o, "transcript_cut", json_boolean(r->transcript_cut));
+	mxr_json_probe(o, r);
 	return o;
 }
 
@@ -608,6 +633,7 @@ static json_t *host_json(const mx_host *h)
 		json_array_append_new(addrs, a);
 	}
 	json_object_set_new(o, "addresses", addrs);
+	mxr_json_host(o, h);
 	return o;
 }
 
@@ -690,6 +716,7 @@ char *mx_report_json(const mx_domain *d)
 		json_array_append_new(srv, o);
 	}
 	json_object_set_new(root, "srv", srv);
+	mxr_json_domain(root, d);
 	out = mx_json_dump(root);
 done:
 	json_decref(root);

@@ -1,0 +1,282 @@
+/* core/report_send.c — rendering DNSSEC, MTA-STS, TLS-RPT, TLSA, DANE, the
+ * recipient stage and the sender profiles (see report_send.h). */
+#include "report_send.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- JSON --------------------------------------------------------------- */
+
+static json_t *jstr(const char *s)
+{
+	return mx_json_text(s, s ? strlen(s) : 0);
+}
+
+static json_t *jstr_or_null(const char *s)
+{
+	return s ? jstr(s) : json_null();
+}
+
+static json_t *attempt_json(const mx_domain *d, size_t attempt)
+{
+	const mx_attempt *a = mx_domain_attempt(d, attempt);
+	const mx_host *h = mx_domain_host(d, a->host);
+	json_t *o = json_object();
+
+	json_object_set_new(o, "preference", json_integer(h->preference));
+	json_object_set_new(o, "host", jstr(h->exchange));
+	json_object_set_new(o, "ip", jstr(h->addrs[a->addr].ip));
+	return o;
+}
+
+static json_t *mta_sts_json(const mx_mta_sts *m)
+{
+	json_t *o = json_object(), *p;
+
+	json_object_set_new(o, "txt", jstr_or_null(m->txt));
+	json_object_set_new(o, "id", jstr_or_null(m->id));
+	if (m->policy) {
+		json_t *mx = json_array();
+		p = json_object();
+		json_object_set_new(p, "mode", jstr(policy_mode_str(m->policy->mode)));
+		for (size_t i = 0; i < m->policy->nmx; i++)
+			json_array_append_new(mx, jstr(m->policy->mx[i]));
+		json_object_set_new(p, "mx", mx);
+		json_object_set_new(p, "max_age", json_integer((json_int_t)m->policy->max_age));
+		json_object_set_new(o, "policy", p);
+	} else {
+		json_object_set_new(o, "policy", json_null());
+	}
+	if (m->error)
+		json_object_set_new(o, "error", jstr(m->error));
+	return o;
+}
+
+static json_t *sender_json(const mx_domain *d, const sender_walk *w)
+{
+	json_t *o = json_object(), *steps = json_array();
+
+	json_object_set_new(o, "delivered_to",
+	                    w->delivered >= 0 ? attempt_json(d, (size_t)w->delivered)
+	                                      : json_null());
+	json_object_set_new(o, "end",
+	                    jstr(w->end == SENDER_END_DELIVERED ? "delivered"
+	                         : w->end == SENDER_END_BOUNCED ? "bounced"
+	                                                        : "deferred"));
+	json_object_set_new(o, "why", jstr(w->why));
+	for (size_t i = 0; i < w->nsteps; i++) {
+		json_t *s = attempt_json(d, w->steps[i].attempt);
+		json_object_set_new(s, "outcome", jstr(sender_outcome_word(w->steps[i].outcome)));
+		json_object_set_new(s, "rule", jstr(w->steps[i].rule));
+		json_array_append_new(steps, s);
+	}
+	json_object_set_new(o, "steps", steps);
+	return o;
+}
+
+void mxr_json_domain(json_t *root, const mx_domain *d)
+{
+	json_t *senders = json_object();
+
+	json_object_set_new(root, "dnssec", jstr_or_null(mx_dnssec_str(mx_domain_dnssec(d))));
+	json_object_set_new(root, "mta_sts",
+	                    mx_domain_mta_sts(d) ? mta_sts_json(mx_domain_mta_sts(d))
+	                                         : json_null());
+	json_object_set_new(root, "tls_rpt", jstr_or_null(mx_domain_tls_rpt(d)));
+	for (int p = 0; p < SENDER_COUNT; p++) {
+		const sender_walk *w = mx_domain_sender(d, (sender_profile)p);
+		if (w)
+			json_object_set_new(senders, sender_profile_name((sender_profile)p),
+			                    sender_json(d, w));
+	}
+	json_object_set_new(root, "senders", senders);
+}
+
+void mxr_json_host(json_t *o, const mx_host *h)
+{
+	json_t *t, *recs;
+
+	if (!h->tlsa) {
+		json_object_set_new(o, "tlsa", json_null());
+		return;
+	}
+	t = json_object();
+	recs = json_array();
+	for (size_t i = 0; i < h->tlsa->nrecords; i++)
+		json_array_append_new(recs, jstr(h->tlsa->records[i]));
+	json_object_set_new(t, "records", recs);
+	json_object_set_new(t, "secure", json_boolean(h->tlsa->secure));
+	json_object_set_new(o, "tlsa", t);
+}
+
+void mxr_json_probe(json_t *o, const probe_result *r)
+{
+	if (probe_dane_str(r->dane))
+		json_object_set_new(o, "dane", jstr(probe_dane_str(r->dane)));
+	if (r->rcpt.to) {
+		json_t *rc = json_object();
+		json_object_set_new(rc, "to", jstr(r->rcpt.to));
+		json_object_set_new(rc, "code", json_integer(r->rcpt.code));
+		json_object_set_new(rc, "reply", jstr(r->rcpt.reply ? r->rcpt.reply : ""));
+		json_object_set_new(o, "rcpt", rc);
+	}
+}
+
+/* ---- text --------------------------------------------------------------- */
+
+/* A growing string; on allocation failure it remembers and gives NULL. */
+typedef struct sbuf {
+	char *s;
+	size_t len;
+	FILE *f;
+} sbuf;
+
+static bool sb_open(sbuf *b)
+{
+	*b = (sbuf){0};
+	b->f = open_memstream(&b->s, &b->len);
+	return b->f != NULL;
+}
+
+static char *sb_close(sbuf *b)
+{
+	if (fclose(b->f) != 0) {
+		free(b->s);
+		return NULL;
+	}
+	return b->s;
+}
+
+/* Network text, sanitised. */
+static void sb_safe(sbuf *b, const char *s)
+{
+	char *c = mx_sanitize(s ? s : "");
+
+	fputs(c ? c : "?", b->f);
+	free(c);
+}
+
+char *mxr_text_probe(const probe_result *r)
+{
+	sbuf b;
+
+	if (!sb_open(&b))
+		return NULL;
+	if (r->rcpt.to) {
+		fputs("          RCPT TO:<", b.f);
+		sb_safe(&b, r->rcpt.to);
+		fputs(">  ", b.f);
+		if (r->rcpt.code)
+			fprintf(b.f, "%d ", r->rcpt.code);
+		fputc('"', b.f);
+		sb_safe(&b, r->rcpt.reply ? r->rcpt.reply : "");
+		fputs("\"\n", b.f);
+	}
+	if (probe_dane_str(r->dane))
+		fprintf(b.f, "          DANE %s\n", probe_dane_str(r->dane));
+	return sb_close(&b);
+}
+
+char *mxr_text_host(const mx_host *h)
+{
+	sbuf b;
+
+	if (!sb_open(&b))
+		return NULL;
+	if (h->tlsa) {
+		fprintf(b.f, "        TLSA _25._tcp.");
+		sb_safe(&b, h->exchange);
+		fprintf(b.f, " (%s):", h->tlsa->secure ? "DNSSEC-secure" : "insecure, ignored");
+		if (!h->tlsa->nrecords)
+			fputs(" none", b.f);
+		for (size_t i = 0; i < h->tlsa->nrecords; i++) {
+			fputs(i ? ", " : " ", b.f);
+			sb_safe(&b, h->tlsa->records[i]);
+		}
+		fputc('\n', b.f);
+	}
+	return sb_close(&b);
+}
+
+static void text_mta_sts(sbuf *b, const mx_mta_sts *m)
+{
+	fputs("MTA-STS (RFC 8461)\n", b->f);
+	if (!m->txt) {
+		fputs("  no _mta-sts TXT record: senders apply no policy\n", b->f);
+		return;
+	}
+	fputs("  _mta-sts TXT \"", b->f);
+	sb_safe(b, m->txt);
+	fputs("\"\n", b->f);
+	if (!m->policy) {
+		fputs("  policy unavailable: ", b->f);
+		sb_safe(b, m->error ? m->error : "not fetched");
+		fputc('\n', b->f);
+		return;
+	}
+	fprintf(b->f, "  policy: mode %s, max_age %lu, mx:", policy_mode_str(m->policy->mode),
+	        m->policy->max_age);
+	for (size_t i = 0; i < m->policy->nmx; i++) {
+		fputc(' ', b->f);
+		sb_safe(b, m->policy->mx[i]);
+	}
+	fputc('\n', b->f);
+}
+
+static void text_sender(sbuf *b, const mx_domain *d, sender_profile p, const mx_report_opts *o)
+{
+	const sender_walk *w = mx_domain_sender(d, p);
+	const char *arrow = o->ascii ? "->" : "\xe2\x86\x92";
+
+	fprintf(b->f, "  %s%s: ", sender_profile_name(p),
+	        p == mx_domain_sender_choice(d) ? " (followed)" : "");
+	if (w->delivered >= 0) {
+		const mx_attempt *a = mx_domain_attempt(d, (size_t)w->delivered);
+		const mx_host *h = mx_domain_host(d, a->host);
+		fputs("delivered to ", b->f);
+		sb_safe(b, h->exchange);
+		fprintf(b->f, " (%u) %s\n", h->preference, h->addrs[a->addr].ip);
+	} else {
+		fprintf(b->f, "%s\n",
+		        w->end == SENDER_END_BOUNCED ? "the mail bounces"
+		                                     : "no delivery, the mail waits");
+	}
+	/* the steps that made the difference: what was skipped, and the end */
+	for (size_t i = 0; i < w->nsteps; i++) {
+		const sender_step *s = &w->steps[i];
+		const mx_attempt *a = mx_domain_attempt(d, s->attempt);
+		const mx_host *h = mx_domain_host(d, a->host);
+		if (s->outcome == SENDER_NEXT)
+			continue;
+		fprintf(b->f, "      %s %s ", arrow, sender_outcome_word(s->outcome));
+		sb_safe(b, h->exchange);
+		fprintf(b->f, " %s: %s\n", h->addrs[a->addr].ip, s->rule);
+	}
+	if (w->delivered < 0)
+		fprintf(b->f, "      %s %s\n", arrow, w->why);
+}
+
+char *mxr_text_domain(const mx_domain *d, const mx_report_opts *o)
+{
+	sbuf b;
+
+	if (!sb_open(&b))
+		return NULL;
+	if (mx_dnssec_str(mx_domain_dnssec(d)))
+		fprintf(b.f, "DNSSEC: the MX answer is %s\n", mx_dnssec_str(mx_domain_dnssec(d)));
+	if (mx_domain_mta_sts(d))
+		text_mta_sts(&b, mx_domain_mta_sts(d));
+	if (mx_domain_tls_rpt(d)) {
+		fputs("TLS-RPT (RFC 8460): _smtp._tls TXT \"", b.f);
+		sb_safe(&b, mx_domain_tls_rpt(d));
+		fputs("\"\n", b.f);
+	}
+	if (mx_domain_sender(d, SENDER_OPPORTUNISTIC)) {
+		fputs("Senders (where mail ends, per kind of sender)\n", b.f);
+		for (int p = 0; p < SENDER_COUNT; p++)
+			text_sender(&b, d, (sender_profile)p, o);
+	}
+	return sb_close(&b);
+}
