@@ -5,10 +5,15 @@
  * services of RFC 6186 / RFC 8314 beside them, and fills an mx_domain with the
  * records, their TTLs, CNAME aliases and how each question ended. At most
  * max_outstanding questions are on the wire at once; the rest wait in a FIFO,
- * so any number of domains can be handed in without flooding the server. */
+ * so any number of domains can be handed in without flooding the server.
+ * The MX question (and TLSA, with dns_config.tlsa) goes out with the AD bit
+ * set, and the answer's AD bit becomes the domain's DNSSEC status
+ * (mx_domain_set_dnssec; RFC 6840 §5.7); a SERVFAIL is asked again with CD
+ * set to tell a bogus zone from a broken server. */
 #ifndef MXSCOPE_DNS_H
 #define MXSCOPE_DNS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <uv.h>
 
@@ -20,6 +25,8 @@ typedef struct dns_config {
 	size_t nservers;
 	unsigned timeout_ms;      /* per question, every retry included */
 	unsigned max_outstanding; /* questions in flight at once (0 = default 100) */
+	bool tlsa;                /* the DANE stage: ask TLSA at _25._tcp.<host> for every MX
+	                             host too (mx_host_set_tlsa) */
 } dns_config;
 
 typedef struct dns_client dns_client;
