@@ -242,3 +242,25 @@ dane_result dane_match(const dane_tlsa *recs, size_t n, const probe_tls *tls, co
 		*why = reason;
 	return DANE_MISMATCH;
 }
+
+probe_dane dane_verdict(const mx_domain *d, const mx_host *h, const probe_result *r,
+                        const char *now)
+{
+	dane_tlsa recs[32];
+	size_t n = 0;
+	dane_result res;
+
+	if (!h->tlsa || !r || (r->state != PROBE_ACCEPTED && r->state != PROBE_TLS_FAILED))
+		return PROBE_DANE_NOT_CHECKED;
+	if (mx_domain_dnssec(d) != MX_DNSSEC_SECURE || !h->tlsa->secure)
+		return PROBE_DANE_NONE;
+	for (size_t i = 0; i < h->tlsa->nrecords && n < sizeof(recs) / sizeof(recs[0]); i++)
+		if (dane_tlsa_parse_text(h->tlsa->records[i], &recs[n], NULL) == MXS_OK)
+			n++;
+	res = dane_match(recs, n, &r->tls, now, NULL, NULL);
+	for (size_t i = 0; i < n; i++)
+		dane_tlsa_clear(&recs[i]);
+	return res == DANE_MATCH      ? PROBE_DANE_MATCH
+	       : res == DANE_MISMATCH ? PROBE_DANE_MISMATCH
+	                              : PROBE_DANE_NONE;
+}

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mx.h"
 #include "probe.h"
 #include "status.h"
 
@@ -67,5 +68,14 @@ const char *dane_result_word(dane_result r); /* "none", "match", "mismatch" */
  * static reason for people when the result is not a match. */
 dane_result dane_match(const dane_tlsa *recs, size_t n, const probe_tls *tls, const char *now,
                        size_t *matched, const char **why);
+
+/* The DANE stage's verdict for probe r of host h of domain d, as a DANE
+ * sender decides it (RFC 7672 §2.2): NOT_CHECKED when h's TLSA was not
+ * asked or the probe never reached TLS (no greeting); NONE when the MX
+ * answer or the TLSA answer is not DNSSEC-secure (the records are shown and
+ * ignored) or no record is usable; else dane_match's verdict, where a host
+ * that offers no STARTTLS or fails the handshake is a mismatch. */
+probe_dane dane_verdict(const mx_domain *d, const mx_host *h, const probe_result *r,
+                        const char *now);
 
 #endif

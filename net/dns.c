@@ -18,7 +18,7 @@
 #define MAX_ADDRS_PER_HOST  64  /* bounds what one hostile answer can add */
 #define MAX_MX_PER_DOMAIN   1000
 #define MAX_TLSA_PER_HOST   32 /* bounds what one hostile TLSA answer can add */
-#define Q_TYPE_TLSA              52 /* RFC 6698 §7.1; arpa/nameser.h of glibc lacks it */
+#define Q_TYPE_TLSA         52 /* RFC 6698 §7.1; arpa/nameser.h of glibc lacks it */
 /* header flag bits in the fourth octet (RFC 4035 §3.2.2, RFC 6840 §5.7) */
 #define HDR_AD 0x20
 #define HDR_CD 0x10
@@ -620,8 +620,9 @@ static int send_flagged(dns_client *c, query *q, int type, unsigned char bits)
 
 static void send_query(dns_client *c, query *q)
 {
-	static const int types[] = {[Q_MX] = ns_t_mx,   [Q_A] = ns_t_a,      [Q_AAAA] = ns_t_aaaa,
-	                            [Q_SRV] = ns_t_srv, [Q_MX_CD] = ns_t_mx, [Q_TLSA] = Q_TYPE_TLSA};
+	static const int types[] = {
+	    [Q_MX] = ns_t_mx,   [Q_A] = ns_t_a,      [Q_AAAA] = ns_t_aaaa,
+	    [Q_SRV] = ns_t_srv, [Q_MX_CD] = ns_t_mx, [Q_TLSA] = Q_TYPE_TLSA};
 
 	c->outstanding++;
 	if (c->outstanding > c->peak)

@@ -13,8 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bl.h"
+#include "dane.h"
 #include "dns.h"
 #include "name.h"
 #include "smtp.h"
@@ -267,6 +269,20 @@ static const probe_result *live_last(const scan *s, const sslot *sl)
 
 /* ---- attaching what the store knows to a domain ---------------------- */
 
+/* The DANE stage: the probe's certificate against the host's TLSA records,
+ * as a DANE sender judges it (core/dane.h), at the time the domain is put
+ * together (a DANE-TA chain must be valid now). */
+static void dane_stage(const mx_domain *d, const mx_host *h, probe_result *r)
+{
+	char now[32] = "";
+	time_t t = time(NULL);
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm))
+		strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	r->dane = dane_verdict(d, h, r, now[0] ? now : NULL);
+}
+
 /* Host i's address k of m's domain gets its probe and blocklist answers. */
 static void attach(scan *s, sdom *m, size_t i, size_t k)
 {
@@ -279,6 +295,8 @@ static void attach(scan *s, sdom *m, size_t i, size_t k)
 		return;
 	if (last) {
 		probe_result *r = probe_result_dup(last);
+		if (r && s->cfg.dane)
+			dane_stage(m->d, h, r);
 		if (r)
 			mx_host_set_probe(m->d, i, k, r);
 	}
@@ -737,7 +755,8 @@ scan *scan_new(uv_loop_t *loop, const scan_config *cfg, int *code_hint, char **w
 	dc = (dns_config){.servers = cfg->servers,
 	                  .nservers = cfg->nservers,
 	                  .timeout_ms = cfg->timeout_ms,
-	                  .max_outstanding = cfg->max_dns};
+	                  .max_outstanding = cfg->max_dns,
+	                  .tlsa = cfg->dane};
 	s->dns = dns_client_new(loop, &dc, why);
 	if (!s->dns) {
 		/* a server string the user typed is bad input */

@@ -37,6 +37,7 @@ enum {
 	OPT_BLOCKLIST,
 	OPT_CONFIG,
 	OPT_HTTP_PORT,
+	OPT_DANE,
 };
 
 static const struct option long_opts[] = {
@@ -68,6 +69,7 @@ static const struct option long_opts[] = {
     {"blocklist", required_argument, NULL, OPT_BLOCKLIST},
     {"config", required_argument, NULL, OPT_CONFIG},
     {"http-port", required_argument, NULL, OPT_HTTP_PORT},
+    {"dane", no_argument, NULL, OPT_DANE},
     {NULL, 0, NULL, 0},
 };
 
@@ -105,6 +107,8 @@ void cli_usage(FILE *to)
 	    "      --ehlo NAME           name to give in EHLO (default: this machine's)\n"
 	    "      --cafile FILE         also trust this CA for STARTTLS certificates\n"
 	    "                            (lab --serve prints the path of its own)\n"
+	    "      --dane                ask TLSA (_25._tcp.HOST) for every MX host and match\n"
+	    "                            each certificate against it (RFC 7672; on in the lab)\n"
 	    "      --blocklist ZONE@URL  ask the DNSBL ZONE about every MX address through\n"
 	    "                            the DNS-over-HTTPS endpoint URL (repeatable)\n"
 	    "      --blocklist NAME      ask the provider NAME from the config file\n"
@@ -205,6 +209,7 @@ int cli_parse(int argc, char **argv, cli_opts *o)
 		case 'h': o->command = CLI_HELP; return 0;
 		case 'V': o->command = CLI_VERSION; return 0;
 		case OPT_NO_PROBE: o->no_probe = true; break;
+		case OPT_DANE: o->dane = true; break;
 		case OPT_SEED:
 			if (parse_ulong(optarg, (1ULL << 53), &v))
 				return bad("--seed", optarg,

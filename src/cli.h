@@ -33,6 +33,7 @@ typedef struct cli_opts {
 	int smtp_port;         /* -1 = default (25; the lab's port in lab mode) */
 	const char *ehlo_name; /* --ehlo, NULL = this machine's name */
 	const char *cafile;    /* --cafile: extra CA for STARTTLS verification */
+	bool dane;             /* --dane: TLSA for every MX host, certificates matched */
 	/* the explorer */
 	unsigned interval_ms; /* --interval: re-probing, like mtr (default 10 s) */
 	bool mouse;           /* --mouse */
