@@ -120,7 +120,12 @@ const char *lab_smtp_ca_pem(const lab_smtp *s);
  * on the lab's port. MXS_ERR_INVALID with *why for an address without a
  * $SMTP line or an unknown word; MXS_ERR_IO when the listener cannot bind. */
 mxs_status lab_smtp_set_behaviour(lab_smtp *s, const char *ip, const char *behaviour, char **why);
-/* Every host back to its scenario behaviour (the first error is kept). */
+/* The host at ip gets a certificate with a new key (its next key number,
+ * lab/tls.c), as after a renewal with a new key: a TLSA record that pinned
+ * the old key goes stale. New connections see it. MXS_ERR_INVALID with *why
+ * for an address without a $SMTP line or one without STARTTLS. */
+mxs_status lab_smtp_rotate(lab_smtp *s, const char *ip, char **why);
+/* Every host back to its scenario behaviour and key (the first error is kept). */
 mxs_status lab_smtp_reset(lab_smtp *s, char **why);
 /* Stops serving and drops every connection; memory is released once the
  * loop has run the close callbacks. Accepts NULL. */

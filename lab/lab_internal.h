@@ -31,6 +31,7 @@ enum {
 	LAB_T_AAAA = 28,
 	LAB_T_SRV = 33,
 	LAB_T_OPT = 41,
+	LAB_T_TLSA = 52,
 	LAB_T_ANY = 255,
 };
 
@@ -53,7 +54,8 @@ struct lab_node {
 	int line; /* where the first record for it was, for messages */
 	uint8_t has_cname;
 	uint8_t has_soa;
-	uint8_t namelen; /* wire length, including the final zero */
+	uint8_t is_signed; /* a zone apex the scenario marks $SIGNED: answered with AD */
+	uint8_t namelen;   /* wire length, including the final zero */
 	uint8_t name[];
 };
 
@@ -113,6 +115,7 @@ struct lab_smtp_host {
 	unsigned delay_ms; /* before the first byte: `slow N` or slow=N */
 	enum lab_smtp_tls tls;
 	int starttls; /* offer STARTTLS in EHLO */
+	unsigned key; /* which of the host's keys its certificate has (key=N; lab/tls.c) */
 	int name_given;
 	int name_found; /* from an A/AAAA record rather than the fallback */
 	char name[LAB_SMTP_NAME_MAX];
@@ -188,8 +191,14 @@ void lab_tls_free(lab_tls *t); /* accepts NULL */
 /* The CA certificate in PEM, NUL-terminated, valid while t lives. */
 const char *lab_tls_ca_pem(const lab_tls *t);
 /* A server context whose certificate is for name (or wrong.invalid) as kind
- * says; made on first use, then the same one again. Owned by t. NULL with
- * *why when OpenSSL fails. */
-struct ssl_ctx_st *lab_tls_ctx(lab_tls *t, const char *name, enum lab_smtp_tls kind, char **why);
+ * says, with the host's key number key; made on first use, then the same
+ * one again. Owned by t. NULL with *why when OpenSSL fails. */
+struct ssl_ctx_st *lab_tls_ctx(lab_tls *t, const char *name, enum lab_smtp_tls kind, unsigned key,
+                               char **why);
+/* The DER SubjectPublicKeyInfo of host name's key number key, the key its
+ * certificates carry (what a TLSA record with selector 1 pins): written to
+ * out (cap bytes), its length in *len. 0, or -1 when it does not fit or
+ * OpenSSL fails. Needs no lab_tls: the key follows from the name. */
+int lab_tls_spki(const char *name, unsigned key, uint8_t *out, size_t cap, size_t *len);
 
 #endif

@@ -233,6 +233,8 @@ static int report(uv_loop_t *loop, const lab_world *w, const cli_opts *o)
 		co.smtp_port = lab_smtp_port(sm) > 0 ? lab_smtp_port(sm) : LAB_SMTP_DEFAULT_PORT;
 		co.ca_pem = lab_smtp_ca_pem(sm);
 		co.loopback_probes = true;
+		/* the lab teaches DANE: its signed zones are answered with AD */
+		co.dane = true;
 		/* every lab address is asked about on the lab's own blocklist */
 		co.blocklist_text = bltext;
 		/* on loopback 2 s is an age; the room should not wait on tarpits */

@@ -175,6 +175,9 @@ static void test_every_scenario_walk(void **state)
 	    {"backscatter.lab.test", 10, 1},
 	    {"srv.lab.test", 10, 1},
 	    {"greylist.lab.test", -1, 2},
+	    {"dane.lab.test", 10, 1},
+	    {"dane-stale.lab.test", 10, 1}, /* the opportunistic walk; dane: test_dane_lab */
+	    {"dane-insecure.lab.test", 10, 1},
 	};
 	const char *list[] = {"lab", "--list", NULL};
 	char path[] = "/tmp/mxscope-all-XXXXXX";

@@ -680,7 +680,8 @@ static void test_bad_lines(void **state)
 	             "long-line, megabyte, escape, garbage, tarpit");
 	expect_error("$SMTP 127.0.9.9 accept colour=red",
 	             "e.zone:6: unknown SMTP option \"colour=red\"; expected one of name=HOST, "
-	             "tls=valid|expired|self-signed|wrong-name, starttls=yes|no, slow=SECONDS");
+	             "tls=valid|expired|self-signed|wrong-name, starttls=yes|no, slow=SECONDS, "
+	             "key=N");
 	expect_error("$SMTP 127.0.9.9 accept tls=maybe",
 	             "e.zone:6: unknown tls=\"maybe\"; expected one of valid, expired, "
 	             "self-signed, wrong-name");
