@@ -243,6 +243,24 @@ static const struct lab_node *find_apex(const lab_world *w, const uint8_t *name)
 	}
 }
 
+/* Whether name is in a zone a scenario marks $SIGNED: the name itself or an
+ * ancestor carries the mark. */
+static int in_signed_zone(const lab_world *w, const uint8_t *name)
+{
+	size_t len = name_len(name);
+
+	for (;;) {
+		const struct lab_node *n = lab_world_node(w, name, len);
+
+		if (n && n->is_signed)
+			return 1;
+		if (name[0] == 0)
+			return 0;
+		len -= (size_t)name[0] + 1;
+		name += name[0] + 1;
+	}
+}
+
 static void lower_name(uint8_t *n)
 {
 	for (size_t i = 0; n[i] != 0; i += (size_t)n[i] + 1)
@@ -289,7 +307,7 @@ static int resolve(const lab_world *w, const struct query *q, struct msg *m, uin
 	*aa = 1;
 	/* a zone the scenario marks $SIGNED: the lab vouches for it as a
 	 * validating resolver would (real validation: tests/test_dane_unbound) */
-	*secure = apex->is_signed;
+	*secure = in_signed_zone(w, cur);
 	for (;;) {
 		const struct lab_node *n = lab_world_node(w, cur, name_len(cur));
 		const struct lab_rr *cname;
@@ -319,7 +337,7 @@ static int resolve(const lab_world *w, const struct query *q, struct msg *m, uin
 			if (loop || !tapex)
 				return RC_NOERROR; /* a loop, or the chain leaves what we serve */
 			apex = tapex;
-			*secure &= apex->is_signed;
+			*secure &= in_signed_zone(w, target);
 			cur = target;
 			continue;
 		}

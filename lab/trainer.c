@@ -114,6 +114,20 @@ static mxs_status do_behave(const struct call *c)
 	return st;
 }
 
+static mxs_status do_rotate(const struct call *c)
+{
+	mxs_status st = need_smtp(c);
+
+	if (st == MXS_OK)
+		st = lab_smtp_rotate(c->l->smtp, c->arg[0], c->why);
+	if (st == MXS_OK)
+		mxs_why(c->why,
+		        "%s presents a certificate with a new key: a TLSA record for the old one "
+		        "is stale",
+		        c->arg[0]);
+	return st;
+}
+
 /* pref, add-mx and del-mx share the checks; which one is which argument
  * order: "pref HOST N", "add-mx N HOST", "del-mx HOST". */
 static mxs_status do_mx(const struct call *c, int add, int del)
@@ -187,6 +201,11 @@ static const struct entry commands[] = {
     {{"pref", "HOST N", "the MX record for HOST gets preference N", true}, 2, 2, do_pref},
     {{"add-mx", "N HOST", "adds an MX record for HOST with preference N", true}, 2, 2, do_add_mx},
     {{"del-mx", "HOST", "removes the MX record for HOST", true}, 1, 1, do_del_mx},
+    {{"rotate", "ADDR",
+      "the SMTP host at ADDR gets a certificate with a new key (its TLSA goes stale)", false},
+     1,
+     1,
+     do_rotate},
     {{"reset", "", "every record and host back as the scenarios say", false}, 0, 0, do_reset},
 };
 
