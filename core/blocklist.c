@@ -3,11 +3,15 @@
  * files and talks HTTP, this file only decides what bytes mean. */
 #include "blocklist.h"
 #include "addr.h"
+#include "name.h"
+#include "line.h"
+#include "num.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <jansson.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -283,26 +287,11 @@ mxs_status blr_reversed_ip(const char *ip, char *out, size_t cap)
 	return MXS_OK;
 }
 
+/* A DNSBL zone: a host name (core/name's one check), its trailing dot
+ * already dropped by the caller. */
 static bool is_zone(const char *z, size_t len)
 {
-	size_t label = 0;
-
-	if (len == 0 || len > 253)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)z[i];
-		if (c == '.') {
-			if (label == 0)
-				return false;
-			label = 0;
-			continue;
-		}
-		if (!isalnum(c) && c != '-' && c != '_')
-			return false;
-		if (++label > 63)
-			return false;
-	}
-	return label > 0;
+	return len > 0 && z[len - 1] != '.' && mx_name_is_host(z, len);
 }
 
 mxs_status blr_query_name(const char *ip, const char *zone, char *out, size_t cap)
@@ -432,14 +421,11 @@ json_t *blr_json_pointer(json_t *doc, const char *pointer)
 			/* json_object_get stops at NUL; a token cannot hold one */
 			doc = json_object_get(doc, tok);
 		} else if (json_is_array(doc)) {
-			char *end;
-			unsigned long long idx;
-			if (n == 0 || !isdigit((unsigned char)tok[0]) || (tok[0] == '0' && n > 1))
-				return NULL; /* "-" and leading zeros name no element */
-			errno = 0;
-			idx = strtoull(tok, &end, 10);
-			if (*end || errno)
-				return NULL;
+			unsigned long idx;
+			if (tok[0] == '0' && n > 1)
+				return NULL; /* leading zeros name no element (RFC 6901 §4) */
+			if (!mx_num_parse(tok, ULONG_MAX, &idx))
+				return NULL; /* nor does "-" */
 			doc = idx < json_array_size(doc) ? json_array_get(doc, (size_t)idx) : NULL;
 		} else {
 			return NULL;
@@ -483,9 +469,13 @@ mxs_status blr_interpret_json(blr_result *r, const blr_provider *p, const char *
 	if (json_is_string(v)) {
 		/* scrubbed as the provider sent it, before clean_copy or any
 		 * output escaping re-encodes it */
-		char *s = strndup(json_string_value(v), json_string_length(v));
-		if (blr_redact_text(&s, p->key) == MXS_OK && s)
-			st = blr_result_set_reason(r, s, strlen(s));
+		size_t n = json_string_length(v);
+		char *s = malloc(n + 1);
+		if (s) {
+			memcpy(s, json_string_value(v), n + 1);
+			if (blr_redact_bytes(&s, &n, p->key) == MXS_OK && s)
+				st = blr_result_set_reason(r, s, n);
+		}
 		free(s);
 	} else if (v && !json_is_null(v)) {
 		/* an object reason from a provider that was sent a key is shown
@@ -739,7 +729,10 @@ static bool valid_header(const char *h)
 
 typedef struct parser {
 	const char *origin;
-	blr_provider *p;
+	blr_config *c;     /* what the providers are added to at the end */
+	blr_provider *p;   /* the providers read so far */
+	blr_provider *cur; /* the section being read, in p */
+	mxs_status st;     /* why the reading stopped */
 	size_t n;
 	bool has_key; /* some section has key = */
 	char **why;
@@ -881,11 +874,8 @@ static mxs_status set_key(parser *ps, blr_provider *p, int line, const char *k, 
 		if (!parse_rate(v, &p->rate))
 			return perr(ps, line, "expected rate = N/s or N/min (N above 0)");
 	} else if (strcmp(k, "ttl") == 0) {
-		char *end;
 		unsigned long t;
-		errno = 0;
-		t = strtoul(v, &end, 10);
-		if (!isdigit((unsigned char)v[0]) || *end || errno || t > 86400)
+		if (!mx_num_parse(v, 86400, &t))
 			return perr(ps, line, "expected ttl = seconds from 0 to 86400");
 		p->ttl = (uint32_t)t;
 	} else if (strcmp(k, "codes") == 0) {
@@ -905,111 +895,126 @@ static mxs_status set_key(parser *ps, blr_provider *p, int line, const char *k, 
 	return ok ? MXS_OK : perr(ps, line, "out of memory");
 }
 
+/* One line of the config file, through core/line's reader. Non-zero
+ * stops the reading, with ps->st saying why. */
+static int on_config_line(const char *text, size_t len, unsigned long ln, unsigned flags, void *arg)
+{
+	parser *ps = arg;
+	int lineno = ln > INT_MAX ? INT_MAX : (int)ln;
+	char *line, *l, *eq;
+
+	if (flags & LINE_TOO_LONG) {
+		ps->st = perr(ps, lineno, "expected a line of at most %d bytes", LINE_MAX_LEN);
+		return 1;
+	}
+	line = strndup(text, len);
+	if (!line) {
+		ps->st = MXS_ERR_NOMEM;
+		return 1;
+	}
+	l = trim(line);
+	if (!l[0] || l[0] == '#' || l[0] == ';')
+		goto done;
+	if (l[0] == '[') {
+		char *end = strchr(l, ']'), *name;
+		blr_provider *g;
+		if (!end || trim(end + 1)[0] || strncmp(l, "[blocklist", 10) != 0 ||
+		    (l[10] != ' ' && l[10] != '\t')) {
+			ps->st = perr(ps, lineno, "expected a section [blocklist NAME]");
+			goto done;
+		}
+		*end = '\0';
+		name = trim(l + 10);
+		if (!valid_name(name)) {
+			ps->st = perr(ps, lineno,
+			              "expected a provider NAME of letters, digits, "
+			              "'.', '_' and '-' (at most 63)");
+			goto done;
+		}
+		if (ps->cur && (ps->st = finish_section(ps, ps->cur)) != MXS_OK)
+			goto done;
+		for (size_t i = 0; i < ps->n; i++)
+			if (strcmp(ps->p[i].name, name) == 0) {
+				ps->st = perr(ps, lineno,
+				              "[blocklist %s] is defined twice (first "
+				              "at line %d)",
+				              name, ps->p[i].line);
+				goto done;
+			}
+		if (blr_config_find(ps->c, name)) {
+			ps->st = perr(ps, lineno, "[blocklist %s] is already defined", name);
+			goto done;
+		}
+		if (ps->c->n + ps->n >= BLR_MAX_PROVIDERS) {
+			ps->st =
+			    perr(ps, lineno, "expected at most %d providers", BLR_MAX_PROVIDERS);
+			goto done;
+		}
+		g = realloc(ps->p, (ps->n + 1) * sizeof(*g));
+		if (!g) {
+			ps->st = MXS_ERR_NOMEM;
+			goto done;
+		}
+		ps->p = g;
+		ps->cur = &ps->p[ps->n++];
+		*ps->cur = (blr_provider){.rate = BLR_DEFAULT_RATE,
+		                          .ttl = BLR_DEFAULT_TTL,
+		                          .line = lineno,
+		                          .name = strdup(name)};
+		if (!ps->cur->name)
+			ps->st = MXS_ERR_NOMEM;
+		goto done;
+	}
+	eq = strchr(l, '=');
+	if (!eq) {
+		ps->st = perr(ps, lineno, "expected key = value or [blocklist NAME]");
+		goto done;
+	}
+	if (!ps->cur) {
+		ps->st = perr(ps, lineno,
+		              "expected a [blocklist NAME] section before "
+		              "key = value");
+		goto done;
+	}
+	*eq = '\0';
+	ps->st = set_key(ps, ps->cur, lineno, trim(l), trim(eq + 1));
+done:
+	free(line);
+	return ps->st != MXS_OK;
+}
+
 mxs_status blr_config_parse(blr_config *c, const char *origin, const char *text, unsigned mode,
                             blr_getenv_fn env, void *env_arg, char **warning, char **why)
 {
-	parser ps = {
-	    .origin = origin ? origin : "config", .why = why, .env = env, .env_arg = env_arg};
-	mxs_status st = MXS_OK;
-	const char *s = text;
-	blr_provider *cur = NULL;
-	char *line = malloc(LINE_MAX_LEN + 1);
-	int lineno = 0;
+	parser ps = {.origin = origin ? origin : "config",
+	             .why = why,
+	             .env = env,
+	             .env_arg = env_arg,
+	             .c = c};
+	line_reader *lr = NULL;
+	size_t tlen = strlen(text);
 
-	if (!line)
-		return MXS_ERR_NOMEM;
-	if (strlen(text) > BLR_CONFIG_MAX) {
-		st = perr(&ps, 1, "the file is larger than %d KiB", BLR_CONFIG_MAX / 1024);
+	if (tlen > BLR_CONFIG_MAX) {
+		ps.st = perr(&ps, 1, "the file is larger than %d KiB", BLR_CONFIG_MAX / 1024);
 		goto done;
 	}
-	while (*s) {
-		size_t len = strcspn(s, "\n");
-		char *l, *eq;
-		lineno++;
-		if (len > LINE_MAX_LEN) {
-			st = perr(&ps, lineno, "expected a line of at most %d bytes", LINE_MAX_LEN);
-			goto done;
-		}
-		memcpy(line, s, len);
-		line[len] = '\0';
-		s += len + (s[len] == '\n');
-		l = trim(line);
-		if (!l[0] || l[0] == '#' || l[0] == ';')
-			continue;
-		if (l[0] == '[') {
-			char *end = strchr(l, ']'), *name;
-			blr_provider *g;
-			if (!end || trim(end + 1)[0] || strncmp(l, "[blocklist", 10) != 0 ||
-			    (l[10] != ' ' && l[10] != '\t')) {
-				st = perr(&ps, lineno, "expected a section [blocklist NAME]");
-				goto done;
-			}
-			*end = '\0';
-			name = trim(l + 10);
-			if (!valid_name(name)) {
-				st = perr(&ps, lineno,
-				          "expected a provider NAME of letters, digits, "
-				          "'.', '_' and '-' (at most 63)");
-				goto done;
-			}
-			if (cur && (st = finish_section(&ps, cur)) != MXS_OK)
-				goto done;
-			for (size_t i = 0; i < ps.n; i++)
-				if (strcmp(ps.p[i].name, name) == 0) {
-					st = perr(&ps, lineno,
-					          "[blocklist %s] is defined twice (first "
-					          "at line %d)",
-					          name, ps.p[i].line);
-					goto done;
-				}
-			if (blr_config_find(c, name)) {
-				st = perr(&ps, lineno, "[blocklist %s] is already defined", name);
-				goto done;
-			}
-			if (c->n + ps.n >= BLR_MAX_PROVIDERS) {
-				st = perr(&ps, lineno, "expected at most %d providers",
-				          BLR_MAX_PROVIDERS);
-				goto done;
-			}
-			g = realloc(ps.p, (ps.n + 1) * sizeof(*g));
-			if (!g) {
-				st = MXS_ERR_NOMEM;
-				goto done;
-			}
-			ps.p = g;
-			cur = &ps.p[ps.n++];
-			*cur = (blr_provider){.rate = BLR_DEFAULT_RATE,
-			                      .ttl = BLR_DEFAULT_TTL,
-			                      .line = lineno,
-			                      .name = strdup(name)};
-			if (!cur->name) {
-				st = MXS_ERR_NOMEM;
-				goto done;
-			}
-			continue;
-		}
-		eq = strchr(l, '=');
-		if (!eq) {
-			st = perr(&ps, lineno, "expected key = value or [blocklist NAME]");
-			goto done;
-		}
-		if (!cur) {
-			st = perr(&ps, lineno,
-			          "expected a [blocklist NAME] section before "
-			          "key = value");
-			goto done;
-		}
-		*eq = '\0';
-		st = set_key(&ps, cur, lineno, trim(l), trim(eq + 1));
-		if (st != MXS_OK)
-			goto done;
+	lr = line_reader_new(LINE_MAX_LEN);
+	if (!lr) {
+		ps.st = MXS_ERR_NOMEM;
+		goto done;
 	}
-	if (cur && (st = finish_section(&ps, cur)) != MXS_OK)
+	if ((line_feed(lr, text, tlen, on_config_line, &ps) != MXS_OK ||
+	     line_finish(lr, on_config_line, &ps) != MXS_OK) &&
+	    ps.st == MXS_OK)
+		ps.st = MXS_ERR_NOMEM; /* the reader failed on its own: only memory */
+	if (ps.st != MXS_OK)
+		goto done;
+	if (ps.cur && (ps.st = finish_section(&ps, ps.cur)) != MXS_OK)
 		goto done;
 	if (ps.n) {
 		blr_provider *g = realloc(c->p, (c->n + ps.n) * sizeof(*g));
 		if (!g) {
-			st = MXS_ERR_NOMEM;
+			ps.st = MXS_ERR_NOMEM;
 			goto done;
 		}
 		c->p = g;
@@ -1024,8 +1029,8 @@ done:
 	for (size_t i = 0; i < ps.n; i++)
 		provider_clear(&ps.p[i]);
 	free(ps.p);
-	free(line);
-	return st;
+	line_reader_free(lr);
+	return ps.st;
 }
 
 mxs_status blr_config_add_spec(blr_config *c, const char *spec, char **why)

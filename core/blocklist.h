@@ -86,8 +86,16 @@ mxs_status blr_result_set_reason(blr_result *r, const char *text, size_t len);
  * one). Does nothing for a NULL or empty secret. On MXS_ERR_NOMEM the field
  * is dropped, never left unscrubbed. */
 mxs_status blr_result_redact(blr_result *r, const char *secret);
+/* RFC 4648 base64 of len bytes: §4 with '=' padding, or with url §5
+ * without padding (as RFC 8484 §4.1 wants for DoH GET). out needs
+ * 4 * ceil(len / 3) + 1 bytes. Returns the length written. The one base64
+ * encoder: DoH queries and the key's encoded forms. */
+size_t blr_base64(const uint8_t *in, size_t len, bool url, char *out);
 /* The same for one malloc'd string *s (NULL stays NULL). */
 mxs_status blr_redact_text(char **s, const char *secret);
+/* The same for the *len bytes at *s, which may hold NULs (and have one at
+ * (*s)[*len]); *s and *len are replaced. On failure *s is NULL. */
+mxs_status blr_redact_bytes(char **s, size_t *len, const char *secret);
 /* v dumped as compact JSON with every string and member name scrubbed on
  * its decoded text first, then the dump scrubbed again. NULL when out of
  * memory: then nothing of v is to be shown. Owned by the caller. */

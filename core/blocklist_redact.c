@@ -12,6 +12,7 @@
 
 #include <ctype.h>
 #include <jansson.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -98,33 +99,56 @@ static char *cleaned(const char *s)
 	return c;
 }
 
-/* The base64 characters that depend only on the secret when it starts at
- * byte offset shift (0..2) of an encoded run: every alignment in which a
- * provider could have encoded it inside something longer. */
-static char *base64_part(const char *s, unsigned shift, bool url)
+size_t blr_base64(const uint8_t *in, size_t len, bool url, char *out)
 {
 	static const char std[] =
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	static const char web[] =
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 	const char *a = url ? web : std;
-	size_t n = strlen(s), bits = 8 * (shift + n), o = 0;
-	char *out = malloc((bits + 5) / 6 + 1);
+	size_t o = 0;
 
-	if (!out)
-		return NULL;
-	/* character j covers bits [6j, 6j+6) of the stream; keep those wholly
-	 * inside the secret's bits [8*shift, 8*(shift+n)) */
-	for (size_t j = (8 * shift + 5) / 6; 6 * j + 6 <= bits; j++) {
-		unsigned v = 0;
-		for (size_t b = 6 * j; b < 6 * j + 6; b++) {
-			size_t byte = b / 8;
-			unsigned c = byte < shift ? 0 : (unsigned char)s[byte - shift];
-			v = v << 1 | ((c >> (7 - b % 8)) & 1);
-		}
-		out[o++] = a[v];
+	for (size_t i = 0; i < len; i += 3) {
+		uint32_t v = (uint32_t)in[i] << 16;
+		size_t left = len - i;
+		if (left > 1)
+			v |= (uint32_t)in[i + 1] << 8;
+		if (left > 2)
+			v |= in[i + 2];
+		out[o++] = a[v >> 18];
+		out[o++] = a[(v >> 12) & 63];
+		if (left > 1)
+			out[o++] = a[(v >> 6) & 63];
+		else if (!url)
+			out[o++] = '=';
+		if (left > 2)
+			out[o++] = a[v & 63];
+		else if (!url)
+			out[o++] = '=';
 	}
 	out[o] = '\0';
+	return o;
+}
+
+/* The base64 of the secret when it starts at byte offset shift (0..2) of
+ * an encoded run: every alignment in which a provider could have encoded it
+ * inside something longer. Only the characters wholly made of the secret's
+ * bits are kept; with tail, also the last one, partly the secret's and
+ * partly zero bits, as the secret encoded alone ends. */
+static char *base64_part(const char *s, unsigned shift, bool url, bool tail)
+{
+	size_t n = strlen(s), bits = 8 * (shift + n), from = (8 * shift + 5) / 6;
+	size_t to = tail ? (bits + 5) / 6 : bits / 6;
+	uint8_t *buf = calloc(shift + n + 1, 1);
+	char *enc = malloc(4 * ((shift + n + 2) / 3) + 1), *out = NULL;
+
+	if (buf && enc) {
+		memcpy(buf + shift, s, n);
+		blr_base64(buf, shift + n, url, enc);
+		out = strndup(enc + from, to > from ? to - from : 0);
+	}
+	free(buf);
+	free(enc);
 	return out;
 }
 
@@ -134,9 +158,11 @@ static void forms_of(forms *fs, const char *secret)
 	add_form(fs, json_escaped(secret));
 	add_form(fs, json_unescaped(secret));
 	add_form(fs, cleaned(secret));
+	add_form(fs, base64_part(secret, 0, false, true));
+	add_form(fs, base64_part(secret, 0, true, true));
 	for (unsigned shift = 0; shift < 3; shift++) {
-		add_form(fs, base64_part(secret, shift, false));
-		add_form(fs, base64_part(secret, shift, true));
+		add_form(fs, base64_part(secret, shift, false, false));
+		add_form(fs, base64_part(secret, shift, true, false));
 	}
 }
 
@@ -239,6 +265,44 @@ mxs_status blr_redact_text(char **s, const char *secret)
 	}
 	st = scrub_in_place(s, &fs);
 	forms_free(&fs);
+	return st;
+}
+
+mxs_status blr_redact_bytes(char **s, size_t *len, const char *secret)
+{
+	forms fs = {0};
+	char *out = NULL;
+	size_t o = 0;
+	mxs_status st = MXS_ERR_NOMEM;
+
+	if (!secret || !secret[0] || !*s)
+		return MXS_OK;
+	forms_of(&fs, secret);
+	if (fs.nomem)
+		goto done;
+	/* each NUL-separated part on its own: the key holds no NUL */
+	for (size_t at = 0; at <= *len;) {
+		bool changed;
+		char *part = scrub(*s + at, &fs, &changed), *g;
+		size_t pl = part ? strlen(part) : 0;
+		if (!part || !(g = realloc(out, o + pl + 1))) {
+			free(part);
+			goto done;
+		}
+		out = g;
+		memcpy(out + o, part, pl + 1); /* with its NUL: the separator */
+		o += pl + 1;
+		at += strlen(*s + at) + 1;
+		free(part);
+	}
+	st = MXS_OK;
+done:
+	forms_free(&fs);
+	free(*s);
+	*s = st == MXS_OK ? out : NULL;
+	*len = st == MXS_OK ? o - 1 : 0;
+	if (st != MXS_OK)
+		free(out);
 	return st;
 }
 

@@ -63,7 +63,9 @@ typedef struct mx_tlsa {
 
 typedef struct mx_host {
 	uint16_t preference;
-	char *exchange; /* lower-case, no trailing dot; "" for null MX */
+	char *exchange; /* lower-case, no trailing dot; "" for null MX; as the
+	                 * resolver wrote it, so a byte that is no host-name
+	                 * character reads "\DDD" (mx-invalid-name) */
 	uint32_t ttl;   /* TTL of the MX record (of the A/AAAA for implicit) */
 	bool implicit;  /* the domain itself, used because it has no MX */
 	char *cname;    /* canonical name when exchange is an alias, else NULL */
@@ -200,7 +202,8 @@ const mx_host *mx_domain_host(const mx_domain *d, size_t i);
 typedef struct mx_srv {
 	char *service; /* the owner's service labels, lower-case: "_imaps._tcp" */
 	uint16_t priority, weight, port;
-	char *target; /* lower-case, no trailing dot; "" = not available */
+	char *target; /* lower-case, no trailing dot; "" = not available; as the
+	               * resolver wrote it (srv-invalid-name when no host name) */
 	uint32_t ttl;
 } mx_srv;
 

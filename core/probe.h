@@ -1,7 +1,7 @@
 /* core/probe.h — what one SMTP probe of one address found, and the pure
  * helpers that read SMTP replies. No I/O: net/smtp runs the probe with
- * libcurl and fills a probe_result; core/mx.c walks the results the way a
- * sending MTA would (RFC 5321 §5.1, §4.5.3.2).
+ * libcurl and fills a probe_result; core/mx_order.c walks the results the
+ * way a sending MTA would (RFC 5321 §5.1, §4.5.3.2).
  *
  * A probe never sends DATA or BDAT. By default it sends connect, greeting,
  * EHLO, STARTTLS when offered, NOOP, QUIT; only with the opt-in recipient

@@ -11,7 +11,7 @@
 #include <strings.h>
 
 #include "bl.h"
-#include "mx.h"
+#include "addr.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -7,8 +7,9 @@
  * garbage, a 10 MB body, and a server that never answers.
  *
  * Client bytes are untrusted: a request head is at most 8 KiB, a body at
- * most 4 KiB, one request per connection, at most 256 connections, 30 s of
- * idleness closes one, and the 10 MB body is made as the client reads it. */
+ * most 4 KiB, one request per connection, at most 256 connections (the one
+ * idle the longest makes room for a newcomer, tcp.c), 30 s of idleness closes
+ * one, and the 10 MB body is made as the client reads it. */
 #include "lab.h"
 #include "lab_internal.h"
 

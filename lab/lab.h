@@ -5,6 +5,20 @@
  * to look at and an explanation for the room (see docs/lab.md). A lab_world
  * holds any number of loaded scenarios; lab_dns serves the world over UDP and
  * TCP on loopback. Every address in a shipped scenario is in 127.0.0.0/8 or ::1.
+ *
+ * The files, one concern each:
+ *   world.c        the lab_world: records by owner name, $SMTP hosts, scenario
+ *                  views, the live MX changes and reset (the store the servers read)
+ *   zone.c         the zone-file reader: master-file lines, tokens, record data
+ *   scenario.c     the `$` directives and the $SMTP behaviour language
+ *   trainer.c      the trainer's command language (trainer.h)
+ *   dns_server.c   the one DNS codec (lab_dns_answer) and the UDP/TCP server
+ *   smtp_server.c  the SMTP hosts that act out $SMTP behaviours
+ *   http_server.c  the blocklist endpoint: DoH for its built-in zone, a JSON API
+ *   tcp.c          the connection layer under the three servers
+ *   tls.c          the lab CA and the certificates it signs
+ * zone_internal.h is what world, reader and directives share; lab_internal.h
+ * what the servers share.
  */
 #ifndef MXSCOPE_LAB_H
 #define MXSCOPE_LAB_H

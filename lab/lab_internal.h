@@ -1,6 +1,7 @@
-/* lab/lab_internal.h — what the lab's own files share and nobody else sees:
- * the embedded scenario table and the world's node/record layout that the
- * DNS answerer reads. Names are kept in wire format (length-prefixed labels,
+/* lab/lab_internal.h — what the lab's servers share and nobody else sees:
+ * the embedded scenario table, the world's node/record layout that the DNS
+ * answerer reads, the $SMTP host records, the connection layer (tcp.c) and
+ * the certificates (tls.c). Names are kept in wire format (length-prefixed labels,
  * lower-cased) so a query name can be looked up without converting it. */
 #ifndef MXSCOPE_LAB_INTERNAL_H
 #define MXSCOPE_LAB_INTERNAL_H

@@ -19,7 +19,8 @@
 #include <unistd.h>
 
 #include "curlloop.h"
-#include "mx.h"
+#include "dns.h"
+#include "addr.h"
 
 #define CACHE_BUCKETS 256
 #define CACHE_MAX     4096 /* entries; beyond it answers are not cached */
@@ -93,28 +94,7 @@ struct bl_client {
 
 size_t bl_base64url(const uint8_t *in, size_t len, char *out)
 {
-	static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-	size_t o = 0, i = 0;
-
-	for (; i + 2 < len; i += 3) {
-		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
-		out[o++] = a[v >> 18];
-		out[o++] = a[(v >> 12) & 63];
-		out[o++] = a[(v >> 6) & 63];
-		out[o++] = a[v & 63];
-	}
-	if (len - i == 1) {
-		uint32_t v = (uint32_t)in[i] << 16;
-		out[o++] = a[v >> 18];
-		out[o++] = a[(v >> 12) & 63];
-	} else if (len - i == 2) {
-		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8;
-		out[o++] = a[v >> 18];
-		out[o++] = a[(v >> 12) & 63];
-		out[o++] = a[(v >> 6) & 63];
-	}
-	out[o] = '\0';
-	return o;
+	return blr_base64(in, len, true, out);
 }
 
 static unsigned hash_key(size_t prov_index, const char *ip)
@@ -240,159 +220,114 @@ static mxs_status provider_url_check(const blr_provider *p, char **why)
 
 /* ---- DoH answers ----------------------------------------------------------- */
 
-/* Skips one (possibly compressed) name at *pos; false when it runs off. */
-static bool skip_name(const uint8_t *m, size_t len, size_t *pos)
+/* The negative-caching TTL of an NXDOMAIN or NODATA answer (RFC 2308 §5):
+ * min(SOA TTL, SOA MINIMUM) of the SOA in the authority section; 0 without
+ * one. c-ares 1.18 cannot give it (see net/dns.h): dns_walk reads the
+ * records, and MINIMUM is the SOA RDATA's last field (RFC 1035 §3.3.13). */
+static bool on_soa(const dns_rr *rr, void *arg)
 {
-	size_t p = *pos;
+	uint32_t *ttl = arg, minimum;
 
-	for (int hops = 0; hops < 128; hops++) {
-		if (p >= len)
-			return false;
-		if ((m[p] & 0xc0) == 0xc0) {
-			*pos = p + 2;
-			return p + 2 <= len;
-		}
-		if (m[p] & 0xc0)
-			return false;
-		if (m[p] == 0) {
-			*pos = p + 1;
-			return true;
-		}
-		p += 1u + m[p];
-	}
+	if (rr->section != DNS_SECTION_AUTHORITY || rr->type != ns_t_soa || rr->rdlen < 22)
+		return true;
+	minimum = dns_ttl((uint32_t)rr->rdata[rr->rdlen - 4] << 24 |
+	                  (uint32_t)rr->rdata[rr->rdlen - 3] << 16 |
+	                  (uint32_t)rr->rdata[rr->rdlen - 2] << 8 | rr->rdata[rr->rdlen - 1]);
+	*ttl = rr->ttl < minimum ? rr->ttl : minimum;
 	return false;
 }
 
-/* The negative-caching TTL of an NXDOMAIN or NODATA answer (RFC 2308 §5):
- * min(SOA TTL, SOA MINIMUM) from the authority section; 0 without a SOA. */
 static uint32_t negative_ttl(const uint8_t *m, size_t len)
 {
-	size_t pos = 12;
-	unsigned qd, an, ns;
+	uint32_t ttl = 0;
 
-	if (len < 12)
-		return 0;
-	qd = (unsigned)(m[4] << 8 | m[5]);
-	an = (unsigned)(m[6] << 8 | m[7]);
-	ns = (unsigned)(m[8] << 8 | m[9]);
-	for (unsigned i = 0; i < qd; i++) {
-		if (!skip_name(m, len, &pos) || pos + 4 > len)
-			return 0;
-		pos += 4;
-	}
-	for (unsigned i = 0; i < an + ns && i < 256; i++) {
-		unsigned type, rdlen;
-		uint32_t ttl;
-		if (!skip_name(m, len, &pos) || pos + 10 > len)
-			return 0;
-		type = (unsigned)(m[pos] << 8 | m[pos + 1]);
-		ttl = (uint32_t)m[pos + 4] << 24 | (uint32_t)m[pos + 5] << 16 |
-		      (uint32_t)m[pos + 6] << 8 | m[pos + 7];
-		rdlen = (unsigned)(m[pos + 8] << 8 | m[pos + 9]);
-		pos += 10;
-		if (pos + rdlen > len)
-			return 0;
-		if (i >= an && type == ns_t_soa && rdlen >= 22) {
-			const uint8_t *mn = m + pos + rdlen - 4;
-			uint32_t minimum = (uint32_t)mn[0] << 24 | (uint32_t)mn[1] << 16 |
-			                   (uint32_t)mn[2] << 8 | mn[3];
-			if (ttl > 0x7fffffffu)
-				ttl = 0;
-			return ttl < minimum ? ttl : minimum;
-		}
-		pos += rdlen;
-	}
-	return 0;
+	dns_walk(m, len, on_soa, &ttl);
+	return ttl < BLR_MAX_TTL ? ttl : BLR_MAX_TTL;
 }
 
-/* true when the message is a reply to exactly our question. */
-static bool answers_question(const uint8_t *m, size_t len, const char *qname, int qtype)
+/* The TXT answer of a listing: its strings are the reason. */
+static mxs_status read_txt(blr_result *r, const char *qname, const uint8_t *msg, size_t len)
 {
-	char *name = NULL;
-	long nlen = 0;
-	bool ok;
-	size_t pos;
+	struct ares_txt_reply *txt = NULL;
+	char reason[BLR_REASON_MAX + 1];
+	size_t n = 0;
+	int rcode = -1;
+	mxs_status st = MXS_OK;
 
-	if (len < 12 || !(m[2] & 0x80) || (m[2] & 0x78) != 0 || (m[4] << 8 | m[5]) != 1)
-		return false;
-	if (ares_expand_name(m + 12, m, (int)len, &name, &nlen) != ARES_SUCCESS)
-		return false;
-	pos = 12 + (size_t)nlen;
-	ok = strcasecmp(name, qname) == 0 && pos + 4 <= len &&
-	     (m[pos] << 8 | m[pos + 1]) == qtype && (m[pos + 2] << 8 | m[pos + 3]) == ns_c_in;
-	ares_free_string(name);
-	return ok;
+	/* c-ares checks the header's size, the one question and every record;
+	 * whether it answers our question is ours to see. A TXT only adds a
+	 * reason: anything wrong keeps the verdict and drops the reason */
+	if (ares_parse_txt_reply(msg, (int)len, &txt) != ARES_SUCCESS)
+		return MXS_OK;
+	if (!dns_reply_to(msg, len, qname, ns_t_txt, &rcode) || rcode != 0)
+		goto done;
+	/* strings of one record are one text (RFC 7208 style); records are
+	 * joined with "; " */
+	for (struct ares_txt_reply *t = txt; t && n < BLR_REASON_MAX; t = t->next) {
+		size_t k = t->length;
+		if (n && t != txt && n + 2 < BLR_REASON_MAX) {
+			memcpy(reason + n, "; ", 2);
+			n += 2;
+		}
+		if (k > BLR_REASON_MAX - n)
+			k = BLR_REASON_MAX - n;
+		memcpy(reason + n, t->txt, k);
+		n += k;
+	}
+	if (n)
+		st = blr_result_set_reason(r, reason, n);
+done:
+	ares_free_data(txt);
+	return st;
 }
 
 mxs_status bl_doh_read(blr_result *r, const blr_provider *p, const char *qname, int qtype,
                        const uint8_t *msg, size_t len)
 {
-	int rcode;
+	struct ares_addrttl t[BLR_MAX_CODES];
+	uint32_t addrs[BLR_MAX_CODES], ttl = BLR_MAX_TTL;
+	struct hostent *he = NULL;
+	int n = BLR_MAX_CODES, prc, rcode = 0;
+	mxs_status st;
 
-	if (len > BLR_BODY_MAX || !answers_question(msg, len, qname, qtype)) {
-		if (qtype == ns_t_txt)
-			return MXS_OK; /* the TXT only adds a reason: keep the verdict */
+	if (len > BLR_BODY_MAX)
+		return qtype == ns_t_txt
+		           ? MXS_OK
+		           : blr_result_fail(r, "the answer is not a DNS reply to %s", qname);
+	if (qtype == ns_t_txt)
+		return read_txt(r, qname, msg, len);
+	/* c-ares reads the message (header size, one question, the records);
+	 * ENODATA is a well-formed answer without an A record */
+	prc = ares_parse_a_reply(msg, (int)len, &he, t, &n);
+	if (he)
+		ares_free_hostent(he);
+	if (prc == ARES_ENODATA)
+		n = 0;
+	if (prc != ARES_SUCCESS && prc != ARES_ENODATA) {
+		/* "not a reply to" when even the header or question is wrong */
+		if (!dns_reply_to(msg, len, qname, ns_t_a, NULL))
+			return blr_result_fail(r, "the answer is not a DNS reply to %s", qname);
+		return blr_result_fail(r, "the answer is not a valid DNS message (%s)",
+		                       ares_strerror(prc));
+	}
+	if (!dns_reply_to(msg, len, qname, ns_t_a, &rcode))
 		return blr_result_fail(r, "the answer is not a DNS reply to %s", qname);
+	if (rcode != 0) {
+		blr_interpret_a(r, p, rcode, NULL, 0);
+		if (r->state == BLR_NOT_LISTED)
+			r->ttl = negative_ttl(msg, len);
+		return MXS_OK;
 	}
-	rcode = msg[3] & 0x0f;
-	if (qtype == ns_t_txt) {
-		struct ares_txt_reply *txt = NULL;
-		char reason[BLR_REASON_MAX + 1];
-		size_t n = 0;
-		mxs_status st = MXS_OK;
-		if (rcode != 0 || ares_parse_txt_reply(msg, (int)len, &txt) != ARES_SUCCESS)
-			return MXS_OK;
-		/* strings of one record are one text (RFC 7208 style); records are
-		 * joined with "; " */
-		for (struct ares_txt_reply *t = txt; t && n < BLR_REASON_MAX; t = t->next) {
-			size_t k = t->length;
-			if (n && t != txt && n + 2 < BLR_REASON_MAX) {
-				memcpy(reason + n, "; ", 2);
-				n += 2;
-			}
-			if (k > BLR_REASON_MAX - n)
-				k = BLR_REASON_MAX - n;
-			memcpy(reason + n, t->txt, k);
-			n += k;
-		}
-		if (n)
-			st = blr_result_set_reason(r, reason, n);
-		ares_free_data(txt);
-		return st;
+	for (int i = 0; i < n; i++) {
+		uint32_t one = dns_ttl((uint32_t)t[i].ttl);
+		addrs[i] = t[i].ipaddr.s_addr;
+		if (one < ttl)
+			ttl = one;
 	}
-	if (rcode == 0) {
-		struct ares_addrttl t[BLR_MAX_CODES];
-		uint32_t addrs[BLR_MAX_CODES];
-		struct hostent *he = NULL;
-		int n = BLR_MAX_CODES, prc = ares_parse_a_reply(msg, (int)len, &he, t, &n);
-		uint32_t ttl = BLR_MAX_TTL;
-		mxs_status st;
-		if (he)
-			ares_free_hostent(he);
-		if (prc == ARES_ENODATA)
-			n = 0;
-		else if (prc != ARES_SUCCESS)
-			return blr_result_fail(r, "the answer is not a valid DNS message (%s)",
-			                       ares_strerror(prc));
-		for (int i = 0; i < n; i++) {
-			addrs[i] = t[i].ipaddr.s_addr;
-			if (t[i].ttl >= 0 && (uint32_t)t[i].ttl < ttl)
-				ttl = (uint32_t)t[i].ttl;
-		}
-		st = blr_interpret_a(r, p, 0, addrs, (size_t)n);
-		if (r->state != BLR_UNAVAILABLE)
-			r->ttl = n ? ttl : negative_ttl(msg, len);
-		if (r->ttl > BLR_MAX_TTL)
-			r->ttl = BLR_MAX_TTL;
-		return st;
-	}
-	blr_interpret_a(r, p, rcode, NULL, 0);
-	if (r->state == BLR_NOT_LISTED) {
-		r->ttl = negative_ttl(msg, len);
-		if (r->ttl > BLR_MAX_TTL)
-			r->ttl = BLR_MAX_TTL;
-	}
-	return MXS_OK;
+	st = blr_interpret_a(r, p, 0, addrs, (size_t)n);
+	if (r->state != BLR_UNAVAILABLE)
+		r->ttl = n ? ttl : negative_ttl(msg, len);
+	return st;
 }
 
 /* ---- the cache ------------------------------------------------------------- */
@@ -1144,7 +1079,9 @@ static const char *env_lookup(const char *name, void *arg)
 mxs_status bl_config_load(blr_config *c, const char *path, bool must_exist, char **warning,
                           char **why)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO would block open() until a writer came; it is
+	 * refused below as not a regular file instead */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	struct stat sb;
 	char *text = NULL;
 	size_t len = 0;

@@ -4,6 +4,7 @@
 #include "dns.h"
 #include "dane.h"
 #include "name.h"
+#include "num.h"
 
 #include <ares.h>
 #include <arpa/inet.h>
@@ -137,10 +138,10 @@ mxs_status dns_server_parse(const char *spec, char *out, size_t outcap, char **w
 		return MXS_ERR_INVALID;
 	}
 	if (port_s) {
-		char *end;
-		errno = 0;
-		port = strtol(port_s, &end, 10);
-		if (*port_s == '\0' || *end != '\0' || errno || port < 1 || port > 65535) {
+		unsigned long n = 0;
+		bool ok = mx_num_parse(port_s, 65535, &n) && n >= 1;
+		port = (long)n;
+		if (!ok) {
 			mxs_why(why, "DNS server \"%.80s\": port must be a number from 1 to 65535",
 			        spec);
 			return MXS_ERR_INVALID;
@@ -269,46 +270,122 @@ static int got_reply(int status)
 static void finish_question(dns_client *c, job *j);
 static mxs_status ask(dns_client *c, job *j, qkind kind, const char *name, size_t host);
 
-/* The TTL of the first record of type in the answer section: c-ares 1.18's
- * ares_parse_mx_reply drops TTLs, so the answer is walked with its helpers. */
-static uint32_t answer_ttl(const unsigned char *abuf, int alen, int type)
-{
-	const unsigned char *p = abuf + HFIXEDSZ;
-	long len;
-	char *name = NULL;
-	int qd, an;
+/* ---- the wire format beyond c-ares 1.18's parsers ---------------------------
+ *
+ * c-ares 1.18 decodes names (ares_expand_name) and the records its
+ * ares_parse_*_reply functions know, but it drops the TTLs of every type but
+ * A and AAAA, reads only the answer section (ares_parse_soa_reply cannot see
+ * the SOA of a negative answer in the authority section), and never compares
+ * a reply's header and question with what was asked (ares_query does that for
+ * its own channel; DoH bytes never pass through one). Those three things, and
+ * only those, are read here: names always through ares_expand_name. */
 
-	if (alen < HFIXEDSZ)
-		return 0;
-	qd = abuf[4] << 8 | abuf[5];
-	an = abuf[6] << 8 | abuf[7];
-	for (int i = 0; i < qd; i++) {
-		if (ares_expand_name(p, abuf, alen, &name, &len) != ARES_SUCCESS)
-			return 0;
-		ares_free_string(name);
-		p += len + QFIXEDSZ;
-		if (p > abuf + alen)
-			return 0;
+uint32_t dns_ttl(uint32_t wire)
+{
+	/* RFC 2181 §8: a TTL with the most significant bit set is zero */
+	return wire > 0x7fffffffu ? 0 : wire;
+}
+
+/* Skips the name at *p (compression, loops and bounds checked by c-ares). */
+static bool skip_name(const unsigned char *m, size_t len, const unsigned char **p)
+{
+	char *name = NULL;
+	long n = 0;
+
+	if (*p >= m + len || ares_expand_name(*p, m, (int)len, &name, &n) != ARES_SUCCESS)
+		return false;
+	ares_free_string(name);
+	*p += n;
+	return true;
+}
+
+static unsigned u16(const unsigned char *p)
+{
+	return (unsigned)p[0] << 8 | p[1];
+}
+
+static uint32_t u32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+bool dns_walk(const unsigned char *m, size_t len, dns_rr_cb cb, void *arg)
+{
+	const unsigned char *p = m + HFIXEDSZ, *end = m + len;
+	unsigned qd, an, ns;
+
+	if (len < HFIXEDSZ || len > 65535)
+		return false;
+	qd = u16(m + 4);
+	an = u16(m + 6);
+	ns = u16(m + 8);
+	for (unsigned i = 0; i < qd; i++) {
+		if (!skip_name(m, len, &p) || p + QFIXEDSZ > end)
+			return false;
+		p += QFIXEDSZ;
 	}
-	for (int i = 0; i < an; i++) {
-		int rtype, rdlen;
-		uint32_t ttl;
-		if (ares_expand_name(p, abuf, alen, &name, &len) != ARES_SUCCESS)
-			return 0;
-		ares_free_string(name);
-		p += len;
-		if (p + RRFIXEDSZ > abuf + alen)
-			return 0;
-		rtype = p[0] << 8 | p[1];
-		ttl = (uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 | (uint32_t)p[6] << 8 | p[7];
-		rdlen = p[8] << 8 | p[9];
-		if (rtype == type)
-			return ttl > 0x7fffffffu ? 0 : ttl; /* RFC 2181 §8 */
-		p += RRFIXEDSZ + rdlen;
-		if (p > abuf + alen)
-			return 0;
+	for (unsigned i = 0; i < an + ns; i++) {
+		dns_rr rr;
+		if (!skip_name(m, len, &p) || p + RRFIXEDSZ > end)
+			return false;
+		rr.section = i < an ? DNS_SECTION_ANSWER : DNS_SECTION_AUTHORITY;
+		rr.type = u16(p);
+		rr.ttl = dns_ttl(u32(p + 4));
+		rr.rdlen = u16(p + 8);
+		rr.rdata = p + RRFIXEDSZ;
+		if (rr.rdata + rr.rdlen > end)
+			return false;
+		p = rr.rdata + rr.rdlen;
+		if (!cb(&rr, arg))
+			return true;
 	}
-	return 0;
+	return true;
+}
+
+bool dns_reply_to(const unsigned char *m, size_t len, const char *qname, int qtype, int *rcode)
+{
+	const unsigned char *p = m + HFIXEDSZ;
+	char *name = NULL;
+	long n = 0;
+	bool ok;
+
+	/* QR set, opcode QUERY, one question */
+	if (len < HFIXEDSZ || !(m[2] & 0x80) || (m[2] & 0x78) != 0 || u16(m + 4) != 1)
+		return false;
+	if (ares_expand_name(p, m, (int)len, &name, &n) != ARES_SUCCESS)
+		return false;
+	p += n;
+	ok = strcasecmp(name, qname) == 0 && p + QFIXEDSZ <= m + len && (int)u16(p) == qtype &&
+	     u16(p + 2) == ns_c_in;
+	ares_free_string(name);
+	if (ok && rcode)
+		*rcode = m[3] & 0x0f;
+	return ok;
+}
+
+typedef struct first_ttl {
+	unsigned type;
+	uint32_t ttl;
+} first_ttl;
+
+static bool on_first(const dns_rr *rr, void *arg)
+{
+	first_ttl *f = arg;
+
+	if (rr->section != DNS_SECTION_ANSWER || rr->type != f->type)
+		return true;
+	f->ttl = rr->ttl;
+	return false;
+}
+
+/* The TTL of the first record of type in the answer section: c-ares 1.18's
+ * ares_parse_mx_reply and ares_parse_srv_reply drop TTLs. */
+static uint32_t answer_ttl(const unsigned char *abuf, int alen, unsigned type)
+{
+	first_ttl f = {.type = type};
+
+	dns_walk(abuf, alen > 0 ? (size_t)alen : 0, on_first, &f);
+	return f.ttl;
 }
 
 static void note_failure(dns_client *c, int status)
@@ -525,13 +602,15 @@ static void on_addr(job *j, int family, size_t host, const char *asked, int stat
 			prc = ares_parse_a_reply(abuf, alen, &he, t, &n);
 			for (int i = 0; prc == ARES_SUCCESS && i < n; i++)
 				if (inet_ntop(AF_INET, &t[i].ipaddr, ip, sizeof(ip)))
-					mx_host_add_addr(d, host, 4, ip, (uint32_t)t[i].ttl);
+					mx_host_add_addr(d, host, 4, ip,
+					                 dns_ttl((uint32_t)t[i].ttl));
 		} else {
 			struct ares_addr6ttl t[MAX_ADDRS_PER_HOST];
 			prc = ares_parse_aaaa_reply(abuf, alen, &he, t, &n);
 			for (int i = 0; prc == ARES_SUCCESS && i < n; i++)
 				if (inet_ntop(AF_INET6, &t[i].ip6addr, ip, sizeof(ip)))
-					mx_host_add_addr(d, host, 6, ip, (uint32_t)t[i].ttl);
+					mx_host_add_addr(d, host, 6, ip,
+					                 dns_ttl((uint32_t)t[i].ttl));
 		}
 		if (prc == ARES_ENODATA || (prc == ARES_SUCCESS && n == 0))
 			rc = MX_RC_NODATA;

@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <uv.h>
 
 #include "mx.h"
@@ -66,6 +67,38 @@ const char *dns_client_servers(const dns_client *c);
 /* Why the last question that got no reply failed ("connection refused",
  * "no valid reply within 5.0 s"), or NULL. Valid while c lives. */
 const char *dns_client_last_failure(const dns_client *c);
+
+/* ---- the wire format beyond c-ares 1.18's parsers --------------------------
+ * (for net/blocklist.c's DoH answers and dns.c itself; names are always
+ * decoded by ares_expand_name) */
+
+/* Every TTL that comes from the wire goes through this (RFC 2181 §8): a
+ * value with the most significant bit set means 0. */
+uint32_t dns_ttl(uint32_t wire);
+
+enum { DNS_SECTION_ANSWER = 1, DNS_SECTION_AUTHORITY = 2 };
+
+/* One resource record as dns_walk sees it; rdata points into the message. */
+typedef struct dns_rr {
+	int section;   /* DNS_SECTION_* */
+	unsigned type; /* 1 A, 6 SOA, 15 MX, ... */
+	uint32_t ttl;  /* already through dns_ttl */
+	const unsigned char *rdata;
+	size_t rdlen; /* within the message */
+} dns_rr;
+
+/* Return false to stop the walk. */
+typedef bool (*dns_rr_cb)(const dns_rr *rr, void *arg);
+
+/* Calls cb for each record of the answer and then the authority section of
+ * the untrusted message m. false when m is malformed before the walk ended
+ * (records already seen were handed over). */
+bool dns_walk(const unsigned char *m, size_t len, dns_rr_cb cb, void *arg);
+
+/* true when m is a reply (QR, opcode QUERY) with exactly one question, and
+ * that question is qname (case-insensitive), qtype, class IN; *rcode (may
+ * be NULL) gets its rcode. */
+bool dns_reply_to(const unsigned char *m, size_t len, const char *qname, int qtype, int *rcode);
 
 /* Cancels every lookup (their domains are freed without callbacks) and
  * closes the handles; memory is released as the loop runs the close

@@ -19,6 +19,7 @@
 
 #include "cert.h"
 #include "curlloop.h"
+#include "name.h"
 
 #define NBUCKETS 1024 /* address slots; chains stay short for thousands of addresses */
 
@@ -119,16 +120,6 @@ static long elapsed_ms(const probe *q)
 	return (long)((uv_hrtime() - q->t0) / 1000000u);
 }
 
-static bool is_hostname(const char *s, size_t len)
-{
-	if (len == 0 || len > 253)
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '.' && s[i] != '_')
-			return false;
-	return true;
-}
-
 /* A host name or an address literal ("[192.0.2.1]", "[IPv6:::1]",
  * RFC 5321 §4.1.3): what EHLO may carry. */
 static bool is_ehlo_name(const char *s)
@@ -144,7 +135,8 @@ static bool is_ehlo_name(const char *s)
 			return inet_pton(AF_INET6, inner + 5, bin) == 1;
 		return inet_pton(AF_INET, inner, bin) == 1;
 	}
-	return strchr(s, '.') && is_hostname(s, len);
+	/* EHLO takes a dotted domain without the root's trailing dot */
+	return strchr(s, '.') && s[len - 1] != '.' && mx_name_is_host(s, len);
 }
 
 static unsigned hash_key(const char *s)
@@ -846,7 +838,7 @@ mxs_status smtp_probe(smtp_prober *p, const char *host, const char *ip, smtp_don
 		return MXS_ERR_INVALID;
 	if (hlen && host[hlen - 1] == '.')
 		hlen--; /* the root label is not part of a name in a URL */
-	if (hlen && !is_hostname(host, hlen))
+	if (hlen && !mx_name_is_host(host, hlen))
 		return MXS_ERR_INVALID;
 	q = calloc(1, sizeof(*q));
 	if (!q)

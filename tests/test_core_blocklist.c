@@ -279,6 +279,13 @@ static void test_config_good(void **state)
 	 * that there is one */
 	assert_int_equal(blr_config_add_spec(c, "bl.lab.test@", &why), MXS_ERR_INVALID);
 	assert_int_equal(blr_config_add_spec(c, "bad zone@https://x.test/", &why), MXS_ERR_INVALID);
+	/* zones through core/name's one RFC 1123 check: label ends, '_', empty labels */
+	assert_int_equal(blr_config_add_spec(c, "-bl.test@https://x.test/", &why), MXS_ERR_INVALID);
+	assert_int_equal(blr_config_add_spec(c, "bl-.test@https://x.test/", &why), MXS_ERR_INVALID);
+	assert_int_equal(blr_config_add_spec(c, "b_l.test@https://x.test/", &why), MXS_ERR_INVALID);
+	assert_int_equal(blr_config_add_spec(c, "bl..test@https://x.test/", &why), MXS_ERR_INVALID);
+	assert_int_equal(blr_config_add_spec(c, "bl.test..@https://x.test/", &why),
+	                 MXS_ERR_INVALID);
 	assert_int_equal(blr_config_add_spec(c, "bl2.lab.test@http://127.0.0.1/q", &why),
 	                 MXS_ERR_INVALID); /* the name is taken */
 	free(why);
@@ -343,6 +350,29 @@ static void test_config_errors(void **state)
 		free(warn);
 		blr_config_free(c);
 	}
+	/* lines through core/line's reader: a long one is named by its number,
+	 * later lines keep theirs, a last line without newline and CRLF count */
+	{
+		size_t n = 3 * 4096;
+		char *text = malloc(n + 128), *why = NULL;
+		blr_config *c = blr_config_new();
+		strcpy(text, "[blocklist a]\n# ");
+		memset(text + strlen(text), 'x', n);
+		strcpy(text + strlen("[blocklist a]\n# ") + n, "\nzone = bad zone\n");
+		assert_int_equal(blr_config_parse(c, "f", text, 0, NULL, NULL, NULL, &why),
+		                 MXS_ERR_INVALID);
+		assert_string_equal(why, "f:2: expected a line of at most 4096 bytes");
+		assert_int_equal(blr_config_parse(c, "f",
+		                                  "[blocklist a]\r\nzone = x.test\r\n\r\n"
+		                                  "url = https://x.test/q",
+		                                  0, NULL, NULL, NULL, &why),
+		                 MXS_OK);
+		assert_string_equal(blr_config_find(c, "a")->url, "https://x.test/q");
+		assert_int_equal(blr_config_find(c, "a")->url_line, 4);
+		free(text);
+		free(why);
+		blr_config_free(c);
+	}
 }
 
 /* A key in a file others can read: a warning, without the key. */
@@ -398,6 +428,78 @@ static void test_config_key_env_missing(void **state)
 	assert_non_null(strstr(why, "NOT_SET_ANYWHERE"));
 	free(why);
 	blr_config_free(c);
+}
+
+/* The forms blr_redact_text finds, each alone, and what it leaves. */
+static void test_redaction_forms(void **state)
+{
+	typedef struct tcase {
+		const char *secret, *text, *want;
+	} tcase;
+	/* clang-format off */
+	static const tcase cases[] = {
+		{"abcdefghij", "x abcdefghij y", "x [redacted] y"},
+		{"abcdefghij", "x ABCDEFGHIJ y", "x [redacted] y"},          /* upper-cased */
+		{"abcdefghij", "cut abcdefgh", "cut [redacted]"},             /* 8-byte prefix */
+		{"abcdefghij", "cut abcdefg", "cut abcdefg"},                 /* 7: left */
+		{"abcdefghij", "cdefghij end", "[redacted] end"},             /* 8-byte suffix */
+		{"a\"b\\cdefgh", "k=a\\\"b\\\\cdefgh", "k=[redacted]"},      /* JSON-escaped */
+		{"a\\\"bcdefgh", "k=a\"bcdefgh", "k=[redacted]"},             /* escaping makes it */
+		{"abcdefghij", "YWJjZGVmZ2hpag==", "[redacted]=="},           /* base64 */
+		{"abcdefghij", "dTphYmNkZWZnaGlq", "dTp[redacted]"},           /* base64("u:" key) */
+		{"abcdefghij", "eDphYmNkZWZnaGlq", "eDp[redacted]"},
+		{"abcdefghij", "YWJjZGVmZ2hpag", "[redacted]"},               /* base64url, no pad */
+		{"abc", "abc ab abcabc", "[redacted] ab [redacted]"},         /* short: whole only */
+		{"abcdefghij", "nothing here", "nothing here"},
+	};
+	/* clang-format on */
+	char *s = NULL;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		s = strdup(cases[i].text);
+		assert_int_equal(blr_redact_text(&s, cases[i].secret), MXS_OK);
+		if (strcmp(s, cases[i].want) != 0)
+			fail_msg("case %zu: \"%s\", want \"%s\"", i, s, cases[i].want);
+		free(s);
+	}
+	/* the one encoder, on RFC 4648 §10's vectors and the url alphabet */
+	{
+		static const char *const v[][2] = {{"", ""},
+		                                   {"f", "Zg=="},
+		                                   {"fo", "Zm8="},
+		                                   {"foo", "Zm9v"},
+		                                   {"foob", "Zm9vYg=="},
+		                                   {"fooba", "Zm9vYmE="},
+		                                   {"foobar", "Zm9vYmFy"}};
+		char out[16];
+		for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+			assert_int_equal(
+			    blr_base64((const uint8_t *)v[i][0], strlen(v[i][0]), false, out),
+			    strlen(v[i][1]));
+			assert_string_equal(out, v[i][1]);
+		}
+		assert_int_equal(blr_base64((const uint8_t *)"\xfb\xff", 2, true, out), 3);
+		assert_string_equal(out, "-_8");
+	}
+	/* bytes with a NUL: each part scrubbed, the NUL kept */
+	{
+		size_t n = 15;
+		s = malloc(n + 1);
+		memcpy(s, "ab\0cabcdefghij.", n + 1); /* 15 bytes and the NUL */
+		assert_int_equal(blr_redact_bytes(&s, &n, "abcdefghij"), MXS_OK);
+		assert_int_equal(n, 15);
+		assert_memory_equal(s, "ab\0c[redacted].", 16);
+		free(s);
+	}
+	s = strdup("as is");
+	assert_int_equal(blr_redact_text(&s, NULL), MXS_OK);
+	assert_int_equal(blr_redact_text(&s, ""), MXS_OK);
+	assert_string_equal(s, "as is");
+	free(s);
+	s = NULL;
+	assert_int_equal(blr_redact_text(&s, "abcdefghij"), MXS_OK);
+	assert_null(s);
 }
 
 /* Whatever text came back, no string from a result holds the key. */
@@ -477,6 +579,7 @@ int main(void)
 	    cmocka_unit_test(test_config_key_warning),
 	    cmocka_unit_test(test_config_key_env_missing),
 	    cmocka_unit_test(test_redaction),
+	    cmocka_unit_test(test_redaction_forms),
 	    cmocka_unit_test(test_result_line),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

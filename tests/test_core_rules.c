@@ -360,12 +360,57 @@ static void test_catalogue(void **state)
 	assert_false(mx_ip_is_loopback("localhost"));
 }
 
+/* docs/findings.md is the one place that explains each code (the explorer
+ * shows its section): every code of the catalogue has its row in the
+ * contents table and its section, with the catalogue's severity and
+ * reference. */
+static void test_every_code_documented(void **state)
+{
+	const char *src = getenv("MXSCOPE_SRCDIR");
+	char path[4096], want[512];
+	FILE *f;
+	char *doc;
+	long n;
+
+	(void)state;
+	assert_non_null(src);
+	snprintf(path, sizeof(path), "%s/docs/findings.md", src);
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	assert_true(n > 0);
+	rewind(f);
+	doc = malloc((size_t)n + 1);
+	assert_non_null(doc);
+	assert_int_equal(fread(doc, 1, (size_t)n, f), (size_t)n);
+	doc[n] = '\0';
+	fclose(f);
+	for (int i = 0; i < MX_F_COUNT; i++) {
+		const char *code = mx_finding_code((mx_finding_id)i);
+		const char *sev = mx_severity_str(mx_finding_severity((mx_finding_id)i));
+		snprintf(want, sizeof(want), "\n## %s\n\nSeverity: %s \xc2\xb7 Reference: %s\n",
+		         code, sev, mx_finding_reference((mx_finding_id)i));
+		if (!strstr(doc, want)) {
+			print_error("docs/findings.md lacks the section of %s: %s", code, want);
+			fail();
+		}
+		snprintf(want, sizeof(want), "| [`%s`](#%s) | %s | %s |\n", code, code, sev,
+		         mx_finding_summary((mx_finding_id)i));
+		if (!strstr(doc, want)) {
+			print_error("docs/findings.md lacks the contents row: %s", want);
+			fail();
+		}
+	}
+	free(doc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_rule_table),      cmocka_unit_test(test_attempt_order),
 	    cmocka_unit_test(test_reanalyze),       cmocka_unit_test(test_catalogue),
-	    cmocka_unit_test(test_invalid_targets),
+	    cmocka_unit_test(test_invalid_targets), cmocka_unit_test(test_every_code_documented),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -23,11 +23,12 @@
 #include <ares.h>
 #include <arpa/nameser.h>
 
+#include "harness.h"
 #include "lab.h"
 
 struct fixture {
 	uv_loop_t loop;
-	lab_http *http;
+	hlab_here lab; /* the shared lab fixture (tests/harness.h) */
 	int port;
 };
 
@@ -121,14 +122,10 @@ static int get(struct fixture *f, const char *target, char *body, size_t cap)
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	char *why = NULL;
 
 	assert_non_null(f);
-	assert_int_equal(uv_loop_init(&f->loop), 0);
-	f->http = lab_http_new(&f->loop, "127.0.0.1", 0, &why);
-	if (!f->http)
-		fail_msg("lab_http_new: %s", why);
-	f->port = lab_http_port(f->http);
+	h_lab_open(&f->lab, &f->loop, NULL, NULL, H_HTTP);
+	f->port = lab_http_port(f->lab.http);
 	*state = f;
 	return 0;
 }
@@ -137,9 +134,7 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	lab_http_close(f->http);
-	uv_run(&f->loop, UV_RUN_DEFAULT);
-	assert_int_equal(uv_loop_close(&f->loop), 0);
+	h_lab_close(&f->lab);
 	free(f);
 	return 0;
 }
@@ -271,11 +266,82 @@ static void test_doh_from_the_zone(void **state)
 	assert_string_equal(body, "not a DNS query\n");
 }
 
+/* ---- the connection limit (tcp.c, shared by the three lab servers) ------------- */
+
+static int dial(struct fixture *f)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)f->port)};
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+
+	assert_true(fd >= 0);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0)
+		assert_int_equal(errno, EINPROGRESS);
+	for (int k = 0; k < 3; k++)
+		uv_run(&f->loop, UV_RUN_NOWAIT);
+	return fd;
+}
+
+/* Reads fd until EOF or ms pass, running the server; bytes read, -1 when
+ * the connection is still open and silent at the end. */
+static long read_all(struct fixture *f, int fd, char *out, size_t cap, int ms)
+{
+	size_t n = 0;
+	long end = now_ms() + ms;
+
+	while (now_ms() < end) {
+		ssize_t r = recv(fd, out + n, cap - 1 - n, 0);
+
+		if (r == 0 || (r < 0 && errno != EAGAIN)) {
+			out[n] = '\0';
+			return (long)n;
+		}
+		if (r > 0)
+			n += (size_t)r;
+		uv_run(&f->loop, UV_RUN_NOWAIT);
+		poll(NULL, 0, 1);
+	}
+	return -1;
+}
+
+/* At the limit (256) a newcomer takes the place of the connection idle the
+ * longest; a connection the server still owes an answer (the slow one) is
+ * never the one dropped, however old. */
+static void test_limit_drops_oldest_idle(void **state)
+{
+	struct fixture *f = *state;
+	enum { LIMIT = 256 };
+	static const char slow[] = "GET /api/check/127.0.40.5 HTTP/1.1\r\n\r\n";
+	int fds[LIMIT + 1];
+	char buf[4096];
+
+	fds[0] = dial(f);
+	assert_int_equal(send(fds[0], slow, sizeof(slow) - 1, 0), (ssize_t)(sizeof(slow) - 1));
+	for (int k = 0; k < 10; k++)
+		uv_run(&f->loop, UV_RUN_NOWAIT);
+	for (int i = 1; i < LIMIT; i++)
+		fds[i] = dial(f);
+	assert_int_equal(lab_http_connections(f->lab.http), LIMIT);
+	fds[LIMIT] = dial(f); /* one past the limit */
+	/* fds[1], the oldest idle one, made room; fds[0] is older but busy */
+	assert_int_equal(read_all(f, fds[1], buf, sizeof(buf), 2000), 0);
+	/* the newcomer is served */
+	assert_int_equal(send(fds[LIMIT], "GET /api/check/127.0.0.9 HTTP/1.1\r\n\r\n", 38, 0), 38);
+	assert_true(read_all(f, fds[LIMIT], buf, sizeof(buf), 2000) > 0);
+	assert_non_null(strstr(buf, "{\"ip\":\"127.0.0.9\",\"listed\":false}"));
+	/* and the slow one still gets its answer */
+	assert_true(read_all(f, fds[0], buf, sizeof(buf), 10000) > 0);
+	assert_non_null(strstr(buf, "\"ip\":\"127.0.40.5\",\"listed\":true"));
+	for (int i = 0; i <= LIMIT; i++)
+		close(fds[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_json_bodies, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_doh_from_the_zone, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_limit_drops_oldest_idle, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -693,6 +693,12 @@ static void test_bad_lines(void **state)
 	                                         "after slow=, got \"700\"");
 	expect_error("$SMTP 127.0.9.9 accept name=a..b",
 	             "e.zone:6: expected a host name after name=, got \"a..b\"");
+	/* RFC 1123 host names only (core's mx_name_is_host): the name goes into a
+	 * greeting and a certificate */
+	expect_error("$SMTP 127.0.9.9 accept name=-mx.test",
+	             "e.zone:6: expected a host name after name=, got \"-mx.test\"");
+	expect_error("$SMTP 127.0.9.9 accept name=mail_1.test",
+	             "e.zone:6: expected a host name after name=, got \"mail_1.test\"");
 	expect_error("$SMTP 127.0.9.9 accept name=a name=b",
 	             "e.zone:6: a second name= on this $SMTP line");
 	expect_error("$SMTP 127.0.9.9 refuse tls=valid",

@@ -2,6 +2,8 @@
  * lab: every command changes what the lab serves (the MX answer as c-ares
  * reads it, the SMTP greeting on a real socket), every bad line gets a
  * one-line reason, and README.md's trainer table is the command table.
+ * The lab is the shared fixture (tests/harness.h): its DNS server answers
+ * over UDP, its SMTP hosts greet over TCP.
  *
  * `test_lab_trainer --print-readme` prints the table's rows, for pasting
  * between the trainer table markers in README.md. */
@@ -25,6 +27,7 @@
 #include <ares.h>
 #include <arpa/nameser.h>
 
+#include "harness.h"
 #include "lab.h"
 #include "trainer.h"
 
@@ -128,17 +131,40 @@ static void test_help(void **state)
 
 /* ---- DNS: the MX answer as "PREF NAME" lines ------------------------------------ */
 
-static void mx_answer(const lab_world *w, const char *name, char *out, size_t cap)
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The MX answer for name as the running lab DNS server sends it over UDP,
+ * read by c-ares (the resolver mxscope uses): "PREF NAME.\n" lines in
+ * answer order, "" for no MX records. */
+static void mx_answer(hlab_here *here, const char *name, char *out, size_t cap)
 {
 	unsigned char *q = NULL, a[4096];
-	int ql = 0;
-	size_t al;
+	int ql = 0, fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	ssize_t al = -1;
+	struct sockaddr_in sin = {.sin_family = AF_INET,
+	                          .sin_port = htons((uint16_t)lab_dns_port(here->dns))};
 	struct ares_mx_reply *mx = NULL;
+	long end = now_ms() + 3000;
 
+	assert_true(fd >= 0);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	assert_int_equal(ares_create_query(name, ns_c_in, ns_t_mx, 0x1234, 1, &q, &ql, 0),
 	                 ARES_SUCCESS);
-	al = lab_dns_answer(w, q, (size_t)ql, a, sizeof(a), 0);
+	assert_int_equal(sendto(fd, q, (size_t)ql, 0, (struct sockaddr *)&sin, sizeof(sin)), ql);
 	ares_free_string(q);
+	while (al < 0 && now_ms() < end) {
+		uv_run(here->loop, UV_RUN_NOWAIT);
+		al = recv(fd, a, sizeof(a), 0);
+		if (al < 0)
+			poll(NULL, 0, 1);
+	}
+	close(fd);
 	assert_true(al >= 12);
 	out[0] = '\0';
 	if (ares_parse_mx_reply(a, (int)al, &mx) != ARES_SUCCESS)
@@ -169,26 +195,27 @@ static const char *run(lab *l, const char *domain, const char *line, mxs_status 
 
 static void test_mx_commands(void **state)
 {
-	lab_world *w = lab_world_new();
+	uv_loop_t loop;
+	hlab_here here; /* the shared lab fixture (tests/harness.h), DNS only */
 	lab *l;
-	char *why = NULL, ans[1024];
+	char ans[1024];
 
 	(void)state;
-	assert_int_equal(lab_world_load_string(w, "train.zone", world_text, &why), MXS_OK);
-	l = lab_new(w, NULL);
+	h_lab_open(&here, &loop, "train.zone", world_text, H_DNS);
+	l = lab_new(here.world, NULL);
 	assert_non_null(l);
 
 	run(l, "train.test", "pref mx2 5", MXS_OK);
-	mx_answer(w, "train.test", ans, sizeof(ans));
+	mx_answer(&here, "train.test", ans, sizeof(ans));
 	assert_string_equal(ans, "10 mx1.train.test.\n5 mx2.train.test.\n");
 
 	assert_non_null(strstr(run(l, "train.test", "add-mx 30 mx3", MXS_OK), "added"));
-	mx_answer(w, "train.test", ans, sizeof(ans));
+	mx_answer(&here, "train.test", ans, sizeof(ans));
 	assert_string_equal(ans, "10 mx1.train.test.\n5 mx2.train.test.\n30 mx3.train.test.\n");
 
 	/* a name with a dot is taken whole; blanks around words do not matter */
 	run(l, "train.test", "  del-mx\tmx1.train.test.  ", MXS_OK);
-	mx_answer(w, "train.test", ans, sizeof(ans));
+	mx_answer(&here, "train.test", ans, sizeof(ans));
 	assert_string_equal(ans, "5 mx2.train.test.\n30 mx3.train.test.\n");
 
 	/* bad input: one line that says what */
@@ -213,29 +240,21 @@ static void test_mx_commands(void **state)
 		assert_non_null(strstr(run(l, "train.test", long_line, MXS_ERR_INVALID), "longer"));
 	}
 	/* nothing of the failed lines reached the answer */
-	mx_answer(w, "train.test", ans, sizeof(ans));
+	mx_answer(&here, "train.test", ans, sizeof(ans));
 	assert_string_equal(ans, "5 mx2.train.test.\n30 mx3.train.test.\n");
 	/* SMTP commands on a lab without hosts say so */
 	assert_non_null(strstr(run(l, "train.test", "down 127.0.97.2", MXS_ERR_INVALID), "SMTP"));
 
 	assert_non_null(strstr(run(l, "train.test", "reset", MXS_OK), "reset"));
-	mx_answer(w, "train.test", ans, sizeof(ans));
+	mx_answer(&here, "train.test", ans, sizeof(ans));
 	assert_string_equal(ans, "10 mx1.train.test.\n20 mx2.train.test.\n");
 	assert_non_null(strstr(run(l, "train.test", "reset now", MXS_ERR_INVALID), "usage: reset"));
 
 	lab_free(l);
-	lab_world_free(w);
+	h_lab_close(&here);
 }
 
 /* ---- SMTP: down, up, behave ------------------------------------------------------- */
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int dial(uv_loop_t *loop, const char *addr, int port)
 {
@@ -298,20 +317,15 @@ static void greeting_of(uv_loop_t *loop, const char *addr, int port, char *out, 
 static void test_smtp_commands(void **state)
 {
 	uv_loop_t loop;
-	lab_world *w = lab_world_new();
-	lab_smtp *s;
+	hlab_here here; /* the shared lab fixture (tests/harness.h) */
 	lab *l;
-	char *why = NULL, g[512];
+	char g[512];
 	int port;
 
 	(void)state;
-	assert_int_equal(uv_loop_init(&loop), 0);
-	assert_int_equal(lab_world_load_string(w, "train.zone", world_text, &why), MXS_OK);
-	s = lab_smtp_new(&loop, w, 0, &why);
-	if (!s)
-		fail_msg("%s", why);
-	port = lab_smtp_port(s);
-	l = lab_new(w, s);
+	h_lab_open(&here, &loop, "train.zone", world_text, H_SMTP);
+	port = here.smtp_port;
+	l = lab_new(here.world, here.smtp);
 	assert_non_null(l);
 
 	assert_int_equal(dial(&loop, "127.0.97.1", port), -ECONNREFUSED);
@@ -349,11 +363,7 @@ static void test_smtp_commands(void **state)
 	assert_non_null(strstr(g, "220 "));
 
 	lab_free(l);
-	lab_smtp_close(s);
-	while (uv_run(&loop, UV_RUN_NOWAIT) != 0)
-		;
-	assert_int_equal(uv_loop_close(&loop), 0);
-	lab_world_free(w);
+	h_lab_close(&here);
 }
 
 int main(int argc, char **argv)

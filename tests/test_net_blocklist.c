@@ -16,6 +16,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <sys/resource.h>
@@ -633,6 +634,15 @@ static void test_url_rule_gates(void **state)
 	assert_int_equal(bl_config_load(c, path, true, &warn, &why), MXS_ERR_INVALID);
 	snprintf(text, sizeof(text), "%s:3: url refused: plain http://", path);
 	assert_non_null(strstr(why, text));
+	blr_config_free(c);
+	unlink(path);
+	/* a named pipe is refused at once, not waited on (alarm: a hang fails) */
+	assert_int_equal(mkfifo(path, 0600), 0);
+	c = blr_config_new();
+	alarm(10);
+	assert_int_equal(bl_config_load(c, path, true, &warn, &why), MXS_ERR_IO);
+	alarm(0);
+	assert_non_null(strstr(why, "not a regular file"));
 	blr_config_free(c);
 	unlink(path);
 	free(warn);

@@ -429,6 +429,147 @@ static void test_hostile_zone(void **state)
 	free(text);
 }
 
+/* ---- a hand-made server: TTLs and malformed answers (issue 15 #8, #9) ------- */
+
+enum { WIRE_HUGE_TTL, WIRE_BAD_MX };
+
+/* Appends one record named by a pointer to the question (0xc00c). */
+static size_t put_rr(unsigned char *m, size_t n, unsigned type, uint32_t ttl,
+                     const unsigned char *rdata, size_t rdlen)
+{
+	const unsigned char hdr[] = {0xc0,
+	                             0x0c,
+	                             (unsigned char)(type >> 8),
+	                             (unsigned char)type,
+	                             0,
+	                             1,
+	                             (unsigned char)(ttl >> 24),
+	                             (unsigned char)(ttl >> 16),
+	                             (unsigned char)(ttl >> 8),
+	                             (unsigned char)ttl,
+	                             (unsigned char)(rdlen >> 8),
+	                             (unsigned char)rdlen};
+	memcpy(m + n, hdr, sizeof(hdr));
+	memcpy(m + n + sizeof(hdr), rdata, rdlen);
+	return n + sizeof(hdr) + rdlen;
+}
+
+/* A child that answers every question the way mode says:
+ *   WIRE_HUGE_TTL  MX 10 <the name asked>, A 127.0.0.9, AAAA ::1 and SRV
+ *                  0 0 587 <the name asked>, with TTLs of 2^32-1 and 2^31
+ *   WIRE_BAD_MX    an MX record whose target runs past its RDATA; A and
+ *                  AAAA as above */
+static int wire_server(char *spec, size_t cap, int mode, pid_t *child)
+{
+	int s = h_udp_socket(spec, cap);
+
+	*child = fork();
+	assert_true(*child >= 0);
+	if (*child != 0)
+		return s;
+	for (;;) {
+		unsigned char m[1024];
+		struct sockaddr_in from;
+		socklen_t fl = sizeof(from);
+		ssize_t n = recvfrom(s, m, 512, 0, (struct sockaddr *)&from, &fl);
+		size_t q = 12, len;
+		unsigned type;
+		if (n < 17)
+			continue;
+		while (q < (size_t)n && m[q])
+			q += 1u + m[q];
+		if (q + 5 > (size_t)n)
+			continue;
+		type = (unsigned)m[q + 1] << 8 | m[q + 2];
+		len = q + 5; /* the question, kept */
+		m[2] = 0x84 | (m[2] & 0x01);
+		m[3] = 0x80;
+		m[6] = 0;
+		m[7] = 1;
+		memset(m + 8, 0, 4);
+		if (type == 15 && mode == WIRE_BAD_MX) {
+			static const unsigned char bad[] = {0, 10, 7, 'x'}; /* label of 7, 1 byte */
+			len = put_rr(m, len, 15, 300, bad, sizeof(bad));
+		} else if (type == 15) {
+			static const unsigned char mx[] = {0, 10, 0xc0, 0x0c};
+			len = put_rr(m, len, 15, 0xffffffffu, mx, sizeof(mx));
+		} else if (type == 1) {
+			static const unsigned char a[] = {127, 0, 0, 9};
+			len = put_rr(m, len, 1, 0xffffffffu, a, sizeof(a));
+		} else if (type == 28) {
+			static const unsigned char aaaa[16] = {[15] = 1};
+			len = put_rr(m, len, 28, 0x80000000u, aaaa, sizeof(aaaa));
+		} else if (type == 33) {
+			static const unsigned char srv[] = {0, 0, 0, 0, 2, 75, 0xc0, 0x0c};
+			len = put_rr(m, len, 33, 0x80000000u, srv, sizeof(srv));
+		} else {
+			m[7] = 0;
+		}
+		sendto(s, m, len, 0, (struct sockaddr *)&from, fl);
+	}
+}
+
+/* RFC 2181 §8: a TTL with the top bit set is 0, for MX, A, AAAA and SRV
+ * alike (address TTLs came out as 4294967295). */
+static void test_huge_ttl(void **state)
+{
+	fixture *f = *state;
+	char spec[32];
+	const char *servers[] = {spec}, *names[] = {"ttl.test"};
+	pid_t child;
+	int fd = wire_server(spec, sizeof(spec), WIRE_HUGE_TTL, &child);
+	results r = {0};
+	dns_client *c = client_for(f, servers, 1, 3000, 0);
+	const mx_host *h;
+
+	resolve_all(f, c, names, 1, &r);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	close(fd);
+	assert_int_equal(mx_domain_mx_rcode(r.d[0]), MX_RC_OK);
+	h = host_named(r.d[0], "ttl.test");
+	assert_non_null(h);
+	assert_int_equal(h->ttl, 0);
+	assert_int_equal(h->naddrs, 2);
+	for (size_t i = 0; i < h->naddrs; i++)
+		assert_int_equal(h->addrs[i].ttl, 0);
+	assert_true(mx_domain_srv_count(r.d[0]) > 0);
+	for (size_t i = 0; i < mx_domain_srv_count(r.d[0]); i++)
+		assert_int_equal(mx_domain_srv(r.d[0], i)->ttl, 0);
+	mx_domain_free(r.d[0]);
+	dns_client_free(c);
+	uv_run(&f->loop, UV_RUN_NOWAIT);
+}
+
+/* A malformed MX answer is one temporary failure: one dns-temporary. */
+static void test_malformed_mx(void **state)
+{
+	fixture *f = *state;
+	char spec[32];
+	const char *servers[] = {spec}, *names[] = {"bad.test"};
+	pid_t child;
+	int fd = wire_server(spec, sizeof(spec), WIRE_BAD_MX, &child);
+	results r = {0};
+	dns_client *c = client_for(f, servers, 1, 3000, 0);
+	mx_options opt = {.seed = 1, .allow_loopback = true};
+	size_t temporary = 0;
+
+	resolve_all(f, c, names, 1, &r);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	close(fd);
+	assert_int_equal(mx_domain_mx_rcode(r.d[0]), MX_RC_FORMERR);
+	assert_int_equal(mx_domain_host_count(r.d[0]), 0);
+	assert_int_equal(mx_domain_analyze(r.d[0], &opt), MXS_OK);
+	for (size_t i = 0; i < mx_domain_finding_count(r.d[0]); i++)
+		if (strcmp(mx_domain_finding(r.d[0], i)->code, "dns-temporary") == 0)
+			temporary++;
+	assert_int_equal(temporary, 1);
+	mx_domain_free(r.d[0]);
+	dns_client_free(c);
+	uv_run(&f->loop, UV_RUN_NOWAIT);
+}
+
 /* With -s given twice, a dead first server does not stop the second. */
 static void test_failover(void **state)
 {
@@ -462,6 +603,16 @@ static void test_server_parse(void **state)
 	assert_non_null(strstr(why, "not an IPv4 or IPv6 address"));
 	assert_int_equal(dns_server_parse("127.0.0.1:0", out, sizeof(out), &why), MXS_ERR_INVALID);
 	assert_int_equal(dns_server_parse("[::1", out, sizeof(out), &why), MXS_ERR_INVALID);
+	/* the port through core's one number parser: digits only (strtol took
+	 * a sign and leading blanks) */
+	for (size_t i = 0; i < 5; i++) {
+		static const char *const bad[] = {"127.0.0.1:+53", "127.0.0.1: 53",
+		                                  "127.0.0.1:", "127.0.0.1:65536", "[::1]:0x35"};
+		assert_int_equal(dns_server_parse(bad[i], out, sizeof(out), &why), MXS_ERR_INVALID);
+		assert_non_null(strstr(why, "DNS server"));
+	}
+	assert_int_equal(dns_server_parse("127.0.0.1:65535", out, sizeof(out), &why), MXS_OK);
+	assert_string_equal(out, "127.0.0.1:65535");
 	free(why);
 }
 
@@ -477,6 +628,8 @@ int main(void)
 	    cmocka_unit_test(test_failover),
 	    cmocka_unit_test(test_hostile_zone),
 	    cmocka_unit_test(test_server_parse),
+	    cmocka_unit_test(test_huge_ttl),
+	    cmocka_unit_test(test_malformed_mx),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -750,6 +750,18 @@ static void test_bad_input(void **state)
 	assert_int_equal(smtp_probe(p, "bad host/x", "127.0.30.1", collect, &g), MXS_ERR_INVALID);
 	assert_int_equal(smtp_probe(p, "a\r\nMAIL FROM:<x>", "127.0.30.1", collect, &g),
 	                 MXS_ERR_INVALID);
+	/* RFC 1123 through core's one check (mx_name_is_host), not a looser copy:
+	 * an underscore, a hyphen at a label's end, an empty or 64-byte label */
+	assert_int_equal(smtp_probe(p, "bad_host.example", "127.0.30.1", collect, &g),
+	                 MXS_ERR_INVALID);
+	assert_int_equal(smtp_probe(p, "mx-.example", "127.0.30.1", collect, &g), MXS_ERR_INVALID);
+	assert_int_equal(smtp_probe(p, "mx..example", "127.0.30.1", collect, &g), MXS_ERR_INVALID);
+	assert_int_equal(
+	    smtp_probe(p,
+	               "a123456789012345678901234567890123456789012345678901234567890123"
+	               ".example",
+	               "127.0.30.1", collect, &g),
+	    MXS_ERR_INVALID);
 	assert_int_equal(smtp_prober_busy(p), 0);
 	prober_done(f, p);
 
@@ -759,6 +771,14 @@ static void test_bad_input(void **state)
 	free(why);
 	why = NULL;
 	cfg.ehlo_name = "x.example\r\nMAIL FROM:<a@b>";
+	assert_null(smtp_prober_new(&f->loop, &cfg, &why));
+	free(why);
+	why = NULL;
+	cfg.ehlo_name = "x_y.example";
+	assert_null(smtp_prober_new(&f->loop, &cfg, &why));
+	free(why);
+	why = NULL;
+	cfg.ehlo_name = "x.example.";
 	assert_null(smtp_prober_new(&f->loop, &cfg, &why));
 	free(why);
 	why = NULL;

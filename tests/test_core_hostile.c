@@ -1,17 +1,23 @@
-/* tests/test_core_mx_target.c — issue 15 #7 end to end: a DNS server on
- * loopback (hand-made answers, as a hostile zone would give them) returns
- * MX and SRV targets with bytes that are not a host name. The real binary
- * must report mx-invalid-name / srv-invalid-name with the name shown
- * escaped, and must never ask DNS about the mangled name, while the valid
- * target beside them is still looked up. */
+/* tests/test_core_hostile.c — hostile servers end to end, against the real
+ * binary, with hand-made answers from servers on loopback:
+ * - issue 15 #7: a DNS server returns MX and SRV targets with bytes that
+ *   are not a host name. mxscope must report mx-invalid-name /
+ *   srv-invalid-name with the name shown escaped, and never ask DNS about
+ *   the mangled name, while the valid target beside them is looked up.
+ * - issue 15 #9: an SMTP server greets "220-a" then "250 b". A multi-line
+ *   reply keeps one code, so this is no greeting: the probe says garbage,
+ *   with the reason, and no sender would deliver there. */
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <arpa/inet.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
@@ -83,8 +89,8 @@ static void name_text(const unsigned char *q, size_t qlen, char *out, size_t cap
 	out[o] = '\0';
 }
 
-/* The server: answers MX and SRV for evil.test with hostile targets, A
- * for mx.evil.test, NXDOMAIN for everything else, and writes one line per
+/* The server: answers MX and SRV for evil.test with hostile targets, MX
+ * for code.test (mx.evil.test), A for mx.evil.test, NXDOMAIN for the rest, and writes one line per
  * question ("TYPE NAME") to log_fd. Runs until killed. */
 static void serve(int s, int log_fd)
 {
@@ -134,6 +140,11 @@ static void serve(int s, int log_fd)
 			memcpy(rd, "\0\0\0\1\3\xe1", 6); /* priority 0, weight 1, port 993 */
 			alen += put_rr(a + alen, T_SRV, rd, 6 + put_name(rd + 6, star, NULL));
 			an++;
+		} else if (qtype == T_MX && strcmp(name, "code.test.") == 0) {
+			rd[0] = 0;
+			rd[1] = 10;
+			alen += put_rr(a + alen, T_MX, rd, 2 + put_name(rd + 2, good, NULL));
+			an++;
 		} else if (qtype == 1 && strcmp(name, "mx.evil.test.") == 0) {
 			alen += put_rr(a + alen, 1, (const unsigned char *)"\x7f\0\0\x01", 4);
 			an++;
@@ -142,6 +153,99 @@ static void serve(int s, int log_fd)
 		}
 		a[7] = (unsigned char)an;
 		sendto(s, a, alen, 0, (struct sockaddr *)&from, fl);
+	}
+}
+
+/* Starts the DNS server of serve() in a child; its question log is read
+ * from *log_r once the child is gone. */
+static pid_t dns_start(char *spec, size_t cap, int *sock, int *log_r)
+{
+	int logp[2];
+	pid_t child;
+
+	assert_int_equal(pipe(logp), 0);
+	*sock = h_udp_socket(spec, cap);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		close(logp[0]);
+		serve(*sock, logp[1]);
+		_exit(0);
+	}
+	close(logp[1]);
+	*log_r = logp[0];
+	return child;
+}
+
+/* Stops the server and reads what it was asked into asked. */
+static void dns_stop(pid_t child, int sock, int log_r, char *asked, size_t cap)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	close(sock);
+	while (got + 1 < cap && (n = read(log_r, asked + got, cap - 1 - got)) > 0)
+		got += (size_t)n;
+	asked[got] = '\0';
+	close(log_r);
+}
+
+/* An SMTP server on 127.0.0.1 (port in *port) whose greeting is the
+ * multi-line reply "220-a" then "250 b"; it answers EHLO, NOOP and QUIT
+ * like any server, so only the greeting is wrong. */
+static pid_t smtp_start(int *port)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(sa);
+	int s = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+	pid_t child;
+
+	assert_true(s >= 0);
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	assert_int_equal(bind(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(s, 8), 0);
+	assert_int_equal(getsockname(s, (struct sockaddr *)&sa, &len), 0);
+	*port = ntohs(sa.sin_port);
+	child = fork();
+	assert_true(child >= 0);
+	if (child > 0) {
+		close(s);
+		return child;
+	}
+	for (;;) {
+		int c = accept(s, NULL, NULL);
+		char line[512];
+		size_t n = 0;
+		static const char greet[] = "220-a\r\n250 b\r\n";
+
+		if (c < 0)
+			continue;
+		if (write(c, greet, sizeof(greet) - 1) < 0) {
+			close(c);
+			continue;
+		}
+		for (;;) {
+			char ch;
+			const char *reply;
+			if (read(c, &ch, 1) != 1)
+				break;
+			if (ch != '\n') {
+				if (n + 1 < sizeof(line))
+					line[n++] = ch;
+				continue;
+			}
+			line[n] = '\0';
+			n = 0;
+			reply = strncasecmp(line, "QUIT", 4) == 0   ? "221 bye\r\n"
+			        : strncasecmp(line, "EHLO", 4) == 0 ? "250 code.test\r\n"
+			        : strncasecmp(line, "NOOP", 4) == 0 ? "250 ok\r\n"
+			                                            : "502 no\r\n";
+			if (write(c, reply, strlen(reply)) < 0 || strncmp(reply, "221", 3) == 0)
+				break;
+		}
+		close(c);
 	}
 }
 
@@ -160,38 +264,20 @@ static const json_t *finding(const json_t *j, const char *code, const char *subj
 
 static void test_invalid_targets_not_looked_up(void **state)
 {
-	char spec[32], asked[8192] = "";
-	int logp[2], s;
-	pid_t child;
+	char spec[32], asked[8192];
+	int sock, log_r;
+	pid_t child = dns_start(spec, sizeof(spec), &sock, &log_r);
 	hrun r;
 	json_t *j;
 	json_error_t err;
-	size_t got = 0;
-	ssize_t n;
 
 	(void)state;
-	assert_int_equal(pipe(logp), 0);
-	s = h_udp_socket(spec, sizeof(spec));
-	child = fork();
-	assert_true(child >= 0);
-	if (child == 0) {
-		close(logp[0]);
-		serve(s, logp[1]);
-		_exit(0);
-	}
-	close(logp[1]);
 	{
 		const char *args[] = {"check", "--json",    "--no-probe", "--allow-loopback", "-s",
 		                      spec,    "--timeout", "2",          "evil.test",        NULL};
 		h_run(args, NULL, 20000, &r);
 	}
-	kill(child, SIGKILL);
-	waitpid(child, NULL, 0);
-	close(s);
-	while ((n = read(logp[0], asked + got, sizeof(asked) - 1 - got)) > 0)
-		got += (size_t)n;
-	asked[got] = '\0';
-	close(logp[0]);
+	dns_stop(child, sock, log_r, asked, sizeof(asked));
 
 	/* exit 1: the domain has error findings */
 	if (r.status != 1)
@@ -232,10 +318,65 @@ static void test_invalid_targets_not_looked_up(void **state)
 	hrun_free(&r);
 }
 
+static void test_greeting_keeps_one_code(void **state)
+{
+	char spec[32], asked[8192], port_s[16];
+	int sock, log_r, port;
+	pid_t dns = dns_start(spec, sizeof(spec), &sock, &log_r), smtp = smtp_start(&port);
+	hrun r;
+	json_t *j;
+	json_error_t err;
+	const json_t *probe, *fs;
+	bool unreachable = false;
+
+	(void)state;
+	snprintf(port_s, sizeof(port_s), "%d", port);
+	{
+		const char *args[] = {
+		    "check",     "--json", "--allow-loopback", "-s", spec, "--smtp-port", port_s,
+		    "--timeout", "3",      "code.test",        NULL};
+		h_run(args, NULL, 30000, &r);
+	}
+	kill(smtp, SIGKILL);
+	waitpid(smtp, NULL, 0);
+	dns_stop(dns, sock, log_r, asked, sizeof(asked));
+
+	if (r.status != 1)
+		print_error("status %d\nstdout: %s\nstderr: %s\n", r.status, r.out, r.err);
+	assert_int_equal(r.status, 1);
+	j = json_loads(r.out, 0, &err);
+	assert_non_null(j);
+	probe = json_object_get(
+	    json_array_get(
+	        json_object_get(json_array_get(json_object_get(j, "mx"), 0), "addresses"), 0),
+	    "probe");
+	assert_non_null(probe);
+	/* not accepted as a 250 (nor a 220): malformed, and it says why */
+	assert_string_equal(json_string_value(json_object_get(probe, "state")), "garbage");
+	assert_null(json_object_get(probe, "code"));
+	assert_non_null(strstr(json_string_value(json_object_get(probe, "error")),
+	                       "multi-line reply changes its reply code"));
+	assert_non_null(strstr(json_string_value(json_object_get(probe, "transcript")),
+	                       "S: 220-a\nS: 250 b\n"));
+	assert_true(json_is_null(json_object_get(j, "delivered_to")));
+	fs = json_object_get(j, "findings");
+	for (size_t i = 0; i < json_array_size(fs); i++) {
+		const json_t *f = json_array_get(fs, i);
+		if (strcmp(json_string_value(json_object_get(f, "code")), "smtp-unreachable") == 0)
+			unreachable = strstr(json_string_value(json_object_get(f, "message")),
+			                     "changes its reply code") != NULL;
+	}
+	assert_true(unreachable);
+	assert_non_null(finding(j, "no-accepting-mx", "code.test"));
+	json_decref(j);
+	hrun_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_invalid_targets_not_looked_up),
+	    cmocka_unit_test(test_greeting_keeps_one_code),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
