@@ -75,6 +75,12 @@ mxs_status lab_world_set_mx_preference(lab_world *w, const char *domain, const c
 mxs_status lab_world_add_mx(lab_world *w, const char *domain, unsigned pref, const char *host,
                             char **why);
 mxs_status lab_world_remove_mx(lab_world *w, const char *domain, const char *host, char **why);
+/* The MTA-STS policy of domain (a $MTA-STS line) gets another mode
+ * (enforce, testing, none) or another way of being served (ok, missing,
+ * redirect, html); add_sts_mx adds an mx: pattern. MXS_ERR_INVALID with
+ * *why for a domain without a policy or a bad word. */
+mxs_status lab_world_set_sts(lab_world *w, const char *domain, const char *word, char **why);
+mxs_status lab_world_add_sts_mx(lab_world *w, const char *domain, const char *pattern, char **why);
 /* Undoes every change: the records are loaded again from the scenario texts
  * (kept at load). Scenario and host views stay valid. */
 mxs_status lab_world_reset(lab_world *w, char **why);
@@ -139,11 +145,29 @@ mxs_status lab_smtp_set_behaviour(lab_smtp *s, const char *ip, const char *behav
  * the old key goes stale. New connections see it. MXS_ERR_INVALID with *why
  * for an address without a $SMTP line or one without STARTTLS. */
 mxs_status lab_smtp_rotate(lab_smtp *s, const char *ip, char **why);
+/* How the host at ip answers RCPT TO: accept (250), reject (550 relaying
+ * denied), tempfail (451). MXS_ERR_INVALID for an unknown address or word. */
+mxs_status lab_smtp_set_rcpt(lab_smtp *s, const char *ip, const char *word, char **why);
 /* Every host back to its scenario behaviour and key (the first error is kept). */
 mxs_status lab_smtp_reset(lab_smtp *s, char **why);
 /* Stops serving and drops every connection; memory is released once the
  * loop has run the close callbacks. Accepts NULL. */
 void lab_smtp_close(lab_smtp *s);
+
+/* ---- the MTA-STS policy server ------------------------------------------ */
+/* HTTPS on addr:port (0: a free port) serving /.well-known/mta-sts.txt for
+ * Host mta-sts.DOMAIN from the world's $MTA-STS lines, with certificates
+ * from smtp's CA (lab_smtp_ca_pem trusts both). w and smtp must outlive it.
+ * NULL with *why when the bind fails. */
+typedef struct lab_sts_server lab_sts_server;
+lab_sts_server *lab_sts_server_new(uv_loop_t *loop, const lab_world *w, lab_smtp *smtp,
+                                   const char *addr, int port, char **why);
+int lab_sts_server_port(const lab_sts_server *s);
+const char *lab_sts_server_address(const lab_sts_server *s); /* "127.0.0.1:PORT" */
+unsigned long lab_sts_server_requests(const lab_sts_server *s);
+/* Stops serving; memory follows from the loop. Before lab_smtp_close.
+ * Accepts NULL. */
+void lab_sts_server_close(lab_sts_server *s);
 
 /* ---- the HTTP endpoint: the lab's blocklist ------------------------------ */
 

@@ -103,6 +103,15 @@ enum lab_smtp_tls {
 
 #define LAB_SMTP_NAME_MAX 254 /* a host name in text, plus the NUL */
 
+/* How a lab host answers RCPT TO (rcpt= on a $SMTP line): the recipient
+ * stage (--rcpt) sees these. MAIL FROM is always 250; DATA and BDAT are
+ * always refused, the lab takes no mail. */
+enum lab_smtp_rcpt {
+	LAB_RCPT_ACCEPT,   /* 250 2.1.5 */
+	LAB_RCPT_REJECT,   /* 550 5.7.1 relaying denied: a backup without the recipients */
+	LAB_RCPT_TEMPFAIL, /* 451 4.7.1 greylisted */
+};
+
 /* One $SMTP line. name is always set once the world holds it: the name=
  * option, or the owner of an A/AAAA record with that address (the same
  * scenario first, then any other), or "lab.invalid". */
@@ -120,6 +129,7 @@ struct lab_smtp_host {
 	int name_given;
 	int name_found; /* from an A/AAAA record rather than the fallback */
 	char name[LAB_SMTP_NAME_MAX];
+	enum lab_smtp_rcpt rcpt;
 };
 
 /* The $SMTP lines of every loaded scenario, in load order; views valid until
@@ -128,6 +138,41 @@ size_t lab_world_smtp_count(const lab_world *w);
 const struct lab_smtp_host *lab_world_smtp(const lab_world *w, size_t i);
 /* "accept", "refuse", ... for messages and documentation. */
 const char *lab_smtp_act_name(enum lab_smtp_act a);
+
+/* ---- $MTA-STS lines: the policies the lab's HTTPS server gives -------------- */
+
+#define LAB_STS_MX_MAX 8
+
+/* What the HTTPS server does for mta-sts.DOMAIN (serve= on the line). */
+enum lab_sts_serve {
+	LAB_STS_OK,       /* 200 text/plain: the policy */
+	LAB_STS_MISSING,  /* 404 */
+	LAB_STS_REDIRECT, /* 301 to another host: RFC 8461 §3.3 forbids following */
+	LAB_STS_HTML,     /* 200 text/html: a web server's error page, not a policy */
+	LAB_STS_HUGE,     /* 200 text/plain, 80 KiB: over the 64 KiB a fetch reads */
+	LAB_STS_SILENT,   /* the handshake, then no answer at all */
+};
+
+/* One $MTA-STS line: the policy for DOMAIN. The DNS side (the _mta-sts TXT
+ * record, the mta-sts.DOMAIN address) is ordinary records in the zone. */
+struct lab_sts {
+	char domain[LAB_SMTP_NAME_MAX]; /* lower-case, no final dot */
+	int line;
+	int mode; /* 0 none, 1 testing, 2 enforce */
+	char mx[LAB_STS_MX_MAX][LAB_SMTP_NAME_MAX];
+	size_t nmx;
+	unsigned long max_age;
+	enum lab_sts_serve serve;
+};
+
+/* The policy line for domain ("sts-enforce.lab.test"), or NULL. A view
+ * into the world, valid until it is loaded into again or freed. */
+const struct lab_sts *lab_world_sts(const lab_world *w, const char *domain);
+/* The policy file for s ("version: STSv1\r\nmode: ..."), written into buf;
+ * its length, as snprintf. */
+size_t lab_sts_body(const struct lab_sts *s, char *buf, size_t cap);
+/* "none", "testing", "enforce" */
+const char *lab_sts_mode_name(int mode);
 
 /* ---- connections (tcp.c): one layer under the DNS, SMTP and HTTP servers ---- */
 
@@ -201,5 +246,8 @@ struct ssl_ctx_st *lab_tls_ctx(lab_tls *t, const char *name, enum lab_smtp_tls k
  * out (cap bytes), its length in *len. 0, or -1 when it does not fit or
  * OpenSSL fails. Needs no lab_tls: the key follows from the name. */
 int lab_tls_spki(const char *name, unsigned key, uint8_t *out, size_t cap, size_t *len);
+/* The CA a running lab_smtp signs with (the MTA-STS server's certificates
+ * come from it too, so one --cafile trusts both). */
+lab_tls *lab_smtp_tls(lab_smtp *s);
 
 #endif

@@ -203,7 +203,7 @@ static const char *const smtp_acts[] = {
 	"long-line, megabyte, escape, garbage, tarpit"
 #define SMTP_OPT_LIST                                                                              \
 	"name=HOST, tls=valid|expired|self-signed|wrong-name, starttls=yes|no, slow=SECONDS, "     \
-	"key=N"
+	"rcpt=accept|reject|tempfail, key=N"
 #define LAB_MAX_KEY 1000 /* key=N: which of a host's keys (lab/tls.c) */
 
 /* A key number 0..LAB_MAX_KEY; -1 when s is not one. */
@@ -227,6 +227,12 @@ static const char *const smtp_tls_names[] = {
     [LAB_TLS_EXPIRED] = "expired",
     [LAB_TLS_SELF_SIGNED] = "self-signed",
     [LAB_TLS_WRONG_NAME] = "wrong-name",
+};
+
+static const char *const smtp_rcpt_names[] = {
+    [LAB_RCPT_ACCEPT] = "accept",
+    [LAB_RCPT_REJECT] = "reject",
+    [LAB_RCPT_TEMPFAIL] = "tempfail",
 };
 
 const char *lab_smtp_act_name(enum lab_smtp_act a)
@@ -332,8 +338,10 @@ static mxs_status smtp_option(struct parser *p, struct lab_smtp_host *h, const c
 		bit = 4;
 	else if (word_is(s, kl, "slow"))
 		bit = 8;
-	else if (word_is(s, kl, "key"))
+	else if (word_is(s, kl, "rcpt"))
 		bit = 16;
+	else if (word_is(s, kl, "key"))
+		bit = 32;
 	else
 		goto unknown;
 	if (*seen & bit)
@@ -372,12 +380,22 @@ static mxs_status smtp_option(struct parser *p, struct lab_smtp_host *h, const c
 		return lab_zone_err(p, MXS_ERR_INVALID, p->line,
 		                    "expected starttls=yes or starttls=no, got \"%s\"",
 		                    lab_zone_show(b, sizeof(b), s, len));
-	case 16:
+	case 32:
 		if (parse_key(v, vl, &h->key) != 0)
 			return lab_zone_err(p, MXS_ERR_INVALID, p->line,
 			                    "expected a key number (0-%d) after key=, got \"%s\"",
 			                    LAB_MAX_KEY, lab_zone_show(b, sizeof(b), v, vl));
 		return MXS_OK;
+	case 16:
+		for (size_t i = 0; i < sizeof(smtp_rcpt_names) / sizeof(smtp_rcpt_names[0]); i++)
+			if (word_is(v, vl, smtp_rcpt_names[i])) {
+				h->rcpt = (enum lab_smtp_rcpt)i;
+				return MXS_OK;
+			}
+		return lab_zone_err(
+		    p, MXS_ERR_INVALID, p->line,
+		    "expected rcpt=accept, rcpt=reject or rcpt=tempfail, got \"%s\"",
+		    lab_zone_show(b, sizeof(b), s, len));
 	default:
 		if (parse_seconds(v, vl, &h->delay_ms) != 0)
 			return lab_zone_err(
@@ -628,11 +646,12 @@ static const struct directive {
 	directive_fn fn;
 	int arg;
 } directives[] = {
-    {"$ORIGIN", d_origin, ARG_WORD},     {"$TTL", d_ttl, ARG_WORD},
-    {"$SCENARIO", d_scenario, ARG_WORD}, {"$TITLE", d_title, ARG_TEXT},
-    {"$DOMAIN", d_domain, ARG_WORD},     {"$AS", d_as, ARG_WORD},
-    {"$EXPLAIN", d_explain, ARG_TEXT},   {"$SMTP", d_smtp, ARG_WORDS},
-    {"$SIGNED", d_signed, ARG_WORDS},    {"$TLSA", d_tlsa, ARG_WORDS},
+    {"$ORIGIN", d_origin, ARG_WORD},       {"$TTL", d_ttl, ARG_WORD},
+    {"$SCENARIO", d_scenario, ARG_WORD},   {"$TITLE", d_title, ARG_TEXT},
+    {"$DOMAIN", d_domain, ARG_WORD},       {"$AS", d_as, ARG_WORD},
+    {"$EXPLAIN", d_explain, ARG_TEXT},     {"$SMTP", d_smtp, ARG_WORDS},
+    {"$MTA-STS", lab_zone_sts, ARG_WORDS}, {"$SIGNED", d_signed, ARG_WORDS},
+    {"$TLSA", d_tlsa, ARG_WORDS},
 };
 
 mxs_status lab_zone_directive(struct parser *p, const char *s, size_t len)
@@ -650,7 +669,7 @@ mxs_status lab_zone_directive(struct parser *p, const char *s, size_t len)
 		return lab_zone_err(
 		    p, MXS_ERR_INVALID, p->line,
 		    "unknown directive \"%s\" (known: $ORIGIN, $TTL, $SCENARIO, $TITLE, "
-		    "$DOMAIN, $AS, $EXPLAIN, $SMTP, $SIGNED, $TLSA)",
+		    "$DOMAIN, $AS, $EXPLAIN, $SMTP, $MTA-STS, $SIGNED, $TLSA)",
 		    lab_zone_show(b, sizeof(b), s, nl));
 	a = nl;
 	e = len;

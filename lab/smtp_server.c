@@ -64,7 +64,8 @@ struct conn {
 	size_t tarpit_pos;
 	SSL *ssl;
 	BIO *rbio, *wbio;
-	int tls; /* 0 plain, 1 handshaking, 2 up */
+	int tls;  /* 0 plain, 1 handshaking, 2 up */
+	int mail; /* MAIL FROM was accepted: RCPT may follow (until RSET) */
 	size_t linelen;
 	char line[SMTP_LINE];
 	char rbuf[4096];
@@ -433,6 +434,27 @@ static void ehlo(struct conn *c, const char *client)
 	reply(c, "250 ENHANCEDSTATUSCODES");
 }
 
+/* MAIL FROM and RCPT TO, for the recipient stage (--rcpt): MAIL is always
+ * taken, RCPT answers as the host's rcpt= says. The lab takes no mail:
+ * DATA and BDAT stay refused whatever was said here. */
+static void envelope(struct conn *c, int is_mail)
+{
+	if (is_mail) {
+		c->mail = 1;
+		reply(c, "250 2.1.0 sender OK");
+		return;
+	}
+	if (!c->mail) {
+		reply(c, "503 5.5.1 MAIL first");
+		return;
+	}
+	switch (c->l->h->rcpt) {
+	case LAB_RCPT_REJECT: reply(c, "550 5.7.1 relaying denied"); break;
+	case LAB_RCPT_TEMPFAIL: reply(c, "451 4.7.1 greylisted, try again later"); break;
+	case LAB_RCPT_ACCEPT: reply(c, "250 2.1.5 recipient OK"); break;
+	}
+}
+
 /* Handles one line (without its line end); returns 1 when the rest of
  * what was read must be dropped (STARTTLS: RFC 3207 §4.2 says anything
  * pipelined after it is discarded). */
@@ -486,10 +508,13 @@ static int command(struct conn *c, char *line, size_t len)
 			return 1;
 		}
 	} else if (VERB("NOOP") || VERB("RSET")) {
+		c->mail = VERB("RSET") ? 0 : c->mail;
 		reply(c, "250 2.0.0 OK");
 	} else if (VERB("QUIT")) {
 		reply_and_close(c, "221 2.0.0 bye");
-	} else if (VERB("MAIL") || VERB("RCPT") || VERB("DATA") || VERB("BDAT")) {
+	} else if (VERB("MAIL") || VERB("RCPT")) {
+		envelope(c, VERB("MAIL"));
+	} else if (VERB("DATA") || VERB("BDAT")) {
 		reply(c, "502 5.5.1 the lab does not take mail");
 	} else if (VERB("VRFY")) {
 		reply(c, "252 2.1.5 the lab cannot verify anyone");
@@ -800,6 +825,11 @@ const char *lab_smtp_ca_pem(const lab_smtp *s)
 	return s ? lab_tls_ca_pem(s->tls) : NULL;
 }
 
+lab_tls *lab_smtp_tls(lab_smtp *s)
+{
+	return s ? s->tls : NULL;
+}
+
 void lab_smtp_close(lab_smtp *s)
 {
 	if (!s || s->closing)
@@ -992,9 +1022,29 @@ mxs_status lab_smtp_reset(lab_smtp *s, char **why)
 			if (st == MXS_OK)
 				st = one;
 		}
+		s->hosts[i].rcpt = orig->rcpt;
 		one = apply(s, &s->hosts[i], why);
 		if (st == MXS_OK)
 			st = one;
 	}
 	return st;
+}
+
+mxs_status lab_smtp_set_rcpt(lab_smtp *s, const char *ip, const char *word, char **why)
+{
+	static const char *const words[] = {[LAB_RCPT_ACCEPT] = "accept",
+	                                    [LAB_RCPT_REJECT] = "reject",
+	                                    [LAB_RCPT_TEMPFAIL] = "tempfail"};
+	size_t i = 0;
+	struct lab_smtp_host *h = s ? host_of(s, ip, &i, why) : NULL;
+
+	if (!h)
+		return MXS_ERR_INVALID;
+	for (size_t k = 0; k < sizeof(words) / sizeof(words[0]); k++)
+		if (word && strcmp(word, words[k]) == 0) {
+			h->rcpt = (enum lab_smtp_rcpt)k;
+			return MXS_OK;
+		}
+	mxs_why(why, "expected accept, reject or tempfail, not \"%.40s\"", word ? word : "");
+	return MXS_ERR_INVALID;
 }

@@ -5,6 +5,7 @@
 
 #include "num.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,7 +109,11 @@ static mxs_status do_behave(const struct call *c)
 		return st;
 	snprintf(beh, sizeof(beh), "%s%s%s", c->arg[1], c->narg == 3 ? " " : "",
 	         c->narg == 3 ? c->arg[2] : "");
-	st = lab_smtp_set_behaviour(c->l->smtp, c->arg[0], beh, c->why);
+	/* rcpt=WORD: how the host answers RCPT TO (the recipient stage) */
+	if (strncmp(beh, "rcpt=", 5) == 0)
+		st = lab_smtp_set_rcpt(c->l->smtp, c->arg[0], beh + 5, c->why);
+	else
+		st = lab_smtp_set_behaviour(c->l->smtp, c->arg[0], beh, c->why);
 	if (st == MXS_OK)
 		mxs_why(c->why, "%s now behaves: %s", c->arg[0], beh);
 	return st;
@@ -174,6 +179,23 @@ static mxs_status do_del_mx(const struct call *c)
 	return do_mx(c, 0, 1);
 }
 
+/* MTA-STS: the policy of the selected domain (issue 11). */
+static mxs_status do_sts(const struct call *c)
+{
+	mxs_status st = need_world(c);
+	bool mx = strncmp(c->arg[0], "mx=", 3) == 0;
+
+	if (st == MXS_OK && mx)
+		st = lab_world_add_sts_mx(c->l->world, c->domain, c->arg[0] + 3, c->why);
+	else if (st == MXS_OK)
+		st = lab_world_set_sts(c->l->world, c->domain, c->arg[0], c->why);
+	if (st == MXS_OK && mx)
+		mxs_why(c->why, "%s: MTA-STS policy now covers %s", c->domain, c->arg[0] + 3);
+	else if (st == MXS_OK)
+		mxs_why(c->why, "%s: MTA-STS policy now %s", c->domain, c->arg[0]);
+	return st;
+}
+
 static mxs_status do_reset(const struct call *c)
 {
 	mxs_status st = need_world(c);
@@ -193,7 +215,9 @@ static const struct entry commands[] = {
     {{"up", "ADDR", "the SMTP host at ADDR acts as its scenario says again", false}, 1, 1, do_up},
     {{"behave", "ADDR WORD [N]",
       "the SMTP host at ADDR gets another behaviour: accept, refuse, silent, tempfail, "
-      "reject, slow N, or any other `$SMTP` word (docs/lab.md)",
+      "reject, slow N, or any other `$SMTP` word (docs/lab.md); rcpt=accept, rcpt=reject or "
+      "rcpt=tempfail "
+      "for its answer to RCPT TO",
       false},
      2,
      3,
@@ -206,6 +230,13 @@ static const struct entry commands[] = {
      1,
      1,
      do_rotate},
+    {{"sts", "WORD",
+      "the domain's MTA-STS policy: enforce, testing or none; how it is served: ok, "
+      "missing, redirect, html; or mx=PATTERN to cover another host",
+      true},
+     1,
+     1,
+     do_sts},
     {{"reset", "", "every record and host back as the scenarios say", false}, 0, 0, do_reset},
 };
 
@@ -221,6 +252,8 @@ const struct lab_trainer_cmd *lab_trainer_cmd_at(size_t i)
 	return i < NCOMMANDS ? &commands[i].cmd : NULL;
 }
 
+/* "|" between commands, as in a usage line: the whole list has to fit the
+ * explorer's one-line prompt at 120 columns. */
 size_t lab_trainer_help(char *buf, size_t cap)
 {
 	size_t need = 0;
@@ -230,7 +263,7 @@ size_t lab_trainer_help(char *buf, size_t cap)
 	for (size_t i = 0; i < NCOMMANDS; i++) {
 		const struct lab_trainer_cmd *c = &commands[i].cmd;
 		int n = snprintf(buf ? buf + (need < cap ? need : cap) : NULL,
-		                 need < cap ? cap - need : 0, "%s%s%s%s", i ? ", " : "", c->name,
+		                 need < cap ? cap - need : 0, "%s%s%s%s", i ? "|" : "", c->name,
 		                 c->args[0] ? " " : "", c->args);
 
 		if (n > 0)

@@ -182,6 +182,7 @@ void lab_scenario_clear(struct lab_scenario *sc)
 	for (size_t i = 0; i < sc->ndomains; i++)
 		free(sc->domains[i]);
 	free(sc->domains);
+	free(sc->sts);
 	memset(sc, 0, sizeof(*sc));
 }
 
@@ -478,6 +479,7 @@ mxs_status lab_world_reset(lab_world *w, char **why)
 		fresh->nnodes = nnodes;
 		fresh->nrr = nrr;
 	}
+	lab_sts_reset(w, fresh);
 done:
 	lab_world_free(fresh);
 	return st;

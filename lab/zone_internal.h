@@ -22,6 +22,8 @@ struct lab_scenario {
 	char *as;
 	char **domains;
 	size_t ndomains;
+	struct lab_sts *sts; /* $MTA-STS lines; the trainer changes them in place */
+	size_t nsts;
 };
 
 struct lab_text {
@@ -122,5 +124,9 @@ mxs_status lab_zone_directive(struct parser *p, const char *s, size_t len);
 /* Gives h the owner of the first A/AAAA record in w with its address as a
  * name; 0 when w has none. */
 int lab_smtp_find_name(const lab_world *w, struct lab_smtp_host *h);
+/* $MTA-STS DOMAIN [mode=...] mx=PATTERN... [max_age=N] [serve=...] (sts.c) */
+mxs_status lab_zone_sts(struct parser *p, const char *arg, size_t len);
+/* The policies back as fresh's scenarios say (lab_world_reset). */
+void lab_sts_reset(lab_world *w, const lab_world *fresh);
 
 #endif

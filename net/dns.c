@@ -35,7 +35,7 @@ typedef struct job {
 
 /* Q_MX_CD: the MX question again with checking disabled, after a SERVFAIL,
  * to tell a bogus zone from a broken one. Q_TLSA: the DANE stage. */
-typedef enum qkind { Q_MX, Q_A, Q_AAAA, Q_SRV, Q_MX_CD, Q_TLSA } qkind;
+typedef enum qkind { Q_MX, Q_A, Q_AAAA, Q_SRV, Q_RAW, Q_MX_CD, Q_TLSA } qkind;
 
 /* The services mail clients look up (RFC 6186 §3, RFC 8314 §5.1). */
 static const char *const srv_services[] = {
@@ -48,6 +48,10 @@ typedef struct query {
 	job *j;
 	qkind kind;
 	size_t host; /* index in the domain (Q_A, Q_AAAA); in srv_services (Q_SRV) */
+	int type;    /* Q_RAW: the type asked; j is NULL, c says whose, cb/arg take the answer */
+	dns_client *c;
+	dns_raw_cb cb;
+	void *arg;
 	struct query *next;
 	char name[]; /* the name asked */
 } query;
@@ -268,6 +272,7 @@ static int got_reply(int status)
 }
 
 static void finish_question(dns_client *c, job *j);
+static void pump(dns_client *c);
 static mxs_status ask(dns_client *c, job *j, qkind kind, const char *name, size_t host);
 
 /* ---- the wire format beyond c-ares 1.18's parsers ---------------------------
@@ -630,7 +635,7 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 {
 	query *q = arg;
 	job *j = q->j;
-	dns_client *c = j->c;
+	dns_client *c = q->kind == Q_RAW ? q->c : j->c;
 
 	(void)timeouts;
 	c->outstanding--;
@@ -638,6 +643,17 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 		c->replies++;
 	else
 		note_failure(c, status);
+	if (q->kind == Q_RAW) {
+		/* another module's question (dns_query_raw): its answer as is;
+		 * on teardown the owner still hears, to free its context */
+		bool gone = status == ARES_EDESTRUCTION || c->closing;
+		q->cb(gone ? MX_RC_NOT_ASKED : rcode_of(status), gone ? NULL : abuf,
+		      gone ? 0 : alen, q->arg);
+		free(q);
+		if (!gone)
+			pump(c);
+		return;
+	}
 	if (status == ARES_EDESTRUCTION || c->closing) {
 		free(q);
 		return;
@@ -649,6 +665,7 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 	case Q_SRV: on_srv(j, q->host, status, abuf, alen); break;
 	case Q_MX_CD: on_mx_cd(j, status); break;
 	case Q_TLSA: on_tlsa(j, q->host, status, abuf, alen); break;
+	case Q_RAW: break; /* answered above */
 	}
 	free(q);
 	finish_question(c, j);
@@ -713,7 +730,8 @@ static void send_query(dns_client *c, query *q)
 			on_answer(q, ARES_ENOMEM, 0, NULL, 0);
 		return;
 	}
-	ares_query(c->channel, q->name, ns_c_in, types[q->kind], on_answer, q);
+	ares_query(c->channel, q->name, ns_c_in, q->kind == Q_RAW ? q->type : types[q->kind],
+	           on_answer, q);
 }
 
 /* Sends waiting questions while there is room on the wire. */
@@ -747,6 +765,28 @@ static mxs_status ask(dns_client *c, job *j, qkind kind, const char *name, size_
 	else
 		c->qhead = q;
 	c->qtail = q;
+	return MXS_OK;
+}
+
+mxs_status dns_query_raw(dns_client *c, const char *name, int type, dns_raw_cb cb, void *arg)
+{
+	size_t n = strlen(name) + 1;
+	query *q = calloc(1, sizeof(*q) + n);
+
+	if (!q)
+		return MXS_ERR_NOMEM;
+	q->kind = Q_RAW;
+	q->c = c;
+	q->type = type;
+	q->cb = cb;
+	q->arg = arg;
+	memcpy(q->name, name, n);
+	if (c->qtail)
+		c->qtail->next = q;
+	else
+		c->qhead = q;
+	c->qtail = q;
+	pump(c);
 	return MXS_OK;
 }
 
@@ -922,6 +962,8 @@ void dns_client_free(dns_client *c)
 	while (c->qhead) {
 		query *q = c->qhead;
 		c->qhead = q->next;
+		if (q->kind == Q_RAW)
+			q->cb(MX_RC_NOT_ASKED, NULL, 0, q->arg);
 		free(q);
 	}
 	while (c->jobs) {

@@ -54,6 +54,15 @@ dns_client *dns_client_new(uv_loop_t *loop, const dns_config *cfg, char **why);
  * client borrows d until cb returns it. */
 mxs_status dns_resolve(dns_client *c, mx_domain *d, dns_done_cb cb, void *arg);
 
+/* One question of any type for another module (the MTA-STS TXT records,
+ * the policy host's addresses): cb gets how it ended and the raw answer
+ * (abuf, alen; valid during the call) to parse with ares_parse_*_reply. It
+ * waits for a slot like every other question. cb is called exactly once,
+ * from the loop; when the client is freed first, from dns_client_free with
+ * rc MX_RC_NOT_ASKED and no answer, so the owner can free its context. */
+typedef void (*dns_raw_cb)(mx_rcode rc, const unsigned char *abuf, int alen, void *arg);
+mxs_status dns_query_raw(dns_client *c, const char *name, int type, dns_raw_cb cb, void *arg);
+
 /* Domains handed in and not yet returned. */
 size_t dns_client_busy(const dns_client *c);
 /* Replies received from any server, whatever their rcode; 0 after questions

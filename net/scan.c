@@ -19,6 +19,7 @@
 #include "dane.h"
 #include "dns.h"
 #include "name.h"
+#include "policy.h"
 #include "smtp.h"
 
 #define SCAN_BUCKETS             1024u /* address hash chains; grows are not needed: chains stay short */
@@ -60,7 +61,9 @@ struct sdom {
 	uint64_t answered_ms, parked_ms;
 	uint64_t seed;
 	bool resolving, settled, removed, dirty;
-	unsigned changes; /* gathered for the next on_domain call */
+	unsigned changes;         /* gathered for the next on_domain call */
+	policy_job *pj;           /* the MTA-STS fetch on its way, or NULL */
+	policy_fetch_result *pol; /* what it found (given to every answer installed) */
 	sdom *prev, *next;
 };
 
@@ -72,6 +75,8 @@ struct scan {
 	smtp_prober *smtp;
 	smtp_monitor *mon;
 	bl_client *bl;
+	policy_fetcher *pf; /* cfg.mta_sts */
+	char *rcpt;
 	saddr *buckets[SCAN_BUCKETS];
 	size_t naddrs;
 	sdom *doms, *doms_tail; /* in the order they were added */
@@ -128,6 +133,7 @@ static void sweep(scan *s)
 		*pp = m->next;
 		mx_domain_free(m->d);
 		mx_domain_free(m->parked);
+		policy_fetch_result_free(m->pol);
 		free(m->name);
 		free(m);
 	}
@@ -326,7 +332,7 @@ static size_t pending(const scan *s, const sdom *m)
 			n += a->bl_wait;
 		}
 	}
-	return n;
+	return n + (m->pj != NULL);
 }
 
 static void check_settled(scan *s, sdom *m)
@@ -570,12 +576,50 @@ static void on_bl(blr_result *r, void *arg)
 /* Shows a new answer: the old addresses go (an address no other domain
  * shows is forgotten, so a refresh probes it anew), the new ones are
  * watched and what the store knows already is attached. */
+/* What the MTA-STS fetch found, copied into an answer (each answer is a
+ * new mx_domain: the fetch is not repeated for it). */
+static void apply_policy(const sdom *m, mx_domain *d)
+{
+	const policy_fetch_result *r = m->pol;
+	policy_sts *p;
+
+	if (!r || !d)
+		return;
+	p = policy_dup(r->policy);
+	/* out of memory leaves the domain without it; the next change retries */
+	if (!r->policy || p)
+		mx_domain_set_mta_sts(d, r->txt, r->id, p, r->error);
+	mx_domain_set_tls_rpt(d, r->tls_rpt);
+}
+
+static void on_policy(policy_fetch_result *r, void *arg)
+{
+	sdom *m = arg;
+	scan *s = m->s;
+
+	m->pj = NULL;
+	policy_fetch_result_free(m->pol);
+	m->pol = r;
+	if (m->removed || s->dying)
+		return; /* the graveyard (or the teardown) frees m */
+	enter(s);
+	if (!s->frozen && m->d) {
+		apply_policy(m, m->d);
+		mark(s, m, SCAN_CH_ANSWER);
+		check_settled(s, m);
+	}
+	apply_policy(m, m->parked);
+	deliver(s);
+	leave(s);
+}
+
 static void install(scan *s, sdom *m, mx_domain *d, uint64_t when)
 {
 	unref_domain(s, m->d);
 	mx_domain_free(m->d);
 	m->d = d;
 	m->answered_ms = when;
+	apply_policy(m, d);
 	ref_domain(s, d);
 	for (size_t i = 0; i < mx_domain_host_count(d); i++)
 		for (size_t k = 0; k < mx_domain_host(d, i)->naddrs; k++)
@@ -618,8 +662,10 @@ static void on_dns(mx_domain *d, void *arg)
 
 static void analyze(scan *s, sdom *m)
 {
-	mx_options o = {
-	    .seed = m->seed, .as_host = s->as_host, .allow_loopback = s->cfg.allow_loopback};
+	mx_options o = {.seed = m->seed,
+	                .as_host = s->as_host,
+	                .allow_loopback = s->cfg.allow_loopback,
+	                .sender = s->cfg.sender};
 
 	/* out of memory leaves the previous analysis; the next change retries */
 	mx_domain_analyze(m->d, &o);
@@ -784,6 +830,15 @@ scan *scan_new(uv_loop_t *loop, const scan_config *cfg, int *code_hint, char **w
 			smtp_monitor_on_change(s->mon, on_change, s);
 		}
 	}
+	if (cfg->mta_sts) {
+		policy_fetch_config pc = {.timeout_ms = cfg->timeout_ms,
+		                          .port = cfg->mta_sts_port,
+		                          .ca_pem = s->ca_pem,
+		                          .loopback_only = cfg->loopback_only};
+		s->pf = policy_fetcher_new(loop, s->dns, &pc, why);
+		if (!s->pf)
+			goto fail;
+	}
 	if (cfg->blocklists && blr_config_enabled_count(cfg->blocklists) > 0) {
 		bl_config bc = {.timeout_ms = cfg->timeout_ms, .ca_pem = s->bl_ca_pem};
 		s->bl = bl_client_new(loop, cfg->blocklists, &bc, why);
@@ -803,6 +858,7 @@ static void dom_free(sdom *m)
 {
 	mx_domain_free(m->d);
 	mx_domain_free(m->parked);
+	policy_fetch_result_free(m->pol);
 	free(m->name);
 	free(m);
 }
@@ -812,10 +868,11 @@ static void teardown(scan *s)
 	if (s->torn_down)
 		return;
 	s->torn_down = true;
-	smtp_monitor_free(s->mon); /* before the prober it probes through */
-	smtp_prober_free(s->smtp); /* cancels: no callbacks */
-	bl_client_free(s->bl);     /* the same for the lookups */
-	dns_client_free(s->dns);   /* frees the domains on the wire, no callbacks */
+	smtp_monitor_free(s->mon);  /* before the prober it probes through */
+	smtp_prober_free(s->smtp);  /* cancels: no callbacks */
+	bl_client_free(s->bl);      /* the same for the lookups */
+	policy_fetcher_free(s->pf); /* before the DNS client it asks through */
+	dns_client_free(s->dns);    /* frees the domains on the wire, no callbacks */
 	for (unsigned b = 0; b < SCAN_BUCKETS; b++)
 		while (s->buckets[b]) {
 			saddr *a = s->buckets[b];
@@ -869,6 +926,9 @@ static mxs_status resolve(scan *s, sdom *m)
 		return MXS_ERR_NOMEM;
 	}
 	m->resolving = true;
+	/* the policy is asked again with every answer asked (scan_refresh) */
+	if (s->pf && !m->pj)
+		m->pj = policy_fetch(s->pf, m->name, on_policy, m);
 	return MXS_OK;
 }
 
@@ -945,6 +1005,8 @@ void scan_remove(scan *s, const char *name)
 		s->doms_tail = m->prev;
 	s->ndoms--;
 	m->removed = true;
+	policy_fetch_cancel(m->pj);
+	m->pj = NULL;
 	unref_domain(s, m->d);
 	mx_domain_free(m->d);
 	m->d = NULL;

@@ -127,6 +127,13 @@ typedef struct scan_config {
 	bool loopback_only; /* the lab: probe and ask blocklists about only 127.0.0.0/8 and ::1,
 	                       whatever a scenario says; other addresses are shown, never
 	                       probed (scan_history_get says !watched) */
+	/* what real senders look at (issue 11) */
+	bool mta_sts;     /* fetch each domain's MTA-STS policy and TLS-RPT record (net/policy.h);
+	                     a domain settles once that is in too */
+	int mta_sts_port; /* HTTPS port of the policy hosts; <= 0: 443 (the lab: its own) */
+	const char *rcpt; /* the recipient stage (--rcpt): LOCALPART (@ the domain added) or
+	                     ADDRESS; NULL = off, nothing past NOOP is sent. Copied. */
+	sender_profile sender; /* whose walk mx_domain_delivered follows (--sender) */
 	/* analysis (mx_options) */
 	bool allow_loopback; /* loopback addresses count as ordinary (lab) */
 	uint64_t seed;       /* the run seed; each domain starts with it */

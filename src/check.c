@@ -503,6 +503,11 @@ int check_run(uv_loop_t *loop, const cli_opts *o, char *const *names, size_t nna
 	                   .allow_loopback = o->allow_loopback,
 	                   .seed = o->seed,
 	                   .as_host = o->as_host,
+	                   /* check shows every sender profile: the mta-sts one
+	                    * needs the policy */
+	                   .mta_sts = true,
+	                   .mta_sts_port = o->mta_sts_port,
+	                   .sender = (sender_profile)o->sender,
 	                   .on_domain = on_domain,
 	                   .arg = &x};
 	x.s = scan_new(loop, &sc, &code, &why);

@@ -34,6 +34,10 @@ typedef struct cli_opts {
 	const char *ehlo_name; /* --ehlo, NULL = this machine's name */
 	const char *cafile;    /* --cafile: extra CA for STARTTLS verification */
 	bool dane;             /* --dane: TLSA for every MX host, certificates matched */
+	int sender;            /* --sender: the sender_profile delivered_to follows (0 =
+	                          opportunistic) */
+	int mta_sts_port;      /* --mta-sts-port: HTTPS port of MTA-STS policy hosts; -1 = 443
+	                          (the lab's own in lab mode) */
 	/* the explorer */
 	unsigned interval_ms; /* --interval: re-probing, like mtr (default 10 s) */
 	bool mouse;           /* --mouse */

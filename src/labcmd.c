@@ -15,11 +15,13 @@
 
 #define LAB_DEFAULT_PORT      5300
 #define LAB_HTTP_DEFAULT_PORT 8053
+#define LAB_STS_DEFAULT_PORT  8443
 
 typedef struct serve_ctx {
 	lab_dns *dns;
 	lab_smtp *smtp;
 	lab_http *http;
+	lab_sts_server *sts;
 	uv_signal_t sigint, sigterm;
 } serve_ctx;
 
@@ -53,6 +55,8 @@ static void on_signal(uv_signal_t *s, int signum)
 	serve_ctx *x = s->data;
 
 	(void)signum;
+	lab_sts_server_close(x->sts); /* before the SMTP hosts whose CA it uses */
+	x->sts = NULL;
 	lab_dns_close(x->dns);
 	x->dns = NULL;
 	lab_smtp_close(x->smtp);
@@ -110,6 +114,23 @@ static lab_http *start_http(uv_loop_t *loop, const cli_opts *o, bool serving)
 	return h;
 }
 
+/* The MTA-STS policy server (HTTPS, the lab CA). Its port: a free one with
+ * --port 0 or outside --serve, else 8443. */
+static lab_sts_server *start_sts(uv_loop_t *loop, const lab_world *w, lab_smtp *sm,
+                                 const cli_opts *o, bool serving)
+{
+	char *why = NULL;
+	lab_sts_server *s = lab_sts_server_new(
+	    loop, w, sm, o->bind, serving && o->port != 0 ? LAB_STS_DEFAULT_PORT : 0, &why);
+
+	if (!s) {
+		cli_error("lab: cannot serve MTA-STS policies over HTTPS: %s",
+		          why ? why : "unknown error");
+		free(why);
+	}
+	return s;
+}
+
 /* The lab's blocklist as a provider for check_run, in config syntax. */
 static void lab_blocklist_text(const lab_http *h, char *out, size_t cap)
 {
@@ -149,7 +170,9 @@ static int serve(uv_loop_t *loop, const lab_world *w, const cli_opts *o)
 		return 3;
 	x.smtp = start_smtp(loop, w, o->smtp_port >= 0 ? o->smtp_port : LAB_SMTP_DEFAULT_PORT);
 	x.http = x.smtp ? start_http(loop, o, true) : NULL;
-	if (!x.smtp || !x.http) {
+	x.sts = x.http ? start_sts(loop, w, x.smtp, o, true) : NULL;
+	if (!x.smtp || !x.http || !x.sts) {
+		lab_http_close(x.http);
 		lab_dns_close(x.dns);
 		lab_smtp_close(x.smtp);
 		uv_run(loop, UV_RUN_NOWAIT);
@@ -160,6 +183,7 @@ static int serve(uv_loop_t *loop, const lab_world *w, const cli_opts *o)
 		printf("smtp %s\n", lab_smtp_listener(x.smtp, i));
 	/* before the ca line: readers stop at that one */
 	printf("http %s\n", lab_http_address(x.http));
+	printf("https %s\n", lab_sts_server_address(x.sts));
 	if (write_ca(x.smtp, dir, sizeof(dir), ca, sizeof(ca)) == 0)
 		printf("ca %s\n", ca);
 	fflush(stdout);
@@ -202,10 +226,12 @@ static int report(uv_loop_t *loop, const lab_world *w, const cli_opts *o)
 	lab_dns *d = start_dns(loop, w, o, o->port >= 0 ? o->port : 0);
 	lab_smtp *sm = d ? start_smtp(loop, w, o->smtp_port >= 0 ? o->smtp_port : 0) : NULL;
 	lab_http *hp = sm ? start_http(loop, o, false) : NULL;
+	lab_sts_server *ss = hp ? start_sts(loop, w, sm, o, false) : NULL;
 	char server[80], bltext[512];
 	int worst = 0;
 
-	if (!d || !sm || !hp) {
+	if (!d || !sm || !hp || !ss) {
+		lab_http_close(hp);
 		lab_dns_close(d);
 		lab_smtp_close(sm);
 		uv_run(loop, UV_RUN_NOWAIT);
@@ -235,6 +261,7 @@ static int report(uv_loop_t *loop, const lab_world *w, const cli_opts *o)
 		co.loopback_probes = true;
 		/* the lab teaches DANE: its signed zones are answered with AD */
 		co.dane = true;
+		co.mta_sts_port = lab_sts_server_port(ss);
 		/* every lab address is asked about on the lab's own blocklist */
 		co.blocklist_text = bltext;
 		/* on loopback 2 s is an age; the room should not wait on tarpits */
@@ -262,6 +289,7 @@ static int report(uv_loop_t *loop, const lab_world *w, const cli_opts *o)
 		}
 		free(names);
 	}
+	lab_sts_server_close(ss);
 	lab_dns_close(d);
 	lab_smtp_close(sm);
 	lab_http_close(hp);
@@ -279,13 +307,14 @@ static int explore_lab(uv_loop_t *loop, lab_world *w, const cli_opts *o)
 	lab_dns *d = start_dns(loop, w, o, o->port >= 0 ? o->port : 0);
 	lab_smtp *sm = d ? start_smtp(loop, w, o->smtp_port >= 0 ? o->smtp_port : 0) : NULL;
 	lab_http *hp = sm ? start_http(loop, o, false) : NULL;
+	lab_sts_server *ss = hp ? start_sts(loop, w, sm, o, false) : NULL;
 	explore_domain *doms = NULL;
 	size_t n = 0, cap = 0;
 	cli_opts co = *o;
 	char server[80], bltext[512];
 	int code = 3;
 
-	if (!d || !sm || !hp)
+	if (!d || !sm || !hp || !ss)
 		goto done;
 	lab_blocklist_text(hp, bltext, sizeof(bltext));
 	/* every lab address is asked about on the lab's own blocklist */
@@ -307,12 +336,14 @@ static int explore_lab(uv_loop_t *loop, lab_world *w, const cli_opts *o)
 	co.smtp_port = lab_smtp_port(sm) > 0 ? lab_smtp_port(sm) : LAB_SMTP_DEFAULT_PORT;
 	co.ca_pem = lab_smtp_ca_pem(sm);
 	co.loopback_probes = true;
+	co.mta_sts_port = lab_sts_server_port(ss);
 	if (!o->timeout_given)
 		co.timeout_ms = 2000;
 	xl.smtp = sm;
 	code = explore_run(loop, &co, &xl, doms, n);
 done:
 	free(doms);
+	lab_sts_server_close(ss);
 	lab_dns_close(d);
 	lab_smtp_close(sm);
 	lab_http_close(hp);

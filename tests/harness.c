@@ -213,6 +213,10 @@ void h_lab_start(hlab *lab, const char *const *extra)
 		const char *h = strstr(text, "\nhttp ");
 		if (h)
 			sscanf(h + 6, "%31s", lab->http);
+		/* "https 127.0.0.1:PORT": the MTA-STS policy server */
+		h = strstr(text, "\nhttps ");
+		if (h && strchr(h + 7, ':'))
+			sscanf(strchr(h + 7, ':') + 1, "%7[0-9]", lab->https_port);
 	}
 	{
 		/* "smtp 127.0.1.1:2525": every listener shares the port */
@@ -279,6 +283,12 @@ void h_lab_open(hlab_here *lab, uv_loop_t *loop, const char *zone_name, const ch
 			fail_msg("lab SMTP hosts: %s", why ? why : "unknown error");
 		lab->smtp_port = lab_smtp_port(lab->smtp);
 	}
+	if ((which & H_STS) && lab->smtp) {
+		lab->sts = lab_sts_server_new(loop, lab->world, lab->smtp, "127.0.0.1", 0, &why);
+		if (!lab->sts)
+			fail_msg("lab MTA-STS server: %s", why ? why : "unknown error");
+		lab->sts_port = lab_sts_server_port(lab->sts);
+	}
 	if (which & H_HTTP) {
 		lab->http = lab_http_new(loop, "127.0.0.1", 0, &why);
 		if (!lab->http)
@@ -292,6 +302,8 @@ void h_lab_close(hlab_here *lab)
 {
 	if (!lab->loop)
 		return;
+	lab_sts_server_close(lab->sts);
+	lab->sts = NULL;
 	lab_dns_close(lab->dns);
 	lab_smtp_close(lab->smtp);
 	lab_http_close(lab->http);

@@ -35,10 +35,11 @@ pid_t h_spawn(const char *const *args, int *in_w, int *out_r, int *err_r);
 typedef struct hlab {
 	pid_t pid;
 	int port;
-	char server[32];   /* "127.0.0.1:PORT" for -s */
-	char smtp_port[8]; /* the lab SMTP port, for --smtp-port */
-	char ca[128];      /* the lab CA file, for --cafile */
-	char http[32];     /* the blocklist endpoint, "127.0.0.1:PORT" */
+	char server[32];    /* "127.0.0.1:PORT" for -s */
+	char smtp_port[8];  /* the lab SMTP port, for --smtp-port */
+	char ca[128];       /* the lab CA file, for --cafile */
+	char http[32];      /* the blocklist endpoint, "127.0.0.1:PORT" */
+	char https_port[8]; /* the MTA-STS policy server's port, for --mta-sts-port */
 } hlab;
 
 /* Binds a UDP socket on 127.0.0.1 with a free port and writes
@@ -53,7 +54,7 @@ void h_lab_start(hlab *lab, const char *const *extra);
 void h_lab_stop(hlab *lab);
 
 /* The lab in this process. Which servers to start: */
-enum { H_DNS = 1u << 0, H_SMTP = 1u << 1, H_HTTP = 1u << 2 };
+enum { H_DNS = 1u << 0, H_SMTP = 1u << 1, H_HTTP = 1u << 2, H_STS = 1u << 3 /* needs H_SMTP */ };
 
 typedef struct hlab_here {
 	uv_loop_t *loop;  /* the caller's; h_lab_open initialises it */
@@ -61,6 +62,8 @@ typedef struct hlab_here {
 	lab_dns *dns;     /* each NULL unless asked for; owned */
 	lab_smtp *smtp;
 	lab_http *http;
+	lab_sts_server *sts; /* the MTA-STS policy server (HTTPS, the SMTP hosts' CA) */
+	int sts_port;
 	char server[40];    /* the DNS server, "127.0.0.1:PORT", for dns_client */
 	int smtp_port;      /* every SMTP listener's port */
 	char http_base[64]; /* "http://127.0.0.1:PORT" */

@@ -178,6 +178,9 @@ static void test_every_scenario_walk(void **state)
 	    {"dane.lab.test", 10, 1},
 	    {"dane-stale.lab.test", 10, 1}, /* the opportunistic walk; dane: test_dane_lab */
 	    {"dane-insecure.lab.test", 10, 1},
+	    {"sts-enforce.lab.test", 20, 2},
+	    {"sts-testing.lab.test", 10, 1},
+	    {"rcpt-relay.lab.test", 10, 1},
 	};
 	const char *list[] = {"lab", "--list", NULL};
 	char path[] = "/tmp/mxscope-all-XXXXXX";

@@ -268,10 +268,17 @@ static void test_accept(void **state)
 	                    "501 5.5.4 EHLO needs a domain name or an address\r\n");
 	assert_string_equal(chat(f, fd, &r, "VRFY root\r\n"),
 	                    "252 2.1.5 the lab cannot verify anyone\r\n");
-	assert_string_equal(chat(f, fd, &r, "MAIL FROM:<a@b>\r\n"),
-	                    "502 5.5.1 the lab does not take mail\r\n");
+	/* the recipient stage: RCPT only after MAIL, as rcpt= says (accept
+	 * here); DATA stays refused whatever was said before it */
+	assert_string_equal(chat(f, fd, &r, "RCPT TO:<a@b>\r\n"), "503 5.5.1 MAIL first\r\n");
+	assert_string_equal(chat(f, fd, &r, "MAIL FROM:<a@b>\r\n"), "250 2.1.0 sender OK\r\n");
+	assert_string_equal(chat(f, fd, &r, "RCPT TO:<a@b>\r\n"), "250 2.1.5 recipient OK\r\n");
 	assert_string_equal(chat(f, fd, &r, "DATA\r\n"),
 	                    "502 5.5.1 the lab does not take mail\r\n");
+	assert_string_equal(chat(f, fd, &r, "BDAT 1 LAST\r\n"),
+	                    "502 5.5.1 the lab does not take mail\r\n");
+	assert_string_equal(chat(f, fd, &r, "RSET\r\n"), "250 2.0.0 OK\r\n");
+	assert_string_equal(chat(f, fd, &r, "RCPT TO:<a@b>\r\n"), "503 5.5.1 MAIL first\r\n");
 	assert_string_equal(chat(f, fd, &r, "FROB\r\n"), "500 5.5.2 unrecognised command\r\n");
 	/* pipelined commands, bare LF, each answered in order */
 	assert_string_equal(chat(f, fd, &r, "NOOP\r\nFROB\nNOOP\r\n"),
@@ -681,7 +688,7 @@ static void test_bad_lines(void **state)
 	expect_error("$SMTP 127.0.9.9 accept colour=red",
 	             "e.zone:6: unknown SMTP option \"colour=red\"; expected one of name=HOST, "
 	             "tls=valid|expired|self-signed|wrong-name, starttls=yes|no, slow=SECONDS, "
-	             "key=N");
+	             "rcpt=accept|reject|tempfail, key=N");
 	expect_error("$SMTP 127.0.9.9 accept tls=maybe",
 	             "e.zone:6: unknown tls=\"maybe\"; expected one of valid, expired, "
 	             "self-signed, wrong-name");

@@ -1,0 +1,394 @@
+/* lab/sts_server.c — the lab's MTA-STS policy server: HTTPS on loopback
+ * serving /.well-known/mta-sts.txt for every Host mta-sts.DOMAIN whose
+ * scenario has a $MTA-STS line (sts.c), with a certificate for that name
+ * from the lab CA (the one the SMTP hosts use, so one --cafile trusts both).
+ * TLS runs through OpenSSL memory BIOs on the loop, as in smtp_server.c.
+ *
+ * Client bytes are untrusted: the request head is at most 8 KiB, one
+ * request per connection, at most 64 connections, 10 s of idleness closes
+ * one. */
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "lab.h"
+#include "lab_internal.h"
+
+#define STS_MAX_CONNS 64
+#define STS_IDLE_MS   10000
+#define STS_HEAD_MAX  8192
+#define STS_PREFIX    "mta-sts."
+
+struct conn {
+	struct lab_conn base; /* first */
+	lab_sts_server *s;
+	SSL *ssl;
+	BIO *rbio, *wbio;
+	bool up, answered;
+	size_t len;
+	char head[STS_HEAD_MAX + 1];
+	char rbuf[4096];
+};
+
+struct wreq {
+	uv_write_t req;
+	char data[];
+};
+
+struct lab_sts_server {
+	uv_loop_t *loop;
+	const lab_world *w;
+	lab_tls *tls;  /* borrowed from the SMTP server */
+	SSL_CTX *base; /* before SNI: a certificate for no policy host */
+	uv_tcp_t listener;
+	int port;
+	char where[64];
+	int closing;
+	unsigned handles;
+	unsigned long requests;
+	struct lab_conns conns;
+};
+
+static void maybe_free(lab_sts_server *s)
+{
+	if (s->closing && s->handles == 0 && s->conns.n == 0)
+		free(s);
+}
+
+static void conn_freed(struct lab_conn *b, void *arg)
+{
+	struct conn *c = (struct conn *)b;
+
+	SSL_free(c->ssl); /* frees both BIOs */
+	maybe_free(arg);
+}
+
+static void on_written(uv_write_t *req, int status)
+{
+	(void)status;
+	free(req);
+}
+
+/* What OpenSSL wrote into the memory BIO, onto the socket. */
+static void flush(struct conn *c)
+{
+	char buf[4096];
+	int n;
+
+	while (!c->base.closing && BIO_ctrl_pending(c->wbio) > 0 &&
+	       (n = BIO_read(c->wbio, buf, sizeof(buf))) > 0) {
+		struct wreq *w = malloc(sizeof(*w) + (size_t)n);
+		uv_buf_t b;
+		if (!w) {
+			lab_conn_close(&c->base);
+			return;
+		}
+		memcpy(w->data, buf, (size_t)n);
+		b = uv_buf_init(w->data, (unsigned)n);
+		if (uv_write(&w->req, (uv_stream_t *)&c->base.tcp, &b, 1, on_written) != 0) {
+			free(w);
+			lab_conn_close(&c->base);
+			return;
+		}
+	}
+}
+
+static void respond(struct conn *c, int code, const char *ctype, const char *extra,
+                    const char *body, size_t len)
+{
+	char head[512];
+	const char *text = code == 200   ? "OK"
+	                   : code == 301 ? "Moved Permanently"
+	                   : code == 400 ? "Bad Request"
+	                                 : "Not Found";
+	int n = snprintf(head, sizeof(head),
+	                 "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s"
+	                 "Connection: close\r\n\r\n",
+	                 code, text, ctype, len, extra ? extra : "");
+
+	c->answered = true;
+	ERR_clear_error();
+	if (SSL_write(c->ssl, head, n) <= 0 || (len && SSL_write(c->ssl, body, (int)len) <= 0)) {
+		ERR_clear_error();
+		lab_conn_close(&c->base);
+		return;
+	}
+	SSL_shutdown(c->ssl); /* close_notify: the body is complete */
+	flush(c);
+	/* the client closes when it has read it; the idle timer is the bound */
+	lab_conn_idle_after(&c->base, 2000);
+}
+
+/* The Host header's name, lower-cased, port and final dot dropped. */
+static bool host_of(const char *head, char *out, size_t cap)
+{
+	const char *p = head;
+
+	while ((p = strchr(p, '\n'))) {
+		p++;
+		if (strncasecmp(p, "Host:", 5) == 0) {
+			size_t n = 0;
+			p += 5;
+			while (*p == ' ' || *p == '\t')
+				p++;
+			while (p[n] && p[n] != '\r' && p[n] != '\n' && p[n] != ':' && n + 1 < cap) {
+				out[n] = (char)(p[n] >= 'A' && p[n] <= 'Z' ? p[n] + 32 : p[n]);
+				n++;
+			}
+			if (n && out[n - 1] == '.')
+				n--;
+			out[n] = '\0';
+			return n > 0;
+		}
+	}
+	return false;
+}
+
+static void request(struct conn *c)
+{
+	static const char path[] = "/.well-known/mta-sts.txt";
+	char host[300], body[2048];
+	const struct lab_sts *p;
+	size_t n;
+
+	if (!strstr(c->head, "\r\n\r\n")) {
+		if (c->len >= STS_HEAD_MAX)
+			respond(c, 400, "text/plain", NULL, "request head too large\n", 23);
+		return;
+	}
+	c->s->requests++;
+	if (strncmp(c->head, "GET ", 4) != 0 || strncmp(c->head + 4, path, sizeof(path) - 1) != 0 ||
+	    c->head[4 + sizeof(path) - 1] != ' ') {
+		respond(c, 404, "text/plain", NULL, "not here\n", 9);
+		return;
+	}
+	if (!host_of(c->head, host, sizeof(host)) ||
+	    strncmp(host, STS_PREFIX, sizeof(STS_PREFIX) - 1) != 0 ||
+	    !(p = lab_world_sts(c->s->w, host + sizeof(STS_PREFIX) - 1))) {
+		respond(c, 404, "text/plain", NULL, "no policy for this host\n", 24);
+		return;
+	}
+	switch (p->serve) {
+	case LAB_STS_MISSING: respond(c, 404, "text/plain", NULL, "no policy here\n", 15); return;
+	case LAB_STS_REDIRECT:
+		respond(c, 301, "text/plain",
+		        "Location: https://www.lab.invalid/.well-known/mta-sts.txt\r\n", "moved\n",
+		        6);
+		return;
+	case LAB_STS_HTML: {
+		static const char page[] = "<html><body><h1>Welcome to nginx!</h1></body></html>\n";
+		respond(c, 200, "text/html", NULL, page, sizeof(page) - 1);
+		return;
+	}
+	case LAB_STS_HUGE: {
+		/* a valid policy start, then comment-like filler past the bound */
+		size_t bn = 80 * 1024;
+		char *big = malloc(bn);
+		if (!big) {
+			lab_conn_close(&c->base);
+			return;
+		}
+		memset(big, 'x', bn);
+		memcpy(big, "version: STSv1\r\nx-filler: ", 26);
+		respond(c, 200, "text/plain", NULL, big, bn);
+		free(big);
+		return;
+	}
+	case LAB_STS_SILENT: c->answered = true; return; /* the idle timer closes it */
+	case LAB_STS_OK: break;
+	}
+	n = lab_sts_body(p, body, sizeof(body));
+	respond(c, 200, "text/plain", NULL, body, n < sizeof(body) ? n : sizeof(body) - 1);
+}
+
+/* SNI: the certificate for the name asked, when a policy exists for it. */
+static int on_servername(SSL *ssl, int *alert, void *arg)
+{
+	lab_sts_server *s = arg;
+	const char *name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+	SSL_CTX *ctx;
+
+	(void)alert;
+	if (!name || strncasecmp(name, STS_PREFIX, sizeof(STS_PREFIX) - 1) != 0 ||
+	    !lab_world_sts(s->w, name + sizeof(STS_PREFIX) - 1))
+		return SSL_TLSEXT_ERR_OK; /* the base certificate: it will not verify */
+	ctx = lab_tls_ctx(s->tls, name, LAB_TLS_VALID, 0, NULL);
+	if (ctx)
+		SSL_set_SSL_CTX(ssl, ctx);
+	return SSL_TLSEXT_ERR_OK;
+}
+
+static void input(struct conn *c, const char *data, size_t n)
+{
+	int r;
+
+	if (BIO_write(c->rbio, data, (int)n) != (int)n) {
+		lab_conn_close(&c->base);
+		return;
+	}
+	ERR_clear_error();
+	if (!c->up) {
+		r = SSL_do_handshake(c->ssl);
+		if (r != 1) {
+			int e = SSL_get_error(c->ssl, r);
+			flush(c);
+			ERR_clear_error();
+			if (e != SSL_ERROR_WANT_READ)
+				lab_conn_close(&c->base);
+			return;
+		}
+		c->up = true;
+		flush(c);
+	}
+	while (!c->answered && !c->base.closing &&
+	       (r = SSL_read(c->ssl, c->head + c->len, (int)(STS_HEAD_MAX - c->len))) > 0) {
+		c->len += (size_t)r;
+		c->head[c->len] = '\0';
+		request(c);
+	}
+	ERR_clear_error();
+	flush(c);
+}
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	struct conn *c = h->data;
+
+	(void)suggested;
+	buf->base = c->rbuf;
+	buf->len = sizeof(c->rbuf);
+}
+
+static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
+{
+	struct conn *c = st->data;
+
+	if (nread < 0) {
+		lab_conn_close(&c->base);
+		return;
+	}
+	if (nread == 0 || c->base.closing)
+		return;
+	lab_conn_touch(&c->base);
+	if (c->answered)
+		return; /* one request per connection: the rest is dropped */
+	input(c, buf->base, (size_t)nread);
+}
+
+static void on_connection(uv_stream_t *ls, int status)
+{
+	lab_sts_server *s = ls->data;
+	struct conn *c;
+
+	if (status < 0 || s->closing)
+		return;
+	c = (struct conn *)lab_conns_accept(&s->conns, ls, sizeof(*c));
+	if (!c)
+		return;
+	c->s = s;
+	c->ssl = SSL_new(s->base);
+	c->rbio = BIO_new(BIO_s_mem());
+	c->wbio = BIO_new(BIO_s_mem());
+	if (!c->ssl || !c->rbio || !c->wbio) {
+		BIO_free(c->rbio);
+		BIO_free(c->wbio);
+		c->rbio = c->wbio = NULL;
+		lab_conn_close(&c->base);
+		return;
+	}
+	SSL_set_bio(c->ssl, c->rbio, c->wbio);
+	SSL_set_accept_state(c->ssl);
+	if (uv_read_start((uv_stream_t *)&c->base.tcp, on_alloc, on_read) != 0)
+		lab_conn_close(&c->base);
+}
+
+static void on_listener_closed(uv_handle_t *h)
+{
+	lab_sts_server *s = h->data;
+
+	s->handles--;
+	maybe_free(s);
+}
+
+lab_sts_server *lab_sts_server_new(uv_loop_t *loop, const lab_world *w, lab_smtp *smtp,
+                                   const char *addr, int port, char **why)
+{
+	lab_sts_server *s = calloc(1, sizeof(*s));
+	struct sockaddr_storage ss;
+	int len = sizeof(ss), rc;
+	bool v6 = addr && strchr(addr, ':');
+
+	if (!s) {
+		mxs_why(why, "out of memory");
+		return NULL;
+	}
+	s->loop = loop;
+	s->w = w;
+	s->tls = lab_smtp_tls(smtp);
+	s->base = s->tls ? lab_tls_ctx(s->tls, "mta-sts.lab.invalid", LAB_TLS_VALID, 0, why) : NULL;
+	if (!s->base) {
+		if (!s->tls)
+			mxs_why(why, "the MTA-STS server needs the lab's SMTP hosts (their CA)");
+		free(s);
+		return NULL;
+	}
+	/* every context the CA makes is asked by SNI, on the base one */
+	SSL_CTX_set_tlsext_servername_callback(s->base, on_servername);
+	SSL_CTX_set_tlsext_servername_arg(s->base, s);
+	lab_conns_init(&s->conns, loop, STS_MAX_CONNS, STS_IDLE_MS, conn_freed, s);
+	if (!addr)
+		addr = "127.0.0.1";
+	rc = v6 ? uv_ip6_addr(addr, port, (struct sockaddr_in6 *)&ss)
+	        : uv_ip4_addr(addr, port, (struct sockaddr_in *)&ss);
+	if (rc != 0) {
+		mxs_why(why, "%s: not an address", addr);
+		free(s);
+		return NULL;
+	}
+	uv_tcp_init(loop, &s->listener);
+	s->listener.data = s;
+	s->handles = 1;
+	rc = uv_tcp_bind(&s->listener, (const struct sockaddr *)&ss, 0);
+	if (rc == 0)
+		rc = uv_listen((uv_stream_t *)&s->listener, 64, on_connection);
+	if (rc == 0)
+		rc = uv_tcp_getsockname(&s->listener, (struct sockaddr *)&ss, &len);
+	if (rc != 0) {
+		mxs_why(why, v6 ? "[%s]:%d: %s" : "%s:%d: %s", addr, port, uv_strerror(rc));
+		s->closing = 1;
+		uv_close((uv_handle_t *)&s->listener, on_listener_closed);
+		return NULL;
+	}
+	s->port = ntohs(v6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+	                   : ((struct sockaddr_in *)&ss)->sin_port);
+	snprintf(s->where, sizeof(s->where), v6 ? "[%s]:%d" : "%s:%d", addr, s->port);
+	return s;
+}
+
+int lab_sts_server_port(const lab_sts_server *s)
+{
+	return s->port;
+}
+
+const char *lab_sts_server_address(const lab_sts_server *s)
+{
+	return s->where;
+}
+
+unsigned long lab_sts_server_requests(const lab_sts_server *s)
+{
+	return s->requests;
+}
+
+void lab_sts_server_close(lab_sts_server *s)
+{
+	if (!s || s->closing)
+		return;
+	s->closing = 1;
+	lab_conns_close_all(&s->conns);
+	uv_close((uv_handle_t *)&s->listener, on_listener_closed);
+}
