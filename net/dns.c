@@ -456,12 +456,17 @@ static mx_dnssec dnssec_of(int status, const unsigned char *abuf, int alen)
 	return abuf[3] & HDR_AD ? MX_DNSSEC_SECURE : MX_DNSSEC_INSECURE;
 }
 
-/* TLSA at _25._tcp.<host> (RFC 7672 §2.2.1: port 25 whatever port we probe). */
+/* TLSA at _25._tcp.<host> (RFC 7672 §2.2.1: port 25 whatever port we
+ * probe). A DANE sender looks only where the MX answer is secure (§2.2.2),
+ * which costs nothing for the many unsigned domains; dns_config.tlsa asks
+ * everywhere, to show the records a sender ignores. */
 static void ask_tlsa(job *j, const char *host, size_t idx)
 {
 	char name[MX_NAME_MAX + 16];
 
-	if (!j->c->tlsa || snprintf(name, sizeof(name), "_25._tcp.%s", host) >= (int)sizeof(name))
+	if (!j->c->tlsa && mx_domain_dnssec(j->d) != MX_DNSSEC_SECURE)
+		return;
+	if (snprintf(name, sizeof(name), "_25._tcp.%s", host) >= (int)sizeof(name))
 		return;
 	ask(j->c, j, Q_TLSA, name, idx);
 }

@@ -26,8 +26,9 @@ typedef struct dns_config {
 	size_t nservers;
 	unsigned timeout_ms;      /* per question, every retry included */
 	unsigned max_outstanding; /* questions in flight at once (0 = default 100) */
-	bool tlsa;                /* the DANE stage: ask TLSA at _25._tcp.<host> for every MX
-	                             host too (mx_host_set_tlsa) */
+	bool tlsa;                /* TLSA at _25._tcp.<host> (mx_host_set_tlsa) for every MX
+	                             host; without it only where the MX answer is DNSSEC-
+	                             secure, as a DANE sender asks (RFC 7672 §2.2.2) */
 } dns_config;
 
 typedef struct dns_client dns_client;

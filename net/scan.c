@@ -301,7 +301,7 @@ static void attach(scan *s, sdom *m, size_t i, size_t k)
 		return;
 	if (last) {
 		probe_result *r = probe_result_dup(last);
-		if (r && s->cfg.dane)
+		if (r)
 			dane_stage(m->d, h, r);
 		if (r)
 			mx_host_set_probe(m->d, i, k, r);

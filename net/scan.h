@@ -120,8 +120,10 @@ typedef struct scan_config {
 	const blr_config *blocklists; /* the providers; NULL or none enabled = no lookups.
 	                                 Borrowed: must outlive the scan. */
 	const char *bl_ca_pem;        /* CA for HTTPS blocklists, or NULL; copied */
-	/* the DANE stage: TLSA for every MX host, and each probe's certificate
-	   matched against it (probe_result.dane; core/dane.h) */
+	/* The DANE stage always runs where the MX answer is DNSSEC-secure: TLSA
+	   for each MX host, each probe's certificate matched against it
+	   (probe_result.dane; core/dane.h). dane asks TLSA in insecure zones too,
+	   to show the records a DANE sender ignores (dane-tlsa-insecure). */
 	bool dane;
 	/* policy */
 	bool loopback_only; /* the lab: probe and ask blocklists about only 127.0.0.0/8 and ::1,

@@ -62,7 +62,7 @@ static void on_domain(scan *s, const char *name, const mx_domain *d, unsigned ch
 		f->settled++;
 }
 
-static int setup(void **state)
+static int setup_with(void **state, bool dane)
 {
 	fixture *f = calloc(1, sizeof(*f));
 	char *why = NULL;
@@ -78,7 +78,7 @@ static int setup(void **state)
 	                    .timeout_ms = 3000,
 	                    .smtp_port = f->lab.smtp_port,
 	                    .ca_pem = lab_smtp_ca_pem(f->lab.smtp),
-	                    .dane = true,
+	                    .dane = dane,
 	                    .loopback_only = true,
 	                    .allow_loopback = true,
 	                    .seed = 1,
@@ -89,6 +89,17 @@ static int setup(void **state)
 		fail_msg("scan_new: %s", why);
 	*state = f;
 	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_with(state, true);
+}
+
+/* Without --dane: TLSA only where the MX answer is secure. */
+static int setup_default(void **state)
+{
+	return setup_with(state, false);
 }
 
 static int teardown(void **state)
@@ -220,12 +231,31 @@ static void test_rotate(void **state)
 	lab_free(l);
 }
 
+/* As a DANE sender asks (RFC 7672 §2.2.2): the signed domain's hosts get
+ * their TLSA asked and matched, the unsigned one's are not asked at all. */
+static void test_default_secure_only(void **state)
+{
+	fixture *f = *state;
+	const mx_domain *d = settle(f, "signed.dl.test", false);
+
+	assert_int_equal(mx_domain_dnssec(d), MX_DNSSEC_SECURE);
+	assert_non_null(host(d, "mx1.signed.dl.test")->tlsa);
+	assert_int_equal(host(d, "mx1.signed.dl.test")->addrs[0].probe->dane, PROBE_DANE_MATCH);
+	assert_int_equal(host(d, "mx2.signed.dl.test")->addrs[0].probe->dane, PROBE_DANE_MISMATCH);
+	d = settle(f, "plain.dl.test", false);
+	assert_int_equal(mx_domain_dnssec(d), MX_DNSSEC_INSECURE);
+	assert_null(host(d, "mx.plain.dl.test")->tlsa);
+	assert_int_equal(host(d, "mx.plain.dl.test")->addrs[0].probe->dane, PROBE_DANE_NOT_CHECKED);
+	assert_false(has_finding(d, "dane-tlsa-insecure", "mx.plain.dl.test"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_signed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_insecure, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rotate, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_default_secure_only, setup_default, teardown),
 	};
 	signal(SIGPIPE, SIG_IGN); /* a probe hangs up on the lab host in this process */
 	return cmocka_run_group_tests(tests, NULL, NULL);

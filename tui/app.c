@@ -609,6 +609,8 @@ tui_app *tui_app_new(const tui_config *cfg, char **why)
 	                   .nservers = cfg->nservers,
 	                   .timeout_ms = cfg->timeout_ms,
 	                   .no_probe = cfg->no_probe,
+	                   /* the lab shows TLSA in unsigned zones too (dane-insecure) */
+	                   .dane = cfg->lab != NULL,
 	                   .smtp_port = cfg->smtp_port,
 	                   .ehlo_name = cfg->ehlo_name,
 	                   .ca_pem = cfg->ca_pem,
