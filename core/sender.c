@@ -7,6 +7,9 @@
 #include <string.h>
 
 #include "mx.h"
+#include "name.h"
+
+#include <stdio.h>
 
 static const char *const profile_names[SENDER_COUNT] = {
     [SENDER_OPPORTUNISTIC] = "opportunistic",
@@ -247,4 +250,45 @@ mxs_status sender_walk_run(const mx_domain *d, sender_profile p, sender_walk *ou
 		return MXS_OK;
 	}
 	return MXS_OK;
+}
+
+/* ---- the --rcpt argument ------------------------------------------------ */
+
+static bool atext(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       (c && strchr("!#$%&'*+-/=?^_`{|}~", c));
+}
+
+bool sender_rcpt_valid(const char *arg, char **why)
+{
+	const char *at = strchr(arg, '@');
+	size_t local = at ? (size_t)(at - arg) : strlen(arg);
+
+	if (local == 0 || local > 64) {
+		mxs_why(why, "--rcpt: the local part must be 1 to 64 characters");
+		return false;
+	}
+	for (size_t i = 0; i < local; i++) {
+		unsigned char c = (unsigned char)arg[i];
+		bool dot_ok = c == '.' && i > 0 && i + 1 < local && arg[i - 1] != '.';
+		if (!atext(c) && !dot_ok) {
+			mxs_why(why,
+			        "--rcpt: the local part must be letters, digits, dots between them "
+			        "and !#$%%&'*+-/=?^_`{|}~ (RFC 5321 §4.1.2)");
+			return false;
+		}
+	}
+	if (at && !mx_name_is_host(at + 1, strlen(at + 1))) {
+		mxs_why(why, "--rcpt: after the @ must come a host name");
+		return false;
+	}
+	return true;
+}
+
+bool sender_rcpt_address(const char *arg, const char *domain, char *out, size_t cap)
+{
+	int n = strchr(arg, '@') ? snprintf(out, cap, "%s", arg)
+	                         : snprintf(out, cap, "%s@%s", arg, domain);
+	return n > 0 && (size_t)n < cap;
 }

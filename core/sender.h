@@ -85,6 +85,16 @@ const sender_walk *mx_domain_sender(const mx_domain *d, sender_profile p);
 /* The profile mx_domain_delivered() follows (mx_options.sender). */
 sender_profile mx_domain_sender_choice(const mx_domain *d);
 
+/* A --rcpt argument: LOCALPART, or LOCALPART@DOMAIN. The local part is a
+ * dot-atom (RFC 5321 §4.1.2: letters, digits and !#$%&'*+-/=?^_`{|}~,
+ * dots between them), at most 64 bytes; the domain a host name. Anything
+ * else (a quoted local part, spaces, <>, control bytes) is refused: the
+ * text goes into an SMTP command. false with *why (owned by the caller). */
+bool sender_rcpt_valid(const char *arg, char **why);
+/* The RCPT TO address for domain: arg when it has an '@', else arg@domain,
+ * into out. false when it does not fit in cap. */
+bool sender_rcpt_address(const char *arg, const char *domain, char *out, size_t cap);
+
 /* The rule for an accepted host's recipient stage with RCPT reply code
  * `code` (static). Used by the plain walk too, so both say the same. */
 const char *sender_rcpt_rule(int code);

@@ -32,6 +32,7 @@ typedef struct saddr saddr;
 typedef struct sslot {
 	saddr *a;
 	char *host;
+	char *rcpt;          /* the recipient stage's address (--rcpt, SCAN_ONCE), or NULL */
 	bool watched;        /* a probe was asked for (or the monitor watches it) */
 	bool done;           /* the first probe ended, or could not start */
 	bool in_flight;      /* SCAN_ONCE: the probe is queued or running */
@@ -185,6 +186,29 @@ static sslot *find_slot(const saddr *a, const char *host)
 	return NULL;
 }
 
+/* The recipient stage's address for domain (--rcpt: LOCALPART gets
+ * @domain), into buf; NULL without --rcpt, and in SCAN_MONITOR: the
+ * explorer re-probes every few seconds and must never repeat RCPT. */
+static const char *rcpt_for(const scan *s, const char *domain, char *buf, size_t cap)
+{
+	if (!s->rcpt || s->cfg.mode != SCAN_ONCE || !sender_rcpt_address(s->rcpt, domain, buf, cap))
+		return NULL;
+	return buf;
+}
+
+/* find_slot for a domain: with --rcpt a slot is also keyed by the address
+ * asked for, so two domains sharing an MX each get their own RCPT. */
+static sslot *find_slot_to(const saddr *a, const char *host, const char *rcpt)
+{
+	if (!rcpt)
+		return find_slot(a, host);
+	for (size_t i = 0; a && i < a->nslots; i++)
+		if (strcmp(a->slots[i]->host, host) == 0 && a->slots[i]->rcpt &&
+		    strcmp(a->slots[i]->rcpt, rcpt) == 0)
+			return a->slots[i];
+	return NULL;
+}
+
 static void mark(scan *s, sdom *m, unsigned bits)
 {
 	m->changes |= bits;
@@ -293,8 +317,9 @@ static void dane_stage(const mx_domain *d, const mx_host *h, probe_result *r)
 static void attach(scan *s, sdom *m, size_t i, size_t k)
 {
 	const mx_host *h = mx_domain_host(m->d, i);
+	char rb[320];
 	saddr *a = find_addr(s, h->addrs[k].ip);
-	sslot *sl = find_slot(a, h->exchange);
+	sslot *sl = find_slot_to(a, h->exchange, rcpt_for(s, m->name, rb, sizeof(rb)));
 	const probe_result *last = sl ? live_last(s, sl) : NULL;
 
 	if (!a)
@@ -317,6 +342,8 @@ static void attach(scan *s, sdom *m, size_t i, size_t k)
 static size_t pending(const scan *s, const sdom *m)
 {
 	size_t n = 0;
+	char rb[320];
+	const char *to = m->d ? rcpt_for(s, m->name, rb, sizeof(rb)) : NULL;
 
 	if (!m->d)
 		return 0;
@@ -324,7 +351,7 @@ static size_t pending(const scan *s, const sdom *m)
 		const mx_host *h = mx_domain_host(m->d, i);
 		for (size_t k = 0; k < h->naddrs; k++) {
 			const saddr *a = find_addr(s, h->addrs[k].ip);
-			const sslot *sl = find_slot(a, h->exchange);
+			const sslot *sl = find_slot_to(a, h->exchange, to);
 			if (!a || !a->allowed)
 				continue;
 			if (sl && !sl->done)
@@ -377,6 +404,7 @@ static void slot_free(sslot *sl)
 	probe_result_free(sl->last);
 	probe_result_free(sl->snap);
 	free(sl->host);
+	free(sl->rcpt);
 	free(sl);
 }
 
@@ -434,18 +462,20 @@ static saddr *addr_get(scan *s, const char *ip)
 }
 
 /* The first probe of ip as host, when probes run and the policy allows. */
-static void slot_get(scan *s, saddr *a, const char *host)
+static void slot_get(scan *s, saddr *a, const char *host, const char *rcpt)
 {
 	sslot *sl, **g;
 	scan_event ev = {.kind = SCAN_EV_PROBE_START, .ip = a->ip, .host = host};
 
-	if (!a->allowed || !s->smtp || find_slot(a, host))
+	if (!a->allowed || !s->smtp || find_slot_to(a, host, rcpt))
 		return;
 	sl = calloc(1, sizeof(*sl));
 	g = realloc(a->slots, (a->nslots + 1) * sizeof(*g));
 	if (g)
 		a->slots = g;
-	if (!sl || !g || !(sl->host = strdup(host))) {
+	if (!sl || !g || !(sl->host = strdup(host)) || (rcpt && !(sl->rcpt = strdup(rcpt)))) {
+		if (sl)
+			free(sl->host);
 		free(sl);
 		return;
 	}
@@ -454,7 +484,7 @@ static void slot_get(scan *s, saddr *a, const char *host)
 	if (s->cfg.mode == SCAN_MONITOR) {
 		sl->watched = smtp_monitor_watch(s->mon, host, a->ip) == MXS_OK;
 	} else {
-		sl->watched = smtp_probe(s->smtp, host, a->ip, on_probe, sl) == MXS_OK;
+		sl->watched = smtp_probe_rcpt(s->smtp, host, a->ip, rcpt, on_probe, sl) == MXS_OK;
 		sl->in_flight = sl->watched;
 	}
 	/* a probe that cannot start (not a host name) is not waited for */
@@ -465,6 +495,9 @@ static void slot_get(scan *s, saddr *a, const char *host)
 
 static void ref_domain(scan *s, const mx_domain *d)
 {
+	char rb[320];
+	const char *to = d ? rcpt_for(s, mx_domain_name(d), rb, sizeof(rb)) : NULL;
+
 	for (size_t i = 0; d && i < mx_domain_host_count(d); i++) {
 		const mx_host *h = mx_domain_host(d, i);
 		for (size_t k = 0; k < h->naddrs; k++) {
@@ -472,7 +505,7 @@ static void ref_domain(scan *s, const mx_domain *d)
 			if (!a)
 				continue;
 			a->refs++;
-			slot_get(s, a, h->exchange);
+			slot_get(s, a, h->exchange, to);
 		}
 	}
 }
@@ -786,15 +819,18 @@ scan *scan_new(uv_loop_t *loop, const scan_config *cfg, int *code_hint, char **w
 	s->bl_ca_pem = dup_or_null(cfg->bl_ca_pem);
 	s->as_host = dup_or_null(cfg->as_host);
 	s->ehlo_name = dup_or_null(cfg->ehlo_name);
+	s->rcpt = dup_or_null(cfg->rcpt);
 	s->cfg.servers = NULL; /* copied by the DNS client; not kept */
 	s->cfg.ca_pem = s->ca_pem;
 	s->cfg.bl_ca_pem = s->bl_ca_pem;
 	s->cfg.as_host = s->as_host;
 	s->cfg.ehlo_name = s->ehlo_name;
+	s->cfg.rcpt = s->rcpt;
 	uv_timer_init(loop, &s->timer);
 	s->timer.data = s;
 	if ((cfg->ca_pem && !s->ca_pem) || (cfg->bl_ca_pem && !s->bl_ca_pem) ||
-	    (cfg->as_host && !s->as_host) || (cfg->ehlo_name && !s->ehlo_name)) {
+	    (cfg->as_host && !s->as_host) || (cfg->ehlo_name && !s->ehlo_name) ||
+	    (cfg->rcpt && !s->rcpt)) {
 		mxs_why(why, "out of memory");
 		goto fail;
 	}
@@ -901,6 +937,7 @@ static void teardown(scan *s)
 	free(s->bl_ca_pem);
 	free(s->as_host);
 	free(s->ehlo_name);
+	free(s->rcpt);
 	uv_close((uv_handle_t *)&s->timer, on_timer_closed);
 }
 

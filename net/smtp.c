@@ -20,6 +20,7 @@
 #include "cert.h"
 #include "curlloop.h"
 #include "name.h"
+#include "rcpt.h"
 
 #define NBUCKETS 1024 /* address slots; chains stay short for thousands of addresses */
 
@@ -70,6 +71,9 @@ struct probe {
 	probe_reply greet;       /* the greeting's lines so far (one code: RFC 5321 §4.2.1) */
 	const char *garbage_why; /* static: why the greeting is malformed, once decided */
 	bool connected, greeted, garbage, timed_out, setup_failed;
+	bool classified;    /* classify() ran: the recipient stage came after it */
+	char *rcpt;         /* the recipient stage's address (smtp_probe_rcpt), or NULL */
+	rcpt_conv *conv;    /* the recipient stage, while it runs */
 	probe *next, *prev; /* address queue (next only) or running list */
 	char errbuf[CURL_ERROR_SIZE];
 };
@@ -534,6 +538,7 @@ static void probe_free_mem(probe *q)
 	probe_result_free(q->r);
 	curl_slist_free_all(q->connect_to);
 	free(q->url_host);
+	free(q->rcpt);
 	free(q);
 }
 
@@ -561,6 +566,8 @@ static void probe_stop(probe *q)
 	if (q->next)
 		q->next->prev = q->prev;
 	p->nrunning--;
+	rcpt_conv_free(q->conv);
+	q->conv = NULL;
 	if (q->easy && !q->setup_failed) /* closes the connection, no QUIT */
 		curl_multi_remove_handle(curlloop_multi(p->cl), q->easy);
 	curl_easy_cleanup(q->easy);
@@ -580,7 +587,8 @@ static void finish(probe *q, CURLcode rc)
 	void *arg = q->arg;
 	probe_result *r;
 
-	classify(q, rc);
+	if (!q->classified)
+		classify(q, rc);
 	r = q->r;
 	q->r = NULL;
 	probe_stop(q);
@@ -612,6 +620,8 @@ static void watchdog_disarm(probe *q)
 {
 	uv_timer_stop(&q->watchdog);
 }
+
+static void rcpt_easy_setup(CURL *e);
 
 static CURL *make_easy(probe *q)
 {
@@ -668,6 +678,8 @@ static CURL *make_easy(probe *q)
 	curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, on_debug);
 	curl_easy_setopt(e, CURLOPT_DEBUGDATA, q);
 	curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);
+	if (q->rcpt)
+		rcpt_easy_setup(e);
 	return e;
 fail:
 	curl_easy_cleanup(e);
@@ -703,6 +715,46 @@ static void start(smtp_prober *p, probe *q)
 	uv_timer_start(&q->watchdog, on_watchdog, 2ull * p->timeout_ms, 0);
 }
 
+/* ---- the recipient stage (--rcpt, net/rcpt.c) ----------------------- */
+
+/* libcurl stops after its connect phase (greeting, EHLO, STARTTLS, EHLO)
+ * and leaves the connection open for net/rcpt.c: no NOOP, no mail. */
+static void rcpt_easy_setup(CURL *e)
+{
+	curl_easy_setopt(e, CURLOPT_CONNECT_ONLY, 1L);
+	/* the connection must outlive libcurl's part; it is still never
+	 * reused: the stage ends it with QUIT */
+	curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 0L);
+	curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, NULL);
+}
+
+static void on_rcpt_done(void *arg)
+{
+	probe *q = arg;
+	smtp_prober *p = q->p;
+
+	curlloop_enter(p->cl);
+	finish(q, CURLE_OK);
+	curlloop_leave(p->cl);
+}
+
+/* After libcurl's part ended with rc: true when the recipient stage starts
+ * (the probe finishes when it ends), false when the probe finishes now. A
+ * host that did not greet with 2xx, or whose TLS failed, gets no RCPT. */
+static bool rcpt_stage(probe *q, CURLcode rc)
+{
+	if (!q->rcpt || q->conv)
+		return false;
+	classify(q, rc);
+	q->classified = true;
+	if (q->r->state != PROBE_ACCEPTED || rc != CURLE_OK)
+		return false;
+	watchdog_disarm(q); /* each reply of the stage has its own deadline */
+	q->conv =
+	    rcpt_conv_start(q->p->loop, q->easy, q->r, q->rcpt, q->p->timeout_ms, on_rcpt_done, q);
+	return q->conv != NULL;
+}
+
 static void pump(smtp_prober *p)
 {
 	while (!p->freeing && p->nrunning < p->max_probes) {
@@ -728,7 +780,7 @@ static void on_done(void *arg, CURL *easy, CURLcode rc)
 
 	(void)arg;
 	curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&q);
-	if (q)
+	if (q && !rcpt_stage(q, rc))
 		finish(q, rc);
 }
 
@@ -826,6 +878,12 @@ fail:
 
 mxs_status smtp_probe(smtp_prober *p, const char *host, const char *ip, smtp_done_cb cb, void *arg)
 {
+	return smtp_probe_rcpt(p, host, ip, NULL, cb, arg);
+}
+
+mxs_status smtp_probe_rcpt(smtp_prober *p, const char *host, const char *ip, const char *rcpt,
+                           smtp_done_cb cb, void *arg)
+{
 	unsigned char bin[16];
 	char canon[INET6_ADDRSTRLEN];
 	int af = ip && strchr(ip, ':') ? AF_INET6 : AF_INET;
@@ -847,6 +905,10 @@ mxs_status smtp_probe(smtp_prober *p, const char *host, const char *ip, smtp_don
 	q->cb = cb;
 	q->arg = arg;
 	q->r = probe_result_new(host && *host ? host : canon, canon, p->port);
+	if (rcpt && !(q->rcpt = strdup(rcpt))) {
+		probe_free_mem(q);
+		return MXS_ERR_NOMEM;
+	}
 	/* an address given as the host is the host: nothing to verify by name */
 	if (hlen && inet_pton(AF_INET, host, bin) != 1 && inet_pton(AF_INET6, host, bin) != 1)
 		q->url_host = strndup(host, hlen);

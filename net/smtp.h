@@ -4,7 +4,9 @@
  * A probe connects to one address of one MX host, reads the greeting, says
  * EHLO, does STARTTLS when offered (verifying the certificate against the MX
  * host name, not the address), NOOP and QUIT. It never sends MAIL, RCPT or
- * DATA. The outcome is a core probe_result (core/probe.h).
+ * DATA — unless asked for the recipient stage (smtp_probe_rcpt): then MAIL
+ * FROM:<>, RCPT TO, RSET and QUIT instead of NOOP, and still never DATA or
+ * BDAT. The outcome is a core probe_result (core/probe.h).
  *
  * Manners: at most max_probes connections at once over all addresses, at
  * most one connection per address at a time (a second probe of an address
@@ -61,6 +63,13 @@ smtp_prober *smtp_prober_new(uv_loop_t *loop, const smtp_config *cfg, char **why
  * address or host is not a host name; MXS_ERR_NOMEM. cb is called exactly
  * once unless the probe is cancelled. */
 mxs_status smtp_probe(smtp_prober *p, const char *host, const char *ip, smtp_done_cb cb, void *arg);
+
+/* The same, with the recipient stage (--rcpt) after EHLO/STARTTLS: MAIL
+ * FROM:<>, RCPT TO:<rcpt>, RSET, QUIT (net/rcpt.c); r->rcpt says what RCPT
+ * got. Only for a host that greets with 2xx. rcpt NULL = smtp_probe. rcpt
+ * is copied; it must be a checked address (sender_rcpt_address). */
+mxs_status smtp_probe_rcpt(smtp_prober *p, const char *host, const char *ip, const char *rcpt,
+                           smtp_done_cb cb, void *arg);
 
 /* Cancels every queued or running probe whose cb and arg are these; their
  * callbacks are not called. Returns how many were cancelled. */

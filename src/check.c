@@ -507,6 +507,7 @@ int check_run(uv_loop_t *loop, const cli_opts *o, char *const *names, size_t nna
 	                    * needs the policy */
 	                   .mta_sts = true,
 	                   .mta_sts_port = o->mta_sts_port,
+	                   .rcpt = o->no_probe ? NULL : o->rcpt,
 	                   .sender = (sender_profile)o->sender,
 	                   .on_domain = on_domain,
 	                   .arg = &x};

@@ -41,6 +41,7 @@ enum {
 	OPT_DANE,
 	OPT_SENDER,
 	OPT_MTA_STS_PORT,
+	OPT_RCPT,
 };
 
 static const struct option long_opts[] = {
@@ -75,6 +76,7 @@ static const struct option long_opts[] = {
     {"dane", no_argument, NULL, OPT_DANE},
     {"sender", required_argument, NULL, OPT_SENDER},
     {"mta-sts-port", required_argument, NULL, OPT_MTA_STS_PORT},
+    {"rcpt", required_argument, NULL, OPT_RCPT},
     {NULL, 0, NULL, 0},
 };
 
@@ -120,10 +122,10 @@ void cli_usage(FILE *to)
 	    "      --blocklist NAME      ask the provider NAME from the config file\n"
 	    "      --config FILE         blocklist providers (default\n"
 	    "                            $XDG_CONFIG_HOME/mxscope/config); docs/blocklists.md\n"
-	    "      --sender PROFILE      whose walk delivered_to follows: opportunistic\n"
-	    "                            (default), mta-sts or dane\n"
-	    "      --mta-sts-port N      HTTPS port of MTA-STS policy hosts (default 443;\n"
-	    "                            the lab's in lab mode)\n"
+	    "      --sender PROFILE      delivered_to follows opportunistic (default),\n"
+	    "                            mta-sts or dane\n"
+	    "      --rcpt ADDR|LOCALPART also MAIL FROM:<>, RCPT TO, RSET (never DATA)\n"
+	    "      --mta-sts-port N      HTTPS port of MTA-STS policy hosts (443)\n"
 	    "      --allow-loopback      count 127.0.0.0/8 and ::1 as ordinary addresses\n"
 	    "      --no-color            no colours (also when NO_COLOR is set)\n"
 	    "      --ascii               no Unicode symbols\n",
@@ -298,6 +300,16 @@ int cli_parse(int argc, char **argv, cli_opts *o)
 				           "expected opportunistic, mta-sts or dane");
 			o->sender = sender_profile_lookup(optarg);
 			break;
+		case OPT_RCPT: {
+			char *why = NULL;
+			if (!sender_rcpt_valid(optarg, &why)) {
+				int code = bad("--rcpt", optarg, why ? why + 8 : "not an address");
+				free(why);
+				return code;
+			}
+			o->rcpt = optarg;
+			break;
+		}
 		case OPT_MTA_STS_PORT:
 			if (parse_ulong(optarg, 65535, &v) || v == 0)
 				return bad("--mta-sts-port", optarg,
