@@ -452,6 +452,18 @@ static void detail_addr(const tui_model *m, const tui_entry *e, size_t hi, size_
 			tui_addl(L, THEME_NORMAL, "  spki sha256 %s  chain of %zu",
 			         p->tls.chain[0].spki_sha256, p->tls.nchain);
 	}
+	/* DANE (RFC 7672): the verdict, and the records it was made against */
+	if (probe_dane_str(p->dane)) {
+		tui_addl(L,
+		         p->dane == PROBE_DANE_MISMATCH ? THEME_ERROR
+		         : p->dane == PROBE_DANE_MATCH  ? THEME_OK
+		                                        : THEME_NORMAL,
+		         "DANE %s%s", probe_dane_str(p->dane),
+		         h->tlsa && !h->tlsa->secure ? " (TLSA not DNSSEC-secure: ignored)" : "");
+		for (size_t i = 0; h->tlsa && i < h->tlsa->nrecords; i++)
+			tui_addl(L, THEME_NORMAL, "  TLSA %s",
+			         tui_san(h->tlsa->records[i], nb, sizeof(nb)));
+	}
 	if (p->transcript) {
 		const char *s = p->transcript;
 		tui_addl(L, THEME_TITLE, "Transcript%s", p->transcript_cut ? " (cut)" : "");
