@@ -18,8 +18,9 @@
 #define DEFAULT_OUTSTANDING 100 /* measured knee: bench/README.md */
 #define MAX_ADDRS_PER_HOST  64  /* bounds what one hostile answer can add */
 #define MAX_MX_PER_DOMAIN   1000
-#define MAX_TLSA_PER_HOST   32 /* bounds what one hostile TLSA answer can add */
-#define Q_TYPE_TLSA         52 /* RFC 6698 §7.1; arpa/nameser.h of glibc lacks it */
+#define MAX_TLSA_PER_HOST   32   /* bounds what one hostile TLSA answer can add */
+#define TLSA_RDATA_KEEP     8192 /* bytes of one TLSA record kept (its text is twice that) */
+#define Q_TYPE_TLSA         52   /* RFC 6698 §7.1; arpa/nameser.h of glibc lacks it */
 /* header flag bits in the fourth octet (RFC 4035 §3.2.2, RFC 6840 §5.7) */
 #define HDR_AD 0x20
 #define HDR_CD 0x10
@@ -509,7 +510,10 @@ static size_t read_tlsa(const unsigned char *abuf, int alen, char **out, size_t 
 		p += RRFIXEDSZ;
 		if (end - p < rdlen)
 			return n;
-		if (rtype == Q_TYPE_TLSA && dane_tlsa_read(p, (size_t)rdlen, &t, NULL) == MXS_OK) {
+		/* a whole certificate (matching type 0) is a few KiB; more is no
+		 * record a sender can use, only memory a hostile answer takes */
+		if (rtype == Q_TYPE_TLSA && rdlen <= TLSA_RDATA_KEEP &&
+		    dane_tlsa_read(p, (size_t)rdlen, &t, NULL) == MXS_OK) {
 			out[n] = dane_tlsa_text(&t);
 			n += out[n] != NULL;
 			dane_tlsa_clear(&t);
