@@ -94,17 +94,17 @@ static int setup(void **state)
 	p->key = EVP_EC_gen("P-256");
 	p->key2 = EVP_EC_gen("P-256");
 	p->ca =
-	    make("Test CA", p->ca_key, NULL, p->ca_key, "20200101000000Z", "20400101000000Z", 1);
+	    make("Test CA", p->ca_key, NULL, p->ca_key, "20200101000000Z", "20990101000000Z", 1);
 	p->old_ca =
 	    make("Test CA", p->ca_key, NULL, p->ca_key, "20200101000000Z", "20210101000000Z", 1);
 	p->leaf =
-	    make("mx.dane.test", p->key, p->ca, p->ca_key, "20250101000000Z", "20300101000000Z", 0);
+	    make("mx.dane.test", p->key, p->ca, p->ca_key, "20250101000000Z", "20990101000000Z", 0);
 	p->wrong = make("other.invalid", p->key, p->ca, p->ca_key, "20250101000000Z",
-	                "20300101000000Z", 0);
+	                "20990101000000Z", 0);
 	p->old_leaf =
 	    make("mx.dane.test", p->key, p->ca, p->ca_key, "20200101000000Z", "20210101000000Z", 0);
 	p->rotated = make("mx.dane.test", p->key2, p->ca, p->ca_key, "20250101000000Z",
-	                  "20300101000000Z", 0);
+	                  "20990101000000Z", 0);
 	p->pem_ca = pem_of(p->ca);
 	p->pem_old_ca = pem_of(p->old_ca);
 	p->pem_leaf = pem_of(p->leaf);
@@ -307,6 +307,62 @@ static void test_usable(void **state)
 	assert_string_equal(dane_result_word(DANE_NONE), "none");
 }
 
+/* net/cert.c's verdicts with a store that trusts the test CA: the words
+ * libcurl used, and the certificate read whatever the verdict. */
+static void test_cert_verdicts(void **state)
+{
+	pki *p = *state;
+	cert_store *trusting = cert_store_new(p->pem_ca), *system = cert_store_new(NULL);
+	cert_store *broken = cert_store_new("not a certificate");
+	static const struct {
+		int leaf;  /* 0 leaf, 1 wrong, 2 old_leaf */
+		int store; /* 0 trusting, 1 system, 2 broken */
+		const char *host;
+		const char *why; /* NULL: verified */
+	} cases[] = {
+	    {0, 0, "mx.dane.test", NULL},
+	    {0, 0, "MX.Dane.Test", NULL}, /* names compare without case */
+	    {0, 0, "other.dane.test", "no alternative certificate subject name matches"},
+	    {1, 0, "mx.dane.test", "no alternative certificate subject name matches"},
+	    {2, 0, "mx.dane.test", "SSL certificate problem: certificate has expired"},
+	    {0, 1, "mx.dane.test", "SSL certificate problem: unable to get local issuer"},
+	    {0, 2, "mx.dane.test", "error setting certificate file"},
+	};
+
+	assert_non_null(trusting);
+	assert_non_null(system);
+	assert_non_null(broken);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *leafs[] = {p->pem_leaf, p->pem_wrong, p->pem_old_leaf};
+		const cert_store *stores[] = {trusting, system, broken};
+		probe_tls *t = calloc(1, sizeof(*t));
+		const char *pems[1] = {leafs[cases[i].leaf]};
+		assert_int_equal(cert_read(t, pems, 1), MXS_OK);
+		cert_verify(stores[cases[i].store], t, cases[i].host);
+		print_message("%zu: %s\n", i, t->verify_error ? t->verify_error : "verified");
+		assert_int_equal(t->verified, cases[i].why == NULL);
+		if (cases[i].why)
+			assert_non_null(strstr(t->verify_error, cases[i].why));
+		else
+			assert_null(t->verify_error);
+		assert_non_null(t->subject); /* shown whatever the verdict */
+		assert_string_equal(t->not_after, cases[i].leaf == 2 ? "2021-01-01T00:00:00Z"
+		                                                     : "2099-01-01T00:00:00Z");
+		tls_free(t);
+	}
+	/* garbage is no chain */
+	{
+		probe_tls t = {0};
+		const char *pems[1] = {
+		    "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"};
+		assert_int_equal(cert_read(&t, pems, 1), MXS_ERR_INVALID);
+		assert_int_equal(t.nchain, 0);
+	}
+	cert_store_free(trusting);
+	cert_store_free(system);
+	cert_store_free(broken);
+}
+
 /* The wire reader and the text forms, with the bounds. */
 static void test_codec(void **state)
 {
@@ -358,6 +414,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_ee, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ta, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_usable, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_cert_verdicts, setup, teardown),
 	    cmocka_unit_test(test_codec),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
