@@ -77,6 +77,18 @@ void policy_fetch_result_free(policy_fetch_result *r)
 	free(r);
 }
 
+void policy_fetch_apply(const policy_fetch_result *r, mx_domain *d)
+{
+	policy_sts *p;
+
+	if (!r || !d)
+		return;
+	p = policy_dup(r->policy);
+	if (!r->policy || p)
+		mx_domain_set_mta_sts(d, r->txt, r->id, p, r->error);
+	mx_domain_set_tls_rpt(d, r->tls_rpt);
+}
+
 /* ---- jobs --------------------------------------------------------------- */
 
 static void job_unlink(policy_fetcher *f, policy_job *j)

@@ -47,6 +47,11 @@ typedef struct policy_fetch_result {
 
 void policy_fetch_result_free(policy_fetch_result *r); /* accepts NULL */
 
+/* Copies what r found into d (mx_domain_set_mta_sts, _set_tls_rpt): each
+ * DNS answer is a new mx_domain, the fetch is not repeated for it. Does
+ * nothing for a NULL r or d; out of memory leaves d without it. */
+void policy_fetch_apply(const policy_fetch_result *r, mx_domain *d);
+
 typedef struct policy_fetcher policy_fetcher;
 typedef struct policy_job policy_job;
 

@@ -609,22 +609,6 @@ static void on_bl(blr_result *r, void *arg)
 /* Shows a new answer: the old addresses go (an address no other domain
  * shows is forgotten, so a refresh probes it anew), the new ones are
  * watched and what the store knows already is attached. */
-/* What the MTA-STS fetch found, copied into an answer (each answer is a
- * new mx_domain: the fetch is not repeated for it). */
-static void apply_policy(const sdom *m, mx_domain *d)
-{
-	const policy_fetch_result *r = m->pol;
-	policy_sts *p;
-
-	if (!r || !d)
-		return;
-	p = policy_dup(r->policy);
-	/* out of memory leaves the domain without it; the next change retries */
-	if (!r->policy || p)
-		mx_domain_set_mta_sts(d, r->txt, r->id, p, r->error);
-	mx_domain_set_tls_rpt(d, r->tls_rpt);
-}
-
 static void on_policy(policy_fetch_result *r, void *arg)
 {
 	sdom *m = arg;
@@ -637,11 +621,11 @@ static void on_policy(policy_fetch_result *r, void *arg)
 		return; /* the graveyard (or the teardown) frees m */
 	enter(s);
 	if (!s->frozen && m->d) {
-		apply_policy(m, m->d);
+		policy_fetch_apply(m->pol, m->d);
 		mark(s, m, SCAN_CH_ANSWER);
 		check_settled(s, m);
 	}
-	apply_policy(m, m->parked);
+	policy_fetch_apply(m->pol, m->parked);
 	deliver(s);
 	leave(s);
 }
@@ -652,7 +636,7 @@ static void install(scan *s, sdom *m, mx_domain *d, uint64_t when)
 	mx_domain_free(m->d);
 	m->d = d;
 	m->answered_ms = when;
-	apply_policy(m, d);
+	policy_fetch_apply(m->pol, d); /* each answer is a new mx_domain */
 	ref_domain(s, d);
 	for (size_t i = 0; i < mx_domain_host_count(d); i++)
 		for (size_t k = 0; k < mx_domain_host(d, i)->naddrs; k++)

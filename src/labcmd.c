@@ -115,7 +115,7 @@ static lab_http *start_http(uv_loop_t *loop, const cli_opts *o, bool serving)
 }
 
 /* The MTA-STS policy server (HTTPS, the lab CA). Its port: a free one with
- * --port 0 or outside --serve, else 8443. */
+ * --port 0 or outside --serve, else 8443, or a free one when 8443 is taken. */
 static lab_sts_server *start_sts(uv_loop_t *loop, const lab_world *w, lab_smtp *sm,
                                  const cli_opts *o, bool serving)
 {
@@ -123,6 +123,12 @@ static lab_sts_server *start_sts(uv_loop_t *loop, const lab_world *w, lab_smtp *
 	lab_sts_server *s = lab_sts_server_new(
 	    loop, w, sm, o->bind, serving && o->port != 0 ? LAB_STS_DEFAULT_PORT : 0, &why);
 
+	if (!s && serving && o->port != 0) {
+		/* 8443 is a popular port: any free one will do, `https` says which */
+		free(why);
+		why = NULL;
+		s = lab_sts_server_new(loop, w, sm, o->bind, 0, &why);
+	}
 	if (!s) {
 		cli_error("lab: cannot serve MTA-STS policies over HTTPS: %s",
 		          why ? why : "unknown error");

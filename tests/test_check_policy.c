@@ -66,6 +66,15 @@ static const char fail_zone[] =
     "mx.split A 127.0.63.1\n"
     "_mta-sts.split TXT \"v=STSv1; \" \"id=split1\"\n"
     "mta-sts.split A 127.0.0.1\n"
+    "certbad MX 10 mx1.certbad\n"
+    "certbad MX 20 mx2.certbad\n"
+    "mx1.certbad A 127.0.63.2\n"
+    "mx2.certbad A 127.0.63.3\n"
+    "_mta-sts.certbad TXT \"v=STSv1; id=c1\"\n"
+    "mta-sts.certbad A 127.0.0.1\n"
+    "$SMTP 127.0.63.2 accept tls=expired\n"
+    "$SMTP 127.0.63.3 accept tls=valid\n"
+    "$MTA-STS certbad.stsfail.lab.test. mode=enforce mx=*.certbad.stsfail.lab.test\n"
     "$SMTP 127.0.63.1 accept tls=valid name=mx.stsfail.lab.test\n"
     "$MTA-STS missing.stsfail.lab.test. mode=enforce mx=*.missing.stsfail.lab.test "
     "serve=missing\n"
@@ -283,6 +292,32 @@ static void test_testing_reports_only(void **state)
 	hrun_free(&r);
 }
 
+/* enforce and a covered host whose certificate has expired: the MTA-STS
+ * sender skips it (after connecting: the certificate is what fails) and
+ * takes the next; the plain sender does not care. */
+static void test_enforce_certificate(void **state)
+{
+	hrun r;
+	json_t *j = run("certbad.stsfail.lab.test", NULL, NULL, &r), *st;
+	char got[128];
+
+	(void)state;
+	assert_string_equal(host_of(json_object_get(sender(j, "opportunistic"), "delivered_to")),
+	                    "mx1.certbad.stsfail.lab.test");
+	assert_string_equal(host_of(json_object_get(sender(j, "mta-sts"), "delivered_to")),
+	                    "mx2.certbad.stsfail.lab.test");
+	outcomes(sender(j, "mta-sts"), got, sizeof(got));
+	assert_string_equal(got, "skipped delivered");
+	st = json_array_get(json_object_get(sender(j, "mta-sts"), "steps"), 0);
+	assert_non_null(strstr(json_string_value(json_object_get(st, "rule")),
+	                       "the certificate does not verify for the host name"));
+	assert_string_equal(severity_of(j, "mta-sts-certificate-invalid"), "error");
+	assert_null(severity_of(j, "mta-sts-mx-not-covered"));
+	assert_int_equal(r.status, 1);
+	json_decref(j);
+	hrun_free(&r);
+}
+
 /* Each broken fetch: no policy, the reason in mta_sts.error, one warning,
  * and the mta-sts sender treats the domain as having none. */
 static void test_fetch_failures(void **state)
@@ -401,6 +436,7 @@ int main(void)
 	    cmocka_unit_test(test_enforce_uncovered_backup),
 	    cmocka_unit_test(test_enforce_text),
 	    cmocka_unit_test(test_testing_reports_only),
+	    cmocka_unit_test(test_enforce_certificate),
 	    cmocka_unit_test(test_fetch_failures),
 	    cmocka_unit_test(test_no_policy_and_split_txt),
 	    cmocka_unit_test(test_policy_certificate_verified),

@@ -442,6 +442,77 @@ static void test_report_rcpt(void **state)
 	mx_domain_free(d);
 }
 
+/* The RCPT reply is network text: bounded, cut at a NUL, copied by dup. */
+static void test_rcpt_bounds(void **state)
+{
+	probe_result *r = probe_result_new("mx.t", "127.0.0.1", 25), *d;
+	char big[3000];
+
+	(void)state;
+	memset(big, 'x', sizeof(big));
+	assert_int_equal(probe_rcpt_set(r, "a@t", 550, big, sizeof(big)), MXS_OK);
+	assert_int_equal(strlen(r->rcpt.reply), PROBE_RCPT_REPLY_MAX);
+	assert_int_equal(probe_rcpt_set(r, "b@t", 451, "try\0later", 9), MXS_OK);
+	assert_string_equal(r->rcpt.reply, "try");
+	assert_string_equal(r->rcpt.to, "b@t");
+	assert_int_equal(r->rcpt.code, 451);
+	d = probe_result_dup(r);
+	assert_non_null(d);
+	assert_string_equal(d->rcpt.to, "b@t");
+	assert_string_equal(d->rcpt.reply, "try");
+	assert_true(d->rcpt.reply != r->rcpt.reply);
+	probe_result_free(d);
+	probe_result_free(r);
+}
+
+static void test_rcpt_argument(void **state)
+{
+	static const struct {
+		const char *arg;
+		bool ok;
+		const char *addr; /* for domain d.test */
+	} args[] = {
+	    {"postmaster", true, "postmaster@d.test"},
+	    {"first.last", true, "first.last@d.test"},
+	    {"a+tag", true, "a+tag@d.test"},
+	    {"x@other.example", true, "x@other.example"},
+	    {"", false, NULL},
+	    {".a", false, NULL},
+	    {"a.", false, NULL},
+	    {"a..b", false, NULL},
+	    {"a b", false, NULL},
+	    {"<a>", false, NULL},
+	    {"a\r\nDATA", false, NULL},
+	    {"\"q\"", false, NULL},
+	    {"a@", false, NULL},
+	    {"a@b@c", false, NULL},
+	    {"a@-x.test", false, NULL},
+	    {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", false,
+	     NULL}, /* 65 */
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(args) / sizeof(args[0]); i++) {
+		char *why = NULL, out[320];
+		bool ok = sender_rcpt_valid(args[i].arg, &why);
+		if (ok != args[i].ok) {
+			print_error("--rcpt \"%s\": %s\n", args[i].arg, ok ? "accepted" : why);
+			fail();
+		}
+		if (ok) {
+			assert_true(sender_rcpt_address(args[i].arg, "d.test", out, sizeof(out)));
+			assert_string_equal(out, args[i].addr);
+		} else {
+			assert_non_null(why);
+		}
+		free(why);
+	}
+	{
+		char small[8];
+		assert_false(sender_rcpt_address("postmaster", "d.test", small, sizeof(small)));
+	}
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -461,7 +532,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_profiles_table), cmocka_unit_test(test_sender_choice),
 	    cmocka_unit_test(test_report_fields),  cmocka_unit_test(test_report_rcpt),
-	    cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_names),          cmocka_unit_test(test_rcpt_bounds),
+	    cmocka_unit_test(test_rcpt_argument),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
