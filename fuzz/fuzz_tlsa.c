@@ -20,9 +20,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		text = dane_tlsa_text(&t);
 		if (text) {
-			if (dane_tlsa_parse_text(text, &back, NULL) != MXS_OK || back.len != t.len ||
-			    back.usage != t.usage || back.selector != t.selector ||
-			    back.mtype != t.mtype || memcmp(back.data, t.data, t.len) != 0)
+			if (dane_tlsa_parse_text(text, &back, NULL) != MXS_OK ||
+			    back.len != t.len || back.usage != t.usage ||
+			    back.selector != t.selector || back.mtype != t.mtype ||
+			    memcmp(back.data, t.data, t.len) != 0)
 				abort();
 			dane_tlsa_clear(&back);
 			free(text);
