@@ -19,7 +19,8 @@
 #
 # Skips (exit 77) only when unbound, nsd, ldns-signzone or openssl is not
 # installed (scripts/setup installs them); the posttls-finger half is
-# skipped, saying so, when posttls-finger is absent or there is no root.
+# skipped, saying so, when posttls-finger is absent, or when there is
+# neither root nor sudo without a password.
 # Every address is 127.B.75.x / 127.B.74.x with B from the process id, so
 # two runs at once do not meet.
 set -u
@@ -32,7 +33,9 @@ for tool in unbound nsd ldns-keygen ldns-signzone openssl; do
 	}
 done
 PATH=$PATH:/usr/sbin
-# posttls-finger needs unbound on port 53 and its own resolv.conf: root
+# posttls-finger needs unbound on port 53 and its own resolv.conf: root.
+# (Not a user namespace: posttls-finger run as root drops to the postfix
+# user, whose ids such a namespace does not map.)
 if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
 	exec sudo -n -E "$0" "$@"
 fi
@@ -211,7 +214,7 @@ PTF=$(command -v posttls-finger 2>/dev/null)
 if [ -z "$PTF" ]; then
 	echo "SKIP (part): posttls-finger is not installed (Debian package postfix; scripts/setup installs it)"
 elif [ "$ROOT" -ne 1 ]; then
-	echo "SKIP (part): posttls-finger needs the resolver on port 53 and its own /etc/resolv.conf: run as root"
+	echo "SKIP (part): posttls-finger needs the resolver on port 53 and its own /etc/resolv.conf: run as root (or with sudo -n)"
 else
 	printf 'nameserver %s\noptions trust-ad edns0\n' "$RES" > "$T/resolv.conf"
 	for h in mx1.dane-ub.test mx2.dane-ub.test mx.plain-ub.test; do
