@@ -327,7 +327,9 @@ const char *mx_walk_rule(probe_state s);
 
 /* The worst severity among the findings, or -1 when there are none. */
 int mx_domain_worst(const mx_domain *d);
-/* "ok", "warning" or "error": the worst finding's severity (info counts as ok). */
+/* DESIGN.md's status word: "error" (the mail does not arrive), "warning"
+ * (it arrives degraded: a warning finding, or a backup takes it), "no mail"
+ * (a valid null MX) or "ok" (info counts as ok). */
 const char *mx_domain_status(const mx_domain *d);
 
 /* --- helpers the rules use, exposed for tests and the resolver -------- */

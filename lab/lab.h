@@ -140,11 +140,11 @@ const char *lab_smtp_ca_pem(const lab_smtp *s);
  * on the lab's port. MXS_ERR_INVALID with *why for an address without a
  * $SMTP line or an unknown word; MXS_ERR_IO when the listener cannot bind. */
 mxs_status lab_smtp_set_behaviour(lab_smtp *s, const char *ip, const char *behaviour, char **why);
-/* The host at ip gets a certificate with a new key (its next key number,
- * lab/tls.c), as after a renewal with a new key: a TLSA record that pinned
- * the old key goes stale. New connections see it. MXS_ERR_INVALID with *why
- * for an address without a $SMTP line or one without STARTTLS. */
-mxs_status lab_smtp_rotate(lab_smtp *s, const char *ip, char **why);
+/* The host at ip gets a certificate with its key number key (lab/tls.c;
+ * $SMTP's key=N), as after a renewal with a new key: a TLSA record that
+ * pinned another key goes stale. New connections see it. MXS_ERR_INVALID
+ * with *why for an address without a $SMTP line or one without STARTTLS. */
+mxs_status lab_smtp_set_key(lab_smtp *s, const char *ip, unsigned key, char **why);
 /* How the host at ip answers RCPT TO: accept (250), reject (550 relaying
  * denied), tempfail (451). MXS_ERR_INVALID for an unknown address or word. */
 mxs_status lab_smtp_set_rcpt(lab_smtp *s, const char *ip, const char *word, char **why);

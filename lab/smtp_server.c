@@ -991,7 +991,7 @@ static mxs_status use_key(lab_smtp *s, struct lab_smtp_host *h, char **why)
 	return MXS_OK;
 }
 
-mxs_status lab_smtp_rotate(lab_smtp *s, const char *ip, char **why)
+mxs_status lab_smtp_set_key(lab_smtp *s, const char *ip, unsigned key, char **why)
 {
 	size_t i = 0;
 	struct lab_smtp_host *h = s ? host_of(s, ip, &i, why) : NULL;
@@ -999,10 +999,10 @@ mxs_status lab_smtp_rotate(lab_smtp *s, const char *ip, char **why)
 	if (!h)
 		return MXS_ERR_INVALID;
 	if (!h->starttls) {
-		mxs_why(why, "%s offers no STARTTLS: it has no certificate to rotate", ip);
+		mxs_why(why, "%s offers no STARTTLS: it has no certificate to change", ip);
 		return MXS_ERR_INVALID;
 	}
-	h->key++;
+	h->key = key;
 	return use_key(s, h, why);
 }
 

@@ -3,7 +3,7 @@
  * memory with OpenSSL 3 at start. The CA key is random (EC P-256). A server
  * key is Ed25519 derived from the host name and a key number, so a scenario
  * can publish a TLSA record for the key a host will present ($TLSA), and a
- * trainer can rotate it to another (lab_smtp_rotate). Anybody can derive
+ * trainer can give a host another (`behave ADDR key=N`, lab_smtp_set_key). Anybody can derive
  * these keys: they are for teaching on loopback, never for anything real. */
 #include "lab.h"
 #include "lab_internal.h"

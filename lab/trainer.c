@@ -100,36 +100,57 @@ static mxs_status do_up(const struct call *c)
 	return do_down_up(c, "up", "up again");
 }
 
+/* "behave mta-sts.DOMAIN WORD": the MTA-STS policy host of DOMAIN (the
+ * lab's HTTPS server) serves another policy: a mode, a way of failing, or
+ * one more mx= pattern (issue 11). */
+static mxs_status do_policy_host(const struct call *c, const char *domain)
+{
+	mxs_status st = need_world(c);
+	bool mx = strncmp(c->arg[1], "mx=", 3) == 0;
+
+	if (st == MXS_OK && mx)
+		st = lab_world_add_sts_mx(c->l->world, domain, c->arg[1] + 3, c->why);
+	else if (st == MXS_OK)
+		st = lab_world_set_sts(c->l->world, domain, c->arg[1], c->why);
+	if (st == MXS_OK)
+		mxs_why(c->why, "%s: the MTA-STS policy %s %s", domain,
+		        mx ? "now covers" : "is now", mx ? c->arg[1] + 3 : c->arg[1]);
+	return st;
+}
+
 static mxs_status do_behave(const struct call *c)
 {
 	char beh[64];
-	mxs_status st = need_smtp(c);
+	mxs_status st;
 
+	if (strncmp(c->arg[0], "mta-sts.", 8) == 0 && c->narg == 2)
+		return do_policy_host(c, c->arg[0] + 8);
+	st = need_smtp(c);
 	if (st != MXS_OK)
 		return st;
 	snprintf(beh, sizeof(beh), "%s%s%s", c->arg[1], c->narg == 3 ? " " : "",
 	         c->narg == 3 ? c->arg[2] : "");
-	/* rcpt=WORD: how the host answers RCPT TO (the recipient stage) */
+	/* rcpt=WORD: how the host answers RCPT TO (the recipient stage);
+	 * key=N: the key its certificate carries, as $SMTP's key=N */
 	if (strncmp(beh, "rcpt=", 5) == 0)
 		st = lab_smtp_set_rcpt(c->l->smtp, c->arg[0], beh + 5, c->why);
-	else
+	else if (strncmp(beh, "key=", 4) == 0) {
+		unsigned long key = 0;
+		if (!mx_num_parse(beh + 4, 1000, &key)) {
+			mxs_why(c->why, "key= takes a key number 0-1000, not \"%.20s\"", beh + 4);
+			return MXS_ERR_INVALID;
+		}
+		st = lab_smtp_set_key(c->l->smtp, c->arg[0], (unsigned)key, c->why);
+		if (st == MXS_OK)
+			mxs_why(c->why,
+			        "%s presents a certificate with key %lu: a TLSA record for another "
+			        "key is stale",
+			        c->arg[0], key);
+		return st;
+	} else
 		st = lab_smtp_set_behaviour(c->l->smtp, c->arg[0], beh, c->why);
 	if (st == MXS_OK)
 		mxs_why(c->why, "%s now behaves: %s", c->arg[0], beh);
-	return st;
-}
-
-static mxs_status do_rotate(const struct call *c)
-{
-	mxs_status st = need_smtp(c);
-
-	if (st == MXS_OK)
-		st = lab_smtp_rotate(c->l->smtp, c->arg[0], c->why);
-	if (st == MXS_OK)
-		mxs_why(c->why,
-		        "%s presents a certificate with a new key: a TLSA record for the old one "
-		        "is stale",
-		        c->arg[0]);
 	return st;
 }
 
@@ -179,23 +200,6 @@ static mxs_status do_del_mx(const struct call *c)
 	return do_mx(c, 0, 1);
 }
 
-/* MTA-STS: the policy of the selected domain (issue 11). */
-static mxs_status do_sts(const struct call *c)
-{
-	mxs_status st = need_world(c);
-	bool mx = strncmp(c->arg[0], "mx=", 3) == 0;
-
-	if (st == MXS_OK && mx)
-		st = lab_world_add_sts_mx(c->l->world, c->domain, c->arg[0] + 3, c->why);
-	else if (st == MXS_OK)
-		st = lab_world_set_sts(c->l->world, c->domain, c->arg[0], c->why);
-	if (st == MXS_OK && mx)
-		mxs_why(c->why, "%s: MTA-STS policy now covers %s", c->domain, c->arg[0] + 3);
-	else if (st == MXS_OK)
-		mxs_why(c->why, "%s: MTA-STS policy now %s", c->domain, c->arg[0]);
-	return st;
-}
-
 static mxs_status do_reset(const struct call *c)
 {
 	mxs_status st = need_world(c);
@@ -216,8 +220,10 @@ static const struct entry commands[] = {
     {{"behave", "ADDR WORD [N]",
       "the SMTP host at ADDR gets another behaviour: accept, refuse, silent, tempfail, "
       "reject, slow N, or any other `$SMTP` word (docs/lab.md); rcpt=accept, rcpt=reject or "
-      "rcpt=tempfail "
-      "for its answer to RCPT TO",
+      "rcpt=tempfail for its answer to RCPT TO. As ADDR, mta-sts.DOMAIN is the MTA-STS "
+      "policy host: WORD enforce, testing or none; ok, missing, redirect, html, huge or "
+      "silent; or mx=PATTERN, one more host covered. key=N: the host's certificate gets "
+      "its key N (a new key: its TLSA record goes stale)",
       false},
      2,
      3,
@@ -225,18 +231,6 @@ static const struct entry commands[] = {
     {{"pref", "HOST N", "the MX record for HOST gets preference N", true}, 2, 2, do_pref},
     {{"add-mx", "N HOST", "adds an MX record for HOST with preference N", true}, 2, 2, do_add_mx},
     {{"del-mx", "HOST", "removes the MX record for HOST", true}, 1, 1, do_del_mx},
-    {{"rotate", "ADDR",
-      "the SMTP host at ADDR gets a certificate with a new key (its TLSA goes stale)", false},
-     1,
-     1,
-     do_rotate},
-    {{"sts", "WORD",
-      "the domain's MTA-STS policy: enforce, testing or none; how it is served: ok, "
-      "missing, redirect, html; or mx=PATTERN to cover another host",
-      true},
-     1,
-     1,
-     do_sts},
     {{"reset", "", "every record and host back as the scenarios say", false}, 0, 0, do_reset},
 };
 
@@ -252,8 +246,6 @@ const struct lab_trainer_cmd *lab_trainer_cmd_at(size_t i)
 	return i < NCOMMANDS ? &commands[i].cmd : NULL;
 }
 
-/* "|" between commands, as in a usage line: the whole list has to fit the
- * explorer's one-line prompt at 120 columns. */
 size_t lab_trainer_help(char *buf, size_t cap)
 {
 	size_t need = 0;
@@ -263,7 +255,7 @@ size_t lab_trainer_help(char *buf, size_t cap)
 	for (size_t i = 0; i < NCOMMANDS; i++) {
 		const struct lab_trainer_cmd *c = &commands[i].cmd;
 		int n = snprintf(buf ? buf + (need < cap ? need : cap) : NULL,
-		                 need < cap ? cap - need : 0, "%s%s%s%s", i ? "|" : "", c->name,
+		                 need < cap ? cap - need : 0, "%s%s%s%s", i ? ", " : "", c->name,
 		                 c->args[0] ? " " : "", c->args);
 
 		if (n > 0)

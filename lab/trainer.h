@@ -50,7 +50,7 @@ struct lab_trainer_cmd {
 size_t lab_trainer_cmd_count(void);
 const struct lab_trainer_cmd *lab_trainer_cmd_at(size_t i);
 
-/* The prompt's one-line help, "down ADDR|up ADDR|...|reset", written into
+/* The prompt's one-line help, "down ADDR, up ADDR, ..., reset", written into
  * buf (always NUL-terminated when cap > 0). Returns the length the whole text
  * needs, like snprintf. */
 size_t lab_trainer_help(char *buf, size_t cap);

@@ -113,6 +113,14 @@ static void watch_free(watch *w)
 	free(w);
 }
 
+void smtp_monitor_probe_now(smtp_monitor *m, const char *ip)
+{
+	watch *w = m && ip ? watch_find(m, ip, NULL) : NULL;
+
+	if (w)
+		watch_probe(m, w);
+}
+
 mxs_status smtp_monitor_watch(smtp_monitor *m, const char *host, const char *ip)
 {
 	watch *w;

@@ -61,6 +61,7 @@ struct sdom {
 	mx_domain *parked; /* an answer that came while frozen */
 	uint64_t answered_ms, parked_ms;
 	uint64_t seed;
+	char *as_host; /* this domain's relay view (scan_set_as), or NULL: the scan's */
 	bool resolving, settled, removed, dirty;
 	unsigned changes;         /* gathered for the next on_domain call */
 	policy_job *pj;           /* the MTA-STS fetch on its way, or NULL */
@@ -135,6 +136,7 @@ static void sweep(scan *s)
 		mx_domain_free(m->d);
 		mx_domain_free(m->parked);
 		policy_fetch_result_free(m->pol);
+		free(m->as_host);
 		free(m->name);
 		free(m);
 	}
@@ -253,6 +255,7 @@ static void once_history(const sslot *sl, scan_history *h)
 		return;
 	h->sent = 1;
 	h->lost = r->state != PROBE_ACCEPTED;
+	h->answered = r->t.greeting >= 0;
 	h->lost_pct = h->lost ? 100.0 : 0.0;
 	h->last_state = r->state;
 	if (r->t.greeting >= 0)
@@ -280,6 +283,7 @@ static void live_history(const scan *s, const sslot *sl, scan_history *h)
 	h->last_state = m->last_state;
 	h->sent = m->sent;
 	h->lost = m->lost;
+	h->answered = m->greeted;
 	h->lost_pct = m->lost_pct;
 	h->last_ms = m->last_ms;
 	h->avg_ms = m->avg_ms;
@@ -606,9 +610,6 @@ static void on_bl(blr_result *r, void *arg)
 	leave(s);
 }
 
-/* Shows a new answer: the old addresses go (an address no other domain
- * shows is forgotten, so a refresh probes it anew), the new ones are
- * watched and what the store knows already is attached. */
 static void on_policy(policy_fetch_result *r, void *arg)
 {
 	sdom *m = arg;
@@ -630,14 +631,55 @@ static void on_policy(policy_fetch_result *r, void *arg)
 	leave(s);
 }
 
+static bool domain_shows(const mx_domain *d, const char *ip)
+{
+	for (size_t i = 0; d && i < mx_domain_host_count(d); i++)
+		for (size_t k = 0; k < mx_domain_host(d, i)->naddrs; k++)
+			if (strcmp(mx_domain_host(d, i)->addrs[k].ip, ip) == 0)
+				return true;
+	return false;
+}
+
+/* Re-probes, at once, every address both the old and the new answer show
+ * (the monitor keeps watching it), and waits for those probes before the
+ * domain settles again: a re-resolve shows fresh answers on top of the
+ * kept history. */
+static void reprobe_kept(scan *s, const mx_domain *old, const mx_domain *d)
+{
+	for (size_t i = 0; old && i < mx_domain_host_count(old); i++) {
+		const mx_host *h = mx_domain_host(old, i);
+		for (size_t k = 0; k < h->naddrs; k++) {
+			saddr *a = find_addr(s, h->addrs[k].ip);
+			sslot *sl = a ? find_slot(a, NULL) : NULL;
+			if (!sl || !sl->watched || !sl->done || !domain_shows(d, a->ip))
+				continue;
+			sl->done = false;
+			smtp_monitor_probe_now(s->mon, a->ip);
+		}
+	}
+}
+
+/* Shows a new answer: the old addresses go (SCAN_ONCE: an address no other
+ * domain shows is forgotten, so a refresh probes it anew; SCAN_MONITOR: an
+ * address the new answer shows again keeps its history, like mtr, and is
+ * probed again at once), the new ones are watched and what the store knows
+ * already is attached. */
 static void install(scan *s, sdom *m, mx_domain *d, uint64_t when)
 {
-	unref_domain(s, m->d);
-	mx_domain_free(m->d);
+	mx_domain *old = m->d;
+
+	if (s->cfg.mode == SCAN_MONITOR) {
+		reprobe_kept(s, old, d);
+		ref_domain(s, d);
+		unref_domain(s, old);
+	} else {
+		unref_domain(s, old);
+		ref_domain(s, d);
+	}
+	mx_domain_free(old);
 	m->d = d;
 	m->answered_ms = when;
 	policy_fetch_apply(m->pol, d); /* each answer is a new mx_domain */
-	ref_domain(s, d);
 	for (size_t i = 0; i < mx_domain_host_count(d); i++)
 		for (size_t k = 0; k < mx_domain_host(d, i)->naddrs; k++)
 			attach(s, m, i, k);
@@ -680,7 +722,7 @@ static void on_dns(mx_domain *d, void *arg)
 static void analyze(scan *s, sdom *m)
 {
 	mx_options o = {.seed = m->seed,
-	                .as_host = s->as_host,
+	                .as_host = m->as_host ? m->as_host : s->as_host,
 	                .allow_loopback = s->cfg.allow_loopback,
 	                .sender = s->cfg.sender};
 
@@ -879,6 +921,7 @@ static void dom_free(sdom *m)
 	mx_domain_free(m->d);
 	mx_domain_free(m->parked);
 	policy_fetch_result_free(m->pol);
+	free(m->as_host);
 	free(m->name);
 	free(m);
 }
@@ -1047,6 +1090,24 @@ mxs_status scan_set_seed(scan *s, const char *name, uint64_t seed)
 	if (!m || s->dying)
 		return MXS_ERR_INVALID;
 	m->seed = seed;
+	if (m->d) {
+		mark(s, m, SCAN_CH_ANALYSIS);
+		kick(s);
+	}
+	return MXS_OK;
+}
+
+mxs_status scan_set_as(scan *s, const char *name, const char *as_host)
+{
+	sdom *m = find_dom(s, name);
+	char *c = NULL;
+
+	if (!m || s->dying)
+		return MXS_ERR_INVALID;
+	if (as_host && !(c = strdup(as_host)))
+		return MXS_ERR_NOMEM;
+	free(m->as_host);
+	m->as_host = c;
 	if (m->d) {
 		mark(s, m, SCAN_CH_ANALYSIS);
 		kick(s);

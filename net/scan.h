@@ -200,6 +200,12 @@ void scan_remove(scan *s, const char *name);
  * unknown name. */
 mxs_status scan_set_seed(scan *s, const char *name, uint64_t seed);
 
+/* The relay view (--as) for one domain: re-analyses it as MX host as_host
+ * would send its mail (NULL: back to the scan's as_host) and calls
+ * on_domain with SCAN_CH_ANALYSIS from the loop. as_host is copied.
+ * MXS_ERR_INVALID for an unknown name. */
+mxs_status scan_set_as(scan *s, const char *name, const char *as_host);
+
 typedef struct scan_domain_info {
 	bool resolving;       /* a DNS question for it is on the wire */
 	bool answered;        /* it has an answer (scan_domain is not NULL) */
@@ -230,6 +236,8 @@ typedef struct scan_history {
 	probe_state last_state; /* PENDING before the first probe ends */
 	unsigned long sent;     /* probes that ended */
 	unsigned long lost;     /* of those, the ones without a 2xx greeting */
+	unsigned long answered; /* of those, the ones the server answered at all (any greeting,
+	                           2xx, 4xx or 5xx): sent - answered is mtr's loss */
 	double lost_pct;        /* 100 * lost / sent, 0 when none sent */
 	long last_ms;           /* greeting time of the last probe that got a greeting; -1 none */
 	long avg_ms, best_ms, worst_ms; /* over every probe that got a greeting; -1 = none */
@@ -247,8 +255,9 @@ bool scan_history_get(const scan *s, const char *ip, const char *host, scan_hist
 const probe_result *scan_probe_last(const scan *s, const char *ip, const char *host);
 
 /* The latest answer of each blocklist provider about ip, in arrival order:
- * *n of them; NULL when none. Owned by the scan; valid until control returns
- * to the loop. */
+ * *n of them; NULL when none. Live, also while frozen (the frozen domains
+ * keep the answers they had). Owned by the scan; valid until control
+ * returns to the loop. */
 const blr_result *const *scan_blocklist_results(const scan *s, const char *ip, size_t *n);
 
 /* ---- the explorer's freeze -------------------------------------------- */

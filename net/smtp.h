@@ -117,6 +117,10 @@ void smtp_monitor_on_change(smtp_monitor *m, smtp_change_cb cb, void *arg);
 /* Starts watching ip as host; the first probe is queued at once. Watching
  * an address again is a no-op. MXS_ERR_INVALID / MXS_ERR_NOMEM as smtp_probe. */
 mxs_status smtp_monitor_watch(smtp_monitor *m, const char *host, const char *ip);
+/* Probes ip now (a re-resolve wants a fresh answer without waiting for the
+ * interval); its history is kept. No-op when ip is not watched or its probe
+ * is still running. */
+void smtp_monitor_probe_now(smtp_monitor *m, const char *ip);
 /* Stops watching ip and forgets its history; its running probe is cancelled. */
 void smtp_monitor_unwatch(smtp_monitor *m, const char *ip);
 /* The history of ip, or NULL when it is not watched. A view valid until the

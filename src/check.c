@@ -5,50 +5,17 @@
 #include "check.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "bl.h"
-#include "line.h"
+#include "flist.h"
 #include "mx.h"
 #include "name.h"
 #include "report.h"
 #include "scan.h"
 
-#define READ_CHUNK     16384
-#define LINE_MAX_BYTES 65536 /* a longer -f line is refused, naming it */
-
-/* One line of the -f file, waiting for a free slot. */
-typedef struct qline {
-	char *text; /* NULL for a line refused by the reader (flags) */
-	unsigned long lineno;
-	unsigned flags;
-} qline;
-
-/* The -f file read through libuv's thread pool, so a slow pipe on stdin
- * never stalls the questions already on the wire; split by core/line. A
- * chunk is read only when the lines of the last one are used up, so what
- * waits here is bounded by one chunk and one line. */
-typedef struct check_ctx check_ctx;
-
-typedef struct reader {
-	uv_fs_t req;
-	int fd;
-	bool own_fd;
-	const char *label; /* the file name for messages, "stdin" for - */
-	line_reader *lr;
-	char buf[READ_CHUNK];
-	qline *q;
-	size_t nq, qhead, capq;
-	bool reading, eof, failed;
-	bool orphan; /* the run ended with a read on the pool: on_read frees it */
-	check_ctx *x;
-} reader;
-
-struct check_ctx {
+typedef struct check_ctx {
 	uv_loop_t *loop;
 	const cli_opts *o;
 	FILE *out;
@@ -58,7 +25,7 @@ struct check_ctx {
 	mx_report_opts ro;
 	char *const *names;
 	size_t nnames, next_name;
-	reader *rd;
+	flist *rd;       /* -f, or NULL */
 	size_t inflight; /* names in the scan, not yet reported */
 	size_t reports;
 	int worst_exit; /* 0, 1 or 2 so far */
@@ -67,10 +34,9 @@ struct check_ctx {
 	int out_errno; /* why writing failed */
 	/* a name listed twice waits until the first is reported */
 	char *held, *held_where;
-};
+} check_ctx;
 
 static void feed(check_ctx *x);
-static void reader_free(struct reader *r);
 
 static void raise_exit(check_ctx *x, int code)
 {
@@ -135,102 +101,28 @@ static bool start_name(check_ctx *x, const char *raw, const char *where)
 	return true;
 }
 
-/* ---- reading the -f file ------------------------------------------------ */
+/* ---- the -f file --------------------------------------------------------- */
 
-static int on_line(const char *line, size_t len, unsigned long lineno, unsigned flags, void *arg)
+static void on_wake(void *arg)
 {
-	reader *r = arg;
-	qline l = {.lineno = lineno, .flags = flags};
-
-	if (r->nq == r->capq) {
-		size_t nc = r->capq ? r->capq * 2 : 64;
-		qline *g = realloc(r->q, nc * sizeof(*g));
-		if (!g)
-			return 1;
-		r->q = g;
-		r->capq = nc;
-	}
-	if (!flags && !(l.text = malloc(len + 1)))
-		return 1;
-	if (l.text)
-		memcpy(l.text, line, len + 1);
-	r->q[r->nq++] = l;
-	return 0;
-}
-
-static void on_read(uv_fs_t *req)
-{
-	reader *r = req->data;
-	check_ctx *x = r->x;
-	ssize_t n = req->result;
-
-	r->reading = false;
-	uv_fs_req_cleanup(req);
-	if (r->orphan) {
-		reader_free(r);
-		return;
-	}
-	if (n < 0) {
-		cli_error("%s: cannot read: %s", r->label, uv_strerror((int)n));
-		raise_exit(x, 2);
-		r->eof = true;
-	} else if (n == 0) {
-		r->eof = true;
-		if (line_finish(r->lr, on_line, r) != MXS_OK)
-			r->failed = true;
-	} else if (line_feed(r->lr, r->buf, (size_t)n, on_line, r) != MXS_OK) {
-		r->failed = true;
-	}
-	if (r->failed && !r->eof) {
-		cli_error("%s: out of memory while reading", r->label);
-		raise_exit(x, 1);
-		r->eof = true;
-	}
-	feed(x);
-}
-
-static void start_read(check_ctx *x, reader *r)
-{
-	uv_buf_t b = uv_buf_init(r->buf, sizeof(r->buf));
-
-	r->req.data = r;
-	r->reading = true;
-	if (uv_fs_read(x->loop, &r->req, r->fd, &b, 1, -1, on_read) != 0) {
-		r->reading = false;
-		r->eof = true;
-	}
-}
-
-/* The next line, or false when none is ready yet (a read is then on its
- * way unless the file has ended). The line is the caller's to free. */
-static bool next_line(check_ctx *x, reader *r, qline *out)
-{
-	if (r->qhead < r->nq) {
-		*out = r->q[r->qhead++];
-		if (r->qhead == r->nq)
-			r->qhead = r->nq = 0;
-		return true;
-	}
-	if (!r->eof && !r->reading)
-		start_read(x, r);
-	return false;
-}
-
-static bool reader_done(const reader *r)
-{
-	return !r || (r->eof && !r->reading && r->qhead == r->nq);
+	feed(arg);
 }
 
 /* Returns false when the line's name must wait (it is being checked). */
-static bool handle_line(check_ctx *x, reader *r, qline *l)
+static bool handle_line(check_ctx *x, flist_line *l)
 {
 	char where[300], *line = l->text, *hash;
 	size_t n;
 	bool started = true;
 
-	snprintf(where, sizeof(where), "%s:%lu", r->label, l->lineno);
+	if (l->flags & FLIST_READ_ERROR) {
+		cli_error("%s", l->text ? l->text : "out of memory");
+		raise_exit(x, 2);
+		return true;
+	}
+	snprintf(where, sizeof(where), "%s:%lu", flist_label(x->rd), l->lineno);
 	if (l->flags & LINE_TOO_LONG) {
-		cli_error("%s: line is longer than %d bytes; skipped", where, LINE_MAX_BYTES);
+		cli_error("%s: line is longer than %d bytes; skipped", where, (int)FLIST_LINE_MAX);
 		raise_exit(x, 2);
 		return true;
 	}
@@ -287,7 +179,7 @@ static void feed(check_ctx *x)
 		return;
 	}
 	while (x->inflight < x->o->concurrency) {
-		qline l;
+		flist_line l;
 		if (x->held) {
 			/* a repeated name: its turn comes once the first is reported */
 			char *where = x->held_where;
@@ -313,12 +205,13 @@ static void feed(check_ctx *x)
 			x->next_name++;
 			continue;
 		}
-		if (!x->rd || !next_line(x, x->rd, &l))
+		if (!x->rd || !flist_next(x->rd, &l))
 			break;
-		handle_line(x, x->rd, &l);
+		handle_line(x, &l);
 		free(l.text);
 	}
-	if (x->inflight == 0 && !x->held && x->next_name >= x->nnames && reader_done(x->rd))
+	if (x->inflight == 0 && !x->held && x->next_name >= x->nnames &&
+	    (!x->rd || flist_done(x->rd)))
 		finish(x);
 }
 
@@ -392,57 +285,6 @@ char *check_read_cafile(const char *path, char **why)
 	return buf;
 }
 
-static void reader_free(reader *r)
-{
-	if (!r)
-		return;
-	if (r->own_fd)
-		close(r->fd);
-	for (size_t i = r->qhead; i < r->nq; i++)
-		free(r->q[i].text);
-	free(r->q);
-	line_reader_free(r->lr);
-	free(r);
-}
-
-static reader *reader_open(const char *path, char **why)
-{
-	reader *r = calloc(1, sizeof(*r));
-	struct stat sb;
-
-	if (!r || !(r->lr = line_reader_new(LINE_MAX_BYTES))) {
-		free(r);
-		mxs_why(why, "out of memory");
-		return NULL;
-	}
-	if (strcmp(path, "-") == 0) {
-		r->fd = STDIN_FILENO;
-		r->label = "stdin";
-		return r;
-	}
-	/* O_NONBLOCK: a FIFO would otherwise wait for a writer at open */
-	r->fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (r->fd < 0) {
-		mxs_why(why, "%s: cannot open: %s", path, strerror(errno));
-		reader_free(r);
-		return NULL;
-	}
-	r->own_fd = true;
-	r->label = path;
-	/* a file, or a pipe such as <(cmd) or /dev/stdin: a FIFO nobody writes
-	 * to reads as empty instead of waiting; a directory is refused */
-	if (fstat(r->fd, &sb) != 0 ||
-	    !(S_ISREG(sb.st_mode) || S_ISFIFO(sb.st_mode) || S_ISCHR(sb.st_mode))) {
-		mxs_why(why, "%s: not a file or a pipe", path);
-		reader_free(r);
-		return NULL;
-	}
-	/* the reads run on libuv's thread pool and may block there */
-	if (!S_ISREG(sb.st_mode))
-		fcntl(r->fd, F_SETFL, fcntl(r->fd, F_GETFL) & ~O_NONBLOCK);
-	return r;
-}
-
 int check_run(uv_loop_t *loop, const cli_opts *o, char *const *names, size_t nnames, FILE *out)
 {
 	check_ctx x = {.loop = loop, .o = o, .out = out, .names = names, .nnames = nnames};
@@ -471,13 +313,11 @@ int check_run(uv_loop_t *loop, const cli_opts *o, char *const *names, size_t nna
 		}
 		free(n);
 	}
-	if (o->file && !(x.rd = reader_open(o->file, &why))) {
+	if (o->file && !(x.rd = flist_open(loop, o->file, on_wake, &x, &why))) {
 		cli_error("%s", why);
 		code = 2;
 		goto done;
 	}
-	if (x.rd)
-		x.rd->x = &x;
 	if (!o->no_probe && o->cafile && !o->ca_pem) {
 		x.ca_pem = check_read_cafile(o->cafile, &why);
 		if (!x.ca_pem) {
@@ -537,12 +377,8 @@ done:
 	scan_free(x.s);              /* cancels what is still on the wire: no callbacks */
 	uv_run(loop, UV_RUN_NOWAIT); /* let the clients' handles close */
 	blr_config_free(x.blcfg);    /* after the scan's client, which reads it */
-	/* a read on the thread pool (a quiet pipe on stdin) owns the buffer
-	 * until it ends: the reader is freed by its callback then */
-	if (x.rd && x.rd->reading)
-		x.rd->orphan = true;
-	else
-		reader_free(x.rd);
+	flist_close(x.rd);
+	uv_run(loop, UV_RUN_NOWAIT); /* a closed stream lets go of its memory */
 	free(x.held);
 	free(x.held_where);
 	free(x.ca_pem);

@@ -330,6 +330,15 @@ int cli_parse(int argc, char **argv, cli_opts *o)
 	}
 	o->args = argv + optind;
 	o->nargs = (size_t)(argc - optind);
+	/* global options may come before the subcommand too: getopt moved the
+	 * words after the options, so `mxscope --ascii lab` starts the lab
+	 * rather than looking up a domain "lab" */
+	if (o->command == CLI_EXPLORE && o->nargs && first == 1 &&
+	    (strcmp(o->args[0], "check") == 0 || strcmp(o->args[0], "lab") == 0)) {
+		o->command = strcmp(o->args[0], "check") == 0 ? CLI_CHECK : CLI_LAB;
+		o->args++;
+		o->nargs--;
+	}
 	if (!o->seed_given) {
 		/* a fresh shuffle each run, short enough to retype with --seed */
 		struct timespec ts;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <uv.h>
+#include <jansson.h>
 
 #include "check.h"
 #include "explore.h"
@@ -225,6 +226,28 @@ static void print_wrapped(const char *text)
 	}
 }
 
+/* --json: the scenario as one NDJSON line before its domains' lines, so
+ * stdout stays one JSON object per line. */
+static void print_scenario_json(const lab_world *w, size_t i)
+{
+	json_t *o = json_object(), *doms = json_array();
+	char *text;
+
+	for (size_t j = 0; j < lab_scenario_domain_count(w, i); j++)
+		json_array_append_new(doms, json_string(lab_scenario_domain(w, i, j)));
+	json_object_set_new(o, "scenario", json_string(lab_scenario_name(w, i)));
+	json_object_set_new(o, "title", json_string(lab_scenario_title(w, i)));
+	json_object_set_new(o, "lesson", json_string(lab_scenario_explain(w, i)));
+	json_object_set_new(o, "domains", doms);
+	if (lab_scenario_as(w, i))
+		json_object_set_new(o, "as", json_string(lab_scenario_as(w, i)));
+	text = json_dumps(o, JSON_COMPACT);
+	if (text)
+		printf("%s\n", text);
+	free(text);
+	json_decref(o);
+}
+
 /* Reports on every scenario in turn: title, explanation, then the check of
  * its domains; a scenario that suggests a relay host gets that view too. */
 static int report(uv_loop_t *loop, const lab_world *w, const cli_opts *o)
@@ -273,12 +296,15 @@ static int report(uv_loop_t *loop, const lab_world *w, const cli_opts *o)
 		/* on loopback 2 s is an age; the room should not wait on tarpits */
 		if (!o->timeout_given)
 			co.timeout_ms = 2000;
-		if (o->tour)
+		if (o->json)
+			print_scenario_json(w, i);
+		else if (o->tour)
 			printf("%s#### Tour %zu/%zu ####\n", i ? "\n" : "", i + 1,
 			       lab_world_scenario_count(w));
-		printf("%s== %s: %s ==\n", i && !o->tour ? "\n" : "", lab_scenario_name(w, i),
-		       lab_scenario_title(w, i));
-		if (lab_scenario_explain(w, i)[0])
+		if (!o->json)
+			printf("%s== %s: %s ==\n", i && !o->tour ? "\n" : "",
+			       lab_scenario_name(w, i), lab_scenario_title(w, i));
+		if (!o->json && lab_scenario_explain(w, i)[0])
 			print_wrapped(lab_scenario_explain(w, i));
 		fflush(stdout);
 		code = check_run(loop, &co, names, nd, stdout);
@@ -289,7 +315,8 @@ static int report(uv_loop_t *loop, const lab_world *w, const cli_opts *o)
 		}
 		if (lab_scenario_as(w, i) && !o->as_host) {
 			co.as_host = lab_scenario_as(w, i);
-			printf("\n-- the same, seen from %s (--as) --\n", co.as_host);
+			if (!o->json) /* the domains' own lines say "as" */
+				printf("\n-- the same, seen from %s (--as) --\n", co.as_host);
 			fflush(stdout);
 			check_run(loop, &co, names, nd, stdout);
 		}

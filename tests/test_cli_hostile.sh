@@ -5,7 +5,8 @@
 set -u
 BIN=${MXSCOPE_BIN:?MXSCOPE_BIN is set by meson}
 T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+LAB=
+trap '[ -n "$LAB" ] && kill "$LAB"; rm -rf "$T"' EXIT
 fails=0
 fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
 # no name reaches DNS in the -f cases below; nothing listens on port 9 anyway
@@ -70,6 +71,22 @@ grep -q -- "--concurrency" "$T/err" || fail "escape in argv: $(cat "$T/err")"
 if LC_ALL=C grep -q "$(printf '[\033\007]')" "$T/err"; then fail "raw control byte echoed"; fi
 $BIN check --no-probe -s 127.0.0.1:9 -f "$(printf '%s/no\033[2Jfile' "$T")" 2> "$T/err"
 if LC_ALL=C grep -q "$(printf '\033')" "$T/err"; then fail "raw ESC in a file name echoed"; fi
+
+# 7. a name given twice is reported twice (the scan holds one domain per
+#    name: the second waits until the first is reported), from argv and -f
+$BIN lab --serve --port 0 --smtp-port 0 --http-port 0 > "$T/lab" 2> /dev/null &
+LAB=$!
+while ! grep -q '^dns ' "$T/lab"; do
+	kill -0 "$LAB" 2> /dev/null || { fail "lab --serve did not start"; break; }
+	sleep 0.1
+done
+DNS=$(sed -n 's/^dns //p' "$T/lab")
+printf 'preference.lab.test\nPreference.Lab.Test.\n' > "$T/twice"
+$BIN check --json --no-probe -s "$DNS" preference.lab.test null.lab.test preference.lab.test \
+	-f "$T/twice" > "$T/out" 2> "$T/err"; rc=$?
+[ $rc -eq 0 ] || fail "names twice: exit $rc: $(cat "$T/err")"
+[ "$(grep -c '"domain":"preference.lab.test"' "$T/out")" -eq 4 ] || fail "names twice: $(cut -c1-60 "$T/out")"
+[ "$(grep -c '"domain":"null.lab.test"' "$T/out")" -eq 1 ] || fail "names twice: null.lab.test"
 
 [ $fails -eq 0 ] || exit 1
 echo "ok"

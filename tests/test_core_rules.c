@@ -49,7 +49,7 @@ static const rule_case cases[] = {
 	{"no MX and no address: no route", MX_RC_NODATA, {{0}}, "", 0, NULL, 0, "no-mail-route", "0:" D, 0, "error", 0, 1},
 	{"no MX, address lookup failed: temporary", MX_RC_NODATA, {{0}}, "", MX_RC_SERVFAIL, NULL, 0, "dns-temporary", "0:" D, 0, "error", 0, 1},
 	{"null MX accepts no mail and has no fallback", MX_RC_OK, {{0, ".", NULL, 0, 0, NULL}}, NULL, 0, NULL, 0,
-	 "null-mx", "", 0, "ok", 1, 0},
+	 "null-mx", "", 0, "no mail", 1, 0},
 	{"null MX mixed with MX", MX_RC_OK, {{0, ".", NULL, 0, 0, NULL}, {10, "mx1." D, "4:8.8.8.1", 0, 0, NULL}}, NULL, 0, NULL, 0,
 	 "null-mx-mixed single-mx", "10:mx1." D, 1, "error", 0, 0},
 	{"CNAME target", MX_RC_OK, {{10, "mail." D, "4:8.8.8.1", 0, 0, "real." D}, {20, "mx2." D, "4:8.8.8.2", 0, 0, NULL}}, NULL, 0, NULL, 0,

@@ -2,7 +2,7 @@
  * loopback: the real scan (net/dns asks MX and TLSA with AD and reads AD
  * back, net/smtp hands over the certificate, core/dane matches), the lab's
  * DNS answering its $SIGNED zones with AD and serving $TLSA records, and the
- * trainer's `rotate` making a TLSA record stale. Match, mismatch, insecure,
+ * trainer's `behave ADDR key=N` making a TLSA record stale. Match, mismatch, insecure,
  * and no TLSA at all; the certificate's SPKI SHA-256 is the TLSA data. */
 #include <setjmp.h>
 #include <signal.h>
@@ -193,7 +193,7 @@ static void test_insecure(void **state)
 	assert_false(has_finding(d, "dane-tlsa-mismatch", "mx.plain.dl.test"));
 }
 
-/* The trainer rotates mx1's key: the same TLSA record is now stale; reset
+/* The trainer gives mx1 another key: the same TLSA record is now stale; reset
  * puts the scenario's key back. */
 static void test_rotate(void **state)
 {
@@ -207,7 +207,7 @@ static void test_rotate(void **state)
 
 	snprintf(old, sizeof(old), "%s", before);
 	assert_int_equal(host(d, "mx1.signed.dl.test")->addrs[0].probe->dane, PROBE_DANE_MATCH);
-	assert_int_equal(lab_trainer_run(l, NULL, "rotate 127.0.73.1", &why), MXS_OK);
+	assert_int_equal(lab_trainer_run(l, NULL, "behave 127.0.73.1 key=7", &why), MXS_OK);
 	assert_non_null(strstr(why, "stale"));
 	free(why);
 	why = NULL;
@@ -217,8 +217,14 @@ static void test_rotate(void **state)
 	assert_int_equal(host(d, "mx1.signed.dl.test")->addrs[0].probe->dane, PROBE_DANE_MISMATCH);
 	assert_true(has_finding(d, "dane-tlsa-mismatch", "mx1.signed.dl.test"));
 	/* an address the lab has no SMTP host at: a one-line reason */
-	assert_int_equal(lab_trainer_run(l, NULL, "rotate 127.0.73.9", &why), MXS_ERR_INVALID);
+	assert_int_equal(lab_trainer_run(l, NULL, "behave 127.0.73.9 key=1", &why),
+	                 MXS_ERR_INVALID);
 	assert_non_null(strstr(why, "not a lab SMTP host"));
+	free(why);
+	why = NULL;
+	assert_int_equal(lab_trainer_run(l, NULL, "behave 127.0.73.1 key=x", &why),
+	                 MXS_ERR_INVALID);
+	assert_non_null(strstr(why, "key number"));
 	free(why);
 	why = NULL;
 	assert_int_equal(lab_trainer_run(l, NULL, "reset", &why), MXS_OK);

@@ -111,15 +111,15 @@ static void test_fetch_and_trainer(void **state)
 	policy_fetch_result_free(g.r);
 
 	/* the trainer's changes are served at once */
-	train(x, "sts-enforce.lab.test", "sts testing");
-	train(x, "sts-enforce.lab.test", "sts mx=backup.sts-enforce.lab.test");
+	train(x, NULL, "behave mta-sts.sts-enforce.lab.test testing");
+	train(x, NULL, "behave mta-sts.sts-enforce.lab.test mx=backup.sts-enforce.lab.test");
 	r = fetch(x, "sts-enforce.lab.test", &g);
 	assert_int_equal(r->policy->mode, POLICY_MODE_TESTING);
 	assert_int_equal(r->policy->nmx, 2);
 	assert_true(policy_covers(r->policy, "backup.sts-enforce.lab.test"));
 	policy_fetch_result_free(g.r);
 
-	train(x, "sts-enforce.lab.test", "sts redirect");
+	train(x, NULL, "behave mta-sts.sts-enforce.lab.test redirect");
 	r = fetch(x, "sts-enforce.lab.test", &g);
 	assert_null(r->policy);
 	assert_non_null(strstr(r->error, "HTTP 301 redirect, refused"));
@@ -144,19 +144,21 @@ static void test_trainer_refusals(void **state)
 	fixture *x = *state;
 	char *why = NULL;
 
-	assert_int_equal(lab_trainer_run(x->trainer, "preference.lab.test", "sts testing", &why),
-	                 MXS_ERR_INVALID);
+	assert_int_equal(
+	    lab_trainer_run(x->trainer, NULL, "behave mta-sts.preference.lab.test testing", &why),
+	    MXS_ERR_INVALID);
 	assert_non_null(strstr(why, "has no $MTA-STS policy"));
 	free(why);
 	why = NULL;
-	assert_int_equal(lab_trainer_run(x->trainer, "sts-enforce.lab.test", "sts strict", &why),
-	                 MXS_ERR_INVALID);
+	assert_int_equal(
+	    lab_trainer_run(x->trainer, NULL, "behave mta-sts.sts-enforce.lab.test strict", &why),
+	    MXS_ERR_INVALID);
 	assert_non_null(strstr(why, "expected enforce, testing, none"));
 	free(why);
 	why = NULL;
-	assert_int_equal(
-	    lab_trainer_run(x->trainer, "sts-enforce.lab.test", "sts mx=*.*.bad", &why),
-	    MXS_ERR_INVALID);
+	assert_int_equal(lab_trainer_run(x->trainer, NULL,
+	                                 "behave mta-sts.sts-enforce.lab.test mx=*.*.bad", &why),
+	                 MXS_ERR_INVALID);
 	free(why);
 	why = NULL;
 	assert_int_equal(lab_trainer_run(x->trainer, NULL, "behave 127.0.62.2 rcpt=maybe", &why),

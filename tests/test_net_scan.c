@@ -28,6 +28,8 @@ static const char scenario[] = "$ORIGIN s.lab.test.\n"
                                "$DOMAIN listed.s.lab.test.\n"
                                "$DOMAIN slow.s.lab.test.\n"
                                "$DOMAIN mixed.s.lab.test.\n"
+                               "$DOMAIN none.s.lab.test.\n"
+                               "none MX 0 .\n"
                                /* one and two share their only MX host, hence its address */
                                "one MX 10 shared\n"
                                "two MX 10 shared\n"
@@ -443,6 +445,56 @@ static void test_monitor_reprobes(void **state)
 	assert_true(h.sent >= 5);
 }
 
+/* Without probes or blocklists a domain settles on its DNS answer; a new
+ * seed re-analyses it from the loop; bad configurations say which kind. */
+static void test_plain_and_reseed(void **state)
+{
+	fixture *f = *state;
+	const char *bad[] = {"not-an-address"};
+	scan_config c = {.servers = bad, .nservers = 1, .on_domain = on_domain, .arg = f};
+	const char *servers[] = {f->server};
+	char *why = NULL;
+	int hint = 0;
+	scan_domain_info info;
+
+	assert_null(scan_new(&f->loop, &c, &hint, &why));
+	assert_non_null(why);
+	assert_int_equal(hint, 2); /* the user's -s: bad input */
+	free(why);
+	uv_run(&f->loop, UV_RUN_NOWAIT); /* the failed scan's timer closes */
+
+	c = (scan_config){.servers = servers,
+	                  .nservers = 1,
+	                  .timeout_ms = 1500,
+	                  .no_probe = true,
+	                  .seed = 1,
+	                  .on_domain = on_domain,
+	                  .arg = f};
+	f->s = scan_new(&f->loop, &c, &hint, &why);
+	assert_non_null(f->s);
+	assert_false(scan_probing(f->s));
+	assert_false(scan_blocklisting(f->s));
+	add(f, "none.s.lab.test");
+	add(f, "one.s.lab.test");
+	run_settled(f);
+	assert_int_equal(f->ncalls, 2);
+	assert_true(mx_domain_null_mx(scan_domain(f->s, "none.s.lab.test")));
+	assert_null(only_addr(scan_domain(f->s, "one.s.lab.test"))->probe);
+	assert_int_equal(mx_domain_seed(scan_domain(f->s, "one.s.lab.test")), 1);
+	assert_int_equal(scan_set_seed(f->s, "one.s.lab.test", 42), MXS_OK);
+	assert_int_equal(f->ncalls, 2); /* not from inside the call */
+	/* NOWAIT: a due timer runs before UV_RUN_ONCE would block in poll with
+	 * nothing else to come on this idle loop */
+	while (f->ncalls < 3)
+		uv_run(&f->loop, UV_RUN_NOWAIT);
+	assert_string_equal(f->calls[2].name, "one.s.lab.test");
+	assert_int_equal(f->calls[2].changes, SCAN_CH_ANALYSIS);
+	assert_int_equal(mx_domain_seed(scan_domain(f->s, "one.s.lab.test")), 42);
+	assert_true(scan_domain_get_info(f->s, "one.s.lab.test", &info));
+	assert_int_equal(info.seed, 42);
+	assert_int_equal(scan_set_seed(f->s, "nothere.s.lab.test", 1), MXS_ERR_INVALID);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -452,6 +504,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_remove_cancels, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_loopback_policy, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_monitor_reprobes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_plain_and_reseed, setup, teardown),
 	};
 
 	/* a probe that hangs up on the lab must not kill the lab's side */

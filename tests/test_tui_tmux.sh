@@ -35,7 +35,7 @@ tmux -S "$SOCK" -f /dev/null new-session -d -s smoke -x 100 -y 30 \
 	"env XDG_STATE_HOME=$TMP TERM=xterm-256color LANG=C.UTF-8 '$BIN' lab --interval 60 primary-down; echo exit=\$? >$TMP/exit; sleep 30" ||
 	fail "tmux cannot start"
 wait_for "Domains (1)"
-wait_for "accepted  127.0.16.2"
+wait_for "accepted         127.0.16.2"
 wait_for "Lab: Primary down"
 tmux -S "$SOCK" send-keys -t smoke '?'
 wait_for "walk the attempt order"
@@ -45,7 +45,7 @@ wait_for "=> delivered to mx2.primary-down.lab.test (127.0.16.2)"
 tmux -S "$SOCK" send-keys -t smoke Escape
 tmux -S "$SOCK" send-keys -t smoke f
 wait_for "FROZEN"
-tmux -S "$SOCK" resize-window -t smoke -x 70 -y 20 2>/dev/null && wait_for "this terminal is 70x20"
+tmux -S "$SOCK" resize-window -t smoke -x 70 -y 20 2>/dev/null && wait_for "this terminal: 70x20"
 tmux -S "$SOCK" resize-window -t smoke -x 100 -y 30 2>/dev/null && wait_for "Domains (1)"
 tmux -S "$SOCK" send-keys -t smoke Q
 for _ in $(seq 1 100); do

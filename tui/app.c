@@ -5,6 +5,7 @@
 #include "tui_app_int.h"
 
 #include <errno.h>
+#include <langinfo.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@ static void view_entry(tui_app *a, tui_entry *e, bool with_stats)
 	e->d = scan_domain(a->scan, e->name);
 	if (scan_domain_get_info(a->scan, e->name, &info)) {
 		e->resolving = info.resolving;
+		e->answered_uv = info.answered_ms;
 		/* the scan counts in uv_now(), the model in tui_now_ms(): carry the age */
 		uint64_t uvnow = uv_now(a->loop), now = tui_now_ms();
 		uint64_t age = uvnow > info.answered_ms ? uvnow - info.answered_ms : 0;
@@ -61,7 +63,12 @@ static void view_entry(tui_app *a, tui_entry *e, bool with_stats)
 			                 .state = hi.last_state,
 			                 .in_flight = hi.in_flight,
 			                 .sent = hi.sent,
-			                 .loss = hi.lost_pct,
+			                 .answered = hi.answered,
+			                 /* mtr's loss: no answer at all; a 4xx or 5xx
+			                    greeting is an answer */
+			                 .loss = hi.sent ? 100.0 * (double)(hi.sent - hi.answered) /
+			                                       (double)hi.sent
+			                                 : 0.0,
 			                 .last_ms = hi.last_ms,
 			                 .avg_ms = hi.avg_ms,
 			                 .best_ms = hi.best_ms,
@@ -120,6 +127,9 @@ static void on_event(scan *s, const scan_event *ev, void *arg)
 		tui_log(&a->m, "probe %s (%s) started", ev->ip, ev->host ? ev->host : "");
 		break;
 	case SCAN_EV_PROBE_DONE:
+		tui_spark_add(&a->m, ev->ip, ev->probe ? ev->probe->t.greeting : -1);
+		if (!ev->probe)
+			break;
 		tui_log(&a->m, "probe %s (%s) finished: %s%s%.0d in %ld ms", ev->ip,
 		        ev->host ? ev->host : "", probe_state_word(ev->probe->state),
 		        ev->probe->code ? " " : "", ev->probe->code, ev->probe->t.total);
@@ -141,6 +151,7 @@ static void entry_free(tui_entry *e)
 	if (!e)
 		return;
 	free(e->st);
+	free(e->as_host);
 	free(e->name);
 	free(e);
 }
@@ -199,6 +210,7 @@ mxs_status tui_app_add(tui_app *a, const char *name, int scenario, char **why)
 	e->name = norm;
 	norm = NULL;
 	e->scenario = scenario;
+	e->added = a->added_seq++;
 	e->seed = a->cfg.seed;
 	e->resolving = true;
 	a->m.e[a->m.ne++] = e;
@@ -232,6 +244,19 @@ void tui_app_reseed(tui_app *a, tui_entry *e, uint64_t seed)
 	e->seed = seed;
 	if (scan_set_seed(a->scan, e->name, seed) != MXS_OK)
 		tui_log(&a->m, "%s: cannot reshuffle", e->name);
+}
+
+void tui_app_set_as(tui_app *a, tui_entry *e, const char *as_host)
+{
+	char *c = as_host ? strdup(as_host) : NULL;
+
+	if ((as_host && !c) || scan_set_as(a->scan, e->name, as_host) != MXS_OK) {
+		free(c);
+		tui_log(&a->m, "%s: cannot change the relay view", e->name);
+		return;
+	}
+	free(e->as_host);
+	e->as_host = c;
 }
 
 void tui_app_freeze(tui_app *a, bool on)
@@ -384,9 +409,14 @@ static void read_input(tui_app *a)
 
 static void draw_now(tui_app *a)
 {
-	if (!a->m.dirty || !a->screen_up)
+	/* a key that changed nothing (k on the first line) still ends in a
+	 * doupdate now: its trace must not wait for the next tick's redraw,
+	 * which is what bench/tui.sh saw as ~1 s keypresses */
+	if ((!a->m.dirty && !a->key_pending) || !a->screen_up)
 		return;
 	view_sync(a);
+	if (a->m.sort != TUI_SORT_ADDED)
+		tui_sort_list(&a->m); /* statuses change as answers come */
 	tui_draw(&a->m);
 	a->m.dirty = 0;
 	if (a->trace) {
@@ -420,11 +450,61 @@ static void on_prepare(uv_prepare_t *p)
 	draw_now(p->data);
 }
 
+/* The shortest TTL of what e shows (MX and address records), in seconds;
+ * false when it shows no record with a TTL. */
+static bool shortest_ttl(const mx_domain *d, uint32_t *ttl)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < mx_domain_host_count(d); i++) {
+		const mx_host *h = mx_domain_host(d, i);
+		if (!h->implicit && (!any || h->ttl < *ttl)) {
+			*ttl = h->ttl;
+			any = true;
+		}
+		for (size_t k = 0; k < h->naddrs; k++)
+			if (!any || h->addrs[k].ttl < *ttl) {
+				*ttl = h->addrs[k].ttl;
+				any = true;
+			}
+	}
+	return any;
+}
+
+#define TUI_TTL_MIN_S 2 /* a TTL of 0 must not re-resolve on every tick */
+
+/* What a resolver does: an answer whose shortest TTL ran out is asked for
+ * again (once per answer; the new one starts its own count). */
+static void refresh_expired(tui_app *a)
+{
+	uint64_t now = uv_now(a->loop);
+
+	if (a->m.frozen)
+		return;
+	for (size_t i = 0; i < a->m.ne; i++) {
+		tui_entry *e = a->m.e[i];
+		uint32_t ttl = 0;
+		view_entry(a, e, false);
+		if (!e->d || e->resolving || e->ttl_asked_uv == e->answered_uv + 1 ||
+		    !shortest_ttl(e->d, &ttl))
+			continue;
+		if (ttl < TUI_TTL_MIN_S)
+			ttl = TUI_TTL_MIN_S;
+		if (now - e->answered_uv < (uint64_t)ttl * 1000)
+			continue;
+		e->ttl_asked_uv = e->answered_uv + 1; /* +1: 0 means "never asked" */
+		tui_log(&a->m, "%s: TTL %u s ran out; asking again", e->name, (unsigned)ttl);
+		tui_app_refresh(a, e);
+	}
+}
+
 static void on_tick(uv_timer_t *t)
 {
 	tui_app *a = t->data;
 
-	/* the clock, TTLs counting down, FROZEN's age */
+	refresh_expired(a);
+	/* the clock, TTLs counting down, FROZEN's age, and the tiers' "*":
+	 * a probe that starts sends no news of its own */
 	tui_mark(&a->m, TUI_D_HEADER | (1u << TUI_P_DETAILS) | (1u << TUI_P_TIERS));
 }
 
@@ -485,7 +565,7 @@ int tui_app_run(tui_app *a)
 char *tui_app_exit_report(tui_app *a)
 {
 	tui_entry *e = tui_selected(&a->m);
-	mx_report_opts o = {.color = false, .ascii = a->cfg.ascii};
+	mx_report_opts o = {.color = false, .ascii = a->m.ascii}; /* --ascii, or no UTF-8 */
 
 	if (e)
 		view_entry(a, e, false);
@@ -559,7 +639,9 @@ tui_app *tui_app_new(const tui_config *cfg, char **why)
 	a->t0_ns = tui_now_ns();
 	a->cfg = *cfg;
 	a->loop = cfg->loop;
-	a->m.ascii = cfg->ascii;
+	/* without a UTF-8 locale the box drawing and state glyphs would come out
+	 * as '?': draw in ASCII then, as --ascii does */
+	a->m.ascii = cfg->ascii || strcmp(nl_langinfo(CODESET), "UTF-8") != 0;
 	a->m.no_probe = cfg->no_probe;
 	a->m.tour = cfg->tour;
 	a->m.as_host = cfg->as_host;
@@ -697,6 +779,8 @@ void tui_app_free(tui_app *a)
 	free(a->lab_saved);
 	free(a->state_path);
 	lab_free(a->trainer);
+	for (size_t i = 0; i < a->nhist; i++)
+		free(a->hist[i]);
 	tui_model_clear(&a->m);
 	if (a->trace)
 		fclose(a->trace);

@@ -31,6 +31,19 @@ static const char *ascii_for(wchar_t wc)
 	case 0x25cf: return "*";
 	case 0x25cc: return ".";
 	case 0x00b7: return ".";
+	case 0x2022: return "o"; /* the walk's "tried" mark */
+	case 0x25b6: return ">"; /* the walk's current attempt */
+	case 0x2205: return "-"; /* no mail */
+	case 0x2691: return "!"; /* listed */
+	case 0x2502: return "|";
+	case 0x2581:
+	case 0x2582: return "_";
+	case 0x2583:
+	case 0x2584: return "-";
+	case 0x2585:
+	case 0x2586: return "=";
+	case 0x2587:
+	case 0x2588: return "#";
 	case 0x201c:
 	case 0x201d: return "\"";
 	case 0x2018:
@@ -39,13 +52,43 @@ static const char *ascii_for(wchar_t wc)
 	}
 }
 
+/* One UTF-8 character of s (len > 0 bytes) into *wc; returns the bytes it
+ * took. Our texts and sanitised network text are UTF-8 whatever the locale
+ * says, so they are decoded here rather than with mbrtowc (which, under
+ * LANG=C, would turn every byte of a glyph into a '?'). A bad sequence is
+ * one '?' per byte. */
+static size_t utf8_dec(const char *s, size_t len, wchar_t *wc)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n = u[0] < 0x80                   ? 1
+	           : u[0] >= 0xf0 && u[0] < 0xf5 ? 4
+	           : u[0] >= 0xe0                ? 3
+	           : u[0] >= 0xc2                ? 2
+	                                         : 0;
+	unsigned long c;
+
+	if (n == 1 || n == 0 || n > len) {
+		*wc = n == 1 ? (wchar_t)u[0] : L'?';
+		return 1;
+	}
+	c = u[0] & (0xff >> (n + 1));
+	for (size_t i = 1; i < n; i++) {
+		if ((u[i] & 0xc0) != 0x80) {
+			*wc = L'?';
+			return 1;
+		}
+		c = (c << 6) | (u[i] & 0x3f);
+	}
+	*wc = (wchar_t)c;
+	return n;
+}
+
 /* Converts UTF-8 s into at most w columns of wide characters, with an
  * ellipsis where it is cut. Returns the count of wchar_t written to out
  * (cap >= 4) and the columns in *cols. */
 static size_t to_cells(const tui_model *m, const char *s, int w, wchar_t *out, size_t cap,
                        int *cols)
 {
-	mbstate_t ps;
 	size_t n = 0, len = strlen(s), pos = 0;
 	int used = 0;
 	const int ell_w = m->ascii ? 3 : 1;
@@ -53,17 +96,11 @@ static size_t to_cells(const tui_model *m, const char *s, int w, wchar_t *out, s
 	int cut_used = 0;
 	bool cut = false;
 
-	memset(&ps, 0, sizeof(ps));
 	while (pos < len && n + 4 < cap) {
 		wchar_t wc, tmp[4];
-		size_t k = mbrtowc(&wc, s + pos, len - pos, &ps), nt = 0;
+		size_t nt = 0;
 		int cw = 0;
-		if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
-			memset(&ps, 0, sizeof(ps));
-			wc = L'?';
-			k = 1;
-		}
-		pos += k;
+		pos += utf8_dec(s + pos, len - pos, &wc);
 		if (m->ascii && wc >= 0x80) {
 			const char *t = ascii_for(wc);
 			for (; *t && nt < 3; t++)
@@ -201,6 +238,29 @@ void tui_pane_box(const tui_model *m, tui_rect r, const char *title, bool focus)
 		         focus ? ">" : " ", title);
 }
 
+void tui_pane_pos(const tui_model *m, tui_rect r, size_t at, size_t n, bool fits)
+{
+	char pos[48];
+	int len;
+
+	if (fits || n == 0 || r.h < 2)
+		return;
+	len = snprintf(pos, sizeof(pos), " %zu/%zu ", at > n ? n : at, n);
+	if (len + 4 > r.w)
+		return;
+	tui_put(m, r.y + r.h - 1, r.x + r.w - 2 - len, len, tui_role(m, THEME_BORDER), pos);
+}
+
+void tui_scroll_to(size_t *top, size_t sel, int h)
+{
+	if (h <= 0)
+		return;
+	if (sel < *top)
+		*top = sel;
+	if (sel >= *top + (size_t)h)
+		*top = sel - (size_t)h + 1;
+}
+
 /* ---- the details pane: lines, wrapped ----------------------------------- */
 
 static void add_raw(tui_lines *L, theme_role r, const char *s, size_t len)
@@ -227,25 +287,15 @@ static void add_raw(tui_lines *L, theme_role r, const char *s, size_t len)
 /* width in columns of UTF-8 s[0..len) */
 static int text_cols(const char *s, size_t len)
 {
-	mbstate_t ps;
 	size_t pos = 0;
 	int cols = 0;
 
-	memset(&ps, 0, sizeof(ps));
 	while (pos < len) {
 		wchar_t wc;
-		size_t k = mbrtowc(&wc, s + pos, len - pos, &ps);
 		int c;
-		if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
-			memset(&ps, 0, sizeof(ps));
-			k = 1;
-			c = 1;
-		} else {
-			c = wcwidth(wc);
-			c = c < 0 ? 1 : c;
-		}
-		pos += k;
-		cols += c;
+		pos += utf8_dec(s + pos, len - pos, &wc);
+		c = wc < 0x80 ? 1 : wcwidth(wc);
+		cols += c < 0 ? 1 : c;
 	}
 	return cols;
 }

@@ -15,64 +15,45 @@
 
 /* ---- words and glyphs --------------------------------------------------- */
 
-static const char *state_glyph(probe_state s)
+/* Where the mail ends up, as the list says it: "mx1", "-> backup mx2 (20)"
+ * ("->mx2" when narrow), "none", "no mail"; "..." while the probes are
+ * out, "-" without probes. */
+static void delivers_to(const tui_entry *e, bool wide, bool no_probe, char *out, size_t cap)
 {
-	switch (s) {
-	case PROBE_ACCEPTED: return "\xe2\x9c\x93"; /* ✓ */
-	case PROBE_PENDING: return "\xe2\x97\x8c";  /* ◌ */
-	case PROBE_TEMPFAIL: return "\xe2\x96\xb2"; /* ▲ */
-	default: return "\xe2\x9c\x97";             /* ✗ */
-	}
-}
+	const mx_attempt *dv;
+	const mx_host *h;
+	const mx_tier *t0;
+	char nb[600];
+	size_t lab1;
 
-static theme_role state_role(probe_state s)
-{
-	switch (s) {
-	case PROBE_ACCEPTED: return THEME_OK;
-	case PROBE_PENDING: return THEME_PENDING;
-	case PROBE_TEMPFAIL: return THEME_WARN;
-	default: return THEME_ERROR;
-	}
-}
-
-static const char *sev_glyph(mx_severity s)
-{
-	return s == MX_SEV_ERROR     ? "\xe2\x9c\x97"
-	       : s == MX_SEV_WARNING ? "\xe2\x96\xb2"
-	                             : "\xe2\x97\x8f";
-}
-
-static theme_role sev_role(mx_severity s)
-{
-	return s == MX_SEV_ERROR ? THEME_ERROR : s == MX_SEV_WARNING ? THEME_WARN : THEME_INFO;
-}
-
-/* status glyph, word and role of a domain in the list */
-static void entry_status(const tui_entry *e, const char **glyph, const char **word, theme_role *r)
-{
-	if (!e->d) {
-		*glyph = "\xe2\x97\x8c";
-		*word = "lookup";
-		*r = THEME_PENDING;
+	out[0] = '\0';
+	if (!e->d)
+		return;
+	if (mx_domain_null_mx(e->d) && !strcmp(mx_domain_status(e->d), "no mail")) {
+		snprintf(out, cap, "%s", wide ? "no mail" : "-");
 		return;
 	}
-	switch (mx_domain_worst(e->d)) {
-	case MX_SEV_ERROR:
-		*glyph = "\xe2\x9c\x97";
-		*word = "error";
-		*r = THEME_ERROR;
-		break;
-	case MX_SEV_WARNING:
-		*glyph = "\xe2\x96\xb2";
-		*word = "warning";
-		*r = THEME_WARN;
-		break;
-	default:
-		*glyph = "\xe2\x9c\x93";
-		*word = "ok";
-		*r = THEME_OK;
-		break;
+	if (!mx_domain_walked(e->d)) {
+		/* no walk yet: the probes are still out (or never go out) */
+		snprintf(out, cap, "%s",
+		         mx_domain_attempt_count(e->d) == 0 ? "none"
+		         : no_probe                         ? "-"
+		                                            : "\xe2\x80\xa6");
+		return;
 	}
+	if (!(dv = mx_domain_delivered(e->d))) {
+		snprintf(out, cap, "none");
+		return;
+	}
+	h = mx_domain_host(e->d, dv->host);
+	t0 = mx_domain_tier(e->d, 0);
+	tui_san(h->exchange, nb, sizeof(nb));
+	lab1 = strcspn(nb, ".");
+	if (t0 && h->preference != t0->preference)
+		snprintf(out, cap, wide ? "\xe2\x86\x92 backup %.*s (%u)" : "\xe2\x86\x92%.*s",
+		         (int)(lab1 > 40 ? 40 : lab1), nb, (unsigned)h->preference);
+	else
+		snprintf(out, cap, "%.*s", (int)(lab1 > 40 ? 40 : lab1), nb);
 }
 
 /* ---- layout --------------------------------------------------------------- */
@@ -87,7 +68,7 @@ void tui_layout(const tui_model *m, tui_rect r[TUI_P_COUNT])
 	int H = m->rows, W = m->cols;
 	int logh = m->show_log ? (H >= 40 ? 10 : H >= 30 ? 7 : 5) : 0;
 	int mainh = H - 2 - logh;
-	int dw = W >= 120 ? 38 : 30;
+	int dw = W >= 160 ? 60 : W >= 120 ? 50 : 34;
 	int fh = mainh >= 36 ? 10 : 6;
 	int th = mainh >= 36 ? (mainh - fh) * 2 / 5 : (mainh - fh) / 2 + 1;
 
@@ -96,17 +77,12 @@ void tui_layout(const tui_model *m, tui_rect r[TUI_P_COUNT])
 	r[TUI_P_DETAILS] = (tui_rect){1 + th, dw, mainh - th - fh, W - dw};
 	r[TUI_P_FINDINGS] = (tui_rect){1 + mainh - fh, dw, fh, W - dw};
 	r[TUI_P_LOG] = (tui_rect){1 + mainh, 0, logh, W};
-}
-
-/* keeps sel within [top, top+h) */
-static void scroll_to(size_t *top, size_t sel, int h)
-{
-	if (h <= 0)
-		return;
-	if (sel < *top)
-		*top = sel;
-	if (sel >= *top + (size_t)h)
-		*top = sel - (size_t)h + 1;
+	if (m->zoom) {
+		/* z: the focused pane alone, for 80x24 and projectors */
+		for (int p = 0; p < TUI_P_COUNT; p++)
+			r[p] = (tui_rect){0, 0, 0, 0};
+		r[m->focus] = (tui_rect){1, 0, H - 2, W};
+	}
 }
 
 /* ---- panes ---------------------------------------------------------------- */
@@ -148,22 +124,41 @@ static void draw_domains(tui_model *m, tui_rect r)
 	size_t n = tui_visible(m, NULL, 0), *idx = calloc(n ? n : 1, sizeof(*idx));
 	int h = r.h - 2;
 	char title[400];
+	bool wide = r.w >= 46;
+	int avail = r.w - 14, namew = 0, dwid = 0;
 
 	tui_clear_rect(r);
 	if (m->filter[0])
 		snprintf(title, sizeof(title), "Domains %zu/%zu /%s", n, m->ne, m->filter);
 	else
-		snprintf(title, sizeof(title), "Domains (%zu)", m->ne);
+		snprintf(title, sizeof(title), "Domains (%zu)%s", m->ne,
+		         m->sort == TUI_SORT_STATUS ? " by status"
+		         : m->sort == TUI_SORT_NAME ? " by name"
+		                                    : "");
 	tui_pane_box(m, r, title, m->focus == TUI_P_DOMAINS);
 	if (!idx)
 		return;
 	tui_visible(m, idx, n);
 	if (m->sel_dom >= n)
 		m->sel_dom = n ? n - 1 : 0;
-	scroll_to(&m->top_dom, m->sel_dom, h);
+	tui_scroll_to(&m->top_dom, m->sel_dom, h);
 	if (n == 0)
 		tui_put(m, r.y + 1, r.x + 2, r.w - 4, tui_role(m, THEME_DIM),
 		        m->ne ? "no domain matches" : "no domains: press a to add one");
+	/* the names get what the delivers-to column of the rows shown leaves */
+	for (int i = 0; i < h && m->top_dom + (size_t)i < n; i++) {
+		const tui_entry *e = m->e[idx[m->top_dom + (size_t)i]];
+		char dv[160];
+		int nl = (int)strlen(e->name), dl = 0;
+		delivers_to(e, wide, m->no_probe, dv, sizeof(dv));
+		for (const char *p = dv; *p; p++)
+			dl += (*p & 0xc0) != 0x80; /* columns: one per character here */
+		namew = nl > namew ? nl : namew;
+		dwid = dl > dwid ? dl : dwid;
+	}
+	if (namew + 1 + dwid > avail)
+		namew = avail - 1 - dwid < avail / 2 ? avail / 2 : avail - 1 - dwid;
+	dwid = avail - 1 - namew;
 	for (int i = 0; i < h && m->top_dom + (size_t)i < n; i++) {
 		size_t vi = m->top_dom + (size_t)i;
 		const tui_entry *e = m->e[idx[vi]];
@@ -172,165 +167,24 @@ static void draw_domains(tui_model *m, tui_rect r)
 		bool sel = vi == m->sel_dom;
 		unsigned base = sel ? tui_role(m, THEME_SELECTED) : tui_role(m, THEME_NORMAL);
 		int y = r.y + 1 + i, x = r.x + 1;
-		entry_status(e, &g, &w, &sr);
+		char dv[160];
+		w = tui_entry_status(e, &g, &sr);
 		tui_fill(y, x, r.w - 2, base);
-		x += tui_put(m, y, x, 2, sel ? base : tui_role(m, sr), g);
-		x += tui_put(m, y, x + 1, 8, sel ? base : tui_role(m, sr), w) + 1;
-		x = r.x + 12;
-		tui_put(m, y, x, r.w - 13, base, e->name);
+		/* the status keeps its colour on the selected row too */
+		x += tui_put(m, y, x, 2, tui_role(m, sr), g);
+		tui_put(m, y, x + 1, 8, tui_role(m, sr), w);
+		delivers_to(e, wide, m->no_probe, dv, sizeof(dv));
+		tui_put(m, y, r.x + 12, namew, base, e->name);
+		tui_put(m, y, r.x + 13 + namew, dwid, base, dv);
 	}
+	tui_pane_pos(m, r, m->sel_dom + 1, n, n <= (size_t)h);
 	free(idx);
-}
-
-static void fmt_ms(char *buf, size_t cap, long ms)
-{
-	if (ms < 0)
-		snprintf(buf, cap, "-");
-	else
-		snprintf(buf, cap, "%ld", ms);
 }
 
 static long ttl_left(const tui_entry *e, uint32_t ttl)
 {
 	long gone = (long)((tui_now_ms() - e->got_ms) / 1000);
 	return (long)ttl > gone ? (long)ttl - gone : 0;
-}
-
-/* the attempt index of host i's address k, or -1 */
-static long attempt_of(const mx_domain *d, size_t i, size_t k)
-{
-	for (size_t n = 0; n < mx_domain_attempt_count(d); n++) {
-		const mx_attempt *at = mx_domain_attempt(d, n);
-		if (at->host == i && at->addr == k)
-			return (long)n;
-	}
-	return -1;
-}
-
-/* How many blocklists list this address. */
-static size_t listed_by(const mx_addr *ad)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < ad->nblocklists; i++)
-		n += ad->blocklists[i]->state == BLR_LISTED;
-	return n;
-}
-
-static void draw_tiers(tui_model *m, tui_rect r)
-{
-	tui_entry *e = tui_selected(m);
-	size_t n = tui_rows(e, NULL, 0);
-	tui_row *rows = calloc(n ? n : 1, sizeof(*rows));
-	int h = r.h - 2;
-	char title[300], nb[600];
-	long walk_cur = -1;
-
-	tui_clear_rect(r);
-	if (e && e->d)
-		snprintf(title, sizeof(title), "Tiers of %s  seed %llu%s%s", e->name,
-		         (unsigned long long)e->seed, m->as_host ? "  as " : "",
-		         m->as_host ? m->as_host : "");
-	else
-		snprintf(title, sizeof(title), "Tiers");
-	tui_pane_box(m, r, title, m->focus == TUI_P_TIERS);
-	if (!rows)
-		return;
-	if (!e || !e->d) {
-		tui_put(m, r.y + 1, r.x + 2, r.w - 4, tui_role(m, THEME_PENDING),
-		        e ? "resolving..." : "no domain selected");
-		goto done;
-	}
-	if (n == 0) {
-		const char *why = mx_domain_mx_why(e->d);
-		if (mx_domain_null_mx(e->d))
-			tui_put(m, r.y + 1, r.x + 2, r.w - 4, tui_role(m, THEME_INFO),
-			        "null MX (MX 0 .): this domain accepts no mail");
-		else
-			tui_putf(m, r.y + 1, r.x + 2, r.w - 4, tui_role(m, THEME_ERROR),
-			         "no mail route: MX answer %s%s%s",
-			         mx_rcode_str(mx_domain_mx_rcode(e->d)), why ? ", " : "",
-			         why ? tui_san(why, nb, sizeof(nb)) : "");
-		goto done;
-	}
-	tui_rows(e, rows, n);
-	if (m->sel_row >= n)
-		m->sel_row = n - 1;
-	scroll_to(&m->top_row, m->sel_row, h);
-	if (m->walk.active && m->walk.e == e && m->walk.shown >= 1 &&
-	    m->walk.shown <= mx_domain_step_count(e->d))
-		walk_cur = (long)mx_domain_step(e->d, m->walk.shown - 1)->attempt;
-	for (int i = 0; i < h && m->top_row + (size_t)i < n; i++) {
-		size_t ri = m->top_row + (size_t)i;
-		const tui_row *row = &rows[ri];
-		bool sel = ri == m->sel_row && m->focus != TUI_P_DOMAINS;
-		unsigned base = sel ? tui_role(m, THEME_SELECTED) : tui_role(m, THEME_NORMAL);
-		int y = r.y + 1 + i, x = r.x + 1, w = r.w - 2;
-		tui_fill(y, x, w, base);
-		if (row->kind == TUI_ROW_TIER) {
-			const mx_tier *t = mx_domain_tier(e->d, row->tier);
-			tui_putf(m, y, x, w, sel ? base : tui_role(m, THEME_TITLE), "pref %u%s%s",
-			         (unsigned)t->preference, row->tier == 0 ? "  primary" : "  backup",
-			         t->nhosts > 1 ? "  same preference: random order" : "");
-		} else if (row->kind == TUI_ROW_HOST) {
-			const mx_host *hst = mx_domain_host(e->d, row->host);
-			char cn[300];
-			tui_putf(m, y, x + 1, w - 1, base, "%s%s%s",
-			         tui_san(hst->exchange, nb, sizeof(nb)),
-			         hst->cname ? " -> CNAME " : "",
-			         hst->cname ? tui_san(hst->cname, cn, sizeof(cn)) : "");
-			if (hst->naddrs == 0)
-				tui_put(m, y, x + w - 14, 13, sel ? base : tui_role(m, THEME_ERROR),
-				        " no address");
-		} else {
-			const mx_host *hst = mx_domain_host(e->d, row->host);
-			size_t si = tui_stat_index(e, row->host, row->addr);
-			const tui_stat *s = si < e->nst ? &e->st[si] : NULL;
-			probe_state ps = s && s->watched ? s->state : PROBE_PENDING;
-			long att = attempt_of(e->d, row->host, row->addr);
-			char last[24], avg[24], best[24], worst[24], hist[120];
-			unsigned at = base;
-			if (walk_cur >= 0 && att == walk_cur)
-				at = base = tui_role(m, THEME_WALK_CURRENT);
-			else if (walk_cur >= 0 && att >= 0 && att < walk_cur)
-				at = base = tui_role(m, THEME_WALK_DONE);
-			if (at != (sel ? tui_role(m, THEME_SELECTED) : tui_role(m, THEME_NORMAL)))
-				tui_fill(y, x, w, at);
-			/* the walk's place is told by a mark too, not by colour alone */
-			if (walk_cur >= 0 && att == walk_cur)
-				tui_put(m, y, x + 1, 1, at, m->ascii ? ">" : "\xe2\x96\xb6");
-			if (!s || !s->watched) {
-				tui_putf(m, y, x + 3, w - 3, sel ? base : tui_role(m, THEME_DIM),
-				         "%s  %s", hst->addrs[row->addr].ip,
-				         m->no_probe ? "not probed (--no-probe)" : "not probed");
-				continue;
-			}
-			fmt_ms(last, sizeof(last), s->last_ms);
-			fmt_ms(avg, sizeof(avg), s->avg_ms);
-			fmt_ms(best, sizeof(best), s->best_ms);
-			fmt_ms(worst, sizeof(worst), s->worst_ms);
-			snprintf(hist, sizeof(hist),
-			         "%lu sent %.0f%% loss avg/best/worst %s/%s/%s ms", s->sent,
-			         s->loss, avg, best, worst);
-			x += 3;
-			x += tui_put(m, y, x, 2,
-			             at == base && !sel ? tui_role(m, state_role(ps)) : base,
-			             state_glyph(ps));
-			x += tui_putf(m, y, x + 1, w - (x - r.x), base, "%-9s %-15s %4s ms%s ",
-			              probe_state_word(ps), hst->addrs[row->addr].ip, last,
-			              s->in_flight ? "*" : " ") +
-			     1;
-			/* a listed address says so in words, not only in colour, and
-			 * before the history so a narrow pane still shows it */
-			if (listed_by(&hst->addrs[row->addr]))
-				x += tui_putf(m, y, x, w - (x - r.x),
-				              sel ? base : tui_role(m, THEME_LISTED), "%s LISTED ",
-				              m->ascii ? "!" : "\xe2\x9a\x91");
-			tui_putf(m, y, x, w - (x - r.x), base, "%s", hist);
-		}
-	}
-done:
-	free(rows);
 }
 
 static void detail_domain(const tui_model *m, const tui_entry *e, tui_lines *L)
@@ -410,23 +264,30 @@ static void detail_addr(const tui_model *m, const tui_entry *e, size_t hi, size_
 		         m->no_probe ? "not probed (--no-probe)" : "probe pending");
 		return;
 	}
-	tui_addl(L, state_role(p->state), "%s: %s", probe_state_word(p->state),
+	tui_addl(L, tui_state_role(p->state), "%s: %s", probe_state_word(p->state),
 	         probe_state_meaning(p->state));
 	if (p->code)
 		tui_addl(L, THEME_NORMAL, "greeting %d %s", p->code,
 		         tui_san(p->greeting, nb, sizeof(nb)));
-	tui_addl(L, THEME_NORMAL,
-	         "times ms: connect %ld  greeting %ld  ehlo %ld  tls %ld  total %ld", p->t.connect,
-	         p->t.greeting, p->t.ehlo, p->t.tls, p->t.total);
-	if (p->error)
-		tui_addl(L, THEME_ERROR, "error: %s", tui_san(p->error, nb, sizeof(nb)));
-	if (p->nehlo) {
-		tui_addl(L, THEME_TITLE, "EHLO extensions");
-		for (size_t i = 0; i < p->nehlo; i++)
-			tui_addl(L, THEME_NORMAL, "  %s", tui_san(p->ehlo[i], nb, sizeof(nb)));
+	{
+		/* only the times that were measured: a host that never answered
+		 * has no greeting, EHLO or TLS time to show */
+		static const char *const what[] = {"connect", "greeting", "ehlo", "tls", "total"};
+		long v[] = {p->t.connect, p->t.greeting, p->t.ehlo, p->t.tls, p->t.total};
+		char tb[200];
+		size_t o = 0;
+		for (size_t i = 0; i < sizeof(v) / sizeof(v[0]) && o + 30 < sizeof(tb); i++)
+			if (v[i] >= 0)
+				o += (size_t)snprintf(tb + o, sizeof(tb) - o, "  %s %ld", what[i],
+				                      v[i]);
+		if (o)
+			tui_addl(L, THEME_NORMAL, "times ms:%s", tb);
 	}
 	tui_addl(L, THEME_TITLE, "TLS");
-	if (!p->tls.offered)
+	if (!p->nehlo && !p->tls.offered)
+		/* no EHLO reply: nothing to say about STARTTLS either way */
+		tui_addl(L, THEME_DIM, "  not known: the probe never got to EHLO");
+	else if (!p->tls.offered)
 		tui_addl(L, THEME_WARN, "  STARTTLS not offered");
 	else {
 		tui_addl(L, p->tls.verified ? THEME_OK : THEME_WARN, "  %s%s%s%s",
@@ -496,7 +357,7 @@ static void detail_host(const tui_entry *e, size_t hi, tui_lines *L)
 		         ttl_left(e, h->addrs[k].ttl));
 }
 
-static void detail_walk(const tui_model *m, const tui_entry *e, tui_lines *L)
+static void detail_walk(tui_model *m, const tui_entry *e, tui_lines *L)
 {
 	char nb[600];
 	size_t steps = mx_domain_step_count(e->d);
@@ -518,7 +379,9 @@ static void detail_walk(const tui_model *m, const tui_entry *e, tui_lines *L)
 		tui_addl(L, cur ? THEME_WALK_CURRENT : THEME_NORMAL, "%zu. pref %u %s %s", i + 1,
 		         (unsigned)h->preference, tui_san(h->exchange, nb, sizeof(nb)),
 		         h->addrs[at->addr].ip);
-		tui_addl(L, state_role(st->state), "   %s: %s", probe_state_word(st->state),
+		if (i == 0)
+			m->walk.pin = L->n - 1; /* the first step's line, kept in sight */
+		tui_addl(L, tui_state_role(st->state), "   %s: %s", probe_state_word(st->state),
 		         st->rule);
 		if (st->attempt + 1 < mx_domain_attempt_count(e->d) && i + 1 < steps) {
 			const mx_attempt *nx = mx_domain_attempt(e->d, st->attempt + 1);
@@ -556,14 +419,8 @@ static void draw_details(tui_model *m, tui_rect r)
 		title = "Walk";
 		detail_walk(m, e, &L);
 	} else if (m->focus == TUI_P_FINDINGS && e->d && mx_domain_finding_count(e->d)) {
-		const mx_finding *f = mx_domain_finding(
-		    e->d, m->sel_find < mx_domain_finding_count(e->d) ? m->sel_find : 0);
-		char nb[1200];
 		title = "Finding";
-		tui_addl(&L, sev_role(f->severity), "%s %s (%s)", mx_severity_str(f->severity),
-		         f->code, f->reference);
-		tui_addl(&L, THEME_NORMAL, "%s", tui_san(f->message, nb, sizeof(nb)));
-		tui_addl(&L, THEME_DIM, "Enter: the full explanation");
+		tui_finding_details(m, e, &L);
 	} else if ((m->focus == TUI_P_TIERS || m->focus == TUI_P_DETAILS) && e->d &&
 	           tui_rows(e, NULL, 0)) {
 		size_t n = tui_rows(e, NULL, 0);
@@ -599,48 +456,37 @@ static void draw_details(tui_model *m, tui_rect r)
 		detail_domain(m, e, &L);
 	}
 	tui_pane_box(m, r, title, m->focus == TUI_P_DETAILS);
-	/* a walk follows its newest step, like a log */
+	/* a walk follows its newest step, like a log, but keeps its first
+	 * step in sight: the lines up to it stay pinned above the newest */
+	if (m->walk.active && m->walk.e == e && L.n > (size_t)h && h >= 4 &&
+	    m->walk.pin + (size_t)h - 2 < L.n) {
+		/* the first step's line, a mark for what is left out, the newest */
+		size_t rest = (size_t)h - 2;
+		tui_put(m, r.y + 1, r.x + 2, r.w - 4, tui_role(m, (theme_role)L.role[m->walk.pin]),
+		        L.v[m->walk.pin]);
+		tui_putf(m, r.y + 2, r.x + 2, r.w - 4, tui_role(m, THEME_DIM), "%s %zu more lines",
+		         m->ascii ? "..." : "\xe2\x8b\xae", L.n - rest - m->walk.pin - 1);
+		for (size_t i = 0; i < rest; i++) {
+			size_t li = L.n - rest + i;
+			tui_put(m, r.y + 3 + (int)i, r.x + 2, r.w - 4,
+			        tui_role(m, (theme_role)L.role[li]), L.v[li]);
+		}
+		tui_lines_free(&L);
+		return;
+	}
 	if (m->walk.active && m->walk.e == e)
 		m->det_top = L.n > (size_t)h ? L.n - (size_t)h : 0;
-	if (L.n && m->det_top >= L.n)
-		m->det_top = L.n - 1;
+	/* G (or a long scroll) stops at the last page, never at an empty pane */
+	if (m->det_top + (size_t)h > L.n)
+		m->det_top = L.n > (size_t)h ? L.n - (size_t)h : 0;
 	for (int i = 0; i < h && m->det_top + (size_t)i < L.n; i++) {
 		size_t li = m->det_top + (size_t)i;
 		tui_put(m, r.y + 1 + i, r.x + 2, r.w - 4, tui_role(m, (theme_role)L.role[li]),
 		        L.v[li]);
 	}
+	tui_pane_pos(m, r, m->det_top + (size_t)h < L.n ? m->det_top + (size_t)h : L.n, L.n,
+	             L.n <= (size_t)h);
 	tui_lines_free(&L);
-}
-
-static void draw_findings(tui_model *m, tui_rect r)
-{
-	tui_entry *e = tui_selected(m);
-	size_t n = e && e->d ? mx_domain_finding_count(e->d) : 0;
-	int h = r.h - 2;
-	char title[64], nb[600];
-
-	tui_clear_rect(r);
-	snprintf(title, sizeof(title), "Findings (%zu)", n);
-	tui_pane_box(m, r, title, m->focus == TUI_P_FINDINGS);
-	if (m->sel_find >= n)
-		m->sel_find = n ? n - 1 : 0;
-	scroll_to(&m->top_find, m->sel_find, h);
-	if (n == 0 && e && e->d)
-		tui_put(m, r.y + 1, r.x + 2, r.w - 4, tui_role(m, THEME_OK), "no findings");
-	for (int i = 0; i < h && m->top_find + (size_t)i < n; i++) {
-		size_t fi = m->top_find + (size_t)i;
-		const mx_finding *f = mx_domain_finding(e->d, fi);
-		bool sel = fi == m->sel_find && m->focus == TUI_P_FINDINGS;
-		unsigned base = sel ? tui_role(m, THEME_SELECTED) : tui_role(m, THEME_NORMAL);
-		int y = r.y + 1 + i, x = r.x + 1;
-		tui_fill(y, x, r.w - 2, base);
-		x += tui_put(m, y, x, 2, sel ? base : tui_role(m, sev_role(f->severity)),
-		             sev_glyph(f->severity));
-		tui_put(m, y, x + 1, 8, sel ? base : tui_role(m, sev_role(f->severity)),
-		        mx_severity_str(f->severity));
-		tui_putf(m, y, r.x + 12, r.w - 13, base, "%-22s %s", f->code,
-		         tui_san(f->subject, nb, sizeof(nb)));
-	}
 }
 
 static void draw_log(tui_model *m, tui_rect r)
@@ -674,8 +520,10 @@ static void draw_status(tui_model *m)
 	tui_fill(y, 0, m->cols, at);
 	if (m->prompt == TUI_PR_TRAINER) {
 		/* the commands as lab/trainer.h's table describes them */
-		tui_putf(m, y, 1, m->cols - 2, at, "Trainer (%s): %s_  (Enter: ok, Esc: cancel)",
-		         m->trainer_usage ? m->trainer_usage : "", m->pbuf);
+		/* what the line will be about first, the command list after it */
+		tui_putf(m, y, 1, m->cols - 2, at, "Trainer: %s_  %s%s%s(Tab completes; %s)",
+		         m->pbuf, m->pdefault[0] ? "[left out: " : "", m->pdefault,
+		         m->pdefault[0] ? "] " : "", m->trainer_usage ? m->trainer_usage : "");
 		return;
 	}
 	if (m->prompt != TUI_PR_NONE) {
@@ -707,23 +555,34 @@ static const char *const help_lines[] = {
     "Tab, Shift-Tab    next / previous pane",
     "Enter, Right, l   drill down; on a finding: its full explanation",
     "Esc, h, Left      back: close the overlay, stop the walk, clear the filter",
+    "z                 zoom: the focused pane gets the whole screen (again: back)",
     "a                 add a domain",
     "d                 remove the selected domain",
     "/                 filter the list",
+    "o, F6             order the list: as added, by status (worst first), by name",
     "r                 re-resolve and re-probe the selected domain",
     "w                 walk the attempt order step by step",
     "  in a walk:      + faster, - slower, space pause, n step, Esc stop",
     "x                 reshuffle equal preferences with a new seed",
+    "A                 walk as the selected MX host sends the mail on (--as: a backup relays "
+    "to more preferred hosts only); again: as an ordinary sender",
     "f                 freeze the display (probes go on)",
+    "y, s              copy the details (transcript, report) to the clipboard (OSC 52); "
+    "save them to a file",
     "t                 next theme",
     "L                 show / hide the log",
-    "T (lab)           trainer: a command to change the lab; the prompt lists them",
+    "T (lab)           trainer: a command to change the lab; the prompt lists them, "
+    "Tab completes, Up/Down recall",
+    "D, B (lab)        the selected address: down / up; its next behaviour",
     "R (lab)           reset the scenario, as the trainer's reset does",
     "N, P (lab --tour) next / previous scenario of the tour",
     "?, q, Q           this help; quit; quit and print the domain's report",
     "mouse (--mouse)   click selects, wheel scrolls",
-    "States: accepted, tempfail (4xx), rejected (5xx), refused, unreachable,",
+    "Marks: \xe2\x96\xb6 the walk's current attempt, \xe2\x80\xa2 an address the walk "
+    "tried, * a probe running now, \xe2\x97\x8c not probed yet, 12/40 where the cursor is",
+    "States: accepted, tempfail (4xx), rejected (5xx), refused, unreachable, "
     "connect-timeout, greeting-timeout, tls-failed, garbage, error, pending.",
+    "Loss counts probes the server did not answer at all: a 4xx or 5xx greeting is an answer.",
     "Any key closes this help.",
 };
 
@@ -733,33 +592,58 @@ static void draw_overlay_box(tui_model *m, tui_rect r, const char *title)
 	tui_pane_box(m, r, title, true);
 }
 
+/* Every line wrapped to the box, never cut: a long usage (the trainer's
+ * "behave") continues on the next line, indented under its text. */
 static void draw_help(tui_model *m)
 {
 	size_t n = sizeof(help_lines) / sizeof(help_lines[0]);
-	/* in the lab the trainer's commands follow, from lab/trainer.h's table */
-	size_t nt = m->trainer_usage ? lab_trainer_cmd_count() + 1 : 0;
-	int w = m->cols - 2 < 82 ? m->cols - 2 : 82, h = (int)(n + nt) + 2, y;
+	int w = m->cols - 2 < 110 ? m->cols - 2 : 110, h, y;
+	tui_lines L = {.w = w - 4};
 	tui_rect r;
 
+	for (size_t i = 0; i < n; i++) {
+		const char *hl = help_lines[i];
+		tui_lines one = {.w = L.w - 18};
+		/* "KEY ... what it does": the text wraps under itself */
+		if (strlen(hl) <= 18 || hl[16] != ' ' || hl[17] != ' ' || one.w < 20) {
+			tui_addl(&L, THEME_NORMAL, "%s", hl);
+			continue;
+		}
+		tui_addl(&one, THEME_NORMAL, "%s", hl + 18);
+		for (size_t k = 0; k < one.n; k++)
+			tui_addl(&L, THEME_NORMAL, "%-18.*s%s", k ? 0 : 18, hl, one.v[k]);
+		tui_lines_free(&one);
+	}
+	/* in the lab the trainer's commands follow, from lab/trainer.h's table */
+	if (m->trainer_usage) {
+		tui_addl(&L, THEME_TITLE, "Trainer commands (T):");
+		for (size_t i = 0; i < lab_trainer_cmd_count(); i++) {
+			const struct lab_trainer_cmd *c = lab_trainer_cmd_at(i);
+			char cmd[40];
+			tui_lines one = {.w = L.w - 19};
+			snprintf(cmd, sizeof(cmd), "%s%s%s", c->name, c->args[0] ? " " : "",
+			         c->args);
+			tui_addl(&one, THEME_NORMAL, "%s", c->usage);
+			for (size_t k = 0; k < one.n; k++)
+				tui_addl(&L, THEME_NORMAL, "  %-16s %s", k ? "" : cmd, one.v[k]);
+			tui_lines_free(&one);
+		}
+	}
+	h = (int)L.n + 2;
 	if (h > m->rows - 1)
 		h = m->rows - 1; /* a short terminal loses the last lines, not the frame */
 	r = (tui_rect){(m->rows - h) / 2, (m->cols - w) / 2, h, w};
 	if (r.y < 1)
 		r.y = 1;
-	draw_overlay_box(m, r, "Keys");
+	draw_overlay_box(m, r, L.n > (size_t)(h - 2) ? "Keys (Up/Down scroll)" : "Keys");
+	/* a short terminal scrolls the help rather than losing its end */
+	if (m->ov_top + (size_t)(h - 2) > L.n)
+		m->ov_top = L.n > (size_t)(h - 2) ? L.n - (size_t)(h - 2) : 0;
 	y = r.y + 1;
-	for (size_t i = 0; i < n && y < r.y + r.h - 1; i++)
-		tui_put(m, y++, r.x + 2, r.w - 4, tui_role(m, THEME_NORMAL), help_lines[i]);
-	if (nt && y < r.y + r.h - 1)
-		tui_put(m, y++, r.x + 2, r.w - 4, tui_role(m, THEME_TITLE),
-		        "Trainer commands (T):");
-	for (size_t i = 0; i + 1 < nt && y < r.y + r.h - 1; i++) {
-		const struct lab_trainer_cmd *c = lab_trainer_cmd_at(i);
-		char cmd[40];
-		snprintf(cmd, sizeof(cmd), "%s%s%s", c->name, c->args[0] ? " " : "", c->args);
-		tui_putf(m, y++, r.x + 2, r.w - 4, tui_role(m, THEME_NORMAL), "  %-16s %s", cmd,
-		         c->usage);
-	}
+	for (size_t i = m->ov_top; i < L.n && y < r.y + r.h - 1; i++)
+		tui_put(m, y++, r.x + 2, r.w - 4, tui_role(m, (theme_role)L.role[i]), L.v[i]);
+	tui_pane_pos(m, r, m->ov_top + (size_t)(h - 2), L.n, L.n <= (size_t)(h - 2));
+	tui_lines_free(&L);
 }
 
 /* Markdown emphasis and inline code marks are for editors, not for the
@@ -841,16 +725,20 @@ static void draw_doc(tui_model *m)
 	tui_lines_free(&L);
 }
 
+/* Short lines, so that even a 40x12 terminal shows all of it; every key
+ * but q waits until the screen is large enough (keys.c). */
 static void draw_small(tui_model *m)
 {
-	char text[120];
-	int y = m->rows / 2;
+	char need[64], have[64];
+	int y = m->rows / 2 - 1;
 
 	erase();
-	snprintf(text, sizeof(text), "mxscope needs %dx%d, this terminal is %dx%d", TUI_MIN_COLS,
-	         TUI_MIN_ROWS, m->cols, m->rows);
-	tui_put(m, y > 0 ? y - 1 : 0, 0, m->cols, A_BOLD, text);
-	tui_put(m, y, 0, m->cols, A_NORMAL, "make it larger, or press q to quit");
+	snprintf(need, sizeof(need), "mxscope needs %dx%d", TUI_MIN_COLS, TUI_MIN_ROWS);
+	snprintf(have, sizeof(have), "this terminal: %dx%d", m->cols, m->rows);
+	y = y < 0 ? 0 : y;
+	tui_put(m, y, 1, m->cols - 1, A_BOLD, need);
+	tui_put(m, y + 1, 1, m->cols - 1, A_NORMAL, have);
+	tui_put(m, y + 2, 1, m->cols - 1, A_NORMAL, "enlarge it, or q quits");
 }
 
 void tui_draw(tui_model *m)
@@ -871,15 +759,16 @@ void tui_draw(tui_model *m)
 	tui_layout(m, r);
 	if (d & TUI_D_HEADER)
 		draw_header(m);
-	if (d & (1u << TUI_P_DOMAINS))
+	/* a zoomed-away pane has no room: it is not drawn at all */
+	if ((d & (1u << TUI_P_DOMAINS)) && r[TUI_P_DOMAINS].h > 2)
 		draw_domains(m, r[TUI_P_DOMAINS]);
-	if (d & (1u << TUI_P_TIERS))
-		draw_tiers(m, r[TUI_P_TIERS]);
-	if (d & (1u << TUI_P_DETAILS))
+	if ((d & (1u << TUI_P_TIERS)) && r[TUI_P_TIERS].h > 2)
+		tui_draw_tiers(m, r[TUI_P_TIERS]);
+	if ((d & (1u << TUI_P_DETAILS)) && r[TUI_P_DETAILS].h > 2)
 		draw_details(m, r[TUI_P_DETAILS]);
-	if (d & (1u << TUI_P_FINDINGS))
-		draw_findings(m, r[TUI_P_FINDINGS]);
-	if (m->show_log && (d & (1u << TUI_P_LOG)))
+	if ((d & (1u << TUI_P_FINDINGS)) && r[TUI_P_FINDINGS].h > 2)
+		tui_draw_findings(m, r[TUI_P_FINDINGS]);
+	if (m->show_log && (d & (1u << TUI_P_LOG)) && r[TUI_P_LOG].h > 2)
 		draw_log(m, r[TUI_P_LOG]);
 	if (d & TUI_D_STATUS)
 		draw_status(m);

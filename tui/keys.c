@@ -60,6 +60,13 @@ static void walk_start(tui_app *a)
 		tui_msg(&a->m, true, "walk: no domain with an answer selected");
 		return;
 	}
+	if (mx_domain_null_mx(e->d) && mx_domain_attempt_count(e->d) == 0) {
+		/* not "no address": the domain said so, and a sender must obey */
+		tui_msg(&a->m, false,
+		        "walk: null MX. RFC 7505: bounce at once, no fallback to the A record");
+		tui_log(&a->m, "walk %s: null MX, RFC 7505: bounce at once", e->name);
+		return;
+	}
 	if (mx_domain_attempt_count(e->d) == 0) {
 		tui_msg(&a->m, true, "walk: %s has no address to try", e->name);
 		return;
@@ -123,7 +130,7 @@ static size_t pane_count(const tui_app *a, tui_pane p)
 	switch (p) {
 	case TUI_P_DOMAINS: return tui_visible(&a->m, NULL, 0);
 	case TUI_P_TIERS: return tui_rows(e, NULL, 0);
-	case TUI_P_FINDINGS: return e && e->d ? mx_domain_finding_count(e->d) : 0;
+	case TUI_P_FINDINGS: return e && e->d ? tui_fgroups(e->d, NULL, 0) : 0;
 	case TUI_P_LOG: return a->m.nlog;
 	default: return 100000; /* details: drawing clamps */
 	}
@@ -138,13 +145,15 @@ static void move_in_pane(tui_app *a, tui_pane p, long delta)
 		size_t old = a->m.sel_dom;
 		move_sel(&a->m.sel_dom, n, delta);
 		if (old != a->m.sel_dom) {
-			a->m.sel_row = a->m.sel_find = a->m.det_top = 0;
+			/* the tiers cursor comes back to the item remembered for it */
+			a->m.sel_row = a->m.top_row = a->m.sel_find = a->m.det_top = 0;
 			tui_mark(&a->m, TUI_D_ALL);
 		}
 		return;
 	}
 	case TUI_P_TIERS:
 		move_sel(&a->m.sel_row, n, delta);
+		tui_tiers_remember(&a->m, tui_selected(&a->m));
 		a->m.det_top = 0;
 		break;
 	case TUI_P_FINDINGS: move_sel(&a->m.sel_find, n, delta); break;
@@ -170,10 +179,14 @@ static void open_doc(tui_app *a)
 {
 	tui_entry *e = tui_selected(&a->m);
 	const mx_finding *f;
+	tui_fgroup *g;
+	size_t n = e && e->d ? tui_fgroups(e->d, NULL, 0) : 0;
 
-	if (!e || !e->d || a->m.sel_find >= mx_domain_finding_count(e->d))
+	if (!n || a->m.sel_find >= n || !(g = calloc(n, sizeof(*g))))
 		return;
-	f = mx_domain_finding(e->d, a->m.sel_find);
+	tui_fgroups(e->d, g, n);
+	f = mx_domain_finding(e->d, g[a->m.sel_find].first);
+	free(g);
 	free(a->m.doc);
 	a->m.doc = tui_doc_finding(f->code);
 	if (!a->m.doc) {
@@ -206,12 +219,165 @@ static void trainer_run(tui_app *a, const char *line)
 	}
 	tui_log(&a->m, "trainer: %s", why ? why : line);
 	free(why);
-	if (e && !e->resolving) {
-		tui_app_refresh(a, e);
-		tui_msg(&a->m, false, "trainer: %s done; re-resolving and re-probing %s", line,
-		        e->name);
-	} else {
-		tui_msg(&a->m, false, "trainer: %s done", line);
+	/* a change can touch any domain the lab serves (a reset touches them
+	 * all): every listed domain asks again, so no lesson contradicts its
+	 * tiers */
+	for (size_t i = 0; i < a->m.ne; i++)
+		tui_app_refresh(a, a->m.e[i]);
+	tui_msg(&a->m, false, "trainer: %s done; re-resolving and re-probing %zu domain%s", line,
+	        a->m.ne, a->m.ne == 1 ? "" : "s");
+}
+
+/* The address under the tiers cursor ("" when it is on a tier or host). */
+static const char *selected_addr(tui_app *a, const mx_addr **ad)
+{
+	tui_entry *e = tui_selected(&a->m);
+	size_t n = tui_rows(e, NULL, 0);
+	tui_row *rows;
+	const char *ip = "";
+
+	*ad = NULL;
+	if (!n || a->m.focus == TUI_P_DOMAINS || !(rows = calloc(n, sizeof(*rows))))
+		return ip;
+	tui_rows(e, rows, n);
+	if (a->m.sel_row < n && rows[a->m.sel_row].kind == TUI_ROW_ADDR) {
+		*ad =
+		    &mx_domain_host(e->d, rows[a->m.sel_row].host)->addrs[rows[a->m.sel_row].addr];
+		ip = (*ad)->ip;
+	}
+	free(rows);
+	return ip;
+}
+
+/* The MX host under the tiers cursor (a host or address row), or NULL. */
+static const char *selected_host(tui_app *a)
+{
+	tui_entry *e = tui_selected(&a->m);
+	size_t n = tui_rows(e, NULL, 0);
+	tui_row *rows;
+	const char *h = NULL;
+
+	if (!n || a->m.focus == TUI_P_DOMAINS || !(rows = calloc(n, sizeof(*rows))))
+		return NULL;
+	tui_rows(e, rows, n);
+	if (a->m.sel_row < n && rows[a->m.sel_row].kind != TUI_ROW_TIER)
+		h = mx_domain_host(e->d, rows[a->m.sel_row].host)->exchange;
+	free(rows);
+	return h;
+}
+
+/* A command typed without its ADDR or HOST means the selected one: "down"
+ * on the selected address is "down 127.0.16.1". */
+static void trainer_default_arg(tui_app *a, char *line, size_t cap)
+{
+	const mx_addr *ad;
+	const char *ip = selected_addr(a, &ad), *host = selected_host(a);
+	size_t n = strcspn(line, " ");
+
+	if (line[n] != '\0')
+		return; /* arguments given */
+	for (size_t i = 0; i < lab_trainer_cmd_count(); i++) {
+		const struct lab_trainer_cmd *c = lab_trainer_cmd_at(i);
+		size_t len = strlen(line);
+		if (strcmp(c->name, line) != 0)
+			continue;
+		if (strncmp(c->args, "ADDR", 4) == 0 && ip[0])
+			snprintf(line + len, cap - len, " %s", ip);
+		else if (strncmp(c->args, "HOST", 4) == 0 && host)
+			snprintf(line + len, cap - len, " %s", host);
+		return;
+	}
+}
+
+/* D and B: the trainer's down/up and behave on the selected address, each
+ * one key, through the same command table as the prompt. */
+static void trainer_key(tui_app *a, wint_t ch)
+{
+	static const char *const cycle[] = {"tempfail", "reject", "silent", "slow 3", "accept"};
+	const mx_addr *ad;
+	const char *ip = selected_addr(a, &ad);
+	char line[128];
+
+	if (!a->trainer) {
+		tui_msg(&a->m, true, "%c: trainer controls are for mxscope lab", (int)ch);
+		return;
+	}
+	if (!ad) {
+		tui_msg(&a->m, true, "%c: select an address in the tiers pane first", (int)ch);
+		return;
+	}
+	if (ch == 'D')
+		/* refused is what "down" makes of a host: then it comes up */
+		snprintf(line, sizeof(line), "%s %s",
+		         ad->probe && ad->probe->state == PROBE_REFUSED ? "up" : "down", ip);
+	else
+		snprintf(line, sizeof(line), "behave %s %s", ip,
+		         cycle[a->behave_at++ % (sizeof(cycle) / sizeof(cycle[0]))]);
+	trainer_run(a, line);
+}
+
+/* The trainer prompt's history: the newest last, at most 16. */
+static void hist_add(tui_app *a, const char *line)
+{
+	size_t max = sizeof(a->hist) / sizeof(a->hist[0]);
+	char *c;
+
+	if (a->nhist && strcmp(a->hist[a->nhist - 1], line) == 0)
+		return;
+	if (!(c = strdup(line)))
+		return;
+	if (a->nhist == max) {
+		free(a->hist[0]);
+		memmove(a->hist, a->hist + 1, (max - 1) * sizeof(*a->hist));
+		a->nhist--;
+	}
+	a->hist[a->nhist++] = c;
+}
+
+static void prompt_set(tui_app *a, const char *text)
+{
+	snprintf(a->m.pbuf, sizeof(a->m.pbuf), "%s", text);
+	a->m.plen = strlen(a->m.pbuf);
+}
+
+/* Tab in the trainer prompt: completes the command name from
+ * lab/trainer.h's table; after a command, its ADDR or HOST argument with
+ * the selected address or host. */
+static void trainer_complete(tui_app *a)
+{
+	const char *sp = strchr(a->m.pbuf, ' ');
+	const struct lab_trainer_cmd *only = NULL;
+	size_t nmatch = 0;
+
+	if (!sp) {
+		for (size_t i = 0; i < lab_trainer_cmd_count(); i++) {
+			const struct lab_trainer_cmd *c = lab_trainer_cmd_at(i);
+			if (strncmp(c->name, a->m.pbuf, a->m.plen) == 0) {
+				only = c;
+				nmatch++;
+			}
+		}
+		if (nmatch == 1) {
+			char t[64];
+			snprintf(t, sizeof(t), "%s ", only->name);
+			prompt_set(a, t);
+		} else {
+			tui_msg(&a->m, false, "%zu commands start with \"%s\"", nmatch, a->m.pbuf);
+		}
+		return;
+	}
+	if (sp[1] == '\0') {
+		const mx_addr *ad;
+		const char *ip = selected_addr(a, &ad);
+		char t[256];
+		tui_entry *e = tui_selected(&a->m);
+		if (ip[0])
+			snprintf(t, sizeof(t), "%.120s%.120s", a->m.pbuf, ip);
+		else if (e)
+			snprintf(t, sizeof(t), "%.120s%.120s", a->m.pbuf, e->name);
+		else
+			return;
+		prompt_set(a, t);
 	}
 }
 
@@ -250,6 +416,20 @@ static void prompt_key(tui_app *a, wint_t ch, bool fkey)
 		tui_mark(&a->m, TUI_D_STATUS);
 		return;
 	}
+	if (a->m.prompt == TUI_PR_TRAINER && !fkey && ch == '\t') {
+		trainer_complete(a);
+		tui_mark(&a->m, TUI_D_STATUS);
+		return;
+	}
+	if (a->m.prompt == TUI_PR_TRAINER && fkey && (ch == KEY_UP || ch == KEY_DOWN)) {
+		if (ch == KEY_UP && a->hist_at > 0)
+			a->hist_at--;
+		else if (ch == KEY_DOWN && a->hist_at < a->nhist)
+			a->hist_at++;
+		prompt_set(a, a->hist_at < a->nhist ? a->hist[a->hist_at] : "");
+		tui_mark(&a->m, TUI_D_STATUS);
+		return;
+	}
 	if ((fkey && (ch == KEY_BACKSPACE || ch == KEY_DC)) || (!fkey && (ch == 127 || ch == 8))) {
 		while (a->m.plen && (a->m.pbuf[a->m.plen - 1] & 0xc0) == 0x80)
 			a->m.plen--;
@@ -268,7 +448,11 @@ static void prompt_key(tui_app *a, wint_t ch, bool fkey)
 			}
 			free(why);
 		} else if (a->m.prompt == TUI_PR_TRAINER && a->m.plen) {
-			trainer_run(a, a->m.pbuf);
+			char line[256];
+			snprintf(line, sizeof(line), "%s", a->m.pbuf);
+			trainer_default_arg(a, line, sizeof(line));
+			hist_add(a, line);
+			trainer_run(a, line);
 		}
 		a->m.prompt = TUI_PR_NONE;
 		tui_mark(&a->m, TUI_D_ALL);
@@ -341,6 +525,12 @@ void tui_keys_handle(tui_app *a, wint_t ch, bool fkey)
 		tui_mark(&a->m, TUI_D_ALL);
 		return;
 	}
+	if (tui_too_small(&a->m)) {
+		/* nothing shows what a key would do: only q acts */
+		if (!fkey && ch == 'q')
+			tui_app_quit(a, false);
+		return;
+	}
 	if (fkey && ch == KEY_MOUSE) {
 		if (a->cfg.mouse)
 			handle_mouse(a);
@@ -353,6 +543,20 @@ void tui_keys_handle(tui_app *a, wint_t ch, bool fkey)
 	if (a->m.msg[0]) {
 		a->m.msg[0] = '\0';
 		tui_mark(&a->m, TUI_D_STATUS);
+	}
+	if (a->m.ov == TUI_OV_HELP &&
+	    ((fkey && (ch == KEY_UP || ch == KEY_DOWN || ch == KEY_NPAGE || ch == KEY_PPAGE ||
+	               ch == KEY_HOME || ch == KEY_END)) ||
+	     (!fkey && (ch == 'j' || ch == 'k')))) {
+		long d = ch == KEY_NPAGE               ? 10
+		         : ch == KEY_PPAGE             ? -10
+		         : ch == KEY_END               ? 100000
+		         : ch == KEY_HOME              ? -100000
+		         : (ch == KEY_UP || ch == 'k') ? -1
+		                                       : 1;
+		a->m.ov_top = (long)a->m.ov_top + d < 0 ? 0 : (size_t)((long)a->m.ov_top + d);
+		tui_mark(&a->m, TUI_D_ALL); /* drawing clamps it to the last page */
+		return;
 	}
 	if (a->m.ov == TUI_OV_HELP) {
 		a->m.ov = TUI_OV_NONE;
@@ -413,6 +617,7 @@ void tui_keys_handle(tui_app *a, wint_t ch, bool fkey)
 		case KEY_HOME: move_in_pane(a, a->m.focus, -1000000); break;
 		case KEY_END: move_in_pane(a, a->m.focus, 1000000); break;
 		case KEY_BTAB: next_pane(a, -1); break;
+		case KEY_F(6): tui_keys_handle(a, 'o', false); break;
 		case KEY_LEFT: tui_keys_handle(a, 'h', false); break;
 		case KEY_RIGHT:
 		case KEY_ENTER: tui_keys_handle(a, '\n', false); break;
@@ -425,6 +630,7 @@ void tui_keys_handle(tui_app *a, wint_t ch, bool fkey)
 	case 'Q': tui_app_quit(a, true); break;
 	case '?':
 		a->m.ov = TUI_OV_HELP;
+		a->m.ov_top = 0;
 		tui_mark(&a->m, TUI_D_ALL);
 		break;
 	case '\t': next_pane(a, 1); break;
@@ -468,8 +674,67 @@ void tui_keys_handle(tui_app *a, wint_t ch, bool fkey)
 		a->m.prompt = TUI_PR_TRAINER;
 		a->m.plen = 0;
 		a->m.pbuf[0] = '\0';
+		a->hist_at = a->nhist;
+		{
+			const mx_addr *ad;
+			const char *ip = selected_addr(a, &ad), *host = selected_host(a);
+			snprintf(a->m.pdefault, sizeof(a->m.pdefault), "%s%s%s%s",
+			         ip[0] ? "ADDR " : "", ip,
+			         host ? (ip[0] ? ", HOST " : "HOST ") : "", host ? host : "");
+		}
 		tui_mark(&a->m, TUI_D_STATUS);
 		break;
+	case 'D':
+	case 'B': trainer_key(a, ch); break;
+	case 'z':
+		a->m.zoom = !a->m.zoom;
+		clear();
+		tui_msg(&a->m, false, "%s",
+		        a->m.zoom ? "zoom: z again for every pane" : "zoom off");
+		tui_mark(&a->m, TUI_D_ALL);
+		break;
+	case 'o':
+		a->m.sort = (tui_sort)((a->m.sort + 1) % TUI_SORT_COUNT);
+		tui_sort_list(&a->m);
+		tui_msg(&a->m, false, "domains %s",
+		        a->m.sort == TUI_SORT_STATUS ? "by status, worst first"
+		        : a->m.sort == TUI_SORT_NAME ? "by name"
+		                                     : "as added");
+		tui_mark(&a->m, TUI_D_ALL);
+		break;
+	case 'A':
+		/* walk as the selected MX host: what a backup does with the mail */
+		e = tui_selected(&a->m);
+		if (!e || !e->d)
+			break;
+		{
+			const char *h = selected_host(a);
+			if (!h && !e->as_host) {
+				tui_msg(&a->m, true,
+				        "A: select an MX host in the tiers pane first");
+				break;
+			}
+			if (h && !e->as_host) {
+				char hb[256];
+				snprintf(hb, sizeof(hb), "%s", h);
+				tui_app_set_as(a, e, hb);
+				tui_msg(&a->m, false,
+				        "%s: as %s sends it (its preference and every less "
+				        "preferred MX "
+				        "dropped); A again: as a sender",
+				        e->name, hb);
+			} else {
+				tui_app_set_as(a, e, NULL);
+				tui_msg(&a->m, false, "%s: walked as an ordinary sender again",
+				        e->name);
+			}
+			if (a->m.walk.e == e)
+				walk_start(a);
+			tui_mark(&a->m, TUI_D_ALL);
+		}
+		break;
+	case 'y': tui_copy_out(a, false); break;
+	case 's': tui_copy_out(a, true); break;
 	case 'R':
 		/* the one-key reset the room needs after a demonstration */
 		if (!a->trainer)

@@ -131,8 +131,140 @@ size_t tui_rows(const tui_entry *e, tui_row *rows, size_t max)
 	return n;
 }
 
+static unsigned spark_bucket(const char *ip)
+{
+	unsigned h = 2166136261u;
+
+	for (; *ip; ip++)
+		h = (h ^ (unsigned char)*ip) * 16777619u;
+	return h % TUI_SPARK_BUCKETS;
+}
+
+const tui_spark *tui_spark_get(const tui_model *m, const char *ip)
+{
+	for (const tui_spark *s = m->spark[spark_bucket(ip)]; s; s = s->next)
+		if (strcmp(s->ip, ip) == 0)
+			return s;
+	return NULL;
+}
+
+void tui_spark_add(tui_model *m, const char *ip, long ms)
+{
+	tui_spark *s = (tui_spark *)tui_spark_get(m, ip);
+	unsigned b = spark_bucket(ip);
+
+	if (!s) {
+		if (m->nspark >= TUI_SPARK_MAX || strlen(ip) >= sizeof(s->ip) ||
+		    !(s = calloc(1, sizeof(*s))))
+			return;
+		snprintf(s->ip, sizeof(s->ip), "%s", ip);
+		s->next = m->spark[b];
+		m->spark[b] = s;
+		m->nspark++;
+	}
+	s->v[s->at] = ms;
+	s->at = (s->at + 1) % TUI_SPARK_N;
+	if (s->n < TUI_SPARK_N)
+		s->n++;
+}
+
+const char *tui_entry_status(const tui_entry *e, const char **glyph, theme_role *r)
+{
+	/* the words are core's (DESIGN.md), the glyph and colour ours */
+	static const struct {
+		const char *word, *glyph;
+		theme_role role;
+	} look[] = {
+	    {"ok", "\xe2\x9c\x93", THEME_OK},        /* ✓ */
+	    {"warning", "\xe2\x96\xb2", THEME_WARN}, /* ▲ */
+	    {"error", "\xe2\x9c\x97", THEME_ERROR},  /* ✗ */
+	    {"no mail", "\xe2\x88\x85", THEME_INFO}, /* ∅ */
+	};
+	const char *w;
+
+	if (!e->d) {
+		*glyph = "\xe2\x97\x8c"; /* ◌ */
+		*r = THEME_PENDING;
+		return "lookup";
+	}
+	w = mx_domain_status(e->d);
+	for (size_t i = 0; i < sizeof(look) / sizeof(look[0]); i++)
+		if (strcmp(look[i].word, w) == 0) {
+			*glyph = look[i].glyph;
+			*r = look[i].role;
+			return w;
+		}
+	*glyph = "?";
+	*r = THEME_NORMAL;
+	return w;
+}
+
+static int status_rank(const tui_entry *e)
+{
+	static const char *const order[] = {"error", "warning", "lookup", "no mail", "ok"};
+	const char *g;
+	theme_role r;
+	const char *w = tui_entry_status(e, &g, &r);
+
+	for (int i = 0; i < (int)(sizeof(order) / sizeof(order[0])); i++)
+		if (strcmp(order[i], w) == 0)
+			return i;
+	return 9;
+}
+
+static int cmp_status(const void *a, const void *b)
+{
+	const tui_entry *x = *(tui_entry *const *)a, *y = *(tui_entry *const *)b;
+	int d = status_rank(x) - status_rank(y);
+
+	return d ? d : strcmp(x->name, y->name);
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp((*(tui_entry *const *)a)->name, (*(tui_entry *const *)b)->name);
+}
+
+static int cmp_added(const void *a, const void *b)
+{
+	size_t x = (*(tui_entry *const *)a)->added, y = (*(tui_entry *const *)b)->added;
+
+	return x < y ? -1 : x > y;
+}
+
+void tui_sort_list(tui_model *m)
+{
+	static int (*const cmp[TUI_SORT_COUNT])(const void *,
+	                                        const void *) = {[TUI_SORT_ADDED] = cmp_added,
+	                                                         [TUI_SORT_STATUS] = cmp_status,
+	                                                         [TUI_SORT_NAME] = cmp_name};
+	const tui_entry *sel = tui_selected(m);
+	size_t n, *idx;
+
+	if (m->ne < 2)
+		return;
+	qsort(m->e, m->ne, sizeof(*m->e), cmp[m->sort]);
+	/* the selection stays on the domain, wherever it went */
+	n = tui_visible(m, NULL, 0);
+	idx = calloc(n ? n : 1, sizeof(*idx));
+	if (!idx)
+		return;
+	tui_visible(m, idx, n);
+	for (size_t i = 0; i < n; i++)
+		if (m->e[idx[i]] == sel)
+			m->sel_dom = i;
+	free(idx);
+}
+
 void tui_model_clear(tui_model *m)
 {
+	for (size_t b = 0; b < TUI_SPARK_BUCKETS; b++)
+		while (m->spark[b]) {
+			tui_spark *s = m->spark[b];
+			m->spark[b] = s->next;
+			free(s);
+		}
+	m->nspark = 0;
 	for (size_t i = 0; i < m->nlog; i++)
 		free(m->log[(m->log_first + i) % TUI_LOG_MAX]);
 	m->nlog = 0;

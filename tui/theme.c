@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "theme_builtin.h"
 
 #define THEME_MAX_LINE 256         /* characters per line, newline excluded */
 #define THEME_MAX_FILE (64 * 1024) /* a theme is a few hundred bytes; bound the read */
@@ -521,8 +522,15 @@ theme *theme_load(const char *name_or_file, char **why)
 		if (t || !missing)
 			goto done; /* found, or found but broken: say so, do not hide it */
 	}
-	/* the two themes compiled in work even from an uninstalled build run
-	 * outside the source tree */
+	/* the shipped themes are compiled in: they work from an uninstalled
+	 * build run anywhere; a file on the path above overrides them */
+	for (size_t i = 0; i < theme_builtin_count; i++)
+		if (strcmp(theme_builtin_name[i], name_or_file) == 0) {
+			char *origin = join(name_or_file, ".theme", "", "");
+			t = origin ? theme_parse(origin, theme_builtin_text[i], why) : NULL;
+			free(origin);
+			goto done;
+		}
 	if (strcmp(name_or_file, "default") == 0 || strcmp(name_or_file, "mono") == 0) {
 		t = name_or_file[0] == 'd' ? theme_default() : theme_mono();
 		if (t)

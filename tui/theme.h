@@ -53,8 +53,9 @@ extern const size_t theme_shipped_count;
  * $XDG_CONFIG_HOME/mxscope/themes, then the installed data dir) or by FILE
  * path (anything with a '/' or ending in .theme). On error returns NULL and
  * *why is "FILE:LINE: what was wrong" or "no theme NAME in DIRS"; callers
- * fall back to theme_default(). "default" and "mono" found nowhere on the
- * path are the compiled-in ones. The result is owned by the caller. */
+ * fall back to theme_default(). A shipped theme found nowhere on the path
+ * is the copy compiled in (tui/theme_builtin.h): a file overrides it. The
+ * result is owned by the caller. */
 theme *theme_load(const char *name_or_file, char **why);
 /* Parses theme TEXT (the contents of a theme file); ORIGIN names it in
  * messages ("FILE:LINE: ...") and, without directories and ".theme", gives

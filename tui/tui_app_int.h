@@ -36,6 +36,10 @@ struct tui_app {
 	FILE *trace;
 	uint64_t t0_ns, key_ns;
 	bool key_pending, first_drawn;
+	size_t added_seq;   /* entries added so far: the list's "as added" order */
+	unsigned behave_at; /* B: the next behaviour in the cycle */
+	char *hist[16];     /* the trainer prompt's history, newest last; owned */
+	size_t nhist, hist_at;
 };
 
 /* app.c: what keys ask of the app */
@@ -46,11 +50,18 @@ void tui_app_drop(tui_app *a, tui_entry *e);
 /* Reshuffles e's equal preferences with seed; the new order shows when the
  * scan has analysed it again. */
 void tui_app_reseed(tui_app *a, tui_entry *e, uint64_t seed);
+/* The relay view of e: as MX host as_host would send it (NULL: the run's
+ * --as); the new analysis shows when the scan has made it. */
+void tui_app_set_as(tui_app *a, tui_entry *e, const char *as_host);
 /* Freezes or thaws the display; thawing shows what came meanwhile. */
 void tui_app_freeze(tui_app *a, bool on);
 void tui_app_cycle_theme(tui_app *a);
 void tui_app_save_state(tui_app *a);
 void tui_app_quit(tui_app *a, bool report);
+
+/* copy.c: y copies the selected transcript (or the report) with OSC 52,
+ * s (to_file) saves it in the current directory */
+void tui_copy_out(tui_app *a, bool to_file);
 
 /* keys.c */
 void tui_keys_handle(tui_app *a, wint_t ch, bool fkey);

@@ -39,14 +39,38 @@ typedef struct tui_stat {
 	probe_state state;
 	bool in_flight;
 	unsigned long sent;
-	double loss;
+	unsigned long answered; /* probes the server answered (any greeting) */
+	double loss;            /* mtr's loss: 100 * (sent - answered) / sent */
 	long last_ms, avg_ms, best_ms, worst_ms;
 } tui_stat;
+
+/* The last greeting times of one address, for the sparkline and the
+ * standard deviation (the scan keeps sums, not samples). */
+#define TUI_SPARK_N 16
+typedef struct tui_spark {
+	char ip[64];
+	long v[TUI_SPARK_N]; /* greeting ms, -1 = no greeting */
+	unsigned n, at;      /* samples held, next slot */
+	struct tui_spark *next;
+} tui_spark;
+#define TUI_SPARK_BUCKETS 256
+#define TUI_SPARK_MAX     65536 /* addresses remembered; beyond, no new ones */
+
+/* The tiers pane's cursor as an item, not a row number: it follows the
+ * host and address across re-resolves and domain switches. */
+typedef struct tui_cursor {
+	bool set;
+	int kind;       /* tui_row_kind */
+	unsigned pref;  /* the tier's preference */
+	char host[256]; /* the MX host (rows of kind HOST and ADDR) */
+	char ip[64];    /* the address (kind ADDR) */
+} tui_cursor;
 
 /* One listed domain as shown. Owned by the model's list. */
 typedef struct tui_entry {
 	char *name;   /* normalised */
 	int scenario; /* lab scenario index, or -1 */
+	size_t added; /* the order it was added in (the list's first sort order) */
 	/* The domain as the scan shows it, NULL until the first answer. Borrowed
 	 * from the scan and valid only during one callback from the loop: the
 	 * app points it anew before every key and every redraw. */
@@ -56,6 +80,10 @@ typedef struct tui_entry {
 	uint64_t seed;
 	tui_stat *st; /* one per address, hosts in order; kept for the selected domain */
 	size_t nst, capst;
+	tui_cursor cur;       /* the tiers pane's selected item for this domain */
+	char *as_host;        /* A: walked as this MX host would (the relay view), or NULL; owned */
+	uint64_t answered_uv; /* the scan's time of the shown answer (uv_now) */
+	uint64_t ttl_asked_uv; /* the answer whose expired TTLs asked for a re-resolve */
 } tui_entry;
 
 typedef enum tui_row_kind { TUI_ROW_TIER, TUI_ROW_HOST, TUI_ROW_ADDR } tui_row_kind;
@@ -66,6 +94,7 @@ typedef struct tui_row {
 } tui_row;
 
 typedef enum tui_overlay { TUI_OV_NONE, TUI_OV_HELP, TUI_OV_DOC } tui_overlay;
+typedef enum tui_sort { TUI_SORT_ADDED, TUI_SORT_STATUS, TUI_SORT_NAME, TUI_SORT_COUNT } tui_sort;
 typedef enum tui_prompt { TUI_PR_NONE, TUI_PR_ADD, TUI_PR_FILTER, TUI_PR_TRAINER } tui_prompt;
 
 typedef struct tui_rect {
@@ -89,11 +118,16 @@ typedef struct tui_model {
 	char filter[256];
 	tui_prompt prompt;
 	char pbuf[256];
+	char pdefault[300]; /* the trainer prompt: what a left-out ADDR or HOST means */
 	size_t plen;
 	tui_overlay ov;
 	char *doc;
 	size_t ov_top;
 	bool show_log;
+	bool zoom;     /* the focused pane has the whole screen */
+	tui_sort sort; /* the domain list's order */
+	tui_spark *spark[TUI_SPARK_BUCKETS];
+	size_t nspark;
 	char *log[TUI_LOG_MAX];
 	size_t log_first, nlog;
 	char msg[512];
@@ -105,6 +139,7 @@ typedef struct tui_model {
 		bool active, paused;
 		tui_entry *e;
 		size_t shown; /* steps shown; step_count + 1 shows the ending */
+		size_t pin;   /* details lines up to the first step, kept in sight */
 		unsigned speed_ms;
 	} walk;
 	unsigned dirty;
@@ -124,6 +159,14 @@ tui_entry *tui_selected(const tui_model *m);
 size_t tui_rows(const tui_entry *e, tui_row *rows, size_t max);
 /* Index of host i's address k in e->st. */
 size_t tui_stat_index(const tui_entry *e, size_t i, size_t k);
+/* Remembers a greeting time of ip (-1: none came) for its sparkline. */
+void tui_spark_add(tui_model *m, const char *ip, long ms);
+const tui_spark *tui_spark_get(const tui_model *m, const char *ip);
+/* The status word of an entry as DESIGN.md defines it ("lookup" before the
+ * first answer), its glyph and role. */
+const char *tui_entry_status(const tui_entry *e, const char **glyph, theme_role *r);
+/* Sorts the list by m->sort, keeping the selected entry selected. */
+void tui_sort_list(tui_model *m);
 /* Releases what the model owns except the entries (the app frees those). */
 void tui_model_clear(tui_model *m);
 
@@ -140,6 +183,11 @@ const char *tui_san(const char *s, char *buf, size_t cap);
 unsigned tui_role(const tui_model *m, theme_role r);
 /* A frame around r with a title; focus draws it as the focused pane. */
 void tui_pane_box(const tui_model *m, tui_rect r, const char *title, bool focus);
+/* "12/40" on the frame's bottom edge: where the cursor is in a long list
+ * (nothing when everything fits). */
+void tui_pane_pos(const tui_model *m, tui_rect r, size_t at, size_t n, bool fits);
+/* Keeps sel within [top, top+h). */
+void tui_scroll_to(size_t *top, size_t sel, int h);
 
 /* Lines word-wrapped to a width w, each with a theme role; owned strings. */
 typedef struct tui_lines {
@@ -152,6 +200,27 @@ typedef struct tui_lines {
 void tui_addl(tui_lines *L, theme_role r, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void tui_lines_free(tui_lines *L);
+
+/* tiers.c: the tiers pane, mtr-like */
+const char *tui_state_glyph(probe_state s);
+theme_role tui_state_role(probe_state s);
+void tui_draw_tiers(tui_model *m, tui_rect r);
+/* Records the tiers cursor (m->sel_row) as an item of e. */
+void tui_tiers_remember(tui_model *m, tui_entry *e);
+/* Moves m->sel_row to e's remembered item when it is still shown. */
+void tui_tiers_follow(tui_model *m, const tui_entry *e, const tui_row *rows, size_t n);
+
+/* findings.c: the findings pane, sorted by severity, repeats grouped */
+typedef struct tui_fgroup {
+	size_t first; /* the first finding of the group (index into the domain's) */
+	size_t count; /* findings of the same code */
+} tui_fgroup;
+/* The domain's findings as groups, worst first: up to max into g; returns
+ * how many groups there are. */
+size_t tui_fgroups(const mx_domain *d, tui_fgroup *g, size_t max);
+void tui_draw_findings(tui_model *m, tui_rect r);
+/* The finding text of the selected group for the details pane. */
+void tui_finding_details(const tui_model *m, const tui_entry *e, tui_lines *L);
 
 /* draw.c */
 void tui_draw(tui_model *m);

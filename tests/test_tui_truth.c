@@ -1,0 +1,395 @@
+/* tests/test_tui_truth.c — issue 13, "the explorer tells the truth at a
+ * glance": the real explorer on a virtual terminal against the in-process
+ * lab, asserting the words on the screen and the cells' attributes (colour
+ * pair, bold, reverse), not only the text. */
+#include "test_tui_fixture.h"
+
+#include <locale.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <wchar.h>
+
+#include "scan.h"
+#include "theme.h"
+
+/* Where wide text first shows on the screen: row and column, or false. */
+static bool find_cells(const wchar_t *text, int *y, int *x)
+{
+	wchar_t row[512];
+
+	for (int r = 0; r < LINES; r++) {
+		int n = mvwinnwstr(stdscr, r, 0, row, COLS < 511 ? COLS : 511);
+		wchar_t *at;
+		if (n <= 0)
+			continue;
+		row[n] = 0;
+		at = wcsstr(row, text);
+		if (at) {
+			/* mvwinnwstr gives one wchar per column for what we draw */
+			*y = r;
+			*x = (int)(at - row);
+			return true;
+		}
+	}
+	return false;
+}
+
+typedef struct cell_look {
+	short pair;
+	attr_t attrs;
+} cell_look;
+
+static cell_look look_at(int y, int x)
+{
+	cchar_t cc;
+	wchar_t wch[CCHARW_MAX + 1];
+	cell_look l = {0, 0};
+
+	assert_int_equal(mvwin_wch(stdscr, y, x, &cc), OK);
+	assert_int_equal(getcchar(&cc, wch, &l.attrs, &l.pair, NULL), OK);
+	return l;
+}
+
+/* The cells of text look exactly as theme role r does in theme th: the
+ * same colour pair and the same bold and reverse. */
+static void assert_cells_role_n(const wchar_t *text, size_t ncells, const theme *th, theme_role r,
+                                const char *what)
+{
+	int y, x;
+	unsigned want = theme_attr(th, r);
+	const attr_t bits = A_BOLD | A_REVERSE | A_UNDERLINE;
+
+	if (!find_cells(text, &y, &x))
+		fail_msg("%s: \"%ls\" is not on the screen", what, text);
+	for (size_t i = 0; i < ncells; i++) {
+		cell_look l = look_at(y, x + (int)i);
+		if (l.pair != (short)PAIR_NUMBER(want) || (l.attrs & bits) != (want & bits))
+			fail_msg(
+			    "%s: \"%ls\" cell %zu has pair %d attrs %#lx, the theme's %s is pair "
+			    "%d attrs %#lx",
+			    what, text, i, l.pair, (unsigned long)(l.attrs & bits),
+			    theme_role_key(r), (int)PAIR_NUMBER(want),
+			    (unsigned long)(want & bits));
+	}
+}
+
+static void assert_cells_role(const wchar_t *text, const theme *th, theme_role r, const char *what)
+{
+	assert_cells_role_n(text, wcslen(text), th, r, what);
+}
+
+/* issue 13, item 1: `mxscope lab --seed 7 tier-down`, Enter, w, space, n
+ * showed "✗ greeting-timeout" bold green (walk-done) in the middle of the
+ * walk. In every shipped theme the failed row keeps the error colour during
+ * the walk and at its end, and the walk's marks tell where it is. */
+static void test_walk_keeps_state_colour(void **state)
+{
+	fixture *f = *state;
+	const char *const sc[] = {"tier-down"};
+
+	for (size_t t = 0; t < theme_shipped_count; t++) {
+		tui_config c = base_config(f, 120, 40);
+		char *why = NULL, *s;
+		theme *th = theme_load(theme_shipped[t], &why);
+
+		if (!th)
+			fail_msg("theme %s: %s", theme_shipped[t], why);
+		c.seed = 7;
+		c.theme = theme_shipped[t];
+		start(f, &c, sc, 1);
+		key(f, '\n');
+		key(f, 'w');
+		key(f, ' ');
+		key(f, 'n');
+		s = screen(f);
+		assert_has(s, "greeting-timeout");
+		assert_has(s, "▶"); /* the walk's current attempt, marked */
+		assert_has(s, "•"); /* and the one it tried */
+		free(s);
+		assert_cells_role(L"greeting-timeout", th, THEME_ERROR, theme_shipped[t]);
+		assert_cells_role_n(L"✗ greeting-timeout", 1, th, THEME_ERROR, theme_shipped[t]);
+		{
+			/* the longest state word does not push its address out of
+			 * the column */
+			int y1, x1, y2, x2, y3, x3;
+			assert_true(find_cells(L"127.0.17.1", &y1, &x1));
+			assert_true(find_cells(L"127.0.17.2", &y2, &x2));
+			assert_true(find_cells(L"127.0.17.3", &y3, &x3));
+			assert_int_equal(x1, x2);
+			assert_int_equal(x2, x3);
+		}
+		/* to the end of the walk: still the error's colour */
+		for (int i = 0; i < 8; i++)
+			key(f, 'n');
+		s = screen(f);
+		assert_has(s, "=> ");
+		free(s);
+		assert_cells_role(L"greeting-timeout", th, THEME_ERROR, theme_shipped[t]);
+		theme_free(th);
+		tui_app_free(f->app);
+		f->app = NULL;
+		uv_run(&f->loop, UV_RUN_NOWAIT);
+	}
+}
+
+/* DESIGN.md's words: delivered by a backup is a warning, nothing accepting
+ * is an error, a null MX is "no mail"; the list says where mail goes. */
+static void test_status_words_and_delivers_to(void **state)
+{
+	fixture *f = *state;
+	const char *const sc[] = {"primary-down", "all-reject", "null-mx", "single"};
+	tui_config c = base_config(f, 120, 40);
+	theme *th = theme_default();
+	char *s;
+
+	start(f, &c, sc, 4);
+	s = screen(f);
+	assert_has(s, "▲ warning  primary-down.lab.… → backup mx2 (20)");
+	assert_has(s, "✗ error    reject.lab.test");
+	assert_has(s, "none");
+	assert_has(s, "∅ no mail  null.lab.test");
+	assert_has(s, "✓ ok       single.lab.test");
+	free(s);
+	assert_cells_role(L"warning", th, THEME_WARN, "primary-down");
+	assert_cells_role(L"no mail", th, THEME_INFO, "null MX");
+	/* the null MX's walk says what a sender does */
+	keys(f, "jj");
+	key(f, 'w');
+	assert_non_null(strstr(tui_app_message(f->app),
+	                       "RFC 7505: bounce at once, no fallback to the A record"));
+	s = screen(f);
+	assert_has(s, "RFC 7505: bounce at once, no fallback to the A record");
+	assert_lacks(s, "no address to try");
+	free(s);
+	theme_free(th);
+}
+
+/* Findings worst first; repeats grouped with a count, naming the host and
+ * its address. */
+static void test_findings_sorted_grouped(void **state)
+{
+	fixture *f = *state;
+	const char *const sc[] = {"all-reject"};
+	tui_config c = base_config(f, 120, 40);
+	char *s;
+	const char *err, *warn;
+
+	start(f, &c, sc, 1);
+	s = screen(f);
+	err = strstr(s, "✗ error");
+	warn = strstr(s, "▲ warning");
+	assert_non_null(err);
+	assert_non_null(warn);
+	assert_true(strstr(err, "no-accepting-mx") != NULL);
+	/* every MX rejects: one row for the repeats, with the count */
+	assert_has(s, "smtp-reject x");
+	assert_has(s, "mx1.reject.lab.test (127.");
+	free(s);
+}
+
+/* The shipped themes are built in: started where no themes/ directory is,
+ * --theme high-contrast works and t cycles through every shipped theme; a
+ * file on the search path still comes first. */
+static void test_themes_built_in(void **state)
+{
+	fixture *f = *state;
+	tui_config c = base_config(f, 100, 30);
+	char *s, cwd[4096], dir[256];
+	FILE *bad;
+
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir(f->dir), 0);
+	setenv("XDG_CONFIG_HOME", f->dir, 1);
+	c.theme = "high-contrast";
+	start(f, &c, NULL, 0);
+	s = screen(f);
+	assert_has(s, "theme high-contrast");
+	free(s);
+	for (size_t i = 0; i < theme_shipped_count; i++) {
+		key(f, 't');
+		assert_null(strstr(tui_app_message(f->app), "no theme"));
+		assert_non_null(strstr(tui_app_message(f->app), "theme "));
+	}
+	s = screen(f);
+	assert_has(s, "theme high-contrast"); /* round again */
+	free(s);
+	/* a file overrides the built-in copy: a broken one says where */
+	snprintf(dir, sizeof(dir), "%s/mxscope", f->dir);
+	mkdir(dir, 0700);
+	snprintf(dir, sizeof(dir), "%s/mxscope/themes", f->dir);
+	mkdir(dir, 0700);
+	snprintf(dir, sizeof(dir), "%s/mxscope/themes/mono.theme", f->dir);
+	bad = fopen(dir, "w");
+	assert_non_null(bad);
+	fputs("normal = chartreuse\n", bad);
+	fclose(bad);
+	key(f, 't');
+	assert_non_null(strstr(tui_app_message(f->app), "mono.theme:1"));
+	unsetenv("XDG_CONFIG_HOME");
+	assert_int_equal(chdir(cwd), 0);
+}
+
+/* LANG=C: no UTF-8, so the explorer draws in ASCII by itself: borders
+ * drawn, state glyphs readable, not one '?' on the screen. */
+static void test_lang_c_draws_ascii(void **state)
+{
+	fixture *f = *state;
+	const char *const sc[] = {"primary-down"};
+	tui_config c = base_config(f, 80, 24);
+	char *s;
+
+	assert_non_null(setlocale(LC_ALL, "C"));
+	start(f, &c, sc, 1);
+	s = screen(f);
+	assert_has(s, "+-");
+	assert_has(s, "|");
+	assert_has(s, "x refused");
+	assert_has(s, "! warning");
+	/* the only '?' is the help key's */
+	assert_non_null(strstr(s, "? help"));
+	assert_null(strchr(strstr(s, "? help") + 1, '?'));
+	assert_true(strchr(s, '?') == strstr(s, "? help"));
+	free(s);
+	tui_app_free(f->app);
+	f->app = NULL;
+	uv_run(&f->loop, UV_RUN_NOWAIT);
+	if (!setlocale(LC_ALL, "C.UTF-8"))
+		setlocale(LC_ALL, "C.utf8");
+}
+
+static void trainer(fixture *f, const char *cmd)
+{
+	key(f, 'T');
+	keys(f, cmd);
+	key(f, '\n');
+	settle(f);
+}
+
+/* The tiers cursor is an item (host and address), not a row number: it
+ * stays on 127.0.16.2 when a new answer reorders the tiers, and comes back
+ * to it after a look at another domain. The probe history (sent) goes on
+ * across the re-resolve instead of starting again. */
+static void test_cursor_follows_item_and_history_survives(void **state)
+{
+	fixture *f = *state;
+	const char *const sc[] = {"primary-down", "single"};
+	tui_config c = base_config(f, 120, 40);
+	char *s;
+
+	c.lab_rw = f->w;
+	c.lab_smtp = f->smtp;
+	start(f, &c, sc, 2);
+	key(f, '\t');
+	keys(f, "jjjjj"); /* tier, host, address, tier 2, host 2, its address */
+	s = screen(f);
+	assert_has(s, "127.0.16.2  mx2.primary-down.lab.test (IPv4)");
+	assert_has(s, "accepted         127.0.16.2    0%    1");
+	free(s);
+	trainer(f, "pref mx2 5"); /* mx2 moves to the top */
+	s = screen(f);
+	assert_has(s, "pref 5  primary");
+	assert_has(s, "127.0.16.2  mx2.primary-down.lab.test (IPv4)");
+	/* probed again at once, counted on top of the first probe */
+	assert_has(s, "accepted         127.0.16.2    0%    2");
+	free(s);
+	key(f, KEY_BTAB);
+	key(f, 'j');
+	key(f, 'k');
+	key(f, '\t');
+	s = screen(f);
+	assert_has(s, "127.0.16.2  mx2.primary-down.lab.test (IPv4)");
+	free(s);
+}
+
+/* A trainer change and R re-resolve every listed lab domain, not only the
+ * selected one: no lesson contradicts its tiers. */
+static void test_trainer_refreshes_every_domain(void **state)
+{
+	fixture *f = *state;
+	const char *const sc[] = {"primary-down", "single"};
+	tui_config c = base_config(f, 120, 40);
+	char *s;
+
+	c.lab_rw = f->w;
+	c.lab_smtp = f->smtp;
+	start(f, &c, sc, 2);
+	trainer(f, "down 127.0.14.1"); /* single's host, while primary-down is selected */
+	key(f, 'j');
+	s = screen(f);
+	assert_has(s, "Tiers of single.lab.test");
+	assert_has(s, "refused          127.0.14.1");
+	assert_has(s, "✗ error    single.lab.test");
+	free(s);
+	key(f, 'k');
+	key(f, 'R');
+	settle(f);
+	key(f, 'j');
+	s = screen(f);
+	assert_has(s, "accepted         127.0.14.1");
+	assert_has(s, "✓ ok       single.lab.test");
+	free(s);
+}
+
+/* An answer whose TTL ran out is asked for again, as a resolver would. */
+static void test_expired_ttl_reresolves(void **state)
+{
+	fixture *f = *state;
+	const char *zone = "$ORIGIN ttl.lab.test.\n$TTL 2\n$SCENARIO short-ttl\n"
+	                   "$TITLE Short TTL\n$DOMAIN ttl.lab.test.\n@ MX 10 mx\n"
+	                   "mx A 127.0.14.1\n";
+	const char *const sc[] = {"short-ttl"};
+	tui_config c = base_config(f, 120, 40);
+	char *why = NULL, *s;
+	struct timespec t0, t;
+
+	if (lab_world_load_string(f->w, "short-ttl", zone, &why) != MXS_OK)
+		fail_msg("zone: %s", why);
+	start(f, &c, sc, 1);
+	key(f, 'L'); /* the log says why it asked */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	uv_timer_start(&f->nudge, tf_on_nudge, 50, 50);
+	for (;;) {
+		uv_run(&f->loop, UV_RUN_ONCE);
+		tui_app_pump(f->app);
+		s = screen(f);
+		if (strstr(s, "TTL 2 s ran out"))
+			break;
+		free(s);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (t.tv_sec - t0.tv_sec > 8)
+			fail_msg("no re-resolve 8 s after a 2 s TTL");
+	}
+	free(s);
+	uv_timer_stop(&f->nudge);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_walk_keeps_state_colour, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_status_words_and_delivers_to, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_findings_sorted_grouped, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_themes_built_in, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_lang_c_draws_ascii, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_cursor_follows_item_and_history_survives, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_trainer_refreshes_every_domain, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_expired_ttl_reresolves, setup, teardown),
+	};
+	char *why = NULL;
+	int rc;
+
+	signal(SIGPIPE, SIG_IGN);
+	if (!setlocale(LC_ALL, "C.UTF-8"))
+		setlocale(LC_ALL, "C.utf8");
+	if (getenv("MXSCOPE_SRCDIR") && chdir(getenv("MXSCOPE_SRCDIR")) != 0)
+		return 1;
+	if (scan_global_init(&why) != MXS_OK)
+		return 1;
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	scan_global_cleanup();
+	return rc;
+}
