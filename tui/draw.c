@@ -310,8 +310,9 @@ static void detail_addr(const tui_model *m, const tui_entry *e, size_t hi, size_
 			tui_addl(L, THEME_NORMAL, "  name    %s",
 			         tui_san(p->tls.chain[0].san[i], nb, sizeof(nb)));
 		if (p->tls.nchain)
-			tui_addl(L, THEME_NORMAL, "  spki sha256 %s  chain of %zu",
-			         p->tls.chain[0].spki_sha256, p->tls.nchain);
+			tui_addl(L, THEME_NORMAL, "  spki sha256 %s", p->tls.chain[0].spki_sha256);
+		if (p->tls.nchain > 1)
+			tui_addl(L, THEME_NORMAL, "  chain of %zu certificates", p->tls.nchain);
 	}
 	/* DANE (RFC 7672): the verdict, and the records it was made against */
 	if (probe_dane_str(p->dane)) {
