@@ -70,6 +70,25 @@ median_ms() {
 grep -q '"mode":"enforce"' <("$BIN" check --json --allow-loopback -s "$DNS" --smtp-port "$SMTP" \
 	--cafile "$CA" --mta-sts-port "$HTTPS" sts.pb.test) || { echo "the policy was not fetched" >&2; exit 1; }
 
+# the peers, measured in the same run: curl fetching the same policy the
+# same way (pinned address, the lab CA), and swaks going as far as RCPT
+peer_ms() {
+	for _ in $(seq 1 "$RUNS"); do
+		local t0 t1
+		t0=$(date +%s%N)
+		"$@" >/dev/null 2>&1 || true
+		t1=$(date +%s%N)
+		echo $(((t1 - t0) / 1000000))
+	done | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'
+}
+CURL=$(peer_ms curl -sf --cacert "$CA" --connect-to "mta-sts.sts.pb.test:443:127.0.0.1:$HTTPS" \
+	https://mta-sts.sts.pb.test/.well-known/mta-sts.txt)
+SWAKS=none
+if command -v swaks >/dev/null; then
+	SWAKS=$(peer_ms swaks --server 127.0.70.1 --port "$SMTP" --tls-optional --quit-after RCPT \
+		--from '' --to postmaster@sts.pb.test)
+fi
+
 WITH=$(median_ms sts.pb.test)
 WITHOUT=$(median_ms plain.pb.test)
 WITH_RCPT=$(median_ms sts.pb.test --rcpt postmaster)
@@ -79,3 +98,6 @@ echo "  without MTA-STS policy      ${WITHOUT} ms"
 echo "  with MTA-STS policy         ${WITH} ms   (+$((WITH - WITHOUT)) ms: 2 TXT, A/AAAA, HTTPS GET)"
 echo "  without policy, --rcpt      ${WITHOUT_RCPT} ms"
 echo "  with policy, --rcpt         ${WITH_RCPT} ms"
+echo "peers, same run: curl fetching the policy ${CURL} ms; swaks to RCPT on one host ${SWAKS} ms"
+echo "ratio: the policy stage costs $(python3 -c "print(f'{($WITH - $WITHOUT) / max($CURL, 1):.1f}')")x" \
+	"one curl fetch of it"

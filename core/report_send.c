@@ -203,6 +203,12 @@ char *mxr_text_host(const mx_host *h)
 static void text_mta_sts(sbuf *b, const mx_mta_sts *m)
 {
 	fputs("MTA-STS (RFC 8461)\n", b->f);
+	if (!m->txt && m->error) {
+		fputs("  the _mta-sts TXT record could not be read: ", b->f);
+		sb_safe(b, m->error);
+		fputc('\n', b->f);
+		return;
+	}
 	if (!m->txt) {
 		fputs("  no _mta-sts TXT record: senders apply no policy\n", b->f);
 		return;

@@ -110,6 +110,7 @@ enum lab_smtp_rcpt {
 	LAB_RCPT_ACCEPT,   /* 250 2.1.5 */
 	LAB_RCPT_REJECT,   /* 550 5.7.1 relaying denied: a backup without the recipients */
 	LAB_RCPT_TEMPFAIL, /* 451 4.7.1 greylisted */
+	LAB_RCPT_SILENT,   /* no answer to RCPT at all (the stage's timeout) */
 };
 
 /* One $SMTP line. name is always set once the world holds it: the name=

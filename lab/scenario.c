@@ -203,7 +203,7 @@ static const char *const smtp_acts[] = {
 	"long-line, megabyte, escape, garbage, tarpit"
 #define SMTP_OPT_LIST                                                                              \
 	"name=HOST, tls=valid|expired|self-signed|wrong-name, starttls=yes|no, slow=SECONDS, "     \
-	"rcpt=accept|reject|tempfail, key=N"
+	"rcpt=accept|reject|tempfail|silent, key=N"
 #define LAB_MAX_KEY 1000 /* key=N: which of a host's keys (lab/tls.c) */
 
 /* A key number 0..LAB_MAX_KEY; -1 when s is not one. */
@@ -233,6 +233,7 @@ static const char *const smtp_rcpt_names[] = {
     [LAB_RCPT_ACCEPT] = "accept",
     [LAB_RCPT_REJECT] = "reject",
     [LAB_RCPT_TEMPFAIL] = "tempfail",
+    [LAB_RCPT_SILENT] = "silent",
 };
 
 const char *lab_smtp_act_name(enum lab_smtp_act a)
@@ -392,10 +393,9 @@ static mxs_status smtp_option(struct parser *p, struct lab_smtp_host *h, const c
 				h->rcpt = (enum lab_smtp_rcpt)i;
 				return MXS_OK;
 			}
-		return lab_zone_err(
-		    p, MXS_ERR_INVALID, p->line,
-		    "expected rcpt=accept, rcpt=reject or rcpt=tempfail, got \"%s\"",
-		    lab_zone_show(b, sizeof(b), s, len));
+		return lab_zone_err(p, MXS_ERR_INVALID, p->line,
+		                    "expected rcpt=accept, reject, tempfail or silent, got \"%s\"",
+		                    lab_zone_show(b, sizeof(b), s, len));
 	default:
 		if (parse_seconds(v, vl, &h->delay_ms) != 0)
 			return lab_zone_err(

@@ -451,6 +451,7 @@ static void envelope(struct conn *c, int is_mail)
 	switch (c->l->h->rcpt) {
 	case LAB_RCPT_REJECT: reply(c, "550 5.7.1 relaying denied"); break;
 	case LAB_RCPT_TEMPFAIL: reply(c, "451 4.7.1 greylisted, try again later"); break;
+	case LAB_RCPT_SILENT: break; /* the client's timeout is the lesson */
 	case LAB_RCPT_ACCEPT: reply(c, "250 2.1.5 recipient OK"); break;
 	}
 }
@@ -1034,7 +1035,8 @@ mxs_status lab_smtp_set_rcpt(lab_smtp *s, const char *ip, const char *word, char
 {
 	static const char *const words[] = {[LAB_RCPT_ACCEPT] = "accept",
 	                                    [LAB_RCPT_REJECT] = "reject",
-	                                    [LAB_RCPT_TEMPFAIL] = "tempfail"};
+	                                    [LAB_RCPT_TEMPFAIL] = "tempfail",
+	                                    [LAB_RCPT_SILENT] = "silent"};
 	size_t i = 0;
 	struct lab_smtp_host *h = s ? host_of(s, ip, &i, why) : NULL;
 
@@ -1045,6 +1047,7 @@ mxs_status lab_smtp_set_rcpt(lab_smtp *s, const char *ip, const char *word, char
 			h->rcpt = (enum lab_smtp_rcpt)k;
 			return MXS_OK;
 		}
-	mxs_why(why, "expected accept, reject or tempfail, not \"%.40s\"", word ? word : "");
+	mxs_why(why, "expected accept, reject, tempfail or silent, not \"%.40s\"",
+	        word ? word : "");
 	return MXS_ERR_INVALID;
 }

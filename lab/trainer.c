@@ -219,8 +219,9 @@ static const struct entry commands[] = {
     {{"up", "ADDR", "the SMTP host at ADDR acts as its scenario says again", false}, 1, 1, do_up},
     {{"behave", "ADDR WORD [N]",
       "the SMTP host at ADDR gets another behaviour: accept, refuse, silent, tempfail, "
-      "reject, slow N, or any other `$SMTP` word (docs/lab.md); rcpt=accept, rcpt=reject or "
-      "rcpt=tempfail for its answer to RCPT TO. As ADDR, mta-sts.DOMAIN is the MTA-STS "
+      "reject, slow N, or any other `$SMTP` word (docs/lab.md); rcpt=accept, rcpt=reject, "
+      "rcpt=tempfail or rcpt=silent for its answer to RCPT TO. As ADDR, mta-sts.DOMAIN is the "
+      "MTA-STS "
       "policy host: WORD enforce, testing or none; ok, missing, redirect, html, huge or "
       "silent; or mx=PATTERN, one more host covered. key=N: the host's certificate gets "
       "its key N (a new key: its TLSA record goes stale)",

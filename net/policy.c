@@ -183,8 +183,8 @@ static size_t txt_records(const unsigned char *abuf, int alen, const char *prefi
 			    strncmp(cur, prefix, strlen(prefix)) == 0 &&
 			    (cur[strlen(prefix)] == ';' || cur[strlen(prefix)] == ' ' ||
 			     cur[strlen(prefix)] == '\0') &&
-			    !memchr(cur, '\0', clen))
-				out[n++] = strndup(cur, clen);
+			    !memchr(cur, '\0', clen) && (out[n] = strndup(cur, clen)))
+				n++; /* out of memory: as if the record were not there */
 			clen = 0;
 			have = t != NULL;
 			if (!t)

@@ -4,10 +4,11 @@
  * QUIT through curl_easy_send/curl_easy_recv, and nothing else: never DATA
  * or BDAT (prefix rcpt_). Used by net/smtp.c only.
  *
- * A 5xx to MAIL FROM skips RCPT (and is recorded as the stage's answer);
- * whatever happens, RSET and QUIT are still said when the connection is
- * open. Each reply gets timeout_ms. Every line goes into r's transcript;
- * the outcome into r->rcpt (probe_rcpt_set). */
+ * A refused MAIL FROM skips RCPT (and is recorded as the stage's answer);
+ * after any reply RSET and QUIT follow. Each reply gets timeout_ms; a
+ * timeout, a broken connection or a reply that is not SMTP ends the stage
+ * at once (code 0 and why). Every line goes into r's transcript; the
+ * outcome into r->rcpt (probe_rcpt_set). */
 #ifndef MXSCOPE_NET_RCPT_H
 #define MXSCOPE_NET_RCPT_H
 

@@ -344,8 +344,9 @@ int check_run(uv_loop_t *loop, const cli_opts *o, char *const *names, size_t nna
 	                   .seed = o->seed,
 	                   .as_host = o->as_host,
 	                   /* check shows every sender profile: the mta-sts one
-	                    * needs the policy */
-	                   .mta_sts = true,
+	                    * needs the policy; without probes there is no walk,
+	                    * so no profile and nothing to ask */
+	                   .mta_sts = !o->no_probe,
 	                   .mta_sts_port = o->mta_sts_port,
 	                   .rcpt = o->no_probe ? NULL : o->rcpt,
 	                   .sender = (sender_profile)o->sender,

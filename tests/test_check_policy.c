@@ -416,6 +416,27 @@ static void test_policy_certificate_verified(void **state)
 	hrun_free(&r);
 }
 
+/* --no-probe: no walk, so no sender profile, so MTA-STS is not asked. */
+static void test_not_asked_without_probes(void **state)
+{
+	const char *args[] = {
+	    "check",    "--json",         "--no-probe",   "--allow-loopback",     "-s",
+	    lab.server, "--mta-sts-port", lab.https_port, "sts-enforce.lab.test", NULL};
+	hrun r;
+	json_t *j;
+
+	(void)state;
+	h_run(args, NULL, 30000, &r);
+	j = json_loads(r.out, 0, NULL);
+	assert_non_null(j);
+	assert_true(json_is_null(json_object_get(j, "mta_sts")));
+	assert_true(json_is_null(json_object_get(j, "tls_rpt")));
+	assert_int_equal(json_object_size(json_object_get(j, "senders")), 0);
+	assert_null(severity_of(j, "mta-sts-mx-not-covered"));
+	json_decref(j);
+	hrun_free(&r);
+}
+
 /* --sender takes only the three profile names. */
 static void test_sender_option(void **state)
 {
@@ -441,6 +462,7 @@ int main(void)
 	    cmocka_unit_test(test_no_policy_and_split_txt),
 	    cmocka_unit_test(test_policy_certificate_verified),
 	    cmocka_unit_test(test_sender_option),
+	    cmocka_unit_test(test_not_asked_without_probes),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -37,6 +37,10 @@ static const char zone[] = "$ORIGIN rcptx.lab.test.\n"
                            "mx2.defer A 127.0.64.6\n"
                            "reject MX 10 mx.reject\n"
                            "mx.reject A 127.0.64.4\n"
+                           "quiet MX 10 mx1.quiet\n"
+                           "quiet MX 20 mx2.quiet\n"
+                           "mx1.quiet A 127.0.64.7\n"
+                           "mx2.quiet A 127.0.64.8\n"
                            "one MX 10 shared\n"
                            "two MX 10 shared.rcptx.lab.test.\n"
                            "shared A 127.0.64.5\n"
@@ -45,7 +49,9 @@ static const char zone[] = "$ORIGIN rcptx.lab.test.\n"
                            "$SMTP 127.0.64.3 accept rcpt=tempfail\n"
                            "$SMTP 127.0.64.4 reject\n"
                            "$SMTP 127.0.64.5 accept name=shared.rcptx.lab.test\n"
-                           "$SMTP 127.0.64.6 accept\n";
+                           "$SMTP 127.0.64.6 accept\n"
+                           "$SMTP 127.0.64.7 accept rcpt=silent\n"
+                           "$SMTP 127.0.64.8 accept\n";
 
 static int setup(void **state)
 {
@@ -214,6 +220,31 @@ static void test_defer(void **state)
 	hrun_free(&r);
 }
 
+/* No answer to RCPT within --timeout: the stage gives up (code 0, why),
+ * says nothing more, and the sender tries the next host. */
+static void test_silent_rcpt(void **state)
+{
+	hrun r;
+	json_t *j = run("postmaster", "quiet.rcptx.lab.test", NULL, &r), *rc;
+	char got[128], v[128];
+
+	(void)state;
+	assert_non_null(j);
+	rc = json_object_get(probe_of(j, "127.0.64.7"), "rcpt");
+	assert_int_equal(json_integer_value(json_object_get(rc, "code")), 0);
+	assert_non_null(strstr(json_string_value(json_object_get(rc, "reply")),
+	                       "no reply to RCPT within 2000 ms"));
+	verbs(transcript(j, "127.0.64.7"), v, sizeof(v));
+	assert_string_equal(v, "EHLO STARTTLS EHLO MAIL RCPT");
+	outcomes(j, "opportunistic", got, sizeof(got));
+	assert_string_equal(got, "next delivered");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(j, "delivered_to"), "host")),
+	    "mx2.quiet.rcptx.lab.test");
+	json_decref(j);
+	hrun_free(&r);
+}
+
 /* A host that greets with 5xx gets no MAIL at all. */
 static void test_no_rcpt_after_bad_greeting(void **state)
 {
@@ -314,6 +345,7 @@ int main(void)
 	    cmocka_unit_test(test_relay_denied_backup),
 	    cmocka_unit_test(test_bounce),
 	    cmocka_unit_test(test_defer),
+	    cmocka_unit_test(test_silent_rcpt),
 	    cmocka_unit_test(test_no_rcpt_after_bad_greeting),
 	    cmocka_unit_test(test_addresses),
 	    cmocka_unit_test(test_off_by_default),

@@ -513,6 +513,32 @@ static void test_rcpt_argument(void **state)
 	}
 }
 
+/* A TXT lookup that failed is said as such, not as "no record". */
+static void test_report_txt_failure(void **state)
+{
+	mx_domain *d = build(&cases[0], SENDER_OPPORTUNISTIC);
+	char *txt, *js;
+	json_t *j;
+
+	(void)state;
+	assert_int_equal(
+	    mx_domain_set_mta_sts(d, NULL, NULL, NULL, "_mta-sts.sender.test TXT: SERVFAIL"),
+	    MXS_OK);
+	txt = mx_report_text(d, NULL);
+	assert_non_null(strstr(txt, "the _mta-sts TXT record could not be read: "
+	                            "_mta-sts.sender.test TXT: SERVFAIL"));
+	assert_null(strstr(txt, "no _mta-sts TXT record"));
+	js = mx_report_json(d);
+	j = json_loads(js, 0, NULL);
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(j, "mta_sts"), "error")),
+	    "_mta-sts.sender.test TXT: SERVFAIL");
+	json_decref(j);
+	free(js);
+	free(txt);
+	mx_domain_free(d);
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -533,7 +559,7 @@ int main(void)
 	    cmocka_unit_test(test_profiles_table), cmocka_unit_test(test_sender_choice),
 	    cmocka_unit_test(test_report_fields),  cmocka_unit_test(test_report_rcpt),
 	    cmocka_unit_test(test_names),          cmocka_unit_test(test_rcpt_bounds),
-	    cmocka_unit_test(test_rcpt_argument),
+	    cmocka_unit_test(test_rcpt_argument),  cmocka_unit_test(test_report_txt_failure),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
