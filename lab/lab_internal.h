@@ -127,6 +127,7 @@ struct lab_smtp_host {
 	enum lab_smtp_tls tls;
 	int starttls; /* offer STARTTLS in EHLO */
 	unsigned key; /* which of the host's keys its certificate has (key=N; lab/tls.c) */
+	int chain;    /* chain=yes: the lab CA is sent after the host's certificate */
 	int name_given;
 	int name_found; /* from an A/AAAA record rather than the fallback */
 	char name[LAB_SMTP_NAME_MAX];
@@ -237,6 +238,9 @@ lab_tls *lab_tls_new(char **why);
 void lab_tls_free(lab_tls *t); /* accepts NULL */
 /* The CA certificate in PEM, NUL-terminated, valid while t lives. */
 const char *lab_tls_ca_pem(const lab_tls *t);
+struct x509_st; /* OpenSSL's X509 */
+/* The CA certificate, for a chain a host sends (chain=yes). Owned by t. */
+struct x509_st *lab_tls_ca(const lab_tls *t);
 /* A server context whose certificate is for name (or wrong.invalid) as kind
  * says, with the host's key number key; made on first use, then the same
  * one again. Owned by t. NULL with *why when OpenSSL fails. */

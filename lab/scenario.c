@@ -203,7 +203,7 @@ static const char *const smtp_acts[] = {
 	"long-line, megabyte, escape, garbage, tarpit"
 #define SMTP_OPT_LIST                                                                              \
 	"name=HOST, tls=valid|expired|self-signed|wrong-name, starttls=yes|no, slow=SECONDS, "     \
-	"rcpt=accept|reject|tempfail|silent, key=N"
+	"rcpt=accept|reject|tempfail|silent, key=N, chain=yes|no"
 #define LAB_MAX_KEY 1000 /* key=N: which of a host's keys (lab/tls.c) */
 
 /* A key number 0..LAB_MAX_KEY; -1 when s is not one. */
@@ -343,6 +343,8 @@ static mxs_status smtp_option(struct parser *p, struct lab_smtp_host *h, const c
 		bit = 16;
 	else if (word_is(s, kl, "key"))
 		bit = 32;
+	else if (word_is(s, kl, "chain"))
+		bit = 64;
 	else
 		goto unknown;
 	if (*seen & bit)
@@ -380,6 +382,14 @@ static mxs_status smtp_option(struct parser *p, struct lab_smtp_host *h, const c
 		}
 		return lab_zone_err(p, MXS_ERR_INVALID, p->line,
 		                    "expected starttls=yes or starttls=no, got \"%s\"",
+		                    lab_zone_show(b, sizeof(b), s, len));
+	case 64:
+		if (word_is(v, vl, "no") || word_is(v, vl, "yes")) {
+			h->chain = word_is(v, vl, "yes");
+			return MXS_OK;
+		}
+		return lab_zone_err(p, MXS_ERR_INVALID, p->line,
+		                    "expected chain=yes or chain=no, got \"%s\"",
 		                    lab_zone_show(b, sizeof(b), s, len));
 	case 32:
 		if (parse_key(v, vl, &h->key) != 0)

@@ -417,6 +417,13 @@ static void start_tls(struct conn *c)
 		return;
 	}
 	SSL_set_bio(c->ssl, c->rbio, c->wbio);
+	/* chain=yes: the CA after the host's own certificate, as a server sends
+	 * its intermediates; what a DANE-TA record (usage 2) can pin */
+	if (c->l->h->chain && c->l->h->tls != LAB_TLS_SELF_SIGNED &&
+	    SSL_add1_chain_cert(c->ssl, lab_tls_ca(c->s->tls)) != 1) {
+		conn_close(c);
+		return;
+	}
 	SSL_set_accept_state(c->ssl);
 	c->tls = 1;
 }

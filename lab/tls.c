@@ -183,6 +183,11 @@ fail:
 	return NULL;
 }
 
+struct x509_st *lab_tls_ca(const lab_tls *t)
+{
+	return t ? t->ca : NULL;
+}
+
 const char *lab_tls_ca_pem(const lab_tls *t)
 {
 	return t ? t->ca_pem : NULL;

@@ -14,6 +14,9 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "harness.h"
 #include "lab.h"
@@ -33,7 +36,15 @@ static const char zone[] = "$ORIGIN dl.test.\n"
                            "mx1.signed A 127.0.73.1\n"
                            "mx2.signed A 127.0.73.2\n"
                            "mx3.signed A 127.0.73.3\n"
-                           "$TLSA mx1.signed 3 1 1\n" /* matches */
+                           /* DANE-TA: the lab CA pinned (setup adds the TLSA
+                            * records: the CA is made when the lab starts) */
+                           "signed MX 40 mx4.signed\n"
+                           "signed MX 50 mx5.signed\n"
+                           "mx4.signed A 127.0.73.5\n"
+                           "mx5.signed A 127.0.73.6\n"
+                           "$SMTP 127.0.73.5 accept tls=valid chain=yes\n" /* sends the CA */
+                           "$SMTP 127.0.73.6 accept tls=valid\n"           /* does not */
+                           "$TLSA mx1.signed 3 1 1\n"                      /* matches */
                            "$TLSA mx2.signed 3 1 2\n" /* pins key 0; mx2 presents key 1 */
                            /* mx3: no TLSA at all */
                            "$SMTP 127.0.73.1 accept tls=valid\n"
@@ -62,6 +73,34 @@ static void on_domain(scan *s, const char *name, const mx_domain *d, unsigned ch
 		f->settled++;
 }
 
+/* "2 1 1 <SHA-256 of the lab CA's SubjectPublicKeyInfo>" records for mx4
+ * and mx5, loaded into the running lab as a scenario of their own. */
+static void add_ta_records(fixture *f)
+{
+	const char *pem = lab_smtp_ca_pem(f->lab.smtp);
+	BIO *b = BIO_new_mem_buf(pem, -1);
+	X509 *ca = PEM_read_bio_X509(b, NULL, NULL, NULL);
+	unsigned char *der = NULL, md[32];
+	unsigned mdlen = 0;
+	int n = ca ? i2d_X509_PUBKEY(X509_get_X509_PUBKEY(ca), &der) : -1;
+	char hex[65], text[512], *why = NULL;
+
+	assert_true(n > 0);
+	assert_int_equal(EVP_Digest(der, (size_t)n, md, &mdlen, EVP_sha256(), NULL), 1);
+	for (unsigned i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	snprintf(text, sizeof(text),
+	         "$ORIGIN dl.test.\n$SCENARIO dane-lab-ta\n$TITLE DANE-TA records\n"
+	         "$DOMAIN signed.dl.test.\n"
+	         "_25._tcp.mx4.signed TLSA 2 1 1 %s\n_25._tcp.mx5.signed TLSA 2 1 1 %s\n",
+	         hex, hex);
+	if (lab_world_load_string(f->lab.world, "test:dane-lab-ta", text, &why) != MXS_OK)
+		fail_msg("%s", why);
+	OPENSSL_free(der);
+	X509_free(ca);
+	BIO_free(b);
+}
+
 static int setup_with(void **state, bool dane)
 {
 	fixture *f = calloc(1, sizeof(*f));
@@ -71,6 +110,7 @@ static int setup_with(void **state, bool dane)
 
 	assert_int_equal(scan_global_init(&why), MXS_OK);
 	h_lab_open(&f->lab, &f->loop, "test:dane-lab", zone, H_DNS | H_SMTP);
+	add_ta_records(f);
 	servers[0] = f->lab.server;
 	cfg = (scan_config){.mode = SCAN_ONCE,
 	                    .servers = servers,
@@ -176,6 +216,12 @@ static void test_signed(void **state)
 	assert_non_null(h3->tlsa);
 	assert_int_equal(h3->tlsa->nrecords, 0);
 	assert_int_equal(h3->addrs[0].probe->dane, PROBE_DANE_NONE);
+	/* DANE-TA: the CA the server sent after its own certificate matches;
+	 * the same record where the server does not send it does not */
+	assert_int_equal(host(d, "mx4.signed.dl.test")->addrs[0].probe->tls.nchain, 2);
+	assert_int_equal(host(d, "mx4.signed.dl.test")->addrs[0].probe->dane, PROBE_DANE_MATCH);
+	assert_int_equal(host(d, "mx5.signed.dl.test")->addrs[0].probe->tls.nchain, 1);
+	assert_int_equal(host(d, "mx5.signed.dl.test")->addrs[0].probe->dane, PROBE_DANE_MISMATCH);
 }
 
 static void test_insecure(void **state)

@@ -3,13 +3,15 @@
 # resolver, and mxscope's DANE verdicts against Postfix's.
 #
 # Zones made here: dane-ub.test signed with ldns-signzone (mx1's TLSA pins
-# the key mx1 presents, mx2's pins the same key: stale for mx2),
+# the key mx1 presents, mx2's pins the same key: stale for mx2; mx3 and mx4
+# have DANE-TA records for the lab CA, which only mx3 sends in its chain),
 # plain-ub.test unsigned (a TLSA that would match: insecure, ignored) and
 # bogus-ub.test unsigned although the resolver has a trust anchor for it.
 # nsd serves them, unbound validates them with the trust anchors written
 # here: the AD bit mxscope reads comes from unbound's validation, not from
 # the lab, which only runs the SMTP hosts (certificates from its CA).
-# mxscope must say: dane-ub.test secure, mx1 match, mx2 mismatch;
+# mxscope must say: dane-ub.test secure, mx1 match, mx2 mismatch, mx3
+# match, mx4 mismatch;
 # plain-ub.test insecure, TLSA shown and ignored; bogus-ub.test bogus.
 # Then posttls-finger -l dane (Postfix) asks the same resolver: where it says
 # "Matched DANE" mxscope says match, where it says "no matching DANE TLSA
@@ -53,7 +55,7 @@ fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
 die() { echo "FAIL: $*" >&2; for f in "$T"/*.log "$T"/*.out; do [ -f "$f" ] && { echo "--- $f"; tail -20 "$f"; }; done >&2; exit 1; }
 
 B=$(( $$ % 200 + 30 ))
-SMTP1=127.$B.74.1 SMTP2=127.$B.74.2 SMTP3=127.$B.74.3
+SMTP1=127.$B.74.1 SMTP2=127.$B.74.2 SMTP3=127.$B.74.3 SMTP4=127.$B.74.4 SMTP5=127.$B.74.5
 NSD=127.$B.75.1 RES=127.$B.75.2
 if [ "$(id -u)" -eq 0 ]; then ROOT=1 RESPORT=53; else ROOT=0 RESPORT=$(( 20000 + $$ % 20000 )); fi
 NSDPORT=$(( 40000 + $$ % 20000 ))
@@ -68,10 +70,12 @@ cat > "$T/hosts.zone" <<Z
 \$SMTP $SMTP1 accept tls=valid name=mx1.dane-ub.test
 \$SMTP $SMTP2 accept tls=valid name=mx2.dane-ub.test key=1
 \$SMTP $SMTP3 accept tls=valid name=mx.plain-ub.test
+\$SMTP $SMTP4 accept tls=valid name=mx3.dane-ub.test chain=yes
+\$SMTP $SMTP5 accept tls=valid name=mx4.dane-ub.test
 Z
 "$BIN" lab --serve --port 0 "$T/hosts.zone" > "$T/lab.out" 2>&1 &
 PIDS="$PIDS $!"
-for i in $(seq 50); do grep -q "^smtp $SMTP3:" "$T/lab.out" && break; sleep 0.1; done
+for i in $(seq 50); do grep -q "^ca " "$T/lab.out" && break; sleep 0.1; done
 PORT=$(sed -n "s/^smtp $SMTP1:\([0-9]*\)$/\1/p" "$T/lab.out")
 [ -n "$PORT" ] || die "the lab did not start: $(cat "$T/lab.out")"
 
@@ -83,6 +87,12 @@ spki() {
 }
 H1=$(spki "$SMTP1") H3=$(spki "$SMTP3")
 [ ${#H1} -eq 64 ] && [ ${#H3} -eq 64 ] || die "no certificate from the lab hosts ($H1 $H3)"
+# DANE-TA: the lab CA's key; mx3 sends the CA after its own certificate,
+# mx4 does not (a usage 2 record then has nothing to match)
+CA=$(sed -n 's/^ca //p' "$T/lab.out")
+HCA=$(openssl x509 -in "$CA" -pubkey -noout | openssl pkey -pubin -outform DER |
+	openssl dgst -sha256 -r | cut -d' ' -f1)
+[ ${#HCA} -eq 64 ] || die "no lab CA ($CA)"
 
 # ---- the zones, one signed -----------------------------------------------
 zone() { # NAME, then records
@@ -95,9 +105,12 @@ zone() { # NAME, then records
 }
 # TLSA at _25 (what mxscope asks, RFC 7672) and at the lab's port (what
 # posttls-finger asks for [host]:port)
-zone dane-ub.test "@ MX 10 mx1" "@ MX 20 mx2" "mx1 A $SMTP1" "mx2 A $SMTP2" \
+zone dane-ub.test "@ MX 10 mx1" "@ MX 20 mx2" "@ MX 30 mx3" "@ MX 40 mx4" \
+	"mx1 A $SMTP1" "mx2 A $SMTP2" "mx3 A $SMTP4" "mx4 A $SMTP5" \
 	"_25._tcp.mx1 TLSA 3 1 1 $H1" "_$PORT._tcp.mx1 TLSA 3 1 1 $H1" \
-	"_25._tcp.mx2 TLSA 3 1 1 $H1" "_$PORT._tcp.mx2 TLSA 3 1 1 $H1"
+	"_25._tcp.mx2 TLSA 3 1 1 $H1" "_$PORT._tcp.mx2 TLSA 3 1 1 $H1" \
+	"_25._tcp.mx3 TLSA 2 1 1 $HCA" "_$PORT._tcp.mx3 TLSA 2 1 1 $HCA" \
+	"_25._tcp.mx4 TLSA 2 1 1 $HCA" "_$PORT._tcp.mx4 TLSA 2 1 1 $HCA"
 zone plain-ub.test "@ MX 10 mx" "mx A $SMTP3" \
 	"_25._tcp.mx TLSA 3 1 1 $H3" "_$PORT._tcp.mx TLSA 3 1 1 $H3"
 zone bogus-ub.test "@ MX 10 mx" "mx A $SMTP3"
@@ -202,6 +215,8 @@ v() { grep -q "$1" "$T/verdicts" || fail "want \"$1\" in mxscope's verdicts"; }
 v "domain dane-ub.test dnssec=secure rcode=NOERROR"
 v "host mx1.dane-ub.test secure=True records=1 dane=match spki=$H1"
 v "host mx2.dane-ub.test secure=True records=1 dane=mismatch"
+v "host mx3.dane-ub.test secure=True records=1 dane=match"
+v "host mx4.dane-ub.test secure=True records=1 dane=mismatch"
 v "dane-tlsa-mismatch"
 v "domain plain-ub.test dnssec=insecure"
 v "host mx.plain-ub.test secure=False records=1 dane=none spki=$H3"
@@ -217,7 +232,7 @@ elif [ "$ROOT" -ne 1 ]; then
 	echo "SKIP (part): posttls-finger needs the resolver on port 53 and its own /etc/resolv.conf: run as root (or with sudo -n)"
 else
 	printf 'nameserver %s\noptions trust-ad edns0\n' "$RES" > "$T/resolv.conf"
-	for h in mx1.dane-ub.test mx2.dane-ub.test mx.plain-ub.test; do
+	for h in mx1.dane-ub.test mx2.dane-ub.test mx3.dane-ub.test mx4.dane-ub.test mx.plain-ub.test; do
 		unshare -m sh -c "mount --bind '$T/resolv.conf' /etc/resolv.conf &&
 			exec timeout 20 '$PTF' -c -l dane -P /etc/ssl/certs '[$h]:$PORT'" \
 			> "$T/ptf-$h.log" 2>&1
@@ -235,6 +250,7 @@ else
 	# the comparison must have seen both verdicts, or it proves nothing
 	grep -q "Matched DANE" "$T/ptf-mx1.dane-ub.test.log" || fail "posttls-finger matched nothing"
 	grep -q "no matching DANE TLSA records" "$T/ptf-mx2.dane-ub.test.log" || fail "posttls-finger found no mismatch"
+	grep -q "Matched DANE TA" "$T/ptf-mx3.dane-ub.test.log" || fail "posttls-finger matched no DANE-TA record"
 fi
 [ $fails -eq 0 ] || die "$fails check(s) failed"
 echo "ok"
