@@ -243,12 +243,13 @@ dane_result dane_match(const dane_tlsa *recs, size_t n, const probe_tls *tls, co
 	return DANE_MISMATCH;
 }
 
-probe_dane dane_verdict(const mx_domain *d, const mx_host *h, const probe_result *r,
-                        const char *now)
+probe_dane dane_verdict(const mx_domain *d, const mx_host *h, const probe_result *r, time_t now)
 {
 	dane_tlsa recs[32];
 	size_t n = 0;
 	dane_result res;
+	char when[32] = "";
+	struct tm tm;
 
 	if (!h->tlsa || !r || (r->state != PROBE_ACCEPTED && r->state != PROBE_TLS_FAILED))
 		return PROBE_DANE_NOT_CHECKED;
@@ -257,7 +258,10 @@ probe_dane dane_verdict(const mx_domain *d, const mx_host *h, const probe_result
 	for (size_t i = 0; i < h->tlsa->nrecords && n < sizeof(recs) / sizeof(recs[0]); i++)
 		if (dane_tlsa_parse_text(h->tlsa->records[i], &recs[n], NULL) == MXS_OK)
 			n++;
-	res = dane_match(recs, n, &r->tls, now, NULL, NULL);
+	/* RFC 3339 UTC, the form the certificate's dates have */
+	if (gmtime_r(&now, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	res = dane_match(recs, n, &r->tls, when[0] ? when : NULL, NULL, NULL);
 	for (size_t i = 0; i < n; i++)
 		dane_tlsa_clear(&recs[i]);
 	return res == DANE_MATCH      ? PROBE_DANE_MATCH

@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "mx.h"
 #include "probe.h"
@@ -69,13 +70,13 @@ const char *dane_result_word(dane_result r); /* "none", "match", "mismatch" */
 dane_result dane_match(const dane_tlsa *recs, size_t n, const probe_tls *tls, const char *now,
                        size_t *matched, const char **why);
 
-/* The DANE stage's verdict for probe r of host h of domain d, as a DANE
- * sender decides it (RFC 7672 §2.2): NOT_CHECKED when h's TLSA was not
- * asked or the probe never reached TLS (no greeting); NONE when the MX
- * answer or the TLSA answer is not DNSSEC-secure (the records are shown and
- * ignored) or no record is usable; else dane_match's verdict, where a host
- * that offers no STARTTLS or fails the handshake is a mismatch. */
-probe_dane dane_verdict(const mx_domain *d, const mx_host *h, const probe_result *r,
-                        const char *now);
+/* The DANE stage's verdict for probe r of host h of domain d at time now
+ * (a DANE-TA chain must be valid then), as a DANE sender decides it (RFC
+ * 7672 §2.2): NOT_CHECKED when h's TLSA was not asked or the probe never
+ * reached TLS (no greeting); NONE when the MX answer or the TLSA answer is
+ * not DNSSEC-secure (the records are shown and ignored) or no record is
+ * usable; else dane_match's verdict, where a host that offers no STARTTLS
+ * or fails the handshake is a mismatch. */
+probe_dane dane_verdict(const mx_domain *d, const mx_host *h, const probe_result *r, time_t now);
 
 #endif

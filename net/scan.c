@@ -303,20 +303,6 @@ static const probe_result *live_last(const scan *s, const sslot *sl)
 
 /* ---- attaching what the store knows to a domain ---------------------- */
 
-/* The DANE stage: the probe's certificate against the host's TLSA records,
- * as a DANE sender judges it (core/dane.h), at the time the domain is put
- * together (a DANE-TA chain must be valid now). */
-static void dane_stage(const mx_domain *d, const mx_host *h, probe_result *r)
-{
-	char now[32] = "";
-	time_t t = time(NULL);
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm))
-		strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	r->dane = dane_verdict(d, h, r, now[0] ? now : NULL);
-}
-
 /* Host i's address k of m's domain gets its probe and blocklist answers. */
 static void attach(scan *s, sdom *m, size_t i, size_t k)
 {
@@ -330,8 +316,8 @@ static void attach(scan *s, sdom *m, size_t i, size_t k)
 		return;
 	if (last) {
 		probe_result *r = probe_result_dup(last);
-		if (r)
-			dane_stage(m->d, h, r);
+		if (r) /* the DANE stage: a DANE-TA chain must be valid now */
+			r->dane = dane_verdict(m->d, h, r, time(NULL));
 		if (r)
 			mx_host_set_probe(m->d, i, k, r);
 	}
