@@ -527,6 +527,7 @@ static void on_tlsa(job *j, size_t host, int status, const unsigned char *abuf, 
 {
 	char *recs[MAX_TLSA_PER_HOST];
 	size_t n = 0;
+	bool secure;
 
 	/* a failed lookup is not "no records": a DANE sender defers then
 	 * (RFC 7672 §2.2.1); the host keeps "not asked" */
@@ -534,8 +535,11 @@ static void on_tlsa(job *j, size_t host, int status, const unsigned char *abuf, 
 		return;
 	if (status == ARES_SUCCESS)
 		n = read_tlsa(abuf, alen, recs, MAX_TLSA_PER_HOST);
-	mx_host_set_tlsa(j->d, host, (const char *const *)recs, n,
-	                 dnssec_of(status, abuf, alen) == MX_DNSSEC_SECURE);
+	secure = dnssec_of(status, abuf, alen) == MX_DNSSEC_SECURE;
+	/* no records in an insecure zone (asked with --dane) tells a sender
+	 * nothing: the host stays "not asked" and the reports stay quiet */
+	if (n > 0 || secure)
+		mx_host_set_tlsa(j->d, host, (const char *const *)recs, n, secure);
 	for (size_t i = 0; i < n; i++)
 		free(recs[i]);
 }
