@@ -15,7 +15,6 @@
  *    wire, retries included, takes a token (c-ares retries nothing itself:
  *    tries = 1). */
 #include "dns.h"
-#include "dane.h"
 #include "name.h"
 
 #include <ares.h>
@@ -34,9 +33,7 @@
 #define QPS_BURST_MS        20   /* --qps: at most this many ms of tokens saved up */
 #define MAX_ADDRS_PER_HOST  64   /* bounds what one hostile answer can add */
 #define MAX_MX_PER_DOMAIN   1000
-#define MAX_TLSA_PER_HOST   32   /* bounds what one hostile TLSA answer can add */
-#define TLSA_RDATA_KEEP     8192 /* bytes of one TLSA record kept (its text is twice that) */
-#define Q_TYPE_TLSA         52   /* RFC 6698 §7.1; arpa/nameser.h of glibc lacks it */
+#define MAX_TLSA_PER_HOST   32 /* bounds what one hostile TLSA answer can add */
 
 /* header flag bits in the fourth octet (RFC 4035 §3.2.2, RFC 6840 §5.7) */
 #define HDR_AD 0x20
@@ -387,57 +384,6 @@ static void ask_tlsa(job *j, const char *host, size_t idx)
 	ask(j->c, j, Q_TLSA, name, idx);
 }
 
-/* The TLSA records of the answer section, each read by core/dane.c's
- * bounded reader into its presentation form. Owners are not compared: a
- * CNAME on the way makes the records another name's, and c-ares asked for
- * exactly this question. Returns how many were put in out. */
-static size_t read_tlsa(const unsigned char *abuf, int alen, char **out, size_t max)
-{
-	const unsigned char *p = abuf + HFIXEDSZ, *end = abuf + alen;
-	size_t n = 0;
-	long len;
-	char *name = NULL;
-	int qd, an;
-
-	if (alen < HFIXEDSZ)
-		return 0;
-	qd = abuf[4] << 8 | abuf[5];
-	an = abuf[6] << 8 | abuf[7];
-	for (int i = 0; i < qd; i++) {
-		if (ares_expand_name(p, abuf, alen, &name, &len) != ARES_SUCCESS)
-			return n;
-		ares_free_string(name);
-		p += len + QFIXEDSZ;
-		if (p > end)
-			return n;
-	}
-	for (int i = 0; i < an && n < max; i++) {
-		int rtype, rdlen;
-		dane_tlsa t;
-		if (ares_expand_name(p, abuf, alen, &name, &len) != ARES_SUCCESS)
-			return n;
-		ares_free_string(name);
-		p += len;
-		if (end - p < RRFIXEDSZ)
-			return n;
-		rtype = p[0] << 8 | p[1];
-		rdlen = p[8] << 8 | p[9];
-		p += RRFIXEDSZ;
-		if (end - p < rdlen)
-			return n;
-		/* a whole certificate (matching type 0) is a few KiB; more is no
-		 * record a sender can use, only memory a hostile answer takes */
-		if (rtype == Q_TYPE_TLSA && rdlen <= TLSA_RDATA_KEEP &&
-		    dane_tlsa_read(p, (size_t)rdlen, &t, NULL) == MXS_OK) {
-			out[n] = dane_tlsa_text(&t);
-			n += out[n] != NULL;
-			dane_tlsa_clear(&t);
-		}
-		p += rdlen;
-	}
-	return n;
-}
-
 static void on_tlsa(job *j, size_t host, int status, const unsigned char *abuf, int alen)
 {
 	/* zeroed: gcc cannot see that mx_host_set_tlsa reads only the n filled */
@@ -450,7 +396,7 @@ static void on_tlsa(job *j, size_t host, int status, const unsigned char *abuf, 
 	if (status != ARES_SUCCESS && status != ARES_ENODATA && status != ARES_ENOTFOUND)
 		return;
 	if (status == ARES_SUCCESS)
-		n = read_tlsa(abuf, alen, recs, MAX_TLSA_PER_HOST);
+		n = dns_tlsa_read(abuf, alen, recs, MAX_TLSA_PER_HOST);
 	secure = dnssec_of(status, abuf, alen) == MX_DNSSEC_SECURE;
 	/* no records in an insecure zone (asked with --dane) tells a sender
 	 * nothing: the host stays "not asked" and the reports stay quiet */
@@ -839,7 +785,7 @@ static void send_query(dns_client *c, query *q, uint64_t now)
 {
 	static const int types[] = {
 	    [Q_MX] = ns_t_mx,   [Q_A] = ns_t_a,      [Q_AAAA] = ns_t_aaaa,
-	    [Q_SRV] = ns_t_srv, [Q_MX_CD] = ns_t_mx, [Q_TLSA] = Q_TYPE_TLSA};
+	    [Q_SRV] = ns_t_srv, [Q_MX_CD] = ns_t_mx, [Q_TLSA] = DNS_TYPE_TLSA};
 	ares_channel ch = c->channel;
 	attempt *a = malloc(sizeof(*a));
 

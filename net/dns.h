@@ -142,6 +142,13 @@ bool dns_walk(const unsigned char *m, size_t len, dns_rr_cb cb, void *arg);
  * else NULL. */
 bool dns_cname_loop(const unsigned char *m, size_t len, const char *asked, char **chain);
 
+#define DNS_TYPE_TLSA 52 /* RFC 6698 §7.1; arpa/nameser.h of glibc lacks it */
+
+/* The TLSA records in the answer section of the reply abuf (alen bytes),
+ * each in its presentation form (core/dane.h), at most max of them into out;
+ * the caller frees each. A record over 8 KiB is skipped. Returns how many. */
+size_t dns_tlsa_read(const unsigned char *abuf, int alen, char **out, size_t max);
+
 /* true when m is a reply (QR, opcode QUERY) with exactly one question, and
  * that question is qname (case-insensitive), qtype, class IN; *rcode (may
  * be NULL) gets its rcode. */
