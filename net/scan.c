@@ -13,9 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "auth.h"
 #include "bl.h"
+#include "dane.h"
 #include "dns.h"
 #include "name.h"
 #include "policy.h"
@@ -65,8 +67,8 @@ struct sdom {
 	uint64_t seed;
 	char *as_host; /* this domain's relay view (scan_set_as), or NULL: the scan's */
 	bool resolving, settled, removed, dirty;
-	mx_auth *auth;    /* the zone's servers side by side (cfg.authoritative), or NULL */
-	bool auth_wait;   /* the request is out */
+	mx_auth *auth;            /* the zone's servers side by side (cfg.authoritative), or NULL */
+	bool auth_wait;           /* the request is out */
 	unsigned changes;         /* gathered for the next on_domain call */
 	policy_job *pj;           /* the MTA-STS fetch on its way, or NULL */
 	policy_fetch_result *pol; /* what it found (given to every answer installed) */
@@ -84,7 +86,7 @@ struct scan {
 	auth_client *auth;            /* cfg.ptr or cfg.authoritative */
 	bool egress;                  /* scan_set_egress_blocked */
 	unsigned long probes_timeout; /* probes that ended in a connect timeout */
-	policy_fetcher *pf; /* cfg.mta_sts */
+	policy_fetcher *pf;           /* cfg.mta_sts */
 	char *rcpt;
 	saddr *buckets[SCAN_BUCKETS];
 	size_t naddrs;
@@ -343,6 +345,8 @@ static void attach(scan *s, sdom *m, size_t i, size_t k)
 		return;
 	if (last) {
 		probe_result *r = probe_result_dup(last);
+		if (r) /* the DANE stage: a DANE-TA chain must be valid now */
+			r->dane = dane_verdict(m->d, h, r, time(NULL));
 		if (r)
 			mx_host_set_probe(m->d, i, k, r);
 	}
@@ -942,7 +946,8 @@ scan *scan_new(uv_loop_t *loop, const scan_config *cfg, int *code_hint, char **w
 	                  .max_outstanding = cfg->max_dns,
 	                  .srv = cfg->srv,
 	                  .family = cfg->family,
-	                  .qps = cfg->qps};
+	                  .qps = cfg->qps,
+	                  .tlsa = cfg->dane};
 	s->dns = dns_client_new(loop, &dc, why);
 	if (!s->dns) {
 		/* a server string the user typed is bad input */
@@ -1026,7 +1031,7 @@ static void teardown(scan *s)
 	bl_client_free(s->bl);      /* the same for the lookups */
 	policy_fetcher_free(s->pf); /* before the DNS client it asks through */
 	dns_client_free(s->dns);    /* frees the domains on the wire, no callbacks */
-	auth_client_free(s->auth);   /* no callbacks */
+	auth_client_free(s->auth);  /* no callbacks */
 	for (unsigned b = 0; b < SCAN_BUCKETS; b++)
 		while (s->buckets[b]) {
 			saddr *a = s->buckets[b];
