@@ -57,6 +57,75 @@ done:
 	return st;
 }
 
+/* A certificate's hash, hex: at most 64 characters into out[65]. */
+static mxs_status read_hash(rd *r, json_t *o, const char *key, char *out)
+{
+	const char *s;
+	size_t len;
+	mxs_status st = rec_get_str(r, o, key, false, &s, &len);
+
+	if (st != MXS_OK || !s)
+		return st;
+	if (len > 64 || strlen(s) != len)
+		return rec_fail(r, key, "expected at most 64 hex digits");
+	memcpy(out, s, len + 1);
+	return MXS_OK;
+}
+
+/* One certificate of "chain" (the server's own first). The DER bytes DANE
+ * matched are not recorded: the verdict is ("dane"). */
+static mxs_status read_cert(rd *r, json_t *o, probe_cert *c)
+{
+	mxs_status st = MXS_OK;
+	const char **san = NULL;
+	size_t nsan = 0;
+
+	if (!json_is_object(o))
+		return rec_fail(r, NULL, "expected an object");
+	TRY(rec_take_str(r, o, "subject", &c->subject));
+	TRY(rec_take_str(r, o, "issuer", &c->issuer));
+	TRY(rec_take_str(r, o, "not_before", &c->not_before));
+	TRY(rec_take_str(r, o, "not_after", &c->not_after));
+	TRY(read_hash(r, o, "spki_sha256", c->spki_sha256));
+	TRY(read_hash(r, o, "cert_sha256", c->cert_sha256));
+	TRY(rec_get_strings(r, o, "san", PROBE_SAN_MAX, 1024, &san, &nsan));
+	if (nsan && !(c->san = calloc(nsan, sizeof(*c->san)))) {
+		st = MXS_ERR_NOMEM;
+		goto done;
+	}
+	for (; c->nsan < nsan; c->nsan++)
+		if (!(c->san[c->nsan] = strdup(san[c->nsan]))) {
+			st = MXS_ERR_NOMEM;
+			goto done;
+		}
+done:
+	free(san);
+	return st;
+}
+
+/* "chain": the certificates as the server sent them; tls.san, spki_sha256
+ * and cert_sha256 are its first one's, written from it again. */
+static mxs_status read_chain(rd *r, json_t *o, probe_tls *t)
+{
+	mxs_status st;
+	json_t *arr;
+
+	if ((st = rec_get_array(r, o, "chain", PROBE_CHAIN_MAX, &arr)) != MXS_OK || !arr ||
+	    !json_array_size(arr))
+		return st;
+	if (!(t->chain = calloc(json_array_size(arr), sizeof(*t->chain))))
+		return MXS_ERR_NOMEM;
+	for (size_t i = 0; i < json_array_size(arr); i++) {
+		size_t n = rec_push(r, "chain", i);
+		t->nchain = i + 1; /* freed with the probe even when half read */
+		st = read_cert(r, json_array_get(arr, i), &t->chain[i]);
+		rec_pop(r, n);
+		if (st != MXS_OK)
+			return st;
+	}
+	return MXS_OK;
+}
+
 static mxs_status read_tls(rd *r, json_t *o, probe_tls *t)
 {
 	mxs_status st = MXS_OK;
@@ -77,6 +146,7 @@ static mxs_status read_tls(rd *r, json_t *o, probe_tls *t)
 	TRY(rec_take_str(r, o, "not_before", &t->not_before));
 	TRY(rec_take_str(r, o, "not_after", &t->not_after));
 	TRY(rec_take_str(r, o, "version", &t->version));
+	TRY(read_chain(r, o, t));
 done:
 	rec_pop(r, n);
 	return st;
