@@ -197,6 +197,13 @@ static void cmp_tls(clist *l, const char *subj, const probe_tls *a, const probe_
 	cmp_str(l, "certificate-subject", subj, a->subject, b->subject);
 	cmp_str(l, "certificate-issuer", subj, a->issuer, b->issuer);
 	cmp_str(l, "certificate-expiry", subj, a->not_after, b->not_after);
+	/* a new certificate (or key) with the same names and dates */
+	if (a->nchain && b->nchain) {
+		cmp_str(l, "certificate-fingerprint", subj, a->chain[0].cert_sha256,
+		        b->chain[0].cert_sha256);
+		cmp_str(l, "certificate-key", subj, a->chain[0].spki_sha256,
+		        b->chain[0].spki_sha256);
+	}
 }
 
 /* "a b c" (or "(none)") of n strings; owned by the caller, NULL when out

@@ -243,6 +243,12 @@ static void test_round_trip_opt_in_stages(void **state)
 	assert_non_null(strstr(all, "\"code\":\"mx-cname-loop\""));
 	assert_non_null(strstr(all, "\"code\":\"rcpt-rejected\""));
 	assert_non_null(strstr(all, "\"end\":\"deferred\""));
+	/* the DANE scenarios: a signed zone, TLSA records, a verdict, the chain */
+	assert_non_null(strstr(all, "\"dnssec\":\"secure\""));
+	assert_non_null(strstr(all, "\"tlsa\":{\"records\":[\"3 "));
+	assert_non_null(strstr(all, "\"dane\":\"mismatch\""));
+	assert_non_null(strstr(all, "\"dane\":\"match\""));
+	assert_non_null(strstr(all, "\"chain\":[{\"subject\":"));
 	free(all);
 }
 
