@@ -11,6 +11,7 @@
  * idle the longest makes room for a newcomer, tcp.c), 30 s of idleness closes
  * one, and the 10 MB body is made as the client reads it. */
 #include "lab.h"
+#include "num.h"
 #include "lab_internal.h"
 
 #include <arpa/inet.h>
@@ -305,9 +306,8 @@ static int qname_addr(const char *name, unsigned char *addr)
 	}
 	if (nl == 4) {
 		for (int i = 0; i < 4; i++) {
-			char *end;
-			unsigned long v = strtoul(lab[3 - i], &end, 10);
-			if (!isdigit((unsigned char)lab[3 - i][0]) || *end || v > 255)
+			unsigned long v;
+			if (!mx_num_parse(lab[3 - i], 255, &v))
 				return 0;
 			addr[i] = (unsigned char)v;
 		}
@@ -536,9 +536,8 @@ static void request(struct conn *c)
 	head_len = (size_t)(end - c->buf) + 4;
 	*end = '\0';
 	if (header(c->buf, "Content-Length", val, sizeof(val))) {
-		char *e;
-		unsigned long v = strtoul(val, &e, 10);
-		if (*e || v > HTTP_BODY_MAX) {
+		unsigned long v;
+		if (!mx_num_parse(val, HTTP_BODY_MAX, &v)) {
 			respond_text(c, 400, "bad Content-Length\n");
 			return;
 		}

@@ -167,6 +167,29 @@ static void write_file(const char *path, const char *text)
 	fclose(f);
 }
 
+/* A theme "file" that is a FIFO with no writer is refused at once: the
+ * explorer would otherwise hang at start (this test then hits meson's
+ * timeout); a directory too. */
+static void test_not_a_file(void **state)
+{
+	char dir[] = "/tmp/mxs-theme-XXXXXX", fifo[64];
+	char *why = NULL;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(fifo, sizeof(fifo), "%s/x.theme", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_null(theme_load(fifo, &why));
+	assert_non_null(strstr(why, "not a regular file"));
+	free(why);
+	why = NULL;
+	assert_null(theme_load(dir, &why));
+	assert_non_null(why);
+	free(why);
+	unlink(fifo);
+	rmdir(dir);
+}
+
 static void test_search_path(void **state)
 {
 	char tmpl[] = "/tmp/mxscope-theme-XXXXXX", old[PATH_MAX], p[PATH_MAX + 64];
@@ -422,6 +445,7 @@ int main(void)
 	    cmocka_unit_test(test_roles),
 	    cmocka_unit_test(test_shipped_load),
 	    cmocka_unit_test(test_missing),
+	    cmocka_unit_test(test_not_a_file),
 	    cmocka_unit_test(test_search_path),
 	    cmocka_unit_test(test_apply_256),
 	    cmocka_unit_test(test_default_file_matches_builtin),

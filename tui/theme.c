@@ -2,12 +2,15 @@
  * ncurses colour pairs and attributes. Pure parsing lives apart from the
  * ncurses part so the fuzzer and the tests can reach it without a screen. */
 #include "theme.h"
+#include "line.h"
+#include "num.h"
 
 #include <curses.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config.h"
 #include "theme_builtin.h"
@@ -125,7 +128,6 @@ static void quote_word(char *out, size_t outsz, const char *w, size_t n)
 static bool parse_colour(const char *w, size_t n, short *out)
 {
 	bool bright = false;
-	char *end;
 	long v;
 
 	if (n == 7 && memcmp(w, "default", 7) == 0) {
@@ -145,10 +147,15 @@ static bool parse_colour(const char *w, size_t n, short *out)
 	}
 	if (bright || n == 0 || n > 3 || w[0] < '0' || w[0] > '9')
 		return false;
-	/* strtol stops at the word's end: the next byte is a space or '\0' */
-	v = strtol(w, &end, 10);
-	if (end != w + n || v < 0 || v > 255)
-		return false;
+	{
+		char num[4];
+		unsigned long u;
+		memcpy(num, w, n);
+		num[n] = '\0';
+		if (!mx_num_parse(num, 255, &u))
+			return false;
+		v = (long)u;
+	}
 	*out = (short)v;
 	return true;
 }
@@ -308,47 +315,64 @@ bad_colour:
 	return MXS_ERR_INVALID;
 }
 
-theme *theme_parse(const char *origin, const char *text, char **why)
-{
-	theme *t = NULL, *result = NULL;
-	const char *p = text;
-	int lineno = 0;
-	bool any_colour = false;
+/* One theme being read, line by line, from a file or a built-in text. */
+typedef struct theme_reader {
+	theme *t;
+	const char *origin;
+	char **why;
+	size_t bytes;
+} theme_reader;
 
-	if (!origin)
-		origin = "(theme)";
-	if (!text) {
-		mxs_why(why, "%s: no text", origin);
-		goto done;
+static int on_theme_line(const char *line, size_t len, unsigned long lineno, unsigned flags,
+                         void *arg)
+{
+	theme_reader *tr = arg;
+	const char *s = line, *end = line + len;
+
+	tr->bytes += len + 1;
+	if (tr->bytes > THEME_MAX_FILE + 1) {
+		mxs_why(tr->why, "%s: larger than %d bytes; expected a small text file", tr->origin,
+		        THEME_MAX_FILE);
+		return 1;
 	}
-	t = calloc(1, sizeof(*t));
+	if (flags & LINE_HAS_NUL) {
+		mxs_why(tr->why, "%s: contains a NUL byte; expected a text file", tr->origin);
+		return 1;
+	}
+	if (flags & LINE_TOO_LONG) {
+		mxs_why(tr->why, "%s:%lu: line longer than %d characters; expected a short line",
+		        tr->origin, lineno, THEME_MAX_LINE);
+		return 1;
+	}
+	while (s < end && is_space(*s))
+		s++;
+	if (s < end && *s != '#') {
+		const char *hash = memchr(s, '#', (size_t)(end - s));
+		if (parse_line(tr->t, tr->origin, (int)lineno, s, hash ? hash : end, tr->why) !=
+		    MXS_OK)
+			return 1;
+	}
+	return 0;
+}
+
+/* A theme with the defaults, named after origin, for the lines to fill. */
+static theme *theme_begin(const char *origin, char **why)
+{
+	theme *t = calloc(1, sizeof(*t));
+
 	if (!t) {
 		mxs_why(why, "%s: out of memory", origin);
-		goto done;
+		return NULL;
 	}
 	set_name(t, origin);
 	set_defaults(t);
-	while (*p) {
-		const char *nl = strchr(p, '\n');
-		const char *end = nl ? nl : p + strlen(p), *s = p, *next = nl ? nl + 1 : end;
+	return t;
+}
 
-		lineno++;
-		if ((size_t)(end - p) > THEME_MAX_LINE) {
-			mxs_why(why, "%s:%d: line longer than %d characters; expected a short line",
-			        origin, lineno, THEME_MAX_LINE);
-			goto done;
-		}
-		if (end > p && end[-1] == '\r')
-			end--; /* files written on Windows */
-		while (s < end && is_space(*s))
-			s++;
-		if (s < end && *s != '#') {
-			const char *hash = memchr(s, '#', (size_t)(end - s));
-			if (parse_line(t, origin, lineno, s, hash ? hash : end, why) != MXS_OK)
-				goto done;
-		}
-		p = next;
-	}
+static theme *theme_end(theme *t)
+{
+	bool any_colour = false;
+
 	for (int r = 0; r < THEME_ROLE_COUNT; r++)
 		if (t->roles[r].line > 0 &&
 		    (t->roles[r].fg != COLOR_DEFAULT || t->roles[r].bg != COLOR_DEFAULT))
@@ -359,10 +383,34 @@ theme *theme_parse(const char *origin, const char *text, char **why)
 	for (int r = 0; r < THEME_ROLE_COUNT && t->mono; r++)
 		if (t->roles[r].line == 0)
 			t->mono = false;
-	result = t;
-	t = NULL;
+	return t;
+}
+
+theme *theme_parse(const char *origin, const char *text, char **why)
+{
+	theme_reader tr = {.origin = origin ? origin : "(theme)", .why = why};
+	line_reader *lr = NULL;
+	theme *result = NULL;
+
+	if (!text) {
+		mxs_why(why, "%s: no text", tr.origin);
+		goto done;
+	}
+	/* the one line reader (core/line.h), as for a file */
+	tr.t = theme_begin(tr.origin, why);
+	lr = line_reader_new(THEME_MAX_LINE);
+	if (!tr.t || !lr) {
+		mxs_why(why, "%s: out of memory", tr.origin);
+		goto done;
+	}
+	if (line_feed(lr, text, strlen(text), on_theme_line, &tr) != MXS_OK ||
+	    line_finish(lr, on_theme_line, &tr) != MXS_OK)
+		goto done;
+	result = theme_end(tr.t);
+	tr.t = NULL;
 done:
-	theme_free(t);
+	line_reader_free(lr);
+	theme_free(tr.t);
 	return result;
 }
 
@@ -392,64 +440,28 @@ theme *theme_mono(void)
 	return t;
 }
 
-/* Reads PATH whole, up to THEME_MAX_FILE bytes. Returns MXS_ERR_IO with errno
- * ENOENT kept in *missing so the search can go on to the next directory. */
-static mxs_status read_file(const char *path, char **out, bool *missing, char **why)
-{
-	mxs_status st = MXS_ERR_IO;
-	FILE *f = NULL;
-	char *buf = NULL;
-	size_t n;
-
-	*missing = false;
-	f = fopen(path, "rb");
-	if (!f) {
-		*missing = errno == ENOENT;
-		mxs_why(why, "%s: %s", path, strerror(errno));
-		goto done;
-	}
-	buf = malloc(THEME_MAX_FILE + 2);
-	if (!buf) {
-		st = MXS_ERR_NOMEM;
-		mxs_why(why, "%s: out of memory", path);
-		goto done;
-	}
-	n = fread(buf, 1, THEME_MAX_FILE + 1, f);
-	if (ferror(f)) {
-		mxs_why(why, "%s: %s", path, strerror(errno));
-		goto done;
-	}
-	if (n > THEME_MAX_FILE) {
-		st = MXS_ERR_LIMIT;
-		mxs_why(why, "%s: larger than %d bytes; expected a small text file", path,
-		        THEME_MAX_FILE);
-		goto done;
-	}
-	if (memchr(buf, '\0', n)) {
-		st = MXS_ERR_INVALID;
-		mxs_why(why, "%s: contains a NUL byte; expected a text file", path);
-		goto done;
-	}
-	buf[n] = '\0';
-	*out = buf;
-	buf = NULL;
-	st = MXS_OK;
-done:
-	if (f)
-		fclose(f);
-	free(buf);
-	return st;
-}
-
+/* Reads the theme file at path through the one line reader, which refuses
+ * a FIFO or device before anything waits on it. A file that is not there
+ * sets *missing, so the search can go on to the next directory. */
 static theme *load_path(const char *path, bool *missing, char **why)
 {
-	char *text = NULL;
-	theme *t = NULL;
+	theme_reader tr = {.origin = path, .why = why};
+	struct stat sb;
+	theme *result = NULL;
 
-	if (read_file(path, &text, missing, why) == MXS_OK)
-		t = theme_parse(path, text, why);
-	free(text);
-	return t;
+	*missing = stat(path, &sb) != 0 && errno == ENOENT;
+	if (*missing) {
+		mxs_why(why, "%s: %s", path, strerror(ENOENT));
+		return NULL;
+	}
+	tr.t = theme_begin(path, why);
+	if (!tr.t)
+		return NULL;
+	if (line_read_file(path, THEME_MAX_LINE, on_theme_line, &tr, why) == MXS_OK)
+		result = theme_end(tr.t);
+	else
+		theme_free(tr.t);
+	return result;
 }
 
 /* a + b + c + d in a new string owned by the caller; NULL without memory */
