@@ -425,6 +425,19 @@ char *mx_report_text(const mx_domain *d, const mx_report_opts *o)
  * are rewritten as \\uXXXX. Outside strings a JSON text is plain ASCII
  * without DEL, so every such code point met here is inside a string, and
  * its escape decodes to the same string. */
+/* The lead bytes of every code point escape_controls rewrites: DEL, C1
+ * (U+0080-9F is C2 80-9F in UTF-8) and the bidi controls (U+200E-F,
+ * U+202A-E, U+2066-9 all start with E2). A document without them, which is
+ * nearly every one, is written as jansson made it. */
+static bool may_hold_controls(const char *s)
+{
+	size_t len = strlen(s);
+
+	/* three memchr calls: vectorised, where a byte loop costs as much as
+	 * writing the document */
+	return memchr(s, 0x7f, len) || memchr(s, 0xc2, len) || memchr(s, 0xe2, len);
+}
+
 static char *escape_controls(const char *in)
 {
 	size_t len = strlen(in), o = 0;
@@ -435,8 +448,13 @@ static char *escape_controls(const char *in)
 		return NULL;
 	while (p < end) {
 		uint32_t cp = 0;
-		size_t n = utf8_len(p, (size_t)(end - p), &cp);
+		size_t n;
 
+		if (*p < 0x7f) { /* ASCII: never rewritten here (jansson escaped C0) */
+			out[o++] = (char)*p++;
+			continue;
+		}
+		n = utf8_len(p, (size_t)(end - p), &cp);
 		if (n && dangerous(cp) && cp >= 0x20) {
 			o += (size_t)snprintf(out + o, 7, "\\u%04x", (unsigned)cp);
 			p += n;
@@ -455,8 +473,8 @@ char *mx_json_dump(const json_t *v)
 {
 	char *raw = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY), *out;
 
-	if (!raw)
-		return NULL;
+	if (!raw || !may_hold_controls(raw))
+		return raw;
 	out = escape_controls(raw);
 	free(raw);
 	return out;

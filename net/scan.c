@@ -450,7 +450,10 @@ mxs_status scan_add(scan *s, const char *name, char **why)
 		free(norm);
 		return MXS_ERR_INVALID;
 	}
-	if (find_dom(s, norm)) {
+	/* norm is normal already: find_dom would run it through IDNA again */
+	for (m = s->doms; m && strcmp(m->name, norm) != 0; m = m->next)
+		;
+	if (m) {
 		mxs_why(why, "%s is already listed", norm);
 		free(norm);
 		return MXS_ERR_LIMIT;
