@@ -54,8 +54,25 @@ probe_result *probe_result_new(const char *host, const char *ip, int port)
 	return r;
 }
 
+void probe_cert_clear(probe_cert *c)
+{
+	free(c->subject);
+	free(c->issuer);
+	free(c->not_before);
+	free(c->not_after);
+	for (size_t i = 0; i < c->nsan; i++)
+		free(c->san[i]);
+	free(c->san);
+	free(c->der);
+	free(c->spki);
+	memset(c, 0, sizeof(*c));
+}
+
 static void tls_free(probe_tls *t)
 {
+	for (size_t i = 0; i < t->nchain; i++)
+		probe_cert_clear(&t->chain[i]);
+	free(t->chain);
 	free(t->verify_error);
 	free(t->subject);
 	free(t->issuer);
@@ -155,6 +172,47 @@ static char *dup_or_null(const char *s, bool *ok)
 	return d;
 }
 
+static unsigned char *bytes_dup(const unsigned char *s, size_t len, bool *ok)
+{
+	unsigned char *d;
+
+	if (!s)
+		return NULL;
+	d = malloc(len ? len : 1);
+	if (!d)
+		*ok = false;
+	else
+		memcpy(d, s, len);
+	return d;
+}
+
+bool probe_cert_copy(probe_cert *dst, const probe_cert *src)
+{
+	bool ok = true;
+
+	*dst = *src;
+	dst->subject = dup_or_null(src->subject, &ok);
+	dst->issuer = dup_or_null(src->issuer, &ok);
+	dst->not_before = dup_or_null(src->not_before, &ok);
+	dst->not_after = dup_or_null(src->not_after, &ok);
+	dst->der = bytes_dup(src->der, src->der_len, &ok);
+	dst->spki = bytes_dup(src->spki, src->spki_len, &ok);
+	dst->san = NULL;
+	dst->nsan = 0;
+	if (src->nsan) {
+		dst->san = calloc(src->nsan, sizeof(*dst->san));
+		if (!dst->san)
+			ok = false;
+		for (size_t i = 0; dst->san && i < src->nsan; i++) {
+			dst->san[i] = dup_or_null(src->san[i], &ok);
+			dst->nsan++;
+		}
+	}
+	if (!ok)
+		probe_cert_clear(dst);
+	return ok;
+}
+
 probe_result *probe_result_dup(const probe_result *r)
 {
 	probe_result *d;
@@ -179,6 +237,20 @@ probe_result *probe_result_dup(const probe_result *r)
 	d->tls.not_before = dup_or_null(r->tls.not_before, &ok);
 	d->tls.not_after = dup_or_null(r->tls.not_after, &ok);
 	d->tls.version = dup_or_null(r->tls.version, &ok);
+	d->tls.chain = NULL;
+	d->tls.nchain = 0;
+	if (r->tls.nchain) {
+		d->tls.chain = calloc(r->tls.nchain, sizeof(*d->tls.chain));
+		if (!d->tls.chain)
+			ok = false;
+		for (size_t i = 0; d->tls.chain && i < r->tls.nchain; i++) {
+			if (!probe_cert_copy(&d->tls.chain[i], &r->tls.chain[i])) {
+				ok = false;
+				break;
+			}
+			d->tls.nchain++;
+		}
+	}
 	d->rcpt.to = dup_or_null(r->rcpt.to, &ok);
 	d->rcpt.reply = dup_or_null(r->rcpt.reply, &ok);
 	d->ehlo = NULL;

@@ -58,15 +58,46 @@ typedef struct probe_port_override {
 #define PROBE_EHLO_MAX_LINES 64    /* EHLO extension lines kept */
 #define PROBE_EHLO_LINE_MAX  512   /* bytes kept of one EHLO line (RFC 5321 §4.5.3.1.5) */
 
+#define PROBE_CHAIN_MAX 16 /* certificates kept of what a server sends */
+#define PROBE_SAN_MAX   64 /* subjectAltName entries kept of one certificate */
+
+/* One certificate as the server sent it. Text fields are printable ASCII
+ * (OpenSSL's one-line form escapes the rest); hashes are lower-case hex. */
+typedef struct probe_cert {
+	char *subject, *issuer;       /* "O = Example, CN = mx.example.org" */
+	char *not_before, *not_after; /* RFC 3339 UTC: "2026-11-29T12:00:00Z" */
+	char **san;                   /* DNS names and addresses, at most PROBE_SAN_MAX */
+	size_t nsan;
+	char spki_sha256[65], cert_sha256[65];
+	/* the bytes DANE matches (RFC 6698 §2.1.2): the whole certificate
+	 * (selector 0) and its SubjectPublicKeyInfo (selector 1), DER */
+	unsigned char *der, *spki;
+	size_t der_len, spki_len;
+	bool signed_by_next; /* its signature verifies with the next certificate's key */
+} probe_cert;
+
+/* The certificate is judged after the handshake, never during it: a sender
+ * doing opportunistic TLS delivers whatever it is, and a person needs to see
+ * the certificate most when it fails (net/cert.c). */
 typedef struct probe_tls {
 	bool offered;                                    /* STARTTLS was in the EHLO reply */
 	bool done;                                       /* the handshake completed */
 	bool verified;                                   /* chain and MX host name verified */
 	char *verify_error;                              /* why not, or NULL */
-	char *subject, *issuer, *not_before, *not_after; /* NULL when unknown */
+	char *subject, *issuer, *not_before, *not_after; /* the server's own (chain[0]); NULL
+	                                                    when unknown; times RFC 3339 */
 	char *version;                                   /* "TLSv1.3" or NULL */
+	probe_cert *chain; /* as sent, the server's own first; NULL when none */
+	size_t nchain;
+	bool name_ok; /* the server's certificate names the host asked for (RFC 6125),
+	                 whatever the chain's verdict */
 } probe_tls;
 
+/* Frees what c holds (not c itself). */
+void probe_cert_clear(probe_cert *c);
+/* Deep-copies src into *dst; false when out of memory (*dst then holds
+ * nothing to free). */
+bool probe_cert_copy(probe_cert *dst, const probe_cert *src);
 /* Whether the certificate matched the host's TLSA records (RFC 7672 §3).
  * NOT_CHECKED: no DANE check was made (not shown); NONE: nothing to match
  * against (no secure TLSA records, or no certificate). */

@@ -225,6 +225,39 @@ static void text_greeting(buf *b, const probe_result *r)
 	free(line);
 }
 
+/* The server's certificate under its address, also when it does not
+ * verify (that is when it is needed most). Its text came from the server:
+ * through bsafe. */
+static void text_cert(buf *b, const probe_result *r)
+{
+	const probe_cert *c = &r->tls.chain[0];
+
+	bprintf(b, "          certificate ");
+	bsafe(b, c->subject ? c->subject : "?");
+	bprintf(b, "\n            issuer ");
+	bsafe(b, c->issuer ? c->issuer : "?");
+	bprintf(b, "\n            valid %s to %s", c->not_before ? c->not_before : "?",
+	        c->not_after ? c->not_after : "?");
+	if (r->tls.nchain > 1)
+		bprintf(b, ", chain of %zu", r->tls.nchain);
+	bprintf(b, "\n");
+	if (c->nsan) {
+		bprintf(b, "            names");
+		for (size_t i = 0; i < c->nsan; i++) {
+			bprintf(b, " ");
+			bsafe(b, c->san[i]);
+		}
+		bprintf(b, "\n");
+	}
+	bprintf(b, "            spki sha256 %s\n            cert sha256 %s\n", c->spki_sha256,
+	        c->cert_sha256);
+	if (!r->tls.verified && r->tls.verify_error) {
+		bprintf(b, "            not verified: ");
+		bsafe(b, r->tls.verify_error);
+		bprintf(b, "\n");
+	}
+}
+
 /* The walk as a story: each attempt, what happened, and the rule. */
 static void text_walk(buf *b, const mx_domain *d, const mx_report_opts *o)
 {
@@ -307,6 +340,8 @@ static void text_hosts(buf *b, const mx_domain *d, const mx_report_opts *o)
 				if (r && r->greeting && probe_greeting_len(r))
 					text_greeting(b, r);
 				text_lines(b, mx_ptr_text(h->addrs[m].ptr, r), "          ");
+				if (r && r->tls.nchain)
+					text_cert(b, r);
 				if (r)
 					bappend_owned(b, mxr_text_probe(r));
 				for (size_t q = 0; q < h->addrs[m].nblocklists; q++) {
@@ -512,6 +547,30 @@ static void set_str(json_t *o, const char *key, const char *v)
 		json_object_set_new(o, key, jstr(v));
 }
 
+static json_t *san_json(const probe_cert *c)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < c->nsan; i++)
+		json_array_append_new(a, jstr(c->san[i]));
+	return a;
+}
+
+/* One certificate of the chain the server sent. */
+static json_t *cert_json(const probe_cert *c)
+{
+	json_t *o = json_object();
+
+	set_str(o, "subject", c->subject);
+	set_str(o, "issuer", c->issuer);
+	set_str(o, "not_before", c->not_before);
+	set_str(o, "not_after", c->not_after);
+	json_object_set_new(o, "san", san_json(c));
+	set_str(o, "spki_sha256", c->spki_sha256);
+	set_str(o, "cert_sha256", c->cert_sha256);
+	return o;
+}
+
 static json_t *probe_json(const probe_result *r)
 {
 	json_t *o = json_object(), *ehlo = json_array(), *tls = json_object(), *t = json_object();
@@ -535,6 +594,15 @@ static json_t *probe_json(const probe_result *r)
 	set_str(tls, "not_before", r->tls.not_before);
 	set_str(tls, "not_after", r->tls.not_after);
 	set_str(tls, "version", r->tls.version);
+	if (r->tls.nchain) {
+		json_t *chain = json_array();
+		json_object_set_new(tls, "san", san_json(&r->tls.chain[0]));
+		set_str(tls, "spki_sha256", r->tls.chain[0].spki_sha256);
+		set_str(tls, "cert_sha256", r->tls.chain[0].cert_sha256);
+		for (size_t i = 0; i < r->tls.nchain; i++)
+			json_array_append_new(chain, cert_json(&r->tls.chain[i]));
+		json_object_set_new(tls, "chain", chain);
+	}
 	json_object_set_new(o, "tls", tls);
 	json_object_set_new(t, "connect_ms", json_integer(r->t.connect));
 	json_object_set_new(t, "greeting_ms", json_integer(r->t.greeting));

@@ -243,6 +243,24 @@ static const struct lab_node *find_apex(const lab_world *w, const uint8_t *name)
 	}
 }
 
+/* Whether name is in a zone a scenario marks $SIGNED: the name itself or an
+ * ancestor carries the mark. */
+static int in_signed_zone(const lab_world *w, const uint8_t *name)
+{
+	size_t len = name_len(name);
+
+	for (;;) {
+		const struct lab_node *n = lab_world_node(w, name, len);
+
+		if (n && n->is_signed)
+			return 1;
+		if (name[0] == 0)
+			return 0;
+		len -= (size_t)name[0] + 1;
+		name += name[0] + 1;
+	}
+}
+
 static void lower_name(uint8_t *n)
 {
 	for (size_t i = 0; n[i] != 0; i += (size_t)n[i] + 1)
@@ -271,11 +289,12 @@ struct query {
 	int edns;
 	unsigned edns_version;
 	uint16_t edns_size;
+	int wants_ad; /* AD or DO set: the client understands AD (RFC 6840 §5.7) */
 };
 
 /* Fills the answer and authority sections; returns the rcode. */
 static int resolve(const lab_world *w, const struct query *q, struct msg *m, uint16_t *an,
-                   uint16_t *ns, int *aa)
+                   uint16_t *ns, int *aa, int *secure)
 {
 	const uint8_t *cur = q->qname_lc;
 	const struct lab_node *apex = find_apex(w, cur);
@@ -286,6 +305,9 @@ static int resolve(const lab_world *w, const struct query *q, struct msg *m, uin
 	if (!apex)
 		return RC_REFUSED;
 	*aa = 1;
+	/* a zone the scenario marks $SIGNED: the lab vouches for it as a
+	 * validating resolver would (real validation: tests/test_dane_unbound) */
+	*secure = in_signed_zone(w, cur);
 	for (;;) {
 		const struct lab_node *n = lab_world_node(w, cur, name_len(cur));
 		const struct lab_rr *cname;
@@ -315,6 +337,7 @@ static int resolve(const lab_world *w, const struct query *q, struct msg *m, uin
 			if (loop || !tapex)
 				return RC_NOERROR; /* a loop, or the chain leaves what we serve */
 			apex = tapex;
+			*secure &= in_signed_zone(w, target);
 			cur = target;
 			continue;
 		}
@@ -341,7 +364,7 @@ size_t lab_dns_answer(const lab_world *w, const uint8_t *query, size_t qlen, uin
 	struct msg *m = &msg;
 	size_t pos = 12, qend, limit, n = 0;
 	uint16_t qd, an, nscount, ar, ans = 0, auth = 0;
-	int rcode, aa = 0;
+	int rcode, aa = 0, secure = 0;
 
 	if (!query || !out || qlen < 12)
 		return 0;
@@ -359,6 +382,7 @@ size_t lab_dns_answer(const lab_world *w, const uint8_t *query, size_t qlen, uin
 	q.qtype = get16(query + pos);
 	q.qclass = get16(query + pos + 2);
 	pos += 4;
+	q.wants_ad = query[3] & 0x20; /* AD */
 	memcpy(q.qname_lc, q.qname, q.qnamelen);
 	lower_name(q.qname_lc);
 	for (uint32_t i = 0; i < (uint32_t)an + nscount; i++)
@@ -376,6 +400,7 @@ size_t lab_dns_answer(const lab_world *w, const uint8_t *query, size_t qlen, uin
 			q.edns = 1;
 			q.edns_size = get16(query + pos + 2);
 			q.edns_version = query[pos + 5];
+			q.wants_ad |= query[pos + 6] & 0x80; /* DO */
 		}
 		pos = p0;
 		if (skip_rr(query, qlen, &pos) != 0)
@@ -418,7 +443,7 @@ size_t lab_dns_answer(const lab_world *w, const uint8_t *query, size_t qlen, uin
 	else if (q.qtype == 253 || q.qtype == 254)
 		rcode = RC_NOTIMP;
 	else
-		rcode = resolve(w, &q, m, &ans, &auth, &aa);
+		rcode = resolve(w, &q, m, &ans, &auth, &aa, &secure);
 
 	if (m->overflow) {
 		m->overflow = 0;
@@ -432,6 +457,8 @@ size_t lab_dns_answer(const lab_world *w, const uint8_t *query, size_t qlen, uin
 	out[1] = query[1];
 	out[2] |= (uint8_t)(0x80 | (query[2] & 0x01) | (aa ? 0x04 : 0));
 	out[3] = (uint8_t)(rcode & 0x0f);
+	if (secure && q.wants_ad && (rcode == RC_NOERROR || rcode == RC_NXDOMAIN))
+		out[3] |= 0x20; /* AD */
 	out[4] = 0;
 	out[5] = 1;
 	out[6] = (uint8_t)(ans >> 8);

@@ -149,10 +149,15 @@ const probe_port_override *lab_smtp_overrides(const lab_smtp *s, size_t *n);
  * on the lab's port. MXS_ERR_INVALID with *why for an address without a
  * $SMTP line or an unknown word; MXS_ERR_IO when the listener cannot bind. */
 mxs_status lab_smtp_set_behaviour(lab_smtp *s, const char *ip, const char *behaviour, char **why);
+/* The host at ip gets a certificate with its key number key (lab/tls.c;
+ * $SMTP's key=N), as after a renewal with a new key: a TLSA record that
+ * pinned another key goes stale. New connections see it. MXS_ERR_INVALID
+ * with *why for an address without a $SMTP line or one without STARTTLS. */
+mxs_status lab_smtp_set_key(lab_smtp *s, const char *ip, unsigned key, char **why);
 /* How the host at ip answers RCPT TO: accept (250), reject (550 relaying
  * denied), tempfail (451). MXS_ERR_INVALID for an unknown address or word. */
 mxs_status lab_smtp_set_rcpt(lab_smtp *s, const char *ip, const char *word, char **why);
-/* Every host back to its scenario behaviour (the first error is kept). */
+/* Every host back to its scenario behaviour and key (the first error is kept). */
 mxs_status lab_smtp_reset(lab_smtp *s, char **why);
 /* Stops serving and drops every connection; memory is released once the
  * loop has run the close callbacks. Accepts NULL. */

@@ -32,6 +32,7 @@ enum {
 	LAB_T_AAAA = 28,
 	LAB_T_SRV = 33,
 	LAB_T_OPT = 41,
+	LAB_T_TLSA = 52,
 	LAB_T_ANY = 255,
 };
 
@@ -54,7 +55,8 @@ struct lab_node {
 	int line; /* where the first record for it was, for messages */
 	uint8_t has_cname;
 	uint8_t has_soa;
-	uint8_t namelen; /* wire length, including the final zero */
+	uint8_t is_signed; /* a zone apex the scenario marks $SIGNED: answered with AD */
+	uint8_t namelen;   /* wire length, including the final zero */
 	uint8_t name[];
 };
 
@@ -125,6 +127,8 @@ struct lab_smtp_host {
 	enum lab_smtp_tls tls;
 	int starttls;       /* offer STARTTLS in EHLO */
 	unsigned noop_code; /* the reply to NOOP (noop=CODE); 0 = 250 */
+	unsigned key;       /* which of the host's keys its certificate has (key=N; lab/tls.c) */
+	int chain;          /* chain=yes: the lab CA is sent after the host's certificate */
 	int name_given;
 	int name_found; /* from an A/AAAA record rather than the fallback */
 	char name[LAB_SMTP_NAME_MAX];
@@ -239,10 +243,19 @@ lab_tls *lab_tls_new(char **why);
 void lab_tls_free(lab_tls *t); /* accepts NULL */
 /* The CA certificate in PEM, NUL-terminated, valid while t lives. */
 const char *lab_tls_ca_pem(const lab_tls *t);
+struct x509_st; /* OpenSSL's X509 */
+/* The CA certificate, for a chain a host sends (chain=yes). Owned by t. */
+struct x509_st *lab_tls_ca(const lab_tls *t);
 /* A server context whose certificate is for name (or wrong.invalid) as kind
- * says; made on first use, then the same one again. Owned by t. NULL with
- * *why when OpenSSL fails. */
-struct ssl_ctx_st *lab_tls_ctx(lab_tls *t, const char *name, enum lab_smtp_tls kind, char **why);
+ * says, with the host's key number key; made on first use, then the same
+ * one again. Owned by t. NULL with *why when OpenSSL fails. */
+struct ssl_ctx_st *lab_tls_ctx(lab_tls *t, const char *name, enum lab_smtp_tls kind, unsigned key,
+                               char **why);
+/* The DER SubjectPublicKeyInfo of host name's key number key, the key its
+ * certificates carry (what a TLSA record with selector 1 pins): written to
+ * out (cap bytes), its length in *len. 0, or -1 when it does not fit or
+ * OpenSSL fails. Needs no lab_tls: the key follows from the name. */
+int lab_tls_spki(const char *name, unsigned key, uint8_t *out, size_t cap, size_t *len);
 /* The CA a running lab_smtp signs with (the MTA-STS server's certificates
  * come from it too, so one --cafile trusts both). */
 lab_tls *lab_smtp_tls(lab_smtp *s);

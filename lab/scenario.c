@@ -1,11 +1,15 @@
 /* lab/scenario.c — the scenario directives: $ORIGIN and $TTL as in RFC 1035,
- * and our own $SCENARIO, $TITLE, $EXPLAIN, $DOMAIN, $AS, and the $SMTP
- * behaviour language that says what each lab SMTP host does. One table row
- * per directive; the reader (zone.c) hands each `$` line to lab_zone_directive. */
+ * and our own $SCENARIO, $TITLE, $EXPLAIN, $DOMAIN, $AS, the $SMTP
+ * behaviour language that says what each lab SMTP host does, and the DANE
+ * pair $SIGNED (answer the zone with AD) and $TLSA (a TLSA record for the
+ * key a lab host presents). One table row per directive; the reader
+ * (zone.c) hands each `$` line to lab_zone_directive. */
 #include "zone_internal.h"
 
 #include "name.h"
 #include "num.h"
+
+#include <openssl/evp.h>
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -199,7 +203,24 @@ static const char *const smtp_acts[] = {
 	"long-line, megabyte, escape, garbage, tarpit"
 #define SMTP_OPT_LIST                                                                              \
 	"name=HOST, tls=valid|expired|self-signed|wrong-name, starttls=yes|no, slow=SECONDS, "     \
-	"noop=CODE, rcpt=accept|reject|tempfail|silent"
+	"noop=CODE, rcpt=accept|reject|tempfail|silent, key=N, chain=yes|no"
+#define LAB_MAX_KEY 1000 /* key=N: which of a host's keys (lab/tls.c) */
+
+/* A key number 0..LAB_MAX_KEY; -1 when s is not one. */
+static int parse_key(const char *s, size_t len, unsigned *key)
+{
+	char tmp[8];
+	unsigned long v;
+
+	if (len == 0 || len >= sizeof(tmp))
+		return -1;
+	memcpy(tmp, s, len);
+	tmp[len] = '\0';
+	if (!mx_num_parse(tmp, LAB_MAX_KEY, &v))
+		return -1;
+	*key = (unsigned)v;
+	return 0;
+}
 
 static const char *const smtp_tls_names[] = {
     [LAB_TLS_VALID] = "valid",
@@ -322,6 +343,10 @@ static mxs_status smtp_option(struct parser *p, struct lab_smtp_host *h, const c
 		bit = 16;
 	else if (word_is(s, kl, "rcpt"))
 		bit = 32;
+	else if (word_is(s, kl, "key"))
+		bit = 64;
+	else if (word_is(s, kl, "chain"))
+		bit = 128;
 	else
 		goto unknown;
 	if (*seen & bit)
@@ -377,6 +402,20 @@ static mxs_status smtp_option(struct parser *p, struct lab_smtp_host *h, const c
 		h->noop_code = (unsigned)code;
 		return MXS_OK;
 	}
+	case 128:
+		if (word_is(v, vl, "no") || word_is(v, vl, "yes")) {
+			h->chain = word_is(v, vl, "yes");
+			return MXS_OK;
+		}
+		return lab_zone_err(p, MXS_ERR_INVALID, p->line,
+		                    "expected chain=yes or chain=no, got \"%s\"",
+		                    lab_zone_show(b, sizeof(b), s, len));
+	case 64:
+		if (parse_key(v, vl, &h->key) != 0)
+			return lab_zone_err(p, MXS_ERR_INVALID, p->line,
+			                    "expected a key number (0-%d) after key=, got \"%s\"",
+			                    LAB_MAX_KEY, lab_zone_show(b, sizeof(b), v, vl));
+		return MXS_OK;
 	case 32:
 		for (size_t i = 0; i < sizeof(smtp_rcpt_names) / sizeof(smtp_rcpt_names[0]); i++)
 			if (word_is(v, vl, smtp_rcpt_names[i])) {
@@ -512,6 +551,124 @@ static mxs_status d_smtp(struct parser *p, const char *arg, size_t len)
 	return MXS_OK;
 }
 
+/* ---- DANE: $SIGNED and $TLSA ---------------------------------------------- */
+
+/* $SIGNED [ZONE]: the zone (default: the current $ORIGIN) is answered with
+ * AD set, as a validating resolver answers for a signed zone. The lab signs
+ * nothing: it vouches, so the room can see DANE; tests/test_dane_unbound.sh
+ * shows the same with real signatures and a real validator. */
+static mxs_status d_signed(struct parser *p, const char *arg, size_t len)
+{
+	uint8_t n[256];
+	size_t nl;
+	const char *err = NULL;
+	char b[128];
+	struct lab_node *node;
+
+	if (len == 0) {
+		if (!p->originlen)
+			return lab_zone_err(p, MXS_ERR_INVALID, p->line,
+			                    "$SIGNED without a zone needs an $ORIGIN before it");
+		memcpy(n, p->origin, p->originlen);
+		nl = p->originlen;
+	} else if (lab_zone_name(p, arg, len, n, &nl, &err) != 0) {
+		return lab_zone_err(p, MXS_ERR_INVALID, p->line,
+		                    "expected a zone name after $SIGNED, got \"%s\" (%s)",
+		                    lab_zone_show(b, sizeof(b), arg, len), err);
+	}
+	node = lab_world_node_get(&p->frag, n, nl, p->line);
+	if (!node)
+		return lab_zone_nomem(p);
+	node->is_signed = 1;
+	return MXS_OK;
+}
+
+/* $TLSA HOST USAGE SELECTOR MATCHING-TYPE [key=N]: a TLSA record at
+ * _25._tcp.HOST (RFC 7672 §2.2.1) for the key HOST's lab certificate has
+ * (key N, default 0; lab/tls.c derives it from the name). Selector 1 only:
+ * the lab makes its certificates anew at every start, its keys stay. */
+static mxs_status d_tlsa(struct parser *p, const char *arg, size_t len)
+{
+	const char *w[6];
+	size_t wl[6], nw = 0, i = 0, hl, spkilen = 0;
+	uint8_t host[256], owner[256], rdata[3 + 512], spki[512];
+	unsigned key = 0, u[3], mdlen = 0;
+	const char *err = NULL;
+	char b[128], text[4 * 256];
+
+	while (i < len && nw < 6) {
+		while (i < len && lab_zone_blank(arg[i]))
+			i++;
+		if (i == len)
+			break;
+		w[nw] = arg + i;
+		while (i < len && !lab_zone_blank(arg[i]))
+			i++;
+		wl[nw] = (size_t)(arg + i - w[nw]);
+		nw++;
+	}
+	if (nw < 4 || nw > 5 || i < len)
+		return lab_zone_err(p, MXS_ERR_INVALID, p->line,
+		                    "expected \"$TLSA HOST USAGE SELECTOR MATCHING-TYPE [key=N]\", "
+		                    "e.g. \"$TLSA mx 3 1 1\"");
+	if (lab_zone_name(p, w[0], wl[0], host, &hl, &err) != 0)
+		return lab_zone_err(p, MXS_ERR_INVALID, p->line,
+		                    "expected a host name after $TLSA, got \"%s\" (%s)",
+		                    lab_zone_show(b, sizeof(b), w[0], wl[0]), err);
+	for (size_t k = 0; k < 3; k++) {
+		char tmp[8];
+		unsigned long v;
+		if (wl[k + 1] >= sizeof(tmp))
+			v = 256;
+		else {
+			memcpy(tmp, w[k + 1], wl[k + 1]);
+			tmp[wl[k + 1]] = '\0';
+			if (!mx_num_parse(tmp, 255, &v))
+				v = 256;
+		}
+		if (v > 255)
+			return lab_zone_err(p, MXS_ERR_INVALID, p->line,
+			                    "$TLSA: usage, selector and matching type are numbers "
+			                    "0-255, got \"%s\"",
+			                    lab_zone_show(b, sizeof(b), w[k + 1], wl[k + 1]));
+		u[k] = (unsigned)v;
+	}
+	if (u[1] != 1)
+		return lab_zone_err(
+		    p, MXS_ERR_INVALID, p->line,
+		    "$TLSA: the lab pins keys, so the selector is 1 "
+		    "(SubjectPublicKeyInfo); write a TLSA record for anything else");
+	if (u[2] > 2)
+		return lab_zone_err(p, MXS_ERR_INVALID, p->line,
+		                    "$TLSA: matching type 0 (the key), 1 (SHA-256) or 2 (SHA-512)");
+	if (nw == 5 && (wl[4] < 5 || strncasecmp(w[4], "key=", 4) != 0 ||
+	                parse_key(w[4] + 4, wl[4] - 4, &key) != 0))
+		return lab_zone_err(p, MXS_ERR_INVALID, p->line,
+		                    "$TLSA: expected key=N (0-%d) at the end, got \"%s\"",
+		                    LAB_MAX_KEY, lab_zone_show(b, sizeof(b), w[4], wl[4]));
+	if (hl + 9 > 255)
+		return lab_zone_err(p, MXS_ERR_INVALID, p->line,
+		                    "$TLSA: _25._tcp. and the host name make a name too long");
+	memcpy(owner, "\003_25\004_tcp", 9);
+	memcpy(owner + 9, host, hl);
+	lab_name_to_text(host, text);
+	if (lab_tls_spki(text, key, spki, sizeof(spki), &spkilen) != 0)
+		return lab_zone_err(p, MXS_ERR_INVALID, p->line,
+		                    "$TLSA: cannot make the key for %s", text);
+	rdata[0] = (uint8_t)u[0];
+	rdata[1] = (uint8_t)u[1];
+	rdata[2] = (uint8_t)u[2];
+	if (u[2] == 0) {
+		memcpy(rdata + 3, spki, spkilen);
+		mdlen = (unsigned)spkilen;
+	} else if (EVP_Digest(spki, spkilen, rdata + 3, &mdlen,
+	                      u[2] == 1 ? EVP_sha256() : EVP_sha512(), NULL) != 1) {
+		return lab_zone_nomem(p);
+	}
+	return lab_zone_add_rr(p, owner, hl + 9, p->line, LAB_T_TLSA,
+	                       p->have_ttl ? p->ttl : LAB_DEFAULT_TTL, rdata, 3 + mdlen);
+}
+
 /* To add a directive, add a row: ARG_TEXT ones get the rest of the line as
  * it is (a ';' included), the others have comments removed; ARG_WORD ones
  * must be a single word. */
@@ -525,7 +682,8 @@ static const struct directive {
     {"$SCENARIO", d_scenario, ARG_WORD},   {"$TITLE", d_title, ARG_TEXT},
     {"$DOMAIN", d_domain, ARG_WORD},       {"$AS", d_as, ARG_WORD},
     {"$EXPLAIN", d_explain, ARG_TEXT},     {"$SMTP", d_smtp, ARG_WORDS},
-    {"$MTA-STS", lab_zone_sts, ARG_WORDS},
+    {"$MTA-STS", lab_zone_sts, ARG_WORDS}, {"$SIGNED", d_signed, ARG_WORDS},
+    {"$TLSA", d_tlsa, ARG_WORDS},
 };
 
 mxs_status lab_zone_directive(struct parser *p, const char *s, size_t len)
@@ -543,7 +701,7 @@ mxs_status lab_zone_directive(struct parser *p, const char *s, size_t len)
 		return lab_zone_err(
 		    p, MXS_ERR_INVALID, p->line,
 		    "unknown directive \"%s\" (known: $ORIGIN, $TTL, $SCENARIO, $TITLE, "
-		    "$DOMAIN, $AS, $EXPLAIN, $SMTP, $MTA-STS)",
+		    "$DOMAIN, $AS, $EXPLAIN, $SMTP, $MTA-STS, $SIGNED, $TLSA)",
 		    lab_zone_show(b, sizeof(b), s, nl));
 	a = nl;
 	e = len;

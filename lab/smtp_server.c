@@ -423,6 +423,13 @@ static void start_tls(struct conn *c)
 		return;
 	}
 	SSL_set_bio(c->ssl, c->rbio, c->wbio);
+	/* chain=yes: the CA after the host's own certificate, as a server sends
+	 * its intermediates; what a DANE-TA record (usage 2) can pin */
+	if (c->l->h->chain && c->l->h->tls != LAB_TLS_SELF_SIGNED &&
+	    SSL_add1_chain_cert(c->ssl, lab_tls_ca(c->s->tls)) != 1) {
+		conn_close(c);
+		return;
+	}
 	SSL_set_accept_state(c->ssl);
 	c->tls = 1;
 }
@@ -865,7 +872,7 @@ lab_smtp *lab_smtp_new(uv_loop_t *loop, const lab_world *w, int port, char **why
 
 		if (!l->h->starttls)
 			continue;
-		l->ctx = lab_tls_ctx(s->tls, l->h->name, l->h->tls, why);
+		l->ctx = lab_tls_ctx(s->tls, l->h->name, l->h->tls, l->h->key, why);
 		if (!l->ctx)
 			goto done;
 	}
@@ -971,7 +978,7 @@ static mxs_status apply(lab_smtp *s, struct lab_smtp_host *h, char **why)
 	l = s->ls[s->nls - 1];
 	if (rc != 0)
 		mxs_why(why, "%s: %s", l->where, uv_strerror(rc));
-	else if (h->starttls && !(l->ctx = lab_tls_ctx(s->tls, h->name, h->tls, why)))
+	else if (h->starttls && !(l->ctx = lab_tls_ctx(s->tls, h->name, h->tls, h->key, why)))
 		rc = -1; /* why is set */
 	if (rc != 0) {
 		s->nls--;
@@ -1064,6 +1071,37 @@ mxs_status lab_smtp_set_behaviour(lab_smtp *s, const char *ip, const char *behav
 	return MXS_OK;
 }
 
+/* New connections to h get a certificate with h->key. */
+static mxs_status use_key(lab_smtp *s, struct lab_smtp_host *h, char **why)
+{
+	size_t at = 0;
+	struct listener *l = listener_of(s, h, &at);
+	SSL_CTX *ctx;
+
+	if (!l || !h->starttls)
+		return MXS_OK;
+	ctx = lab_tls_ctx(s->tls, h->name, h->tls, h->key, why);
+	if (!ctx)
+		return MXS_ERR_NOMEM;
+	l->ctx = ctx; /* connections under way keep the SSL they have */
+	return MXS_OK;
+}
+
+mxs_status lab_smtp_set_key(lab_smtp *s, const char *ip, unsigned key, char **why)
+{
+	size_t i = 0;
+	struct lab_smtp_host *h = s ? host_of(s, ip, &i, why) : NULL;
+
+	if (!h)
+		return MXS_ERR_INVALID;
+	if (!h->starttls) {
+		mxs_why(why, "%s offers no STARTTLS: it has no certificate to change", ip);
+		return MXS_ERR_INVALID;
+	}
+	h->key = key;
+	return use_key(s, h, why);
+}
+
 mxs_status lab_smtp_reset(lab_smtp *s, char **why)
 {
 	mxs_status st = MXS_OK;
@@ -1074,6 +1112,12 @@ mxs_status lab_smtp_reset(lab_smtp *s, char **why)
 
 		s->hosts[i].act = orig->act;
 		s->hosts[i].delay_ms = orig->delay_ms;
+		if (s->hosts[i].key != orig->key) {
+			s->hosts[i].key = orig->key;
+			one = use_key(s, &s->hosts[i], why);
+			if (st == MXS_OK)
+				st = one;
+		}
 		s->hosts[i].rcpt = orig->rcpt;
 		one = apply(s, &s->hosts[i], why);
 		if (st == MXS_OK)

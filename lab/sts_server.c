@@ -216,7 +216,7 @@ static int on_servername(SSL *ssl, int *alert, void *arg)
 	if (!name || strncasecmp(name, STS_PREFIX, sizeof(STS_PREFIX) - 1) != 0 ||
 	    !lab_world_sts(s->w, name + sizeof(STS_PREFIX) - 1))
 		return SSL_TLSEXT_ERR_OK; /* the base certificate: it will not verify */
-	ctx = lab_tls_ctx(s->tls, name, LAB_TLS_VALID, NULL);
+	ctx = lab_tls_ctx(s->tls, name, LAB_TLS_VALID, 0, NULL);
 	if (ctx)
 		SSL_set_SSL_CTX(ssl, ctx);
 	return SSL_TLSEXT_ERR_OK;
@@ -329,7 +329,7 @@ lab_sts_server *lab_sts_server_new(uv_loop_t *loop, const lab_world *w, lab_smtp
 	s->loop = loop;
 	s->w = w;
 	s->tls = lab_smtp_tls(smtp);
-	s->base = s->tls ? lab_tls_ctx(s->tls, "mta-sts.lab.invalid", LAB_TLS_VALID, why) : NULL;
+	s->base = s->tls ? lab_tls_ctx(s->tls, "mta-sts.lab.invalid", LAB_TLS_VALID, 0, why) : NULL;
 	if (!s->base) {
 		if (!s->tls)
 			mxs_why(why, "the MTA-STS server needs the lab's SMTP hosts (their CA)");

@@ -1,7 +1,10 @@
 /* lab/tls.c — the lab's certificates: one CA per lab_smtp and one server
- * certificate per distinct (host name, tls= kind), all made in memory with
- * OpenSSL 3 at start. EC P-256 keys, because making a hundred of them must
- * not delay the lab's start noticeably. */
+ * certificate per distinct (host name, tls= kind, key number), all made in
+ * memory with OpenSSL 3 at start. The CA key is random (EC P-256). A server
+ * key is Ed25519 derived from the host name and a key number, so a scenario
+ * can publish a TLSA record for the key a host will present ($TLSA), and a
+ * trainer can give a host another (`behave ADDR key=N`, lab_smtp_set_key). Anybody can derive
+ * these keys: they are for teaching on loopback, never for anything real. */
 #include "lab.h"
 #include "lab_internal.h"
 
@@ -22,6 +25,7 @@
 struct cert {
 	struct cert *next;
 	enum lab_smtp_tls kind;
+	unsigned key;
 	SSL_CTX *ctx;
 	char name[LAB_SMTP_NAME_MAX];
 };
@@ -106,7 +110,9 @@ static X509 *make_cert(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *is
 		if (issuer && !add_ext(x, issuer, NID_authority_key_identifier, "keyid:always"))
 			goto done;
 	}
-	ok = X509_sign(x, issuer_key, EVP_sha256()) > 0;
+	/* Ed25519 signs the message itself: no digest to name */
+	ok = X509_sign(x, issuer_key,
+	               EVP_PKEY_get_id(issuer_key) == EVP_PKEY_ED25519 ? NULL : EVP_sha256()) > 0;
 done:
 	BN_free(bn);
 	X509_NAME_free(subj);
@@ -177,12 +183,49 @@ fail:
 	return NULL;
 }
 
+struct x509_st *lab_tls_ca(const lab_tls *t)
+{
+	return t ? t->ca : NULL;
+}
+
 const char *lab_tls_ca_pem(const lab_tls *t)
 {
 	return t ? t->ca_pem : NULL;
 }
 
-struct ssl_ctx_st *lab_tls_ctx(lab_tls *t, const char *name, enum lab_smtp_tls kind, char **why)
+/* Host name's key number n: Ed25519 from SHA-256 of both. */
+static EVP_PKEY *host_key(const char *name, unsigned n)
+{
+	char text[LAB_SMTP_NAME_MAX + 48];
+	unsigned char seed[32];
+	unsigned len = 0;
+	int tl = snprintf(text, sizeof(text), "mxscope lab key\n%s\n%u", name, n);
+
+	if (tl < 0 || (size_t)tl >= sizeof(text) ||
+	    EVP_Digest(text, (size_t)tl, seed, &len, EVP_sha256(), NULL) != 1 || len != 32)
+		return NULL;
+	return EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, sizeof(seed));
+}
+
+int lab_tls_spki(const char *name, unsigned key, uint8_t *out, size_t cap, size_t *len)
+{
+	EVP_PKEY *k = host_key(name, key);
+	unsigned char *der = NULL;
+	int n = k ? i2d_PUBKEY(k, &der) : -1;
+	int rc = -1;
+
+	if (n > 0 && (size_t)n <= cap) {
+		memcpy(out, der, (size_t)n);
+		*len = (size_t)n;
+		rc = 0;
+	}
+	OPENSSL_free(der);
+	EVP_PKEY_free(k);
+	return rc;
+}
+
+struct ssl_ctx_st *lab_tls_ctx(lab_tls *t, const char *name, enum lab_smtp_tls kind, unsigned keyno,
+                               char **why)
 {
 	struct cert *c;
 	EVP_PKEY *key = NULL;
@@ -190,7 +233,7 @@ struct ssl_ctx_st *lab_tls_ctx(lab_tls *t, const char *name, enum lab_smtp_tls k
 	const char *cn = kind == LAB_TLS_WRONG_NAME ? "wrong.invalid" : name;
 
 	for (c = t->certs; c; c = c->next)
-		if (c->kind == kind && strcmp(c->name, name) == 0)
+		if (c->kind == kind && c->key == keyno && strcmp(c->name, name) == 0)
 			return c->ctx;
 	c = calloc(1, sizeof(*c));
 	if (!c) {
@@ -198,8 +241,9 @@ struct ssl_ctx_st *lab_tls_ctx(lab_tls *t, const char *name, enum lab_smtp_tls k
 		return NULL;
 	}
 	c->kind = kind;
+	c->key = keyno;
 	snprintf(c->name, sizeof(c->name), "%s", name);
-	key = EVP_EC_gen("P-256");
+	key = host_key(name, keyno);
 	if (!key) {
 		ssl_why(why, "could not make a server key");
 		goto fail;

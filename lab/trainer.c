@@ -130,10 +130,24 @@ static mxs_status do_behave(const struct call *c)
 		return st;
 	snprintf(beh, sizeof(beh), "%s%s%s", c->arg[1], c->narg == 3 ? " " : "",
 	         c->narg == 3 ? c->arg[2] : "");
-	/* rcpt=WORD: how the host answers RCPT TO (the recipient stage) */
+	/* rcpt=WORD: how the host answers RCPT TO (the recipient stage);
+	 * key=N: the key its certificate carries, as $SMTP's key=N */
 	if (strncmp(beh, "rcpt=", 5) == 0)
 		st = lab_smtp_set_rcpt(c->l->smtp, c->arg[0], beh + 5, c->why);
-	else
+	else if (strncmp(beh, "key=", 4) == 0) {
+		unsigned long key = 0;
+		if (!mx_num_parse(beh + 4, 1000, &key)) {
+			mxs_why(c->why, "key= takes a key number 0-1000, not \"%.20s\"", beh + 4);
+			return MXS_ERR_INVALID;
+		}
+		st = lab_smtp_set_key(c->l->smtp, c->arg[0], (unsigned)key, c->why);
+		if (st == MXS_OK)
+			mxs_why(c->why,
+			        "%s presents a certificate with key %lu: a TLSA record for another "
+			        "key is stale",
+			        c->arg[0], key);
+		return st;
+	} else
 		st = lab_smtp_set_behaviour(c->l->smtp, c->arg[0], beh, c->why);
 	if (st == MXS_OK)
 		mxs_why(c->why, "%s now behaves: %s", c->arg[0], beh);
@@ -209,7 +223,8 @@ static const struct entry commands[] = {
       "rcpt=tempfail or rcpt=silent for its answer to RCPT TO. As ADDR, mta-sts.DOMAIN is the "
       "MTA-STS "
       "policy host: WORD enforce, testing or none; ok, missing, redirect, html, huge or "
-      "silent; or mx=PATTERN, one more host covered",
+      "silent; or mx=PATTERN, one more host covered. key=N: the host's certificate gets "
+      "its key N (a new key: its TLSA record goes stale)",
       false},
      2,
      3,

@@ -439,6 +439,58 @@ static mxs_status rd_txt(struct rdctx *c)
 	return MXS_OK;
 }
 
+static mxs_status rd_u8(struct rdctx *c, const char *what)
+{
+	uint32_t v;
+	uint8_t b;
+
+	if (c->i >= c->n || parse_u32(c->t[c->i].s, c->t[c->i].len, 255, &v) != 0)
+		return rd_expected(c, what);
+	c->i++;
+	b = (uint8_t)v;
+	return rd_put(c, &b, 1);
+}
+
+/* RFC 6698 §2.2: usage, selector, matching type, then the data in hex,
+ * which may be split by blanks over several fields. */
+static mxs_status rd_tlsa(struct rdctx *c)
+{
+	mxs_status st;
+	size_t before;
+	int hi = -1;
+
+	if ((st = rd_u8(c, "a certificate usage (0-255)")) ||
+	    (st = rd_u8(c, "a selector (0-255)")) || (st = rd_u8(c, "a matching type (0-255)")))
+		return st;
+	if (c->i >= c->n)
+		return rd_expected(c, "the certificate association data in hex");
+	before = c->len;
+	for (; c->i < c->n; c->i++)
+		for (size_t k = 0; k < c->t[c->i].len; k++) {
+			char ch = c->t[c->i].s[k];
+			int v = ch >= '0' && ch <= '9'   ? ch - '0'
+			        : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+			        : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
+			                                 : -1;
+			uint8_t b;
+			if (v < 0)
+				return rd_expected(c, "the certificate association data in hex");
+			if (hi < 0) {
+				hi = v;
+				continue;
+			}
+			b = (uint8_t)(hi << 4 | v);
+			hi = -1;
+			if ((st = rd_put(c, &b, 1)))
+				return st;
+		}
+	if (hi >= 0 || c->len == before)
+		return lab_zone_err(
+		    c->p, MXS_ERR_INVALID, c->line,
+		    "TLSA data must be whole bytes of hex (an even number of digits)");
+	return MXS_OK;
+}
+
 struct rrtype {
 	const char *name;
 	uint16_t code;
@@ -450,7 +502,7 @@ static const struct rrtype rrtypes[] = {
     {"MX", LAB_T_MX, rd_mx},     {"CNAME", LAB_T_CNAME, rd_host},
     {"TXT", LAB_T_TXT, rd_txt},  {"SRV", LAB_T_SRV, rd_srv},
     {"NS", LAB_T_NS, rd_host},   {"SOA", LAB_T_SOA, rd_soa},
-    {"PTR", LAB_T_PTR, rd_host},
+    {"PTR", LAB_T_PTR, rd_host}, {"TLSA", LAB_T_TLSA, rd_tlsa},
 };
 
 static const struct rrtype *find_type(const char *s, size_t len)
@@ -461,8 +513,8 @@ static const struct rrtype *find_type(const char *s, size_t len)
 	return NULL;
 }
 
-static mxs_status add_rr(struct parser *p, const uint8_t *owner, size_t ownerlen, int line,
-                         uint16_t type, uint32_t ttl, const uint8_t *rdata, size_t rdlen)
+mxs_status lab_zone_add_rr(struct parser *p, const uint8_t *owner, size_t ownerlen, int line,
+                           uint16_t type, uint32_t ttl, const uint8_t *rdata, size_t rdlen)
 {
 	struct lab_node *n;
 	struct lab_rr *r;
@@ -596,7 +648,7 @@ static mxs_status do_record(struct parser *p)
 		                  lab_zone_show(b, sizeof(b), t[c->i].s, t[c->i].len), rt->name);
 		goto done;
 	}
-	st = add_rr(p, p->owner, p->ownerlen, t[0].line, rt->code, ttl, c->buf, c->len);
+	st = lab_zone_add_rr(p, p->owner, p->ownerlen, t[0].line, rt->code, ttl, c->buf, c->len);
 done:
 	free(c);
 	return st;
@@ -783,8 +835,8 @@ static mxs_status finish(struct parser *p)
 			rd[o++] = (uint8_t)(nums[i] >> 8);
 			rd[o++] = (uint8_t)nums[i];
 		}
-		return add_rr(p, p->first_origin, p->first_originlen, p->first_origin_line,
-		              LAB_T_SOA, min, rd, o);
+		return lab_zone_add_rr(p, p->first_origin, p->first_originlen, p->first_origin_line,
+		                       LAB_T_SOA, min, rd, o);
 	}
 	return MXS_OK;
 }
@@ -853,6 +905,7 @@ static mxs_status merge(struct parser *p, lab_world *w)
 					o->has_cname |= n->has_cname;
 					o->has_soa |= n->has_soa;
 				}
+				o->is_signed |= n->is_signed;
 				free(n);
 			} else {
 				n->hnext = w->tab[n->hash & (w->tabsize - 1)];

@@ -112,6 +112,10 @@ int lab_zone_name(const struct parser *p, const char *s, size_t len, uint8_t out
 /* Seconds, or BIND-style units ("1h30m"), at most LAB_MAX_TTL; -1 if not. */
 int lab_zone_ttl(const char *s, size_t len, uint32_t *v);
 int lab_zone_blank(char c); /* a blank between fields */
+/* Adds one record of this load (rdata in wire format), with the checks
+ * every record gets (CNAME and other data, the record limit). */
+mxs_status lab_zone_add_rr(struct parser *p, const uint8_t *owner, size_t ownerlen, int line,
+                           uint16_t type, uint32_t ttl, const uint8_t *rdata, size_t rdlen);
 
 /* ---- the directives (scenario.c) ------------------------------------------ */
 

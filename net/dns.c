@@ -33,6 +33,11 @@
 #define QPS_BURST_MS        20   /* --qps: at most this many ms of tokens saved up */
 #define MAX_ADDRS_PER_HOST  64   /* bounds what one hostile answer can add */
 #define MAX_MX_PER_DOMAIN   1000
+#define MAX_TLSA_PER_HOST   32 /* bounds what one hostile TLSA answer can add */
+
+/* header flag bits in the fourth octet (RFC 4035 §3.2.2, RFC 6840 §5.7) */
+#define HDR_AD 0x20
+#define HDR_CD 0x10
 
 typedef struct job {
 	dns_client *c;
@@ -43,7 +48,9 @@ typedef struct job {
 	struct job *prev, *next;
 } job;
 
-typedef enum qkind { Q_MX, Q_A, Q_AAAA, Q_SRV, Q_RAW } qkind;
+/* Q_MX_CD: the MX question again with checking disabled, after a SERVFAIL,
+ * to tell a bogus zone from a broken one. Q_TLSA: the DANE stage. */
+typedef enum qkind { Q_MX, Q_A, Q_AAAA, Q_SRV, Q_RAW, Q_MX_CD, Q_TLSA } qkind;
 
 /* The services mail clients look up (RFC 6186 §3, RFC 8314 §5.1). */
 static const char *const srv_services[] = {
@@ -124,6 +131,8 @@ struct dns_client {
 	char servers[512];
 	char failure[160];
 	int closing;
+	bool tlsa;       /* ask TLSA for every MX host (dns_config.tlsa) */
+	bool no_recurse; /* RD off (dns_config.no_recurse), flagged questions too */
 };
 
 mxs_status dns_global_init(char **why)
@@ -345,6 +354,68 @@ done:
 		ares_free_data(srv);
 }
 
+/* ---- DNSSEC status and TLSA (the DANE stage) ---------------------------- */
+
+/* What the AD bit of an answer says (RFC 4035 §3.2.3): a validating
+ * resolver sets it only for data it validated. No AD is "insecure" as a
+ * sender behind this resolver sees it, whether the zone is unsigned or the
+ * resolver does not validate; a failure to answer says nothing. */
+static mx_dnssec dnssec_of(int status, const unsigned char *abuf, int alen)
+{
+	if (status != ARES_SUCCESS && status != ARES_ENODATA && status != ARES_ENOTFOUND)
+		return MX_DNSSEC_INDETERMINATE;
+	if (!abuf || alen < HFIXEDSZ)
+		return MX_DNSSEC_INDETERMINATE;
+	return abuf[3] & HDR_AD ? MX_DNSSEC_SECURE : MX_DNSSEC_INSECURE;
+}
+
+/* TLSA at _25._tcp.<host> (RFC 7672 §2.2.1: port 25 whatever port we
+ * probe). A DANE sender looks only where the MX answer is secure (§2.2.2),
+ * which costs nothing for the many unsigned domains; dns_config.tlsa asks
+ * everywhere, to show the records a sender ignores. */
+static void ask_tlsa(job *j, const char *host, size_t idx)
+{
+	char name[MX_NAME_MAX + 16];
+
+	if (!j->c->tlsa && mx_domain_dnssec(j->d) != MX_DNSSEC_SECURE)
+		return;
+	if (snprintf(name, sizeof(name), "_25._tcp.%s", host) >= (int)sizeof(name))
+		return;
+	ask(j->c, j, Q_TLSA, name, idx);
+}
+
+static void on_tlsa(job *j, size_t host, int status, const unsigned char *abuf, int alen)
+{
+	/* zeroed: gcc cannot see that mx_host_set_tlsa reads only the n filled */
+	char *recs[MAX_TLSA_PER_HOST] = {NULL};
+	size_t n = 0;
+	bool secure;
+
+	/* a failed lookup is not "no records": a DANE sender defers then
+	 * (RFC 7672 §2.2.1); the host keeps "not asked" */
+	if (status != ARES_SUCCESS && status != ARES_ENODATA && status != ARES_ENOTFOUND)
+		return;
+	if (status == ARES_SUCCESS)
+		n = dns_tlsa_read(abuf, alen, recs, MAX_TLSA_PER_HOST);
+	secure = dnssec_of(status, abuf, alen) == MX_DNSSEC_SECURE;
+	/* no records in an insecure zone (asked with --dane) tells a sender
+	 * nothing: the host stays "not asked" and the reports stay quiet */
+	if (n > 0 || secure)
+		mx_host_set_tlsa(j->d, host, (const char *const *)recs, n, secure);
+	for (size_t i = 0; i < n; i++)
+		free(recs[i]);
+}
+
+/* The MX question asked again with CD set after a SERVFAIL: an answer now
+ * means the data is there but does not validate (RFC 4035 §5.5). */
+static void on_mx_cd(job *j, int status)
+{
+	bool answered =
+	    status == ARES_SUCCESS || status == ARES_ENODATA || status == ARES_ENOTFOUND;
+
+	mx_domain_set_dnssec(j->d, answered ? MX_DNSSEC_BOGUS : MX_DNSSEC_INDETERMINATE);
+}
+
 /* A and AAAA of a target, or only the family asked for (-4, -6): the
  * other stays MX_RC_NOT_ASKED and has no addresses to probe. */
 static void ask_addrs(job *j, const char *host, size_t idx)
@@ -373,6 +444,9 @@ static void on_mx(job *j, int status, const unsigned char *abuf, int alen)
 	                       rc == MX_RC_ERROR || rc == MX_RC_TIMEOUT || status == ARES_EBADRESP
 	                           ? j->c->failure
 	                           : NULL);
+	mx_domain_set_dnssec(d, dnssec_of(status, abuf, alen));
+	if (status == ARES_ESERVFAIL)
+		ask(j->c, j, Q_MX_CD, mx_domain_name(d), 0);
 	if (rc == MX_RC_OK) {
 		uint32_t ttl = answer_ttl(abuf, alen, ns_t_mx);
 		for (struct ares_mx_reply *m = mx; m && count < MAX_MX_PER_DOMAIN;
@@ -385,12 +459,15 @@ static void on_mx(job *j, int status, const unsigned char *abuf, int alen)
 			if (!mx_name_is_host(m->host, strlen(m->host)))
 				continue; /* \DDD text names another host: mx-invalid-name */
 			ask_addrs(j, mx_domain_host(d, idx)->exchange, idx);
+			ask_tlsa(j, mx_domain_host(d, idx)->exchange, idx);
 		}
 	} else if (rc == MX_RC_NODATA) {
 		size_t idx;
 		/* RFC 5321 §5.1: no MX at all, so the domain itself is the target */
-		if (mx_domain_add_implicit(d, &idx) == MXS_OK)
+		if (mx_domain_add_implicit(d, &idx) == MXS_OK) {
 			ask_addrs(j, mx_domain_name(d), idx);
+			ask_tlsa(j, mx_domain_name(d), idx);
+		}
 	}
 	if ((rc == MX_RC_OK || rc == MX_RC_NODATA) && j->c->srv)
 		ask_srv(j);
@@ -554,6 +631,8 @@ static void deliver(dns_client *c, query *q, int status, const unsigned char *ab
 	case Q_A: on_addr(j, 4, q->host, q->name, status, abuf, alen); break;
 	case Q_AAAA: on_addr(j, 6, q->host, q->name, status, abuf, alen); break;
 	case Q_SRV: on_srv(j, q->host, status, abuf, alen); break;
+	case Q_MX_CD: on_mx_cd(j, status); break;
+	case Q_TLSA: on_tlsa(j, q->host, status, abuf, alen); break;
 	case Q_RAW: break; /* answered above */
 	}
 	free(q);
@@ -658,10 +737,55 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 	deliver(c, q, status, abuf, alen);
 }
 
+/* ares_query's reading of a reply's rcode, for the questions sent with
+ * ares_send (which hands over every reply as it came). */
+static void on_flagged_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+	if (status == ARES_SUCCESS) {
+		if (!abuf || alen < HFIXEDSZ)
+			status = ARES_EBADRESP;
+		else
+			switch (abuf[3] & 0x0f) {
+			case ns_r_noerror:
+				status = (abuf[6] << 8 | abuf[7]) > 0 ? ARES_SUCCESS : ARES_ENODATA;
+				break;
+			case ns_r_formerr: status = ARES_EFORMERR; break;
+			case ns_r_servfail: status = ARES_ESERVFAIL; break;
+			case ns_r_nxdomain: status = ARES_ENOTFOUND; break;
+			case ns_r_notimpl: status = ARES_ENOTIMP; break;
+			case ns_r_refused: status = ARES_EREFUSED; break;
+			default: break;
+			}
+	}
+	on_answer(arg, status, timeouts, abuf, alen);
+}
+
+/* c-ares 1.18 has no flag for AD or CD in a question: the question is made
+ * with ares_create_query, the bits set in its header, and it goes out with
+ * ares_send (which sets the ID). The AD bit asks a validating resolver to
+ * say whether the answer is secure (RFC 6840 §5.7). */
+static int send_flagged(ares_channel ch, attempt *a, int type, unsigned char bits)
+{
+	unsigned char *buf = NULL;
+	int len = 0;
+
+	if (ares_create_query(a->q->name, ns_c_in, type, 0, !a->c->no_recurse, &buf, &len, 0) !=
+	        ARES_SUCCESS ||
+	    len < HFIXEDSZ) {
+		ares_free_string(buf);
+		return -1;
+	}
+	buf[3] |= bits;
+	ares_send(ch, buf, len, on_flagged_answer, a);
+	ares_free_string(buf);
+	return 0;
+}
+
 static void send_query(dns_client *c, query *q, uint64_t now)
 {
 	static const int types[] = {
-	    [Q_MX] = ns_t_mx, [Q_A] = ns_t_a, [Q_AAAA] = ns_t_aaaa, [Q_SRV] = ns_t_srv};
+	    [Q_MX] = ns_t_mx,   [Q_A] = ns_t_a,      [Q_AAAA] = ns_t_aaaa,
+	    [Q_SRV] = ns_t_srv, [Q_MX_CD] = ns_t_mx, [Q_TLSA] = DNS_TYPE_TLSA};
 	ares_channel ch = c->channel;
 	attempt *a = malloc(sizeof(*a));
 
@@ -696,6 +820,12 @@ static void send_query(dns_client *c, query *q, uint64_t now)
 		if (c->udp_live)
 			c->udp_live->prev = a;
 		c->udp_live = a;
+	}
+	if (q->kind == Q_MX || q->kind == Q_TLSA || q->kind == Q_MX_CD) {
+		if (send_flagged(ch, a, types[q->kind],
+		                 q->kind == Q_MX_CD ? HDR_AD | HDR_CD : HDR_AD) != 0)
+			on_answer(a, ARES_ENOMEM, 0, NULL, 0);
+		return;
 	}
 	ares_query(ch, q->name, ns_c_in, q->kind == Q_RAW ? q->type : types[q->kind], on_answer, a);
 }
@@ -810,6 +940,8 @@ dns_client *dns_client_new(uv_loop_t *loop, const dns_config *cfg, char **why)
 		return NULL;
 	c->loop = loop;
 	c->udp.c = c->tcp.c = c;
+	c->tlsa = cfg->tlsa;
+	c->no_recurse = cfg->no_recurse;
 	c->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : 5000;
 	c->max_outstanding = cfg->max_outstanding ? cfg->max_outstanding : DEFAULT_OUTSTANDING;
 	c->floor =

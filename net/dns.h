@@ -12,7 +12,11 @@
  * with every UDP question still on the wire (a rate limiter drops what it
  * does not truncate); a
  * question that timed out is asked again while its timeout_ms lasts; qps
- * caps the questions sent per second, retries included. */
+ * caps the questions sent per second, retries included.
+ * The MX question (and TLSA, with dns_config.tlsa) goes out with the AD bit
+ * set, and the answer's AD bit becomes the domain's DNSSEC status
+ * (mx_domain_set_dnssec; RFC 6840 §5.7); a SERVFAIL is asked again with CD
+ * set to tell a bogus zone from a broken server. */
 #ifndef MXSCOPE_DNS_H
 #define MXSCOPE_DNS_H
 
@@ -35,6 +39,9 @@ typedef struct dns_config {
 	unsigned qps;             /* questions sent per second at most, retries included
 	                             (--qps); 0 = no ceiling */
 	bool no_recurse;          /* RD off: ask the servers as authorities (net/auth.c) */
+	bool tlsa;                /* TLSA at _25._tcp.<host> (mx_host_set_tlsa) for every MX
+	                             host; without it only where the MX answer is DNSSEC-
+	                             secure, as a DANE sender asks (RFC 7672 §2.2.2) */
 } dns_config;
 
 /* How the pacing went (dns_client_pacing). */
@@ -134,6 +141,13 @@ bool dns_walk(const unsigned char *m, size_t len, dns_rr_cb cb, void *arg);
  * followed). Then *chain is "a -> b -> a" (malloc'd, owned by the caller);
  * else NULL. */
 bool dns_cname_loop(const unsigned char *m, size_t len, const char *asked, char **chain);
+
+#define DNS_TYPE_TLSA 52 /* RFC 6698 §7.1; arpa/nameser.h of glibc lacks it */
+
+/* The TLSA records in the answer section of the reply abuf (alen bytes),
+ * each in its presentation form (core/dane.h), at most max of them into out;
+ * the caller frees each. A record over 8 KiB is skipped. Returns how many. */
+size_t dns_tlsa_read(const unsigned char *abuf, int alen, char **out, size_t max);
 
 /* true when m is a reply (QR, opcode QUERY) with exactly one question, and
  * that question is qname (case-insensitive), qtype, class IN; *rcode (may

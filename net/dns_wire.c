@@ -1,9 +1,10 @@
 /* net/dns_wire.c — the parts of net/dns.h that are about bytes, not the
  * engine: server strings ("HOST[:PORT]") and the reading of DNS messages
- * beyond c-ares 1.18's parsers (net/dns.c uses them for TTLs, and
+ * beyond c-ares 1.18's parsers (net/dns.c uses them for TTLs and TLSA, and
  * net/blocklist.c for DoH answers). Split from net/dns.c to keep each file
  * small; nothing here holds state. */
 #include "dns.h"
+#include "dane.h"
 #include "num.h"
 
 #include <ares.h>
@@ -235,4 +236,57 @@ bool dns_cname_loop(const unsigned char *m, size_t len, const char *asked, char 
 		ares_free_string(cp.to[i]);
 	}
 	return loop && *chain;
+}
+
+#define TLSA_RDATA_KEEP 8192 /* bytes of one TLSA record kept (its text is twice that) */
+
+/* The TLSA records of the answer section, each read by core/dane.c's
+ * bounded reader into its presentation form. Owners are not compared: a
+ * CNAME on the way makes the records another name's, and c-ares asked for
+ * exactly this question. Returns how many were put in out. */
+size_t dns_tlsa_read(const unsigned char *abuf, int alen, char **out, size_t max)
+{
+	const unsigned char *p = abuf + HFIXEDSZ, *end = abuf + alen;
+	size_t n = 0;
+	long len;
+	char *name = NULL;
+	int qd, an;
+
+	if (alen < HFIXEDSZ)
+		return 0;
+	qd = abuf[4] << 8 | abuf[5];
+	an = abuf[6] << 8 | abuf[7];
+	for (int i = 0; i < qd; i++) {
+		if (ares_expand_name(p, abuf, alen, &name, &len) != ARES_SUCCESS)
+			return n;
+		ares_free_string(name);
+		p += len + QFIXEDSZ;
+		if (p > end)
+			return n;
+	}
+	for (int i = 0; i < an && n < max; i++) {
+		int rtype, rdlen;
+		dane_tlsa t;
+		if (ares_expand_name(p, abuf, alen, &name, &len) != ARES_SUCCESS)
+			return n;
+		ares_free_string(name);
+		p += len;
+		if (end - p < RRFIXEDSZ)
+			return n;
+		rtype = p[0] << 8 | p[1];
+		rdlen = p[8] << 8 | p[9];
+		p += RRFIXEDSZ;
+		if (end - p < rdlen)
+			return n;
+		/* a whole certificate (matching type 0) is a few KiB; more is no
+		 * record a sender can use, only memory a hostile answer takes */
+		if (rtype == DNS_TYPE_TLSA && rdlen <= TLSA_RDATA_KEEP &&
+		    dane_tlsa_read(p, (size_t)rdlen, &t, NULL) == MXS_OK) {
+			out[n] = dane_tlsa_text(&t);
+			n += out[n] != NULL;
+			dane_tlsa_clear(&t);
+		}
+		p += rdlen;
+	}
+	return n;
 }

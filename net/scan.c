@@ -329,7 +329,8 @@ scan *scan_new(uv_loop_t *loop, const scan_config *cfg, int *code_hint, char **w
 	                  .max_outstanding = cfg->max_dns,
 	                  .srv = cfg->srv,
 	                  .family = cfg->family,
-	                  .qps = cfg->qps};
+	                  .qps = cfg->qps,
+	                  .tlsa = cfg->dane};
 	s->dns = dns_client_new(loop, &dc, why);
 	if (!s->dns) {
 		/* a server string the user typed is bad input */

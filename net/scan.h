@@ -119,7 +119,7 @@ typedef struct scan_config {
 	int smtp_port;         /* <= 0: 25 */
 	unsigned max_probes;   /* probes in flight, all addresses; 0 = 200 */
 	const char *ehlo_name; /* NULL = this machine's name */
-	const char *ca_pem;    /* CA for STARTTLS verification replacing the system store, or
+	const char *ca_pem;    /* CA for STARTTLS verification beside the system store, or
 	                          NULL; copied */
 	unsigned interval_ms;  /* SCAN_MONITOR: re-probe interval; 0 = 10 s */
 	/* the lab's address map (core/probe.h): each lab scenario's ::1 host on
@@ -131,6 +131,11 @@ typedef struct scan_config {
 	const blr_config *blocklists; /* the providers; NULL or none enabled = no lookups.
 	                                 Borrowed: must outlive the scan. */
 	const char *bl_ca_pem;        /* CA for HTTPS blocklists, or NULL; copied */
+	/* The DANE stage always runs where the MX answer is DNSSEC-secure: TLSA
+	   for each MX host, each probe's certificate matched against it
+	   (probe_result.dane; core/dane.h). dane asks TLSA in insecure zones too,
+	   to show the records a DANE sender ignores (dane-tlsa-insecure). */
+	bool dane;
 	/* policy */
 	bool loopback_only; /* the lab: probe and ask blocklists about only 127.0.0.0/8 and ::1,
 	                       whatever a scenario says; other addresses are shown, never

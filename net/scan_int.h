@@ -7,8 +7,10 @@
  *   scan_store.c   the result store keyed by address+port: addresses,
  *                  probe slots (one per MX host name, and per recipient with
  *                  --rcpt), the monitor's history, attaching what the store
- *                  knows to a domain and bringing every domain up to date
- *                  when news about an address comes (sync)
+ *                  knows to a domain (each probe with its DANE verdict,
+ *                  core/dane.h: it depends on the time it is shown) and
+ *                  bringing every domain up to date when news about an
+ *                  address comes (sync)
  *   scan_stages.c  the stages beside the walk, each a start / cancel /
  *                  attach / waits / free set in one of two tables: per
  *                  address (blocklists, PTR) and per domain (authoritative

@@ -7,7 +7,9 @@
  * PTR) live here too but are started, kept and freed by scan_stages.c. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "dane.h"
 #include "scan_int.h"
 
 static unsigned hash_ip(const char *ip)
@@ -188,6 +190,8 @@ static void attach(scan *s, sdom *m, size_t i, size_t k)
 		return;
 	if (last) {
 		probe_result *r = probe_result_dup(last);
+		if (r) /* the DANE stage: a DANE-TA chain must be valid now */
+			r->dane = dane_verdict(m->d, h, r, time(NULL));
 		if (r)
 			mx_host_set_probe(m->d, i, k, r);
 	}

@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "cert.h"
 #include "curlloop.h"
 #include "name.h"
 #include "rcpt.h"
@@ -94,7 +95,7 @@ struct smtp_prober {
 	size_t nov;
 	unsigned timeout_ms, max_probes;
 	char *ehlo, *ehlo_path;
-	char *ca_pem;
+	cert_store *certs; /* judges each certificate after the handshake */
 	addr_slot *buckets[NBUCKETS];
 	addr_slot *rhead, *rtail; /* addresses whose next probe may start, FIFO */
 	probe *running;
@@ -410,30 +411,27 @@ static void set_error(probe_result *r, const char *fmt, const char *phase_name, 
 	r->error = strdup(buf);
 }
 
-/* Copies the leaf certificate's fields from libcurl's certinfo. */
-static void read_certinfo(probe *q)
+/* Reads the chain the server sent from libcurl's certinfo (one "Cert:"
+ * PEM per certificate, the server's own first) and judges it: the
+ * handshake ran with verification off, so the certificate is there to see
+ * whatever it is, and the verdict is ours (net/cert.c). */
+static void judge_certificate(probe *q)
 {
 	struct curl_certinfo *ci = NULL;
-	static const struct {
-		const char *key;
-		size_t off;
-	} fields[] = {
-	    {"Subject:", offsetof(probe_tls, subject)},
-	    {"Issuer:", offsetof(probe_tls, issuer)},
-	    {"Start date:", offsetof(probe_tls, not_before)},
-	    {"Expire date:", offsetof(probe_tls, not_after)},
-	};
+	const char *pem[PROBE_CHAIN_MAX];
+	size_t n = 0;
 
-	if (curl_easy_getinfo(q->easy, CURLINFO_CERTINFO, &ci) != CURLE_OK || !ci ||
-	    ci->num_of_certs < 1)
+	if (curl_easy_getinfo(q->easy, CURLINFO_CERTINFO, &ci) != CURLE_OK || !ci)
 		return;
-	for (struct curl_slist *s = ci->certinfo[0]; s; s = s->next)
-		for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-			size_t kl = strlen(fields[i].key);
-			char **slot = (char **)((char *)&q->r->tls + fields[i].off);
-			if (!*slot && strncmp(s->data, fields[i].key, kl) == 0)
-				*slot = strndup(s->data + kl, 1024);
-		}
+	for (int i = 0; i < ci->num_of_certs && n < PROBE_CHAIN_MAX; i++)
+		for (struct curl_slist *s = ci->certinfo[i]; s; s = s->next)
+			if (strncmp(s->data, "Cert:", 5) == 0) {
+				pem[n++] = s->data + 5;
+				break;
+			}
+	if (n == 0 || cert_read(&q->r->tls, pem, n) != MXS_OK)
+		return;
+	cert_verify(q->p->certs, &q->r->tls, q->url_host);
 }
 
 static void classify(probe *q, CURLcode rc)
@@ -473,7 +471,8 @@ static void classify(probe *q, CURLcode rc)
 		if (strncasecmp(r->ehlo[i], "STARTTLS", 8) == 0 &&
 		    (r->ehlo[i][8] == '\0' || r->ehlo[i][8] == ' '))
 			r->tls.offered = true;
-	read_certinfo(q);
+	if (r->tls.done)
+		judge_certificate(q);
 
 	if (q->greeted) {
 		int cls = r->code / 100;
@@ -490,20 +489,12 @@ static void classify(probe *q, CURLcode rc)
 			/* libcurl gives up on a 4xx/5xx greeting: that is the answer */
 			return;
 		}
-		if (rc == CURLE_OK && !q->timed_out) {
-			r->tls.verified = r->tls.done;
+		/* A sender doing opportunistic TLS (RFC 3207, RFC 7435) delivers
+		 * despite a certificate it cannot verify, so the greeting keeps
+		 * deciding the state; judge_certificate's verdict becomes a
+		 * finding. */
+		if (rc == CURLE_OK && !q->timed_out)
 			return;
-		}
-		/* BADFILE: our CA PEM does not load, so nothing can be verified */
-		if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE) {
-			/* A sender doing opportunistic TLS (RFC 3207, RFC 7435) delivers
-			 * despite a certificate it cannot verify, so the greeting keeps
-			 * deciding the state; the certificate becomes a finding. */
-			r->tls.verified = false;
-			r->tls.verify_error = strdup(detail);
-			set_error(r, "%s: %s", ph, detail);
-			return;
-		}
 		if (q->ph == PH_TLS || is_tls_error(rc)) {
 			r->state = PROBE_TLS_FAILED;
 			set_error(r, "%s: %s", phase_names[PH_TLS], detail);
@@ -687,14 +678,12 @@ static CURL *make_easy(probe *q)
 	 * one command after EHLO (and STARTTLS): it never sends mail */
 	curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, "NOOP");
 	curl_easy_setopt(e, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	/* the handshake always completes; the certificate is judged after it
+	 * (judge_certificate), so it can be shown also when it fails */
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
 	curl_easy_setopt(e, CURLOPT_SSL_SESSIONID_CACHE, 0L);
 	curl_easy_setopt(e, CURLOPT_CERTINFO, 1L);
-	if (p->ca_pem) {
-		struct curl_blob blob = {p->ca_pem, strlen(p->ca_pem), CURL_BLOB_NOCOPY};
-		curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &blob);
-	}
 	curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
 	curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)p->timeout_ms);
@@ -975,12 +964,11 @@ smtp_prober *smtp_prober_new(uv_loop_t *loop, const smtp_config *cfg, char **why
 	p->ehlo = strdup(name);
 	/* libcurl takes the EHLO argument from the URL path and URL-decodes it */
 	p->ehlo_path = p->ehlo ? curl_easy_escape(NULL, p->ehlo, 0) : NULL;
-	p->ca_pem = cfg->ca_pem ? strdup(cfg->ca_pem) : NULL;
+	p->certs = cert_store_new(cfg->ca_pem);
 	if (!overrides_copy(p, cfg, why))
 		goto fail;
 	/* made last: once it exists, p goes only through its closed hook */
-	if (!p->ehlo_path || (cfg->ca_pem && !p->ca_pem) ||
-	    !(p->cl = curlloop_new(loop, &hooks, p, NULL))) {
+	if (!p->ehlo_path || !p->certs || !(p->cl = curlloop_new(loop, &hooks, p, NULL))) {
 		mxs_why(why, "out of memory");
 		goto fail;
 	}
@@ -991,7 +979,7 @@ smtp_prober *smtp_prober_new(uv_loop_t *loop, const smtp_config *cfg, char **why
 fail:
 	free(p->ehlo);
 	curl_free(p->ehlo_path);
-	free(p->ca_pem);
+	cert_store_free(p->certs);
 	overrides_free(p);
 	free(p);
 	return NULL;
@@ -1140,6 +1128,7 @@ void smtp_prober_free(smtp_prober *p)
 	p->cl = NULL;
 	free(p->ehlo);
 	curl_free(p->ehlo_path);
-	free(p->ca_pem);
+	cert_store_free(p->certs);
+	p->certs = NULL;
 	overrides_free(p);
 }

@@ -36,8 +36,9 @@ typedef struct smtp_config {
 	unsigned max_probes;   /* probes in flight at once, all addresses; 0 = 200 */
 	const char *ehlo_name; /* EHLO argument; NULL = this machine's name when it is a
 	                          dotted host name, else "localhost.localdomain" */
-	const char *ca_pem;    /* trusted CA in PEM (the lab's), replacing the system store;
-	                          NULL = the system store. Copied. */
+	const char *ca_pem;    /* CA(s) in PEM (the lab's) trusted beside the system store,
+	                          as libcurl on Debian had it; NULL = the system store only.
+	                          Copied. */
 	/* the lab's address map (probe_port_override, core/probe.h); copied;
 	 * at most SMTP_MAX_OVERRIDES */
 	const probe_port_override *overrides;

@@ -517,6 +517,7 @@ int check_run(uv_loop_t *loop, const cli_opts *o, char *const *names, size_t nna
 	                   .family = o->family,
 	                   .qps = o->qps,
 	                   .no_probe = o->no_probe,
+	                   .dane = o->dane,
 	                   .smtp_port = o->smtp_port,
 	                   .ehlo_name = o->ehlo_name,
 	                   .ca_pem = o->ca_pem ? o->ca_pem : x.ca_pem,

@@ -31,7 +31,7 @@ char *check_read_cafile(const char *path, char **why);
 
 /* What check prints for one settled domain of scan s: the text report, the
  * JSON line (a recording line, core/record.h) or, with --commands, the
- * commands (src/commands.h). With record_fd >= 0 the recording line is
+ * commands (net/commands.h). With record_fd >= 0 the recording line is
  * appended there too. Owned by the caller; NULL when out of memory. */
 char *check_render(const cli_opts *o, const scan *s, const mx_domain *d, const mx_report_opts *ro,
                    const blr_config *bl, int record_fd);

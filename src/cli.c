@@ -45,6 +45,7 @@ enum {
 	OPT_PTR,
 	OPT_AUTHORITATIVE,
 	OPT_NS_PORT,
+	OPT_DANE,
 	OPT_SENDER,
 	OPT_MTA_STS_PORT,
 	OPT_RCPT,
@@ -87,6 +88,7 @@ static const struct option long_opts[] = {
     {"ptr", no_argument, NULL, OPT_PTR},
     {"authoritative", no_argument, NULL, OPT_AUTHORITATIVE},
     {"ns-port", required_argument, NULL, OPT_NS_PORT},
+    {"dane", no_argument, NULL, OPT_DANE},
     {"sender", required_argument, NULL, OPT_SENDER},
     {"mta-sts-port", required_argument, NULL, OPT_MTA_STS_PORT},
     {"rcpt", required_argument, NULL, OPT_RCPT},
@@ -133,6 +135,9 @@ void cli_usage(FILE *to)
 	        "      --ehlo NAME           name to give in EHLO (default: this machine's)\n"
 	        "      --cafile FILE         also trust this CA for STARTTLS certificates\n"
 	        "                            (lab --serve prints the path of its own)\n"
+	        "      --dane                ask TLSA (_25._tcp.HOST) also where the MX answer is\n"
+	        "                            not DNSSEC-secure, to show the records DANE senders\n"
+	        "                            ignore (secure ones are always asked; on in the lab)\n"
 	        "      --blocklist ZONE@URL  ask the DNSBL ZONE about every MX address through\n"
 	        "                            the DNS-over-HTTPS endpoint URL (repeatable)\n"
 	        "      --blocklist NAME      ask the provider NAME from the config file\n"
@@ -291,6 +296,7 @@ int cli_parse(int argc, char **argv, cli_opts *o)
 				return bad("--qps", optarg, "expected a number from 1 to 10000000");
 			o->qps = (unsigned)v;
 			break;
+		case OPT_DANE: o->dane = true; break;
 		case OPT_SEED:
 			if (parse_ulong(optarg, (1ULL << 53), &v))
 				return bad("--seed", optarg,

@@ -39,6 +39,7 @@ typedef struct cli_opts {
 	int smtp_port;         /* -1 = default (25; the lab's port in lab mode) */
 	const char *ehlo_name; /* --ehlo, NULL = this machine's name */
 	const char *cafile;    /* --cafile: extra CA for STARTTLS verification */
+	bool dane;             /* --dane: TLSA for every MX host, certificates matched */
 	int sender;            /* --sender: the sender_profile delivered_to follows (0 =
 	                          opportunistic) */
 	const char *rcpt;      /* --rcpt LOCALPART|ADDRESS: the recipient stage (check only) */

@@ -312,6 +312,8 @@ static int report(uv_loop_t *loop, const lab_world *w, const cli_opts *o)
 		co.loopback_probes = true;
 		/* each scenario's ::1 host on its own port */
 		co.smtp_overrides = lab_smtp_overrides(sm, &co.nsmtp_overrides);
+		/* the lab teaches DANE: its signed zones are answered with AD */
+		co.dane = true;
 		co.mta_sts_port = lab_sts_server_port(ss);
 		/* every lab address is asked about on the lab's own blocklist */
 		co.blocklist_text = bltext;

@@ -10,7 +10,7 @@
 #include "cli.h"
 #include "config.h"
 #include "diff.h"
-#include "doctor.h"
+#include "doctorcmd.h"
 #include "explore.h"
 #include "labcmd.h"
 #include "lesson.h"
@@ -109,7 +109,7 @@ int main(int argc, char **argv)
 	switch (o.command) {
 	case CLI_CHECK: code = run_check(&o); break;
 	case CLI_LAB: code = labcmd_run(&o); break;
-	case CLI_DOCTOR: code = doctor_run(&o); break;
+	case CLI_DOCTOR: code = doctorcmd_run(&o); break;
 	default:
 		if (explore_possible() && !o.file && !o.json) {
 			code = run_explore(&o);

@@ -176,6 +176,9 @@ static void test_every_scenario_walk(void **state)
 	    {"srv.lab.test", 10, 1},
 	    {"greylist.lab.test", -1, 2},
 	    {"reverse.lab.test", 10, 1},
+	    {"dane.lab.test", 10, 1},
+	    {"dane-stale.lab.test", 10, 1}, /* the opportunistic walk; dane: test_dane_lab */
+	    {"dane-insecure.lab.test", 10, 1},
 	    {"sts-enforce.lab.test", 20, 2},
 	    {"sts-testing.lab.test", 10, 1},
 	    {"rcpt-relay.lab.test", 10, 1},
@@ -251,6 +254,30 @@ static void test_probe_details(void **state)
 	assert_non_null(
 	    strstr(json_string_value(json_object_get(json_object_get(p, "tls"), "verify_error")),
 	           "expired"));
+	{
+		/* the certificate is shown although it does not verify (issue 11) */
+		json_t *tls = json_object_get(p, "tls"), *chain = json_object_get(tls, "chain");
+		const char *na = json_string_value(json_object_get(tls, "not_after"));
+		assert_true(json_is_true(json_object_get(tls, "done")));
+		assert_non_null(strstr(json_string_value(json_object_get(tls, "subject")),
+		                       "expired.tls.lab.test"));
+		assert_non_null(json_string_value(json_object_get(tls, "issuer")));
+		assert_string_equal(
+		    json_string_value(json_array_get(json_object_get(tls, "san"), 0)),
+		    "expired.tls.lab.test");
+		assert_non_null(na);
+		assert_int_equal(strlen(na), 20); /* 2026-10-30T13:16:38Z */
+		assert_int_equal(na[10], 'T');
+		assert_int_equal(na[19], 'Z');
+		assert_int_equal(strlen(json_string_value(json_object_get(tls, "spki_sha256"))),
+		                 64);
+		assert_int_equal(strlen(json_string_value(json_object_get(tls, "cert_sha256"))),
+		                 64);
+		assert_true(json_array_size(chain) >= 1);
+		assert_string_equal(
+		    json_string_value(json_object_get(json_array_get(chain, 0), "cert_sha256")),
+		    json_string_value(json_object_get(tls, "cert_sha256")));
+	}
 	p = probe_of(j, "127.0.21.5");
 	assert_true(json_is_false(json_object_get(json_object_get(p, "tls"), "offered")));
 	json_decref(j);

@@ -397,6 +397,53 @@ static void test_other_types(void **state)
 	assert_int_equal(r.an, 2);
 }
 
+/* $SIGNED zones: AD only when the question shows it understands AD (the AD
+ * bit, or DO in EDNS; RFC 6840 §5.7), only for the signed zone and what is
+ * below it, and only for answers (RFC 4035 §3.2.3); $TLSA serves type 52. */
+static void test_signed_and_tlsa(void **state)
+{
+	uint8_t q[512], a[4096];
+	size_t ql, al;
+	static const struct {
+		const char *name;
+		uint16_t type;
+		int ad_bit, do_bit, want_ad;
+	} cases[] = {
+	    {"dane.lab.test", T_MX, 1, 0, 1},
+	    {"dane.lab.test", T_MX, 0, 1, 1},            /* DO says it too */
+	    {"dane.lab.test", T_MX, 0, 0, 0},            /* a client that did not ask */
+	    {"mx1.dane.lab.test", T_A, 1, 0, 1},         /* below the apex */
+	    {"_25._tcp.mx1.dane.lab.test", 52, 1, 0, 1}, /* the TLSA answer */
+	    {"nothing.dane.lab.test", T_A, 1, 0, 1},     /* NXDOMAIN is vouched for too */
+	    {"dane-insecure.lab.test", T_MX, 1, 1, 0},   /* not $SIGNED */
+	    {"preference.lab.test", T_MX, 1, 0, 0},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ql = mkquery(q, 0x4242, cases[i].name, cases[i].type, cases[i].do_bit ? 1232 : 0);
+		if (cases[i].ad_bit)
+			q[3] |= 0x20;
+		if (cases[i].do_bit)
+			q[ql - 4] |= 0x80; /* the OPT TTL's flags: DO */
+		al = lab_dns_answer(world, q, ql, a, sizeof(a), 0);
+		assert_true(al >= 12);
+		if (((a[3] & 0x20) != 0) != cases[i].want_ad)
+			fail_msg("%s type %u: AD %d, want %d", cases[i].name, cases[i].type,
+			         (a[3] & 0x20) != 0, cases[i].want_ad);
+	}
+	{
+		struct reply r;
+		ask("_25._tcp.mx1.dane.lab.test", 52, 0, 0, &r);
+		assert_int_equal(r.rcode, 0);
+		assert_int_equal(r.an, 1);
+		assert_int_equal(r.rr[0].type, 52);
+		assert_int_equal(r.rr[0].rdlen, 3 + 32); /* 3 1 1: a SHA-256 */
+		ask("_25._tcp.mx2.dane-stale.lab.test", 52, 0, 0, &r);
+		assert_int_equal(r.an, 1);
+	}
+}
+
 static void test_nxdomain_nodata(void **state)
 {
 	struct reply r;
@@ -884,15 +931,11 @@ static void test_server(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_a_aaaa),
-	    cmocka_unit_test(test_mx_compression),
-	    cmocka_unit_test(test_other_types),
-	    cmocka_unit_test(test_nxdomain_nodata),
-	    cmocka_unit_test(test_refused),
-	    cmocka_unit_test(test_cname),
-	    cmocka_unit_test(test_truncation_and_edns),
-	    cmocka_unit_test(test_malformed),
-	    cmocka_unit_test(test_server),
+	    cmocka_unit_test(test_a_aaaa),          cmocka_unit_test(test_mx_compression),
+	    cmocka_unit_test(test_other_types),     cmocka_unit_test(test_signed_and_tlsa),
+	    cmocka_unit_test(test_nxdomain_nodata), cmocka_unit_test(test_refused),
+	    cmocka_unit_test(test_cname),           cmocka_unit_test(test_truncation_and_edns),
+	    cmocka_unit_test(test_malformed),       cmocka_unit_test(test_server),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

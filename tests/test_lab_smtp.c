@@ -688,7 +688,7 @@ static void test_bad_lines(void **state)
 	expect_error("$SMTP 127.0.9.9 accept colour=red",
 	             "e.zone:6: unknown SMTP option \"colour=red\"; expected one of name=HOST, "
 	             "tls=valid|expired|self-signed|wrong-name, starttls=yes|no, slow=SECONDS, "
-	             "noop=CODE, rcpt=accept|reject|tempfail|silent");
+	             "noop=CODE, rcpt=accept|reject|tempfail|silent, key=N, chain=yes|no");
 	expect_error("$SMTP 127.0.9.9 accept tls=maybe",
 	             "e.zone:6: unknown tls=\"maybe\"; expected one of valid, expired, "
 	             "self-signed, wrong-name");

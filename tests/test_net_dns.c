@@ -297,6 +297,7 @@ static void test_cancel(void **state)
 
 /* A loopback UDP socket; with rcode >= 0 a child process answers every
  * question with that rcode and no records, otherwise nobody answers. */
+#define FAKE_BOGUS 100
 static int fake_server(char *spec, size_t cap, int rcode, pid_t *child)
 {
 	int s = h_udp_socket(spec, cap);
@@ -314,8 +315,13 @@ static int fake_server(char *spec, size_t cap, int rcode, pid_t *child)
 			ssize_t n = recvfrom(s, q, sizeof(q), 0, (struct sockaddr *)&from, &fl);
 			if (n < 12)
 				continue;
+			int rc = rcode;
+			/* FAKE_BOGUS: a validator that fails the data unless the
+			 * question disables checking (CD) */
+			if (rcode == FAKE_BOGUS)
+				rc = q[3] & 0x10 ? 0 : 2;
 			q[2] = 0x80 | (q[2] & 0x01); /* QR, keep RD */
-			q[3] = (unsigned char)(0x80 | rcode);
+			q[3] = (unsigned char)(0x80 | rc);
 			sendto(s, q, (size_t)n, 0, (struct sockaddr *)&from, fl);
 		}
 	}
@@ -342,7 +348,11 @@ static void test_servfail_and_timeout(void **state)
 	close(fd1);
 	close(fd2);
 	assert_int_equal(mx_domain_mx_rcode(r1.d[0]), MX_RC_SERVFAIL);
-	assert_int_equal(dns_client_replies(c1), 1);
+	/* the MX question, then again with CD set: still SERVFAIL, so the
+	 * server is broken rather than the zone bogus */
+	assert_int_equal(dns_client_replies(c1), 2);
+	assert_int_equal(mx_domain_dnssec(r1.d[0]), MX_DNSSEC_INDETERMINATE);
+	assert_int_equal(mx_domain_dnssec(r2.d[0]), MX_DNSSEC_INDETERMINATE);
 	assert_int_equal(mx_domain_mx_rcode(r2.d[0]), MX_RC_TIMEOUT);
 	assert_int_equal(dns_client_replies(c2), 0);
 	assert_non_null(strstr(dns_client_last_failure(c2), "no valid reply within 0.3 s"));
@@ -350,6 +360,32 @@ static void test_servfail_and_timeout(void **state)
 	mx_domain_free(r2.d[0]);
 	dns_client_free(c1);
 	dns_client_free(c2);
+	uv_run(&f->loop, UV_RUN_NOWAIT);
+}
+
+/* SERVFAIL that turns into an answer with checking disabled: the data is
+ * there and does not validate, dnssec-bogus (RFC 4035 §5.5). The MX rcode
+ * stays SERVFAIL: that is what a sender behind this resolver gets. */
+static void test_bogus(void **state)
+{
+	fixture *f = *state;
+	char spec[32];
+	const char *s1[] = {spec};
+	pid_t child;
+	int fd = fake_server(spec, sizeof(spec), FAKE_BOGUS, &child);
+	const char *names[] = {"bogus.test"};
+	results r = {0};
+	dns_client *c = client_for(f, s1, 1, 3000, 0);
+
+	resolve_all(f, c, names, 1, &r);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	close(fd);
+	assert_int_equal(mx_domain_mx_rcode(r.d[0]), MX_RC_SERVFAIL);
+	assert_int_equal(mx_domain_dnssec(r.d[0]), MX_DNSSEC_BOGUS);
+	assert_int_equal(dns_client_replies(c), 2);
+	mx_domain_free(r.d[0]);
+	dns_client_free(c);
 	uv_run(&f->loop, UV_RUN_NOWAIT);
 }
 
@@ -597,6 +633,7 @@ int main(void)
 	    cmocka_unit_test(test_bounded_outstanding),
 	    cmocka_unit_test(test_cancel),
 	    cmocka_unit_test(test_servfail_and_timeout),
+	    cmocka_unit_test(test_bogus),
 	    cmocka_unit_test(test_failover),
 	    cmocka_unit_test(test_hostile_zone),
 	    cmocka_unit_test(test_server_parse),

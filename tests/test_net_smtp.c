@@ -18,6 +18,9 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 
 #include "harness.h"
 #include "lab.h"
@@ -505,6 +508,151 @@ static void test_tls_bad(void **state)
 	}
 }
 
+/* ---- the certificate, always (net/cert.c) ------------------------------ */
+
+/* libcurl verifying during the handshake, as the prober did before it
+ * judged certificates itself: the reference verdict. Runs in a thread
+ * because curl_easy_perform blocks and the lab answers on our loop. */
+typedef struct curl_ref {
+	const char *host, *ip, *ca_pem;
+	int port;
+	CURLcode rc;
+	atomic_int done;
+} curl_ref;
+
+static size_t ref_discard(char *ptr, size_t size, size_t n, void *arg)
+{
+	(void)ptr;
+	(void)arg;
+	return size * n;
+}
+
+static void *curl_ref_run(void *arg)
+{
+	curl_ref *c = arg;
+	CURL *e = curl_easy_init();
+	char url[300], pin[300];
+	struct curl_slist *to;
+
+	snprintf(url, sizeof(url), "smtp://%s:%d/" EHLO_NAME, c->host, c->port);
+	snprintf(pin, sizeof(pin), "%s:%d:%s:%d", c->host, c->port, c->ip, c->port);
+	to = curl_slist_append(NULL, pin);
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	curl_easy_setopt(e, CURLOPT_CONNECT_TO, to);
+	curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, "NOOP");
+	curl_easy_setopt(e, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT, 5L);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, ref_discard);
+	if (c->ca_pem) {
+		struct curl_blob blob = {(void *)c->ca_pem, strlen(c->ca_pem), CURL_BLOB_COPY};
+		curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &blob);
+	}
+	c->rc = curl_easy_perform(e);
+	curl_easy_cleanup(e);
+	curl_slist_free_all(to);
+	atomic_store(&c->done, 1);
+	return NULL;
+}
+
+static CURLcode curl_reference(fixture *f, const char *host, const char *ip, const char *ca_pem)
+{
+	curl_ref c = {.host = host, .ip = ip, .ca_pem = ca_pem, .port = f->port};
+	pthread_t t;
+
+	assert_int_equal(pthread_create(&t, NULL, curl_ref_run, &c), 0);
+	while (!atomic_load(&c.done))
+		uv_run(&f->loop, UV_RUN_NOWAIT);
+	pthread_join(t, NULL);
+	return c.rc;
+}
+
+static bool is_rfc3339(const char *s)
+{
+	static const char shape[] = "dddd-dd-ddTdd:dd:ddZ";
+
+	if (!s || strlen(s) != sizeof(shape) - 1)
+		return false;
+	for (size_t i = 0; shape[i]; i++)
+		if (shape[i] == 'd' ? (s[i] < '0' || s[i] > '9') : s[i] != shape[i])
+			return false;
+	return true;
+}
+
+static bool is_hex64(const char *s)
+{
+	size_t n = strspn(s, "0123456789abcdef");
+
+	return n == 64 && s[64] == '\0';
+}
+
+/* Every lab certificate kind, judged after the handshake: the verdict is
+ * the one libcurl gave when it verified during the handshake, and the
+ * certificate is there to see whatever the verdict. */
+static void test_certificate_always(void **state)
+{
+	fixture *f = *state;
+	static const struct {
+		const char *name, *ip, *cn;
+		bool trust_lab;
+	} cases[] = {
+	    {"accept.t.lab.test", "127.0.30.1", "accept.t.lab.test", true},
+	    {"expired.t.lab.test", "127.0.30.14", "expired.t.lab.test", true},
+	    {"selfsigned.t.lab.test", "127.0.30.15", "selfsigned.t.lab.test", true},
+	    {"wrongname.t.lab.test", "127.0.30.16", "wrong.invalid", true},
+	    {"accept.t.lab.test", "127.0.30.1", "accept.t.lab.test", false}, /* untrusted */
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *ca = cases[i].trust_lab ? lab_smtp_ca_pem(f->lab) : NULL;
+		smtp_config cfg = {
+		    .port = f->port, .timeout_ms = 2000, .ehlo_name = EHLO_NAME, .ca_pem = ca};
+		char *why = NULL;
+		smtp_prober *p = smtp_prober_new(&f->loop, &cfg, &why);
+		CURLcode ref = curl_reference(f, cases[i].name, cases[i].ip, ca);
+		got g = {0};
+		const probe_result *r;
+		const probe_cert *c;
+		bool san_has_cn = false;
+
+		assert_non_null(p);
+		assert_int_equal(smtp_probe(p, cases[i].name, cases[i].ip, collect, &g), MXS_OK);
+		wait_for(f, &g, 1);
+		r = g.r[0];
+		show(r);
+		print_message("  libcurl: %s; ours: %s\n", curl_easy_strerror(ref),
+		              r->tls.verify_error ? r->tls.verify_error : "verified");
+		assert_int_equal(r->state, PROBE_ACCEPTED);
+		assert_int_equal(r->tls.verified, ref == CURLE_OK);
+		if (ref != CURLE_OK)
+			assert_non_null(r->tls.verify_error);
+		/* the handshake completed and the conversation went on after it */
+		assert_true(r->tls.done);
+		assert_non_null(strstr(r->transcript, "C: NOOP\n"));
+		assert_null(r->error);
+		/* the certificate, whatever the verdict */
+		assert_true(r->tls.nchain >= 1);
+		c = &r->tls.chain[0];
+		assert_non_null(strstr(r->tls.subject, cases[i].cn));
+		assert_string_equal(r->tls.subject, c->subject);
+		assert_non_null(strstr(r->tls.issuer, "mxscope lab"));
+		assert_true(is_rfc3339(r->tls.not_before));
+		assert_true(is_rfc3339(r->tls.not_after));
+		assert_true(strcmp(r->tls.not_before, r->tls.not_after) < 0);
+		assert_true(is_hex64(c->spki_sha256));
+		assert_true(is_hex64(c->cert_sha256));
+		assert_true(c->der_len > 0 && c->spki_len > 0);
+		for (size_t k = 0; k < c->nsan; k++)
+			san_has_cn |= strcmp(c->san[k], cases[i].cn) == 0;
+		assert_true(san_has_cn);
+		assert_no_mail(r);
+		got_free(&g);
+		prober_done(f, p);
+	}
+}
+
 static void test_no_starttls(void **state)
 {
 	fixture *f = *state;
@@ -901,6 +1049,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_garbage, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_tarpit, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_tls_bad, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_certificate_always, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_no_starttls, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_one_connection_per_address, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_max_probes, setup, teardown),

@@ -766,6 +766,8 @@ tui_app *tui_app_new(const tui_config *cfg, char **why)
 	                   .family = cfg->family,
 	                   .qps = cfg->qps,
 	                   .no_probe = cfg->no_probe,
+	                   /* the lab shows TLSA in unsigned zones too (dane-insecure) */
+	                   .dane = cfg->lab != NULL,
 	                   .smtp_port = cfg->smtp_port,
 	                   .ehlo_name = cfg->ehlo_name,
 	                   .ca_pem = cfg->ca_pem,

@@ -1,7 +1,8 @@
 /* tui/copy.c — copying out what the explorer shows: `y` puts the selected
  * address's SMTP transcript (or, elsewhere, the domain's text report) on
  * the terminal's clipboard with OSC 52, `s` saves the same text to a file
- * in the current directory. Network text is sanitised line by line first
+ * in the current directory; with the commands view on (c), both take the
+ * commands the details pane shows. Network text is sanitised line by line first
  * (mx_sanitize), so nothing pasted later carries a terminal escape. */
 #include "tui_app_int.h"
 
@@ -86,6 +87,10 @@ static char *selected_text(tui_app *a, const char **what)
 
 	if (!e || !e->d)
 		return NULL;
+	if (a->m.cmds) {
+		*what = "commands";
+		return tui_cmdview_text(&a->m, e);
+	}
 	if ((t = transcript_text(a, e, &w))) {
 		*what = w;
 		return t;

@@ -310,9 +310,28 @@ static void detail_addr(const tui_model *m, const tui_entry *e, size_t hi, size_
 		if (p->tls.issuer)
 			tui_addl(L, THEME_NORMAL, "  issuer  %s",
 			         tui_san(p->tls.issuer, nb, sizeof(nb)));
-		if (p->tls.not_after)
-			tui_addl(L, THEME_NORMAL, "  valid until %s",
+		if (p->tls.not_before && p->tls.not_after)
+			tui_addl(L, THEME_NORMAL, "  valid %s to %s", p->tls.not_before,
 			         tui_san(p->tls.not_after, nb, sizeof(nb)));
+		for (size_t i = 0; p->tls.nchain && i < p->tls.chain[0].nsan; i++)
+			tui_addl(L, THEME_NORMAL, "  name    %s",
+			         tui_san(p->tls.chain[0].san[i], nb, sizeof(nb)));
+		if (p->tls.nchain)
+			tui_addl(L, THEME_NORMAL, "  spki sha256 %s", p->tls.chain[0].spki_sha256);
+		if (p->tls.nchain > 1)
+			tui_addl(L, THEME_NORMAL, "  chain of %zu certificates", p->tls.nchain);
+	}
+	/* DANE (RFC 7672): the verdict, and the records it was made against */
+	if (probe_dane_str(p->dane)) {
+		tui_addl(L,
+		         p->dane == PROBE_DANE_MISMATCH ? THEME_ERROR
+		         : p->dane == PROBE_DANE_MATCH  ? THEME_OK
+		                                        : THEME_NORMAL,
+		         "DANE %s%s", probe_dane_str(p->dane),
+		         h->tlsa && !h->tlsa->secure ? " (TLSA not DNSSEC-secure: ignored)" : "");
+		for (size_t i = 0; h->tlsa && i < h->tlsa->nrecords; i++)
+			tui_addl(L, THEME_NORMAL, "  TLSA %s",
+			         tui_san(h->tlsa->records[i], nb, sizeof(nb)));
 	}
 	if (p->transcript) {
 		const char *s = p->transcript;
@@ -407,6 +426,9 @@ static void draw_details(tui_model *m, tui_rect r)
 	} else if (m->walk.active && m->walk.e == e && e->d) {
 		title = "Walk";
 		detail_walk(m, e, &L);
+	} else if (m->cmds && e->d) {
+		title = "Commands";
+		tui_cmdview_lines(m, e, &L);
 	} else if (m->focus == TUI_P_FINDINGS && e->d && mx_domain_finding_count(e->d)) {
 		title = "Finding";
 		tui_finding_details(m, e, &L);
@@ -558,6 +580,8 @@ static const char *const help_lines[] = {
     "f                 freeze the display (probes go on)",
     "y, s              copy the details (transcript, report) to the clipboard (OSC 52); "
     "save them to a file",
+    "c                 the details show every question and probe of the selection as a "
+    "command to run (dig, swaks, openssl, curl); y copies them; again: back",
     "t                 next theme",
     "L                 show / hide the log",
     "T (lab)           trainer: a command to change the lab; the prompt lists them, "

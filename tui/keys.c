@@ -733,6 +733,7 @@ void tui_keys_handle(tui_app *a, wint_t ch, bool fkey)
 			tui_mark(&a->m, TUI_D_ALL);
 		}
 		break;
+	case 'c': tui_cmdview_toggle(a); break;
 	case 'y': tui_copy_out(a, false); break;
 	case 's': tui_copy_out(a, true); break;
 	case 'R':

@@ -64,6 +64,9 @@ void tui_app_quit(tui_app *a, bool report);
  * s (to_file) saves it in the current directory */
 void tui_copy_out(tui_app *a, bool to_file);
 
+/* cmdview.c: c shows (or hides) the commands view in the details pane */
+void tui_cmdview_toggle(tui_app *a);
+
 /* keys.c */
 void tui_keys_handle(tui_app *a, wint_t ch, bool fkey);
 void tui_walk_stop(tui_app *a);

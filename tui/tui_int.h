@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "commands.h"
 #include "lab.h"
 #include "mx.h"
 #include "probe.h"
@@ -144,6 +145,11 @@ typedef struct tui_model {
 		unsigned speed_ms;
 	} walk;
 	unsigned dirty;
+
+	/* c: the details pane shows the commands view (cmdview.c); what the
+	 * commands name, strings borrowed from the app */
+	bool cmds;
+	commands_opts cmd_opts;
 } tui_model;
 
 /* model.c */
@@ -222,6 +228,11 @@ size_t tui_fgroups(const mx_domain *d, tui_fgroup *g, size_t max);
 void tui_draw_findings(tui_model *m, tui_rect r);
 /* The finding text of the selected group for the details pane. */
 void tui_finding_details(const tui_model *m, const tui_entry *e, tui_lines *L);
+
+/* cmdview.c: the selection's commands (net/commands.h) for the details
+ * pane and for y / s; owned by the caller, NULL when there is no answer */
+char *tui_cmdview_text(const tui_model *m, const tui_entry *e);
+void tui_cmdview_lines(const tui_model *m, const tui_entry *e, tui_lines *L);
 
 /* draw.c */
 void tui_draw(tui_model *m);

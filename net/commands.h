@@ -1,7 +1,10 @@
-/* src/commands.h — `check --commands` (prefix commands_): every DNS question
- * and every probe of a domain as a command another tool runs as printed
- * (dig, swaks, openssl s_client, curl), with the server, address, port and
- * name mxscope used. Everything from the network is shell-quoted. */
+/* net/commands.h — every DNS question and every probe of a domain as a
+ * command another tool runs as printed (prefix commands_): dig, swaks,
+ * openssl s_client, curl, with the server, address, port and name mxscope
+ * used. Everything from the network is shell-quoted. A pure function of an
+ * analysed domain and options, in net/ because the DoH line needs the DNS
+ * wire codec (c-ares): `check --commands`, replay and the explorer's
+ * commands view all print what it returns. */
 #ifndef MXSCOPE_COMMANDS_H
 #define MXSCOPE_COMMANDS_H
 
@@ -20,6 +23,11 @@ typedef struct commands_opts {
  * what it asks and what mxscope got. Owned by the caller; NULL when out of
  * memory. */
 char *commands_text(const mx_domain *d, const commands_opts *o);
+
+/* The commands of address addr of MX host host of d only: its probe and
+ * its blocklist questions (the explorer's view of one address). Owned by
+ * the caller; NULL when out of memory or there is no such address. */
+char *commands_addr_text(const mx_domain *d, size_t host, size_t addr, const commands_opts *o);
 
 /* s quoted for a POSIX shell: as is when it is made only of characters no
  * shell reads specially, else in single quotes ('\'' for a quote). Owned by

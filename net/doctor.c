@@ -1,9 +1,8 @@
-/* src/doctor.c — `mxscope doctor`: is this machine able to judge mail
- * hosts at all? Three checks, one line each: the resolver answers, a
- * connection to the host the user names opens on port 25 (only ever that
- * one address: a network that drops outbound port 25 times out here), and
- * an IPv6 default route exists (read from the kernel's table; nothing is
- * sent). */
+/* net/doctor.c — is this machine able to judge mail hosts at all? Three
+ * checks, one finding each (doctor.h): the resolver answers, a connection
+ * to the one host named opens (only ever that one address: a network that
+ * drops outbound port 25 times out here), and an IPv6 default route exists
+ * (read from the kernel's table; nothing is sent). */
 #include "doctor.h"
 
 #include <ares.h>
@@ -12,10 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <uv.h>
 
 #include "dns.h"
-#include "name.h"
-#include "num.h"
 #include "report.h"
 
 #define GREETING_WAIT_MS 3000u /* after connecting: long enough for a normal banner */
@@ -26,15 +24,13 @@ typedef struct doc {
 	unsigned timeout_ms;
 	int pending; /* checks still running */
 	uint64_t t0;
-	/* resolver */
-	bool res_ok;
-	char res_line[300];
+	doctor_cb cb;
+	void *arg;
 	/* port */
-	char host[256];
+	const char *host;
 	int port;
-	bool want_port, port_ok, connected, closing;
+	bool connected, closing;
 	char ip[INET6_ADDRSTRLEN];
-	char port_line[600];
 	uv_tcp_t tcp;
 	uv_connect_t creq;
 	uv_timer_t timer;
@@ -66,35 +62,35 @@ static void on_resolver(int status, const unsigned char *abuf, int alen, void *a
 {
 	doc *x = arg;
 	uint64_t ms = uv_now(x->loop) - x->t0;
+	char line[300];
 
 	(void)alen;
 	if (status == ARES_EDESTRUCTION)
 		return;
-	x->res_ok = abuf != NULL;
-	if (x->res_ok)
-		snprintf(x->res_line, sizeof(x->res_line),
-		         "resolver   ok    %s answered the root's NS question (%s) in %llu ms",
+	if (abuf)
+		snprintf(line, sizeof(line), "%s answered the root's NS question (%s) in %llu ms",
 		         dns_client_servers(x->dns), status_word(status), (unsigned long long)ms);
 	else
-		snprintf(x->res_line, sizeof(x->res_line),
-		         "resolver   FAIL  %s: %s; use -s to name one that answers",
+		snprintf(line, sizeof(line), "%s: %s; use -s to name one that answers",
 		         dns_client_servers(x->dns),
 		         dns_client_last_failure(x->dns) ? dns_client_last_failure(x->dns)
 		                                         : ares_strerror(status));
+	x->cb(DOCTOR_RESOLVER, abuf != NULL, line, x->arg);
 	check_done(x);
 }
 
 /* ---- port 25 ------------------------------------------------------------ */
 
+/* The port finding: "ADDR:PORT what", ADDR in brackets for IPv6. */
 static void port_result(doc *x, bool ok, const char *fmt, const char *detail)
 {
-	char what[400];
+	char what[400], line[600];
+	bool v6 = strchr(x->ip, ':') != NULL;
 
 	snprintf(what, sizeof(what), fmt, detail ? detail : "");
-	x->port_ok = ok;
-	snprintf(x->port_line, sizeof(x->port_line), "port %-5d %-5s %s%s%s:%d %s", x->port,
-	         ok ? "ok" : "FAIL", strchr(x->ip, ':') ? "[" : "", x->ip,
-	         strchr(x->ip, ':') ? "]" : "", x->port, what);
+	snprintf(line, sizeof(line), "%s%s%s:%d %s", v6 ? "[" : "", x->ip, v6 ? "]" : "", x->port,
+	         what);
+	x->cb(DOCTOR_PORT, ok, line, x->arg);
 }
 
 static void on_closed(uv_handle_t *h)
@@ -230,6 +226,7 @@ static void on_host_addr(int status, const unsigned char *abuf, int alen, void *
 	doc *x = arg;
 	struct ares_addrttl t[4];
 	int n = 4;
+	char line[400];
 
 	if (status == ARES_EDESTRUCTION)
 		return;
@@ -238,52 +235,17 @@ static void on_host_addr(int status, const unsigned char *abuf, int alen, void *
 		start_connect(x);
 		return;
 	}
-	snprintf(x->port_line, sizeof(x->port_line),
-	         "port %-5d FAIL  %s has no IPv4 address (%s); name an address instead", x->port,
+	snprintf(line, sizeof(line), "%s has no IPv4 address (%s); name an address instead",
 	         x->host, status_word(status));
+	x->cb(DOCTOR_PORT, false, line, x->arg);
 	check_done(x);
-}
-
-/* "HOST", "HOST:PORT", "[V6]:PORT" or a bare IPv6 address. */
-static bool parse_target(doc *x, const char *spec, int default_port)
-{
-	const char *colon = strrchr(spec, ':'), *port_s = NULL;
-	unsigned char bin[16];
-	unsigned long port = (unsigned long)default_port;
-	size_t len;
-
-	if (spec[0] == '[') {
-		const char *end = strchr(spec, ']');
-		if (!end || (end[1] && end[1] != ':'))
-			return false;
-		len = (size_t)(end - spec - 1);
-		port_s = end[1] ? end + 2 : NULL;
-		spec++;
-	} else if (colon && strchr(spec, ':') == colon) {
-		len = (size_t)(colon - spec);
-		port_s = colon + 1;
-	} else {
-		len = strlen(spec);
-	}
-	if (len == 0 || len >= sizeof(x->host))
-		return false;
-	memcpy(x->host, spec, len);
-	x->host[len] = '\0';
-	if (port_s && (!mx_num_parse(port_s, 65535, &port) || port == 0))
-		return false;
-	x->port = (int)port;
-	if (inet_pton(AF_INET, x->host, bin) == 1 || inet_pton(AF_INET6, x->host, bin) == 1) {
-		snprintf(x->ip, sizeof(x->ip), "%s", x->host);
-		return true;
-	}
-	return mx_name_is_host(x->host, strlen(x->host));
 }
 
 /* ---- IPv6 --------------------------------------------------------------- */
 
 /* The kernel's IPv6 table (/proc/net/ipv6_route): a default route (::/0)
  * that is not a reject route and not on the loopback device. */
-static void ipv6_line(char *out, size_t cap)
+static void ipv6_check(doc *x)
 {
 	FILE *f = fopen("/proc/net/ipv6_route", "r");
 	char dst[40], plen[4], src[40], splen[4], hop[40], dev[32];
@@ -291,9 +253,10 @@ static void ipv6_line(char *out, size_t cap)
 	bool found = false;
 
 	if (!f) {
-		snprintf(out, cap,
-		         "ipv6       no    this system has no IPv6 (no routing table): "
-		         "IPv6 addresses cannot be probed from here");
+		x->cb(DOCTOR_IPV6, false,
+		      "this system has no IPv6 (no routing table): IPv6 addresses cannot be "
+		      "probed from here",
+		      x->arg);
 		return;
 	}
 	while (!found && fscanf(f, "%39s %3s %39s %3s %39s %x %x %x %x %31s", dst, plen, src, splen,
@@ -301,78 +264,77 @@ static void ipv6_line(char *out, size_t cap)
 		found = strspn(dst, "0") == 32 && strcmp(plen, "00") == 0 &&
 		        !(flags & 0x0200) /* RTF_REJECT */ && strcmp(dev, "lo") != 0;
 	fclose(f);
-	if (found)
-		snprintf(out, cap, "ipv6       ok    default route via %s", dev);
-	else
-		snprintf(out, cap,
-		         "ipv6       no    no IPv6 default route: IPv6 addresses cannot be "
-		         "probed from here (IPv4 ones still are)");
+	if (found) {
+		char line[80];
+		snprintf(line, sizeof(line), "default route via %s", dev);
+		x->cb(DOCTOR_IPV6, true, line, x->arg);
+	} else {
+		x->cb(DOCTOR_IPV6, false,
+		      "no IPv6 default route: IPv6 addresses cannot be probed from here (IPv4 "
+		      "ones still are)",
+		      x->arg);
+	}
 }
 
-/* ---- the command ---------------------------------------------------------- */
+/* ---- the run ---------------------------------------------------------------- */
 
-int doctor_run(const cli_opts *o)
+mxs_status doctor_run(const doctor_config *c, doctor_cb cb, void *arg, char **why)
 {
 	uv_loop_t loop;
-	doc x = {.loop = &loop, .timeout_ms = o->timeout_ms};
+	doc x = {.loop = &loop, .timeout_ms = c->timeout_ms, .cb = cb, .arg = arg};
 	dns_config dc = {
-	    .servers = o->servers, .nservers = o->nservers, .timeout_ms = o->timeout_ms};
-	char *why = NULL, v6[200];
-	int code = 0;
+	    .servers = c->servers, .nservers = c->nservers, .timeout_ms = c->timeout_ms};
+	unsigned char bin[16];
+	char *dwhy = NULL;
 
-	if (o->nargs == 1 && !parse_target(&x, o->args[0], o->smtp_port > 0 ? o->smtp_port : 25)) {
-		cli_error("doctor: \"%.80s\" is not HOST[:PORT] (a host name or an address, a port "
-		          "from 1 to 65535)",
-		          o->args[0]);
-		return 2;
-	}
-	x.want_port = o->nargs == 1;
 	if (uv_loop_init(&loop) != 0) {
-		cli_error("cannot start the event loop");
-		return 3;
+		mxs_why(why, "cannot start the event loop");
+		return MXS_ERR_IO;
 	}
-	x.dns = dns_client_new(&loop, &dc, &why);
-	if (!x.dns && why && strstr(why, "DNS server \"")) {
-		/* a server string the user typed is bad input, not a finding */
-		cli_error("%s", why);
-		free(why);
+	x.dns = dns_client_new(&loop, &dc, &dwhy);
+	if (!x.dns && dwhy && strstr(dwhy, "DNS server \"")) {
+		/* a server string the caller was given is bad input, not a finding */
+		if (why)
+			*why = dwhy;
+		else
+			free(dwhy);
 		uv_loop_close(&loop);
-		return 2;
+		return MXS_ERR_INVALID;
 	}
 	if (!x.dns) {
-		snprintf(x.res_line, sizeof(x.res_line), "resolver   FAIL  %s", why ? why : "?");
+		cb(DOCTOR_RESOLVER, false, dwhy ? dwhy : "?", arg);
 	} else {
 		x.t0 = uv_now(&loop);
 		x.pending++;
-		if (dns_ask_raw(x.dns, ".", ns_t_ns, on_resolver, &x) != MXS_OK)
+		if (dns_ask_raw(x.dns, ".", ns_t_ns, on_resolver, &x) != MXS_OK) {
+			cb(DOCTOR_RESOLVER, false, "the question could not be sent (out of memory)",
+			   arg);
 			x.pending--;
+		}
 	}
-	if (x.want_port) {
+	if (c->host) {
+		x.host = c->host;
+		x.port = c->port;
 		x.pending++;
-		if (x.ip[0])
+		if (inet_pton(AF_INET, c->host, bin) == 1 ||
+		    inet_pton(AF_INET6, c->host, bin) == 1) {
+			snprintf(x.ip, sizeof(x.ip), "%s", c->host);
 			start_connect(&x);
-		else if (!x.dns || dns_ask_raw(x.dns, x.host, ns_t_a, on_host_addr, &x) != MXS_OK) {
-			snprintf(x.port_line, sizeof(x.port_line),
-			         "port %-5d FAIL  cannot look up %s without a resolver", x.port,
+		} else if (!x.dns ||
+		           dns_ask_raw(x.dns, x.host, ns_t_a, on_host_addr, &x) != MXS_OK) {
+			char line[400];
+			snprintf(line, sizeof(line), "cannot look up %.256s without a resolver",
 			         x.host);
+			cb(DOCTOR_PORT, false, line, arg);
 			x.pending--;
 		}
 	}
 	while (x.pending > 0 && uv_run(&loop, UV_RUN_ONCE))
 		;
-	ipv6_line(v6, sizeof(v6));
-	printf("%s\n", x.res_line);
-	if (x.want_port)
-		printf("%s\n", x.port_line);
-	else
-		printf(
-		    "port 25    skip  name a mail host to test it: mxscope doctor HOST[:PORT]\n");
-	printf("%s\n", v6);
-	if (!x.res_ok || (x.want_port && !x.port_ok))
-		code = 1;
+	ipv6_check(&x);
 	dns_client_free(x.dns);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_loop_close(&loop);
-	free(why);
-	return code;
+	free(dwhy);
+	return MXS_OK;
 }

@@ -1,4 +1,4 @@
-/* src/commands.c — `check --commands`: a domain's DNS questions and probes
+/* net/commands.c — a domain's DNS questions and probes
  * as dig, swaks, openssl s_client and curl command lines (commands.h). A
  * line is built from pieces, each shell-quoted unless it is plain, so a
  * hostile MX name ("a;rm -rf ~") stays one argument. */
@@ -342,6 +342,25 @@ char *commands_text(const mx_domain *d, const commands_opts *o)
 			blocklist_part(&b, &h->addrs[k], o);
 		}
 	}
+	if (b.failed) {
+		free(b.s);
+		return NULL;
+	}
+	return b.s;
+}
+
+char *commands_addr_text(const mx_domain *d, size_t host, size_t addr, const commands_opts *o)
+{
+	const mx_host *h = host < mx_domain_host_count(d) ? mx_domain_host(d, host) : NULL;
+	buf b = {0};
+
+	if (!h || addr >= h->naddrs)
+		return NULL;
+	if (h->addrs[addr].probe)
+		probe_part(&b, h, &h->addrs[addr], o);
+	else
+		comment(&b, "%s %s: not probed (yet)", h->exchange, h->addrs[addr].ip);
+	blocklist_part(&b, &h->addrs[addr], o);
 	if (b.failed) {
 		free(b.s);
 		return NULL;

@@ -1,7 +1,8 @@
-/* src/doctor.h — `mxscope doctor [HOST[:PORT]]`: checks this machine's
- * set-up for probing mail hosts and prints what it found, one line each. */
-#ifndef MXSCOPE_DOCTOR_H
-#define MXSCOPE_DOCTOR_H
+/* src/doctorcmd.h — `mxscope doctor [HOST[:PORT]]` (prefix doctorcmd_):
+ * checks this machine's set-up for probing mail hosts (net/doctor.h) and
+ * prints what it found, one line each. */
+#ifndef MXSCOPE_DOCTORCMD_H
+#define MXSCOPE_DOCTORCMD_H
 
 #include "cli.h"
 
@@ -11,6 +12,6 @@
  * has an IPv6 default route. Exit status 0 when the resolver answers and
  * the connection opens (or no HOST was named), 1 otherwise, 2 for a bad
  * HOST[:PORT], 3 when nothing could run. */
-int doctor_run(const cli_opts *o);
+int doctorcmd_run(const cli_opts *o);
 
 #endif
