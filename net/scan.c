@@ -1,132 +1,40 @@
-/* net/scan.c — the scan pipeline (see scan.h): domains resolved by the DNS
- * client, their addresses kept in one store keyed by address, each address
- * probed and asked about once whichever domains show it, and every domain
- * that shows an address brought up to date when news about it comes.
+/* net/scan.c — the scan pipeline (see scan.h; the split in scan_int.h):
+ * the scan's life and clients, its domains (resolved by the DNS client,
+ * their answers installed into the result store of scan_store.c, the
+ * stages of scan_stages.c started and attached), settling, and delivering
+ * the "domain changed" callback.
  *
- * Re-entrancy: every loop callback of the scan runs between enter() and
- * leave(); front-end callbacks may remove domains or free the scan, so
- * removed domains wait in a graveyard until the outermost callback returns,
- * and a scan freed from a callback is torn down from its own timer, outside
- * every client's callback. */
-#include "scan.h"
-
+ * Re-entrancy: every loop callback of the scan runs between scani_enter()
+ * and scani_leave(); front-end callbacks may remove domains or free the
+ * scan, so removed domains wait in a graveyard until the outermost callback
+ * returns, and a scan freed from a callback is torn down from its own
+ * timer, outside every client's callback. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "auth.h"
-#include "bl.h"
-#include "dane.h"
-#include "dns.h"
 #include "name.h"
-#include "policy.h"
-#include "smtp.h"
+#include "scan_int.h"
 
-#define SCAN_BUCKETS             1024u /* address hash chains; grows are not needed: chains stay short */
 #define SCAN_DEFAULT_INTERVAL_MS 10000u
 
-typedef struct sdom sdom;
-typedef struct saddr saddr;
-
-/* One probe target: ip as MX host `host` (TLS verifies that name). */
-typedef struct sslot {
-	saddr *a;
-	char *host;
-	char *rcpt;          /* the recipient stage's address (--rcpt, SCAN_ONCE), or NULL */
-	bool watched;        /* a probe was asked for (or the monitor watches it) */
-	bool done;           /* the first probe ended, or could not start */
-	bool in_flight;      /* SCAN_ONCE: the probe is queued or running */
-	probe_result *last;  /* SCAN_ONCE: the result */
-	probe_result *snap;  /* frozen: the last result when the freeze began */
-	scan_history snap_h; /* frozen: the history when the freeze began */
-} sslot;
-
-struct saddr {
-	scan *s;
-	char *ip;
-	int port;      /* where its probes go: the key with ip (one per lab scenario for ::1) */
-	size_t refs;   /* domain address slots that show it */
-	bool allowed;  /* the policy lets the scan touch it */
-	sslot **slots; /* SCAN_MONITOR: at most one */
-	size_t nslots;
-	blr_result **bl; /* the latest answer per provider, in arrival order */
-	size_t nbl;
-	size_t bl_wait; /* answers still awaited from the first lookup */
-	mx_ptr *ptr;    /* its reverse DNS (cfg.ptr), or NULL */
-	bool ptr_wait;  /* the PTR request is out */
-	saddr *next;    /* hash chain */
-};
-
-struct sdom {
-	scan *s;
-	char *name;
-	mx_domain *d;      /* shown; NULL before the first answer */
-	mx_domain *parked; /* an answer that came while frozen */
-	uint64_t answered_ms, parked_ms;
-	uint64_t seed;
-	char *as_host; /* this domain's relay view (scan_set_as), or NULL: the scan's */
-	bool resolving, settled, removed, dirty;
-	mx_auth *auth;            /* the zone's servers side by side (cfg.authoritative), or NULL */
-	bool auth_wait;           /* the request is out */
-	unsigned changes;         /* gathered for the next on_domain call */
-	policy_job *pj;           /* the MTA-STS fetch on its way, or NULL */
-	policy_fetch_result *pol; /* what it found (given to every answer installed) */
-	sdom *prev, *next;
-};
-
-struct scan {
-	uv_loop_t *loop;
-	scan_config cfg;
-	char *ca_pem, *bl_ca_pem, *as_host, *ehlo_name;
-	dns_client *dns;
-	smtp_prober *smtp;
-	smtp_monitor *mon;
-	bl_client *bl;
-	auth_client *auth;            /* cfg.ptr or cfg.authoritative */
-	bool egress;                  /* scan_set_egress_blocked */
-	unsigned long probes_timeout; /* probes that ended in a connect timeout */
-	policy_fetcher *pf;           /* cfg.mta_sts */
-	char *rcpt;
-	saddr *buckets[SCAN_BUCKETS];
-	size_t naddrs;
-	sdom *doms, *doms_tail; /* in the order they were added */
-	size_t ndoms;
-	sdom *grave; /* removed, waiting for their DNS answer or the end of a callback */
-	sdom **dirty;
-	size_t ndirty, dirty_head, capdirty;
-	unsigned long probes_done;
-	uv_timer_t timer; /* deferred work: thaw, reseed, teardown */
-	int depth;
-	bool frozen, thaw_pending, dying, torn_down;
-};
-
-static void deliver(scan *s);
 static void teardown(scan *s);
+static void dom_free(sdom *m);
 
 /* ---- small helpers ------------------------------------------------------- */
-
-static unsigned hash_ip(const char *ip)
-{
-	unsigned h = 2166136261u;
-
-	for (; *ip; ip++)
-		h = (h ^ (unsigned char)*ip) * 16777619u;
-	return h % SCAN_BUCKETS;
-}
 
 static char *dup_or_null(const char *p)
 {
 	return p ? strdup(p) : NULL;
 }
 
-static void emit(scan *s, const scan_event *ev)
+void scani_emit(scan *s, const scan_event *ev)
 {
 	if (s->cfg.on_event && !s->dying)
 		s->cfg.on_event(s, ev, s->cfg.arg);
 }
 
-static void enter(scan *s)
+void scani_enter(scan *s)
 {
 	s->depth++;
 }
@@ -142,17 +50,11 @@ static void sweep(scan *s)
 			continue;
 		}
 		*pp = m->next;
-		mx_domain_free(m->d);
-		mx_domain_free(m->parked);
-		policy_fetch_result_free(m->pol);
-		free(m->as_host);
-		mx_auth_free(m->auth);
-		free(m->name);
-		free(m);
+		dom_free(m);
 	}
 }
 
-static void leave(scan *s)
+void scani_leave(scan *s)
 {
 	if (--s->depth == 0 && !s->dying)
 		sweep(s);
@@ -176,71 +78,7 @@ static sdom *find_dom(const scan *s, const char *name)
 	return m;
 }
 
-/* The port a probe of ip as host goes to (the lab's address map can give
- * each scenario's ::1 its own); 0 without probes. */
-static int port_of(const scan *s, const char *host, const char *ip)
-{
-	return s->smtp ? smtp_prober_port_for(s->smtp, host, ip) : 0;
-}
-
-/* ip at port; port < 0: ip at whichever port came first */
-static saddr *find_addr(const scan *s, const char *ip, int port)
-{
-	saddr *any = NULL;
-
-	for (saddr *a = s->buckets[hash_ip(ip)]; a; a = a->next)
-		if (strcmp(a->ip, ip) == 0) {
-			if (a->port == port)
-				return a;
-			any = a;
-		}
-	return port < 0 ? any : NULL;
-}
-
-/* The store's entry for host's address ip. */
-static saddr *find_host_addr(const scan *s, const char *host, const char *ip)
-{
-	return find_addr(s, ip, port_of(s, host, ip));
-}
-
-/* The slot ip is probed through for host: SCAN_ONCE one per host name,
- * SCAN_MONITOR the one the monitor watches. */
-static sslot *find_slot(const saddr *a, const char *host)
-{
-	if (!a || a->nslots == 0)
-		return NULL;
-	if (a->s->cfg.mode == SCAN_MONITOR || !host)
-		return a->slots[0];
-	for (size_t i = 0; i < a->nslots; i++)
-		if (strcmp(a->slots[i]->host, host) == 0)
-			return a->slots[i];
-	return NULL;
-}
-
-/* The recipient stage's address for domain (--rcpt: LOCALPART gets
- * @domain), into buf; NULL without --rcpt, and in SCAN_MONITOR: the
- * explorer re-probes every few seconds and must never repeat RCPT. */
-static const char *rcpt_for(const scan *s, const char *domain, char *buf, size_t cap)
-{
-	if (!s->rcpt || s->cfg.mode != SCAN_ONCE || !sender_rcpt_address(s->rcpt, domain, buf, cap))
-		return NULL;
-	return buf;
-}
-
-/* find_slot for a domain: with --rcpt a slot is also keyed by the address
- * asked for, so two domains sharing an MX each get their own RCPT. */
-static sslot *find_slot_to(const saddr *a, const char *host, const char *rcpt)
-{
-	if (!rcpt)
-		return find_slot(a, host);
-	for (size_t i = 0; a && i < a->nslots; i++)
-		if (strcmp(a->slots[i]->host, host) == 0 && a->slots[i]->rcpt &&
-		    strcmp(a->slots[i]->rcpt, rcpt) == 0)
-			return a->slots[i];
-	return NULL;
-}
-
-static void mark(scan *s, sdom *m, unsigned bits)
+void scani_mark(scan *s, sdom *m, unsigned bits)
 {
 	m->changes |= bits;
 	if (m->dirty)
@@ -267,423 +105,19 @@ static void mark(scan *s, sdom *m, unsigned bits)
 	m->dirty = true;
 }
 
-/* ---- the store's history view ----------------------------------------- */
-
-static void once_history(const sslot *sl, scan_history *h)
-{
-	const probe_result *r = sl->last;
-
-	*h = (scan_history){.watched = sl->watched,
-	                    .in_flight = sl->in_flight,
-	                    .last_state = PROBE_PENDING,
-	                    .last_ms = -1,
-	                    .avg_ms = -1,
-	                    .best_ms = -1,
-	                    .worst_ms = -1};
-	if (!r)
-		return;
-	h->sent = 1;
-	h->lost = r->state != PROBE_ACCEPTED;
-	h->answered = r->t.greeting >= 0;
-	h->lost_pct = h->lost ? 100.0 : 0.0;
-	h->last_state = r->state;
-	if (r->t.greeting >= 0)
-		h->last_ms = h->avg_ms = h->best_ms = h->worst_ms = r->t.greeting;
-}
-
-static void live_history(const scan *s, const sslot *sl, scan_history *h)
-{
-	const smtp_history *m;
-
-	if (s->cfg.mode == SCAN_ONCE) {
-		once_history(sl, h);
-		return;
-	}
-	*h = (scan_history){.watched = sl->watched,
-	                    .last_state = PROBE_PENDING,
-	                    .last_ms = -1,
-	                    .avg_ms = -1,
-	                    .best_ms = -1,
-	                    .worst_ms = -1};
-	m = sl->watched ? smtp_monitor_history(s->mon, sl->a->ip, sl->a->port) : NULL;
-	if (!m)
-		return;
-	h->in_flight = m->in_flight;
-	h->last_state = m->last_state;
-	h->sent = m->sent;
-	h->lost = m->lost;
-	h->answered = m->greeted;
-	h->lost_pct = m->lost_pct;
-	h->last_ms = m->last_ms;
-	h->avg_ms = m->avg_ms;
-	h->best_ms = m->best_ms;
-	h->worst_ms = m->worst_ms;
-}
-
-static const probe_result *live_last(const scan *s, const sslot *sl)
-{
-	const smtp_history *m;
-
-	if (s->cfg.mode == SCAN_ONCE)
-		return sl->last;
-	m = sl->watched ? smtp_monitor_history(s->mon, sl->a->ip, sl->a->port) : NULL;
-	return m ? m->last : NULL;
-}
-
-/* ---- attaching what the store knows to a domain ---------------------- */
-
-/* Host i's address k of m's domain gets its probe and blocklist answers. */
-static void attach(scan *s, sdom *m, size_t i, size_t k)
-{
-	const mx_host *h = mx_domain_host(m->d, i);
-	char rb[320];
-	saddr *a = find_host_addr(s, h->exchange, h->addrs[k].ip);
-	sslot *sl = find_slot_to(a, h->exchange, rcpt_for(s, m->name, rb, sizeof(rb)));
-	const probe_result *last = sl ? live_last(s, sl) : NULL;
-
-	if (!a)
-		return;
-	if (last) {
-		probe_result *r = probe_result_dup(last);
-		if (r) /* the DANE stage: a DANE-TA chain must be valid now */
-			r->dane = dane_verdict(m->d, h, r, time(NULL));
-		if (r)
-			mx_host_set_probe(m->d, i, k, r);
-	}
-	for (size_t j = 0; j < a->nbl; j++) {
-		blr_result *r = blr_result_dup(a->bl[j]);
-		if (r)
-			mx_host_add_blocklist(m->d, i, k, r);
-	}
-	if (a->ptr)
-		mx_host_set_ptr(m->d, i, k, mx_ptr_dup(a->ptr));
-}
-
-/* Probes and blocklist answers m still waits for before it settles. */
+/* Probes and stage answers m still waits for before it settles. */
 static size_t pending(const scan *s, const sdom *m)
 {
-	size_t n = 0;
-	char rb[320];
-	const char *to = m->d ? rcpt_for(s, m->name, rb, sizeof(rb)) : NULL;
-
 	if (!m->d)
 		return 0;
-	for (size_t i = 0; i < mx_domain_host_count(m->d); i++) {
-		const mx_host *h = mx_domain_host(m->d, i);
-		for (size_t k = 0; k < h->naddrs; k++) {
-			const saddr *a = find_host_addr(s, h->exchange, h->addrs[k].ip);
-			const sslot *sl = find_slot_to(a, h->exchange, to);
-			if (!a || !a->allowed)
-				continue;
-			if (sl && !sl->done)
-				n++;
-			n += a->bl_wait + a->ptr_wait;
-		}
-	}
-	return n + m->auth_wait + (m->pj != NULL);
+	return scani_store_waits(s, m) + scani_dom_stages_waits(m);
 }
 
-static void check_settled(scan *s, sdom *m)
+void scani_check_settled(scan *s, sdom *m)
 {
 	if (!m->settled && m->d && !m->resolving && pending(s, m) == 0) {
 		m->settled = true;
-		mark(s, m, SCAN_CH_SETTLED);
-	}
-}
-
-/* News about a: every shown domain with that address is brought up to date. */
-static void sync_addr(scan *s, const saddr *a, unsigned bits)
-{
-	if (s->frozen)
-		return;
-	for (sdom *m = s->doms; m; m = m->next) {
-		bool hit = false;
-		if (!m->d)
-			continue;
-		for (size_t i = 0; i < mx_domain_host_count(m->d); i++) {
-			const mx_host *h = mx_domain_host(m->d, i);
-			for (size_t k = 0; k < h->naddrs; k++)
-				if (strcmp(h->addrs[k].ip, a->ip) == 0 &&
-				    port_of(s, h->exchange, a->ip) == a->port) {
-					attach(s, m, i, k);
-					hit = true;
-				}
-		}
-		if (hit) {
-			mark(s, m, bits);
-			check_settled(s, m);
-		}
-	}
-}
-
-/* ---- the store: addresses come and go with the domains that show them ---- */
-
-static void on_probe(probe_result *r, void *arg);
-static void on_bl(blr_result *r, void *arg);
-static void on_ptr(const char *ip, mx_ptr *p, void *arg);
-
-static void slot_free(sslot *sl)
-{
-	probe_result_free(sl->last);
-	probe_result_free(sl->snap);
-	free(sl->host);
-	free(sl->rcpt);
-	free(sl);
-}
-
-static void addr_free(scan *s, saddr *a)
-{
-	saddr **pp = &s->buckets[hash_ip(a->ip)];
-
-	while (*pp != a)
-		pp = &(*pp)->next;
-	*pp = a->next;
-	s->naddrs--;
-	/* before the slots go: slots[0] says whether it is watched */
-	if (s->mon && a->nslots && a->slots[0]->watched)
-		smtp_monitor_unwatch(s->mon, a->ip, a->port);
-	for (size_t i = 0; i < a->nslots; i++) {
-		if (s->smtp && a->slots[i]->in_flight)
-			smtp_cancel(s->smtp, on_probe, a->slots[i]);
-		slot_free(a->slots[i]);
-	}
-	if (s->bl && a->bl_wait)
-		bl_cancel(s->bl, on_bl, a);
-	if (a->ptr_wait)
-		auth_cancel(s->auth, a);
-	mx_ptr_free(a->ptr);
-	for (size_t j = 0; j < a->nbl; j++)
-		blr_result_free(a->bl[j]);
-	free(a->bl);
-	free(a->slots);
-	free(a->ip);
-	free(a);
-}
-
-static saddr *addr_get(scan *s, const char *host, const char *ip)
-{
-	int port = port_of(s, host, ip);
-	saddr *a = find_addr(s, ip, port);
-	unsigned b;
-
-	if (a)
-		return a;
-	a = calloc(1, sizeof(*a));
-	if (!a || !(a->ip = strdup(ip))) {
-		free(a);
-		return NULL;
-	}
-	a->s = s;
-	a->port = port;
-	a->allowed = !s->cfg.loopback_only || mx_ip_is_loopback(ip);
-	b = hash_ip(ip);
-	a->next = s->buckets[b];
-	s->buckets[b] = a;
-	s->naddrs++;
-	/* a new address is asked about once, by every enabled provider */
-	if (a->allowed && s->bl) {
-		size_t n = 0;
-		if (bl_lookup(s->bl, ip, on_bl, a, &n) == MXS_OK)
-			a->bl_wait = n;
-	}
-	if (a->allowed && s->cfg.ptr && s->auth)
-		a->ptr_wait = auth_ptr(s->auth, ip, on_ptr, a) == MXS_OK;
-	return a;
-}
-
-/* The first probe of ip as host, when probes run and the policy allows. */
-static void slot_get(scan *s, saddr *a, const char *host, const char *rcpt)
-{
-	sslot *sl, **g;
-	scan_event ev = {.kind = SCAN_EV_PROBE_START, .ip = a->ip, .host = host};
-
-	if (!a->allowed || !s->smtp || find_slot_to(a, host, rcpt))
-		return;
-	sl = calloc(1, sizeof(*sl));
-	g = realloc(a->slots, (a->nslots + 1) * sizeof(*g));
-	if (g)
-		a->slots = g;
-	if (!sl || !g || !(sl->host = strdup(host)) || (rcpt && !(sl->rcpt = strdup(rcpt)))) {
-		if (sl)
-			free(sl->host);
-		free(sl);
-		return;
-	}
-	sl->a = a;
-	a->slots[a->nslots++] = sl;
-	if (s->cfg.mode == SCAN_MONITOR) {
-		sl->watched = smtp_monitor_watch(s->mon, host, a->ip) == MXS_OK;
-	} else {
-		sl->watched = smtp_probe_rcpt(s->smtp, host, a->ip, rcpt, on_probe, sl) == MXS_OK;
-		sl->in_flight = sl->watched;
-	}
-	/* a probe that cannot start (not a host name) is not waited for */
-	sl->done = !sl->watched;
-	if (sl->watched)
-		emit(s, &ev);
-}
-
-static void ref_domain(scan *s, const mx_domain *d)
-{
-	char rb[320];
-	const char *to = d ? rcpt_for(s, mx_domain_name(d), rb, sizeof(rb)) : NULL;
-
-	for (size_t i = 0; d && i < mx_domain_host_count(d); i++) {
-		const mx_host *h = mx_domain_host(d, i);
-		for (size_t k = 0; k < h->naddrs; k++) {
-			saddr *a = addr_get(s, h->exchange, h->addrs[k].ip);
-			if (!a)
-				continue;
-			a->refs++;
-			slot_get(s, a, h->exchange, to);
-		}
-	}
-}
-
-static void unref_domain(scan *s, const mx_domain *d)
-{
-	for (size_t i = 0; d && i < mx_domain_host_count(d); i++) {
-		const mx_host *h = mx_domain_host(d, i);
-		for (size_t k = 0; k < h->naddrs; k++) {
-			saddr *a = find_host_addr(s, h->exchange, h->addrs[k].ip);
-			if (a && --a->refs == 0)
-				addr_free(s, a);
-		}
-	}
-}
-
-/* ---- news from the clients --------------------------------------------- */
-
-static void on_probe(probe_result *r, void *arg)
-{
-	sslot *sl = arg;
-	scan *s = sl->a->s;
-	scan_event ev = {.kind = SCAN_EV_PROBE_DONE, .ip = sl->a->ip, .host = sl->host, .probe = r};
-
-	if (s->dying) {
-		probe_result_free(r);
-		return;
-	}
-	enter(s);
-	probe_result_free(sl->last);
-	sl->last = r;
-	sl->in_flight = false;
-	sl->done = true;
-	s->probes_done++;
-	s->probes_timeout += r->state == PROBE_CONNECT_TIMEOUT;
-	emit(s, &ev);
-	sync_addr(s, sl->a, SCAN_CH_PROBE);
-	deliver(s);
-	leave(s);
-}
-
-static void on_change(const char *ip, int port, void *arg)
-{
-	scan *s = arg;
-	saddr *a = find_addr(s, ip, port);
-	sslot *sl = find_slot(a, NULL);
-	scan_event ev = {.kind = SCAN_EV_PROBE_DONE, .ip = ip};
-
-	if (s->dying || !sl)
-		return;
-	enter(s);
-	sl->done = true;
-	s->probes_done++;
-	ev.host = sl->host;
-	ev.probe = live_last(s, sl);
-	s->probes_timeout += ev.probe && ev.probe->state == PROBE_CONNECT_TIMEOUT;
-	emit(s, &ev);
-	sync_addr(s, a, SCAN_CH_PROBE);
-	deliver(s);
-	leave(s);
-}
-
-static void on_bl(blr_result *r, void *arg)
-{
-	saddr *a = arg;
-	scan *s = a->s;
-	scan_event ev = {.kind = SCAN_EV_BLOCKLIST, .ip = a->ip, .bl = r};
-	size_t j;
-
-	if (s->dying) {
-		blr_result_free(r);
-		return;
-	}
-	enter(s);
-	if (a->bl_wait)
-		a->bl_wait--;
-	for (j = 0; j < a->nbl; j++)
-		if (strcmp(a->bl[j]->provider, r->provider) == 0)
-			break;
-	if (j < a->nbl) {
-		blr_result_free(a->bl[j]);
-		a->bl[j] = r;
-	} else {
-		blr_result **g = realloc(a->bl, (a->nbl + 1) * sizeof(*g));
-		if (!g) {
-			blr_result_free(r);
-			r = NULL;
-		} else {
-			a->bl = g;
-			a->bl[a->nbl++] = r;
-		}
-	}
-	if (r) {
-		emit(s, &ev);
-		sync_addr(s, a, SCAN_CH_BLOCKLIST);
-	} else {
-		sync_addr(s, a, 0); /* only the settling, if this was the last */
-	}
-	deliver(s);
-	leave(s);
-}
-
-static void on_policy(policy_fetch_result *r, void *arg)
-{
-	sdom *m = arg;
-	scan *s = m->s;
-
-	m->pj = NULL;
-	policy_fetch_result_free(m->pol);
-	m->pol = r;
-	if (m->removed || s->dying)
-		return; /* the graveyard (or the teardown) frees m */
-	enter(s);
-	if (!s->frozen && m->d) {
-		policy_fetch_apply(m->pol, m->d);
-		mark(s, m, SCAN_CH_ANSWER);
-		check_settled(s, m);
-	}
-	policy_fetch_apply(m->pol, m->parked);
-	deliver(s);
-	leave(s);
-}
-
-static bool domain_shows(const mx_domain *d, const char *ip)
-{
-	for (size_t i = 0; d && i < mx_domain_host_count(d); i++)
-		for (size_t k = 0; k < mx_domain_host(d, i)->naddrs; k++)
-			if (strcmp(mx_domain_host(d, i)->addrs[k].ip, ip) == 0)
-				return true;
-	return false;
-}
-
-/* Re-probes, at once, every address both the old and the new answer show
- * (the monitor keeps watching it), and waits for those probes before the
- * domain settles again: a re-resolve shows fresh answers on top of the
- * kept history. */
-static void reprobe_kept(scan *s, const mx_domain *old, const mx_domain *d)
-{
-	for (size_t i = 0; old && i < mx_domain_host_count(old); i++) {
-		const mx_host *h = mx_domain_host(old, i);
-		for (size_t k = 0; k < h->naddrs; k++) {
-			saddr *a = find_host_addr(s, h->exchange, h->addrs[k].ip);
-			sslot *sl = a ? find_slot(a, NULL) : NULL;
-			if (!sl || !sl->watched || !sl->done || !domain_shows(d, a->ip))
-				continue;
-			sl->done = false;
-			smtp_monitor_probe_now(s->mon, a->ip, a->port);
-		}
+		scani_mark(s, m, SCAN_CH_SETTLED);
 	}
 }
 
@@ -697,69 +131,20 @@ static void install(scan *s, sdom *m, mx_domain *d, uint64_t when)
 	mx_domain *old = m->d;
 
 	if (s->cfg.mode == SCAN_MONITOR) {
-		reprobe_kept(s, old, d);
-		ref_domain(s, d);
-		unref_domain(s, old);
+		scani_reprobe_kept(s, old, d);
+		scani_ref_domain(s, d);
+		scani_unref_domain(s, old);
 	} else {
-		unref_domain(s, old);
-		ref_domain(s, d);
+		scani_unref_domain(s, old);
+		scani_ref_domain(s, d);
 	}
 	mx_domain_free(old);
 	m->d = d;
 	m->answered_ms = when;
-	policy_fetch_apply(m->pol, d); /* each answer is a new mx_domain */
-	for (size_t i = 0; i < mx_domain_host_count(d); i++)
-		for (size_t k = 0; k < mx_domain_host(d, i)->naddrs; k++)
-			attach(s, m, i, k);
-	if (m->auth)
-		mx_domain_set_auth(d, mx_auth_dup(m->auth));
-	mark(s, m, SCAN_CH_ANSWER);
-	check_settled(s, m);
-}
-
-/* ---- DNS beside the walk (net/auth.h) ----------------------------------- */
-
-static void on_ptr(const char *ip, mx_ptr *p, void *arg)
-{
-	saddr *a = arg;
-	scan *s = a->s;
-
-	(void)ip;
-	if (s->dying) {
-		mx_ptr_free(p);
-		return;
-	}
-	enter(s);
-	mx_ptr_free(a->ptr);
-	a->ptr = p;
-	a->ptr_wait = false;
-	sync_addr(s, a, SCAN_CH_PTR);
-	deliver(s);
-	leave(s);
-}
-
-static void on_auth(const char *domain, mx_auth *au, void *arg)
-{
-	sdom *m = arg;
-	scan *s = m->s;
-
-	(void)domain;
-	if (s->dying) {
-		mx_auth_free(au);
-		return;
-	}
-	enter(s);
-	mx_auth_free(m->auth);
-	m->auth = au;
-	m->auth_wait = false;
-	if (m->d && au && !s->frozen)
-		mx_domain_set_auth(m->d, mx_auth_dup(au));
-	if (m->d && !s->frozen) {
-		mark(s, m, SCAN_CH_AUTH);
-		check_settled(s, m);
-	}
-	deliver(s);
-	leave(s);
+	scani_attach_all(s, m);
+	scani_dom_stages_attach(m, d); /* each answer is a new mx_domain */
+	scani_mark(s, m, SCAN_CH_ANSWER);
+	scani_check_settled(s, m);
 }
 
 static void on_dns(mx_domain *d, void *arg)
@@ -776,8 +161,8 @@ static void on_dns(mx_domain *d, void *arg)
 			sweep(s);
 		return;
 	}
-	enter(s);
-	emit(s, &ev);
+	scani_enter(s);
+	scani_emit(s, &ev);
 	if (m->removed) {
 		/* the event's reader removed it */
 		mx_domain_free(d);
@@ -788,8 +173,8 @@ static void on_dns(mx_domain *d, void *arg)
 	} else {
 		install(s, m, d, uv_now(s->loop));
 	}
-	deliver(s);
-	leave(s);
+	scani_deliver(s);
+	scani_leave(s);
 }
 
 /* ---- delivering changes ---------------------------------------------- */
@@ -808,9 +193,9 @@ static void analyze(scan *s, sdom *m)
 
 /* Calls on_domain for every domain marked since the last delivery, in the
  * order they were marked. A callback may mark, add or remove domains. */
-static void deliver(scan *s)
+void scani_deliver(scan *s)
 {
-	enter(s);
+	scani_enter(s);
 	while (s->dirty_head < s->ndirty && !s->dying) {
 		sdom *m = s->dirty[s->dirty_head++];
 		unsigned ch;
@@ -827,7 +212,7 @@ static void deliver(scan *s)
 	}
 	if (s->dirty_head == s->ndirty)
 		s->dirty_head = s->ndirty = 0;
-	leave(s);
+	scani_leave(s);
 }
 
 /* Deferred work, outside every client's callback: a thaw, a reseed, the
@@ -840,7 +225,7 @@ static void on_timer(uv_timer_t *t)
 		teardown(s);
 		return;
 	}
-	enter(s);
+	scani_enter(s);
 	if (s->thaw_pending) {
 		s->thaw_pending = false;
 		for (sdom *m = s->doms; m && !s->frozen; m = m->next) {
@@ -849,18 +234,16 @@ static void on_timer(uv_timer_t *t)
 				m->parked = NULL;
 				install(s, m, d, m->parked_ms);
 			} else if (m->d) {
-				for (size_t i = 0; i < mx_domain_host_count(m->d); i++)
-					for (size_t k = 0; k < mx_domain_host(m->d, i)->naddrs; k++)
-						attach(s, m, i, k);
-				if (m->auth) /* it came while frozen */
-					mx_domain_set_auth(m->d, mx_auth_dup(m->auth));
-				mark(s, m, SCAN_CH_ANALYSIS);
-				check_settled(s, m);
+				/* what came while frozen */
+				scani_attach_all(s, m);
+				scani_dom_stages_attach(m, m->d);
+				scani_mark(s, m, SCAN_CH_ANALYSIS);
+				scani_check_settled(s, m);
 			}
 		}
 	}
-	deliver(s);
-	leave(s);
+	scani_deliver(s);
+	scani_leave(s);
 }
 
 static void kick(scan *s)
@@ -974,36 +357,11 @@ scan *scan_new(uv_loop_t *loop, const scan_config *cfg, int *code_hint, char **w
 				mxs_why(why, "out of memory");
 				goto fail;
 			}
-			smtp_monitor_on_change(s->mon, on_change, s);
+			smtp_monitor_on_change(s->mon, scani_on_monitor_change, s);
 		}
 	}
-	if (cfg->ptr || cfg->authoritative) {
-		auth_config ac = {.servers = cfg->servers,
-		                  .nservers = cfg->nservers,
-		                  .timeout_ms = cfg->timeout_ms,
-		                  .ns_port = cfg->ns_port};
-		s->auth = auth_client_new(loop, &ac, why);
-		if (!s->auth)
-			goto fail;
-	}
-	if (cfg->mta_sts) {
-		policy_fetch_config pc = {.timeout_ms = cfg->timeout_ms,
-		                          .port = cfg->mta_sts_port,
-		                          .ca_pem = s->ca_pem,
-		                          .loopback_only = cfg->loopback_only};
-		s->pf = policy_fetcher_new(loop, s->dns, &pc, why);
-		if (!s->pf)
-			goto fail;
-	}
-	if (cfg->blocklists && blr_config_enabled_count(cfg->blocklists) > 0) {
-		bl_config bc = {.timeout_ms = cfg->timeout_ms, .ca_pem = s->bl_ca_pem};
-		s->bl = bl_client_new(loop, cfg->blocklists, &bc, why);
-		if (!s->bl) {
-			if (code_hint)
-				*code_hint = 2;
-			goto fail;
-		}
-	}
+	if (!scani_stages_new(s, cfg, code_hint, why))
+		goto fail;
 	return s;
 fail:
 	scan_free(s);
@@ -1014,9 +372,8 @@ static void dom_free(sdom *m)
 {
 	mx_domain_free(m->d);
 	mx_domain_free(m->parked);
-	policy_fetch_result_free(m->pol);
+	scani_dom_stages_free(m);
 	free(m->as_host);
-	mx_auth_free(m->auth);
 	free(m->name);
 	free(m);
 }
@@ -1026,26 +383,11 @@ static void teardown(scan *s)
 	if (s->torn_down)
 		return;
 	s->torn_down = true;
-	smtp_monitor_free(s->mon);  /* before the prober it probes through */
-	smtp_prober_free(s->smtp);  /* cancels: no callbacks */
-	bl_client_free(s->bl);      /* the same for the lookups */
-	policy_fetcher_free(s->pf); /* before the DNS client it asks through */
-	dns_client_free(s->dns);    /* frees the domains on the wire, no callbacks */
-	auth_client_free(s->auth);  /* no callbacks */
-	for (unsigned b = 0; b < SCAN_BUCKETS; b++)
-		while (s->buckets[b]) {
-			saddr *a = s->buckets[b];
-			s->buckets[b] = a->next;
-			for (size_t i = 0; i < a->nslots; i++)
-				slot_free(a->slots[i]);
-			for (size_t j = 0; j < a->nbl; j++)
-				blr_result_free(a->bl[j]);
-			mx_ptr_free(a->ptr);
-			free(a->bl);
-			free(a->slots);
-			free(a->ip);
-			free(a);
-		}
+	smtp_monitor_free(s->mon); /* before the prober it probes through */
+	smtp_prober_free(s->smtp); /* cancels: no callbacks */
+	scani_stages_close(s);     /* the same for the stages' clients */
+	dns_client_free(s->dns);   /* frees the domains on the wire, no callbacks */
+	scani_store_free(s);
 	while (s->doms) {
 		sdom *m = s->doms;
 		s->doms = m->next;
@@ -1087,11 +429,7 @@ static mxs_status resolve(scan *s, sdom *m)
 		return MXS_ERR_NOMEM;
 	}
 	m->resolving = true;
-	if (s->cfg.authoritative && s->auth && !m->auth_wait)
-		m->auth_wait = auth_zone(s->auth, m->name, on_auth, m) == MXS_OK;
-	/* the policy is asked again with every answer asked (scan_refresh) */
-	if (s->pf && !m->pj)
-		m->pj = policy_fetch(s->pf, m->name, on_policy, m);
+	scani_dom_stages_start(s, m);
 	return MXS_OK;
 }
 
@@ -1212,12 +550,8 @@ void scan_remove(scan *s, const char *name)
 		s->doms_tail = m->prev;
 	s->ndoms--;
 	m->removed = true;
-	if (m->auth_wait)
-		auth_cancel(s->auth, m);
-	m->auth_wait = false;
-	policy_fetch_cancel(m->pj);
-	m->pj = NULL;
-	unref_domain(s, m->d);
+	scani_dom_stages_cancel(s, m);
+	scani_unref_domain(s, m->d);
 	mx_domain_free(m->d);
 	m->d = NULL;
 	mx_domain_free(m->parked);
@@ -1237,7 +571,7 @@ mxs_status scan_set_seed(scan *s, const char *name, uint64_t seed)
 		return MXS_ERR_INVALID;
 	m->seed = seed;
 	if (m->d) {
-		mark(s, m, SCAN_CH_ANALYSIS);
+		scani_mark(s, m, SCAN_CH_ANALYSIS);
 		kick(s);
 	}
 	return MXS_OK;
@@ -1250,7 +584,7 @@ void scan_set_egress_blocked(scan *s, bool blocked)
 	s->egress = blocked;
 	for (sdom *m = s->doms; m; m = m->next)
 		if (m->d)
-			mark(s, m, SCAN_CH_ANALYSIS);
+			scani_mark(s, m, SCAN_CH_ANALYSIS);
 	kick(s);
 }
 
@@ -1266,7 +600,7 @@ mxs_status scan_set_as(scan *s, const char *name, const char *as_host)
 	free(m->as_host);
 	m->as_host = c;
 	if (m->d) {
-		mark(s, m, SCAN_CH_ANALYSIS);
+		scani_mark(s, m, SCAN_CH_ANALYSIS);
 		kick(s);
 	}
 	return MXS_OK;
@@ -1307,40 +641,6 @@ size_t scan_domain_count(const scan *s)
 	return s->ndoms;
 }
 
-/* ---- addresses ------------------------------------------------------------ */
-
-bool scan_history_get(const scan *s, const char *ip, const char *host, scan_history *out)
-{
-	const sslot *sl =
-	    find_slot(host ? find_host_addr(s, host, ip) : find_addr(s, ip, -1), host);
-
-	if (!sl)
-		return false;
-	if (s->frozen)
-		*out = sl->snap_h;
-	else
-		live_history(s, sl, out);
-	return true;
-}
-
-const probe_result *scan_probe_last(const scan *s, const char *ip, const char *host)
-{
-	const sslot *sl =
-	    find_slot(host ? find_host_addr(s, host, ip) : find_addr(s, ip, -1), host);
-
-	if (!sl)
-		return NULL;
-	return s->frozen ? sl->snap : live_last(s, sl);
-}
-
-const blr_result *const *scan_blocklist_results(const scan *s, const char *ip, size_t *n)
-{
-	const saddr *a = find_addr(s, ip, -1);
-
-	*n = a ? a->nbl : 0;
-	return a && a->nbl ? (const blr_result *const *)a->bl : NULL;
-}
-
 /* ---- freezing ------------------------------------------------------------ */
 
 void scan_freeze(scan *s, bool frozen)
@@ -1353,16 +653,7 @@ void scan_freeze(scan *s, bool frozen)
 		kick(s);
 		return;
 	}
-	/* what the histories say now is what the frozen display shows */
-	for (unsigned b = 0; b < SCAN_BUCKETS; b++)
-		for (saddr *a = s->buckets[b]; a; a = a->next)
-			for (size_t i = 0; i < a->nslots; i++) {
-				sslot *sl = a->slots[i];
-				const probe_result *last = live_last(s, sl);
-				live_history(s, sl, &sl->snap_h);
-				probe_result_free(sl->snap);
-				sl->snap = last ? probe_result_dup(last) : NULL;
-			}
+	scani_store_snapshot(s); /* what the frozen display shows */
 }
 
 bool scan_frozen(const scan *s)

@@ -2,7 +2,8 @@
  * lab's servers in this process: the DNS server, the SMTP hosts' CA and the
  * HTTPS policy server (lab/sts_server.c); the trainer's `sts` command
  * changing what is served; cancelling and freeing with fetches in flight;
- * and the $MTA-STS directive's errors. */
+ * the $MTA-STS directive's errors; and the scan's MTA-STS stage across a
+ * freeze (net/scan_stages.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -16,6 +17,7 @@
 
 #include "harness.h"
 #include "../net/policy.h" /* and core/policy.h through it */
+#include "scan.h"
 #include "trainer.h"
 
 typedef struct got {
@@ -243,6 +245,105 @@ static void test_directive_errors(void **state)
 	}
 }
 
+/* ---- the scan's MTA-STS stage across a freeze ----------------------------- */
+
+typedef struct sts_watch {
+	bool settled;
+	bool freeze_on_answer; /* freeze in the first answer call after a refresh */
+	bool froze;            /* ... and the policy was still out then */
+	bool thawed;           /* a SCAN_CH_ANALYSIS call came after the thaw */
+} sts_watch;
+
+static void on_sts_domain(scan *s, const char *name, const mx_domain *d, unsigned changes,
+                          void *arg)
+{
+	sts_watch *w = arg;
+	scan_domain_info info;
+
+	(void)d;
+	w->settled |= (changes & SCAN_CH_SETTLED) != 0;
+	w->thawed |= (changes & SCAN_CH_ANALYSIS) != 0;
+	if (w->freeze_on_answer && (changes & SCAN_CH_ANSWER)) {
+		w->freeze_on_answer = false;
+		assert_true(scan_domain_get_info(s, name, &info));
+		if (!info.resolving &&
+		    info.pending > 0) { /* the new answer is in, the policy not */
+			scan_freeze(s, true);
+			w->froze = true;
+		}
+	}
+}
+
+static policy_mode shown_mode(scan *s)
+{
+	const mx_domain *d = scan_domain(s, "sts-enforce.lab.test");
+	const mx_mta_sts *m = d ? mx_domain_mta_sts(d) : NULL;
+
+	assert_non_null(m);
+	assert_non_null(m->policy);
+	return m->policy->mode;
+}
+
+/* A policy that comes while the explorer is frozen shows once it thaws,
+ * also when the MX answer it belongs to was installed before the freeze
+ * (the thaw used to attach only the address stages and the authoritative
+ * answers, so the shown domain kept the old policy until the next answer). */
+static void test_scan_policy_across_freeze(void **state)
+{
+	fixture *x = *state;
+	const char *servers[1] = {x->lab.server};
+	sts_watch w = {0};
+	scan_config sc = {.mode = SCAN_MONITOR,
+	                  .servers = servers,
+	                  .nservers = 1,
+	                  .timeout_ms = 2000,
+	                  .no_probe = true,
+	                  .loopback_only = true,
+	                  .allow_loopback = true,
+	                  .mta_sts = true,
+	                  .mta_sts_port = x->lab.sts_port,
+	                  .ca_pem = lab_smtp_ca_pem(x->lab.smtp),
+	                  .on_domain = on_sts_domain,
+	                  .arg = &w};
+	char *why = NULL;
+	scan *s = scan_new(&x->loop, &sc, NULL, &why);
+	scan_domain_info info;
+
+	assert_non_null(s);
+	assert_int_equal(scan_add(s, "sts-enforce.lab.test", NULL), MXS_OK);
+	for (int i = 0; i < 5000 && !w.settled; i++)
+		uv_run(&x->loop, UV_RUN_ONCE);
+	assert_true(w.settled);
+	assert_int_equal(shown_mode(s), POLICY_MODE_ENFORCE);
+	/* the policy changes; asked again, the MX answer (one question) comes
+	 * before the policy (TXT, then HTTPS): freeze between the two. A few
+	 * tries, each flipping the mode, in case the policy ever wins. */
+	for (int k = 0; k < 4 && !w.froze; k++) {
+		policy_mode want = k % 2 ? POLICY_MODE_ENFORCE : POLICY_MODE_TESTING;
+		train(x, NULL, k % 2 ? "reset" : "behave mta-sts.sts-enforce.lab.test testing");
+		w.freeze_on_answer = true;
+		assert_int_equal(scan_refresh(s, "sts-enforce.lab.test"), MXS_OK);
+		do
+			uv_run(&x->loop, UV_RUN_ONCE);
+		while (scan_domain_get_info(s, "sts-enforce.lab.test", &info) &&
+		       (info.resolving || info.pending > 0));
+		if (!w.froze) {
+			assert_int_equal(shown_mode(s), want);
+			continue;
+		}
+		/* frozen: the policy came and is kept, the shown domain stands still */
+		assert_int_not_equal(shown_mode(s), want);
+		w.thawed = false;
+		scan_freeze(s, false);
+		for (int i = 0; i < 5000 && !w.thawed; i++)
+			uv_run(&x->loop, UV_RUN_ONCE);
+		assert_true(w.thawed);
+		assert_int_equal(shown_mode(s), want);
+	}
+	assert_true(w.froze);
+	scan_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -250,6 +351,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_trainer_refusals, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_cancel_and_free, setup, teardown),
 	    cmocka_unit_test(test_directive_errors),
+	    cmocka_unit_test_setup_teardown(test_scan_policy_across_freeze, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

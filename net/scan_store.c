@@ -1,0 +1,461 @@
+/* net/scan_store.c — the scan's result store (scan_int.h): one entry per
+ * address and port, alive while some shown domain lists it, each probed
+ * and asked about once whichever domains show it; its probe slots (one per
+ * MX host name, since TLS verifies that name, and per recipient with
+ * --rcpt), the monitor's mtr-like history, and attaching what it knows to
+ * the domains that show it. The answers of the address stages (blocklists,
+ * PTR) live here too but are started, kept and freed by scan_stages.c. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dane.h"
+#include "scan_int.h"
+
+static unsigned hash_ip(const char *ip)
+{
+	unsigned h = 2166136261u;
+
+	for (; *ip; ip++)
+		h = (h ^ (unsigned char)*ip) * 16777619u;
+	return h % SCAN_BUCKETS;
+}
+
+/* ---- finding ----------------------------------------------------------------- */
+
+/* The lab's address map can give each scenario's ::1 its own port. */
+int scani_port_of(const scan *s, const char *host, const char *ip)
+{
+	return s->smtp ? smtp_prober_port_for(s->smtp, host, ip) : 0;
+}
+
+saddr *scani_find_addr(const scan *s, const char *ip, int port)
+{
+	saddr *any = NULL;
+
+	for (saddr *a = s->buckets[hash_ip(ip)]; a; a = a->next)
+		if (strcmp(a->ip, ip) == 0) {
+			if (a->port == port)
+				return a;
+			any = a;
+		}
+	return port < 0 ? any : NULL;
+}
+
+saddr *scani_find_host_addr(const scan *s, const char *host, const char *ip)
+{
+	return scani_find_addr(s, ip, scani_port_of(s, host, ip));
+}
+
+/* SCAN_ONCE one slot per host name, SCAN_MONITOR the one the monitor
+ * watches. */
+sslot *scani_find_slot(const saddr *a, const char *host)
+{
+	if (!a || a->nslots == 0)
+		return NULL;
+	if (a->s->cfg.mode == SCAN_MONITOR || !host)
+		return a->slots[0];
+	for (size_t i = 0; i < a->nslots; i++)
+		if (strcmp(a->slots[i]->host, host) == 0)
+			return a->slots[i];
+	return NULL;
+}
+
+/* With --rcpt a slot is also keyed by the address asked for, so two domains
+ * sharing an MX each get their own RCPT. */
+sslot *scani_find_slot_to(const saddr *a, const char *host, const char *rcpt)
+{
+	if (!rcpt)
+		return scani_find_slot(a, host);
+	for (size_t i = 0; a && i < a->nslots; i++)
+		if (strcmp(a->slots[i]->host, host) == 0 && a->slots[i]->rcpt &&
+		    strcmp(a->slots[i]->rcpt, rcpt) == 0)
+			return a->slots[i];
+	return NULL;
+}
+
+/* ---- the history view ----------------------------------------------------- */
+
+static void once_history(const sslot *sl, scan_history *h)
+{
+	const probe_result *r = sl->last;
+
+	*h = (scan_history){.watched = sl->watched,
+	                    .in_flight = sl->in_flight,
+	                    .last_state = PROBE_PENDING,
+	                    .last_ms = -1,
+	                    .avg_ms = -1,
+	                    .best_ms = -1,
+	                    .worst_ms = -1};
+	if (!r)
+		return;
+	h->sent = 1;
+	h->lost = r->state != PROBE_ACCEPTED;
+	h->answered = r->t.greeting >= 0;
+	h->lost_pct = h->lost ? 100.0 : 0.0;
+	h->last_state = r->state;
+	if (r->t.greeting >= 0)
+		h->last_ms = h->avg_ms = h->best_ms = h->worst_ms = r->t.greeting;
+}
+
+static void live_history(const scan *s, const sslot *sl, scan_history *h)
+{
+	const smtp_history *m;
+
+	if (s->cfg.mode == SCAN_ONCE) {
+		once_history(sl, h);
+		return;
+	}
+	*h = (scan_history){.watched = sl->watched,
+	                    .last_state = PROBE_PENDING,
+	                    .last_ms = -1,
+	                    .avg_ms = -1,
+	                    .best_ms = -1,
+	                    .worst_ms = -1};
+	m = sl->watched ? smtp_monitor_history(s->mon, sl->a->ip, sl->a->port) : NULL;
+	if (!m)
+		return;
+	h->in_flight = m->in_flight;
+	h->last_state = m->last_state;
+	h->sent = m->sent;
+	h->lost = m->lost;
+	h->answered = m->greeted;
+	h->lost_pct = m->lost_pct;
+	h->last_ms = m->last_ms;
+	h->avg_ms = m->avg_ms;
+	h->best_ms = m->best_ms;
+	h->worst_ms = m->worst_ms;
+}
+
+static const probe_result *live_last(const scan *s, const sslot *sl)
+{
+	const smtp_history *m;
+
+	if (s->cfg.mode == SCAN_ONCE)
+		return sl->last;
+	m = sl->watched ? smtp_monitor_history(s->mon, sl->a->ip, sl->a->port) : NULL;
+	return m ? m->last : NULL;
+}
+
+bool scan_history_get(const scan *s, const char *ip, const char *host, scan_history *out)
+{
+	const sslot *sl = scani_find_slot(
+	    host ? scani_find_host_addr(s, host, ip) : scani_find_addr(s, ip, -1), host);
+
+	if (!sl)
+		return false;
+	if (s->frozen)
+		*out = sl->snap_h;
+	else
+		live_history(s, sl, out);
+	return true;
+}
+
+const probe_result *scan_probe_last(const scan *s, const char *ip, const char *host)
+{
+	const sslot *sl = scani_find_slot(
+	    host ? scani_find_host_addr(s, host, ip) : scani_find_addr(s, ip, -1), host);
+
+	if (!sl)
+		return NULL;
+	return s->frozen ? sl->snap : live_last(s, sl);
+}
+
+void scani_store_snapshot(scan *s)
+{
+	for (unsigned b = 0; b < SCAN_BUCKETS; b++)
+		for (saddr *a = s->buckets[b]; a; a = a->next)
+			for (size_t i = 0; i < a->nslots; i++) {
+				sslot *sl = a->slots[i];
+				const probe_result *last = live_last(s, sl);
+				live_history(s, sl, &sl->snap_h);
+				probe_result_free(sl->snap);
+				sl->snap = last ? probe_result_dup(last) : NULL;
+			}
+}
+
+/* ---- attaching what the store knows to a domain ---------------------------- */
+
+/* Host i's address k of m's domain gets its probe and the address stages'
+ * answers. */
+static void attach(scan *s, sdom *m, size_t i, size_t k)
+{
+	const mx_host *h = mx_domain_host(m->d, i);
+	char rb[320];
+	saddr *a = scani_find_host_addr(s, h->exchange, h->addrs[k].ip);
+	sslot *sl = scani_find_slot_to(a, h->exchange, scani_rcpt_for(s, m->name, rb, sizeof(rb)));
+	const probe_result *last = sl ? live_last(s, sl) : NULL;
+
+	if (!a)
+		return;
+	if (last) {
+		probe_result *r = probe_result_dup(last);
+		if (r) /* the DANE stage: a DANE-TA chain must be valid now */
+			r->dane = dane_verdict(m->d, h, r, time(NULL));
+		if (r)
+			mx_host_set_probe(m->d, i, k, r);
+	}
+	scani_addr_stages_attach(a, m->d, i, k);
+}
+
+void scani_attach_all(scan *s, sdom *m)
+{
+	for (size_t i = 0; i < mx_domain_host_count(m->d); i++)
+		for (size_t k = 0; k < mx_domain_host(m->d, i)->naddrs; k++)
+			attach(s, m, i, k);
+}
+
+size_t scani_store_waits(const scan *s, const sdom *m)
+{
+	size_t n = 0;
+	char rb[320];
+	const char *to = m->d ? scani_rcpt_for(s, m->name, rb, sizeof(rb)) : NULL;
+
+	for (size_t i = 0; m->d && i < mx_domain_host_count(m->d); i++) {
+		const mx_host *h = mx_domain_host(m->d, i);
+		for (size_t k = 0; k < h->naddrs; k++) {
+			const saddr *a = scani_find_host_addr(s, h->exchange, h->addrs[k].ip);
+			const sslot *sl = scani_find_slot_to(a, h->exchange, to);
+			if (!a || !a->allowed)
+				continue;
+			if (sl && !sl->done)
+				n++;
+			n += scani_addr_stages_waits(a);
+		}
+	}
+	return n;
+}
+
+void scani_sync_addr(scan *s, const saddr *a, unsigned bits)
+{
+	if (s->frozen)
+		return;
+	for (sdom *m = s->doms; m; m = m->next) {
+		bool hit = false;
+		if (!m->d)
+			continue;
+		for (size_t i = 0; i < mx_domain_host_count(m->d); i++) {
+			const mx_host *h = mx_domain_host(m->d, i);
+			for (size_t k = 0; k < h->naddrs; k++)
+				if (strcmp(h->addrs[k].ip, a->ip) == 0 &&
+				    scani_port_of(s, h->exchange, a->ip) == a->port) {
+					attach(s, m, i, k);
+					hit = true;
+				}
+		}
+		if (hit) {
+			scani_mark(s, m, bits);
+			scani_check_settled(s, m);
+		}
+	}
+}
+
+/* ---- addresses come and go with the domains that show them ---------------- */
+
+static void on_probe(probe_result *r, void *arg);
+
+static void slot_free(sslot *sl)
+{
+	probe_result_free(sl->last);
+	probe_result_free(sl->snap);
+	free(sl->host);
+	free(sl->rcpt);
+	free(sl);
+}
+
+/* The entry's memory; nothing is cancelled. */
+static void addr_release(saddr *a)
+{
+	for (size_t i = 0; i < a->nslots; i++)
+		slot_free(a->slots[i]);
+	scani_addr_stages_free(a);
+	free(a->slots);
+	free(a->ip);
+	free(a);
+}
+
+static void addr_free(scan *s, saddr *a)
+{
+	saddr **pp = &s->buckets[hash_ip(a->ip)];
+
+	while (*pp != a)
+		pp = &(*pp)->next;
+	*pp = a->next;
+	s->naddrs--;
+	/* before the slots go: slots[0] says whether it is watched */
+	if (s->mon && a->nslots && a->slots[0]->watched)
+		smtp_monitor_unwatch(s->mon, a->ip, a->port);
+	for (size_t i = 0; i < a->nslots; i++)
+		if (s->smtp && a->slots[i]->in_flight)
+			smtp_cancel(s->smtp, on_probe, a->slots[i]);
+	scani_addr_stages_cancel(s, a);
+	addr_release(a);
+}
+
+void scani_store_free(scan *s)
+{
+	for (unsigned b = 0; b < SCAN_BUCKETS; b++)
+		while (s->buckets[b]) {
+			saddr *a = s->buckets[b];
+			s->buckets[b] = a->next;
+			addr_release(a);
+		}
+	s->naddrs = 0;
+}
+
+static saddr *addr_get(scan *s, const char *host, const char *ip)
+{
+	int port = scani_port_of(s, host, ip);
+	saddr *a = scani_find_addr(s, ip, port);
+	unsigned b;
+
+	if (a)
+		return a;
+	a = calloc(1, sizeof(*a));
+	if (!a || !(a->ip = strdup(ip))) {
+		free(a);
+		return NULL;
+	}
+	a->s = s;
+	a->port = port;
+	a->allowed = !s->cfg.loopback_only || mx_ip_is_loopback(ip);
+	b = hash_ip(ip);
+	a->next = s->buckets[b];
+	s->buckets[b] = a;
+	s->naddrs++;
+	scani_addr_stages_start(s, a); /* a new address is asked about once */
+	return a;
+}
+
+/* The first probe of ip as host, when probes run and the policy allows. */
+static void slot_get(scan *s, saddr *a, const char *host, const char *rcpt)
+{
+	sslot *sl, **g;
+	scan_event ev = {.kind = SCAN_EV_PROBE_START, .ip = a->ip, .host = host};
+
+	if (!a->allowed || !s->smtp || scani_find_slot_to(a, host, rcpt))
+		return;
+	sl = calloc(1, sizeof(*sl));
+	g = realloc(a->slots, (a->nslots + 1) * sizeof(*g));
+	if (g)
+		a->slots = g;
+	if (!sl || !g || !(sl->host = strdup(host)) || (rcpt && !(sl->rcpt = strdup(rcpt)))) {
+		if (sl)
+			free(sl->host);
+		free(sl);
+		return;
+	}
+	sl->a = a;
+	a->slots[a->nslots++] = sl;
+	if (s->cfg.mode == SCAN_MONITOR) {
+		sl->watched = smtp_monitor_watch(s->mon, host, a->ip) == MXS_OK;
+	} else {
+		sl->watched = smtp_probe_rcpt(s->smtp, host, a->ip, rcpt, on_probe, sl) == MXS_OK;
+		sl->in_flight = sl->watched;
+	}
+	/* a probe that cannot start (not a host name) is not waited for */
+	sl->done = !sl->watched;
+	if (sl->watched)
+		scani_emit(s, &ev);
+}
+
+void scani_ref_domain(scan *s, const mx_domain *d)
+{
+	char rb[320];
+	const char *to = d ? scani_rcpt_for(s, mx_domain_name(d), rb, sizeof(rb)) : NULL;
+
+	for (size_t i = 0; d && i < mx_domain_host_count(d); i++) {
+		const mx_host *h = mx_domain_host(d, i);
+		for (size_t k = 0; k < h->naddrs; k++) {
+			saddr *a = addr_get(s, h->exchange, h->addrs[k].ip);
+			if (!a)
+				continue;
+			a->refs++;
+			slot_get(s, a, h->exchange, to);
+		}
+	}
+}
+
+void scani_unref_domain(scan *s, const mx_domain *d)
+{
+	for (size_t i = 0; d && i < mx_domain_host_count(d); i++) {
+		const mx_host *h = mx_domain_host(d, i);
+		for (size_t k = 0; k < h->naddrs; k++) {
+			saddr *a = scani_find_host_addr(s, h->exchange, h->addrs[k].ip);
+			if (a && --a->refs == 0)
+				addr_free(s, a);
+		}
+	}
+}
+
+static bool domain_shows(const mx_domain *d, const char *ip)
+{
+	for (size_t i = 0; d && i < mx_domain_host_count(d); i++)
+		for (size_t k = 0; k < mx_domain_host(d, i)->naddrs; k++)
+			if (strcmp(mx_domain_host(d, i)->addrs[k].ip, ip) == 0)
+				return true;
+	return false;
+}
+
+/* The domain waits for those probes before it settles again: a re-resolve
+ * shows fresh answers on top of the kept history. */
+void scani_reprobe_kept(scan *s, const mx_domain *old, const mx_domain *d)
+{
+	for (size_t i = 0; old && i < mx_domain_host_count(old); i++) {
+		const mx_host *h = mx_domain_host(old, i);
+		for (size_t k = 0; k < h->naddrs; k++) {
+			saddr *a = scani_find_host_addr(s, h->exchange, h->addrs[k].ip);
+			sslot *sl = a ? scani_find_slot(a, NULL) : NULL;
+			if (!sl || !sl->watched || !sl->done || !domain_shows(d, a->ip))
+				continue;
+			sl->done = false;
+			smtp_monitor_probe_now(s->mon, a->ip, a->port);
+		}
+	}
+}
+
+/* ---- news from the prober and the monitor -------------------------------- */
+
+static void on_probe(probe_result *r, void *arg)
+{
+	sslot *sl = arg;
+	scan *s = sl->a->s;
+	scan_event ev = {.kind = SCAN_EV_PROBE_DONE, .ip = sl->a->ip, .host = sl->host, .probe = r};
+
+	if (s->dying) {
+		probe_result_free(r);
+		return;
+	}
+	scani_enter(s);
+	probe_result_free(sl->last);
+	sl->last = r;
+	sl->in_flight = false;
+	sl->done = true;
+	s->probes_done++;
+	s->probes_timeout += r->state == PROBE_CONNECT_TIMEOUT;
+	scani_emit(s, &ev);
+	scani_sync_addr(s, sl->a, SCAN_CH_PROBE);
+	scani_deliver(s);
+	scani_leave(s);
+}
+
+void scani_on_monitor_change(const char *ip, int port, void *arg)
+{
+	scan *s = arg;
+	saddr *a = scani_find_addr(s, ip, port);
+	sslot *sl = scani_find_slot(a, NULL);
+	scan_event ev = {.kind = SCAN_EV_PROBE_DONE, .ip = ip};
+
+	if (s->dying || !sl)
+		return;
+	scani_enter(s);
+	sl->done = true;
+	s->probes_done++;
+	ev.host = sl->host;
+	ev.probe = live_last(s, sl);
+	s->probes_timeout += ev.probe && ev.probe->state == PROBE_CONNECT_TIMEOUT;
+	scani_emit(s, &ev);
+	scani_sync_addr(s, a, SCAN_CH_PROBE);
+	scani_deliver(s);
+	scani_leave(s);
+}
