@@ -638,9 +638,7 @@ static void on_listener_closed(uv_handle_t *h)
 lab_http *lab_http_new(uv_loop_t *loop, const char *addr, int port, char **why)
 {
 	lab_http *s = calloc(1, sizeof(*s));
-	struct sockaddr_storage ss;
-	int len = sizeof(ss), rc;
-	bool v6 = addr && strchr(addr, ':');
+	int rc;
 
 	if (!s) {
 		mxs_why(why, "out of memory");
@@ -657,33 +655,19 @@ lab_http *lab_http_new(uv_loop_t *loop, const char *addr, int port, char **why)
 		return NULL;
 	}
 	lab_conns_init(&s->conns, loop, HTTP_MAX_CONNS, HTTP_IDLE_MS, conn_freed, s);
-	if (!addr)
-		addr = "127.0.0.1";
-	rc = v6 ? uv_ip6_addr(addr, port, (struct sockaddr_in6 *)&ss)
-	        : uv_ip4_addr(addr, port, (struct sockaddr_in *)&ss);
-	if (rc != 0) {
-		mxs_why(why, "%s: not an address", addr);
+	rc = lab_tcp_listen(loop, &s->listener, s, addr, port, 128, on_connection, &s->port,
+	                    s->where, sizeof(s->where), why);
+	if (rc == -1) {
 		lab_world_free(s->zone);
 		free(s);
 		return NULL;
 	}
-	uv_tcp_init(loop, &s->listener);
-	s->listener.data = s;
 	s->handles = 1;
-	rc = uv_tcp_bind(&s->listener, (const struct sockaddr *)&ss, 0);
-	if (rc == 0)
-		rc = uv_listen((uv_stream_t *)&s->listener, 128, on_connection);
-	if (rc == 0)
-		rc = uv_tcp_getsockname(&s->listener, (struct sockaddr *)&ss, &len);
 	if (rc != 0) {
-		mxs_why(why, v6 ? "[%s]:%d: %s" : "%s:%d: %s", addr, port, uv_strerror(rc));
 		s->closing = 1;
 		uv_close((uv_handle_t *)&s->listener, on_listener_closed);
 		return NULL;
 	}
-	s->port = ntohs(v6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-	                   : ((struct sockaddr_in *)&ss)->sin_port);
-	snprintf(s->where, sizeof(s->where), v6 ? "[%s]:%d" : "%s:%d", addr, s->port);
 	return s;
 }
 

@@ -223,6 +223,16 @@ void lab_conns_init(struct lab_conns *set, uv_loop_t *loop, size_t max, uint64_t
  * memory): the pending connection is then taken off the backlog and closed,
  * so a full server still refuses rather than leaving clients hanging. */
 struct lab_conn *lab_conns_accept(struct lab_conns *set, uv_stream_t *listener, size_t size);
+
+/* Inits listener on loop (data = data), binds it to addr:port (NULL addr =
+ * 127.0.0.1; port 0 = any free one) and listens with cb: the one listen code
+ * of the lab's TCP servers. 0 with *bound and where ("ADDR:PORT",
+ * "[ADDR]:PORT"); -1 when addr is not an address (listener untouched); -2
+ * when bind or listen failed (listener initialised: the caller closes it).
+ * *why (owned by the caller) says what went wrong. */
+int lab_tcp_listen(uv_loop_t *loop, uv_tcp_t *listener, void *data, const char *addr, int port,
+                   int backlog, uv_connection_cb cb, int *bound, char *where, size_t wcap,
+                   char **why);
 /* Something happened on c: it is the most recently active, and its idle
  * timer starts again (idle_ms; lab_conn_idle_after for another wait). */
 void lab_conn_touch(struct lab_conn *c);

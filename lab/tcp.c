@@ -1,6 +1,7 @@
 /* lab/tcp.c — the connection layer the lab's DNS-over-TCP, SMTP and HTTP
  * servers share: the connection list, the one accept-limit policy, the idle
- * timeout and the close sequence (lab_internal.h).
+ * timeout and the close sequence, and the one listen code of the HTTP and
+ * MTA-STS servers (lab_internal.h).
  *
  * The list is kept in order of activity, so the connection idle the longest
  * is at its head: at the limit it makes room for a newcomer. Without that,
@@ -8,7 +9,10 @@
  * until their idle timeout (issue 15 #9). */
 #include "lab_internal.h"
 
+#include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static void free_handle(uv_handle_t *h)
 {
@@ -166,4 +170,38 @@ struct lab_conn *lab_conns_accept(struct lab_conns *set, uv_stream_t *listener, 
 	}
 	lab_conn_idle_after(c, set->idle_ms);
 	return c;
+}
+
+int lab_tcp_listen(uv_loop_t *loop, uv_tcp_t *listener, void *data, const char *addr, int port,
+                   int backlog, uv_connection_cb cb, int *bound, char *where, size_t wcap,
+                   char **why)
+{
+	struct sockaddr_storage ss;
+	int len = sizeof(ss), rc;
+	bool v6;
+
+	if (!addr)
+		addr = "127.0.0.1";
+	v6 = strchr(addr, ':') != NULL;
+	rc = v6 ? uv_ip6_addr(addr, port, (struct sockaddr_in6 *)&ss)
+	        : uv_ip4_addr(addr, port, (struct sockaddr_in *)&ss);
+	if (rc != 0) {
+		mxs_why(why, "%s: not an address", addr);
+		return -1;
+	}
+	uv_tcp_init(loop, listener);
+	listener->data = data;
+	rc = uv_tcp_bind(listener, (const struct sockaddr *)&ss, 0);
+	if (rc == 0)
+		rc = uv_listen((uv_stream_t *)listener, backlog, cb);
+	if (rc == 0)
+		rc = uv_tcp_getsockname(listener, (struct sockaddr *)&ss, &len);
+	if (rc != 0) {
+		mxs_why(why, v6 ? "[%s]:%d: %s" : "%s:%d: %s", addr, port, uv_strerror(rc));
+		return -2;
+	}
+	*bound = ntohs(v6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+	                  : ((struct sockaddr_in *)&ss)->sin_port);
+	snprintf(where, wcap, v6 ? "[%s]:%d" : "%s:%d", addr, *bound);
+	return 0;
 }
