@@ -76,21 +76,6 @@ struct qctx {
 	char buf[];  /* name (K_NSADDR*: the NS name), then qname */
 };
 
-static mx_rcode rc_of(int status)
-{
-	switch (status) {
-	case ARES_SUCCESS: return MX_RC_OK;
-	case ARES_ENODATA: return MX_RC_NODATA;
-	case ARES_ENOTFOUND: return MX_RC_NXDOMAIN;
-	case ARES_ESERVFAIL: return MX_RC_SERVFAIL;
-	case ARES_EREFUSED: return MX_RC_REFUSED;
-	case ARES_ETIMEOUT: return MX_RC_TIMEOUT;
-	case ARES_EFORMERR:
-	case ARES_EBADRESP: return MX_RC_FORMERR;
-	default: return MX_RC_ERROR;
-	}
-}
-
 static void on_q(int status, const unsigned char *abuf, int alen, void *arg);
 
 static void send_q(auth_client *c, qctx *q)
@@ -195,7 +180,7 @@ static bool on_rr(const dns_rr *rr, void *arg)
 static mx_rcode read_mx(int status, const unsigned char *abuf, int alen, char ***list, size_t *n)
 {
 	struct ares_mx_reply *mx = NULL;
-	mx_rcode rc = rc_of(status);
+	mx_rcode rc = dns_rcode_of(status);
 
 	if (status != ARES_SUCCESS)
 		return rc;
@@ -222,7 +207,7 @@ static void on_ns(req *r, int status, const unsigned char *abuf, int alen)
 		ask(r, NULL, a->zone, ns_t_ns, K_NS, 0, NULL);
 		return;
 	}
-	a->ns_rc = rc_of(status);
+	a->ns_rc = dns_rcode_of(status);
 	if (status != ARES_SUCCESS)
 		return;
 	if (ares_parse_ns_reply(abuf, alen, &he) != ARES_SUCCESS || !he) {
@@ -273,7 +258,7 @@ static void on_soa(req *r, size_t idx, int status, const unsigned char *abuf, in
 	mx_auth_server *s = &r->a->srv[idx];
 	struct ares_soa_reply *soa = NULL;
 
-	s->rc = rc_of(status);
+	s->rc = dns_rcode_of(status);
 	/* RFC 1035 §4.1.1: AA is bit 2 of the third header byte */
 	s->aa = abuf && alen >= HFIXEDSZ && (abuf[2] & 0x04);
 	if (status == ARES_SUCCESS && ares_parse_soa_reply(abuf, alen, &soa) == ARES_SUCCESS) {
@@ -289,7 +274,7 @@ static void on_ptr(req *r, int status, const unsigned char *abuf, int alen)
 	mx_ptr *p = r->p;
 	int af = r->af;
 
-	p->rc = rc_of(status);
+	p->rc = dns_rcode_of(status);
 	if (status != ARES_SUCCESS)
 		return;
 	if (ares_parse_ptr_reply(abuf, alen, r->bin, af == AF_INET ? 4 : 16, af, &he) !=

@@ -252,7 +252,7 @@ static void arm_timer(dns_client *c)
 
 /* ---- questions ---------------------------------------------------------- */
 
-static mx_rcode rcode_of(int status)
+mx_rcode dns_rcode_of(int status)
 {
 	switch (status) {
 	case ARES_SUCCESS: return MX_RC_OK;
@@ -430,7 +430,7 @@ static void on_mx(job *j, int status, const unsigned char *abuf, int alen)
 {
 	mx_domain *d = j->d;
 	struct ares_mx_reply *mx = NULL;
-	mx_rcode rc = rcode_of(status);
+	mx_rcode rc = dns_rcode_of(status);
 	size_t count = 0;
 
 	if (status == ARES_SUCCESS) {
@@ -479,7 +479,7 @@ static void on_addr(job *j, int family, size_t host, const char *asked, int stat
                     const unsigned char *abuf, int alen)
 {
 	mx_domain *d = j->d;
-	mx_rcode rc = rcode_of(status);
+	mx_rcode rc = dns_rcode_of(status);
 	struct hostent *he = NULL;
 	char ip[INET6_ADDRSTRLEN];
 
@@ -621,7 +621,7 @@ static void deliver(dns_client *c, query *q, int status, const unsigned char *ab
 
 	if (q->kind == Q_RAW) {
 		/* another module's question (dns_query_raw): its answer as is */
-		q->cb(rcode_of(status), abuf, alen, q->arg);
+		q->cb(dns_rcode_of(status), abuf, alen, q->arg);
 		free(q);
 		pump(c);
 		return;

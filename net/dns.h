@@ -89,6 +89,10 @@ mxs_status dns_resolve(dns_client *c, mx_domain *d, dns_done_cb cb, void *arg);
 typedef void (*dns_raw_cb)(mx_rcode rc, const unsigned char *abuf, int alen, void *arg);
 mxs_status dns_query_raw(dns_client *c, const char *name, int type, dns_raw_cb cb, void *arg);
 
+/* How a question ended, from c-ares' status: the one mapping every module
+ * that asks through c-ares uses. */
+mx_rcode dns_rcode_of(int status);
+
 /* Domains handed in and not yet returned. */
 size_t dns_client_busy(const dns_client *c);
 /* Replies received from any server, whatever their rcode; 0 after questions
