@@ -1,6 +1,7 @@
 /* core/report.c — rendering one analysed domain as a text report for people
  * and as one JSON line for scripts (DESIGN.md "Interfaces"). */
 #include "report.h"
+#include "text.h"
 #include "mx_auth.h"
 #include "report_send.h"
 
@@ -101,73 +102,6 @@ char *mx_sanitize(const char *s)
 
 /* ---- text --------------------------------------------------------------- */
 
-typedef struct buf {
-	char *s;
-	size_t len, cap;
-	int failed;
-} buf;
-
-static void bprintf(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void bprintf(buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (b->failed)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		b->failed = 1;
-		return;
-	}
-	if (b->len + (size_t)n + 1 > b->cap) {
-		size_t cap = (b->cap ? b->cap : 256);
-		char *g;
-		while (cap < b->len + (size_t)n + 1)
-			cap *= 2;
-		g = realloc(b->s, cap);
-		if (!g) {
-			b->failed = 1;
-			return;
-		}
-		b->s = g;
-		b->cap = cap;
-	}
-	va_start(ap, fmt);
-	vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
-}
-
-/* Everything printed goes through here so no byte from DNS reaches the
- * terminal raw: names are checked LDH, but messages quote DNS detail. */
-static void bsafe(buf *b, const char *s)
-{
-	char *c = mx_sanitize(s ? s : "");
-
-	if (!c) {
-		b->failed = 1;
-		return;
-	}
-	bprintf(b, "%s", c);
-	free(c);
-}
-
-/* Appends a part rendered elsewhere (already sanitised) and frees it; NULL
- * is an allocation failure. */
-static void bappend_owned(buf *b, char *s)
-{
-	if (!s) {
-		b->failed = 1;
-		return;
-	}
-	bprintf(b, "%s", s);
-	free(s);
-}
-
 static const char *sev_color(mx_severity s, const mx_report_opts *o)
 {
 	if (!o->color)
@@ -193,24 +127,24 @@ static const char *tier_note(const mx_domain *d, size_t ti)
 }
 
 /* "  220 accepted 3 ms, STARTTLS verified" after an address. */
-static void text_probe(buf *b, const probe_result *r)
+static void text_probe(mx_text *b, const probe_result *r)
 {
 	if (r->code)
-		bprintf(b, "  %d", r->code);
-	bprintf(b, "  %s", probe_state_word(r->state));
+		mx_text_printf(b, "  %d", r->code);
+	mx_text_printf(b, "  %s", probe_state_word(r->state));
 	if (r->t.greeting >= 0)
-		bprintf(b, " %ld ms", r->t.greeting);
+		mx_text_printf(b, " %ld ms", r->t.greeting);
 	if (r->state == PROBE_ACCEPTED)
-		bprintf(b, ", %s",
-		        !r->tls.offered   ? "no STARTTLS"
-		        : r->tls.verified ? "STARTTLS verified"
-		                          : "STARTTLS unverified");
+		mx_text_printf(b, ", %s",
+		               !r->tls.offered   ? "no STARTTLS"
+		               : r->tls.verified ? "STARTTLS verified"
+		                                 : "STARTTLS unverified");
 }
 
 /* The greeting's first line under its address, cut to fit a line; the
  * bytes come from the server (NULs included), so they go through
  * mx_sanitize_n. */
-static void text_greeting(buf *b, const probe_result *r)
+static void text_greeting(mx_text *b, const probe_result *r)
 {
 	size_t len = probe_greeting_len(r);
 	const char *nl = memchr(r->greeting, '\n', len);
@@ -218,48 +152,48 @@ static void text_greeting(buf *b, const probe_result *r)
 	char *line = mx_sanitize_n(r->greeting, n > 72 ? 72 : n);
 
 	if (!line) {
-		b->failed = 1;
+		b->failed = true;
 		return;
 	}
-	bprintf(b, "          \"%s%s\"\n", line, n > 72 ? "..." : "");
+	mx_text_printf(b, "          \"%s%s\"\n", line, n > 72 ? "..." : "");
 	free(line);
 }
 
 /* The server's certificate under its address, also when it does not
  * verify (that is when it is needed most). Its text came from the server:
  * through bsafe. */
-static void text_cert(buf *b, const probe_result *r)
+static void text_cert(mx_text *b, const probe_result *r)
 {
 	const probe_cert *c = &r->tls.chain[0];
 
-	bprintf(b, "          certificate ");
-	bsafe(b, c->subject ? c->subject : "?");
-	bprintf(b, "\n            issuer ");
-	bsafe(b, c->issuer ? c->issuer : "?");
-	bprintf(b, "\n            valid %s to %s", c->not_before ? c->not_before : "?",
-	        c->not_after ? c->not_after : "?");
+	mx_text_printf(b, "          certificate ");
+	mx_text_safe(b, c->subject ? c->subject : "?");
+	mx_text_printf(b, "\n            issuer ");
+	mx_text_safe(b, c->issuer ? c->issuer : "?");
+	mx_text_printf(b, "\n            valid %s to %s", c->not_before ? c->not_before : "?",
+	               c->not_after ? c->not_after : "?");
 	if (r->tls.nchain > 1)
-		bprintf(b, ", chain of %zu", r->tls.nchain);
-	bprintf(b, "\n");
+		mx_text_printf(b, ", chain of %zu", r->tls.nchain);
+	mx_text_printf(b, "\n");
 	if (c->nsan) {
-		bprintf(b, "            names");
+		mx_text_printf(b, "            names");
 		for (size_t i = 0; i < c->nsan; i++) {
-			bprintf(b, " ");
-			bsafe(b, c->san[i]);
+			mx_text_printf(b, " ");
+			mx_text_safe(b, c->san[i]);
 		}
-		bprintf(b, "\n");
+		mx_text_printf(b, "\n");
 	}
-	bprintf(b, "            spki sha256 %s\n            cert sha256 %s\n", c->spki_sha256,
-	        c->cert_sha256);
+	mx_text_printf(b, "            spki sha256 %s\n            cert sha256 %s\n",
+	               c->spki_sha256, c->cert_sha256);
 	if (!r->tls.verified && r->tls.verify_error) {
-		bprintf(b, "            not verified: ");
-		bsafe(b, r->tls.verify_error);
-		bprintf(b, "\n");
+		mx_text_printf(b, "            not verified: ");
+		mx_text_safe(b, r->tls.verify_error);
+		mx_text_printf(b, "\n");
 	}
 }
 
 /* The walk as a story: each attempt, what happened, and the rule. */
-static void text_walk(buf *b, const mx_domain *d, const mx_report_opts *o)
+static void text_walk(mx_text *b, const mx_domain *d, const mx_report_opts *o)
 {
 	const char *arrow = o->ascii ? "->" : "\xe2\x86\x92";
 	/* this is the plain (opportunistic) walk; --sender shows in Senders */
@@ -267,127 +201,127 @@ static void text_walk(buf *b, const mx_domain *d, const mx_report_opts *o)
 	const mx_attempt *got =
 	    w && w->delivered >= 0 ? mx_domain_attempt(d, (size_t)w->delivered) : NULL;
 
-	bprintf(b, "Delivery walk (what a sender does)\n");
+	mx_text_printf(b, "Delivery walk (what a sender does)\n");
 	for (size_t i = 0; i < mx_domain_step_count(d); i++) {
 		const mx_step *s = mx_domain_step(d, i);
 		const mx_attempt *a = mx_domain_attempt(d, s->attempt);
 		const mx_host *h = mx_domain_host(d, a->host);
 		const probe_result *r = h->addrs[a->addr].probe;
-		bprintf(b, "  %zu. ", i + 1);
-		bsafe(b, h->exchange);
-		bprintf(b, " (%u) %s  ", h->preference, h->addrs[a->addr].ip);
+		mx_text_printf(b, "  %zu. ", i + 1);
+		mx_text_safe(b, h->exchange);
+		mx_text_printf(b, " (%u) %s  ", h->preference, h->addrs[a->addr].ip);
 		if (r->code)
-			bprintf(b, "%d ", r->code);
-		bprintf(b, "%s: %s\n", probe_state_word(s->state), s->rule);
+			mx_text_printf(b, "%d ", r->code);
+		mx_text_printf(b, "%s: %s\n", probe_state_word(s->state), s->rule);
 	}
 	if (got) {
 		const mx_host *h = mx_domain_host(d, got->host);
-		bprintf(b, "  %s delivered to ", arrow);
-		bsafe(b, h->exchange);
-		bprintf(b, " (%u) %s\n", h->preference, h->addrs[got->addr].ip);
+		mx_text_printf(b, "  %s delivered to ", arrow);
+		mx_text_safe(b, h->exchange);
+		mx_text_printf(b, " (%u) %s\n", h->preference, h->addrs[got->addr].ip);
 	} else if (w && w->end != SENDER_END_DEFERRED) {
-		bprintf(b, "  %s %s\n", arrow, w->why);
+		mx_text_printf(b, "  %s %s\n", arrow, w->why);
 	} else if (w && w->nsteps && w->steps[w->nsteps - 1].outcome == SENDER_DEFERRED) {
-		bprintf(b, "  %s %s\n", arrow, w->why);
+		mx_text_printf(b, "  %s %s\n", arrow, w->why);
 	} else {
-		bprintf(b,
-		        "  %s no address accepts: the sender queues the mail and retries later\n",
-		        arrow);
+		mx_text_printf(
+		    b, "  %s no address accepts: the sender queues the mail and retries later\n",
+		    arrow);
 	}
 }
 
 /* Each line of text (owned; freed here; NULL = nothing) through bsafe,
  * indented: the pieces core/mx_auth.c renders hold network names. */
-static void text_lines(buf *b, char *text, const char *indent)
+static void text_lines(mx_text *b, char *text, const char *indent)
 {
 	for (char *p = text, *nl; p && *p; p = nl ? nl + 1 : p + strlen(p)) {
 		nl = strchr(p, '\n');
 		if (nl)
 			*nl = '\0';
-		bprintf(b, "%s", indent);
-		bsafe(b, p);
-		bprintf(b, "\n");
+		mx_text_printf(b, "%s", indent);
+		mx_text_safe(b, p);
+		mx_text_printf(b, "\n");
 	}
 	free(text);
 }
 
-static void text_hosts(buf *b, const mx_domain *d, const mx_report_opts *o)
+static void text_hosts(mx_text *b, const mx_domain *d, const mx_report_opts *o)
 {
 	const char *bullet = o->ascii ? "-" : "\xe2\x80\xa2";
 
 	for (size_t ti = 0; ti < mx_domain_tier_count(d); ti++) {
 		const mx_tier *t = mx_domain_tier(d, ti);
-		bprintf(b, "  preference %u  (%s)\n", t->preference, tier_note(d, ti));
+		mx_text_printf(b, "  preference %u  (%s)\n", t->preference, tier_note(d, ti));
 		for (size_t k = 0; k < t->nhosts; k++) {
 			const mx_host *h = mx_domain_host(d, t->hosts[k]);
-			bprintf(b, "    %s ", bullet);
-			bsafe(b, h->exchange);
+			mx_text_printf(b, "    %s ", bullet);
+			mx_text_safe(b, h->exchange);
 			if (h->cname) {
-				bprintf(b, "  (alias for ");
-				bsafe(b, h->cname);
-				bprintf(b, ")");
+				mx_text_printf(b, "  (alias for ");
+				mx_text_safe(b, h->cname);
+				mx_text_printf(b, ")");
 			}
 			if (!h->implicit)
-				bprintf(b, "  ttl %u", h->ttl);
-			bprintf(b, "\n");
+				mx_text_printf(b, "  ttl %u", h->ttl);
+			mx_text_printf(b, "\n");
 			for (size_t m = 0; m < h->naddrs; m++) {
 				const probe_result *r = h->addrs[m].probe;
-				bprintf(b, "        %-39s IPv%d  ttl %u", h->addrs[m].ip,
-				        h->addrs[m].family, h->addrs[m].ttl);
+				mx_text_printf(b, "        %-39s IPv%d  ttl %u", h->addrs[m].ip,
+				               h->addrs[m].family, h->addrs[m].ttl);
 				if (r)
 					text_probe(b, r);
-				bprintf(b, "\n");
+				mx_text_printf(b, "\n");
 				if (r && r->greeting && probe_greeting_len(r))
 					text_greeting(b, r);
 				text_lines(b, mx_ptr_text(h->addrs[m].ptr, r), "          ");
 				if (r && r->tls.nchain)
 					text_cert(b, r);
 				if (r)
-					bappend_owned(b, mxr_text_probe(r));
+					mx_text_own(b, mxr_text_probe(r));
 				for (size_t q = 0; q < h->addrs[m].nblocklists; q++) {
 					char *line = blr_result_line(h->addrs[m].blocklists[q]);
 					if (!line) {
-						b->failed = 1;
+						b->failed = true;
 						break;
 					}
 					/* provider text: through bsafe like every network byte */
-					bprintf(b, "          blocklist ");
-					bsafe(b, line);
-					bprintf(b, "\n");
+					mx_text_printf(b, "          blocklist ");
+					mx_text_safe(b, line);
+					mx_text_printf(b, "\n");
 					free(line);
 				}
 			}
 			if (h->naddrs == 0)
-				bprintf(b, "        (no address: A %s, AAAA %s)\n",
-				        mx_rcode_str(h->a_rc), mx_rcode_str(h->aaaa_rc));
-			bappend_owned(b, mxr_text_host(h));
+				mx_text_printf(b, "        (no address: A %s, AAAA %s)\n",
+				               mx_rcode_str(h->a_rc), mx_rcode_str(h->aaaa_rc));
+			mx_text_own(b, mxr_text_host(h));
 		}
 	}
 }
 
 /* RFC 6186 records for mail clients, already in report order. */
-static void text_srv(buf *b, const mx_domain *d)
+static void text_srv(mx_text *b, const mx_domain *d)
 {
-	bprintf(b, "Mail client services (RFC 6186)\n");
+	mx_text_printf(b, "Mail client services (RFC 6186)\n");
 	for (size_t i = 0; i < mx_domain_srv_count(d); i++) {
 		const mx_srv *s = mx_domain_srv(d, i);
-		bprintf(b, "  ");
-		bsafe(b, s->service);
-		bprintf(b, "  priority %u weight %u  ", s->priority, s->weight);
+		mx_text_printf(b, "  ");
+		mx_text_safe(b, s->service);
+		mx_text_printf(b, "  priority %u weight %u  ", s->priority, s->weight);
 		if (s->target[0]) {
-			bsafe(b, s->target);
-			bprintf(b, ":%u", s->port);
+			mx_text_safe(b, s->target);
+			mx_text_printf(b, ":%u", s->port);
 		} else {
-			bprintf(b, ". (not offered)");
+			mx_text_printf(b, ". (not offered)");
 		}
-		bprintf(b, "  ttl %u\n", s->ttl);
+		mx_text_printf(b, "  ttl %u\n", s->ttl);
 	}
 }
 
 char *mx_report_text(const mx_domain *d, const mx_report_opts *o)
 {
 	static const mx_report_opts defaults = {0};
-	buf b = {0};
+	mx_text b = {0};
 	const char *reset;
 	const char *arrow;
 
@@ -395,61 +329,59 @@ char *mx_report_text(const mx_domain *d, const mx_report_opts *o)
 		o = &defaults;
 	reset = o->color ? "\033[0m" : "";
 	arrow = o->ascii ? "->" : "\xe2\x86\x92";
-	bsafe(&b, mx_domain_name(d));
-	bprintf(&b, "  status %s", mx_domain_status(d));
+	mx_text_safe(&b, mx_domain_name(d));
+	mx_text_printf(&b, "  status %s", mx_domain_status(d));
 	if (mx_domain_null_mx(d))
-		bprintf(&b, " (null MX: accepts no mail)");
-	bprintf(&b, "  MX lookup %s", mx_rcode_str(mx_domain_mx_rcode(d)));
+		mx_text_printf(&b, " (null MX: accepts no mail)");
+	mx_text_printf(&b, "  MX lookup %s", mx_rcode_str(mx_domain_mx_rcode(d)));
 	if (mx_domain_mx_why(d)) {
-		bprintf(&b, " (");
-		bsafe(&b, mx_domain_mx_why(d));
-		bprintf(&b, ")");
+		mx_text_printf(&b, " (");
+		mx_text_safe(&b, mx_domain_mx_why(d));
+		mx_text_printf(&b, ")");
 	}
-	bprintf(&b, "\n");
+	mx_text_printf(&b, "\n");
 	if (mx_domain_as_host(d)) {
-		bprintf(&b, "Relay view as ");
-		bsafe(&b, mx_domain_as_host(d));
-		bprintf(&b, ": its own preference and every less preferred MX are dropped\n");
+		mx_text_printf(&b, "Relay view as ");
+		mx_text_safe(&b, mx_domain_as_host(d));
+		mx_text_printf(&b,
+		               ": its own preference and every less preferred MX are dropped\n");
 	}
 	if (mx_domain_tier_count(d)) {
-		bprintf(&b, "Tiers (most preferred first)\n");
+		mx_text_printf(&b, "Tiers (most preferred first)\n");
 		text_hosts(&b, d, o);
 	}
 	if (mx_domain_attempt_count(d)) {
-		bprintf(&b, "Attempt order (seed %llu)\n", (unsigned long long)mx_domain_seed(d));
+		mx_text_printf(&b, "Attempt order (seed %llu)\n",
+		               (unsigned long long)mx_domain_seed(d));
 		for (size_t i = 0; i < mx_domain_attempt_count(d); i++) {
 			const mx_attempt *a = mx_domain_attempt(d, i);
 			const mx_host *h = mx_domain_host(d, a->host);
-			bprintf(&b, "  %2zu. %s ", i + 1, i ? arrow : " ");
-			bsafe(&b, h->exchange);
-			bprintf(&b, " (%u) %s\n", h->preference, h->addrs[a->addr].ip);
+			mx_text_printf(&b, "  %2zu. %s ", i + 1, i ? arrow : " ");
+			mx_text_safe(&b, h->exchange);
+			mx_text_printf(&b, " (%u) %s\n", h->preference, h->addrs[a->addr].ip);
 		}
 	} else if (!mx_domain_null_mx(d)) {
-		bprintf(&b, "Attempt order: none, no address to try\n");
+		mx_text_printf(&b, "Attempt order: none, no address to try\n");
 	}
 	if (mx_domain_walked(d))
 		text_walk(&b, d, o);
-	bappend_owned(&b, mxr_text_domain(d, o));
+	mx_text_own(&b, mxr_text_domain(d, o));
 	if (mx_domain_srv_count(d))
 		text_srv(&b, d);
 	text_lines(&b, mx_auth_text(mx_domain_auth(d)), "");
 	if (mx_domain_finding_count(d)) {
-		bprintf(&b, "Findings\n");
+		mx_text_printf(&b, "Findings\n");
 		for (size_t i = 0; i < mx_domain_finding_count(d); i++) {
 			const mx_finding *f = mx_domain_finding(d, i);
-			bprintf(&b, "  %s%-7s%s %s: ", sev_color(f->severity, o),
-			        mx_severity_str(f->severity), reset, f->code);
-			bsafe(&b, f->message);
-			bprintf(&b, " [%s]\n", f->reference);
+			mx_text_printf(&b, "  %s%-7s%s %s: ", sev_color(f->severity, o),
+			               mx_severity_str(f->severity), reset, f->code);
+			mx_text_safe(&b, f->message);
+			mx_text_printf(&b, " [%s]\n", f->reference);
 		}
 	} else {
-		bprintf(&b, "Findings: none\n");
+		mx_text_printf(&b, "Findings: none\n");
 	}
-	if (b.failed) {
-		free(b.s);
-		return NULL;
-	}
-	return b.s;
+	return mx_text_take(&b);
 }
 
 /* ---- JSON --------------------------------------------------------------- */

@@ -1,6 +1,7 @@
 /* core/report_send.c — rendering DNSSEC, MTA-STS, TLS-RPT, TLSA, DANE, the
  * recipient stage and the sender profiles (see report_send.h). */
 #include "report_send.h"
+#include "text.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -126,128 +127,93 @@ void mxr_json_probe(json_t *o, const probe_result *r)
 
 /* ---- text --------------------------------------------------------------- */
 
-/* A growing string; on allocation failure it remembers and gives NULL. */
-typedef struct sbuf {
-	char *s;
-	size_t len;
-	FILE *f;
-} sbuf;
-
-static bool sb_open(sbuf *b)
-{
-	*b = (sbuf){0};
-	b->f = open_memstream(&b->s, &b->len);
-	return b->f != NULL;
-}
-
-static char *sb_close(sbuf *b)
-{
-	if (fclose(b->f) != 0) {
-		free(b->s);
-		return NULL;
-	}
-	return b->s;
-}
-
-/* Network text, sanitised. */
-static void sb_safe(sbuf *b, const char *s)
-{
-	char *c = mx_sanitize(s ? s : "");
-
-	fputs(c ? c : "?", b->f);
-	free(c);
-}
-
 char *mxr_text_probe(const probe_result *r)
 {
-	sbuf b;
+	mx_text b = {0};
 
-	if (!sb_open(&b))
-		return NULL;
 	if (r->rcpt.to) {
-		fputs("          RCPT TO:<", b.f);
-		sb_safe(&b, r->rcpt.to);
-		fputs(">  ", b.f);
+		mx_text_printf(&b, "          RCPT TO:<");
+		mx_text_safe(&b, r->rcpt.to);
+		mx_text_printf(&b, ">  ");
 		if (r->rcpt.code)
-			fprintf(b.f, "%d ", r->rcpt.code);
-		fputc('"', b.f);
-		sb_safe(&b, r->rcpt.reply ? r->rcpt.reply : "");
-		fputs("\"\n", b.f);
+			mx_text_printf(&b, "%d ", r->rcpt.code);
+		mx_text_printf(&b, "\"");
+		mx_text_safe(&b, r->rcpt.reply ? r->rcpt.reply : "");
+		mx_text_printf(&b, "\"\n");
 	}
 	if (probe_dane_str(r->dane))
-		fprintf(b.f, "          DANE %s\n", probe_dane_str(r->dane));
-	return sb_close(&b);
+		mx_text_printf(&b, "          DANE %s\n", probe_dane_str(r->dane));
+	return mx_text_take(&b);
 }
 
 char *mxr_text_host(const mx_host *h)
 {
-	sbuf b;
+	mx_text b = {0};
 
-	if (!sb_open(&b))
-		return NULL;
 	if (h->tlsa) {
-		fprintf(b.f, "        TLSA _25._tcp.");
-		sb_safe(&b, h->exchange);
-		fprintf(b.f, " (%s):", h->tlsa->secure ? "DNSSEC-secure" : "insecure, ignored");
+		mx_text_printf(&b, "        TLSA _25._tcp.");
+		mx_text_safe(&b, h->exchange);
+		mx_text_printf(&b,
+		               " (%s):", h->tlsa->secure ? "DNSSEC-secure" : "insecure, ignored");
 		if (!h->tlsa->nrecords)
-			fputs(" none", b.f);
+			mx_text_printf(&b, " none");
 		for (size_t i = 0; i < h->tlsa->nrecords; i++) {
-			fputs(i ? ", " : " ", b.f);
-			sb_safe(&b, h->tlsa->records[i]);
+			mx_text_printf(&b, "%s", i ? ", " : " ");
+			mx_text_safe(&b, h->tlsa->records[i]);
 		}
-		fputc('\n', b.f);
+		mx_text_printf(&b, "\n");
 	}
-	return sb_close(&b);
+	return mx_text_take(&b);
 }
 
-static void text_mta_sts(sbuf *b, const mx_mta_sts *m)
+static void text_mta_sts(mx_text *b, const mx_mta_sts *m)
 {
-	fputs("MTA-STS (RFC 8461)\n", b->f);
+	mx_text_printf(b, "MTA-STS (RFC 8461)\n");
 	if (!m->txt && m->error) {
-		fputs("  the _mta-sts TXT record could not be read: ", b->f);
-		sb_safe(b, m->error);
-		fputc('\n', b->f);
+		mx_text_printf(b, "  the _mta-sts TXT record could not be read: ");
+		mx_text_safe(b, m->error);
+		mx_text_printf(b, "\n");
 		return;
 	}
 	if (!m->txt) {
-		fputs("  no _mta-sts TXT record: senders apply no policy\n", b->f);
+		mx_text_printf(b, "  no _mta-sts TXT record: senders apply no policy\n");
 		return;
 	}
-	fputs("  _mta-sts TXT \"", b->f);
-	sb_safe(b, m->txt);
-	fputs("\"\n", b->f);
+	mx_text_printf(b, "  _mta-sts TXT \"");
+	mx_text_safe(b, m->txt);
+	mx_text_printf(b, "\"\n");
 	if (!m->policy) {
-		fputs("  policy unavailable: ", b->f);
-		sb_safe(b, m->error ? m->error : "not fetched");
-		fputc('\n', b->f);
+		mx_text_printf(b, "  policy unavailable: ");
+		mx_text_safe(b, m->error ? m->error : "not fetched");
+		mx_text_printf(b, "\n");
 		return;
 	}
-	fprintf(b->f, "  policy: mode %s, max_age %lu, mx:", policy_mode_str(m->policy->mode),
-	        m->policy->max_age);
+	mx_text_printf(b, "  policy: mode %s, max_age %lu, mx:", policy_mode_str(m->policy->mode),
+	               m->policy->max_age);
 	for (size_t i = 0; i < m->policy->nmx; i++) {
-		fputc(' ', b->f);
-		sb_safe(b, m->policy->mx[i]);
+		mx_text_printf(b, " ");
+		mx_text_safe(b, m->policy->mx[i]);
 	}
-	fputc('\n', b->f);
+	mx_text_printf(b, "\n");
 }
 
-static void text_sender(sbuf *b, const mx_domain *d, sender_profile p, const mx_report_opts *o)
+static void text_sender(mx_text *b, const mx_domain *d, sender_profile p, const mx_report_opts *o)
 {
 	const sender_walk *w = mx_domain_sender(d, p);
 	const char *arrow = o->ascii ? "->" : "\xe2\x86\x92";
 
-	fprintf(b->f, "  %s%s: ", sender_profile_name(p),
-	        p == mx_domain_sender_choice(d) ? " (followed)" : "");
+	mx_text_printf(b, "  %s%s: ", sender_profile_name(p),
+	               p == mx_domain_sender_choice(d) ? " (followed)" : "");
 	if (w->delivered >= 0) {
 		const mx_attempt *a = mx_domain_attempt(d, (size_t)w->delivered);
 		const mx_host *h = mx_domain_host(d, a->host);
-		fputs("delivered to ", b->f);
-		sb_safe(b, h->exchange);
-		fprintf(b->f, " (%u) %s\n", h->preference, h->addrs[a->addr].ip);
+		mx_text_printf(b, "delivered to ");
+		mx_text_safe(b, h->exchange);
+		mx_text_printf(b, " (%u) %s\n", h->preference, h->addrs[a->addr].ip);
 	} else {
-		fprintf(b->f, "%s\n",
-		        w->end == SENDER_END_BOUNCED ? "the mail bounces"
-		                                     : "no delivery, the mail waits");
+		mx_text_printf(b, "%s\n",
+		               w->end == SENDER_END_BOUNCED ? "the mail bounces"
+		                                            : "no delivery, the mail waits");
 	}
 	/* the steps that made the difference: what was skipped, and the end */
 	for (size_t i = 0; i < w->nsteps; i++) {
@@ -256,33 +222,32 @@ static void text_sender(sbuf *b, const mx_domain *d, sender_profile p, const mx_
 		const mx_host *h = mx_domain_host(d, a->host);
 		if (s->outcome == SENDER_NEXT)
 			continue;
-		fprintf(b->f, "      %s %s ", arrow, sender_outcome_word(s->outcome));
-		sb_safe(b, h->exchange);
-		fprintf(b->f, " %s: %s\n", h->addrs[a->addr].ip, s->rule);
+		mx_text_printf(b, "      %s %s ", arrow, sender_outcome_word(s->outcome));
+		mx_text_safe(b, h->exchange);
+		mx_text_printf(b, " %s: %s\n", h->addrs[a->addr].ip, s->rule);
 	}
 	if (w->delivered < 0)
-		fprintf(b->f, "      %s %s\n", arrow, w->why);
+		mx_text_printf(b, "      %s %s\n", arrow, w->why);
 }
 
 char *mxr_text_domain(const mx_domain *d, const mx_report_opts *o)
 {
-	sbuf b;
+	mx_text b = {0};
 
-	if (!sb_open(&b))
-		return NULL;
 	if (mx_dnssec_str(mx_domain_dnssec(d)))
-		fprintf(b.f, "DNSSEC: the MX answer is %s\n", mx_dnssec_str(mx_domain_dnssec(d)));
+		mx_text_printf(&b, "DNSSEC: the MX answer is %s\n",
+		               mx_dnssec_str(mx_domain_dnssec(d)));
 	if (mx_domain_mta_sts(d))
 		text_mta_sts(&b, mx_domain_mta_sts(d));
 	if (mx_domain_tls_rpt(d)) {
-		fputs("TLS-RPT (RFC 8460): _smtp._tls TXT \"", b.f);
-		sb_safe(&b, mx_domain_tls_rpt(d));
-		fputs("\"\n", b.f);
+		mx_text_printf(&b, "TLS-RPT (RFC 8460): _smtp._tls TXT \"");
+		mx_text_safe(&b, mx_domain_tls_rpt(d));
+		mx_text_printf(&b, "\"\n");
 	}
 	if (mx_domain_sender(d, SENDER_OPPORTUNISTIC)) {
-		fputs("Senders (where mail ends, per kind of sender)\n", b.f);
+		mx_text_printf(&b, "Senders (where mail ends, per kind of sender)\n");
 		for (int p = 0; p < SENDER_COUNT; p++)
 			text_sender(&b, d, (sender_profile)p, o);
 	}
-	return sb_close(&b);
+	return mx_text_take(&b);
 }

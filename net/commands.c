@@ -13,43 +13,7 @@
 
 #include "addr.h"
 #include "report.h"
-
-typedef struct buf {
-	char *s;
-	size_t len, cap;
-	bool failed;
-} buf;
-
-static void put(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void put(buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (b->failed)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0 || b->len + (size_t)n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 1024;
-		char *g;
-		while (n >= 0 && cap < b->len + (size_t)n + 1)
-			cap *= 2;
-		g = n < 0 ? NULL : realloc(b->s, cap);
-		if (!g) {
-			b->failed = true;
-			return;
-		}
-		b->s = g;
-		b->cap = cap;
-	}
-	va_start(ap, fmt);
-	vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
-}
+#include "text.h"
 
 char *commands_quote(const char *s)
 {
@@ -78,7 +42,7 @@ char *commands_quote(const char *s)
 }
 
 /* One argument, quoted, with a leading space. */
-static void arg(buf *b, const char *s)
+static void arg(mx_text *b, const char *s)
 {
 	char *q = commands_quote(s);
 
@@ -86,15 +50,15 @@ static void arg(buf *b, const char *s)
 		b->failed = true;
 		return;
 	}
-	put(b, " %s", q);
+	mx_text_printf(b, " %s", q);
 	free(q);
 }
 
 /* A "# ..." line: the text may quote the network, so it is sanitised and
  * cannot end the comment (no newline survives mx_sanitize). */
-static void comment(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void comment(mx_text *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-static void comment(buf *b, const char *fmt, ...)
+static void comment(mx_text *b, const char *fmt, ...)
 {
 	char text[600], *clean;
 	va_list ap;
@@ -107,7 +71,7 @@ static void comment(buf *b, const char *fmt, ...)
 		b->failed = true;
 		return;
 	}
-	put(b, "# %s\n", clean);
+	mx_text_printf(b, "# %s\n", clean);
 	free(clean);
 }
 
@@ -143,20 +107,20 @@ static void first_server(const char *list, char *ip, size_t cap, char *port, siz
 		snprintf(port, pcap, "%s", colon + 1);
 }
 
-static void dig(buf *b, const char *ip, const char *port, const char *name, const char *type)
+static void dig(mx_text *b, const char *ip, const char *port, const char *name, const char *type)
 {
 	char at[80];
 
 	snprintf(at, sizeof(at), "@%s", ip);
-	put(b, "dig");
+	mx_text_printf(b, "dig");
 	arg(b, at);
-	put(b, " -p");
+	mx_text_printf(b, " -p");
 	arg(b, port);
 	arg(b, name);
-	put(b, " %s\n", type);
+	mx_text_printf(b, " %s\n", type);
 }
 
-static void dns_part(buf *b, const mx_domain *d, const commands_opts *o)
+static void dns_part(mx_text *b, const mx_domain *d, const commands_opts *o)
 {
 	char ip[80], port[16];
 	const char *name = mx_domain_name(d);
@@ -198,7 +162,7 @@ static void hostport(char *out, size_t cap, const char *ip, int port)
 	snprintf(out, cap, mx_ip_family(ip) == 6 ? "[%s]:%d" : "%s:%d", ip, port);
 }
 
-static void probe_part(buf *b, const mx_host *h, const mx_addr *a, const commands_opts *o)
+static void probe_part(mx_text *b, const mx_host *h, const mx_addr *a, const commands_opts *o)
 {
 	const probe_result *r = a->probe; /* not NULL: only probed addresses get here */
 	const char *host = r->host ? r->host : h->exchange;
@@ -214,32 +178,32 @@ static void probe_part(buf *b, const mx_host *h, const mx_addr *a, const command
 		comment(b, "  greeting code %d, STARTTLS %s", r->code,
 		        tls ? (r->tls.verified ? "offered, verified" : "offered, not verified")
 		            : "not offered");
-	put(b, "swaks --server");
+	mx_text_printf(b, "swaks --server");
 	if (mx_ip_family(a->ip) == 6) {
 		arg(b, a->ip);
-		put(b, " --port");
+		mx_text_printf(b, " --port");
 		arg(b, p);
 	} else {
 		arg(b, hp);
 	}
-	put(b, " --quit-after EHLO%s\n", tls ? " -tls" : "");
+	mx_text_printf(b, " --quit-after EHLO%s\n", tls ? " -tls" : "");
 	if (!tls)
 		return;
-	put(b, "openssl s_client -brief -starttls smtp -connect");
+	mx_text_printf(b, "openssl s_client -brief -starttls smtp -connect");
 	arg(b, hp);
-	put(b, " -servername");
+	mx_text_printf(b, " -servername");
 	arg(b, host);
-	put(b, " -verify_hostname");
+	mx_text_printf(b, " -verify_hostname");
 	arg(b, host);
 	if (o->cafile) {
-		put(b, " -CAfile");
+		mx_text_printf(b, " -CAfile");
 		arg(b, o->cafile);
 	}
-	put(b, " </dev/null\n");
+	mx_text_printf(b, " </dev/null\n");
 }
 
 /* RFC 8484 GET: the same question mxscope asked (ID 0, RD), base64url. */
-static void doh_curl(buf *b, const blr_provider *p, const char *ip, unsigned secs)
+static void doh_curl(mx_text *b, const blr_provider *p, const char *ip, unsigned secs)
 {
 	char qname[400], *b64 = NULL, *url = NULL;
 	unsigned char *q = NULL;
@@ -258,29 +222,30 @@ static void doh_curl(buf *b, const blr_provider *p, const char *ip, unsigned sec
 	if (url) {
 		comment(b, "  %s: %s A (RFC 8484 GET; the answer is DNS wire format)", p->name,
 		        qname);
-		put(b, "curl -sS --max-time %u -H 'Accept: application/dns-message'", secs);
+		mx_text_printf(b, "curl -sS --max-time %u -H 'Accept: application/dns-message'",
+		               secs);
 		arg(b, url);
-		put(b, " | od -A x -t x1z\n");
+		mx_text_printf(b, " | od -A x -t x1z\n");
 	}
 	free(b64);
 	free(url);
 }
 
 /* len bytes of s inside a double-quoted shell word: \\, ", ` and $ escaped. */
-static void dq(buf *b, const char *s, size_t len)
+static void dq(mx_text *b, const char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++)
-		put(b, "%s%c", strchr("\\\"`$", s[i]) && s[i] ? "\\" : "", s[i]);
+		mx_text_printf(b, "%s%c", strchr("\\\"`$", s[i]) && s[i] ? "\\" : "", s[i]);
 }
 
-static void json_curl(buf *b, const blr_provider *p, const char *ip, unsigned secs)
+static void json_curl(mx_text *b, const blr_provider *p, const char *ip, unsigned secs)
 {
 	char *url = blr_expand_url(p, ip);
 
 	if (!url)
 		return;
 	comment(b, "  %s: JSON API", p->name);
-	put(b, "curl -sS --max-time %u -H 'Accept: application/json'", secs);
+	mx_text_printf(b, "curl -sS --max-time %u -H 'Accept: application/json'", secs);
 	if (p->header) {
 		/* never the key itself: the variable that holds it, expanded by
 		 * the shell inside double quotes; everything else of the
@@ -292,20 +257,20 @@ static void json_curl(buf *b, const blr_provider *p, const char *ip, unsigned se
 		              "0123456789_") != strlen(v) ||
 		    (v[0] >= '0' && v[0] <= '9'))
 			v = "MXSCOPE_KEY";
-		put(b, " -H \"");
+		mx_text_printf(b, " -H \"");
 		dq(b, p->header, n);
 		if (k) {
-			put(b, "${%s}", v);
+			mx_text_printf(b, "${%s}", v);
 			dq(b, k + 5, strlen(k + 5));
 		}
-		put(b, "\"");
+		mx_text_printf(b, "\"");
 	}
 	arg(b, url);
-	put(b, "\n");
+	mx_text_printf(b, "\n");
 	free(url);
 }
 
-static void blocklist_part(buf *b, const mx_addr *a, const commands_opts *o)
+static void blocklist_part(mx_text *b, const mx_addr *a, const commands_opts *o)
 {
 	unsigned secs = o->timeout_ms ? (o->timeout_ms + 999) / 1000 : 5;
 
@@ -331,7 +296,7 @@ static void blocklist_part(buf *b, const mx_addr *a, const commands_opts *o)
 
 char *commands_text(const mx_domain *d, const commands_opts *o)
 {
-	buf b = {0};
+	mx_text b = {0};
 
 	dns_part(&b, d, o);
 	for (size_t i = 0; i < mx_domain_host_count(d); i++) {
@@ -342,17 +307,13 @@ char *commands_text(const mx_domain *d, const commands_opts *o)
 			blocklist_part(&b, &h->addrs[k], o);
 		}
 	}
-	if (b.failed) {
-		free(b.s);
-		return NULL;
-	}
-	return b.s;
+	return mx_text_take(&b);
 }
 
 char *commands_addr_text(const mx_domain *d, size_t host, size_t addr, const commands_opts *o)
 {
 	const mx_host *h = host < mx_domain_host_count(d) ? mx_domain_host(d, host) : NULL;
-	buf b = {0};
+	mx_text b = {0};
 
 	if (!h || addr >= h->naddrs)
 		return NULL;
@@ -361,9 +322,5 @@ char *commands_addr_text(const mx_domain *d, size_t host, size_t addr, const com
 	else
 		comment(&b, "%s %s: not probed (yet)", h->exchange, h->addrs[addr].ip);
 	blocklist_part(&b, &h->addrs[addr], o);
-	if (b.failed) {
-		free(b.s);
-		return NULL;
-	}
-	return b.s;
+	return mx_text_take(&b);
 }

@@ -1,0 +1,32 @@
+/* core/text.h — the one growing string the reports and command lists are
+ * written into (prefix mx_text_).
+ *
+ * A value type on the caller's stack, zeroed to start: `mx_text t = {0};`.
+ * An allocation failure is remembered and every later call does nothing,
+ * so writers check once, at mx_text_take. */
+#ifndef MXSCOPE_TEXT_H
+#define MXSCOPE_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct mx_text {
+	char *s;
+	size_t len, cap;
+	bool failed;
+} mx_text;
+
+void mx_text_printf(mx_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Network text, through mx_sanitize first (core/report.h): no control byte
+ * from a server ever reaches a report. NULL is written as "". */
+void mx_text_safe(mx_text *t, const char *s);
+
+/* Appends s, rendered elsewhere, and frees it; NULL counts as a failure. */
+void mx_text_own(mx_text *t, char *s);
+
+/* The string written so far, owned by the caller (free()), and t emptied;
+ * NULL (and nothing to free) when an allocation failed on the way. */
+char *mx_text_take(mx_text *t);
+
+#endif
