@@ -2,6 +2,7 @@
  * as the resolver that asks it, so `mxscope lab` needs nothing outside. */
 #include "labcmd.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +13,10 @@
 #include "check.h"
 #include "explore.h"
 #include "lab.h"
+#include "line.h"
 #include "mx.h"
+#include "report.h"
+#include "trainer.h"
 
 #define LAB_DEFAULT_PORT      5300
 #define LAB_HTTP_DEFAULT_PORT 8053
@@ -24,7 +28,19 @@ typedef struct serve_ctx {
 	lab_http *http;
 	lab_sts_server *sts;
 	uv_signal_t sigint, sigterm;
+	/* trainer commands on stdin, one per line (NULL stdin when none) */
+	lab *trainer;
+	line_reader *lines;
+	union {
+		uv_pipe_t pipe;
+		uv_tty_t tty;
+		uv_stream_t s;
+	} in;
+	bool in_open;
+	char inbuf[1024];
 } serve_ctx;
+
+#define TRAINER_LINE_MAX 512
 
 /* Only loopback: the lab must never be reachable from another machine. */
 static int is_file_arg(const char *s)
@@ -51,11 +67,115 @@ static int load_world(lab_world *w, const cli_opts *o)
 	return 0;
 }
 
+static void close_stdin(serve_ctx *x)
+{
+	if (x->in_open)
+		uv_close((uv_handle_t *)&x->in.s, NULL);
+	x->in_open = false;
+}
+
+/* One line "DOMAIN COMMAND ARGS..." (or "COMMAND ARGS..." for a command that
+ * needs no domain, such as "down ADDR") run on the served lab; one answer line on stdout, with the
+ * trainer's words sanitised since they echo what was typed. */
+static int on_trainer_line(const char *line, size_t len, unsigned long lineno, unsigned flags,
+                           void *arg)
+{
+	serve_ctx *x = arg;
+	char dom[256] = "", *why = NULL, *clean;
+	const char *rest = line + strspn(line, " \t"), *sp;
+	size_t dl = strcspn(rest, " \t");
+	mxs_status st;
+
+	(void)len;
+	if (!*rest || *rest == '#')
+		return 0; /* blank lines and comments: scripts of commands stay readable */
+	if (flags & (LINE_TOO_LONG | LINE_HAS_NUL)) {
+		printf("trainer error: line %lu %s\n", lineno,
+		       flags & LINE_TOO_LONG ? "is too long" : "holds a NUL byte");
+		fflush(stdout);
+		return 0;
+	}
+	/* a domain has a dot and a command never does: "down ADDR" needs none */
+	if (!memchr(rest, '.', dl))
+		dl = 0;
+	if (dl) {
+		snprintf(dom, sizeof(dom), "%.*s", (int)(dl < sizeof(dom) ? dl : sizeof(dom) - 1),
+		         rest);
+		sp = rest + dl;
+		rest = sp + strspn(sp, " \t");
+	}
+	st = lab_trainer_run(x->trainer, dom[0] ? dom : NULL, rest, &why);
+	clean = mx_sanitize(why ? why : "out of memory");
+	printf("trainer %s: %s\n", st == MXS_OK ? "ok" : "error", clean ? clean : "out of memory");
+	fflush(stdout);
+	free(clean);
+	free(why);
+	return 0;
+}
+
+static void on_stdin_alloc(uv_handle_t *h, size_t want, uv_buf_t *buf)
+{
+	serve_ctx *x = h->data;
+
+	(void)want;
+	*buf = uv_buf_init(x->inbuf, sizeof(x->inbuf));
+}
+
+/* EOF (or a read error, such as a background job's terminal) ends the
+ * commands, not the lab: the servers run until a signal. */
+static void on_stdin_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+	serve_ctx *x = s->data;
+
+	if (n > 0)
+		line_feed(x->lines, buf->base, (size_t)n, on_trainer_line, x);
+	else if (n < 0) {
+		line_finish(x->lines, on_trainer_line, x);
+		close_stdin(x);
+	}
+}
+
+/* Reads trainer commands from fd 0 when it is a pipe, socket or terminal; a
+ * regular file or /dev/null is read at once. Failing to read stdin is not a
+ * reason to stop serving. */
+static void start_stdin(uv_loop_t *loop, serve_ctx *x)
+{
+	uv_handle_type t = uv_guess_handle(0);
+	int rc = -1;
+
+	if (!x->trainer || !x->lines)
+		return;
+	if (t == UV_FILE) {
+		ssize_t n;
+
+		while ((n = read(0, x->inbuf, sizeof(x->inbuf))) > 0)
+			line_feed(x->lines, x->inbuf, (size_t)n, on_trainer_line, x);
+		line_finish(x->lines, on_trainer_line, x);
+		return;
+	}
+	if (t == UV_TTY) {
+		/* a background `lab --serve &` gets EIO instead of being stopped */
+		signal(SIGTTIN, SIG_IGN);
+		rc = uv_tty_init(loop, &x->in.tty, 0, 1);
+	} else if (t == UV_NAMED_PIPE || t == UV_TCP) {
+		rc = uv_pipe_init(loop, &x->in.pipe, 0);
+		if (rc == 0 && (rc = uv_pipe_open(&x->in.pipe, 0)) != 0)
+			uv_close((uv_handle_t *)&x->in.pipe, NULL);
+	}
+	if (rc != 0)
+		return;
+	x->in_open = true;
+	x->in.s.data = x;
+	if (uv_read_start(&x->in.s, on_stdin_alloc, on_stdin_read) != 0)
+		close_stdin(x);
+}
+
 static void on_signal(uv_signal_t *s, int signum)
 {
 	serve_ctx *x = s->data;
 
 	(void)signum;
+	close_stdin(x);
 	lab_sts_server_close(x->sts); /* before the SMTP hosts whose CA it uses */
 	x->sts = NULL;
 	lab_dns_close(x->dns);
@@ -186,7 +306,7 @@ static void print_listener(const lab_smtp *s, size_t i)
 		printf("smtp %s\n", l);
 }
 
-static int serve(uv_loop_t *loop, const lab_world *w, const cli_opts *o)
+static int serve(uv_loop_t *loop, lab_world *w, const cli_opts *o)
 {
 	serve_ctx x = {0};
 	const char *fmt = strchr(o->bind, ':') ? "dns [%s]:%d\n" : "dns %s:%d\n";
@@ -226,7 +346,12 @@ static int serve(uv_loop_t *loop, const lab_world *w, const cli_opts *o)
 	x.sigint.data = x.sigterm.data = &x;
 	uv_signal_start(&x.sigint, on_signal, SIGINT);
 	uv_signal_start(&x.sigterm, on_signal, SIGTERM);
+	x.trainer = lab_new(w, x.smtp);
+	x.lines = line_reader_new(TRAINER_LINE_MAX);
+	start_stdin(loop, &x);
 	uv_run(loop, UV_RUN_DEFAULT);
+	lab_free(x.trainer);
+	line_reader_free(x.lines);
 	if (ca[0]) {
 		remove(ca);
 		rmdir(dir);

@@ -172,6 +172,11 @@ void hrun_free(hrun *r)
 
 void h_lab_start(hlab *lab, const char *const *extra)
 {
+	h_lab_start_io(lab, extra, NULL, NULL);
+}
+
+void h_lab_start_io(hlab *lab, const char *const *extra, int *in, int *out)
+{
 	const char *args[32] = {"lab", "--serve", "--port", "0", "--smtp-port", "0"};
 	size_t n = 6;
 	int in_w, out_r, err_r, smtp = 0;
@@ -184,7 +189,10 @@ void h_lab_start(hlab *lab, const char *const *extra)
 	args[n] = NULL;
 	memset(lab, 0, sizeof(*lab));
 	lab->pid = h_spawn(args, &in_w, &out_r, &err_r);
-	close(in_w);
+	if (in)
+		*in = in_w;
+	else
+		close(in_w);
 	close(err_r);
 	/* the "ca" line comes last: read until it is complete */
 	while (len < sizeof(text) - 1 && now_ms() < deadline) {
@@ -201,7 +209,10 @@ void h_lab_start(hlab *lab, const char *const *extra)
 		len += (size_t)got;
 		text[len] = '\0';
 	}
-	close(out_r);
+	if (out)
+		*out = out_r;
+	else
+		close(out_r);
 	if (sscanf(text, "dns 127.0.0.1:%d", &lab->port) != 1 || !strstr(text, "\nhttp ") ||
 	    !strstr(text, "\nca ")) {
 		print_error("lab did not say where it listens: \"%s\"\n", text);

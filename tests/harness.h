@@ -52,6 +52,10 @@ int h_udp_socket(char *spec, size_t cap);
  * "ca PATH". Fails the test when they do not come. */
 void h_lab_start(hlab *lab, const char *const *extra);
 void h_lab_stop(hlab *lab);
+/* The same, handing back the lab's stdin (write end: trainer commands) in
+ * *in and its stdout (read end, past the "ca" line) in *out when not NULL;
+ * the caller closes both. */
+void h_lab_start_io(hlab *lab, const char *const *extra, int *in, int *out);
 
 /* The lab in this process. Which servers to start: */
 enum { H_DNS = 1u << 0, H_SMTP = 1u << 1, H_HTTP = 1u << 2, H_STS = 1u << 3 /* needs H_SMTP */ };

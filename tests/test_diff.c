@@ -2,7 +2,8 @@
  * binary against the lab process: a scenario before and after a trainer's
  * change (preference, a new host, a host that stops listening, a longer
  * TTL), two runs of the same scenario (the same: exit 0), text and --json,
- * and a bad file (exit 2, named by file and line). */
+ * and a bad file (exit 2, named by file and line); and the same change
+ * typed as trainer commands on a served lab's stdin, bad lines included. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -11,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <jansson.h>
@@ -87,50 +90,66 @@ static void write_file(const char *path, const char *text)
 
 /* Serves zone and records change.lab.test into each of outs (one lab: the
  * same certificates for every run; a new lab makes new ones). */
+static void write_zone(void)
+{
+	char zpath[300];
+
+	snprintf(zpath, sizeof(zpath), "%s/zone", dir);
+	write_file(zpath, zone_before);
+}
+
+/* One `check --record out` of change.lab.test against a running lab. */
+static void record_one(const hlab *lab, const char *out)
+{
+	char ns_port[16];
+	hrun r;
+	const char *args[] = {"check",
+	                      "--allow-loopback",
+	                      "--seed",
+	                      "5",
+	                      "--timeout",
+	                      "2",
+	                      "-s",
+	                      lab->server,
+	                      "--smtp-port",
+	                      lab->smtp_port,
+	                      "--cafile",
+	                      lab->ca,
+	                      "--mta-sts-port",
+	                      lab->https_port,
+	                      "--ptr",
+	                      "--authoritative",
+	                      "--ns-port",
+	                      ns_port,
+	                      "--rcpt",
+	                      "postmaster",
+	                      "--record",
+	                      out,
+	                      "change.lab.test",
+	                      NULL};
+
+	snprintf(ns_port, sizeof(ns_port), "%d", lab->port);
+	h_run(args, NULL, 30000, &r);
+	if (r.status > 1) {
+		print_error("check: %d %s\n", r.status, r.err);
+		fail();
+	}
+	hrun_free(&r);
+}
+
+/* Serves zone and records change.lab.test into each of outs (one lab: the
+ * same certificates for every run; a new lab makes new ones). */
 static void record(const char *zone, const char *const *outs)
 {
 	char zpath[300];
 	const char *extra[] = {zpath, NULL};
-	char ns_port[16];
 	hlab lab;
-	hrun r;
 
 	snprintf(zpath, sizeof(zpath), "%s/zone", dir);
 	write_file(zpath, zone);
 	h_lab_start(&lab, extra);
-	snprintf(ns_port, sizeof(ns_port), "%d", lab.port);
-	for (; *outs; outs++) {
-		const char *args[] = {"check",
-		                      "--allow-loopback",
-		                      "--seed",
-		                      "5",
-		                      "--timeout",
-		                      "2",
-		                      "-s",
-		                      lab.server,
-		                      "--smtp-port",
-		                      lab.smtp_port,
-		                      "--cafile",
-		                      lab.ca,
-		                      "--mta-sts-port",
-		                      lab.https_port,
-		                      "--ptr",
-		                      "--authoritative",
-		                      "--ns-port",
-		                      ns_port,
-		                      "--rcpt",
-		                      "postmaster",
-		                      "--record",
-		                      *outs,
-		                      "change.lab.test",
-		                      NULL};
-		h_run(args, NULL, 30000, &r);
-		if (r.status > 1) {
-			print_error("check: %d %s\n", r.status, r.err);
-			fail();
-		}
-		hrun_free(&r);
-	}
+	for (; *outs; outs++)
+		record_one(&lab, *outs);
 	h_lab_stop(&lab);
 }
 
@@ -374,12 +393,137 @@ static void test_dnssec_tlsa_dane_rcpt(void **state)
 	hrun_free(&r);
 }
 
+/* Sends trainer lines to a served lab and reads its stdout until `want`
+ * answer lines ("trainer ok: ..." or "trainer error: ...") have come; the
+ * answers, in order, into got. */
+static void trainer_send(int in, int out, const char *lines, int want, char *got, size_t cap)
+{
+	size_t len = 0;
+	int n = 0;
+
+	assert_int_equal(write(in, lines, strlen(lines)), (ssize_t)strlen(lines));
+	got[0] = '\0';
+	for (int waited = 0; n < want && waited < 100 && len < cap - 1;) {
+		struct pollfd p = {.fd = out, .events = POLLIN};
+		ssize_t k;
+
+		if (poll(&p, 1, 100) <= 0) {
+			waited++;
+			continue;
+		}
+		k = read(out, got + len, cap - 1 - len);
+		if (k <= 0)
+			break;
+		len += (size_t)k;
+		got[len] = '\0';
+		n = 0;
+		for (const char *c = got; (c = strchr(c, '\n')); c++)
+			n++;
+	}
+	if (n < want) {
+		print_error("wanted %d trainer answers, got: \"%s\"\n", want, got);
+		fail();
+	}
+}
+
+/* Issue 14's test as asked: one served lab, a recording, the trainer's
+ * change typed on the lab's stdin (mx1 down, mx2 moved to 30), a second
+ * recording, and diff says exactly that. */
+static void test_trainer_change(void **state)
+{
+	char zpath[300], got[2048], old[300], new[300];
+	const char *extra[] = {zpath, NULL};
+	const char *diff[] = {"diff", old, new, NULL};
+	static const char *const want[] = {
+	    "change.lab.test\n",
+	    "  mx-preference          mx2.change.lab.test: 20 -> 30\n",
+	    "  probe-state            mx1.change.lab.test 127.0.60.1: accepted -> refused\n",
+	    "  delivered-to           change.lab.test: mx1.change.lab.test (10) 127.0.60.1 -> "
+	    "mx2.change.lab.test (30) 127.0.60.2\n",
+	};
+	int in, out;
+	hlab lab;
+	hrun r;
+
+	(void)state;
+	snprintf(zpath, sizeof(zpath), "%s/zone", dir);
+	snprintf(old, sizeof(old), "%s/served-before.ndjson", dir);
+	snprintf(new, sizeof(new), "%s/served-after.ndjson", dir);
+	write_zone();
+	h_lab_start_io(&lab, extra, &in, &out);
+	record_one(&lab, old);
+	trainer_send(in, out, "change.lab.test pref mx2 30\ndown 127.0.60.1\n", 2, got,
+	             sizeof(got));
+	assert_non_null(strstr(got, "trainer ok: change.lab.test: MX 30 mx2.change.lab.test"));
+	assert_non_null(strstr(got, "\ntrainer ok: "));
+	record_one(&lab, new);
+	close(in);
+	close(out);
+	h_lab_stop(&lab);
+
+	h_run(diff, NULL, 10000, &r);
+	assert_int_equal(r.status, 1);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		if (!strstr(r.out, want[i])) {
+			print_error("missing: %sin:\n%s\n", want[i], r.out);
+			fail();
+		}
+	/* nothing else was touched: no record came or went */
+	assert_null(strstr(r.out, "mx-added"));
+	assert_null(strstr(r.out, "mx-removed"));
+	hrun_free(&r);
+}
+
+/* A bad line is answered with what was wrong, changes nothing, and the lab
+ * serves on: the next good line works and a check still reaches mx1. */
+static void test_trainer_bad_line(void **state)
+{
+	char zpath[300], got[2048], rec[300];
+	const char *extra[] = {zpath, NULL};
+	int in, out;
+	hlab lab;
+	FILE *f;
+	char line[65536];
+	bool accepted = false;
+
+	(void)state;
+	snprintf(zpath, sizeof(zpath), "%s/zone", dir);
+	snprintf(rec, sizeof(rec), "%s/served-bad.ndjson", dir);
+	write_zone();
+	h_lab_start_io(&lab, extra, &in, &out);
+	trainer_send(in, out, "change.lab.test frobnicate mx2\nchange.lab.test pref mx2\n", 2, got,
+	             sizeof(got));
+	assert_non_null(strstr(got, "trainer error: unknown command \"frobnicate\""));
+	assert_non_null(strstr(got, "\ntrainer error: usage: pref HOST N\n"));
+	trainer_send(in, out, "up 127.0.60.1\n", 1, got, sizeof(got));
+	assert_string_equal(got, "trainer ok: 127.0.60.1 is up again\n");
+	record_one(&lab, rec);
+	close(in);
+	close(out);
+	h_lab_stop(&lab);
+	/* the bad lines changed nothing: mail still ends at mx1 */
+	f = fopen(rec, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		json_t *o = json_loads(line, 0, NULL);
+		const char *ip =
+		    json_string_value(json_object_get(json_object_get(o, "delivered_to"), "ip"));
+
+		if (json_object_get(o, "domain") && ip && strcmp(ip, "127.0.60.1") == 0)
+			accepted = true;
+		json_decref(o);
+	}
+	fclose(f);
+	assert_true(accepted);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_same),         cmocka_unit_test(test_changed_text),
-	    cmocka_unit_test(test_changed_json), cmocka_unit_test(test_trouble),
-	    cmocka_unit_test(test_ttl_noise),    cmocka_unit_test(test_dnssec_tlsa_dane_rcpt),
+	    cmocka_unit_test(test_same),           cmocka_unit_test(test_changed_text),
+	    cmocka_unit_test(test_changed_json),   cmocka_unit_test(test_trouble),
+	    cmocka_unit_test(test_trainer_change), cmocka_unit_test(test_trainer_bad_line),
+	    cmocka_unit_test(test_ttl_noise),      cmocka_unit_test(test_dnssec_tlsa_dane_rcpt),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
