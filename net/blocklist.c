@@ -535,27 +535,9 @@ static bool make_easy(bl_client *c, lookup *l, char **why)
 		goto done;
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_PRIVATE, l);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, l->headers);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "mxscope");
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, left);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, left);
-	/* a Content-Length above the bound stops the transfer before the body */
-	curl_easy_setopt(e, CURLOPT_MAXFILESIZE, (long)BLR_BODY_MAX);
 	curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 16384L);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, l);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, l->errbuf);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-	/* never VERBOSE: libcurl would print the request headers, key included */
-	curl_easy_setopt(e, CURLOPT_VERBOSE, 0L);
-	if (c->ca_pem) {
-		struct curl_blob blob = {c->ca_pem, strlen(c->ca_pem), CURL_BLOB_NOCOPY};
-		curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &blob);
-	}
-	l->errbuf[0] = '\0';
+	curlloop_easy_bounded(e, left, (long)BLR_BODY_MAX, c->ca_pem, on_body, l, l->errbuf);
 	ok = curl_multi_add_handle(curlloop_multi(c->cl), e) == CURLM_OK;
 	if (ok)
 		c->transfers++;

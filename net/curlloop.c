@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "status.h"
 
@@ -228,4 +229,28 @@ void curlloop_free(curlloop *cl)
 		sock_close(cl, cl->socks);
 	uv_timer_stop(&cl->timer);
 	uv_close((uv_handle_t *)&cl->timer, on_timer_closed);
+}
+
+void curlloop_easy_bounded(CURL *e, long timeout_ms, long max_body, const char *ca_pem,
+                           curl_write_callback write, void *data, char *errbuf)
+{
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "mxscope");
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+	/* a Content-Length above the bound stops the transfer before the body */
+	curl_easy_setopt(e, CURLOPT_MAXFILESIZE, max_body);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, data);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(e, CURLOPT_VERBOSE, 0L);
+	if (ca_pem) {
+		/* NOCOPY: the blob's bytes are the caller's, the struct is read now */
+		struct curl_blob blob = {(void *)ca_pem, strlen(ca_pem), CURL_BLOB_NOCOPY};
+		curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &blob);
+	}
+	errbuf[0] = '\0';
 }

@@ -62,4 +62,14 @@ bool curlloop_defer_release(curlloop *cl);
  * curlloop_defer_release first. Accepts NULL. */
 void curlloop_free(curlloop *cl);
 
+/* The options every bounded HTTP(S) transfer of mxscope sets, in one place:
+ * no signals, no redirects, timeout_ms for the connection and the whole
+ * transfer, at most max_body bytes announced, the body to write(data), the
+ * error text in errbuf (CURL_ERROR_SIZE, cleared here), the certificate
+ * verified (ca_pem, when not NULL, is trusted beside the system store and
+ * must outlive the transfer), never VERBOSE (libcurl would print request
+ * headers, an API key among them). */
+void curlloop_easy_bounded(CURL *e, long timeout_ms, long max_body, const char *ca_pem,
+                           curl_write_callback write, void *data, char *errbuf);
+
 #endif

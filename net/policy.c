@@ -398,25 +398,10 @@ static void start_transfer(policy_job *j)
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https");
 	curl_easy_setopt(e, CURLOPT_PROXY, ""); /* never through an environment proxy */
 	curl_easy_setopt(e, CURLOPT_PRIVATE, j);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "mxscope");
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L); /* RFC 8461 §3.3 */
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)f->timeout_ms);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)f->timeout_ms);
-	curl_easy_setopt(e, CURLOPT_MAXFILESIZE, (long)POLICY_BODY_MAX);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, j);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, j->errbuf);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(e, CURLOPT_VERBOSE, 0L);
-	if (f->ca_pem) {
-		/* replaces the CA file; OpenSSL still reads the system CA path,
-		 * so this adds a CA rather than trusting only it */
-		struct curl_blob blob = {f->ca_pem, strlen(f->ca_pem), CURL_BLOB_NOCOPY};
-		curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &blob);
-	}
-	j->errbuf[0] = '\0';
+	/* no redirects: RFC 8461 §3.3; the CA blob replaces the CA file, but
+	 * OpenSSL still reads the system CA path, so it adds a CA */
+	curlloop_easy_bounded(e, (long)f->timeout_ms, (long)POLICY_BODY_MAX, f->ca_pem, on_body, j,
+	                      j->errbuf);
 	if (curl_multi_add_handle(curlloop_multi(f->cl), e) != CURLM_OK) {
 		curl_easy_cleanup(e);
 		set_error(j, "cannot start the HTTPS transfer");
