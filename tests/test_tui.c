@@ -945,16 +945,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_trainer_not_lab, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_tour, setup, teardown),
 	};
-	char *why = NULL;
 	int rc;
 
-	signal(SIGPIPE, SIG_IGN); /* a probe's peer hanging up is not the test's death */
-	if (!setlocale(LC_ALL, "C.UTF-8"))
-		setlocale(LC_ALL, "C.utf8");
-	/* themes are found in the source tree's themes/ */
-	if (getenv("MXSCOPE_SRCDIR") && chdir(getenv("MXSCOPE_SRCDIR")) != 0)
-		return 1;
-	if (scan_global_init(&why) != MXS_OK)
+	if (tf_process_init() != 0)
 		return 1;
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
 	scan_global_cleanup();

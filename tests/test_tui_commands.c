@@ -120,15 +120,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_commands_view_and_copy, setup, teardown),
 	};
-	char *why = NULL;
 	int rc;
 
-	signal(SIGPIPE, SIG_IGN);
-	if (!setlocale(LC_ALL, "C.UTF-8"))
-		setlocale(LC_ALL, "C.utf8");
-	if (getenv("MXSCOPE_SRCDIR") && chdir(getenv("MXSCOPE_SRCDIR")) != 0)
-		return 1;
-	if (scan_global_init(&why) != MXS_OK)
+	if (tf_process_init() != 0)
 		return 1;
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
 	scan_global_cleanup();

@@ -2,10 +2,14 @@
 #include "test_tui_fixture.h"
 
 #include <dirent.h>
+#include <locale.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "scan.h"
 
 int tf_setup(void **state)
 {
@@ -185,4 +189,20 @@ int tf_count_lines(const char *s)
 	for (; *s; s++)
 		n += *s == '\n';
 	return n;
+}
+
+int tf_process_init(void)
+{
+	char *why = NULL;
+
+	signal(SIGPIPE, SIG_IGN);
+	if (!setlocale(LC_ALL, "C.UTF-8"))
+		setlocale(LC_ALL, "C.utf8");
+	if (getenv("MXSCOPE_SRCDIR") && chdir(getenv("MXSCOPE_SRCDIR")) != 0)
+		return 1;
+	if (scan_global_init(&why) != MXS_OK) {
+		free(why);
+		return 1;
+	}
+	return 0;
 }

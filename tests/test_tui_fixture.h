@@ -34,6 +34,11 @@ typedef struct fixture {
 	uv_timer_t nudge;
 } fixture;
 
+/* What every explorer test process does before its tests: SIGPIPE ignored
+ * (a probe's peer hanging up is not the test's death), a UTF-8 locale, the
+ * source tree as the working directory (themes/ is found there), and
+ * scan_global_init. 0 on success; pair with scan_global_cleanup. */
+int tf_process_init(void);
 int tf_setup(void **state);
 int tf_teardown(void **state);
 void tf_rm_rf(const char *dir);

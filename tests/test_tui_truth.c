@@ -379,15 +379,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_trainer_refreshes_every_domain, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_expired_ttl_reresolves, setup, teardown),
 	};
-	char *why = NULL;
 	int rc;
 
-	signal(SIGPIPE, SIG_IGN);
-	if (!setlocale(LC_ALL, "C.UTF-8"))
-		setlocale(LC_ALL, "C.utf8");
-	if (getenv("MXSCOPE_SRCDIR") && chdir(getenv("MXSCOPE_SRCDIR")) != 0)
-		return 1;
-	if (scan_global_init(&why) != MXS_OK)
+	if (tf_process_init() != 0)
 		return 1;
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
 	scan_global_cleanup();
