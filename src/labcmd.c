@@ -325,6 +325,13 @@ static int serve(uv_loop_t *loop, lab_world *w, const cli_opts *o)
 		uv_run(loop, UV_RUN_NOWAIT);
 		return 3;
 	}
+	/* before the ca line: a reader may stop the lab as soon as it has it,
+	 * and the CA directory is removed only on the way out of the loop */
+	uv_signal_init(loop, &x.sigint);
+	uv_signal_init(loop, &x.sigterm);
+	x.sigint.data = x.sigterm.data = &x;
+	uv_signal_start(&x.sigint, on_signal, SIGINT);
+	uv_signal_start(&x.sigterm, on_signal, SIGTERM);
 	printf(fmt, o->bind, lab_dns_port(x.dns));
 	for (size_t i = 0; i < lab_smtp_listener_count(x.smtp); i++)
 		print_listener(x.smtp, i);
@@ -341,11 +348,6 @@ static int serve(uv_loop_t *loop, lab_world *w, const cli_opts *o)
 	          lab_world_scenario_count(w) && lab_scenario_domain_count(w, 0)
 	              ? lab_scenario_domain(w, 0, 0)
 	              : "lab.test");
-	uv_signal_init(loop, &x.sigint);
-	uv_signal_init(loop, &x.sigterm);
-	x.sigint.data = x.sigterm.data = &x;
-	uv_signal_start(&x.sigint, on_signal, SIGINT);
-	uv_signal_start(&x.sigterm, on_signal, SIGTERM);
 	x.trainer = lab_new(w, x.smtp);
 	x.lines = line_reader_new(TRAINER_LINE_MAX);
 	start_stdin(loop, &x);
