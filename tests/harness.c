@@ -15,6 +15,9 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/resource.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,12 +39,122 @@ static long now_ms(void)
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
+/* The children h_spawn started that nobody has waited for yet, so that a
+ * test that fails half-way (cmocka longjmps past its h_lab_stop) or dies of
+ * a signal does not leave `lab --serve` processes running. One static
+ * table, in test code only: the exit and signal paths that reap them
+ * (atexit, a signal handler) take no argument and may not allocate, so a
+ * fixed global the size of the most children a test keeps at once is the
+ * one place they can find them. h_owner is the process that spawned them:
+ * a test that fork()s inherits the table but not the children, and must
+ * not kill its parent's labs when it exits. */
+#define H_KIDS 32
+static volatile sig_atomic_t h_kids[H_KIDS];
+static volatile sig_atomic_t h_owner;
+
+/* Asks each child still running to stop (SIGTERM: the lab removes its
+ * temporary CA directory), gives them about two seconds, then SIGKILLs
+ * the rest and waits for them. Async-signal-safe: only kill, waitpid,
+ * nanosleep and getpid. A PID that is no longer this process's unwaited
+ * child (waited for with plain waitpid) is left alone: it may be reused. */
+static void kids_reap(void)
+{
+	int left = 0;
+
+	if (h_owner != getpid())
+		return;
+	for (int i = 0; i < H_KIDS; i++) {
+		if (h_kids[i] <= 0)
+			continue;
+		if (waitpid(h_kids[i], NULL, WNOHANG) != 0)
+			h_kids[i] = 0;
+		else if (kill(h_kids[i], SIGTERM) == 0)
+			left++;
+	}
+	for (int t = 0; t < 200 && left > 0; t++) {
+		struct timespec ts = {0, 10 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+		left = 0;
+		for (int i = 0; i < H_KIDS; i++)
+			if (h_kids[i] > 0 && waitpid(h_kids[i], NULL, WNOHANG) != 0)
+				h_kids[i] = 0;
+			else if (h_kids[i] > 0)
+				left++;
+	}
+	for (int i = 0; i < H_KIDS; i++) {
+		if (h_kids[i] <= 0)
+			continue;
+		kill(h_kids[i], SIGKILL);
+		waitpid(h_kids[i], NULL, 0);
+		h_kids[i] = 0;
+	}
+}
+
+/* SA_RESETHAND: raising the signal again after the reap ends the process
+ * the way the signal meant to (the status meson and a parent test see). */
+static void kids_on_signal(int sig)
+{
+	int saved = errno;
+
+	kids_reap();
+	errno = saved;
+	raise(sig);
+}
+
+static void kids_add(pid_t pid)
+{
+	static const int sigs[] = {SIGTERM, SIGINT, SIGABRT};
+	static int hooked; /* atexit and sigaction survive fork: once serves forked tests too */
+
+	if (h_owner != getpid()) {
+		for (int i = 0; i < H_KIDS; i++)
+			h_kids[i] = 0;
+		h_owner = getpid();
+	}
+	if (!hooked) {
+		atexit(kids_reap);
+		for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+			struct sigaction old,
+			    sa = {.sa_handler = kids_on_signal, .sa_flags = SA_RESETHAND};
+			sigemptyset(&sa.sa_mask);
+			/* a test's own handler for these stays its own */
+			if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_DFL)
+				sigaction(sigs[i], &sa, NULL);
+		}
+		hooked = 1;
+	}
+	for (int i = 0; i < H_KIDS; i++) {
+		if (h_kids[i] == 0) {
+			h_kids[i] = pid;
+			return;
+		}
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	fail_msg("more than %d processes started by the harness at once", H_KIDS);
+}
+
+static void kids_forget(pid_t pid)
+{
+	for (int i = 0; i < H_KIDS; i++)
+		if (h_kids[i] == pid)
+			h_kids[i] = 0;
+}
+
+pid_t h_wait(pid_t pid, int *status)
+{
+	pid_t r = waitpid(pid, status, 0);
+
+	kids_forget(pid);
+	return r;
+}
+
 pid_t h_spawn(const char *const *args, int *in_w, int *out_r, int *err_r)
 {
 	int pin[2], pout[2], perr[2];
 	const char *argv[64];
 	size_t n = 0;
-	pid_t pid;
+	pid_t pid, parent = getpid();
 
 	argv[n++] = h_bin();
 	for (; args && *args && n < 63; args++)
@@ -53,12 +166,20 @@ pid_t h_spawn(const char *const *args, int *in_w, int *out_r, int *err_r)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
+#ifdef __linux__
+		/* a test process that is SIGKILLed runs no handler: the kernel
+		 * stops the child instead (SIGTERM, so the lab still cleans up).
+		 * It follows the thread that forked, so spawn from the main one. */
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
+			_exit(127);
+#endif
 		dup2(pin[0], 0);
 		dup2(pout[1], 1);
 		dup2(perr[1], 2);
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
+	kids_add(pid);
 	close(pin[0]);
 	close(pout[1]);
 	close(perr[1]);
@@ -150,6 +271,7 @@ void h_run(const char *const *args, const char *stdin_data, int timeout_ms, hrun
 	{
 		struct rusage ru;
 		wait4(pid, &st, 0, &ru);
+		kids_forget(pid);
 		r->maxrss_kb = ru.ru_maxrss;
 	}
 	r->elapsed_ms = now_ms() - start;
@@ -250,7 +372,7 @@ void h_lab_stop(hlab *lab)
 	if (lab->pid <= 0)
 		return;
 	kill(lab->pid, SIGTERM);
-	waitpid(lab->pid, &st, 0);
+	h_wait(lab->pid, &st);
 	lab->pid = 0;
 }
 

@@ -29,8 +29,15 @@ void h_run(const char *const *args, const char *stdin_data, int timeout_ms, hrun
 void hrun_free(hrun *r);
 
 /* Starts h_bin() with args and hands back the child's stdin (write end),
- * stdout and stderr (read ends); for tests that talk to it while it runs. */
+ * stdout and stderr (read ends); for tests that talk to it while it runs.
+ * The harness keeps the child's PID until h_wait: a child still running
+ * when the test process exits or gets SIGTERM, SIGINT or SIGABRT is
+ * stopped (SIGTERM, then SIGKILL) and waited for, and on Linux the kernel
+ * sends it SIGTERM when the test process dies of SIGKILL. Call it from the
+ * main thread (the death signal follows the thread that forked). */
 pid_t h_spawn(const char *const *args, int *in_w, int *out_r, int *err_r);
+/* waitpid(pid, status, 0) for a child of h_spawn, and the harness forgets it. */
+pid_t h_wait(pid_t pid, int *status);
 
 typedef struct hlab {
 	pid_t pid;

@@ -81,7 +81,7 @@ static void stop(pid_t pid)
 
 	if (pid > 0) {
 		kill(pid, SIGTERM);
-		waitpid(pid, &st, 0);
+		h_wait(pid, &st);
 	}
 }
 

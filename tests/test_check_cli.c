@@ -111,7 +111,7 @@ static void test_streaming(void **state)
 	assert_non_null(strstr(buf, "\"domain\":\"equal.lab.test\""));
 	close(out_r);
 	close(err_r);
-	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_int_equal(h_wait(pid, &st), pid);
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
 

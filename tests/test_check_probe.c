@@ -349,7 +349,7 @@ static void test_reader_goes_away(void **state)
 	assert_int_equal(poll(&p, 1, 10000), 1);
 	assert_true(read(out_r, buf, sizeof(buf)) > 0);
 	close(out_r);
-	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_int_equal(h_wait(pid, &st), pid);
 	n = read(err_r, err, sizeof(err) - 1);
 	err[n > 0 ? n : 0] = '\0';
 	close(err_r);
