@@ -32,7 +32,7 @@ const char *h_bin(void)
 	return b ? b : "build/src/mxscope";
 }
 
-static long now_ms(void)
+long h_now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -215,7 +215,7 @@ void h_run(const char *const *args, const char *stdin_data, int timeout_ms, hrun
 	int in_w, out_r, err_r, st = 0;
 	sink o = {calloc(1, 1), 0}, e = {calloc(1, 1), 0};
 	size_t in_off = 0, in_len = stdin_data ? strlen(stdin_data) : 0;
-	long start = now_ms(), deadline = start + timeout_ms;
+	long start = h_now_ms(), deadline = start + timeout_ms;
 	pid_t pid = h_spawn(args, &in_w, &out_r, &err_r);
 	int killed = 0;
 
@@ -228,7 +228,7 @@ void h_run(const char *const *args, const char *stdin_data, int timeout_ms, hrun
 	}
 	while (out_r >= 0 || err_r >= 0) {
 		struct pollfd p[3];
-		int np = 0, left = (int)(deadline - now_ms());
+		int np = 0, left = (int)(deadline - h_now_ms());
 		if (left <= 0) {
 			kill(pid, SIGKILL);
 			killed = 1;
@@ -274,7 +274,7 @@ void h_run(const char *const *args, const char *stdin_data, int timeout_ms, hrun
 		kids_forget(pid);
 		r->maxrss_kb = ru.ru_maxrss;
 	}
-	r->elapsed_ms = now_ms() - start;
+	r->elapsed_ms = h_now_ms() - start;
 	r->out = o.s;
 	r->err = e.s;
 	if (killed)
@@ -304,7 +304,7 @@ void h_lab_start_io(hlab *lab, const char *const *extra, int *in, int *out)
 	int in_w, out_r, err_r, smtp = 0;
 	char text[16384] = "";
 	size_t len = 0;
-	long deadline = now_ms() + 15000;
+	long deadline = h_now_ms() + 15000;
 
 	for (; extra && *extra && n < 31; extra++)
 		args[n++] = *extra;
@@ -317,7 +317,7 @@ void h_lab_start_io(hlab *lab, const char *const *extra, int *in, int *out)
 		close(in_w);
 	close(err_r);
 	/* the "ca" line comes last: read until it is complete */
-	while (len < sizeof(text) - 1 && now_ms() < deadline) {
+	while (len < sizeof(text) - 1 && h_now_ms() < deadline) {
 		struct pollfd p = {.fd = out_r, .events = POLLIN};
 		const char *ca = strstr(text, "\nca ");
 		ssize_t got;
@@ -335,13 +335,14 @@ void h_lab_start_io(hlab *lab, const char *const *extra, int *in, int *out)
 		*out = out_r;
 	else
 		close(out_r);
-	if (sscanf(text, "dns 127.0.0.1:%d", &lab->port) != 1 || !strstr(text, "\nhttp ") ||
+	/* "dns ADDR:PORT", ADDR as --bind gave it ("[::1]" for IPv6) */
+	if (sscanf(text, "dns %31s", lab->server) != 1 || !strrchr(lab->server, ':') ||
+	    (lab->port = atoi(strrchr(lab->server, ':') + 1)) <= 0 || !strstr(text, "\nhttp ") ||
 	    !strstr(text, "\nca ")) {
 		print_error("lab did not say where it listens: \"%s\"\n", text);
 		h_lab_stop(lab);
 		fail();
 	}
-	snprintf(lab->server, sizeof(lab->server), "127.0.0.1:%d", lab->port);
 	{
 		const char *h = strstr(text, "\nhttp ");
 		if (h)
@@ -453,4 +454,88 @@ void h_lab_close(hlab_here *lab)
 	lab_world_free(lab->world);
 	lab->world = NULL;
 	lab->loop = NULL;
+}
+
+/* A connected non-blocking TCP socket to addr:port, or -errno. */
+int h_dial(uv_loop_t *loop, const char *addr, int port)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	int fd, err = 0;
+	socklen_t el = sizeof(err);
+	long end = h_now_ms() + 2000;
+
+	memset(&ss, 0, sizeof(ss));
+	if (strchr(addr, ':')) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons((uint16_t)port);
+		assert_int_equal(inet_pton(AF_INET6, addr, &a->sin6_addr), 1);
+		sl = sizeof(*a);
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+
+		a->sin_family = AF_INET;
+		a->sin_port = htons((uint16_t)port);
+		assert_int_equal(inet_pton(AF_INET, addr, &a->sin_addr), 1);
+		sl = sizeof(*a);
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	if (connect(fd, (struct sockaddr *)&ss, sl) != 0 && errno != EINPROGRESS) {
+		err = errno;
+		close(fd);
+		return -err;
+	}
+	for (;;) {
+		struct pollfd p = {.fd = fd, .events = POLLOUT};
+
+		if (loop)
+			uv_run(loop, UV_RUN_NOWAIT);
+		if (poll(&p, 1, 1) == 1)
+			break;
+		if (h_now_ms() > end)
+			fail_msg("connect to %s timed out", addr);
+	}
+	getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el);
+	if (err) {
+		close(fd);
+		return -err;
+	}
+	return fd;
+}
+
+void h_read_line(uv_loop_t *loop, int fd, char *out, size_t cap, int ms)
+{
+	size_t n = 0;
+	long end = h_now_ms() + ms;
+
+	out[0] = '\0';
+	while (n + 1 < cap && h_now_ms() < end && !strchr(out, '\n')) {
+		ssize_t r = recv(fd, out + n, cap - 1 - n, MSG_DONTWAIT);
+
+		if (r > 0) {
+			n += (size_t)r;
+			out[n] = '\0';
+		} else if (r == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
+			break;
+		} else {
+			struct pollfd p = {.fd = fd, .events = POLLIN};
+
+			if (loop)
+				uv_run(loop, UV_RUN_NOWAIT);
+			poll(&p, 1, 1);
+		}
+	}
+}
+
+void h_greeting(uv_loop_t *loop, const char *addr, int port, char *out, size_t cap)
+{
+	int fd = h_dial(loop, addr, port);
+
+	if (fd < 0)
+		fail_msg("connect to %s: %s", addr, strerror(-fd));
+	h_read_line(loop, fd, out, cap, 3000);
+	close(fd);
 }

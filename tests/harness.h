@@ -39,10 +39,13 @@ pid_t h_spawn(const char *const *args, int *in_w, int *out_r, int *err_r);
 /* waitpid(pid, status, 0) for a child of h_spawn, and the harness forgets it. */
 pid_t h_wait(pid_t pid, int *status);
 
+/* Milliseconds on the monotonic clock: the tests' deadlines. */
+long h_now_ms(void);
+
 typedef struct hlab {
 	pid_t pid;
-	int port;
-	char server[32];    /* "127.0.0.1:PORT" for -s */
+	int port;           /* the DNS port */
+	char server[32];    /* "127.0.0.1:PORT" (the --bind address) for -s */
 	char smtp_port[8];  /* the lab SMTP port, for --smtp-port */
 	char ca[128];       /* the lab CA file, for --cafile */
 	char http[32];      /* the blocklist endpoint, "127.0.0.1:PORT" */
@@ -54,9 +57,10 @@ typedef struct hlab {
  * caller reads it. Returns the socket; the caller closes it. */
 int h_udp_socket(char *spec, size_t cap);
 
-/* Starts `mxscope lab --serve --port 0 --smtp-port 0 [extra...]` and reads
- * what it prints: "dns 127.0.0.1:PORT", "smtp ..." lines, "http ADDR",
- * "ca PATH". Fails the test when they do not come. */
+/* Starts `mxscope lab --serve --port 0 --smtp-port 0 [extra...]` (a later
+ * --port or --bind in extra wins) and reads what it prints: "dns ADDR:PORT",
+ * "smtp ..." lines, "http ADDR", "ca PATH". Fails the test when they do not
+ * come. */
 void h_lab_start(hlab *lab, const char *const *extra);
 void h_lab_stop(hlab *lab);
 /* The same, handing back the lab's stdin (write end: trainer commands) in
@@ -92,5 +96,20 @@ void h_lab_open(hlab_here *lab, uv_loop_t *loop, const char *zone_name, const ch
  * and left its own handles open fails here instead of hanging. Everything
  * the caller put on the loop must be closed first. */
 void h_lab_close(hlab_here *lab);
+
+/* Talking to a server on loopback, from a test whose server may run on the
+ * test's own loop: each helper turns loop (NULL for a lab process) while it
+ * waits, so the server makes progress. */
+
+/* A connected non-blocking TCP socket to addr ("127.0.0.1", "::1") and
+ * port, or -errno (-ECONNREFUSED when nothing listens); fails the test when
+ * the connection neither completes nor fails in 2 s. The caller closes it. */
+int h_dial(uv_loop_t *loop, const char *addr, int port);
+/* Reads fd into out (NUL-terminated) until it holds a newline, the peer
+ * closes, or ms pass; "" when nothing came. */
+void h_read_line(uv_loop_t *loop, int fd, char *out, size_t cap, int ms);
+/* The first line a server at addr:port sends (an SMTP greeting), read
+ * within 3 s; fails the test when it cannot connect. */
+void h_greeting(uv_loop_t *loop, const char *addr, int port, char *out, size_t cap);
 
 #endif

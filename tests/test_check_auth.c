@@ -41,48 +41,16 @@ static char *data_path(const char *name)
 	return p;
 }
 
-/* `lab --serve --bind ADDR --port PORT FILE`; reads "dns ADDR:PORT" and
- * returns the port (the lab's pid in *pid). */
-static int spawn_lab(const char *bind, int port, const char *file, pid_t *pid)
+/* `lab --serve --bind ADDR --port PORT FILE` (tests/harness.h); returns
+ * the DNS port. */
+static int spawn_lab(const char *bind, int port, const char *file, hlab *lab)
 {
-	char ports[16], text[4096] = "", want[64];
-	const char *args[] = {"lab",         "--serve", "--bind",      bind, "--port", ports,
-	                      "--smtp-port", "0",       "--http-port", "0",  file,     NULL};
-	int in_w, out_r, err_r, got = -1;
-	size_t len = 0;
+	char ports[16];
+	const char *extra[] = {"--bind", bind, "--port", ports, "--http-port", "0", file, NULL};
 
 	snprintf(ports, sizeof(ports), "%d", port);
-	*pid = h_spawn(args, &in_w, &out_r, &err_r);
-	close(in_w);
-	close(err_r);
-	snprintf(want, sizeof(want), "dns %s:%%d", bind);
-	for (int tries = 0; tries < 75 && !strstr(text, "\nca "); tries++) {
-		struct pollfd p = {.fd = out_r, .events = POLLIN};
-		ssize_t n;
-		if (poll(&p, 1, 200) <= 0)
-			continue;
-		n = read(out_r, text + len, sizeof(text) - 1 - len);
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-		text[len] = '\0';
-	}
-	close(out_r);
-	if (sscanf(text, want, &got) != 1) {
-		print_error("lab on %s did not start: \"%s\"\n", bind, text);
-		fail();
-	}
-	return got;
-}
-
-static void stop(pid_t pid)
-{
-	int st;
-
-	if (pid > 0) {
-		kill(pid, SIGTERM);
-		h_wait(pid, &st);
-	}
+	h_lab_start(lab, extra);
+	return lab->port;
 }
 
 static json_t *run_json(const char *const *args, hrun *r)
@@ -135,15 +103,15 @@ static void test_stale_secondary(void **state)
 	char *fresh = data_path("stale-new.zone"), *old = data_path("stale-old.zone");
 	char *other = data_path("v6fail.zone"); /* a server that has not got stale.test */
 	char ns_port[16], via_primary[40], via_stale[40];
-	pid_t p1 = 0, p2 = 0, p3 = 0;
+	hlab l1, l2, l3;
 	int port;
 	hrun r;
 	json_t *j, *e, *f;
 
 	(void)state;
-	port = spawn_lab("127.0.53.1", 0, fresh, &p1);
-	assert_int_equal(spawn_lab("127.0.53.2", port, old, &p2), port);
-	assert_int_equal(spawn_lab("127.0.53.3", port, other, &p3), port);
+	port = spawn_lab("127.0.53.1", 0, fresh, &l1);
+	assert_int_equal(spawn_lab("127.0.53.2", port, old, &l2), port);
+	assert_int_equal(spawn_lab("127.0.53.3", port, other, &l3), port);
 	snprintf(ns_port, sizeof(ns_port), "%d", port);
 	snprintf(via_primary, sizeof(via_primary), "127.0.53.1:%d", port);
 	snprintf(via_stale, sizeof(via_stale), "127.0.53.2:%d", port);
@@ -229,9 +197,9 @@ static void test_stale_secondary(void **state)
 	assert_null(finding(j, "authoritative-mismatch", NULL));
 	json_decref(j);
 	hrun_free(&r);
-	stop(p1);
-	stop(p2);
-	stop(p3);
+	h_lab_stop(&l1);
+	h_lab_stop(&l2);
+	h_lab_stop(&l3);
 	free(fresh);
 	free(old);
 	free(other);

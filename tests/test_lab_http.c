@@ -32,14 +32,6 @@ struct fixture {
 	int port;
 };
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Sends req and reads the whole response (the server closes after one),
  * running the server's loop meanwhile. Returns the bytes read. */
 static size_t exchange(struct fixture *f, const void *req, size_t reqlen, char *out, size_t cap)
@@ -47,7 +39,7 @@ static size_t exchange(struct fixture *f, const void *req, size_t reqlen, char *
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)f->port)};
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	size_t n = 0, sent = 0;
-	long end = now_ms() + 5000;
+	long end = h_now_ms() + 5000;
 
 	assert_true(fd >= 0);
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -57,7 +49,7 @@ static size_t exchange(struct fixture *f, const void *req, size_t reqlen, char *
 		struct pollfd p = {.fd = fd, .events = POLLIN | (sent < reqlen ? POLLOUT : 0)};
 		ssize_t r;
 
-		if (now_ms() > end)
+		if (h_now_ms() > end)
 			fail_msg("no complete response in 5 s (%zu bytes so far)", n);
 		uv_run(&f->loop, UV_RUN_NOWAIT);
 		if (poll(&p, 1, 1) <= 0)
@@ -287,9 +279,9 @@ static int dial(struct fixture *f)
 static long read_all(struct fixture *f, int fd, char *out, size_t cap, int ms)
 {
 	size_t n = 0;
-	long end = now_ms() + ms;
+	long end = h_now_ms() + ms;
 
-	while (now_ms() < end) {
+	while (h_now_ms() < end) {
 		ssize_t r = recv(fd, out + n, cap - 1 - n, 0);
 
 		if (r == 0 || (r < 0 && errno != EAGAIN)) {

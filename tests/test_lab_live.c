@@ -122,81 +122,6 @@ static void test_dns_mutations(void **state)
 
 /* ---- SMTP: down, up, behave ------------------------------------------------------- */
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Connects to addr:port while the server's loop runs; the socket, or
- * -errno (-ECONNREFUSED when nothing listens). */
-static int dial(uv_loop_t *loop, const char *addr, int port)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), err = 0;
-	socklen_t el = sizeof(err);
-	long end = now_ms() + 2000;
-
-	assert_true(fd >= 0);
-	inet_pton(AF_INET, addr, &a.sin_addr);
-	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0 && errno != EINPROGRESS) {
-		err = errno;
-		close(fd);
-		return -err;
-	}
-	for (;;) {
-		struct pollfd p = {.fd = fd, .events = POLLOUT};
-
-		uv_run(loop, UV_RUN_NOWAIT);
-		if (poll(&p, 1, 1) == 1)
-			break;
-		if (now_ms() > end)
-			fail_msg("connect to %s timed out", addr);
-	}
-	getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el);
-	if (err) {
-		close(fd);
-		return -err;
-	}
-	return fd;
-}
-
-/* The first line the server sends (the greeting), or "" at EOF/timeout. */
-static void first_line(uv_loop_t *loop, int fd, char *out, size_t cap, int ms)
-{
-	size_t n = 0;
-	long end = now_ms() + ms;
-
-	out[0] = '\0';
-	while (n + 1 < cap && now_ms() < end && !strchr(out, '\n')) {
-		ssize_t r = recv(fd, out + n, cap - 1 - n, 0);
-
-		if (r > 0) {
-			n += (size_t)r;
-			out[n] = '\0';
-		} else if (r == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
-			break;
-		} else {
-			struct pollfd p = {.fd = fd, .events = POLLIN};
-
-			uv_run(loop, UV_RUN_NOWAIT);
-			poll(&p, 1, 1);
-		}
-	}
-}
-
-static void greeting_of(uv_loop_t *loop, const char *addr, int port, char *out, size_t cap)
-{
-	int fd = dial(loop, addr, port);
-
-	if (fd < 0)
-		fail_msg("connect to %s: %s", addr, strerror(-fd));
-	first_line(loop, fd, out, cap, 3000);
-	close(fd);
-}
-
 static void test_smtp_behaviour(void **state)
 {
 	uv_loop_t loop;
@@ -212,40 +137,40 @@ static void test_smtp_behaviour(void **state)
 	assert_true(port > 0);
 
 	/* the scenario: mx1 down, mx2 up */
-	assert_int_equal(dial(&loop, "127.0.98.1", port), -ECONNREFUSED);
-	greeting_of(&loop, "127.0.98.2", port, g, sizeof(g));
+	assert_int_equal(h_dial(&loop, "127.0.98.1", port), -ECONNREFUSED);
+	h_greeting(&loop, "127.0.98.2", port, g, sizeof(g));
 	assert_non_null(strstr(g, "220 "));
 
 	/* up: the scenario had it refuse, so it comes up accepting */
 	assert_int_equal(lab_smtp_set_behaviour(s, "127.0.98.1", "up", &why), MXS_OK);
-	greeting_of(&loop, "127.0.98.1", port, g, sizeof(g));
+	h_greeting(&loop, "127.0.98.1", port, g, sizeof(g));
 	assert_non_null(strstr(g, "220 "));
 	assert_int_equal(lab_smtp_listener_count(s), 2);
 
 	/* down: refused at once */
 	assert_int_equal(lab_smtp_set_behaviour(s, "127.0.98.2", "down", &why), MXS_OK);
-	assert_int_equal(dial(&loop, "127.0.98.2", port), -ECONNREFUSED);
+	assert_int_equal(h_dial(&loop, "127.0.98.2", port), -ECONNREFUSED);
 	assert_int_equal(lab_smtp_set_behaviour(s, "127.0.98.2", "up", &why), MXS_OK);
-	greeting_of(&loop, "127.0.98.2", port, g, sizeof(g));
+	h_greeting(&loop, "127.0.98.2", port, g, sizeof(g));
 	assert_non_null(strstr(g, "220 "));
 
 	/* the greeting follows the behaviour */
 	assert_int_equal(lab_smtp_set_behaviour(s, "127.0.98.2", "tempfail", &why), MXS_OK);
-	greeting_of(&loop, "127.0.98.2", port, g, sizeof(g));
+	h_greeting(&loop, "127.0.98.2", port, g, sizeof(g));
 	assert_non_null(strstr(g, "421 "));
 	assert_int_equal(lab_smtp_set_behaviour(s, "127.0.98.2", "reject", &why), MXS_OK);
-	greeting_of(&loop, "127.0.98.2", port, g, sizeof(g));
+	h_greeting(&loop, "127.0.98.2", port, g, sizeof(g));
 	assert_non_null(strstr(g, "554 "));
 	assert_int_equal(lab_smtp_set_behaviour(s, "127.0.98.2", "slow 0.2", &why), MXS_OK);
 	{
-		long t0 = now_ms();
+		long t0 = h_now_ms();
 
-		greeting_of(&loop, "127.0.98.2", port, g, sizeof(g));
+		h_greeting(&loop, "127.0.98.2", port, g, sizeof(g));
 		assert_non_null(strstr(g, "220 "));
-		assert_true(now_ms() - t0 >= 150);
+		assert_true(h_now_ms() - t0 >= 150);
 	}
 	assert_int_equal(lab_smtp_set_behaviour(s, "127.0.98.2", "refuse", &why), MXS_OK);
-	assert_int_equal(dial(&loop, "127.0.98.2", port), -ECONNREFUSED);
+	assert_int_equal(h_dial(&loop, "127.0.98.2", port), -ECONNREFUSED);
 
 	/* bad input names what is wrong */
 	assert_int_equal(lab_smtp_set_behaviour(s, "127.0.98.9", "accept", &why), MXS_ERR_INVALID);
@@ -262,8 +187,8 @@ static void test_smtp_behaviour(void **state)
 
 	/* reset: as the scenario says again */
 	assert_int_equal(lab_smtp_reset(s, &why), MXS_OK);
-	assert_int_equal(dial(&loop, "127.0.98.1", port), -ECONNREFUSED);
-	greeting_of(&loop, "127.0.98.2", port, g, sizeof(g));
+	assert_int_equal(h_dial(&loop, "127.0.98.1", port), -ECONNREFUSED);
+	h_greeting(&loop, "127.0.98.2", port, g, sizeof(g));
 	assert_non_null(strstr(g, "220 "));
 	assert_int_equal(lab_smtp_listener_count(s), 1);
 

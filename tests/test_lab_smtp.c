@@ -80,14 +80,6 @@ struct fx {
 	int port;
 };
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Lets the server work for a moment; waits on fd (if any) meanwhile. */
 static void turn(struct fx *f, int fd, short events)
 {
@@ -123,55 +115,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* A connected non-blocking client socket, or -errno. */
-static int dial(struct fx *f, const char *addr, int port)
-{
-	struct sockaddr_storage ss;
-	socklen_t sl;
-	int fd, err = 0;
-	socklen_t el = sizeof(err);
-	long end = now_ms() + 2000;
-
-	memset(&ss, 0, sizeof(ss));
-	if (strchr(addr, ':')) {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-
-		a->sin6_family = AF_INET6;
-		a->sin6_port = htons((uint16_t)port);
-		inet_pton(AF_INET6, addr, &a->sin6_addr);
-		sl = sizeof(*a);
-	} else {
-		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-
-		a->sin_family = AF_INET;
-		a->sin_port = htons((uint16_t)port);
-		inet_pton(AF_INET, addr, &a->sin_addr);
-		sl = sizeof(*a);
-	}
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	assert_true(fd >= 0);
-	if (connect(fd, (struct sockaddr *)&ss, sl) != 0 && errno != EINPROGRESS) {
-		err = errno;
-		close(fd);
-		return -err;
-	}
-	for (;;) {
-		struct pollfd p = {.fd = fd, .events = POLLOUT};
-
-		uv_run(&f->loop, UV_RUN_NOWAIT);
-		if (poll(&p, 1, 1) == 1)
-			break;
-		if (now_ms() > end)
-			fail_msg("connect to %s timed out", addr);
-	}
-	getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el);
-	if (err) {
-		close(fd);
-		return -err;
-	}
-	return fd;
-}
-
 struct rx {
 	char *buf;
 	size_t len, cap;
@@ -181,9 +124,9 @@ struct rx {
 /* Reads into r until want says stop, EOF, or ms pass. */
 static void rx_until(struct fx *f, int fd, struct rx *r, int (*want)(const struct rx *), int ms)
 {
-	long end = now_ms() + ms;
+	long end = h_now_ms() + ms;
 
-	while (!r->eof && (!want || !want(r)) && now_ms() < end) {
+	while (!r->eof && (!want || !want(r)) && h_now_ms() < end) {
 		ssize_t n;
 
 		if (r->cap - r->len < 65536) {
@@ -250,7 +193,7 @@ static void test_accept(void **state)
 {
 	struct fx *f = *state;
 	struct rx r = {0};
-	int fd = dial(f, "127.0.99.1", f->port);
+	int fd = h_dial(&f->loop, "127.0.99.1", f->port);
 
 	assert_true(fd >= 0);
 	assert_string_equal(greet(f, fd, &r), "220 mx1.t.test ESMTP mxscope lab\r\n");
@@ -294,7 +237,7 @@ static void test_long_client_line(void **state)
 {
 	struct fx *f = *state;
 	struct rx r = {0};
-	int fd = dial(f, "127.0.99.1", f->port);
+	int fd = h_dial(&f->loop, "127.0.99.1", f->port);
 	char line[1102];
 
 	assert_true(fd >= 0);
@@ -319,13 +262,13 @@ static void test_ipv6_and_names(void **state)
 {
 	struct fx *f = *state;
 	struct rx r = {0};
-	int fd = dial(f, "::1", f->port);
+	int fd = h_dial(&f->loop, "::1", f->port);
 
 	assert_true(fd >= 0);
 	assert_string_equal(greet(f, fd, &r), "220 six.t.test ESMTP mxscope lab\r\n");
 	close(fd);
 	/* name= wins, lower-cased, without its final dot; no STARTTLS */
-	fd = dial(f, "127.0.99.17", f->port);
+	fd = h_dial(&f->loop, "127.0.99.17", f->port);
 	assert_true(fd >= 0);
 	assert_string_equal(greet(f, fd, &r), "220 plain.example ESMTP mxscope lab\r\n");
 	assert_null(strstr(chat(f, fd, &r, "EHLO x\r\n"), "STARTTLS"));
@@ -333,7 +276,7 @@ static void test_ipv6_and_names(void **state)
 	                    "502 5.5.1 STARTTLS is not offered here\r\n");
 	close(fd);
 	/* no address record at all: the fallback name; slow=0.2 delays it */
-	fd = dial(f, "127.0.99.18", f->port);
+	fd = h_dial(&f->loop, "127.0.99.18", f->port);
 	assert_true(fd >= 0);
 	assert_string_equal(greet(f, fd, &r), "220 lab.invalid ESMTP mxscope lab\r\n");
 	close(fd);
@@ -372,12 +315,12 @@ static long tls_try(struct fx *f, const char *addr, const char *host, SSL **out,
                     SSL_CTX **ctxout)
 {
 	struct rx r = {0};
-	int fd = dial(f, addr, f->port);
+	int fd = h_dial(&f->loop, addr, f->port);
 	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
 	BIO *pem = BIO_new_mem_buf(lab_smtp_ca_pem(f->s), -1);
 	X509 *ca = PEM_read_bio_X509(pem, NULL, NULL, NULL);
 	SSL *ssl;
-	long end = now_ms() + 3000, res;
+	long end = h_now_ms() + 3000, res;
 	int rc;
 
 	assert_true(fd >= 0);
@@ -399,7 +342,7 @@ static long tls_try(struct fx *f, const char *addr, const char *host, SSL **out,
 
 		if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
 			fail_msg("TLS handshake with %s failed: %d", addr, e);
-		if (now_ms() > end)
+		if (h_now_ms() > end)
 			fail_msg("TLS handshake with %s timed out", addr);
 		turn(f, fd, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT);
 	}
@@ -421,7 +364,7 @@ static long tls_try(struct fx *f, const char *addr, const char *host, SSL **out,
 static void tls_chat(struct fx *f, SSL *ssl, int fd, const char *cmd, char *buf, size_t cap)
 {
 	size_t len = 0;
-	long end = now_ms() + 2000;
+	long end = h_now_ms() + 2000;
 	struct rx view;
 
 	assert_int_equal(SSL_write(ssl, cmd, (int)strlen(cmd)), (int)strlen(cmd));
@@ -440,7 +383,7 @@ static void tls_chat(struct fx *f, SSL *ssl, int fd, const char *cmd, char *buf,
 		}
 		if (SSL_get_error(ssl, n) != SSL_ERROR_WANT_READ)
 			return;
-		if (now_ms() > end)
+		if (h_now_ms() > end)
 			fail_msg("no TLS reply to %s", cmd);
 		turn(f, fd, POLLIN);
 	}
@@ -504,9 +447,9 @@ static void test_refuse_silent_slow(void **state)
 	long t0;
 	int fd;
 
-	assert_int_equal(dial(f, "127.0.99.2", f->port), -ECONNREFUSED);
+	assert_int_equal(h_dial(&f->loop, "127.0.99.2", f->port), -ECONNREFUSED);
 
-	fd = dial(f, "127.0.99.3", f->port);
+	fd = h_dial(&f->loop, "127.0.99.3", f->port);
 	assert_true(fd >= 0);
 	send_str(fd, "EHLO x\r\n"); /* it does not answer this either */
 	rx_until(f, fd, &r, NULL, 500);
@@ -514,11 +457,11 @@ static void test_refuse_silent_slow(void **state)
 	assert_false(r.eof);
 	close(fd);
 
-	t0 = now_ms();
-	fd = dial(f, "127.0.99.4", f->port);
+	t0 = h_now_ms();
+	fd = h_dial(&f->loop, "127.0.99.4", f->port);
 	assert_true(fd >= 0);
 	assert_string_equal(greet(f, fd, &r), "220 mx4.t.test ESMTP mxscope lab\r\n");
-	assert_true(now_ms() - t0 >= 450); /* the lab's delay is a floor; no ceiling */
+	assert_true(h_now_ms() - t0 >= 450); /* the lab's delay is a floor; no ceiling */
 	assert_non_null(strstr(chat(f, fd, &r, "EHLO x\r\n"), "250 ENHANCEDSTATUSCODES"));
 	close(fd);
 	free(r.buf);
@@ -528,7 +471,7 @@ static void test_tempfail_reject(void **state)
 {
 	struct fx *f = *state;
 	struct rx r = {0};
-	int fd = dial(f, "127.0.99.5", f->port);
+	int fd = h_dial(&f->loop, "127.0.99.5", f->port);
 
 	assert_true(fd >= 0);
 	rx_until(f, fd, &r, NULL, 2000);
@@ -536,7 +479,7 @@ static void test_tempfail_reject(void **state)
 	assert_string_equal(r.buf, "421 4.3.2 mx5.t.test service not available, try later\r\n");
 	close(fd);
 
-	fd = dial(f, "127.0.99.6", f->port);
+	fd = h_dial(&f->loop, "127.0.99.6", f->port);
 	assert_true(fd >= 0);
 	assert_string_equal(greet(f, fd, &r), "554 5.7.1 mx6.t.test no mail here\r\n");
 	assert_string_equal(chat(f, fd, &r, "EHLO x\r\n"),
@@ -552,7 +495,7 @@ static void test_multiline_drop_escape(void **state)
 {
 	struct fx *f = *state;
 	struct rx r = {0};
-	int fd = dial(f, "127.0.99.7", f->port);
+	int fd = h_dial(&f->loop, "127.0.99.7", f->port);
 
 	assert_true(fd >= 0);
 	assert_string_equal(greet(f, fd, &r),
@@ -560,7 +503,7 @@ static void test_multiline_drop_escape(void **state)
 	assert_string_equal(chat(f, fd, &r, "NOOP\r\n"), "250 2.0.0 OK\r\n");
 	close(fd);
 
-	fd = dial(f, "127.0.99.8", f->port);
+	fd = h_dial(&f->loop, "127.0.99.8", f->port);
 	assert_true(fd >= 0);
 	assert_string_equal(greet(f, fd, &r), "220 mx8.t.test ESMTP mxscope lab\r\n");
 	assert_string_equal(chat(f, fd, &r, "NOOP\r\n"), "250 2.0.0 OK\r\n");
@@ -571,7 +514,7 @@ static void test_multiline_drop_escape(void **state)
 	assert_int_equal(r.len, 0);
 	close(fd);
 
-	fd = dial(f, "127.0.99.11", f->port);
+	fd = h_dial(&f->loop, "127.0.99.11", f->port);
 	assert_true(fd >= 0);
 	assert_string_equal(greet(f, fd, &r), "220 mx11.t.test \x1b[2J\x1b]0;pwned\x07 "
 	                                      "\x1b[31mred\x1b[0m ESMTP\r\n");
@@ -594,7 +537,7 @@ static void test_floods(void **state)
 {
 	struct fx *f = *state;
 	struct rx r = {0};
-	int fd = dial(f, "127.0.99.9", f->port), zero = 0, ff = 0;
+	int fd = h_dial(&f->loop, "127.0.99.9", f->port), zero = 0, ff = 0;
 
 	assert_true(fd >= 0);
 	rx_until(f, fd, &r, got_mib, 5000);
@@ -607,7 +550,7 @@ static void test_floods(void **state)
 	close(fd);
 
 	rx_reset(&r);
-	fd = dial(f, "127.0.99.10", f->port);
+	fd = h_dial(&f->loop, "127.0.99.10", f->port);
 	assert_true(fd >= 0);
 	rx_until(f, fd, &r, got_done, 5000);
 	assert_true(got_done(&r));
@@ -624,7 +567,7 @@ static void test_floods(void **state)
 	close(fd);
 
 	rx_reset(&r);
-	fd = dial(f, "127.0.99.12", f->port);
+	fd = h_dial(&f->loop, "127.0.99.12", f->port);
 	assert_true(fd >= 0);
 	rx_until(f, fd, &r, NULL, 2000);
 	assert_true(r.eof);
@@ -642,7 +585,7 @@ static void test_tarpit(void **state)
 {
 	struct fx *f = *state;
 	struct rx r = {0};
-	int fd = dial(f, "127.0.99.13", f->port);
+	int fd = h_dial(&f->loop, "127.0.99.13", f->port);
 
 	assert_true(fd >= 0);
 	rx_until(f, fd, &r, NULL, 1500);
@@ -839,18 +782,18 @@ static void test_builtins(void **state)
 		fail_msg("%s", why);
 	f.port = lab_smtp_port(f.s);
 	assert_int_equal(lab_smtp_listener_count(f.s), want);
-	fd = dial(&f, "127.0.21.1", f.port);
+	fd = h_dial(&f.loop, "127.0.21.1", f.port);
 	assert_true(fd >= 0);
 	assert_string_equal(greet(&f, fd, &r), "220 good.tls.lab.test ESMTP mxscope lab\r\n");
 	close(fd);
-	fd = dial(&f, "127.0.22.7", f.port);
+	fd = h_dial(&f.loop, "127.0.22.7", f.port);
 	assert_true(fd >= 0);
 	assert_string_equal(greet(&f, fd, &r), "220 other.invalid ESMTP mxscope lab\r\n");
 	close(fd);
-	assert_int_equal(dial(&f, "127.0.16.1", f.port), -ECONNREFUSED);
-	assert_int_equal(dial(&f, "127.0.17.1", f.port), -ECONNREFUSED);
+	assert_int_equal(h_dial(&f.loop, "127.0.16.1", f.port), -ECONNREFUSED);
+	assert_int_equal(h_dial(&f.loop, "127.0.17.1", f.port), -ECONNREFUSED);
 	/* closing with a connection still open */
-	fd = dial(&f, "127.0.17.2", f.port);
+	fd = h_dial(&f.loop, "127.0.17.2", f.port);
 	assert_true(fd >= 0);
 	turn(&f, -1, 0);
 	lab_smtp_close(f.s);
@@ -905,13 +848,13 @@ static void test_ipv6_per_scenario(void **state)
 	}
 	assert_int_equal(pa, lab_smtp_port(f.s)); /* the first keeps the lab's port */
 	assert_true(pb > 0 && pb != pa);
-	fd = dial(&f, "::1", pa);
+	fd = h_dial(&f.loop, "::1", pa);
 	assert_true(fd >= 0);
 	assert_string_equal(greet(&f, fd, &r), "220 mx.a6.test ESMTP mxscope lab\r\n");
 	close(fd);
-	assert_int_equal(dial(&f, "::1", pb), -ECONNREFUSED);
+	assert_int_equal(h_dial(&f.loop, "::1", pb), -ECONNREFUSED);
 	assert_int_equal(lab_smtp_set_behaviour(f.s, "::1", "up", &why), MXS_OK);
-	fd = dial(&f, "::1", pb);
+	fd = h_dial(&f.loop, "::1", pb);
 	assert_true(fd >= 0);
 	assert_string_equal(greet(&f, fd, &r), "220 mx.b6.test ESMTP mxscope lab\r\n");
 	close(fd);

@@ -131,14 +131,6 @@ static void test_help(void **state)
 
 /* ---- DNS: the MX answer as "PREF NAME" lines ------------------------------------ */
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The MX answer for name as the running lab DNS server sends it over UDP,
  * read by c-ares (the resolver mxscope uses): "PREF NAME.\n" lines in
  * answer order, "" for no MX records. */
@@ -150,7 +142,7 @@ static void mx_answer(hlab_here *here, const char *name, char *out, size_t cap)
 	struct sockaddr_in sin = {.sin_family = AF_INET,
 	                          .sin_port = htons((uint16_t)lab_dns_port(here->dns))};
 	struct ares_mx_reply *mx = NULL;
-	long end = now_ms() + 3000;
+	long end = h_now_ms() + 3000;
 
 	assert_true(fd >= 0);
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -158,7 +150,7 @@ static void mx_answer(hlab_here *here, const char *name, char *out, size_t cap)
 	                 ARES_SUCCESS);
 	assert_int_equal(sendto(fd, q, (size_t)ql, 0, (struct sockaddr *)&sin, sizeof(sin)), ql);
 	ares_free_string(q);
-	while (al < 0 && now_ms() < end) {
+	while (al < 0 && h_now_ms() < end) {
 		uv_run(here->loop, UV_RUN_NOWAIT);
 		al = recv(fd, a, sizeof(a), 0);
 		if (al < 0)
@@ -256,64 +248,6 @@ static void test_mx_commands(void **state)
 
 /* ---- SMTP: down, up, behave ------------------------------------------------------- */
 
-static int dial(uv_loop_t *loop, const char *addr, int port)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), err = 0;
-	socklen_t el = sizeof(err);
-	long end = now_ms() + 2000;
-
-	assert_true(fd >= 0);
-	inet_pton(AF_INET, addr, &a.sin_addr);
-	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0 && errno != EINPROGRESS) {
-		err = errno;
-		close(fd);
-		return -err;
-	}
-	for (;;) {
-		struct pollfd p = {.fd = fd, .events = POLLOUT};
-
-		uv_run(loop, UV_RUN_NOWAIT);
-		if (poll(&p, 1, 1) == 1)
-			break;
-		if (now_ms() > end)
-			fail_msg("connect to %s timed out", addr);
-	}
-	getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el);
-	if (err) {
-		close(fd);
-		return -err;
-	}
-	return fd;
-}
-
-static void greeting_of(uv_loop_t *loop, const char *addr, int port, char *out, size_t cap)
-{
-	int fd = dial(loop, addr, port);
-	size_t n = 0;
-	long end = now_ms() + 3000;
-
-	if (fd < 0)
-		fail_msg("connect to %s: %s", addr, strerror(-fd));
-	out[0] = '\0';
-	while (n + 1 < cap && now_ms() < end && !strchr(out, '\n')) {
-		ssize_t r = recv(fd, out + n, cap - 1 - n, 0);
-
-		if (r > 0) {
-			n += (size_t)r;
-			out[n] = '\0';
-		} else if (r == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
-			break;
-		} else {
-			struct pollfd p = {.fd = fd, .events = POLLIN};
-
-			uv_run(loop, UV_RUN_NOWAIT);
-			poll(&p, 1, 1);
-		}
-	}
-	close(fd);
-}
-
 static void test_smtp_commands(void **state)
 {
 	uv_loop_t loop;
@@ -328,23 +262,23 @@ static void test_smtp_commands(void **state)
 	l = lab_new(here.world, here.smtp);
 	assert_non_null(l);
 
-	assert_int_equal(dial(&loop, "127.0.97.1", port), -ECONNREFUSED);
+	assert_int_equal(h_dial(&loop, "127.0.97.1", port), -ECONNREFUSED);
 	assert_non_null(strstr(run(l, NULL, "up 127.0.97.1", MXS_OK), "up again"));
-	greeting_of(&loop, "127.0.97.1", port, g, sizeof(g));
+	h_greeting(&loop, "127.0.97.1", port, g, sizeof(g));
 	assert_non_null(strstr(g, "220 "));
 
 	assert_non_null(strstr(run(l, NULL, "down 127.0.97.2", MXS_OK), "down"));
-	assert_int_equal(dial(&loop, "127.0.97.2", port), -ECONNREFUSED);
+	assert_int_equal(h_dial(&loop, "127.0.97.2", port), -ECONNREFUSED);
 	run(l, NULL, "up 127.0.97.2", MXS_OK);
 
 	assert_non_null(strstr(run(l, NULL, "behave 127.0.97.2 tempfail", MXS_OK), "tempfail"));
-	greeting_of(&loop, "127.0.97.2", port, g, sizeof(g));
+	h_greeting(&loop, "127.0.97.2", port, g, sizeof(g));
 	assert_non_null(strstr(g, "421 "));
 	run(l, NULL, "behave 127.0.97.2 slow 0", MXS_OK);
-	greeting_of(&loop, "127.0.97.2", port, g, sizeof(g));
+	h_greeting(&loop, "127.0.97.2", port, g, sizeof(g));
 	assert_non_null(strstr(g, "220 "));
 	run(l, NULL, "behave 127.0.97.2 reject", MXS_OK);
-	greeting_of(&loop, "127.0.97.2", port, g, sizeof(g));
+	h_greeting(&loop, "127.0.97.2", port, g, sizeof(g));
 	assert_non_null(strstr(g, "554 "));
 
 	/* bad input */
@@ -358,8 +292,8 @@ static void test_smtp_commands(void **state)
 
 	/* reset: the hosts as the scenario says, too */
 	run(l, NULL, "reset", MXS_OK);
-	assert_int_equal(dial(&loop, "127.0.97.1", port), -ECONNREFUSED);
-	greeting_of(&loop, "127.0.97.2", port, g, sizeof(g));
+	assert_int_equal(h_dial(&loop, "127.0.97.1", port), -ECONNREFUSED);
+	h_greeting(&loop, "127.0.97.2", port, g, sizeof(g));
 	assert_non_null(strstr(g, "220 "));
 
 	lab_free(l);
