@@ -738,15 +738,6 @@ static int served_pref(fixture *f, const char *domain, const char *host)
 	return pref;
 }
 
-/* A trainer command typed at the `T` prompt, then the new routing settled. */
-static void trainer(fixture *f, const char *cmd)
-{
-	key(f, 'T');
-	keys(f, cmd);
-	key(f, '\n');
-	settle(f);
-}
-
 static void test_trainer(void **state)
 {
 	fixture *f = *state;
@@ -763,7 +754,7 @@ static void test_trainer(void **state)
 	free(s);
 
 	/* the primary comes up: accepted, and the mail goes there */
-	trainer(f, "up 127.0.16.1");
+	tf_trainer(f, "up 127.0.16.1");
 	s = screen(f);
 	assert_has(s, "✓ accepted         127.0.16.1");
 	assert_has(s, "delivered to mx1.primary-down.lab.test (127.0.16.1)");
@@ -788,7 +779,7 @@ static void test_trainer(void **state)
 
 	/* mx2 gets the lower preference: it is the primary now */
 	assert_int_equal(served_pref(f, "primary-down.lab.test", "mx2.primary-down.lab.test"), 20);
-	trainer(f, "pref mx2 5");
+	tf_trainer(f, "pref mx2 5");
 	/* served at once by the lab's DNS, as well as shown */
 	assert_int_equal(served_pref(f, "primary-down.lab.test", "mx2.primary-down.lab.test"), 5);
 	s = screen(f);
@@ -832,16 +823,16 @@ static void test_trainer(void **state)
 	assert_non_null(strstr(tui_app_message(f->app), "unknown command"));
 
 	/* a third MX, then mx2 down and rejecting: the walk goes on to it */
-	trainer(f, "add-mx 30 mx1.single.lab.test");
-	trainer(f, "behave 127.0.16.2 reject");
+	tf_trainer(f, "add-mx 30 mx1.single.lab.test");
+	tf_trainer(f, "behave 127.0.16.2 reject");
 	s = screen(f);
 	assert_has(s, "pref 30");
 	assert_has(s, "mx1.single.lab.test");
 	assert_has(s, "rejected         127.0.16.2    0%"); /* a 5xx is an answer, not a loss */
 	free(s);
 	assert_non_null(strstr(tui_app_message(f->app), "trainer: behave 127.0.16.2 reject done"));
-	trainer(f, "del-mx mx1.single.lab.test");
-	trainer(f, "down 127.0.16.1");
+	tf_trainer(f, "del-mx mx1.single.lab.test");
+	tf_trainer(f, "down 127.0.16.1");
 	s = screen(f);
 	assert_lacks(s, "mx1.single.lab.test");
 	assert_has(s, "✗ refused          127.0.16.1");

@@ -206,3 +206,11 @@ int tf_process_init(void)
 	}
 	return 0;
 }
+
+void tf_trainer(fixture *f, const char *cmd)
+{
+	tf_key(f, 'T');
+	tf_keys(f, cmd);
+	tf_key(f, '\n');
+	tf_settle(f);
+}

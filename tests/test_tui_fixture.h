@@ -90,4 +90,8 @@ void tf_on_nudge(uv_timer_t *t);
 			fail_screen("has", (text), (scr));                                         \
 	} while (0)
 
+/* A trainer command typed at the `T` prompt, then the new routing settled
+ * (not a `trainer` macro: test_tui_keys.c still has its own static copy). */
+void tf_trainer(fixture *f, const char *cmd);
+
 #endif

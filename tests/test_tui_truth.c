@@ -260,14 +260,6 @@ static void test_lang_c_draws_ascii(void **state)
 		setlocale(LC_ALL, "C.utf8");
 }
 
-static void trainer(fixture *f, const char *cmd)
-{
-	key(f, 'T');
-	keys(f, cmd);
-	key(f, '\n');
-	settle(f);
-}
-
 /* The tiers cursor is an item (host and address), not a row number: it
  * stays on 127.0.16.2 when a new answer reorders the tiers, and comes back
  * to it after a look at another domain. The probe history (sent) goes on
@@ -288,7 +280,7 @@ static void test_cursor_follows_item_and_history_survives(void **state)
 	assert_has(s, "127.0.16.2  mx2.primary-down.lab.test (IPv4)");
 	assert_has(s, "accepted         127.0.16.2    0%    1");
 	free(s);
-	trainer(f, "pref mx2 5"); /* mx2 moves to the top */
+	tf_trainer(f, "pref mx2 5"); /* mx2 moves to the top */
 	s = screen(f);
 	assert_has(s, "pref 5  primary");
 	assert_has(s, "127.0.16.2  mx2.primary-down.lab.test (IPv4)");
@@ -316,7 +308,7 @@ static void test_trainer_refreshes_every_domain(void **state)
 	c.lab_rw = f->w;
 	c.lab_smtp = f->smtp;
 	start(f, &c, sc, 2);
-	trainer(f, "down 127.0.14.1"); /* single's host, while primary-down is selected */
+	tf_trainer(f, "down 127.0.14.1"); /* single's host, while primary-down is selected */
 	key(f, 'j');
 	s = screen(f);
 	assert_has(s, "Tiers of single.lab.test");
