@@ -1,8 +1,8 @@
 /* net/auth.c — authoritative answers side by side and reverse DNS
  * (net/auth.h), with c-ares 1.18's old parsers (ares_parse_ns_reply,
- * _soa_, _mx_, _ptr_, _a_, _aaaa_) on net/dns.c's loop glue. A request
- * counts its questions; when the last one ends the request is handed back
- * (or dropped, when cancelled). */
+ * _soa_, _mx_, _ptr_, _a_, _aaaa_) on net/dns.c's engine (dns_query_raw).
+ * A request counts its questions; when the last one ends the request is
+ * handed back (or dropped, when cancelled). */
 #include "auth.h"
 #include "dns.h"
 
@@ -19,7 +19,7 @@
 #define ADDRS_MAX      16 /* addresses read from one A/AAAA answer */
 #define ZONE_WALK_MAX  8  /* ancestors tried for the zone cut */
 #define POOL_IDLE_KEEP 64 /* name server channels kept when idle */
-#define INFLIGHT_MAX   64 /* questions on the wire at once, all channels: the rest wait */
+#define INFLIGHT_MAX   64 /* questions handed to the clients at once, all of them: the rest wait */
 
 typedef enum qkind { K_NS, K_RMX, K_NSADDR4, K_NSADDR6, K_SOA, K_AMX, K_PTR, K_FWD } qkind;
 
@@ -76,13 +76,13 @@ struct qctx {
 	char buf[];  /* name (K_NSADDR*: the NS name), then qname */
 };
 
-static void on_q(int status, const unsigned char *abuf, int alen, void *arg);
+static void on_q(mx_rcode rc, const unsigned char *abuf, int alen, void *arg);
 
 static void send_q(auth_client *c, qctx *q)
 {
 	c->inflight++;
-	if (dns_ask_raw(q->conn ? q->conn->dc : c->res, q->qname, q->type, on_q, q) != MXS_OK)
-		on_q(ARES_ENOMEM, NULL, 0, q);
+	if (dns_query_raw(q->conn ? q->conn->dc : c->res, q->qname, q->type, on_q, q) != MXS_OK)
+		on_q(MX_RC_ERROR, NULL, 0, q);
 }
 
 /* Sends waiting questions while there is room. */
@@ -143,7 +143,8 @@ static nsconn *pool_get(auth_client *c, const char *ip)
 	dc = (dns_config){.servers = servers,
 	                  .nservers = 1,
 	                  .timeout_ms = c->timeout_ms,
-	                  .max_outstanding = 16,
+	                  /* a window floor of 2: its SOA and MX questions go together */
+	                  .max_outstanding = 20,
 	                  .no_recurse = true};
 	n = calloc(1, sizeof(*n));
 	g = n ? realloc(c->pool, (c->npool + 1) * sizeof(*g)) : NULL;
@@ -177,12 +178,11 @@ static bool on_rr(const dns_rr *rr, void *arg)
 }
 
 /* An MX answer into a sorted "PREF HOST" list. */
-static mx_rcode read_mx(int status, const unsigned char *abuf, int alen, char ***list, size_t *n)
+static mx_rcode read_mx(mx_rcode rc, const unsigned char *abuf, int alen, char ***list, size_t *n)
 {
 	struct ares_mx_reply *mx = NULL;
-	mx_rcode rc = dns_rcode_of(status);
 
-	if (status != ARES_SUCCESS)
+	if (rc != MX_RC_OK)
 		return rc;
 	if (ares_parse_mx_reply(abuf, alen, &mx) != ARES_SUCCESS)
 		return mx ? MX_RC_FORMERR : MX_RC_NODATA;
@@ -193,13 +193,13 @@ static mx_rcode read_mx(int status, const unsigned char *abuf, int alen, char **
 	return rc;
 }
 
-static void on_ns(req *r, int status, const unsigned char *abuf, int alen)
+static void on_ns(req *r, mx_rcode rc, const unsigned char *abuf, int alen)
 {
 	struct hostent *he = NULL;
 	mx_auth *a = r->a;
 	char *dot;
 
-	if ((status == ARES_ENODATA || status == ARES_ENOTFOUND) && r->walked < ZONE_WALK_MAX &&
+	if ((rc == MX_RC_NODATA || rc == MX_RC_NXDOMAIN) && r->walked < ZONE_WALK_MAX &&
 	    (dot = strchr(a->zone, '.')) && strchr(dot + 1, '.')) {
 		/* not a zone cut: the zone is an ancestor's (never a TLD) */
 		memmove(a->zone, dot + 1, strlen(dot + 1) + 1);
@@ -207,8 +207,8 @@ static void on_ns(req *r, int status, const unsigned char *abuf, int alen)
 		ask(r, NULL, a->zone, ns_t_ns, K_NS, 0, NULL);
 		return;
 	}
-	a->ns_rc = dns_rcode_of(status);
-	if (status != ARES_SUCCESS)
+	a->ns_rc = rc;
+	if (rc != MX_RC_OK)
 		return;
 	if (ares_parse_ns_reply(abuf, alen, &he) != ARES_SUCCESS || !he) {
 		a->ns_rc = MX_RC_FORMERR;
@@ -223,7 +223,7 @@ static void on_ns(req *r, int status, const unsigned char *abuf, int alen)
 	ares_free_hostent(he);
 }
 
-static void on_nsaddr(req *r, int af, const char *ns, int status, const unsigned char *abuf,
+static void on_nsaddr(req *r, int af, const char *ns, mx_rcode rc, const unsigned char *abuf,
                       int alen)
 {
 	struct ares_addrttl t4[ADDRS_MAX];
@@ -231,7 +231,7 @@ static void on_nsaddr(req *r, int af, const char *ns, int status, const unsigned
 	int n = ADDRS_MAX, prc;
 	char ip[INET6_ADDRSTRLEN];
 
-	if (status != ARES_SUCCESS)
+	if (rc != MX_RC_OK)
 		return;
 	prc = af == AF_INET ? ares_parse_a_reply(abuf, alen, NULL, t4, &n)
 	                    : ares_parse_aaaa_reply(abuf, alen, NULL, t6, &n);
@@ -253,29 +253,29 @@ static void on_nsaddr(req *r, int af, const char *ns, int status, const unsigned
 	}
 }
 
-static void on_soa(req *r, size_t idx, int status, const unsigned char *abuf, int alen)
+static void on_soa(req *r, size_t idx, mx_rcode rc, const unsigned char *abuf, int alen)
 {
 	mx_auth_server *s = &r->a->srv[idx];
 	struct ares_soa_reply *soa = NULL;
 
-	s->rc = dns_rcode_of(status);
+	s->rc = rc;
 	/* RFC 1035 §4.1.1: AA is bit 2 of the third header byte */
 	s->aa = abuf && alen >= HFIXEDSZ && (abuf[2] & 0x04);
-	if (status == ARES_SUCCESS && ares_parse_soa_reply(abuf, alen, &soa) == ARES_SUCCESS) {
+	if (rc == MX_RC_OK && ares_parse_soa_reply(abuf, alen, &soa) == ARES_SUCCESS) {
 		s->has_serial = true;
 		s->serial = soa->serial;
 		ares_free_data(soa);
 	}
 }
 
-static void on_ptr(req *r, int status, const unsigned char *abuf, int alen)
+static void on_ptr(req *r, mx_rcode rc, const unsigned char *abuf, int alen)
 {
 	struct hostent *he = NULL;
 	mx_ptr *p = r->p;
 	int af = r->af;
 
-	p->rc = dns_rcode_of(status);
-	if (status != ARES_SUCCESS)
+	p->rc = rc;
+	if (rc != MX_RC_OK)
 		return;
 	if (ares_parse_ptr_reply(abuf, alen, r->bin, af == AF_INET ? 4 : 16, af, &he) !=
 	        ARES_SUCCESS ||
@@ -298,13 +298,13 @@ static void on_ptr(req *r, int status, const unsigned char *abuf, int alen)
 		ask(r, NULL, p->names[i], af == AF_INET ? ns_t_a : ns_t_aaaa, K_FWD, i, NULL);
 }
 
-static void on_fwd(req *r, int status, const unsigned char *abuf, int alen)
+static void on_fwd(req *r, mx_rcode rc, const unsigned char *abuf, int alen)
 {
 	struct ares_addrttl t4[ADDRS_MAX];
 	struct ares_addr6ttl t6[ADDRS_MAX];
 	int n = ADDRS_MAX, prc;
 
-	if (status != ARES_SUCCESS)
+	if (rc != MX_RC_OK)
 		return;
 	prc = r->af == AF_INET ? ares_parse_a_reply(abuf, alen, NULL, t4, &n)
 	                       : ares_parse_aaaa_reply(abuf, alen, NULL, t6, &n);
@@ -343,34 +343,33 @@ static void req_finish(req *r)
 	free(r);
 }
 
-static void on_q(int status, const unsigned char *abuf, int alen, void *arg)
+static void on_q(mx_rcode rc, const unsigned char *abuf, int alen, void *arg)
 {
 	qctx *q = arg;
 	req *r = q->r;
 	auth_client *c;
 
-	if (!r->cancelled && !r->c->closing && status != ARES_EDESTRUCTION) {
+	if (!r->cancelled && !r->c->closing && rc != MX_RC_NOT_ASKED) {
 		switch (q->kind) {
-		case K_NS: on_ns(r, status, abuf, alen); break;
+		case K_NS: on_ns(r, rc, abuf, alen); break;
 		case K_RMX: {
 			ttl_find t = {0};
 			mx_auth *a = r->a;
-			a->resolver_rc =
-			    read_mx(status, abuf, alen, &a->resolver_mx, &a->nresolver_mx);
+			a->resolver_rc = read_mx(rc, abuf, alen, &a->resolver_mx, &a->nresolver_mx);
 			if (abuf)
 				dns_walk(abuf, (size_t)alen, on_rr, &t);
 			a->resolver_ttl = t.ttl;
 			break;
 		}
-		case K_NSADDR4: on_nsaddr(r, AF_INET, q->buf, status, abuf, alen); break;
-		case K_NSADDR6: on_nsaddr(r, AF_INET6, q->buf, status, abuf, alen); break;
-		case K_SOA: on_soa(r, q->idx, status, abuf, alen); break;
+		case K_NSADDR4: on_nsaddr(r, AF_INET, q->buf, rc, abuf, alen); break;
+		case K_NSADDR6: on_nsaddr(r, AF_INET6, q->buf, rc, abuf, alen); break;
+		case K_SOA: on_soa(r, q->idx, rc, abuf, alen); break;
 		case K_AMX:
-			r->a->srv[q->idx].mx_rc = read_mx(status, abuf, alen, &r->a->srv[q->idx].mx,
-			                                  &r->a->srv[q->idx].nmx);
+			r->a->srv[q->idx].mx_rc =
+			    read_mx(rc, abuf, alen, &r->a->srv[q->idx].mx, &r->a->srv[q->idx].nmx);
 			break;
-		case K_PTR: on_ptr(r, status, abuf, alen); break;
-		case K_FWD: on_fwd(r, status, abuf, alen); break;
+		case K_PTR: on_ptr(r, rc, abuf, alen); break;
+		case K_FWD: on_fwd(r, rc, abuf, alen); break;
 		}
 	}
 	/* after the handling: a channel in its own callback is never idle */

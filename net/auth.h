@@ -1,11 +1,13 @@
 /* net/auth.h — the DNS beside the walk (prefix auth_): a zone's
  * authoritative servers asked one by one, and reverse DNS of an address.
  *
- * c-ares 1.18's old API on net/dns.c's loop glue (dns_ask_raw): one
- * channel asks the resolver (NS, the name servers' addresses, PTR and the
- * forward check, the resolver's cached MX), and one channel per name
- * server address asks it directly with recursion off (SOA and MX). What
- * comes back fills core/mx_auth.h's structs.
+ * c-ares 1.18's old parsers on net/dns.c's engine (dns_query_raw): one
+ * client asks the resolver (NS, the name servers' addresses, PTR and the
+ * forward check, the resolver's cached MX), and one client per name
+ * server address asks it directly with recursion off (SOA and MX). Every
+ * question is paced and retried as the walk's are: a name server that
+ * drops one answer is not called lame for it. What comes back fills
+ * core/mx_auth.h's structs.
  *
  * Callbacks run from the loop, never from inside an auth_ call. */
 #ifndef MXSCOPE_AUTH_H

@@ -620,8 +620,10 @@ static void deliver(dns_client *c, query *q, int status, const unsigned char *ab
 	job *j = q->j;
 
 	if (q->kind == Q_RAW) {
-		/* another module's question (dns_query_raw): its answer as is */
-		q->cb(dns_rcode_of(status), abuf, alen, q->arg);
+		/* another module's question (dns_query_raw): its answer as is,
+		 * when a server sent one */
+		bool reply = got_reply(status) && abuf;
+		q->cb(dns_rcode_of(status), reply ? abuf : NULL, reply ? alen : 0, q->arg);
 		free(q);
 		pump(c);
 		return;
@@ -1104,40 +1106,6 @@ void dns_client_set_srv(dns_client *c, bool on)
 const char *dns_client_last_failure(const dns_client *c)
 {
 	return c->failure[0] ? c->failure : NULL;
-}
-
-typedef struct rawq {
-	dns_client *c;
-	dns_ask_cb cb;
-	void *arg;
-} rawq;
-
-static void on_raw(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
-{
-	rawq *r = arg;
-
-	(void)timeouts;
-	if (got_reply(status))
-		r->c->replies++;
-	else if (status != ARES_EDESTRUCTION)
-		note_failure(r->c, status);
-	r->cb(status, got_reply(status) ? abuf : NULL, got_reply(status) ? alen : 0, r->arg);
-	free(r);
-}
-
-/* Outside the engine's FIFO and pacing (the caller bounds it): one try of
- * the channel's, without the engine's retries. */
-mxs_status dns_ask_raw(dns_client *c, const char *name, int type, dns_ask_cb cb, void *arg)
-{
-	rawq *r = malloc(sizeof(*r));
-
-	if (!r)
-		return MXS_ERR_NOMEM;
-	*r = (rawq){.c = c, .cb = cb, .arg = arg};
-	c->questions++;
-	ares_query(c->channel, name, ns_c_in, type, on_raw, r);
-	arm_timer(c);
-	return MXS_OK;
 }
 
 static void on_timer_closed(uv_handle_t *h)

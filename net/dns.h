@@ -81,11 +81,19 @@ dns_client *dns_client_new(uv_loop_t *loop, const dns_config *cfg, char **why);
 mxs_status dns_resolve(dns_client *c, mx_domain *d, dns_done_cb cb, void *arg);
 
 /* One question of any type for another module (the MTA-STS TXT records,
- * the policy host's addresses): cb gets how it ended and the raw answer
- * (abuf, alen; valid during the call) to parse with ares_parse_*_reply. It
- * waits for a slot like every other question. cb is called exactly once,
- * from the loop; when the client is freed first, from dns_client_free with
- * rc MX_RC_NOT_ASKED and no answer, so the owner can free its context. */
+ * the policy host's addresses, net/auth.c's zone and reverse questions,
+ * net/doctor.c's resolver check): cb gets how it ended and the untrusted
+ * reply (abuf, alen; valid during the call; NULL when no server sent a
+ * usable one) to parse with ares_parse_*_reply. It is paced and retried
+ * like every other question: it waits for a slot in the window and the
+ * --qps bucket, a truncated answer goes again over TCP, a try that times
+ * out is asked again while timeout_ms lasts. There is no unpaced
+ * single-try variant: asking one name server directly for its own view
+ * is a client with that one server and no_recurse, and a dropped answer
+ * from it deserves the same retry as any other. cb is called exactly
+ * once, from the loop; when the client is freed first, from
+ * dns_client_free with rc MX_RC_NOT_ASKED and no answer, so the owner can
+ * free its context. */
 typedef void (*dns_raw_cb)(mx_rcode rc, const unsigned char *abuf, int alen, void *arg);
 mxs_status dns_query_raw(dns_client *c, const char *name, int type, dns_raw_cb cb, void *arg);
 
@@ -157,15 +165,6 @@ size_t dns_tlsa_read(const unsigned char *abuf, int alen, char **out, size_t max
  * that question is qname (case-insensitive), qtype, class IN; *rcode (may
  * be NULL) gets its rcode. */
 bool dns_reply_to(const unsigned char *m, size_t len, const char *qname, int qtype, int *rcode);
-
-/* ---- raw questions, for the stages beside the walk (net/auth.c) ----------
- * One question on the client's channel and loop glue, outside the walk's
- * FIFO: the caller bounds how many it asks. cb gets c-ares' status
- * (ARES_SUCCESS, ARES_ENODATA, ARES_EREFUSED, ARES_ETIMEOUT, ...) and the
- * untrusted reply when there was one (abuf NULL otherwise), valid during
- * the call. ARES_EDESTRUCTION when the client is freed first. */
-typedef void (*dns_ask_cb)(int status, const unsigned char *abuf, int alen, void *arg);
-mxs_status dns_ask_raw(dns_client *c, const char *name, int type, dns_ask_cb cb, void *arg);
 
 /* Cancels every lookup (their domains are freed without callbacks) and
  * closes the handles; memory is released as the loop runs the close

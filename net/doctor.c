@@ -46,35 +46,23 @@ static void check_done(doc *x)
 
 /* ---- the resolver ------------------------------------------------------- */
 
-static const char *status_word(int status)
-{
-	switch (status) {
-	case ARES_SUCCESS: return "NOERROR";
-	case ARES_ENODATA: return "NODATA";
-	case ARES_ENOTFOUND: return "NXDOMAIN";
-	case ARES_ESERVFAIL: return "SERVFAIL";
-	case ARES_EREFUSED: return "REFUSED";
-	default: return ares_strerror(status);
-	}
-}
-
-static void on_resolver(int status, const unsigned char *abuf, int alen, void *arg)
+static void on_resolver(mx_rcode rc, const unsigned char *abuf, int alen, void *arg)
 {
 	doc *x = arg;
 	uint64_t ms = uv_now(x->loop) - x->t0;
 	char line[300];
 
 	(void)alen;
-	if (status == ARES_EDESTRUCTION)
+	if (rc == MX_RC_NOT_ASKED)
 		return;
 	if (abuf)
 		snprintf(line, sizeof(line), "%s answered the root's NS question (%s) in %llu ms",
-		         dns_client_servers(x->dns), status_word(status), (unsigned long long)ms);
+		         dns_client_servers(x->dns), mx_rcode_str(rc), (unsigned long long)ms);
 	else
 		snprintf(line, sizeof(line), "%s: %s; use -s to name one that answers",
 		         dns_client_servers(x->dns),
 		         dns_client_last_failure(x->dns) ? dns_client_last_failure(x->dns)
-		                                         : ares_strerror(status));
+		                                         : mx_rcode_str(rc));
 	x->cb(DOCTOR_RESOLVER, abuf != NULL, line, x->arg);
 	check_done(x);
 }
@@ -221,22 +209,22 @@ static void start_connect(doc *x)
 }
 
 /* HOST named by name: its first address from the resolver, A first. */
-static void on_host_addr(int status, const unsigned char *abuf, int alen, void *arg)
+static void on_host_addr(mx_rcode rc, const unsigned char *abuf, int alen, void *arg)
 {
 	doc *x = arg;
 	struct ares_addrttl t[4];
 	int n = 4;
 	char line[400];
 
-	if (status == ARES_EDESTRUCTION)
+	if (rc == MX_RC_NOT_ASKED)
 		return;
-	if (status == ARES_SUCCESS && ares_parse_a_reply(abuf, alen, NULL, t, &n) == ARES_SUCCESS &&
+	if (rc == MX_RC_OK && ares_parse_a_reply(abuf, alen, NULL, t, &n) == ARES_SUCCESS &&
 	    n > 0 && inet_ntop(AF_INET, &t[0].ipaddr, x->ip, sizeof(x->ip))) {
 		start_connect(x);
 		return;
 	}
 	snprintf(line, sizeof(line), "%s has no IPv4 address (%s); name an address instead",
-	         x->host, status_word(status));
+	         x->host, mx_rcode_str(rc));
 	x->cb(DOCTOR_PORT, false, line, x->arg);
 	check_done(x);
 }
@@ -306,7 +294,7 @@ mxs_status doctor_run(const doctor_config *c, doctor_cb cb, void *arg, char **wh
 	} else {
 		x.t0 = uv_now(&loop);
 		x.pending++;
-		if (dns_ask_raw(x.dns, ".", ns_t_ns, on_resolver, &x) != MXS_OK) {
+		if (dns_query_raw(x.dns, ".", ns_t_ns, on_resolver, &x) != MXS_OK) {
 			cb(DOCTOR_RESOLVER, false, "the question could not be sent (out of memory)",
 			   arg);
 			x.pending--;
@@ -321,7 +309,7 @@ mxs_status doctor_run(const doctor_config *c, doctor_cb cb, void *arg, char **wh
 			snprintf(x.ip, sizeof(x.ip), "%s", c->host);
 			start_connect(&x);
 		} else if (!x.dns ||
-		           dns_ask_raw(x.dns, x.host, ns_t_a, on_host_addr, &x) != MXS_OK) {
+		           dns_query_raw(x.dns, x.host, ns_t_a, on_host_addr, &x) != MXS_OK) {
 			char line[400];
 			snprintf(line, sizeof(line), "cannot look up %.256s without a resolver",
 			         x.host);

@@ -13,6 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -259,6 +263,162 @@ static void test_cancel_and_free(void **state)
 	assert_int_equal(f->nptr, 0);
 }
 
+/* ---- a server that drops answers ------------------------------------------ */
+
+#define RELAY_KEYS 64
+
+/* A UDP relay on 127.0.0.1 in front of the lab's DNS server, run by this
+ * loop: the first sighting of every distinct question (its RD bit and
+ * question section) is dropped, as a lossy path or a busy server does;
+ * asked again, it is passed on, and the answer comes back to the asker. */
+typedef struct relay {
+	struct sockaddr_in lab;
+	int front, back; /* front: where the clients ask; back: towards the lab */
+	int port;        /* front's */
+	uv_poll_t pfront, pback;
+	struct {
+		uint16_t id;
+		struct sockaddr_in from;
+	} asker[256]; /* by the low byte of the question's ID */
+	unsigned char key[RELAY_KEYS][300];
+	size_t keylen[RELAY_KEYS], nkeys;
+	unsigned dropped, passed;
+} relay;
+
+/* Whether this question was seen before; remembers it when not. */
+static bool relay_seen(relay *rl, const unsigned char *q, size_t n)
+{
+	unsigned char k[300];
+	size_t kl = n - 12 + 1;
+
+	if (kl > sizeof(k))
+		return true; /* too long to remember: passed on */
+	k[0] = q[2] & 0x01;  /* RD: the resolver's question and the name server's differ */
+	for (size_t i = 12; i < n; i++)
+		k[i - 11] = (unsigned char)(q[i] >= 'A' && q[i] <= 'Z' ? q[i] + 32 : q[i]);
+	for (size_t i = 0; i < rl->nkeys; i++)
+		if (rl->keylen[i] == kl && memcmp(rl->key[i], k, kl) == 0)
+			return true;
+	assert_true(rl->nkeys < RELAY_KEYS);
+	memcpy(rl->key[rl->nkeys], k, kl);
+	rl->keylen[rl->nkeys++] = kl;
+	return false;
+}
+
+static void on_front(uv_poll_t *h, int status, int events)
+{
+	relay *rl = h->data;
+	unsigned char q[1500];
+	struct sockaddr_in from;
+	socklen_t fl = sizeof(from);
+	ssize_t n;
+
+	(void)status;
+	(void)events;
+	while ((n = recvfrom(rl->front, q, sizeof(q), MSG_DONTWAIT, (struct sockaddr *)&from,
+	                     &fl)) >= 12) {
+		if (!relay_seen(rl, q, (size_t)n)) {
+			rl->dropped++;
+		} else {
+			rl->passed++;
+			rl->asker[q[1]].id = (uint16_t)(q[0] << 8 | q[1]);
+			rl->asker[q[1]].from = from;
+			sendto(rl->back, q, (size_t)n, 0, (struct sockaddr *)&rl->lab,
+			       sizeof(rl->lab));
+		}
+		fl = sizeof(from);
+	}
+}
+
+static void on_back(uv_poll_t *h, int status, int events)
+{
+	relay *rl = h->data;
+	unsigned char a[4096];
+	ssize_t n;
+
+	(void)status;
+	(void)events;
+	while ((n = recv(rl->back, a, sizeof(a), MSG_DONTWAIT)) >= 12)
+		if (rl->asker[a[1]].id == (uint16_t)(a[0] << 8 | a[1]))
+			sendto(rl->front, a, (size_t)n, 0, (struct sockaddr *)&rl->asker[a[1]].from,
+			       sizeof(rl->asker[a[1]].from));
+}
+
+static void relay_open(fixture *f, relay *rl)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(sa);
+
+	memset(rl, 0, sizeof(*rl));
+	rl->lab = sa;
+	rl->lab.sin_port = htons((uint16_t)f->port);
+	rl->front = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	rl->back = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	assert_true(rl->front >= 0 && rl->back >= 0);
+	assert_int_equal(bind(rl->front, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(rl->front, (struct sockaddr *)&sa, &len), 0);
+	rl->port = ntohs(sa.sin_port);
+	assert_int_equal(uv_poll_init(&f->loop, &rl->pfront, rl->front), 0);
+	assert_int_equal(uv_poll_init(&f->loop, &rl->pback, rl->back), 0);
+	rl->pfront.data = rl->pback.data = rl;
+	assert_int_equal(uv_poll_start(&rl->pfront, UV_READABLE, on_front), 0);
+	assert_int_equal(uv_poll_start(&rl->pback, UV_READABLE, on_back), 0);
+}
+
+static void relay_close(fixture *f, relay *rl)
+{
+	uv_close((uv_handle_t *)&rl->pfront, NULL);
+	uv_close((uv_handle_t *)&rl->pback, NULL);
+	uv_run(&f->loop, UV_RUN_NOWAIT);
+	close(rl->front);
+	close(rl->back);
+}
+
+/* Every question's first answer lost, the resolver's and the name
+ * server's alike: each is asked again within its budget, and the zone's
+ * view is the one of a server that answers every time. Asked once, the NS
+ * question would time out and there would be no name server at all. */
+static void test_zone_through_loss(void **state)
+{
+	fixture *f = *state;
+	relay rl;
+	char spec[40], *why = NULL;
+	const char *servers[1] = {spec};
+	auth_config ac;
+	auth_client *c;
+	const mx_auth_server *s;
+
+	relay_open(f, &rl);
+	snprintf(spec, sizeof(spec), "127.0.0.1:%d", rl.port);
+	/* three tries of 300 ms each; one is lost */
+	ac =
+	    (auth_config){.servers = servers, .nservers = 1, .timeout_ms = 900, .ns_port = rl.port};
+	c = auth_client_new(&f->loop, &ac, &why);
+	assert_non_null(c);
+	assert_int_equal(auth_zone(c, "z.test", on_zone, f), MXS_OK);
+	for (int i = 0; i < 100000 && auth_busy(c) > 0; i++)
+		uv_run(&f->loop, UV_RUN_ONCE);
+	assert_int_equal(auth_busy(c), 0);
+	auth_client_free(c);
+	relay_close(f, &rl);
+	/* NS and MX at the resolver, A and AAAA of ns.z.test, SOA and MX at it */
+	assert_int_equal(rl.dropped, 6);
+	assert_int_equal(f->nzone, 1);
+	assert_int_equal(f->zone->ns_rc, MX_RC_OK);
+	assert_int_equal(f->zone->resolver_rc, MX_RC_OK);
+	assert_int_equal(f->zone->nresolver_mx, 2);
+	assert_int_equal(f->zone->nsrv, 1);
+	s = &f->zone->srv[0];
+	assert_string_equal(s->ip, "127.0.0.1");
+	assert_int_equal(s->rc, MX_RC_OK);
+	assert_true(s->aa);
+	assert_true(s->has_serial);
+	assert_int_equal(s->serial, 77);
+	assert_int_equal(s->mx_rc, MX_RC_OK);
+	assert_int_equal(s->nmx, 2);
+	assert_string_equal(s->mx[0], "10 mx1.z.test");
+}
+
 static void on_domain(scan *s, const char *name, const mx_domain *d, unsigned changes, void *arg)
 {
 	fixture *f = arg;
@@ -333,6 +493,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_ptr, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_many, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_zone_through_loss, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_zone_walk, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_cancel_and_free, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_scan_stages, setup, teardown),
