@@ -856,6 +856,51 @@ static void test_authoritative(void **state)
 	hrun_free(&r);
 }
 
+/* From a recording: replay --commands prints the sender stages' lines
+ * from what the line holds (TLSA, DANE, RCPT, PTR, the policy), with the
+ * resolver it recorded; and a SERVFAIL the resolver called bogus gets the
+ * question again with CD set. */
+static void test_replay_stages(void **state)
+{
+	char dir[] = "/tmp/mxscope-cmd-XXXXXX", path[300], want[200];
+	const char *extra[] = {"--rcpt", "postmaster", "--ptr", NULL};
+	const char *args[] = {"replay", "--commands", path, NULL};
+	hrun live, r;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/rec.ndjson", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	check_run("--json", "dane-stale.lab.test", extra, &live);
+	fputs(live.out, f);
+	hrun_free(&live);
+	check_run("--json", "sts-enforce.lab.test", NULL, &live);
+	fputs(live.out, f);
+	hrun_free(&live);
+	fprintf(f, "{\"domain\":\"bogus.test\",\"mx_rcode\":\"SERVFAIL\",\"dnssec\":\"bogus\","
+	           "\"seed\":1,\"mx\":[],\"recorded\":{\"resolver\":\"127.0.0.1:9\"}}\n");
+	fclose(f);
+	h_run(args, NULL, 10000, &r);
+	snprintf(want, sizeof(want),
+	         "dig @%s -p %s _25._tcp.mx1.dane-stale.lab.test TLSA +adflag\n", "127.0.0.1",
+	         strrchr(lab.server, ':') + 1);
+	assert_non_null(strstr(r.out, want));
+	assert_non_null(strstr(r.out, "-dane_tlsa_rrdata '3 1 1 "));
+	assert_non_null(strstr(r.out, "#   DANE: mxscope got mismatch against 1 TLSA record(s)\n"));
+	assert_non_null(strstr(r.out, " --from '<>' --to postmaster@dane-stale.lab.test "
+	                              "--quit-after RCPT -tls\n"));
+	assert_non_null(strstr(r.out, " -x 127.0.71.1\n"));
+	assert_non_null(strstr(r.out, "/.well-known/mta-sts.txt\n"));
+	assert_non_null(strstr(r.out, "dig @127.0.0.1 -p 9 bogus.test MX +adflag\n"
+	                              "# bogus.test: the MX question again with CD set"));
+	assert_non_null(strstr(r.out, "dig @127.0.0.1 -p 9 bogus.test MX +adflag +cdflag\n"));
+	hrun_free(&r);
+	snprintf(path, sizeof(path), "rm -rf %s", dir);
+	assert_int_equal(system(path), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -869,6 +914,7 @@ int main(void)
 	    cmocka_unit_test(test_rcpt),
 	    cmocka_unit_test(test_ptr),
 	    cmocka_unit_test(test_authoritative),
+	    cmocka_unit_test(test_replay_stages),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
