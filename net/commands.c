@@ -287,6 +287,14 @@ static const struct {
  * address, so the line asks for it with dig inside the command. */
 static void policy_curl(cx *c)
 {
+	/* dig +short lists the A answers, then the AAAA ones (CNAME targets
+	 * end in a dot, dig's own complaints start with ';'): the first
+	 * address, an IPv6 one in brackets; none gives a name that never
+	 * resolves (RFC 6761 .invalid), so curl fails rather than asking
+	 * another resolver */
+	static const char pick_addr[] =
+	    "'/^[0-9.]+$/ {a = $0; exit} /:/ && /^[0-9a-fA-F:.]+$/ {a = \"[\" $0 \"]\"; exit} "
+	    "END {print a ? a : \"no-address.invalid\"}'";
 	const char *name = mx_domain_name(c->d);
 	int hport = c->o->mta_sts_port > 0 ? c->o->mta_sts_port : POLICY_FETCH_PORT;
 	unsigned ms = c->o->timeout_ms ? c->o->timeout_ms : POLICY_FETCH_DEFAULT_TIMEOUT_MS;
@@ -310,8 +318,7 @@ static void policy_curl(cx *c)
 	arg(c->b, host);
 	mx_text_printf(c->b, " A");
 	arg(c->b, host);
-	mx_text_printf(c->b, " AAAA | awk '/^[0-9.]+$/ {print; exit} "
-	                     "/:/ && /^[0-9a-fA-F:.]+$/ {print \"[\" $0 \"]\"; exit}')\"");
+	mx_text_printf(c->b, " AAAA | awk %s)\"", pick_addr);
 	word(c->b, tail);
 	arg(c->b, url);
 	mx_text_printf(c->b, "\n");
