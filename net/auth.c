@@ -15,7 +15,6 @@
 #include <strings.h>
 
 #define NS_NAMES_MAX   8  /* NS names whose addresses are asked */
-#define FWD_NAMES_MAX  4  /* PTR names checked forward */
 #define ADDRS_MAX      16 /* addresses read from one A/AAAA answer */
 #define ZONE_WALK_MAX  8  /* ancestors tried for the zone cut */
 #define POOL_IDLE_KEEP 64 /* name server channels kept when idle */
@@ -294,7 +293,7 @@ static void on_ptr(req *r, mx_rcode rc, const unsigned char *abuf, int alen)
 	if (p->nnames == 0 && he->h_name)
 		mx_ptr_add_name(p, he->h_name);
 	ares_free_hostent(he);
-	for (size_t i = 0; i < p->nnames && i < FWD_NAMES_MAX; i++)
+	for (size_t i = 0; i < p->nnames && i < AUTH_FWD_NAMES_MAX; i++)
 		ask(r, NULL, p->names[i], af == AF_INET ? ns_t_a : ns_t_aaaa, K_FWD, i, NULL);
 }
 

@@ -19,6 +19,10 @@
 #include "mx_auth.h"
 #include "status.h"
 
+/* PTR names whose A/AAAA is asked (the forward check); the rest are shown
+ * only. net/commands.c prints the same questions. */
+#define AUTH_FWD_NAMES_MAX 4
+
 typedef struct auth_config {
 	const char *const *servers; /* the resolver, "HOST[:PORT]"; none = the system's; copied */
 	size_t nservers;

@@ -12,6 +12,10 @@
 #include <string.h>
 
 #include "addr.h"
+#include "auth.h"
+#include "mx_auth.h"
+#include "name.h"
+#include "policy.h" /* net/policy.h: the fetch's port, time and bounds */
 #include "report.h"
 #include "text.h"
 
@@ -107,52 +111,285 @@ static void first_server(const char *list, char *ip, size_t cap, char *port, siz
 		snprintf(port, pcap, "%s", colon + 1);
 }
 
-static void dig(mx_text *b, const char *ip, const char *port, const char *name, const char *type)
+/* What every builder needs: the text, the options, the domain and the DNS
+ * server the scan asked (its first). */
+typedef struct cx {
+	mx_text *b;
+	const commands_opts *o;
+	const mx_domain *d;
+	char ip[80], port[16];
+} cx;
+
+/* How a question went out: the MX and TLSA questions with AD set (RFC 6840
+ * §5.7, net/dns.c), the MX retry after a SERVFAIL with CD too (RFC 4035
+ * §5.5), the name servers' questions without recursion (net/auth.c). The
+ * flags go last, so every line reads `dig @SERVER -p PORT NAME TYPE`. */
+typedef enum dig_kind { DIG_PLAIN, DIG_AD, DIG_AD_CD, DIG_NOREC } dig_kind;
+
+static const char *const dig_flags[] = {
+    [DIG_PLAIN] = "",
+    [DIG_AD] = " +adflag",
+    [DIG_AD_CD] = " +adflag +cdflag",
+    [DIG_NOREC] = " +norec",
+};
+
+/* "dig @IP -p PORT", the questions follow. */
+static void dig_head(mx_text *b, const char *ip, const char *port)
 {
-	char at[80];
+	char at[96]; /* "@" and an address of cx.ip (80 bytes) */
 
 	snprintf(at, sizeof(at), "@%s", ip);
 	mx_text_printf(b, "dig");
 	arg(b, at);
 	mx_text_printf(b, " -p");
 	arg(b, port);
-	arg(b, name);
-	mx_text_printf(b, " %s\n", type);
 }
 
-static void dns_part(mx_text *b, const mx_domain *d, const commands_opts *o)
+/* One question to the server at ip, port; name "-x" and an address as type
+ * make the reverse question. */
+static void dig_at(cx *c, dig_kind k, const char *ip, const char *port, const char *name,
+                   const char *type)
 {
-	char ip[80], port[16];
-	const char *name = mx_domain_name(d);
+	dig_head(c->b, ip, port);
+	arg(c->b, name);
+	arg(c->b, type);
+	mx_text_printf(c->b, "%s\n", dig_flags[k]);
+}
 
-	first_server(o->resolver, ip, sizeof(ip), port, sizeof(port));
-	comment(b, "%s: the MX question (mxscope got %s, %zu record(s))", name,
-	        mx_rcode_str(mx_domain_mx_rcode(d)),
-	        mx_domain_implicit_mx(d) ? (size_t)0 : mx_domain_host_count(d));
-	dig(b, ip, port, name, "MX");
-	for (size_t i = 0; i < mx_domain_host_count(d); i++) {
-		const mx_host *h = mx_domain_host(d, i);
+/* One question to the scan's DNS server. */
+static void dig(cx *c, dig_kind k, const char *name, const char *type)
+{
+	dig_at(c, k, c->ip, c->port, name, type);
+}
+
+/* The MX question, and what its DNSSEC status says (net/dns.c asks it with
+ * AD; after a SERVFAIL it asks again with CD to tell bogus from broken). */
+static void mx_question(cx *c)
+{
+	const char *name = mx_domain_name(c->d), *sec = mx_dnssec_str(mx_domain_dnssec(c->d));
+	mx_rcode rc = mx_domain_mx_rcode(c->d);
+	size_t n = mx_domain_implicit_mx(c->d) ? 0 : mx_domain_host_count(c->d);
+
+	if (!sec) { /* not asked with AD: a recording from before DNSSEC was */
+		comment(c->b, "%s: the MX question (mxscope got %s, %zu record(s))", name,
+		        mx_rcode_str(rc), n);
+		dig(c, DIG_PLAIN, name, "MX");
+		return;
+	}
+	comment(c->b, "%s: the MX question, AD set (mxscope got %s, %zu record(s); DNSSEC %s)",
+	        name, mx_rcode_str(rc), n, sec);
+	dig(c, DIG_AD, name, "MX");
+	if (rc == MX_RC_SERVFAIL) {
+		comment(c->b,
+		        "%s: the MX question again with CD set: an answer now means the "
+		        "signatures do not validate (DNSSEC %s)",
+		        name, sec);
+		dig(c, DIG_AD_CD, name, "MX");
+	}
+}
+
+/* TLSA at _25._tcp.HOST (RFC 7672 §2.2.1): net/dns.c asks it where the MX
+ * answer is secure, and everywhere with --dane; a host that has it was
+ * asked (a recording knows no more). */
+static bool tlsa_asked(const cx *c, const mx_host *h)
+{
+	if (h->tlsa)
+		return true;
+	return (c->o->dane || mx_domain_dnssec(c->d) == MX_DNSSEC_SECURE) && h->exchange[0] &&
+	       mx_name_is_host(h->exchange, strlen(h->exchange));
+}
+
+static void tlsa_question(cx *c, const mx_host *h)
+{
+	char q[MX_NAME_MAX + 16];
+	const mx_tlsa *t = h->tlsa;
+
+	if (!tlsa_asked(c, h))
+		return;
+	snprintf(q, sizeof(q), "_25._tcp.%s", h->exchange);
+	if (t && t->nrecords)
+		comment(c->b, "%s: TLSA, AD set (mxscope got NOERROR, %zu record(s), %s)", q,
+		        t->nrecords, t->secure ? "secure" : "insecure: shown and ignored");
+	else if (t)
+		comment(c->b, "%s: TLSA, AD set (mxscope: no records, a secure answer)", q);
+	else
+		comment(c->b,
+		        "%s: TLSA, AD set (mxscope kept nothing: no records in an insecure "
+		        "zone, or no answer)",
+		        q);
+	dig(c, DIG_AD, q, "TLSA");
+}
+
+static void dns_part(cx *c)
+{
+	const char *name = mx_domain_name(c->d);
+
+	mx_question(c);
+	for (size_t i = 0; i < mx_domain_host_count(c->d); i++) {
+		const mx_host *h = mx_domain_host(c->d, i);
 		if (!h->exchange[0])
 			continue;
 		if (h->a_rc != MX_RC_NOT_ASKED) {
-			comment(b, "%s (preference %u): A (mxscope got %s)", h->exchange,
+			comment(c->b, "%s (preference %u): A (mxscope got %s)", h->exchange,
 			        h->preference, mx_rcode_str(h->a_rc));
-			dig(b, ip, port, h->exchange, "A");
+			dig(c, DIG_PLAIN, h->exchange, "A");
 		}
 		if (h->aaaa_rc != MX_RC_NOT_ASKED) {
-			comment(b, "%s (preference %u): AAAA (mxscope got %s)", h->exchange,
+			comment(c->b, "%s (preference %u): AAAA (mxscope got %s)", h->exchange,
 			        h->preference, mx_rcode_str(h->aaaa_rc));
-			dig(b, ip, port, h->exchange, "AAAA");
+			dig(c, DIG_PLAIN, h->exchange, "AAAA");
 		}
+		tlsa_question(c, h);
 	}
-	for (size_t i = 0; i < mx_domain_srv_count(d); i++) {
-		const mx_srv *s = mx_domain_srv(d, i);
+	for (size_t i = 0; i < mx_domain_srv_count(c->d); i++) {
+		const mx_srv *s = mx_domain_srv(c->d, i);
 		char q[MX_NAME_MAX * 2];
-		if (i > 0 && strcmp(mx_domain_srv(d, i - 1)->service, s->service) == 0)
+		if (i > 0 && strcmp(mx_domain_srv(c->d, i - 1)->service, s->service) == 0)
 			continue;
 		snprintf(q, sizeof(q), "%s.%s", s->service, name);
-		comment(b, "%s: SRV for mail clients (RFC 6186)", q);
-		dig(b, ip, port, q, "SRV");
+		comment(c->b, "%s: SRV for mail clients (RFC 6186)", q);
+		dig(c, DIG_PLAIN, q, "SRV");
+	}
+}
+
+/* s quoted, with no space before it: a piece of a longer word. */
+static void word(mx_text *b, const char *s)
+{
+	char *q = commands_quote(s);
+
+	if (!q) {
+		b->failed = true;
+		return;
+	}
+	mx_text_printf(b, "%s", q);
+	free(q);
+}
+
+/* Every curl line starts alike: quiet but for errors, bounded in time. */
+static void curl_head(mx_text *b, unsigned secs)
+{
+	mx_text_printf(b, "curl -sS --max-time %u", secs);
+}
+
+/* The domain's TXT questions of the MTA-STS stage (net/policy.c asks both
+ * whenever it runs): the label, what it is, and what mxscope kept. */
+static const struct {
+	const char *label, *what;
+} txt_questions[] = {
+    {"_mta-sts", "MTA-STS record (RFC 8461 §3.1)"},
+    {"_smtp._tls", "TLS-RPT record (RFC 8460 §3)"},
+};
+
+/* The policy as net/policy.c fetches it: https only, no redirects, the
+ * certificate verified for mta-sts.DOMAIN, at most POLICY_BODY_MAX bytes,
+ * the connection pinned (--connect-to, like CURLOPT_CONNECT_TO) to the
+ * first address the same DNS server gives, IPv4 first; the model keeps no
+ * address, so the line asks for it with dig inside the command. */
+static void policy_curl(cx *c)
+{
+	/* dig +short lists the A answers, then the AAAA ones (CNAME targets
+	 * end in a dot, dig's own complaints start with ';'): the first
+	 * address, an IPv6 one in brackets; none gives a name that never
+	 * resolves (RFC 6761 .invalid), so curl fails rather than asking
+	 * another resolver */
+	static const char pick_addr[] =
+	    "'/^[0-9.]+$/ {a = $0; exit} /:/ && /^[0-9a-fA-F:.]+$/ {a = \"[\" $0 \"]\"; exit} "
+	    "END {print a ? a : \"no-address.invalid\"}'";
+	const char *name = mx_domain_name(c->d);
+	int hport = c->o->mta_sts_port > 0 ? c->o->mta_sts_port : POLICY_FETCH_PORT;
+	unsigned ms = c->o->timeout_ms ? c->o->timeout_ms : POLICY_FETCH_DEFAULT_TIMEOUT_MS;
+	char host[MX_NAME_MAX + 16], pin[MX_NAME_MAX + 32], url[MX_NAME_MAX + 64], tail[16];
+
+	snprintf(host, sizeof(host), "mta-sts.%s", name);
+	snprintf(pin, sizeof(pin), "%s:%d:", host, POLICY_FETCH_PORT);
+	snprintf(tail, sizeof(tail), ":%d", hport);
+	snprintf(url, sizeof(url), "https://%s/.well-known/mta-sts.txt", host);
+	curl_head(c->b, (ms + 999) / 1000);
+	mx_text_printf(c->b, " --proto =https --max-filesize %d", POLICY_BODY_MAX);
+	if (c->o->cafile) {
+		mx_text_printf(c->b, " --cacert");
+		arg(c->b, c->o->cafile);
+	}
+	mx_text_printf(c->b, " --connect-to ");
+	word(c->b, pin);
+	mx_text_printf(c->b, "\"$(");
+	dig_head(c->b, c->ip, c->port);
+	mx_text_printf(c->b, " +short");
+	arg(c->b, host);
+	mx_text_printf(c->b, " A");
+	arg(c->b, host);
+	mx_text_printf(c->b, " AAAA | awk %s)\"", pick_addr);
+	word(c->b, tail);
+	arg(c->b, url);
+	mx_text_printf(c->b, "\n");
+}
+
+/* MTA-STS and TLS-RPT (net/policy.c), when the stage ran. */
+static void sts_part(cx *c)
+{
+	const mx_mta_sts *m = mx_domain_mta_sts(c->d);
+	const char *name = mx_domain_name(c->d);
+
+	if (!m)
+		return;
+	for (size_t i = 0; i < sizeof(txt_questions) / sizeof(txt_questions[0]); i++) {
+		const char *got = i == 0 ? m->txt : mx_domain_tls_rpt(c->d);
+		char q[MX_NAME_MAX + 16];
+		snprintf(q, sizeof(q), "%s.%s", txt_questions[i].label, name);
+		comment(c->b, "%s: the %s (mxscope got %s%s%s)", q, txt_questions[i].what,
+		        got ? "\"" : "none", got ? got : "", got ? "\"" : "");
+		dig(c, DIG_PLAIN, q, "TXT");
+	}
+	if (!m->txt)
+		return; /* no record: no policy is fetched */
+	if (m->policy)
+		comment(c->b,
+		        "mta-sts.%s: the policy (mxscope got mode %s, %zu mx pattern(s), "
+		        "max_age %lu)",
+		        name, policy_mode_str(m->policy->mode), m->policy->nmx, m->policy->max_age);
+	else
+		comment(c->b, "mta-sts.%s: the policy (mxscope got no policy: %s)", name,
+		        m->error ? m->error : "unknown");
+	comment(c->b,
+	        "  over HTTPS from the address the same DNS server gives (IPv4 first), "
+	        "no redirects, at most %d bytes",
+	        POLICY_BODY_MAX);
+	policy_curl(c);
+}
+
+/* --authoritative (net/auth.c): the zone's NS through the resolver, each
+ * name server's addresses, then each address asked directly without
+ * recursion for the zone's SOA and the domain's MX. */
+static void auth_part(cx *c)
+{
+	const mx_auth *a = mx_domain_auth(c->d);
+	char nsport[16];
+
+	if (!a)
+		return;
+	snprintf(nsport, sizeof(nsport), "%d", c->o->ns_port > 0 ? c->o->ns_port : 53);
+	comment(c->b, "%s: the zone's name servers (mxscope got %s)", a->zone,
+	        mx_rcode_str(a->ns_rc));
+	dig(c, DIG_PLAIN, a->zone, "NS");
+	for (size_t i = 0; i < a->nsrv; i++) {
+		const mx_auth_server *s = &a->srv[i];
+		/* the servers are sorted by NS name: each name's addresses once */
+		if (i == 0 || strcmp(a->srv[i - 1].ns, s->ns) != 0) {
+			comment(c->b, "%s: the name server's addresses", s->ns);
+			dig(c, DIG_PLAIN, s->ns, "A");
+			dig(c, DIG_PLAIN, s->ns, "AAAA");
+		}
+		if (s->has_serial)
+			comment(c->b, "%s %s: SOA, no recursion (mxscope got %s, %s, serial %u)",
+			        s->ns, s->ip, mx_rcode_str(s->rc),
+			        s->aa ? "authoritative" : "not authoritative", s->serial);
+		else
+			comment(c->b, "%s %s: SOA, no recursion (mxscope got %s, %s)", s->ns, s->ip,
+			        mx_rcode_str(s->rc), s->aa ? "authoritative" : "not authoritative");
+		dig_at(c, DIG_NOREC, s->ip, nsport, a->zone, "SOA");
+		comment(c->b, "%s %s: MX, no recursion (mxscope got %s, %zu record(s))", s->ns,
+		        s->ip, mx_rcode_str(s->mx_rc), s->nmx);
+		dig_at(c, DIG_NOREC, s->ip, nsport, mx_domain_name(c->d), "MX");
 	}
 }
 
@@ -162,44 +399,120 @@ static void hostport(char *out, size_t cap, const char *ip, int port)
 	snprintf(out, cap, mx_ip_family(ip) == 6 ? "[%s]:%d" : "%s:%d", ip, port);
 }
 
-static void probe_part(mx_text *b, const mx_host *h, const mx_addr *a, const commands_opts *o)
+/* The probe as swaks: to EHLO, or with --rcpt what the recipient stage
+ * says (MAIL FROM:<>, RCPT TO) and no further: --quit-after RCPT never
+ * reaches DATA. */
+static void swaks(cx *c, const char *ip, int port, bool tls, const char *rcpt_to)
+{
+	char hp[96], p[16];
+
+	hostport(hp, sizeof(hp), ip, port);
+	snprintf(p, sizeof(p), "%d", port);
+	mx_text_printf(c->b, "swaks --server");
+	if (mx_ip_family(ip) == 6) {
+		arg(c->b, ip);
+		mx_text_printf(c->b, " --port");
+		arg(c->b, p);
+	} else {
+		arg(c->b, hp);
+	}
+	if (c->o->ehlo_name) {
+		mx_text_printf(c->b, " --ehlo");
+		arg(c->b, c->o->ehlo_name);
+	}
+	if (rcpt_to) {
+		mx_text_printf(c->b, " --from '<>' --to");
+		arg(c->b, rcpt_to);
+		mx_text_printf(c->b, " --quit-after RCPT");
+	} else {
+		mx_text_printf(c->b, " --quit-after EHLO");
+	}
+	mx_text_printf(c->b, "%s\n", tls ? " -tls" : "");
+}
+
+/* STARTTLS as openssl: the certificate verified for the MX name with
+ * --cafile; or, given the host's secure TLSA records, DANE: the records
+ * matched, no name checks for DANE-EE (RFC 7672 §3.1.1). */
+static void openssl(cx *c, const char *ip, int port, const char *host, const mx_tlsa *dane)
+{
+	char hp[96];
+
+	hostport(hp, sizeof(hp), ip, port);
+	mx_text_printf(c->b, "openssl s_client -brief -starttls smtp -connect");
+	arg(c->b, hp);
+	if (c->o->ehlo_name) {
+		mx_text_printf(c->b, " -name");
+		arg(c->b, c->o->ehlo_name);
+	}
+	mx_text_printf(c->b, " -servername");
+	arg(c->b, host);
+	if (dane) {
+		mx_text_printf(c->b, " -dane_tlsa_domain");
+		arg(c->b, host);
+		mx_text_printf(c->b, " -dane_ee_no_namechecks");
+		for (size_t i = 0; i < dane->nrecords; i++) {
+			mx_text_printf(c->b, " -dane_tlsa_rrdata");
+			arg(c->b, dane->records[i]);
+		}
+	} else {
+		mx_text_printf(c->b, " -verify_hostname");
+		arg(c->b, host);
+		if (c->o->cafile) {
+			mx_text_printf(c->b, " -CAfile");
+			arg(c->b, c->o->cafile);
+		}
+	}
+	mx_text_printf(c->b, " </dev/null\n");
+}
+
+static void probe_part(cx *c, const mx_host *h, const mx_addr *a)
 {
 	const probe_result *r = a->probe; /* not NULL: only probed addresses get here */
 	const char *host = r->host ? r->host : h->exchange;
-	int port = r->port > 0 ? r->port : o->smtp_port;
+	int port = r->port > 0 ? r->port : c->o->smtp_port;
 	bool tls = r->tls.offered;
-	char hp[96], p[16];
+	const char *dane = probe_dane_str(r->dane);
 
-	hostport(hp, sizeof(hp), a->ip, port);
-	snprintf(p, sizeof(p), "%d", port);
-	comment(b, "%s (preference %u) %s port %d: mxscope got %s", host, h->preference, a->ip,
+	comment(c->b, "%s (preference %u) %s port %d: mxscope got %s", host, h->preference, a->ip,
 	        port, probe_state_word(r->state));
 	if (r->code)
-		comment(b, "  greeting code %d, STARTTLS %s", r->code,
+		comment(c->b, "  greeting code %d, STARTTLS %s", r->code,
 		        tls ? (r->tls.verified ? "offered, verified" : "offered, not verified")
 		            : "not offered");
-	mx_text_printf(b, "swaks --server");
-	if (mx_ip_family(a->ip) == 6) {
-		arg(b, a->ip);
-		mx_text_printf(b, " --port");
-		arg(b, p);
-	} else {
-		arg(b, hp);
-	}
-	mx_text_printf(b, " --quit-after EHLO%s\n", tls ? " -tls" : "");
+	if (r->rcpt.to)
+		comment(c->b, "  RCPT TO:<%s>: answered %d %s", r->rcpt.to, r->rcpt.code,
+		        r->rcpt.reply ? r->rcpt.reply : "");
+	swaks(c, a->ip, port, tls, r->rcpt.to);
 	if (!tls)
 		return;
-	mx_text_printf(b, "openssl s_client -brief -starttls smtp -connect");
-	arg(b, hp);
-	mx_text_printf(b, " -servername");
-	arg(b, host);
-	mx_text_printf(b, " -verify_hostname");
-	arg(b, host);
-	if (o->cafile) {
-		mx_text_printf(b, " -CAfile");
-		arg(b, o->cafile);
+	openssl(c, a->ip, port, host, NULL);
+	/* DANE: only against records a DANE sender uses (secure ones) */
+	if (dane && (r->dane == PROBE_DANE_MATCH || r->dane == PROBE_DANE_MISMATCH) && h->tlsa &&
+	    h->tlsa->secure && h->tlsa->nrecords) {
+		comment(c->b, "  DANE: mxscope got %s against %zu TLSA record(s)", dane,
+		        h->tlsa->nrecords);
+		openssl(c, a->ip, port, host, h->tlsa);
 	}
-	mx_text_printf(b, " </dev/null\n");
+}
+
+/* --ptr (net/auth.c): the address's PTR names, then each name's address of
+ * the same family (the forward check), at most AUTH_FWD_NAMES_MAX names. */
+static void ptr_part(cx *c, const mx_addr *a)
+{
+	const mx_ptr *p = a->ptr;
+
+	if (!p || p->rc == MX_RC_NOT_ASKED)
+		return;
+	comment(c->b, "%s: reverse DNS (mxscope got %s, %zu name(s), %s)", a->ip,
+	        mx_rcode_str(p->rc), p->nnames,
+	        p->forward_confirmed ? "forward-confirmed" : "not forward-confirmed");
+	dig(c, DIG_PLAIN, "-x", a->ip);
+	for (size_t i = 0; i < p->nnames && i < AUTH_FWD_NAMES_MAX; i++) {
+		const char *type = mx_ip_family(a->ip) == 6 ? "AAAA" : "A";
+		comment(c->b, "%s %s: the forward check, does it hold %s?", p->names[i], type,
+		        a->ip);
+		dig(c, DIG_PLAIN, p->names[i], type);
+	}
 }
 
 /* RFC 8484 GET: the same question mxscope asked (ID 0, RD), base64url. */
@@ -222,8 +535,8 @@ static void doh_curl(mx_text *b, const blr_provider *p, const char *ip, unsigned
 	if (url) {
 		comment(b, "  %s: %s A (RFC 8484 GET; the answer is DNS wire format)", p->name,
 		        qname);
-		mx_text_printf(b, "curl -sS --max-time %u -H 'Accept: application/dns-message'",
-		               secs);
+		curl_head(b, secs);
+		mx_text_printf(b, " -H 'Accept: application/dns-message'");
 		arg(b, url);
 		mx_text_printf(b, " | od -A x -t x1z\n");
 	}
@@ -245,7 +558,8 @@ static void json_curl(mx_text *b, const blr_provider *p, const char *ip, unsigne
 	if (!url)
 		return;
 	comment(b, "  %s: JSON API", p->name);
-	mx_text_printf(b, "curl -sS --max-time %u -H 'Accept: application/json'", secs);
+	curl_head(b, secs);
+	mx_text_printf(b, " -H 'Accept: application/json'");
 	if (p->header) {
 		/* never the key itself: the variable that holds it, expanded by
 		 * the shell inside double quotes; everything else of the
@@ -294,18 +608,34 @@ static void blocklist_part(mx_text *b, const mx_addr *a, const commands_opts *o)
 	}
 }
 
+/* Everything about one address, in the order mxscope asks. */
+static void addr_part(cx *c, const mx_host *h, const mx_addr *a)
+{
+	if (a->probe)
+		probe_part(c, h, a);
+	ptr_part(c, a);
+	blocklist_part(c->b, a, c->o);
+}
+
+static void cx_init(cx *c, mx_text *b, const mx_domain *d, const commands_opts *o)
+{
+	*c = (cx){.b = b, .o = o, .d = d};
+	first_server(o->resolver, c->ip, sizeof(c->ip), c->port, sizeof(c->port));
+}
+
 char *commands_text(const mx_domain *d, const commands_opts *o)
 {
 	mx_text b = {0};
+	cx c;
 
-	dns_part(&b, d, o);
+	cx_init(&c, &b, d, o);
+	dns_part(&c);
+	sts_part(&c);
+	auth_part(&c);
 	for (size_t i = 0; i < mx_domain_host_count(d); i++) {
 		const mx_host *h = mx_domain_host(d, i);
-		for (size_t k = 0; k < h->naddrs; k++) {
-			if (h->addrs[k].probe)
-				probe_part(&b, h, &h->addrs[k], o);
-			blocklist_part(&b, &h->addrs[k], o);
-		}
+		for (size_t k = 0; k < h->naddrs; k++)
+			addr_part(&c, h, &h->addrs[k]);
 	}
 	return mx_text_take(&b);
 }
@@ -314,13 +644,13 @@ char *commands_addr_text(const mx_domain *d, size_t host, size_t addr, const com
 {
 	const mx_host *h = host < mx_domain_host_count(d) ? mx_domain_host(d, host) : NULL;
 	mx_text b = {0};
+	cx c;
 
 	if (!h || addr >= h->naddrs)
 		return NULL;
-	if (h->addrs[addr].probe)
-		probe_part(&b, h, &h->addrs[addr], o);
-	else
+	cx_init(&c, &b, d, o);
+	if (!h->addrs[addr].probe)
 		comment(&b, "%s %s: not probed (yet)", h->exchange, h->addrs[addr].ip);
-	blocklist_part(&b, &h->addrs[addr], o);
+	addr_part(&c, h, &h->addrs[addr]);
 	return mx_text_take(&b);
 }

@@ -233,7 +233,11 @@ char *check_render(const cli_opts *o, const scan *s, const mx_domain *d, const m
 		                    .smtp_port = port,
 		                    .cafile = o->cafile,
 		                    .timeout_ms = o->timeout_ms,
-		                    .blocklists = bl};
+		                    .blocklists = bl,
+		                    .ehlo_name = scan_ehlo_name(s),
+		                    .mta_sts_port = o->mta_sts_port,
+		                    .ns_port = o->ns_port,
+		                    .dane = o->dane};
 		text = commands_text(d, &co);
 	} else if (o->json) {
 		return line;

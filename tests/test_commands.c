@@ -1,8 +1,11 @@
 /* tests/test_commands.c — `check --commands` against the lab process: every
  * printed dig, swaks and openssl line is run as printed (sh -c) and must
  * reach the answer mxscope got (the rcode and records, the greeting, the
- * certificate verdict); curl lines reach the lab's DoH endpoint; and a
- * hostile name is quoted so the shell never runs any part of it. */
+ * certificate verdict, the DANE verdict, the RCPT reply); curl lines reach
+ * the lab's DoH endpoint and its MTA-STS policy server; the sender stages'
+ * lines (MTA-STS, TLSA, --rcpt, --ptr, --authoritative) are compared with
+ * what `check --json` reports; and a hostile name is quoted so the shell
+ * never runs any part of it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -15,6 +18,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "harness.h"
 
@@ -78,21 +82,53 @@ static char *sh(const char *line, int *status)
 }
 
 typedef struct counts {
-	int dig, swaks, openssl, curl;
+	int dig, swaks, openssl, curl, dane, rcpt, policy;
 } counts;
 
+/* The rcodes a "mxscope got" can start with that dig prints as status. */
+static bool is_rcode(const char *got)
+{
+	static const char *const words[] = {"NOERROR", "NODATA", "NXDOMAIN", "SERVFAIL", "REFUSED"};
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strncmp(got, words[i], strlen(words[i])) == 0)
+			return true;
+	return false;
+}
+
+/* The code of the server's reply to RCPT TO in a swaks transcript ("<~* 550
+ * ..."), or 0. */
+static int rcpt_reply(const char *out)
+{
+	const char *r = strstr(out, "> RCPT TO:");
+	const char *nl = r ? strchr(r, '\n') : NULL;
+	int code = 0;
+
+	if (nl && nl[1] == '<')
+		sscanf(nl + 1 + strcspn(nl + 1, " "), "%d", &code);
+	return code;
+}
+
 /* Runs every command of a --commands output and checks each against the
- * "# ... mxscope got X" line before it. */
+ * "# ... mxscope got X" line before it: an unindented comment starts a new
+ * question (what it got, if it says), an indented one adds to it. */
 static void run_all(const char *text, counts *c)
 {
-	char *copy = strdup(text), *save = NULL, got[128] = "";
+	char *copy = strdup(text), *save = NULL, got[256] = "";
+	int rcpt = -1; /* the RCPT reply mxscope got, -1 = the stage did not run */
 
 	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *out, *g;
 		int st;
 		if (line[0] == '#') {
+			if (line[1] == ' ' && line[2] != ' ') {
+				got[0] = '\0';
+				rcpt = -1;
+			}
 			if ((g = strstr(line, "mxscope got ")))
 				snprintf(got, sizeof(got), "%s", g + 12);
+			if ((g = strstr(line, "RCPT TO:<")) && (g = strstr(g, ">: answered ")))
+				rcpt = atoi(g + 12);
 			continue;
 		}
 		out = sh(line, &st);
@@ -102,7 +138,7 @@ static void run_all(const char *text, counts *c)
 			snprintf(want, sizeof(want), "status: %.*s", (int)strcspn(got, ",)"), got);
 			if (strcmp(want, "status: NODATA") == 0)
 				snprintf(want, sizeof(want), "status: NOERROR");
-			if (!strstr(out, want)) {
+			if (is_rcode(got) && !strstr(out, want)) {
 				print_error("%s\nwant \"%s\", got:\n%s\n", line, want, out);
 				fail();
 			}
@@ -117,38 +153,181 @@ static void run_all(const char *text, counts *c)
 				            want, out);
 				fail();
 			}
+			/* --rcpt: the same reply to RCPT, and never DATA */
+			if (rcpt >= 0) {
+				assert_non_null(strstr(line, " --quit-after RCPT"));
+				if (rcpt_reply(out) != rcpt) {
+					print_error("%s\nmxscope got RCPT %d; swaks:\n%s\n", line,
+					            rcpt, out);
+					fail();
+				}
+				assert_null(strstr(out, "> DATA"));
+				c->rcpt++;
+			}
 			c->swaks++;
 		} else if (strncmp(line, "openssl ", 8) == 0) {
-			/* the verdict is on the "greeting code" comment line */
+			/* the certificate verdict is on the "greeting code" line
+			 * (test_openssl_verdicts); DANE's on its own */
+			if (strstr(line, " -dane_tlsa_rrdata ")) {
+				bool match = strncmp(got, "match ", 6) == 0;
+				if (match ? !strstr(out, "Verification: OK") ||
+				                !strstr(out, " matched ")
+				          : !strstr(out, "no matching DANE TLSA records")) {
+					print_error("%s\nmxscope got %s; openssl:\n%s\n", line, got,
+					            out);
+					fail();
+				}
+				c->dane++;
+			}
 			c->openssl++;
 		} else if (strncmp(line, "curl ", 5) == 0) {
 			/* the lab's DoH answers for what mxscope saw answered; its
-			 * silent and failing providers fail curl too */
-			if (strncmp(got, "unavailable", 11) != 0 && st != 0) {
+			 * silent and failing providers fail curl too; a policy
+			 * mxscope read comes to curl too */
+			bool failed_too = strncmp(got, "unavailable", 11) == 0 ||
+			                  strncmp(got, "no policy", 9) == 0;
+			if (!failed_too && st != 0) {
 				print_error("%s\nmxscope got %s; curl: %d %s\n", line, got, st,
 				            out);
 				fail();
 			}
 			c->curl++;
+			c->policy += strstr(line, "/.well-known/mta-sts.txt") != NULL;
 		}
 		free(out);
 	}
 	free(copy);
 }
 
-static char *commands(const char *domain, hrun *r)
+/* `check MODE ... [extra...] DOMAIN` against the lab: its DNS, SMTP port,
+ * CA, MTA-STS policy server and DoH blocklist. */
+static void check_run(const char *mode, const char *domain, const char *const *extra, hrun *r)
 {
 	char spec[128];
-	const char *args[] = {"check",     "--commands",  "--allow-loopback",
-	                      "--timeout", "2",           "-s",
-	                      lab.server,  "--smtp-port", lab.smtp_port,
-	                      "--cafile",  lab.ca,        "--blocklist",
-	                      spec,        domain,        NULL};
+	const char *args[40] = {
+	    "check",          "--allow-loopback", "--timeout", "2",    "-s",          lab.server,
+	    "--smtp-port",    lab.smtp_port,      "--cafile",  lab.ca, "--blocklist", spec,
+	    "--mta-sts-port", lab.https_port,     mode};
+	size_t n = 15;
 
 	snprintf(spec, sizeof(spec), "bl.lab.test@http://%s/dns-query", lab.http);
+	for (; extra && *extra && n < 38; extra++)
+		args[n++] = *extra;
+	args[n++] = domain;
+	args[n] = NULL;
 	h_run(args, NULL, 30000, r);
 	assert_true(r->status == 0 || r->status == 1);
+}
+
+static char *commands_with(const char *domain, const char *const *extra, hrun *r)
+{
+	check_run("--commands", domain, extra, r);
 	return r->out;
+}
+
+static char *commands(const char *domain, hrun *r)
+{
+	return commands_with(domain, NULL, r);
+}
+
+/* The same run as --json: the one object it printed. */
+static json_t *json_with(const char *domain, const char *const *extra)
+{
+	json_error_t err;
+	json_t *j;
+	hrun r;
+
+	check_run("--json", domain, extra, &r);
+	j = json_loads(r.out, 0, &err);
+	if (!j) {
+		print_error("not JSON: %s\n%.400s\n", err.text, r.out);
+		fail();
+	}
+	hrun_free(&r);
+	return j;
+}
+
+/* The first command line of text that contains every one of the strings
+ * (NULL-terminated), a new string; NULL when none. */
+static char *find_line(const char *text, ...)
+{
+	for (const char *s = text; *s;) {
+		size_t len = strcspn(s, "\n");
+		char *line = strndup(s, len);
+		bool all = line[0] != '#';
+		va_list ap;
+		va_start(ap, text);
+		for (const char *w; all && (w = va_arg(ap, const char *));)
+			all = strstr(line, w) != NULL;
+		va_end(ap);
+		if (all)
+			return line;
+		free(line);
+		s += len + (s[len] ? 1 : 0);
+	}
+	return NULL;
+}
+
+/* The rdata of every TYPE record in the answer of a dig output, as one
+ * lower-case string each with dig's spaces inside hex runs taken out
+ * ("3 1 1 0a86...") and a final dot dropped; n of them into out (owned). */
+static size_t answers(const char *out, const char *type, char **list, size_t cap)
+{
+	const char *sec = strstr(out, ";; ANSWER SECTION:");
+	size_t n = 0;
+
+	for (const char *s = sec ? strchr(sec, '\n') : NULL; s && *s && s[1] != '\n' && n < cap;
+	     s = strchr(s + 1, '\n')) {
+		char owner[300], cls[16], t[16], *rd;
+		unsigned long ttl;
+		int used = 0;
+		size_t len = strcspn(s + 1, "\n");
+		char *line = strndup(s + 1, len);
+		if (sscanf(line, "%299s %lu %15s %15s %n", owner, &ttl, cls, t, &used) == 4 &&
+		    strcmp(t, type) == 0) {
+			char *o;
+			int fields = 0;
+			rd = strdup(line + used);
+			o = rd;
+			for (char *p = rd; *p; p++) {
+				/* TLSA: the three numbers keep their spaces, the hex
+				 * loses dig's */
+				if (*p == ' ' && ++fields > 3 && strcmp(type, "TLSA") == 0)
+					continue;
+				*o++ = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+			}
+			*o = '\0';
+			if (o > rd && o[-1] == '.')
+				o[-1] = '\0';
+			list[n++] = rd;
+		}
+		free(line);
+	}
+	return n;
+}
+
+/* Every string of a JSON array is among list[0..n), and n is its size. */
+static void assert_same_set(json_t *arr, char **list, size_t n, const char *what)
+{
+	size_t i;
+	json_t *x;
+
+	if (json_array_size(arr) != n) {
+		print_error("%s: %zu in JSON, %zu from the command\n", what, json_array_size(arr),
+		            n);
+		fail();
+	}
+	json_array_foreach(arr, i, x)
+	{
+		bool found = false;
+		for (size_t k = 0; k < n; k++)
+			found |= strcmp(json_string_value(x), list[k]) == 0;
+		if (!found) {
+			print_error("%s: %s not in what the command got\n", what,
+			            json_string_value(x));
+			fail();
+		}
+	}
 }
 
 static void test_dig_and_swaks(void **state)
@@ -316,12 +495,426 @@ static void test_curl_json_api_key(void **state)
 	unlink(path);
 }
 
+/* MTA-STS and TLS-RPT: the TXT questions get the records mxscope kept,
+ * and the curl line, pinned like mxscope's fetch, gets the policy mxscope
+ * read: the same mode and mx patterns. */
+static void test_mta_sts(void **state)
+{
+	static const char *const domains[] = {"sts-enforce.lab.test", "sts-testing.lab.test"};
+
+	(void)state;
+	if (!have("dig") || !have("curl") || !have("awk"))
+		skip();
+	for (size_t i = 0; i < sizeof(domains) / sizeof(domains[0]); i++) {
+		json_t *j = json_with(domains[i], NULL), *m = json_object_get(j, "mta_sts"),
+		       *pol = json_object_get(m, "policy"), *x;
+		char want[200], *line, *out, *mx[16];
+		size_t n = 0, k;
+		int st;
+		hrun r;
+		counts c = {0};
+
+		assert_non_null(json_string_value(json_object_get(m, "txt")));
+		assert_non_null(pol);
+		commands(domains[i], &r);
+		run_all(r.out, &c);
+		assert_int_equal(c.policy, 1);
+		/* the TXT answers hold what mxscope kept */
+		snprintf(want, sizeof(want), " _mta-sts.%s TXT", domains[i]);
+		line = find_line(r.out, want, NULL);
+		assert_non_null(line);
+		out = sh(line, &st);
+		assert_non_null(strstr(out, json_string_value(json_object_get(m, "txt"))));
+		free(out);
+		free(line);
+		snprintf(want, sizeof(want), " _smtp._tls.%s TXT", domains[i]);
+		line = find_line(r.out, want, NULL);
+		assert_non_null(line);
+		out = sh(line, &st);
+		if (json_string_value(json_object_get(j, "tls_rpt")))
+			assert_non_null(
+			    strstr(out, json_string_value(json_object_get(j, "tls_rpt"))));
+		else
+			assert_null(strstr(out, "v=TLSRPTv1"));
+		free(out);
+		free(line);
+		/* the policy: pinned to the lab's policy server, its CA, bounded */
+		snprintf(want, sizeof(want), "https://mta-sts.%s/.well-known/mta-sts.txt",
+		         domains[i]);
+		line = find_line(r.out, "curl ", want, " --proto =https ", " --max-filesize 65536 ",
+		                 " --cacert ", lab.ca, NULL);
+		assert_non_null(line);
+		snprintf(want, sizeof(want), "--connect-to mta-sts.%s:443:\"$(dig @", domains[i]);
+		assert_non_null(strstr(line, want));
+		snprintf(want, sizeof(want), ")\":%s ", lab.https_port);
+		assert_non_null(strstr(line, want));
+		out = sh(line, &st);
+		assert_int_equal(st, 0);
+		snprintf(want, sizeof(want), "mode: %s",
+		         json_string_value(json_object_get(pol, "mode")));
+		assert_non_null(strstr(out, want));
+		for (char *p = out; (p = strstr(p, "\nmx: ")) && n < 16; p++) {
+			mx[n] = strndup(p + 5, strcspn(p + 5, "\r\n"));
+			n++;
+		}
+		json_array_foreach(json_object_get(pol, "mx"), k, x)
+		{
+			assert_true(k < n);
+			assert_string_equal(json_string_value(x), mx[k]);
+		}
+		assert_int_equal(json_array_size(json_object_get(pol, "mx")), n);
+		for (k = 0; k < n; k++)
+			free(mx[k]);
+		free(out);
+		free(line);
+		hrun_free(&r);
+		json_decref(j);
+	}
+	/* a domain without the record: its TXT questions, no policy fetch */
+	{
+		hrun r;
+		commands("single.lab.test", &r);
+		assert_non_null(strstr(r.out, " _mta-sts.single.lab.test TXT\n"));
+		assert_null(strstr(r.out, "mta-sts.txt"));
+		hrun_free(&r);
+	}
+}
+
+/* DNSSEC and DANE: the MX question's AD bit as mxscope read it, each TLSA
+ * answer the records and security mxscope kept, and openssl's DANE check
+ * the verdict mxscope reached (dane-stale: one match, one mismatch). */
+static void test_dane(void **state)
+{
+	static const struct {
+		const char *domain;
+		bool dane_opt;
+		int dane_lines;
+		size_t tlsa_hosts;
+	} cases[] = {
+	    {"dane.lab.test", false, 2, 2},
+	    {"dane-stale.lab.test", false, 2, 2},
+	    {"dane-insecure.lab.test", true, 0, 1}, /* shown and ignored: no DANE check */
+	};
+
+	(void)state;
+	if (!have("dig") || !have("openssl"))
+		skip();
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *extra[] = {cases[i].dane_opt ? "--dane" : NULL, NULL};
+		json_t *j = json_with(cases[i].domain, extra), *h;
+		bool secure =
+		    strcmp(json_string_value(json_object_get(j, "dnssec")), "secure") == 0;
+		char want[200], *line, *out;
+		size_t k, tlsa_hosts = 0;
+		int st;
+		hrun r;
+		counts c = {0};
+
+		commands_with(cases[i].domain, extra, &r);
+		run_all(r.out, &c);
+		assert_int_equal(c.dane, cases[i].dane_lines);
+		snprintf(want, sizeof(want), " %s MX +adflag\n", cases[i].domain);
+		assert_non_null(strstr(r.out, want));
+		want[strlen(want) - 1] = '\0';
+		line = find_line(r.out, want, NULL);
+		assert_non_null(line);
+		out = sh(line, &st);
+		assert_int_equal(strstr(out, "flags: qr aa rd ad;") != NULL, secure);
+		free(out);
+		free(line);
+		json_array_foreach(json_object_get(j, "mx"), k, h)
+		{
+			json_t *t = json_object_get(h, "tlsa");
+			char *recs[32];
+			size_t n;
+			if (!json_is_object(t))
+				continue;
+			snprintf(want, sizeof(want), " _25._tcp.%s TLSA +adflag",
+			         json_string_value(json_object_get(h, "exchange")));
+			line = find_line(r.out, want, NULL);
+			assert_non_null(line);
+			out = sh(line, &st);
+			n = answers(out, "TLSA", recs, 32);
+			assert_same_set(json_object_get(t, "records"), recs, n, line);
+			assert_int_equal(strstr(out, " ad;") != NULL,
+			                 json_is_true(json_object_get(t, "secure")));
+			for (size_t q = 0; q < n; q++)
+				free(recs[q]);
+			free(out);
+			free(line);
+			tlsa_hosts++;
+		}
+		assert_int_equal(tlsa_hosts, cases[i].tlsa_hosts);
+		hrun_free(&r);
+		json_decref(j);
+	}
+}
+
+/* --rcpt on the relay scenario: swaks says MAIL FROM:<>, RCPT TO and
+ * stops, gets the RCPT reply mxscope got (250 from mx1, 550 from the
+ * backup), and never says DATA; without --rcpt no line goes past EHLO. */
+static void test_rcpt(void **state)
+{
+	const char *extra[] = {"--rcpt", "postmaster", NULL};
+	json_t *j, *h, *a;
+	size_t k, q, n = 0;
+	hrun r;
+	counts c = {0};
+
+	(void)state;
+	if (!have("swaks"))
+		skip();
+	j = json_with("rcpt-relay.lab.test", extra);
+	commands_with("rcpt-relay.lab.test", extra, &r);
+	run_all(r.out, &c);
+	assert_int_equal(c.rcpt, 2);
+	json_array_foreach(json_object_get(j, "mx"), k, h)
+	{
+		json_array_foreach(json_object_get(h, "addresses"), q, a)
+		{
+			json_t *rc = json_object_get(json_object_get(a, "probe"), "rcpt");
+			char srv[64], *line, *out;
+			int st;
+			if (!rc)
+				continue;
+			snprintf(srv, sizeof(srv), "--server %s:%s ",
+			         json_string_value(json_object_get(a, "ip")), lab.smtp_port);
+			line = find_line(r.out, "swaks ", srv,
+			                 " --from '<>' --to postmaster@rcpt-relay.lab.test",
+			                 " --quit-after RCPT", NULL);
+			assert_non_null(line);
+			out = sh(line, &st);
+			assert_int_equal(rcpt_reply(out),
+			                 json_integer_value(json_object_get(rc, "code")));
+			assert_null(strstr(out, "> DATA"));
+			free(out);
+			free(line);
+			n++;
+		}
+	}
+	assert_int_equal(n, 2);
+	hrun_free(&r);
+	json_decref(j);
+	commands("rcpt-relay.lab.test", &r);
+	assert_null(strstr(r.out, "RCPT"));
+	assert_non_null(strstr(r.out, " --quit-after EHLO"));
+	hrun_free(&r);
+}
+
+/* --ptr: dig -x gets the names mxscope kept, and the forward questions
+ * find the address exactly where mxscope says forward-confirmed. */
+static void test_ptr(void **state)
+{
+	const char *extra[] = {"--ptr", NULL};
+	json_t *j, *h, *a;
+	size_t k, q, n = 0;
+	hrun r;
+	counts c = {0};
+
+	(void)state;
+	if (!have("dig"))
+		skip();
+	j = json_with("reverse.lab.test", extra);
+	commands_with("reverse.lab.test", extra, &r);
+	run_all(r.out, &c);
+	json_array_foreach(json_object_get(j, "mx"), k, h)
+	{
+		json_array_foreach(json_object_get(h, "addresses"), q, a)
+		{
+			json_t *p = json_object_get(a, "ptr"), *name;
+			const char *ip = json_string_value(json_object_get(a, "ip"));
+			char want[96], *line, *out, *names[16];
+			size_t m, i;
+			bool back = false;
+			int st;
+			if (!p)
+				continue;
+			snprintf(want, sizeof(want), " -x %s\n", ip);
+			assert_non_null(strstr(r.out, want));
+			want[strlen(want) - 1] = '\0';
+			line = find_line(r.out, "dig ", want, NULL);
+			out = sh(line, &st);
+			m = answers(out, "PTR", names, 16);
+			assert_same_set(json_object_get(p, "names"), names, m, line);
+			for (size_t x = 0; x < m; x++)
+				free(names[x]);
+			free(out);
+			free(line);
+			json_array_foreach(json_object_get(p, "names"), i, name)
+			{
+				char *fwd[16];
+				size_t f;
+				snprintf(want, sizeof(want), " %s %s", json_string_value(name),
+				         strchr(ip, ':') ? "AAAA" : "A");
+				line = find_line(r.out, "dig ", want, NULL);
+				assert_non_null(line);
+				out = sh(line, &st);
+				f = answers(out, strchr(ip, ':') ? "AAAA" : "A", fwd, 16);
+				for (size_t x = 0; x < f; x++) {
+					back |= strcmp(fwd[x], ip) == 0;
+					free(fwd[x]);
+				}
+				free(out);
+				free(line);
+			}
+			assert_int_equal(back,
+			                 json_is_true(json_object_get(p, "forward_confirmed")));
+			n++;
+		}
+	}
+	assert_true(n >= 4);
+	hrun_free(&r);
+	json_decref(j);
+	/* without --ptr: no reverse question */
+	commands("reverse.lab.test", &r);
+	assert_null(strstr(r.out, " -x "));
+	hrun_free(&r);
+}
+
+/* --authoritative, against a lab of its own that is the zone's name
+ * server: the NS question, then SOA and MX asked of it without recursion,
+ * on --ns-port, get the serial, the AA bit and the MX set mxscope got. */
+static void test_authoritative(void **state)
+{
+	char path[] = "/tmp/mxscope-cmd-zone-XXXXXX", port[16], want[128], *line, *out;
+	static const char zone[] = "$ORIGIN auth-cmd.test.\n$TTL 30\n$SCENARIO auth-cmd\n"
+	                           "$TITLE a zone served by its own name server\n"
+	                           "$DOMAIN auth-cmd.test.\n"
+	                           "@ SOA ns1 hostmaster 2026112901 3600 600 86400 30\n"
+	                           "@ NS ns1\n@ MX 10 mx\nns1 A 127.0.0.1\nmx A 127.0.54.10\n";
+	const char *lab_extra[] = {path, NULL};
+	hlab own;
+	json_t *j, *e;
+	hrun r;
+	counts c = {0};
+	int fd, st;
+
+	(void)state;
+	if (!have("dig"))
+		skip();
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, zone, strlen(zone)), (ssize_t)strlen(zone));
+	close(fd);
+	h_lab_start(&own, lab_extra);
+	snprintf(port, sizeof(port), "%d", own.port);
+	{
+		const char *args[] = {"check",
+		                      "--no-probe",
+		                      "--authoritative",
+		                      "--ns-port",
+		                      port,
+		                      "--timeout",
+		                      "2",
+		                      "-s",
+		                      own.server,
+		                      "--json",
+		                      "auth-cmd.test",
+		                      NULL};
+		json_error_t err;
+		h_run(args, NULL, 20000, &r);
+		j = json_loads(r.out, 0, &err);
+		assert_non_null(j);
+		hrun_free(&r);
+		args[9] = "--commands";
+		h_run(args, NULL, 20000, &r);
+	}
+	e = json_array_get(json_object_get(j, "authoritative"), 0);
+	assert_non_null(e);
+	assert_int_equal(json_integer_value(json_object_get(e, "serial")), 2026112901);
+	run_all(r.out, &c);
+	assert_non_null(strstr(r.out, " auth-cmd.test NS\n"));
+	snprintf(want, sizeof(want), "dig @127.0.0.1 -p %s auth-cmd.test SOA +norec", port);
+	line = find_line(r.out, want, NULL);
+	assert_non_null(line);
+	out = sh(line, &st);
+	assert_non_null(strstr(out, " 2026112901 "));
+	assert_int_equal(strstr(out, "flags: qr aa;") != NULL,
+	                 json_is_true(json_object_get(e, "aa")));
+	free(out);
+	free(line);
+	snprintf(want, sizeof(want), "dig @127.0.0.1 -p %s auth-cmd.test MX +norec", port);
+	line = find_line(r.out, want, NULL);
+	assert_non_null(line);
+	out = sh(line, &st);
+	{
+		char *mx[8];
+		size_t n = answers(out, "MX", mx, 8);
+		assert_same_set(json_object_get(e, "mx"), mx, n, line);
+		for (size_t i = 0; i < n; i++)
+			free(mx[i]);
+	}
+	free(out);
+	free(line);
+	hrun_free(&r);
+	json_decref(j);
+	h_lab_stop(&own);
+	unlink(path);
+	/* without --authoritative: nothing asked without recursion */
+	commands("single.lab.test", &r);
+	assert_null(strstr(r.out, "+norec"));
+	hrun_free(&r);
+}
+
+/* From a recording: replay --commands prints the sender stages' lines
+ * from what the line holds (TLSA, DANE, RCPT, PTR, the policy), with the
+ * resolver it recorded; and a SERVFAIL the resolver called bogus gets the
+ * question again with CD set. */
+static void test_replay_stages(void **state)
+{
+	char dir[] = "/tmp/mxscope-cmd-XXXXXX", path[300], want[200];
+	const char *extra[] = {"--rcpt", "postmaster", "--ptr", NULL};
+	const char *args[] = {"replay", "--commands", path, NULL};
+	hrun live, r;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/rec.ndjson", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	check_run("--json", "dane-stale.lab.test", extra, &live);
+	fputs(live.out, f);
+	hrun_free(&live);
+	check_run("--json", "sts-enforce.lab.test", NULL, &live);
+	fputs(live.out, f);
+	hrun_free(&live);
+	fprintf(f, "{\"domain\":\"bogus.test\",\"mx_rcode\":\"SERVFAIL\",\"dnssec\":\"bogus\","
+	           "\"seed\":1,\"mx\":[],\"recorded\":{\"resolver\":\"127.0.0.1:9\"}}\n");
+	fclose(f);
+	h_run(args, NULL, 10000, &r);
+	snprintf(want, sizeof(want),
+	         "dig @%s -p %s _25._tcp.mx1.dane-stale.lab.test TLSA +adflag\n", "127.0.0.1",
+	         strrchr(lab.server, ':') + 1);
+	assert_non_null(strstr(r.out, want));
+	assert_non_null(strstr(r.out, "-dane_tlsa_rrdata '3 1 1 "));
+	assert_non_null(strstr(r.out, "#   DANE: mxscope got mismatch against 1 TLSA record(s)\n"));
+	assert_non_null(strstr(r.out, " --from '<>' --to postmaster@dane-stale.lab.test "
+	                              "--quit-after RCPT -tls\n"));
+	assert_non_null(strstr(r.out, " -x 127.0.71.1\n"));
+	assert_non_null(strstr(r.out, "/.well-known/mta-sts.txt\n"));
+	assert_non_null(strstr(r.out, "dig @127.0.0.1 -p 9 bogus.test MX +adflag\n"
+	                              "# bogus.test: the MX question again with CD set"));
+	assert_non_null(strstr(r.out, "dig @127.0.0.1 -p 9 bogus.test MX +adflag +cdflag\n"));
+	hrun_free(&r);
+	snprintf(path, sizeof(path), "rm -rf %s", dir);
+	assert_int_equal(system(path), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_dig_and_swaks),     cmocka_unit_test(test_openssl_verdicts),
-	    cmocka_unit_test(test_curl_doh),          cmocka_unit_test(test_quoting),
+	    cmocka_unit_test(test_dig_and_swaks),
+	    cmocka_unit_test(test_openssl_verdicts),
+	    cmocka_unit_test(test_curl_doh),
+	    cmocka_unit_test(test_quoting),
 	    cmocka_unit_test(test_curl_json_api_key),
+	    cmocka_unit_test(test_mta_sts),
+	    cmocka_unit_test(test_dane),
+	    cmocka_unit_test(test_rcpt),
+	    cmocka_unit_test(test_ptr),
+	    cmocka_unit_test(test_authoritative),
+	    cmocka_unit_test(test_replay_stages),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

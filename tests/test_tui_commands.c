@@ -67,7 +67,7 @@ static void test_commands_view_and_copy(void **state)
 	assert_non_null(out);
 	c.out = out;
 	start(f, &c, sc, 1);
-	snprintf(dig, sizeof(dig), "dig @127.0.0.1 -p %s single.lab.test MX", port);
+	snprintf(dig, sizeof(dig), "dig @127.0.0.1 -p %s single.lab.test MX +adflag", port);
 
 	scr = screen(f);
 	assert_lacks(scr, dig); /* not shown before c */

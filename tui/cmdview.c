@@ -57,7 +57,8 @@ void tui_cmdview_toggle(tui_app *a)
 	a->m.cmd_opts = (commands_opts){.resolver = a->scan ? scan_dns_servers(a->scan) : NULL,
 	                                .smtp_port = a->cfg.smtp_port > 0 ? a->cfg.smtp_port : 25,
 	                                .timeout_ms = a->cfg.timeout_ms,
-	                                .blocklists = a->cfg.blocklists};
+	                                .blocklists = a->cfg.blocklists,
+	                                .ehlo_name = a->scan ? scan_ehlo_name(a->scan) : NULL};
 	tui_msg(&a->m, false, "%s",
 	        a->m.cmds ? "commands: every question and probe as dig, swaks, openssl, curl "
 	                    "(y copies, c again: back)"
