@@ -32,7 +32,25 @@ void rec_meta_clear(rec_meta *m)
 	free(m->at);
 	free(m->version);
 	free(m->resolver);
+	free(m->ehlo);
 	memset(m, 0, sizeof(*m));
+}
+
+static bool dup_or_null(char **dst, const char *s)
+{
+	*dst = s ? strdup(s) : NULL;
+	return !s || *dst;
+}
+
+mxs_status rec_meta_copy(rec_meta *dst, const rec_meta *src)
+{
+	*dst = *src;
+	dst->at = dst->version = dst->resolver = dst->ehlo = NULL;
+	if (dup_or_null(&dst->at, src->at) && dup_or_null(&dst->version, src->version) &&
+	    dup_or_null(&dst->resolver, src->resolver) && dup_or_null(&dst->ehlo, src->ehlo))
+		return MXS_OK;
+	rec_meta_clear(dst);
+	return MXS_ERR_NOMEM;
 }
 
 void rec_now(char *out, size_t cap)
@@ -71,6 +89,13 @@ char *rec_line(const mx_domain *d, const rec_meta *m)
 	json_object_set_new(r, "no_probe", json_boolean(m->no_probe));
 	json_object_set_new(r, "allow_loopback", json_boolean(m->allow_loopback));
 	json_object_set_new(r, "timeout_ms", json_integer(m->timeout_ms));
+	set_str(r, "ehlo", m->ehlo);
+	if (m->mta_sts_port > 0)
+		json_object_set_new(r, "mta_sts_port", json_integer(m->mta_sts_port));
+	if (m->ns_port > 0)
+		json_object_set_new(r, "ns_port", json_integer(m->ns_port));
+	if (m->dane)
+		json_object_set_new(r, "dane", json_true());
 	json_object_set_new(root, "recorded", r);
 	out = mx_json_dump(root);
 done:
@@ -392,7 +417,7 @@ done:
 static mxs_status read_meta(rd *r, json_t *o, rec_meta *m)
 {
 	mxs_status st = MXS_OK;
-	json_int_t port = 0, tmo = 0;
+	json_int_t port = 0, tmo = 0, sts_port = 0, ns_port = 0;
 
 	if (!json_is_object(o))
 		return rec_fail(r, "recorded", "expected an object");
@@ -405,6 +430,12 @@ static mxs_status read_meta(rd *r, json_t *o, rec_meta *m)
 	TRY(rec_get_int(r, o, "timeout_ms", false, 0, 86400000, &tmo));
 	TRY(rec_get_bool(r, o, "no_probe", &m->no_probe));
 	TRY(rec_get_bool(r, o, "allow_loopback", &m->allow_loopback));
+	TRY(rec_take_str(r, o, "ehlo", &m->ehlo));
+	TRY(rec_get_int(r, o, "mta_sts_port", false, 0, 65535, &sts_port));
+	TRY(rec_get_int(r, o, "ns_port", false, 0, 65535, &ns_port));
+	TRY(rec_get_bool(r, o, "dane", &m->dane));
+	m->mta_sts_port = (int)sts_port;
+	m->ns_port = (int)ns_port;
 	m->smtp_port = (int)port;
 	m->timeout_ms = (unsigned)tmo;
 done:

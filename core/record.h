@@ -44,10 +44,20 @@ typedef struct rec_meta {
 	bool no_probe;
 	bool allow_loopback;
 	unsigned timeout_ms; /* 0 = unknown */
-	bool present;        /* the line carried a "recorded" object */
+	/* how the stages asked, so that replay --commands prints the lines the
+	 * live run printed (check --commands) */
+	char *ehlo;       /* the EHLO name the probes said, or NULL = unknown */
+	int mta_sts_port; /* HTTPS port of the policy hosts; 0 = 443 / unknown */
+	int ns_port;      /* port the name servers were asked on; 0 = 53 / unknown */
+	bool dane;        /* --dane: TLSA asked in every zone */
+	bool present;     /* the line carried a "recorded" object */
 } rec_meta;
 
 void rec_meta_clear(rec_meta *m); /* frees the strings, zeroes m */
+
+/* dst becomes a deep copy of src (dst's old strings are not freed: clear
+ * it first). MXS_ERR_NOMEM leaves dst cleared. */
+mxs_status rec_meta_copy(rec_meta *dst, const rec_meta *src);
 
 /* The current time as RFC 3339 UTC into out (at least 21 bytes). */
 void rec_now(char *out, size_t cap);

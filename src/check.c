@@ -220,7 +220,11 @@ char *check_render(const cli_opts *o, const scan *s, const mx_domain *d, const m
 		              .smtp_port = port,
 		              .no_probe = o->no_probe,
 		              .allow_loopback = o->allow_loopback,
-		              .timeout_ms = o->timeout_ms};
+		              .timeout_ms = o->timeout_ms,
+		              .ehlo = (char *)scan_ehlo_name(s),
+		              .mta_sts_port = o->mta_sts_port,
+		              .ns_port = o->ns_port,
+		              .dane = o->dane};
 		rec_now(at, sizeof(at));
 		line = rec_line(d, &m);
 		if (line && record_fd >= 0 && rec_append(record_fd, line, &why) != MXS_OK) {

@@ -93,9 +93,8 @@ static void on_record(mx_domain *d, const rec_meta *m, const char *error, unsign
 			mx_domain_free(s->e[i].d);
 			rec_meta_clear(&s->e[i].m);
 			s->e[i].d = d;
-			s->e[i].m = *m;
-			s->e[i].m.at = m->at ? strdup(m->at) : NULL;
-			s->e[i].m.version = s->e[i].m.resolver = NULL;
+			/* out of memory: only "when" is lost, the comparison stands */
+			(void)rec_meta_copy(&s->e[i].m, m);
 			return;
 		}
 	if (s->n == s->cap) {
@@ -110,9 +109,7 @@ static void on_record(mx_domain *d, const rec_meta *m, const char *error, unsign
 		s->cap = nc;
 	}
 	s->e[s->n].d = d;
-	s->e[s->n].m = *m;
-	s->e[s->n].m.at = m->at ? strdup(m->at) : NULL;
-	s->e[s->n].m.version = s->e[s->n].m.resolver = NULL;
+	(void)rec_meta_copy(&s->e[s->n].m, m);
 	s->n++;
 }
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "commands.h"
 #include "explore.h"
 #include "record.h"
@@ -19,6 +20,7 @@
 typedef struct replay_ctx {
 	const cli_opts *o;
 	mx_report_opts ro;
+	blr_config *bl; /* --commands: the providers to print a line for, as check has them */
 	size_t shown;
 	int code;
 	bool out_failed;
@@ -47,10 +49,16 @@ static void on_record(mx_domain *d, const rec_meta *m, const char *error, unsign
 	if (mx_domain_worst(d) == MX_SEV_ERROR)
 		raise_code(x, 1);
 	if (x->o->commands) {
+		/* as the recording run asked: its lines are the ones it printed */
 		commands_opts co = {.resolver = m->resolver,
 		                    .smtp_port = m->smtp_port > 0 ? m->smtp_port : 25,
 		                    .cafile = x->o->cafile,
-		                    .timeout_ms = m->timeout_ms};
+		                    .timeout_ms = m->timeout_ms,
+		                    .blocklists = x->bl,
+		                    .ehlo_name = m->ehlo,
+		                    .mta_sts_port = m->mta_sts_port,
+		                    .ns_port = m->ns_port,
+		                    .dane = m->dane};
 		text = commands_text(d, &co);
 	} else if (x->o->json) {
 		text = rec_line(d, m->present ? m : NULL);
@@ -103,10 +111,7 @@ static void on_held(mx_domain *d, const rec_meta *m, const char *error, unsigned
 		return;
 	}
 	if (!h->have_first) {
-		h->first = *m;
-		h->first.at = m->at ? strdup(m->at) : NULL;
-		h->first.resolver = m->resolver ? strdup(m->resolver) : NULL;
-		h->first.version = NULL;
+		(void)rec_meta_copy(&h->first, m); /* out of memory: no header time */
 		h->have_first = true;
 	}
 	if (h->n == h->cap) {
@@ -205,6 +210,10 @@ int replay_run(const cli_opts *o)
 
 	if (explore_possible() && !o->json && !o->commands)
 		return replay_explore(o);
+	/* the providers are this machine's configuration, as for check: a
+	 * recording keeps their answers, not where they are asked */
+	if (o->commands && (x.code = check_blocklist_config(o, &x.bl)) != 0)
+		return x.code;
 
 	for (size_t i = 0; i < o->nargs && !x.out_failed; i++) {
 		if (rec_read_file(o->args[i], on_record, &x, NULL, &why) != MXS_OK) {
@@ -216,5 +225,6 @@ int replay_run(const cli_opts *o)
 	}
 	if (x.out_failed && errno != EPIPE)
 		raise_code(&x, 2);
+	blr_config_free(x.bl);
 	return x.code;
 }

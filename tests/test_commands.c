@@ -901,6 +901,76 @@ static void test_replay_stages(void **state)
 	assert_int_equal(system(path), 0);
 }
 
+/* The command lines only, comments dropped: what a person would run. */
+static char *command_lines(const char *text)
+{
+	char *out = calloc(1, strlen(text) + 1), *o = out;
+
+	assert_non_null(out);
+	for (const char *s = text; *s;) {
+		const char *nl = strchr(s, '\n');
+		size_t len = nl ? (size_t)(nl - s) + 1 : strlen(s);
+		if (*s != '#') {
+			memcpy(o, s, len);
+			o += len;
+		}
+		s += len;
+	}
+	return out;
+}
+
+/* A recording says how its run asked (EHLO name, policy and name-server
+ * ports, --dane): replay --commands prints the very lines check --commands
+ * printed in the live run, with every stage on. */
+static void test_replay_same_lines(void **state)
+{
+	char dir[] = "/tmp/mxscope-cmd-XXXXXX", path[300];
+	const char *extra[] = {"--rcpt", "postmaster", "--ptr", "--authoritative", "--dane", NULL};
+	/* a CA file is a path of this machine, not of the run: given again */
+	char spec[128];
+	const char *args[] = {"replay",      "--commands", "--cafile", lab.ca,
+	                      "--blocklist", spec,         path,       NULL};
+	const char *const doms[] = {"sts-enforce.lab.test", "dane-stale.lab.test"};
+	hrun live, r;
+	FILE *f;
+
+	(void)state;
+	snprintf(spec, sizeof(spec), "bl.lab.test@http://%s/dns-query", lab.http);
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/rec.ndjson", dir);
+	for (size_t i = 0; i < sizeof(doms) / sizeof(doms[0]); i++) {
+		char *want, *got;
+		f = fopen(path, "w");
+		assert_non_null(f);
+		check_run("--json", doms[i], extra, &live);
+		fputs(live.out, f);
+		fclose(f);
+		hrun_free(&live);
+		check_run("--commands", doms[i], extra, &live);
+		h_run(args, NULL, 10000, &r);
+		want = command_lines(live.out);
+		got = command_lines(r.out);
+		assert_non_null(strstr(want, " --ehlo "));
+		if (strcmp(want, got) != 0) {
+			/* the first line that differs (cmocka cuts long messages) */
+			size_t k = 0, line = 0;
+			for (; want[k] && want[k] == got[k]; k++)
+				line += want[k] == '\n';
+			while (k && want[k - 1] != '\n')
+				k--;
+			fail_msg("%s: replay --commands differs from the live run at line %zu:\n"
+			         "live:   %.300s\nreplay: %.300s",
+			         doms[i], line + 1, want + k, got + k);
+		}
+		free(want);
+		free(got);
+		hrun_free(&live);
+		hrun_free(&r);
+	}
+	snprintf(path, sizeof(path), "rm -rf %s", dir);
+	assert_int_equal(system(path), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -915,6 +985,7 @@ int main(void)
 	    cmocka_unit_test(test_ptr),
 	    cmocka_unit_test(test_authoritative),
 	    cmocka_unit_test(test_replay_stages),
+	    cmocka_unit_test(test_replay_same_lines),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

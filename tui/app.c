@@ -119,7 +119,8 @@ static void on_domain(scan *s, const char *name, const mx_domain *d, unsigned ch
 		               .smtp_port = a->cfg.smtp_port > 0 ? a->cfg.smtp_port : 25,
 		               .no_probe = a->cfg.no_probe,
 		               .allow_loopback = a->cfg.allow_loopback,
-		               .timeout_ms = a->cfg.timeout_ms};
+		               .timeout_ms = a->cfg.timeout_ms,
+		               .ehlo = (char *)scan_ehlo_name(s)};
 		rec_now(at, sizeof(at));
 		line = rec_line(d, &rm);
 		if (!line || rec_append(a->record_fd, line, &why) != MXS_OK)
