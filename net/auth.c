@@ -160,22 +160,6 @@ static nsconn *pool_get(auth_client *c, const char *ip)
 
 /* ---- answers ------------------------------------------------------------- */
 
-typedef struct ttl_find {
-	uint32_t ttl;
-	bool found;
-} ttl_find;
-
-static bool on_rr(const dns_rr *rr, void *arg)
-{
-	ttl_find *t = arg;
-
-	if (rr->section != DNS_SECTION_ANSWER || rr->type != ns_t_mx)
-		return true;
-	t->ttl = rr->ttl;
-	t->found = true;
-	return false;
-}
-
 /* An MX answer into a sorted "PREF HOST" list. */
 static mx_rcode read_mx(mx_rcode rc, const unsigned char *abuf, int alen, char ***list, size_t *n)
 {
@@ -352,12 +336,10 @@ static void on_q(mx_rcode rc, const unsigned char *abuf, int alen, void *arg)
 		switch (q->kind) {
 		case K_NS: on_ns(r, rc, abuf, alen); break;
 		case K_RMX: {
-			ttl_find t = {0};
 			mx_auth *a = r->a;
 			a->resolver_rc = read_mx(rc, abuf, alen, &a->resolver_mx, &a->nresolver_mx);
-			if (abuf)
-				dns_walk(abuf, (size_t)alen, on_rr, &t);
-			a->resolver_ttl = t.ttl;
+			a->resolver_ttl =
+			    dns_answer_ttl(abuf, alen > 0 ? (size_t)alen : 0, ns_t_mx);
 			break;
 		}
 		case K_NSADDR4: on_nsaddr(r, AF_INET, q->buf, rc, abuf, alen); break;

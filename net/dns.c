@@ -281,31 +281,6 @@ static void finish_question(dns_client *c, job *j);
 static mxs_status ask(dns_client *c, job *j, qkind kind, const char *name, size_t host);
 static void pump(dns_client *c);
 
-typedef struct first_ttl {
-	unsigned type;
-	uint32_t ttl;
-} first_ttl;
-
-static bool on_first(const dns_rr *rr, void *arg)
-{
-	first_ttl *f = arg;
-
-	if (rr->section != DNS_SECTION_ANSWER || rr->type != f->type)
-		return true;
-	f->ttl = rr->ttl;
-	return false;
-}
-
-/* The TTL of the first record of type in the answer section: c-ares 1.18's
- * ares_parse_mx_reply and ares_parse_srv_reply drop TTLs. */
-static uint32_t answer_ttl(const unsigned char *abuf, int alen, unsigned type)
-{
-	first_ttl f = {.type = type};
-
-	dns_walk(abuf, alen > 0 ? (size_t)alen : 0, on_first, &f);
-	return f.ttl;
-}
-
 static void note_failure(dns_client *c, int status)
 {
 	if (status == ARES_ETIMEOUT)
@@ -344,7 +319,7 @@ static void on_srv(job *j, size_t service, int status, const unsigned char *abuf
 
 	if (status != ARES_SUCCESS || ares_parse_srv_reply(abuf, alen, &srv) != ARES_SUCCESS)
 		goto done;
-	ttl = answer_ttl(abuf, alen, ns_t_srv);
+	ttl = dns_answer_ttl(abuf, alen > 0 ? (size_t)alen : 0, ns_t_srv);
 	for (struct ares_srv_reply *r = srv; r && count < MX_SRV_MAX; r = r->next, count++)
 		if (mx_domain_add_srv(j->d, srv_services[service], r->priority, r->weight, r->port,
 		                      r->host ? r->host : ".", ttl) != MXS_OK)
@@ -448,7 +423,7 @@ static void on_mx(job *j, int status, const unsigned char *abuf, int alen)
 	if (status == ARES_ESERVFAIL)
 		ask(j->c, j, Q_MX_CD, mx_domain_name(d), 0);
 	if (rc == MX_RC_OK) {
-		uint32_t ttl = answer_ttl(abuf, alen, ns_t_mx);
+		uint32_t ttl = dns_answer_ttl(abuf, alen > 0 ? (size_t)alen : 0, ns_t_mx);
 		for (struct ares_mx_reply *m = mx; m && count < MAX_MX_PER_DOMAIN;
 		     m = m->next, count++) {
 			size_t idx;

@@ -147,6 +147,11 @@ typedef bool (*dns_rr_cb)(const dns_rr *rr, void *arg);
  * (records already seen were handed over). */
 bool dns_walk(const unsigned char *m, size_t len, dns_rr_cb cb, void *arg);
 
+/* The TTL (through dns_ttl) of the first record of type in the answer
+ * section of the untrusted message m, 0 when there is none: c-ares 1.18's
+ * ares_parse_mx_reply and ares_parse_srv_reply drop TTLs. m may be NULL. */
+uint32_t dns_answer_ttl(const unsigned char *m, size_t len, unsigned type);
+
 /* Whether the CNAME records in the answer section of the untrusted message
  * m, followed from asked, come back to a name already passed (RFC 1034
  * §3.6.2: a loop, to be signalled as an error; at most 16 aliases are

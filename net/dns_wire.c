@@ -148,6 +148,30 @@ bool dns_walk(const unsigned char *m, size_t len, dns_rr_cb cb, void *arg)
 	return true;
 }
 
+typedef struct first_ttl {
+	unsigned type;
+	uint32_t ttl;
+} first_ttl;
+
+static bool on_first(const dns_rr *rr, void *arg)
+{
+	first_ttl *f = arg;
+
+	if (rr->section != DNS_SECTION_ANSWER || rr->type != f->type)
+		return true;
+	f->ttl = rr->ttl;
+	return false;
+}
+
+uint32_t dns_answer_ttl(const unsigned char *m, size_t len, unsigned type)
+{
+	first_ttl f = {.type = type};
+
+	if (m)
+		dns_walk(m, len, on_first, &f);
+	return f.ttl;
+}
+
 bool dns_reply_to(const unsigned char *m, size_t len, const char *qname, int qtype, int *rcode)
 {
 	const unsigned char *p = m + HFIXEDSZ;
