@@ -551,17 +551,6 @@ static json_t *probe_json(const probe_result *r)
 	return o;
 }
 
-static json_t *attempt_json(const mx_domain *d, const mx_attempt *a)
-{
-	const mx_host *h = mx_domain_host(d, a->host);
-	json_t *o = json_object();
-
-	json_object_set_new(o, "preference", json_integer(h->preference));
-	json_object_set_new(o, "host", jstr(h->exchange));
-	json_object_set_new(o, "ip", jstr(h->addrs[a->addr].ip));
-	return o;
-}
-
 static json_t *host_json(const mx_host *h)
 {
 	json_t *o = json_object(), *addrs = json_array();
@@ -648,21 +637,22 @@ json_t *mx_report_value(const mx_domain *d)
 	}
 	json_object_set_new(root, "tiers", tiers);
 	for (size_t i = 0; i < mx_domain_attempt_count(d); i++)
-		json_array_append_new(order, attempt_json(d, mx_domain_attempt(d, i)));
+		json_array_append_new(order, mxr_json_attempt(d, mx_domain_attempt(d, i)));
 	json_object_set_new(root, "attempt_order", order);
 	if (mx_domain_walked(d)) {
 		json_t *walk = json_array();
 		for (size_t i = 0; i < mx_domain_step_count(d); i++) {
 			const mx_step *st = mx_domain_step(d, i);
-			json_t *o = attempt_json(d, mx_domain_attempt(d, st->attempt));
+			json_t *o = mxr_json_attempt(d, mx_domain_attempt(d, st->attempt));
 			json_object_set_new(o, "state", jstr(probe_state_word(st->state)));
 			json_object_set_new(o, "rule", jstr(st->rule));
 			json_array_append_new(walk, o);
 		}
 		json_object_set_new(root, "walk", walk);
 		json_object_set_new(root, "delivered_to",
-		                    mx_domain_delivered(d) ? attempt_json(d, mx_domain_delivered(d))
-		                                           : json_null());
+		                    mx_domain_delivered(d)
+		                        ? mxr_json_attempt(d, mx_domain_delivered(d))
+		                        : json_null());
 	}
 	for (size_t i = 0; i < mx_domain_finding_count(d); i++) {
 		const mx_finding *f = mx_domain_finding(d, i);

@@ -20,9 +20,8 @@ static json_t *jstr_or_null(const char *s)
 	return s ? jstr(s) : json_null();
 }
 
-static json_t *attempt_json(const mx_domain *d, size_t attempt)
+json_t *mxr_json_attempt(const mx_domain *d, const mx_attempt *a)
 {
-	const mx_attempt *a = mx_domain_attempt(d, attempt);
 	const mx_host *h = mx_domain_host(d, a->host);
 	json_t *o = json_object();
 
@@ -60,15 +59,16 @@ static json_t *sender_json(const mx_domain *d, const sender_walk *w)
 	json_t *o = json_object(), *steps = json_array();
 
 	json_object_set_new(o, "delivered_to",
-	                    w->delivered >= 0 ? attempt_json(d, (size_t)w->delivered)
-	                                      : json_null());
+	                    w->delivered >= 0
+	                        ? mxr_json_attempt(d, mx_domain_attempt(d, (size_t)w->delivered))
+	                        : json_null());
 	json_object_set_new(o, "end",
 	                    jstr(w->end == SENDER_END_DELIVERED ? "delivered"
 	                         : w->end == SENDER_END_BOUNCED ? "bounced"
 	                                                        : "deferred"));
 	json_object_set_new(o, "why", jstr(w->why));
 	for (size_t i = 0; i < w->nsteps; i++) {
-		json_t *s = attempt_json(d, w->steps[i].attempt);
+		json_t *s = mxr_json_attempt(d, mx_domain_attempt(d, w->steps[i].attempt));
 		json_object_set_new(s, "outcome", jstr(sender_outcome_word(w->steps[i].outcome)));
 		json_object_set_new(s, "rule", jstr(w->steps[i].rule));
 		json_array_append_new(steps, s);

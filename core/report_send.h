@@ -18,6 +18,9 @@
 void mxr_json_domain(json_t *root, const mx_domain *d);
 /* "tlsa" of a host: {records, secure}, null when not asked. */
 void mxr_json_host(json_t *o, const mx_host *h);
+/* {preference, host, ip} of an attempt: attempt_order, delivered_to and
+ * the sender steps. New reference owned by the caller. */
+json_t *mxr_json_attempt(const mx_domain *d, const mx_attempt *a);
 /* "dane" and "rcpt" of a probe, each only when that stage ran. */
 void mxr_json_probe(json_t *o, const probe_result *r);
 
