@@ -922,6 +922,28 @@ mxs_status bl_lookup(bl_client *c, const char *ip, bl_done_cb cb, void *arg, siz
 	return st;
 }
 
+/* Frees the lookups of (cb, arg) from a singly linked queue and mends its
+ * tail; returns how many went. */
+static size_t drop_queued(lookup **head, lookup **tail, bl_done_cb cb, void *arg)
+{
+	lookup **pp = head, *last = NULL;
+	size_t n = 0;
+
+	while (*pp) {
+		lookup *l = *pp;
+		if (l->cb == cb && l->arg == arg) {
+			*pp = l->next;
+			lookup_free(l);
+			n++;
+		} else {
+			last = l;
+			pp = &l->next;
+		}
+	}
+	*tail = last;
+	return n;
+}
+
 size_t bl_cancel(bl_client *c, bl_done_cb cb, void *arg)
 {
 	size_t n = 0;
@@ -938,37 +960,15 @@ size_t bl_cancel(bl_client *c, bl_done_cb cb, void *arg)
 	}
 	for (size_t i = 0; i < c->nprovs; i++) {
 		prov *pv = &c->provs[i];
-		lookup **pp = &pv->qhead, *last = NULL;
-		while (*pp) {
-			lookup *l = *pp;
-			if (l->cb == cb && l->arg == arg) {
-				*pp = l->next;
-				pv->nqueued--;
-				c->nqueued--;
-				lookup_free(l);
-				n++;
-			} else {
-				last = l;
-				pp = &l->next;
-			}
-		}
-		pv->qtail = last;
+		size_t k = drop_queued(&pv->qhead, &pv->qtail, cb, arg);
+		pv->nqueued -= k;
+		c->nqueued -= k;
+		n += k;
 	}
 	{
-		lookup **pp = &c->due, *last = NULL;
-		while (*pp) {
-			lookup *l = *pp;
-			if (l->cb == cb && l->arg == arg) {
-				*pp = l->next;
-				c->ndue--;
-				lookup_free(l);
-				n++;
-			} else {
-				last = l;
-				pp = &l->next;
-			}
-		}
-		c->due_tail = last;
+		size_t k = drop_queued(&c->due, &c->due_tail, cb, arg);
+		c->ndue -= k;
+		n += k;
 	}
 	if (n)
 		uv_timer_start(&c->rate, on_rate, 0, 0);
