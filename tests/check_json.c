@@ -81,3 +81,13 @@ json_t *probe_of(json_t *j, const char *ip)
 	}
 	return NULL;
 }
+
+const char *severity_of(json_t *j, const char *code)
+{
+	json_t *f = json_object_get(j, "findings");
+	for (size_t i = 0; i < json_array_size(f); i++)
+		if (strcmp(json_string_value(json_object_get(json_array_get(f, i), "code")),
+		           code) == 0)
+			return json_string_value(json_object_get(json_array_get(f, i), "severity"));
+	return NULL;
+}

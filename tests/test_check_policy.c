@@ -137,16 +137,6 @@ static void outcomes(json_t *s, char *out, size_t cap)
 		         json_string_value(json_object_get(json_array_get(steps, i), "outcome")));
 }
 
-static const char *severity_of(json_t *j, const char *code)
-{
-	json_t *f = json_object_get(j, "findings");
-	for (size_t i = 0; i < json_array_size(f); i++)
-		if (strcmp(json_string_value(json_object_get(json_array_get(f, i), "code")),
-		           code) == 0)
-			return json_string_value(json_object_get(json_array_get(f, i), "severity"));
-	return NULL;
-}
-
 static void test_enforce_uncovered_backup(void **state)
 {
 	const hlab *lab = *state;
