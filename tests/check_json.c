@@ -15,51 +15,39 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-json_t *check_json(const hlab *lab, const char *domain, const char *as, const char *seed, hrun *r)
+/* The run's stdout as one JSON object; fails the test, saying what came,
+ * when it is not one. */
+static json_t *one_object(const char *domain, hrun *r)
 {
-	const char *args[] = {"check", "--no-probe", "--json", "--allow-loopback", "--seed", seed,
-	                      "-s",    lab->server,  domain,   as ? "--as" : NULL, as,       NULL};
 	json_error_t err;
-	json_t *j;
+	json_t *j = json_loads(r->out, 0, &err);
 
-	h_run(args, NULL, 20000, r);
-	j = json_loads(r->out, 0, &err);
 	if (!j) {
-		print_error("%s: not one JSON object: %s\nstdout: %s\nstderr: %s\n", domain,
+		print_error("%s: not one JSON object: %s\nstdout: %.300s\nstderr: %s\n", domain,
 		            err.text, r->out, r->err);
 		fail();
 	}
 	return j;
 }
 
+json_t *check_json(const hlab *lab, const char *domain, const char *as, const char *seed, hrun *r)
+{
+	hargv a;
+
+	h_lab_check(&a, lab, 0, "--no-probe", "--json", "--seed", seed, domain);
+	if (as)
+		h_argv(&a, "--as", as);
+	h_run(a.v, NULL, 20000, r);
+	return one_object(domain, r);
+}
+
 json_t *probe_json_run(const hlab *lab, const char *domain, const char *timeout, hrun *r)
 {
-	const char *args[] = {"check",
-	                      "--json",
-	                      "--allow-loopback",
-	                      "--seed",
-	                      "1",
-	                      "--timeout",
-	                      timeout,
-	                      "-s",
-	                      lab->server,
-	                      "--smtp-port",
-	                      lab->smtp_port,
-	                      "--cafile",
-	                      lab->ca,
-	                      domain,
-	                      NULL};
-	json_error_t err;
-	json_t *j;
+	hargv a;
 
-	h_run(args, NULL, 30000, r);
-	j = json_loads(r->out, 0, &err);
-	if (!j) {
-		print_error("%s: not JSON: %s\nstdout: %.300s\nstderr: %s\n", domain, err.text,
-		            r->out, r->err);
-		fail();
-	}
-	return j;
+	h_run(h_lab_check(&a, lab, HA_PROBE, "--json", "--seed", "1", "--timeout", timeout, domain),
+	      NULL, 30000, r);
+	return one_object(domain, r);
 }
 
 void codes_of(json_t *j, char *out, size_t cap)
@@ -91,5 +79,15 @@ json_t *probe_of(json_t *j, const char *ip)
 			        ip) == 0)
 				return json_object_get(json_array_get(addrs, a), "probe");
 	}
+	return NULL;
+}
+
+const char *severity_of(json_t *j, const char *code)
+{
+	json_t *f = json_object_get(j, "findings");
+	for (size_t i = 0; i < json_array_size(f); i++)
+		if (strcmp(json_string_value(json_object_get(json_array_get(f, i), "code")),
+		           code) == 0)
+			return json_string_value(json_object_get(json_array_get(f, i), "severity"));
 	return NULL;
 }

@@ -20,6 +20,9 @@ json_t *probe_json_run(const hlab *lab, const char *domain, const char *timeout,
 /* The finding codes of a report, sorted, space separated, into out. */
 void codes_of(json_t *j, char *out, size_t cap);
 
+/* The severity of the first finding with code in a report, or NULL. */
+const char *severity_of(json_t *j, const char *code);
+
 /* The probe object of address ip in a report, or NULL. */
 json_t *probe_of(json_t *j, const char *ip);
 

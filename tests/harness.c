@@ -343,6 +343,7 @@ void h_lab_start_io(hlab *lab, const char *const *extra, int *in, int *out)
 		h_lab_stop(lab);
 		fail();
 	}
+	snprintf(lab->dns_port, sizeof(lab->dns_port), "%d", lab->port);
 	{
 		const char *h = strstr(text, "\nhttp ");
 		if (h)
@@ -375,6 +376,92 @@ void h_lab_stop(hlab *lab)
 	kill(lab->pid, SIGTERM);
 	h_wait(lab->pid, &st);
 	lab->pid = 0;
+}
+
+int h_lab_group_start(void **state, const char *const *extra, const char *zone_text)
+{
+	const char *args[32];
+	char path[] = "/tmp/mxscope-zone-XXXXXX";
+	size_t n = 0;
+	hlab *lab = calloc(1, sizeof(*lab));
+
+	assert_non_null(lab);
+	for (; extra && *extra && n < 30; extra++)
+		args[n++] = *extra;
+	if (zone_text) {
+		int fd = mkstemp(path);
+		size_t len = strlen(zone_text);
+
+		assert_true(fd >= 0);
+		assert_true(write(fd, zone_text, len) == (ssize_t)len);
+		close(fd);
+		args[n++] = path; /* a word with a '/' is a file to load */
+	}
+	args[n] = NULL;
+	*state = lab;
+	h_lab_start(lab, args);
+	if (zone_text)
+		unlink(path);
+	return 0;
+}
+
+int h_lab_group_setup(void **state)
+{
+	return h_lab_group_start(state, NULL, NULL);
+}
+
+int h_lab_group_teardown(void **state)
+{
+	hlab *lab = *state;
+
+	if (lab) {
+		h_lab_stop(lab);
+		free(lab);
+		*state = NULL;
+	}
+	return 0;
+}
+
+static void argv_add(hargv *a, va_list ap)
+{
+	const char *w;
+
+	while ((w = va_arg(ap, const char *)) != NULL) {
+		if (a->n + 1 >= sizeof(a->v) / sizeof(a->v[0]))
+			fail_msg("more than %zu words in an argv", a->n);
+		a->v[a->n++] = w;
+	}
+	a->v[a->n] = NULL;
+}
+
+const char *const *h_argv_(hargv *a, ...)
+{
+	va_list ap;
+
+	va_start(ap, a);
+	argv_add(a, ap);
+	va_end(ap);
+	return a->v;
+}
+
+const char *const *h_lab_check_(hargv *a, const hlab *lab, unsigned opts, ...)
+{
+	va_list ap;
+
+	a->n = 0;
+	h_argv(a, "check", "--allow-loopback", "-s", lab->server);
+	if (opts & HA_SMTP)
+		h_argv(a, "--smtp-port", lab->smtp_port);
+	if (opts & HA_CA)
+		h_argv(a, "--cafile", lab->ca);
+	if (opts & HA_STS)
+		h_argv(a, "--mta-sts-port", lab->https_port);
+	if (opts & HA_NS)
+		h_argv(a, "--ns-port", lab->dns_port);
+	va_start(ap, opts);
+	argv_add(a, ap);
+	va_end(ap);
+	return a->v;
 }
 
 int h_udp_socket(char *spec, size_t cap)

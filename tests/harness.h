@@ -50,6 +50,7 @@ typedef struct hlab {
 	char ca[128];       /* the lab CA file, for --cafile */
 	char http[32];      /* the blocklist endpoint, "127.0.0.1:PORT" */
 	char https_port[8]; /* the MTA-STS policy server's port, for --mta-sts-port */
+	char dns_port[8];   /* port, as text, for --ns-port */
 } hlab;
 
 /* Binds a UDP socket on 127.0.0.1 with a free port and writes
@@ -67,6 +68,45 @@ void h_lab_stop(hlab *lab);
  * *in and its stdout (read end, past the "ca" line) in *out when not NULL;
  * the caller closes both. */
 void h_lab_start_io(hlab *lab, const char *const *extra, int *in, int *out);
+
+/* A cmocka group fixture: one lab process for every test of a file,
+ * handed to each test as *state (a const hlab *; the fixture owns it).
+ * h_lab_group_setup starts it with the built-in scenarios; a file that
+ * wants more calls h_lab_group_start from its own setup, with extra
+ * (scenario names, files; may be NULL) and zone_text (or NULL): a zone
+ * written to a temporary file for the lab to load after extra, removed
+ * once loaded. h_lab_group_teardown stops the lab. */
+int h_lab_group_setup(void **state);
+int h_lab_group_start(void **state, const char *const *extra, const char *zone_text);
+int h_lab_group_teardown(void **state);
+
+/* An argv being built for h_run or h_spawn, NULL-terminated after every
+ * call. The words are borrowed, not copied: they must outlive the run. */
+typedef struct hargv {
+	const char *v[64];
+	size_t n;
+} hargv;
+
+/* Appends the words given (at least one; a NULL among them ends them, as
+ * in a literal argv) and returns a->v. Fails the test when v is full. */
+#define h_argv(a, ...) h_argv_((a), __VA_ARGS__, (const char *)NULL)
+const char *const *h_argv_(hargv *a, ...);
+
+/* Which of a lab process's options h_lab_check adds to
+ * "--allow-loopback -s SERVER" (every lab address is in 127/8): */
+enum {
+	HA_SMTP = 1u << 0, /* --smtp-port: probes reach the lab's SMTP hosts */
+	HA_CA = 1u << 1,   /* --cafile: and trust the certificates they show */
+	HA_STS = 1u << 2,  /* --mta-sts-port: the policy fetch reaches the lab's HTTPS server */
+	HA_NS = 1u << 3,   /* --ns-port: --authoritative asks the lab's DNS port */
+	HA_PROBE = HA_SMTP | HA_CA,
+};
+
+/* Starts a over as `check`, aimed at lab (the options in opts), then the
+ * words given (at least one); returns a->v. */
+#define h_lab_check(a, lab, opts, ...)                                                             \
+	h_lab_check_((a), (lab), (opts), __VA_ARGS__, (const char *)NULL)
+const char *const *h_lab_check_(hargv *a, const hlab *lab, unsigned opts, ...);
 
 /* The lab in this process. Which servers to start: */
 enum { H_DNS = 1u << 0, H_SMTP = 1u << 1, H_HTTP = 1u << 2, H_STS = 1u << 3 /* needs H_SMTP */ };

@@ -225,19 +225,16 @@ static json_t *addr_of(json_t *j, const char *ip)
 
 static void test_ptr(void **state)
 {
+	hargv a;
 	hlab lab;
 	hrun r;
 	json_t *j, *p;
 
 	(void)state;
 	h_lab_start(&lab, NULL);
-	{
-		const char *args[] = {"check",       "--json",           "--allow-loopback",
-		                      "--ptr",       "--timeout",        "4",
-		                      "-s",          lab.server,         "--smtp-port",
-		                      lab.smtp_port, "reverse.lab.test", NULL};
-		j = run_json(args, &r);
-	}
+	j = run_json(
+	    h_lab_check(&a, &lab, HA_SMTP, "--json", "--ptr", "--timeout", "4", "reverse.lab.test"),
+	    &r);
 	/* present and confirmed; the greeting names the same host */
 	p = json_object_get(addr_of(j, "127.0.65.1"), "ptr");
 	assert_non_null(p);
@@ -268,12 +265,8 @@ static void test_ptr(void **state)
 	hrun_free(&r);
 
 	/* the text report */
-	{
-		const char *args[] = {
-		    "check",    "--allow-loopback", "--ptr",       "--timeout",        "4", "-s",
-		    lab.server, "--smtp-port",      lab.smtp_port, "reverse.lab.test", NULL};
-		h_run(args, NULL, 30000, &r);
-	}
+	h_run(h_lab_check(&a, &lab, HA_SMTP, "--ptr", "--timeout", "4", "reverse.lab.test"), NULL,
+	      30000, &r);
 	assert_non_null(strstr(r.out, "PTR mx1.reverse.lab.test (forward-confirmed); greets as "
 	                              "mx1.reverse.lab.test, the same"));
 	assert_non_null(strstr(r.out, "PTR none (NXDOMAIN)"));
@@ -281,11 +274,7 @@ static void test_ptr(void **state)
 	hrun_free(&r);
 
 	/* off by default: no question, no field, no finding */
-	{
-		const char *args[] = {"check", "--json",   "--allow-loopback", "--no-probe",
-		                      "-s",    lab.server, "reverse.lab.test", NULL};
-		j = run_json(args, &r);
-	}
+	j = run_json(h_lab_check(&a, &lab, 0, "--json", "--no-probe", "reverse.lab.test"), &r);
 	assert_null(json_object_get(addr_of(j, "127.0.65.2"), "ptr"));
 	assert_null(finding(j, "ptr-missing", NULL));
 	json_decref(j);
@@ -297,18 +286,14 @@ static void test_ipv6_fails(void **state)
 {
 	char *zone = data_path("v6fail.zone");
 	const char *extra[] = {zone, NULL};
+	hargv a;
 	hlab lab;
 	hrun r;
 	json_t *j, *f;
 
 	(void)state;
 	h_lab_start(&lab, extra);
-	{
-		const char *args[] = {
-		    "check",    "--json",      "--allow-loopback", "--timeout",   "4", "-s",
-		    lab.server, "--smtp-port", lab.smtp_port,      "v6fail.test", NULL};
-		j = run_json(args, &r);
-	}
+	j = run_json(h_lab_check(&a, &lab, HA_SMTP, "--json", "--timeout", "4", "v6fail.test"), &r);
 	f = finding(j, "ipv6-unreachable", "mx.v6fail.test");
 	assert_non_null(f);
 	assert_non_null(strstr(json_string_value(json_object_get(f, "message")), "IPv6"));
@@ -372,6 +357,7 @@ static void test_egress_blocked(void **state)
 	char *zone = data_path("egress.zone");
 	const char *extra[] = {zone, NULL};
 	int h1[3], h2[3];
+	hargv a;
 	hlab lab;
 	hrun r;
 
@@ -381,21 +367,9 @@ static void test_egress_blocked(void **state)
 	blackhole("127.0.70.2", atoi(lab.smtp_port), h2);
 
 	/* every address of every domain times out: said once, nobody blamed */
-	{
-		const char *args[] = {"check",
-		                      "--json",
-		                      "--allow-loopback",
-		                      "--timeout",
-		                      "1",
-		                      "-s",
-		                      lab.server,
-		                      "--smtp-port",
-		                      lab.smtp_port,
-		                      "one.egress.test",
-		                      "two.egress.test",
-		                      NULL};
-		h_run(args, NULL, 30000, &r);
-	}
+	h_run(h_lab_check(&a, &lab, HA_SMTP, "--json", "--timeout", "1", "one.egress.test",
+	                  "two.egress.test"),
+	      NULL, 30000, &r);
 	assert_int_equal(r.status, 3);
 	assert_int_equal(count(r.err, "egress-blocked"), 1);
 	assert_non_null(strstr(r.err, "probably blocks outbound port"));
@@ -412,14 +386,12 @@ static void test_egress_blocked(void **state)
 	{
 		char path[] = "/tmp/mxscope-egress-XXXXXX";
 		int fd = mkstemp(path);
-		const char *args[] = {"check", "--json",   "--allow-loopback", "--timeout",   "1",
-		                      "-s",    lab.server, "--smtp-port",      lab.smtp_port, "-f",
-		                      path,    NULL};
 		assert_true(fd >= 0);
 		for (int i = 1; i <= 36; i++)
 			assert_true(dprintf(fd, "d%d.egress.test\n", i) > 0);
 		close(fd);
-		h_run(args, NULL, 60000, &r);
+		h_run(h_lab_check(&a, &lab, HA_SMTP, "--json", "--timeout", "1", "-f", path), NULL,
+		      60000, &r);
 		unlink(path);
 	}
 	assert_int_equal(r.status, 3);
@@ -430,22 +402,9 @@ static void test_egress_blocked(void **state)
 	hrun_free(&r);
 
 	/* one domain answers: the network lets port 25 out, the others are blamed */
-	{
-		const char *args[] = {"check",
-		                      "--json",
-		                      "--allow-loopback",
-		                      "--timeout",
-		                      "1",
-		                      "-s",
-		                      lab.server,
-		                      "--smtp-port",
-		                      lab.smtp_port,
-		                      "one.egress.test",
-		                      "two.egress.test",
-		                      "open.egress.test",
-		                      NULL};
-		h_run(args, NULL, 30000, &r);
-	}
+	h_run(h_lab_check(&a, &lab, HA_SMTP, "--json", "--timeout", "1", "one.egress.test",
+	                  "two.egress.test", "open.egress.test"),
+	      NULL, 30000, &r);
 	assert_int_equal(r.status, 1);
 	assert_null(strstr(r.err, "egress-blocked"));
 	assert_null(strstr(r.out, "egress-blocked"));
@@ -454,24 +413,15 @@ static void test_egress_blocked(void **state)
 	hrun_free(&r);
 
 	/* a single address that times out is a host that is down, not the network */
-	{
-		const char *args[] = {
-		    "check",       "--allow-loopback", "--timeout",       "1", "-s", lab.server,
-		    "--smtp-port", lab.smtp_port,      "one.egress.test", NULL};
-		h_run(args, NULL, 30000, &r);
-	}
+	h_run(h_lab_check(&a, &lab, HA_SMTP, "--timeout", "1", "one.egress.test"), NULL, 30000, &r);
 	assert_int_equal(r.status, 1);
 	assert_null(strstr(r.err, "egress-blocked"));
 	assert_non_null(strstr(r.out, "no-accepting-mx"));
 	hrun_free(&r);
 
 	/* one domain, two addresses, both time out: its hosts may just be down */
-	{
-		const char *args[] = {
-		    "check",    "--json",      "--allow-loopback", "--timeout",        "1", "-s",
-		    lab.server, "--smtp-port", lab.smtp_port,      "both.egress.test", NULL};
-		h_run(args, NULL, 30000, &r);
-	}
+	h_run(h_lab_check(&a, &lab, HA_SMTP, "--json", "--timeout", "1", "both.egress.test"), NULL,
+	      30000, &r);
 	assert_int_equal(r.status, 1);
 	assert_null(strstr(r.out, "egress-blocked"));
 	assert_null(strstr(r.err, "egress-blocked"));

@@ -18,22 +18,6 @@
 
 #include "harness.h"
 
-static hlab lab; /* one `mxscope lab --serve` for the whole file (tests/harness.h) */
-
-static int setup(void **state)
-{
-	(void)state;
-	h_lab_start(&lab, NULL);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	h_lab_stop(&lab);
-	return 0;
-}
-
 #define BL_KEY "chk-K3Y-never-shown"
 
 static json_t *address_of(json_t *j, const char *ip)
@@ -68,21 +52,21 @@ static bool has_finding(json_t *j, const char *code, const char *subject)
  * the timeout; and nothing at all without --blocklist. */
 static void test_blocklists(void **state)
 {
+	const hlab *lab = *state;
 	char spec[96], dir[] = "/tmp/mxscope-bl-XXXXXX";
 	hrun r;
 	json_t *j, *bls;
 	static const char *const unavailable[] = {"127.0.40.4", "127.0.40.5", "127.0.40.6",
 	                                          "127.0.40.7", "127.0.40.8", "127.0.40.9"};
 
-	(void)state;
 	/* no user config may switch a blocklist on behind the test's back */
 	assert_non_null(mkdtemp(dir));
 	setenv("XDG_CONFIG_HOME", dir, 1);
-	snprintf(spec, sizeof(spec), "bl.lab.test@http://%s/dns-query", lab.http);
+	snprintf(spec, sizeof(spec), "bl.lab.test@http://%s/dns-query", lab->http);
 	{
 		const char *args[] = {
-		    "check", "--json",   "--no-probe",  "--timeout", "1",
-		    "-s",    lab.server, "--blocklist", spec,        "blocklisted.lab.test",
+		    "check", "--json",    "--no-probe",  "--timeout", "1",
+		    "-s",    lab->server, "--blocklist", spec,        "blocklisted.lab.test",
 		    NULL};
 		h_run(args, NULL, 20000, &r);
 	}
@@ -113,7 +97,7 @@ static void test_blocklists(void **state)
 	{
 		const char *args[] = {
 		    "check", "--no-color", "--no-probe",  "--timeout", "1",
-		    "-s",    lab.server,   "--blocklist", spec,        "blocklisted.lab.test",
+		    "-s",    lab->server,  "--blocklist", spec,        "blocklisted.lab.test",
 		    NULL};
 		h_run(args, NULL, 20000, &r);
 	}
@@ -124,8 +108,8 @@ static void test_blocklists(void **state)
 
 	/* off by default */
 	{
-		const char *args[] = {"check", "--json",   "--no-probe",
-		                      "-s",    lab.server, "blocklisted.lab.test",
+		const char *args[] = {"check", "--json",    "--no-probe",
+		                      "-s",    lab->server, "blocklisted.lab.test",
 		                      NULL};
 		h_run(args, NULL, 20000, &r);
 	}
@@ -141,24 +125,24 @@ static void test_blocklists(void **state)
  * warning on stderr, and the key nowhere in what mxscope writes. */
 static void test_blocklist_config(void **state)
 {
+	const hlab *lab = *state;
 	char path[] = "/tmp/mxscope-bl-config-XXXXXX", text[512];
 	hrun r;
 	int fd;
 
-	(void)state;
 	fd = mkstemp(path);
 	assert_true(fd >= 0);
 	snprintf(text, sizeof(text),
 	         "# the lab's JSON API\n[blocklist api]\ntype = json\n"
 	         "url = http://%s/api/check/{ip}\nheader = X-Api-Key: {key}\n"
 	         "key = " BL_KEY "\nlisted-pointer = /listed\nreason-pointer = /reason\n",
-	         lab.http);
+	         lab->http);
 	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
 	close(fd);
 	assert_int_equal(chmod(path, 0644), 0);
 	{
 		const char *args[] = {"check", "--json",      "--no-probe", "--timeout",
-		                      "1",     "-s",          lab.server,   "--config",
+		                      "1",     "-s",          lab->server,  "--config",
 		                      path,    "--blocklist", "api",        "blocklisted.lab.test",
 		                      NULL};
 		h_run(args, NULL, 20000, &r);
@@ -176,7 +160,7 @@ static void test_blocklist_config(void **state)
 	{
 		static const char *const bad_specs[] = {"bl.lab.test@http://192.0.2.1/q", "nope"};
 		for (size_t i = 0; i < 2; i++) {
-			const char *args[] = {"check",    "--no-probe", "-s",          lab.server,
+			const char *args[] = {"check",    "--no-probe", "-s",          lab->server,
 			                      "--config", path,         "--blocklist", bad_specs[i],
 			                      "a.test",   NULL};
 			h_run(args, NULL, 10000, &r);
@@ -203,5 +187,5 @@ int main(void)
 	    cmocka_unit_test(test_blocklists),
 	    cmocka_unit_test(test_blocklist_config),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, h_lab_group_setup, h_lab_group_teardown);
 }

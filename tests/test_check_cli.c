@@ -24,43 +24,24 @@
 #include "check_json.h"
 #include "harness.h"
 
-static hlab lab; /* one `mxscope lab --serve` for the whole file (tests/harness.h) */
-
-static int setup(void **state)
-{
-	(void)state;
-	h_lab_start(&lab, NULL);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	h_lab_stop(&lab);
-	return 0;
-}
-
 /* -f streams one line per domain, skips comments and blank lines, and names
  * the file and line of junk without stopping. */
 static void test_file_and_stdin(void **state)
 {
+	const hlab *lab = *state;
 	char path[] = "/tmp/mxscope-test-XXXXXX";
 	int fd = mkstemp(path);
 	const char *list =
 	    "# lab domains\n\npreference.lab.test\n  single.lab.test   # trailing comment\n"
 	    "not a domain\nbad..name\nnull.lab.test\r\n";
-	const char *args[] = {"check", "--no-probe", "--json", "--allow-loopback", "-s", lab.server,
-	                      "-f",    path,         NULL};
-	const char *args_stdin[] = {
-	    "check", "--no-probe", "--json", "--allow-loopback", "-s", lab.server, "-f", "-", NULL};
+	hargv a;
 	hrun r;
 	size_t lines = 0;
 
-	(void)state;
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, list, strlen(list)), (ssize_t)strlen(list));
 	close(fd);
-	h_run(args, NULL, 20000, &r);
+	h_run(h_lab_check(&a, lab, 0, "--no-probe", "--json", "-f", path), NULL, 20000, &r);
 	for (char *p = r.out; (p = strchr(p, '\n')); p++)
 		lines++;
 	assert_int_equal(lines, 3);
@@ -70,7 +51,8 @@ static void test_file_and_stdin(void **state)
 	assert_int_equal(r.status, 2);
 	hrun_free(&r);
 
-	h_run(args_stdin, "single.lab.test\nequal.lab.test\n", 20000, &r);
+	h_run(h_lab_check(&a, lab, 0, "--no-probe", "--json", "-f", "-"),
+	      "single.lab.test\nequal.lab.test\n", 20000, &r);
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "\"domain\":\"single.lab.test\""));
 	assert_non_null(strstr(r.out, "\"domain\":\"equal.lab.test\""));
@@ -81,15 +63,15 @@ static void test_file_and_stdin(void **state)
 /* Results stream: the first report arrives while stdin is still open. */
 static void test_streaming(void **state)
 {
-	const char *args[] = {"check", "--no-probe", "--json", "--allow-loopback", "-s", lab.server,
-	                      "-f",    "-",          NULL};
+	const hlab *lab = *state;
+	hargv a;
 	int in_w, out_r, err_r, st;
 	char buf[65536];
 	size_t len = 0;
-	pid_t pid = h_spawn(args, &in_w, &out_r, &err_r);
+	pid_t pid = h_spawn(h_lab_check(&a, lab, 0, "--no-probe", "--json", "-f", "-"), &in_w,
+	                    &out_r, &err_r);
 	struct pollfd p = {.fd = out_r, .events = POLLIN};
 
-	(void)state;
 	assert_int_equal(write(in_w, "single.lab.test\n", 16), 16);
 	while (!memchr(buf, '\n', len) && poll(&p, 1, 5000) == 1) {
 		ssize_t n = read(out_r, buf + len, sizeof(buf) - len - 1);
@@ -253,15 +235,15 @@ static void test_bad_input(void **state)
 
 static void test_lab_port_in_use(void **state)
 {
+	const hlab *lab = *state;
 	char port[16];
 	const char *args[] = {"lab", "--serve", "--port", port, NULL};
 	hrun r;
 
-	(void)state;
-	snprintf(port, sizeof(port), "%d", lab.port);
+	snprintf(port, sizeof(port), "%d", lab->port);
 	h_run(args, NULL, 10000, &r);
 	assert_int_equal(r.status, 3);
-	assert_non_null(strstr(r.err, lab.server));
+	assert_non_null(strstr(r.err, lab->server));
 	assert_non_null(strstr(r.err, "address already in use"));
 	assert_non_null(strstr(r.err, "--port"));
 	hrun_free(&r);
@@ -362,5 +344,5 @@ int main(void)
 	    cmocka_unit_test(test_lab_command),
 	    cmocka_unit_test(test_options_before_command_and_lab_json),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, h_lab_group_setup, h_lab_group_teardown);
 }

@@ -18,22 +18,6 @@
 #include "check_json.h"
 #include "harness.h"
 
-static hlab lab; /* one `mxscope lab --serve` for the whole file (tests/harness.h) */
-
-static int setup(void **state)
-{
-	(void)state;
-	h_lab_start(&lab, NULL);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	h_lab_stop(&lab);
-	return 0;
-}
-
 typedef struct scen {
 	const char *domain;
 	const char *as;    /* --as, or NULL */
@@ -156,11 +140,12 @@ static void check_order_follows_tiers(json_t *j)
 
 static void test_every_scenario(void **state)
 {
-	(void)state;
+	const hlab *lab = *state;
+
 	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
 		const scen *s = &scenarios[i];
 		hrun r;
-		json_t *j = check_json(&lab, s->domain, s->as, "11", &r);
+		json_t *j = check_json(lab, s->domain, s->as, "11", &r);
 		char got[1024];
 
 		assert_string_equal(json_string_value(json_object_get(j, "domain")), s->domain);
@@ -194,10 +179,10 @@ static void test_every_scenario(void **state)
 /* Details only DNS can give: the CNAME's canonical name, TTLs, IPv6 first. */
 static void test_details(void **state)
 {
+	const hlab *lab = *state;
 	hrun r;
-	json_t *j = check_json(&lab, "cname.lab.test", NULL, "1", &r), *mx, *a;
+	json_t *j = check_json(lab, "cname.lab.test", NULL, "1", &r), *mx, *a;
 
-	(void)state;
 	mx = json_object_get(j, "mx");
 	for (size_t i = 0; i < json_array_size(mx); i++) {
 		json_t *h = json_array_get(mx, i);
@@ -210,7 +195,7 @@ static void test_details(void **state)
 	json_decref(j);
 	hrun_free(&r);
 
-	j = check_json(&lab, "v6.lab.test", NULL, "1", &r);
+	j = check_json(lab, "v6.lab.test", NULL, "1", &r);
 	a = json_object_get(j, "attempt_order");
 	/* mx1 (10) ::1, then dual (20) ::1 before 127.0.10.2 */
 	assert_string_equal(json_string_value(json_object_get(json_array_get(a, 0), "ip")), "::1");
@@ -226,22 +211,17 @@ static void test_details(void **state)
  * the attempt order (so only it is probed). */
 static void test_one_family(void **state)
 {
+	const hlab *lab = *state;
+
 	for (int fam = 4; fam <= 6; fam += 2) {
-		const char *args[] = {"check",
-		                      "--no-probe",
-		                      "--json",
-		                      "--allow-loopback",
-		                      fam == 4 ? "-4" : "-6",
-		                      "-s",
-		                      lab.server,
-		                      "v6.lab.test",
-		                      NULL};
+		hargv args;
 		json_error_t err;
 		json_t *j, *a, *mx;
 		hrun r;
 
-		(void)state;
-		h_run(args, NULL, 20000, &r);
+		h_run(h_lab_check(&args, lab, 0, "--no-probe", "--json", fam == 4 ? "-4" : "-6",
+		                  "v6.lab.test"),
+		      NULL, 20000, &r);
 		j = json_loads(r.out, 0, &err);
 		if (!j)
 			fail_msg("-%d: not JSON: %s\nstderr: %s", fam, err.text, r.err);
@@ -263,14 +243,13 @@ static void test_one_family(void **state)
 }
 
 /* check --json --srv DOMAIN against the lab. */
-static json_t *srv_json(const char *domain, hrun *r)
+static json_t *srv_json(const hlab *lab, const char *domain, hrun *r)
 {
-	const char *args[] = {"check",    "--no-probe", "--json", "--allow-loopback", "--srv", "-s",
-	                      lab.server, domain,       NULL};
+	hargv a;
 	json_error_t err;
 	json_t *j;
 
-	h_run(args, NULL, 20000, r);
+	h_run(h_lab_check(&a, lab, 0, "--no-probe", "--json", "--srv", domain), NULL, 20000, r);
 	j = json_loads(r->out, 0, &err);
 	if (!j)
 		fail_msg("%s: not JSON: %s\nstderr: %s", domain, err.text, r->err);
@@ -282,6 +261,7 @@ static json_t *srv_json(const char *domain, hrun *r)
  * and "srv" is an empty list (the JSON keeps its fields). */
 static void test_srv(void **state)
 {
+	const hlab *lab = *state;
 	static const struct {
 		const char *service, *target;
 		int priority, weight, port;
@@ -291,9 +271,8 @@ static void test_srv(void **state)
 	    {"_submission._tcp", "mail.srv.lab.test", 0, 1, 587},
 	};
 	hrun r;
-	json_t *j = srv_json("srv.lab.test", &r), *srv;
+	json_t *j = srv_json(lab, "srv.lab.test", &r), *srv;
 
-	(void)state;
 	srv = json_object_get(j, "srv");
 	assert_int_equal(json_array_size(srv), 3);
 	for (size_t i = 0; i < 3; i++) {
@@ -311,14 +290,14 @@ static void test_srv(void **state)
 	json_decref(j);
 	hrun_free(&r);
 
-	j = srv_json("single.lab.test", &r);
+	j = srv_json(lab, "single.lab.test", &r);
 	srv = json_object_get(j, "srv");
 	assert_true(json_is_array(srv));
 	assert_int_equal(json_array_size(srv), 0);
 	json_decref(j);
 	hrun_free(&r);
 
-	j = check_json(&lab, "srv.lab.test", NULL, "1", &r);
+	j = check_json(lab, "srv.lab.test", NULL, "1", &r);
 	srv = json_object_get(j, "srv");
 	assert_true(json_is_array(srv));
 	assert_int_equal(json_array_size(srv), 0);
@@ -329,16 +308,16 @@ static void test_srv(void **state)
 /* One seed, one order; over seeds, every host of the equal tier leads. */
 static void test_seed(void **state)
 {
+	const hlab *lab = *state;
 	char first_a[64] = "", seen[3][64] = {{0}};
 	size_t nseen = 0;
 
-	(void)state;
 	for (int s = 0; s < 12; s++) {
 		char seed[16], lead[64];
 		hrun r;
 		json_t *j;
 		snprintf(seed, sizeof(seed), "%d", s);
-		j = check_json(&lab, "equal.lab.test", NULL, seed, &r);
+		j = check_json(lab, "equal.lab.test", NULL, seed, &r);
 		snprintf(
 		    lead, sizeof(lead), "%s",
 		    json_string_value(json_array_get(
@@ -361,7 +340,7 @@ static void test_seed(void **state)
 	assert_int_equal(nseen, 3);
 	{
 		hrun r;
-		json_t *j = check_json(&lab, "equal.lab.test", NULL, "0", &r);
+		json_t *j = check_json(lab, "equal.lab.test", NULL, "0", &r);
 		assert_string_equal(
 		    json_string_value(json_array_get(
 		        json_object_get(json_array_get(json_object_get(j, "tiers"), 0), "hosts"),
@@ -375,11 +354,11 @@ static void test_seed(void **state)
 /* Outside the lab, loopback addresses are not reachable from the Internet. */
 static void test_non_public_without_lab_flag(void **state)
 {
-	const char *args[] = {"check",    "--no-probe",      "--json", "-s",
-	                      lab.server, "single.lab.test", NULL};
+	const hlab *lab = *state;
+	const char *args[] = {"check",     "--no-probe",      "--json", "-s",
+	                      lab->server, "single.lab.test", NULL};
 	hrun r;
 
-	(void)state;
 	h_run(args, NULL, 20000, &r);
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "\"code\":\"mx-non-public-address\""));
@@ -389,21 +368,13 @@ static void test_non_public_without_lab_flag(void **state)
 
 static void test_text_report(void **state)
 {
-	const char *args[] = {"check",
-	                      "--no-probe",
-	                      "--ascii",
-	                      "--seed",
-	                      "3",
-	                      "--allow-loopback",
-	                      "-s",
-	                      lab.server,
-	                      "equal.lab.test",
-	                      "dangling.lab.test",
-	                      NULL};
+	const hlab *lab = *state;
+	hargv a;
 	hrun r;
 
-	(void)state;
-	h_run(args, NULL, 20000, &r);
+	h_run(h_lab_check(&a, lab, 0, "--no-probe", "--ascii", "--seed", "3", "equal.lab.test",
+	                  "dangling.lab.test"),
+	      NULL, 20000, &r);
 	assert_int_equal(r.status, 1);
 	assert_non_null(strstr(r.out, "equal.lab.test  status ok"));
 	assert_non_null(
@@ -421,13 +392,13 @@ static void test_text_report(void **state)
 /* Non-ASCII names are asked in their A-label form. */
 static void test_idn(void **state)
 {
+	const hlab *lab = *state;
 	hrun r;
-	json_t *j = check_json(&lab,
+	json_t *j = check_json(lab,
 	                       "b\xc3\xbc"
 	                       "cher.lab.test",
 	                       NULL, "1", &r);
 
-	(void)state;
 	assert_string_equal(json_string_value(json_object_get(j, "domain")),
 	                    "xn--bcher-kva.lab.test");
 	json_decref(j);
@@ -437,23 +408,23 @@ static void test_idn(void **state)
 /* Other DNS tools can query the lab (dig comes with the set-up script). */
 static void test_dig(void **state)
 {
+	const hlab *lab = *state;
 	char cmd[256], out[4096] = "";
 	FILE *f;
 	size_t n;
 
-	(void)state;
 	if (access("/usr/bin/dig", X_OK) != 0) {
 		skip();
 	}
 	snprintf(cmd, sizeof(cmd), "dig +tcp +short -p %d @127.0.0.1 many.lab.test MX | wc -l",
-	         lab.port);
+	         lab->port);
 	f = popen(cmd, "r");
 	n = fread(out, 1, sizeof(out) - 1, f);
 	out[n] = '\0';
 	pclose(f);
 	assert_int_equal(atoi(out), 40);
 	snprintf(cmd, sizeof(cmd), "dig +norec -p %d @127.0.0.1 gone.dangling.lab.test A",
-	         lab.port);
+	         lab->port);
 	f = popen(cmd, "r");
 	n = fread(out, 1, sizeof(out) - 1, f);
 	out[n] = '\0';
@@ -475,5 +446,5 @@ int main(void)
 	    cmocka_unit_test(test_idn),
 	    cmocka_unit_test(test_dig),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, h_lab_group_setup, h_lab_group_teardown);
 }

@@ -19,9 +19,6 @@
 #include "check_json.h"
 #include "harness.h"
 
-static hlab lab;
-static char zone_path[] = "/tmp/mxscope-sts-XXXXXX";
-
 /* The ways a policy fetch fails, one domain each; the hosts accept. */
 static const char fail_zone[] =
     "$ORIGIN stsfail.lab.test.\n"
@@ -84,58 +81,33 @@ static const char fail_zone[] =
     "$MTA-STS silent.stsfail.lab.test. mx=*.silent.stsfail.lab.test serve=silent\n"
     "$MTA-STS split.stsfail.lab.test. mode=testing mx=*.split.stsfail.lab.test\n";
 
+/* The lab for every test: the MTA-STS scenarios and fail_zone. */
 static int setup(void **state)
 {
-	const char *extra[] = {"sts-enforce", "sts-testing", "rcpt-relay", zone_path, NULL};
-	int fd = mkstemp(zone_path);
+	const char *extra[] = {"sts-enforce", "sts-testing", "rcpt-relay", NULL};
+	const hlab *lab;
 
-	(void)state;
-	assert_true(fd >= 0);
-	assert_true(write(fd, fail_zone, sizeof(fail_zone) - 1) ==
-	            (ssize_t)(sizeof(fail_zone) - 1));
-	close(fd);
-	h_lab_start(&lab, extra); /* a path with a '/' is a file to load */
-	unlink(zone_path);
-	assert_true(lab.https_port[0] != '\0');
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	h_lab_stop(&lab);
+	h_lab_group_start(state, extra, fail_zone);
+	lab = *state;
+	assert_true(lab->https_port[0] != '\0');
 	return 0;
 }
 
 /* `check --json` with probes, the lab's CA and its policy port, plus more
  * args; the one JSON object. */
-static json_t *run(const char *domain, const char *more1, const char *more2, hrun *r)
+static json_t *run(const hlab *lab, const char *domain, const char *more1, const char *more2,
+                   hrun *r)
 {
-	const char *args[24] = {"check",
-	                        "--json",
-	                        "--allow-loopback",
-	                        "--seed",
-	                        "7",
-	                        "--timeout",
-	                        "2",
-	                        "-s",
-	                        lab.server,
-	                        "--smtp-port",
-	                        lab.smtp_port,
-	                        "--cafile",
-	                        lab.ca,
-	                        "--mta-sts-port",
-	                        lab.https_port};
-	size_t n = 15;
+	hargv a;
 	json_t *j;
 
+	h_lab_check(&a, lab, HA_PROBE | HA_STS, "--json", "--seed", "7", "--timeout", "2");
 	if (more1)
-		args[n++] = more1;
+		h_argv(&a, more1);
 	if (more2)
-		args[n++] = more2;
-	args[n++] = domain;
-	args[n] = NULL;
-	h_run(args, NULL, 30000, r);
+		h_argv(&a, more2);
+	h_argv(&a, domain);
+	h_run(a.v, NULL, 30000, r);
 	j = json_loads(r->out, 0, NULL);
 	if (!j) {
 		print_error("%s: not one JSON object\nstdout: %s\nstderr: %s\n", domain, r->out,
@@ -165,23 +137,13 @@ static void outcomes(json_t *s, char *out, size_t cap)
 		         json_string_value(json_object_get(json_array_get(steps, i), "outcome")));
 }
 
-static const char *severity_of(json_t *j, const char *code)
-{
-	json_t *f = json_object_get(j, "findings");
-	for (size_t i = 0; i < json_array_size(f); i++)
-		if (strcmp(json_string_value(json_object_get(json_array_get(f, i), "code")),
-		           code) == 0)
-			return json_string_value(json_object_get(json_array_get(f, i), "severity"));
-	return NULL;
-}
-
 static void test_enforce_uncovered_backup(void **state)
 {
+	const hlab *lab = *state;
 	hrun r;
-	json_t *j = run("sts-enforce.lab.test", NULL, NULL, &r), *m, *p, *st;
+	json_t *j = run(lab, "sts-enforce.lab.test", NULL, NULL, &r), *m, *p, *st;
 	char got[128];
 
-	(void)state;
 	m = json_object_get(j, "mta_sts");
 	assert_string_equal(json_string_value(json_object_get(m, "txt")), "v=STSv1; id=20261129T1");
 	assert_string_equal(json_string_value(json_object_get(m, "id")), "20261129T1");
@@ -212,7 +174,7 @@ static void test_enforce_uncovered_backup(void **state)
 	hrun_free(&r);
 
 	/* --sender mta-sts: the top level follows that sender: nowhere */
-	j = run("sts-enforce.lab.test", "--sender", "mta-sts", &r);
+	j = run(lab, "sts-enforce.lab.test", "--sender", "mta-sts", &r);
 	assert_true(json_is_null(json_object_get(j, "delivered_to")));
 	assert_string_equal(host_of(json_object_get(sender(j, "opportunistic"), "delivered_to")),
 	                    "backup.sts-enforce.lab.test");
@@ -222,25 +184,13 @@ static void test_enforce_uncovered_backup(void **state)
 
 static void test_enforce_text(void **state)
 {
-	const char *args[] = {"check",
-	                      "--ascii",
-	                      "--allow-loopback",
-	                      "--timeout",
-	                      "2",
-	                      "-s",
-	                      lab.server,
-	                      "--smtp-port",
-	                      lab.smtp_port,
-	                      "--cafile",
-	                      lab.ca,
-	                      "--mta-sts-port",
-	                      lab.https_port,
-	                      "sts-enforce.lab.test",
-	                      NULL};
+	const hlab *lab = *state;
+	hargv a;
 	hrun r;
 
-	(void)state;
-	h_run(args, NULL, 30000, &r);
+	h_run(h_lab_check(&a, lab, HA_PROBE | HA_STS, "--ascii", "--timeout", "2",
+	                  "sts-enforce.lab.test"),
+	      NULL, 30000, &r);
 	assert_non_null(strstr(r.out, "policy: mode enforce, max_age 86400, mx: "
 	                              "mx1.sts-enforce.lab.test"));
 	assert_non_null(strstr(r.out, "opportunistic (followed): delivered to "
@@ -254,11 +204,11 @@ static void test_enforce_text(void **state)
 
 static void test_testing_reports_only(void **state)
 {
+	const hlab *lab = *state;
 	hrun r;
-	json_t *j = run("sts-testing.lab.test", NULL, NULL, &r);
+	json_t *j = run(lab, "sts-testing.lab.test", NULL, NULL, &r);
 	char got[128];
 
-	(void)state;
 	assert_string_equal(json_string_value(json_object_get(
 	                        json_object_get(json_object_get(j, "mta_sts"), "policy"), "mode")),
 	                    "testing");
@@ -297,11 +247,11 @@ static void test_testing_reports_only(void **state)
  * takes the next; the plain sender does not care. */
 static void test_enforce_certificate(void **state)
 {
+	const hlab *lab = *state;
 	hrun r;
-	json_t *j = run("certbad.stsfail.lab.test", NULL, NULL, &r), *st;
+	json_t *j = run(lab, "certbad.stsfail.lab.test", NULL, NULL, &r), *st;
 	char got[128];
 
-	(void)state;
 	assert_string_equal(host_of(json_object_get(sender(j, "opportunistic"), "delivered_to")),
 	                    "mx1.certbad.stsfail.lab.test");
 	assert_string_equal(host_of(json_object_get(sender(j, "mta-sts"), "delivered_to")),
@@ -322,6 +272,7 @@ static void test_enforce_certificate(void **state)
  * and the mta-sts sender treats the domain as having none. */
 static void test_fetch_failures(void **state)
 {
+	const hlab *lab = *state;
 	static const struct {
 		const char *domain, *why;
 	} cases[] = {
@@ -336,10 +287,9 @@ static void test_fetch_failures(void **state)
 	     "mta-sts.noaddr.stsfail.lab.test has no address (A NXDOMAIN"},
 	};
 
-	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		hrun r;
-		json_t *j = run(cases[i].domain, NULL, NULL, &r),
+		json_t *j = run(lab, cases[i].domain, NULL, NULL, &r),
 		       *m = json_object_get(j, "mta_sts");
 		const char *why = json_string_value(json_object_get(m, "error"));
 		if (!why || !strstr(why, cases[i].why)) {
@@ -360,10 +310,10 @@ static void test_fetch_failures(void **state)
  * record made of two strings is one record (RFC 8461 §3.1). */
 static void test_no_policy_and_split_txt(void **state)
 {
+	const hlab *lab = *state;
 	hrun r;
-	json_t *j = run("none.stsfail.lab.test", NULL, NULL, &r), *m;
+	json_t *j = run(lab, "none.stsfail.lab.test", NULL, NULL, &r), *m;
 
-	(void)state;
 	m = json_object_get(j, "mta_sts");
 	assert_true(json_is_object(m));
 	assert_true(json_is_null(json_object_get(m, "txt")));
@@ -372,7 +322,7 @@ static void test_no_policy_and_split_txt(void **state)
 	json_decref(j);
 	hrun_free(&r);
 
-	j = run("split.stsfail.lab.test", NULL, NULL, &r);
+	j = run(lab, "split.stsfail.lab.test", NULL, NULL, &r);
 	m = json_object_get(j, "mta_sts");
 	assert_string_equal(json_string_value(json_object_get(m, "txt")), "v=STSv1; id=split1");
 	assert_string_equal(json_string_value(json_object_get(m, "id")), "split1");
@@ -386,25 +336,16 @@ static void test_no_policy_and_split_txt(void **state)
  * fetch fails, and says why. */
 static void test_policy_certificate_verified(void **state)
 {
-	const char *args[] = {"check",
-	                      "--json",
-	                      "--allow-loopback",
-	                      "--timeout",
-	                      "2",
-	                      "-s",
-	                      lab.server,
-	                      "--smtp-port",
-	                      lab.smtp_port,
-	                      "--mta-sts-port",
-	                      lab.https_port,
-	                      "sts-enforce.lab.test",
-	                      NULL};
+	const hlab *lab = *state;
+	hargv a;
 	hrun r;
 	json_t *j, *m;
 	const char *why;
 
-	(void)state;
-	h_run(args, NULL, 30000, &r);
+	/* no HA_CA: the lab's CA is not trusted */
+	h_run(h_lab_check(&a, lab, HA_SMTP | HA_STS, "--json", "--timeout", "2",
+	                  "sts-enforce.lab.test"),
+	      NULL, 30000, &r);
 	j = json_loads(r.out, 0, NULL);
 	assert_non_null(j);
 	m = json_object_get(j, "mta_sts");
@@ -419,14 +360,13 @@ static void test_policy_certificate_verified(void **state)
 /* --no-probe: no walk, so no sender profile, so MTA-STS is not asked. */
 static void test_not_asked_without_probes(void **state)
 {
-	const char *args[] = {
-	    "check",    "--json",         "--no-probe",   "--allow-loopback",     "-s",
-	    lab.server, "--mta-sts-port", lab.https_port, "sts-enforce.lab.test", NULL};
+	const hlab *lab = *state;
+	hargv a;
 	hrun r;
 	json_t *j;
 
-	(void)state;
-	h_run(args, NULL, 30000, &r);
+	h_run(h_lab_check(&a, lab, HA_STS, "--json", "--no-probe", "sts-enforce.lab.test"), NULL,
+	      30000, &r);
 	j = json_loads(r.out, 0, NULL);
 	assert_non_null(j);
 	assert_true(json_is_null(json_object_get(j, "mta_sts")));
@@ -464,5 +404,5 @@ int main(void)
 	    cmocka_unit_test(test_sender_option),
 	    cmocka_unit_test(test_not_asked_without_probes),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, h_lab_group_teardown);
 }

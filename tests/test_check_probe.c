@@ -23,22 +23,6 @@
 #include "harness.h"
 #include "probe.h"
 
-static hlab lab; /* one `mxscope lab --serve` for the whole file (tests/harness.h) */
-
-static int setup(void **state)
-{
-	(void)state;
-	h_lab_start(&lab, NULL);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	h_lab_stop(&lab);
-	return 0;
-}
-
 typedef struct probe_scen {
 	const char *domain;
 	const char *timeout;
@@ -77,11 +61,12 @@ static const probe_scen probe_scenarios[] = {
 
 static void test_probe_scenarios(void **state)
 {
-	(void)state;
+	const hlab *lab = *state;
+
 	for (size_t i = 0; i < sizeof(probe_scenarios) / sizeof(probe_scenarios[0]); i++) {
 		const probe_scen *s = &probe_scenarios[i];
 		hrun r;
-		json_t *j = probe_json_run(&lab, s->domain, s->timeout, &r), *to;
+		json_t *j = probe_json_run(lab, s->domain, s->timeout, &r), *to;
 		char got[1024], buf[512], *save = NULL;
 
 		to = json_object_get(j, "delivered_to");
@@ -145,6 +130,7 @@ static void test_probe_scenarios(void **state)
  * from `lab --list`, so a new scenario without a row here fails. */
 static void test_every_scenario_walk(void **state)
 {
+	const hlab *lab = *state;
 	static const struct {
 		const char *domain;
 		int pref, steps;
@@ -185,14 +171,11 @@ static void test_every_scenario_walk(void **state)
 	};
 	const char *list[] = {"lab", "--list", NULL};
 	char path[] = "/tmp/mxscope-all-XXXXXX";
-	const char *args[] = {
-	    "check",       "--json",      "--allow-loopback", "--timeout", "4",  "-s", lab.server,
-	    "--smtp-port", lab.smtp_port, "--cafile",         lab.ca,      "-f", path, NULL};
+	hargv args;
 	size_t n = sizeof(want) / sizeof(want[0]), seen = 0;
 	int fd = mkstemp(path);
 	hrun r;
 
-	(void)state;
 	assert_true(fd >= 0);
 	h_run(list, NULL, 10000, &r);
 	for (char *line = r.out; line && *line;
@@ -204,7 +187,8 @@ static void test_every_scenario_walk(void **state)
 	}
 	close(fd);
 	hrun_free(&r);
-	h_run(args, NULL, 60000, &r);
+	h_run(h_lab_check(&args, lab, HA_PROBE, "--json", "--timeout", "4", "-f", path), NULL,
+	      60000, &r);
 	for (char *line = r.out; line && *line;
 	     line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
 		json_t *j = json_loads(line, JSON_DISABLE_EOF_CHECK, NULL), *to;
@@ -239,10 +223,10 @@ static void test_every_scenario_walk(void **state)
 /* Details of single probes: times, TLS against the MX name, EHLO. */
 static void test_probe_details(void **state)
 {
+	const hlab *lab = *state;
 	hrun r;
-	json_t *j = probe_json_run(&lab, "tls.lab.test", "2", &r), *p;
+	json_t *j = probe_json_run(lab, "tls.lab.test", "2", &r), *p;
 
-	(void)state;
 	/* (the slow host's time: test_probe_scenarios, tarpit.lab.test's floor) */
 	p = probe_of(j, "127.0.21.1");
 	assert_true(json_is_true(json_object_get(json_object_get(p, "tls"), "verified")));
@@ -287,14 +271,11 @@ static void test_probe_details(void **state)
 /* Hostile servers: bounded memory and time, nothing raw on the terminal. */
 static void test_probe_hostile(void **state)
 {
-	const char *args[] = {
-	    "check",    "--ascii",     "--allow-loopback", "--timeout", "2",    "-s",
-	    lab.server, "--smtp-port", lab.smtp_port,      "--cafile",  lab.ca, "hostile.lab.test",
-	    NULL};
+	const hlab *lab = *state;
+	hargv args;
 	hrun r;
-	json_t *j = probe_json_run(&lab, "hostile.lab.test", "2", &r), *p;
+	json_t *j = probe_json_run(lab, "hostile.lab.test", "2", &r), *p;
 
-	(void)state;
 	p = probe_of(j, "127.0.22.1"); /* escape: kept raw in JSON, escaped by jansson */
 	assert_non_null(strstr(json_string_value(json_object_get(p, "greeting")), "\x1b[2J"));
 	assert_non_null(strstr(r.out, "\\u001B[2J")); /* jansson's escape */
@@ -316,7 +297,8 @@ static void test_probe_hostile(void **state)
 	json_decref(j);
 	hrun_free(&r);
 
-	h_run(args, NULL, 30000, &r);
+	h_run(h_lab_check(&args, lab, HA_PROBE, "--ascii", "--timeout", "2", "hostile.lab.test"),
+	      NULL, 30000, &r);
 	assert_non_null(strstr(r.out, "greets as other.invalid"));
 	for (const char *c = r.out; *c; c++)
 		assert_true((unsigned char)*c >= 0x20 || *c == '\n');
@@ -329,16 +311,16 @@ static void test_probe_hostile(void **state)
  * with nothing leaked (the ASan build checks) though probes were running. */
 static void test_reader_goes_away(void **state)
 {
-	const char *args[] = {
-	    "check",       "--json",      "--allow-loopback", "--timeout", "3",  "-s", lab.server,
-	    "--smtp-port", lab.smtp_port, "--cafile",         lab.ca,      "-f", "-",  NULL};
+	const hlab *lab = *state;
+	hargv args;
 	int in_w, out_r, err_r, st;
 	char buf[4096], err[4096] = "";
-	pid_t pid = h_spawn(args, &in_w, &out_r, &err_r);
+	pid_t pid =
+	    h_spawn(h_lab_check(&args, lab, HA_PROBE, "--json", "--timeout", "3", "-f", "-"), &in_w,
+	            &out_r, &err_r);
 	struct pollfd p = {.fd = out_r, .events = POLLIN};
 	ssize_t n;
 
-	(void)state;
 	for (int i = 0; i < 60; i++) {
 		const char *d = i % 3 == 0   ? "single.lab.test\n"
 		                : i % 3 == 1 ? "tier-down.lab.test\n"
@@ -366,5 +348,5 @@ int main(void)
 	    cmocka_unit_test(test_probe_details),    cmocka_unit_test(test_probe_hostile),
 	    cmocka_unit_test(test_reader_goes_away),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, h_lab_group_setup, h_lab_group_teardown);
 }

@@ -19,9 +19,6 @@
 #include "check_json.h"
 #include "harness.h"
 
-static hlab lab;
-static char zone_path[] = "/tmp/mxscope-rcpt-XXXXXX";
-
 static const char zone[] = "$ORIGIN rcptx.lab.test.\n"
                            "$TTL 30\n"
                            "$SCENARIO rcptx\n"
@@ -53,45 +50,27 @@ static const char zone[] = "$ORIGIN rcptx.lab.test.\n"
                            "$SMTP 127.0.64.7 accept rcpt=silent\n"
                            "$SMTP 127.0.64.8 accept\n";
 
+/* The lab for every test: rcpt-relay and the zone above. */
 static int setup(void **state)
 {
-	const char *extra[] = {"rcpt-relay", zone_path, NULL};
-	int fd = mkstemp(zone_path);
+	const char *extra[] = {"rcpt-relay", NULL};
 
-	(void)state;
-	assert_true(fd >= 0);
-	assert_true(write(fd, zone, sizeof(zone) - 1) == (ssize_t)(sizeof(zone) - 1));
-	close(fd);
-	h_lab_start(&lab, extra);
-	unlink(zone_path);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	h_lab_stop(&lab);
-	return 0;
+	return h_lab_group_start(state, extra, zone);
 }
 
 /* check --json with probes; rcpt NULL = without --rcpt. Several domains
  * give several lines: the caller reads r->out itself then (NULL back). */
-static json_t *run(const char *rcpt, const char *d1, const char *d2, hrun *r)
+static json_t *run(const hlab *lab, const char *rcpt, const char *d1, const char *d2, hrun *r)
 {
-	const char *args[24] = {"check", "--json",   "--allow-loopback", "--timeout",   "2",
-	                        "-s",    lab.server, "--smtp-port",      lab.smtp_port, "--cafile",
-	                        lab.ca};
-	size_t n = 11;
+	hargv a;
 
-	if (rcpt) {
-		args[n++] = "--rcpt";
-		args[n++] = rcpt;
-	}
-	args[n++] = d1;
+	h_lab_check(&a, lab, HA_PROBE, "--json", "--timeout", "2");
+	if (rcpt)
+		h_argv(&a, "--rcpt", rcpt);
+	h_argv(&a, d1);
 	if (d2)
-		args[n++] = d2;
-	args[n] = NULL;
-	h_run(args, NULL, 30000, r);
+		h_argv(&a, d2);
+	h_run(a.v, NULL, 30000, r);
 	if (d2)
 		return NULL;
 	return json_loads(r->out, 0, NULL);
@@ -119,16 +98,6 @@ static const char *transcript(json_t *j, const char *ip)
 	return json_string_value(json_object_get(probe_of(j, ip), "transcript"));
 }
 
-static const char *severity_of(json_t *j, const char *code)
-{
-	json_t *f = json_object_get(j, "findings");
-	for (size_t i = 0; i < json_array_size(f); i++)
-		if (strcmp(json_string_value(json_object_get(json_array_get(f, i), "code")),
-		           code) == 0)
-			return json_string_value(json_object_get(json_array_get(f, i), "severity"));
-	return NULL;
-}
-
 static void outcomes(json_t *j, const char *profile, char *out, size_t cap)
 {
 	json_t *steps =
@@ -144,11 +113,11 @@ static void outcomes(json_t *j, const char *profile, char *out, size_t cap)
  * after EHLO/STARTTLS, never DATA. */
 static void test_relay_denied_backup(void **state)
 {
+	const hlab *lab = *state;
 	hrun r;
-	json_t *j = run("postmaster", "rcpt-relay.lab.test", NULL, &r), *rc;
+	json_t *j = run(lab, "postmaster", "rcpt-relay.lab.test", NULL, &r), *rc;
 	char v[256];
 
-	(void)state;
 	assert_non_null(j);
 	rc = json_object_get(probe_of(j, "127.0.62.1"), "rcpt");
 	assert_string_equal(json_string_value(json_object_get(rc, "to")),
@@ -180,11 +149,11 @@ static void test_relay_denied_backup(void **state)
 /* The primary down, the backup refusing: a 5xx at RCPT is final. */
 static void test_bounce(void **state)
 {
+	const hlab *lab = *state;
 	hrun r;
-	json_t *j = run("postmaster", "bounce.rcptx.lab.test", NULL, &r);
+	json_t *j = run(lab, "postmaster", "bounce.rcptx.lab.test", NULL, &r);
 	char got[128];
 
-	(void)state;
 	assert_non_null(j);
 	assert_true(json_is_null(json_object_get(j, "delivered_to")));
 	outcomes(j, "opportunistic", got, sizeof(got));
@@ -203,11 +172,11 @@ static void test_bounce(void **state)
 /* A 4xx at RCPT defers: the walk ends there, the backup is not tried. */
 static void test_defer(void **state)
 {
+	const hlab *lab = *state;
 	hrun r;
-	json_t *j = run("postmaster", "defer.rcptx.lab.test", NULL, &r);
+	json_t *j = run(lab, "postmaster", "defer.rcptx.lab.test", NULL, &r);
 	char got[128];
 
-	(void)state;
 	assert_non_null(j);
 	assert_true(json_is_null(json_object_get(j, "delivered_to")));
 	outcomes(j, "opportunistic", got, sizeof(got));
@@ -224,11 +193,11 @@ static void test_defer(void **state)
  * says nothing more, and the sender tries the next host. */
 static void test_silent_rcpt(void **state)
 {
+	const hlab *lab = *state;
 	hrun r;
-	json_t *j = run("postmaster", "quiet.rcptx.lab.test", NULL, &r), *rc;
+	json_t *j = run(lab, "postmaster", "quiet.rcptx.lab.test", NULL, &r), *rc;
 	char got[128], v[128];
 
-	(void)state;
 	assert_non_null(j);
 	rc = json_object_get(probe_of(j, "127.0.64.7"), "rcpt");
 	assert_int_equal(json_integer_value(json_object_get(rc, "code")), 0);
@@ -248,11 +217,11 @@ static void test_silent_rcpt(void **state)
 /* A host that greets with 5xx gets no MAIL at all. */
 static void test_no_rcpt_after_bad_greeting(void **state)
 {
+	const hlab *lab = *state;
 	hrun r;
-	json_t *j = run("postmaster", "reject.rcptx.lab.test", NULL, &r);
+	json_t *j = run(lab, "postmaster", "reject.rcptx.lab.test", NULL, &r);
 	char v[128];
 
-	(void)state;
 	assert_non_null(j);
 	verbs(transcript(j, "127.0.64.4"), v, sizeof(v));
 	assert_null(strstr(v, "MAIL"));
@@ -265,11 +234,11 @@ static void test_no_rcpt_after_bad_greeting(void **state)
  * also when two domains share the MX (one probe each, not one for both). */
 static void test_addresses(void **state)
 {
+	const hlab *lab = *state;
 	hrun r;
-	json_t *j = run("someone@elsewhere.example", "rcpt-relay.lab.test", NULL, &r);
+	json_t *j = run(lab, "someone@elsewhere.example", "rcpt-relay.lab.test", NULL, &r);
 	int seen = 0;
 
-	(void)state;
 	assert_non_null(j);
 	assert_string_equal(json_string_value(json_object_get(
 	                        json_object_get(probe_of(j, "127.0.62.1"), "rcpt"), "to")),
@@ -277,7 +246,7 @@ static void test_addresses(void **state)
 	json_decref(j);
 	hrun_free(&r);
 
-	run("postmaster", "one.rcptx.lab.test", "two.rcptx.lab.test", &r);
+	run(lab, "postmaster", "one.rcptx.lab.test", "two.rcptx.lab.test", &r);
 	for (char *line = r.out; line && *line;
 	     line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
 		json_t *o = json_loads(line, JSON_DISABLE_EOF_CHECK, NULL);
@@ -304,11 +273,11 @@ static void test_addresses(void **state)
 /* Without --rcpt nothing past NOOP is ever said, and no rcpt is shown. */
 static void test_off_by_default(void **state)
 {
+	const hlab *lab = *state;
 	hrun r;
-	json_t *j = run(NULL, "rcpt-relay.lab.test", NULL, &r);
+	json_t *j = run(lab, NULL, "rcpt-relay.lab.test", NULL, &r);
 	char v[128];
 
-	(void)state;
 	assert_non_null(j);
 	for (int k = 0; k < 2; k++) {
 		const char *ip = k ? "127.0.62.2" : "127.0.62.1";
@@ -351,5 +320,5 @@ int main(void)
 	    cmocka_unit_test(test_off_by_default),
 	    cmocka_unit_test(test_bad_arguments),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, h_lab_group_teardown);
 }

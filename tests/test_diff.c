@@ -101,35 +101,13 @@ static void write_zone(void)
 /* One `check --record out` of change.lab.test against a running lab. */
 static void record_one(const hlab *lab, const char *out)
 {
-	char ns_port[16];
+	hargv a;
 	hrun r;
-	const char *args[] = {"check",
-	                      "--allow-loopback",
-	                      "--seed",
-	                      "5",
-	                      "--timeout",
-	                      "2",
-	                      "-s",
-	                      lab->server,
-	                      "--smtp-port",
-	                      lab->smtp_port,
-	                      "--cafile",
-	                      lab->ca,
-	                      "--mta-sts-port",
-	                      lab->https_port,
-	                      "--ptr",
-	                      "--authoritative",
-	                      "--ns-port",
-	                      ns_port,
-	                      "--rcpt",
-	                      "postmaster",
-	                      "--record",
-	                      out,
-	                      "change.lab.test",
-	                      NULL};
 
-	snprintf(ns_port, sizeof(ns_port), "%d", lab->port);
-	h_run(args, NULL, 30000, &r);
+	h_run(h_lab_check(&a, lab, HA_PROBE | HA_STS | HA_NS, "--seed", "5", "--timeout", "2",
+	                  "--ptr", "--authoritative", "--rcpt", "postmaster", "--record", out,
+	                  "change.lab.test"),
+	      NULL, 30000, &r);
 	if (r.status > 1) {
 		print_error("check: %d %s\n", r.status, r.err);
 		fail();

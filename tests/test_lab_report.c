@@ -250,33 +250,14 @@ static void test_check_as(void **state)
 	(void)state;
 	h_lab_start(&lab, NULL);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const char *args[] = {"check",
-		                      "--json",
-		                      "--allow-loopback",
-		                      "--seed",
-		                      "1",
-		                      "-s",
-		                      lab.server,
-		                      "--smtp-port",
-		                      lab.smtp_port,
-		                      "--cafile",
-		                      lab.ca,
-		                      "--timeout",
-		                      "2",
-		                      "--as",
-		                      cases[i].as,
-		                      cases[i].domain,
-		                      NULL};
-		const char *text[] = {"check",       "--ascii",   "--allow-loopback",
-		                      "-s",          lab.server,  "--smtp-port",
-		                      lab.smtp_port, "--cafile",  lab.ca,
-		                      "--as",        cases[i].as, cases[i].domain,
-		                      NULL};
+		hargv a;
 		hrun r;
 		reports rs;
 		json_t *j;
 
-		h_run(args, NULL, 30000, &r);
+		h_run(h_lab_check(&a, &lab, HA_PROBE, "--json", "--seed", "1", "--timeout", "2",
+		                  "--as", cases[i].as, cases[i].domain),
+		      NULL, 30000, &r);
 		reports_read(r.out, &rs);
 		assert_int_equal(rs.n, 1);
 		j = rs.j[0];
@@ -294,7 +275,9 @@ static void test_check_as(void **state)
 		reports_free(&rs);
 		hrun_free(&r);
 
-		h_run(text, NULL, 30000, &r);
+		h_run(h_lab_check(&a, &lab, HA_PROBE, "--ascii", "--as", cases[i].as,
+		                  cases[i].domain),
+		      NULL, 30000, &r);
 		assert_non_null(strstr(r.out, "Relay view as "));
 		hrun_free(&r);
 	}

@@ -64,6 +64,7 @@ static char *read_all(const char *path)
 static int setup(void **state)
 {
 	hlab lab;
+	hargv a;
 	const char *list[] = {"lab", "--list", NULL};
 	char spec[128];
 	hrun r;
@@ -88,60 +89,26 @@ static int setup(void **state)
 	fclose(f);
 	hrun_free(&r);
 	snprintf(spec, sizeof(spec), "bl.lab.test@http://%s/dns-query", lab.http);
-	{
-		const char *args[] = {"check",       "--allow-loopback",
-		                      "--seed",      "3",
-		                      "--timeout",   "4",
-		                      "-s",          lab.server,
-		                      "--smtp-port", lab.smtp_port,
-		                      "--cafile",    lab.ca,
-		                      "--blocklist", spec,
-		                      "--no-color",  "--concurrency",
-		                      "1",           "--record",
-		                      rec_path,      "-f",
-		                      text_path,     NULL};
-		h_run(args, NULL, 90000, &r);
-	}
+	h_run(h_lab_check(&a, &lab, HA_PROBE, "--seed", "3", "--timeout", "4", "--blocklist", spec,
+	                  "--no-color", "--concurrency", "1", "--record", rec_path, "-f",
+	                  text_path),
+	      NULL, 90000, &r);
 	live_out = r.out;
 	r.out = NULL;
 	hrun_free(&r);
 	snprintf(full_path, sizeof(full_path), "%s/full.ndjson", dir);
 	snprintf(full_domains, sizeof(full_domains), "%s/full-domains", dir);
 	{
-		char *doms = read_all(text_path), port[16];
+		char *doms = read_all(text_path);
 		FILE *g = fopen(full_domains, "w");
-		const char *args[] = {"check",
-		                      "--allow-loopback",
-		                      "--seed",
-		                      "3",
-		                      "--timeout",
-		                      "4",
-		                      "-s",
-		                      lab.server,
-		                      "--smtp-port",
-		                      lab.smtp_port,
-		                      "--cafile",
-		                      lab.ca,
-		                      "--mta-sts-port",
-		                      lab.https_port,
-		                      "--rcpt",
-		                      "postmaster",
-		                      "--ptr",
-		                      "--authoritative",
-		                      "--ns-port",
-		                      port,
-		                      "--concurrency",
-		                      "2",
-		                      "--record",
-		                      full_path,
-		                      "-f",
-		                      full_domains,
-		                      NULL};
+
 		fprintf(g, "%sloop.cname.lab.test\n", doms);
 		fclose(g);
 		free(doms);
-		snprintf(port, sizeof(port), "%d", lab.port);
-		h_run(args, NULL, 90000, &r);
+		h_run(h_lab_check(&a, &lab, HA_PROBE | HA_STS | HA_NS, "--seed", "3", "--timeout",
+		                  "4", "--rcpt", "postmaster", "--ptr", "--authoritative",
+		                  "--concurrency", "2", "--record", full_path, "-f", full_domains),
+		      NULL, 90000, &r);
 		hrun_free(&r);
 	}
 	h_lab_stop(&lab);
@@ -504,6 +471,7 @@ static void test_lab_from_round_trip(void **state)
 	json_t *before = by_domain(json_object(), rec), *after, *j;
 	const char *name;
 	hlab lab;
+	hargv a;
 	hrun r;
 	FILE *f;
 
@@ -525,15 +493,9 @@ static void test_lab_from_round_trip(void **state)
 		const char *extra[] = {zone, NULL};
 		h_lab_start(&lab, extra);
 	}
-	{
-		const char *args[] = {"check",       "--json",      "--allow-loopback",
-		                      "--seed",      "3",           "--timeout",
-		                      "4",           "-s",          lab.server,
-		                      "--smtp-port", lab.smtp_port, "--cafile",
-		                      lab.ca,        "-f",          text_path,
-		                      NULL};
-		h_run(args, NULL, 90000, &r);
-	}
+	h_run(h_lab_check(&a, &lab, HA_PROBE, "--json", "--seed", "3", "--timeout", "4", "-f",
+	                  text_path),
+	      NULL, 90000, &r);
 	h_lab_stop(&lab);
 	after = by_domain(json_object(), r.out);
 	assert_int_equal(json_object_size(after), json_object_size(before));
