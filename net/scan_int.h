@@ -87,6 +87,8 @@ struct sdom {
 	/* per-domain stages (scan_stages.c) */
 	mx_auth *auth;            /* the zone's servers side by side (cfg.authoritative), or NULL */
 	bool auth_wait;           /* the request is out */
+	bool auth_on;             /* scan_set_authoritative: asked for this domain alone */
+	bool keep_probes;         /* scan_refresh_dns: the next answer does not re-probe */
 	policy_job *pj;           /* the MTA-STS fetch on its way, or NULL */
 	policy_fetch_result *pol; /* what it found (given to every answer installed) */
 	sdom *prev, *next;
@@ -193,6 +195,9 @@ void scani_dom_stages_cancel(scan *s, sdom *m);
 void scani_dom_stages_attach(const sdom *m, mx_domain *d);
 size_t scani_dom_stages_waits(const sdom *m);
 void scani_dom_stages_free(sdom *m);
+/* Asks m's name servers now if the authoritative view is on for it (the
+ * scan's option or scan_set_authoritative) and no request is out. */
+void scani_auth_start(scan *s, sdom *m);
 
 /* The RCPT stage: the recipient address for domain (--rcpt: LOCALPART gets
  * @domain), into buf; NULL without --rcpt, and in SCAN_MONITOR. */

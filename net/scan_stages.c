@@ -219,9 +219,9 @@ static void on_auth(const char *domain, mx_auth *au, void *arg)
 	scani_leave(s);
 }
 
-static void stage_auth_start(scan *s, sdom *m)
+void scani_auth_start(scan *s, sdom *m)
 {
-	if (s->cfg.authoritative && s->auth && !m->auth_wait)
+	if ((s->cfg.authoritative || m->auth_on) && s->auth && !m->auth_wait)
 		m->auth_wait = auth_zone(s->auth, m->name, on_auth, m) == MXS_OK;
 }
 
@@ -325,7 +325,7 @@ static const addr_stage addr_stages[] = {
 };
 
 static const dom_stage dom_stages[] = {
-    {stage_auth_start, stage_auth_cancel, stage_auth_attach, stage_auth_waits, stage_auth_free},
+    {scani_auth_start, stage_auth_cancel, stage_auth_attach, stage_auth_waits, stage_auth_free},
     {stage_policy_start, stage_policy_cancel, stage_policy_attach, stage_policy_waits,
      stage_policy_free},
 };

@@ -123,7 +123,8 @@ void tf_settle(fixture *f)
 	uv_timer_start(&f->nudge, tf_on_nudge, 10, 10);
 	for (;;) {
 		uv_run(&f->loop, UV_RUN_ONCE);
-		if (tui_app_settled(f->app))
+		/* settled after a draw too: a drawn SRV section asks again */
+		if (tui_app_settled(f->app) && tui_app_pump(f->app) && tui_app_settled(f->app))
 			break;
 		clock_gettime(CLOCK_MONOTONIC, &t);
 		if (t.tv_sec - t0.tv_sec > 10)

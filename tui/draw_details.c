@@ -1,0 +1,328 @@
+/* tui/draw_details.c — the details pane's parts about what real senders
+ * look at (issues 11 and 12): the walk as the chosen sender profile makes
+ * it (which rule skipped which host), the domain's DNSSEC status, MTA-STS
+ * policy and TLS-RPT, the authoritative servers side by side, each host's
+ * TLSA records, and each probe's certificate, DANE verdict and RCPT answer.
+ * Drawn from the model alone, like draw.c. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mx_auth.h"
+#include "policy.h"
+#include "sender.h"
+#include "tui_int.h"
+
+/* The walk the pane follows: the chosen profile's, or the plain one when
+ * the analysis kept no profile walks (a recording of an older version). */
+static const sender_walk *walk_of(const tui_model *m, const tui_entry *e)
+{
+	return e->d ? mx_domain_sender(e->d, (sender_profile)m->sender) : NULL;
+}
+
+size_t tui_walk_steps(const tui_model *m, const tui_entry *e)
+{
+	const sender_walk *w = walk_of(m, e);
+	return w ? w->nsteps : e->d ? mx_domain_step_count(e->d) : 0;
+}
+
+static theme_role outcome_role(sender_outcome o, probe_state st)
+{
+	switch (o) {
+	case SENDER_SKIPPED: return THEME_WARN;
+	case SENDER_DELIVERED: return THEME_OK;
+	case SENDER_BOUNCED: return THEME_ERROR;
+	case SENDER_DEFERRED: return THEME_WARN;
+	default: return tui_state_role(st);
+	}
+}
+
+void tui_detail_walk(tui_model *m, const tui_entry *e, tui_lines *L)
+{
+	char nb[600];
+	const sender_walk *w = walk_of(m, e);
+	size_t steps = tui_walk_steps(m, e);
+
+	tui_addl(L, THEME_TITLE, "Delivery walk of %s, seed %llu", e->name,
+	         (unsigned long long)e->seed);
+	tui_addl(L, THEME_DIM, "as %s sender (S: another)  step every %.1f s%s",
+	         sender_profile_name((sender_profile)m->sender), m->walk.speed_ms / 1000.0,
+	         m->walk.paused ? "  PAUSED" : "");
+	if (!mx_domain_walked(e->d)) {
+		tui_addl(L, THEME_PENDING,
+		         "waiting for the probes of every address in the attempt order...");
+		return;
+	}
+	for (size_t i = 0; i < m->walk.shown && i < steps; i++) {
+		size_t ai = w ? w->steps[i].attempt : mx_domain_step(e->d, i)->attempt;
+		const mx_attempt *at = mx_domain_attempt(e->d, ai);
+		const mx_host *h = mx_domain_host(e->d, at->host);
+		const probe_result *p = h->addrs[at->addr].probe;
+		probe_state st = p ? p->state : PROBE_PENDING;
+		bool cur = i + 1 == m->walk.shown;
+
+		tui_addl(L, cur ? THEME_WALK_CURRENT : THEME_NORMAL, "%zu. pref %u %s %s", i + 1,
+		         (unsigned)h->preference, tui_san(h->exchange, nb, sizeof(nb)),
+		         h->addrs[at->addr].ip);
+		if (i == 0)
+			m->walk.pin = L->n - 1; /* the first step's line, kept in sight */
+		if (!w) {
+			const mx_step *ms = mx_domain_step(e->d, i);
+			tui_addl(L, tui_state_role(ms->state), "   %s: %s",
+			         probe_state_word(ms->state), ms->rule);
+		} else if (w->steps[i].outcome == SENDER_SKIPPED) {
+			/* the probe itself may be fine: the profile's rule refused */
+			tui_addl(L, tui_state_role(st), "   %s", probe_state_word(st));
+			tui_addl(L, THEME_WARN, "   skipped by %s: %s",
+			         sender_profile_name((sender_profile)m->sender), w->steps[i].rule);
+		} else if (w->steps[i].outcome == SENDER_BOUNCED ||
+		           w->steps[i].outcome == SENDER_DEFERRED) {
+			/* greeted fine, and then the RCPT stage ended the walk */
+			tui_addl(L, outcome_role(w->steps[i].outcome, st), "   %s, %s: %s",
+			         probe_state_word(st), sender_outcome_word(w->steps[i].outcome),
+			         w->steps[i].rule);
+		} else {
+			tui_addl(L, tui_state_role(st), "   %s: %s", probe_state_word(st),
+			         w->steps[i].rule);
+		}
+		if (ai + 1 < mx_domain_attempt_count(e->d) && i + 1 < steps) {
+			const mx_attempt *nx = mx_domain_attempt(e->d, ai + 1);
+			if (nx->host != at->host &&
+			    mx_domain_host(e->d, nx->host)->preference == h->preference)
+				tui_addl(L, THEME_INFO, "   same preference: order is random");
+		}
+	}
+	if (m->walk.shown <= steps)
+		return;
+	if (w ? w->delivered >= 0 : mx_domain_delivered(e->d) != NULL) {
+		const mx_attempt *dv =
+		    w ? mx_domain_attempt(e->d, (size_t)w->delivered) : mx_domain_delivered(e->d);
+		const mx_host *h = mx_domain_host(e->d, dv->host);
+		tui_addl(L, THEME_WALK_DONE, "=> delivered to %s (%s)",
+		         tui_san(h->exchange, nb, sizeof(nb)), h->addrs[dv->addr].ip);
+	} else if (w && w->end == SENDER_END_BOUNCED) {
+		tui_addl(L, THEME_ERROR, "=> bounced: %s", w->why);
+	} else {
+		tui_addl(L, THEME_ERROR, "=> no host accepts: %s",
+		         w ? w->why : "the mail stays queued or bounces");
+	}
+}
+
+/* Where each profile's walk ends, one line each, the followed one marked. */
+static void sender_ends(const tui_model *m, const tui_entry *e, tui_lines *L)
+{
+	char nb[600];
+	bool any = false;
+
+	for (int p = 0; p < SENDER_COUNT; p++) {
+		const sender_walk *w = mx_domain_sender(e->d, (sender_profile)p);
+		size_t skipped = 0;
+		if (!w)
+			continue;
+		if (!any)
+			tui_addl(L, THEME_TITLE, "Senders (S picks the one the walk follows)");
+		any = true;
+		for (size_t i = 0; i < w->nsteps; i++)
+			skipped += w->steps[i].outcome == SENDER_SKIPPED;
+		if (w->delivered >= 0) {
+			const mx_attempt *at = mx_domain_attempt(e->d, (size_t)w->delivered);
+			const mx_host *h = mx_domain_host(e->d, at->host);
+			tui_addl(L, THEME_OK, "%s %-13s -> %s (%s)%s", p == m->sender ? ">" : " ",
+			         sender_profile_name((sender_profile)p),
+			         tui_san(h->exchange, nb, sizeof(nb)), h->addrs[at->addr].ip,
+			         skipped ? ", others skipped" : "");
+		} else {
+			tui_addl(L, THEME_ERROR, "%s %-13s %s: %s", p == m->sender ? ">" : " ",
+			         sender_profile_name((sender_profile)p),
+			         w->end == SENDER_END_BOUNCED ? "bounced" : "deferred", w->why);
+		}
+	}
+}
+
+static void mta_sts_lines(const mx_domain *d, tui_lines *L)
+{
+	const mx_mta_sts *st = mx_domain_mta_sts(d);
+	const char *rpt = mx_domain_tls_rpt(d);
+	char nb[1200];
+
+	if (!st && !rpt)
+		return;
+	tui_addl(L, THEME_TITLE, "MTA-STS (RFC 8461)");
+	if (st && !st->txt) {
+		tui_addl(L, THEME_DIM, "  no _mta-sts TXT record: no policy");
+	} else if (st) {
+		tui_addl(L, THEME_NORMAL, "  TXT %s", tui_san(st->txt, nb, sizeof(nb)));
+		if (st->policy) {
+			const policy_sts *p = st->policy;
+			size_t o = 0;
+			nb[0] = '\0';
+			for (size_t i = 0; i < p->nmx && o + 2 < sizeof(nb) / 2; i++) {
+				char one[300];
+				o += (size_t)snprintf(nb + o, sizeof(nb) - o, "%s%s", i ? " " : "",
+				                      tui_san(p->mx[i], one, sizeof(one)));
+			}
+			tui_addl(L,
+			         p->mode == POLICY_MODE_ENFORCE   ? THEME_OK
+			         : p->mode == POLICY_MODE_TESTING ? THEME_WARN
+			                                          : THEME_DIM,
+			         "  mode %s, max_age %lu s", policy_mode_str(p->mode), p->max_age);
+			tui_addl(L, THEME_NORMAL, "  mx %s", p->nmx ? nb : "(none)");
+		}
+		if (st->error)
+			tui_addl(L, THEME_ERROR, "  policy error: %s",
+			         tui_san(st->error, nb, sizeof(nb)));
+	}
+	if (rpt)
+		tui_addl(L, THEME_NORMAL, "  TLS-RPT %s", tui_san(rpt, nb, sizeof(nb)));
+	else if (st)
+		tui_addl(L, THEME_DIM, "  TLS-RPT: none published");
+}
+
+static void auth_lines(const tui_entry *e, tui_lines *L)
+{
+	const mx_auth *au = mx_domain_auth(e->d);
+	char nb[600], mx[600];
+
+	if (!au) {
+		if (e->auth_asked)
+			tui_addl(L, THEME_PENDING, "Authoritative servers: asked, waiting...");
+		return;
+	}
+	tui_addl(L, THEME_TITLE, "Authoritative servers of %s (NS %s)",
+	         tui_san(au->zone, nb, sizeof(nb)), mx_rcode_str(au->ns_rc));
+	tui_addl(L, THEME_DIM, "  %-22s %-15s %-10s %-9s %-3s %s", "NS", "address", "serial",
+	         "rcode", "AA", "MX");
+	for (size_t i = 0; i < au->nsrv; i++) {
+		const mx_auth_server *sv = &au->srv[i];
+		char serial[16] = "-";
+		size_t o = 0;
+		mx[0] = '\0';
+		for (size_t k = 0; k < sv->nmx && o + 2 < sizeof(mx) / 2; k++) {
+			char one[300];
+			o += (size_t)snprintf(mx + o, sizeof(mx) - o, "%s%s", k ? ", " : "",
+			                      tui_san(sv->mx[k], one, sizeof(one)));
+		}
+		if (sv->has_serial)
+			snprintf(serial, sizeof(serial), "%lu", (unsigned long)sv->serial);
+		tui_addl(L,
+		         sv->rc != MX_RC_OK || !sv->aa ? THEME_ERROR
+		         : i && au->srv[0].has_serial && sv->serial != au->srv[0].serial
+		             ? THEME_WARN
+		             : THEME_NORMAL,
+		         "  %-22s %-15s %-10s %-9s %-3s %s", tui_san(sv->ns, nb, sizeof(nb)),
+		         sv->ip, serial, mx_rcode_str(sv->rc), sv->aa ? "yes" : "no",
+		         sv->nmx ? mx : mx_rcode_str(sv->mx_rc));
+	}
+	{
+		size_t o = 0;
+		mx[0] = '\0';
+		for (size_t k = 0; k < au->nresolver_mx && o + 2 < sizeof(mx) / 2; k++) {
+			char one[300];
+			o += (size_t)snprintf(mx + o, sizeof(mx) - o, "%s%s", k ? ", " : "",
+			                      tui_san(au->resolver_mx[k], one, sizeof(one)));
+		}
+		tui_addl(L, THEME_INFO,
+		         "  resolver: %s, TTL %lu s left: mail follows a new MX in at most %lu s",
+		         au->nresolver_mx ? mx : mx_rcode_str(au->resolver_rc),
+		         (unsigned long)au->resolver_ttl, (unsigned long)au->resolver_ttl);
+	}
+}
+
+void tui_details_domain_senders(const tui_model *m, const tui_entry *e, tui_lines *L)
+{
+	mx_dnssec ds = mx_domain_dnssec(e->d);
+
+	sender_ends(m, e, L);
+	if (mx_dnssec_str(ds))
+		tui_addl(L,
+		         ds == MX_DNSSEC_SECURE  ? THEME_OK
+		         : ds == MX_DNSSEC_BOGUS ? THEME_ERROR
+		                                 : THEME_NORMAL,
+		         "DNSSEC: MX answer %s", mx_dnssec_str(ds));
+	mta_sts_lines(e->d, L);
+	auth_lines(e, L);
+}
+
+void tui_details_tlsa(const mx_host *h, tui_lines *L)
+{
+	char nb[600];
+
+	if (!h->tlsa)
+		return;
+	tui_addl(L, THEME_TITLE, "TLSA _25._tcp.%s (%s)", tui_san(h->exchange, nb, sizeof(nb)),
+	         h->tlsa->secure ? "DNSSEC-secure" : "insecure: shown, ignored");
+	if (!h->tlsa->nrecords)
+		tui_addl(L, THEME_DIM, "  none published");
+	for (size_t i = 0; i < h->tlsa->nrecords; i++)
+		tui_addl(L, h->tlsa->secure ? THEME_NORMAL : THEME_DIM, "  %s",
+		         tui_san(h->tlsa->records[i], nb, sizeof(nb)));
+}
+
+/* The certificate whole, also when it does not verify (issue 11): a failed
+ * verification is a verdict on it, not a reason to hide it. */
+void tui_details_tls(const probe_result *p, tui_lines *L)
+{
+	char nb[1200];
+
+	tui_addl(L, THEME_TITLE, "TLS");
+	if (!p->nehlo && !p->tls.offered) {
+		/* no EHLO reply: nothing to say about STARTTLS either way */
+		tui_addl(L, THEME_DIM, "  not known: the probe never got to EHLO");
+		return;
+	}
+	if (!p->tls.offered) {
+		tui_addl(L, THEME_WARN, "  STARTTLS not offered");
+		return;
+	}
+	tui_addl(L, p->tls.verified ? THEME_OK : THEME_WARN, "  %s%s%s%s",
+	         p->tls.done ? "handshake done" : "handshake failed", p->tls.version ? ", " : "",
+	         p->tls.version ? p->tls.version : "",
+	         p->tls.verified ? ", certificate verified" : ", certificate NOT verified");
+	if (p->tls.verify_error)
+		tui_addl(L, THEME_WARN, "  %s", tui_san(p->tls.verify_error, nb, sizeof(nb)));
+	if (p->tls.subject)
+		tui_addl(L, THEME_NORMAL, "  subject %s", tui_san(p->tls.subject, nb, sizeof(nb)));
+	if (p->tls.issuer)
+		tui_addl(L, THEME_NORMAL, "  issuer  %s", tui_san(p->tls.issuer, nb, sizeof(nb)));
+	if (p->tls.not_before || p->tls.not_after) {
+		char a[100];
+		tui_addl(L, THEME_NORMAL, "  valid %s .. %s",
+		         p->tls.not_before ? tui_san(p->tls.not_before, a, sizeof(a)) : "?",
+		         p->tls.not_after ? tui_san(p->tls.not_after, nb, sizeof(nb)) : "?");
+	}
+	for (size_t i = 0; p->tls.nchain && i < p->tls.chain[0].nsan; i++)
+		tui_addl(L, THEME_NORMAL, "  name    %s",
+		         tui_san(p->tls.chain[0].san[i], nb, sizeof(nb)));
+	if (p->tls.nchain) {
+		tui_addl(L, THEME_NORMAL, "  spki sha256 %s", p->tls.chain[0].spki_sha256);
+		tui_addl(L, THEME_NORMAL, "  cert sha256 %s", p->tls.chain[0].cert_sha256);
+	}
+	if (p->tls.nchain > 1)
+		tui_addl(L, THEME_NORMAL, "  chain of %zu certificates", p->tls.nchain);
+	if (probe_dane_str(p->dane))
+		tui_addl(L,
+		         p->dane == PROBE_DANE_MATCH      ? THEME_OK
+		         : p->dane == PROBE_DANE_MISMATCH ? THEME_ERROR
+		                                          : THEME_NORMAL,
+		         "  DANE: %s", probe_dane_str(p->dane));
+}
+
+void tui_details_rcpt(const probe_result *p, tui_lines *L)
+{
+	char nb[PROBE_RCPT_REPLY_MAX * 4 + 16], to[600];
+
+	if (!p->rcpt.to)
+		return;
+	tui_addl(L, THEME_TITLE, "RCPT TO:<%s>", tui_san(p->rcpt.to, to, sizeof(to)));
+	if (!p->rcpt.code)
+		tui_addl(L, THEME_WARN, "  no answer: %s",
+		         p->rcpt.reply ? tui_san(p->rcpt.reply, nb, sizeof(nb)) : "broke off");
+	else
+		tui_addl(L,
+		         p->rcpt.code >= 500   ? THEME_ERROR
+		         : p->rcpt.code >= 400 ? THEME_WARN
+		                               : THEME_OK,
+		         "  %d %s: %s", p->rcpt.code,
+		         p->rcpt.reply ? tui_san(p->rcpt.reply, nb, sizeof(nb)) : "",
+		         sender_rcpt_rule(p->rcpt.code));
+}
