@@ -44,12 +44,17 @@ typedef struct saddr saddr;
 typedef struct sslot {
 	saddr *a;
 	char *host;
-	char *rcpt;          /* the recipient stage's address (--rcpt, SCAN_ONCE), or NULL */
-	bool watched;        /* a probe was asked for (or the monitor watches it) */
-	bool done;           /* the first probe ended, or could not start */
-	bool in_flight;      /* SCAN_ONCE: the probe is queued or running */
-	probe_result *last;  /* SCAN_ONCE: the result */
-	probe_result *snap;  /* frozen: the last result when the freeze began */
+	char *rcpt;         /* the recipient stage's address (--rcpt), or NULL */
+	bool watched;       /* a probe was asked for (or the monitor watches it) */
+	bool done;          /* the first probe ended, or could not start */
+	bool in_flight;     /* SCAN_ONCE: the probe is queued or running */
+	probe_result *last; /* SCAN_ONCE: the result */
+	probe_result *snap; /* frozen: the last result when the freeze began */
+	/* SCAN_MONITOR with --rcpt: the recipient stage runs once per slot, not
+	 * on every re-probe (a real server should not see RCPT every few
+	 * seconds); its answer joins each result the monitor gives */
+	probe_result *rcpt_res;
+	bool rcpt_in_flight;
 	scan_history snap_h; /* frozen: the history when the freeze began */
 } sslot;
 

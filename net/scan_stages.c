@@ -403,8 +403,9 @@ void scani_dom_stages_free(sdom *m)
 
 /* ---- the RCPT stage --------------------------------------------------------- */
 
-/* SCAN_MONITOR never: the explorer re-probes every few seconds and must
- * never repeat RCPT. */
+/* SCAN_ONCE only: the explorer re-probes every few seconds and must not
+ * repeat RCPT; its one recipient stage per address is the store's
+ * (slot_get). */
 const char *scani_rcpt_for(const scan *s, const char *domain, char *buf, size_t cap)
 {
 	if (!s->rcpt || s->cfg.mode != SCAN_ONCE || !sender_rcpt_address(s->rcpt, domain, buf, cap))

@@ -20,7 +20,8 @@
 /* Where the mail ends up, as the list says it: "mx1", "-> backup mx2 (20)"
  * ("->mx2" when narrow), "none", "no mail"; "..." while the probes are
  * out, "-" without probes. */
-static void delivers_to(const tui_entry *e, bool wide, bool no_probe, char *out, size_t cap)
+static void delivers_to(const tui_model *m, const tui_entry *e, bool wide, bool no_probe, char *out,
+                        size_t cap)
 {
 	const mx_attempt *dv;
 	const mx_host *h;
@@ -43,7 +44,7 @@ static void delivers_to(const tui_entry *e, bool wide, bool no_probe, char *out,
 		                                            : "\xe2\x80\xa6");
 		return;
 	}
-	if (!(dv = mx_domain_delivered(e->d))) {
+	if (!(dv = tui_delivered(m, e))) { /* as the followed sender (S) */
 		snprintf(out, cap, "none");
 		return;
 	}
@@ -140,10 +141,15 @@ static void draw_domains(tui_model *m, tui_rect r)
 	if (m->filter[0])
 		snprintf(title, sizeof(title), "Domains %zu/%zu /%s", n, m->ne, m->filter);
 	else
-		snprintf(title, sizeof(title), "Domains (%zu)%s", m->ne,
+		snprintf(title, sizeof(title), "Domains (%zu)%s%s%s", m->ne,
 		         m->sort == TUI_SORT_STATUS ? " by status"
 		         : m->sort == TUI_SORT_NAME ? " by name"
-		                                    : "");
+		                                    : "",
+		         /* the delivers-to column follows the sender S picks */
+		         m->sender != SENDER_OPPORTUNISTIC ? " as " : "",
+		         m->sender != SENDER_OPPORTUNISTIC
+		             ? sender_profile_name((sender_profile)m->sender)
+		             : "");
 	tui_pane_box(m, r, title, m->focus == TUI_P_DOMAINS);
 	if (!idx)
 		return;
@@ -159,7 +165,7 @@ static void draw_domains(tui_model *m, tui_rect r)
 		const tui_entry *e = m->e[idx[m->top_dom + (size_t)i]];
 		char dv[160];
 		int nl = (int)strlen(e->name), dl = 0;
-		delivers_to(e, wide, m->no_probe, dv, sizeof(dv));
+		delivers_to(m, e, wide, m->no_probe, dv, sizeof(dv));
 		for (const char *p = dv; *p; p++)
 			dl += (*p & 0xc0) != 0x80; /* columns: one per character here */
 		namew = nl > namew ? nl : namew;
@@ -182,7 +188,7 @@ static void draw_domains(tui_model *m, tui_rect r)
 		/* the status keeps its colour on the selected row too */
 		x += tui_put(m, y, x, 2, tui_role(m, sr), g);
 		tui_put(m, y, x + 1, 8, tui_role(m, sr), w);
-		delivers_to(e, wide, m->no_probe, dv, sizeof(dv));
+		delivers_to(m, e, wide, m->no_probe, dv, sizeof(dv));
 		tui_put(m, y, r.x + 12, namew, base, e->name);
 		tui_put(m, y, r.x + 13 + namew, dwid, base, dv);
 	}
@@ -211,7 +217,7 @@ static size_t detail_domain(const tui_model *m, const tui_entry *e, tui_lines *L
 	if (!e->d) {
 		tui_addl(L, THEME_PENDING, "resolving: MX question sent");
 	} else {
-		const mx_attempt *dv = mx_domain_delivered(e->d);
+		const mx_attempt *dv = tui_delivered(m, e);
 		tui_addl(L, THEME_NORMAL, "status %s   MX answer %s%s%s", mx_domain_status(e->d),
 		         mx_rcode_str(mx_domain_mx_rcode(e->d)), mx_domain_mx_why(e->d) ? ": " : "",
 		         mx_domain_mx_why(e->d) ? tui_san(mx_domain_mx_why(e->d), nb, sizeof(nb))
@@ -224,6 +230,7 @@ static size_t detail_domain(const tui_model *m, const tui_entry *e, tui_lines *L
 		         (unsigned long long)e->seed);
 		if (dv) {
 			const mx_host *h = mx_domain_host(e->d, dv->host);
+			/* as the followed sender (S); Senders below has them all */
 			tui_addl(L, THEME_OK, "delivered to %s (%s), pref %u",
 			         tui_san(h->exchange, nb, sizeof(nb)), h->addrs[dv->addr].ip,
 			         (unsigned)h->preference);

@@ -26,14 +26,114 @@ size_t tui_walk_steps(const tui_model *m, const tui_entry *e)
 	return w ? w->nsteps : e->d ? mx_domain_step_count(e->d) : 0;
 }
 
-static theme_role outcome_role(sender_outcome o, probe_state st)
+/* The attempt step i of the followed walk tries. */
+static size_t step_attempt(const tui_model *m, const tui_entry *e, size_t i)
 {
-	switch (o) {
-	case SENDER_SKIPPED: return THEME_WARN;
-	case SENDER_DELIVERED: return THEME_OK;
-	case SENDER_BOUNCED: return THEME_ERROR;
-	case SENDER_DEFERRED: return THEME_WARN;
-	default: return tui_state_role(st);
+	const sender_walk *w = walk_of(m, e);
+	return w ? w->steps[i].attempt : mx_domain_step(e->d, i)->attempt;
+}
+
+long tui_walk_cur(const tui_model *m, const tui_entry *e)
+{
+	size_t steps, last;
+
+	if (!m->walk.active || m->walk.e != e || !e->d || !mx_domain_walked(e->d) ||
+	    m->walk.shown < 1)
+		return -1;
+	steps = tui_walk_steps(m, e);
+	if (!steps)
+		return -1;
+	if (m->walk.shown <= steps)
+		return (long)step_attempt(m, e, m->walk.shown - 1);
+	/* the end: every attempt tried, or the walk stopped early (delivered,
+	 * bounced, deferred at RCPT) and the mark stays where it stopped, so
+	 * the addresses after it are not marked as tried */
+	last = step_attempt(m, e, steps - 1);
+	return last + 1 < mx_domain_attempt_count(e->d) ? (long)last
+	                                                : (long)mx_domain_attempt_count(e->d);
+}
+
+const mx_attempt *tui_delivered(const tui_model *m, const tui_entry *e)
+{
+	const sender_walk *w = walk_of(m, e);
+
+	if (!e->d)
+		return NULL;
+	if (!w)
+		return mx_domain_delivered(e->d);
+	return w->delivered >= 0 ? mx_domain_attempt(e->d, (size_t)w->delivered) : NULL;
+}
+
+/* One step of a profile's walk, below its "N. pref host ip" line: what the
+ * sender did there and why, coloured by what it did. The probe keeps its
+ * own colour in the tiers pane; here a host a rule refused is never in the
+ * ok role, even when its probe was accepted. */
+static void walk_step(const tui_model *m, const tui_entry *e, const sender_step *s, probe_state st,
+                      const probe_result *p, tui_lines *L)
+{
+	const char *prof = sender_profile_name((sender_profile)m->sender);
+	char nb[PROBE_RCPT_REPLY_MAX * 4 + 16];
+
+	(void)e;
+	switch (s->outcome) {
+	case SENDER_SKIPPED:
+		tui_addl(L, THEME_DIM, "   probe: %s (what any sender would meet)",
+		         probe_state_word(st));
+		tui_addl(L, THEME_ERROR, "   skipped by %s: %s", prof, s->rule);
+		break;
+	case SENDER_BOUNCED:
+	case SENDER_DEFERRED:
+		/* greeted fine, then the RCPT answer ended the walk */
+		tui_addl(L, s->outcome == SENDER_BOUNCED ? THEME_ERROR : THEME_WARN,
+		         "   %s at RCPT: %d %s", s->outcome == SENDER_BOUNCED ? "bounce" : "defer",
+		         p ? p->rcpt.code : 0,
+		         p && p->rcpt.reply ? tui_san(p->rcpt.reply, nb, sizeof(nb)) : "");
+		/* the reference docs/findings.md gives rcpt-rejected and rcpt-tempfail */
+		tui_addl(L, s->outcome == SENDER_BOUNCED ? THEME_ERROR : THEME_WARN,
+		         "   %s (RFC 5321 §4.2.1)", s->rule);
+		break;
+	case SENDER_DELIVERED:
+		tui_addl(L, THEME_OK, "   %s: %s", probe_state_word(st), s->rule);
+		break;
+	default:
+		tui_addl(L, st == PROBE_ACCEPTED ? THEME_WARN : tui_state_role(st), "   %s: %s",
+		         probe_state_word(st), s->rule);
+		break;
+	}
+}
+
+/* The walk's last line: where the mail ends for this sender, and why; the
+ * step above it already gave the rule. */
+static void walk_end(const tui_entry *e, const sender_walk *w, tui_lines *L)
+{
+	char nb[600];
+	const sender_step *last = w && w->nsteps ? &w->steps[w->nsteps - 1] : NULL;
+	const mx_attempt *dv =
+	    w ? (w->delivered >= 0 ? mx_domain_attempt(e->d, (size_t)w->delivered) : NULL)
+	      : mx_domain_delivered(e->d);
+	bool at_rcpt =
+	    last && (last->outcome == SENDER_BOUNCED || last->outcome == SENDER_DEFERRED);
+
+	if (at_rcpt)
+		dv = mx_domain_attempt(e->d, last->attempt);
+	if (dv && !at_rcpt) {
+		const mx_host *h = mx_domain_host(e->d, dv->host);
+		tui_addl(L, THEME_WALK_DONE, "=> delivered to %s (%s)",
+		         tui_san(h->exchange, nb, sizeof(nb)), h->addrs[dv->addr].ip);
+	} else if (at_rcpt) {
+		const mx_host *h = mx_domain_host(e->d, dv->host);
+		bool bounced = last->outcome == SENDER_BOUNCED;
+		tui_addl(L, bounced ? THEME_ERROR : THEME_WARN, "=> %s at %s (%s): %s",
+		         bounced ? "bounce" : "deferred", tui_san(h->exchange, nb, sizeof(nb)),
+		         h->addrs[dv->addr].ip,
+		         bounced ? "the mail returns to its sender, no other host is tried"
+		                 : "the sender queues the mail and retries later");
+	} else if (!w) {
+		tui_addl(L, THEME_ERROR, "=> no host accepts: the mail stays queued or bounces");
+	} else {
+		tui_addl(L, THEME_ERROR,
+		         "=> no host accepts: deferred, every host failed or was skipped; the "
+		         "sender queues the mail and retries later");
 	}
 }
 
@@ -54,7 +154,7 @@ void tui_detail_walk(tui_model *m, const tui_entry *e, tui_lines *L)
 		return;
 	}
 	for (size_t i = 0; i < m->walk.shown && i < steps; i++) {
-		size_t ai = w ? w->steps[i].attempt : mx_domain_step(e->d, i)->attempt;
+		size_t ai = step_attempt(m, e, i);
 		const mx_attempt *at = mx_domain_attempt(e->d, ai);
 		const mx_host *h = mx_domain_host(e->d, at->host);
 		const probe_result *p = h->addrs[at->addr].probe;
@@ -70,20 +170,8 @@ void tui_detail_walk(tui_model *m, const tui_entry *e, tui_lines *L)
 			const mx_step *ms = mx_domain_step(e->d, i);
 			tui_addl(L, tui_state_role(ms->state), "   %s: %s",
 			         probe_state_word(ms->state), ms->rule);
-		} else if (w->steps[i].outcome == SENDER_SKIPPED) {
-			/* the probe itself may be fine: the profile's rule refused */
-			tui_addl(L, tui_state_role(st), "   %s", probe_state_word(st));
-			tui_addl(L, THEME_WARN, "   skipped by %s: %s",
-			         sender_profile_name((sender_profile)m->sender), w->steps[i].rule);
-		} else if (w->steps[i].outcome == SENDER_BOUNCED ||
-		           w->steps[i].outcome == SENDER_DEFERRED) {
-			/* greeted fine, and then the RCPT stage ended the walk */
-			tui_addl(L, outcome_role(w->steps[i].outcome, st), "   %s, %s: %s",
-			         probe_state_word(st), sender_outcome_word(w->steps[i].outcome),
-			         w->steps[i].rule);
 		} else {
-			tui_addl(L, tui_state_role(st), "   %s: %s", probe_state_word(st),
-			         w->steps[i].rule);
+			walk_step(m, e, &w->steps[i], st, p, L);
 		}
 		if (ai + 1 < mx_domain_attempt_count(e->d) && i + 1 < steps) {
 			const mx_attempt *nx = mx_domain_attempt(e->d, ai + 1);
@@ -94,18 +182,7 @@ void tui_detail_walk(tui_model *m, const tui_entry *e, tui_lines *L)
 	}
 	if (m->walk.shown <= steps)
 		return;
-	if (w ? w->delivered >= 0 : mx_domain_delivered(e->d) != NULL) {
-		const mx_attempt *dv =
-		    w ? mx_domain_attempt(e->d, (size_t)w->delivered) : mx_domain_delivered(e->d);
-		const mx_host *h = mx_domain_host(e->d, dv->host);
-		tui_addl(L, THEME_WALK_DONE, "=> delivered to %s (%s)",
-		         tui_san(h->exchange, nb, sizeof(nb)), h->addrs[dv->addr].ip);
-	} else if (w && w->end == SENDER_END_BOUNCED) {
-		tui_addl(L, THEME_ERROR, "=> bounced: %s", w->why);
-	} else {
-		tui_addl(L, THEME_ERROR, "=> no host accepts: %s",
-		         w ? w->why : "the mail stays queued or bounces");
-	}
+	walk_end(e, w, L);
 }
 
 /* Where each profile's walk ends, one line each, the followed one marked. */
@@ -129,12 +206,31 @@ static void sender_ends(const tui_model *m, const tui_entry *e, tui_lines *L)
 			const mx_host *h = mx_domain_host(e->d, at->host);
 			tui_addl(L, THEME_OK, "%s %-13s -> %s (%s)%s", p == m->sender ? ">" : " ",
 			         sender_profile_name((sender_profile)p),
-			         tui_san(h->exchange, nb, sizeof(nb)), h->addrs[at->addr].ip,
-			         skipped ? ", others skipped" : "");
-		} else {
-			tui_addl(L, THEME_ERROR, "%s %-13s %s: %s", p == m->sender ? ">" : " ",
+			         tui_san(h->exchange, nb, sizeof(nb)), h->addrs[at->addr].ip, "");
+		} else if (w->nsteps && (w->steps[w->nsteps - 1].outcome == SENDER_BOUNCED ||
+		                         w->steps[w->nsteps - 1].outcome == SENDER_DEFERRED)) {
+			const sender_step *st = &w->steps[w->nsteps - 1];
+			const mx_attempt *at = mx_domain_attempt(e->d, st->attempt);
+			tui_addl(L, st->outcome == SENDER_BOUNCED ? THEME_ERROR : THEME_WARN,
+			         "%s %-13s %s at RCPT of %s (%s)", p == m->sender ? ">" : " ",
 			         sender_profile_name((sender_profile)p),
-			         w->end == SENDER_END_BOUNCED ? "bounced" : "deferred", w->why);
+			         st->outcome == SENDER_BOUNCED ? "bounce" : "deferred",
+			         tui_san(mx_domain_host(e->d, at->host)->exchange, nb, sizeof(nb)),
+			         mx_domain_host(e->d, at->host)->addrs[at->addr].ip);
+		} else {
+			tui_addl(
+			    L, THEME_ERROR, "%s %-13s deferred: every host failed or was skipped",
+			    p == m->sender ? ">" : " ", sender_profile_name((sender_profile)p));
+		}
+		/* which rule skipped which host */
+		for (size_t i = 0; i < w->nsteps; i++) {
+			const mx_attempt *at = mx_domain_attempt(e->d, w->steps[i].attempt);
+			if (w->steps[i].outcome != SENDER_SKIPPED)
+				continue;
+			tui_addl(L, THEME_WARN, "    skips %s (%s): %s",
+			         tui_san(mx_domain_host(e->d, at->host)->exchange, nb, sizeof(nb)),
+			         mx_domain_host(e->d, at->host)->addrs[at->addr].ip,
+			         w->steps[i].rule);
 		}
 	}
 }
@@ -239,6 +335,12 @@ void tui_details_domain_senders(const tui_model *m, const tui_entry *e, tui_line
 		         : ds == MX_DNSSEC_BOGUS ? THEME_ERROR
 		                                 : THEME_NORMAL,
 		         "DNSSEC: MX answer %s", mx_dnssec_str(ds));
+	/* the lab answers with AD for the zones a scenario marks as signed: no
+	 * signature was checked, and a person should not learn otherwise */
+	if (ds == MX_DNSSEC_SECURE && m->lab && e->scenario >= 0)
+		tui_addl(L, THEME_DIM,
+		         "  the lab vouches for signed zones; real validation comes from the "
+		         "resolver");
 	mta_sts_lines(e->d, L);
 	auth_lines(e, L);
 }
@@ -298,7 +400,15 @@ void tui_details_tls(const probe_result *p, tui_lines *L)
 		tui_addl(L, THEME_NORMAL, "  cert sha256 %s", p->tls.chain[0].cert_sha256);
 	}
 	if (p->tls.nchain > 1)
-		tui_addl(L, THEME_NORMAL, "  chain of %zu certificates", p->tls.nchain);
+		tui_addl(L, THEME_NORMAL,
+		         "  chain of %zu certificates, as the server sent it:", p->tls.nchain);
+	for (size_t i = 1; i < p->tls.nchain; i++) {
+		const probe_cert *c = &p->tls.chain[i];
+		char a[100];
+		tui_addl(L, THEME_NORMAL, "  %zu. %s, until %s", i + 1,
+		         c->subject ? tui_san(c->subject, nb, sizeof(nb)) : "?",
+		         c->not_after ? tui_san(c->not_after, a, sizeof(a)) : "?");
+	}
 	if (probe_dane_str(p->dane))
 		tui_addl(L,
 		         p->dane == PROBE_DANE_MATCH      ? THEME_OK

@@ -241,6 +241,12 @@ void tui_cmdview_lines(const tui_model *m, const tui_entry *e, tui_lines *L);
 /* draw_details.c: what real senders look at, for the details pane */
 /* Steps of the walk the pane follows (m->sender's profile). */
 size_t tui_walk_steps(const tui_model *m, const tui_entry *e);
+/* The attempt the tiers pane marks as the walk's current one (those before
+ * it as tried), or -1 when e is not being walked. */
+long tui_walk_cur(const tui_model *m, const tui_entry *e);
+/* Where the mail ends for the followed profile (the list's delivers-to
+ * column and the details), or NULL; a view into e->d. */
+const mx_attempt *tui_delivered(const tui_model *m, const tui_entry *e);
 void tui_detail_walk(tui_model *m, const tui_entry *e, tui_lines *L);
 /* Each profile's end, DNSSEC, MTA-STS and TLS-RPT, the authoritative table. */
 void tui_details_domain_senders(const tui_model *m, const tui_entry *e, tui_lines *L);
