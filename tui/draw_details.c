@@ -131,9 +131,9 @@ static void walk_end(const tui_entry *e, const sender_walk *w, tui_lines *L)
 	} else if (!w) {
 		tui_addl(L, THEME_ERROR, "=> no host accepts: the mail stays queued or bounces");
 	} else {
-		tui_addl(L, THEME_ERROR,
-		         "=> no host accepts: deferred, every host failed or was skipped; the "
-		         "sender queues the mail and retries later");
+		tui_addl(
+		    L, THEME_ERROR,
+		    "=> no host accepts: every host failed or was skipped, the mail is deferred");
 	}
 }
 
@@ -161,11 +161,11 @@ void tui_detail_walk(tui_model *m, const tui_entry *e, tui_lines *L)
 		probe_state st = p ? p->state : PROBE_PENDING;
 		bool cur = i + 1 == m->walk.shown;
 
+		if (i == 0)
+			m->walk.pin = L->n; /* the first step's (first) line, kept in sight */
 		tui_addl(L, cur ? THEME_WALK_CURRENT : THEME_NORMAL, "%zu. pref %u %s %s", i + 1,
 		         (unsigned)h->preference, tui_san(h->exchange, nb, sizeof(nb)),
 		         h->addrs[at->addr].ip);
-		if (i == 0)
-			m->walk.pin = L->n - 1; /* the first step's line, kept in sight */
 		if (!w) {
 			const mx_step *ms = mx_domain_step(e->d, i);
 			tui_addl(L, tui_state_role(ms->state), "   %s: %s",
