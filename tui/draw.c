@@ -517,8 +517,9 @@ static const char *const help_lines[] = {
     "w                 walk the attempt order step by step",
     "  in a walk:      + faster, - slower, space pause, n step, Esc stop",
     "x                 reshuffle equal preferences with a new seed",
-    "S                 the sender the walk follows: opportunistic, mta-sts, dane (the "
-    "header says which); its walk says which rule skipped which host",
+    "S                 the sender the walk and the delivers-to column follow: "
+    "opportunistic, mta-sts, dane (header and list title say which); its walk says which "
+    "rule skipped which host, and a bounce at RCPT",
     "V                 ask the selected domain's name servers directly: serial, MX set, "
     "AA side by side in the details pane (authoritative-mismatch when they differ)",
     "A                 walk as the selected MX host sends the mail on (--as: a backup relays "
