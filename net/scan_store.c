@@ -420,8 +420,9 @@ static bool domain_shows(const mx_domain *d, const char *ip)
 	return false;
 }
 
-/* The domain waits for those probes before it settles again: a re-resolve
- * shows fresh answers on top of the kept history. */
+/* The domain waits for those probes (and the recipient stage, with
+ * --rcpt) before it settles again: a re-resolve shows fresh answers on top
+ * of the kept history. */
 void scani_reprobe_kept(scan *s, const mx_domain *old, const mx_domain *d)
 {
 	for (size_t i = 0; old && i < mx_domain_host_count(old); i++) {
@@ -433,6 +434,12 @@ void scani_reprobe_kept(scan *s, const mx_domain *old, const mx_domain *d)
 				continue;
 			sl->done = false;
 			smtp_monitor_probe_now(s->mon, a->ip, a->port);
+			/* a refresh is asked for (r, the trainer): the recipient
+			 * stage too, once more; the monitor's own rounds never */
+			if (sl->rcpt && !sl->rcpt_in_flight)
+				sl->rcpt_in_flight =
+				    smtp_probe_rcpt(s->smtp, sl->host, a->ip, sl->rcpt,
+				                    on_rcpt_probe, sl) == MXS_OK;
 		}
 	}
 }

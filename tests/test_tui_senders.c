@@ -296,6 +296,19 @@ static void test_rcpt_bounce_stops(void **state)
 	assert_has(s, "RCPT TO:<postmaster@rcpt-relay.lab.test>");
 	assert_has(s, "  550 5.7.1 relaying denied: 5xx at RCPT");
 	free(s);
+	/* the backup fixed, r asks again: the recipient stage runs once more
+	 * (a refresh, not the monitor's rounds) and the mail is delivered */
+	if (lab_trainer_run(l, "rcpt-relay.lab.test", "behave 127.0.62.2 rcpt=accept", &why) !=
+	    MXS_OK)
+		fail_msg("trainer: %s", why);
+	key(f, 27);
+	key(f, 'r');
+	settle(f);
+	s = screen(f);
+	assert_has(s, "✓ ok       rcpt-relay.lab.test backup");
+	assert_has(s, "> opportunistic -> backup.rcpt-relay.lab.test (127.0.62.2)");
+	assert_lacks(s, "error    rcpt-rejected"); /* no longer a finding */
+	free(s);
 	lab_free(l);
 }
 
