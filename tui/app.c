@@ -850,7 +850,7 @@ tui_app *tui_app_new(const tui_config *cfg, char **why)
 	                   .qps = cfg->qps,
 	                   .no_probe = cfg->no_probe,
 	                   /* the lab shows TLSA in unsigned zones too (dane-insecure) */
-	                   .dane = cfg->lab != NULL,
+	                   .dane = cfg->lab != NULL || cfg->dane,
 	                   .smtp_port = cfg->smtp_port,
 	                   .ehlo_name = cfg->ehlo_name,
 	                   .ca_pem = cfg->ca_pem,

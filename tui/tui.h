@@ -47,6 +47,7 @@ typedef struct tui_config {
 	int sender;       /* --sender: the sender_profile the walk follows first */
 	const char *rcpt; /* --rcpt: the recipient stage, or NULL (off) */
 	int ns_port;      /* name servers' port for the authoritative view; <= 0: 53 */
+	bool dane; /* --dane: TLSA also in unsigned zones (shown, ignored); the lab: always */
 	const blr_config *blocklists; /* providers to ask about every address, or NULL */
 	/* the screen */
 	bool mouse, ascii, no_color;
