@@ -263,6 +263,8 @@ static void test_rcpt_bounce_stops(void **state)
 	if (lab_trainer_run(l, "rcpt-relay.lab.test", "pref mx1.rcpt-relay.lab.test 30", &why) !=
 	    MXS_OK)
 		fail_msg("trainer: %s", why);
+	free(why); /* the account of what was done */
+	why = NULL;
 	c.rcpt = "postmaster";
 	start(f, &c, sc, 1);
 	s = screen(f);
@@ -301,6 +303,8 @@ static void test_rcpt_bounce_stops(void **state)
 	if (lab_trainer_run(l, "rcpt-relay.lab.test", "behave 127.0.62.2 rcpt=accept", &why) !=
 	    MXS_OK)
 		fail_msg("trainer: %s", why);
+	free(why); /* the account of what was done */
+	why = NULL;
 	key(f, 27);
 	key(f, 'r');
 	settle(f);
