@@ -316,6 +316,36 @@ static void test_rcpt_bounce_stops(void **state)
 	lab_free(l);
 }
 
+/* sts-enforce whose policy host answers 404 (trainer: missing): the TXT
+ * promises a policy that cannot be fetched; the details say why in the
+ * finding's role (a warning), and with no policy to apply the mta-sts sender delivers to
+ * the backup like any other. */
+static void test_sts_policy_unavailable(void **state)
+{
+	fixture *f = *state;
+	const char *const sc[] = {"sts-enforce"};
+	tui_config c = config(f, 80);
+	lab *l = lab_new(f->w, f->smtp);
+	char *why = NULL, *s;
+
+	assert_non_null(l);
+	if (lab_trainer_run(l, "sts-enforce.lab.test",
+	                    "behave mta-sts.sts-enforce.lab.test missing", &why) != MXS_OK)
+		fail_msg("trainer: %s", why);
+	free(why);
+	c.sender = SENDER_MTA_STS;
+	start(f, &c, sc, 1);
+	s = screen(f);
+	assert_has(s, "  TXT v=STSv1; id=");
+	assert_has(s, "  policy error: ");
+	assert_lacks(s, "  mode enforce");
+	assert_has(s, "> mta-sts       -> backup.sts-enforce.lab.test (127.0.60.2)");
+	assert_has(s, "warning  mta-sts-policy-unavailable");
+	free(s);
+	assert_role(L"policy error: ", THEME_WARN); /* as the finding */
+	lab_free(l);
+}
+
 /* 80x24: the walk pane is four lines; it keeps the first step's first line
  * (not a wrapped rest of it) and the end in sight. */
 static void test_walk_at_80x24(void **state)
@@ -344,6 +374,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_dane_insecure, tf_setup_sts, teardown),
 	    cmocka_unit_test_setup_teardown(test_rcpt_bounce_stops, tf_setup_sts, teardown),
 	    cmocka_unit_test_setup_teardown(test_walk_at_80x24, tf_setup_sts, teardown),
+	    cmocka_unit_test_setup_teardown(test_sts_policy_unavailable, tf_setup_sts, teardown),
 	};
 	int rc;
 

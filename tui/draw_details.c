@@ -265,7 +265,9 @@ static void mta_sts_lines(const mx_domain *d, tui_lines *L)
 			tui_addl(L, THEME_NORMAL, "  mx %s", p->nmx ? nb : "(none)");
 		}
 		if (st->error)
-			tui_addl(L, THEME_ERROR, "  policy error: %s",
+			/* mta-sts-policy-unavailable is a warning: senders go on
+			 * without a policy */
+			tui_addl(L, THEME_WARN, "  policy error: %s",
 			         tui_san(st->error, nb, sizeof(nb)));
 	}
 	if (rpt)
