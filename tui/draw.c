@@ -103,7 +103,7 @@ static void draw_header(tui_model *m)
 	strftime(clock, sizeof(clock), "%H:%M:%S", &tm);
 	tui_fill(0, 0, m->cols, A_NORMAL);
 	x = tui_putf(m, 0, 1, m->cols - 12, at, "mxscope");
-	x += 1 + tui_putf(m, 0, x + 2, m->cols - x - 12, tui_role(m, THEME_NORMAL),
+	x += 2 + tui_putf(m, 0, x + 2, m->cols - x - 12, tui_role(m, THEME_NORMAL),
 	                  "%zu domain%s%s%s%s  theme %s%s%s%s", m->ne, m->ne == 1 ? "" : "s",
 	                  m->filter[0] ? " (" : "", m->filter[0] ? "filtered" : "",
 	                  m->filter[0] ? ")" : "", m->th ? theme_name(m->th) : "-",
