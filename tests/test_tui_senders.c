@@ -275,7 +275,7 @@ static void test_rcpt_bounce_stops(void **state)
 	s = screen(f);
 	assert_has(s, "1. pref 20 backup.rcpt-relay.lab.test 127.0.62.2");
 	assert_has(s, "   bounce at RCPT: 550 5.7.1 relaying denied");
-	assert_has(s, "=> bounce at backup.rcpt-relay.lab.test (127.0.62.2): the mail");
+	assert_has(s, "=> bounce at backup.rcpt-relay.lab.test (127.0.62.2): no other");
 	/* the walk stopped: mx1 is never a step */
 	assert_lacks(s, "2. pref 30");
 	assert_lacks(s, "=> delivered");

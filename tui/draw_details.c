@@ -126,8 +126,7 @@ static void walk_end(const tui_entry *e, const sender_walk *w, tui_lines *L)
 		tui_addl(L, bounced ? THEME_ERROR : THEME_WARN, "=> %s at %s (%s): %s",
 		         bounced ? "bounce" : "deferred", tui_san(h->exchange, nb, sizeof(nb)),
 		         h->addrs[dv->addr].ip,
-		         bounced ? "the mail returns to its sender, no other host is tried"
-		                 : "the sender queues the mail and retries later");
+		         bounced ? "no other host is tried" : "the sender retries later");
 	} else if (!w) {
 		tui_addl(L, THEME_ERROR, "=> no host accepts: the mail stays queued or bounces");
 	} else {
