@@ -131,7 +131,9 @@ static void install(scan *s, sdom *m, mx_domain *d, uint64_t when)
 	mx_domain *old = m->d;
 
 	if (s->cfg.mode == SCAN_MONITOR) {
-		scani_reprobe_kept(s, old, d);
+		if (!m->keep_probes)
+			scani_reprobe_kept(s, old, d);
+		m->keep_probes = false;
 		scani_ref_domain(s, d);
 		scani_unref_domain(s, old);
 	} else {
@@ -561,6 +563,31 @@ void scan_remove(scan *s, const char *name)
 	s->grave = m;
 	if (s->depth == 0)
 		sweep(s);
+}
+
+mxs_status scan_refresh_dns(scan *s, const char *name)
+{
+	sdom *m = find_dom(s, name);
+
+	if (!m || s->dying)
+		return MXS_ERR_INVALID;
+	if (s->cfg.replay || m->resolving)
+		return MXS_OK;
+	m->keep_probes = true;
+	return scan_refresh(s, name);
+}
+
+mxs_status scan_set_authoritative(scan *s, const char *name, bool on)
+{
+	sdom *m = find_dom(s, name);
+
+	if (!m || s->dying || !s->auth)
+		return MXS_ERR_INVALID;
+	m->auth_on = on;
+	/* asked at once: the explorer's key should not wait for a re-resolve */
+	if (on)
+		scani_auth_start(s, m);
+	return MXS_OK;
 }
 
 mxs_status scan_set_seed(scan *s, const char *name, uint64_t seed)

@@ -215,6 +215,12 @@ mxs_status scan_add_recorded(scan *s, mx_domain *d, char **why);
  * scan. */
 mxs_status scan_refresh(scan *s, const char *name);
 
+/* As scan_refresh, but the new answer keeps the probes as they are: an
+ * address it shows again is not probed again at once (the monitor goes on
+ * as before). For a question added later (the explorer's SRV, asked when
+ * its details show it), which says nothing new about the hosts. */
+mxs_status scan_refresh_dns(scan *s, const char *name);
+
 /* Drops a domain: its DNS question, probes and lookups that no other domain
  * needs are cancelled and no callback mentions it any more. Addresses no
  * other domain shows are forgotten (history, results). Safe from inside any
@@ -286,6 +292,13 @@ const probe_result *scan_probe_last(const scan *s, const char *ip, const char *h
  * keep the answers they had). Owned by the scan; valid until control
  * returns to the loop. */
 const blr_result *const *scan_blocklist_results(const scan *s, const char *ip, size_t *n);
+
+/* The authoritative view (cfg.authoritative) for this one domain: its name
+ * servers are asked at once and with every later resolve (the explorer's
+ * key); off: no longer asked (what came stays). MXS_ERR_INVALID for an
+ * unknown name, or a scan without the authoritative client (it exists
+ * with cfg.ptr or cfg.authoritative). */
+mxs_status scan_set_authoritative(scan *s, const char *name, bool on);
 
 /* ---- port 25 egress ---------------------------------------------------- */
 

@@ -44,12 +44,17 @@ typedef struct saddr saddr;
 typedef struct sslot {
 	saddr *a;
 	char *host;
-	char *rcpt;          /* the recipient stage's address (--rcpt, SCAN_ONCE), or NULL */
-	bool watched;        /* a probe was asked for (or the monitor watches it) */
-	bool done;           /* the first probe ended, or could not start */
-	bool in_flight;      /* SCAN_ONCE: the probe is queued or running */
-	probe_result *last;  /* SCAN_ONCE: the result */
-	probe_result *snap;  /* frozen: the last result when the freeze began */
+	char *rcpt;         /* the recipient stage's address (--rcpt), or NULL */
+	bool watched;       /* a probe was asked for (or the monitor watches it) */
+	bool done;          /* the first probe ended, or could not start */
+	bool in_flight;     /* SCAN_ONCE: the probe is queued or running */
+	probe_result *last; /* SCAN_ONCE: the result */
+	probe_result *snap; /* frozen: the last result when the freeze began */
+	/* SCAN_MONITOR with --rcpt: the recipient stage runs once per slot, not
+	 * on every re-probe (a real server should not see RCPT every few
+	 * seconds); its answer joins each result the monitor gives */
+	probe_result *rcpt_res;
+	bool rcpt_in_flight;
 	scan_history snap_h; /* frozen: the history when the freeze began */
 } sslot;
 
@@ -87,6 +92,8 @@ struct sdom {
 	/* per-domain stages (scan_stages.c) */
 	mx_auth *auth;            /* the zone's servers side by side (cfg.authoritative), or NULL */
 	bool auth_wait;           /* the request is out */
+	bool auth_on;             /* scan_set_authoritative: asked for this domain alone */
+	bool keep_probes;         /* scan_refresh_dns: the next answer does not re-probe */
 	policy_job *pj;           /* the MTA-STS fetch on its way, or NULL */
 	policy_fetch_result *pol; /* what it found (given to every answer installed) */
 	sdom *prev, *next;
@@ -193,6 +200,9 @@ void scani_dom_stages_cancel(scan *s, sdom *m);
 void scani_dom_stages_attach(const sdom *m, mx_domain *d);
 size_t scani_dom_stages_waits(const sdom *m);
 void scani_dom_stages_free(sdom *m);
+/* Asks m's name servers now if the authoritative view is on for it (the
+ * scan's option or scan_set_authoritative) and no request is out. */
+void scani_auth_start(scan *s, sdom *m);
 
 /* The RCPT stage: the recipient address for domain (--rcpt: LOCALPART gets
  * @domain), into buf; NULL without --rcpt, and in SCAN_MONITOR. */

@@ -219,9 +219,9 @@ static void on_auth(const char *domain, mx_auth *au, void *arg)
 	scani_leave(s);
 }
 
-static void stage_auth_start(scan *s, sdom *m)
+void scani_auth_start(scan *s, sdom *m)
 {
-	if (s->cfg.authoritative && s->auth && !m->auth_wait)
+	if ((s->cfg.authoritative || m->auth_on) && s->auth && !m->auth_wait)
 		m->auth_wait = auth_zone(s->auth, m->name, on_auth, m) == MXS_OK;
 }
 
@@ -325,7 +325,7 @@ static const addr_stage addr_stages[] = {
 };
 
 static const dom_stage dom_stages[] = {
-    {stage_auth_start, stage_auth_cancel, stage_auth_attach, stage_auth_waits, stage_auth_free},
+    {scani_auth_start, stage_auth_cancel, stage_auth_attach, stage_auth_waits, stage_auth_free},
     {stage_policy_start, stage_policy_cancel, stage_policy_attach, stage_policy_waits,
      stage_policy_free},
 };
@@ -403,8 +403,9 @@ void scani_dom_stages_free(sdom *m)
 
 /* ---- the RCPT stage --------------------------------------------------------- */
 
-/* SCAN_MONITOR never: the explorer re-probes every few seconds and must
- * never repeat RCPT. */
+/* SCAN_ONCE only: the explorer re-probes every few seconds and must not
+ * repeat RCPT; its one recipient stage per address is the store's
+ * (slot_get). */
 const char *scani_rcpt_for(const scan *s, const char *domain, char *buf, size_t cap)
 {
 	if (!s->rcpt || s->cfg.mode != SCAN_ONCE || !sender_rcpt_address(s->rcpt, domain, buf, cap))

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "dane.h"
+#include "sender.h"
 #include "scan_int.h"
 
 static unsigned hash_ip(const char *ip)
@@ -190,6 +191,13 @@ static void attach(scan *s, sdom *m, size_t i, size_t k)
 		return;
 	if (last) {
 		probe_result *r = probe_result_dup(last);
+		const probe_result *rr = sl->rcpt_res;
+		if (r && rr && rr->rcpt.to && !r->rcpt.to &&
+		    probe_rcpt_set(r, rr->rcpt.to, rr->rcpt.code, rr->rcpt.reply,
+		                   rr->rcpt.reply ? strlen(rr->rcpt.reply) : 0) != MXS_OK) {
+			probe_result_free(r); /* out of memory: keep the last one attached */
+			r = NULL;
+		}
 		if (r) /* the DANE stage: a DANE-TA chain must be valid now */
 			r->dane = dane_verdict(m->d, h, r, time(NULL));
 		if (r)
@@ -218,7 +226,7 @@ size_t scani_store_waits(const scan *s, const sdom *m)
 			const sslot *sl = scani_find_slot_to(a, h->exchange, to);
 			if (!a || !a->allowed)
 				continue;
-			if (sl && !sl->done)
+			if (sl && (!sl->done || sl->rcpt_in_flight))
 				n++;
 			n += scani_addr_stages_waits(a);
 		}
@@ -253,10 +261,12 @@ void scani_sync_addr(scan *s, const saddr *a, unsigned bits)
 /* ---- addresses come and go with the domains that show them ---------------- */
 
 static void on_probe(probe_result *r, void *arg);
+static void on_rcpt_probe(probe_result *r, void *arg);
 
 static void slot_free(sslot *sl)
 {
 	probe_result_free(sl->last);
+	probe_result_free(sl->rcpt_res);
 	probe_result_free(sl->snap);
 	free(sl->host);
 	free(sl->rcpt);
@@ -288,6 +298,8 @@ static void addr_free(scan *s, saddr *a)
 	for (size_t i = 0; i < a->nslots; i++)
 		if (s->smtp && a->slots[i]->in_flight)
 			smtp_cancel(s->smtp, on_probe, a->slots[i]);
+		else if (s->smtp && a->slots[i]->rcpt_in_flight)
+			smtp_cancel(s->smtp, on_rcpt_probe, a->slots[i]);
 	scani_addr_stages_cancel(s, a);
 	addr_release(a);
 }
@@ -327,8 +339,9 @@ static saddr *addr_get(scan *s, const char *host, const char *ip)
 	return a;
 }
 
-/* The first probe of ip as host, when probes run and the policy allows. */
-static void slot_get(scan *s, saddr *a, const char *host, const char *rcpt)
+/* The first probe of ip as host, when probes run and the policy allows.
+ * mon_rcpt: SCAN_MONITOR's one recipient stage for the slot, or NULL. */
+static void slot_get(scan *s, saddr *a, const char *host, const char *rcpt, const char *mon_rcpt)
 {
 	sslot *sl, **g;
 	scan_event ev = {.kind = SCAN_EV_PROBE_START, .ip = a->ip, .host = host};
@@ -349,6 +362,9 @@ static void slot_get(scan *s, saddr *a, const char *host, const char *rcpt)
 	a->slots[a->nslots++] = sl;
 	if (s->cfg.mode == SCAN_MONITOR) {
 		sl->watched = smtp_monitor_watch(s->mon, host, a->ip) == MXS_OK;
+		if (sl->watched && mon_rcpt && (sl->rcpt = strdup(mon_rcpt)))
+			sl->rcpt_in_flight = smtp_probe_rcpt(s->smtp, host, a->ip, sl->rcpt,
+			                                     on_rcpt_probe, sl) == MXS_OK;
 	} else {
 		sl->watched = smtp_probe_rcpt(s->smtp, host, a->ip, rcpt, on_probe, sl) == MXS_OK;
 		sl->in_flight = sl->watched;
@@ -363,6 +379,13 @@ void scani_ref_domain(scan *s, const mx_domain *d)
 {
 	char rb[320];
 	const char *to = d ? scani_rcpt_for(s, mx_domain_name(d), rb, sizeof(rb)) : NULL;
+	char mb[320];
+	/* the monitor's slot is one per address: the first domain that shows
+	 * it says whom to ask for */
+	const char *mto = d && s->rcpt && s->cfg.mode == SCAN_MONITOR &&
+	                          sender_rcpt_address(s->rcpt, mx_domain_name(d), mb, sizeof(mb))
+	                      ? mb
+	                      : NULL;
 
 	for (size_t i = 0; d && i < mx_domain_host_count(d); i++) {
 		const mx_host *h = mx_domain_host(d, i);
@@ -371,7 +394,7 @@ void scani_ref_domain(scan *s, const mx_domain *d)
 			if (!a)
 				continue;
 			a->refs++;
-			slot_get(s, a, h->exchange, to);
+			slot_get(s, a, h->exchange, to, mto);
 		}
 	}
 }
@@ -397,8 +420,9 @@ static bool domain_shows(const mx_domain *d, const char *ip)
 	return false;
 }
 
-/* The domain waits for those probes before it settles again: a re-resolve
- * shows fresh answers on top of the kept history. */
+/* The domain waits for those probes (and the recipient stage, with
+ * --rcpt) before it settles again: a re-resolve shows fresh answers on top
+ * of the kept history. */
 void scani_reprobe_kept(scan *s, const mx_domain *old, const mx_domain *d)
 {
 	for (size_t i = 0; old && i < mx_domain_host_count(old); i++) {
@@ -410,6 +434,12 @@ void scani_reprobe_kept(scan *s, const mx_domain *old, const mx_domain *d)
 				continue;
 			sl->done = false;
 			smtp_monitor_probe_now(s->mon, a->ip, a->port);
+			/* a refresh is asked for (r, the trainer): the recipient
+			 * stage too, once more; the monitor's own rounds never */
+			if (sl->rcpt && !sl->rcpt_in_flight)
+				sl->rcpt_in_flight =
+				    smtp_probe_rcpt(s->smtp, sl->host, a->ip, sl->rcpt,
+				                    on_rcpt_probe, sl) == MXS_OK;
 		}
 	}
 }
@@ -434,6 +464,26 @@ static void on_probe(probe_result *r, void *arg)
 	s->probes_done++;
 	s->probes_timeout += r->state == PROBE_CONNECT_TIMEOUT;
 	scani_emit(s, &ev);
+	scani_sync_addr(s, sl->a, SCAN_CH_PROBE);
+	scani_deliver(s);
+	scani_leave(s);
+}
+
+/* The monitor's one recipient stage of a slot ended: only its RCPT answer
+ * is kept, the monitor's own probes say the rest. */
+static void on_rcpt_probe(probe_result *r, void *arg)
+{
+	sslot *sl = arg;
+	scan *s = sl->a->s;
+
+	if (s->dying) {
+		probe_result_free(r);
+		return;
+	}
+	scani_enter(s);
+	probe_result_free(sl->rcpt_res);
+	sl->rcpt_res = r;
+	sl->rcpt_in_flight = false;
 	scani_sync_addr(s, sl->a, SCAN_CH_PROBE);
 	scani_deliver(s);
 	scani_leave(s);

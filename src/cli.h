@@ -42,7 +42,8 @@ typedef struct cli_opts {
 	bool dane;             /* --dane: TLSA for every MX host, certificates matched */
 	int sender;            /* --sender: the sender_profile delivered_to follows (0 =
 	                          opportunistic) */
-	const char *rcpt;      /* --rcpt LOCALPART|ADDRESS: the recipient stage (check only) */
+	const char *rcpt;      /* --rcpt LOCALPART|ADDRESS: the recipient stage (the
+	                          explorer: once per address, not on re-probes) */
 	int mta_sts_port;      /* --mta-sts-port: HTTPS port of MTA-STS policy hosts; -1 = 443
 	                          (the lab's own in lab mode) */
 	/* the explorer */

@@ -169,6 +169,7 @@ static int replay_explore(const cli_opts *o)
 	                 .allow_loopback = h.first.allow_loopback,
 	                 .seed = mx_domain_seed(h.d[0]),
 	                 .as_host = as,
+	                 .sender = o->sender, /* --sender: the walk on screen starts as it */
 	                 .ascii = o->ascii,
 	                 .no_color = !o->color,
 	                 .mouse = o->mouse,

@@ -25,6 +25,12 @@
 
 static const char *const scen[] = {"primary-down", "tls", "tempfail", "null-mx"};
 #define NSCEN (sizeof(scen) / sizeof(scen[0]))
+/* recorded on their own with MTA-STS fetched from the lab: the walk of each
+ * sender profile (issue 11) read back from the recording (issue 14); by
+ * name, as the list is compared */
+static const char *const sscen[] = {"dane-stale", "sts-enforce"};
+#define NSSCEN   (sizeof(sscen) / sizeof(sscen[0]))
+#define NPROFILE 3 /* SENDER_COUNT: opportunistic, mta-sts, dane, in S's order */
 
 typedef struct fixture {
 	uv_loop_t loop;
@@ -35,7 +41,9 @@ typedef struct fixture {
 	FILE *in, *out;
 	tui_app *app;
 	uv_timer_t nudge;
-	char *live[NSCEN]; /* each domain's live screen */
+	char *live[NSCEN];             /* each domain's live screen */
+	char rec2[128];                /* the sender scenarios' recording */
+	char *walks[NSSCEN][NPROFILE]; /* their live walks' screens, per profile */
 } fixture;
 
 static void on_nudge(uv_timer_t *t)
@@ -108,6 +116,22 @@ static bool settled(fixture *f)
 	return tui_app_settled(f->app);
 }
 
+/* Settled also after a draw: the details pane asks SRV when it shows it. */
+static bool settled_drawn(fixture *f)
+{
+	return tui_app_settled(f->app) && tui_app_pump(f->app) && tui_app_settled(f->app);
+}
+
+/* The list as added follows the order domains first changed, which is the
+ * order their answers happened to come in: live and replayed lists are put
+ * in one order (by name, the o key) before they are compared. */
+static void by_name(fixture *f)
+{
+	key(f, 'o');
+	key(f, 'o');
+	key(f, 'g'); /* the cursor follows its domain: back to the top */
+}
+
 static void on_rec(mx_domain *d, const rec_meta *m, const char *error, unsigned long lineno,
                    void *arg)
 {
@@ -120,6 +144,50 @@ static void on_rec(mx_domain *d, const rec_meta *m, const char *error, unsigned 
 	assert_int_equal(tui_app_add_recorded(f->app, d, NULL), MXS_OK);
 }
 
+/* Each domain's walk to its end as each sender profile (S), the screens
+ * into out; the list is by name and the domains pane has the focus. */
+static void walk_profiles(fixture *f, char *out[NSSCEN][NPROFILE])
+{
+	for (size_t i = 0; i < NSSCEN; i++) {
+		for (size_t p = 0; p < NPROFILE; p++) {
+			key(f, 'w');
+			for (int k = 0; k < 8; k++)
+				key(f, 'n'); /* n pauses and steps: to the end */
+			out[i][p] = body(f);
+			key(f, 27);  /* the walk stops */
+			key(f, 'h'); /* back to the domains */
+			key(f, 'S'); /* the next profile; three times: around */
+		}
+		key(f, 'j');
+	}
+}
+
+/* The sender scenarios live, recorded into rec2, with the lab's MTA-STS
+ * policies; their walks per profile kept to compare with the replay. */
+static void record_senders(fixture *f, const tui_config *live, const lab_world *w)
+{
+	tui_config c = *live;
+	char *why = NULL;
+
+	c.record = f->rec2;
+	c.mta_sts = true;
+	c.mta_sts_port = f->here.sts_port;
+	f->app = tui_app_new(&c, &why);
+	if (!f->app)
+		fail_msg("tui_app_new: %s", why);
+	for (size_t i = 0; i < NSSCEN; i++)
+		for (size_t k = 0; k < lab_world_scenario_count(w); k++)
+			if (strcmp(lab_scenario_name(w, k), sscen[i]) == 0)
+				assert_int_equal(
+				    tui_app_add(f->app, lab_scenario_domain(w, k, 0), -1, &why),
+				    MXS_OK);
+	run_until(f, settled_drawn, "the sender scenarios settling");
+	by_name(f);
+	walk_profiles(f, f->walks);
+	tui_app_free(f->app);
+	f->app = NULL;
+}
+
 static int setup(void **state)
 {
 	fixture *f = calloc(1, sizeof(*f));
@@ -128,12 +196,13 @@ static int setup(void **state)
 	const lab_world *w;
 
 	assert_non_null(f);
-	h_lab_open(&f->here, &f->loop, NULL, NULL, H_DNS | H_SMTP);
+	h_lab_open(&f->here, &f->loop, NULL, NULL, H_DNS | H_SMTP | H_STS);
 	w = f->here.world;
 	f->servers[0] = f->here.server;
 	snprintf(f->dir, sizeof(f->dir), "/tmp/mxscope-rtui-XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
 	snprintf(f->rec, sizeof(f->rec), "%s/live.ndjson", f->dir);
+	snprintf(f->rec2, sizeof(f->rec2), "%s/senders.ndjson", f->dir);
 	snprintf(f->state, sizeof(f->state), "%s/state", f->dir);
 	assert_int_equal(pipe(f->pipefd), 0);
 	f->in = fdopen(f->pipefd[0], "r");
@@ -157,12 +226,16 @@ static int setup(void **state)
 				    tui_app_add(f->app, lab_scenario_domain(w, k, 0), -1, &why),
 				    MXS_OK);
 	run_until(f, settled, "the live run settling");
+	by_name(f);
 	for (size_t i = 0; i < NSCEN; i++) {
+		/* a details pane that shows SRV asks for it: its answer first */
+		run_until(f, settled_drawn, "the SRV answer");
 		f->live[i] = body(f);
 		key(f, 'j');
 	}
 	tui_app_free(f->app);
 	f->app = NULL;
+	record_senders(f, &c, w);
 	uv_close((uv_handle_t *)&f->nudge, NULL);
 	uv_run(&f->loop, UV_RUN_NOWAIT);
 	/* nothing answers from here on */
@@ -187,13 +260,16 @@ static int teardown(void **state)
 	fclose(f->out);
 	for (size_t i = 0; i < NSCEN; i++)
 		free(f->live[i]);
+	for (size_t i = 0; i < NSSCEN; i++)
+		for (size_t p = 0; p < NPROFILE; p++)
+			free(f->walks[i][p]);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
 	assert_int_equal(system(cmd), 0);
 	free(f);
 	return 0;
 }
 
-static void start_replay(fixture *f)
+static void start_replay_of(fixture *f, const char *rec)
 {
 	tui_config c = config(f);
 	char *why = NULL;
@@ -203,9 +279,45 @@ static void start_replay(fixture *f)
 	f->app = tui_app_new(&c, &why);
 	if (!f->app)
 		fail_msg("tui_app_new: %s", why);
-	assert_int_equal(rec_read_file(f->rec, on_rec, f, &nbad, &why), MXS_OK);
+	assert_int_equal(rec_read_file(rec, on_rec, f, &nbad, &why), MXS_OK);
 	assert_int_equal(nbad, 0);
 	run_until(f, settled, "the replay settling");
+	by_name(f);
+}
+
+static void start_replay(fixture *f)
+{
+	start_replay_of(f, f->rec);
+}
+
+/* S then w in the replay: each profile's walk is the live one, screen for
+ * screen — which rule skipped which host (the stale TLSA, the uncovered
+ * backup) and where the mail ends come from the recording alone. */
+static void test_walk_per_profile(void **state)
+{
+	fixture *f = *state;
+	char *replayed[NSSCEN][NPROFILE] = {{NULL}};
+
+	/* the live walks are real ones: each profile ends its own way */
+	assert_non_null(strstr(f->walks[0][0], "=> delivered to mx1.dane-stale.lab.test"));
+	assert_non_null(strstr(f->walks[0][2], "skipped by dane: DANE: the certificate"));
+	assert_non_null(strstr(f->walks[0][2], "=> delivered to mx2.dane-stale.lab.test"));
+	assert_non_null(strstr(f->walks[1][0], "=> delivered to backup.sts-enforce.lab.test"));
+	assert_non_null(strstr(f->walks[1][1], "skipped by mta-sts: MTA-STS enforce"));
+	assert_non_null(strstr(f->walks[1][1], "=> no host accepts"));
+	start_replay_of(f, f->rec2);
+	walk_profiles(f, replayed);
+	for (size_t i = 0; i < NSSCEN; i++)
+		for (size_t p = 0; p < NPROFILE; p++) {
+			if (strcmp(replayed[i][p], f->walks[i][p]) != 0) {
+				fprintf(stderr, "%s, profile %zu: live\n%s\nreplay\n%s\n", sscen[i],
+				        p, f->walks[i][p], replayed[i][p]);
+				fail();
+			}
+			free(replayed[i][p]);
+		}
+	tui_app_free(f->app);
+	f->app = NULL;
 }
 
 static void test_screens_match_live(void **state)
@@ -219,10 +331,12 @@ static void test_screens_match_live(void **state)
 	assert_non_null(strstr(h, "4 domains"));
 	free(h);
 	/* the live screens are real ones: probed, each its own domain */
-	assert_non_null(strstr(f->live[0], "Tiers of primary-down.lab.test"));
-	assert_non_null(strstr(f->live[0], "refused"));
-	assert_non_null(strstr(f->live[1], "Tiers of tls.lab.test"));
+	/* by name: null, primary-down, tempfail, tls */
+	assert_non_null(strstr(f->live[0], "null MX"));
+	assert_non_null(strstr(f->live[1], "Tiers of primary-down.lab.test"));
+	assert_non_null(strstr(f->live[1], "refused"));
 	assert_non_null(strstr(f->live[2], "tempfail"));
+	assert_non_null(strstr(f->live[3], "Tiers of tls.lab.test"));
 	/* a replay asks nobody: a name typed in is refused, not looked up */
 	{
 		char *why = NULL;
@@ -261,6 +375,7 @@ static void test_walk_shuffle_findings(void **state)
 	char *s;
 
 	start_replay(f);
+	key(f, 'j'); /* past null.lab.test */
 	s = body(f);
 	assert_non_null(strstr(s, "Tiers of primary-down.lab.test  seed 42"));
 	assert_non_null(strstr(s, "refused"));
@@ -282,6 +397,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_screens_match_live),
 	    cmocka_unit_test(test_walk_shuffle_findings),
+	    cmocka_unit_test(test_walk_per_profile),
 	};
 	signal(SIGPIPE, SIG_IGN); /* a probe's peer hanging up is not the test's death */
 	return cmocka_run_group_tests(tests, setup, teardown);

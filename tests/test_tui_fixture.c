@@ -11,12 +11,12 @@
 
 #include "scan.h"
 
-int tf_setup(void **state)
+static int setup_with(void **state, unsigned which)
 {
 	fixture *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
-	h_lab_open(&f->here, &f->loop, NULL, NULL, H_DNS | H_SMTP);
+	h_lab_open(&f->here, &f->loop, NULL, NULL, which);
 	f->w = f->here.world;
 	f->dns = f->here.dns;
 	f->smtp = f->here.smtp;
@@ -106,6 +106,9 @@ tui_config tf_config(fixture *f, int cols, int rows)
 	    .state_path = f->state,
 	    .state_domains = false,
 	    .lab = f->w,
+	    /* with tf_setup_sts: policies fetched from the lab's own server */
+	    .mta_sts = f->here.sts != NULL,
+	    .mta_sts_port = f->here.sts_port,
 	};
 }
 
@@ -123,7 +126,8 @@ void tf_settle(fixture *f)
 	uv_timer_start(&f->nudge, tf_on_nudge, 10, 10);
 	for (;;) {
 		uv_run(&f->loop, UV_RUN_ONCE);
-		if (tui_app_settled(f->app))
+		/* settled after a draw too: a drawn SRV section asks again */
+		if (tui_app_settled(f->app) && tui_app_pump(f->app) && tui_app_settled(f->app))
 			break;
 		clock_gettime(CLOCK_MONOTONIC, &t);
 		if (t.tv_sec - t0.tv_sec > 10)
@@ -213,4 +217,14 @@ void tf_trainer(fixture *f, const char *cmd)
 	tf_keys(f, cmd);
 	tf_key(f, '\n');
 	tf_settle(f);
+}
+
+int tf_setup(void **state)
+{
+	return setup_with(state, H_DNS | H_SMTP);
+}
+
+int tf_setup_sts(void **state)
+{
+	return setup_with(state, H_DNS | H_SMTP | H_STS);
 }

@@ -40,6 +40,9 @@ typedef struct fixture {
  * scan_global_init. 0 on success; pair with scan_global_cleanup. */
 int tf_process_init(void);
 int tf_setup(void **state);
+/* The same with the lab's MTA-STS policy server (HTTPS, the lab CA); the
+ * configs of tf_config then fetch policies from it (issue 11). */
+int tf_setup_sts(void **state);
 int tf_teardown(void **state);
 void tf_rm_rf(const char *dir);
 int tf_scenario_of(fixture *f, const char *name);

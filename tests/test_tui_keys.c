@@ -345,6 +345,36 @@ static void test_idle_key_traced_at_once(void **state)
 	assert_int_equal(keys_seen, 1);
 }
 
+/* S switches the sender the walk follows; the header and the walk say which,
+ * and each profile's end is listed in the domain's details. */
+static void test_sender_switch(void **state)
+{
+	fixture *f = *state;
+	const char *const sc[] = {"primary-down"};
+	tui_config c = base_config(f, 120, 40);
+	char *s;
+
+	start(f, &c, sc, 1);
+	s = screen(f);
+	assert_has(s, "sender opportunistic");
+	assert_has(s, "Senders (S picks the one the walk follows)");
+	free(s);
+	key(f, 'S');
+	s = screen(f);
+	assert_has(s, "sender mta-sts");
+	free(s);
+	key(f, 'w');
+	key(f, ' ');
+	s = screen(f);
+	assert_has(s, "as mta-sts sender");
+	free(s);
+	key(f, 'S');
+	s = screen(f);
+	assert_has(s, "sender dane");
+	assert_has(s, "as dane sender");
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -358,6 +388,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_sparkline_and_sd, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_walk_as_host, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_idle_key_traced_at_once, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_sender_switch, setup, teardown),
 	};
 	int rc;
 

@@ -12,6 +12,7 @@
 
 #include "mx_auth.h"
 #include "report.h"
+#include "sender.h"
 #include "trainer.h"
 
 /* ---- words and glyphs --------------------------------------------------- */
@@ -19,7 +20,8 @@
 /* Where the mail ends up, as the list says it: "mx1", "-> backup mx2 (20)"
  * ("->mx2" when narrow), "none", "no mail"; "..." while the probes are
  * out, "-" without probes. */
-static void delivers_to(const tui_entry *e, bool wide, bool no_probe, char *out, size_t cap)
+static void delivers_to(const tui_model *m, const tui_entry *e, bool wide, bool no_probe, char *out,
+                        size_t cap)
 {
 	const mx_attempt *dv;
 	const mx_host *h;
@@ -42,7 +44,7 @@ static void delivers_to(const tui_entry *e, bool wide, bool no_probe, char *out,
 		                                            : "\xe2\x80\xa6");
 		return;
 	}
-	if (!(dv = mx_domain_delivered(e->d))) {
+	if (!(dv = tui_delivered(m, e))) { /* as the followed sender (S) */
 		snprintf(out, cap, "none");
 		return;
 	}
@@ -101,7 +103,7 @@ static void draw_header(tui_model *m)
 	strftime(clock, sizeof(clock), "%H:%M:%S", &tm);
 	tui_fill(0, 0, m->cols, A_NORMAL);
 	x = tui_putf(m, 0, 1, m->cols - 12, at, "mxscope");
-	x += 1 + tui_putf(m, 0, x + 2, m->cols - x - 12, tui_role(m, THEME_NORMAL),
+	x += 2 + tui_putf(m, 0, x + 2, m->cols - x - 12, tui_role(m, THEME_NORMAL),
 	                  "%zu domain%s%s%s%s  theme %s%s%s%s", m->ne, m->ne == 1 ? "" : "s",
 	                  m->filter[0] ? " (" : "", m->filter[0] ? "filtered" : "",
 	                  m->filter[0] ? ")" : "", m->th ? theme_name(m->th) : "-",
@@ -111,6 +113,13 @@ static void draw_header(tui_model *m)
 		                  "tour: scenario %zu of %zu", m->tour_at + 1,
 		                  lab_world_scenario_count(m->lab));
 	(void)nvis;
+	/* whose walk the screen follows: S switches it */
+	x += 2 + tui_putf(m, 0, x + 2, m->cols - x - 12, tui_role(m, THEME_INFO), "sender %s",
+	                  sender_profile_name((sender_profile)m->sender));
+	/* said once, here, rather than by every domain blaming its hosts */
+	if (m->egress_blocked)
+		x += 2 + tui_put(m, 0, x + 2, m->cols - x - 12, tui_role(m, THEME_ERROR),
+		                 "EGRESS BLOCKED? port 25 times out everywhere");
 	if (m->frozen) {
 		snprintf(frozen, sizeof(frozen), " FROZEN %llus ",
 		         (unsigned long long)((tui_now_ms() - m->frozen_at) / 1000));
@@ -132,10 +141,15 @@ static void draw_domains(tui_model *m, tui_rect r)
 	if (m->filter[0])
 		snprintf(title, sizeof(title), "Domains %zu/%zu /%s", n, m->ne, m->filter);
 	else
-		snprintf(title, sizeof(title), "Domains (%zu)%s", m->ne,
+		snprintf(title, sizeof(title), "Domains (%zu)%s%s%s", m->ne,
 		         m->sort == TUI_SORT_STATUS ? " by status"
 		         : m->sort == TUI_SORT_NAME ? " by name"
-		                                    : "");
+		                                    : "",
+		         /* the delivers-to column follows the sender S picks */
+		         m->sender != SENDER_OPPORTUNISTIC ? " as " : "",
+		         m->sender != SENDER_OPPORTUNISTIC
+		             ? sender_profile_name((sender_profile)m->sender)
+		             : "");
 	tui_pane_box(m, r, title, m->focus == TUI_P_DOMAINS);
 	if (!idx)
 		return;
@@ -151,7 +165,7 @@ static void draw_domains(tui_model *m, tui_rect r)
 		const tui_entry *e = m->e[idx[m->top_dom + (size_t)i]];
 		char dv[160];
 		int nl = (int)strlen(e->name), dl = 0;
-		delivers_to(e, wide, m->no_probe, dv, sizeof(dv));
+		delivers_to(m, e, wide, m->no_probe, dv, sizeof(dv));
 		for (const char *p = dv; *p; p++)
 			dl += (*p & 0xc0) != 0x80; /* columns: one per character here */
 		namew = nl > namew ? nl : namew;
@@ -174,7 +188,7 @@ static void draw_domains(tui_model *m, tui_rect r)
 		/* the status keeps its colour on the selected row too */
 		x += tui_put(m, y, x, 2, tui_role(m, sr), g);
 		tui_put(m, y, x + 1, 8, tui_role(m, sr), w);
-		delivers_to(e, wide, m->no_probe, dv, sizeof(dv));
+		delivers_to(m, e, wide, m->no_probe, dv, sizeof(dv));
 		tui_put(m, y, r.x + 12, namew, base, e->name);
 		tui_put(m, y, r.x + 13 + namew, dwid, base, dv);
 	}
@@ -188,8 +202,11 @@ static long ttl_left(const tui_entry *e, uint32_t ttl)
 	return (long)ttl > gone ? (long)ttl - gone : 0;
 }
 
-static void detail_domain(const tui_model *m, const tui_entry *e, tui_lines *L)
+/* Returns the line index of the SRV section (SIZE_MAX when none shows):
+ * SRV is asked only once that line has been on screen. */
+static size_t detail_domain(const tui_model *m, const tui_entry *e, tui_lines *L)
 {
+	size_t srv_at = SIZE_MAX;
 	char nb[600];
 
 	tui_addl(L, THEME_TITLE, "%s", e->name);
@@ -200,7 +217,7 @@ static void detail_domain(const tui_model *m, const tui_entry *e, tui_lines *L)
 	if (!e->d) {
 		tui_addl(L, THEME_PENDING, "resolving: MX question sent");
 	} else {
-		const mx_attempt *dv = mx_domain_delivered(e->d);
+		const mx_attempt *dv = tui_delivered(m, e);
 		tui_addl(L, THEME_NORMAL, "status %s   MX answer %s%s%s", mx_domain_status(e->d),
 		         mx_rcode_str(mx_domain_mx_rcode(e->d)), mx_domain_mx_why(e->d) ? ": " : "",
 		         mx_domain_mx_why(e->d) ? tui_san(mx_domain_mx_why(e->d), nb, sizeof(nb))
@@ -213,15 +230,21 @@ static void detail_domain(const tui_model *m, const tui_entry *e, tui_lines *L)
 		         (unsigned long long)e->seed);
 		if (dv) {
 			const mx_host *h = mx_domain_host(e->d, dv->host);
+			/* as the followed sender (S); Senders below has them all */
 			tui_addl(L, THEME_OK, "delivered to %s (%s), pref %u",
 			         tui_san(h->exchange, nb, sizeof(nb)), h->addrs[dv->addr].ip,
 			         (unsigned)h->preference);
 		} else if (mx_domain_walked(e->d)) {
 			tui_addl(L, THEME_ERROR, "no host accepts the mail");
 		}
-		/* RFC 6186: where mail clients submit and read, beside the MX view */
+		tui_details_domain_senders(m, e, L);
+		srv_at = L->n;
+		/* RFC 6186: where mail clients submit and read, beside the MX view;
+		 * asked only once this section has been shown (srv_wanted) */
 		if (mx_domain_srv_count(e->d))
 			tui_addl(L, THEME_TITLE, "Mail client services");
+		else if (!m->replay && !(e->srv_asked && !e->resolving))
+			tui_addl(L, THEME_DIM, "Mail client services (SRV): asking...");
 		for (size_t i = 0; i < mx_domain_srv_count(e->d); i++) {
 			const mx_srv *s = mx_domain_srv(e->d, i);
 			char tb[600];
@@ -235,6 +258,7 @@ static void detail_domain(const tui_model *m, const tui_entry *e, tui_lines *L)
 				         tui_san(s->service, nb, sizeof(nb)));
 		}
 	}
+	return srv_at;
 }
 
 static void detail_addr(const tui_model *m, const tui_entry *e, size_t hi, size_t k, tui_lines *L)
@@ -290,49 +314,8 @@ static void detail_addr(const tui_model *m, const tui_entry *e, size_t hi, size_
 		if (o)
 			tui_addl(L, THEME_NORMAL, "times ms:%s", tb);
 	}
-	tui_addl(L, THEME_TITLE, "TLS");
-	if (!p->nehlo && !p->tls.offered)
-		/* no EHLO reply: nothing to say about STARTTLS either way */
-		tui_addl(L, THEME_DIM, "  not known: the probe never got to EHLO");
-	else if (!p->tls.offered)
-		tui_addl(L, THEME_WARN, "  STARTTLS not offered");
-	else {
-		tui_addl(L, p->tls.verified ? THEME_OK : THEME_WARN, "  %s%s%s%s",
-		         p->tls.done ? "handshake done" : "handshake failed",
-		         p->tls.version ? ", " : "", p->tls.version ? p->tls.version : "",
-		         p->tls.verified ? ", certificate verified" : ", certificate NOT verified");
-		if (p->tls.verify_error)
-			tui_addl(L, THEME_WARN, "  %s",
-			         tui_san(p->tls.verify_error, nb, sizeof(nb)));
-		if (p->tls.subject)
-			tui_addl(L, THEME_NORMAL, "  subject %s",
-			         tui_san(p->tls.subject, nb, sizeof(nb)));
-		if (p->tls.issuer)
-			tui_addl(L, THEME_NORMAL, "  issuer  %s",
-			         tui_san(p->tls.issuer, nb, sizeof(nb)));
-		if (p->tls.not_before && p->tls.not_after)
-			tui_addl(L, THEME_NORMAL, "  valid %s to %s", p->tls.not_before,
-			         tui_san(p->tls.not_after, nb, sizeof(nb)));
-		for (size_t i = 0; p->tls.nchain && i < p->tls.chain[0].nsan; i++)
-			tui_addl(L, THEME_NORMAL, "  name    %s",
-			         tui_san(p->tls.chain[0].san[i], nb, sizeof(nb)));
-		if (p->tls.nchain)
-			tui_addl(L, THEME_NORMAL, "  spki sha256 %s", p->tls.chain[0].spki_sha256);
-		if (p->tls.nchain > 1)
-			tui_addl(L, THEME_NORMAL, "  chain of %zu certificates", p->tls.nchain);
-	}
-	/* DANE (RFC 7672): the verdict, and the records it was made against */
-	if (probe_dane_str(p->dane)) {
-		tui_addl(L,
-		         p->dane == PROBE_DANE_MISMATCH ? THEME_ERROR
-		         : p->dane == PROBE_DANE_MATCH  ? THEME_OK
-		                                        : THEME_NORMAL,
-		         "DANE %s%s", probe_dane_str(p->dane),
-		         h->tlsa && !h->tlsa->secure ? " (TLSA not DNSSEC-secure: ignored)" : "");
-		for (size_t i = 0; h->tlsa && i < h->tlsa->nrecords; i++)
-			tui_addl(L, THEME_NORMAL, "  TLSA %s",
-			         tui_san(h->tlsa->records[i], nb, sizeof(nb)));
-	}
+	tui_details_tls(p, L);
+	tui_details_rcpt(p, L);
 	if (p->transcript) {
 		const char *s = p->transcript;
 		tui_addl(L, THEME_TITLE, "Transcript%s", p->transcript_cut ? " (cut)" : "");
@@ -363,52 +346,7 @@ static void detail_host(const tui_entry *e, size_t hi, tui_lines *L)
 		tui_addl(L, THEME_NORMAL, "  %s %-15s TTL %u s, %ld s left",
 		         h->addrs[k].family == 6 ? "AAAA" : "A   ", h->addrs[k].ip, h->addrs[k].ttl,
 		         ttl_left(e, h->addrs[k].ttl));
-}
-
-static void detail_walk(tui_model *m, const tui_entry *e, tui_lines *L)
-{
-	char nb[600];
-	size_t steps = mx_domain_step_count(e->d);
-
-	tui_addl(L, THEME_TITLE, "Delivery walk of %s, seed %llu", e->name,
-	         (unsigned long long)e->seed);
-	tui_addl(L, THEME_DIM, "step every %.1f s%s", m->walk.speed_ms / 1000.0,
-	         m->walk.paused ? "  PAUSED" : "");
-	if (!mx_domain_walked(e->d)) {
-		tui_addl(L, THEME_PENDING,
-		         "waiting for the probes of every address in the attempt order...");
-		return;
-	}
-	for (size_t i = 0; i < m->walk.shown && i < steps; i++) {
-		const mx_step *st = mx_domain_step(e->d, i);
-		const mx_attempt *at = mx_domain_attempt(e->d, st->attempt);
-		const mx_host *h = mx_domain_host(e->d, at->host);
-		bool cur = i + 1 == m->walk.shown;
-		tui_addl(L, cur ? THEME_WALK_CURRENT : THEME_NORMAL, "%zu. pref %u %s %s", i + 1,
-		         (unsigned)h->preference, tui_san(h->exchange, nb, sizeof(nb)),
-		         h->addrs[at->addr].ip);
-		if (i == 0)
-			m->walk.pin = L->n - 1; /* the first step's line, kept in sight */
-		tui_addl(L, tui_state_role(st->state), "   %s: %s", probe_state_word(st->state),
-		         st->rule);
-		if (st->attempt + 1 < mx_domain_attempt_count(e->d) && i + 1 < steps) {
-			const mx_attempt *nx = mx_domain_attempt(e->d, st->attempt + 1);
-			if (nx->host != at->host &&
-			    mx_domain_host(e->d, nx->host)->preference == h->preference)
-				tui_addl(L, THEME_INFO, "   same preference: order is random");
-		}
-	}
-	if (m->walk.shown > steps) {
-		const mx_attempt *dv = mx_domain_delivered(e->d);
-		if (dv) {
-			const mx_host *h = mx_domain_host(e->d, dv->host);
-			tui_addl(L, THEME_WALK_DONE, "=> delivered to %s (%s)",
-			         tui_san(h->exchange, nb, sizeof(nb)), h->addrs[dv->addr].ip);
-		} else {
-			tui_addl(L, THEME_ERROR,
-			         "=> no host accepts: the mail stays queued or bounces");
-		}
-	}
+	tui_details_tlsa(h, L);
 }
 
 static void draw_details(tui_model *m, tui_rect r)
@@ -417,6 +355,7 @@ static void draw_details(tui_model *m, tui_rect r)
 	tui_lines L = {.w = r.w - 4};
 	int h = r.h - 2;
 	const char *title = "Details";
+	size_t srv_at = SIZE_MAX;
 
 	tui_clear_rect(r);
 	if (!e) {
@@ -425,7 +364,7 @@ static void draw_details(tui_model *m, tui_rect r)
 		         "domain, ? for every key.");
 	} else if (m->walk.active && m->walk.e == e && e->d) {
 		title = "Walk";
-		detail_walk(m, e, &L);
+		tui_detail_walk(m, e, &L);
 	} else if (m->cmds && e->d) {
 		title = "Commands";
 		tui_cmdview_lines(m, e, &L);
@@ -464,7 +403,7 @@ static void draw_details(tui_model *m, tui_rect r)
 			free(rows);
 		}
 	} else {
-		detail_domain(m, e, &L);
+		srv_at = detail_domain(m, e, &L);
 	}
 	tui_pane_box(m, r, title, m->focus == TUI_P_DETAILS);
 	/* a walk follows its newest step, like a log, but keeps its first
@@ -490,6 +429,9 @@ static void draw_details(tui_model *m, tui_rect r)
 	/* G (or a long scroll) stops at the last page, never at an empty pane */
 	if (m->det_top + (size_t)h > L.n)
 		m->det_top = L.n > (size_t)h ? L.n - (size_t)h : 0;
+	/* the SRV line on screen: the app asks SRV for this domain after the draw */
+	if (srv_at != SIZE_MAX && srv_at >= m->det_top && srv_at < m->det_top + (size_t)h)
+		e->srv_wanted = true;
 	for (int i = 0; i < h && m->det_top + (size_t)i < L.n; i++) {
 		size_t li = m->det_top + (size_t)i;
 		tui_put(m, r.y + 1 + i, r.x + 2, r.w - 4, tui_role(m, (theme_role)L.role[li]),
@@ -575,6 +517,11 @@ static const char *const help_lines[] = {
     "w                 walk the attempt order step by step",
     "  in a walk:      + faster, - slower, space pause, n step, Esc stop",
     "x                 reshuffle equal preferences with a new seed",
+    "S                 the sender the walk and the delivers-to column follow: "
+    "opportunistic, mta-sts, dane (header and list title say which); its walk says which "
+    "rule skipped which host, and a bounce at RCPT",
+    "V                 ask the selected domain's name servers directly: serial, MX set, "
+    "AA side by side in the details pane (authoritative-mismatch when they differ)",
     "A                 walk as the selected MX host sends the mail on (--as: a backup relays "
     "to more preferred hosts only); again: as an ordinary sender",
     "f                 freeze the display (probes go on)",

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "sender.h"
 #include "tui_doc.h"
 
 #define WALK_MIN_MS 150
@@ -31,7 +32,7 @@ static void walk_advance(tui_app *a)
 
 	if (!e || !e->d || !mx_domain_walked(e->d))
 		return; /* the probes are not all in yet: the timer tries again */
-	if (a->m.walk.shown <= mx_domain_step_count(e->d))
+	if (a->m.walk.shown <= tui_walk_steps(&a->m, e))
 		a->m.walk.shown++;
 	tui_mark(&a->m, (1u << TUI_P_TIERS) | (1u << TUI_P_DETAILS) | TUI_D_STATUS);
 }
@@ -734,6 +735,29 @@ void tui_keys_handle(tui_app *a, wint_t ch, bool fkey)
 		}
 		break;
 	case 'c': tui_cmdview_toggle(a); break;
+	case 'S':
+		/* the walk on screen as another kind of sender (issue 11) */
+		a->m.sender = (a->m.sender + 1) % SENDER_COUNT;
+		tui_msg(&a->m, false, "walk as %s sender%s",
+		        sender_profile_name((sender_profile)a->m.sender),
+		        a->m.sender == SENDER_OPPORTUNISTIC ? " (most MTAs)"
+		        : a->m.sender == SENDER_MTA_STS     ? " (RFC 8461 policies)"
+		                                            : " (RFC 7672, else MTA-STS)");
+		if (a->m.walk.active && a->m.walk.e)
+			a->m.walk.shown = a->m.walk.shown ? 1 : 0;
+		tui_mark(&a->m, TUI_D_ALL);
+		break;
+	case 'V':
+		/* every name server of the zone, side by side (issue 12) */
+		e = tui_selected(&a->m);
+		if (!e || !e->d) {
+			tui_msg(&a->m, true, "V: no domain with an answer selected");
+			break;
+		}
+		tui_app_authoritative(a, e);
+		a->m.focus = TUI_P_DOMAINS; /* the domain's details show the table */
+		tui_mark(&a->m, TUI_D_ALL);
+		break;
 	case 'y': tui_copy_out(a, false); break;
 	case 's': tui_copy_out(a, true); break;
 	case 'R':

@@ -364,11 +364,7 @@ void tui_draw_tiers(tui_model *m, tui_rect r)
 	/* line 0 is the column header; one more is kept for a sticky tier line */
 	body = h - 1;
 	tui_scroll_to(&m->top_row, m->sel_row, body - 1);
-	if (m->walk.active && m->walk.e == e && m->walk.shown >= 1 &&
-	    m->walk.shown <= mx_domain_step_count(e->d))
-		walk_cur = (long)mx_domain_step(e->d, m->walk.shown - 1)->attempt;
-	else if (m->walk.active && m->walk.e == e && m->walk.shown > mx_domain_step_count(e->d))
-		walk_cur = (long)mx_domain_attempt_count(e->d); /* the end: every step tried */
+	walk_cur = tui_walk_cur(m, e); /* the followed sender's walk (S) */
 	if (h >= 1)
 		draw_header_row(m, r.y + 1, r.x + 1, r.w - 2, &L);
 	int line = 0;

@@ -54,6 +54,9 @@ void tui_app_reseed(tui_app *a, tui_entry *e, uint64_t seed);
 /* The relay view of e: as MX host as_host would send it (NULL: the run's
  * --as); the new analysis shows when the scan has made it. */
 void tui_app_set_as(tui_app *a, tui_entry *e, const char *as_host);
+/* Asks e's name servers directly (the authoritative view); the table shows
+ * in the details pane when they have answered. */
+void tui_app_authoritative(tui_app *a, tui_entry *e);
 /* Freezes or thaws the display; thawing shows what came meanwhile. */
 void tui_app_freeze(tui_app *a, bool on);
 void tui_app_cycle_theme(tui_app *a);

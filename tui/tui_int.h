@@ -85,6 +85,9 @@ typedef struct tui_entry {
 	char *as_host;        /* A: walked as this MX host would (the relay view), or NULL; owned */
 	uint64_t answered_uv; /* the scan's time of the shown answer (uv_now) */
 	uint64_t ttl_asked_uv; /* the answer whose expired TTLs asked for a re-resolve */
+	bool srv_wanted;       /* the details pane showed its SRV section (draw.c sets it) */
+	bool srv_asked;        /* and the app asked the scan for SRV and a re-resolve */
+	bool auth_asked;       /* its authoritative servers were asked (the V key) */
 } tui_entry;
 
 typedef enum tui_row_kind { TUI_ROW_TIER, TUI_ROW_HOST, TUI_ROW_ADDR } tui_row_kind;
@@ -108,7 +111,9 @@ typedef struct tui_model {
 	/* from the config: how to show */
 	bool ascii, no_probe, tour;
 	const char *as_host;
-	const char *replay; /* the header's REPLAY label, or NULL */
+	const char *replay;  /* the header's REPLAY label, or NULL */
+	int sender;          /* the sender_profile the walk follows (S cycles it) */
+	bool egress_blocked; /* several unrelated domains time out at connect: port 25 */
 	const lab_world *lab;
 	char *trainer_usage; /* the trainer prompt's help (lab/trainer.h), owned, or NULL */
 	int rows, cols;
@@ -233,6 +238,22 @@ void tui_finding_details(const tui_model *m, const tui_entry *e, tui_lines *L);
  * pane and for y / s; owned by the caller, NULL when there is no answer */
 char *tui_cmdview_text(const tui_model *m, const tui_entry *e);
 void tui_cmdview_lines(const tui_model *m, const tui_entry *e, tui_lines *L);
+/* draw_details.c: what real senders look at, for the details pane */
+/* Steps of the walk the pane follows (m->sender's profile). */
+size_t tui_walk_steps(const tui_model *m, const tui_entry *e);
+/* The attempt the tiers pane marks as the walk's current one (those before
+ * it as tried), or -1 when e is not being walked. */
+long tui_walk_cur(const tui_model *m, const tui_entry *e);
+/* Where the mail ends for the followed profile (the list's delivers-to
+ * column and the details), or NULL; a view into e->d. */
+const mx_attempt *tui_delivered(const tui_model *m, const tui_entry *e);
+void tui_detail_walk(tui_model *m, const tui_entry *e, tui_lines *L);
+/* Each profile's end, DNSSEC, MTA-STS and TLS-RPT, the authoritative table. */
+void tui_details_domain_senders(const tui_model *m, const tui_entry *e, tui_lines *L);
+void tui_details_tlsa(const mx_host *h, tui_lines *L);
+/* The certificate whole and the DANE verdict; the RCPT answer. */
+void tui_details_tls(const probe_result *p, tui_lines *L);
+void tui_details_rcpt(const probe_result *p, tui_lines *L);
 
 /* draw.c */
 void tui_draw(tui_model *m);
