@@ -348,6 +348,9 @@ void h_lab_start_io(hlab *lab, const char *const *extra, int *in, int *out)
 		const char *h = strstr(text, "\nhttp ");
 		if (h)
 			sscanf(h + 6, "%31s", lab->http);
+		if (lab->http[0])
+			snprintf(lab->blocklist, sizeof(lab->blocklist),
+			         "bl.lab.test@http://%s/dns-query", lab->http);
 		/* "https 127.0.0.1:PORT": the MTA-STS policy server */
 		h = strstr(text, "\nhttps ");
 		if (h && strchr(h + 7, ':'))
@@ -458,6 +461,8 @@ const char *const *h_lab_check_(hargv *a, const hlab *lab, unsigned opts, ...)
 		h_argv(a, "--mta-sts-port", lab->https_port);
 	if (opts & HA_NS)
 		h_argv(a, "--ns-port", lab->dns_port);
+	if (opts & HA_BL)
+		h_argv(a, "--blocklist", lab->blocklist);
 	va_start(ap, opts);
 	argv_add(a, ap);
 	va_end(ap);

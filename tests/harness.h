@@ -51,6 +51,7 @@ typedef struct hlab {
 	char http[32];      /* the blocklist endpoint, "127.0.0.1:PORT" */
 	char https_port[8]; /* the MTA-STS policy server's port, for --mta-sts-port */
 	char dns_port[8];   /* port, as text, for --ns-port */
+	char blocklist[96]; /* "bl.lab.test@http://ADDR/dns-query", for --blocklist */
 } hlab;
 
 /* Binds a UDP socket on 127.0.0.1 with a free port and writes
@@ -99,6 +100,7 @@ enum {
 	HA_CA = 1u << 1,   /* --cafile: and trust the certificates they show */
 	HA_STS = 1u << 2,  /* --mta-sts-port: the policy fetch reaches the lab's HTTPS server */
 	HA_NS = 1u << 3,   /* --ns-port: --authoritative asks the lab's DNS port */
+	HA_BL = 1u << 4,   /* --blocklist: the lab's bl.lab.test zone over DoH */
 	HA_PROBE = HA_SMTP | HA_CA,
 };
 

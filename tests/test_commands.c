@@ -22,22 +22,12 @@
 
 #include "harness.h"
 
-static hlab lab;
-
+/* The harness's lab fixture, after making sure no user config may switch
+ * a blocklist on behind the test's back. */
 static int setup(void **state)
 {
-	(void)state;
-	/* no user config may switch a blocklist on behind the test's back */
 	setenv("XDG_CONFIG_HOME", "/nonexistent/mxscope-test", 1);
-	h_lab_start(&lab, NULL);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	h_lab_stop(&lab);
-	return 0;
+	return h_lab_group_setup(state);
 }
 
 static bool have(const char *tool)
@@ -201,49 +191,69 @@ static void run_all(const char *text, counts *c)
 
 /* `check MODE ... [extra...] DOMAIN` against the lab: its DNS, SMTP port,
  * CA, MTA-STS policy server and DoH blocklist. */
-static void check_run(const char *mode, const char *domain, const char *const *extra, hrun *r)
+static void check_run(const hlab *lab, const char *mode, const char *domain,
+                      const char *const *extra, hrun *r)
 {
-	char spec[128];
-	const char *args[40] = {
-	    "check",          "--allow-loopback", "--timeout", "2",    "-s",          lab.server,
-	    "--smtp-port",    lab.smtp_port,      "--cafile",  lab.ca, "--blocklist", spec,
-	    "--mta-sts-port", lab.https_port,     mode};
-	size_t n = 15;
+	hargv a;
 
-	snprintf(spec, sizeof(spec), "bl.lab.test@http://%s/dns-query", lab.http);
-	for (; extra && *extra && n < 38; extra++)
-		args[n++] = *extra;
-	args[n++] = domain;
-	args[n] = NULL;
-	h_run(args, NULL, 30000, r);
+	h_lab_check(&a, lab, HA_PROBE | HA_STS | HA_BL, "--timeout", "2", mode);
+	for (; extra && *extra; extra++)
+		h_argv(&a, *extra);
+	h_run(h_argv(&a, domain), NULL, 30000, r);
 	assert_true(r->status == 0 || r->status == 1);
 }
 
-static char *commands_with(const char *domain, const char *const *extra, hrun *r)
+static char *commands_with(const hlab *lab, const char *domain, const char *const *extra, hrun *r)
 {
-	check_run("--commands", domain, extra, r);
+	check_run(lab, "--commands", domain, extra, r);
 	return r->out;
 }
 
-static char *commands(const char *domain, hrun *r)
+static char *commands(const hlab *lab, const char *domain, hrun *r)
 {
-	return commands_with(domain, NULL, r);
+	return commands_with(lab, domain, NULL, r);
+}
+
+/* A stage left off: the run of domain without its option prints has (or
+ * NULL) and no line holding lacks. */
+static void assert_commands(const hlab *lab, const char *domain, const char *has, const char *lacks)
+{
+	hrun r;
+
+	commands(lab, domain, &r);
+	if (has)
+		assert_non_null(strstr(r.out, has));
+	assert_null(strstr(r.out, lacks));
+	hrun_free(&r);
 }
 
 /* The same run as --json: the one object it printed. */
-static json_t *json_with(const char *domain, const char *const *extra)
+static json_t *json_with(const hlab *lab, const char *domain, const char *const *extra)
 {
 	json_error_t err;
 	json_t *j;
 	hrun r;
 
-	check_run("--json", domain, extra, &r);
+	check_run(lab, "--json", domain, extra, &r);
 	j = json_loads(r.out, 0, &err);
 	if (!j) {
 		print_error("not JSON: %s\n%.400s\n", err.text, r.out);
 		fail();
 	}
 	hrun_free(&r);
+	return j;
+}
+
+/* The run of domain with extra twice: the object --json printed, and the
+ * --commands output into *r with every command of it run as printed
+ * (run_all) and counted into *c. */
+static json_t *json_and_commands(const hlab *lab, const char *domain, const char *const *extra,
+                                 hrun *r, counts *c)
+{
+	json_t *j = json_with(lab, domain, extra);
+
+	commands_with(lab, domain, extra, r);
+	run_all(r->out, c);
 	return j;
 }
 
@@ -332,19 +342,19 @@ static void assert_same_set(json_t *arr, char **list, size_t n, const char *what
 
 static void test_dig_and_swaks(void **state)
 {
+	const hlab *lab = *state;
 	static const char *const domains[] = {"primary-down.lab.test", "tempfail.lab.test",
 	                                      "implicit.lab.test", "srv.lab.test",
 	                                      "dangling.lab.test"};
 	counts c = {0};
 
-	(void)state;
 	if (!have("dig") || !have("swaks") || !have("timeout")) {
 		print_message("dig, swaks or timeout missing: scripts/setup installs them\n");
 		skip();
 	}
 	for (size_t i = 0; i < sizeof(domains) / sizeof(domains[0]); i++) {
 		hrun r;
-		run_all(commands(domains[i], &r), &c);
+		run_all(commands(lab, domains[i], &r), &c);
 		hrun_free(&r);
 	}
 	assert_true(c.dig >= 10);
@@ -355,14 +365,14 @@ static void test_dig_and_swaks(void **state)
  * lab CA, exactly as mxscope did: good verifies, the others do not. */
 static void test_openssl_verdicts(void **state)
 {
+	const hlab *lab = *state;
 	hrun r;
 	char *text, *copy, *save = NULL, *host = NULL;
 	int n = 0;
 
-	(void)state;
 	if (!have("openssl") || !have("timeout"))
 		skip();
-	text = commands("tls.lab.test", &r);
+	text = commands(lab, "tls.lab.test", &r);
 	copy = strdup(text);
 	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *out;
@@ -393,13 +403,13 @@ static void test_openssl_verdicts(void **state)
 /* The DoH lookup as curl: the lab's endpoint answers the same question. */
 static void test_curl_doh(void **state)
 {
+	const hlab *lab = *state;
 	hrun r;
 	counts c = {0};
 
-	(void)state;
 	if (!have("curl") || !have("od"))
 		skip();
-	run_all(commands("blocklisted.lab.test", &r), &c);
+	run_all(commands(lab, "blocklisted.lab.test", &r), &c);
 	assert_true(c.curl >= 1);
 	assert_non_null(strstr(r.out, "curl -sS --max-time 2 -H 'Accept: application/dns-message' "
 	                              "'http://"));
@@ -460,30 +470,27 @@ static void test_quoting(void **state)
  * the same verdict mxscope got. */
 static void test_curl_json_api_key(void **state)
 {
+	const hlab *lab = *state;
 	char path[] = "/tmp/mxscope-cmd-config-XXXXXX", text[512];
 	static const char key[] = "s3cret-KEY-value-4711";
+	hargv a;
 	hrun r;
 	int fd;
 	counts c = {0};
 
-	(void)state;
 	fd = mkstemp(path);
 	assert_true(fd >= 0);
 	snprintf(text, sizeof(text),
 	         "[blocklist api]\ntype = json\nurl = http://%s/api/check/{ip}\n"
 	         "header = X-Api-Key: {key}\nkey-env = MXSCOPE_TEST_KEY\n"
 	         "listed-pointer = /listed\nreason-pointer = /reason\n",
-	         lab.http);
+	         lab->http);
 	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
 	close(fd);
 	setenv("MXSCOPE_TEST_KEY", key, 1);
-	{
-		const char *args[] = {"check", "--commands",  "--no-probe", "--timeout",
-		                      "2",     "-s",          lab.server,   "--config",
-		                      path,    "--blocklist", "api",        "blocklisted.lab.test",
-		                      NULL};
-		h_run(args, NULL, 20000, &r);
-	}
+	h_run(h_lab_check(&a, lab, 0, "--commands", "--no-probe", "--timeout", "2", "--config",
+	                  path, "--blocklist", "api", "blocklisted.lab.test"),
+	      NULL, 20000, &r);
 	assert_null(strstr(r.out, key));
 	assert_null(strstr(r.err, key));
 	assert_non_null(strstr(r.out, "-H \"X-Api-Key: ${MXSCOPE_TEST_KEY}\" http://"));
@@ -500,24 +507,22 @@ static void test_curl_json_api_key(void **state)
  * read: the same mode and mx patterns. */
 static void test_mta_sts(void **state)
 {
+	const hlab *lab = *state;
 	static const char *const domains[] = {"sts-enforce.lab.test", "sts-testing.lab.test"};
 
-	(void)state;
 	if (!have("dig") || !have("curl") || !have("awk"))
 		skip();
 	for (size_t i = 0; i < sizeof(domains) / sizeof(domains[0]); i++) {
-		json_t *j = json_with(domains[i], NULL), *m = json_object_get(j, "mta_sts"),
-		       *pol = json_object_get(m, "policy"), *x;
+		hrun r;
+		counts c = {0};
+		json_t *j = json_and_commands(lab, domains[i], NULL, &r, &c),
+		       *m = json_object_get(j, "mta_sts"), *pol = json_object_get(m, "policy"), *x;
 		char want[200], *line, *out, *mx[16];
 		size_t n = 0, k;
 		int st;
-		hrun r;
-		counts c = {0};
 
 		assert_non_null(json_string_value(json_object_get(m, "txt")));
 		assert_non_null(pol);
-		commands(domains[i], &r);
-		run_all(r.out, &c);
 		assert_int_equal(c.policy, 1);
 		/* the TXT answers hold what mxscope kept */
 		snprintf(want, sizeof(want), " _mta-sts.%s TXT", domains[i]);
@@ -542,11 +547,11 @@ static void test_mta_sts(void **state)
 		snprintf(want, sizeof(want), "https://mta-sts.%s/.well-known/mta-sts.txt",
 		         domains[i]);
 		line = find_line(r.out, "curl ", want, " --proto =https ", " --max-filesize 65536 ",
-		                 " --cacert ", lab.ca, NULL);
+		                 " --cacert ", lab->ca, NULL);
 		assert_non_null(line);
 		snprintf(want, sizeof(want), "--connect-to mta-sts.%s:443:\"$(dig @", domains[i]);
 		assert_non_null(strstr(line, want));
-		snprintf(want, sizeof(want), ")\":%s ", lab.https_port);
+		snprintf(want, sizeof(want), ")\":%s ", lab->https_port);
 		assert_non_null(strstr(line, want));
 		out = sh(line, &st);
 		assert_int_equal(st, 0);
@@ -571,13 +576,7 @@ static void test_mta_sts(void **state)
 		json_decref(j);
 	}
 	/* a domain without the record: its TXT questions, no policy fetch */
-	{
-		hrun r;
-		commands("single.lab.test", &r);
-		assert_non_null(strstr(r.out, " _mta-sts.single.lab.test TXT\n"));
-		assert_null(strstr(r.out, "mta-sts.txt"));
-		hrun_free(&r);
-	}
+	assert_commands(lab, "single.lab.test", " _mta-sts.single.lab.test TXT\n", "mta-sts.txt");
 }
 
 /* DNSSEC and DANE: the MX question's AD bit as mxscope read it, each TLSA
@@ -585,6 +584,7 @@ static void test_mta_sts(void **state)
  * the verdict mxscope reached (dane-stale: one match, one mismatch). */
 static void test_dane(void **state)
 {
+	const hlab *lab = *state;
 	static const struct {
 		const char *domain;
 		bool dane_opt;
@@ -596,22 +596,19 @@ static void test_dane(void **state)
 	    {"dane-insecure.lab.test", true, 0, 1}, /* shown and ignored: no DANE check */
 	};
 
-	(void)state;
 	if (!have("dig") || !have("openssl"))
 		skip();
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const char *extra[] = {cases[i].dane_opt ? "--dane" : NULL, NULL};
-		json_t *j = json_with(cases[i].domain, extra), *h;
+		hrun r;
+		counts c = {0};
+		json_t *j = json_and_commands(lab, cases[i].domain, extra, &r, &c), *h;
 		bool secure =
 		    strcmp(json_string_value(json_object_get(j, "dnssec")), "secure") == 0;
 		char want[200], *line, *out;
 		size_t k, tlsa_hosts = 0;
 		int st;
-		hrun r;
-		counts c = {0};
 
-		commands_with(cases[i].domain, extra, &r);
-		run_all(r.out, &c);
 		assert_int_equal(c.dane, cases[i].dane_lines);
 		snprintf(want, sizeof(want), " %s MX +adflag\n", cases[i].domain);
 		assert_non_null(strstr(r.out, want));
@@ -655,18 +652,16 @@ static void test_dane(void **state)
  * backup), and never says DATA; without --rcpt no line goes past EHLO. */
 static void test_rcpt(void **state)
 {
+	const hlab *lab = *state;
 	const char *extra[] = {"--rcpt", "postmaster", NULL};
 	json_t *j, *h, *a;
 	size_t k, q, n = 0;
 	hrun r;
 	counts c = {0};
 
-	(void)state;
 	if (!have("swaks"))
 		skip();
-	j = json_with("rcpt-relay.lab.test", extra);
-	commands_with("rcpt-relay.lab.test", extra, &r);
-	run_all(r.out, &c);
+	j = json_and_commands(lab, "rcpt-relay.lab.test", extra, &r, &c);
 	assert_int_equal(c.rcpt, 2);
 	json_array_foreach(json_object_get(j, "mx"), k, h)
 	{
@@ -678,7 +673,7 @@ static void test_rcpt(void **state)
 			if (!rc)
 				continue;
 			snprintf(srv, sizeof(srv), "--server %s:%s ",
-			         json_string_value(json_object_get(a, "ip")), lab.smtp_port);
+			         json_string_value(json_object_get(a, "ip")), lab->smtp_port);
 			line = find_line(r.out, "swaks ", srv,
 			                 " --from '<>' --to postmaster@rcpt-relay.lab.test",
 			                 " --quit-after RCPT", NULL);
@@ -695,28 +690,24 @@ static void test_rcpt(void **state)
 	assert_int_equal(n, 2);
 	hrun_free(&r);
 	json_decref(j);
-	commands("rcpt-relay.lab.test", &r);
-	assert_null(strstr(r.out, "RCPT"));
-	assert_non_null(strstr(r.out, " --quit-after EHLO"));
-	hrun_free(&r);
+	/* without --rcpt: no line goes past EHLO */
+	assert_commands(lab, "rcpt-relay.lab.test", " --quit-after EHLO", "RCPT");
 }
 
 /* --ptr: dig -x gets the names mxscope kept, and the forward questions
  * find the address exactly where mxscope says forward-confirmed. */
 static void test_ptr(void **state)
 {
+	const hlab *lab = *state;
 	const char *extra[] = {"--ptr", NULL};
 	json_t *j, *h, *a;
 	size_t k, q, n = 0;
 	hrun r;
 	counts c = {0};
 
-	(void)state;
 	if (!have("dig"))
 		skip();
-	j = json_with("reverse.lab.test", extra);
-	commands_with("reverse.lab.test", extra, &r);
-	run_all(r.out, &c);
+	j = json_and_commands(lab, "reverse.lab.test", extra, &r, &c);
 	json_array_foreach(json_object_get(j, "mx"), k, h)
 	{
 		json_array_foreach(json_object_get(h, "addresses"), q, a)
@@ -766,9 +757,7 @@ static void test_ptr(void **state)
 	hrun_free(&r);
 	json_decref(j);
 	/* without --ptr: no reverse question */
-	commands("reverse.lab.test", &r);
-	assert_null(strstr(r.out, " -x "));
-	hrun_free(&r);
+	assert_commands(lab, "reverse.lab.test", NULL, " -x ");
 }
 
 /* --authoritative, against a lab of its own that is the zone's name
@@ -776,55 +765,41 @@ static void test_ptr(void **state)
  * on --ns-port, get the serial, the AA bit and the MX set mxscope got. */
 static void test_authoritative(void **state)
 {
-	char path[] = "/tmp/mxscope-cmd-zone-XXXXXX", port[16], want[128], *line, *out;
+	const hlab *lab = *state, *own;
+	char want[128], *line, *out;
 	static const char zone[] = "$ORIGIN auth-cmd.test.\n$TTL 30\n$SCENARIO auth-cmd\n"
 	                           "$TITLE a zone served by its own name server\n"
 	                           "$DOMAIN auth-cmd.test.\n"
 	                           "@ SOA ns1 hostmaster 2026112901 3600 600 86400 30\n"
 	                           "@ NS ns1\n@ MX 10 mx\nns1 A 127.0.0.1\nmx A 127.0.54.10\n";
-	const char *lab_extra[] = {path, NULL};
-	hlab own;
+	void *own_state = NULL;
+	json_error_t err;
 	json_t *j, *e;
+	hargv a;
 	hrun r;
 	counts c = {0};
-	int fd, st;
+	int st;
 
-	(void)state;
 	if (!have("dig"))
 		skip();
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, zone, strlen(zone)), (ssize_t)strlen(zone));
-	close(fd);
-	h_lab_start(&own, lab_extra);
-	snprintf(port, sizeof(port), "%d", own.port);
-	{
-		const char *args[] = {"check",
-		                      "--no-probe",
-		                      "--authoritative",
-		                      "--ns-port",
-		                      port,
-		                      "--timeout",
-		                      "2",
-		                      "-s",
-		                      own.server,
-		                      "--json",
-		                      "auth-cmd.test",
-		                      NULL};
-		json_error_t err;
-		h_run(args, NULL, 20000, &r);
-		j = json_loads(r.out, 0, &err);
-		assert_non_null(j);
-		hrun_free(&r);
-		args[9] = "--commands";
-		h_run(args, NULL, 20000, &r);
-	}
+	h_lab_group_start(&own_state, NULL, zone);
+	own = own_state;
+	h_run(h_lab_check(&a, own, HA_NS, "--no-probe", "--authoritative", "--timeout", "2",
+	                  "--json", "auth-cmd.test"),
+	      NULL, 20000, &r);
+	j = json_loads(r.out, 0, &err);
+	assert_non_null(j);
+	hrun_free(&r);
+	h_run(h_lab_check(&a, own, HA_NS, "--no-probe", "--authoritative", "--timeout", "2",
+	                  "--commands", "auth-cmd.test"),
+	      NULL, 20000, &r);
 	e = json_array_get(json_object_get(j, "authoritative"), 0);
 	assert_non_null(e);
 	assert_int_equal(json_integer_value(json_object_get(e, "serial")), 2026112901);
 	run_all(r.out, &c);
 	assert_non_null(strstr(r.out, " auth-cmd.test NS\n"));
-	snprintf(want, sizeof(want), "dig @127.0.0.1 -p %s auth-cmd.test SOA +norec", port);
+	snprintf(want, sizeof(want), "dig @127.0.0.1 -p %s auth-cmd.test SOA +norec",
+	         own->dns_port);
 	line = find_line(r.out, want, NULL);
 	assert_non_null(line);
 	out = sh(line, &st);
@@ -833,7 +808,7 @@ static void test_authoritative(void **state)
 	                 json_is_true(json_object_get(e, "aa")));
 	free(out);
 	free(line);
-	snprintf(want, sizeof(want), "dig @127.0.0.1 -p %s auth-cmd.test MX +norec", port);
+	snprintf(want, sizeof(want), "dig @127.0.0.1 -p %s auth-cmd.test MX +norec", own->dns_port);
 	line = find_line(r.out, want, NULL);
 	assert_non_null(line);
 	out = sh(line, &st);
@@ -848,12 +823,9 @@ static void test_authoritative(void **state)
 	free(line);
 	hrun_free(&r);
 	json_decref(j);
-	h_lab_stop(&own);
-	unlink(path);
+	h_lab_group_teardown(&own_state);
 	/* without --authoritative: nothing asked without recursion */
-	commands("single.lab.test", &r);
-	assert_null(strstr(r.out, "+norec"));
-	hrun_free(&r);
+	assert_commands(lab, "single.lab.test", NULL, "+norec");
 }
 
 /* From a recording: replay --commands prints the sender stages' lines
@@ -862,21 +834,21 @@ static void test_authoritative(void **state)
  * question again with CD set. */
 static void test_replay_stages(void **state)
 {
+	const hlab *lab = *state;
 	char dir[] = "/tmp/mxscope-cmd-XXXXXX", path[300], want[200];
 	const char *extra[] = {"--rcpt", "postmaster", "--ptr", NULL};
 	const char *args[] = {"replay", "--commands", path, NULL};
 	hrun live, r;
 	FILE *f;
 
-	(void)state;
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/rec.ndjson", dir);
 	f = fopen(path, "w");
 	assert_non_null(f);
-	check_run("--json", "dane-stale.lab.test", extra, &live);
+	check_run(lab, "--json", "dane-stale.lab.test", extra, &live);
 	fputs(live.out, f);
 	hrun_free(&live);
-	check_run("--json", "sts-enforce.lab.test", NULL, &live);
+	check_run(lab, "--json", "sts-enforce.lab.test", NULL, &live);
 	fputs(live.out, f);
 	hrun_free(&live);
 	fprintf(f, "{\"domain\":\"bogus.test\",\"mx_rcode\":\"SERVFAIL\",\"dnssec\":\"bogus\","
@@ -885,7 +857,7 @@ static void test_replay_stages(void **state)
 	h_run(args, NULL, 10000, &r);
 	snprintf(want, sizeof(want),
 	         "dig @%s -p %s _25._tcp.mx1.dane-stale.lab.test TLSA +adflag\n", "127.0.0.1",
-	         strrchr(lab.server, ':') + 1);
+	         lab->dns_port);
 	assert_non_null(strstr(r.out, want));
 	assert_non_null(strstr(r.out, "-dane_tlsa_rrdata '3 1 1 "));
 	assert_non_null(strstr(r.out, "#   DANE: mxscope got mismatch against 1 TLSA record(s)\n"));
@@ -924,29 +896,27 @@ static char *command_lines(const char *text)
  * printed in the live run, with every stage on. */
 static void test_replay_same_lines(void **state)
 {
+	const hlab *lab = *state;
 	char dir[] = "/tmp/mxscope-cmd-XXXXXX", path[300];
 	const char *extra[] = {"--rcpt", "postmaster", "--ptr", "--authoritative", "--dane", NULL};
 	/* a CA file is a path of this machine, not of the run: given again */
-	char spec[128];
-	const char *args[] = {"replay",      "--commands", "--cafile", lab.ca,
-	                      "--blocklist", spec,         path,       NULL};
+	const char *args[] = {"replay",      "--commands",   "--cafile", lab->ca,
+	                      "--blocklist", lab->blocklist, path,       NULL};
 	const char *const doms[] = {"sts-enforce.lab.test", "dane-stale.lab.test"};
 	hrun live, r;
 	FILE *f;
 
-	(void)state;
-	snprintf(spec, sizeof(spec), "bl.lab.test@http://%s/dns-query", lab.http);
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/rec.ndjson", dir);
 	for (size_t i = 0; i < sizeof(doms) / sizeof(doms[0]); i++) {
 		char *want, *got;
 		f = fopen(path, "w");
 		assert_non_null(f);
-		check_run("--json", doms[i], extra, &live);
+		check_run(lab, "--json", doms[i], extra, &live);
 		fputs(live.out, f);
 		fclose(f);
 		hrun_free(&live);
-		check_run("--commands", doms[i], extra, &live);
+		check_run(lab, "--commands", doms[i], extra, &live);
 		h_run(args, NULL, 10000, &r);
 		want = command_lines(live.out);
 		got = command_lines(r.out);
@@ -987,5 +957,5 @@ int main(void)
 	    cmocka_unit_test(test_replay_stages),
 	    cmocka_unit_test(test_replay_same_lines),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, h_lab_group_teardown);
 }
