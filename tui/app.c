@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mx_auth.h"
 #include "name.h"
 #include "record.h"
 #include "sender.h"
@@ -249,6 +250,9 @@ mxs_status tui_app_add(tui_app *a, const char *name, int scenario, char **why)
 	e->added = a->added_seq++;
 	e->seed = a->cfg.seed;
 	e->resolving = true;
+	/* --srv / --authoritative: asked for every domain from the start */
+	e->srv_asked = a->cfg.srv;
+	e->auth_asked = a->cfg.authoritative;
 	a->m.e[a->m.ne++] = e;
 	tui_log(&a->m, "query MX %s sent", e->name);
 	tui_mark(&a->m, TUI_D_ALL);
@@ -491,50 +495,64 @@ static void read_input(tui_app *a)
 	}
 }
 
-/* Every probe so far timed out at connect, on at least two domains and two
- * addresses with nothing that answered past connect: this network most
- * likely drops outbound port 25 (issue 12). Said once in the header and the
- * log; the scan then reads every domain that way instead of blaming hosts.
- * One probe that gets past connect takes it back. */
+/* Port 25 egress (issue 12), by the rule check uses for a run
+ * (mx_egress_blocked): several unrelated domains on screen whose every
+ * probe timed out at connect, and nothing that got past connect, say that
+ * this network probably drops outbound port 25. Said once in the header
+ * and the log; the scan then reads every domain that way (egress-blocked,
+ * status warning) instead of blaming each one's hosts. One probe that gets
+ * past connect takes it back. */
 static void check_egress(tui_app *a)
 {
 	scan_counters c;
-	size_t doms = 0;
+	mx_egress_seen seen = {0};
+	const char *first_ip = NULL;
 	bool blocked;
 
 	if (a->cfg.no_probe || a->cfg.replay)
 		return;
 	scan_get_counters(a->scan, &c);
+	seen.answered = c.probes_done - c.probes_connect_timeout;
 	for (size_t i = 0; i < a->m.ne; i++) {
 		const mx_domain *d = scan_domain(a->scan, a->m.e[i]->name);
-		bool all = d && mx_domain_attempt_count(d) > 0;
-		for (size_t k = 0; all && k < mx_domain_attempt_count(d); k++) {
-			const mx_attempt *at = mx_domain_attempt(d, k);
-			const probe_result *p = mx_domain_host(d, at->host)->addrs[at->addr].probe;
-			all = p && p->state == PROBE_CONNECT_TIMEOUT;
+		if (!d || !mx_domain_only_connect_timeouts(d))
+			continue;
+		seen.domains++;
+		/* distinct addresses: two domains on one dead host are one host down */
+		for (size_t h = 0; h < mx_domain_host_count(d) && seen.addresses < 2; h++) {
+			const mx_host *mh = mx_domain_host(d, h);
+			for (size_t k = 0; k < mh->naddrs && seen.addresses < 2; k++) {
+				const probe_result *p = mh->addrs[k].probe;
+				if (!p || p->state != PROBE_CONNECT_TIMEOUT)
+					continue;
+				if (!first_ip) {
+					first_ip = mh->addrs[k].ip;
+					seen.addresses = 1;
+				} else if (strcmp(first_ip, mh->addrs[k].ip) != 0) {
+					seen.addresses = 2;
+				}
+			}
 		}
-		doms += all;
 	}
-	blocked = doms >= 2 && c.addresses >= 2 && c.probes_done > 0 &&
-	          c.probes_connect_timeout == c.probes_done;
+	blocked = mx_egress_blocked(&seen);
 	if (blocked == a->m.egress_blocked)
 		return;
 	a->m.egress_blocked = blocked;
 	scan_set_egress_blocked(a->scan, blocked);
 	if (blocked)
 		tui_log(&a->m,
-		        "egress-blocked: every probe of %zu domains timed out at connect; this "
-		        "network probably blocks outbound port 25; probes from here cannot "
-		        "judge these hosts",
-		        doms);
+		        "egress-blocked: every SMTP connection of %zu domains timed out at "
+		        "connect: this network probably blocks outbound port 25; probes from "
+		        "here cannot judge these hosts (mxscope doctor HOST checks one)",
+		        seen.domains);
 	else
 		tui_log(&a->m, "a probe got past connect: port 25 is not blocked after all");
 	tui_mark(&a->m, TUI_D_ALL);
 }
 
 /* SRV is asked only for a domain whose SRV section the details pane has
- * shown (draw.c marks it): the scan asks SRV from then on, and this domain
- * again at once. */
+ * shown (draw.c marks it): the scan asks SRV for that domain alone from
+ * then on, and asks it again at once (its probes go on as they were). */
 static void ask_srv_shown(tui_app *a)
 {
 	scan_domain_info info;
@@ -547,7 +565,8 @@ static void ask_srv_shown(tui_app *a)
 		if (!scan_domain_get_info(a->scan, e->name, &info) || !info.settled)
 			continue; /* its first probes first: the SRV answer comes after */
 		e->srv_asked = true;
-		scan_set_srv(a->scan, true);
+		if (scan_set_srv_for(a->scan, e->name, true) != MXS_OK)
+			continue;
 		tui_log(&a->m, "%s: SRV asked, as the details pane shows it", e->name);
 		/* a new answer with SRV in it; the probes go on as they were */
 		if (scan_refresh_dns(a->scan, e->name) == MXS_OK)
@@ -844,8 +863,10 @@ tui_app *tui_app_new(const tui_config *cfg, char **why)
 	                   .servers = cfg->servers,
 	                   .nservers = cfg->nservers,
 	                   .timeout_ms = cfg->timeout_ms,
-	                   /* SRV only once the details pane shows it (issue 12) */
-	                   .srv = false,
+	                   /* SRV only once the details pane shows it (issue 12),
+	                      or for every domain with --srv */
+	                   .srv = cfg->srv,
+	                   .authoritative = cfg->authoritative,
 	                   .family = cfg->family,
 	                   .qps = cfg->qps,
 	                   .no_probe = cfg->no_probe,
