@@ -181,9 +181,9 @@ static void test_srv_on_demand(void **state)
 		char *why = NULL;
 		int si = scenario_of(f, "preference");
 		assert_true(si >= 0);
-		assert_int_equal(tui_app_add(f->app, lab_scenario_domain(f->w, (size_t)si, 0), si,
-		                             &why),
-		                 MXS_OK);
+		assert_int_equal(
+		    tui_app_add(f->app, lab_scenario_domain(f->w, (size_t)si, 0), si, &why),
+		    MXS_OK);
 		settle(f);
 		assert_int_equal(lab_dns_questions(f->dns, T_SRV), first);
 	}
@@ -573,6 +573,25 @@ static void test_families(void **state)
 	}
 }
 
+/* The lab's own scenario for it, with the lab's address map (each
+ * scenario's ::1 host on its own port, as `mxscope lab` runs it). */
+static void test_ipv6_down_scenario(void **state)
+{
+	fixture *f = *state;
+	const char *const sc[] = {"ipv6-down"};
+	tui_config c = base_config(f, 160, 50);
+	char *s;
+
+	c.smtp_overrides = lab_smtp_overrides(f->smtp, &c.nsmtp_overrides);
+	start(f, &c, sc, 1);
+	s = screen(f);
+	assert_has(s, "warning  v6down.lab.test");
+	assert_has(s, "ipv6-unreachable       mx.v6down.lab.test");
+	assert_has(s, "smtp-unreachable       mx.v6down.lab.test (::1)");
+	assert_lacks(s, "ipv4-unreachable");
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -584,6 +603,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_egress_blocked, setup_egress, teardown),
 	    cmocka_unit_test_setup_teardown(test_egress_one_domain, setup_egress, teardown),
 	    cmocka_unit_test_setup_teardown(test_families, setup_v6, teardown),
+	    cmocka_unit_test_setup_teardown(test_ipv6_down_scenario, setup, teardown),
 	};
 
 	int rc;

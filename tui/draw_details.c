@@ -272,6 +272,8 @@ void tui_details_domain_senders(const tui_model *m, const tui_entry *e, tui_line
 {
 	mx_dnssec ds = mx_domain_dnssec(e->d);
 
+	/* asked for with V: first, where the key's user looks */
+	auth_lines(e, L);
 	sender_ends(m, e, L);
 	if (mx_dnssec_str(ds))
 		tui_addl(L,
@@ -280,7 +282,6 @@ void tui_details_domain_senders(const tui_model *m, const tui_entry *e, tui_line
 		                                 : THEME_NORMAL,
 		         "DNSSEC: MX answer %s", mx_dnssec_str(ds));
 	mta_sts_lines(e->d, L);
-	auth_lines(e, L);
 }
 
 void tui_details_tlsa(const mx_host *h, tui_lines *L)
