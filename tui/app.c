@@ -14,7 +14,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "mx_auth.h"
 #include "name.h"
 #include "record.h"
 #include "sender.h"
@@ -107,8 +106,6 @@ static void view_sync(tui_app *a)
 
 /* "domain changed": a new answer, a probe, a blocklist answer, a new seed.
  * Only marks what to redraw; drawing happens once per loop turn. */
-static void check_egress(tui_app *a);
-
 static void on_domain(scan *s, const char *name, const mx_domain *d, unsigned changes, void *arg)
 {
 	tui_app *a = arg;
@@ -135,7 +132,7 @@ static void on_domain(scan *s, const char *name, const mx_domain *d, unsigned ch
 	    strcmp(a->m.walk.e->name, name) == 0)
 		tui_walk_reset(a, a->m.walk.e);
 	if (changes & SCAN_CH_PROBE)
-		check_egress(a);
+		tui_watch_egress(a);
 	if (sel && strcmp(sel->name, name) == 0)
 		tui_mark(&a->m, TUI_D_ALL);
 	else
@@ -336,17 +333,6 @@ void tui_app_set_as(tui_app *a, tui_entry *e, const char *as_host)
 	e->as_host = c;
 }
 
-void tui_app_authoritative(tui_app *a, tui_entry *e)
-{
-	if (scan_set_authoritative(a->scan, e->name, true) != MXS_OK) {
-		tui_msg(&a->m, true, "%s: the authoritative view cannot be asked here", e->name);
-		return;
-	}
-	e->auth_asked = true;
-	tui_log(&a->m, "%s: asking every name server of its zone directly", e->name);
-	tui_msg(&a->m, false, "%s: asking its authoritative servers (details pane)", e->name);
-}
-
 void tui_app_freeze(tui_app *a, bool on)
 {
 	a->m.frozen = on;
@@ -495,85 +481,6 @@ static void read_input(tui_app *a)
 	}
 }
 
-/* Port 25 egress (issue 12), by the rule check uses for a run
- * (mx_egress_blocked): several unrelated domains on screen whose every
- * probe timed out at connect, and nothing that got past connect, say that
- * this network probably drops outbound port 25. Said once in the header
- * and the log; the scan then reads every domain that way (egress-blocked,
- * status warning) instead of blaming each one's hosts. One probe that gets
- * past connect takes it back. */
-static void check_egress(tui_app *a)
-{
-	scan_counters c;
-	mx_egress_seen seen = {0};
-	const char *first_ip = NULL;
-	bool blocked;
-
-	if (a->cfg.no_probe || a->cfg.replay)
-		return;
-	scan_get_counters(a->scan, &c);
-	seen.answered = c.probes_done - c.probes_connect_timeout;
-	for (size_t i = 0; i < a->m.ne; i++) {
-		const mx_domain *d = scan_domain(a->scan, a->m.e[i]->name);
-		if (!d || !mx_domain_only_connect_timeouts(d))
-			continue;
-		seen.domains++;
-		/* distinct addresses: two domains on one dead host are one host down */
-		for (size_t h = 0; h < mx_domain_host_count(d) && seen.addresses < 2; h++) {
-			const mx_host *mh = mx_domain_host(d, h);
-			for (size_t k = 0; k < mh->naddrs && seen.addresses < 2; k++) {
-				const probe_result *p = mh->addrs[k].probe;
-				if (!p || p->state != PROBE_CONNECT_TIMEOUT)
-					continue;
-				if (!first_ip) {
-					first_ip = mh->addrs[k].ip;
-					seen.addresses = 1;
-				} else if (strcmp(first_ip, mh->addrs[k].ip) != 0) {
-					seen.addresses = 2;
-				}
-			}
-		}
-	}
-	blocked = mx_egress_blocked(&seen);
-	if (blocked == a->m.egress_blocked)
-		return;
-	a->m.egress_blocked = blocked;
-	scan_set_egress_blocked(a->scan, blocked);
-	if (blocked)
-		tui_log(&a->m,
-		        "egress-blocked: every SMTP connection of %zu domains timed out at "
-		        "connect: this network probably blocks outbound port 25; probes from "
-		        "here cannot judge these hosts (mxscope doctor HOST checks one)",
-		        seen.domains);
-	else
-		tui_log(&a->m, "a probe got past connect: port 25 is not blocked after all");
-	tui_mark(&a->m, TUI_D_ALL);
-}
-
-/* SRV is asked only for a domain whose SRV section the details pane has
- * shown (draw.c marks it): the scan asks SRV for that domain alone from
- * then on, and asks it again at once (its probes go on as they were). */
-static void ask_srv_shown(tui_app *a)
-{
-	scan_domain_info info;
-
-	for (size_t i = 0; i < a->m.ne; i++) {
-		tui_entry *e = a->m.e[i];
-		/* an answer on its way was asked without SRV: wait for it */
-		if (!e->srv_wanted || e->srv_asked || e->resolving || a->cfg.replay)
-			continue;
-		if (!scan_domain_get_info(a->scan, e->name, &info) || !info.settled)
-			continue; /* its first probes first: the SRV answer comes after */
-		e->srv_asked = true;
-		if (scan_set_srv_for(a->scan, e->name, true) != MXS_OK)
-			continue;
-		tui_log(&a->m, "%s: SRV asked, as the details pane shows it", e->name);
-		/* a new answer with SRV in it; the probes go on as they were */
-		if (scan_refresh_dns(a->scan, e->name) == MXS_OK)
-			tui_mark(&a->m, 1u << TUI_P_DOMAINS);
-	}
-}
-
 static void draw_now(tui_app *a)
 {
 	/* a key that changed nothing (k on the first line) still ends in a
@@ -586,7 +493,7 @@ static void draw_now(tui_app *a)
 		tui_sort_list(&a->m); /* statuses change as answers come */
 	tui_draw(&a->m);
 	a->m.dirty = 0;
-	ask_srv_shown(a);
+	tui_watch_srv(a);
 	if (a->trace) {
 		uint64_t t = tui_now_ns();
 		if (!a->first_drawn)
