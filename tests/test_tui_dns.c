@@ -480,6 +480,9 @@ static void test_egress_blocked(void **state)
 	assert_lacks(s, "no-accepting-mx");
 	assert_lacks(s, "smtp-unreachable");
 	assert_lacks(s, "error ");
+	/* the details do not judge the hosts either */
+	assert_has(s, "not judged: every connection timed out, as for other domains");
+	assert_lacks(s, "no host accepts the mail");
 	free(s);
 
 	/* one host that answers: port 25 gets out, the dead hosts are blamed */
@@ -493,6 +496,7 @@ static void test_egress_blocked(void **state)
 	assert_has(s, "ok       open.eg.test");
 	assert_has(s, "no-accepting-mx");
 	assert_lacks(s, "egress-blocked         one");
+	assert_lacks(s, "not judged");
 	free(s);
 	for (int i = 0; i < 3; i++) {
 		close(h1[i]);

@@ -268,6 +268,14 @@ static void auth_lines(const tui_entry *e, tui_lines *L)
 	}
 }
 
+bool tui_egress_judged(const mx_domain *d)
+{
+	for (size_t i = 0; i < mx_domain_finding_count(d); i++)
+		if (mx_domain_finding(d, i)->id == MX_F_EGRESS_BLOCKED)
+			return true;
+	return false;
+}
+
 void tui_details_domain_senders(const tui_model *m, const tui_entry *e, tui_lines *L)
 {
 	mx_dnssec ds = mx_domain_dnssec(e->d);

@@ -242,6 +242,9 @@ void tui_cmdview_lines(const tui_model *m, const tui_entry *e, tui_lines *L);
 /* Steps of the walk the pane follows (m->sender's profile). */
 size_t tui_walk_steps(const tui_model *m, const tui_entry *e);
 void tui_detail_walk(tui_model *m, const tui_entry *e, tui_lines *L);
+/* d carries egress-blocked: its timeouts were read as this network's, not
+ * its hosts' (the details say "not judged" instead of "no host accepts"). */
+bool tui_egress_judged(const mx_domain *d);
 /* The authoritative table (V), each profile's end, DNSSEC, MTA-STS and TLS-RPT. */
 void tui_details_domain_senders(const tui_model *m, const tui_entry *e, tui_lines *L);
 void tui_details_tlsa(const mx_host *h, tui_lines *L);
