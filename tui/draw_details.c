@@ -223,6 +223,7 @@ static void auth_lines(const tui_entry *e, tui_lines *L)
 	const mx_auth *au = mx_domain_auth(e->d);
 	const mx_finding *rf;
 	char nb[600], mx[600];
+	size_t nsw = 2, ipw = 7; /* "NS", "address" */
 
 	if (!au) {
 		if (e->auth_asked)
@@ -231,20 +232,26 @@ static void auth_lines(const tui_entry *e, tui_lines *L)
 	}
 	tui_addl(L, THEME_TITLE, "Authoritative servers of %s (NS %s)",
 	         tui_san(au->zone, nb, sizeof(nb)), mx_rcode_str(au->ns_rc));
+	/* columns as wide as their widest entry: the MX set keeps the room */
+	for (size_t i = 0; i < au->nsrv; i++) {
+		size_t n = strlen(tui_san(au->srv[i].ns, nb, sizeof(nb)));
+		nsw = n > nsw ? n : nsw;
+		ipw = strlen(au->srv[i].ip) > ipw ? strlen(au->srv[i].ip) : ipw;
+	}
 	if (!au->nsrv)
 		tui_addl(L, THEME_WARN, "  no name server address to ask");
 	else
-		tui_addl(L, THEME_DIM, "  %-22s %-15s %-10s %-9s %-3s %s", "NS", "address",
-		         "serial", "rcode", "AA", "MX");
+		tui_addl(L, THEME_DIM, "  %-*s %-*s %-10s %-9s %-3s %s", (int)nsw, "NS", (int)ipw,
+		         "address", "serial", "rcode", "AA", "MX");
 	for (size_t i = 0; i < au->nsrv; i++) {
 		const mx_auth_server *sv = &au->srv[i];
 		const mx_finding *f = auth_finding(e->d, sv->ip);
 		char serial[16] = "-";
 		if (sv->has_serial)
 			snprintf(serial, sizeof(serial), "%lu", (unsigned long)sv->serial);
-		tui_addl(L, severity_role(f, THEME_NORMAL), "  %-22s %-15s %-10s %-9s %-3s %s",
-		         tui_san(sv->ns, nb, sizeof(nb)), sv->ip, serial, mx_rcode_str(sv->rc),
-		         sv->aa ? "yes" : "no",
+		tui_addl(L, severity_role(f, THEME_NORMAL), "  %-*s %-*s %-10s %-9s %-3s %s",
+		         (int)nsw, tui_san(sv->ns, nb, sizeof(nb)), (int)ipw, sv->ip, serial,
+		         mx_rcode_str(sv->rc), sv->aa ? "yes" : "no",
 		         sv->nmx                        ? mx_set(sv->mx, sv->nmx, mx, sizeof(mx))
 		         : sv->rc == MX_RC_TIMEOUT      ? "no answer"
 		         : sv->mx_rc == MX_RC_NOT_ASKED ? "-"
