@@ -257,6 +257,24 @@ bool mxi_egress_blocked(const mxi_analysis *a)
 	return a->opt->egress_blocked;
 }
 
+bool mx_domain_only_connect_timeouts(const mx_domain *d)
+{
+	size_t probed = 0, timeouts = 0;
+
+	for (size_t i = 0; i < d->nhosts; i++)
+		for (size_t k = 0; k < d->hosts[i].naddrs; k++) {
+			const probe_result *r = d->hosts[i].addrs[k].probe;
+			probed += r && r->state != PROBE_PENDING;
+			timeouts += r && r->state == PROBE_CONNECT_TIMEOUT;
+		}
+	return probed && probed == timeouts;
+}
+
+bool mx_egress_blocked(const mx_egress_seen *seen)
+{
+	return seen->domains >= 2 && seen->addresses >= 2 && seen->answered == 0;
+}
+
 /* A server that answered for the zone with authority and its SOA. */
 static bool auth_good(const mx_auth_server *s)
 {

@@ -93,6 +93,24 @@ void mx_auth_sort(mx_auth *a);
 mxs_status mx_domain_set_auth(mx_domain *d, mx_auth *a);
 const mx_auth *mx_domain_auth(const mx_domain *d);
 
+/* ---- port 25 egress (one rule for check's run and the explorer's list) --- */
+
+/* Whether d was probed and every probe that ended timed out at connect. */
+bool mx_domain_only_connect_timeouts(const mx_domain *d);
+
+/* What a run has seen so far, for the egress reading. */
+typedef struct mx_egress_seen {
+	size_t domains;         /* domains whose every probe timed out at connect */
+	size_t addresses;       /* distinct addresses among them that timed out */
+	unsigned long answered; /* probes of the run that got past connect */
+} mx_egress_seen;
+
+/* The network, not the hosts: two or more unrelated domains (two or more
+ * addresses) time out at connect and nothing got past connect. One domain,
+ * or several sharing one address, may just have a host down; one answer
+ * anywhere shows port 25 gets out. */
+bool mx_egress_blocked(const mx_egress_seen *seen);
+
 /* Report pieces (core/report.c calls them): the "authoritative" array,
  * the per-address "ptr" object, and the text sections. New references /
  * strings owned by the caller; NULL when there is nothing to show. */

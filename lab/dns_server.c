@@ -537,7 +537,22 @@ struct lab_dns {
 	size_t npool, inflight;
 	uint8_t rbuf[65536];
 	uint8_t sbuf[LAB_TCP_MAX];
+	unsigned long asked[256]; /* questions by type (lab_dns_questions); [0]: others */
 };
+
+/* Counts one question by its type, for tests that prove what was not asked. */
+static void count_question(lab_dns *s, const uint8_t *q, size_t len)
+{
+	uint8_t name[256];
+	size_t pos = 12, nl;
+	unsigned t;
+
+	if (len < 12 || get16(q + 4) != 1 || read_name(q, len, &pos, name, &nl) != 0 ||
+	    pos + 2 > len)
+		return;
+	t = get16(q + pos);
+	s->asked[t < 256 ? t : 0]++;
+}
 
 static void maybe_free(lab_dns *s)
 {
@@ -601,6 +616,7 @@ static void on_udp(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct
 
 	if (nread <= 0 || !addr || (flags & UV_UDP_PARTIAL) || s->closing)
 		return;
+	count_question(s, (const uint8_t *)buf->base, (size_t)nread);
 	n = lab_dns_answer(s->w, (const uint8_t *)buf->base, (size_t)nread, s->sbuf, LAB_EDNS_SIZE,
 	                   0);
 	if (n == 0)
@@ -681,6 +697,7 @@ static void conn_drain(struct conn *c)
 
 		if (c->len - off - 2 < mlen)
 			break;
+		count_question(s, c->buf + off + 2, mlen);
 		n = lab_dns_answer(s->w, c->buf + off + 2, mlen, s->sbuf, sizeof(s->sbuf), 1);
 		off += 2 + mlen;
 		if (n == 0)
@@ -869,6 +886,11 @@ done:
 int lab_dns_port(const lab_dns *s)
 {
 	return s ? s->port : 0;
+}
+
+unsigned long lab_dns_questions(const lab_dns *s, unsigned qtype)
+{
+	return s && qtype > 0 && qtype < 256 ? s->asked[qtype] : 0;
 }
 
 void lab_dns_close(lab_dns *s)

@@ -105,6 +105,9 @@ typedef struct lab_dns lab_dns;
  * address already in use"). */
 lab_dns *lab_dns_new(uv_loop_t *loop, const lab_world *w, const char *addr, int port, char **why);
 int lab_dns_port(const lab_dns *s); /* the port actually bound */
+/* Questions of type qtype (1..255, e.g. 33 for SRV) received so far, over
+ * UDP and TCP: tests prove with it what a client did not ask. */
+unsigned long lab_dns_questions(const lab_dns *s, unsigned qtype);
 /* Stops serving; memory is released once the loop has run the close
  * callbacks. Accepts NULL. */
 void lab_dns_close(lab_dns *s);

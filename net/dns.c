@@ -45,6 +45,7 @@ typedef struct job {
 	dns_done_cb cb;
 	void *arg;
 	unsigned pending; /* questions not yet ended */
+	bool srv;         /* ask SRV too: c->srv when the job began (one domain may differ) */
 	struct job *prev, *next;
 } job;
 
@@ -444,7 +445,7 @@ static void on_mx(job *j, int status, const unsigned char *abuf, int alen)
 			ask_tlsa(j, mx_domain_name(d), idx);
 		}
 	}
-	if ((rc == MX_RC_OK || rc == MX_RC_NODATA) && j->c->srv)
+	if ((rc == MX_RC_OK || rc == MX_RC_NODATA) && j->srv)
 		ask_srv(j);
 	if (mx)
 		ares_free_data(mx);
@@ -1035,6 +1036,7 @@ mxs_status dns_resolve(dns_client *c, mx_domain *d, dns_done_cb cb, void *arg)
 	j->d = d;
 	j->cb = cb;
 	j->arg = arg;
+	j->srv = c->srv;
 	st = ask(c, j, Q_MX, mx_domain_name(d), 0);
 	if (st != MXS_OK) {
 		free(j);

@@ -111,7 +111,8 @@ unsigned long dns_client_questions(const dns_client *c);
 unsigned dns_client_peak(const dns_client *c);
 void dns_client_pacing(const dns_client *c, dns_pacing_stats *out);
 /* Whether domains resolved from now on get their SRV questions too (the
- * explorer asks them while its details pane shows them). */
+ * explorer asks them for a domain once its details pane shows them). A
+ * resolve keeps the setting it began with. */
 void dns_client_set_srv(dns_client *c, bool on);
 /* The servers in use, for messages ("127.0.0.1:5300"); valid while c lives. */
 const char *dns_client_servers(const dns_client *c);

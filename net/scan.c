@@ -425,8 +425,17 @@ void scan_free(scan *s)
 static mxs_status resolve(scan *s, sdom *m)
 {
 	mx_domain *d = mx_domain_new(m->name);
+	mxs_status st = MXS_ERR_NOMEM;
 
-	if (!d || dns_resolve(s->dns, d, on_dns, m) != MXS_OK) {
+	/* SRV for this one domain (the explorer's details showed it): the
+	 * resolve keeps the setting it begins with */
+	if (d && m->srv_on && !s->cfg.srv)
+		dns_client_set_srv(s->dns, true);
+	if (d)
+		st = dns_resolve(s->dns, d, on_dns, m);
+	if (m->srv_on && !s->cfg.srv)
+		dns_client_set_srv(s->dns, false);
+	if (st != MXS_OK) {
 		mx_domain_free(d);
 		return MXS_ERR_NOMEM;
 	}
@@ -711,6 +720,16 @@ void scan_set_srv(scan *s, bool on)
 {
 	s->cfg.srv = on;
 	dns_client_set_srv(s->dns, on);
+}
+
+mxs_status scan_set_srv_for(scan *s, const char *name, bool on)
+{
+	sdom *m = find_dom(s, name);
+
+	if (!m || s->dying)
+		return MXS_ERR_INVALID;
+	m->srv_on = on;
+	return MXS_OK;
 }
 
 const char *scan_dns_servers(const scan *s)

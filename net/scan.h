@@ -313,6 +313,11 @@ void scan_set_egress_blocked(scan *s, bool blocked);
 /* SRV questions for the domains resolved from now on (the explorer turns
  * them on while its details pane shows SRV, then asks scan_refresh). */
 void scan_set_srv(scan *s, bool on);
+/* SRV for this one domain from its next resolve on (with or without the
+ * scan's srv): the explorer asks it once the domain's details show it,
+ * and no other domain's questions change. MXS_ERR_INVALID for an unknown
+ * name. */
+mxs_status scan_set_srv_for(scan *s, const char *name, bool on);
 
 /* Frozen: probes, lookups and DNS answers go on and are stored, but no shown
  * domain changes and on_domain is not called (events still are). Thawing

@@ -94,6 +94,7 @@ struct sdom {
 	bool auth_wait;           /* the request is out */
 	bool auth_on;             /* scan_set_authoritative: asked for this domain alone */
 	bool keep_probes;         /* scan_refresh_dns: the next answer does not re-probe */
+	bool srv_on;              /* scan_set_srv_for: SRV asked for this domain alone */
 	policy_job *pj;           /* the MTA-STS fetch on its way, or NULL */
 	policy_fetch_result *pol; /* what it found (given to every answer installed) */
 	sdom *prev, *next;

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "flist.h"
 #include "mx.h"
+#include "mx_auth.h"
 #include "name.h"
 #include "record.h"
 #include "report.h"
@@ -90,22 +91,6 @@ static void report(check_ctx *x, scan *s, const char *name, const mx_domain *d)
  * at once (memory stays flat; later domains stream as they settle). */
 #define EGRESS_WAIT_MAX 32
 
-/* The domain was probed and every probe timed out at connect. */
-static bool only_connect_timeouts(const mx_domain *d)
-{
-	size_t probed = 0, timeouts = 0;
-
-	for (size_t i = 0; i < mx_domain_host_count(d); i++) {
-		const mx_host *h = mx_domain_host(d, i);
-		for (size_t k = 0; k < h->naddrs; k++) {
-			const probe_result *r = h->addrs[k].probe;
-			probed += r && r->state != PROBE_PENDING;
-			timeouts += r && r->state == PROBE_CONNECT_TIMEOUT;
-		}
-	}
-	return probed && probed == timeouts;
-}
-
 static void egress_flush(check_ctx *x)
 {
 	for (size_t i = 0; i < x->neg; i++) {
@@ -126,9 +111,13 @@ static void egress_decide(check_ctx *x)
 {
 	int port = x->o->smtp_port > 0 ? x->o->smtp_port : 25;
 	scan_counters c;
+	mx_egress_seen seen;
 
 	scan_get_counters(x->s, &c);
-	if (x->neg < 2 || c.probes_connect_timeout < 2) {
+	/* check probes each address once: its timeouts are distinct addresses */
+	seen = (mx_egress_seen){x->neg, c.probes_connect_timeout,
+	                        c.probes_done - c.probes_connect_timeout};
+	if (!mx_egress_blocked(&seen)) {
 		if (c.probes_connect_timeout >= 2)
 			cli_error(
 			    "every SMTP connection timed out at connect; if this network blocks "
@@ -173,7 +162,7 @@ static bool egress_hold(check_ctx *x, const char *name, const mx_domain *d)
 			scan_set_egress_blocked(x->s, false);
 		x->egress = false;
 	}
-	if (x->egress_open || x->egress || !only_connect_timeouts(d))
+	if (x->egress_open || x->egress || !mx_domain_only_connect_timeouts(d))
 		return false;
 	g = x->neg == x->capeg ? realloc(x->eg_wait, (x->capeg ? x->capeg * 2 : 8) * sizeof(*g))
 	                       : x->eg_wait;

@@ -162,6 +162,7 @@ static void test_every_scenario_walk(void **state)
 	    {"srv.lab.test", 10, 1},
 	    {"greylist.lab.test", -1, 2},
 	    {"reverse.lab.test", 10, 1},
+	    {"v6down.lab.test", 10, 1},
 	    {"dane.lab.test", 10, 1},
 	    {"dane-stale.lab.test", 10, 1}, /* the opportunistic walk; dane: test_dane_lab */
 	    {"dane-insecure.lab.test", 10, 1},

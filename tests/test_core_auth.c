@@ -350,12 +350,56 @@ static void test_egress(void **state)
 	mx_domain_free(d);
 }
 
+/* The one egress rule check and the explorer share (mx_egress_blocked),
+ * and what counts as a domain that only timed out. */
+static void test_egress_rule(void **state)
+{
+	static const struct {
+		size_t domains, addresses;
+		unsigned long answered;
+		bool blocked;
+	} rows[] = {
+	    {2, 2, 0, true},  /* two unrelated domains, nothing answered: the network */
+	    {36, 2, 0, true}, /* many domains on two hosts */
+	    {1, 2, 0, false}, /* one domain: its hosts may just be down */
+	    {3, 1, 0, false}, /* several domains on one address: that host is down */
+	    {2, 2, 1, false}, /* one probe got past connect: port 25 gets out */
+	    {0, 0, 0, false},
+	};
+	static const struct {
+		const char *v6, *v4;
+		bool only;
+	} doms[] = {
+	    {"connect-timeout", "connect-timeout", true},
+	    {"connect-timeout", NULL, true},      /* the other one not probed yet */
+	    {"connect-timeout", "pending", true}, /* nor ended */
+	    {"connect-timeout", "refused", false},
+	    {"accepted", "connect-timeout", false},
+	    {NULL, NULL, false}, /* never probed: nothing says anything */
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		mx_egress_seen s = {rows[i].domains, rows[i].addresses, rows[i].answered};
+		assert_int_equal(mx_egress_blocked(&s), rows[i].blocked);
+	}
+	for (size_t i = 0; i < sizeof(doms) / sizeof(doms[0]); i++) {
+		mx_domain *d = probed(doms[i].v6, doms[i].v4);
+		assert_int_equal(mx_domain_only_connect_timeouts(d), doms[i].only);
+		mx_domain_free(d);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_authoritative), cmocka_unit_test(test_authoritative_messages),
-	    cmocka_unit_test(test_bounds),        cmocka_unit_test(test_ptr),
-	    cmocka_unit_test(test_families),      cmocka_unit_test(test_egress),
+	    cmocka_unit_test(test_egress_rule),
+	    cmocka_unit_test(test_authoritative),
+	    cmocka_unit_test(test_authoritative_messages),
+	    cmocka_unit_test(test_bounds),
+	    cmocka_unit_test(test_ptr),
+	    cmocka_unit_test(test_families),
+	    cmocka_unit_test(test_egress),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -775,6 +775,8 @@ static void test_builtins(void **state)
 		if (strcmp(h->addrtext, "::1") == 0)
 			assert_string_equal(h->name, strcmp(h->zone, "v6.lab.test") == 0
 			                                 ? "mx1.v6.lab.test"
+			                             : strcmp(h->zone, "v6down.lab.test") == 0
+			                                 ? "mx.v6down.lab.test"
 			                                 : "implicit.lab.test");
 	}
 	f.s = lab_smtp_new(&f.loop, f.w, 0, &why);

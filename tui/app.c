@@ -106,8 +106,6 @@ static void view_sync(tui_app *a)
 
 /* "domain changed": a new answer, a probe, a blocklist answer, a new seed.
  * Only marks what to redraw; drawing happens once per loop turn. */
-static void check_egress(tui_app *a);
-
 static void on_domain(scan *s, const char *name, const mx_domain *d, unsigned changes, void *arg)
 {
 	tui_app *a = arg;
@@ -138,7 +136,7 @@ static void on_domain(scan *s, const char *name, const mx_domain *d, unsigned ch
 	    strcmp(a->m.walk.e->name, name) == 0)
 		tui_walk_reset(a, a->m.walk.e);
 	if (changes & SCAN_CH_PROBE)
-		check_egress(a);
+		tui_watch_egress(a);
 	if (sel && strcmp(sel->name, name) == 0)
 		tui_mark(&a->m, TUI_D_ALL);
 	else
@@ -253,6 +251,9 @@ mxs_status tui_app_add(tui_app *a, const char *name, int scenario, char **why)
 	e->added = a->added_seq++;
 	e->seed = a->cfg.seed;
 	e->resolving = true;
+	/* --srv / --authoritative: asked for every domain from the start */
+	e->srv_asked = a->cfg.srv;
+	e->auth_asked = a->cfg.authoritative;
 	a->m.e[a->m.ne++] = e;
 	tui_log(&a->m, "query MX %s sent", e->name);
 	tui_mark(&a->m, TUI_D_ALL);
@@ -334,17 +335,6 @@ void tui_app_set_as(tui_app *a, tui_entry *e, const char *as_host)
 	}
 	free(e->as_host);
 	e->as_host = c;
-}
-
-void tui_app_authoritative(tui_app *a, tui_entry *e)
-{
-	if (scan_set_authoritative(a->scan, e->name, true) != MXS_OK) {
-		tui_msg(&a->m, true, "%s: the authoritative view cannot be asked here", e->name);
-		return;
-	}
-	e->auth_asked = true;
-	tui_log(&a->m, "%s: asking every name server of its zone directly", e->name);
-	tui_msg(&a->m, false, "%s: asking its authoritative servers (details pane)", e->name);
 }
 
 void tui_app_freeze(tui_app *a, bool on)
@@ -495,70 +485,6 @@ static void read_input(tui_app *a)
 	}
 }
 
-/* Every probe so far timed out at connect, on at least two domains and two
- * addresses with nothing that answered past connect: this network most
- * likely drops outbound port 25 (issue 12). Said once in the header and the
- * log; the scan then reads every domain that way instead of blaming hosts.
- * One probe that gets past connect takes it back. */
-static void check_egress(tui_app *a)
-{
-	scan_counters c;
-	size_t doms = 0;
-	bool blocked;
-
-	if (a->cfg.no_probe || a->cfg.replay)
-		return;
-	scan_get_counters(a->scan, &c);
-	for (size_t i = 0; i < a->m.ne; i++) {
-		const mx_domain *d = scan_domain(a->scan, a->m.e[i]->name);
-		bool all = d && mx_domain_attempt_count(d) > 0;
-		for (size_t k = 0; all && k < mx_domain_attempt_count(d); k++) {
-			const mx_attempt *at = mx_domain_attempt(d, k);
-			const probe_result *p = mx_domain_host(d, at->host)->addrs[at->addr].probe;
-			all = p && p->state == PROBE_CONNECT_TIMEOUT;
-		}
-		doms += all;
-	}
-	blocked = doms >= 2 && c.addresses >= 2 && c.probes_done > 0 &&
-	          c.probes_connect_timeout == c.probes_done;
-	if (blocked == a->m.egress_blocked)
-		return;
-	a->m.egress_blocked = blocked;
-	scan_set_egress_blocked(a->scan, blocked);
-	if (blocked)
-		tui_log(&a->m,
-		        "egress-blocked: every probe of %zu domains timed out at connect; this "
-		        "network probably blocks outbound port 25; probes from here cannot "
-		        "judge these hosts",
-		        doms);
-	else
-		tui_log(&a->m, "a probe got past connect: port 25 is not blocked after all");
-	tui_mark(&a->m, TUI_D_ALL);
-}
-
-/* SRV is asked only for a domain whose SRV section the details pane has
- * shown (draw.c marks it): the scan asks SRV from then on, and this domain
- * again at once. */
-static void ask_srv_shown(tui_app *a)
-{
-	scan_domain_info info;
-
-	for (size_t i = 0; i < a->m.ne; i++) {
-		tui_entry *e = a->m.e[i];
-		/* an answer on its way was asked without SRV: wait for it */
-		if (!e->srv_wanted || e->srv_asked || e->resolving || a->cfg.replay)
-			continue;
-		if (!scan_domain_get_info(a->scan, e->name, &info) || !info.settled)
-			continue; /* its first probes first: the SRV answer comes after */
-		e->srv_asked = true;
-		scan_set_srv(a->scan, true);
-		tui_log(&a->m, "%s: SRV asked, as the details pane shows it", e->name);
-		/* a new answer with SRV in it; the probes go on as they were */
-		if (scan_refresh_dns(a->scan, e->name) == MXS_OK)
-			tui_mark(&a->m, 1u << TUI_P_DOMAINS);
-	}
-}
-
 static void draw_now(tui_app *a)
 {
 	/* a key that changed nothing (k on the first line) still ends in a
@@ -571,7 +497,7 @@ static void draw_now(tui_app *a)
 		tui_sort_list(&a->m); /* statuses change as answers come */
 	tui_draw(&a->m);
 	a->m.dirty = 0;
-	ask_srv_shown(a);
+	tui_watch_srv(a);
 	if (a->trace) {
 		uint64_t t = tui_now_ns();
 		if (!a->first_drawn)
@@ -848,8 +774,10 @@ tui_app *tui_app_new(const tui_config *cfg, char **why)
 	                   .servers = cfg->servers,
 	                   .nservers = cfg->nservers,
 	                   .timeout_ms = cfg->timeout_ms,
-	                   /* SRV only once the details pane shows it (issue 12) */
-	                   .srv = false,
+	                   /* SRV only once the details pane shows it (issue 12),
+	                      or for every domain with --srv */
+	                   .srv = cfg->srv,
+	                   .authoritative = cfg->authoritative,
 	                   .family = cfg->family,
 	                   .qps = cfg->qps,
 	                   .no_probe = cfg->no_probe,

@@ -234,6 +234,11 @@ static size_t detail_domain(const tui_model *m, const tui_entry *e, tui_lines *L
 			tui_addl(L, THEME_OK, "delivered to %s (%s), pref %u",
 			         tui_san(h->exchange, nb, sizeof(nb)), h->addrs[dv->addr].ip,
 			         (unsigned)h->preference);
+		} else if (mx_domain_walked(e->d) && tui_egress_judged(e->d)) {
+			/* egress-blocked: the timeouts say nothing about these hosts */
+			tui_addl(L, THEME_WARN,
+			         "not judged: every connection timed out, as for other domains: "
+			         "port 25 is probably blocked from here (egress-blocked)");
 		} else if (mx_domain_walked(e->d)) {
 			tui_addl(L, THEME_ERROR, "no host accepts the mail");
 		}

@@ -275,10 +275,52 @@ static void mta_sts_lines(const mx_domain *d, tui_lines *L)
 		tui_addl(L, THEME_DIM, "  TLS-RPT: none published");
 }
 
+/* The authoritative-* finding about subject (a server's address, or
+ * "resolver"), or NULL: the table says what the findings pane says, in the
+ * same colour (core/mx_auth.c judges, once). */
+static const mx_finding *auth_finding(const mx_domain *d, const char *subject)
+{
+	for (size_t i = 0; i < mx_domain_finding_count(d); i++) {
+		const mx_finding *f = mx_domain_finding(d, i);
+		if ((f->id == MX_F_AUTHORITATIVE_MISMATCH || f->id == MX_F_AUTHORITATIVE_LAME) &&
+		    strcmp(f->subject, subject) == 0)
+			return f;
+	}
+	return NULL;
+}
+
+static theme_role severity_role(const mx_finding *f, theme_role none)
+{
+	return !f                              ? none
+	       : f->severity == MX_SEV_ERROR   ? THEME_ERROR
+	       : f->severity == MX_SEV_WARNING ? THEME_WARN
+	                                       : THEME_INFO;
+}
+
+/* "10 a.example, 20 b.example" into out (sanitised), bounded. */
+static const char *mx_set(char *const *l, size_t n, char *out, size_t cap)
+{
+	size_t o = 0;
+
+	out[0] = '\0';
+	for (size_t k = 0; k < n && o + 2 < cap / 2; k++) {
+		char one[300];
+		o += (size_t)snprintf(out + o, cap - o, "%s%s", k ? ", " : "",
+		                      tui_san(l[k], one, sizeof(one)));
+	}
+	return out;
+}
+
+/* The V key (or --authoritative): every address of every NS of the zone
+ * asked directly, a row each; a server that disagrees or is lame is in
+ * the warning colour and its finding follows the table, naming server and
+ * serial; then the resolver's cached answer and how long it may stay. */
 static void auth_lines(const tui_entry *e, tui_lines *L)
 {
 	const mx_auth *au = mx_domain_auth(e->d);
+	const mx_finding *rf;
 	char nb[600], mx[600];
+	size_t nsw = 2, ipw = 7; /* "NS", "address" */
 
 	if (!au) {
 		if (e->auth_asked)
@@ -287,48 +329,63 @@ static void auth_lines(const tui_entry *e, tui_lines *L)
 	}
 	tui_addl(L, THEME_TITLE, "Authoritative servers of %s (NS %s)",
 	         tui_san(au->zone, nb, sizeof(nb)), mx_rcode_str(au->ns_rc));
-	tui_addl(L, THEME_DIM, "  %-22s %-15s %-10s %-9s %-3s %s", "NS", "address", "serial",
-	         "rcode", "AA", "MX");
+	/* columns as wide as their widest entry: the MX set keeps the room */
+	for (size_t i = 0; i < au->nsrv; i++) {
+		size_t n = strlen(tui_san(au->srv[i].ns, nb, sizeof(nb)));
+		nsw = n > nsw ? n : nsw;
+		ipw = strlen(au->srv[i].ip) > ipw ? strlen(au->srv[i].ip) : ipw;
+	}
+	if (!au->nsrv)
+		tui_addl(L, THEME_WARN, "  no name server address to ask");
+	else
+		tui_addl(L, THEME_DIM, "  %-*s %-*s %-10s %-9s %-3s %s", (int)nsw, "NS", (int)ipw,
+		         "address", "serial", "rcode", "AA", "MX");
 	for (size_t i = 0; i < au->nsrv; i++) {
 		const mx_auth_server *sv = &au->srv[i];
+		const mx_finding *f = auth_finding(e->d, sv->ip);
 		char serial[16] = "-";
-		size_t o = 0;
-		mx[0] = '\0';
-		for (size_t k = 0; k < sv->nmx && o + 2 < sizeof(mx) / 2; k++) {
-			char one[300];
-			o += (size_t)snprintf(mx + o, sizeof(mx) - o, "%s%s", k ? ", " : "",
-			                      tui_san(sv->mx[k], one, sizeof(one)));
-		}
 		if (sv->has_serial)
 			snprintf(serial, sizeof(serial), "%lu", (unsigned long)sv->serial);
-		tui_addl(L,
-		         sv->rc != MX_RC_OK || !sv->aa ? THEME_ERROR
-		         : i && au->srv[0].has_serial && sv->serial != au->srv[0].serial
-		             ? THEME_WARN
-		             : THEME_NORMAL,
-		         "  %-22s %-15s %-10s %-9s %-3s %s", tui_san(sv->ns, nb, sizeof(nb)),
-		         sv->ip, serial, mx_rcode_str(sv->rc), sv->aa ? "yes" : "no",
-		         sv->nmx ? mx : mx_rcode_str(sv->mx_rc));
+		tui_addl(L, severity_role(f, THEME_NORMAL), "  %-*s %-*s %-10s %-9s %-3s %s",
+		         (int)nsw, tui_san(sv->ns, nb, sizeof(nb)), (int)ipw, sv->ip, serial,
+		         mx_rcode_str(sv->rc), sv->aa ? "yes" : "no",
+		         sv->nmx                        ? mx_set(sv->mx, sv->nmx, mx, sizeof(mx))
+		         : sv->rc == MX_RC_TIMEOUT      ? "no answer"
+		         : sv->mx_rc == MX_RC_NOT_ASKED ? "-"
+		                                        : mx_rcode_str(sv->mx_rc));
 	}
-	{
-		size_t o = 0;
-		mx[0] = '\0';
-		for (size_t k = 0; k < au->nresolver_mx && o + 2 < sizeof(mx) / 2; k++) {
-			char one[300];
-			o += (size_t)snprintf(mx + o, sizeof(mx) - o, "%s%s", k ? ", " : "",
-			                      tui_san(au->resolver_mx[k], one, sizeof(one)));
-		}
-		tui_addl(L, THEME_INFO,
-		         "  resolver: %s, TTL %lu s left: mail follows a new MX in at most %lu s",
-		         au->nresolver_mx ? mx : mx_rcode_str(au->resolver_rc),
-		         (unsigned long)au->resolver_ttl, (unsigned long)au->resolver_ttl);
+	rf = auth_finding(e->d, "resolver");
+	tui_addl(L, severity_role(rf, THEME_INFO),
+	         "  resolver's cached MX: %s, TTL %lu s left when asked",
+	         au->nresolver_mx ? mx_set(au->resolver_mx, au->nresolver_mx, mx, sizeof(mx))
+	                          : mx_rcode_str(au->resolver_rc),
+	         (unsigned long)au->resolver_ttl);
+	if (!rf && au->nresolver_mx)
+		tui_addl(L, THEME_INFO, "  a changed MX reaches senders in at most %lu s",
+		         (unsigned long)au->resolver_ttl);
+	/* what the findings pane says about them, in full */
+	for (size_t i = 0; i < mx_domain_finding_count(e->d); i++) {
+		const mx_finding *f = mx_domain_finding(e->d, i);
+		if (f->id == MX_F_AUTHORITATIVE_MISMATCH || f->id == MX_F_AUTHORITATIVE_LAME)
+			tui_addl(L, severity_role(f, THEME_WARN), "  %s: %s", f->code,
+			         tui_san(f->message, nb, sizeof(nb)));
 	}
+}
+
+bool tui_egress_judged(const mx_domain *d)
+{
+	for (size_t i = 0; i < mx_domain_finding_count(d); i++)
+		if (mx_domain_finding(d, i)->id == MX_F_EGRESS_BLOCKED)
+			return true;
+	return false;
 }
 
 void tui_details_domain_senders(const tui_model *m, const tui_entry *e, tui_lines *L)
 {
 	mx_dnssec ds = mx_domain_dnssec(e->d);
 
+	/* asked for with V: first, where the key's user looks */
+	auth_lines(e, L);
 	sender_ends(m, e, L);
 	if (mx_dnssec_str(ds))
 		tui_addl(L,
@@ -343,7 +400,6 @@ void tui_details_domain_senders(const tui_model *m, const tui_entry *e, tui_line
 		         "  the lab vouches for signed zones; real validation comes from the "
 		         "resolver");
 	mta_sts_lines(e->d, L);
-	auth_lines(e, L);
 }
 
 void tui_details_tlsa(const mx_host *h, tui_lines *L)

@@ -48,6 +48,9 @@ typedef struct tui_config {
 	const char *rcpt; /* --rcpt: the recipient stage, or NULL (off) */
 	int ns_port;      /* name servers' port for the authoritative view; <= 0: 53 */
 	bool dane; /* --dane: TLSA also in unsigned zones (shown, ignored); the lab: always */
+	/* issue 12: asked for every domain from the start (else: SRV once the
+	 * details pane shows it, the authoritative view with the V key) */
+	bool srv, authoritative;
 	const blr_config *blocklists; /* providers to ask about every address, or NULL */
 	/* the screen */
 	bool mouse, ascii, no_color;

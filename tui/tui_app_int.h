@@ -57,6 +57,11 @@ void tui_app_set_as(tui_app *a, tui_entry *e, const char *as_host);
 /* Asks e's name servers directly (the authoritative view); the table shows
  * in the details pane when they have answered. */
 void tui_app_authoritative(tui_app *a, tui_entry *e);
+/* scanwatch.c (with tui_app_authoritative above): after a probe, reads
+ * the list for port 25 egress (mx_egress_blocked) and tells the scan;
+ * after a draw, asks SRV for the domains whose details showed it. */
+void tui_watch_egress(tui_app *a);
+void tui_watch_srv(tui_app *a);
 /* Freezes or thaws the display; thawing shows what came meanwhile. */
 void tui_app_freeze(tui_app *a, bool on);
 void tui_app_cycle_theme(tui_app *a);

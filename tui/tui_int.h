@@ -248,7 +248,10 @@ long tui_walk_cur(const tui_model *m, const tui_entry *e);
  * column and the details), or NULL; a view into e->d. */
 const mx_attempt *tui_delivered(const tui_model *m, const tui_entry *e);
 void tui_detail_walk(tui_model *m, const tui_entry *e, tui_lines *L);
-/* Each profile's end, DNSSEC, MTA-STS and TLS-RPT, the authoritative table. */
+/* d carries egress-blocked: its timeouts were read as this network's, not
+ * its hosts' (the details say "not judged" instead of "no host accepts"). */
+bool tui_egress_judged(const mx_domain *d);
+/* The authoritative table (V), each profile's end, DNSSEC, MTA-STS and TLS-RPT. */
 void tui_details_domain_senders(const tui_model *m, const tui_entry *e, tui_lines *L);
 void tui_details_tlsa(const mx_host *h, tui_lines *L);
 /* The certificate whole and the DANE verdict; the RCPT answer. */
