@@ -60,7 +60,6 @@ if [ -n "$need" ]; then
 		systemctl disable --now nsd >/dev/null 2>&1 || true
 	fi
 fi
-NSD=$(command -v nsd || echo /usr/sbin/nsd)
 scripts/setup build >/dev/null 2>&1
 BIN=build/src/mxscope
 
@@ -80,57 +79,12 @@ with open(zone, "w") as z, open(lst, "w") as l:
 EOF
 }
 
-# nsd_conf NAME PORT ZONEFILE EXTRA: a config of nsd's defaults but for
-# where it listens and keeps its files (and EXTRA, e.g. rrl-ratelimit: 0).
-nsd_conf() {
-	local name="$1" port="$2" zone="$3" extra="$4" dir="$OUT/$1"
-	mkdir -p "$dir"
-	cp "$zone" "$dir/bench.zone"
-	cat >"$dir/nsd.conf" <<EOF
-server:
-	ip-address: $ADDR
-	port: $port
-	pidfile: "$dir/nsd.pid"
-	zonesdir: "$dir"
-	zonelistfile: "$dir/zone.list"
-	xfrdfile: "$dir/xfrd.state"
-	xfrdir: "$dir"
-	database: ""
-	username: ""
-	chroot: ""
-	logfile: "$dir/nsd.log"
-$extra
-remote-control:
-	control-enable: no
-zone:
-	name: "bench.test"
-	zonefile: "bench.zone"
-EOF
-}
-
-PIDS=()
-start_nsd() {
-	local name="$1" port="$2" dir="$OUT/$1"
-	if ss -lun 2>/dev/null | grep -q " $ADDR:$port "; then
-		echo "bench: something already listens on $ADDR:$port" >&2
-		exit 1
-	fi
-	"$NSD" -d -c "$dir/nsd.conf" >"$dir/stdout" 2>&1 &
-	PIDS+=($!)
-	for _ in $(seq 1 600); do
-		if dig +short +tries=1 +time=1 -p "$port" @"$ADDR" d0.bench.test MX 2>/dev/null | grep -q mx1; then
-			return 0
-		fi
-		kill -0 "${PIDS[-1]}" 2>/dev/null || { cat "$dir/stdout" "$dir/nsd.log" >&2; exit 1; }
-		sleep 0.1
-	done
-	echo "bench: nsd $name did not answer" >&2
-	exit 1
-}
-stop_all() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-	PIDS=()
-}
+# nsd_conf NAME PORT ZONEFILE EXTRA / start_nsd NAME PORT: bench/lib-nsd.sh's,
+# each instance in $OUT/NAME on $ADDR, serving bench.test
+. bench/lib-nsd.sh
+nsd_conf_bench() { nsd_conf "$OUT/$1" "$ADDR" "$2" bench.test "$3" "$4"; }
+start_nsd() { nsd_start "$OUT/$1" "$ADDR" "$2" bench.test; }
+stop_all() { nsd_stop_all; }
 trap stop_all EXIT
 
 now() { date +%s.%N; }
@@ -192,9 +146,9 @@ gen "$RSS_N" "$OUT/big.zone" "$OUT/big.txt"
 awk '{print $1" MX"; print "mx1."$1" A"; print "mx1."$1" AAAA"; print "mx2."$1" A"; print "mx2."$1" AAAA"}' \
 	"$OUT/list.txt" >"$OUT/dnsperf.txt"
 
-nsd_conf rrl "$PORT_RRL" "$OUT/bench.zone" ""
-nsd_conf free "$PORT_FREE" "$OUT/bench.zone" "	rrl-ratelimit: 0"
-nsd_conf big "$((PORT_FREE + 1))" "$OUT/big.zone" "	rrl-ratelimit: 0"
+nsd_conf_bench rrl "$PORT_RRL" "$OUT/bench.zone" ""
+nsd_conf_bench free "$PORT_FREE" "$OUT/bench.zone" "	rrl-ratelimit: 0"
+nsd_conf_bench big "$((PORT_FREE + 1))" "$OUT/big.zone" "	rrl-ratelimit: 0"
 
 echo "== (b) nsd without rate limiting, $N domains"
 start_nsd free "$PORT_FREE"

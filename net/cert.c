@@ -29,13 +29,24 @@ cert_store *cert_store_new(const char *ca_pem)
 {
 	cert_store *s = calloc(1, sizeof(*s));
 	BIO *bio = NULL;
+	X509_LOOKUP *l;
 	X509 *x;
 	int added = 0;
 
 	if (!s || !(s->store = X509_STORE_new()))
 		goto fail;
-	/* the system's CAs, as libcurl had them (Debian: /etc/ssl/certs) */
-	X509_STORE_set_default_paths(s->store);
+	/* the system's CAs as libcurl had them: the CA file and the hashed
+	 * directory (Debian: /etc/ssl/certs), SSL_CERT_FILE and SSL_CERT_DIR
+	 * honoured. Not X509_STORE_set_default_paths: OpenSSL 3 adds an
+	 * OSSL_STORE lookup over the same directory that, for every issuer
+	 * the first two lack (any self-signed server), lists the directory
+	 * and sets up its decoders, on every probe (bench/README.md). */
+	if (!(l = X509_STORE_add_lookup(s->store, X509_LOOKUP_file())))
+		goto fail;
+	X509_LOOKUP_load_file(l, NULL, X509_FILETYPE_DEFAULT);
+	if (!(l = X509_STORE_add_lookup(s->store, X509_LOOKUP_hash_dir())))
+		goto fail;
+	X509_LOOKUP_add_dir(l, NULL, X509_FILETYPE_DEFAULT);
 	ERR_clear_error();
 	if (ca_pem) {
 		bio = BIO_new_mem_buf(ca_pem, -1);

@@ -63,17 +63,14 @@ void scani_leave(scan *s)
 static sdom *find_dom(const scan *s, const char *name)
 {
 	char *norm = NULL;
-	sdom *m;
+	sdom *m = scani_names_get(s, name);
 
-	for (m = s->doms; m; m = m->next)
-		if (strcmp(m->name, name) == 0)
-			return m;
+	if (m)
+		return m;
 	/* the raw form of a listed name ("Example.COM.") */
 	if (mx_name_normalize(name, &norm, NULL) != MXS_OK)
 		return NULL;
-	for (m = s->doms; m; m = m->next)
-		if (strcmp(m->name, norm) == 0)
-			break;
+	m = scani_names_get(s, norm);
 	free(norm);
 	return m;
 }
@@ -390,6 +387,7 @@ static void teardown(scan *s)
 	scani_stages_close(s);     /* the same for the stages' clients */
 	dns_client_free(s->dns);   /* frees the domains on the wire, no callbacks */
 	scani_store_free(s);
+	scani_names_free(s);
 	while (s->doms) {
 		sdom *m = s->doms;
 		s->doms = m->next;
@@ -463,9 +461,7 @@ mxs_status scan_add(scan *s, const char *name, char **why)
 		return MXS_ERR_INVALID;
 	}
 	/* norm is normal already: find_dom would run it through IDNA again */
-	for (m = s->doms; m && strcmp(m->name, norm) != 0; m = m->next)
-		;
-	if (m) {
+	if (scani_names_get(s, norm)) {
 		mxs_why(why, "%s is already listed", norm);
 		free(norm);
 		return MXS_ERR_LIMIT;
@@ -479,8 +475,15 @@ mxs_status scan_add(scan *s, const char *name, char **why)
 	m->s = s;
 	m->name = norm;
 	m->seed = s->cfg.seed;
+	if (!scani_names_put(s, m)) {
+		mxs_why(why, "%s: out of memory", norm);
+		free(norm);
+		free(m);
+		return MXS_ERR_NOMEM;
+	}
 	if (resolve(s, m) != MXS_OK) {
 		mxs_why(why, "%s: out of memory", norm);
+		scani_names_del(s, m);
 		free(norm);
 		free(m);
 		return MXS_ERR_NOMEM;
@@ -507,7 +510,9 @@ mxs_status scan_add_recorded(scan *s, mx_domain *d, char **why)
 	m = find_dom(s, mx_domain_name(d));
 	if (!m) {
 		m = calloc(1, sizeof(*m));
-		if (!m || !(m->name = strdup(mx_domain_name(d)))) {
+		if (!m || !(m->name = strdup(mx_domain_name(d))) || !scani_names_put(s, m)) {
+			if (m)
+				free(m->name);
 			free(m);
 			mx_domain_free(d);
 			mxs_why(why, "out of memory");
@@ -560,6 +565,7 @@ void scan_remove(scan *s, const char *name)
 	else
 		s->doms_tail = m->prev;
 	s->ndoms--;
+	scani_names_del(s, m);
 	m->removed = true;
 	scani_dom_stages_cancel(s, m);
 	scani_unref_domain(s, m->d);
@@ -713,6 +719,7 @@ void scan_get_counters(const scan *s, scan_counters *out)
 	    .bl_transfers = s->bl ? bl_client_transfers(s->bl) : 0,
 	    .bl_cache_hits = s->bl ? bl_client_cache_hits(s->bl) : 0,
 	    .addresses = s->naddrs,
+	    .name_compares = s->name_compares,
 	};
 }
 

@@ -341,6 +341,9 @@ typedef struct scan_counters {
 	size_t addresses; /* addresses in the result store */
 	/* probes that timed out at connect; all of probes_done: is port 25 blocked here? */
 	unsigned long probes_connect_timeout;
+	/* names compared by lookups of a listed domain by name (scan_domain,
+	 * scan_domain_get_info, ...): about one a lookup, however long the list */
+	unsigned long name_compares;
 } scan_counters;
 
 void scan_get_counters(const scan *s, scan_counters *out);

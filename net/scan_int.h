@@ -98,6 +98,7 @@ struct sdom {
 	policy_job *pj;           /* the MTA-STS fetch on its way, or NULL */
 	policy_fetch_result *pol; /* what it found (given to every answer installed) */
 	sdom *prev, *next;
+	sdom *hnext; /* the name index's chain (scan_names.c), while listed */
 };
 
 struct scan {
@@ -122,6 +123,10 @@ struct scan {
 	sdom *doms, *doms_tail; /* in the order they were added */
 	size_t ndoms;
 	sdom *grave; /* removed, waiting for their DNS answer or the end of a callback */
+	/* the listed domains by name (scan_names.c) */
+	sdom **names;
+	size_t names_nb, names_n;    /* buckets (a power of two), domains */
+	unsigned long name_compares; /* names compared by lookups: scan_counters */
 	sdom **dirty;
 	size_t ndirty, dirty_head, capdirty;
 	uv_timer_t timer; /* deferred work: thaw, reseed, teardown */
@@ -141,6 +146,17 @@ void scani_mark(scan *s, sdom *m, unsigned bits);
 void scani_check_settled(scan *s, sdom *m);
 /* Calls on_domain for every marked domain. */
 void scani_deliver(scan *s);
+
+/* ---- scan_names.c: the listed domains by name ---------------------------- */
+
+/* m (listed, m->name normalised) joins the index; false when out of memory. */
+bool scani_names_put(scan *s, sdom *m);
+/* m leaves it (removed from the list). */
+void scani_names_del(scan *s, sdom *m);
+/* The listed domain named norm (normalised), or NULL. */
+sdom *scani_names_get(const scan *s, const char *norm);
+/* Teardown: the index goes, the domains stay the list's. */
+void scani_names_free(scan *s);
 
 /* ---- scan_store.c: the result store ------------------------------------- */
 

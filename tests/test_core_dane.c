@@ -2,6 +2,11 @@
  * against real certificates made here with OpenSSL, read the way the prober
  * reads what a server sent (net/cert.c): usages 2 and 3, selectors 0 and 1,
  * matching types 0, 1 and 2, and the records a sender must not use. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* RTLD_NEXT */
+#endif
+#include <dirent.h>
+#include <dlfcn.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <openssl/evp.h>
@@ -307,6 +313,84 @@ static void test_usable(void **state)
 	assert_string_equal(dane_result_word(DANE_NONE), "none");
 }
 
+/* Directories listed by anyone in this process (OpenSSL included): this
+ * opendir is found before libc's. */
+static unsigned long dirs_listed;
+
+DIR *opendir(const char *name)
+{
+	static DIR *(*real)(const char *);
+
+	if (!real)
+		*(void **)&real = dlsym(RTLD_NEXT, "opendir");
+	dirs_listed++;
+	return real(name);
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_true(fputs(text, f) >= 0);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* Whether the leaf verifies against the system store; *listed = the
+ * directories listed while verifying. */
+static bool leaf_verified(const pki *p, unsigned long *listed)
+{
+	cert_store *s = cert_store_new(NULL);
+	probe_tls *t = calloc(1, sizeof(*t));
+	const char *pems[1] = {p->pem_leaf};
+	unsigned long before;
+	bool ok;
+
+	assert_non_null(s);
+	assert_int_equal(cert_read(t, pems, 1), MXS_OK);
+	before = dirs_listed;
+	cert_verify(s, t, "mx.dane.test");
+	*listed = dirs_listed - before;
+	ok = t->verified;
+	tls_free(t);
+	cert_store_free(s);
+	return ok;
+}
+
+/* The system store is libcurl's: the CA file (SSL_CERT_FILE) and the
+ * hashed directory (SSL_CERT_DIR). Verifying a certificate whose issuer it
+ * lacks (a self-signed server, every probe of it) lists no directory:
+ * OpenSSL's default paths would list the whole directory each time. */
+static void test_system_store_lists_no_directory(void **state)
+{
+	pki *p = *state;
+	char dir[] = "/tmp/mxscope-certdir-XXXXXX", path[600];
+	unsigned long listed;
+
+	assert_false(leaf_verified(p, &listed)); /* the real system store */
+	assert_int_equal(listed, 0);
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/none.pem", dir);
+	setenv("SSL_CERT_FILE", path, 1);
+	setenv("SSL_CERT_DIR", dir, 1);
+	assert_false(leaf_verified(p, &listed));
+	assert_int_equal(listed, 0);
+	snprintf(path, sizeof(path), "%s/%08lx.0", dir, X509_subject_name_hash(p->ca));
+	write_file(path, p->pem_ca);
+	assert_true(leaf_verified(p, &listed)); /* the hashed directory */
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/bundle.pem", dir);
+	write_file(path, p->pem_ca);
+	setenv("SSL_CERT_FILE", path, 1);
+	assert_true(leaf_verified(p, &listed)); /* the CA file */
+	assert_int_equal(listed, 0);
+	unlink(path);
+	rmdir(dir);
+	unsetenv("SSL_CERT_FILE");
+	unsetenv("SSL_CERT_DIR");
+}
+
 /* net/cert.c's verdicts with a store that trusts the test CA: the words
  * libcurl used, and the certificate read whatever the verdict. */
 static void test_cert_verdicts(void **state)
@@ -415,6 +499,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_ta, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_usable, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_cert_verdicts, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_system_store_lists_no_directory, setup, teardown),
 	    cmocka_unit_test(test_codec),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

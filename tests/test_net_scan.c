@@ -394,6 +394,45 @@ static void test_remove_cancels(void **state)
 	assert_int_equal(scan_add(f->s, "not a name", NULL), MXS_ERR_INVALID);
 }
 
+/* Looking a listed domain up by name (the explorer does it for every
+ * domain on every key and redraw) compares about one name, not the whole
+ * list: the index follows adds and removals. */
+static void test_lookup_by_name_indexed(void **state)
+{
+	enum { N = 3000 };
+	fixture *f = *state;
+	scan_domain_info info;
+	scan_counters c0, c1;
+	char name[64];
+
+	start(f, SCAN_ONCE, 0);
+	for (unsigned i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "n%u.s.lab.test", i);
+		add(f, name);
+	}
+	scan_get_counters(f->s, &c0);
+	for (unsigned i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "n%u.s.lab.test", i);
+		assert_true(scan_domain_get_info(f->s, name, &info));
+	}
+	assert_true(scan_domain_get_info(f->s, "N17.S.Lab.Test.", &info)); /* the raw form */
+	assert_false(scan_domain_get_info(f->s, "n3000.s.lab.test", &info));
+	scan_get_counters(f->s, &c1);
+	/* a walk of the list would be N * N / 2 */
+	assert_true(c1.name_compares - c0.name_compares < 3 * N);
+
+	for (unsigned i = 0; i < N; i += 2) {
+		snprintf(name, sizeof(name), "n%u.s.lab.test", i);
+		scan_remove(f->s, name);
+	}
+	assert_int_equal(scan_domain_count(f->s), N / 2);
+	assert_false(scan_domain_get_info(f->s, "n0.s.lab.test", &info));
+	assert_true(scan_domain_get_info(f->s, "n1.s.lab.test", &info));
+	assert_int_equal(scan_add(f->s, "n0.s.lab.test", NULL), MXS_OK);
+	assert_int_equal(scan_add(f->s, "n1.s.lab.test", NULL), MXS_ERR_LIMIT);
+	assert_true(scan_domain_get_info(f->s, "n0.s.lab.test", &info));
+}
+
 /* The lab's rule: an address outside 127.0.0.0/8 and ::1 is shown but
  * never probed or asked about. */
 static void test_loopback_policy(void **state)
@@ -556,6 +595,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_shared_address_one_probe, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_refresh_reresolves, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_remove_cancels, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_lookup_by_name_indexed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_loopback_policy, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_monitor_reprobes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ipv6_per_scenario, setup, teardown),
