@@ -6,7 +6,8 @@
  * blocklist answers or fails: listed, not listed, refused, slow, 500,
  * garbage, a 10 MB body, and a server that never answers.
  *
- * Client bytes are untrusted: a request head is at most 8 KiB, a body at
+ * Client bytes are untrusted: the request head is read by the lab's one
+ * HTTP/1.1 codec (http_codec.c: at most 8 KiB, else 431), a body is at
  * most 4 KiB, one request per connection, at most 256 connections (the one
  * idle the longest makes room for a newcomer, tcp.c), 30 s of idleness closes
  * one, and the 10 MB body is made as the client reads it. */
@@ -25,7 +26,6 @@
 
 #define HTTP_MAX_CONNS 256
 #define HTTP_IDLE_MS   30000
-#define HTTP_HEAD_MAX  8192
 #define HTTP_BODY_MAX  4096
 #define HTTP_SLOW_MS   3000
 #define HTTP_HUGE      (10 * 1024 * 1024)
@@ -112,7 +112,7 @@ struct conn {
 	size_t len;       /* bytes in buf */
 	char *pending;    /* the slow answer, sent when delay fires */
 	size_t pending_len;
-	char buf[HTTP_HEAD_MAX + HTTP_BODY_MAX];
+	char buf[LAB_HTTP_HEAD_MAX + HTTP_BODY_MAX]; /* a head, its body */
 	char rbuf[4096];
 };
 
@@ -220,20 +220,15 @@ static void pump_huge(struct conn *c)
 static void respond(struct conn *c, int code, const char *ctype, const void *body, size_t len)
 {
 	char head[256];
-	const char *text = code == 200   ? "OK"
-	                   : code == 400 ? "Bad Request"
-	                   : code == 404 ? "Not Found"
-	                   : code == 405 ? "Method Not Allowed"
-	                   : code == 429 ? "Too Many Requests"
-	                   : code == 431 ? "Request Header Fields Too Large"
-	                                 : "Internal Server Error";
-	int n = snprintf(head, sizeof(head),
-	                 "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-	                 "Cache-Control: max-age=0\r\nConnection: close\r\n\r\n",
-	                 code, text, ctype, len);
+	size_t n = lab_http_response_head(head, sizeof(head), code, ctype, len,
+	                                  "Cache-Control: max-age=0\r\n");
 
 	c->answered = 1;
-	send_raw(c, head, (size_t)n);
+	if (n == 0) {
+		conn_close(c);
+		return;
+	}
+	send_raw(c, head, n);
 	send_raw(c, body, len);
 }
 
@@ -268,13 +263,15 @@ static int http_behaviour(struct conn *c, enum behaviour b, const char *ctype)
 	case B_GARBAGE: respond(c, 200, ctype, junk, sizeof(junk) - 1); return 1;
 	case B_OVERSIZED: {
 		char head[200];
-		int n = snprintf(head, sizeof(head),
-		                 "HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %d\r\n"
-		                 "Connection: close\r\n\r\n",
-		                 ctype, HTTP_HUGE);
+		size_t n = lab_http_response_head(head, sizeof(head), 200, ctype, HTTP_HUGE, NULL);
+
 		c->answered = 1;
+		if (n == 0) {
+			conn_close(c);
+			return 1;
+		}
 		c->huge_left = HTTP_HUGE;
-		send_raw(c, head, (size_t)n);
+		send_raw(c, head, n);
 		pump_huge(c);
 		return 1;
 	}
@@ -493,49 +490,25 @@ static void api(struct conn *c, const char *ip, const char *key)
 
 /* ---- requests ------------------------------------------------------------ */
 
-/* The value of header name in head (NUL-terminated, CRLF lines), copied
- * into out; 0 when absent. */
-static int header(const char *head, const char *name, char *out, size_t cap)
-{
-	size_t nl = strlen(name);
-
-	for (const char *p = strstr(head, "\r\n"); p; p = strstr(p + 2, "\r\n")) {
-		const char *l = p + 2, *end;
-		size_t n;
-		if (strncasecmp(l, name, nl) != 0 || l[nl] != ':')
-			continue;
-		l += nl + 1;
-		while (*l == ' ' || *l == '\t')
-			l++;
-		end = strstr(l, "\r\n");
-		n = end ? (size_t)(end - l) : strlen(l);
-		if (n >= cap)
-			n = cap - 1;
-		memcpy(out, l, n);
-		out[n] = '\0';
-		return 1;
-	}
-	return 0;
-}
-
 /* Looks at what has been read; answers once a whole request is there. */
 static void request(struct conn *c)
 {
-	char *end, method[8], target[HTTP_HEAD_MAX], val[128], key[128];
-	size_t head_len, body_len = 0;
+	struct lab_http_req r;
+	const char *val, *target;
+	char key[128];
+	size_t body_len = 0;
+	int st;
 
 	if (c->answered || c->huge_left || c->pending)
 		return; /* one request per connection; the rest is dropped */
-	c->buf[c->len] = '\0';
-	end = strstr(c->buf, "\r\n\r\n");
-	if (!end) {
-		if (c->len >= HTTP_HEAD_MAX)
-			respond_text(c, 431, "request head too large\n");
+	st = lab_http_parse(&r, c->buf, c->len);
+	if (st == 0)
+		return;
+	if (st != 200) {
+		respond_text(c, st, st == 431 ? "request head too large\n" : "bad request head\n");
 		return;
 	}
-	head_len = (size_t)(end - c->buf) + 4;
-	*end = '\0';
-	if (header(c->buf, "Content-Length", val, sizeof(val))) {
+	if ((val = lab_http_header(&r, "Content-Length"))) {
 		unsigned long v;
 		if (!mx_num_parse(val, HTTP_BODY_MAX, &v)) {
 			respond_text(c, 400, "bad Content-Length\n");
@@ -543,22 +516,16 @@ static void request(struct conn *c)
 		}
 		body_len = v;
 	}
-	if (c->len < head_len + body_len) {
-		*end = '\r'; /* not all there yet: look again after the next read */
-		return;
-	}
-	if (sscanf(c->buf, "%7s %8191s HTTP/1.", method, target) != 2) {
-		respond_text(c, 400, "bad request line\n");
-		return;
-	}
+	if (c->len < r.head_len + body_len)
+		return; /* not all there yet: look again after the next read */
 	c->s->requests++;
-	if (!header(c->buf, "X-Api-Key", key, sizeof(key)))
-		key[0] = '\0';
+	snprintf(key, sizeof(key), "%s", (val = lab_http_header(&r, "X-Api-Key")) ? val : "");
+	target = r.target;
 	if (strncmp(target, "/dns-query", 10) == 0 && (target[10] == '\0' || target[10] == '?')) {
 		unsigned char q[DNS_MAX];
-		if (strcmp(method, "POST") == 0) {
-			doh(c, (unsigned char *)c->buf + head_len, body_len);
-		} else if (strcmp(method, "GET") == 0) {
+		if (strcmp(r.method, "POST") == 0) {
+			doh(c, (unsigned char *)c->buf + r.head_len, body_len);
+		} else if (strcmp(r.method, "GET") == 0) {
 			const char *d = strstr(target, "?dns=");
 			size_t n;
 			if (!d)
@@ -573,7 +540,7 @@ static void request(struct conn *c)
 		}
 		return;
 	}
-	if (strncmp(target, "/api/check/", 11) == 0 && strcmp(method, "GET") == 0 &&
+	if (strncmp(target, "/api/check/", 11) == 0 && strcmp(r.method, "GET") == 0 &&
 	    strlen(target + 11) < 64) {
 		api(c, target + 11, key);
 		return;
@@ -602,7 +569,7 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 	if (nread == 0 || c->base.closing)
 		return;
 	lab_conn_touch(&c->base);
-	room = sizeof(c->buf) - 1 - c->len;
+	room = sizeof(c->buf) - c->len;
 	if ((size_t)nread > room)
 		nread = (ssize_t)room; /* beyond the bounds: request() says so */
 	memcpy(c->buf + c->len, buf->base, (size_t)nread);

@@ -1,8 +1,9 @@
 /* lab/lab_internal.h — what the lab's servers share and nobody else sees:
  * the embedded scenario table, the world's node/record layout that the DNS
- * answerer reads, the $SMTP host records, the connection layer (tcp.c) and
- * the certificates (tls.c). Names are kept in wire format (length-prefixed labels,
- * lower-cased) so a query name can be looked up without converting it. */
+ * answerer reads, the $SMTP host records, the connection layer (tcp.c), the
+ * certificates (tls.c) and the HTTP/1.1 codec (http_codec.c). Names
+ * are kept in wire format (length-prefixed labels, lower-cased) so a query
+ * name can be looked up without converting it. */
 #ifndef MXSCOPE_LAB_INTERNAL_H
 #define MXSCOPE_LAB_INTERNAL_H
 
@@ -180,6 +181,44 @@ const struct lab_sts *lab_world_sts(const lab_world *w, const char *domain);
 size_t lab_sts_body(const struct lab_sts *s, char *buf, size_t cap);
 /* "none", "testing", "enforce" */
 const char *lab_sts_mode_name(int mode);
+
+/* ---- HTTP/1.1 (http_codec.c): the request and response heads of the lab's
+ * HTTP servers (the blocklist endpoint, the MTA-STS policy server) ---------- */
+
+#define LAB_HTTP_HEAD_MAX   8192 /* request line to blank line, both CRLFs included */
+#define LAB_HTTP_FIELDS_MAX 64   /* header lines */
+#define LAB_HTTP_METHOD_MAX 15
+
+/* A request head, read by lab_http_parse: method, target and version as
+ * sent (the version is "HTTP/1.1" or "HTTP/1.0"), the fields with their
+ * values' surrounding whitespace trimmed and obs-fold read as spaces. Every
+ * pointer is into head, which the struct owns: valid while it lives. */
+struct lab_http_req {
+	const char *method, *target, *version;
+	struct {
+		const char *name, *value;
+	} fields[LAB_HTTP_FIELDS_MAX];
+	size_t nfields;
+	size_t head_len; /* bytes of the input the head took, blank line included */
+	char head[LAB_HTTP_HEAD_MAX + 1];
+};
+
+/* Reads the request head at the start of data (len bytes read so far from
+ * the client, untrusted; a body may follow). 0: no complete head yet, read
+ * more; 200: r holds it; 400 (not an HTTP/1.x request head: a bad request
+ * line, a byte the grammar does not allow, a repeated Content-Length, Host
+ * or Transfer-Encoding) or 431 (over LAB_HTTP_HEAD_MAX bytes or
+ * LAB_HTTP_FIELDS_MAX fields): the status to answer with before closing.
+ * A missing Host is not refused here: each server decides. */
+int lab_http_parse(struct lab_http_req *r, const void *data, size_t len);
+/* The value of the first field called name (any case), or NULL. */
+const char *lab_http_header(const struct lab_http_req *r, const char *name);
+/* Writes a response head into out: the status line (code and its reason
+ * phrase), Content-Type ctype, Content-Length length, the lines in extra
+ * ("Name: value\r\n" each; NULL for none), Connection: close (one request
+ * per connection) and the blank line. Its length; 0 when cap is too small. */
+size_t lab_http_response_head(char *out, size_t cap, int code, const char *ctype, size_t length,
+                              const char *extra);
 
 /* ---- connections (tcp.c): one layer under the DNS, SMTP and HTTP servers ---- */
 

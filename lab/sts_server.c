@@ -4,8 +4,9 @@
  * from the lab CA (the one the SMTP hosts use, so one --cafile trusts both).
  * TLS runs through OpenSSL memory BIOs on the loop, as in smtp_server.c.
  *
- * Client bytes are untrusted: the request head is at most 8 KiB, one
- * request per connection, at most 64 connections, 10 s of idleness closes
+ * Client bytes are untrusted: the request head is read by the lab's one
+ * HTTP/1.1 codec (http_codec.c: at most 8 KiB, else 431), one request per
+ * connection, at most 64 connections, 10 s of idleness closes
  * one. */
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -20,7 +21,6 @@
 
 #define STS_MAX_CONNS 64
 #define STS_IDLE_MS   10000
-#define STS_HEAD_MAX  8192
 #define STS_PREFIX    "mta-sts."
 
 struct conn {
@@ -30,7 +30,7 @@ struct conn {
 	BIO *rbio, *wbio;
 	bool up, answered;
 	size_t len;
-	char head[STS_HEAD_MAX + 1];
+	char head[LAB_HTTP_HEAD_MAX]; /* the request head as read */
 	char rbuf[4096];
 };
 
@@ -101,18 +101,12 @@ static void respond(struct conn *c, int code, const char *ctype, const char *ext
                     const char *body, size_t len)
 {
 	char head[512];
-	const char *text = code == 200   ? "OK"
-	                   : code == 301 ? "Moved Permanently"
-	                   : code == 400 ? "Bad Request"
-	                                 : "Not Found";
-	int n = snprintf(head, sizeof(head),
-	                 "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s"
-	                 "Connection: close\r\n\r\n",
-	                 code, text, ctype, len, extra ? extra : "");
+	size_t n = lab_http_response_head(head, sizeof(head), code, ctype, len, extra);
 
 	c->answered = true;
 	ERR_clear_error();
-	if (SSL_write(c->ssl, head, n) <= 0 || (len && SSL_write(c->ssl, body, (int)len) <= 0)) {
+	if (n == 0 || SSL_write(c->ssl, head, (int)n) <= 0 ||
+	    (len && SSL_write(c->ssl, body, (int)len) <= 0)) {
 		ERR_clear_error();
 		lab_conn_close(&c->base);
 		return;
@@ -123,57 +117,59 @@ static void respond(struct conn *c, int code, const char *ctype, const char *ext
 	lab_conn_idle_after(&c->base, 2000);
 }
 
-/* The Host header's name, lower-cased, port and final dot dropped. */
-static bool host_of(const char *head, char *out, size_t cap)
+/* A short text body; its length is counted here, never by hand. */
+static void respond_text(struct conn *c, int code, const char *text)
 {
-	const char *p = head;
+	respond(c, code, "text/plain", NULL, text, strlen(text));
+}
 
-	while ((p = strchr(p, '\n'))) {
-		p++;
-		if (strncasecmp(p, "Host:", 5) == 0) {
-			size_t n = 0;
-			p += 5;
-			while (*p == ' ' || *p == '\t')
-				p++;
-			while (p[n] && p[n] != '\r' && p[n] != '\n' && p[n] != ':' && n + 1 < cap) {
-				out[n] = (char)(p[n] >= 'A' && p[n] <= 'Z' ? p[n] + 32 : p[n]);
-				n++;
-			}
-			if (n && out[n - 1] == '.')
-				n--;
-			out[n] = '\0';
-			return n > 0;
-		}
+/* The Host field's name (RFC 9110 §7.2: host [":" port]), lower-cased,
+ * port and final dot dropped; false when there is none. */
+static bool host_of(const struct lab_http_req *r, char *out, size_t cap)
+{
+	const char *v = lab_http_header(r, "Host");
+	size_t n = 0;
+
+	if (!v)
+		return false;
+	while (v[n] && v[n] != ':' && n + 1 < cap) {
+		out[n] = (char)(v[n] >= 'A' && v[n] <= 'Z' ? v[n] + 32 : v[n]);
+		n++;
 	}
-	return false;
+	if (n && out[n - 1] == '.')
+		n--;
+	out[n] = '\0';
+	return n > 0;
 }
 
 static void request(struct conn *c)
 {
 	static const char path[] = "/.well-known/mta-sts.txt";
+	struct lab_http_req r;
 	char host[300], body[2048];
 	const struct lab_sts *p;
 	size_t n;
+	int st = lab_http_parse(&r, c->head, c->len);
 
-	if (!strstr(c->head, "\r\n\r\n")) {
-		if (c->len >= STS_HEAD_MAX)
-			respond(c, 400, "text/plain", NULL, "request head too large\n", 23);
+	if (st == 0)
+		return;
+	if (st != 200) {
+		respond_text(c, st, st == 431 ? "request head too large\n" : "bad request head\n");
 		return;
 	}
 	c->s->requests++;
-	if (strncmp(c->head, "GET ", 4) != 0 || strncmp(c->head + 4, path, sizeof(path) - 1) != 0 ||
-	    c->head[4 + sizeof(path) - 1] != ' ') {
-		respond(c, 404, "text/plain", NULL, "not here\n", 9);
+	if (strcmp(r.method, "GET") != 0 || strcmp(r.target, path) != 0) {
+		respond_text(c, 404, "not here\n");
 		return;
 	}
-	if (!host_of(c->head, host, sizeof(host)) ||
+	if (!host_of(&r, host, sizeof(host)) ||
 	    strncmp(host, STS_PREFIX, sizeof(STS_PREFIX) - 1) != 0 ||
 	    !(p = lab_world_sts(c->s->w, host + sizeof(STS_PREFIX) - 1))) {
-		respond(c, 404, "text/plain", NULL, "no policy for this host\n", 24);
+		respond_text(c, 404, "no policy for this host\n");
 		return;
 	}
 	switch (p->serve) {
-	case LAB_STS_MISSING: respond(c, 404, "text/plain", NULL, "no policy here\n", 15); return;
+	case LAB_STS_MISSING: respond_text(c, 404, "no policy here\n"); return;
 	case LAB_STS_REDIRECT:
 		respond(c, 301, "text/plain",
 		        "Location: https://www.lab.invalid/.well-known/mta-sts.txt\r\n", "moved\n",
@@ -245,9 +241,8 @@ static void input(struct conn *c, const char *data, size_t n)
 		flush(c);
 	}
 	while (!c->answered && !c->base.closing &&
-	       (r = SSL_read(c->ssl, c->head + c->len, (int)(STS_HEAD_MAX - c->len))) > 0) {
+	       (r = SSL_read(c->ssl, c->head + c->len, (int)(sizeof(c->head) - c->len))) > 0) {
 		c->len += (size_t)r;
-		c->head[c->len] = '\0';
 		request(c);
 	}
 	ERR_clear_error();

@@ -328,12 +328,112 @@ static void test_limit_drops_oldest_idle(void **state)
 		close(fds[i]);
 }
 
+/* ---- the request head (lab/http_codec.c, read as it comes) ------------------------ */
+
+/* Sends req in pieces of `piece` bytes, the server's loop running between
+ * them, and reads until the server closes; the bytes read, as read_all. */
+static long trickle(struct fixture *f, const char *req, size_t len, size_t piece, char *out,
+                    size_t cap)
+{
+	int fd = dial(f);
+	long n;
+
+	for (size_t at = 0; at < len; at += piece) {
+		size_t k = len - at < piece ? len - at : piece;
+
+		if (send(fd, req + at, k, MSG_NOSIGNAL) != (ssize_t)k)
+			break; /* the server has answered and closed already */
+		for (int i = 0; i < 3; i++)
+			uv_run(&f->loop, UV_RUN_NOWAIT);
+	}
+	n = read_all(f, fd, out, cap, 5000);
+	close(fd);
+	return n;
+}
+
+/* A head that comes a byte at a time, and a body after it, make one answer. */
+static void test_head_split_over_many_reads(void **state)
+{
+	struct fixture *f = *state;
+	static const char one[] = "GET /api/check/127.0.0.9 HTTP/1.1\r\nhOST: bl.lab.test\r\n"
+	                          "x-api-key: k\r\n\r\n";
+	char req[512], out[4096];
+	/* A? 2.40.0.127.bl.lab.test, listed */
+	static const unsigned char q[] = "\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00"
+	                                 "\x01"
+	                                 "2\x02"
+	                                 "40\x01"
+	                                 "0\x03"
+	                                 "127\x02"
+	                                 "bl\x03"
+	                                 "lab\x04"
+	                                 "test\x00\x00\x01\x00\x01";
+	int n;
+
+	assert_true(trickle(f, one, sizeof(one) - 1, 1, out, sizeof(out)) > 0);
+	assert_true(strncmp(out, "HTTP/1.1 200 OK\r\n", 17) == 0);
+	assert_non_null(strstr(out, "\r\n\r\n{\"ip\":\"127.0.0.9\",\"listed\":false}"));
+	/* a POST whose head and body arrive in 5-byte pieces */
+	n = snprintf(req, sizeof(req),
+	             "POST /dns-query HTTP/1.1\r\nContent-Type: application/dns-message\r\n"
+	             "Content-Length: %zu\r\n\r\n",
+	             sizeof(q) - 1);
+	memcpy(req + n, q, sizeof(q) - 1);
+	assert_true(trickle(f, req, (size_t)n + sizeof(q) - 1, 5, out, sizeof(out)) > 0);
+	assert_true(
+	    strncmp(out, "HTTP/1.1 200 OK\r\nContent-Type: application/dns-message\r\n", 56) == 0);
+}
+
+/* Over the 8 KiB bound without a blank line: 431, and the connection ends. */
+static void test_head_over_bound(void **state)
+{
+	struct fixture *f = *state;
+	static char req[9000];
+	char out[4096];
+	const char *body;
+	size_t blen;
+
+	memset(req, 'a', sizeof(req));
+	memcpy(req, "GET / HTTP/1.1\r\nX-Pad: ", 23);
+	assert_true(trickle(f, req, sizeof(req), 1000, out, sizeof(out)) > 0);
+	assert_int_equal(response(out, strlen(out), &body, &blen), 431);
+	assert_string_equal(body, "request head too large\n");
+}
+
+/* A request line that is not HTTP/1.x: 400 and closed, counted as no request;
+ * without a Host the blocklist endpoint still answers (HTTP/1.0 clients). */
+static void test_not_http(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const bad[] = {
+	    "GET /api/check/127.0.0.9 FTP/1.1\r\n\r\n", /* once read as HTTP by sscanf */
+	    "GET /api/check/127.0.0.9\r\n\r\n",
+	    "EHLO client.example\r\n\r\n",
+	};
+	unsigned long before = lab_http_requests(f->lab.http);
+	char out[4096];
+	const char *body;
+	size_t blen;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_true(trickle(f, bad[i], strlen(bad[i]), 4096, out, sizeof(out)) > 0);
+		assert_int_equal(response(out, strlen(out), &body, &blen), 400);
+		assert_string_equal(body, "bad request head\n");
+	}
+	assert_int_equal(lab_http_requests(f->lab.http), before);
+	assert_int_equal(get(f, "/api/check/127.0.0.9", out, sizeof(out)), 200);
+	assert_int_equal(lab_http_requests(f->lab.http), before + 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_json_bodies, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_doh_from_the_zone, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_limit_drops_oldest_idle, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_head_split_over_many_reads, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_head_over_bound, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_not_http, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
