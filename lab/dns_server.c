@@ -530,19 +530,17 @@ struct lab_dns {
 	uv_udp_t *udp;
 	uv_tcp_t *tcp;
 	int port;
-	int closing;
-	unsigned handles; /* udp and the listener still open */
-	struct lab_conns conns;
+	struct lab_server sv; /* its connections, and when it is freed; handles: udp, tcp */
 	struct udp_send *pool;
 	size_t npool, inflight;
 	uint8_t rbuf[65536];
 	uint8_t sbuf[LAB_TCP_MAX];
 };
 
-static void maybe_free(lab_dns *s)
+static void dns_free(void *arg)
 {
-	if (!s->closing || s->handles > 0 || s->conns.n > 0)
-		return;
+	lab_dns *s = arg;
+
 	while (s->pool) {
 		struct udp_send *u = s->pool;
 
@@ -557,8 +555,7 @@ static void on_server_handle_closed(uv_handle_t *h)
 	lab_dns *s = h->data;
 
 	free(h);
-	s->handles--;
-	maybe_free(s);
+	lab_server_release(&s->sv); /* the last thing: may free s */
 }
 
 /* -- UDP -- */
@@ -599,7 +596,7 @@ static void on_udp(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct
 	int rc;
 	struct udp_send *u;
 
-	if (nread <= 0 || !addr || (flags & UV_UDP_PARTIAL) || s->closing)
+	if (nread <= 0 || !addr || (flags & UV_UDP_PARTIAL) || s->sv.closing)
 		return;
 	n = lab_dns_answer(s->w, (const uint8_t *)buf->base, (size_t)nread, s->sbuf, LAB_EDNS_SIZE,
 	                   0);
@@ -629,12 +626,6 @@ static void on_udp(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct
 }
 
 /* -- TCP -- */
-
-static void conn_freed(struct lab_conn *c, void *arg)
-{
-	(void)c;
-	maybe_free(arg);
-}
 
 static void conn_close(struct conn *c)
 {
@@ -739,9 +730,9 @@ static void on_connection(uv_stream_t *listener, int status)
 	lab_dns *s = listener->data;
 	struct conn *c;
 
-	if (status < 0 || s->closing)
+	if (status < 0 || s->sv.closing)
 		return;
-	c = (struct conn *)lab_conns_accept(&s->conns, listener, sizeof(*c));
+	c = (struct conn *)lab_conns_accept(&s->sv.conns, listener, sizeof(*c));
 	if (!c)
 		return;
 	c->s = s;
@@ -794,7 +785,7 @@ lab_dns *lab_dns_new(uv_loop_t *loop, const lab_world *w, const char *addr, int 
 	}
 	s->loop = loop;
 	s->w = w;
-	lab_conns_init(&s->conns, loop, LAB_TCP_CONNS, LAB_TCP_IDLE_MS, conn_freed, s);
+	lab_server_init(&s->sv, loop, LAB_TCP_CONNS, LAB_TCP_IDLE_MS, NULL, dns_free, s);
 	describe(where, sizeof(where), addr, port, v6);
 	for (int attempt = 0; attempt < LAB_BIND_TRIES; attempt++) {
 		struct sockaddr_storage bound;
@@ -815,7 +806,8 @@ lab_dns *lab_dns_new(uv_loop_t *loop, const lab_world *w, const char *addr, int 
 		uv_tcp_init(loop, s->tcp);
 		s->udp->data = s;
 		s->tcp->data = s;
-		s->handles += 2;
+		lab_server_hold(&s->sv); /* udp */
+		lab_server_hold(&s->sv); /* tcp */
 		step = " (UDP)";
 		rc = uv_udp_bind(s->udp, (const struct sockaddr *)&ss, v6 ? UV_UDP_IPV6ONLY : 0);
 		if (rc == 0)
@@ -858,9 +850,8 @@ lab_dns *lab_dns_new(uv_loop_t *loop, const lab_world *w, const char *addr, int 
 done:
 	if (rc != 0) {
 		mxs_why(why, "%s%s: %s", where, step, uv_strerror(rc));
-		s->closing = 1;
 		close_listeners(s);
-		maybe_free(s);
+		lab_server_close(&s->sv);
 		return NULL;
 	}
 	return s;
@@ -873,10 +864,8 @@ int lab_dns_port(const lab_dns *s)
 
 void lab_dns_close(lab_dns *s)
 {
-	if (!s || s->closing)
+	if (!s || s->sv.closing)
 		return;
-	s->closing = 1;
 	close_listeners(s);
-	lab_conns_close_all(&s->conns);
-	maybe_free(s);
+	lab_server_close(&s->sv);
 }

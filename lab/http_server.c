@@ -124,31 +124,26 @@ struct wreq {
 };
 
 struct lab_http {
-	uv_loop_t *loop;
-	uv_tcp_t listener;
-	int port;
-	char where[64];
-	int closing;
-	unsigned handles; /* the listener */
-	lab_world *zone;  /* bl_zone, loaded */
+	struct lab_server sv; /* its connections, and when it is freed */
+	struct lab_listener listener;
+	lab_world *zone; /* bl_zone, loaded */
 	unsigned long requests;
-	struct lab_conns conns;
 };
 
-static void maybe_free(lab_http *s)
+static void http_free(void *arg)
 {
-	if (s->closing && s->handles == 0 && s->conns.n == 0) {
-		lab_world_free(s->zone);
-		free(s);
-	}
+	lab_http *s = arg;
+
+	lab_world_free(s->zone);
+	free(s);
 }
 
 /* ---- connections ------------------------------------------------------- */
 
 static void conn_freed(struct lab_conn *b, void *arg)
 {
+	(void)arg;
 	free(((struct conn *)b)->pending);
-	maybe_free(arg);
 }
 
 static void conn_close(struct conn *c)
@@ -582,9 +577,9 @@ static void on_connection(uv_stream_t *ls, int status)
 	lab_http *s = ls->data;
 	struct conn *c;
 
-	if (status < 0 || s->closing)
+	if (status < 0 || s->sv.closing)
 		return;
-	c = (struct conn *)lab_conns_accept(&s->conns, ls, sizeof(*c));
+	c = (struct conn *)lab_conns_accept(&s->sv.conns, ls, sizeof(*c));
 	if (!c)
 		return;
 	c->s = s;
@@ -594,45 +589,25 @@ static void on_connection(uv_stream_t *ls, int status)
 
 /* ---- public --------------------------------------------------------------- */
 
-static void on_listener_closed(uv_handle_t *h)
-{
-	lab_http *s = h->data;
-
-	s->handles--;
-	maybe_free(s);
-}
-
 lab_http *lab_http_new(uv_loop_t *loop, const char *addr, int port, char **why)
 {
 	lab_http *s = calloc(1, sizeof(*s));
-	int rc;
 
 	if (!s) {
 		mxs_why(why, "out of memory");
 		return NULL;
 	}
-	s->loop = loop;
 	s->zone = lab_world_new();
 	if (!s->zone ||
 	    lab_world_load_string(s->zone, "builtin:" LAB_HTTP_ZONE, bl_zone, why) != MXS_OK) {
 		if (!s->zone)
 			mxs_why(why, "out of memory");
-		lab_world_free(s->zone);
-		free(s);
+		http_free(s);
 		return NULL;
 	}
-	lab_conns_init(&s->conns, loop, HTTP_MAX_CONNS, HTTP_IDLE_MS, conn_freed, s);
-	rc = lab_tcp_listen(loop, &s->listener, s, addr, port, 128, on_connection, &s->port,
-	                    s->where, sizeof(s->where), why);
-	if (rc == -1) {
-		lab_world_free(s->zone);
-		free(s);
-		return NULL;
-	}
-	s->handles = 1;
-	if (rc != 0) {
-		s->closing = 1;
-		uv_close((uv_handle_t *)&s->listener, on_listener_closed);
+	lab_server_init(&s->sv, loop, HTTP_MAX_CONNS, HTTP_IDLE_MS, conn_freed, http_free, s);
+	if (lab_listener_open(&s->listener, &s->sv, s, addr, port, 128, on_connection, why) != 0) {
+		lab_server_close(&s->sv);
 		return NULL;
 	}
 	return s;
@@ -640,12 +615,12 @@ lab_http *lab_http_new(uv_loop_t *loop, const char *addr, int port, char **why)
 
 int lab_http_port(const lab_http *s)
 {
-	return s->port;
+	return s->listener.port;
 }
 
 const char *lab_http_address(const lab_http *s)
 {
-	return s->where;
+	return s->listener.where;
 }
 
 unsigned long lab_http_requests(const lab_http *s)
@@ -655,14 +630,13 @@ unsigned long lab_http_requests(const lab_http *s)
 
 size_t lab_http_connections(const lab_http *s)
 {
-	return s->conns.n;
+	return s->sv.conns.n;
 }
 
 void lab_http_close(lab_http *s)
 {
-	if (!s || s->closing)
+	if (!s || s->sv.closing)
 		return;
-	s->closing = 1;
-	lab_conns_close_all(&s->conns);
-	uv_close((uv_handle_t *)&s->listener, on_listener_closed);
+	lab_listener_close(&s->listener);
+	lab_server_close(&s->sv);
 }

@@ -240,22 +240,48 @@ struct lab_conn {
 
 /* Every connection of one server, with the one accept policy: at most max
  * open; at the limit a newcomer takes the place of the connection idle the
- * longest (as nsd does), and is refused only when none is idle. Embedded in
- * the server; lab_conns_init before use. */
+ * longest (as nsd does), and is refused only when none is idle. Part of a
+ * struct lab_server, which sets it up. */
 struct lab_conns {
 	uv_loop_t *loop;
 	struct lab_conn *head, *tail; /* head: least recently active */
 	size_t n, max;
 	uint64_t idle_ms;
 	unsigned long dropped; /* idle connections closed for a newcomer */
-	/* called once a connection's handles have all closed, to free what the
-	 * server hangs on it; the set frees the connection after */
+	/* called once a connection's handles have all closed; the set frees
+	 * the connection after */
 	void (*freed)(struct lab_conn *c, void *arg);
 	void *arg;
 };
 
-void lab_conns_init(struct lab_conns *set, uv_loop_t *loop, size_t max, uint64_t idle_ms,
-                    void (*freed)(struct lab_conn *c, void *arg), void *arg);
+/* The life every lab server shares: its connections, its own handles
+ * (listeners, a UDP socket) counted, and the close that frees the server
+ * only once the last of them has closed, since libuv closes handles later,
+ * from the loop. Embedded in the server; lab_server_init before anything. */
+struct lab_server {
+	struct lab_conns conns;
+	unsigned handles; /* the server's own handles not closed yet */
+	int closing;
+	void (*conn_freed)(struct lab_conn *c, void *server); /* NULL: nothing to free */
+	void (*free)(void *server); /* frees the server: the last call on it */
+	void *server;
+};
+
+/* Sets sv up for server: connections up to max_conns, closed after idle_ms
+ * of nothing; conn_freed frees what the server hangs on one connection,
+ * free_server frees the server itself once it is closed. */
+void lab_server_init(struct lab_server *sv, uv_loop_t *loop, size_t max_conns, uint64_t idle_ms,
+                     void (*conn_freed)(struct lab_conn *c, void *server),
+                     void (*free_server)(void *server), void *server);
+/* A handle of the server's own was initialised (hold) / its close callback
+ * ran (release: may free the server, so the last thing the callback does). */
+void lab_server_hold(struct lab_server *sv);
+void lab_server_release(struct lab_server *sv);
+/* Closes every connection and frees the server once they and its handles
+ * are closed: at once when none is open. The server closes its own handles
+ * first (uv_close, each releasing), then calls this; twice is harmless. */
+void lab_server_close(struct lab_server *sv);
+
 /* Accepts the pending connection on listener into a new zeroed connection
  * of size bytes (the server's struct), reading not started, idle timer
  * running. NULL when refused (at the limit with none idle, closing, out of
@@ -263,15 +289,25 @@ void lab_conns_init(struct lab_conns *set, uv_loop_t *loop, size_t max, uint64_t
  * so a full server still refuses rather than leaving clients hanging. */
 struct lab_conn *lab_conns_accept(struct lab_conns *set, uv_stream_t *listener, size_t size);
 
-/* Inits listener on loop (data = data), binds it to addr:port (NULL addr =
- * 127.0.0.1; port 0 = any free one) and listens with cb: the one listen code
- * of the lab's TCP servers. 0 with *bound and where ("ADDR:PORT",
- * "[ADDR]:PORT"); -1 when addr is not an address (listener untouched); -2
- * when bind or listen failed (listener initialised: the caller closes it).
- * *why (owned by the caller) says what went wrong. */
-int lab_tcp_listen(uv_loop_t *loop, uv_tcp_t *listener, void *data, const char *addr, int port,
-                   int backlog, uv_connection_cb cb, int *bound, char *where, size_t wcap,
-                   char **why);
+/* One listening TCP socket of a server, counted among its handles: the one
+ * listen code of the HTTP and MTA-STS servers. Embedded in the server. */
+struct lab_listener {
+	uv_tcp_t tcp; /* first (the close callback finds l by it); data: open's */
+	struct lab_server *sv;
+	int open;
+	int port;       /* bound, once open */
+	char where[64]; /* "ADDR:PORT", "[ADDR]:PORT" */
+};
+
+/* Listens on addr:port (NULL addr = 127.0.0.1; port 0 = any free one) with
+ * cb; the connection callback's stream data is data. 0; -1 with *why (owned
+ * by the caller) when addr is not an address or bind or listen failed: l is
+ * then closed or closing, and the caller closes the server
+ * (lab_server_close) to have it freed once l is. */
+int lab_listener_open(struct lab_listener *l, struct lab_server *sv, void *data, const char *addr,
+                      int port, int backlog, uv_connection_cb cb, char **why);
+/* Stops listening; the handle closes from the loop. Harmless when closed. */
+void lab_listener_close(struct lab_listener *l);
 /* Something happened on c: it is the most recently active, and its idle
  * timer starts again (idle_ms; lab_conn_idle_after for another wait). */
 void lab_conn_touch(struct lab_conn *c);
@@ -279,7 +315,6 @@ void lab_conn_idle_after(struct lab_conn *c, uint64_t ms);
 /* Closes c's handles; freed() and the memory follow from the loop. Safe to
  * call more than once and while walking the list. */
 void lab_conn_close(struct lab_conn *c);
-void lab_conns_close_all(struct lab_conns *set);
 
 /* ---- certificates (tls.c) --------------------------------------------------- */
 

@@ -91,18 +91,16 @@ struct lab_smtp {
 	struct listener **ls;
 	size_t nls;
 	int port;
-	int closing;
-	unsigned handles; /* listeners still open */
 	/* the address map for the prober: every ::1 host's zone and port */
 	probe_port_override *ov;
 	size_t nov;
-	struct lab_conns conns;
+	struct lab_server sv; /* its connections, and when it is freed */
 };
 
-static void maybe_free(lab_smtp *s)
+static void smtp_free(void *arg)
 {
-	if (!s->closing || s->handles > 0 || s->conns.n > 0)
-		return;
+	lab_smtp *s = arg;
+
 	lab_tls_free(s->tls);
 	free(s->ls);
 	free(s->hosts);
@@ -116,8 +114,8 @@ static void conn_freed(struct lab_conn *b, void *arg)
 {
 	struct conn *c = (struct conn *)b;
 
+	(void)arg;
 	SSL_free(c->ssl); /* frees both BIOs */
-	maybe_free(arg);
 }
 
 static void conn_close(struct conn *c)
@@ -643,9 +641,9 @@ static void on_connection(uv_stream_t *ls, int status)
 	lab_smtp *s = l->s;
 	struct conn *c;
 
-	if (status < 0 || s->closing)
+	if (status < 0 || s->sv.closing)
 		return;
-	c = (struct conn *)lab_conns_accept(&s->conns, ls, sizeof(*c));
+	c = (struct conn *)lab_conns_accept(&s->sv.conns, ls, sizeof(*c));
 	if (!c)
 		return;
 	c->s = s;
@@ -667,8 +665,7 @@ static void on_listener_closed(uv_handle_t *h)
 	lab_smtp *s = l->s;
 
 	free(l);
-	s->handles--;
-	maybe_free(s);
+	lab_server_release(&s->sv); /* the last thing: may free s */
 }
 
 static void close_listeners(lab_smtp *s)
@@ -697,7 +694,7 @@ static int bind_one(lab_smtp *s, const struct lab_smtp_host *h, int port, int *g
 	l->tcp.data = l;
 	uv_tcp_init(s->loop, &l->tcp);
 	s->ls[s->nls++] = l;
-	s->handles++;
+	lab_server_hold(&s->sv);
 	memset(&ss, 0, sizeof(ss));
 	if (h->family == AF_INET6) {
 		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
@@ -824,14 +821,16 @@ lab_smtp *lab_smtp_new(uv_loop_t *loop, const lab_world *w, int port, char **why
 	}
 	s = calloc(1, sizeof(*s));
 	hosts = calloc(total + 1, sizeof(*hosts));
-	if (s)
+	if (s) {
+		lab_server_init(&s->sv, loop, SMTP_MAX_CONNS, SMTP_IDLE_MS, conn_freed, smtp_free,
+		                s);
 		s->ls = calloc(total + 1, sizeof(*s->ls));
+	}
 	if (!s || !hosts || !s->ls) {
 		mxs_why(why, "lab SMTP: out of memory");
 		goto done;
 	}
 	s->loop = loop;
-	lab_conns_init(&s->conns, loop, SMTP_MAX_CONNS, SMTP_IDLE_MS, conn_freed, s);
 	s->w = w;
 	s->port = port;
 	s->hosts = calloc(total + 1, sizeof(*s->hosts));
@@ -880,9 +879,8 @@ lab_smtp *lab_smtp_new(uv_loop_t *loop, const lab_world *w, int port, char **why
 done:
 	free(hosts);
 	if (!ok && s) {
-		s->closing = 1;
 		close_listeners(s);
-		maybe_free(s);
+		lab_server_close(&s->sv);
 		return NULL;
 	}
 	return s;
@@ -921,12 +919,10 @@ lab_tls *lab_smtp_tls(lab_smtp *s)
 
 void lab_smtp_close(lab_smtp *s)
 {
-	if (!s || s->closing)
+	if (!s || s->sv.closing)
 		return;
-	s->closing = 1;
 	close_listeners(s);
-	lab_conns_close_all(&s->conns);
-	maybe_free(s);
+	lab_server_close(&s->sv);
 }
 
 /* ---- live changes: the trainer's controls ------------------------------------ */
@@ -954,7 +950,7 @@ static mxs_status apply(lab_smtp *s, struct lab_smtp_host *h, char **why)
 	if (h->act == LAB_SMTP_REFUSE) {
 		if (!l)
 			return MXS_OK;
-		for (struct lab_conn *b = s->conns.head; b; b = b->next)
+		for (struct lab_conn *b = s->sv.conns.head; b; b = b->next)
 			if (((struct conn *)b)->l == l)
 				lab_conn_close(b);
 		memmove(s->ls + at, s->ls + at + 1, (s->nls - at - 1) * sizeof(*s->ls));

@@ -40,31 +40,20 @@ struct wreq {
 };
 
 struct lab_sts_server {
-	uv_loop_t *loop;
+	struct lab_server sv; /* its connections, and when it is freed */
+	struct lab_listener listener;
 	const lab_world *w;
 	lab_tls *tls;  /* borrowed from the SMTP server */
 	SSL_CTX *base; /* before SNI: a certificate for no policy host */
-	uv_tcp_t listener;
-	int port;
-	char where[64];
-	int closing;
-	unsigned handles;
 	unsigned long requests;
-	struct lab_conns conns;
 };
-
-static void maybe_free(lab_sts_server *s)
-{
-	if (s->closing && s->handles == 0 && s->conns.n == 0)
-		free(s);
-}
 
 static void conn_freed(struct lab_conn *b, void *arg)
 {
 	struct conn *c = (struct conn *)b;
 
+	(void)arg;
 	SSL_free(c->ssl); /* frees both BIOs */
-	maybe_free(arg);
 }
 
 static void on_written(uv_write_t *req, int status)
@@ -279,9 +268,9 @@ static void on_connection(uv_stream_t *ls, int status)
 	lab_sts_server *s = ls->data;
 	struct conn *c;
 
-	if (status < 0 || s->closing)
+	if (status < 0 || s->sv.closing)
 		return;
-	c = (struct conn *)lab_conns_accept(&s->conns, ls, sizeof(*c));
+	c = (struct conn *)lab_conns_accept(&s->sv.conns, ls, sizeof(*c));
 	if (!c)
 		return;
 	c->s = s;
@@ -301,25 +290,15 @@ static void on_connection(uv_stream_t *ls, int status)
 		lab_conn_close(&c->base);
 }
 
-static void on_listener_closed(uv_handle_t *h)
-{
-	lab_sts_server *s = h->data;
-
-	s->handles--;
-	maybe_free(s);
-}
-
 lab_sts_server *lab_sts_server_new(uv_loop_t *loop, const lab_world *w, lab_smtp *smtp,
                                    const char *addr, int port, char **why)
 {
 	lab_sts_server *s = calloc(1, sizeof(*s));
-	int rc;
 
 	if (!s) {
 		mxs_why(why, "out of memory");
 		return NULL;
 	}
-	s->loop = loop;
 	s->w = w;
 	s->tls = lab_smtp_tls(smtp);
 	s->base = s->tls ? lab_tls_ctx(s->tls, "mta-sts.lab.invalid", LAB_TLS_VALID, 0, why) : NULL;
@@ -332,17 +311,9 @@ lab_sts_server *lab_sts_server_new(uv_loop_t *loop, const lab_world *w, lab_smtp
 	/* every context the CA makes is asked by SNI, on the base one */
 	SSL_CTX_set_tlsext_servername_callback(s->base, on_servername);
 	SSL_CTX_set_tlsext_servername_arg(s->base, s);
-	lab_conns_init(&s->conns, loop, STS_MAX_CONNS, STS_IDLE_MS, conn_freed, s);
-	rc = lab_tcp_listen(loop, &s->listener, s, addr, port, 64, on_connection, &s->port,
-	                    s->where, sizeof(s->where), why);
-	if (rc == -1) {
-		free(s);
-		return NULL;
-	}
-	s->handles = 1;
-	if (rc != 0) {
-		s->closing = 1;
-		uv_close((uv_handle_t *)&s->listener, on_listener_closed);
+	lab_server_init(&s->sv, loop, STS_MAX_CONNS, STS_IDLE_MS, conn_freed, free, s);
+	if (lab_listener_open(&s->listener, &s->sv, s, addr, port, 64, on_connection, why) != 0) {
+		lab_server_close(&s->sv);
 		return NULL;
 	}
 	return s;
@@ -350,12 +321,12 @@ lab_sts_server *lab_sts_server_new(uv_loop_t *loop, const lab_world *w, lab_smtp
 
 int lab_sts_server_port(const lab_sts_server *s)
 {
-	return s->port;
+	return s->listener.port;
 }
 
 const char *lab_sts_server_address(const lab_sts_server *s)
 {
-	return s->where;
+	return s->listener.where;
 }
 
 unsigned long lab_sts_server_requests(const lab_sts_server *s)
@@ -365,9 +336,8 @@ unsigned long lab_sts_server_requests(const lab_sts_server *s)
 
 void lab_sts_server_close(lab_sts_server *s)
 {
-	if (!s || s->closing)
+	if (!s || s->sv.closing)
 		return;
-	s->closing = 1;
-	lab_conns_close_all(&s->conns);
-	uv_close((uv_handle_t *)&s->listener, on_listener_closed);
+	lab_listener_close(&s->listener);
+	lab_server_close(&s->sv);
 }

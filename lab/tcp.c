@@ -1,7 +1,9 @@
 /* lab/tcp.c — the connection layer the lab's DNS-over-TCP, SMTP and HTTP
  * servers share: the connection list, the one accept-limit policy, the idle
- * timeout and the close sequence, and the one listen code of the HTTP and
- * MTA-STS servers (lab_internal.h).
+ * timeout and the close sequence; around it, the server's own life (its
+ * handles counted, freed once the last of them and of its connections has
+ * closed) and the one listen code of the HTTP and MTA-STS servers
+ * (lab_internal.h).
  *
  * The list is kept in order of activity, so the connection idle the longest
  * is at its head: at the limit it makes room for a newcomer. Without that,
@@ -57,8 +59,8 @@ static void append_conn(struct lab_conns *set, struct lab_conn *c)
 	set->tail = c;
 }
 
-void lab_conns_init(struct lab_conns *set, uv_loop_t *loop, size_t max, uint64_t idle_ms,
-                    void (*freed)(struct lab_conn *c, void *arg), void *arg)
+static void conns_init(struct lab_conns *set, uv_loop_t *loop, size_t max, uint64_t idle_ms,
+                       void (*freed)(struct lab_conn *c, void *arg), void *arg)
 {
 	*set = (struct lab_conns){
 	    .loop = loop, .max = max, .idle_ms = idle_ms, .freed = freed, .arg = arg};
@@ -88,7 +90,7 @@ void lab_conn_close(struct lab_conn *c)
 	uv_close((uv_handle_t *)&c->act, on_closed);
 }
 
-void lab_conns_close_all(struct lab_conns *set)
+static void conns_close_all(struct lab_conns *set)
 {
 	for (struct lab_conn *c = set->head; c; c = c->next)
 		lab_conn_close(c);
@@ -172,14 +174,70 @@ struct lab_conn *lab_conns_accept(struct lab_conns *set, uv_stream_t *listener, 
 	return c;
 }
 
-int lab_tcp_listen(uv_loop_t *loop, uv_tcp_t *listener, void *data, const char *addr, int port,
-                   int backlog, uv_connection_cb cb, int *bound, char *where, size_t wcap,
-                   char **why)
+/* ---- the server around the connections ---------------------------------- */
+
+/* Frees the server once it is closing and nothing of it is open. The last
+ * thing called on sv: the server's memory holds it. */
+static void maybe_free(struct lab_server *sv)
+{
+	if (sv->closing && sv->handles == 0 && sv->conns.n == 0)
+		sv->free(sv->server);
+}
+
+static void server_conn_freed(struct lab_conn *c, void *arg)
+{
+	struct lab_server *sv = arg;
+
+	if (sv->conn_freed)
+		sv->conn_freed(c, sv->server);
+	maybe_free(sv);
+}
+
+void lab_server_init(struct lab_server *sv, uv_loop_t *loop, size_t max_conns, uint64_t idle_ms,
+                     void (*conn_freed)(struct lab_conn *c, void *server),
+                     void (*free_server)(void *server), void *server)
+{
+	*sv = (struct lab_server){.conn_freed = conn_freed, .free = free_server, .server = server};
+	conns_init(&sv->conns, loop, max_conns, idle_ms, server_conn_freed, sv);
+}
+
+void lab_server_hold(struct lab_server *sv)
+{
+	sv->handles++;
+}
+
+void lab_server_release(struct lab_server *sv)
+{
+	sv->handles--;
+	maybe_free(sv);
+}
+
+void lab_server_close(struct lab_server *sv)
+{
+	if (sv->closing)
+		return;
+	sv->closing = 1;
+	conns_close_all(&sv->conns);
+	maybe_free(sv);
+}
+
+/* ---- listening ------------------------------------------------------------- */
+
+static void on_listener_closed(uv_handle_t *h)
+{
+	struct lab_listener *l = (struct lab_listener *)h; /* tcp is its first member */
+
+	lab_server_release(l->sv);
+}
+
+int lab_listener_open(struct lab_listener *l, struct lab_server *sv, void *data, const char *addr,
+                      int port, int backlog, uv_connection_cb cb, char **why)
 {
 	struct sockaddr_storage ss;
 	int len = sizeof(ss), rc;
 	bool v6;
 
+	l->sv = sv;
 	if (!addr)
 		addr = "127.0.0.1";
 	v6 = strchr(addr, ':') != NULL;
@@ -189,19 +247,30 @@ int lab_tcp_listen(uv_loop_t *loop, uv_tcp_t *listener, void *data, const char *
 		mxs_why(why, "%s: not an address", addr);
 		return -1;
 	}
-	uv_tcp_init(loop, listener);
-	listener->data = data;
-	rc = uv_tcp_bind(listener, (const struct sockaddr *)&ss, 0);
+	uv_tcp_init(sv->conns.loop, &l->tcp);
+	l->tcp.data = data;
+	l->open = 1;
+	lab_server_hold(sv);
+	rc = uv_tcp_bind(&l->tcp, (const struct sockaddr *)&ss, 0);
 	if (rc == 0)
-		rc = uv_listen((uv_stream_t *)listener, backlog, cb);
+		rc = uv_listen((uv_stream_t *)&l->tcp, backlog, cb);
 	if (rc == 0)
-		rc = uv_tcp_getsockname(listener, (struct sockaddr *)&ss, &len);
+		rc = uv_tcp_getsockname(&l->tcp, (struct sockaddr *)&ss, &len);
 	if (rc != 0) {
 		mxs_why(why, v6 ? "[%s]:%d: %s" : "%s:%d: %s", addr, port, uv_strerror(rc));
-		return -2;
+		lab_listener_close(l);
+		return -1;
 	}
-	*bound = ntohs(v6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-	                  : ((struct sockaddr_in *)&ss)->sin_port);
-	snprintf(where, wcap, v6 ? "[%s]:%d" : "%s:%d", addr, *bound);
+	l->port = ntohs(v6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+	                   : ((struct sockaddr_in *)&ss)->sin_port);
+	snprintf(l->where, sizeof(l->where), v6 ? "[%s]:%d" : "%s:%d", addr, l->port);
 	return 0;
+}
+
+void lab_listener_close(struct lab_listener *l)
+{
+	if (!l->open)
+		return;
+	l->open = 0;
+	uv_close((uv_handle_t *)&l->tcp, on_listener_closed);
 }
