@@ -513,15 +513,8 @@ struct conn {
 	struct lab_conn base; /* first: the handles' data points at both */
 	lab_dns *s;
 	int reading;
-	size_t npending;
 	size_t len;
 	uint8_t buf[2 + LAB_TCP_MAX];
-};
-
-struct tcp_send {
-	uv_write_t req;
-	struct conn *c;
-	uint8_t data[];
 };
 
 struct lab_dns {
@@ -534,7 +527,7 @@ struct lab_dns {
 	struct udp_send *pool;
 	size_t npool, inflight;
 	uint8_t rbuf[65536];
-	uint8_t sbuf[LAB_TCP_MAX];
+	uint8_t sbuf[2 + LAB_TCP_MAX]; /* an answer; over TCP after its length */
 };
 
 static void dns_free(void *arg)
@@ -644,18 +637,10 @@ static void conn_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 static void conn_drain(struct conn *c);
 static void on_conn_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf);
 
-static void on_tcp_sent(uv_write_t *req, int status)
+/* A written answer makes room for the next ones. */
+static void on_tcp_sent(struct lab_conn *b)
 {
-	struct tcp_send *t = (struct tcp_send *)req;
-	struct conn *c = t->c;
-
-	free(t);
-	c->npending--;
-	c->base.busy = c->npending > 0;
-	if (status < 0)
-		conn_close(c);
-	else if (!c->base.closing)
-		conn_drain(c);
+	conn_drain((struct conn *)b);
 }
 
 /* Answers every complete message in the buffer, as far as the write queue
@@ -665,43 +650,27 @@ static void conn_drain(struct conn *c)
 	lab_dns *s = c->s;
 	size_t off = 0;
 
-	while (!c->base.closing && c->len - off >= 2 && c->npending < LAB_TCP_PENDING) {
+	while (!c->base.closing && c->len - off >= 2 && c->base.writes < LAB_TCP_PENDING) {
 		size_t mlen = get16(c->buf + off), n;
-		struct tcp_send *t;
-		uv_buf_t b;
 
 		if (c->len - off - 2 < mlen)
 			break;
-		n = lab_dns_answer(s->w, c->buf + off + 2, mlen, s->sbuf, sizeof(s->sbuf), 1);
+		n = lab_dns_answer(s->w, c->buf + off + 2, mlen, s->sbuf + 2, LAB_TCP_MAX, 1);
 		off += 2 + mlen;
 		if (n == 0)
 			continue;
-		t = malloc(sizeof(*t) + 2 + n);
-		if (!t) {
-			conn_close(c);
-			break;
-		}
-		t->c = c;
-		t->data[0] = (uint8_t)(n >> 8);
-		t->data[1] = (uint8_t)n;
-		memcpy(t->data + 2, s->sbuf, n);
-		b = uv_buf_init((char *)t->data, (unsigned)(n + 2));
-		if (uv_write(&t->req, (uv_stream_t *)&c->base.tcp, &b, 1, on_tcp_sent) != 0) {
-			free(t);
-			conn_close(c);
-			break;
-		}
-		c->npending++;
-		c->base.busy = 1;
+		s->sbuf[0] = (uint8_t)(n >> 8);
+		s->sbuf[1] = (uint8_t)n;
+		lab_conn_write(&c->base, s->sbuf, n + 2, on_tcp_sent);
 	}
 	if (c->base.closing)
 		return;
 	memmove(c->buf, c->buf + off, c->len - off);
 	c->len -= off;
-	if (c->npending >= LAB_TCP_PENDING && c->reading) {
+	if (c->base.writes >= LAB_TCP_PENDING && c->reading) {
 		uv_read_stop((uv_stream_t *)&c->base.tcp);
 		c->reading = 0;
-	} else if (c->npending < LAB_TCP_PENDING && !c->reading) {
+	} else if (c->base.writes < LAB_TCP_PENDING && !c->reading) {
 		if (uv_read_start((uv_stream_t *)&c->base.tcp, conn_alloc, on_conn_read) == 0)
 			c->reading = 1;
 		else

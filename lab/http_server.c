@@ -106,21 +106,13 @@ static const char bl_zone[] =
 struct conn {
 	struct lab_conn base; /* first; its act timer sends the slow answer */
 	lab_http *s;
-	int answered, reading;
-	size_t outq;
+	int answered;
 	size_t huge_left; /* of the 10 MB body */
 	size_t len;       /* bytes in buf */
 	char *pending;    /* the slow answer, sent when delay fires */
 	size_t pending_len;
 	char buf[LAB_HTTP_HEAD_MAX + HTTP_BODY_MAX]; /* a head, its body */
 	char rbuf[4096];
-};
-
-struct wreq {
-	uv_write_t req;
-	struct conn *c;
-	size_t len;
-	char data[];
 };
 
 struct lab_http {
@@ -153,50 +145,21 @@ static void conn_close(struct conn *c)
 
 static void pump_huge(struct conn *c);
 
-static void on_written(uv_write_t *req, int status)
+/* After each write: more of the 10 MB body, or the end once all is out. */
+static void on_written(struct lab_conn *b)
 {
-	struct wreq *w = (struct wreq *)req;
-	struct conn *c = w->c;
+	struct conn *c = (struct conn *)b;
 
-	c->outq -= w->len;
-	c->base.busy = c->outq > 0 || c->pending;
-	free(w);
-	if (c->base.closing)
-		return;
-	if (status < 0) {
-		conn_close(c);
-		return;
-	}
 	if (c->huge_left)
 		pump_huge(c);
-	else if (c->outq == 0 && c->answered)
+	else if (b->writes == 0 && c->answered)
 		conn_close(c); /* Connection: close, and everything is out */
 }
 
 static void send_raw(struct conn *c, const void *data, size_t len)
 {
-	struct wreq *w;
-	uv_buf_t b;
-
-	if (c->base.closing || len == 0)
-		return;
-	w = malloc(sizeof(*w) + len);
-	if (!w) {
-		conn_close(c);
-		return;
-	}
-	w->c = c;
-	w->len = len;
-	memcpy(w->data, data, len);
-	b = uv_buf_init(w->data, (unsigned)len);
-	if (uv_write(&w->req, (uv_stream_t *)&c->base.tcp, &b, 1, on_written) != 0) {
-		free(w);
-		conn_close(c);
-		return;
-	}
-	c->outq += len;
-	c->base.busy = 1;
-	lab_conn_touch(&c->base);
+	if (lab_conn_write(&c->base, data, len, on_written) == 0)
+		lab_conn_touch(&c->base);
 }
 
 /* Makes the next part of the 10 MB body while the client keeps reading. */
@@ -205,7 +168,7 @@ static void pump_huge(struct conn *c)
 	char chunk[HTTP_CHUNK];
 
 	memset(chunk, 'A', sizeof(chunk));
-	while (!c->base.closing && c->huge_left && c->outq < HTTP_OUTQ_HIGH) {
+	while (!c->base.closing && c->huge_left && c->base.outq < HTTP_OUTQ_HIGH) {
 		size_t n = c->huge_left < sizeof(chunk) ? c->huge_left : sizeof(chunk);
 		c->huge_left -= n;
 		send_raw(c, chunk, n);

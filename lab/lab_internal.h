@@ -233,9 +233,11 @@ struct lab_conn {
 	struct lab_conn *prev, *next; /* least recently active first */
 	unsigned open;                /* handles not yet closed */
 	int closing;
-	/* the server has work under way for the client (answers being
-	 * written, a slow answer due): not idle, never dropped for a newcomer */
+	/* the server has work under way for the client (a slow answer due):
+	 * not idle, never dropped for a newcomer; nor while writes are queued */
 	int busy;
+	size_t outq;     /* bytes handed to lab_conn_write and not written yet */
+	unsigned writes; /* lab_conn_write calls not completed yet */
 };
 
 /* Every connection of one server, with the one accept policy: at most max
@@ -312,6 +314,11 @@ void lab_listener_close(struct lab_listener *l);
  * timer starts again (idle_ms; lab_conn_idle_after for another wait). */
 void lab_conn_touch(struct lab_conn *c);
 void lab_conn_idle_after(struct lab_conn *c, uint64_t ms);
+/* Queues a copy of data (len bytes) on c's socket; once it is written,
+ * done(c) (NULL: nothing) unless c is closing by then. A failed write closes
+ * c. 0, or -1 when c is closing or closed by this call. */
+int lab_conn_write(struct lab_conn *c, const void *data, size_t len,
+                   void (*done)(struct lab_conn *c));
 /* Closes c's handles; freed() and the memory follow from the loop. Safe to
  * call more than once and while walking the list. */
 void lab_conn_close(struct lab_conn *c);

@@ -60,7 +60,6 @@ struct conn {
 	int reading;
 	int close_when_sent; /* the write side is shut down or about to be */
 	enum phase phase;
-	size_t outq; /* bytes handed to uv_write and not yet written */
 	enum gen gen;
 	size_t gen_left;
 	size_t tarpit_pos;
@@ -71,13 +70,6 @@ struct conn {
 	size_t linelen;
 	char line[SMTP_LINE];
 	char rbuf[4096];
-};
-
-struct wreq {
-	uv_write_t req;
-	struct conn *c;
-	size_t len;
-	char data[];
 };
 
 struct lab_smtp {
@@ -144,10 +136,10 @@ static void flow(struct conn *c)
 {
 	if (c->base.closing)
 		return;
-	if (c->outq >= SMTP_OUTQ_HIGH && c->reading) {
+	if (c->base.outq >= SMTP_OUTQ_HIGH && c->reading) {
 		uv_read_stop((uv_stream_t *)&c->base.tcp);
 		c->reading = 0;
-	} else if (c->outq < SMTP_OUTQ_HIGH / 2 && !c->reading) {
+	} else if (c->base.outq < SMTP_OUTQ_HIGH / 2 && !c->reading) {
 		if (uv_read_start((uv_stream_t *)&c->base.tcp, on_alloc, on_read) == 0)
 			c->reading = 1;
 		else
@@ -157,20 +149,11 @@ static void flow(struct conn *c)
 
 static void pump(struct conn *c);
 
-static void on_written(uv_write_t *req, int status)
+/* After each write: the client reads, so the generators go on. */
+static void on_written(struct lab_conn *b)
 {
-	struct wreq *w = (struct wreq *)req;
-	struct conn *c = w->c;
+	struct conn *c = (struct conn *)b;
 
-	c->outq -= w->len;
-	c->base.busy = c->outq > 0;
-	free(w);
-	if (c->base.closing)
-		return;
-	if (status < 0) {
-		conn_close(c);
-		return;
-	}
 	if (!c->close_when_sent)
 		touch(c);
 	pump(c);
@@ -208,27 +191,8 @@ static void end_conn(struct conn *c)
 
 static void raw_write(struct conn *c, const void *data, size_t len)
 {
-	struct wreq *w;
-	uv_buf_t b;
-
-	if (c->base.closing || c->close_when_sent || len == 0)
-		return;
-	w = malloc(sizeof(*w) + len);
-	if (!w) {
-		conn_close(c);
-		return;
-	}
-	w->c = c;
-	w->len = len;
-	memcpy(w->data, data, len);
-	b = uv_buf_init(w->data, (unsigned)len);
-	if (uv_write(&w->req, (uv_stream_t *)&c->base.tcp, &b, 1, on_written) != 0) {
-		free(w);
-		conn_close(c);
-		return;
-	}
-	c->outq += len;
-	c->base.busy = 1;
+	if (!c->close_when_sent)
+		lab_conn_write(&c->base, data, len, on_written);
 }
 
 /* Sends what OpenSSL has written into the memory BIO. */
@@ -295,7 +259,7 @@ static void pump(struct conn *c)
 {
 	char buf[SMTP_CHUNK];
 
-	while (!c->base.closing && c->gen != GEN_NONE && c->outq < SMTP_GEN_HIGH) {
+	while (!c->base.closing && c->gen != GEN_NONE && c->base.outq < SMTP_GEN_HIGH) {
 		size_t n = 0;
 
 		if (c->gen == GEN_LONG) {

@@ -34,11 +34,6 @@ struct conn {
 	char rbuf[4096];
 };
 
-struct wreq {
-	uv_write_t req;
-	char data[];
-};
-
 struct lab_sts_server {
 	struct lab_server sv; /* its connections, and when it is freed */
 	struct lab_listener listener;
@@ -56,12 +51,6 @@ static void conn_freed(struct lab_conn *b, void *arg)
 	SSL_free(c->ssl); /* frees both BIOs */
 }
 
-static void on_written(uv_write_t *req, int status)
-{
-	(void)status;
-	free(req);
-}
-
 /* What OpenSSL wrote into the memory BIO, onto the socket. */
 static void flush(struct conn *c)
 {
@@ -69,21 +58,8 @@ static void flush(struct conn *c)
 	int n;
 
 	while (!c->base.closing && BIO_ctrl_pending(c->wbio) > 0 &&
-	       (n = BIO_read(c->wbio, buf, sizeof(buf))) > 0) {
-		struct wreq *w = malloc(sizeof(*w) + (size_t)n);
-		uv_buf_t b;
-		if (!w) {
-			lab_conn_close(&c->base);
-			return;
-		}
-		memcpy(w->data, buf, (size_t)n);
-		b = uv_buf_init(w->data, (unsigned)n);
-		if (uv_write(&w->req, (uv_stream_t *)&c->base.tcp, &b, 1, on_written) != 0) {
-			free(w);
-			lab_conn_close(&c->base);
-			return;
-		}
-	}
+	       (n = BIO_read(c->wbio, buf, sizeof(buf))) > 0)
+		lab_conn_write(&c->base, buf, (size_t)n, NULL);
 }
 
 static void respond(struct conn *c, int code, const char *ctype, const char *extra,

@@ -1,6 +1,6 @@
 /* lab/tcp.c — the connection layer the lab's DNS-over-TCP, SMTP and HTTP
  * servers share: the connection list, the one accept-limit policy, the idle
- * timeout and the close sequence; around it, the server's own life (its
+ * timeout, the write queue and the close sequence; around it, the server's own life (its
  * handles counted, freed once the last of them and of its connections has
  * closed) and the one listen code of the HTTP and MTA-STS servers
  * (lab_internal.h).
@@ -119,11 +119,12 @@ void lab_conn_touch(struct lab_conn *c)
 }
 
 /* The connection idle the longest: the first in activity order that has no
- * work under way and is not closing already. */
+ * work under way (nothing being written, no answer due) and is not closing
+ * already. */
 static struct lab_conn *oldest_idle(struct lab_conns *set)
 {
 	for (struct lab_conn *c = set->head; c; c = c->next)
-		if (!c->closing && !c->busy)
+		if (!c->closing && !c->busy && c->writes == 0)
 			return c;
 	return NULL;
 }
@@ -172,6 +173,65 @@ struct lab_conn *lab_conns_accept(struct lab_conns *set, uv_stream_t *listener, 
 	}
 	lab_conn_idle_after(c, set->idle_ms);
 	return c;
+}
+
+/* ---- writing ------------------------------------------------------------ */
+
+struct lab_write {
+	uv_write_t req;
+	struct lab_conn *c;
+	void (*done)(struct lab_conn *c);
+	size_t len;
+	char data[];
+};
+
+/* libuv calls this for every write, also one cancelled by the close (before
+ * the close callback), so c is still there. */
+static void on_written(uv_write_t *req, int status)
+{
+	struct lab_write *w = (struct lab_write *)req;
+	struct lab_conn *c = w->c;
+	void (*done)(struct lab_conn * c) = w->done;
+
+	c->outq -= w->len;
+	c->writes--;
+	free(w);
+	if (c->closing)
+		return;
+	if (status < 0)
+		lab_conn_close(c);
+	else if (done)
+		done(c);
+}
+
+int lab_conn_write(struct lab_conn *c, const void *data, size_t len,
+                   void (*done)(struct lab_conn *c))
+{
+	struct lab_write *w;
+	uv_buf_t b;
+
+	if (c->closing)
+		return -1;
+	if (len == 0)
+		return 0;
+	w = malloc(sizeof(*w) + len);
+	if (!w) {
+		lab_conn_close(c);
+		return -1;
+	}
+	w->c = c;
+	w->done = done;
+	w->len = len;
+	memcpy(w->data, data, len);
+	b = uv_buf_init(w->data, (unsigned)len);
+	if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_written) != 0) {
+		free(w);
+		lab_conn_close(c);
+		return -1;
+	}
+	c->outq += len;
+	c->writes++;
+	return 0;
 }
 
 /* ---- the server around the connections ---------------------------------- */
