@@ -699,9 +699,7 @@ static void on_connection(uv_stream_t *listener, int status)
 	lab_dns *s = listener->data;
 	struct conn *c;
 
-	if (status < 0 || s->sv.closing)
-		return;
-	c = (struct conn *)lab_conns_accept(&s->sv.conns, listener, sizeof(*c));
+	c = (struct conn *)lab_server_accept(&s->sv, listener, status, sizeof(*c));
 	if (!c)
 		return;
 	c->s = s;

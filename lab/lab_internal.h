@@ -284,12 +284,14 @@ void lab_server_release(struct lab_server *sv);
  * first (uv_close, each releasing), then calls this; twice is harmless. */
 void lab_server_close(struct lab_server *sv);
 
-/* Accepts the pending connection on listener into a new zeroed connection
- * of size bytes (the server's struct), reading not started, idle timer
- * running. NULL when refused (at the limit with none idle, closing, out of
- * memory): the pending connection is then taken off the backlog and closed,
+/* From a connection callback (listener, status): accepts the pending
+ * connection into a new zeroed connection of size bytes (the server's
+ * struct), reading not started, idle timer running. NULL when there is none
+ * (status < 0, the server closing) or it is refused (at the limit with none
+ * idle, out of memory): a refused one is taken off the backlog and closed,
  * so a full server still refuses rather than leaving clients hanging. */
-struct lab_conn *lab_conns_accept(struct lab_conns *set, uv_stream_t *listener, size_t size);
+struct lab_conn *lab_server_accept(struct lab_server *sv, uv_stream_t *listener, int status,
+                                   size_t size);
 
 /* One listening TCP socket of a server, counted among its handles: the one
  * listen code of the HTTP and MTA-STS servers. Embedded in the server. */

@@ -605,9 +605,7 @@ static void on_connection(uv_stream_t *ls, int status)
 	lab_smtp *s = l->s;
 	struct conn *c;
 
-	if (status < 0 || s->sv.closing)
-		return;
-	c = (struct conn *)lab_conns_accept(&s->sv.conns, ls, sizeof(*c));
+	c = (struct conn *)lab_server_accept(&s->sv, ls, status, sizeof(*c));
 	if (!c)
 		return;
 	c->s = s;

@@ -140,7 +140,7 @@ static size_t open_count(const struct lab_conns *set)
 	return n;
 }
 
-struct lab_conn *lab_conns_accept(struct lab_conns *set, uv_stream_t *listener, size_t size)
+static struct lab_conn *conns_accept(struct lab_conns *set, uv_stream_t *listener, size_t size)
 {
 	struct lab_conn *c;
 
@@ -270,6 +270,14 @@ void lab_server_release(struct lab_server *sv)
 {
 	sv->handles--;
 	maybe_free(sv);
+}
+
+struct lab_conn *lab_server_accept(struct lab_server *sv, uv_stream_t *listener, int status,
+                                   size_t size)
+{
+	if (status < 0 || sv->closing)
+		return NULL;
+	return conns_accept(&sv->conns, listener, size);
 }
 
 void lab_server_close(struct lab_server *sv)
