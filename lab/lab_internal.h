@@ -296,7 +296,7 @@ struct lab_conn *lab_server_accept(struct lab_server *sv, uv_stream_t *listener,
 /* One listening TCP socket of a server, counted among its handles: the one
  * listen code of the HTTP and MTA-STS servers. Embedded in the server. */
 struct lab_listener {
-	uv_tcp_t tcp; /* first (the close callback finds l by it); data: open's */
+	uv_tcp_t tcp; /* first (the close callback finds l by it); tcp.data: open's data */
 	struct lab_server *sv;
 	int open;
 	int port;       /* bound, once open */
@@ -312,6 +312,7 @@ int lab_listener_open(struct lab_listener *l, struct lab_server *sv, void *data,
                       int port, int backlog, uv_connection_cb cb, char **why);
 /* Stops listening; the handle closes from the loop. Harmless when closed. */
 void lab_listener_close(struct lab_listener *l);
+
 /* Something happened on c: it is the most recently active, and its idle
  * timer starts again (idle_ms; lab_conn_idle_after for another wait). */
 void lab_conn_touch(struct lab_conn *c);
