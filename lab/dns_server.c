@@ -513,15 +513,8 @@ struct conn {
 	struct lab_conn base; /* first: the handles' data points at both */
 	lab_dns *s;
 	int reading;
-	size_t npending;
 	size_t len;
 	uint8_t buf[2 + LAB_TCP_MAX];
-};
-
-struct tcp_send {
-	uv_write_t req;
-	struct conn *c;
-	uint8_t data[];
 };
 
 struct lab_dns {
@@ -530,14 +523,12 @@ struct lab_dns {
 	uv_udp_t *udp;
 	uv_tcp_t *tcp;
 	int port;
-	int closing;
-	unsigned handles; /* udp and the listener still open */
-	struct lab_conns conns;
+	struct lab_server sv; /* its connections, and when it is freed; handles: udp, tcp */
 	struct udp_send *pool;
 	size_t npool, inflight;
 	uint8_t rbuf[65536];
-	uint8_t sbuf[LAB_TCP_MAX];
-	unsigned long asked[256]; /* questions by type (lab_dns_questions); [0]: others */
+	uint8_t sbuf[2 + LAB_TCP_MAX]; /* an answer; over TCP after its length */
+	unsigned long asked[256];      /* questions by type (lab_dns_questions); [0]: others */
 };
 
 /* Counts one question by its type, for tests that prove what was not asked. */
@@ -554,10 +545,10 @@ static void count_question(lab_dns *s, const uint8_t *q, size_t len)
 	s->asked[t < 256 ? t : 0]++;
 }
 
-static void maybe_free(lab_dns *s)
+static void dns_free(void *arg)
 {
-	if (!s->closing || s->handles > 0 || s->conns.n > 0)
-		return;
+	lab_dns *s = arg;
+
 	while (s->pool) {
 		struct udp_send *u = s->pool;
 
@@ -572,8 +563,7 @@ static void on_server_handle_closed(uv_handle_t *h)
 	lab_dns *s = h->data;
 
 	free(h);
-	s->handles--;
-	maybe_free(s);
+	lab_server_release(&s->sv); /* the last thing: may free s */
 }
 
 /* -- UDP -- */
@@ -614,7 +604,7 @@ static void on_udp(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct
 	int rc;
 	struct udp_send *u;
 
-	if (nread <= 0 || !addr || (flags & UV_UDP_PARTIAL) || s->closing)
+	if (nread <= 0 || !addr || (flags & UV_UDP_PARTIAL) || s->sv.closing)
 		return;
 	count_question(s, (const uint8_t *)buf->base, (size_t)nread);
 	n = lab_dns_answer(s->w, (const uint8_t *)buf->base, (size_t)nread, s->sbuf, LAB_EDNS_SIZE,
@@ -646,12 +636,6 @@ static void on_udp(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct
 
 /* -- TCP -- */
 
-static void conn_freed(struct lab_conn *c, void *arg)
-{
-	(void)c;
-	maybe_free(arg);
-}
-
 static void conn_close(struct conn *c)
 {
 	lab_conn_close(&c->base);
@@ -669,18 +653,10 @@ static void conn_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 static void conn_drain(struct conn *c);
 static void on_conn_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf);
 
-static void on_tcp_sent(uv_write_t *req, int status)
+/* A written answer makes room for the next ones. */
+static void on_tcp_sent(struct lab_conn *b)
 {
-	struct tcp_send *t = (struct tcp_send *)req;
-	struct conn *c = t->c;
-
-	free(t);
-	c->npending--;
-	c->base.busy = c->npending > 0;
-	if (status < 0)
-		conn_close(c);
-	else if (!c->base.closing)
-		conn_drain(c);
+	conn_drain((struct conn *)b);
 }
 
 /* Answers every complete message in the buffer, as far as the write queue
@@ -690,44 +666,28 @@ static void conn_drain(struct conn *c)
 	lab_dns *s = c->s;
 	size_t off = 0;
 
-	while (!c->base.closing && c->len - off >= 2 && c->npending < LAB_TCP_PENDING) {
+	while (!c->base.closing && c->len - off >= 2 && c->base.writes < LAB_TCP_PENDING) {
 		size_t mlen = get16(c->buf + off), n;
-		struct tcp_send *t;
-		uv_buf_t b;
 
 		if (c->len - off - 2 < mlen)
 			break;
 		count_question(s, c->buf + off + 2, mlen);
-		n = lab_dns_answer(s->w, c->buf + off + 2, mlen, s->sbuf, sizeof(s->sbuf), 1);
+		n = lab_dns_answer(s->w, c->buf + off + 2, mlen, s->sbuf + 2, LAB_TCP_MAX, 1);
 		off += 2 + mlen;
 		if (n == 0)
 			continue;
-		t = malloc(sizeof(*t) + 2 + n);
-		if (!t) {
-			conn_close(c);
-			break;
-		}
-		t->c = c;
-		t->data[0] = (uint8_t)(n >> 8);
-		t->data[1] = (uint8_t)n;
-		memcpy(t->data + 2, s->sbuf, n);
-		b = uv_buf_init((char *)t->data, (unsigned)(n + 2));
-		if (uv_write(&t->req, (uv_stream_t *)&c->base.tcp, &b, 1, on_tcp_sent) != 0) {
-			free(t);
-			conn_close(c);
-			break;
-		}
-		c->npending++;
-		c->base.busy = 1;
+		s->sbuf[0] = (uint8_t)(n >> 8);
+		s->sbuf[1] = (uint8_t)n;
+		lab_conn_write(&c->base, s->sbuf, n + 2, on_tcp_sent);
 	}
 	if (c->base.closing)
 		return;
 	memmove(c->buf, c->buf + off, c->len - off);
 	c->len -= off;
-	if (c->npending >= LAB_TCP_PENDING && c->reading) {
+	if (c->base.writes >= LAB_TCP_PENDING && c->reading) {
 		uv_read_stop((uv_stream_t *)&c->base.tcp);
 		c->reading = 0;
-	} else if (c->npending < LAB_TCP_PENDING && !c->reading) {
+	} else if (c->base.writes < LAB_TCP_PENDING && !c->reading) {
 		if (uv_read_start((uv_stream_t *)&c->base.tcp, conn_alloc, on_conn_read) == 0)
 			c->reading = 1;
 		else
@@ -756,9 +716,7 @@ static void on_connection(uv_stream_t *listener, int status)
 	lab_dns *s = listener->data;
 	struct conn *c;
 
-	if (status < 0 || s->closing)
-		return;
-	c = (struct conn *)lab_conns_accept(&s->conns, listener, sizeof(*c));
+	c = (struct conn *)lab_server_accept(&s->sv, listener, status, sizeof(*c));
 	if (!c)
 		return;
 	c->s = s;
@@ -811,7 +769,7 @@ lab_dns *lab_dns_new(uv_loop_t *loop, const lab_world *w, const char *addr, int 
 	}
 	s->loop = loop;
 	s->w = w;
-	lab_conns_init(&s->conns, loop, LAB_TCP_CONNS, LAB_TCP_IDLE_MS, conn_freed, s);
+	lab_server_init(&s->sv, loop, LAB_TCP_CONNS, LAB_TCP_IDLE_MS, NULL, dns_free, s);
 	describe(where, sizeof(where), addr, port, v6);
 	for (int attempt = 0; attempt < LAB_BIND_TRIES; attempt++) {
 		struct sockaddr_storage bound;
@@ -832,7 +790,8 @@ lab_dns *lab_dns_new(uv_loop_t *loop, const lab_world *w, const char *addr, int 
 		uv_tcp_init(loop, s->tcp);
 		s->udp->data = s;
 		s->tcp->data = s;
-		s->handles += 2;
+		lab_server_hold(&s->sv); /* udp */
+		lab_server_hold(&s->sv); /* tcp */
 		step = " (UDP)";
 		rc = uv_udp_bind(s->udp, (const struct sockaddr *)&ss, v6 ? UV_UDP_IPV6ONLY : 0);
 		if (rc == 0)
@@ -875,9 +834,8 @@ lab_dns *lab_dns_new(uv_loop_t *loop, const lab_world *w, const char *addr, int 
 done:
 	if (rc != 0) {
 		mxs_why(why, "%s%s: %s", where, step, uv_strerror(rc));
-		s->closing = 1;
 		close_listeners(s);
-		maybe_free(s);
+		lab_server_close(&s->sv);
 		return NULL;
 	}
 	return s;
@@ -895,10 +853,8 @@ unsigned long lab_dns_questions(const lab_dns *s, unsigned qtype)
 
 void lab_dns_close(lab_dns *s)
 {
-	if (!s || s->closing)
+	if (!s || s->sv.closing)
 		return;
-	s->closing = 1;
 	close_listeners(s);
-	lab_conns_close_all(&s->conns);
-	maybe_free(s);
+	lab_server_close(&s->sv);
 }

@@ -6,7 +6,8 @@
  * blocklist answers or fails: listed, not listed, refused, slow, 500,
  * garbage, a 10 MB body, and a server that never answers.
  *
- * Client bytes are untrusted: a request head is at most 8 KiB, a body at
+ * Client bytes are untrusted: the request head is read by the lab's one
+ * HTTP/1.1 codec (http_codec.c: at most 8 KiB, else 431), a body is at
  * most 4 KiB, one request per connection, at most 256 connections (the one
  * idle the longest makes room for a newcomer, tcp.c), 30 s of idleness closes
  * one, and the 10 MB body is made as the client reads it. */
@@ -25,7 +26,6 @@
 
 #define HTTP_MAX_CONNS 256
 #define HTTP_IDLE_MS   30000
-#define HTTP_HEAD_MAX  8192
 #define HTTP_BODY_MAX  4096
 #define HTTP_SLOW_MS   3000
 #define HTTP_HUGE      (10 * 1024 * 1024)
@@ -106,49 +106,36 @@ static const char bl_zone[] =
 struct conn {
 	struct lab_conn base; /* first; its act timer sends the slow answer */
 	lab_http *s;
-	int answered, reading;
-	size_t outq;
+	int answered;
 	size_t huge_left; /* of the 10 MB body */
 	size_t len;       /* bytes in buf */
 	char *pending;    /* the slow answer, sent when delay fires */
 	size_t pending_len;
-	char buf[HTTP_HEAD_MAX + HTTP_BODY_MAX];
+	char buf[LAB_HTTP_HEAD_MAX + HTTP_BODY_MAX]; /* a head, its body */
 	char rbuf[4096];
 };
 
-struct wreq {
-	uv_write_t req;
-	struct conn *c;
-	size_t len;
-	char data[];
-};
-
 struct lab_http {
-	uv_loop_t *loop;
-	uv_tcp_t listener;
-	int port;
-	char where[64];
-	int closing;
-	unsigned handles; /* the listener */
-	lab_world *zone;  /* bl_zone, loaded */
+	struct lab_server sv; /* its connections, and when it is freed */
+	struct lab_listener listener;
+	lab_world *zone; /* bl_zone, loaded */
 	unsigned long requests;
-	struct lab_conns conns;
 };
 
-static void maybe_free(lab_http *s)
+static void http_free(void *arg)
 {
-	if (s->closing && s->handles == 0 && s->conns.n == 0) {
-		lab_world_free(s->zone);
-		free(s);
-	}
+	lab_http *s = arg;
+
+	lab_world_free(s->zone);
+	free(s);
 }
 
 /* ---- connections ------------------------------------------------------- */
 
 static void conn_freed(struct lab_conn *b, void *arg)
 {
+	(void)arg;
 	free(((struct conn *)b)->pending);
-	maybe_free(arg);
 }
 
 static void conn_close(struct conn *c)
@@ -158,50 +145,21 @@ static void conn_close(struct conn *c)
 
 static void pump_huge(struct conn *c);
 
-static void on_written(uv_write_t *req, int status)
+/* After each write: more of the 10 MB body, or the end once all is out. */
+static void on_written(struct lab_conn *b)
 {
-	struct wreq *w = (struct wreq *)req;
-	struct conn *c = w->c;
+	struct conn *c = (struct conn *)b;
 
-	c->outq -= w->len;
-	c->base.busy = c->outq > 0 || c->pending;
-	free(w);
-	if (c->base.closing)
-		return;
-	if (status < 0) {
-		conn_close(c);
-		return;
-	}
 	if (c->huge_left)
 		pump_huge(c);
-	else if (c->outq == 0 && c->answered)
+	else if (b->writes == 0 && c->answered)
 		conn_close(c); /* Connection: close, and everything is out */
 }
 
 static void send_raw(struct conn *c, const void *data, size_t len)
 {
-	struct wreq *w;
-	uv_buf_t b;
-
-	if (c->base.closing || len == 0)
-		return;
-	w = malloc(sizeof(*w) + len);
-	if (!w) {
-		conn_close(c);
-		return;
-	}
-	w->c = c;
-	w->len = len;
-	memcpy(w->data, data, len);
-	b = uv_buf_init(w->data, (unsigned)len);
-	if (uv_write(&w->req, (uv_stream_t *)&c->base.tcp, &b, 1, on_written) != 0) {
-		free(w);
-		conn_close(c);
-		return;
-	}
-	c->outq += len;
-	c->base.busy = 1;
-	lab_conn_touch(&c->base);
+	if (lab_conn_write(&c->base, data, len, on_written) == 0)
+		lab_conn_touch(&c->base);
 }
 
 /* Makes the next part of the 10 MB body while the client keeps reading. */
@@ -210,7 +168,7 @@ static void pump_huge(struct conn *c)
 	char chunk[HTTP_CHUNK];
 
 	memset(chunk, 'A', sizeof(chunk));
-	while (!c->base.closing && c->huge_left && c->outq < HTTP_OUTQ_HIGH) {
+	while (!c->base.closing && c->huge_left && c->base.outq < HTTP_OUTQ_HIGH) {
 		size_t n = c->huge_left < sizeof(chunk) ? c->huge_left : sizeof(chunk);
 		c->huge_left -= n;
 		send_raw(c, chunk, n);
@@ -220,20 +178,15 @@ static void pump_huge(struct conn *c)
 static void respond(struct conn *c, int code, const char *ctype, const void *body, size_t len)
 {
 	char head[256];
-	const char *text = code == 200   ? "OK"
-	                   : code == 400 ? "Bad Request"
-	                   : code == 404 ? "Not Found"
-	                   : code == 405 ? "Method Not Allowed"
-	                   : code == 429 ? "Too Many Requests"
-	                   : code == 431 ? "Request Header Fields Too Large"
-	                                 : "Internal Server Error";
-	int n = snprintf(head, sizeof(head),
-	                 "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-	                 "Cache-Control: max-age=0\r\nConnection: close\r\n\r\n",
-	                 code, text, ctype, len);
+	size_t n = lab_http_response_head(head, sizeof(head), code, ctype, len,
+	                                  "Cache-Control: max-age=0\r\n");
 
 	c->answered = 1;
-	send_raw(c, head, (size_t)n);
+	if (n == 0) {
+		conn_close(c);
+		return;
+	}
+	send_raw(c, head, n);
 	send_raw(c, body, len);
 }
 
@@ -268,13 +221,15 @@ static int http_behaviour(struct conn *c, enum behaviour b, const char *ctype)
 	case B_GARBAGE: respond(c, 200, ctype, junk, sizeof(junk) - 1); return 1;
 	case B_OVERSIZED: {
 		char head[200];
-		int n = snprintf(head, sizeof(head),
-		                 "HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %d\r\n"
-		                 "Connection: close\r\n\r\n",
-		                 ctype, HTTP_HUGE);
+		size_t n = lab_http_response_head(head, sizeof(head), 200, ctype, HTTP_HUGE, NULL);
+
 		c->answered = 1;
+		if (n == 0) {
+			conn_close(c);
+			return 1;
+		}
 		c->huge_left = HTTP_HUGE;
-		send_raw(c, head, (size_t)n);
+		send_raw(c, head, n);
 		pump_huge(c);
 		return 1;
 	}
@@ -493,49 +448,25 @@ static void api(struct conn *c, const char *ip, const char *key)
 
 /* ---- requests ------------------------------------------------------------ */
 
-/* The value of header name in head (NUL-terminated, CRLF lines), copied
- * into out; 0 when absent. */
-static int header(const char *head, const char *name, char *out, size_t cap)
-{
-	size_t nl = strlen(name);
-
-	for (const char *p = strstr(head, "\r\n"); p; p = strstr(p + 2, "\r\n")) {
-		const char *l = p + 2, *end;
-		size_t n;
-		if (strncasecmp(l, name, nl) != 0 || l[nl] != ':')
-			continue;
-		l += nl + 1;
-		while (*l == ' ' || *l == '\t')
-			l++;
-		end = strstr(l, "\r\n");
-		n = end ? (size_t)(end - l) : strlen(l);
-		if (n >= cap)
-			n = cap - 1;
-		memcpy(out, l, n);
-		out[n] = '\0';
-		return 1;
-	}
-	return 0;
-}
-
 /* Looks at what has been read; answers once a whole request is there. */
 static void request(struct conn *c)
 {
-	char *end, method[8], target[HTTP_HEAD_MAX], val[128], key[128];
-	size_t head_len, body_len = 0;
+	struct lab_http_req r;
+	const char *val, *target;
+	char key[128];
+	size_t body_len = 0;
+	int st;
 
 	if (c->answered || c->huge_left || c->pending)
 		return; /* one request per connection; the rest is dropped */
-	c->buf[c->len] = '\0';
-	end = strstr(c->buf, "\r\n\r\n");
-	if (!end) {
-		if (c->len >= HTTP_HEAD_MAX)
-			respond_text(c, 431, "request head too large\n");
+	st = lab_http_parse(&r, c->buf, c->len);
+	if (st == 0)
+		return;
+	if (st != 200) {
+		respond_text(c, st, st == 431 ? "request head too large\n" : "bad request head\n");
 		return;
 	}
-	head_len = (size_t)(end - c->buf) + 4;
-	*end = '\0';
-	if (header(c->buf, "Content-Length", val, sizeof(val))) {
+	if ((val = lab_http_header(&r, "Content-Length"))) {
 		unsigned long v;
 		if (!mx_num_parse(val, HTTP_BODY_MAX, &v)) {
 			respond_text(c, 400, "bad Content-Length\n");
@@ -543,22 +474,16 @@ static void request(struct conn *c)
 		}
 		body_len = v;
 	}
-	if (c->len < head_len + body_len) {
-		*end = '\r'; /* not all there yet: look again after the next read */
-		return;
-	}
-	if (sscanf(c->buf, "%7s %8191s HTTP/1.", method, target) != 2) {
-		respond_text(c, 400, "bad request line\n");
-		return;
-	}
+	if (c->len < r.head_len + body_len)
+		return; /* not all there yet: look again after the next read */
 	c->s->requests++;
-	if (!header(c->buf, "X-Api-Key", key, sizeof(key)))
-		key[0] = '\0';
+	snprintf(key, sizeof(key), "%s", (val = lab_http_header(&r, "X-Api-Key")) ? val : "");
+	target = r.target;
 	if (strncmp(target, "/dns-query", 10) == 0 && (target[10] == '\0' || target[10] == '?')) {
 		unsigned char q[DNS_MAX];
-		if (strcmp(method, "POST") == 0) {
-			doh(c, (unsigned char *)c->buf + head_len, body_len);
-		} else if (strcmp(method, "GET") == 0) {
+		if (strcmp(r.method, "POST") == 0) {
+			doh(c, (unsigned char *)c->buf + r.head_len, body_len);
+		} else if (strcmp(r.method, "GET") == 0) {
 			const char *d = strstr(target, "?dns=");
 			size_t n;
 			if (!d)
@@ -573,7 +498,7 @@ static void request(struct conn *c)
 		}
 		return;
 	}
-	if (strncmp(target, "/api/check/", 11) == 0 && strcmp(method, "GET") == 0 &&
+	if (strncmp(target, "/api/check/", 11) == 0 && strcmp(r.method, "GET") == 0 &&
 	    strlen(target + 11) < 64) {
 		api(c, target + 11, key);
 		return;
@@ -602,7 +527,7 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 	if (nread == 0 || c->base.closing)
 		return;
 	lab_conn_touch(&c->base);
-	room = sizeof(c->buf) - 1 - c->len;
+	room = sizeof(c->buf) - c->len;
 	if ((size_t)nread > room)
 		nread = (ssize_t)room; /* beyond the bounds: request() says so */
 	memcpy(c->buf + c->len, buf->base, (size_t)nread);
@@ -615,9 +540,7 @@ static void on_connection(uv_stream_t *ls, int status)
 	lab_http *s = ls->data;
 	struct conn *c;
 
-	if (status < 0 || s->closing)
-		return;
-	c = (struct conn *)lab_conns_accept(&s->conns, ls, sizeof(*c));
+	c = (struct conn *)lab_server_accept(&s->sv, ls, status, sizeof(*c));
 	if (!c)
 		return;
 	c->s = s;
@@ -627,45 +550,25 @@ static void on_connection(uv_stream_t *ls, int status)
 
 /* ---- public --------------------------------------------------------------- */
 
-static void on_listener_closed(uv_handle_t *h)
-{
-	lab_http *s = h->data;
-
-	s->handles--;
-	maybe_free(s);
-}
-
 lab_http *lab_http_new(uv_loop_t *loop, const char *addr, int port, char **why)
 {
 	lab_http *s = calloc(1, sizeof(*s));
-	int rc;
 
 	if (!s) {
 		mxs_why(why, "out of memory");
 		return NULL;
 	}
-	s->loop = loop;
 	s->zone = lab_world_new();
 	if (!s->zone ||
 	    lab_world_load_string(s->zone, "builtin:" LAB_HTTP_ZONE, bl_zone, why) != MXS_OK) {
 		if (!s->zone)
 			mxs_why(why, "out of memory");
-		lab_world_free(s->zone);
-		free(s);
+		http_free(s);
 		return NULL;
 	}
-	lab_conns_init(&s->conns, loop, HTTP_MAX_CONNS, HTTP_IDLE_MS, conn_freed, s);
-	rc = lab_tcp_listen(loop, &s->listener, s, addr, port, 128, on_connection, &s->port,
-	                    s->where, sizeof(s->where), why);
-	if (rc == -1) {
-		lab_world_free(s->zone);
-		free(s);
-		return NULL;
-	}
-	s->handles = 1;
-	if (rc != 0) {
-		s->closing = 1;
-		uv_close((uv_handle_t *)&s->listener, on_listener_closed);
+	lab_server_init(&s->sv, loop, HTTP_MAX_CONNS, HTTP_IDLE_MS, conn_freed, http_free, s);
+	if (lab_listener_open(&s->listener, &s->sv, s, addr, port, 128, on_connection, why) != 0) {
+		lab_server_close(&s->sv);
 		return NULL;
 	}
 	return s;
@@ -673,12 +576,12 @@ lab_http *lab_http_new(uv_loop_t *loop, const char *addr, int port, char **why)
 
 int lab_http_port(const lab_http *s)
 {
-	return s->port;
+	return s->listener.port;
 }
 
 const char *lab_http_address(const lab_http *s)
 {
-	return s->where;
+	return s->listener.where;
 }
 
 unsigned long lab_http_requests(const lab_http *s)
@@ -688,14 +591,13 @@ unsigned long lab_http_requests(const lab_http *s)
 
 size_t lab_http_connections(const lab_http *s)
 {
-	return s->conns.n;
+	return s->sv.conns.n;
 }
 
 void lab_http_close(lab_http *s)
 {
-	if (!s || s->closing)
+	if (!s || s->sv.closing)
 		return;
-	s->closing = 1;
-	lab_conns_close_all(&s->conns);
-	uv_close((uv_handle_t *)&s->listener, on_listener_closed);
+	lab_listener_close(&s->listener);
+	lab_server_close(&s->sv);
 }

@@ -1,8 +1,9 @@
 /* lab/lab_internal.h — what the lab's servers share and nobody else sees:
  * the embedded scenario table, the world's node/record layout that the DNS
- * answerer reads, the $SMTP host records, the connection layer (tcp.c) and
- * the certificates (tls.c). Names are kept in wire format (length-prefixed labels,
- * lower-cased) so a query name can be looked up without converting it. */
+ * answerer reads, the $SMTP host records, the connection layer (tcp.c), the
+ * certificates (tls.c) and the HTTP/1.1 codec (http_codec.c). Names
+ * are kept in wire format (length-prefixed labels, lower-cased) so a query
+ * name can be looked up without converting it. */
 #ifndef MXSCOPE_LAB_INTERNAL_H
 #define MXSCOPE_LAB_INTERNAL_H
 
@@ -181,6 +182,44 @@ size_t lab_sts_body(const struct lab_sts *s, char *buf, size_t cap);
 /* "none", "testing", "enforce" */
 const char *lab_sts_mode_name(int mode);
 
+/* ---- HTTP/1.1 (http_codec.c): the request and response heads of the lab's
+ * HTTP servers (the blocklist endpoint, the MTA-STS policy server) ---------- */
+
+#define LAB_HTTP_HEAD_MAX   8192 /* request line to blank line, both CRLFs included */
+#define LAB_HTTP_FIELDS_MAX 64   /* header lines */
+#define LAB_HTTP_METHOD_MAX 15
+
+/* A request head, read by lab_http_parse: method, target and version as
+ * sent (the version is "HTTP/1.1" or "HTTP/1.0"), the fields with their
+ * values' surrounding whitespace trimmed and obs-fold read as spaces. Every
+ * pointer is into head, which the struct owns: valid while it lives. */
+struct lab_http_req {
+	const char *method, *target, *version;
+	struct {
+		const char *name, *value;
+	} fields[LAB_HTTP_FIELDS_MAX];
+	size_t nfields;
+	size_t head_len; /* bytes of the input the head took, blank line included */
+	char head[LAB_HTTP_HEAD_MAX + 1];
+};
+
+/* Reads the request head at the start of data (len bytes read so far from
+ * the client, untrusted; a body may follow). 0: no complete head yet, read
+ * more; 200: r holds it; 400 (not an HTTP/1.x request head: a bad request
+ * line, a byte the grammar does not allow, a repeated Content-Length, Host
+ * or Transfer-Encoding) or 431 (over LAB_HTTP_HEAD_MAX bytes or
+ * LAB_HTTP_FIELDS_MAX fields): the status to answer with before closing.
+ * A missing Host is not refused here: each server decides. */
+int lab_http_parse(struct lab_http_req *r, const void *data, size_t len);
+/* The value of the first field called name (any case), or NULL. */
+const char *lab_http_header(const struct lab_http_req *r, const char *name);
+/* Writes a response head into out: the status line (code and its reason
+ * phrase), Content-Type ctype, Content-Length length, the lines in extra
+ * ("Name: value\r\n" each; NULL for none), Connection: close (one request
+ * per connection) and the blank line. Its length; 0 when cap is too small. */
+size_t lab_http_response_head(char *out, size_t cap, int code, const char *ctype, size_t length,
+                              const char *extra);
+
 /* ---- connections (tcp.c): one layer under the DNS, SMTP and HTTP servers ---- */
 
 /* What every lab TCP connection has. A server's own connection struct starts
@@ -194,53 +233,98 @@ struct lab_conn {
 	struct lab_conn *prev, *next; /* least recently active first */
 	unsigned open;                /* handles not yet closed */
 	int closing;
-	/* the server has work under way for the client (answers being
-	 * written, a slow answer due): not idle, never dropped for a newcomer */
+	/* the server has work under way for the client (a slow answer due):
+	 * not idle, never dropped for a newcomer; nor while writes are queued */
 	int busy;
+	size_t outq;     /* bytes handed to lab_conn_write and not written yet */
+	unsigned writes; /* lab_conn_write calls not completed yet */
 };
 
 /* Every connection of one server, with the one accept policy: at most max
  * open; at the limit a newcomer takes the place of the connection idle the
- * longest (as nsd does), and is refused only when none is idle. Embedded in
- * the server; lab_conns_init before use. */
+ * longest (as nsd does), and is refused only when none is idle. Part of a
+ * struct lab_server, which sets it up. */
 struct lab_conns {
 	uv_loop_t *loop;
 	struct lab_conn *head, *tail; /* head: least recently active */
 	size_t n, max;
 	uint64_t idle_ms;
 	unsigned long dropped; /* idle connections closed for a newcomer */
-	/* called once a connection's handles have all closed, to free what the
-	 * server hangs on it; the set frees the connection after */
+	/* called once a connection's handles have all closed; the set frees
+	 * the connection after */
 	void (*freed)(struct lab_conn *c, void *arg);
 	void *arg;
 };
 
-void lab_conns_init(struct lab_conns *set, uv_loop_t *loop, size_t max, uint64_t idle_ms,
-                    void (*freed)(struct lab_conn *c, void *arg), void *arg);
-/* Accepts the pending connection on listener into a new zeroed connection
- * of size bytes (the server's struct), reading not started, idle timer
- * running. NULL when refused (at the limit with none idle, closing, out of
- * memory): the pending connection is then taken off the backlog and closed,
- * so a full server still refuses rather than leaving clients hanging. */
-struct lab_conn *lab_conns_accept(struct lab_conns *set, uv_stream_t *listener, size_t size);
+/* The life every lab server shares: its connections, its own handles
+ * (listeners, a UDP socket) counted, and the close that frees the server
+ * only once the last of them has closed, since libuv closes handles later,
+ * from the loop. Embedded in the server; lab_server_init before anything. */
+struct lab_server {
+	struct lab_conns conns;
+	unsigned handles; /* the server's own handles not closed yet */
+	int closing;
+	void (*conn_freed)(struct lab_conn *c, void *server); /* NULL: nothing to free */
+	void (*free)(void *server); /* frees the server: the last call on it */
+	void *server;
+};
 
-/* Inits listener on loop (data = data), binds it to addr:port (NULL addr =
- * 127.0.0.1; port 0 = any free one) and listens with cb: the one listen code
- * of the lab's TCP servers. 0 with *bound and where ("ADDR:PORT",
- * "[ADDR]:PORT"); -1 when addr is not an address (listener untouched); -2
- * when bind or listen failed (listener initialised: the caller closes it).
- * *why (owned by the caller) says what went wrong. */
-int lab_tcp_listen(uv_loop_t *loop, uv_tcp_t *listener, void *data, const char *addr, int port,
-                   int backlog, uv_connection_cb cb, int *bound, char *where, size_t wcap,
-                   char **why);
+/* Sets sv up for server: connections up to max_conns, closed after idle_ms
+ * of nothing; conn_freed frees what the server hangs on one connection,
+ * free_server frees the server itself once it is closed. */
+void lab_server_init(struct lab_server *sv, uv_loop_t *loop, size_t max_conns, uint64_t idle_ms,
+                     void (*conn_freed)(struct lab_conn *c, void *server),
+                     void (*free_server)(void *server), void *server);
+/* A handle of the server's own was initialised (hold) / its close callback
+ * ran (release: may free the server, so the last thing the callback does). */
+void lab_server_hold(struct lab_server *sv);
+void lab_server_release(struct lab_server *sv);
+/* Closes every connection and frees the server once they and its handles
+ * are closed: at once when none is open. The server closes its own handles
+ * first (uv_close, each releasing), then calls this; twice is harmless. */
+void lab_server_close(struct lab_server *sv);
+
+/* From a connection callback (listener, status): accepts the pending
+ * connection into a new zeroed connection of size bytes (the server's
+ * struct), reading not started, idle timer running. NULL when there is none
+ * (status < 0, the server closing) or it is refused (at the limit with none
+ * idle, out of memory): a refused one is taken off the backlog and closed,
+ * so a full server still refuses rather than leaving clients hanging. */
+struct lab_conn *lab_server_accept(struct lab_server *sv, uv_stream_t *listener, int status,
+                                   size_t size);
+
+/* One listening TCP socket of a server, counted among its handles: the one
+ * listen code of the HTTP and MTA-STS servers. Embedded in the server. */
+struct lab_listener {
+	uv_tcp_t tcp; /* first (the close callback finds l by it); tcp.data: open's data */
+	struct lab_server *sv;
+	int open;
+	int port;       /* bound, once open */
+	char where[64]; /* "ADDR:PORT", "[ADDR]:PORT" */
+};
+
+/* Listens on addr:port (NULL addr = 127.0.0.1; port 0 = any free one) with
+ * cb; the connection callback's stream data is data. 0; -1 with *why (owned
+ * by the caller) when addr is not an address or bind or listen failed: l is
+ * then closed or closing, and the caller closes the server
+ * (lab_server_close) to have it freed once l is. */
+int lab_listener_open(struct lab_listener *l, struct lab_server *sv, void *data, const char *addr,
+                      int port, int backlog, uv_connection_cb cb, char **why);
+/* Stops listening; the handle closes from the loop. Harmless when closed. */
+void lab_listener_close(struct lab_listener *l);
+
 /* Something happened on c: it is the most recently active, and its idle
  * timer starts again (idle_ms; lab_conn_idle_after for another wait). */
 void lab_conn_touch(struct lab_conn *c);
 void lab_conn_idle_after(struct lab_conn *c, uint64_t ms);
+/* Queues a copy of data (len bytes) on c's socket; once it is written,
+ * done(c) (NULL: nothing) unless c is closing by then. A failed write closes
+ * c. 0, or -1 when c is closing or closed by this call. */
+int lab_conn_write(struct lab_conn *c, const void *data, size_t len,
+                   void (*done)(struct lab_conn *c));
 /* Closes c's handles; freed() and the memory follow from the loop. Safe to
  * call more than once and while walking the list. */
 void lab_conn_close(struct lab_conn *c);
-void lab_conns_close_all(struct lab_conns *set);
 
 /* ---- certificates (tls.c) --------------------------------------------------- */
 

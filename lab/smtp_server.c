@@ -60,7 +60,6 @@ struct conn {
 	int reading;
 	int close_when_sent; /* the write side is shut down or about to be */
 	enum phase phase;
-	size_t outq; /* bytes handed to uv_write and not yet written */
 	enum gen gen;
 	size_t gen_left;
 	size_t tarpit_pos;
@@ -71,13 +70,6 @@ struct conn {
 	size_t linelen;
 	char line[SMTP_LINE];
 	char rbuf[4096];
-};
-
-struct wreq {
-	uv_write_t req;
-	struct conn *c;
-	size_t len;
-	char data[];
 };
 
 struct lab_smtp {
@@ -91,18 +83,16 @@ struct lab_smtp {
 	struct listener **ls;
 	size_t nls;
 	int port;
-	int closing;
-	unsigned handles; /* listeners still open */
 	/* the address map for the prober: every ::1 host's zone and port */
 	probe_port_override *ov;
 	size_t nov;
-	struct lab_conns conns;
+	struct lab_server sv; /* its connections, and when it is freed */
 };
 
-static void maybe_free(lab_smtp *s)
+static void smtp_free(void *arg)
 {
-	if (!s->closing || s->handles > 0 || s->conns.n > 0)
-		return;
+	lab_smtp *s = arg;
+
 	lab_tls_free(s->tls);
 	free(s->ls);
 	free(s->hosts);
@@ -116,8 +106,8 @@ static void conn_freed(struct lab_conn *b, void *arg)
 {
 	struct conn *c = (struct conn *)b;
 
+	(void)arg;
 	SSL_free(c->ssl); /* frees both BIOs */
-	maybe_free(arg);
 }
 
 static void conn_close(struct conn *c)
@@ -146,10 +136,10 @@ static void flow(struct conn *c)
 {
 	if (c->base.closing)
 		return;
-	if (c->outq >= SMTP_OUTQ_HIGH && c->reading) {
+	if (c->base.outq >= SMTP_OUTQ_HIGH && c->reading) {
 		uv_read_stop((uv_stream_t *)&c->base.tcp);
 		c->reading = 0;
-	} else if (c->outq < SMTP_OUTQ_HIGH / 2 && !c->reading) {
+	} else if (c->base.outq < SMTP_OUTQ_HIGH / 2 && !c->reading) {
 		if (uv_read_start((uv_stream_t *)&c->base.tcp, on_alloc, on_read) == 0)
 			c->reading = 1;
 		else
@@ -159,20 +149,11 @@ static void flow(struct conn *c)
 
 static void pump(struct conn *c);
 
-static void on_written(uv_write_t *req, int status)
+/* After each write: the client reads, so the generators go on. */
+static void on_written(struct lab_conn *b)
 {
-	struct wreq *w = (struct wreq *)req;
-	struct conn *c = w->c;
+	struct conn *c = (struct conn *)b;
 
-	c->outq -= w->len;
-	c->base.busy = c->outq > 0;
-	free(w);
-	if (c->base.closing)
-		return;
-	if (status < 0) {
-		conn_close(c);
-		return;
-	}
 	if (!c->close_when_sent)
 		touch(c);
 	pump(c);
@@ -210,27 +191,8 @@ static void end_conn(struct conn *c)
 
 static void raw_write(struct conn *c, const void *data, size_t len)
 {
-	struct wreq *w;
-	uv_buf_t b;
-
-	if (c->base.closing || c->close_when_sent || len == 0)
-		return;
-	w = malloc(sizeof(*w) + len);
-	if (!w) {
-		conn_close(c);
-		return;
-	}
-	w->c = c;
-	w->len = len;
-	memcpy(w->data, data, len);
-	b = uv_buf_init(w->data, (unsigned)len);
-	if (uv_write(&w->req, (uv_stream_t *)&c->base.tcp, &b, 1, on_written) != 0) {
-		free(w);
-		conn_close(c);
-		return;
-	}
-	c->outq += len;
-	c->base.busy = 1;
+	if (!c->close_when_sent)
+		lab_conn_write(&c->base, data, len, on_written);
 }
 
 /* Sends what OpenSSL has written into the memory BIO. */
@@ -297,7 +259,7 @@ static void pump(struct conn *c)
 {
 	char buf[SMTP_CHUNK];
 
-	while (!c->base.closing && c->gen != GEN_NONE && c->outq < SMTP_GEN_HIGH) {
+	while (!c->base.closing && c->gen != GEN_NONE && c->base.outq < SMTP_GEN_HIGH) {
 		size_t n = 0;
 
 		if (c->gen == GEN_LONG) {
@@ -643,9 +605,7 @@ static void on_connection(uv_stream_t *ls, int status)
 	lab_smtp *s = l->s;
 	struct conn *c;
 
-	if (status < 0 || s->closing)
-		return;
-	c = (struct conn *)lab_conns_accept(&s->conns, ls, sizeof(*c));
+	c = (struct conn *)lab_server_accept(&s->sv, ls, status, sizeof(*c));
 	if (!c)
 		return;
 	c->s = s;
@@ -667,8 +627,7 @@ static void on_listener_closed(uv_handle_t *h)
 	lab_smtp *s = l->s;
 
 	free(l);
-	s->handles--;
-	maybe_free(s);
+	lab_server_release(&s->sv); /* the last thing: may free s */
 }
 
 static void close_listeners(lab_smtp *s)
@@ -697,7 +656,7 @@ static int bind_one(lab_smtp *s, const struct lab_smtp_host *h, int port, int *g
 	l->tcp.data = l;
 	uv_tcp_init(s->loop, &l->tcp);
 	s->ls[s->nls++] = l;
-	s->handles++;
+	lab_server_hold(&s->sv);
 	memset(&ss, 0, sizeof(ss));
 	if (h->family == AF_INET6) {
 		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
@@ -824,14 +783,16 @@ lab_smtp *lab_smtp_new(uv_loop_t *loop, const lab_world *w, int port, char **why
 	}
 	s = calloc(1, sizeof(*s));
 	hosts = calloc(total + 1, sizeof(*hosts));
-	if (s)
+	if (s) {
+		lab_server_init(&s->sv, loop, SMTP_MAX_CONNS, SMTP_IDLE_MS, conn_freed, smtp_free,
+		                s);
 		s->ls = calloc(total + 1, sizeof(*s->ls));
+	}
 	if (!s || !hosts || !s->ls) {
 		mxs_why(why, "lab SMTP: out of memory");
 		goto done;
 	}
 	s->loop = loop;
-	lab_conns_init(&s->conns, loop, SMTP_MAX_CONNS, SMTP_IDLE_MS, conn_freed, s);
 	s->w = w;
 	s->port = port;
 	s->hosts = calloc(total + 1, sizeof(*s->hosts));
@@ -880,9 +841,8 @@ lab_smtp *lab_smtp_new(uv_loop_t *loop, const lab_world *w, int port, char **why
 done:
 	free(hosts);
 	if (!ok && s) {
-		s->closing = 1;
 		close_listeners(s);
-		maybe_free(s);
+		lab_server_close(&s->sv);
 		return NULL;
 	}
 	return s;
@@ -921,12 +881,10 @@ lab_tls *lab_smtp_tls(lab_smtp *s)
 
 void lab_smtp_close(lab_smtp *s)
 {
-	if (!s || s->closing)
+	if (!s || s->sv.closing)
 		return;
-	s->closing = 1;
 	close_listeners(s);
-	lab_conns_close_all(&s->conns);
-	maybe_free(s);
+	lab_server_close(&s->sv);
 }
 
 /* ---- live changes: the trainer's controls ------------------------------------ */
@@ -954,7 +912,7 @@ static mxs_status apply(lab_smtp *s, struct lab_smtp_host *h, char **why)
 	if (h->act == LAB_SMTP_REFUSE) {
 		if (!l)
 			return MXS_OK;
-		for (struct lab_conn *b = s->conns.head; b; b = b->next)
+		for (struct lab_conn *b = s->sv.conns.head; b; b = b->next)
 			if (((struct conn *)b)->l == l)
 				lab_conn_close(b);
 		memmove(s->ls + at, s->ls + at + 1, (s->nls - at - 1) * sizeof(*s->ls));

@@ -4,8 +4,9 @@
  * from the lab CA (the one the SMTP hosts use, so one --cafile trusts both).
  * TLS runs through OpenSSL memory BIOs on the loop, as in smtp_server.c.
  *
- * Client bytes are untrusted: the request head is at most 8 KiB, one
- * request per connection, at most 64 connections, 10 s of idleness closes
+ * Client bytes are untrusted: the request head is read by the lab's one
+ * HTTP/1.1 codec (http_codec.c: at most 8 KiB, else 431), one request per
+ * connection, at most 64 connections, 10 s of idleness closes
  * one. */
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -20,7 +21,6 @@
 
 #define STS_MAX_CONNS 64
 #define STS_IDLE_MS   10000
-#define STS_HEAD_MAX  8192
 #define STS_PREFIX    "mta-sts."
 
 struct conn {
@@ -30,47 +30,25 @@ struct conn {
 	BIO *rbio, *wbio;
 	bool up, answered;
 	size_t len;
-	char head[STS_HEAD_MAX + 1];
+	char head[LAB_HTTP_HEAD_MAX]; /* the request head as read */
 	char rbuf[4096];
 };
 
-struct wreq {
-	uv_write_t req;
-	char data[];
-};
-
 struct lab_sts_server {
-	uv_loop_t *loop;
+	struct lab_server sv; /* its connections, and when it is freed */
+	struct lab_listener listener;
 	const lab_world *w;
 	lab_tls *tls;  /* borrowed from the SMTP server */
 	SSL_CTX *base; /* before SNI: a certificate for no policy host */
-	uv_tcp_t listener;
-	int port;
-	char where[64];
-	int closing;
-	unsigned handles;
 	unsigned long requests;
-	struct lab_conns conns;
 };
-
-static void maybe_free(lab_sts_server *s)
-{
-	if (s->closing && s->handles == 0 && s->conns.n == 0)
-		free(s);
-}
 
 static void conn_freed(struct lab_conn *b, void *arg)
 {
 	struct conn *c = (struct conn *)b;
 
+	(void)arg;
 	SSL_free(c->ssl); /* frees both BIOs */
-	maybe_free(arg);
-}
-
-static void on_written(uv_write_t *req, int status)
-{
-	(void)status;
-	free(req);
 }
 
 /* What OpenSSL wrote into the memory BIO, onto the socket. */
@@ -80,39 +58,20 @@ static void flush(struct conn *c)
 	int n;
 
 	while (!c->base.closing && BIO_ctrl_pending(c->wbio) > 0 &&
-	       (n = BIO_read(c->wbio, buf, sizeof(buf))) > 0) {
-		struct wreq *w = malloc(sizeof(*w) + (size_t)n);
-		uv_buf_t b;
-		if (!w) {
-			lab_conn_close(&c->base);
-			return;
-		}
-		memcpy(w->data, buf, (size_t)n);
-		b = uv_buf_init(w->data, (unsigned)n);
-		if (uv_write(&w->req, (uv_stream_t *)&c->base.tcp, &b, 1, on_written) != 0) {
-			free(w);
-			lab_conn_close(&c->base);
-			return;
-		}
-	}
+	       (n = BIO_read(c->wbio, buf, sizeof(buf))) > 0)
+		lab_conn_write(&c->base, buf, (size_t)n, NULL);
 }
 
 static void respond(struct conn *c, int code, const char *ctype, const char *extra,
                     const char *body, size_t len)
 {
 	char head[512];
-	const char *text = code == 200   ? "OK"
-	                   : code == 301 ? "Moved Permanently"
-	                   : code == 400 ? "Bad Request"
-	                                 : "Not Found";
-	int n = snprintf(head, sizeof(head),
-	                 "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s"
-	                 "Connection: close\r\n\r\n",
-	                 code, text, ctype, len, extra ? extra : "");
+	size_t n = lab_http_response_head(head, sizeof(head), code, ctype, len, extra);
 
 	c->answered = true;
 	ERR_clear_error();
-	if (SSL_write(c->ssl, head, n) <= 0 || (len && SSL_write(c->ssl, body, (int)len) <= 0)) {
+	if (n == 0 || SSL_write(c->ssl, head, (int)n) <= 0 ||
+	    (len && SSL_write(c->ssl, body, (int)len) <= 0)) {
 		ERR_clear_error();
 		lab_conn_close(&c->base);
 		return;
@@ -123,57 +82,59 @@ static void respond(struct conn *c, int code, const char *ctype, const char *ext
 	lab_conn_idle_after(&c->base, 2000);
 }
 
-/* The Host header's name, lower-cased, port and final dot dropped. */
-static bool host_of(const char *head, char *out, size_t cap)
+/* A short text body; its length is counted here, never by hand. */
+static void respond_text(struct conn *c, int code, const char *text)
 {
-	const char *p = head;
+	respond(c, code, "text/plain", NULL, text, strlen(text));
+}
 
-	while ((p = strchr(p, '\n'))) {
-		p++;
-		if (strncasecmp(p, "Host:", 5) == 0) {
-			size_t n = 0;
-			p += 5;
-			while (*p == ' ' || *p == '\t')
-				p++;
-			while (p[n] && p[n] != '\r' && p[n] != '\n' && p[n] != ':' && n + 1 < cap) {
-				out[n] = (char)(p[n] >= 'A' && p[n] <= 'Z' ? p[n] + 32 : p[n]);
-				n++;
-			}
-			if (n && out[n - 1] == '.')
-				n--;
-			out[n] = '\0';
-			return n > 0;
-		}
+/* The Host field's name (RFC 9110 §7.2: host [":" port]), lower-cased,
+ * port and final dot dropped; false when there is none. */
+static bool host_of(const struct lab_http_req *r, char *out, size_t cap)
+{
+	const char *v = lab_http_header(r, "Host");
+	size_t n = 0;
+
+	if (!v)
+		return false;
+	while (v[n] && v[n] != ':' && n + 1 < cap) {
+		out[n] = (char)(v[n] >= 'A' && v[n] <= 'Z' ? v[n] + 32 : v[n]);
+		n++;
 	}
-	return false;
+	if (n && out[n - 1] == '.')
+		n--;
+	out[n] = '\0';
+	return n > 0;
 }
 
 static void request(struct conn *c)
 {
 	static const char path[] = "/.well-known/mta-sts.txt";
+	struct lab_http_req r;
 	char host[300], body[2048];
 	const struct lab_sts *p;
 	size_t n;
+	int st = lab_http_parse(&r, c->head, c->len);
 
-	if (!strstr(c->head, "\r\n\r\n")) {
-		if (c->len >= STS_HEAD_MAX)
-			respond(c, 400, "text/plain", NULL, "request head too large\n", 23);
+	if (st == 0)
+		return;
+	if (st != 200) {
+		respond_text(c, st, st == 431 ? "request head too large\n" : "bad request head\n");
 		return;
 	}
 	c->s->requests++;
-	if (strncmp(c->head, "GET ", 4) != 0 || strncmp(c->head + 4, path, sizeof(path) - 1) != 0 ||
-	    c->head[4 + sizeof(path) - 1] != ' ') {
-		respond(c, 404, "text/plain", NULL, "not here\n", 9);
+	if (strcmp(r.method, "GET") != 0 || strcmp(r.target, path) != 0) {
+		respond_text(c, 404, "not here\n");
 		return;
 	}
-	if (!host_of(c->head, host, sizeof(host)) ||
+	if (!host_of(&r, host, sizeof(host)) ||
 	    strncmp(host, STS_PREFIX, sizeof(STS_PREFIX) - 1) != 0 ||
 	    !(p = lab_world_sts(c->s->w, host + sizeof(STS_PREFIX) - 1))) {
-		respond(c, 404, "text/plain", NULL, "no policy for this host\n", 24);
+		respond_text(c, 404, "no policy for this host\n");
 		return;
 	}
 	switch (p->serve) {
-	case LAB_STS_MISSING: respond(c, 404, "text/plain", NULL, "no policy here\n", 15); return;
+	case LAB_STS_MISSING: respond_text(c, 404, "no policy here\n"); return;
 	case LAB_STS_REDIRECT:
 		respond(c, 301, "text/plain",
 		        "Location: https://www.lab.invalid/.well-known/mta-sts.txt\r\n", "moved\n",
@@ -245,9 +206,8 @@ static void input(struct conn *c, const char *data, size_t n)
 		flush(c);
 	}
 	while (!c->answered && !c->base.closing &&
-	       (r = SSL_read(c->ssl, c->head + c->len, (int)(STS_HEAD_MAX - c->len))) > 0) {
+	       (r = SSL_read(c->ssl, c->head + c->len, (int)(sizeof(c->head) - c->len))) > 0) {
 		c->len += (size_t)r;
-		c->head[c->len] = '\0';
 		request(c);
 	}
 	ERR_clear_error();
@@ -284,9 +244,7 @@ static void on_connection(uv_stream_t *ls, int status)
 	lab_sts_server *s = ls->data;
 	struct conn *c;
 
-	if (status < 0 || s->closing)
-		return;
-	c = (struct conn *)lab_conns_accept(&s->conns, ls, sizeof(*c));
+	c = (struct conn *)lab_server_accept(&s->sv, ls, status, sizeof(*c));
 	if (!c)
 		return;
 	c->s = s;
@@ -306,25 +264,15 @@ static void on_connection(uv_stream_t *ls, int status)
 		lab_conn_close(&c->base);
 }
 
-static void on_listener_closed(uv_handle_t *h)
-{
-	lab_sts_server *s = h->data;
-
-	s->handles--;
-	maybe_free(s);
-}
-
 lab_sts_server *lab_sts_server_new(uv_loop_t *loop, const lab_world *w, lab_smtp *smtp,
                                    const char *addr, int port, char **why)
 {
 	lab_sts_server *s = calloc(1, sizeof(*s));
-	int rc;
 
 	if (!s) {
 		mxs_why(why, "out of memory");
 		return NULL;
 	}
-	s->loop = loop;
 	s->w = w;
 	s->tls = lab_smtp_tls(smtp);
 	s->base = s->tls ? lab_tls_ctx(s->tls, "mta-sts.lab.invalid", LAB_TLS_VALID, 0, why) : NULL;
@@ -337,17 +285,9 @@ lab_sts_server *lab_sts_server_new(uv_loop_t *loop, const lab_world *w, lab_smtp
 	/* every context the CA makes is asked by SNI, on the base one */
 	SSL_CTX_set_tlsext_servername_callback(s->base, on_servername);
 	SSL_CTX_set_tlsext_servername_arg(s->base, s);
-	lab_conns_init(&s->conns, loop, STS_MAX_CONNS, STS_IDLE_MS, conn_freed, s);
-	rc = lab_tcp_listen(loop, &s->listener, s, addr, port, 64, on_connection, &s->port,
-	                    s->where, sizeof(s->where), why);
-	if (rc == -1) {
-		free(s);
-		return NULL;
-	}
-	s->handles = 1;
-	if (rc != 0) {
-		s->closing = 1;
-		uv_close((uv_handle_t *)&s->listener, on_listener_closed);
+	lab_server_init(&s->sv, loop, STS_MAX_CONNS, STS_IDLE_MS, conn_freed, free, s);
+	if (lab_listener_open(&s->listener, &s->sv, s, addr, port, 64, on_connection, why) != 0) {
+		lab_server_close(&s->sv);
 		return NULL;
 	}
 	return s;
@@ -355,12 +295,12 @@ lab_sts_server *lab_sts_server_new(uv_loop_t *loop, const lab_world *w, lab_smtp
 
 int lab_sts_server_port(const lab_sts_server *s)
 {
-	return s->port;
+	return s->listener.port;
 }
 
 const char *lab_sts_server_address(const lab_sts_server *s)
 {
-	return s->where;
+	return s->listener.where;
 }
 
 unsigned long lab_sts_server_requests(const lab_sts_server *s)
@@ -370,9 +310,8 @@ unsigned long lab_sts_server_requests(const lab_sts_server *s)
 
 void lab_sts_server_close(lab_sts_server *s)
 {
-	if (!s || s->closing)
+	if (!s || s->sv.closing)
 		return;
-	s->closing = 1;
-	lab_conns_close_all(&s->conns);
-	uv_close((uv_handle_t *)&s->listener, on_listener_closed);
+	lab_listener_close(&s->listener);
+	lab_server_close(&s->sv);
 }

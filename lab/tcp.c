@@ -1,7 +1,9 @@
 /* lab/tcp.c — the connection layer the lab's DNS-over-TCP, SMTP and HTTP
  * servers share: the connection list, the one accept-limit policy, the idle
- * timeout and the close sequence, and the one listen code of the HTTP and
- * MTA-STS servers (lab_internal.h).
+ * timeout, the write queue and the close sequence; around it, the server's own life (its
+ * handles counted, freed once the last of them and of its connections has
+ * closed) and the one listen code of the HTTP and MTA-STS servers
+ * (lab_internal.h).
  *
  * The list is kept in order of activity, so the connection idle the longest
  * is at its head: at the limit it makes room for a newcomer. Without that,
@@ -57,8 +59,8 @@ static void append_conn(struct lab_conns *set, struct lab_conn *c)
 	set->tail = c;
 }
 
-void lab_conns_init(struct lab_conns *set, uv_loop_t *loop, size_t max, uint64_t idle_ms,
-                    void (*freed)(struct lab_conn *c, void *arg), void *arg)
+static void conns_init(struct lab_conns *set, uv_loop_t *loop, size_t max, uint64_t idle_ms,
+                       void (*freed)(struct lab_conn *c, void *arg), void *arg)
 {
 	*set = (struct lab_conns){
 	    .loop = loop, .max = max, .idle_ms = idle_ms, .freed = freed, .arg = arg};
@@ -88,7 +90,7 @@ void lab_conn_close(struct lab_conn *c)
 	uv_close((uv_handle_t *)&c->act, on_closed);
 }
 
-void lab_conns_close_all(struct lab_conns *set)
+static void conns_close_all(struct lab_conns *set)
 {
 	for (struct lab_conn *c = set->head; c; c = c->next)
 		lab_conn_close(c);
@@ -117,11 +119,12 @@ void lab_conn_touch(struct lab_conn *c)
 }
 
 /* The connection idle the longest: the first in activity order that has no
- * work under way and is not closing already. */
+ * work under way (nothing being written, no answer due) and is not closing
+ * already. */
 static struct lab_conn *oldest_idle(struct lab_conns *set)
 {
 	for (struct lab_conn *c = set->head; c; c = c->next)
-		if (!c->closing && !c->busy)
+		if (!c->closing && !c->busy && c->writes == 0)
 			return c;
 	return NULL;
 }
@@ -137,7 +140,7 @@ static size_t open_count(const struct lab_conns *set)
 	return n;
 }
 
-struct lab_conn *lab_conns_accept(struct lab_conns *set, uv_stream_t *listener, size_t size)
+static struct lab_conn *conns_accept(struct lab_conns *set, uv_stream_t *listener, size_t size)
 {
 	struct lab_conn *c;
 
@@ -172,14 +175,137 @@ struct lab_conn *lab_conns_accept(struct lab_conns *set, uv_stream_t *listener, 
 	return c;
 }
 
-int lab_tcp_listen(uv_loop_t *loop, uv_tcp_t *listener, void *data, const char *addr, int port,
-                   int backlog, uv_connection_cb cb, int *bound, char *where, size_t wcap,
-                   char **why)
+/* ---- writing ------------------------------------------------------------ */
+
+struct lab_write {
+	uv_write_t req;
+	struct lab_conn *c;
+	void (*done)(struct lab_conn *c);
+	size_t len;
+	char data[];
+};
+
+/* libuv calls this for every write, also one cancelled by the close (before
+ * the close callback), so c is still there. */
+static void on_written(uv_write_t *req, int status)
+{
+	struct lab_write *w = (struct lab_write *)req;
+	struct lab_conn *c = w->c;
+	void (*done)(struct lab_conn * c) = w->done;
+
+	c->outq -= w->len;
+	c->writes--;
+	free(w);
+	if (c->closing)
+		return;
+	if (status < 0)
+		lab_conn_close(c);
+	else if (done)
+		done(c);
+}
+
+int lab_conn_write(struct lab_conn *c, const void *data, size_t len,
+                   void (*done)(struct lab_conn *c))
+{
+	struct lab_write *w;
+	uv_buf_t b;
+
+	if (c->closing)
+		return -1;
+	if (len == 0)
+		return 0;
+	w = malloc(sizeof(*w) + len);
+	if (!w) {
+		lab_conn_close(c);
+		return -1;
+	}
+	w->c = c;
+	w->done = done;
+	w->len = len;
+	memcpy(w->data, data, len);
+	b = uv_buf_init(w->data, (unsigned)len);
+	if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_written) != 0) {
+		free(w);
+		lab_conn_close(c);
+		return -1;
+	}
+	c->outq += len;
+	c->writes++;
+	return 0;
+}
+
+/* ---- the server around the connections ---------------------------------- */
+
+/* Frees the server once it is closing and nothing of it is open. The last
+ * thing called on sv: the server's memory holds it. */
+static void maybe_free(struct lab_server *sv)
+{
+	if (sv->closing && sv->handles == 0 && sv->conns.n == 0)
+		sv->free(sv->server);
+}
+
+static void server_conn_freed(struct lab_conn *c, void *arg)
+{
+	struct lab_server *sv = arg;
+
+	if (sv->conn_freed)
+		sv->conn_freed(c, sv->server);
+	maybe_free(sv);
+}
+
+void lab_server_init(struct lab_server *sv, uv_loop_t *loop, size_t max_conns, uint64_t idle_ms,
+                     void (*conn_freed)(struct lab_conn *c, void *server),
+                     void (*free_server)(void *server), void *server)
+{
+	*sv = (struct lab_server){.conn_freed = conn_freed, .free = free_server, .server = server};
+	conns_init(&sv->conns, loop, max_conns, idle_ms, server_conn_freed, sv);
+}
+
+void lab_server_hold(struct lab_server *sv)
+{
+	sv->handles++;
+}
+
+void lab_server_release(struct lab_server *sv)
+{
+	sv->handles--;
+	maybe_free(sv);
+}
+
+struct lab_conn *lab_server_accept(struct lab_server *sv, uv_stream_t *listener, int status,
+                                   size_t size)
+{
+	if (status < 0 || sv->closing)
+		return NULL;
+	return conns_accept(&sv->conns, listener, size);
+}
+
+void lab_server_close(struct lab_server *sv)
+{
+	if (sv->closing)
+		return;
+	sv->closing = 1;
+	conns_close_all(&sv->conns);
+	maybe_free(sv);
+}
+
+/* ---- listening ------------------------------------------------------------- */
+
+static void on_listener_closed(uv_handle_t *h)
+{
+	struct lab_listener *l = (struct lab_listener *)h; /* tcp is its first member */
+
+	lab_server_release(l->sv);
+}
+
+int lab_listener_open(struct lab_listener *l, struct lab_server *sv, void *data, const char *addr,
+                      int port, int backlog, uv_connection_cb cb, char **why)
 {
 	struct sockaddr_storage ss;
 	int len = sizeof(ss), rc;
 	bool v6;
 
+	l->sv = sv;
 	if (!addr)
 		addr = "127.0.0.1";
 	v6 = strchr(addr, ':') != NULL;
@@ -189,19 +315,30 @@ int lab_tcp_listen(uv_loop_t *loop, uv_tcp_t *listener, void *data, const char *
 		mxs_why(why, "%s: not an address", addr);
 		return -1;
 	}
-	uv_tcp_init(loop, listener);
-	listener->data = data;
-	rc = uv_tcp_bind(listener, (const struct sockaddr *)&ss, 0);
+	uv_tcp_init(sv->conns.loop, &l->tcp);
+	l->tcp.data = data;
+	l->open = 1;
+	lab_server_hold(sv);
+	rc = uv_tcp_bind(&l->tcp, (const struct sockaddr *)&ss, 0);
 	if (rc == 0)
-		rc = uv_listen((uv_stream_t *)listener, backlog, cb);
+		rc = uv_listen((uv_stream_t *)&l->tcp, backlog, cb);
 	if (rc == 0)
-		rc = uv_tcp_getsockname(listener, (struct sockaddr *)&ss, &len);
+		rc = uv_tcp_getsockname(&l->tcp, (struct sockaddr *)&ss, &len);
 	if (rc != 0) {
 		mxs_why(why, v6 ? "[%s]:%d: %s" : "%s:%d: %s", addr, port, uv_strerror(rc));
-		return -2;
+		lab_listener_close(l);
+		return -1;
 	}
-	*bound = ntohs(v6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-	                  : ((struct sockaddr_in *)&ss)->sin_port);
-	snprintf(where, wcap, v6 ? "[%s]:%d" : "%s:%d", addr, *bound);
+	l->port = ntohs(v6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+	                   : ((struct sockaddr_in *)&ss)->sin_port);
+	snprintf(l->where, sizeof(l->where), v6 ? "[%s]:%d" : "%s:%d", addr, l->port);
 	return 0;
+}
+
+void lab_listener_close(struct lab_listener *l)
+{
+	if (!l->open)
+		return;
+	l->open = 0;
+	uv_close((uv_handle_t *)&l->tcp, on_listener_closed);
 }

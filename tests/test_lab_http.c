@@ -2,7 +2,9 @@
  * JSON API's bodies are exactly Content-Length long and hold no NUL (a
  * hand-counted length once sent 27 bytes for a 26-byte body), and DoH
  * answers for bl.lab.test come from its zone through the lab's DNS answer
- * code, read back with c-ares. */
+ * code, read back with c-ares; and how both lab HTTP servers (this one and
+ * the MTA-STS policy server) read a request head through the one codec
+ * (lab/http_codec.c): in pieces, over the bound, not HTTP, without Host. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +23,7 @@
 
 #include <cmocka.h>
 #include <ares.h>
+#include <openssl/ssl.h>
 #include <arpa/nameser.h>
 
 #include "harness.h"
@@ -328,12 +331,220 @@ static void test_limit_drops_oldest_idle(void **state)
 		close(fds[i]);
 }
 
+/* ---- the request head (lab/http_codec.c, read as it comes) ------------------------ */
+
+/* Sends req in pieces of `piece` bytes, the server's loop running between
+ * them, and reads until the server closes; the bytes read, as read_all. */
+static long trickle(struct fixture *f, const char *req, size_t len, size_t piece, char *out,
+                    size_t cap)
+{
+	int fd = dial(f);
+	long n;
+
+	for (size_t at = 0; at < len; at += piece) {
+		size_t k = len - at < piece ? len - at : piece;
+
+		if (send(fd, req + at, k, MSG_NOSIGNAL) != (ssize_t)k)
+			break; /* the server has answered and closed already */
+		for (int i = 0; i < 3; i++)
+			uv_run(&f->loop, UV_RUN_NOWAIT);
+	}
+	n = read_all(f, fd, out, cap, 5000);
+	close(fd);
+	return n;
+}
+
+/* A head that comes a byte at a time, and a body after it, make one answer. */
+static void test_head_split_over_many_reads(void **state)
+{
+	struct fixture *f = *state;
+	static const char one[] = "GET /api/check/127.0.0.9 HTTP/1.1\r\nhOST: bl.lab.test\r\n"
+	                          "x-api-key: k\r\n\r\n";
+	char req[512], out[4096];
+	/* A? 2.40.0.127.bl.lab.test, listed */
+	static const unsigned char q[] = "\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00"
+	                                 "\x01"
+	                                 "2\x02"
+	                                 "40\x01"
+	                                 "0\x03"
+	                                 "127\x02"
+	                                 "bl\x03"
+	                                 "lab\x04"
+	                                 "test\x00\x00\x01\x00\x01";
+	int n;
+
+	assert_true(trickle(f, one, sizeof(one) - 1, 1, out, sizeof(out)) > 0);
+	assert_true(strncmp(out, "HTTP/1.1 200 OK\r\n", 17) == 0);
+	assert_non_null(strstr(out, "\r\n\r\n{\"ip\":\"127.0.0.9\",\"listed\":false}"));
+	/* a POST whose head and body arrive in 5-byte pieces */
+	n = snprintf(req, sizeof(req),
+	             "POST /dns-query HTTP/1.1\r\nContent-Type: application/dns-message\r\n"
+	             "Content-Length: %zu\r\n\r\n",
+	             sizeof(q) - 1);
+	memcpy(req + n, q, sizeof(q) - 1);
+	assert_true(trickle(f, req, (size_t)n + sizeof(q) - 1, 5, out, sizeof(out)) > 0);
+	assert_true(
+	    strncmp(out, "HTTP/1.1 200 OK\r\nContent-Type: application/dns-message\r\n", 56) == 0);
+}
+
+/* Over the 8 KiB bound without a blank line: 431, and the connection ends. */
+static void test_head_over_bound(void **state)
+{
+	struct fixture *f = *state;
+	static char req[9000];
+	char out[4096];
+	const char *body;
+	size_t blen;
+
+	memset(req, 'a', sizeof(req));
+	memcpy(req, "GET / HTTP/1.1\r\nX-Pad: ", 23);
+	assert_true(trickle(f, req, sizeof(req), 1000, out, sizeof(out)) > 0);
+	assert_int_equal(response(out, strlen(out), &body, &blen), 431);
+	assert_string_equal(body, "request head too large\n");
+}
+
+/* A request line that is not HTTP/1.x: 400 and closed, counted as no request;
+ * without a Host the blocklist endpoint still answers (HTTP/1.0 clients). */
+static void test_not_http(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const bad[] = {
+	    "GET /api/check/127.0.0.9 FTP/1.1\r\n\r\n", /* once read as HTTP by sscanf */
+	    "GET /api/check/127.0.0.9\r\n\r\n",
+	    "EHLO client.example\r\n\r\n",
+	};
+	unsigned long before = lab_http_requests(f->lab.http);
+	char out[4096];
+	const char *body;
+	size_t blen;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_true(trickle(f, bad[i], strlen(bad[i]), 4096, out, sizeof(out)) > 0);
+		assert_int_equal(response(out, strlen(out), &body, &blen), 400);
+		assert_string_equal(body, "bad request head\n");
+	}
+	assert_int_equal(lab_http_requests(f->lab.http), before);
+	assert_int_equal(get(f, "/api/check/127.0.0.9", out, sizeof(out)), 200);
+	assert_int_equal(lab_http_requests(f->lab.http), before + 1);
+}
+
+/* ---- the same codec behind the MTA-STS policy server (HTTPS) ------------------- */
+
+static int setup_sts(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	h_lab_open(&f->lab, &f->loop, NULL, NULL, H_SMTP | H_STS);
+	f->port = f->lab.sts_port;
+	*state = f;
+	return 0;
+}
+
+/* Runs the loop a little while the TLS client waits for the server. */
+static void pump(struct fixture *f, long end)
+{
+	if (h_now_ms() > end)
+		fail_msg("the MTA-STS server did not answer in 5 s");
+	uv_run(&f->loop, UV_RUN_NOWAIT);
+	poll(NULL, 0, 1);
+}
+
+/* Sends req over TLS in records of `piece` bytes and reads the answer until
+ * the server's close_notify; its length, NUL-terminated in out. The name is
+ * the policy host's, for SNI; the certificate is not what is tested here. */
+static size_t https(struct fixture *f, const char *req, size_t len, size_t piece, char *out,
+                    size_t cap)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	SSL *ssl = ctx ? SSL_new(ctx) : NULL;
+	int fd = dial(f), r;
+	long end = h_now_ms() + 5000;
+	size_t n = 0;
+
+	assert_non_null(ssl);
+	SSL_set_fd(ssl, fd);
+	SSL_set_tlsext_host_name(ssl, "mta-sts.sts-enforce.lab.test");
+	while ((r = SSL_connect(ssl)) != 1) {
+		int e = SSL_get_error(ssl, r);
+
+		assert_true(e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE);
+		pump(f, end);
+	}
+	for (size_t at = 0; at < len;) {
+		size_t k = len - at < piece ? len - at : piece;
+
+		r = SSL_write(ssl, req + at, (int)k);
+		if (r > 0)
+			at += (size_t)r;
+		else if (SSL_get_error(ssl, r) != SSL_ERROR_WANT_WRITE)
+			break; /* the server has answered and closed already */
+		for (int i = 0; i < 3; i++)
+			uv_run(&f->loop, UV_RUN_NOWAIT);
+	}
+	for (;;) {
+		r = SSL_read(ssl, out + n, (int)(cap - 1 - n));
+		if (r > 0)
+			n += (size_t)r;
+		else if (SSL_get_error(ssl, r) == SSL_ERROR_WANT_READ)
+			pump(f, end);
+		else
+			break; /* close_notify, or the connection closed */
+	}
+	out[n] = '\0';
+	SSL_free(ssl);
+	SSL_CTX_free(ctx);
+	close(fd);
+	return n;
+}
+
+/* What the policy server makes of a head: the policy for a Host in any
+ * case with a port and a final dot, sent a byte a record; 404 without a
+ * Host; 400 for a line that is not HTTP (it was 404) and 431 over the bound
+ * (it was 400), both counted as no request. */
+static void test_sts_heads(void **state)
+{
+	struct fixture *f = *state;
+	static const char ok[] = "GET /.well-known/mta-sts.txt HTTP/1.1\r\n"
+	                         "hOsT: MTA-STS.sts-enforce.lab.test.:443\r\n\r\n";
+	static const char nohost[] = "GET /.well-known/mta-sts.txt HTTP/1.1\r\n\r\n";
+	static const char nothttp[] = "GET /.well-known/mta-sts.txt\r\n"
+	                              "Host: mta-sts.sts-enforce.lab.test\r\n\r\n";
+	static char big[9000];
+	char out[8192];
+	const char *body;
+	size_t n, blen;
+	unsigned long before;
+
+	n = https(f, ok, sizeof(ok) - 1, 1, out, sizeof(out));
+	assert_int_equal(response(out, n, &body, &blen), 200);
+	assert_true(strncmp(body, "version: STSv1\r\nmode: enforce\r\n", 31) == 0);
+	before = lab_sts_server_requests(f->lab.sts);
+	n = https(f, nohost, sizeof(nohost) - 1, 4096, out, sizeof(out));
+	assert_int_equal(response(out, n, &body, &blen), 404);
+	assert_string_equal(body, "no policy for this host\n");
+	assert_int_equal(lab_sts_server_requests(f->lab.sts), before + 1);
+	n = https(f, nothttp, sizeof(nothttp) - 1, 4096, out, sizeof(out));
+	assert_int_equal(response(out, n, &body, &blen), 400);
+	assert_string_equal(body, "bad request head\n");
+	memset(big, 'a', sizeof(big));
+	memcpy(big, "GET / HTTP/1.1\r\nX-Pad: ", 23);
+	n = https(f, big, sizeof(big), 1000, out, sizeof(out));
+	assert_int_equal(response(out, n, &body, &blen), 431);
+	assert_string_equal(body, "request head too large\n");
+	assert_int_equal(lab_sts_server_requests(f->lab.sts), before + 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_json_bodies, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_doh_from_the_zone, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_limit_drops_oldest_idle, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_head_split_over_many_reads, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_head_over_bound, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_not_http, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_sts_heads, setup_sts, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
