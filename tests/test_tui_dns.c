@@ -493,7 +493,11 @@ static void test_egress_blocked(void **state)
 	/* the details do not judge the hosts either */
 	assert_has(s, "not judged: every connection timed out, as for other domains");
 	assert_lacks(s, "no host accepts the mail");
+	/* nor does any sender's end: no red "deferred" beside it */
+	assert_has(s, "> opportunistic not judged: port 25 blocked from here");
+	assert_lacks(s, "deferred: every host failed");
 	free(s);
+	assert_role(L"> opportunistic not judged", THEME_WARN);
 
 	/* one host that answers: port 25 gets out, the dead hosts are blamed */
 	assert_int_equal(tui_app_add(f->app, "open.eg.test", -1, &why), MXS_OK);

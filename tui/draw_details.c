@@ -216,6 +216,11 @@ static void sender_ends(const tui_model *m, const tui_entry *e, tui_lines *L)
 			         st->outcome == SENDER_BOUNCED ? "bounce" : "deferred",
 			         tui_san(mx_domain_host(e->d, at->host)->exchange, nb, sizeof(nb)),
 			         mx_domain_host(e->d, at->host)->addrs[at->addr].ip);
+		} else if (tui_egress_judged(e->d)) {
+			/* the timeouts are this network's, not the hosts': no verdict */
+			tui_addl(L, THEME_WARN, "%s %-13s not judged: port 25 blocked from here",
+			         p == m->sender ? ">" : " ",
+			         sender_profile_name((sender_profile)p));
 		} else {
 			tui_addl(
 			    L, THEME_ERROR, "%s %-13s deferred: every host failed or was skipped",
