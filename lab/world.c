@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "hash.h"
+
 #define LAB_MAX_TEXT    (64u * 1024 * 1024) /* default; lab_world_set_limits */
 #define LAB_MAX_RECORDS 1000000u            /* default: a 100,000-domain bench zone fits */
 
@@ -22,11 +24,7 @@ uint8_t lab_name_lower(uint8_t c)
 
 static uint32_t name_hash(const uint8_t *n, size_t len)
 {
-	uint32_t h = 2166136261u;
-
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ n[i]) * 16777619u;
-	return h;
+	return mx_hash_n(n, len, MX_HASH_BASIS);
 }
 
 /* Presentation form without the trailing dot; "." for the root. Bytes that

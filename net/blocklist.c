@@ -20,6 +20,7 @@
 
 #include "curlloop.h"
 #include "dns.h"
+#include "hash.h"
 #include "addr.h"
 
 #define CACHE_BUCKETS 256
@@ -99,11 +100,7 @@ size_t bl_base64url(const uint8_t *in, size_t len, char *out)
 
 static unsigned hash_key(size_t prov_index, const char *ip)
 {
-	unsigned h = 2166136261u ^ (unsigned)prov_index;
-
-	for (; *ip; ip++)
-		h = (h ^ (unsigned char)*ip) * 16777619u;
-	return h % CACHE_BUCKETS;
+	return mx_hash(ip, MX_HASH_BASIS ^ (uint32_t)prov_index) % CACHE_BUCKETS;
 }
 
 /* ---- the URL rule ---------------------------------------------------------- */

@@ -7,17 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "scan_int.h"
 
 #define NAMES_MIN_BUCKETS 256u
 
 static size_t hash_name(const char *s, size_t nbuckets)
 {
-	size_t h = 2166136261u;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h & (nbuckets - 1); /* nbuckets is a power of two */
+	return mx_hash(s, MX_HASH_BASIS) & (nbuckets - 1); /* nbuckets is a power of two */
 }
 
 /* Rehashes into nb buckets; false (the old table kept) when out of memory. */

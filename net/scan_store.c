@@ -10,16 +10,13 @@
 #include <time.h>
 
 #include "dane.h"
+#include "hash.h"
 #include "sender.h"
 #include "scan_int.h"
 
 static unsigned hash_ip(const char *ip)
 {
-	unsigned h = 2166136261u;
-
-	for (; *ip; ip++)
-		h = (h ^ (unsigned char)*ip) * 16777619u;
-	return h % SCAN_BUCKETS;
+	return mx_hash(ip, MX_HASH_BASIS) % SCAN_BUCKETS;
 }
 
 /* ---- finding ----------------------------------------------------------------- */

@@ -19,6 +19,7 @@
 
 #include "cert.h"
 #include "curlloop.h"
+#include "hash.h"
 #include "name.h"
 #include "rcpt.h"
 
@@ -156,11 +157,7 @@ static bool is_ehlo_name(const char *s)
 
 static unsigned hash_key(const char *s)
 {
-	unsigned h = 2166136261u;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h % NBUCKETS;
+	return mx_hash(s, MX_HASH_BASIS) % NBUCKETS;
 }
 
 /* ---- address slots ------------------------------------------------------ */

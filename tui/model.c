@@ -2,6 +2,7 @@
  * selection, the log and the status message. The app and the keys change
  * it and mark what changed; draw.c draws it. No network, no loop here. */
 #include "tui_int.h"
+#include "hash.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -133,11 +134,7 @@ size_t tui_rows(const tui_entry *e, tui_row *rows, size_t max)
 
 static unsigned spark_bucket(const char *ip)
 {
-	unsigned h = 2166136261u;
-
-	for (; *ip; ip++)
-		h = (h ^ (unsigned char)*ip) * 16777619u;
-	return h % TUI_SPARK_BUCKETS;
+	return mx_hash(ip, MX_HASH_BASIS) % TUI_SPARK_BUCKETS;
 }
 
 const tui_spark *tui_spark_get(const tui_model *m, const char *ip)
