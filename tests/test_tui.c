@@ -729,11 +729,9 @@ static void test_trainer(void **state)
 {
 	fixture *f = *state;
 	const char *const sc[] = {"primary-down"};
-	tui_config c = base_config(f, 120, 40);
+	tui_config c = tf_config_trainer(f, 120, 40);
 	char *s;
 
-	c.lab_rw = f->w;
-	c.lab_smtp = f->smtp;
 	start(f, &c, sc, 1);
 	s = screen(f);
 	assert_has(s, "✗ refused          127.0.16.1");

@@ -104,9 +104,7 @@ static void test_commands_view_and_copy(void **state)
 	assert_lacks(scr, "swaks --server");
 	free(scr);
 
-	tui_app_free(f->app);
-	f->app = NULL;
-	uv_run(&f->loop, UV_RUN_NOWAIT);
+	tf_stop(f);
 	fclose(out);
 }
 

@@ -112,6 +112,15 @@ tui_config tf_config(fixture *f, int cols, int rows)
 	};
 }
 
+tui_config tf_config_trainer(fixture *f, int cols, int rows)
+{
+	tui_config c = tf_config(f, cols, rows);
+
+	c.lab_rw = f->w;
+	c.lab_smtp = f->smtp;
+	return c;
+}
+
 static void on_nudge(uv_timer_t *t)
 {
 	(void)t; /* only wakes the loop so the deadline is checked */

@@ -63,6 +63,9 @@ void tf_rm_rf(const char *dir);
 int tf_scenario_of(fixture *f, const char *name);
 /* A config for a cols x rows terminal against the lab (lab mode, seed 42). */
 tui_config tf_config(fixture *f, int cols, int rows);
+/* The same with the trainer on: T, D, B and R change the lab's world and
+ * hosts (as `mxscope lab` runs it). */
+tui_config tf_config_trainer(fixture *f, int cols, int rows);
 /* Runs the loop a turn at a time until done(f, arg) is true; false when
  * secs seconds pass first (a timer wakes the loop to look at the clock). */
 bool tf_run_until(fixture *f, bool (*done)(fixture *f, void *arg), void *arg, int secs);

@@ -65,11 +65,9 @@ static void test_long_panes(void **state)
 static void test_help_at_120(void **state)
 {
 	fixture *f = *state;
-	tui_config c = base_config(f, 120, 50);
+	tui_config c = tf_config_trainer(f, 120, 50);
 	char *s;
 
-	c.lab_rw = f->w;
-	c.lab_smtp = f->smtp;
 	start(f, &c, NULL, 0);
 	key(f, '?');
 	s = screen(f);
@@ -202,11 +200,9 @@ static void test_trainer_keys_and_prompt(void **state)
 {
 	fixture *f = *state;
 	const char *const sc[] = {"single"};
-	tui_config c = base_config(f, 120, 40);
+	tui_config c = tf_config_trainer(f, 120, 40);
 	char *s;
 
-	c.lab_rw = f->w;
-	c.lab_smtp = f->smtp;
 	start(f, &c, sc, 1);
 	keys(f, "\tjj");
 	key(f, 'D');

@@ -195,11 +195,9 @@ static void test_cursor_follows_item_and_history_survives(void **state)
 {
 	fixture *f = *state;
 	const char *const sc[] = {"primary-down", "single"};
-	tui_config c = base_config(f, 120, 40);
+	tui_config c = tf_config_trainer(f, 120, 40);
 	char *s;
 
-	c.lab_rw = f->w;
-	c.lab_smtp = f->smtp;
 	start(f, &c, sc, 2);
 	key(f, '\t');
 	keys(f, "jjjjj"); /* tier, host, address, tier 2, host 2, its address */
@@ -229,11 +227,9 @@ static void test_trainer_refreshes_every_domain(void **state)
 {
 	fixture *f = *state;
 	const char *const sc[] = {"primary-down", "single"};
-	tui_config c = base_config(f, 120, 40);
+	tui_config c = tf_config_trainer(f, 120, 40);
 	char *s;
 
-	c.lab_rw = f->w;
-	c.lab_smtp = f->smtp;
 	start(f, &c, sc, 2);
 	tf_trainer(f, "down 127.0.14.1"); /* single's host, while primary-down is selected */
 	key(f, 'j');
