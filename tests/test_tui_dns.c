@@ -40,16 +40,9 @@ static void test_srv_on_demand(void **state)
 	free(s);
 	/* a domain added later and not shown asks no SRV either (SRV is asked
 	 * per domain, not switched on for the whole scan) */
-	{
-		char *why = NULL;
-		int si = scenario_of(f, "preference");
-		assert_true(si >= 0);
-		assert_int_equal(
-		    tui_app_add(f->app, lab_scenario_domain(f->w, (size_t)si, 0), si, &why),
-		    MXS_OK);
-		settle(f);
-		assert_int_equal(lab_dns_questions(f->dns, T_SRV), first);
-	}
+	tf_add_scenario(f, "preference");
+	settle(f);
+	assert_int_equal(lab_dns_questions(f->dns, T_SRV), first);
 
 	/* srv.lab.test shown: asked once, its records shown, its probe not redone */
 	key(f, 'j');

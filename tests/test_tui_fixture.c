@@ -203,19 +203,22 @@ void tf_start_names(fixture *f, const tui_config *c, const char *const *names, s
 	tf_settle(f);
 }
 
-void tf_start(fixture *f, const tui_config *c, const char *const *scen, size_t n)
+void tf_add_scenario(fixture *f, const char *name)
 {
 	char *why = NULL;
+	int si = tf_scenario_of(f, name);
 
+	assert_true(si >= 0);
+	assert_int_equal(tui_app_add(f->app, lab_scenario_domain(f->w, (size_t)si, 0), si, &why),
+	                 MXS_OK);
+}
+
+void tf_start(fixture *f, const tui_config *c, const char *const *scen, size_t n)
+{
 	app_new(f, c);
-	for (size_t i = 0; i < n; i++) {
-		int si = scenario_of(f, scen[i]);
-		assert_true(si >= 0);
-		assert_int_equal(
-		    tui_app_add(f->app, lab_scenario_domain(f->w, (size_t)si, 0), si, &why),
-		    MXS_OK);
-	}
-	settle(f);
+	for (size_t i = 0; i < n; i++)
+		tf_add_scenario(f, scen[i]);
+	tf_settle(f);
 }
 
 void tf_stop(fixture *f)

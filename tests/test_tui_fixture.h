@@ -77,6 +77,8 @@ void tf_settle(fixture *f);
 char *tf_wait_for(fixture *f, const char *text, int secs);
 /* Starts the app and adds the first domain of each named scenario. */
 void tf_start(fixture *f, const tui_config *c, const char *const *scen, size_t n);
+/* Adds the first domain of the named scenario to the running app. */
+void tf_add_scenario(fixture *f, const char *name);
 /* Starts the app on domain names that are not scenarios' first domains. */
 void tf_start_names(fixture *f, const tui_config *c, const char *const *names, size_t n);
 /* Frees the app (f->app NULL) and lets its handles close, for a test that
