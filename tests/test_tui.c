@@ -2,34 +2,20 @@
  * fixed size (newterm on /dev/null, keys pushed with unget_wch/ungetch),
  * against the lab's DNS and SMTP servers on loopback in this process; the
  * screen is read back as text and asserted. Also the state file. */
+#include "test_tui_fixture.h"
+
 #include <ctype.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <curses.h>
 #include <dirent.h>
-#include <locale.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
-#include <cmocka.h>
 #include <ares.h>
 #include <arpa/nameser.h>
 
-#include "harness.h"
-#include "test_tui_fixture.h"
-#include "lab.h"
-#include "tui.h"
-#include "trainer.h"
 #include "tui_state.h"
-#include "scan.h"
 
 static void test_first_screen_80x24(void **state)
 {
@@ -355,6 +341,19 @@ static void test_too_small(void **state)
 	assert_false(tui_app_pump(f->app));
 }
 
+/* 127.0.40.2 is LISTED on the screen (the blocklist's answer is in); the
+ * screen looked at goes to *arg (a char *, freed here on the next look). */
+static bool listed(fixture *f, void *arg)
+{
+	char **s = arg;
+	const char *at;
+
+	free(*s);
+	*s = screen(f);
+	at = strstr(*s, "127.0.40.2");
+	return at && strstr(at, "LISTED");
+}
+
 /* Blocklists in the explorer: a listed address says LISTED in the tiers
  * pane (a word and a mark, not colour alone) and the details pane shows
  * what each blocklist said. */
@@ -366,7 +365,6 @@ static void test_blocklists(void **state)
 	char *why = NULL, text[512], *s = NULL;
 	lab_http *h = lab_http_new(&f->loop, "127.0.0.1", 0, &why);
 	blr_config *bl = blr_config_new();
-	struct timespec t0, t;
 
 	assert_non_null(h);
 	snprintf(text, sizeof(text),
@@ -377,19 +375,8 @@ static void test_blocklists(void **state)
 	c.blocklists = bl;
 	c.timeout_ms = 1000;
 	start(f, &c, sc, 1);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	uv_timer_start(&f->nudge, tf_on_nudge, 10, 10);
-	for (;;) {
-		uv_run(&f->loop, UV_RUN_ONCE);
-		free(s);
-		s = screen(f);
-		if (strstr(s, "127.0.40.2") && strstr(strstr(s, "127.0.40.2"), "LISTED"))
-			break;
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		if (t.tv_sec - t0.tv_sec > 10)
-			fail_msg("no LISTED address after 10 s:\n%s", s);
-	}
-	uv_timer_stop(&f->nudge);
+	if (!tf_run_until(f, listed, &s, 10))
+		fail_msg("no LISTED address after 10 s:\n%s", s);
 	free(s);
 	/* down to mx1's address (127.0.40.2, listed), in the tiers pane */
 	key(f, '\t');
@@ -742,11 +729,9 @@ static void test_trainer(void **state)
 {
 	fixture *f = *state;
 	const char *const sc[] = {"primary-down"};
-	tui_config c = base_config(f, 120, 40);
+	tui_config c = tf_config_trainer(f, 120, 40);
 	char *s;
 
-	c.lab_rw = f->w;
-	c.lab_smtp = f->smtp;
 	start(f, &c, sc, 1);
 	s = screen(f);
 	assert_has(s, "✗ refused          127.0.16.1");
@@ -914,33 +899,28 @@ static void test_tour(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_first_screen_80x24, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_first_screen_120x40, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_navigation, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_mouse, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_walk, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_walk_no_host, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_freeze, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_theme_switch_and_state, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_bad_theme_file, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_too_small, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_mono_ascii, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_blocklists, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_hostile_escapes, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_state_file, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_remove_while_resolving, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_state_large, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_state_save_fails, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_state_fifo, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_trainer, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_trainer_not_lab, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_tour, setup, teardown),
+	    tf_test(test_first_screen_80x24),
+	    tf_test(test_first_screen_120x40),
+	    tf_test(test_navigation),
+	    tf_test(test_mouse),
+	    tf_test(test_walk),
+	    tf_test(test_walk_no_host),
+	    tf_test(test_freeze),
+	    tf_test(test_theme_switch_and_state),
+	    tf_test(test_bad_theme_file),
+	    tf_test(test_too_small),
+	    tf_test(test_mono_ascii),
+	    tf_test(test_blocklists),
+	    tf_test(test_hostile_escapes),
+	    tf_test(test_state_file),
+	    tf_test(test_remove_while_resolving),
+	    tf_test(test_state_large),
+	    tf_test(test_state_save_fails),
+	    tf_test(test_state_fifo),
+	    tf_test(test_trainer),
+	    tf_test(test_trainer_not_lab),
+	    tf_test(test_tour),
 	};
-	int rc;
 
-	if (tf_process_init() != 0)
-		return 1;
-	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	scan_global_cleanup();
-	return rc;
+	return tf_run(tests);
 }

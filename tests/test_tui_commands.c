@@ -5,12 +5,7 @@
  * exactly the shown commands on the clipboard with OSC 52. */
 #include "test_tui_fixture.h"
 
-#include <locale.h>
-#include <signal.h>
 #include <stdlib.h>
-#include <unistd.h>
-
-#include "scan.h"
 
 /* RFC 4648 base64 decoded (the test's own decoder: the app's encoder is
  * what is under test); NULL on a character outside the alphabet. */
@@ -109,22 +104,15 @@ static void test_commands_view_and_copy(void **state)
 	assert_lacks(scr, "swaks --server");
 	free(scr);
 
-	tui_app_free(f->app);
-	f->app = NULL;
-	uv_run(&f->loop, UV_RUN_NOWAIT);
+	tf_stop(f);
 	fclose(out);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_commands_view_and_copy, setup, teardown),
+	    tf_test(test_commands_view_and_copy),
 	};
-	int rc;
 
-	if (tf_process_init() != 0)
-		return 1;
-	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	scan_global_cleanup();
-	return rc;
+	return tf_run(tests);
 }

@@ -13,146 +13,9 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
-#include <wchar.h>
-
-#include "scan.h"
-#include "theme.h"
 
 #define T_SRV 33 /* the SRV question type */
-
-/* ---- helpers ------------------------------------------------------------- */
-
-/* The fixture on a zone of this test's own (instead of the built-in
- * scenarios): the same as tf_setup otherwise. */
-static int setup_zone(void **state, const char *name, const char *text)
-{
-	fixture *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	h_lab_open(&f->here, &f->loop, name, text, H_DNS | H_SMTP);
-	f->w = f->here.world;
-	f->dns = f->here.dns;
-	f->smtp = f->here.smtp;
-	snprintf(f->server, sizeof(f->server), "%s", f->here.server);
-	f->servers[0] = f->server;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/mxscope-tui-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->state, sizeof(f->state), "%s/mxscope/state", f->dir);
-	assert_int_equal(pipe(f->pipefd), 0);
-	f->in = fdopen(f->pipefd[0], "r");
-	f->out = fopen("/dev/null", "w");
-	assert_non_null(f->in);
-	assert_non_null(f->out);
-	uv_timer_init(&f->loop, &f->nudge);
-	*state = f;
-	return 0;
-}
-
-/* Starts the app on names that are not lab scenarios' first domains. */
-static void start_names(fixture *f, const tui_config *c, const char *const *names, size_t n)
-{
-	char *why = NULL;
-
-	f->app = tui_app_new(c, &why);
-	if (!f->app)
-		fail_msg("tui_app_new: %s", why);
-	for (size_t i = 0; i < n; i++)
-		assert_int_equal(tui_app_add(f->app, names[i], -1, &why), MXS_OK);
-	settle(f);
-}
-
-/* Runs the loop until text is on the screen (a stage the scan does not
- * wait for to call a domain settled: the authoritative servers); 10 s. */
-static char *wait_for(fixture *f, const char *text)
-{
-	struct timespec t0, t;
-	char *s = NULL;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	uv_timer_start(&f->nudge, tf_on_nudge, 10, 10);
-	for (;;) {
-		uv_run(&f->loop, UV_RUN_ONCE);
-		free(s);
-		s = screen(f);
-		if (strstr(s, text))
-			break;
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		if (t.tv_sec - t0.tv_sec > 10)
-			fail_screen("never shows", text, s);
-	}
-	uv_timer_stop(&f->nudge);
-	return s;
-}
-
-static size_t count(const char *hay, const char *needle)
-{
-	size_t n = 0;
-
-	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
-		n++;
-	return n;
-}
-
-/* The screen row holding text, copied into row (empty when none). */
-static const char *row_of(const char *scr, const char *text, char *row, size_t cap)
-{
-	const char *at = strstr(scr, text), *b, *e;
-
-	row[0] = '\0';
-	if (!at)
-		return row;
-	for (b = at; b > scr && b[-1] != '\n'; b--)
-		;
-	e = strchr(at, '\n');
-	snprintf(row, cap, "%.*s", (int)((e ? e : at + strlen(at)) - b), b);
-	return row;
-}
-
-/* Where wide text first shows on the screen (row, column), or false. */
-static bool find_cells(const wchar_t *text, int *y, int *x)
-{
-	wchar_t row[512];
-
-	for (int r = 0; r < LINES; r++) {
-		int n = mvwinnwstr(stdscr, r, 0, row, COLS < 511 ? COLS : 511);
-		wchar_t *at;
-		if (n <= 0)
-			continue;
-		row[n] = 0;
-		if ((at = wcsstr(row, text))) {
-			*y = r;
-			*x = (int)(at - row);
-			return true;
-		}
-	}
-	return false;
-}
-
-/* The first cell of text is drawn as theme role r of the default theme. */
-static void assert_role(const wchar_t *text, theme_role r)
-{
-	char *why = NULL;
-	theme *th = theme_load("default", &why);
-	unsigned want;
-	cchar_t cc;
-	wchar_t wch[CCHARW_MAX + 1];
-	attr_t attrs;
-	short pair;
-	int y, x;
-
-	assert_non_null(th);
-	want = theme_attr(th, r);
-	if (!find_cells(text, &y, &x))
-		fail_msg("\"%ls\" is not on the screen", text);
-	assert_int_equal(mvwin_wch(stdscr, y, x, &cc), OK);
-	assert_int_equal(getcchar(&cc, wch, &attrs, &pair, NULL), OK);
-	if (pair != (short)PAIR_NUMBER(want))
-		fail_msg("\"%ls\" has colour pair %d, the theme's %s is %d", text, pair,
-		         theme_role_key(r), (int)PAIR_NUMBER(want));
-	theme_free(th);
-}
 
 /* ---- 1. SRV only when the details pane shows it ----------------------- */
 
@@ -177,16 +40,9 @@ static void test_srv_on_demand(void **state)
 	free(s);
 	/* a domain added later and not shown asks no SRV either (SRV is asked
 	 * per domain, not switched on for the whole scan) */
-	{
-		char *why = NULL;
-		int si = scenario_of(f, "preference");
-		assert_true(si >= 0);
-		assert_int_equal(
-		    tui_app_add(f->app, lab_scenario_domain(f->w, (size_t)si, 0), si, &why),
-		    MXS_OK);
-		settle(f);
-		assert_int_equal(lab_dns_questions(f->dns, T_SRV), first);
-	}
+	tf_add_scenario(f, "preference");
+	settle(f);
+	assert_int_equal(lab_dns_questions(f->dns, T_SRV), first);
 
 	/* srv.lab.test shown: asked once, its records shown, its probe not redone */
 	key(f, 'j');
@@ -198,7 +54,7 @@ static void test_srv_on_demand(void **state)
 	assert_has(s, "_imaps._tcp  mail.srv.lab.test:993");
 	assert_has(s, "_pop3._tcp  . (not offered)");
 	/* the tiers pane's "sent" column: one probe, as before the SRV answer */
-	row_of(s, "127.0.50.1", row, sizeof(row));
+	tf_row_of(s, "127.0.50.1", row, sizeof(row));
 	if (!strstr(row, " 0%    1 "))
 		fail_screen("probed once", row, s);
 	free(s);
@@ -333,15 +189,16 @@ static void assert_auth_table(fixture *f, const char *s)
 	assert_has(s, "authoritative-lame x2  127.0.57.3, 127.0.57.4");
 	/* colours: the servers that disagree or are lame in the warning colour,
 	 * the agreeing primary as any other row */
-	assert_role(L"ns2.stale.test 127.0.57.2", THEME_WARN);
-	assert_role(L"ns3.stale.test 127.0.57.3", THEME_WARN);
-	assert_role(L"ns4.stale.test 127.0.57.4", THEME_WARN);
-	assert_role(L"ns1.stale.test 127.0.57.1", THEME_NORMAL);
+	tf_assert_role(L"ns2.stale.test 127.0.57.2", THEME_WARN);
+	tf_assert_role(L"ns3.stale.test 127.0.57.3", THEME_WARN);
+	tf_assert_role(L"ns4.stale.test 127.0.57.4", THEME_WARN);
+	tf_assert_role(L"ns1.stale.test 127.0.57.1", THEME_NORMAL);
 }
 
-static void test_authoritative_key(void **state)
+/* stale.test on auth_lab's servers: its table asked for with V (by_key)
+ * or from the start (--authoritative), then checked. */
+static void authoritative_case(fixture *f, bool by_key)
 {
-	fixture *f = *state;
 	const char *const names[] = {"stale.test"};
 	auth_lab l;
 	tui_config c;
@@ -349,37 +206,33 @@ static void test_authoritative_key(void **state)
 
 	auth_lab_open(f, &l);
 	c = auth_config(f, &l);
-	start_names(f, &c, names, 1);
-	s = screen(f);
-	/* not asked before the key */
-	assert_lacks(s, "Authoritative servers");
-	assert_lacks(s, "authoritative-mismatch");
-	free(s);
-	key(f, 'V');
-	assert_non_null(strstr(tui_app_message(f->app), "asking its authoritative servers"));
-	s = wait_for(f, "authoritative-lame: name server ns4");
+	c.authoritative = !by_key;
+	tf_start_names(f, &c, names, 1);
+	if (by_key) {
+		s = screen(f);
+		/* not asked before the key */
+		assert_lacks(s, "Authoritative servers");
+		assert_lacks(s, "authoritative-mismatch");
+		free(s);
+		key(f, 'V');
+		assert_non_null(
+		    strstr(tui_app_message(f->app), "asking its authoritative servers"));
+	}
+	s = tf_wait_for(f, "authoritative-lame: name server ns4", 10);
 	assert_auth_table(f, s);
 	free(s);
 	auth_lab_close(f, &l);
+}
+
+static void test_authoritative_key(void **state)
+{
+	authoritative_case(*state, true);
 }
 
 /* --authoritative: every domain's table without the key. */
 static void test_authoritative_option(void **state)
 {
-	fixture *f = *state;
-	const char *const names[] = {"stale.test"};
-	auth_lab l;
-	tui_config c;
-	char *s;
-
-	auth_lab_open(f, &l);
-	c = auth_config(f, &l);
-	c.authoritative = true;
-	start_names(f, &c, names, 1);
-	s = wait_for(f, "authoritative-lame: name server ns4");
-	assert_auth_table(f, s);
-	free(s);
-	auth_lab_close(f, &l);
+	authoritative_case(*state, false);
 }
 
 /* ---- 3. reverse DNS per address -------------------------------------- */
@@ -414,10 +267,10 @@ static void test_ptr_details(void **state)
 			key(f, 'j');
 		s = screen(f);
 		assert_has(s, rows[i].line);
-		assert_role(i == 0   ? L"PTR mx1"
-		            : i == 1 ? L"PTR none"
-		                     : L"PTR elsewhere",
-		            i == 0 ? THEME_OK : THEME_WARN);
+		tf_assert_role(i == 0   ? L"PTR mx1"
+		               : i == 1 ? L"PTR none"
+		                        : L"PTR elsewhere",
+		               i == 0 ? THEME_OK : THEME_WARN);
 		free(s);
 	}
 }
@@ -433,7 +286,7 @@ static const char egress_zone[] = "$ORIGIN eg.test.\n$TTL 30\n$SCENARIO eg\n$TIT
 
 static int setup_egress(void **state)
 {
-	return setup_zone(state, "egress", egress_zone);
+	return tf_setup_zone(state, "egress", egress_zone);
 }
 
 /* A listener whose accept queue is full: the kernel drops further SYNs (a
@@ -477,11 +330,11 @@ static void test_egress_blocked(void **state)
 	blackhole("127.0.71.1", lab_smtp_port(f->smtp), h1);
 	blackhole("127.0.71.2", lab_smtp_port(f->smtp), h2);
 	c.lab = NULL;
-	start_names(f, &c, names, 2);
+	tf_start_names(f, &c, names, 2);
 	key(f, 'L'); /* the log */
 	s = screen(f);
 	assert_has(s, "EGRESS BLOCKED? port 25 times out everywhere");
-	assert_int_equal(count(s, "this network probably blocks outbound port 25"), 1);
+	assert_int_equal(tf_count(s, "this network probably blocks outbound port 25"), 1);
 	/* each domain: egress-blocked, a warning, nobody blamed */
 	assert_has(s, "egress-blocked         one.eg.test");
 	assert_has(s, "warning  one.eg.test");
@@ -497,7 +350,7 @@ static void test_egress_blocked(void **state)
 	assert_has(s, "> opportunistic not judged: port 25 blocked from here");
 	assert_lacks(s, "deferred: every host failed");
 	free(s);
-	assert_role(L"> opportunistic not judged", THEME_WARN);
+	tf_assert_role(L"> opportunistic not judged", THEME_WARN);
 
 	/* one host that answers: port 25 gets out, the dead hosts are blamed */
 	assert_int_equal(tui_app_add(f->app, "open.eg.test", -1, &why), MXS_OK);
@@ -529,7 +382,7 @@ static void test_egress_one_domain(void **state)
 
 	blackhole("127.0.71.1", lab_smtp_port(f->smtp), h1);
 	c.lab = NULL;
-	start_names(f, &c, names, 1);
+	tf_start_names(f, &c, names, 1);
 	s = screen(f);
 	assert_lacks(s, "EGRESS BLOCKED");
 	assert_lacks(s, "egress-blocked");
@@ -549,7 +402,7 @@ static const char v6_zone[] = "$ORIGIN v6f.test.\n$TTL 30\n$SCENARIO v6f\n$TITLE
 
 static int setup_v6(void **state)
 {
-	return setup_zone(state, "v6fail", v6_zone);
+	return tf_setup_zone(state, "v6fail", v6_zone);
 }
 
 static void test_families(void **state)
@@ -570,7 +423,7 @@ static void test_families(void **state)
 		char *s;
 		c.lab = NULL;
 		c.family = rows[i].family;
-		start_names(f, &c, names, 1);
+		tf_start_names(f, &c, names, 1);
 		s = screen(f);
 		if (rows[i].v4)
 			assert_has(s, "127.0.72.1");
@@ -585,9 +438,7 @@ static void test_families(void **state)
 		else
 			assert_lacks(s, "ipv6-unreachable");
 		free(s);
-		tui_app_free(f->app);
-		f->app = NULL;
-		uv_run(&f->loop, UV_RUN_NOWAIT); /* the app's handles close */
+		tf_stop(f);
 	}
 }
 
@@ -613,22 +464,16 @@ static void test_ipv6_down_scenario(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_srv_on_demand, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_srv_all, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_authoritative_key, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_authoritative_option, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_ptr_details, setup, teardown),
+	    tf_test(test_srv_on_demand),
+	    tf_test(test_srv_all),
+	    tf_test(test_authoritative_key),
+	    tf_test(test_authoritative_option),
+	    tf_test(test_ptr_details),
 	    cmocka_unit_test_setup_teardown(test_egress_blocked, setup_egress, teardown),
 	    cmocka_unit_test_setup_teardown(test_egress_one_domain, setup_egress, teardown),
 	    cmocka_unit_test_setup_teardown(test_families, setup_v6, teardown),
-	    cmocka_unit_test_setup_teardown(test_ipv6_down_scenario, setup, teardown),
+	    tf_test(test_ipv6_down_scenario),
 	};
 
-	int rc;
-
-	if (tf_process_init() != 0)
-		return 1;
-	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	scan_global_cleanup();
-	return rc;
+	return tf_run(tests);
 }

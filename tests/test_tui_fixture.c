@@ -11,12 +11,12 @@
 
 #include "scan.h"
 
-static int setup_with(void **state, unsigned which)
+static int setup_with(void **state, const char *name, const char *text, unsigned which)
 {
 	fixture *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
-	h_lab_open(&f->here, &f->loop, NULL, NULL, which);
+	h_lab_open(&f->here, &f->loop, name, text, which);
 	f->w = f->here.world;
 	f->dns = f->here.dns;
 	f->smtp = f->here.smtp;
@@ -112,46 +112,120 @@ tui_config tf_config(fixture *f, int cols, int rows)
 	};
 }
 
-void tf_on_nudge(uv_timer_t *t)
+tui_config tf_config_trainer(fixture *f, int cols, int rows)
+{
+	tui_config c = tf_config(f, cols, rows);
+
+	c.lab_rw = f->w;
+	c.lab_smtp = f->smtp;
+	return c;
+}
+
+static void on_nudge(uv_timer_t *t)
 {
 	(void)t; /* only wakes the loop so the deadline is checked */
 }
 
-/* Runs the loop until every domain is resolved and probed. */
-void tf_settle(fixture *f)
+bool tf_run_until(fixture *f, bool (*done)(fixture *f, void *arg), void *arg, int secs)
 {
 	struct timespec t0, t;
+	bool ok = true;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	uv_timer_start(&f->nudge, tf_on_nudge, 10, 10);
+	uv_timer_start(&f->nudge, on_nudge, 10, 10);
 	for (;;) {
 		uv_run(&f->loop, UV_RUN_ONCE);
-		/* settled after a draw too: a drawn SRV section asks again */
-		if (tui_app_settled(f->app) && tui_app_pump(f->app) && tui_app_settled(f->app))
+		if (done(f, arg))
 			break;
 		clock_gettime(CLOCK_MONOTONIC, &t);
-		if (t.tv_sec - t0.tv_sec > 10)
-			fail_msg("the lab domains did not settle in 10 s");
+		if (t.tv_sec - t0.tv_sec > secs) {
+			ok = false;
+			break;
+		}
 	}
 	uv_timer_stop(&f->nudge);
+	return ok;
+}
+
+/* settled after a draw too: a drawn SRV section asks again */
+static bool settled_drawn(fixture *f, void *arg)
+{
+	(void)arg;
+	return tui_app_settled(f->app) && tui_app_pump(f->app) && tui_app_settled(f->app);
+}
+
+void tf_settle(fixture *f)
+{
+	if (!tf_run_until(f, settled_drawn, NULL, 10))
+		fail_msg("the lab domains did not settle in 10 s");
 	tui_app_pump(f->app);
 }
 
-void tf_start(fixture *f, const tui_config *c, const char *const *scen, size_t n)
+typedef struct awaited {
+	const char *text;
+	char *scr; /* the last screen looked at */
+} awaited;
+
+static bool shows(fixture *f, void *arg)
+{
+	awaited *a = arg;
+
+	free(a->scr);
+	a->scr = tf_screen(f);
+	return strstr(a->scr, a->text) != NULL;
+}
+
+char *tf_wait_for(fixture *f, const char *text, int secs)
+{
+	awaited a = {text, NULL};
+
+	if (!tf_run_until(f, shows, &a, secs))
+		fail_screen("never shows", text, a.scr);
+	return a.scr;
+}
+
+static void app_new(fixture *f, const tui_config *c)
 {
 	char *why = NULL;
 
 	f->app = tui_app_new(c, &why);
 	if (!f->app)
 		fail_msg("tui_app_new: %s", why);
-	for (size_t i = 0; i < n; i++) {
-		int si = scenario_of(f, scen[i]);
-		assert_true(si >= 0);
-		assert_int_equal(
-		    tui_app_add(f->app, lab_scenario_domain(f->w, (size_t)si, 0), si, &why),
-		    MXS_OK);
-	}
-	settle(f);
+}
+
+void tf_start_names(fixture *f, const tui_config *c, const char *const *names, size_t n)
+{
+	char *why = NULL;
+
+	app_new(f, c);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(tui_app_add(f->app, names[i], -1, &why), MXS_OK);
+	tf_settle(f);
+}
+
+void tf_add_scenario(fixture *f, const char *name)
+{
+	char *why = NULL;
+	int si = tf_scenario_of(f, name);
+
+	assert_true(si >= 0);
+	assert_int_equal(tui_app_add(f->app, lab_scenario_domain(f->w, (size_t)si, 0), si, &why),
+	                 MXS_OK);
+}
+
+void tf_start(fixture *f, const tui_config *c, const char *const *scen, size_t n)
+{
+	app_new(f, c);
+	for (size_t i = 0; i < n; i++)
+		tf_add_scenario(f, scen[i]);
+	tf_settle(f);
+}
+
+void tf_stop(fixture *f)
+{
+	tui_app_free(f->app);
+	f->app = NULL;
+	uv_run(&f->loop, UV_RUN_NOWAIT);
 }
 
 char *tf_screen(fixture *f)
@@ -164,7 +238,6 @@ char *tf_screen(fixture *f)
 	return s;
 }
 
-/* A key as the terminal would give it: characters or KEY_* codes. */
 void tf_key(fixture *f, int ch)
 {
 	if (ch >= KEY_MIN)
@@ -180,6 +253,12 @@ void tf_keys(fixture *f, const char *s)
 		key(f, (unsigned char)*s);
 }
 
+void tf_key_times(fixture *f, int ch, int n)
+{
+	for (int i = 0; i < n; i++)
+		tf_key(f, ch);
+}
+
 /* gcc 12 (-O2, UBSan that recovers) sees a path where a screen is NULL and
  * stops a -Werror build with -Wformat-overflow: print it through this */
 const char *tf_shown(const char *s)
@@ -187,12 +266,89 @@ const char *tf_shown(const char *s)
 	return s ? s : "(null)";
 }
 
+size_t tf_count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
 int tf_count_lines(const char *s)
 {
-	int n = 0;
-	for (; *s; s++)
-		n += *s == '\n';
-	return n;
+	return (int)tf_count(s, "\n");
+}
+
+const char *tf_row_of(const char *scr, const char *text, char *row, size_t cap)
+{
+	const char *at = strstr(scr, text), *b, *e;
+
+	row[0] = '\0';
+	if (!at)
+		return row;
+	for (b = at; b > scr && b[-1] != '\n'; b--)
+		;
+	e = strchr(at, '\n');
+	snprintf(row, cap, "%.*s", (int)((e ? e : at + strlen(at)) - b), b);
+	return row;
+}
+
+bool tf_find_cells(const wchar_t *text, int *y, int *x)
+{
+	wchar_t row[512];
+
+	for (int r = 0; r < LINES; r++) {
+		int n = mvwinnwstr(stdscr, r, 0, row, COLS < 511 ? COLS : 511);
+		wchar_t *at;
+		if (n <= 0)
+			continue;
+		row[n] = 0;
+		if ((at = wcsstr(row, text))) {
+			*y = r;
+			*x = (int)(at - row);
+			return true;
+		}
+	}
+	return false;
+}
+
+void tf_assert_cells(const wchar_t *text, size_t ncells, const theme *th, theme_role r,
+                     const char *what)
+{
+	const unsigned want = theme_attr(th, r);
+	const attr_t bits = A_BOLD | A_REVERSE | A_UNDERLINE;
+	int y, x;
+
+	if (!tf_find_cells(text, &y, &x))
+		fail_msg("%s: \"%ls\" is not on the screen", what, text);
+	if (ncells > wcslen(text))
+		ncells = wcslen(text);
+	for (size_t i = 0; i < ncells; i++) {
+		cchar_t cc;
+		wchar_t wch[CCHARW_MAX + 1];
+		attr_t at = 0;
+		short pair = 0;
+		assert_int_equal(mvwin_wch(stdscr, y, x + (int)i, &cc), OK);
+		assert_int_equal(getcchar(&cc, wch, &at, &pair, NULL), OK);
+		if (pair != (short)PAIR_NUMBER(want) || (at & bits) != (want & bits))
+			fail_msg(
+			    "%s: \"%ls\" cell %zu has pair %d attrs %#lx, the role %s is pair %d "
+			    "attrs %#lx",
+			    what, text, i, pair, (unsigned long)(at & bits), theme_role_key(r),
+			    (int)PAIR_NUMBER(want), (unsigned long)(want & bits));
+	}
+}
+
+void tf_assert_role(const wchar_t *text, theme_role r)
+{
+	char *why = NULL;
+	theme *th = theme_load("default", &why);
+
+	if (!th)
+		fail_msg("theme default: %s", why);
+	tf_assert_cells(text, TF_EVERY_CELL, th, r, "theme default");
+	theme_free(th);
 }
 
 int tf_process_init(void)
@@ -211,6 +367,12 @@ int tf_process_init(void)
 	return 0;
 }
 
+int tf_process_done(int rc)
+{
+	scan_global_cleanup();
+	return rc;
+}
+
 void tf_trainer(fixture *f, const char *cmd)
 {
 	tf_key(f, 'T');
@@ -219,12 +381,26 @@ void tf_trainer(fixture *f, const char *cmd)
 	tf_settle(f);
 }
 
+void tf_lab_trainer(lab *l, const char *domain, const char *cmd)
+{
+	char *why = NULL;
+
+	if (lab_trainer_run(l, domain, cmd, &why) != MXS_OK)
+		fail_msg("trainer: %s", why);
+	free(why); /* the account of what was done */
+}
+
 int tf_setup(void **state)
 {
-	return setup_with(state, H_DNS | H_SMTP);
+	return setup_with(state, NULL, NULL, H_DNS | H_SMTP);
 }
 
 int tf_setup_sts(void **state)
 {
-	return setup_with(state, H_DNS | H_SMTP | H_STS);
+	return setup_with(state, NULL, NULL, H_DNS | H_SMTP | H_STS);
+}
+
+int tf_setup_zone(void **state, const char *name, const char *text)
+{
+	return setup_with(state, name, text, H_DNS | H_SMTP);
 }

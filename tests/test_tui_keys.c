@@ -6,21 +6,8 @@
 #include "test_tui_fixture.h"
 
 #include <dirent.h>
-#include <locale.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
-
-#include "scan.h"
-#include "trainer.h"
-
-static void trainer(fixture *f, const char *cmd)
-{
-	key(f, 'T');
-	keys(f, cmd);
-	key(f, '\n');
-	settle(f);
-}
 
 /* A host that never answered shows no "-1" times and says nothing about
  * STARTTLS, which it never got to. */
@@ -78,11 +65,9 @@ static void test_long_panes(void **state)
 static void test_help_at_120(void **state)
 {
 	fixture *f = *state;
-	tui_config c = base_config(f, 120, 50);
+	tui_config c = tf_config_trainer(f, 120, 50);
 	char *s;
 
-	c.lab_rw = f->w;
-	c.lab_smtp = f->smtp;
 	start(f, &c, NULL, 0);
 	key(f, '?');
 	s = screen(f);
@@ -153,8 +138,7 @@ static void test_walk_first_step_and_end(void **state)
 	start(f, &c, sc, 1);
 	key(f, 'w');
 	key(f, ' ');
-	for (int i = 0; i < 12; i++)
-		key(f, 'n');
+	tf_key_times(f, 'n', 12);
 	s = screen(f);
 	assert_has(s, "1. pref 10");
 	assert_has(s, "more lines");
@@ -205,9 +189,7 @@ static void test_copy_out(void **state)
 		closedir(d);
 	assert_true(saved);
 	assert_int_equal(chdir(cwd), 0);
-	tui_app_free(f->app);
-	f->app = NULL;
-	uv_run(&f->loop, UV_RUN_NOWAIT);
+	tf_stop(f);
 	fclose(out);
 }
 
@@ -218,11 +200,9 @@ static void test_trainer_keys_and_prompt(void **state)
 {
 	fixture *f = *state;
 	const char *const sc[] = {"single"};
-	tui_config c = base_config(f, 120, 40);
+	tui_config c = tf_config_trainer(f, 120, 40);
 	char *s;
 
-	c.lab_rw = f->w;
-	c.lab_smtp = f->smtp;
 	start(f, &c, sc, 1);
 	keys(f, "\tjj");
 	key(f, 'D');
@@ -250,7 +230,7 @@ static void test_trainer_keys_and_prompt(void **state)
 	assert_has(s, "down 127.0.14.1_");
 	free(s);
 	key(f, 27);
-	trainer(f, "up"); /* no address: the selected one */
+	tf_trainer(f, "up"); /* no address: the selected one */
 	assert_non_null(strstr(tui_app_message(f->app), "trainer: up 127.0.14.1 done"));
 	key(f, 'T');
 	key(f, KEY_UP); /* the last command, recalled as it ran */
@@ -258,7 +238,7 @@ static void test_trainer_keys_and_prompt(void **state)
 	assert_has(s, "up 127.0.14.1_");
 	free(s);
 	key(f, 27);
-	trainer(f, "reset");
+	tf_trainer(f, "reset");
 }
 
 /* The sparkline and standard deviation of greeting times appear once an
@@ -268,7 +248,7 @@ static void test_sparkline_and_sd(void **state)
 	fixture *f = *state;
 	const char *const sc[] = {"single"};
 	tui_config c = base_config(f, 200, 40);
-	char *s;
+	char *s, row[1024];
 
 	start(f, &c, sc, 1);
 	for (int i = 0; i < 3; i++) {
@@ -278,12 +258,12 @@ static void test_sparkline_and_sd(void **state)
 	s = screen(f);
 	assert_has(s, "sd  greeting");
 	assert_has(s, "accepted         127.0.14.1    0%    4");
-	/* four samples: four bars */
+	/* four samples: four bars, after the address on its row */
 	{
-		const char *row = strstr(s, "127.0.14.1    0%");
-		const char *nl = strchr(row, '\n');
+		const char *p =
+		    strstr(tf_row_of(s, "127.0.14.1    0%", row, sizeof(row)), "127.0.14.1    0%");
 		int bars = 0;
-		for (const char *p = row; p < nl; p++)
+		for (; *p; p++)
 			bars += (unsigned char)p[0] == 0xe2 && (unsigned char)p[1] == 0x96 &&
 			        (unsigned char)p[2] >= 0x81 && (unsigned char)p[2] <= 0x88;
 		assert_int_equal(bars, 4);
@@ -334,9 +314,7 @@ static void test_idle_key_traced_at_once(void **state)
 	c.trace_keys = path;
 	start(f, &c, sc, 1);
 	key(f, 'k'); /* already on the first line: nothing changes */
-	tui_app_free(f->app);
-	f->app = NULL;
-	uv_run(&f->loop, UV_RUN_NOWAIT);
+	tf_stop(f);
 	t = fopen(path, "r");
 	assert_non_null(t);
 	while (fgets(line, sizeof(line), t))
@@ -378,23 +356,18 @@ static void test_sender_switch(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_never_answered_details, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_long_panes, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_help_at_120, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_zoom_and_sort, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_walk_first_step_and_end, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_copy_out, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_trainer_keys_and_prompt, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_sparkline_and_sd, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_walk_as_host, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_idle_key_traced_at_once, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_sender_switch, setup, teardown),
+	    tf_test(test_never_answered_details),
+	    tf_test(test_long_panes),
+	    tf_test(test_help_at_120),
+	    tf_test(test_zoom_and_sort),
+	    tf_test(test_walk_first_step_and_end),
+	    tf_test(test_copy_out),
+	    tf_test(test_trainer_keys_and_prompt),
+	    tf_test(test_sparkline_and_sd),
+	    tf_test(test_walk_as_host),
+	    tf_test(test_idle_key_traced_at_once),
+	    tf_test(test_sender_switch),
 	};
-	int rc;
 
-	if (tf_process_init() != 0)
-		return 1;
-	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	scan_global_cleanup();
-	return rc;
+	return tf_run(tests);
 }

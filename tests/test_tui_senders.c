@@ -8,62 +8,8 @@
 #include "test_tui_fixture.h"
 
 #include <stdlib.h>
-#include <wchar.h>
 
-#include "scan.h"
-#include "theme.h"
-#include "trainer.h"
-
-/* Where wide text first shows on the screen, top row first. */
-static bool find_cells(const wchar_t *text, int *y, int *x)
-{
-	wchar_t row[512];
-
-	for (int r = 0; r < LINES; r++) {
-		int n = mvwinnwstr(stdscr, r, 0, row, COLS < 511 ? COLS : 511);
-		wchar_t *at;
-		if (n <= 0)
-			continue;
-		row[n] = 0;
-		if ((at = wcsstr(row, text))) {
-			*y = r;
-			*x = (int)(at - row);
-			return true;
-		}
-	}
-	return false;
-}
-
-/* Every cell of text (its first showing) has the colour pair and the bold
- * and reverse of role r in the default theme. */
-static void assert_role(const wchar_t *text, theme_role r)
-{
-	char *why = NULL;
-	theme *th = theme_load("default", &why);
-	unsigned want;
-	const attr_t bits = A_BOLD | A_REVERSE | A_UNDERLINE;
-	int y, x;
-
-	if (!th)
-		fail_msg("theme default: %s", why);
-	want = theme_attr(th, r);
-	if (!find_cells(text, &y, &x))
-		fail_msg("\"%ls\" is not on the screen", text);
-	for (size_t i = 0; i < wcslen(text); i++) {
-		cchar_t cc;
-		wchar_t wch[CCHARW_MAX + 1];
-		attr_t at = 0;
-		short pair = 0;
-		assert_int_equal(mvwin_wch(stdscr, y, x + (int)i, &cc), OK);
-		assert_int_equal(getcchar(&cc, wch, &at, &pair, NULL), OK);
-		if (pair != (short)PAIR_NUMBER(want) || (at & bits) != (want & bits))
-			fail_msg("\"%ls\" cell %zu has pair %d attrs %#lx, the role %s is pair %d "
-			         "attrs %#lx",
-			         text, i, pair, (unsigned long)(at & bits), theme_role_key(r),
-			         (int)PAIR_NUMBER(want), (unsigned long)(want & bits));
-	}
-	theme_free(th);
-}
+#include "scan.h" /* SENDER_* */
 
 static tui_config config(fixture *f, int rows)
 {
@@ -77,8 +23,7 @@ static tui_config config(fixture *f, int rows)
 static void walk_to_end(fixture *f)
 {
 	key(f, 'w');
-	for (int i = 0; i < 8; i++)
-		key(f, 'n');
+	tf_key_times(f, 'n', 8);
 }
 
 /* sts-enforce: mx1 is down, the backup is not in the enforce policy. An
@@ -113,11 +58,10 @@ static void test_sts_enforce(void **state)
 	assert_has(s, "=> delivered to backup.sts-enforce.lab.test (127.0.60.2)");
 	assert_lacks(s, "skipped by");
 	free(s);
-	assert_role(L"=> delivered to backup", THEME_WALK_DONE);
+	tf_assert_role(L"=> delivered to backup", THEME_WALK_DONE);
 
 	key(f, 'S');
-	for (int i = 0; i < 8; i++)
-		key(f, 'n');
+	tf_key_times(f, 'n', 8);
 	s = screen(f);
 	assert_has(s, "sender mta-sts");
 	assert_has(s, "Domains (1) as mta-sts");
@@ -131,10 +75,10 @@ static void test_sts_enforce(void **state)
 	/* the skipped host's step in the error role; the probe keeps its own
 	 * colour in the tiers pane (issue 13: the walk marks, never recolours),
 	 * as does the refused primary */
-	assert_role(L"skipped by mta-sts", THEME_ERROR);
-	assert_role(L"=> no host accepts", THEME_ERROR);
-	assert_role(L"accepted", THEME_OK);
-	assert_role(L"refused", THEME_ERROR);
+	tf_assert_role(L"skipped by mta-sts", THEME_ERROR);
+	tf_assert_role(L"=> no host accepts", THEME_ERROR);
+	tf_assert_role(L"accepted", THEME_OK);
+	tf_assert_role(L"refused", THEME_ERROR);
 }
 
 /* sts-testing: the policy only reports; the mta-sts sender delivers to the
@@ -161,7 +105,7 @@ static void test_sts_testing(void **state)
 	assert_has(s, "=> delivered to in.mail.sts-testing.lab.test (127.0.61.1)");
 	assert_lacks(s, "skipped by");
 	free(s);
-	assert_role(L"=> delivered to in.mail", THEME_WALK_DONE);
+	tf_assert_role(L"=> delivered to in.mail", THEME_WALK_DONE);
 }
 
 /* dane-stale: mx1's TLSA record is stale. The dane sender skips mx1 and
@@ -196,11 +140,10 @@ static void test_dane_stale(void **state)
 	assert_has(s, "   skipped by dane: DANE: the certificate matches none of the");
 	assert_has(s, "=> delivered to mx2.dane-stale.lab.test (127.0.71.2)");
 	free(s);
-	assert_role(L"skipped by dane", THEME_ERROR);
-	assert_role(L"=> delivered to mx2", THEME_WALK_DONE);
+	tf_assert_role(L"skipped by dane", THEME_ERROR);
+	tf_assert_role(L"=> delivered to mx2", THEME_WALK_DONE);
 	key(f, 'S'); /* around to opportunistic: mx1 takes it */
-	for (int i = 0; i < 8; i++)
-		key(f, 'n');
+	tf_key_times(f, 'n', 8);
 	s = screen(f);
 	assert_has(s, "=> delivered to mx1.dane-stale.lab.test (127.0.71.1)");
 	assert_lacks(s, "skipped by");
@@ -219,7 +162,7 @@ static void test_dane_stale(void **state)
 	assert_has(s, "  cert sha256 ");
 	assert_has(s, "  DANE: mismatch");
 	free(s);
-	assert_role(L"DANE: mismatch", THEME_ERROR);
+	tf_assert_role(L"DANE: mismatch", THEME_ERROR);
 }
 
 /* dane-insecure: TLSA in an unsigned zone is shown and ignored: the dane
@@ -239,7 +182,7 @@ static void test_dane_insecure(void **state)
 	assert_has(s, "TLSA _25._tcp.mx.dane-insecure.lab.test (insecure: shown, ignored)");
 	assert_has(s, "  3 1 1 54b0e057755919a83edcad38f9d28b8c4dc985ba6f07b94fc3425ad509");
 	free(s);
-	assert_role(L"3 1 1 54b0e0", THEME_DIM);
+	tf_assert_role(L"3 1 1 54b0e0", THEME_DIM);
 	walk_to_end(f);
 	s = screen(f);
 	assert_has(s, "as dane sender");
@@ -257,14 +200,10 @@ static void test_rcpt_bounce_stops(void **state)
 	const char *const sc[] = {"rcpt-relay"};
 	tui_config c = config(f, 80);
 	lab *l = lab_new(f->w, f->smtp);
-	char *why = NULL, *s;
+	char *s;
 
 	assert_non_null(l);
-	if (lab_trainer_run(l, "rcpt-relay.lab.test", "pref mx1.rcpt-relay.lab.test 30", &why) !=
-	    MXS_OK)
-		fail_msg("trainer: %s", why);
-	free(why); /* the account of what was done */
-	why = NULL;
+	tf_lab_trainer(l, "rcpt-relay.lab.test", "pref mx1.rcpt-relay.lab.test 30");
 	c.rcpt = "postmaster";
 	start(f, &c, sc, 1);
 	s = screen(f);
@@ -280,14 +219,14 @@ static void test_rcpt_bounce_stops(void **state)
 	assert_lacks(s, "2. pref 30");
 	assert_lacks(s, "=> delivered");
 	free(s);
-	assert_role(L"bounce at RCPT: 550", THEME_ERROR);
-	assert_role(L"=> bounce at", THEME_ERROR);
+	tf_assert_role(L"bounce at RCPT: 550", THEME_ERROR);
+	tf_assert_role(L"=> bounce at", THEME_ERROR);
 	/* the tiers pane marks the bounce's host, not mx1 as tried */
-	assert_role(L"▶", THEME_WALK_CURRENT);
+	tf_assert_role(L"▶", THEME_WALK_CURRENT);
 	{
 		int y1, x1, y2, x2;
-		assert_true(find_cells(L"▶✓ accepted         127.0.62.2", &y1, &x1));
-		assert_true(find_cells(L"  ✓ accepted         127.0.62.1", &y2, &x2));
+		assert_true(tf_find_cells(L"▶✓ accepted         127.0.62.2", &y1, &x1));
+		assert_true(tf_find_cells(L"  ✓ accepted         127.0.62.1", &y2, &x2));
 	}
 	/* the backup's address: the RCPT answer in the details */
 	key(f, 27);
@@ -300,11 +239,7 @@ static void test_rcpt_bounce_stops(void **state)
 	free(s);
 	/* the backup fixed, r asks again: the recipient stage runs once more
 	 * (a refresh, not the monitor's rounds) and the mail is delivered */
-	if (lab_trainer_run(l, "rcpt-relay.lab.test", "behave 127.0.62.2 rcpt=accept", &why) !=
-	    MXS_OK)
-		fail_msg("trainer: %s", why);
-	free(why); /* the account of what was done */
-	why = NULL;
+	tf_lab_trainer(l, "rcpt-relay.lab.test", "behave 127.0.62.2 rcpt=accept");
 	key(f, 27);
 	key(f, 'r');
 	settle(f);
@@ -326,13 +261,10 @@ static void test_sts_policy_unavailable(void **state)
 	const char *const sc[] = {"sts-enforce"};
 	tui_config c = config(f, 80);
 	lab *l = lab_new(f->w, f->smtp);
-	char *why = NULL, *s;
+	char *s;
 
 	assert_non_null(l);
-	if (lab_trainer_run(l, "sts-enforce.lab.test",
-	                    "behave mta-sts.sts-enforce.lab.test missing", &why) != MXS_OK)
-		fail_msg("trainer: %s", why);
-	free(why);
+	tf_lab_trainer(l, "sts-enforce.lab.test", "behave mta-sts.sts-enforce.lab.test missing");
 	c.sender = SENDER_MTA_STS;
 	start(f, &c, sc, 1);
 	s = screen(f);
@@ -342,7 +274,7 @@ static void test_sts_policy_unavailable(void **state)
 	assert_has(s, "> mta-sts       -> backup.sts-enforce.lab.test (127.0.60.2)");
 	assert_has(s, "warning  mta-sts-policy-unavailable");
 	free(s);
-	assert_role(L"policy error: ", THEME_WARN); /* as the finding */
+	tf_assert_role(L"policy error: ", THEME_WARN); /* as the finding */
 	lab_free(l);
 }
 
@@ -376,11 +308,6 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_walk_at_80x24, tf_setup_sts, teardown),
 	    cmocka_unit_test_setup_teardown(test_sts_policy_unavailable, tf_setup_sts, teardown),
 	};
-	int rc;
 
-	if (tf_process_init() != 0)
-		return 1;
-	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	scan_global_cleanup();
-	return rc;
+	return tf_run(tests);
 }

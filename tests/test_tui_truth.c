@@ -5,81 +5,11 @@
 #include "test_tui_fixture.h"
 
 #include <locale.h>
-#include <signal.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <stdlib.h>
 #include <unistd.h>
-#include <wchar.h>
 
-#include "scan.h"
 #include "theme.h"
-
-/* Where wide text first shows on the screen: row and column, or false. */
-static bool find_cells(const wchar_t *text, int *y, int *x)
-{
-	wchar_t row[512];
-
-	for (int r = 0; r < LINES; r++) {
-		int n = mvwinnwstr(stdscr, r, 0, row, COLS < 511 ? COLS : 511);
-		wchar_t *at;
-		if (n <= 0)
-			continue;
-		row[n] = 0;
-		at = wcsstr(row, text);
-		if (at) {
-			/* mvwinnwstr gives one wchar per column for what we draw */
-			*y = r;
-			*x = (int)(at - row);
-			return true;
-		}
-	}
-	return false;
-}
-
-typedef struct cell_look {
-	short pair;
-	attr_t attrs;
-} cell_look;
-
-static cell_look look_at(int y, int x)
-{
-	cchar_t cc;
-	wchar_t wch[CCHARW_MAX + 1];
-	cell_look l = {0, 0};
-
-	assert_int_equal(mvwin_wch(stdscr, y, x, &cc), OK);
-	assert_int_equal(getcchar(&cc, wch, &l.attrs, &l.pair, NULL), OK);
-	return l;
-}
-
-/* The cells of text look exactly as theme role r does in theme th: the
- * same colour pair and the same bold and reverse. */
-static void assert_cells_role_n(const wchar_t *text, size_t ncells, const theme *th, theme_role r,
-                                const char *what)
-{
-	int y, x;
-	unsigned want = theme_attr(th, r);
-	const attr_t bits = A_BOLD | A_REVERSE | A_UNDERLINE;
-
-	if (!find_cells(text, &y, &x))
-		fail_msg("%s: \"%ls\" is not on the screen", what, text);
-	for (size_t i = 0; i < ncells; i++) {
-		cell_look l = look_at(y, x + (int)i);
-		if (l.pair != (short)PAIR_NUMBER(want) || (l.attrs & bits) != (want & bits))
-			fail_msg(
-			    "%s: \"%ls\" cell %zu has pair %d attrs %#lx, the theme's %s is pair "
-			    "%d attrs %#lx",
-			    what, text, i, l.pair, (unsigned long)(l.attrs & bits),
-			    theme_role_key(r), (int)PAIR_NUMBER(want),
-			    (unsigned long)(want & bits));
-	}
-}
-
-static void assert_cells_role(const wchar_t *text, const theme *th, theme_role r, const char *what)
-{
-	assert_cells_role_n(text, wcslen(text), th, r, what);
-}
 
 /* issue 13, item 1: `mxscope lab --seed 7 tier-down`, Enter, w, space, n
  * showed "✗ greeting-timeout" bold green (walk-done) in the middle of the
@@ -109,29 +39,28 @@ static void test_walk_keeps_state_colour(void **state)
 		assert_has(s, "▶"); /* the walk's current attempt, marked */
 		assert_has(s, "•"); /* and the one it tried */
 		free(s);
-		assert_cells_role(L"greeting-timeout", th, THEME_ERROR, theme_shipped[t]);
-		assert_cells_role_n(L"✗ greeting-timeout", 1, th, THEME_ERROR, theme_shipped[t]);
+		tf_assert_cells(L"greeting-timeout", TF_EVERY_CELL, th, THEME_ERROR,
+		                theme_shipped[t]);
+		tf_assert_cells(L"✗ greeting-timeout", 1, th, THEME_ERROR, theme_shipped[t]);
 		{
 			/* the longest state word does not push its address out of
 			 * the column */
 			int y1, x1, y2, x2, y3, x3;
-			assert_true(find_cells(L"127.0.17.1", &y1, &x1));
-			assert_true(find_cells(L"127.0.17.2", &y2, &x2));
-			assert_true(find_cells(L"127.0.17.3", &y3, &x3));
+			assert_true(tf_find_cells(L"127.0.17.1", &y1, &x1));
+			assert_true(tf_find_cells(L"127.0.17.2", &y2, &x2));
+			assert_true(tf_find_cells(L"127.0.17.3", &y3, &x3));
 			assert_int_equal(x1, x2);
 			assert_int_equal(x2, x3);
 		}
 		/* to the end of the walk: still the error's colour */
-		for (int i = 0; i < 8; i++)
-			key(f, 'n');
+		tf_key_times(f, 'n', 8);
 		s = screen(f);
 		assert_has(s, "=> ");
 		free(s);
-		assert_cells_role(L"greeting-timeout", th, THEME_ERROR, theme_shipped[t]);
+		tf_assert_cells(L"greeting-timeout", TF_EVERY_CELL, th, THEME_ERROR,
+		                theme_shipped[t]);
 		theme_free(th);
-		tui_app_free(f->app);
-		f->app = NULL;
-		uv_run(&f->loop, UV_RUN_NOWAIT);
+		tf_stop(f);
 	}
 }
 
@@ -153,8 +82,8 @@ static void test_status_words_and_delivers_to(void **state)
 	assert_has(s, "∅ no mail  null.lab.test");
 	assert_has(s, "✓ ok       single.lab.test");
 	free(s);
-	assert_cells_role(L"warning", th, THEME_WARN, "primary-down");
-	assert_cells_role(L"no mail", th, THEME_INFO, "null MX");
+	tf_assert_cells(L"warning", TF_EVERY_CELL, th, THEME_WARN, "primary-down");
+	tf_assert_cells(L"no mail", TF_EVERY_CELL, th, THEME_INFO, "null MX");
 	/* the null MX's walk says what a sender does */
 	keys(f, "jj");
 	key(f, 'w');
@@ -253,9 +182,7 @@ static void test_lang_c_draws_ascii(void **state)
 	assert_null(strchr(strstr(s, "? help") + 1, '?'));
 	assert_true(strchr(s, '?') == strstr(s, "? help"));
 	free(s);
-	tui_app_free(f->app);
-	f->app = NULL;
-	uv_run(&f->loop, UV_RUN_NOWAIT);
+	tf_stop(f);
 	if (!setlocale(LC_ALL, "C.UTF-8"))
 		setlocale(LC_ALL, "C.utf8");
 }
@@ -268,11 +195,9 @@ static void test_cursor_follows_item_and_history_survives(void **state)
 {
 	fixture *f = *state;
 	const char *const sc[] = {"primary-down", "single"};
-	tui_config c = base_config(f, 120, 40);
+	tui_config c = tf_config_trainer(f, 120, 40);
 	char *s;
 
-	c.lab_rw = f->w;
-	c.lab_smtp = f->smtp;
 	start(f, &c, sc, 2);
 	key(f, '\t');
 	keys(f, "jjjjj"); /* tier, host, address, tier 2, host 2, its address */
@@ -302,11 +227,9 @@ static void test_trainer_refreshes_every_domain(void **state)
 {
 	fixture *f = *state;
 	const char *const sc[] = {"primary-down", "single"};
-	tui_config c = base_config(f, 120, 40);
+	tui_config c = tf_config_trainer(f, 120, 40);
 	char *s;
 
-	c.lab_rw = f->w;
-	c.lab_smtp = f->smtp;
 	start(f, &c, sc, 2);
 	tf_trainer(f, "down 127.0.14.1"); /* single's host, while primary-down is selected */
 	key(f, 'j');
@@ -334,48 +257,27 @@ static void test_expired_ttl_reresolves(void **state)
 	                   "mx A 127.0.14.1\n";
 	const char *const sc[] = {"short-ttl"};
 	tui_config c = base_config(f, 120, 40);
-	char *why = NULL, *s;
-	struct timespec t0, t;
+	char *why = NULL;
 
 	if (lab_world_load_string(f->w, "short-ttl", zone, &why) != MXS_OK)
 		fail_msg("zone: %s", why);
 	start(f, &c, sc, 1);
 	key(f, 'L'); /* the log says why it asked */
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	uv_timer_start(&f->nudge, tf_on_nudge, 50, 50);
-	for (;;) {
-		uv_run(&f->loop, UV_RUN_ONCE);
-		tui_app_pump(f->app);
-		s = screen(f);
-		if (strstr(s, "TTL 2 s ran out"))
-			break;
-		free(s);
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		if (t.tv_sec - t0.tv_sec > 8)
-			fail_msg("no re-resolve 8 s after a 2 s TTL");
-	}
-	free(s);
-	uv_timer_stop(&f->nudge);
+	free(tf_wait_for(f, "TTL 2 s ran out", 8));
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_walk_keeps_state_colour, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_status_words_and_delivers_to, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_findings_sorted_grouped, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_themes_built_in, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_lang_c_draws_ascii, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_cursor_follows_item_and_history_survives, setup,
-	                                    teardown),
-	    cmocka_unit_test_setup_teardown(test_trainer_refreshes_every_domain, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_expired_ttl_reresolves, setup, teardown),
+	    tf_test(test_walk_keeps_state_colour),
+	    tf_test(test_status_words_and_delivers_to),
+	    tf_test(test_findings_sorted_grouped),
+	    tf_test(test_themes_built_in),
+	    tf_test(test_lang_c_draws_ascii),
+	    tf_test(test_cursor_follows_item_and_history_survives),
+	    tf_test(test_trainer_refreshes_every_domain),
+	    tf_test(test_expired_ttl_reresolves),
 	};
-	int rc;
 
-	if (tf_process_init() != 0)
-		return 1;
-	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	scan_global_cleanup();
-	return rc;
+	return tf_run(tests);
 }
