@@ -631,3 +631,32 @@ void h_greeting(uv_loop_t *loop, const char *addr, int port, char *out, size_t c
 	h_read_line(loop, fd, out, cap, 3000);
 	close(fd);
 }
+
+void h_blackhole(const char *ip, int port, int fds[3])
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	int one = 1;
+
+	assert_int_equal(inet_pton(AF_INET, ip, &sa.sin_addr), 1);
+	fds[0] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(fds[0] >= 0);
+	setsockopt(fds[0], SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	assert_int_equal(bind(fds[0], (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fds[0], 0), 0);
+	for (int i = 1; i < 3; i++) {
+		fds[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		assert_true(fds[i] >= 0);
+		connect(fds[i], (struct sockaddr *)&sa, sizeof(sa));
+	}
+	usleep(100000);
+	/* the fixture itself: one more connect must not complete */
+	{
+		int probe = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		struct pollfd p = {.fd = probe, .events = POLLOUT};
+		int rc = connect(probe, (struct sockaddr *)&sa, sizeof(sa));
+		if (rc == 0 || (errno == EINPROGRESS && poll(&p, 1, 300) > 0)) {
+			fail_msg("%s:%d accepted a connection: the queue is not full", ip, port);
+		}
+		close(probe);
+	}
+}

@@ -154,4 +154,10 @@ void h_read_line(uv_loop_t *loop, int fd, char *out, size_t cap, int ms);
  * within 3 s; fails the test when it cannot connect. */
 void h_greeting(uv_loop_t *loop, const char *addr, int port, char *out, size_t cap);
 
+/* A port 25 that drops: a listener on ip:port whose accept queue is full
+ * (backlog 0, two connections never accepted), so a further connect never
+ * completes, as behind a firewall that drops SYNs. fds[0..2] are the
+ * caller's to close. Fails the test when the queue does not fill. */
+void h_blackhole(const char *ip, int port, int fds[3]);
+
 #endif

@@ -308,41 +308,6 @@ static void test_ipv6_fails(void **state)
 
 /* ---- port 25 dropped ------------------------------------------------------- */
 
-/* A listener on ip:port that never accepts, its accept queue filled by two
- * connections of our own: the kernel drops further SYNs (a full queue is a
- * drop, not a reset), so a connect from mxscope times out as it does behind
- * a firewall that drops port 25. The fds go to fds[0..2]. */
-static void blackhole(const char *ip, int port, int fds[3])
-{
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-	int one = 1;
-
-	assert_int_equal(inet_pton(AF_INET, ip, &sa.sin_addr), 1);
-	fds[0] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	assert_true(fds[0] >= 0);
-	setsockopt(fds[0], SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	assert_int_equal(bind(fds[0], (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(listen(fds[0], 0), 0);
-	for (int i = 1; i < 3; i++) {
-		fds[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-		assert_true(fds[i] >= 0);
-		connect(fds[i], (struct sockaddr *)&sa, sizeof(sa));
-	}
-	usleep(100000);
-	/* the fixture itself: one more connect must not complete */
-	{
-		int probe = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-		struct pollfd p = {.fd = probe, .events = POLLOUT};
-		int rc = connect(probe, (struct sockaddr *)&sa, sizeof(sa));
-		if (rc == 0 || (errno == EINPROGRESS && poll(&p, 1, 300) > 0)) {
-			print_error("%s:%d accepted a connection: the queue is not full\n", ip,
-			            port);
-			fail();
-		}
-		close(probe);
-	}
-}
-
 static size_t count(const char *hay, const char *needle)
 {
 	size_t n = 0;
@@ -363,8 +328,8 @@ static void test_egress_blocked(void **state)
 
 	(void)state;
 	h_lab_start(&lab, extra);
-	blackhole("127.0.70.1", atoi(lab.smtp_port), h1);
-	blackhole("127.0.70.2", atoi(lab.smtp_port), h2);
+	h_blackhole("127.0.70.1", atoi(lab.smtp_port), h1);
+	h_blackhole("127.0.70.2", atoi(lab.smtp_port), h2);
 
 	/* every address of every domain times out: said once, nobody blamed */
 	h_run(h_lab_check(&a, &lab, HA_SMTP, "--json", "--timeout", "1", "one.egress.test",

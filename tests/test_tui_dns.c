@@ -289,36 +289,6 @@ static int setup_egress(void **state)
 	return tf_setup_zone(state, "egress", egress_zone);
 }
 
-/* A listener whose accept queue is full: the kernel drops further SYNs (a
- * drop, not a reset), so a connect times out as behind a firewall that
- * drops port 25 (as tests/test_check_auth.c does for check). */
-static void blackhole(const char *ip, int port, int fds[3])
-{
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-	int one = 1;
-
-	assert_int_equal(inet_pton(AF_INET, ip, &sa.sin_addr), 1);
-	fds[0] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	assert_true(fds[0] >= 0);
-	setsockopt(fds[0], SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	assert_int_equal(bind(fds[0], (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(listen(fds[0], 0), 0);
-	for (int i = 1; i < 3; i++) {
-		fds[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-		assert_true(fds[i] >= 0);
-		connect(fds[i], (struct sockaddr *)&sa, sizeof(sa));
-	}
-	usleep(100000);
-	{
-		int probe = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-		struct pollfd p = {.fd = probe, .events = POLLOUT};
-		int rc = connect(probe, (struct sockaddr *)&sa, sizeof(sa));
-		if (rc == 0 || (errno == EINPROGRESS && poll(&p, 1, 300) > 0))
-			fail_msg("%s:%d accepted a connection: the queue is not full", ip, port);
-		close(probe);
-	}
-}
-
 static void test_egress_blocked(void **state)
 {
 	fixture *f = *state;
@@ -327,8 +297,8 @@ static void test_egress_blocked(void **state)
 	int h1[3], h2[3];
 	char *s, *why = NULL;
 
-	blackhole("127.0.71.1", lab_smtp_port(f->smtp), h1);
-	blackhole("127.0.71.2", lab_smtp_port(f->smtp), h2);
+	h_blackhole("127.0.71.1", lab_smtp_port(f->smtp), h1);
+	h_blackhole("127.0.71.2", lab_smtp_port(f->smtp), h2);
 	c.lab = NULL;
 	tf_start_names(f, &c, names, 2);
 	key(f, 'L'); /* the log */
@@ -380,7 +350,7 @@ static void test_egress_one_domain(void **state)
 	int h1[3];
 	char *s;
 
-	blackhole("127.0.71.1", lab_smtp_port(f->smtp), h1);
+	h_blackhole("127.0.71.1", lab_smtp_port(f->smtp), h1);
 	c.lab = NULL;
 	tf_start_names(f, &c, names, 1);
 	s = screen(f);
