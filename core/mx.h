@@ -174,11 +174,11 @@ const char *mx_finding_reference(mx_finding_id id);
 
 typedef struct mx_options {
 	uint64_t seed; /* shuffles each tier; the same seed gives the same order */
-	const char
-	    *as_host; /* relay view: drop this host's preference and worse; NULL = sender view */
-	bool allow_loopback; /* the lab: 127.0.0.0/8 and ::1 count as ordinary addresses */
-	bool egress_blocked; /* the run found port 25 blocked here: connect timeouts say
-	                        nothing about the hosts (egress-blocked instead) */
+	/* relay view: drop this host's preference and worse; NULL = sender view */
+	const char *as_host;
+	bool allow_loopback;   /* the lab: 127.0.0.0/8 and ::1 count as ordinary addresses */
+	bool egress_blocked;   /* the run found port 25 blocked here: connect timeouts say
+	                          nothing about the hosts (egress-blocked instead) */
 	sender_profile sender; /* whose walk mx_domain_delivered() follows (--sender);
 	                          0 = opportunistic */
 } mx_options;
