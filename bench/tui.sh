@@ -6,8 +6,8 @@
 #  (a) keypresses: 1,000 domains whose MX point at 250 hosts that hang (the
 #      lab's `tarpit`: accepts, then drips its greeting one byte a second;
 #      `mxscope lab --serve` serves only SMTP here), every host re-probed
-#      every second with --timeout 5, so 250 probes are always hung: 200
-#      connected (the prober's cap, max_probes) and 50 queued behind them.
+#      every second with --timeout 5 and --max-probes HUNG, so 250 probes
+#      are always hung, each on a connection of its own.
 #      RUNS runs (default 10), each a fresh explorer in tmux: KEYS keys (j/k,
 #      a Tab every 50) through send-keys, 20 ms apart; MXSCOPE_TRACE_KEYS logs,
 #      per key, the time from reading it to the doupdate() that shows it.
@@ -150,7 +150,8 @@ SMTP_PORT=$(awk '/^smtp /{n = split($2, a, ":"); print a[n]; exit}' "$OUT/lab.ou
 GOOD=0
 for run in $(seq 1 "$RUNS"); do
 	TRACE="$OUT/keys-$run.txt"
-	explorer "$TRACE" "$OUT/domains.txt" --smtp-port "$SMTP_PORT" --timeout 5 --interval 1
+	explorer "$TRACE" "$OUT/domains.txt" --smtp-port "$SMTP_PORT" --timeout 5 --interval 1 \
+		--max-probes "$HUNG"
 	sleep 3 # the lookups end and the probes pile up
 	INFLIGHT=$(ss -tn state established "( dport = :$SMTP_PORT )" 2>/dev/null | tail -n +2 | wc -l)
 	if [ "$run" = 1 ]; then

@@ -513,6 +513,7 @@ int check_run(uv_loop_t *loop, const cli_opts *o, char *const *names, size_t nna
 	                   .srv = o->srv,
 	                   .family = o->family,
 	                   .qps = o->qps,
+	                   .max_probes = o->max_probes,
 	                   .no_probe = o->no_probe,
 	                   .dane = o->dane,
 	                   .smtp_port = o->smtp_port,

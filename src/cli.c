@@ -20,6 +20,7 @@ enum {
 	OPT_AS,
 	OPT_TIMEOUT,
 	OPT_CONCURRENCY,
+	OPT_MAX_PROBES,
 	OPT_NO_COLOR,
 	OPT_ASCII,
 	OPT_JSON,
@@ -63,6 +64,7 @@ static const struct option long_opts[] = {
     {"as", required_argument, NULL, OPT_AS},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"concurrency", required_argument, NULL, OPT_CONCURRENCY},
+    {"max-probes", required_argument, NULL, OPT_MAX_PROBES},
     {"no-color", no_argument, NULL, OPT_NO_COLOR},
     {"color", no_argument, NULL, OPT_COLOR},
     {"ascii", no_argument, NULL, OPT_ASCII},
@@ -124,6 +126,8 @@ void cli_usage(FILE *to)
 	        "      --as HOST             relay view: route as the MX host HOST would\n"
 	        "      --timeout SEC         per DNS question, retries included (default 5);\n"
 	        "      --concurrency N       domains resolved at once (default 256)\n"
+	        "      --max-probes N        SMTP probes in flight at once, each a connection\n"
+	        "                            (1..500, default 200)\n"
 	        "      --qps N               at most N DNS questions a second, retries\n"
 	        "                            included (default: paced by the answers only)\n"
 	        "      --srv                 also ask the mail client SRV records (RFC 6186)\n"
@@ -318,6 +322,14 @@ int cli_parse(int argc, char **argv, cli_opts *o)
 				return bad("--concurrency", optarg,
 				           "expected a number from 1 to 100000");
 			o->concurrency = (unsigned)v;
+			break;
+		case OPT_MAX_PROBES:
+			/* each is an open socket: 500 leaves room under the usual
+			 * limit of 1,024 descriptors */
+			if (parse_ulong(optarg, 500, &v) || v == 0)
+				return bad("--max-probes", optarg,
+				           "expected a number from 1 to 500");
+			o->max_probes = (unsigned)v;
 			break;
 		case OPT_NO_COLOR: o->color = false; break;
 		case OPT_COLOR: o->color = true; break;

@@ -29,9 +29,10 @@ typedef struct cli_opts {
 	unsigned timeout_ms;
 	bool timeout_given;
 	unsigned concurrency;
-	unsigned qps; /* --qps: DNS questions a second at most; 0 = no ceiling */
-	bool srv;     /* --srv: ask the mail client SRV services too */
-	int family;   /* -4 / -6: 4 or 6; 0 = both */
+	unsigned qps;        /* --qps: DNS questions a second at most; 0 = no ceiling */
+	unsigned max_probes; /* --max-probes: SMTP probes in flight at once; 0 = 200 */
+	bool srv;            /* --srv: ask the mail client SRV services too */
+	int family;          /* -4 / -6: 4 or 6; 0 = both */
 	uint64_t seed;
 	bool seed_given;
 	const char *as_host;

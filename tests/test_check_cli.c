@@ -215,6 +215,8 @@ static void test_bad_input(void **state)
 	    {{"lab", "--bind", "10.0.0.1", "--serve", NULL}, "not a loopback address"},
 	    {{"lab", "no-such-scenario", NULL}, "no-such-scenario"},
 	    {{"check", "--qps", "0", "a.test", NULL}, "--qps \"0\""},
+	    {{"check", "--max-probes", "0", "a.test", NULL}, "--max-probes \"0\""},
+	    {{"check", "--max-probes", "501", "a.test", NULL}, "expected a number from 1 to 500"},
 	    {{"check", "-4", "-6", "a.test", NULL}, "-4 and -6 exclude each other"},
 	};
 

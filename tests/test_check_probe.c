@@ -15,6 +15,9 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <cmocka.h>
 #include <jansson.h>
@@ -342,12 +345,120 @@ static void test_reader_goes_away(void **state)
 	}
 }
 
+/* --max-probes N: never more than N probe connections at once. The four
+ * hosts are this test's own listeners, which accept and never greet, so
+ * every probe hangs until --timeout and one probe too many would show as a
+ * third connection open at the same time. */
+static void test_max_probes(void **state)
+{
+	static const char zone[] = "$SCENARIO mp\n$TITLE max probes\n$DOMAIN mp.test.\n"
+	                           "$ORIGIN mp.test.\n$TTL 30\n"
+	                           "@ MX 10 h1\n@ MX 10 h2\n@ MX 20 h3\n@ MX 20 h4\n"
+	                           "h1 A 127.0.73.1\nh2 A 127.0.73.2\nh3 A 127.0.73.3\n"
+	                           "h4 A 127.0.73.4\n";
+	char dir[] = "/tmp/mxscope-mp-XXXXXX", path[300], port[16];
+	int ls[4], conn[16], nconn = 0, peak = 0, open_now = 0, accepted = 0, st = 0;
+	int in_w, out_r, err_r;
+	siginfo_t info = {0};
+	const char *extra[] = {path, NULL};
+	hlab lab2;
+	hargv a = {0};
+	pid_t pid;
+	long deadline;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/mp.zone", dir);
+	assert_non_null(f = fopen(path, "w"));
+	fputs(zone, f);
+	fclose(f);
+	h_lab_start(&lab2, extra);
+	for (int i = 0; i < 4; i++) {
+		struct sockaddr_in sa = {.sin_family = AF_INET};
+		socklen_t sl = sizeof(sa);
+		char ip[32];
+		int one = 1;
+		snprintf(ip, sizeof(ip), "127.0.73.%d", i + 1);
+		inet_pton(AF_INET, ip, &sa.sin_addr);
+		sa.sin_port = i ? htons((uint16_t)atoi(port)) : 0;
+		ls[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		assert_true(ls[i] >= 0);
+		setsockopt(ls[i], SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		assert_int_equal(bind(ls[i], (struct sockaddr *)&sa, sizeof(sa)), 0);
+		assert_int_equal(listen(ls[i], 16), 0);
+		if (!i) {
+			assert_int_equal(getsockname(ls[0], (struct sockaddr *)&sa, &sl), 0);
+			snprintf(port, sizeof(port), "%d", ntohs(sa.sin_port));
+		}
+	}
+	pid = h_spawn(h_lab_check(&a, &lab2, 0, "--smtp-port", port, "--timeout", "1",
+	                          "--max-probes", "2", "--json", "mp.test"),
+	              &in_w, &out_r, &err_r);
+	deadline = h_now_ms() + 20000;
+	/* WNOWAIT: it stays for h_wait to reap (and the harness to forget) */
+	while (h_now_ms() < deadline &&
+	       waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && !info.si_pid) {
+		struct pollfd p[20];
+		int n = 0;
+		for (int i = 0; i < 4; i++)
+			p[n++] = (struct pollfd){.fd = ls[i], .events = POLLIN};
+		for (int i = 0; i < nconn; i++)
+			p[n++] = (struct pollfd){.fd = conn[i], .events = POLLIN};
+		if (poll(p, (nfds_t)n, 50) <= 0)
+			continue;
+		/* hang-ups first: the prober closes one before it opens the next */
+		for (int i = 4; i < n; i++) {
+			char b[256];
+			/* the prober hung up (its timeout): that connection is done */
+			if ((p[i].revents & (POLLIN | POLLHUP)) &&
+			    read(p[i].fd, b, sizeof(b)) <= 0) {
+				for (int k = 0; k < nconn; k++)
+					if (conn[k] == p[i].fd)
+						conn[k] = -1;
+				close(p[i].fd);
+				open_now--;
+			}
+		}
+		for (int i = 0; i < 4; i++)
+			if ((p[i].revents & POLLIN) && nconn < 16) {
+				int c = accept4(ls[i], NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+				if (c < 0)
+					continue;
+				conn[nconn++] = c;
+				accepted++;
+				if (++open_now > peak)
+					peak = open_now;
+			}
+		for (int k = 0; k < nconn;) /* drop the closed ones */
+			if (conn[k] < 0)
+				conn[k] = conn[--nconn];
+			else
+				k++;
+	}
+	assert_true(info.si_pid == pid); /* it ended before the deadline */
+	h_wait(pid, &st);
+	assert_true(WIFEXITED(st));
+	close(in_w);
+	close(out_r);
+	close(err_r);
+	for (int i = 0; i < nconn; i++)
+		close(conn[i]);
+	for (int i = 0; i < 4; i++)
+		close(ls[i]);
+	h_lab_stop(&lab2);
+	snprintf(path, sizeof(path), "rm -rf %s", dir);
+	assert_int_equal(system(path), 0);
+	assert_int_equal(accepted, 4); /* every host was probed, */
+	assert_int_equal(peak, 2);     /* never more than two at once */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_probe_scenarios),  cmocka_unit_test(test_every_scenario_walk),
 	    cmocka_unit_test(test_probe_details),    cmocka_unit_test(test_probe_hostile),
-	    cmocka_unit_test(test_reader_goes_away),
+	    cmocka_unit_test(test_reader_goes_away), cmocka_unit_test(test_max_probes),
 	};
 	return cmocka_run_group_tests(tests, h_lab_group_setup, h_lab_group_teardown);
 }

@@ -780,6 +780,7 @@ tui_app *tui_app_new(const tui_config *cfg, char **why)
 	                   .authoritative = cfg->authoritative,
 	                   .family = cfg->family,
 	                   .qps = cfg->qps,
+	                   .max_probes = cfg->max_probes,
 	                   .no_probe = cfg->no_probe,
 	                   /* the lab shows TLSA in unsigned zones too (dane-insecure) */
 	                   .dane = cfg->lab != NULL || cfg->dane,

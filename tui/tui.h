@@ -28,9 +28,10 @@ typedef struct tui_config {
 	const char *const *servers;
 	size_t nservers;
 	unsigned timeout_ms;
-	int family;    /* -4 / -6: 4 or 6, 0 both (scan_config.family) */
-	unsigned qps;  /* --qps: DNS questions a second at most, 0 none */
-	int smtp_port; /* <= 0: 25 */
+	int family;          /* -4 / -6: 4 or 6, 0 both (scan_config.family) */
+	unsigned qps;        /* --qps: DNS questions a second at most, 0 none */
+	unsigned max_probes; /* --max-probes: SMTP probes in flight; 0 = 200 */
+	int smtp_port;       /* <= 0: 25 */
 	const char *ehlo_name, *ca_pem;
 	bool no_probe;
 	bool loopback_probes; /* the lab: probe only 127.0.0.0/8 and ::1 */
