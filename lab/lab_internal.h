@@ -179,8 +179,6 @@ const struct lab_sts *lab_world_sts(const lab_world *w, const char *domain);
 /* The policy file for s ("version: STSv1\r\nmode: ..."), written into buf;
  * its length, as snprintf. */
 size_t lab_sts_body(const struct lab_sts *s, char *buf, size_t cap);
-/* "none", "testing", "enforce" */
-const char *lab_sts_mode_name(int mode);
 
 /* ---- HTTP/1.1 (http_codec.c): the request and response heads of the lab's
  * HTTP servers (the blocklist endpoint, the MTA-STS policy server) ---------- */

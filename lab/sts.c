@@ -21,11 +21,6 @@ static const char *const serve_names[] = {
     [LAB_STS_HTML] = "html", [LAB_STS_HUGE] = "huge",       [LAB_STS_SILENT] = "silent",
 };
 
-const char *lab_sts_mode_name(int mode)
-{
-	return mode >= 0 && mode <= 2 ? mode_names[mode] : "?";
-}
-
 static int lookup(const char *const *names, size_t n, const char *s, size_t len)
 {
 	for (size_t i = 0; i < n; i++)

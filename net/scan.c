@@ -698,11 +698,6 @@ void scan_freeze(scan *s, bool frozen)
 	scani_store_snapshot(s); /* what the frozen display shows */
 }
 
-bool scan_frozen(const scan *s)
-{
-	return s->frozen;
-}
-
 /* ---- counters ------------------------------------------------------------ */
 
 void scan_get_counters(const scan *s, scan_counters *out)
@@ -721,12 +716,6 @@ void scan_get_counters(const scan *s, scan_counters *out)
 	    .addresses = s->naddrs,
 	    .name_compares = s->name_compares,
 	};
-}
-
-void scan_set_srv(scan *s, bool on)
-{
-	s->cfg.srv = on;
-	dns_client_set_srv(s->dns, on);
 }
 
 mxs_status scan_set_srv_for(scan *s, const char *name, bool on)

@@ -300,6 +300,12 @@ const blr_result *const *scan_blocklist_results(const scan *s, const char *ip, s
  * with cfg.ptr or cfg.authoritative). */
 mxs_status scan_set_authoritative(scan *s, const char *name, bool on);
 
+/* SRV for this one domain from its next resolve on (with or without the
+ * scan's srv): the explorer asks it once the domain's details show it,
+ * and no other domain's questions change. MXS_ERR_INVALID for an unknown
+ * name. */
+mxs_status scan_set_srv_for(scan *s, const char *name, bool on);
+
 /* ---- port 25 egress ---------------------------------------------------- */
 
 /* Reads every domain as seen from a network that blocks port 25 (the
@@ -310,21 +316,11 @@ void scan_set_egress_blocked(scan *s, bool blocked);
 
 /* ---- the explorer's freeze -------------------------------------------- */
 
-/* SRV questions for the domains resolved from now on (the explorer turns
- * them on while its details pane shows SRV, then asks scan_refresh). */
-void scan_set_srv(scan *s, bool on);
-/* SRV for this one domain from its next resolve on (with or without the
- * scan's srv): the explorer asks it once the domain's details show it,
- * and no other domain's questions change. MXS_ERR_INVALID for an unknown
- * name. */
-mxs_status scan_set_srv_for(scan *s, const char *name, bool on);
-
 /* Frozen: probes, lookups and DNS answers go on and are stored, but no shown
  * domain changes and on_domain is not called (events still are). Thawing
  * installs what came meanwhile and calls on_domain for every domain that
  * changed (from the loop). */
 void scan_freeze(scan *s, bool frozen);
-bool scan_frozen(const scan *s);
 
 /* ---- counters, for messages ------------------------------------------- */
 
