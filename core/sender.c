@@ -11,21 +11,29 @@
 
 #include <stdio.h>
 
-static const char *const profile_names[SENDER_COUNT] = {
-    [SENDER_OPPORTUNISTIC] = "opportunistic",
-    [SENDER_MTA_STS] = "mta-sts",
-    [SENDER_DANE] = "dane",
+/* Each profile once: its name (a JSON key) and who sends that way. */
+static const struct {
+	const char *name, *who;
+} profiles[SENDER_COUNT] = {
+    [SENDER_OPPORTUNISTIC] = {"opportunistic", "most MTAs: STARTTLS when offered (RFC 7435)"},
+    [SENDER_MTA_STS] = {"mta-sts", "mailbox providers: MTA-STS policies (RFC 8461)"},
+    [SENDER_DANE] = {"dane", "DANE senders: TLSA (RFC 7672), else MTA-STS"},
 };
 
 const char *sender_profile_name(sender_profile p)
 {
-	return (unsigned)p < SENDER_COUNT ? profile_names[p] : "?";
+	return (unsigned)p < SENDER_COUNT ? profiles[p].name : "?";
+}
+
+const char *sender_profile_who(sender_profile p)
+{
+	return (unsigned)p < SENDER_COUNT ? profiles[p].who : "?";
 }
 
 int sender_profile_lookup(const char *name)
 {
 	for (int i = 0; i < SENDER_COUNT; i++)
-		if (strcmp(profile_names[i], name) == 0)
+		if (strcmp(profiles[i].name, name) == 0)
 			return i;
 	return -1;
 }

@@ -36,6 +36,8 @@ typedef enum sender_profile {
 
 /* "opportunistic", "mta-sts", "dane" (the JSON keys of `senders`). */
 const char *sender_profile_name(sender_profile p);
+/* Who sends that way and by which rule, for the explorer's message. */
+const char *sender_profile_who(sender_profile p);
 /* The profile named name, or -1. */
 int sender_profile_lookup(const char *name);
 

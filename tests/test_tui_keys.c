@@ -340,6 +340,8 @@ static void test_sender_switch(void **state)
 	key(f, 'S');
 	s = screen(f);
 	assert_has(s, "sender mta-sts");
+	/* the message says who sends that way (core/sender.c's table) */
+	assert_has(s, "walk as mta-sts sender (mailbox providers: MTA-STS policies (RFC 8461))");
 	free(s);
 	key(f, 'w');
 	key(f, ' ');

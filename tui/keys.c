@@ -738,11 +738,9 @@ void tui_keys_handle(tui_app *a, wint_t ch, bool fkey)
 	case 'S':
 		/* the walk on screen as another kind of sender (issue 11) */
 		a->m.sender = (a->m.sender + 1) % SENDER_COUNT;
-		tui_msg(&a->m, false, "walk as %s sender%s",
+		tui_msg(&a->m, false, "walk as %s sender (%s)",
 		        sender_profile_name((sender_profile)a->m.sender),
-		        a->m.sender == SENDER_OPPORTUNISTIC ? " (most MTAs)"
-		        : a->m.sender == SENDER_MTA_STS     ? " (RFC 8461 policies)"
-		                                            : " (RFC 7672, else MTA-STS)");
+		        sender_profile_who((sender_profile)a->m.sender));
 		if (a->m.walk.active && a->m.walk.e)
 			a->m.walk.shown = a->m.walk.shown ? 1 : 0;
 		tui_mark(&a->m, TUI_D_ALL);
