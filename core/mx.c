@@ -370,27 +370,33 @@ mxs_status mx_host_add_addr(mx_domain *d, size_t i, int family, const char *ip, 
 	return MXS_OK;
 }
 
+mx_addr *mxi_addr(const mx_domain *d, size_t i, size_t k)
+{
+	return i < d->nhosts && k < d->hosts[i].naddrs ? &d->hosts[i].addrs[k] : NULL;
+}
+
 mxs_status mx_host_set_probe(mx_domain *d, size_t i, size_t k, probe_result *r)
 {
-	if (i >= d->nhosts || k >= d->hosts[i].naddrs) {
+	mx_addr *ad = mxi_addr(d, i, k);
+
+	if (!ad) {
 		probe_result_free(r);
 		return MXS_ERR_INVALID;
 	}
-	probe_result_free(d->hosts[i].addrs[k].probe);
-	d->hosts[i].addrs[k].probe = r;
+	probe_result_free(ad->probe);
+	ad->probe = r;
 	return MXS_OK;
 }
 
 mxs_status mx_host_add_blocklist(mx_domain *d, size_t i, size_t k, blr_result *r)
 {
-	mx_addr *ad;
+	mx_addr *ad = mxi_addr(d, i, k);
 	blr_result **g;
 
-	if (!r || i >= d->nhosts || k >= d->hosts[i].naddrs) {
+	if (!r || !ad) {
 		blr_result_free(r);
 		return MXS_ERR_INVALID;
 	}
-	ad = &d->hosts[i].addrs[k];
 	for (size_t b = 0; b < ad->nblocklists; b++)
 		if (strcmp(ad->blocklists[b]->provider, r->provider) == 0) {
 			blr_result_free(ad->blocklists[b]);

@@ -64,20 +64,22 @@ mx_ptr *mx_ptr_dup(const mx_ptr *p)
 
 mxs_status mx_host_set_ptr(mx_domain *d, size_t i, size_t k, mx_ptr *p)
 {
-	if (i >= d->nhosts || k >= d->hosts[i].naddrs) {
+	mx_addr *ad = mxi_addr(d, i, k);
+
+	if (!ad) {
 		mx_ptr_free(p);
 		return MXS_ERR_INVALID;
 	}
-	mx_ptr_free(d->hosts[i].addrs[k].ptr);
-	d->hosts[i].addrs[k].ptr = p;
+	mx_ptr_free(ad->ptr);
+	ad->ptr = p;
 	return MXS_OK;
 }
 
 const mx_ptr *mx_addr_ptr(const mx_domain *d, size_t i, size_t k)
 {
-	if (i >= d->nhosts || k >= d->hosts[i].naddrs)
-		return NULL;
-	return d->hosts[i].addrs[k].ptr;
+	const mx_addr *ad = mxi_addr(d, i, k);
+
+	return ad ? ad->ptr : NULL;
 }
 
 /* ---- authoritative servers --------------------------------------------- */

@@ -73,6 +73,8 @@ int mxi_name_eq(const char *a, const char *b);
 /* arr with room for one more element (n used of *cap, doubling), or NULL
  * when out of memory, arr then being untouched. */
 void *mxi_grow(void *arr, size_t *cap, size_t n, size_t size);
+/* Address k of host i, or NULL when either index is out of range. */
+mx_addr *mxi_addr(const mx_domain *d, size_t i, size_t k);
 /* Drops everything mx_domain_analyze computed. */
 void mxi_clear_analysis(mx_domain *d);
 
