@@ -63,21 +63,8 @@ fi
 scripts/setup build >/dev/null 2>&1
 BIN=build/src/mxscope
 
-gen() {
-	local n="$1" zone="$2" list="$3"
-	python3 - "$n" "$zone" "$list" <<'EOF'
-import sys
-n, zone, lst = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-with open(zone, "w") as z, open(lst, "w") as l:
-    z.write("$ORIGIN bench.test.\n$TTL 300\n")
-    z.write("@ SOA ns hostmaster 1 3600 600 86400 300\n@ NS ns\nns A 127.0.0.88\n")
-    for i in range(n):
-        a = 16 + (2 * i) // 65536; b = ((2 * i) // 256) % 256; c = (2 * i) % 256
-        z.write(f"d{i} MX 10 mx1.d{i}\nd{i} MX 20 mx2.d{i}\n")
-        z.write(f"mx1.d{i} A 127.{a}.{b}.{c}\nmx2.d{i} A 127.{a}.{b}.{c + 1}\n")
-        l.write(f"d{i}.bench.test\n")
-EOF
-}
+. bench/lib-lab.sh
+gen() { bench_zone "$1" "$2" "$3" "$ADDR"; }
 
 # nsd_conf NAME PORT ZONEFILE EXTRA / start_nsd NAME PORT: bench/lib-nsd.sh's,
 # each instance in $OUT/NAME on $ADDR, serving bench.test

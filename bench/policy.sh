@@ -41,16 +41,12 @@ $SMTP 127.0.70.4 accept tls=valid
 $MTA-STS sts.pb.test. mode=enforce mx=*.sts.pb.test max_age=86400
 EOF
 
-"$BIN" lab --serve --port 0 --smtp-port 0 "$OUT/policy.zone" >"$OUT/polab.out" 2>"$OUT/polab.err" &
-LAB=$!
-trap 'kill $LAB 2>/dev/null; wait $LAB 2>/dev/null || true' EXIT
-for _ in $(seq 1 200); do
-	grep -q "^ca " "$OUT/polab.out" 2>/dev/null && break
-	sleep 0.05
-done
-DNS=$(awk '/^dns /{print $2; exit}' "$OUT/polab.out")
-SMTP=$(awk '/^smtp /{split($2, a, ":"); print a[2]; exit}' "$OUT/polab.out")
-HTTPS=$(awk '/^https /{n = split($2, a, ":"); print a[n]; exit}' "$OUT/polab.out")
+. bench/lib-lab.sh
+trap lab_stop EXIT
+lab_serve "$OUT/polab" ca --port 0 --smtp-port 0 "$OUT/policy.zone"
+DNS=$(lab_addr "$OUT/polab" dns)
+SMTP=$(lab_port "$OUT/polab" smtp)
+HTTPS=$(lab_port "$OUT/polab" https)
 CA=$(awk '/^ca /{print $2; exit}' "$OUT/polab.out")
 
 # median wall milliseconds of RUNS runs of `check DOMAIN [extra]`

@@ -37,15 +37,11 @@ with open(zone, "w") as z, open(lst, "w") as l, open(alist, "w") as a:
         a.write(f"{ip(i % addrs)}\n")
 EOF
 
-"$BIN" lab --serve --port 0 --smtp-port 0 "$OUT/probe.zone" >"$OUT/plab.out" 2>"$OUT/plab.err" &
-LAB=$!
-trap 'kill $LAB 2>/dev/null; wait $LAB 2>/dev/null || true' EXIT
-for _ in $(seq 1 200); do
-	grep -q "^ca " "$OUT/plab.out" 2>/dev/null && break
-	sleep 0.05
-done
-DNS=$(awk '/^dns /{print $2; exit}' "$OUT/plab.out")
-PORT=$(awk '/^smtp /{split($2, a, ":"); print a[2]; exit}' "$OUT/plab.out")
+. bench/lib-lab.sh
+trap lab_stop EXIT
+lab_serve "$OUT/plab" ca --port 0 --smtp-port 0 "$OUT/probe.zone"
+DNS=$(lab_addr "$OUT/plab" dns)
+PORT=$(lab_port "$OUT/plab" smtp)
 
 now() { date +%s.%N; }
 

@@ -30,39 +30,11 @@ fi
 scripts/setup build >/dev/null 2>&1
 BIN=build/src/mxscope
 
-# A zone of n domains d<i>.bench.test, MX 10 mx1.d<i> and MX 20 mx2.d<i>, each
-# target with one A in 127.16.0.0/12 (loopback, never probed here).
-gen() {
-	local n="$1" zone="$2" list="$3"
-	python3 - "$n" "$zone" "$list" <<'EOF'
-import sys
-n, zone, lst = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-with open(zone, "w") as z, open(lst, "w") as l:
-    z.write("$SCENARIO bench\n$TITLE generated benchmark zone\n$DOMAIN d0.bench.test.\n")
-    z.write("$ORIGIN bench.test.\n$TTL 300\n")
-    z.write("@ SOA ns hostmaster 1 3600 600 86400 300\n@ NS ns\nns A 127.0.0.77\n")
-    for i in range(n):
-        a = 16 + (2 * i) // 65536; b = ((2 * i) // 256) % 256; c = (2 * i) % 256
-        z.write(f"d{i} MX 10 mx1.d{i}\nd{i} MX 20 mx2.d{i}\n")
-        z.write(f"mx1.d{i} A 127.{a}.{b}.{c}\nmx2.d{i} A 127.{a}.{b}.{c + 1}\n")
-        l.write(f"d{i}.bench.test\n")
-EOF
-}
+. bench/lib-lab.sh
+gen() { bench_zone "$1" "$2" "$3" "$ADDR" bench; }
 
-start_lab() {
-	local zone="$1"
-	"$BIN" lab --serve --bind "$ADDR" --port 53 "$zone" >"$OUT/lab.out" 2>"$OUT/lab.err" &
-	LAB_PID=$!
-	for _ in $(seq 1 200); do
-		grep -q "^dns " "$OUT/lab.out" 2>/dev/null && return 0
-		kill -0 "$LAB_PID" 2>/dev/null || { cat "$OUT/lab.err" >&2; exit 1; }
-		sleep 0.05
-	done
-	echo "bench: lab did not start" >&2
-	exit 1
-}
-
-stop_lab() { kill "$LAB_PID" 2>/dev/null || true; wait "$LAB_PID" 2>/dev/null || true; }
+start_lab() { lab_serve "$OUT/lab" dns --bind "$ADDR" --port 53 "$1"; }
+stop_lab() { lab_stop; }
 trap stop_lab EXIT
 
 now() { date +%s.%N; }

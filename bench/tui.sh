@@ -51,17 +51,14 @@ done
 BIN=${MXSCOPE:-$PWD/build/src/mxscope}
 . bench/lib-nsd.sh
 . bench/lib-postfix.sh
+. bench/lib-lab.sh
 
 STATE=$(mktemp -d /tmp/mxscope-bench-XXXXXX)
 SOCK="$STATE/tmux.sock"
-LAB=""
 cleanup() {
 	perf_stop
 	tmux -S "$SOCK" kill-server >/dev/null 2>&1 || true
-	if [ -n "$LAB" ]; then
-		kill "$LAB" 2>/dev/null || true
-		wait "$LAB" 2>/dev/null || true
-	fi
+	lab_stop
 	pf_stop
 	nsd_stop_all
 	rm -rf "$STATE"
@@ -138,14 +135,8 @@ explorer() {
 }
 
 echo "== (a) $N domains, $HUNG hung hosts re-probed every second, $RUNS runs of $KEYS keys"
-"$BIN" lab --serve --port 0 --smtp-port 0 "$OUT/lab.zone" >"$OUT/lab.out" 2>"$OUT/lab.err" &
-LAB=$!
-for _ in $(seq 1 200); do
-	grep -q "^smtp " "$OUT/lab.out" 2>/dev/null && break
-	sleep 0.05
-done
-SMTP_PORT=$(awk '/^smtp /{n = split($2, a, ":"); print a[n]; exit}' "$OUT/lab.out")
-[ -n "$SMTP_PORT" ] || { echo "bench: the lab did not start" >&2; cat "$OUT/lab.err" >&2; exit 1; }
+lab_serve "$OUT/lab" smtp --port 0 --smtp-port 0 "$OUT/lab.zone"
+SMTP_PORT=$(lab_port "$OUT/lab" smtp)
 
 GOOD=0
 for run in $(seq 1 "$RUNS"); do
@@ -190,9 +181,7 @@ PY
 	GOOD=$((GOOD + ${LINE%% *}))
 done
 echo "p99 < 20 ms in $GOOD of $RUNS runs"
-kill "$LAB" 2>/dev/null || true
-wait "$LAB" 2>/dev/null || true
-LAB=""
+lab_stop
 
 echo "== (b) one domain, its MX a real Postfix with STARTTLS, default --interval"
 pf_start "$OUT/postfix" "$PF_ADDR" "$PF_PORT" "mx.$ZONE"
