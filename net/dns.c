@@ -45,7 +45,7 @@ typedef struct job {
 	dns_done_cb cb;
 	void *arg;
 	unsigned pending; /* questions not yet ended */
-	bool srv;         /* ask SRV too: c->srv when the job began (one domain may differ) */
+	bool srv;         /* ask the SRV services too (dns_resolve's srv) */
 	struct job *prev, *next;
 } job;
 
@@ -124,7 +124,6 @@ struct dns_client {
 	double tokens;
 	uint64_t refilled; /* loop ms of the last refill */
 	dns_pacing_stats st;
-	bool srv;   /* ask the SRV services */
 	int family; /* 0 both, 4 only A, 6 only AAAA */
 	struct ares_options opts;
 	int optmask;
@@ -926,7 +925,6 @@ dns_client *dns_client_new(uv_loop_t *loop, const dns_config *cfg, char **why)
 	    c->max_outstanding / WINDOW_FLOOR_DIV ? c->max_outstanding / WINDOW_FLOOR_DIV : 1;
 	c->window = c->floor;
 	c->ssthresh = c->max_outstanding;
-	c->srv = cfg->srv;
 	c->family = cfg->family == 4 || cfg->family == 6 ? cfg->family : 0;
 	c->qps = cfg->qps;
 	/* One try per send (c-ares retries nothing itself, so every send passes
@@ -1025,7 +1023,7 @@ fail:
 	return NULL;
 }
 
-mxs_status dns_resolve(dns_client *c, mx_domain *d, dns_done_cb cb, void *arg)
+mxs_status dns_resolve(dns_client *c, mx_domain *d, bool srv, dns_done_cb cb, void *arg)
 {
 	job *j = calloc(1, sizeof(*j));
 	mxs_status st;
@@ -1036,7 +1034,7 @@ mxs_status dns_resolve(dns_client *c, mx_domain *d, dns_done_cb cb, void *arg)
 	j->d = d;
 	j->cb = cb;
 	j->arg = arg;
-	j->srv = c->srv;
+	j->srv = srv;
 	st = ask(c, j, Q_MX, mx_domain_name(d), 0);
 	if (st != MXS_OK) {
 		free(j);
@@ -1075,10 +1073,6 @@ void dns_client_pacing(const dns_client *c, dns_pacing_stats *out)
 {
 	*out = c->st;
 	out->window = c->window;
-}
-void dns_client_set_srv(dns_client *c, bool on)
-{
-	c->srv = on;
 }
 const char *dns_client_last_failure(const dns_client *c)
 {

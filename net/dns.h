@@ -2,7 +2,7 @@
  *
  * dns_resolve() asks MX for the domain, then A and AAAA for every target
  * (for the domain itself when it has no MX; only one family with
- * dns_config.family), and, when asked (dns_config.srv), SRV for the mail
+ * dns_config.family), and, when asked (its srv argument), SRV for the mail
  * client services of RFC 6186 / RFC 8314 beside them, and fills an mx_domain
  * with the records, their TTLs, CNAME aliases and how each question ended.
  * At most max_outstanding questions are on the wire at once, fewer while
@@ -34,7 +34,6 @@ typedef struct dns_config {
 	unsigned timeout_ms;      /* per question, every retry included */
 	unsigned max_outstanding; /* questions in flight at once (0 = default 100): the
 	                             window's ceiling; its floor is a tenth of it */
-	bool srv;                 /* also ask the SRV services (--srv) */
 	int family;               /* 0 both A and AAAA; 4 only A (-4); 6 only AAAA (-6) */
 	unsigned qps;             /* questions sent per second at most, retries included
 	                             (--qps); 0 = no ceiling */
@@ -76,9 +75,10 @@ mxs_status dns_server_parse(const char *spec, char *out, size_t outcap, char **w
  * caller owns the result and releases it with dns_client_free(). */
 dns_client *dns_client_new(uv_loop_t *loop, const dns_config *cfg, char **why);
 
-/* Starts resolving d, which must be empty (fresh from mx_domain_new). The
- * client borrows d until cb returns it. */
-mxs_status dns_resolve(dns_client *c, mx_domain *d, dns_done_cb cb, void *arg);
+/* Starts resolving d, which must be empty (fresh from mx_domain_new), with
+ * the SRV services of RFC 6186 too when srv (--srv, or the one domain whose
+ * details the explorer shows). The client borrows d until cb returns it. */
+mxs_status dns_resolve(dns_client *c, mx_domain *d, bool srv, dns_done_cb cb, void *arg);
 
 /* One question of any type for another module (the MTA-STS TXT records,
  * the policy host's addresses, net/auth.c's zone and reverse questions,
@@ -110,10 +110,6 @@ unsigned long dns_client_questions(const dns_client *c);
 /* The most questions that were ever on the wire at once (never above max_outstanding). */
 unsigned dns_client_peak(const dns_client *c);
 void dns_client_pacing(const dns_client *c, dns_pacing_stats *out);
-/* Whether domains resolved from now on get their SRV questions too (the
- * explorer asks them for a domain once its details pane shows them). A
- * resolve keeps the setting it began with. */
-void dns_client_set_srv(dns_client *c, bool on);
 /* The servers in use, for messages ("127.0.0.1:5300"); valid while c lives. */
 const char *dns_client_servers(const dns_client *c);
 /* Why the last question that got no reply failed ("connection refused",

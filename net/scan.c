@@ -326,7 +326,6 @@ scan *scan_new(uv_loop_t *loop, const scan_config *cfg, int *code_hint, char **w
 	                  .nservers = cfg->nservers,
 	                  .timeout_ms = cfg->timeout_ms,
 	                  .max_outstanding = cfg->max_dns,
-	                  .srv = cfg->srv,
 	                  .family = cfg->family,
 	                  .qps = cfg->qps,
 	                  .tlsa = cfg->dane};
@@ -425,14 +424,9 @@ static mxs_status resolve(scan *s, sdom *m)
 	mx_domain *d = mx_domain_new(m->name);
 	mxs_status st = MXS_ERR_NOMEM;
 
-	/* SRV for this one domain (the explorer's details showed it): the
-	 * resolve keeps the setting it begins with */
-	if (d && m->srv_on && !s->cfg.srv)
-		dns_client_set_srv(s->dns, true);
+	/* SRV for every domain (--srv) or for this one (its details showed it) */
 	if (d)
-		st = dns_resolve(s->dns, d, on_dns, m);
-	if (m->srv_on && !s->cfg.srv)
-		dns_client_set_srv(s->dns, false);
+		st = dns_resolve(s->dns, d, s->cfg.srv || m->srv_on, on_dns, m);
 	if (st != MXS_OK) {
 		mx_domain_free(d);
 		return MXS_ERR_NOMEM;

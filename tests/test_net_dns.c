@@ -74,8 +74,7 @@ static dns_client *client_for(fixture *f, const char *const *servers, size_t n, 
 	dns_config cfg = {.servers = servers,
 	                  .nservers = n,
 	                  .timeout_ms = timeout_ms,
-	                  .max_outstanding = max_outstanding,
-	                  .srv = true};
+	                  .max_outstanding = max_outstanding};
 	char *why = NULL;
 	dns_client *c = dns_client_new(&f->loop, &cfg, &why);
 
@@ -94,7 +93,7 @@ static dns_client *client(fixture *f, unsigned max_outstanding)
 static void resolve_all(fixture *f, dns_client *c, const char *const *names, size_t n, results *r)
 {
 	for (size_t i = 0; i < n; i++)
-		assert_int_equal(dns_resolve(c, mx_domain_new(names[i]), collect, r), MXS_OK);
+		assert_int_equal(dns_resolve(c, mx_domain_new(names[i]), true, collect, r), MXS_OK);
 	while (dns_client_busy(c))
 		uv_run(&f->loop, UV_RUN_ONCE);
 }
@@ -283,7 +282,7 @@ static void test_cancel(void **state)
 	results r = {0};
 
 	for (int i = 0; i < 20; i++)
-		assert_int_equal(dns_resolve(c, mx_domain_new("many.lab.test"), collect, &r),
+		assert_int_equal(dns_resolve(c, mx_domain_new("many.lab.test"), true, collect, &r),
 		                 MXS_OK);
 	uv_run(&f->loop, UV_RUN_NOWAIT);
 	dns_client_free(c);

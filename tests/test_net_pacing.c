@@ -292,7 +292,7 @@ static void resolve(uv_loop_t *loop, dns_client *c, size_t n, results *r)
 
 	for (size_t i = 0; i < n; i++) {
 		snprintf(name, sizeof(name), "d%zu.pace.test", i);
-		assert_int_equal(dns_resolve(c, mx_domain_new(name), collect, r), MXS_OK);
+		assert_int_equal(dns_resolve(c, mx_domain_new(name), false, collect, r), MXS_OK);
 	}
 	while (dns_client_busy(c))
 		uv_run(loop, UV_RUN_ONCE);
@@ -439,7 +439,8 @@ static void test_truncated_tcp_at_once(void **state)
 	h_lab_open(&lab, &loop, NULL, NULL, H_DNS);
 	c = client(&loop, lab.server, &cfg);
 	start = uv_now(&loop);
-	assert_int_equal(dns_resolve(c, mx_domain_new("many.lab.test"), collect, &r), MXS_OK);
+	assert_int_equal(dns_resolve(c, mx_domain_new("many.lab.test"), false, collect, &r),
+	                 MXS_OK);
 	while (dns_client_busy(c))
 		uv_run(&loop, UV_RUN_ONCE);
 	assert_true(uv_now(&loop) - start < 20000);
@@ -572,8 +573,7 @@ static void test_srv_when_asked(void **state)
 	c = client(&loop, f->spec, &cfg);
 	resolve(&loop, c, 2, &r);
 	assert_int_equal(f->n, 6);
-	dns_client_set_srv(c, true);
-	assert_int_equal(dns_resolve(c, mx_domain_new("srv.pace.test"), collect, &r), MXS_OK);
+	assert_int_equal(dns_resolve(c, mx_domain_new("srv.pace.test"), true, collect, &r), MXS_OK);
 	while (dns_client_busy(c))
 		uv_run(&loop, UV_RUN_ONCE);
 	fake_stop(f);

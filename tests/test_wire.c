@@ -520,7 +520,7 @@ static void test_dns_exchanges(void **state)
 	udp_relay rel = {0};
 	char spec[40], *why = NULL, q[300];
 	const char *servers[] = {spec};
-	dns_config cfg = {.servers = servers, .nservers = 1, .timeout_ms = 3000, .srv = true};
+	dns_config cfg = {.servers = servers, .nservers = 1, .timeout_ms = 3000};
 	struct sockaddr_in up = {.sin_family = AF_INET};
 	dns_client *c;
 	mx_domain *d = NULL;
@@ -537,7 +537,7 @@ static void test_dns_exchanges(void **state)
 
 	c = dns_client_new(&f->loop, &cfg, &why);
 	assert_non_null(c);
-	assert_int_equal(dns_resolve(c, mx_domain_new("wire.test"), on_domain, &d), MXS_OK);
+	assert_int_equal(dns_resolve(c, mx_domain_new("wire.test"), true, on_domain, &d), MXS_OK);
 	while (!d)
 		uv_run(&f->loop, UV_RUN_ONCE);
 	dns_client_free(c);
