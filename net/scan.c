@@ -666,6 +666,10 @@ bool scan_domain_get_info(const scan *s, const char *name, scan_domain_info *out
 
 bool scan_settled(const scan *s)
 {
+	/* a change marked and not yet delivered (a re-analysis waits for the
+	 * loop: scan_set_egress_blocked, a reseed) is work still to come */
+	if (s->dirty_head < s->ndirty)
+		return false;
 	for (const sdom *m = s->doms; m; m = m->next)
 		if (!m->settled)
 			return false;

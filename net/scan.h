@@ -256,7 +256,8 @@ const mx_domain *scan_domain(const scan *s, const char *name);
 /* false for an unknown name. */
 bool scan_domain_get_info(const scan *s, const char *name, scan_domain_info *out);
 
-/* Every domain added and not removed has settled (true for an empty scan). */
+/* Every domain added and not removed has settled and no change waits to be
+ * delivered (true for an empty scan). */
 bool scan_settled(const scan *s);
 /* Domains in the scan. */
 size_t scan_domain_count(const scan *s);

@@ -136,7 +136,7 @@ static void on_domain(scan *s, const char *name, const mx_domain *d, unsigned ch
 	    strcmp(a->m.walk.e->name, name) == 0)
 		tui_walk_reset(a, a->m.walk.e);
 	if (changes & SCAN_CH_PROBE)
-		tui_watch_egress(a);
+		a->egress_due = true; /* read once this loop turn, in draw_now */
 	if (sel && strcmp(sel->name, name) == 0)
 		tui_mark(&a->m, TUI_D_ALL);
 	else
@@ -487,6 +487,12 @@ static void read_input(tui_app *a)
 
 static void draw_now(tui_app *a)
 {
+	/* the egress rule reads every listed domain: once per loop turn, not
+	 * once per probe that ended in it (hundreds with a long list) */
+	if (a->egress_due) {
+		a->egress_due = false;
+		tui_watch_egress(a);
+	}
 	/* a key that changed nothing (k on the first line) still ends in a
 	 * doupdate now: its trace must not wait for the next tick's redraw,
 	 * which is what bench/tui.sh saw as ~1 s keypresses */
@@ -610,6 +616,8 @@ bool tui_app_settled(const tui_app *a)
 {
 	scan_domain_info info;
 
+	if (a->egress_due)
+		return false; /* the egress rule has yet to read the last probes */
 	if (!a->m.frozen)
 		return scan_settled(a->scan);
 	/* frozen, an answer is parked unanalysed until the thaw: settled is

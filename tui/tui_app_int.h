@@ -37,6 +37,7 @@ struct tui_app {
 	FILE *trace;
 	uint64_t t0_ns, key_ns;
 	bool key_pending, first_drawn;
+	bool egress_due;    /* a probe ended since the egress rule last read the domains */
 	size_t added_seq;   /* entries added so far: the list's "as added" order */
 	unsigned behave_at; /* B: the next behaviour in the cycle */
 	char *hist[16];     /* the trainer prompt's history, newest last; owned */
