@@ -79,6 +79,18 @@ char *bl_config_default_path(void);
 mxs_status bl_config_load(blr_config *c, const char *path, bool must_exist, char **warning,
                           char **why);
 
+/* bl_config_load in two halves, for the settings reader (src/conffile.c),
+ * which takes its own lines out of the file before the providers are read:
+ * the bounded read (*text NULL and MXS_OK for a missing file that need not
+ * exist; else owned by the caller, to be released with bl_config_wipe since
+ * it may hold a key; *mode the file's permission bits), and the parse of
+ * that text with keys from the environment and every url = checked. */
+mxs_status bl_config_read(const char *path, bool must_exist, char **text, size_t *len,
+                          unsigned *mode, char **why);
+mxs_status bl_config_parse_text(blr_config *c, const char *path, const char *text, unsigned mode,
+                                char **warning, char **why);
+void bl_config_wipe(char *text, size_t len); /* zeroes and frees; accepts NULL */
+
 /* ---- the URL rule ---------------------------------------------------------- */
 
 /* The one rule for every blocklist URL (url = in the config, --blocklist

@@ -1055,8 +1055,8 @@ static const char *env_lookup(const char *name, void *arg)
 	return getenv(name);
 }
 
-mxs_status bl_config_load(blr_config *c, const char *path, bool must_exist, char **warning,
-                          char **why)
+mxs_status bl_config_read(const char *path, bool must_exist, char **text_out, size_t *len_out,
+                          unsigned *mode, char **why)
 {
 	/* O_NONBLOCK: a FIFO would block open() until a writer came; it is
 	 * refused below as not a regular file instead */
@@ -1066,6 +1066,8 @@ mxs_status bl_config_load(blr_config *c, const char *path, bool must_exist, char
 	size_t len = 0;
 	mxs_status st = MXS_OK;
 
+	*text_out = NULL;
+	*len_out = 0;
 	if (fd < 0) {
 		if (errno == ENOENT && !must_exist)
 			return MXS_OK;
@@ -1106,7 +1108,33 @@ mxs_status bl_config_load(blr_config *c, const char *path, bool must_exist, char
 		st = MXS_ERR_INVALID;
 		goto done;
 	}
-	st = blr_config_parse(c, path, text, (unsigned)sb.st_mode, env_lookup, NULL, warning, why);
+	*mode = (unsigned)sb.st_mode;
+done:
+	if (st == MXS_OK) {
+		*text_out = text;
+		*len_out = len;
+	} else {
+		bl_config_wipe(text, len);
+	}
+	close(fd);
+	return st;
+}
+
+void bl_config_wipe(char *text, size_t len)
+{
+	if (text) {
+		volatile char *v = text; /* it may hold a key */
+		for (size_t i = 0; i < len; i++)
+			v[i] = 0;
+	}
+	free(text);
+}
+
+mxs_status bl_config_parse_text(blr_config *c, const char *path, const char *text, unsigned mode,
+                                char **warning, char **why)
+{
+	mxs_status st = blr_config_parse(c, path, text, mode, env_lookup, NULL, warning, why);
+
 	/* every provider of the file, used or not: a bad url = is named with
 	 * its line now rather than when the provider is first enabled */
 	for (size_t i = 0; st == MXS_OK && i < blr_config_count(c); i++) {
@@ -1118,13 +1146,19 @@ mxs_status bl_config_load(blr_config *c, const char *path, bool must_exist, char
 		free(uwhy);
 		st = MXS_ERR_INVALID;
 	}
-done:
-	if (text) {
-		volatile char *v = text; /* it may hold a key */
-		for (size_t i = 0; i < len; i++)
-			v[i] = 0;
-	}
-	free(text);
-	close(fd);
+	return st;
+}
+
+mxs_status bl_config_load(blr_config *c, const char *path, bool must_exist, char **warning,
+                          char **why)
+{
+	char *text = NULL;
+	size_t len = 0;
+	unsigned mode = 0;
+	mxs_status st = bl_config_read(path, must_exist, &text, &len, &mode, why);
+
+	if (st == MXS_OK && text)
+		st = bl_config_parse_text(c, path, text, mode, warning, why);
+	bl_config_wipe(text, len);
 	return st;
 }

@@ -19,6 +19,7 @@
 #include "record.h"
 #include "report.h"
 #include "scan.h"
+#include "settings.h"
 
 typedef struct check_ctx {
 	uv_loop_t *loop;
@@ -69,10 +70,10 @@ static void report(check_ctx *x, scan *s, const char *name, const mx_domain *d)
 		cli_error("%s: out of memory while rendering", name);
 		raise_exit(x, 1);
 	} else if (!x->out_failed) {
-		if (!x->o->json && x->reports)
+		if (!x->o->set.json && x->reports)
 			fputc('\n', x->out);
 		fputs(text, x->out);
-		if (x->o->json)
+		if (x->o->set.json)
 			fputc('\n', x->out);
 		/* stream: a reader at the other end of a pipe sees each result now */
 		if (fflush(x->out) != 0) {
@@ -109,7 +110,7 @@ static void egress_flush(check_ctx *x)
  * usual, with a hint. */
 static void egress_decide(check_ctx *x)
 {
-	int port = x->o->smtp_port > 0 ? x->o->smtp_port : 25;
+	int port = x->o->set.smtp_port > 0 ? x->o->set.smtp_port : 25;
 	scan_counters c;
 	mx_egress_seen seen;
 
@@ -199,40 +200,20 @@ char *check_render(const cli_opts *o, const scan *s, const mx_domain *d, const m
                    const blr_config *bl, int record_fd)
 {
 	char at[32], *line = NULL, *why = NULL, *text;
-	int port = o->smtp_port > 0 ? o->smtp_port : 25;
 
-	if (o->json || record_fd >= 0) {
+	if (o->set.json || record_fd >= 0) {
 		/* the JSON line is a recording: it says when and how it was made */
-		rec_meta m = {.at = at,
-		              .version = MXSCOPE_VERSION,
-		              .resolver = (char *)scan_dns_servers(s),
-		              .smtp_port = port,
-		              .no_probe = o->no_probe,
-		              .allow_loopback = o->allow_loopback,
-		              .timeout_ms = o->timeout_ms,
-		              .ehlo = (char *)scan_ehlo_name(s),
-		              .mta_sts_port = o->mta_sts_port,
-		              .ns_port = o->ns_port,
-		              .dane = o->dane};
-		rec_now(at, sizeof(at));
+		rec_meta m = settings_record_meta(&o->set, s, MXSCOPE_VERSION, at, sizeof(at));
 		line = rec_line(d, &m);
 		if (line && record_fd >= 0 && rec_append(record_fd, line, &why) != MXS_OK) {
 			cli_error("--record %s", why);
 			free(why);
 		}
 	}
-	if (o->commands) {
-		commands_opts co = {.resolver = scan_dns_servers(s),
-		                    .smtp_port = port,
-		                    .cafile = o->cafile,
-		                    .timeout_ms = o->timeout_ms,
-		                    .blocklists = bl,
-		                    .ehlo_name = scan_ehlo_name(s),
-		                    .mta_sts_port = o->mta_sts_port,
-		                    .ns_port = o->ns_port,
-		                    .dane = o->dane};
+	if (o->set.commands) {
+		commands_opts co = settings_commands_opts(&o->set, s, bl);
 		text = commands_text(d, &co);
-	} else if (o->json) {
+	} else if (o->set.json) {
 		return line;
 	} else {
 		text = mx_report_text(d, ro);
@@ -342,7 +323,7 @@ static void feed(check_ctx *x)
 		finish(x);
 		return;
 	}
-	while (x->inflight < x->o->concurrency) {
+	while (x->inflight < x->o->set.concurrency) {
 		flist_line l;
 		if (x->held) {
 			/* a repeated name: its turn comes once the first is reported */
@@ -388,7 +369,7 @@ static void feed(check_ctx *x)
 
 int check_blocklist_config(const cli_opts *o, blr_config **out)
 {
-	char *why = NULL, *warning = NULL, *path = NULL;
+	char *why = NULL, *warning = NULL;
 	blr_config *cfg = blr_config_new();
 	int code = 0;
 
@@ -397,22 +378,21 @@ int check_blocklist_config(const cli_opts *o, blr_config **out)
 		cli_error("out of memory");
 		return 3;
 	}
-	path = o->config ? strdup(o->config) : bl_config_default_path();
-	if (path && bl_config_load(cfg, path, o->config != NULL, &warning, &why) != MXS_OK) {
+	if (conffile_blocklists(o->conf, cfg, &warning, &why) != MXS_OK) {
 		cli_error("--config %s", why ? why : "cannot be read");
 		code = 2;
 		goto done;
 	}
 	if (warning)
 		cli_error("warning: %s", warning);
-	if (o->blocklist_text &&
-	    blr_config_parse(cfg, "lab", o->blocklist_text, 0, NULL, NULL, NULL, &why) != MXS_OK) {
+	if (o->set.blocklist_text && blr_config_parse(cfg, "lab", o->set.blocklist_text, 0, NULL,
+	                                              NULL, NULL, &why) != MXS_OK) {
 		cli_error("lab blocklist: %s", why);
 		code = 3;
 		goto done;
 	}
-	for (size_t i = 0; i < o->nblocklists; i++)
-		if (blr_config_add_spec(cfg, o->blocklists[i], &why) != MXS_OK) {
+	for (size_t i = 0; i < o->set.nblocklists; i++)
+		if (blr_config_add_spec(cfg, o->set.blocklists[i], &why) != MXS_OK) {
 			cli_error("--blocklist %s", why);
 			code = 2;
 			goto done;
@@ -422,7 +402,6 @@ done:
 		blr_config_free(cfg);
 	else
 		*out = cfg;
-	free(path);
 	free(warning);
 	free(why);
 	return code;
@@ -465,10 +444,10 @@ int check_run(uv_loop_t *loop, const cli_opts *o, char *const *names, size_t nna
 	char *why = NULL;
 	int code;
 
-	x.ro = (mx_report_opts){.color = o->color, .ascii = o->ascii};
-	if (o->as_host) {
+	x.ro = (mx_report_opts){.color = o->set.color, .ascii = o->set.ascii};
+	if (o->set.as_host) {
 		char *as = NULL;
-		if (mx_name_normalize(o->as_host, &as, &why) != MXS_OK) {
+		if (mx_name_normalize(o->set.as_host, &as, &why) != MXS_OK) {
 			cli_error("--as: %s", why);
 			code = 2;
 			goto done;
@@ -485,13 +464,13 @@ int check_run(uv_loop_t *loop, const cli_opts *o, char *const *names, size_t nna
 		}
 		free(n);
 	}
-	if (o->file && !(x.rd = flist_open(loop, o->file, on_wake, &x, &why))) {
+	if (o->set.file && !(x.rd = flist_open(loop, o->set.file, on_wake, &x, &why))) {
 		cli_error("%s", why);
 		code = 2;
 		goto done;
 	}
-	if (!o->no_probe && o->cafile && !o->ca_pem) {
-		x.ca_pem = check_read_cafile(o->cafile, &why);
+	if (!o->set.no_probe && o->set.cafile && !o->set.ca_pem) {
+		x.ca_pem = check_read_cafile(o->set.cafile, &why);
 		if (!x.ca_pem) {
 			cli_error("--cafile %s", why);
 			code = 2;
@@ -501,43 +480,14 @@ int check_run(uv_loop_t *loop, const cli_opts *o, char *const *names, size_t nna
 	code = check_blocklist_config(o, &x.blcfg);
 	if (code)
 		goto done;
-	if (o->record && (x.record_fd = rec_open(o->record, &why)) < 0) {
+	if (o->set.record && (x.record_fd = rec_open(o->set.record, &why)) < 0) {
 		cli_error("--record %s", why);
 		code = 2;
 		goto done;
 	}
-	sc = (scan_config){.mode = SCAN_ONCE,
-	                   .servers = o->servers,
-	                   .nservers = o->nservers,
-	                   .timeout_ms = o->timeout_ms,
-	                   .srv = o->srv,
-	                   .family = o->family,
-	                   .qps = o->qps,
-	                   .max_probes = o->max_probes,
-	                   .no_probe = o->no_probe,
-	                   .dane = o->dane,
-	                   .smtp_port = o->smtp_port,
-	                   .ehlo_name = o->ehlo_name,
-	                   .ca_pem = o->ca_pem ? o->ca_pem : x.ca_pem,
-	                   .blocklists = x.blcfg,
-	                   .loopback_only = o->loopback_probes,
-	                   .allow_loopback = o->allow_loopback,
-	                   .seed = o->seed,
-	                   .as_host = o->as_host,
-	                   .smtp_overrides = o->smtp_overrides,
-	                   .nsmtp_overrides = o->nsmtp_overrides,
-	                   .ptr = o->ptr,
-	                   .authoritative = o->authoritative,
-	                   .ns_port = o->ns_port,
-	                   /* check shows every sender profile: the mta-sts one
-	                    * needs the policy; without probes there is no walk,
-	                    * so no profile and nothing to ask */
-	                   .mta_sts = !o->no_probe,
-	                   .mta_sts_port = o->mta_sts_port,
-	                   .rcpt = o->no_probe ? NULL : o->rcpt,
-	                   .sender = (sender_profile)o->sender,
-	                   .on_domain = on_domain,
-	                   .arg = &x};
+	sc = settings_scan_config(&o->set, SCAN_ONCE, x.ca_pem, x.blcfg);
+	sc.on_domain = on_domain;
+	sc.arg = &x;
 	x.s = scan_new(loop, &sc, &code, &why);
 	if (!x.s) {
 		cli_error("%s", why ? why : "cannot start");

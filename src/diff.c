@@ -531,7 +531,7 @@ static bool print_json(const char *name, const char *state, const clist *l)
 
 static void show(const cli_opts *o, const char *name, const char *state, const clist *l)
 {
-	if (o->json)
+	if (o->set.json)
 		print_json(name, state, l);
 	else
 		print_text(name,

@@ -78,13 +78,14 @@ int doctorcmd_run(const cli_opts *o)
 {
 	finding f[DOCTOR_IPV6 + 1] = {0};
 	target t = {.port = 0};
-	doctor_config c = {
-	    .servers = o->servers, .nservers = o->nservers, .timeout_ms = o->timeout_ms};
+	doctor_config c = {.servers = o->set.servers,
+	                   .nservers = o->set.nservers,
+	                   .timeout_ms = o->set.timeout_ms};
 	char *why = NULL, label[16];
 	mxs_status st;
 
 	if (o->nargs == 1) {
-		if (!parse_target(&t, o->args[0], o->smtp_port > 0 ? o->smtp_port : 25)) {
+		if (!parse_target(&t, o->args[0], o->set.smtp_port > 0 ? o->set.smtp_port : 25)) {
 			cli_error(
 			    "doctor: \"%.80s\" is not HOST[:PORT] (a host name or an address, "
 			    "a port from 1 to 65535)",

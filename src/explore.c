@@ -35,8 +35,8 @@ int explore_run(uv_loop_t *loop, const cli_opts *o, const explore_labctl *lab,
 		free(norm);
 		norm = NULL;
 	}
-	if (o->as_host) {
-		if (mx_name_normalize(o->as_host, &norm, &why) != MXS_OK) {
+	if (o->set.as_host) {
+		if (mx_name_normalize(o->set.as_host, &norm, &why) != MXS_OK) {
 			cli_error("--as: %s", why);
 			code = 2;
 			goto done;
@@ -44,7 +44,7 @@ int explore_run(uv_loop_t *loop, const cli_opts *o, const explore_labctl *lab,
 		free(norm);
 		norm = NULL;
 	}
-	if (o->cafile && !o->ca_pem && !(ca = check_read_cafile(o->cafile, &why))) {
+	if (o->set.cafile && !o->set.ca_pem && !(ca = check_read_cafile(o->set.cafile, &why))) {
 		cli_error("--cafile %s", why);
 		code = 2;
 		goto done;
@@ -56,44 +56,44 @@ int explore_run(uv_loop_t *loop, const cli_opts *o, const explore_labctl *lab,
 	setlocale(LC_ALL, "");
 	c = (tui_config){
 	    .loop = loop,
-	    .servers = o->servers,
-	    .nservers = o->nservers,
-	    .timeout_ms = o->timeout_ms,
-	    .family = o->family,
-	    .qps = o->qps,
-	    .max_probes = o->max_probes,
-	    .smtp_port = o->smtp_port,
-	    .ehlo_name = o->ehlo_name,
-	    .ca_pem = o->ca_pem ? o->ca_pem : ca,
-	    .no_probe = o->no_probe,
-	    .loopback_probes = o->loopback_probes,
-	    .smtp_overrides = o->smtp_overrides,
-	    .nsmtp_overrides = o->nsmtp_overrides,
-	    .allow_loopback = o->allow_loopback,
-	    .seed = o->seed,
-	    .as_host = o->as_host,
-	    .interval_ms = o->interval_ms,
+	    .servers = o->set.servers,
+	    .nservers = o->set.nservers,
+	    .timeout_ms = o->set.timeout_ms,
+	    .family = o->set.family,
+	    .qps = o->set.qps,
+	    .max_probes = o->set.max_probes,
+	    .smtp_port = o->set.smtp_port,
+	    .ehlo_name = o->set.ehlo_name,
+	    .ca_pem = o->set.ca_pem ? o->set.ca_pem : ca,
+	    .no_probe = o->set.no_probe,
+	    .loopback_probes = o->set.loopback_probes,
+	    .smtp_overrides = o->set.smtp_overrides,
+	    .nsmtp_overrides = o->set.nsmtp_overrides,
+	    .allow_loopback = o->set.allow_loopback,
+	    .seed = o->set.seed,
+	    .as_host = o->set.as_host,
+	    .interval_ms = o->set.interval_ms,
 	    /* the sender profiles as check has them; the lab sets the ports */
-	    .mta_sts = !o->no_probe,
-	    .mta_sts_port = o->mta_sts_port,
-	    .sender = o->sender,
-	    .rcpt = o->no_probe ? NULL : o->rcpt,
-	    .ns_port = o->ns_port,
-	    .dane = o->dane,
-	    .srv = o->srv,
-	    .authoritative = o->authoritative,
+	    .mta_sts = !o->set.no_probe,
+	    .mta_sts_port = o->set.mta_sts_port,
+	    .sender = o->set.sender,
+	    .rcpt = o->set.no_probe ? NULL : o->set.rcpt,
+	    .ns_port = o->set.ns_port,
+	    .dane = o->set.dane,
+	    .srv = o->set.srv,
+	    .authoritative = o->set.authoritative,
 	    .blocklists = bl,
-	    .mouse = o->mouse,
-	    .ascii = o->ascii,
-	    .no_color = !o->color,
-	    .theme = o->theme,
+	    .mouse = o->set.mouse,
+	    .ascii = o->set.ascii,
+	    .no_color = !o->set.color,
+	    .theme = o->set.theme,
 	    .state_domains = lab == NULL,
 	    .lab = lab ? lab->world : NULL,
 	    .lab_rw = lab ? lab->world : NULL,
 	    .lab_smtp = lab ? lab->smtp : NULL,
 	    .tour = lab && lab->tour,
 	    .trace_keys = getenv("MXSCOPE_TRACE_KEYS"),
-	    .record = o->record,
+	    .record = o->set.record,
 	};
 	a = tui_app_new(&c, &why);
 	if (!a) {

@@ -191,7 +191,7 @@ static void on_signal(uv_signal_t *s, int signum)
 static lab_dns *start_dns(uv_loop_t *loop, const lab_world *w, const cli_opts *o, int port)
 {
 	char *why = NULL;
-	lab_dns *d = lab_dns_new(loop, w, o->bind, port, &why);
+	lab_dns *d = lab_dns_new(loop, w, o->set.bind, port, &why);
 
 	if (!d) {
 		cli_error("lab: cannot serve DNS: %s; choose another port with --port N "
@@ -221,10 +221,10 @@ static lab_smtp *start_smtp(uv_loop_t *loop, const lab_world *w, int port)
 static lab_http *start_http(uv_loop_t *loop, const cli_opts *o, bool serving)
 {
 	char *why = NULL;
-	int port = o->http_port >= 0         ? o->http_port
-	           : serving && o->port != 0 ? LAB_HTTP_DEFAULT_PORT
-	                                     : 0;
-	lab_http *h = lab_http_new(loop, o->bind, port, &why);
+	int port = o->set.http_port >= 0         ? o->set.http_port
+	           : serving && o->set.port != 0 ? LAB_HTTP_DEFAULT_PORT
+	                                         : 0;
+	lab_http *h = lab_http_new(loop, o->set.bind, port, &why);
 
 	if (!h) {
 		cli_error("lab: cannot serve HTTP: %s; choose another port with "
@@ -242,13 +242,13 @@ static lab_sts_server *start_sts(uv_loop_t *loop, const lab_world *w, lab_smtp *
 {
 	char *why = NULL;
 	lab_sts_server *s = lab_sts_server_new(
-	    loop, w, sm, o->bind, serving && o->port != 0 ? LAB_STS_DEFAULT_PORT : 0, &why);
+	    loop, w, sm, o->set.bind, serving && o->set.port != 0 ? LAB_STS_DEFAULT_PORT : 0, &why);
 
-	if (!s && serving && o->port != 0) {
+	if (!s && serving && o->set.port != 0) {
 		/* 8443 is a popular port: any free one will do, `https` says which */
 		free(why);
 		why = NULL;
-		s = lab_sts_server_new(loop, w, sm, o->bind, 0, &why);
+		s = lab_sts_server_new(loop, w, sm, o->set.bind, 0, &why);
 	}
 	if (!s) {
 		cli_error("lab: cannot serve MTA-STS policies over HTTPS: %s",
@@ -309,13 +309,14 @@ static void print_listener(const lab_smtp *s, size_t i)
 static int serve(uv_loop_t *loop, lab_world *w, const cli_opts *o)
 {
 	serve_ctx x = {0};
-	const char *fmt = strchr(o->bind, ':') ? "dns [%s]:%d\n" : "dns %s:%d\n";
+	const char *fmt = strchr(o->set.bind, ':') ? "dns [%s]:%d\n" : "dns %s:%d\n";
 	char dir[64] = "", ca[96] = "";
 
-	x.dns = start_dns(loop, w, o, o->port >= 0 ? o->port : LAB_DEFAULT_PORT);
+	x.dns = start_dns(loop, w, o, o->set.port >= 0 ? o->set.port : LAB_DEFAULT_PORT);
 	if (!x.dns)
 		return 3;
-	x.smtp = start_smtp(loop, w, o->smtp_port >= 0 ? o->smtp_port : LAB_SMTP_DEFAULT_PORT);
+	x.smtp =
+	    start_smtp(loop, w, o->set.smtp_port >= 0 ? o->set.smtp_port : LAB_SMTP_DEFAULT_PORT);
 	x.http = x.smtp ? start_http(loop, o, true) : NULL;
 	x.sts = x.http ? start_sts(loop, w, x.smtp, o, true) : NULL;
 	if (!x.smtp || !x.http || !x.sts) {
@@ -332,7 +333,7 @@ static int serve(uv_loop_t *loop, lab_world *w, const cli_opts *o)
 	x.sigint.data = x.sigterm.data = &x;
 	uv_signal_start(&x.sigint, on_signal, SIGINT);
 	uv_signal_start(&x.sigterm, on_signal, SIGTERM);
-	printf(fmt, o->bind, lab_dns_port(x.dns));
+	printf(fmt, o->set.bind, lab_dns_port(x.dns));
 	for (size_t i = 0; i < lab_smtp_listener_count(x.smtp); i++)
 		print_listener(x.smtp, i);
 	/* before the ca line: readers stop at that one */
@@ -343,8 +344,8 @@ static int serve(uv_loop_t *loop, lab_world *w, const cli_opts *o)
 	fflush(stdout);
 	cli_error("lab serving %zu scenario%s; try: dig @%s -p %d %s MX (Ctrl-C "
 	          "stops)",
-	          lab_world_scenario_count(w), lab_world_scenario_count(w) == 1 ? "" : "s", o->bind,
-	          lab_dns_port(x.dns),
+	          lab_world_scenario_count(w), lab_world_scenario_count(w) == 1 ? "" : "s",
+	          o->set.bind, lab_dns_port(x.dns),
 	          lab_world_scenario_count(w) && lab_scenario_domain_count(w, 0)
 	              ? lab_scenario_domain(w, 0, 0)
 	              : "lab.test");
@@ -395,12 +396,42 @@ static void print_scenario_json(const lab_world *w, size_t i)
 	json_decref(o);
 }
 
+/* What every front end the lab runs is told, on top of what the user asked:
+ * the lab's DNS server and ports, its CA, its address map and blocklist.
+ * One place, so the lab's reports and its explorer ask the same way. */
+static void lab_settings(settings *st, const char *server, const lab_dns *d, const lab_smtp *sm,
+                         const lab_sts_server *ss, const char *bltext)
+{
+	st->servers[0] = server;
+	st->nservers = 1;
+	/* --authoritative: the lab's name servers listen on its DNS port */
+	if (st->ns_port <= 0)
+		st->ns_port = lab_dns_port(d);
+	st->allow_loopback = true;
+	/* probes go to the lab's own SMTP hosts and trust its CA; with no
+	 * listener at all, any port refuses like the scenario wants */
+	st->smtp_port = lab_smtp_port(sm) > 0 ? lab_smtp_port(sm) : LAB_SMTP_DEFAULT_PORT;
+	st->ca_pem = lab_smtp_ca_pem(sm);
+	st->loopback_probes = true;
+	/* each scenario's ::1 host on its own port */
+	st->smtp_overrides = lab_smtp_overrides(sm, &st->nsmtp_overrides);
+	/* the lab teaches DANE: its signed zones are answered with AD, and
+	 * TLSA in unsigned ones is shown too (dane-tlsa-insecure) */
+	st->dane = true;
+	st->mta_sts_port = lab_sts_server_port(ss);
+	/* every lab address is asked about on the lab's own blocklist */
+	st->blocklist_text = bltext;
+	/* on loopback 2 s is an age; the room should not wait on tarpits */
+	if (!st->timeout_given)
+		st->timeout_ms = 2000;
+}
+
 /* Reports on every scenario in turn: title, explanation, then the check of
  * its domains; a scenario that suggests a relay host gets that view too. */
 static int report(uv_loop_t *loop, const lab_world *w, const cli_opts *o)
 {
-	lab_dns *d = start_dns(loop, w, o, o->port >= 0 ? o->port : 0);
-	lab_smtp *sm = d ? start_smtp(loop, w, o->smtp_port >= 0 ? o->smtp_port : 0) : NULL;
+	lab_dns *d = start_dns(loop, w, o, o->set.port >= 0 ? o->set.port : 0);
+	lab_smtp *sm = d ? start_smtp(loop, w, o->set.smtp_port >= 0 ? o->set.smtp_port : 0) : NULL;
 	lab_http *hp = sm ? start_http(loop, o, false) : NULL;
 	lab_sts_server *ss = hp ? start_sts(loop, w, sm, o, false) : NULL;
 	char server[80], bltext[512];
@@ -414,8 +445,8 @@ static int report(uv_loop_t *loop, const lab_world *w, const cli_opts *o)
 		return 3;
 	}
 	lab_blocklist_text(hp, bltext, sizeof(bltext));
-	snprintf(server, sizeof(server), strchr(o->bind, ':') ? "[%s]:%d" : "%s:%d", o->bind,
-	         lab_dns_port(d));
+	snprintf(server, sizeof(server), strchr(o->set.bind, ':') ? "[%s]:%d" : "%s:%d",
+	         o->set.bind, lab_dns_port(d));
 	for (size_t i = 0; i < lab_world_scenario_count(w); i++) {
 		cli_opts co = *o;
 		size_t nd = lab_scenario_domain_count(w, i);
@@ -426,36 +457,17 @@ static int report(uv_loop_t *loop, const lab_world *w, const cli_opts *o)
 			return 3;
 		for (size_t j = 0; j < nd; j++)
 			names[j] = (char *)lab_scenario_domain(w, i, j);
-		co.servers[0] = server;
-		co.nservers = 1;
-		/* --authoritative: the lab's name servers listen on its DNS port */
-		co.ns_port = o->ns_port > 0 ? o->ns_port : lab_dns_port(d);
-		co.allow_loopback = true;
-		co.file = NULL;
-		/* probes go to the lab's own SMTP hosts and trust its CA; with no
-		 * listener at all, any port refuses like the scenario wants */
-		co.smtp_port = lab_smtp_port(sm) > 0 ? lab_smtp_port(sm) : LAB_SMTP_DEFAULT_PORT;
-		co.ca_pem = lab_smtp_ca_pem(sm);
-		co.loopback_probes = true;
-		/* each scenario's ::1 host on its own port */
-		co.smtp_overrides = lab_smtp_overrides(sm, &co.nsmtp_overrides);
-		/* the lab teaches DANE: its signed zones are answered with AD */
-		co.dane = true;
-		co.mta_sts_port = lab_sts_server_port(ss);
-		/* every lab address is asked about on the lab's own blocklist */
-		co.blocklist_text = bltext;
-		/* on loopback 2 s is an age; the room should not wait on tarpits */
-		if (!o->timeout_given)
-			co.timeout_ms = 2000;
-		if (o->json)
+		lab_settings(&co.set, server, d, sm, ss, bltext);
+		co.set.file = NULL;
+		if (o->set.json)
 			print_scenario_json(w, i);
-		else if (o->tour)
+		else if (o->set.tour)
 			printf("%s#### Tour %zu/%zu ####\n", i ? "\n" : "", i + 1,
 			       lab_world_scenario_count(w));
-		if (!o->json)
-			printf("%s== %s: %s ==\n", i && !o->tour ? "\n" : "",
+		if (!o->set.json)
+			printf("%s== %s: %s ==\n", i && !o->set.tour ? "\n" : "",
 			       lab_scenario_name(w, i), lab_scenario_title(w, i));
-		if (!o->json && lab_scenario_explain(w, i)[0])
+		if (!o->set.json && lab_scenario_explain(w, i)[0])
 			print_wrapped(lab_scenario_explain(w, i));
 		fflush(stdout);
 		code = check_run(loop, &co, names, nd, stdout);
@@ -464,10 +476,10 @@ static int report(uv_loop_t *loop, const lab_world *w, const cli_opts *o)
 			worst = 3;
 			break;
 		}
-		if (lab_scenario_as(w, i) && !o->as_host) {
-			co.as_host = lab_scenario_as(w, i);
-			if (!o->json) /* the domains' own lines say "as" */
-				printf("\n-- the same, seen from %s (--as) --\n", co.as_host);
+		if (lab_scenario_as(w, i) && !o->set.as_host) {
+			co.set.as_host = lab_scenario_as(w, i);
+			if (!o->set.json) /* the domains' own lines say "as" */
+				printf("\n-- the same, seen from %s (--as) --\n", co.set.as_host);
 			fflush(stdout);
 			check_run(loop, &co, names, nd, stdout);
 		}
@@ -487,9 +499,9 @@ static int report(uv_loop_t *loop, const lab_world *w, const cli_opts *o)
  * scenario's domains listed with the scenario's explanation beside them. */
 static int explore_lab(uv_loop_t *loop, lab_world *w, const cli_opts *o)
 {
-	explore_labctl xl = {w, NULL, o->tour};
-	lab_dns *d = start_dns(loop, w, o, o->port >= 0 ? o->port : 0);
-	lab_smtp *sm = d ? start_smtp(loop, w, o->smtp_port >= 0 ? o->smtp_port : 0) : NULL;
+	explore_labctl xl = {w, NULL, o->set.tour};
+	lab_dns *d = start_dns(loop, w, o, o->set.port >= 0 ? o->set.port : 0);
+	lab_smtp *sm = d ? start_smtp(loop, w, o->set.smtp_port >= 0 ? o->set.smtp_port : 0) : NULL;
 	lab_http *hp = sm ? start_http(loop, o, false) : NULL;
 	lab_sts_server *ss = hp ? start_sts(loop, w, sm, o, false) : NULL;
 	explore_domain *doms = NULL;
@@ -501,30 +513,18 @@ static int explore_lab(uv_loop_t *loop, lab_world *w, const cli_opts *o)
 	if (!d || !sm || !hp || !ss)
 		goto done;
 	lab_blocklist_text(hp, bltext, sizeof(bltext));
-	/* every lab address is asked about on the lab's own blocklist */
-	co.blocklist_text = bltext;
-	snprintf(server, sizeof(server), strchr(o->bind, ':') ? "[%s]:%d" : "%s:%d", o->bind,
-	         lab_dns_port(d));
+	snprintf(server, sizeof(server), strchr(o->set.bind, ':') ? "[%s]:%d" : "%s:%d",
+	         o->set.bind, lab_dns_port(d));
 	for (size_t i = 0; i < lab_world_scenario_count(w); i++)
 		cap += lab_scenario_domain_count(w, i);
 	doms = calloc(cap ? cap : 1, sizeof(*doms));
 	if (!doms)
 		goto done;
 	/* a tour starts with the first scenario alone; N and P move on */
-	for (size_t i = 0; i < (o->tour ? 1 : lab_world_scenario_count(w)); i++)
+	for (size_t i = 0; i < (o->set.tour ? 1 : lab_world_scenario_count(w)); i++)
 		for (size_t j = 0; j < lab_scenario_domain_count(w, i); j++)
 			doms[n++] = (explore_domain){lab_scenario_domain(w, i, j), (int)i};
-	co.servers[0] = server;
-	co.nservers = 1;
-	co.ns_port = o->ns_port > 0 ? o->ns_port : lab_dns_port(d);
-	co.allow_loopback = true;
-	co.smtp_port = lab_smtp_port(sm) > 0 ? lab_smtp_port(sm) : LAB_SMTP_DEFAULT_PORT;
-	co.ca_pem = lab_smtp_ca_pem(sm);
-	co.loopback_probes = true;
-	co.smtp_overrides = lab_smtp_overrides(sm, &co.nsmtp_overrides);
-	co.mta_sts_port = lab_sts_server_port(ss);
-	if (!o->timeout_given)
-		co.timeout_ms = 2000;
+	lab_settings(&co.set, server, d, sm, ss, bltext);
 	xl.smtp = sm;
 	code = explore_run(loop, &co, &xl, doms, n);
 done:
@@ -543,10 +543,10 @@ int labcmd_run(const cli_opts *o)
 	lab_world *w = NULL;
 	int code;
 
-	if (!mx_ip_is_loopback(o->bind)) {
+	if (!mx_ip_is_loopback(o->set.bind)) {
 		cli_error("lab: --bind %s is not a loopback address (127.0.0.0/8 or ::1); "
 		          "the lab only listens on loopback",
-		          o->bind);
+		          o->set.bind);
 		return 2;
 	}
 	w = lab_world_new();
@@ -558,14 +558,14 @@ int labcmd_run(const cli_opts *o)
 	code = load_world(w, o);
 	if (code)
 		goto done;
-	if (o->list) {
+	if (o->set.list) {
 		for (size_t i = 0; i < lab_world_scenario_count(w); i++)
 			printf("%-20s %-28s %s\n", lab_scenario_name(w, i),
 			       lab_scenario_domain_count(w, i) ? lab_scenario_domain(w, i, 0) : "-",
 			       lab_scenario_title(w, i));
 		goto done;
 	}
-	if (o->serve)
+	if (o->set.serve)
 		code = serve(&loop, w, o);
 	else if (explore_possible())
 		code = explore_lab(&loop, w, o);

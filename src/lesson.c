@@ -450,15 +450,15 @@ int lesson_run(const cli_opts *o)
 	lesson l = {.out = stdout};
 	char *why = NULL;
 
-	if (rec_read_file(o->from, on_record, &l, NULL, &why) != MXS_OK) {
+	if (rec_read_file(o->set.from, on_record, &l, NULL, &why) != MXS_OK) {
 		cli_error("%s", why ? why : "cannot read");
 		free(why);
 		l.code = 2;
 	} else if (l.n == 0) {
-		cli_error("%s: no domain in the recording", o->from);
+		cli_error("%s: no domain in the recording", o->set.from);
 		l.code = 2;
 	} else {
-		write_lesson(&l, o->from);
+		write_lesson(&l, o->set.from);
 		if (fflush(stdout) != 0)
 			l.code = 2;
 	}

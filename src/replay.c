@@ -15,6 +15,7 @@
 #include "explore.h"
 #include "record.h"
 #include "report.h"
+#include "settings.h"
 #include "tui.h"
 
 typedef struct replay_ctx {
@@ -48,19 +49,11 @@ static void on_record(mx_domain *d, const rec_meta *m, const char *error, unsign
 	}
 	if (mx_domain_worst(d) == MX_SEV_ERROR)
 		raise_code(x, 1);
-	if (x->o->commands) {
+	if (x->o->set.commands) {
 		/* as the recording run asked: its lines are the ones it printed */
-		commands_opts co = {.resolver = m->resolver,
-		                    .smtp_port = m->smtp_port > 0 ? m->smtp_port : 25,
-		                    .cafile = x->o->cafile,
-		                    .timeout_ms = m->timeout_ms,
-		                    .blocklists = x->bl,
-		                    .ehlo_name = m->ehlo,
-		                    .mta_sts_port = m->mta_sts_port,
-		                    .ns_port = m->ns_port,
-		                    .dane = m->dane};
+		commands_opts co = settings_commands_opts_recorded(&x->o->set, m, x->bl);
 		text = commands_text(d, &co);
-	} else if (x->o->json) {
+	} else if (x->o->set.json) {
 		text = rec_line(d, m->present ? m : NULL);
 	} else {
 		text = mx_report_text(d, &x->ro);
@@ -69,13 +62,13 @@ static void on_record(mx_domain *d, const rec_meta *m, const char *error, unsign
 		cli_error("%s: out of memory while rendering", mx_domain_name(d));
 		raise_code(x, 2);
 	} else if (!x->out_failed) {
-		if (!x->o->json && x->shown)
+		if (!x->o->set.json && x->shown)
 			fputc('\n', stdout);
-		if (!x->o->json && !x->o->commands && m->at)
+		if (!x->o->set.json && !x->o->set.commands && m->at)
 			printf("Recorded %s%s%s\n", m->at, m->resolver ? " asking " : "",
 			       m->resolver ? m->resolver : "");
 		fputs(text, stdout);
-		if (x->o->json)
+		if (x->o->set.json)
 			fputc('\n', stdout);
 		if (fflush(stdout) != 0)
 			x->out_failed = true;
@@ -169,11 +162,11 @@ static int replay_explore(const cli_opts *o)
 	                 .allow_loopback = h.first.allow_loopback,
 	                 .seed = mx_domain_seed(h.d[0]),
 	                 .as_host = as,
-	                 .sender = o->sender, /* --sender: the walk on screen starts as it */
-	                 .ascii = o->ascii,
-	                 .no_color = !o->color,
-	                 .mouse = o->mouse,
-	                 .theme = o->theme,
+	                 .sender = o->set.sender, /* --sender: the walk on screen starts as it */
+	                 .ascii = o->set.ascii,
+	                 .no_color = !o->set.color,
+	                 .mouse = o->set.mouse,
+	                 .theme = o->set.theme,
 	                 .state_domains = false, /* the saved list is left alone */
 	                 .replay = label,
 	                 .trace_keys = getenv("MXSCOPE_TRACE_KEYS")};
@@ -206,14 +199,14 @@ done:
 
 int replay_run(const cli_opts *o)
 {
-	replay_ctx x = {.o = o, .ro = {.color = o->color, .ascii = o->ascii}};
+	replay_ctx x = {.o = o, .ro = {.color = o->set.color, .ascii = o->set.ascii}};
 	char *why = NULL;
 
-	if (explore_possible() && !o->json && !o->commands)
+	if (explore_possible() && !o->set.json && !o->set.commands)
 		return replay_explore(o);
 	/* the providers are this machine's configuration, as for check: a
 	 * recording keeps their answers, not where they are asked */
-	if (o->commands && (x.code = check_blocklist_config(o, &x.bl)) != 0)
+	if (o->set.commands && (x.code = check_blocklist_config(o, &x.bl)) != 0)
 		return x.code;
 
 	for (size_t i = 0; i < o->nargs && !x.out_failed; i++) {

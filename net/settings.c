@@ -1,0 +1,117 @@
+/* net/settings.c — the one settings value and what each front end derives
+ * from it (settings.h). */
+#include "settings.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "record.h"
+
+void settings_defaults(settings *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->timeout_ms = 5000;
+	st->concurrency = 256;
+	st->port = -1;
+	st->smtp_port = -1;
+	st->http_port = -1;
+	st->ns_port = -1;
+	st->mta_sts_port = -1;
+	st->bind = "127.0.0.1";
+	st->interval_ms = 10000;
+	st->no_color = getenv("NO_COLOR") != NULL;
+	st->color = isatty(STDOUT_FILENO) && !st->no_color;
+}
+
+scan_config settings_scan_config(const settings *st, scan_mode mode, const char *ca_pem,
+                                 const blr_config *bl)
+{
+	const char *ca = st->ca_pem ? st->ca_pem : ca_pem;
+	bool probe = !st->no_probe;
+
+	return (scan_config){
+	    .mode = mode,
+	    .servers = st->servers,
+	    .nservers = st->nservers,
+	    .timeout_ms = st->timeout_ms,
+	    /* the explorer asks SRV for one domain once its details show them,
+	       for every domain only when asked to */
+	    .srv = st->srv,
+	    .family = st->family,
+	    .qps = st->qps,
+	    .max_probes = st->max_probes,
+	    .no_probe = st->no_probe,
+	    .dane = st->dane,
+	    .smtp_port = st->smtp_port,
+	    .ehlo_name = st->ehlo_name,
+	    .ca_pem = ca,
+	    .interval_ms = st->interval_ms,
+	    .blocklists = bl,
+	    .bl_ca_pem = ca,
+	    .loopback_only = st->loopback_probes,
+	    .allow_loopback = st->allow_loopback,
+	    .seed = st->seed,
+	    .as_host = st->as_host,
+	    .smtp_overrides = st->smtp_overrides,
+	    .nsmtp_overrides = st->nsmtp_overrides,
+	    /* a few domains on screen: reverse DNS is cheap there; a bulk
+	       check asks it only when told to */
+	    .ptr = st->ptr || mode == SCAN_MONITOR,
+	    .authoritative = st->authoritative,
+	    .ns_port = st->ns_port,
+	    /* every sender profile is shown: the mta-sts one needs the policy;
+	       without probes there is no walk, so nothing to ask */
+	    .mta_sts = probe,
+	    .mta_sts_port = st->mta_sts_port,
+	    .rcpt = probe ? st->rcpt : NULL,
+	    .sender = st->sender >= 0 && st->sender < SENDER_COUNT ? (sender_profile)st->sender
+	                                                           : SENDER_OPPORTUNISTIC,
+	};
+}
+
+commands_opts settings_commands_opts(const settings *st, const scan *s, const blr_config *bl)
+{
+	return (commands_opts){.resolver = s ? scan_dns_servers(s) : NULL,
+	                       .smtp_port = st->smtp_port > 0 ? st->smtp_port : 25,
+	                       .cafile = st->cafile,
+	                       .timeout_ms = st->timeout_ms,
+	                       .blocklists = bl,
+	                       .ehlo_name = s ? scan_ehlo_name(s) : NULL,
+	                       .mta_sts_port = st->mta_sts_port,
+	                       .ns_port = st->ns_port,
+	                       .dane = st->dane};
+}
+
+commands_opts settings_commands_opts_recorded(const settings *st, const rec_meta *m,
+                                              const blr_config *bl)
+{
+	return (commands_opts){.resolver = m->resolver,
+	                       .smtp_port = m->smtp_port > 0 ? m->smtp_port : 25,
+	                       .cafile = st->cafile,
+	                       .timeout_ms = m->timeout_ms,
+	                       .blocklists = bl,
+	                       .ehlo_name = m->ehlo,
+	                       .mta_sts_port = m->mta_sts_port,
+	                       .ns_port = m->ns_port,
+	                       .dane = m->dane};
+}
+
+rec_meta settings_record_meta(const settings *st, const scan *s, const char *version, char *at,
+                              size_t atcap)
+{
+	rec_now(at, atcap);
+	/* rec_meta's strings are not const because a parsed one owns them;
+	   this one borrows, and rec_line only reads */
+	return (rec_meta){.at = at,
+	                  .version = (char *)version,
+	                  .resolver = (char *)scan_dns_servers(s),
+	                  .smtp_port = st->smtp_port > 0 ? st->smtp_port : 25,
+	                  .no_probe = st->no_probe,
+	                  .allow_loopback = st->allow_loopback,
+	                  .timeout_ms = st->timeout_ms,
+	                  .ehlo = (char *)scan_ehlo_name(s),
+	                  .mta_sts_port = st->mta_sts_port,
+	                  .ns_port = st->ns_port,
+	                  .dane = st->dane};
+}
