@@ -10,8 +10,9 @@ developer sees which call to move down a layer or up to the caller.
 usage: callcycles.py [--limit N] [--nm NM] [--graph] FILE.a|FILE.o...
 
 Exit status: 0 no component over the limit, 1 one or more over it,
-2 usage error or nothing to read (no object files, no defined symbols):
-a checker that read nothing must not report a clean tree.
+2 usage error or nothing to read (an input without object files or
+without defined symbols): a checker that read nothing must not report a
+clean tree.
 """
 
 import argparse
@@ -61,6 +62,7 @@ def read_symbols(nm, paths):
                                  capture_output=True, text=True).stdout
         except (OSError, subprocess.CalledProcessError) as e:
             fail(f"{path}: nm failed: {e}")
+        before = sum(len(d) for d, _ in files.values())
         for line in out.splitlines():
             # "lib.a[member.o]: sym T 0 10" or, for a plain object, "x.o: sym U"
             head, sep, rest = line.partition(": ")
@@ -79,6 +81,11 @@ def read_symbols(nm, paths):
                 used.add(sym)
             elif kind in DEFINED:
                 defined.add(sym)
+        # every input must add something: a library that came out empty
+        # (a wrong path, a build that dropped its sources) is a gap in the
+        # graph that would hide any circle through it
+        if sum(len(d) for d, _ in files.values()) == before:
+            fail(f"{path}: no object files with defined symbols")
     return files
 
 
