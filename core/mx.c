@@ -2,9 +2,11 @@
  * fills in (MX, SRV, addresses, aliases), the probe and blocklist results
  * attached to addresses, and the read-only views of an analysis. The rules
  * live in mx_rules.c, the ordering in mx_order.c (see mx_int.h). */
+#include "mx_auth.h"
 #include "mx_int.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,47 +82,38 @@ bool mx_rcode_is_temporary(mx_rcode rc)
 	       rc == MX_RC_FORMERR || rc == MX_RC_ERROR;
 }
 
-/* ---- small helpers ------------------------------------------------------ */
+/* ---- the findings store ------------------------------------------------ */
 
-char *mxi_dup_lower_name(const char *s)
+mxs_status mxi_add_finding(mx_domain *d, mx_finding_id id, const char *subject, const char *fmt,
+                           ...)
 {
-	size_t n = strlen(s);
-	char *out;
+	mx_finding *f, *fs;
+	va_list ap;
+	char *msg = NULL;
+	int n;
 
-	if (n > 0 && s[n - 1] == '.')
-		n--;
-	out = malloc(n + 1);
-	if (!out)
-		return NULL;
-	for (size_t i = 0; i < n; i++)
-		out[i] = (char)tolower((unsigned char)s[i]);
-	out[n] = '\0';
-	return out;
-}
-
-int mxi_name_eq(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-
-	if (la && a[la - 1] == '.')
-		la--;
-	if (lb && b[lb - 1] == '.')
-		lb--;
-	return la == lb && strncasecmp(a, b, la) == 0;
-}
-
-void *mxi_grow(void *arr, size_t *cap, size_t n, size_t size)
-{
-	size_t ncap;
-	void *g;
-
-	if (n < *cap)
-		return arr;
-	ncap = *cap ? *cap * 2 : 4;
-	g = realloc(arr, ncap * size);
-	if (g)
-		*cap = ncap;
-	return g;
+	fs = mxi_grow(d->findings, &d->capfindings, d->nfindings, sizeof(*d->findings));
+	if (!fs)
+		return MXS_ERR_NOMEM;
+	d->findings = fs;
+	va_start(ap, fmt);
+	n = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return MXS_ERR_NOMEM;
+	f = &d->findings[d->nfindings];
+	f->id = id;
+	f->code = mx_finding_code(id);
+	f->severity = mx_finding_severity(id);
+	f->reference = mx_finding_reference(id);
+	f->message = msg;
+	f->subject = strdup(subject);
+	if (!f->subject) {
+		free(msg);
+		return MXS_ERR_NOMEM;
+	}
+	d->nfindings++;
+	return MXS_OK;
 }
 
 /* ---- lifecycle and filling ---------------------------------------------- */
@@ -166,7 +159,37 @@ void mxi_clear_analysis(mx_domain *d)
 	d->delivered = -1;
 	d->analyzed = false;
 	d->null_mx = d->implicit_mx = false;
-	mxi_clear_senders(d);
+	/* the walks' steps are the model's to free: the walk layer
+	 * (core/sender.c) fills them, the model owns them */
+	for (int p = 0; p < SENDER_COUNT; p++) {
+		free(d->senders[p].steps);
+		d->senders[p] = (sender_walk){.delivered = -1, .end = SENDER_END_DEFERRED};
+	}
+}
+
+/* ---- reverse DNS and authoritative servers (core/mx_auth.h) ----------- */
+
+mxs_status mx_domain_set_auth(mx_domain *d, mx_auth *a)
+{
+	mx_auth_free(d->auth);
+	d->auth = a;
+	return MXS_OK;
+}
+
+const mx_auth *mx_domain_auth(const mx_domain *d)
+{
+	return d->auth;
+}
+
+static void free_auth(mx_domain *d)
+{
+	mx_auth_free(d->auth);
+	d->auth = NULL;
+	for (size_t i = 0; i < d->nhosts; i++)
+		for (size_t k = 0; k < d->hosts[i].naddrs; k++) {
+			mx_ptr_free(d->hosts[i].addrs[k].ptr);
+			d->hosts[i].addrs[k].ptr = NULL;
+		}
 }
 
 void mx_domain_free(mx_domain *d)
@@ -174,7 +197,7 @@ void mx_domain_free(mx_domain *d)
 	if (!d)
 		return;
 	mxi_clear_analysis(d);
-	mxi_free_auth(d);
+	free_auth(d);
 	mxi_free_send(d);
 	for (size_t i = 0; i < d->nhosts; i++) {
 		free(d->hosts[i].exchange);
@@ -439,6 +462,26 @@ mxs_status mx_host_set_cname_loop(mx_domain *d, size_t i, const char *chain)
 	free(d->hosts[i].cname_loop);
 	d->hosts[i].cname_loop = c;
 	return MXS_OK;
+}
+
+mxs_status mx_host_set_ptr(mx_domain *d, size_t i, size_t k, mx_ptr *p)
+{
+	mx_addr *ad = mxi_addr(d, i, k);
+
+	if (!ad) {
+		mx_ptr_free(p);
+		return MXS_ERR_INVALID;
+	}
+	mx_ptr_free(ad->ptr);
+	ad->ptr = p;
+	return MXS_OK;
+}
+
+const mx_ptr *mx_addr_ptr(const mx_domain *d, size_t i, size_t k)
+{
+	const mx_addr *ad = mxi_addr(d, i, k);
+
+	return ad ? ad->ptr : NULL;
 }
 
 bool mx_domain_null_mx(const mx_domain *d)

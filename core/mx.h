@@ -7,7 +7,30 @@
  *
  * mx_domain is opaque and owns everything it holds; the read-only views
  * (mx_host, mx_tier, mx_attempt, mx_finding) point into it and stay valid
- * until the next mutating call or mx_domain_free(). */
+ * until the next mutating call or mx_domain_free().
+ *
+ * core/ is layered one way: a file calls files of its own layer or below,
+ * never above. What a lower layer needs from a higher one is computed by
+ * the caller and stored in the model (the tiers the rules read), or the
+ * function lives in the lower layer (mx_rcpt_rule, which the sender walks
+ * and the plain walk both use).
+ *   rendering  report.c (the frame), report_send.c, report_auth.c,
+ *              report_escape.c (sanitising, JSON text); text.c; record*.c
+ *              write and read recordings on top of them
+ *   analysis   mx_analyze.c: mx_domain_analyze() runs the steps below
+ *   walks      sender.c: the sender profiles' walks (core/sender.h)
+ *   ordering   mx_order.c: shuffle, relay view, tiers, the plain walk
+ *   rules      mx_rules.c, mx_rules_auth.c, mx_rules_send.c: findings
+ *              (rules and ordering do not call each other); dane.c, whose
+ *              verdict on a host's certificate reads the model
+ *   model      mx.c, mx_send.c, mx_auth.c, mx_util.c: the data, its
+ *              accessors, the findings store and catalogue
+ *   base       status, addr, name, num, line, probe, policy, blocklist:
+ *              no knowledge of mx_domain
+ * core/mx_int.h lists the files of the model and the analysis one by one.
+ * scripts/callcycles.py checks the whole tree: `meson test -C build layers`
+ * fails when files of any library call each other in a circle of more than
+ * 3 (`scripts/callcycles.py build/core/libmxcore.a ...` shows the calls). */
 #ifndef MXSCOPE_MX_H
 #define MXSCOPE_MX_H
 
@@ -242,7 +265,7 @@ mxs_status mx_host_set_cname(mx_domain *d, size_t i, const char *canonical);
  * names in order, "a -> b -> a" (copied). */
 mxs_status mx_host_set_cname_loop(mx_domain *d, size_t i, const char *chain);
 
-/* --- what real senders look at (issue 11) ------------------------------
+/* --- what real senders look at -----------------------------------------
  * Filled by the resolver and the policy fetch (net/), read by the rules and
  * the sender profiles (core/sender.h). Each is "not asked" until set, and
  * then the reports show it. The findings mta-sts-*, dane-*, dnssec-bogus
@@ -341,6 +364,10 @@ const mx_step *mx_domain_step(const mx_domain *d, size_t i);
 const mx_attempt *mx_domain_delivered(const mx_domain *d);
 /* The rule a sender applies after an attempt ended in state s (static). */
 const char *mx_walk_rule(probe_state s);
+/* The rule for an accepted host's recipient stage with RCPT reply code
+ * code (static): the plain walk and every sender profile say the same
+ * (sender_rcpt_rule is this, for callers of core/sender.h). */
+const char *mx_rcpt_rule(int code);
 
 /* The worst severity among the findings, or -1 when there are none. */
 int mx_domain_worst(const mx_domain *d);

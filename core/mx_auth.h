@@ -8,15 +8,16 @@
  *
  * Pure C, no I/O: net/auth.c asks the questions and fills these structs;
  * the scan attaches them to a domain (the domain then owns them) and
- * mx_domain_analyze() reads them. Part of the domain model (core/mx*.c). */
+ * mx_domain_analyze() reads them. The value types and the domain's
+ * accessors are the model layer (core/mx_auth.c, core/mx.c); the findings
+ * are the rules layer (core/mx_rules_auth.c); their report pieces are
+ * rendering, declared in core/report.h (core/report_auth.c). */
 #ifndef MXSCOPE_MX_AUTH_H
 #define MXSCOPE_MX_AUTH_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include <jansson.h>
 
 #include "mx.h"
 
@@ -110,18 +111,5 @@ typedef struct mx_egress_seen {
  * or several sharing one address, may just have a host down; one answer
  * anywhere shows port 25 gets out. */
 bool mx_egress_blocked(const mx_egress_seen *seen);
-
-/* Report pieces (core/report.c calls them): the "authoritative" array,
- * the per-address "ptr" object, and the text sections. New references /
- * strings owned by the caller; NULL when there is nothing to show. */
-json_t *mx_auth_json(const mx_auth *a);
-/* The "authoritative_zone" object: the zone asked about, how its NS
- * question ended, and the resolver's cached MX answer the servers are
- * compared with (what a recording needs to give the same findings). */
-json_t *mx_auth_zone_json(const mx_auth *a);
-/* probe (may be NULL): its greeting's name is compared with the PTR names */
-json_t *mx_ptr_json(const mx_ptr *p, const probe_result *probe);
-char *mx_ptr_text(const mx_ptr *p, const probe_result *probe);
-char *mx_auth_text(const mx_auth *a);
 
 #endif

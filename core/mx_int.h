@@ -1,17 +1,27 @@
-/* core/mx_int.h — the inside of mx_domain, shared by the three files that
- * make up the domain model (core/mx*.c) and by nothing else:
- *   mx.c        the model: the record store the resolver fills, probes and
- *               blocklist answers attached to addresses, and the views;
- *   mx_order.c  the order a sender tries hosts in: the seeded shuffle, the
- *               relay view, tiers, the attempt order and the delivery walk;
- *   mx_auth.c   authoritative answers and reverse DNS (core/mx_auth.h);
- *   mx_rules.c  the findings: what is wrong and which RFC says so, and
- *               mx_domain_analyze(), which runs every step in turn;
- *   mx_send.c   what real senders look at (DNSSEC, MTA-STS, TLS-RPT, TLSA,
- *               the recipient stage): those fields, their findings, and
- *               the sender profiles' walks (core/sender.c) kept per domain.
- * Its names have the prefix mxi_ (TRY aside); nothing outside core/mx*.c
- * includes it. */
+/* core/mx_int.h — the inside of mx_domain, shared by the files of the
+ * domain model and its analysis (core/mx*.c, core/report_auth.c) and by
+ * nothing else. Its names have the prefix mxi_ (TRY aside).
+ *
+ * The files are layered; a file calls only files of its own layer listed
+ * before it, or of a lower layer (scripts/callcycles.py checks that no
+ * circle of more than 3 files comes back; core/mx.h has the whole map):
+ *   model     mx_util.c   names, array growth, list join: calls nothing
+ *             mx_auth.c   the mx_ptr and mx_auth value types
+ *             mx_send.c   DNSSEC, MTA-STS, TLS-RPT, TLSA fields; walk views
+ *             mx.c        the record store the resolver fills, probes and
+ *                         blocklist answers, the findings store and
+ *                         catalogue, the views; frees all the model owns
+ *   rules     mx_rules_auth.c  authoritative, reverse DNS, IPv4/IPv6,
+ *                              egress findings
+ *             mx_rules_send.c  MTA-STS, DANE, DNSSEC and RCPT findings
+ *             mx_rules.c       the MX, probe and blocklist findings
+ *   ordering  mx_order.c  seeded shuffle, relay view, tiers, attempt order,
+ *                         the plain delivery walk
+ *   walks     sender.c    the sender profiles' walks (core/sender.h)
+ *   analysis  mx_analyze.c  mx_domain_analyze(): runs every step in turn
+ * Rules and ordering do not call each other: what one needs from the other
+ * (tiers, the walk) is in the model, stored by the step that ran before,
+ * in the order mx_analyze.c runs them. */
 #ifndef MXSCOPE_MX_INT_H
 #define MXSCOPE_MX_INT_H
 
@@ -65,7 +75,7 @@ typedef struct mxi_analysis {
 			goto done;                                                                 \
 	} while (0)
 
-/* mx.c */
+/* mx_util.c */
 /* s lower-cased without one trailing dot; NULL when out of memory. */
 char *mxi_dup_lower_name(const char *s);
 /* names equal ignoring case and one trailing dot */
@@ -73,33 +83,45 @@ int mxi_name_eq(const char *a, const char *b);
 /* arr with room for one more element (n used of *cap, doubling), or NULL
  * when out of memory, arr then being untouched. */
 void *mxi_grow(void *arr, size_t *cap, size_t n, size_t size);
+/* "10 mx1.example.org, 20 mx2.example.org" from n strings, or "none",
+ * into out (truncated at cap). */
+void mxi_join(char *out, size_t cap, char *const *l, size_t n);
+
+/* mx_send.c */
+/* Frees the sender-side fields: MTA-STS, TLS-RPT, TLSA (part of
+ * mx_domain_free). */
+void mxi_free_send(mx_domain *d);
+
+/* mx.c */
 /* Address k of host i, or NULL when either index is out of range. */
 mx_addr *mxi_addr(const mx_domain *d, size_t i, size_t k);
-/* Drops everything mx_domain_analyze computed. */
+/* Drops everything mx_domain_analyze computed, the sender walks included. */
 void mxi_clear_analysis(mx_domain *d);
-
-/* mx_rules.c */
 /* Appends a finding with a printf-style message; subject is copied. */
 mxs_status mxi_add_finding(mx_domain *d, mx_finding_id id, const char *subject, const char *fmt,
                            ...) __attribute__((format(printf, 4, 5)));
 
-/* mx_auth.c: authoritative, reverse DNS, IPv4/IPv6 and egress findings */
+/* mx_rules_auth.c: authoritative, reverse DNS, IPv4/IPv6 and egress findings */
 mxs_status mxi_check_auth(mxi_analysis *a);
-void mxi_free_auth(mx_domain *d); /* the domain's mx_auth and every address's mx_ptr */
 /* whether the probe-reachability findings are replaced by egress-blocked */
 bool mxi_egress_blocked(const mxi_analysis *a);
+
+/* mx_rules_send.c: DNSSEC, DANE, MTA-STS and recipient-stage findings */
+mxs_status mxi_check_send(mxi_analysis *a);
+
+/* mx_rules.c: the checks, in the order mx_analyze.c runs them.
+ * mxi_check_domain sets *stop when nothing further applies (NXDOMAIN, a
+ * failed MX lookup, a valid null MX). */
+mxs_status mxi_check_domain(mxi_analysis *a, bool *stop);
+mxs_status mxi_check_srv(mxi_analysis *a);
+mxs_status mxi_check_hosts(mxi_analysis *a); /* after mxi_choose_routable */
+mxs_status mxi_check_route(mxi_analysis *a);
+mxs_status mxi_check_probes(mxi_analysis *a); /* after mxi_walk */
+mxs_status mxi_check_blocklists(mxi_analysis *a);
 
 /* mx_order.c: the ordering steps of one analysis, run in this order */
 mxs_status mxi_choose_routable(mxi_analysis *a);
 mxs_status mxi_build_tiers(mxi_analysis *a);
 mxs_status mxi_walk(mxi_analysis *a);
-
-/* mx_send.c */
-/* The findings of issue 11 and the sender walks; runs last. */
-mxs_status mxi_check_send(mxi_analysis *a);
-/* Drops the sender walks (part of mxi_clear_analysis). */
-void mxi_clear_senders(mx_domain *d);
-/* Frees the issue 11 fields (part of mx_domain_free). */
-void mxi_free_send(mx_domain *d);
 
 #endif

@@ -1,7 +1,9 @@
 /* core/mx_order.c — the order a sender tries hosts in (RFC 5321 §5.1):
  * one reproducible shuffle per domain from the run seed, the hosts that take
  * part (null MX out, duplicates once, the relay view), preference tiers, the
- * attempt order, and the delivery walk over the probe results. */
+ * attempt order, and the delivery walk over the probe results. Ordering
+ * layer (see mx_int.h): reads and fills the model; the relay view's two
+ * findings go into the model's findings store. */
 #include "mx_int.h"
 
 #include <ctype.h>
@@ -202,6 +204,18 @@ const char *mx_walk_rule(probe_state s)
 	return "not probed: the walk stops here";
 }
 
+const char *mx_rcpt_rule(int code)
+{
+	if (code >= 200 && code < 300)
+		return "2xx at RCPT: the host takes the mail, the sender stops";
+	if (code >= 500 && code < 600)
+		return "5xx at RCPT: the recipient is refused, the mail bounces (no other host is "
+		       "tried)";
+	if (code >= 400 && code < 500)
+		return "4xx at RCPT: the mail is deferred, the sender queues it and retries later";
+	return "the recipient stage broke off: try the next address";
+}
+
 /* Follows the attempt order as a sender would: every address in turn until
  * the first 2xx greeting (RFC 5321 §5.1). Only when every address was
  * probed, so a half-finished walk is never shown as the answer. */
@@ -232,7 +246,7 @@ mxs_status mxi_walk(mxi_analysis *a)
 			 * bounces and 4xx defers (both end the walk), no reply
 			 * moves on; the opportunistic sender profile agrees */
 			int c = r->rcpt.code;
-			d->steps[d->nsteps - 1].rule = sender_rcpt_rule(c);
+			d->steps[d->nsteps - 1].rule = mx_rcpt_rule(c);
 			if (c >= 200 && c < 300)
 				d->delivered = (long)i;
 			if ((c >= 200 && c < 300) || (c >= 400 && c < 600))

@@ -1,7 +1,8 @@
 /* core/mx_rules.c — the findings: RFC 5321 §5.1, RFC 7505 (null MX),
- * RFC 2181 §10.3 (no CNAME targets), the probe and blocklist findings, and
- * mx_domain_analyze(), which runs the ordering steps (mx_order.c) and the
- * checks here in turn. */
+ * RFC 2181 §10.3 (no CNAME targets), the probe and blocklist findings.
+ * Rules layer (see mx_int.h): each check reads the model (and what the
+ * ordering steps stored in it) and adds findings; core/mx_analyze.c runs
+ * them in turn. */
 #include "mx_int.h"
 #include "name.h"
 
@@ -9,40 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- findings ----------------------------------------------------------- */
-
-mxs_status mxi_add_finding(mx_domain *d, mx_finding_id id, const char *subject, const char *fmt,
-                           ...)
-{
-	mx_finding *f, *fs;
-	va_list ap;
-	char *msg = NULL;
-	int n;
-
-	fs = mxi_grow(d->findings, &d->capfindings, d->nfindings, sizeof(*d->findings));
-	if (!fs)
-		return MXS_ERR_NOMEM;
-	d->findings = fs;
-	va_start(ap, fmt);
-	n = vasprintf(&msg, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return MXS_ERR_NOMEM;
-	f = &d->findings[d->nfindings];
-	f->id = id;
-	f->code = mx_finding_code(id);
-	f->severity = mx_finding_severity(id);
-	f->reference = mx_finding_reference(id);
-	f->message = msg;
-	f->subject = strdup(subject);
-	if (!f->subject) {
-		free(msg);
-		return MXS_ERR_NOMEM;
-	}
-	d->nfindings++;
-	return MXS_OK;
-}
 
 /* Whether an MX or SRV target, as the resolver wrote it, is a host name
  * (RFC 1123 §2.1). c-ares 1.18 writes a label's other bytes as \DDD or
@@ -67,7 +34,7 @@ static bool host_temporary(const mx_host *h)
 /* Findings about each record on its own: aliases, literals, missing and
  * non-public addresses, duplicates. They describe the zone, so they are
  * reported in the relay view too. */
-static mxs_status check_hosts(mxi_analysis *a)
+mxs_status mxi_check_hosts(mxi_analysis *a)
 {
 	mx_domain *d = a->d;
 	mxs_status st = MXS_OK;
@@ -153,7 +120,7 @@ done:
 
 /* Findings about the record set as a whole: redundancy and whether any
  * route exists at all. Judged on the sender view, whatever --as says. */
-static mxs_status check_route(mxi_analysis *a)
+mxs_status mxi_check_route(mxi_analysis *a)
 {
 	mx_domain *d = a->d;
 	mxs_status st = MXS_OK;
@@ -231,7 +198,7 @@ done:
 
 /* SRV targets for mail clients (RFC 6186): "." means "not offered"; any
  * other target must be a host name a client can look up (RFC 2782). */
-static mxs_status check_srv(mxi_analysis *a)
+mxs_status mxi_check_srv(mxi_analysis *a)
 {
 	mx_domain *d = a->d;
 	mxs_status st = MXS_OK;
@@ -250,7 +217,7 @@ done:
 	return st;
 }
 
-static mxs_status check_domain(mxi_analysis *a, bool *stop)
+mxs_status mxi_check_domain(mxi_analysis *a, bool *stop)
 {
 	mx_domain *d = a->d;
 	mxs_status st = MXS_OK;
@@ -478,7 +445,7 @@ static mxs_status note_repeats(mx_domain *d, size_t i, size_t from)
 /* Findings from the blocklists: one per (address, provider) that listed
  * it or could not answer. RFC 5782 §2.1: only 127.0.0.2 and up is a
  * listing, so an unavailable answer never becomes ip-listed. */
-static mxs_status check_blocklists(mxi_analysis *a)
+mxs_status mxi_check_blocklists(mxi_analysis *a)
 {
 	mx_domain *d = a->d;
 	mxs_status st = MXS_OK;
@@ -523,7 +490,7 @@ done:
 }
 
 /* Findings from the probes: each address on its own, then the walk. */
-static mxs_status check_probes(mxi_analysis *a)
+mxs_status mxi_check_probes(mxi_analysis *a)
 {
 	mx_domain *d = a->d;
 	mxs_status st = MXS_OK;
@@ -558,45 +525,5 @@ static mxs_status check_probes(mxi_analysis *a)
 			    d->tiers[0].preference, d->name, h->exchange, h->preference));
 	}
 done:
-	return st;
-}
-
-mxs_status mx_domain_analyze(mx_domain *d, const mx_options *opt)
-{
-	static const mx_options defaults = {0};
-	mxs_status st = MXS_OK;
-	mxi_analysis a = {.d = d, .opt = opt ? opt : &defaults};
-	bool stop = false;
-
-	mxi_clear_analysis(d);
-	d->run_seed = a.opt->seed;
-	d->seed = mx_seed_for(a.opt->seed, d->name);
-	if (a.opt->as_host && !(d->as_host = mxi_dup_lower_name(a.opt->as_host)))
-		return MXS_ERR_NOMEM;
-	a.routable = calloc(d->nhosts ? d->nhosts : 1, sizeof(*a.routable));
-	if (!a.routable)
-		return MXS_ERR_NOMEM;
-	for (size_t i = 0; i < d->nhosts; i++)
-		if (d->hosts[i].exchange[0] == '\0')
-			a.nnull++;
-	TRY(check_domain(&a, &stop));
-	TRY(check_srv(&a));
-	if (stop)
-		goto finished;
-	a.nnull = 0;
-	TRY(mxi_choose_routable(&a));
-	TRY(check_hosts(&a));
-	TRY(check_route(&a));
-	TRY(mxi_build_tiers(&a));
-	TRY(mxi_walk(&a));
-	TRY(check_probes(&a));
-	TRY(check_blocklists(&a));
-finished:
-	/* also after a stop: a stale secondary can be why the domain looks gone */
-	TRY(mxi_check_auth(&a));
-	TRY(mxi_check_send(&a));
-	d->analyzed = true;
-done:
-	free(a.routable);
 	return st;
 }

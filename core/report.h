@@ -1,7 +1,10 @@
 /* core/report.h — a domain's analysis as text for people or JSON for scripts.
  *
  * Rendering only: nothing is looked up here. Every string that came from the
- * network is sanitised for the terminal in text and escaped in JSON. */
+ * network is sanitised for the terminal in text and escaped in JSON. The
+ * rendering layer of core/ (core/mx.h): it calls the model's read-only
+ * views and the sender profiles' names; nothing below it calls it, and it
+ * is the only place text or JSON of a domain is made. */
 #ifndef MXSCOPE_REPORT_H
 #define MXSCOPE_REPORT_H
 
@@ -10,6 +13,7 @@
 #include <jansson.h>
 
 #include "mx.h"
+#include "mx_auth.h"
 
 typedef struct mx_report_opts {
 	bool color; /* ANSI colours for severities */
@@ -47,5 +51,19 @@ char *mx_sanitize_n(const char *s, size_t len);
  * result is owned by the caller (free()); NULL when out of memory. */
 json_t *mx_json_text(const char *s, size_t len);
 char *mx_json_dump(const json_t *v);
+
+/* The pieces of the authoritative servers and reverse DNS (core/mx_auth.h),
+ * core/report_auth.c: the "authoritative" array,
+ * the per-address "ptr" object, and the text sections. New references /
+ * strings owned by the caller; NULL when there is nothing to show. */
+json_t *mx_auth_json(const mx_auth *a);
+/* The "authoritative_zone" object: the zone asked about, how its NS
+ * question ended, and the resolver's cached MX answer the servers are
+ * compared with (what a recording needs to give the same findings). */
+json_t *mx_auth_zone_json(const mx_auth *a);
+/* probe (may be NULL): its greeting's name is compared with the PTR names */
+json_t *mx_ptr_json(const mx_ptr *p, const probe_result *probe);
+char *mx_ptr_text(const mx_ptr *p, const probe_result *probe);
+char *mx_auth_text(const mx_auth *a);
 
 #endif

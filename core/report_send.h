@@ -1,6 +1,6 @@
-/* core/report_send.h — the report's parts for what real senders look at
- * (issue 11): DNSSEC, MTA-STS, TLS-RPT, TLSA, DANE, the recipient stage and
- * the sender profiles. Internal to core/report*.c (prefix mxr_); kept apart
+/* core/report_send.h — the report's parts for what real senders look at:
+ * DNSSEC, MTA-STS, TLS-RPT, TLSA, DANE, the recipient stage and the sender
+ * profiles. Internal to core/report*.c (prefix mxr_); kept apart
  * so report.c stays the frame and these parts one file.
  *
  * The JSON helpers add keys to an object the caller owns. The text helpers

@@ -52,14 +52,7 @@ const char *sender_outcome_word(sender_outcome o)
 
 const char *sender_rcpt_rule(int code)
 {
-	if (code >= 200 && code < 300)
-		return "2xx at RCPT: the host takes the mail, the sender stops";
-	if (code >= 500 && code < 600)
-		return "5xx at RCPT: the recipient is refused, the mail bounces (no other host is "
-		       "tried)";
-	if (code >= 400 && code < 500)
-		return "4xx at RCPT: the mail is deferred, the sender queues it and retries later";
-	return "the recipient stage broke off: try the next address";
+	return mx_rcpt_rule(code);
 }
 
 /* ---- the profile rules -------------------------------------------------- */
@@ -228,7 +221,7 @@ mxs_status sender_walk_run(const mx_domain *d, sender_profile p, sender_walk *ou
 		}
 		if (v.r->rcpt.to) {
 			int c = v.r->rcpt.code;
-			s->rule = sender_rcpt_rule(c);
+			s->rule = mx_rcpt_rule(c);
 			if (c >= 500 && c < 600) {
 				s->outcome = SENDER_BOUNCED;
 				out->end = SENDER_END_BOUNCED;

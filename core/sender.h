@@ -16,7 +16,9 @@
  *
  * Pure: a walk is computed from an analysed mx_domain's public views.
  * mx_domain_analyze() runs every profile and keeps the walks in the domain
- * (mx_domain_sender()). */
+ * (mx_domain_sender()). The walks layer of core/ (core/mx.h): sender.c
+ * calls the model's views and the ordering's rules (mx_walk_rule,
+ * mx_rcpt_rule), never the rendering or mx_domain_analyze. */
 #ifndef MXSCOPE_SENDER_H
 #define MXSCOPE_SENDER_H
 
@@ -98,7 +100,8 @@ bool sender_rcpt_valid(const char *arg, char **why);
 bool sender_rcpt_address(const char *arg, const char *domain, char *out, size_t cap);
 
 /* The rule for an accepted host's recipient stage with RCPT reply code
- * `code` (static). Used by the plain walk too, so both say the same. */
+ * `code` (static): mx_rcpt_rule (core/mx.h), which the plain walk uses
+ * too, so both say the same. */
 const char *sender_rcpt_rule(int code);
 
 #endif

@@ -1,7 +1,15 @@
 /* lab/zone_internal.h — what the world (world.c), the zone-file reader
- * (zone.c) and the scenario directives (scenario.c) share, and nothing else
- * in the lab sees: the world's layout and the reader's state. The servers
- * read the world through lab_internal.h only. */
+ * (zone_base.c, zone.c), the scenario directives (scenario.c, sts.c) and
+ * the trainer's live changes (world_live.c) share, and nothing else in the
+ * lab sees: the world's layout and the reader's state. The servers read
+ * the world through lab_internal.h only.
+ *
+ * Layered one way, each file calling only those below it:
+ *   zone.c, world_live.c   the reader's lines and records, loads; live
+ *                          changes and the reset (a load again)
+ *   scenario.c, sts.c      the `$` directives
+ *   zone_base.c            messages, names, TTLs, one record added
+ *   world.c                the store: nodes, scenarios, $SMTP hosts */
 #ifndef MXSCOPE_LAB_ZONE_INTERNAL_H
 #define MXSCOPE_LAB_ZONE_INTERNAL_H
 
@@ -57,7 +65,7 @@ void lab_world_nodes_free(lab_world *w);          /* every node and record; the 
 void lab_world_smtp_free(lab_world *w);           /* the $SMTP hosts */
 void lab_scenario_clear(struct lab_scenario *sc); /* frees the fields, zeroes it */
 
-/* ---- the reader (zone.c) ------------------------------------------------- */
+/* ---- the reader (zone_base.c, zone.c) ------------------------------------ */
 
 struct tok {
 	const char *s;
@@ -117,7 +125,7 @@ int lab_zone_blank(char c); /* a blank between fields */
 mxs_status lab_zone_add_rr(struct parser *p, const uint8_t *owner, size_t ownerlen, int line,
                            uint16_t type, uint32_t ttl, const uint8_t *rdata, size_t rdlen);
 
-/* ---- the directives (scenario.c) ------------------------------------------ */
+/* ---- the directives (scenario.c, sts.c) ---------------------------------- */
 
 /* One `$` line (s/len without the line end). */
 mxs_status lab_zone_directive(struct parser *p, const char *s, size_t len);

@@ -1,0 +1,4 @@
+/* fixture: an object file that defines nothing (cc.h) */
+#include "cc.h"
+
+typedef int cc_nothing;
