@@ -28,10 +28,10 @@ typedef enum cli_command {
 
 typedef struct cli_opts {
 	cli_command command;
-	settings set;     /* what the user asked for */
+	settings set; /* what the user asked for */
 	opts_parse_result parsed;
-	conffile *conf;   /* the config file read, or NULL; owned (set's strings may
-	                     point into it) */
+	conffile *conf; /* the config file read, or NULL; owned (set's strings may
+	                   point into it) */
 	/* the words that are not options: domains, scenarios, files; into argv */
 	char **args;
 	size_t nargs;
