@@ -288,15 +288,18 @@ static void on_timer_closed(uv_handle_t *h)
 	free(h->data);
 }
 
-scan *scan_new(uv_loop_t *loop, const scan_config *cfg, int *code_hint, char **why)
+scan *scan_new(uv_loop_t *loop, const scan_config *cfg, mxs_status *st, char **why)
 {
 	scan *s = calloc(1, sizeof(*s));
+	mxs_status rc = MXS_ERR_NOMEM;
 	dns_config dc;
 
-	if (code_hint)
-		*code_hint = 3;
+	if (st)
+		*st = MXS_OK;
 	if (!s) {
 		mxs_why(why, "out of memory");
+		if (st)
+			*st = MXS_ERR_NOMEM;
 		return NULL;
 	}
 	s->loop = loop;
@@ -327,15 +330,10 @@ scan *scan_new(uv_loop_t *loop, const scan_config *cfg, int *code_hint, char **w
 	                  .timeout_ms = cfg->timeout_ms,
 	                  .max_outstanding = cfg->max_dns,
 	                  .family = cfg->family,
-	                  .qps = cfg->qps,
-	                  .tlsa = cfg->dane};
-	s->dns = dns_client_new(loop, &dc, why);
-	if (!s->dns) {
-		/* a server string the user typed is bad input */
-		if (code_hint && why && *why && strstr(*why, "DNS server \""))
-			*code_hint = 2;
+	                  .qps = cfg->qps};
+	rc = dns_client_new(loop, &dc, &s->dns, why);
+	if (rc != MXS_OK)
 		goto fail;
-	}
 	if (!cfg->no_probe) {
 		smtp_config sc = {.port = cfg->smtp_port > 0 ? cfg->smtp_port : SMTP_DEFAULT_PORT,
 		                  .timeout_ms = cfg->timeout_ms,
@@ -345,23 +343,29 @@ scan *scan_new(uv_loop_t *loop, const scan_config *cfg, int *code_hint, char **w
 		                  .overrides = cfg->smtp_overrides,
 		                  .noverrides = cfg->nsmtp_overrides};
 		s->smtp = smtp_prober_new(loop, &sc, why);
-		if (!s->smtp)
+		if (!s->smtp) {
+			rc = MXS_ERR_NET;
 			goto fail;
+		}
 		if (cfg->mode == SCAN_MONITOR) {
 			s->mon =
 			    smtp_monitor_new(s->smtp, cfg->interval_ms ? cfg->interval_ms
 			                                               : SCAN_DEFAULT_INTERVAL_MS);
 			if (!s->mon) {
 				mxs_why(why, "out of memory");
+				rc = MXS_ERR_NOMEM;
 				goto fail;
 			}
 			smtp_monitor_on_change(s->mon, scani_on_monitor_change, s);
 		}
 	}
-	if (!scani_stages_new(s, cfg, code_hint, why))
+	rc = scani_stages_new(s, cfg, why);
+	if (rc != MXS_OK)
 		goto fail;
 	return s;
 fail:
+	if (st)
+		*st = rc;
 	scan_free(s);
 	return NULL;
 }
@@ -422,11 +426,13 @@ void scan_free(scan *s)
 static mxs_status resolve(scan *s, sdom *m)
 {
 	mx_domain *d = mx_domain_new(m->name);
+	/* SRV for every domain (--srv) or for this one (its details showed it) */
+	mxjob_config jc = {
+	    .srv = s->cfg.srv || m->srv_on, .family = s->cfg.family, .tlsa = s->cfg.dane};
 	mxs_status st = MXS_ERR_NOMEM;
 
-	/* SRV for every domain (--srv) or for this one (its details showed it) */
 	if (d)
-		st = dns_resolve(s->dns, d, s->cfg.srv || m->srv_on, on_dns, m);
+		st = mxjob_resolve(s->dns, d, &jc, on_dns, m);
 	if (st != MXS_OK) {
 		mx_domain_free(d);
 		return MXS_ERR_NOMEM;

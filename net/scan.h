@@ -140,7 +140,7 @@ typedef struct scan_config {
 	bool loopback_only; /* the lab: probe and ask blocklists about only 127.0.0.0/8 and ::1,
 	                       whatever a scenario says; other addresses are shown, never
 	                       probed (scan_history_get says !watched) */
-	/* what real senders look at (issue 11) */
+	/* what real senders look at */
 	bool mta_sts;     /* fetch each domain's MTA-STS policy and TLS-RPT record (net/policy.h);
 	                     a domain settles once that is in too */
 	int mta_sts_port; /* HTTPS port of the policy hosts; <= 0: 443 (the lab: its own) */
@@ -177,12 +177,13 @@ char *scan_versions(void);
 
 /* ---- life ------------------------------------------------------------- */
 
-/* A scan on loop. NULL with *why (owned by the caller) on a bad configuration
- * (a bad DNS server string, a bad EHLO name, a blocklist client that cannot
- * start, out of memory); *code_hint, when not NULL, gets 2 for a bad
- * argument (a DNS server string, an EHLO name) and 3 for anything else, the
- * exit statuses check uses. Owned by the caller: scan_free(). */
-scan *scan_new(uv_loop_t *loop, const scan_config *cfg, int *code_hint, char **why);
+/* A scan on loop. NULL with *why (owned by the caller) when it cannot
+ * start; *st (may be NULL) then says why: MXS_ERR_INVALID for bad input in
+ * cfg (a DNS server string, a blocklist provider's URL: a usage error),
+ * anything else when it could not start on this machine (no resolver
+ * configured, a client that cannot be set up, out of memory). MXS_OK with
+ * a scan. Owned by the caller: scan_free(). */
+scan *scan_new(uv_loop_t *loop, const scan_config *cfg, mxs_status *st, char **why);
 
 /* Cancels everything (no more callbacks) and closes the clients; memory is
  * released as the loop runs the close callbacks (run the loop once more).

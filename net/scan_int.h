@@ -30,6 +30,7 @@
 #include "auth.h"
 #include "bl.h"
 #include "dns.h"
+#include "mxjob.h"
 #include "policy.h"
 #include "scan.h"
 #include "smtp.h"
@@ -194,9 +195,9 @@ void scani_store_free(scan *s);
 /* ---- scan_stages.c: the stages beside the walk -------------------------- */
 
 /* Creates the stages' clients from the caller's cfg (its servers are not
- * kept in s->cfg; the other strings are read from their copies in s);
- * *code_hint as scan_new says. false with *why. */
-bool scani_stages_new(scan *s, const scan_config *cfg, int *code_hint, char **why);
+ * kept in s->cfg; the other strings are read from their copies in s).
+ * A status as scan_new says, with *why. */
+mxs_status scani_stages_new(scan *s, const scan_config *cfg, char **why);
 /* Frees the stages' clients: no more callbacks. */
 void scani_stages_close(scan *s);
 
