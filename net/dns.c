@@ -619,6 +619,7 @@ mxs_status dns_client_new(uv_loop_t *loop, const dns_config *cfg, dns_client **o
 	struct ares_addr_port_node *servers = NULL;
 	char csv[sizeof(c->servers)] = "";
 	mxs_status st = MXS_ERR_NET;
+	unsigned nservers = 0;
 	int rc;
 
 	*out = NULL;
@@ -693,6 +694,7 @@ mxs_status dns_client_new(uv_loop_t *loop, const dns_config *cfg, dns_client **o
 	if (ares_get_servers_ports(c->channel, &servers) == ARES_SUCCESS) {
 		for (struct ares_addr_port_node *s = servers; s; s = s->next) {
 			char ip[INET6_ADDRSTRLEN] = "?", one[80];
+			nservers++;
 			inet_ntop(s->family, &s->addr, ip, sizeof(ip));
 			snprintf(one, sizeof(one), s->family == AF_INET6 ? "%s[%s]:%d" : "%s%s:%d",
 			         c->servers[0] ? ", " : "", ip, s->udp_port ? s->udp_port : 53);
@@ -701,7 +703,7 @@ mxs_status dns_client_new(uv_loop_t *loop, const dns_config *cfg, dns_client **o
 		}
 		ares_free_data(servers);
 	}
-	if (!c->servers[0]) {
+	if (nservers == 0 || !c->servers[0]) {
 		mxs_why(
 		    why,
 		    "no DNS server configured (none given with -s and none in /etc/resolv.conf)");
@@ -709,13 +711,8 @@ mxs_status dns_client_new(uv_loop_t *loop, const dns_config *cfg, dns_client **o
 		goto fail;
 	}
 	c->udp.ch = c->channel;
-	{
-		/* the servers in use: for the TCP channel and every try's length */
-		size_t n = 1;
-		for (const char *p = c->servers; (p = strstr(p, ", ")); p += 2)
-			n++;
-		c->attempt_ms = (unsigned)o.timeout * (unsigned)n;
-	}
+	/* c-ares asks each server in turn within one try */
+	c->attempt_ms = (unsigned)o.timeout * nservers;
 	if (c->qps) {
 		c->qps_timer = malloc(sizeof(*c->qps_timer));
 		if (!c->qps_timer) {
