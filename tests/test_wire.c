@@ -537,9 +537,9 @@ static void test_dns_exchanges(void **state)
 	assert_int_equal(pthread_create(&rel.th, NULL, udp_relay_run, &rel), 0);
 
 	assert_int_equal(dns_client_new(&f->loop, &cfg, &c, &why), MXS_OK);
-	assert_int_equal(
-	    mxjob_resolve(c, mx_domain_new("wire.test"), &(mxjob_config){.srv = true}, on_domain, &d),
-	    MXS_OK);
+	assert_int_equal(mxjob_resolve(c, mx_domain_new("wire.test"), &(mxjob_config){.srv = true},
+	                               on_domain, &d),
+	                 MXS_OK);
 	while (!d)
 		uv_run(&f->loop, UV_RUN_ONCE);
 	dns_client_free(c);
