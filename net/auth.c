@@ -1,6 +1,7 @@
 /* net/auth.c — authoritative answers side by side and reverse DNS
  * (net/auth.h), with c-ares 1.18's old parsers (ares_parse_ns_reply,
- * _soa_, _mx_, _ptr_, _a_, _aaaa_) on net/dns.c's engine (dns_query_raw).
+ * _soa_, _mx_, _ptr_; addresses through dns_addrs_read) on net/dns.c's
+ * engine (dns_query_raw).
  * A request counts its questions; when the last one ends the request is
  * handed back (or dropped, when cancelled). */
 #include "auth.h"
@@ -15,7 +16,6 @@
 #include <strings.h>
 
 #define NS_NAMES_MAX   8  /* NS names whose addresses are asked */
-#define ADDRS_MAX      16 /* addresses read from one A/AAAA answer */
 #define ZONE_WALK_MAX  8  /* ancestors tried for the zone cut */
 #define POOL_IDLE_KEEP 64 /* name server channels kept when idle */
 #define INFLIGHT_MAX   64 /* questions handed to the clients at once, all of them: the rest wait */
@@ -80,7 +80,7 @@ static void on_q(mx_rcode rc, const unsigned char *abuf, int alen, void *arg);
 static void send_q(auth_client *c, qctx *q)
 {
 	c->inflight++;
-	if (dns_query_raw(q->conn ? q->conn->dc : c->res, q->qname, q->type, on_q, q) != MXS_OK)
+	if (dns_query_raw(q->conn ? q->conn->dc : c->res, q->qname, q->type, 0, on_q, q) != MXS_OK)
 		on_q(MX_RC_ERROR, NULL, 0, q);
 }
 
@@ -149,7 +149,7 @@ static nsconn *pool_get(auth_client *c, const char *ip)
 	g = n ? realloc(c->pool, (c->npool + 1) * sizeof(*g)) : NULL;
 	if (g)
 		c->pool = g;
-	if (!g || !(n->dc = dns_client_new(c->loop, &dc, NULL))) {
+	if (!g || dns_client_new(c->loop, &dc, &n->dc, NULL) != MXS_OK) {
 		free(n);
 		return NULL;
 	}
@@ -209,21 +209,15 @@ static void on_ns(req *r, mx_rcode rc, const unsigned char *abuf, int alen)
 static void on_nsaddr(req *r, int af, const char *ns, mx_rcode rc, const unsigned char *abuf,
                       int alen)
 {
-	struct ares_addrttl t4[ADDRS_MAX];
-	struct ares_addr6ttl t6[ADDRS_MAX];
-	int n = ADDRS_MAX, prc;
-	char ip[INET6_ADDRSTRLEN];
+	dns_addrs got;
 
-	if (rc != MX_RC_OK)
+	if (rc != MX_RC_OK ||
+	    dns_addrs_read(abuf, alen, af == AF_INET ? 4 : 6, &got, NULL) != MX_RC_OK)
 		return;
-	prc = af == AF_INET ? ares_parse_a_reply(abuf, alen, NULL, t4, &n)
-	                    : ares_parse_aaaa_reply(abuf, alen, NULL, t6, &n);
-	for (int i = 0; prc == ARES_SUCCESS && i < n; i++) {
+	for (size_t i = 0; i < got.n; i++) {
 		nsconn *conn;
 		size_t idx = r->a->nsrv;
-		if (!inet_ntop(af, af == AF_INET ? (void *)&t4[i].ipaddr : (void *)&t6[i].ip6addr,
-		               ip, sizeof(ip)))
-			continue;
+		const char *ip = got.a[i].ip;
 		if (mx_auth_add_server(r->a, ns, ip, NULL) != MXS_OK)
 			return;
 		r->a->srv[idx].rc = MX_RC_ERROR;
@@ -283,17 +277,13 @@ static void on_ptr(req *r, mx_rcode rc, const unsigned char *abuf, int alen)
 
 static void on_fwd(req *r, mx_rcode rc, const unsigned char *abuf, int alen)
 {
-	struct ares_addrttl t4[ADDRS_MAX];
-	struct ares_addr6ttl t6[ADDRS_MAX];
-	int n = ADDRS_MAX, prc;
+	dns_addrs got;
 
-	if (rc != MX_RC_OK)
+	if (rc != MX_RC_OK ||
+	    dns_addrs_read(abuf, alen, r->af == AF_INET ? 4 : 6, &got, NULL) != MX_RC_OK)
 		return;
-	prc = r->af == AF_INET ? ares_parse_a_reply(abuf, alen, NULL, t4, &n)
-	                       : ares_parse_aaaa_reply(abuf, alen, NULL, t6, &n);
-	for (int i = 0; prc == ARES_SUCCESS && i < n; i++)
-		if (r->af == AF_INET ? memcmp(&t4[i].ipaddr, r->bin, 4) == 0
-		                     : memcmp(&t6[i].ip6addr, r->bin, 16) == 0)
+	for (size_t i = 0; i < got.n; i++)
+		if (memcmp(got.a[i].bin, r->bin, r->af == AF_INET ? 4 : 16) == 0)
 			r->p->forward_confirmed = true;
 }
 
@@ -380,8 +370,7 @@ auth_client *auth_client_new(uv_loop_t *loop, const auth_config *cfg, char **why
 	c->loop = loop;
 	c->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : 5000;
 	c->ns_port = cfg->ns_port > 0 && cfg->ns_port <= 65535 ? cfg->ns_port : 53;
-	c->res = dns_client_new(loop, &dc, why);
-	if (!c->res) {
+	if (dns_client_new(loop, &dc, &c->res, why) != MXS_OK) {
 		free(c);
 		return NULL;
 	}

@@ -1,6 +1,6 @@
 /* net/bl.h — the bl_ module (net/blocklist.c): asking IP blocklists about MX addresses over HTTP,
  * on the libuv loop: DNSBL zones through DNS over HTTPS (RFC 8484; the query made by c-ares'
- * ares_create_query, the answer read by ares_parse_a_reply and ares_parse_txt_reply) and JSON HTTP
+ * ares_create_query, the answer read by dns_addrs_read and ares_parse_txt_reply) and JSON HTTP
  * APIs, both with libcurl's multi socket API. The rules that read answers are in core/blocklist.h.
  *
  * Manners: every answer is cached per (provider, address) for its TTL

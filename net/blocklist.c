@@ -281,10 +281,11 @@ done:
 mxs_status bl_doh_read(blr_result *r, const blr_provider *p, const char *qname, int qtype,
                        const uint8_t *msg, size_t len)
 {
-	struct ares_addrttl t[BLR_MAX_CODES];
+	dns_addrs got;
 	uint32_t addrs[BLR_MAX_CODES], ttl = BLR_MAX_TTL;
-	struct hostent *he = NULL;
-	int n = BLR_MAX_CODES, prc, rcode = 0;
+	size_t n;
+	int rcode = 0;
+	mx_rcode rc;
 	mxs_status st;
 
 	if (len > BLR_BODY_MAX)
@@ -294,18 +295,14 @@ mxs_status bl_doh_read(blr_result *r, const blr_provider *p, const char *qname, 
 	if (qtype == ns_t_txt)
 		return read_txt(r, qname, msg, len);
 	/* c-ares reads the message (header size, one question, the records);
-	 * ENODATA is a well-formed answer without an A record */
-	prc = ares_parse_a_reply(msg, (int)len, &he, t, &n);
-	if (he)
-		ares_free_hostent(he);
-	if (prc == ARES_ENODATA)
-		n = 0;
-	if (prc != ARES_SUCCESS && prc != ARES_ENODATA) {
+	 * NODATA is a well-formed answer without an A record */
+	rc = dns_addrs_read(msg, (int)len, 4, &got, NULL);
+	if (rc == MX_RC_FORMERR) {
 		/* "not a reply to" when even the header or question is wrong */
 		if (!dns_reply_to(msg, len, qname, ns_t_a, NULL))
 			return blr_result_fail(r, "the answer is not a DNS reply to %s", qname);
 		return blr_result_fail(r, "the answer is not a valid DNS message (%s)",
-		                       ares_strerror(prc));
+		                       ares_strerror(ARES_EBADRESP));
 	}
 	if (!dns_reply_to(msg, len, qname, ns_t_a, &rcode))
 		return blr_result_fail(r, "the answer is not a DNS reply to %s", qname);
@@ -315,13 +312,14 @@ mxs_status bl_doh_read(blr_result *r, const blr_provider *p, const char *qname, 
 			r->ttl = negative_ttl(msg, len);
 		return MXS_OK;
 	}
-	for (int i = 0; i < n; i++) {
-		uint32_t one = dns_ttl((uint32_t)t[i].ttl);
-		addrs[i] = t[i].ipaddr.s_addr;
-		if (one < ttl)
-			ttl = one;
+	/* the return codes a provider defines: the first BLR_MAX_CODES */
+	n = got.n < BLR_MAX_CODES ? got.n : BLR_MAX_CODES;
+	for (size_t i = 0; i < n; i++) {
+		memcpy(&addrs[i], got.a[i].bin, 4);
+		if (got.a[i].ttl < ttl)
+			ttl = got.a[i].ttl;
 	}
-	st = blr_interpret_a(r, p, 0, addrs, (size_t)n);
+	st = blr_interpret_a(r, p, 0, addrs, n);
 	if (r->state != BLR_UNAVAILABLE)
 		r->ttl = n ? ttl : negative_ttl(msg, len);
 	return st;

@@ -1,6 +1,8 @@
-/* net/dns.c — c-ares 1.18 (old API: ares_query, ares_parse_*_reply,
+/* net/dns.c — the DNS engine: c-ares 1.18 (old API: ares_query, ares_send,
  * ARES_OPT_SOCK_STATE_CB, ares_process_fd, ares_timeout) driven by libuv
  * polls and one timer, with a FIFO that bounds the questions on the wire.
+ * It asks questions and hands back answers; what they mean for a mail
+ * domain is net/mxjob.c's.
  *
  * The engine paces by what comes back (DESIGN.md "Dependencies": servers
  * with response rate limiting drop or truncate what exceeds their rate):
@@ -15,7 +17,6 @@
  *    wire, retries included, takes a token (c-ares retries nothing itself:
  *    tries = 1). */
 #include "dns.h"
-#include "name.h"
 
 #include <ares.h>
 #include <arpa/inet.h>
@@ -31,41 +32,15 @@
 #define TCP_HOLD_MS         5000 /* after a truncated answer, TCP for this long */
 #define TCP_MAX_FAILS       3    /* TCP refused this often in a row: UDP only */
 #define QPS_BURST_MS        20   /* --qps: at most this many ms of tokens saved up */
-#define MAX_ADDRS_PER_HOST  64   /* bounds what one hostile answer can add */
-#define MAX_MX_PER_DOMAIN   1000
-#define MAX_TLSA_PER_HOST   32 /* bounds what one hostile TLSA answer can add */
 
 /* header flag bits in the fourth octet (RFC 4035 §3.2.2, RFC 6840 §5.7) */
 #define HDR_AD 0x20
 #define HDR_CD 0x10
 
-typedef struct job {
-	dns_client *c;
-	mx_domain *d;
-	dns_done_cb cb;
-	void *arg;
-	unsigned pending; /* questions not yet ended */
-	bool srv;         /* ask the SRV services too (dns_resolve's srv) */
-	struct job *prev, *next;
-} job;
-
-/* Q_MX_CD: the MX question again with checking disabled, after a SERVFAIL,
- * to tell a bogus zone from a broken one. Q_TLSA: the DANE stage. */
-typedef enum qkind { Q_MX, Q_A, Q_AAAA, Q_SRV, Q_RAW, Q_MX_CD, Q_TLSA } qkind;
-
-/* The services mail clients look up (RFC 6186 §3, RFC 8314 §5.1). */
-static const char *const srv_services[] = {
-    "_submission._tcp", "_submissions._tcp", "_imap._tcp",
-    "_imaps._tcp",      "_pop3._tcp",        "_pop3s._tcp",
-};
-#define NSRV_SERVICES (sizeof(srv_services) / sizeof(srv_services[0]))
-
 typedef struct query {
-	job *j;
-	qkind kind;
-	size_t host; /* index in the domain (Q_A, Q_AAAA); in srv_services (Q_SRV) */
-	int type;    /* Q_RAW: the type asked; j is NULL, c says whose, cb/arg take the answer */
 	dns_client *c;
+	int type;       /* the type asked */
+	unsigned flags; /* DNS_Q_* */
 	dns_raw_cb cb;
 	void *arg;
 	struct query *next;
@@ -110,8 +85,6 @@ struct dns_client {
 	unsigned max_outstanding, outstanding, peak;
 	query *qhead, *qtail; /* waiting for a slot */
 	attempt *udp_live;    /* UDP sends on the wire, not superseded */
-	job *jobs;            /* every domain not yet returned */
-	size_t busy;
 	unsigned long replies, questions;
 	unsigned timeout_ms, attempt_ms; /* a question's budget; one send's (c-ares') */
 	/* pacing */
@@ -124,14 +97,12 @@ struct dns_client {
 	double tokens;
 	uint64_t refilled; /* loop ms of the last refill */
 	dns_pacing_stats st;
-	int family; /* 0 both, 4 only A, 6 only AAAA */
 	struct ares_options opts;
 	int optmask;
 	char csv[512]; /* the servers given, c-ares' form; "" = the system's */
 	char servers[512];
 	char failure[160];
 	int closing;
-	bool tlsa;       /* ask TLSA for every MX host (dns_config.tlsa) */
 	bool no_recurse; /* RD off (dns_config.no_recurse), flagged questions too */
 };
 
@@ -277,8 +248,6 @@ static int got_reply(int status)
 	       status != ARES_EBADRESP;
 }
 
-static void finish_question(dns_client *c, job *j);
-static mxs_status ask(dns_client *c, job *j, qkind kind, const char *name, size_t host);
 static void pump(dns_client *c);
 
 static void note_failure(dns_client *c, int status)
@@ -292,208 +261,6 @@ static void note_failure(dns_client *c, int status)
 		snprintf(c->failure, sizeof(c->failure), "its answers are not valid DNS messages");
 	else
 		snprintf(c->failure, sizeof(c->failure), "%s", ares_strerror(status));
-}
-
-/* Asks the mail client services of a domain that exists. They share the
- * FIFO with the address questions, so they go out beside them and add no
- * round trip to the domain. */
-static void ask_srv(job *j)
-{
-	char name[MX_NAME_MAX + 24];
-
-	for (size_t i = 0; i < NSRV_SERVICES; i++) {
-		if (snprintf(name, sizeof(name), "%s.%s", srv_services[i], mx_domain_name(j->d)) >=
-		    (int)sizeof(name))
-			continue; /* too long to be a DNS name: nothing to ask */
-		ask(j->c, j, Q_SRV, name, i);
-	}
-}
-
-/* NODATA and NXDOMAIN just mean the service is not published; failures are
- * not reported either, the SRV view is informational. */
-static void on_srv(job *j, size_t service, int status, const unsigned char *abuf, int alen)
-{
-	struct ares_srv_reply *srv = NULL;
-	uint32_t ttl;
-	size_t count = 0;
-
-	if (status != ARES_SUCCESS || ares_parse_srv_reply(abuf, alen, &srv) != ARES_SUCCESS)
-		goto done;
-	ttl = dns_answer_ttl(abuf, alen > 0 ? (size_t)alen : 0, ns_t_srv);
-	for (struct ares_srv_reply *r = srv; r && count < MX_SRV_MAX; r = r->next, count++)
-		if (mx_domain_add_srv(j->d, srv_services[service], r->priority, r->weight, r->port,
-		                      r->host ? r->host : ".", ttl) != MXS_OK)
-			break;
-done:
-	if (srv)
-		ares_free_data(srv);
-}
-
-/* ---- DNSSEC status and TLSA (the DANE stage) ---------------------------- */
-
-/* What the AD bit of an answer says (RFC 4035 §3.2.3): a validating
- * resolver sets it only for data it validated. No AD is "insecure" as a
- * sender behind this resolver sees it, whether the zone is unsigned or the
- * resolver does not validate; a failure to answer says nothing. */
-static mx_dnssec dnssec_of(int status, const unsigned char *abuf, int alen)
-{
-	if (status != ARES_SUCCESS && status != ARES_ENODATA && status != ARES_ENOTFOUND)
-		return MX_DNSSEC_INDETERMINATE;
-	if (!abuf || alen < HFIXEDSZ)
-		return MX_DNSSEC_INDETERMINATE;
-	return abuf[3] & HDR_AD ? MX_DNSSEC_SECURE : MX_DNSSEC_INSECURE;
-}
-
-/* TLSA at _25._tcp.<host> (RFC 7672 §2.2.1: port 25 whatever port we
- * probe). A DANE sender looks only where the MX answer is secure (§2.2.2),
- * which costs nothing for the many unsigned domains; dns_config.tlsa asks
- * everywhere, to show the records a sender ignores. */
-static void ask_tlsa(job *j, const char *host, size_t idx)
-{
-	char name[MX_NAME_MAX + 16];
-
-	if (!j->c->tlsa && mx_domain_dnssec(j->d) != MX_DNSSEC_SECURE)
-		return;
-	if (snprintf(name, sizeof(name), "_25._tcp.%s", host) >= (int)sizeof(name))
-		return;
-	ask(j->c, j, Q_TLSA, name, idx);
-}
-
-static void on_tlsa(job *j, size_t host, int status, const unsigned char *abuf, int alen)
-{
-	/* zeroed: gcc cannot see that mx_host_set_tlsa reads only the n filled */
-	char *recs[MAX_TLSA_PER_HOST] = {NULL};
-	size_t n = 0;
-	bool secure;
-
-	/* a failed lookup is not "no records": a DANE sender defers then
-	 * (RFC 7672 §2.2.1); the host keeps "not asked" */
-	if (status != ARES_SUCCESS && status != ARES_ENODATA && status != ARES_ENOTFOUND)
-		return;
-	if (status == ARES_SUCCESS)
-		n = dns_tlsa_read(abuf, alen, recs, MAX_TLSA_PER_HOST);
-	secure = dnssec_of(status, abuf, alen) == MX_DNSSEC_SECURE;
-	/* no records in an insecure zone (asked with --dane) tells a sender
-	 * nothing: the host stays "not asked" and the reports stay quiet */
-	if (n > 0 || secure)
-		mx_host_set_tlsa(j->d, host, (const char *const *)recs, n, secure);
-	for (size_t i = 0; i < n; i++)
-		free(recs[i]);
-}
-
-/* The MX question asked again with CD set after a SERVFAIL: an answer now
- * means the data is there but does not validate (RFC 4035 §5.5). */
-static void on_mx_cd(job *j, int status)
-{
-	bool answered =
-	    status == ARES_SUCCESS || status == ARES_ENODATA || status == ARES_ENOTFOUND;
-
-	mx_domain_set_dnssec(j->d, answered ? MX_DNSSEC_BOGUS : MX_DNSSEC_INDETERMINATE);
-}
-
-/* A and AAAA of a target, or only the family asked for (-4, -6): the
- * other stays MX_RC_NOT_ASKED and has no addresses to probe. */
-static void ask_addrs(job *j, const char *host, size_t idx)
-{
-	if (j->c->family != 6)
-		ask(j->c, j, Q_A, host, idx);
-	if (j->c->family != 4)
-		ask(j->c, j, Q_AAAA, host, idx);
-}
-
-static void on_mx(job *j, int status, const unsigned char *abuf, int alen)
-{
-	mx_domain *d = j->d;
-	struct ares_mx_reply *mx = NULL;
-	mx_rcode rc = dns_rcode_of(status);
-	size_t count = 0;
-
-	if (status == ARES_SUCCESS) {
-		int prc = ares_parse_mx_reply(abuf, alen, &mx);
-		if (prc == ARES_ENODATA || (prc == ARES_SUCCESS && !mx))
-			rc = MX_RC_NODATA;
-		else if (prc != ARES_SUCCESS)
-			rc = MX_RC_FORMERR;
-	}
-	mx_domain_set_mx_rcode(d, rc,
-	                       rc == MX_RC_ERROR || rc == MX_RC_TIMEOUT || status == ARES_EBADRESP
-	                           ? j->c->failure
-	                           : NULL);
-	mx_domain_set_dnssec(d, dnssec_of(status, abuf, alen));
-	if (status == ARES_ESERVFAIL)
-		ask(j->c, j, Q_MX_CD, mx_domain_name(d), 0);
-	if (rc == MX_RC_OK) {
-		uint32_t ttl = dns_answer_ttl(abuf, alen > 0 ? (size_t)alen : 0, ns_t_mx);
-		for (struct ares_mx_reply *m = mx; m && count < MAX_MX_PER_DOMAIN;
-		     m = m->next, count++) {
-			size_t idx;
-			if (mx_domain_add_mx(d, m->priority, m->host, ttl, &idx) != MXS_OK)
-				break;
-			if (mx_domain_host(d, idx)->exchange[0] == '\0')
-				continue; /* null MX: there is nothing to look up */
-			if (!mx_name_is_host(m->host, strlen(m->host)))
-				continue; /* \DDD text names another host: mx-invalid-name */
-			ask_addrs(j, mx_domain_host(d, idx)->exchange, idx);
-			ask_tlsa(j, mx_domain_host(d, idx)->exchange, idx);
-		}
-	} else if (rc == MX_RC_NODATA) {
-		size_t idx;
-		/* RFC 5321 §5.1: no MX at all, so the domain itself is the target */
-		if (mx_domain_add_implicit(d, &idx) == MXS_OK) {
-			ask_addrs(j, mx_domain_name(d), idx);
-			ask_tlsa(j, mx_domain_name(d), idx);
-		}
-	}
-	if ((rc == MX_RC_OK || rc == MX_RC_NODATA) && j->srv)
-		ask_srv(j);
-	if (mx)
-		ares_free_data(mx);
-}
-
-static void on_addr(job *j, int family, size_t host, const char *asked, int status,
-                    const unsigned char *abuf, int alen)
-{
-	mx_domain *d = j->d;
-	mx_rcode rc = dns_rcode_of(status);
-	struct hostent *he = NULL;
-	char ip[INET6_ADDRSTRLEN];
-
-	if (status == ARES_SUCCESS) {
-		int n = MAX_ADDRS_PER_HOST, prc;
-		if (family == 4) {
-			struct ares_addrttl t[MAX_ADDRS_PER_HOST];
-			prc = ares_parse_a_reply(abuf, alen, &he, t, &n);
-			for (int i = 0; prc == ARES_SUCCESS && i < n; i++)
-				if (inet_ntop(AF_INET, &t[i].ipaddr, ip, sizeof(ip)))
-					mx_host_add_addr(d, host, 4, ip,
-					                 dns_ttl((uint32_t)t[i].ttl));
-		} else {
-			struct ares_addr6ttl t[MAX_ADDRS_PER_HOST];
-			prc = ares_parse_aaaa_reply(abuf, alen, &he, t, &n);
-			for (int i = 0; prc == ARES_SUCCESS && i < n; i++)
-				if (inet_ntop(AF_INET6, &t[i].ip6addr, ip, sizeof(ip)))
-					mx_host_add_addr(d, host, 6, ip,
-					                 dns_ttl((uint32_t)t[i].ttl));
-		}
-		if (prc == ARES_ENODATA || (prc == ARES_SUCCESS && n == 0))
-			rc = MX_RC_NODATA;
-		else if (prc != ARES_SUCCESS)
-			rc = MX_RC_FORMERR;
-		/* an alias chain that comes back on itself has no canonical name */
-		if (rc == MX_RC_NODATA && !mx_domain_host(d, host)->cname_loop) {
-			char *chain = NULL;
-			if (dns_cname_loop(abuf, (size_t)alen, asked, &chain))
-				mx_host_set_cname_loop(d, host, chain);
-			free(chain);
-		}
-		/* the canonical name differs when the asked name was an alias */
-		if (he && he->h_name && strcasecmp(he->h_name, asked) != 0 &&
-		    !mx_domain_host(d, host)->cname && !mx_domain_host(d, host)->cname_loop)
-			mx_host_set_cname(d, host, he->h_name);
-		if (he)
-			ares_free_hostent(he);
-	}
-	mx_host_set_rcode(d, host, family, rc);
 }
 
 /* ---- pacing --------------------------------------------------------------- */
@@ -589,31 +356,14 @@ static bool truncated(const unsigned char *abuf, int alen)
 	return abuf && alen >= HFIXEDSZ && (abuf[2] & 0x02);
 }
 
-/* What the answer means for the domain; q is freed. */
+/* The asker's answer as is, when a server sent one; q is freed. */
 static void deliver(dns_client *c, query *q, int status, const unsigned char *abuf, int alen)
 {
-	job *j = q->j;
+	bool reply = got_reply(status) && abuf;
 
-	if (q->kind == Q_RAW) {
-		/* another module's question (dns_query_raw): its answer as is,
-		 * when a server sent one */
-		bool reply = got_reply(status) && abuf;
-		q->cb(dns_rcode_of(status), reply ? abuf : NULL, reply ? alen : 0, q->arg);
-		free(q);
-		pump(c);
-		return;
-	}
-	switch (q->kind) {
-	case Q_MX: on_mx(j, status, abuf, alen); break;
-	case Q_A: on_addr(j, 4, q->host, q->name, status, abuf, alen); break;
-	case Q_AAAA: on_addr(j, 6, q->host, q->name, status, abuf, alen); break;
-	case Q_SRV: on_srv(j, q->host, status, abuf, alen); break;
-	case Q_MX_CD: on_mx_cd(j, status); break;
-	case Q_TLSA: on_tlsa(j, q->host, status, abuf, alen); break;
-	case Q_RAW: break; /* answered above */
-	}
+	q->cb(dns_rcode_of(status), reply ? abuf : NULL, reply ? alen : 0, q->arg);
 	free(q);
-	finish_question(c, j);
+	pump(c);
 }
 
 static void unlink_live(dns_client *c, attempt *a)
@@ -662,9 +412,8 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 		return; /* superseded: its question went again over TCP */
 	c->outstanding--;
 	if (status == ARES_EDESTRUCTION || c->closing) {
-		/* on teardown a raw question's owner still hears, to free its context */
-		if (q->kind == Q_RAW)
-			q->cb(MX_RC_NOT_ASKED, NULL, 0, q->arg);
+		/* on teardown the asker still hears, to free its context */
+		q->cb(MX_RC_NOT_ASKED, NULL, 0, q->arg);
 		free(q);
 		return;
 	}
@@ -741,13 +490,13 @@ static void on_flagged_answer(void *arg, int status, int timeouts, unsigned char
  * with ares_create_query, the bits set in its header, and it goes out with
  * ares_send (which sets the ID). The AD bit asks a validating resolver to
  * say whether the answer is secure (RFC 6840 §5.7). */
-static int send_flagged(ares_channel ch, attempt *a, int type, unsigned char bits)
+static int send_flagged(ares_channel ch, attempt *a, unsigned char bits)
 {
 	unsigned char *buf = NULL;
 	int len = 0;
 
-	if (ares_create_query(a->q->name, ns_c_in, type, 0, !a->c->no_recurse, &buf, &len, 0) !=
-	        ARES_SUCCESS ||
+	if (ares_create_query(a->q->name, ns_c_in, a->q->type, 0, !a->c->no_recurse, &buf, &len,
+	                      0) != ARES_SUCCESS ||
 	    len < HFIXEDSZ) {
 		ares_free_string(buf);
 		return -1;
@@ -760,9 +509,6 @@ static int send_flagged(ares_channel ch, attempt *a, int type, unsigned char bit
 
 static void send_query(dns_client *c, query *q, uint64_t now)
 {
-	static const int types[] = {
-	    [Q_MX] = ns_t_mx,   [Q_A] = ns_t_a,      [Q_AAAA] = ns_t_aaaa,
-	    [Q_SRV] = ns_t_srv, [Q_MX_CD] = ns_t_mx, [Q_TLSA] = DNS_TYPE_TLSA};
 	ares_channel ch = c->channel;
 	attempt *a = malloc(sizeof(*a));
 
@@ -798,13 +544,14 @@ static void send_query(dns_client *c, query *q, uint64_t now)
 			c->udp_live->prev = a;
 		c->udp_live = a;
 	}
-	if (q->kind == Q_MX || q->kind == Q_TLSA || q->kind == Q_MX_CD) {
-		if (send_flagged(ch, a, types[q->kind],
-		                 q->kind == Q_MX_CD ? HDR_AD | HDR_CD : HDR_AD) != 0)
+	if (q->flags) {
+		unsigned char bits =
+		    (q->flags & DNS_Q_AD ? HDR_AD : 0) | (q->flags & DNS_Q_CD ? HDR_CD : 0);
+		if (send_flagged(ch, a, bits) != 0)
 			on_answer(a, ARES_ENOMEM, 0, NULL, 0);
 		return;
 	}
-	ares_query(ch, q->name, ns_c_in, q->kind == Q_RAW ? q->type : types[q->kind], on_answer, a);
+	ares_query(ch, q->name, ns_c_in, q->type, on_answer, a);
 }
 
 /* Sends waiting questions while the window and the --qps bucket allow. */
@@ -840,36 +587,17 @@ static void pump(dns_client *c)
 	arm_timer(c);
 }
 
-static mxs_status ask(dns_client *c, job *j, qkind kind, const char *name, size_t host)
+mxs_status dns_query_raw(dns_client *c, const char *name, int type, unsigned flags, dns_raw_cb cb,
+                         void *arg)
 {
 	size_t n = strlen(name) + 1;
 	query *q = calloc(1, sizeof(*q) + n);
 
 	if (!q)
 		return MXS_ERR_NOMEM;
-	q->j = j;
-	q->kind = kind;
-	q->host = host;
-	memcpy(q->name, name, n);
-	j->pending++;
-	if (c->qtail)
-		c->qtail->next = q;
-	else
-		c->qhead = q;
-	c->qtail = q;
-	return MXS_OK;
-}
-
-mxs_status dns_query_raw(dns_client *c, const char *name, int type, dns_raw_cb cb, void *arg)
-{
-	size_t n = strlen(name) + 1;
-	query *q = calloc(1, sizeof(*q) + n);
-
-	if (!q)
-		return MXS_ERR_NOMEM;
-	q->kind = Q_RAW;
 	q->c = c;
 	q->type = type;
+	q->flags = flags;
 	q->cb = cb;
 	q->arg = arg;
 	memcpy(q->name, name, n);
@@ -882,42 +610,25 @@ mxs_status dns_query_raw(dns_client *c, const char *name, int type, dns_raw_cb c
 	return MXS_OK;
 }
 
-static void unlink_job(dns_client *c, job *j)
-{
-	if (j->prev)
-		j->prev->next = j->next;
-	else
-		c->jobs = j->next;
-	if (j->next)
-		j->next->prev = j->prev;
-	c->busy--;
-}
-
-static void finish_question(dns_client *c, job *j)
-{
-	if (--j->pending == 0) {
-		unlink_job(c, j);
-		j->cb(j->d, j->arg);
-		free(j);
-	}
-	pump(c);
-}
-
 /* ---- public ------------------------------------------------------------- */
 
-dns_client *dns_client_new(uv_loop_t *loop, const dns_config *cfg, char **why)
+mxs_status dns_client_new(uv_loop_t *loop, const dns_config *cfg, dns_client **out, char **why)
 {
 	dns_client *c = calloc(1, sizeof(*c));
 	struct ares_options o = {0};
 	struct ares_addr_port_node *servers = NULL;
 	char csv[sizeof(c->servers)] = "";
+	mxs_status st = MXS_ERR_NET;
+	unsigned nservers = 0;
 	int rc;
 
-	if (!c)
-		return NULL;
+	*out = NULL;
+	if (!c) {
+		mxs_why(why, "out of memory");
+		return MXS_ERR_NOMEM;
+	}
 	c->loop = loop;
 	c->udp.c = c->tcp.c = c;
-	c->tlsa = cfg->tlsa;
 	c->no_recurse = cfg->no_recurse;
 	c->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : 5000;
 	c->max_outstanding = cfg->max_outstanding ? cfg->max_outstanding : DEFAULT_OUTSTANDING;
@@ -925,7 +636,6 @@ dns_client *dns_client_new(uv_loop_t *loop, const dns_config *cfg, char **why)
 	    c->max_outstanding / WINDOW_FLOOR_DIV ? c->max_outstanding / WINDOW_FLOOR_DIV : 1;
 	c->window = c->floor;
 	c->ssthresh = c->max_outstanding;
-	c->family = cfg->family == 4 || cfg->family == 6 ? cfg->family : 0;
 	c->qps = cfg->qps;
 	/* One try per send (c-ares retries nothing itself, so every send passes
 	 * the window and the --qps bucket); pump asks again while the budget
@@ -953,14 +663,16 @@ dns_client *dns_client_new(uv_loop_t *loop, const dns_config *cfg, char **why)
 	if (rc != ARES_SUCCESS) {
 		mxs_why(why, "cannot set up the DNS resolver: %s", ares_strerror(rc));
 		free(c);
-		return NULL;
+		return rc == ARES_ENOMEM ? MXS_ERR_NOMEM : MXS_ERR_NET;
 	}
 	for (size_t i = 0; i < cfg->nservers; i++) {
 		char one[80];
-		if (dns_server_parse(cfg->servers[i], one, sizeof(one), why) != MXS_OK)
+		st = dns_server_parse(cfg->servers[i], one, sizeof(one), why);
+		if (st != MXS_OK)
 			goto fail;
 		if (strlen(csv) + strlen(one) + 2 > sizeof(csv)) {
 			mxs_why(why, "too many DNS servers");
+			st = MXS_ERR_INVALID;
 			goto fail;
 		}
 		if (csv[0])
@@ -972,6 +684,7 @@ dns_client *dns_client_new(uv_loop_t *loop, const dns_config *cfg, char **why)
 		rc = ares_set_servers_ports_csv(c->channel, csv);
 		if (rc != ARES_SUCCESS) {
 			mxs_why(why, "cannot use DNS servers \"%s\": %s", csv, ares_strerror(rc));
+			st = MXS_ERR_NET;
 			goto fail;
 		}
 	}
@@ -981,6 +694,7 @@ dns_client *dns_client_new(uv_loop_t *loop, const dns_config *cfg, char **why)
 	if (ares_get_servers_ports(c->channel, &servers) == ARES_SUCCESS) {
 		for (struct ares_addr_port_node *s = servers; s; s = s->next) {
 			char ip[INET6_ADDRSTRLEN] = "?", one[80];
+			nservers++;
 			inet_ntop(s->family, &s->addr, ip, sizeof(ip));
 			snprintf(one, sizeof(one), s->family == AF_INET6 ? "%s[%s]:%d" : "%s%s:%d",
 			         c->servers[0] ? ", " : "", ip, s->udp_port ? s->udp_port : 53);
@@ -989,24 +703,21 @@ dns_client *dns_client_new(uv_loop_t *loop, const dns_config *cfg, char **why)
 		}
 		ares_free_data(servers);
 	}
-	if (!c->servers[0]) {
+	if (nservers == 0 || !c->servers[0]) {
 		mxs_why(
 		    why,
 		    "no DNS server configured (none given with -s and none in /etc/resolv.conf)");
+		st = MXS_ERR_NET;
 		goto fail;
 	}
 	c->udp.ch = c->channel;
-	{
-		/* the servers in use: for the TCP channel and every try's length */
-		size_t n = 1;
-		for (const char *p = c->servers; (p = strstr(p, ", ")); p += 2)
-			n++;
-		c->attempt_ms = (unsigned)o.timeout * (unsigned)n;
-	}
+	/* c-ares asks each server in turn within one try */
+	c->attempt_ms = (unsigned)o.timeout * nservers;
 	if (c->qps) {
 		c->qps_timer = malloc(sizeof(*c->qps_timer));
 		if (!c->qps_timer) {
 			mxs_why(why, "out of memory");
+			st = MXS_ERR_NOMEM;
 			goto fail;
 		}
 		uv_timer_init(loop, c->qps_timer);
@@ -1016,43 +727,14 @@ dns_client *dns_client_new(uv_loop_t *loop, const dns_config *cfg, char **why)
 	}
 	uv_timer_init(loop, &c->timer);
 	c->timer.data = c;
-	return c;
+	*out = c;
+	return MXS_OK;
 fail:
 	ares_destroy(c->channel);
 	free(c);
-	return NULL;
+	return st;
 }
 
-mxs_status dns_resolve(dns_client *c, mx_domain *d, bool srv, dns_done_cb cb, void *arg)
-{
-	job *j = calloc(1, sizeof(*j));
-	mxs_status st;
-
-	if (!j)
-		return MXS_ERR_NOMEM;
-	j->c = c;
-	j->d = d;
-	j->cb = cb;
-	j->arg = arg;
-	j->srv = srv;
-	st = ask(c, j, Q_MX, mx_domain_name(d), 0);
-	if (st != MXS_OK) {
-		free(j);
-		return st;
-	}
-	j->next = c->jobs;
-	if (c->jobs)
-		c->jobs->prev = j;
-	c->jobs = j;
-	c->busy++;
-	pump(c);
-	return MXS_OK;
-}
-
-size_t dns_client_busy(const dns_client *c)
-{
-	return c->busy;
-}
 unsigned long dns_client_replies(const dns_client *c)
 {
 	return c->replies;
@@ -1105,15 +787,8 @@ void dns_client_free(dns_client *c)
 	while (c->qhead) {
 		query *q = c->qhead;
 		c->qhead = q->next;
-		if (q->kind == Q_RAW)
-			q->cb(MX_RC_NOT_ASKED, NULL, 0, q->arg);
+		q->cb(MX_RC_NOT_ASKED, NULL, 0, q->arg);
 		free(q);
-	}
-	while (c->jobs) {
-		job *j = c->jobs;
-		c->jobs = j->next;
-		mx_domain_free(j->d);
-		free(j);
 	}
 	uv_timer_stop(&c->timer);
 	uv_close((uv_handle_t *)&c->timer, on_timer_closed);

@@ -1,22 +1,22 @@
-/* net/dns.h — resolving a mail domain with c-ares 1.18 on the libuv loop.
+/* net/dns.h — the DNS engine: c-ares 1.18 on the libuv loop.
  *
- * dns_resolve() asks MX for the domain, then A and AAAA for every target
- * (for the domain itself when it has no MX; only one family with
- * dns_config.family), and, when asked (its srv argument), SRV for the mail
- * client services of RFC 6186 / RFC 8314 beside them, and fills an mx_domain
- * with the records, their TTLs, CNAME aliases and how each question ended.
- * At most max_outstanding questions are on the wire at once, fewer while
+ * A client asks single questions (dns_query_raw) and hands each its
+ * answer as is: what a question means is its asker's business (the MX job
+ * of net/mxjob.h, MTA-STS, net/auth.c, the doctor). At most
+ * max_outstanding questions are on the wire at once, fewer while
  * questions time out (a window that halves on loss and grows on answers);
- * the rest wait in a FIFO, so any number of domains can be handed in without
- * flooding the server. A truncated answer is asked again over TCP at once,
- * with every UDP question still on the wire (a rate limiter drops what it
- * does not truncate); a
- * question that timed out is asked again while its timeout_ms lasts; qps
- * caps the questions sent per second, retries included.
- * The MX question (and TLSA, with dns_config.tlsa) goes out with the AD bit
- * set, and the answer's AD bit becomes the domain's DNSSEC status
- * (mx_domain_set_dnssec; RFC 6840 §5.7); a SERVFAIL is asked again with CD
- * set to tell a bogus zone from a broken server. */
+ * the rest wait in a FIFO, so any number of questions can be handed in
+ * without flooding the server. A truncated answer is asked again over TCP
+ * at once, with every UDP question still on the wire (a rate limiter drops
+ * what it does not truncate); a question that timed out is asked again
+ * while its timeout_ms lasts; qps caps the questions sent per second,
+ * retries included. A question may go out with the AD bit (a validating
+ * resolver then says whether the answer is secure, RFC 6840 §5.7) and the
+ * CD bit (to tell a bogus zone from a broken server), which c-ares 1.18's
+ * ares_query cannot set.
+ *
+ * Beside the engine: the wire format beyond c-ares 1.18's parsers
+ * (net/dns_wire.c), among it the one reader of address answers. */
 #ifndef MXSCOPE_DNS_H
 #define MXSCOPE_DNS_H
 
@@ -25,6 +25,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "addr.h"
 #include "mx.h"
 #include "status.h"
 
@@ -38,9 +39,6 @@ typedef struct dns_config {
 	unsigned qps;             /* questions sent per second at most, retries included
 	                             (--qps); 0 = no ceiling */
 	bool no_recurse;          /* RD off: ask the servers as authorities (net/auth.c) */
-	bool tlsa;                /* TLSA at _25._tcp.<host> (mx_host_set_tlsa) for every MX
-	                             host; without it only where the MX answer is DNSSEC-
-	                             secure, as a DANE sender asks (RFC 7672 §2.2.2) */
 } dns_config;
 
 /* How the pacing went (dns_client_pacing). */
@@ -57,10 +55,6 @@ typedef struct dns_pacing_stats {
 
 typedef struct dns_client dns_client;
 
-/* Called once per domain when all its questions have ended. Ownership of d
- * goes back to the callee. */
-typedef void (*dns_done_cb)(mx_domain *d, void *arg);
-
 /* Global c-ares initialisation; call once from main before anything else. */
 mxs_status dns_global_init(char **why);
 void dns_global_cleanup(void);
@@ -71,18 +65,23 @@ const char *dns_version(void);
  * ("1.2.3.4:53", "[::1]:53") into out. On error *why says what is wrong. */
 mxs_status dns_server_parse(const char *spec, char *out, size_t outcap, char **why);
 
-/* A resolver on loop. Returns NULL with *why on a bad configuration. The
- * caller owns the result and releases it with dns_client_free(). */
-dns_client *dns_client_new(uv_loop_t *loop, const dns_config *cfg, char **why);
+/* A resolver on loop into *out, owned by the caller (dns_client_free()).
+ * MXS_ERR_INVALID with *why when the configuration given is bad (a server
+ * string, too many servers: the caller's input); MXS_ERR_NET when the
+ * resolver cannot be set up (c-ares refuses, no server configured on this
+ * machine); MXS_ERR_NOMEM. *out is NULL on error. */
+mxs_status dns_client_new(uv_loop_t *loop, const dns_config *cfg, dns_client **out, char **why);
 
-/* Starts resolving d, which must be empty (fresh from mx_domain_new), with
- * the SRV services of RFC 6186 too when srv (--srv, or the one domain whose
- * details the explorer shows). The client borrows d until cb returns it. */
-mxs_status dns_resolve(dns_client *c, mx_domain *d, bool srv, dns_done_cb cb, void *arg);
+/* Header bits a question goes out with (dns_query_raw's flags). */
+enum {
+	DNS_Q_AD = 1u << 0, /* ask a validating resolver to say whether it is secure */
+	DNS_Q_CD = 1u << 1, /* checking disabled: the data even where it does not validate */
+};
 
-/* One question of any type for another module (the MTA-STS TXT records,
- * the policy host's addresses, net/auth.c's zone and reverse questions,
- * net/doctor.c's resolver check): cb gets how it ended and the untrusted
+/* One question of any type (the MX job's, the MTA-STS TXT records, the
+ * policy host's addresses, net/auth.c's zone and reverse questions,
+ * net/doctor.c's resolver check), with DNS_Q_* flags or 0: cb gets how it
+ * ended and the untrusted
  * reply (abuf, alen; valid during the call; NULL when no server sent a
  * usable one) to parse with ares_parse_*_reply. It is paced and retried
  * like every other question: it waits for a slot in the window and the
@@ -91,18 +90,19 @@ mxs_status dns_resolve(dns_client *c, mx_domain *d, bool srv, dns_done_cb cb, vo
  * single-try variant: asking one name server directly for its own view
  * is a client with that one server and no_recurse, and a dropped answer
  * from it deserves the same retry as any other. cb is called exactly
- * once, from the loop; when the client is freed first, from
- * dns_client_free with rc MX_RC_NOT_ASKED and no answer, so the owner can
- * free its context. */
+ * once, from the loop (or from inside this call when a send fails at once);
+ * when the client is freed first, from dns_client_free with rc
+ * MX_RC_NOT_ASKED and no answer, so the owner can free its context.
+ * A reply that is not valid DNS comes as MX_RC_FORMERR with no answer; a
+ * server's FORMERR comes with its reply. */
 typedef void (*dns_raw_cb)(mx_rcode rc, const unsigned char *abuf, int alen, void *arg);
-mxs_status dns_query_raw(dns_client *c, const char *name, int type, dns_raw_cb cb, void *arg);
+mxs_status dns_query_raw(dns_client *c, const char *name, int type, unsigned flags, dns_raw_cb cb,
+                         void *arg);
 
 /* How a question ended, from c-ares' status: the one mapping every module
  * that asks through c-ares uses. */
 mx_rcode dns_rcode_of(int status);
 
-/* Domains handed in and not yet returned. */
-size_t dns_client_busy(const dns_client *c);
 /* Replies received from any server, whatever their rcode; 0 after questions
  * were asked means no server answered at all. */
 unsigned long dns_client_replies(const dns_client *c);
@@ -117,7 +117,7 @@ const char *dns_client_servers(const dns_client *c);
 const char *dns_client_last_failure(const dns_client *c);
 
 /* ---- the wire format beyond c-ares 1.18's parsers --------------------------
- * (for net/blocklist.c's DoH answers and dns.c itself; names are always
+ * (for net/mxjob.c, net/blocklist.c's DoH answers and the engine itself; names are always
  * decoded by ares_expand_name) */
 
 /* Every TTL that comes from the wire goes through this (RFC 2181 §8): a
@@ -168,7 +168,33 @@ size_t dns_tlsa_read(const unsigned char *abuf, int alen, char **out, size_t max
  * be NULL) gets its rcode. */
 bool dns_reply_to(const unsigned char *m, size_t len, const char *qname, int qtype, int *rcode);
 
-/* Cancels every lookup (their domains are freed without callbacks) and
+/* Every address record one A or AAAA answer gives, at most: bounds what one
+ * hostile answer can add, wherever an address answer is read. */
+#define DNS_ADDRS_MAX 64
+
+typedef struct dns_addr {
+	int family;            /* 4 or 6 */
+	unsigned char bin[16]; /* network order; the first 4 bytes for IPv4 */
+	char ip[MX_IP_MAX];    /* its text form */
+	uint32_t ttl;          /* already through dns_ttl */
+} dns_addr;
+
+typedef struct dns_addrs {
+	size_t n;
+	dns_addr a[DNS_ADDRS_MAX];
+} dns_addrs;
+
+/* The one reader of address answers: the A (family 4) or AAAA (family 6)
+ * records of the untrusted reply abuf (alen bytes; NULL allowed), the
+ * first DNS_ADDRS_MAX of them, into *out. MX_RC_OK when there is at least
+ * one, MX_RC_NODATA when the answer holds none of that family (an alias
+ * without its target, say), MX_RC_FORMERR when it is malformed. canon
+ * (may be NULL) gets the name c-ares reached by following the CNAME
+ * records from the question (malloc'd, owned by the caller), or NULL. */
+mx_rcode dns_addrs_read(const unsigned char *abuf, int alen, int family, dns_addrs *out,
+                        char **canon);
+
+/* Cancels every question (each raw callback hears MX_RC_NOT_ASKED) and
  * closes the handles; memory is released as the loop runs the close
  * callbacks. Accepts NULL. */
 void dns_client_free(dns_client *c);

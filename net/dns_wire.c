@@ -1,8 +1,9 @@
 /* net/dns_wire.c — the parts of net/dns.h that are about bytes, not the
- * engine: server strings ("HOST[:PORT]") and the reading of DNS messages
- * beyond c-ares 1.18's parsers (net/dns.c uses them for TTLs and TLSA, and
- * net/blocklist.c for DoH answers). Split from net/dns.c to keep each file
- * small; nothing here holds state. */
+ * engine: server strings ("HOST[:PORT]"), the one reader of address
+ * answers (every A and AAAA answer of the program goes through
+ * dns_addrs_read), and the reading of DNS messages beyond c-ares 1.18's
+ * parsers (TTLs, CNAME loops, TLSA, DoH answers). Split from net/dns.c to
+ * keep each file small; nothing here holds state. */
 #include "dns.h"
 #include "dane.h"
 #include "num.h"
@@ -313,4 +314,50 @@ size_t dns_tlsa_read(const unsigned char *abuf, int alen, char **out, size_t max
 		p += rdlen;
 	}
 	return n;
+}
+
+/* ---- address answers ------------------------------------------------------- */
+
+/* c-ares 1.18 reads both families into arrays of its own types; one
+ * DNS_ADDRS_MAX bounds both. */
+mx_rcode dns_addrs_read(const unsigned char *abuf, int alen, int family, dns_addrs *out,
+                        char **canon)
+{
+	struct ares_addrttl t4[DNS_ADDRS_MAX];
+	struct ares_addr6ttl t6[DNS_ADDRS_MAX];
+	struct hostent *he = NULL;
+	int n = DNS_ADDRS_MAX, prc;
+
+	out->n = 0;
+	if (canon)
+		*canon = NULL;
+	if (!abuf || alen <= 0)
+		return MX_RC_FORMERR;
+	prc = family == 4 ? ares_parse_a_reply(abuf, alen, canon ? &he : NULL, t4, &n)
+	                  : ares_parse_aaaa_reply(abuf, alen, canon ? &he : NULL, t6, &n);
+	if (he) {
+		if (he->h_name)
+			*canon = strdup(he->h_name); /* out of memory: no alias seen */
+		ares_free_hostent(he);
+	}
+	if (prc == ARES_ENODATA)
+		return MX_RC_NODATA;
+	if (prc != ARES_SUCCESS)
+		return MX_RC_FORMERR;
+	for (int i = 0; i < n && i < DNS_ADDRS_MAX; i++) {
+		dns_addr *a = &out->a[out->n];
+		memset(a, 0, sizeof(*a));
+		a->family = family;
+		if (family == 4) {
+			memcpy(a->bin, &t4[i].ipaddr, 4);
+			a->ttl = dns_ttl((uint32_t)t4[i].ttl);
+		} else {
+			memcpy(a->bin, &t6[i].ip6addr, 16);
+			a->ttl = dns_ttl((uint32_t)t6[i].ttl);
+		}
+		if (!inet_ntop(family == 4 ? AF_INET : AF_INET6, a->bin, a->ip, sizeof(a->ip)))
+			continue;
+		out->n++;
+	}
+	return out->n ? MX_RC_OK : MX_RC_NODATA;
 }

@@ -212,14 +212,13 @@ static void start_connect(doc *x)
 static void on_host_addr(mx_rcode rc, const unsigned char *abuf, int alen, void *arg)
 {
 	doc *x = arg;
-	struct ares_addrttl t[4];
-	int n = 4;
+	dns_addrs got;
 	char line[400];
 
 	if (rc == MX_RC_NOT_ASKED)
 		return;
-	if (rc == MX_RC_OK && ares_parse_a_reply(abuf, alen, NULL, t, &n) == ARES_SUCCESS &&
-	    n > 0 && inet_ntop(AF_INET, &t[0].ipaddr, x->ip, sizeof(x->ip))) {
+	if (rc == MX_RC_OK && dns_addrs_read(abuf, alen, 4, &got, NULL) == MX_RC_OK) {
+		snprintf(x->ip, sizeof(x->ip), "%s", got.a[0].ip);
 		start_connect(x);
 		return;
 	}
@@ -274,13 +273,14 @@ mxs_status doctor_run(const doctor_config *c, doctor_cb cb, void *arg, char **wh
 	    .servers = c->servers, .nservers = c->nservers, .timeout_ms = c->timeout_ms};
 	unsigned char bin[16];
 	char *dwhy = NULL;
+	mxs_status dst;
 
 	if (uv_loop_init(&loop) != 0) {
 		mxs_why(why, "cannot start the event loop");
 		return MXS_ERR_IO;
 	}
-	x.dns = dns_client_new(&loop, &dc, &dwhy);
-	if (!x.dns && dwhy && strstr(dwhy, "DNS server \"")) {
+	dst = dns_client_new(&loop, &dc, &x.dns, &dwhy);
+	if (dst == MXS_ERR_INVALID) {
 		/* a server string the caller was given is bad input, not a finding */
 		if (why)
 			*why = dwhy;
@@ -294,7 +294,7 @@ mxs_status doctor_run(const doctor_config *c, doctor_cb cb, void *arg, char **wh
 	} else {
 		x.t0 = uv_now(&loop);
 		x.pending++;
-		if (dns_query_raw(x.dns, ".", ns_t_ns, on_resolver, &x) != MXS_OK) {
+		if (dns_query_raw(x.dns, ".", ns_t_ns, 0, on_resolver, &x) != MXS_OK) {
 			cb(DOCTOR_RESOLVER, false, "the question could not be sent (out of memory)",
 			   arg);
 			x.pending--;
@@ -309,7 +309,7 @@ mxs_status doctor_run(const doctor_config *c, doctor_cb cb, void *arg, char **wh
 			snprintf(x.ip, sizeof(x.ip), "%s", c->host);
 			start_connect(&x);
 		} else if (!x.dns ||
-		           dns_query_raw(x.dns, x.host, ns_t_a, on_host_addr, &x) != MXS_OK) {
+		           dns_query_raw(x.dns, x.host, ns_t_a, 0, on_host_addr, &x) != MXS_OK) {
 			char line[400];
 			snprintf(line, sizeof(line), "cannot look up %.256s without a resolver",
 			         x.host);

@@ -256,7 +256,7 @@ static void on_rpt_txt(policy_job *j, mx_rcode rc, const unsigned char *abuf, in
 /* The first address of the answer (A or AAAA) the policy allows. */
 static void on_addr(policy_job *j, int family, mx_rcode rc, const unsigned char *abuf, int alen)
 {
-	char text[MX_IP_MAX];
+	dns_addrs got;
 
 	if (family == 4)
 		j->a_rc = rc;
@@ -264,34 +264,18 @@ static void on_addr(policy_job *j, int family, mx_rcode rc, const unsigned char 
 		j->aaaa_rc = rc;
 	if (rc != MX_RC_OK)
 		return;
-	if (family == 4) {
-		struct ares_addrttl at[8];
-		int na = 8;
-		if (ares_parse_a_reply(abuf, alen, NULL, at, &na) != ARES_SUCCESS)
-			return;
-		for (int i = 0; i < na; i++) {
-			inet_ntop(AF_INET, &at[i].ipaddr, text, sizeof(text));
-			if (j->f->loopback_only && !mx_ip_is_loopback(text))
-				continue;
-			/* IPv4 first: what most senders' happy eyeballs end on */
-			if (!j->ip[0] || j->ip_family == 6) {
-				snprintf(j->ip, sizeof(j->ip), "%s", text);
-				j->ip_family = 4;
-			}
-			break;
-		}
-	} else {
-		struct ares_addr6ttl at[8];
-		int na = 8;
-		if (ares_parse_aaaa_reply(abuf, alen, NULL, at, &na) != ARES_SUCCESS)
-			return;
-		for (int i = 0; i < na && !j->ip[0]; i++) {
-			inet_ntop(AF_INET6, &at[i].ip6addr, text, sizeof(text));
-			if (j->f->loopback_only && !mx_ip_is_loopback(text))
-				continue;
+	if (dns_addrs_read(abuf, alen, family, &got, NULL) != MX_RC_OK)
+		return;
+	for (size_t i = 0; i < got.n; i++) {
+		const char *text = got.a[i].ip;
+		if (j->f->loopback_only && !mx_ip_is_loopback(text))
+			continue;
+		/* IPv4 first: what most senders' happy eyeballs end on */
+		if (!j->ip[0] || (family == 4 && j->ip_family == 6)) {
 			snprintf(j->ip, sizeof(j->ip), "%s", text);
-			j->ip_family = 6;
+			j->ip_family = family;
 		}
+		break;
 	}
 }
 
@@ -341,7 +325,7 @@ static mxs_status ask(policy_job *j, tkind kind, const char *name, int type)
 	t->kind = kind;
 	j->t[kind] = t;
 	j->pending++;
-	if (dns_query_raw(j->f->dns, name, type, on_answer, t) != MXS_OK) {
+	if (dns_query_raw(j->f->dns, name, type, 0, on_answer, t) != MXS_OK) {
 		j->t[kind] = NULL;
 		j->pending--;
 		free(t);

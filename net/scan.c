@@ -1,8 +1,8 @@
 /* net/scan.c — the scan pipeline (see scan.h; the split in scan_int.h):
- * the scan's life and clients, its domains (resolved by the DNS client,
- * their answers installed into the result store of scan_store.c, the
- * stages of scan_stages.c started and attached), settling, and delivering
- * the "domain changed" callback.
+ * the scan's life and clients, its domains (answered by the source,
+ * scan_source.c or scan_replay.c, their answers installed into the result store of scan_store.c,
+ * the stages of scan_stages.c started and attached), settling, and delivering the "domain changed"
+ * callback.
  *
  * Re-entrancy: every loop callback of the scan runs between scani_enter()
  * and scani_leave(); front-end callbacks may remove domains or free the
@@ -146,7 +146,7 @@ static void install(scan *s, sdom *m, mx_domain *d, uint64_t when)
 	scani_check_settled(s, m);
 }
 
-static void on_dns(mx_domain *d, void *arg)
+void scani_on_answer(mx_domain *d, void *arg)
 {
 	sdom *m = arg;
 	scan *s = m->s;
@@ -288,15 +288,18 @@ static void on_timer_closed(uv_handle_t *h)
 	free(h->data);
 }
 
-scan *scan_new(uv_loop_t *loop, const scan_config *cfg, int *code_hint, char **why)
+scan *scan_new(uv_loop_t *loop, const scan_config *cfg, mxs_status *st, char **why)
 {
 	scan *s = calloc(1, sizeof(*s));
+	mxs_status rc = MXS_ERR_NOMEM;
 	dns_config dc;
 
-	if (code_hint)
-		*code_hint = 3;
+	if (st)
+		*st = MXS_OK;
 	if (!s) {
 		mxs_why(why, "out of memory");
+		if (st)
+			*st = MXS_ERR_NOMEM;
 		return NULL;
 	}
 	s->loop = loop;
@@ -320,22 +323,26 @@ scan *scan_new(uv_loop_t *loop, const scan_config *cfg, int *code_hint, char **w
 		mxs_why(why, "out of memory");
 		goto fail;
 	}
-	if (cfg->replay)
-		return s; /* a recording answers everything: no client at all */
+	if (cfg->recording) {
+		/* the recorded answers stand where the network's would: no client */
+		s->src = &scani_recording;
+		rc = scani_rec_open(s);
+		if (rc != MXS_OK) {
+			mxs_why(why, "out of memory");
+			goto fail;
+		}
+		return s;
+	}
+	s->src = &scani_network;
 	dc = (dns_config){.servers = cfg->servers,
 	                  .nservers = cfg->nservers,
 	                  .timeout_ms = cfg->timeout_ms,
 	                  .max_outstanding = cfg->max_dns,
 	                  .family = cfg->family,
-	                  .qps = cfg->qps,
-	                  .tlsa = cfg->dane};
-	s->dns = dns_client_new(loop, &dc, why);
-	if (!s->dns) {
-		/* a server string the user typed is bad input */
-		if (code_hint && why && *why && strstr(*why, "DNS server \""))
-			*code_hint = 2;
+	                  .qps = cfg->qps};
+	rc = dns_client_new(loop, &dc, &s->dns, why);
+	if (rc != MXS_OK)
 		goto fail;
-	}
 	if (!cfg->no_probe) {
 		smtp_config sc = {.port = cfg->smtp_port > 0 ? cfg->smtp_port : SMTP_DEFAULT_PORT,
 		                  .timeout_ms = cfg->timeout_ms,
@@ -345,23 +352,29 @@ scan *scan_new(uv_loop_t *loop, const scan_config *cfg, int *code_hint, char **w
 		                  .overrides = cfg->smtp_overrides,
 		                  .noverrides = cfg->nsmtp_overrides};
 		s->smtp = smtp_prober_new(loop, &sc, why);
-		if (!s->smtp)
+		if (!s->smtp) {
+			rc = MXS_ERR_NET;
 			goto fail;
+		}
 		if (cfg->mode == SCAN_MONITOR) {
 			s->mon =
 			    smtp_monitor_new(s->smtp, cfg->interval_ms ? cfg->interval_ms
 			                                               : SCAN_DEFAULT_INTERVAL_MS);
 			if (!s->mon) {
 				mxs_why(why, "out of memory");
+				rc = MXS_ERR_NOMEM;
 				goto fail;
 			}
 			smtp_monitor_on_change(s->mon, scani_on_monitor_change, s);
 		}
 	}
-	if (!scani_stages_new(s, cfg, code_hint, why))
+	rc = scani_stages_new(s, cfg, why);
+	if (rc != MXS_OK)
 		goto fail;
 	return s;
 fail:
+	if (st)
+		*st = rc;
 	scan_free(s);
 	return NULL;
 }
@@ -381,6 +394,8 @@ static void teardown(scan *s)
 	if (s->torn_down)
 		return;
 	s->torn_down = true;
+	if (s->src)
+		s->src->close(s);  /* its answers still queued are dropped */
 	smtp_monitor_free(s->mon); /* before the prober it probes through */
 	smtp_prober_free(s->smtp); /* cancels: no callbacks */
 	scani_stages_close(s);     /* the same for the stages' clients */
@@ -419,18 +434,15 @@ void scan_free(scan *s)
 
 /* ---- domains -------------------------------------------------------------- */
 
-static mxs_status resolve(scan *s, sdom *m)
+/* Asks the source for m's answer; MXS_ERR_LIMIT when it has nothing newer
+ * (scan_source). */
+static mxs_status resolve(scan *s, sdom *m, char **why)
 {
-	mx_domain *d = mx_domain_new(m->name);
-	mxs_status st = MXS_ERR_NOMEM;
-
 	/* SRV for every domain (--srv) or for this one (its details showed it) */
-	if (d)
-		st = dns_resolve(s->dns, d, s->cfg.srv || m->srv_on, on_dns, m);
-	if (st != MXS_OK) {
-		mx_domain_free(d);
-		return MXS_ERR_NOMEM;
-	}
+	mxs_status st = s->src->resolve(s, m, s->cfg.srv || m->srv_on, why);
+
+	if (st != MXS_OK)
+		return st;
 	m->resolving = true;
 	scani_dom_stages_start(s, m);
 	return MXS_OK;
@@ -449,11 +461,6 @@ mxs_status scan_add(scan *s, const char *name, char **why)
 	st = mx_name_normalize(name, &norm, why);
 	if (st != MXS_OK)
 		return st;
-	if (s->cfg.replay) {
-		mxs_why(why, "%s: a replay asks nobody", norm);
-		free(norm);
-		return MXS_ERR_INVALID;
-	}
 	/* norm is normal already: find_dom would run it through IDNA again */
 	if (scani_names_get(s, norm)) {
 		mxs_why(why, "%s is already listed", norm);
@@ -475,12 +482,12 @@ mxs_status scan_add(scan *s, const char *name, char **why)
 		free(m);
 		return MXS_ERR_NOMEM;
 	}
-	if (resolve(s, m) != MXS_OK) {
-		mxs_why(why, "%s: out of memory", norm);
+	st = resolve(s, m, why);
+	if (st != MXS_OK) {
 		scani_names_del(s, m);
 		free(norm);
 		free(m);
-		return MXS_ERR_NOMEM;
+		return st == MXS_ERR_LIMIT ? MXS_ERR_INVALID : st;
 	}
 	m->prev = s->doms_tail;
 	if (s->doms_tail)
@@ -494,52 +501,56 @@ mxs_status scan_add(scan *s, const char *name, char **why)
 
 mxs_status scan_add_recorded(scan *s, mx_domain *d, char **why)
 {
+	uint64_t seed = mx_domain_seed(d);
+	char *name;
+	mxs_status st;
 	sdom *m;
 
-	if (!s->cfg.replay || s->dying) {
-		mxs_why(why, "not a replay");
+	if (s->src != &scani_recording || s->dying) {
+		mxs_why(why, "%s: only a scan of a recording takes recorded answers",
+		        mx_domain_name(d));
 		mx_domain_free(d);
 		return MXS_ERR_INVALID;
 	}
 	m = find_dom(s, mx_domain_name(d));
-	if (!m) {
-		m = calloc(1, sizeof(*m));
-		if (!m || !(m->name = strdup(mx_domain_name(d))) || !scani_names_put(s, m)) {
-			if (m)
-				free(m->name);
-			free(m);
-			mx_domain_free(d);
-			mxs_why(why, "out of memory");
-			return MXS_ERR_NOMEM;
-		}
-		m->s = s;
-		m->prev = s->doms_tail;
-		if (s->doms_tail)
-			s->doms_tail->next = m;
-		else
-			s->doms = m;
-		s->doms_tail = m;
-		s->ndoms++;
+	if (m) {
+		/* a later line: its answer is the next one; one on its way takes it */
+		m->seed = seed;
+		st = scani_rec_put(s, d);
+		if (st == MXS_OK)
+			st = scan_refresh(s, m->name);
+		return st;
 	}
-	m->seed = mx_domain_seed(d);
-	m->settled = false;
-	install(s, m, d, uv_now(s->loop));
-	kick(s);
-	return MXS_OK;
+	if (!(name = strdup(mx_domain_name(d)))) {
+		mx_domain_free(d);
+		mxs_why(why, "out of memory");
+		return MXS_ERR_NOMEM;
+	}
+	st = scani_rec_put(s, d);
+	if (st == MXS_OK)
+		st = scan_add(s, name, why);
+	if (st == MXS_OK && (m = find_dom(s, name)))
+		m->seed = seed; /* the order it was shown in */
+	free(name);
+	return st;
 }
 
 mxs_status scan_refresh(scan *s, const char *name)
 {
 	sdom *m = find_dom(s, name);
+	mxs_status st;
 
 	if (!m || s->dying)
 		return MXS_ERR_INVALID;
-	if (s->cfg.replay)
-		return MXS_OK; /* what was recorded is all there is */
 	if (m->resolving)
 		return MXS_OK;
-	if (resolve(s, m) != MXS_OK)
-		return MXS_ERR_NOMEM;
+	st = resolve(s, m, NULL);
+	if (st == MXS_ERR_LIMIT) {
+		m->keep_probes = false;
+		return MXS_OK; /* nothing newer to ask for: the answer stays */
+	}
+	if (st != MXS_OK)
+		return st;
 	m->settled = false;
 	return MXS_OK;
 }
@@ -580,7 +591,7 @@ mxs_status scan_refresh_dns(scan *s, const char *name)
 
 	if (!m || s->dying)
 		return MXS_ERR_INVALID;
-	if (s->cfg.replay || m->resolving)
+	if (m->resolving)
 		return MXS_OK;
 	m->keep_probes = true;
 	return scan_refresh(s, name);
@@ -728,7 +739,7 @@ mxs_status scan_set_srv_for(scan *s, const char *name, bool on)
 
 const char *scan_dns_servers(const scan *s)
 {
-	return s->dns ? dns_client_servers(s->dns) : "none (replay)";
+	return s->src->servers(s);
 }
 
 const char *scan_dns_last_failure(const scan *s)
@@ -738,7 +749,12 @@ const char *scan_dns_last_failure(const scan *s)
 
 bool scan_probing(const scan *s)
 {
-	return s->smtp != NULL;
+	return s->src->probing(s);
+}
+
+bool scan_recorded(const scan *s)
+{
+	return !s->src->live;
 }
 
 bool scan_blocklisting(const scan *s)

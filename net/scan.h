@@ -140,7 +140,7 @@ typedef struct scan_config {
 	bool loopback_only; /* the lab: probe and ask blocklists about only 127.0.0.0/8 and ::1,
 	                       whatever a scenario says; other addresses are shown, never
 	                       probed (scan_history_get says !watched) */
-	/* what real senders look at (issue 11) */
+	/* what real senders look at */
 	bool mta_sts;     /* fetch each domain's MTA-STS policy and TLS-RPT record (net/policy.h);
 	                     a domain settles once that is in too */
 	int mta_sts_port; /* HTTPS port of the policy hosts; <= 0: 443 (the lab: its own) */
@@ -151,9 +151,13 @@ typedef struct scan_config {
 	bool allow_loopback; /* loopback addresses count as ordinary (lab) */
 	uint64_t seed;       /* the run seed; each domain starts with it */
 	const char *as_host; /* relay view (--as), or NULL; copied */
-	/* replay (src/replay.c): no clients at all, nothing is asked or probed;
-	 * domains come in analysed from a recording through scan_add_recorded() */
-	bool replay;
+	/* where the answers come from: false the network (the DNS client, the
+	 * prober, the stages' clients); true a recording (src/replay.c): its
+	 * lines come in through scan_add_recorded() and stand where the
+	 * network's answers would (the DNS answer, each address's first probe,
+	 * the stages' answers it carries); no client at all, nothing is asked
+	 * or probed, and everything after the source is the same */
+	bool recording;
 	/* DNS beside the walk (net/auth.h); both count for settling */
 	bool ptr;           /* reverse DNS of every address (--ptr) */
 	bool authoritative; /* every name server of each domain's zone asked directly
@@ -177,12 +181,13 @@ char *scan_versions(void);
 
 /* ---- life ------------------------------------------------------------- */
 
-/* A scan on loop. NULL with *why (owned by the caller) on a bad configuration
- * (a bad DNS server string, a bad EHLO name, a blocklist client that cannot
- * start, out of memory); *code_hint, when not NULL, gets 2 for a bad
- * argument (a DNS server string, an EHLO name) and 3 for anything else, the
- * exit statuses check uses. Owned by the caller: scan_free(). */
-scan *scan_new(uv_loop_t *loop, const scan_config *cfg, int *code_hint, char **why);
+/* A scan on loop. NULL with *why (owned by the caller) when it cannot
+ * start; *st (may be NULL) then says why: MXS_ERR_INVALID for bad input in
+ * cfg (a DNS server string, a blocklist provider's URL: a usage error),
+ * anything else when it could not start on this machine (no resolver
+ * configured, a client that cannot be set up, out of memory). MXS_OK with
+ * a scan. Owned by the caller: scan_free(). */
+scan *scan_new(uv_loop_t *loop, const scan_config *cfg, mxs_status *st, char **why);
 
 /* Cancels everything (no more callbacks) and closes the clients; memory is
  * released as the loop runs the close callbacks (run the loop once more).
@@ -197,16 +202,20 @@ void scan_free(scan *s);
  * copies name. */
 mxs_status scan_add(scan *s, const char *name, char **why);
 
-/* A replay scan (cfg.replay) takes a domain read back from a recording
- * (core/record.h) as if its DNS answer, probes and blocklist answers had just
- * come: it settles at once and on_domain is called from the loop. The scan
- * owns d from here on (also on error); the domain's seed is d's. A name
- * already in the scan is replaced (a recording's later line is newer).
- * MXS_ERR_INVALID when the scan is not a replay. */
+/* A scan of a recording (cfg.recording) takes a domain read back from it
+ * (core/record.h) as the source's answer for its name: the domain is added
+ * (as scan_add) and its answer comes from the loop, each recorded probe
+ * then as its address's first probe, into the store and the history as a
+ * live probe would; on_domain as for any scan. The scan owns d from here
+ * on (also on error); the domain's seed is d's. A name already in the scan
+ * gets d as its next answer (a recording's later line is newer).
+ * MXS_ERR_INVALID when the scan's answers do not come from a recording.
+ * scan_add of a name the recording does not hold is MXS_ERR_INVALID. */
 mxs_status scan_add_recorded(scan *s, mx_domain *d, char **why);
 
 /* Asks DNS again (the domain keeps showing the old answer until the new
- * one comes), then probes its addresses again: an address only this domain
+ * one comes), then probes its addresses again (a recording has nothing
+ * newer: nothing is asked, nothing changes, MXS_OK; see scan_recorded): an address only this domain
  * shows loses its history and results and gets a first probe and blocklist
  * lookup at once; an address other domains show too keeps them. Settles
  * again (SCAN_CH_SETTLED).
@@ -348,8 +357,13 @@ void scan_get_counters(const scan *s, scan_counters *out);
 const char *scan_dns_servers(const scan *s);
 /* Why the last DNS question that got no reply failed, or NULL; valid while s lives. */
 const char *scan_dns_last_failure(const scan *s);
-/* Whether probes / blocklist lookups run at all (false with no_probe / no provider). */
+/* Whether probes / blocklist lookups run at all (false with no_probe / no
+ * provider; a recording made with probes has them). */
 bool scan_probing(const scan *s);
+/* The answers come from a recording (cfg.recording): asking again, a
+ * refresh, a re-probe bring nothing new, so a front end must not say they
+ * do. */
+bool scan_recorded(const scan *s);
 bool scan_blocklisting(const scan *s);
 /* The EHLO name in use, or NULL with no_probe; valid while s lives. */
 const char *scan_ehlo_name(const scan *s);

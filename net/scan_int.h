@@ -11,6 +11,11 @@
  *                  core/dane.h: it depends on the time it is shown) and
  *                  bringing every domain up to date when news about an
  *                  address comes (sync)
+ *   scan_source.c  where the walk's answers come from, as one table of
+ *                  operations: the network (the MX job on the DNS
+ *                  client, the SMTP prober) or a recording (scan_replay.c:
+ *                  the answers and probes core/record.c read back); the
+ *                  code after the source is the same for both
  *   scan_stages.c  the stages beside the walk, each a start / cancel /
  *                  attach / waits / free set in one of two tables: per
  *                  address (blocklists, PTR) and per domain (authoritative
@@ -30,6 +35,7 @@
 #include "auth.h"
 #include "bl.h"
 #include "dns.h"
+#include "mxjob.h"
 #include "policy.h"
 #include "scan.h"
 #include "smtp.h"
@@ -38,10 +44,41 @@
 
 typedef struct sdom sdom;
 typedef struct saddr saddr;
+typedef struct sslot sslot;
+typedef struct scan_rec scan_rec;
+
+/* Where the scan's DNS answers and first probes come from. Each answer
+ * goes to scani_on_answer, each probe result to scani_on_probe, from the
+ * loop and never from inside the call that asked; what happens after
+ * (installing, the store, the history, settling, on_domain) does not know
+ * the source. */
+typedef struct scan_source {
+	const char *name; /* "network", "recording": for messages */
+	bool live;        /* asking again can bring something new (scan_recorded) */
+	/* Asks m's answer (with the SRV services when srv). MXS_ERR_LIMIT:
+	 * the source has nothing newer for m (nothing is asked, m keeps its
+	 * answer); MXS_ERR_INVALID with *why: it cannot answer for m at all. */
+	mxs_status (*resolve)(scan *s, sdom *m, bool srv, char **why);
+	/* Whether ip as host gets probes at all (probes on, a prober). */
+	bool (*can_probe)(const scan *s, const char *host, const char *ip);
+	/* Starts sl's first probe (with the recipient stage's address rcpt, or
+	 * NULL); false when it cannot start. */
+	bool (*probe)(scan *s, sslot *sl, const char *rcpt);
+	void (*cancel_probe)(scan *s, sslot *sl); /* no result for sl after this */
+	/* Probes sl again now (SCAN_MONITOR, a new answer that shows it again);
+	 * the result comes as the monitor's or through scani_on_probe. false:
+	 * nothing probes it again. */
+	bool (*reprobe)(scan *s, sslot *sl);
+	bool (*probing)(const scan *s);        /* scan_probing */
+	const char *(*servers)(const scan *s); /* scan_dns_servers */
+	void (*close)(scan *s);                /* teardown: its state goes, no more results */
+} scan_source;
+
+extern const scan_source scani_network, scani_recording;
 
 /* One probe target: ip as MX host `host` (TLS verifies that name). Owned by
  * its saddr. */
-typedef struct sslot {
+struct sslot {
 	saddr *a;
 	char *host;
 	char *rcpt;         /* the recipient stage's address (--rcpt), or NULL */
@@ -56,7 +93,7 @@ typedef struct sslot {
 	probe_result *rcpt_res;
 	bool rcpt_in_flight;
 	scan_history snap_h; /* frozen: the history when the freeze began */
-} sslot;
+};
 
 /* One address of the store (scan_store.c); owned by the scan's buckets,
  * alive while some shown domain lists it (refs). */
@@ -105,7 +142,9 @@ struct scan {
 	uv_loop_t *loop;
 	scan_config cfg;
 	char *ca_pem, *bl_ca_pem, *as_host, *ehlo_name, *rcpt;
-	/* the walk's clients (scan.c) */
+	const scan_source *src; /* where the answers come from */
+	scan_rec *rec;          /* the recording source's state (scan_replay.c), or NULL */
+	/* the walk's clients (scan.c), with the network source */
 	dns_client *dns;
 	smtp_prober *smtp;
 	smtp_monitor *mon;
@@ -146,6 +185,8 @@ void scani_mark(scan *s, sdom *m, unsigned bits);
 void scani_check_settled(scan *s, sdom *m);
 /* Calls on_domain for every marked domain. */
 void scani_deliver(scan *s);
+/* The source's answer for m (asked by its resolve): the scan owns d. */
+void scani_on_answer(mx_domain *d, void *m);
 
 /* ---- scan_names.c: the listed domains by name ---------------------------- */
 
@@ -184,6 +225,9 @@ void scani_ref_domain(scan *s, const mx_domain *d);
 void scani_unref_domain(scan *s, const mx_domain *d);
 /* SCAN_MONITOR: every address both old and d show is probed again at once. */
 void scani_reprobe_kept(scan *s, const mx_domain *old, const mx_domain *d);
+/* The source's result of sl's first probe (asked by its probe); the
+ * scan owns r. */
+void scani_on_probe(probe_result *r, void *sl);
 /* The monitor's smtp_monitor_on_change callback; arg is the scan. */
 void scani_on_monitor_change(const char *ip, int port, void *arg);
 /* Freezing: what every history says now is what the frozen display shows. */
@@ -194,9 +238,9 @@ void scani_store_free(scan *s);
 /* ---- scan_stages.c: the stages beside the walk -------------------------- */
 
 /* Creates the stages' clients from the caller's cfg (its servers are not
- * kept in s->cfg; the other strings are read from their copies in s);
- * *code_hint as scan_new says. false with *why. */
-bool scani_stages_new(scan *s, const scan_config *cfg, int *code_hint, char **why);
+ * kept in s->cfg; the other strings are read from their copies in s).
+ * A status as scan_new says, with *why. */
+mxs_status scani_stages_new(scan *s, const scan_config *cfg, char **why);
 /* Frees the stages' clients: no more callbacks. */
 void scani_stages_close(scan *s);
 
@@ -220,6 +264,15 @@ void scani_dom_stages_free(sdom *m);
 /* Asks m's name servers now if the authoritative view is on for it (the
  * scan's option or scan_set_authoritative) and no request is out. */
 void scani_auth_start(scan *s, sdom *m);
+
+/* ---- scan_replay.c: the recording source ----------------------------------- */
+
+/* Its state, made by scan_new for a scan whose answers are recorded. */
+mxs_status scani_rec_open(scan *s);
+/* Recorded answer d (owned by the source from here on, also on error) is
+ * what its name's next resolve gets; an answer not yet handed over is
+ * replaced (a recording's later line is newer). */
+mxs_status scani_rec_put(scan *s, mx_domain *d);
 
 /* The RCPT stage: the recipient address for domain (--rcpt: LOCALPART gets
  * @domain), into buf; NULL without --rcpt, and in SCAN_MONITOR. */

@@ -16,7 +16,7 @@
 
 /* ---- the stages' clients -------------------------------------------------- */
 
-bool scani_stages_new(scan *s, const scan_config *cfg, int *code_hint, char **why)
+mxs_status scani_stages_new(scan *s, const scan_config *cfg, char **why)
 {
 	if (cfg->ptr || cfg->authoritative) {
 		auth_config ac = {.servers = cfg->servers,
@@ -25,7 +25,7 @@ bool scani_stages_new(scan *s, const scan_config *cfg, int *code_hint, char **wh
 		                  .ns_port = cfg->ns_port};
 		s->auth = auth_client_new(s->loop, &ac, why);
 		if (!s->auth)
-			return false;
+			return MXS_ERR_NET; /* the scan's own DNS client took the same servers */
 	}
 	if (cfg->mta_sts) {
 		policy_fetch_config pc = {.timeout_ms = cfg->timeout_ms,
@@ -34,18 +34,16 @@ bool scani_stages_new(scan *s, const scan_config *cfg, int *code_hint, char **wh
 		                          .loopback_only = cfg->loopback_only};
 		s->pf = policy_fetcher_new(s->loop, s->dns, &pc, why);
 		if (!s->pf)
-			return false;
+			return MXS_ERR_NET;
 	}
 	if (cfg->blocklists && blr_config_enabled_count(cfg->blocklists) > 0) {
 		bl_config bc = {.timeout_ms = cfg->timeout_ms, .ca_pem = s->bl_ca_pem};
 		s->bl = bl_client_new(s->loop, cfg->blocklists, &bc, why);
-		if (!s->bl) {
-			if (code_hint)
-				*code_hint = 2;
-			return false;
-		}
+		/* a provider the user configured that cannot be asked (its URL) */
+		if (!s->bl)
+			return MXS_ERR_INVALID;
 	}
-	return true;
+	return MXS_OK;
 }
 
 void scani_stages_close(scan *s)

@@ -45,13 +45,13 @@ saddr *scani_find_host_addr(const scan *s, const char *host, const char *ip)
 	return scani_find_addr(s, ip, scani_port_of(s, host, ip));
 }
 
-/* SCAN_ONCE one slot per host name, SCAN_MONITOR the one the monitor
- * watches. */
+/* One slot per host name, or the one the monitor watches (SCAN_MONITOR on
+ * the network). */
 sslot *scani_find_slot(const saddr *a, const char *host)
 {
 	if (!a || a->nslots == 0)
 		return NULL;
-	if (a->s->cfg.mode == SCAN_MONITOR || !host)
+	if (a->s->mon || !host)
 		return a->slots[0];
 	for (size_t i = 0; i < a->nslots; i++)
 		if (strcmp(a->slots[i]->host, host) == 0)
@@ -74,6 +74,8 @@ sslot *scani_find_slot_to(const saddr *a, const char *host, const char *rcpt)
 
 /* ---- the history view ----------------------------------------------------- */
 
+/* A slot's first probe, and all it had without a monitor (SCAN_ONCE, or a
+ * recording, which has one probe per address). */
 static void once_history(const sslot *sl, scan_history *h)
 {
 	const probe_result *r = sl->last;
@@ -100,7 +102,7 @@ static void live_history(const scan *s, const sslot *sl, scan_history *h)
 {
 	const smtp_history *m;
 
-	if (s->cfg.mode == SCAN_ONCE) {
+	if (!s->mon) {
 		once_history(sl, h);
 		return;
 	}
@@ -129,7 +131,7 @@ static const probe_result *live_last(const scan *s, const sslot *sl)
 {
 	const smtp_history *m;
 
-	if (s->cfg.mode == SCAN_ONCE)
+	if (!s->mon)
 		return sl->last;
 	m = sl->watched ? smtp_monitor_history(s->mon, sl->a->ip, sl->a->port) : NULL;
 	return m ? m->last : NULL;
@@ -195,7 +197,9 @@ static void attach(scan *s, sdom *m, size_t i, size_t k)
 			probe_result_free(r); /* out of memory: keep the last one attached */
 			r = NULL;
 		}
-		if (r) /* the DANE stage: a DANE-TA chain must be valid now */
+		/* the DANE stage: a DANE-TA chain must be valid now; a recording
+		 * keeps the verdict it recorded (it keeps no whole chain) */
+		if (r && s->src->live)
 			r->dane = dane_verdict(m->d, h, r, time(NULL));
 		if (r)
 			mx_host_set_probe(m->d, i, k, r);
@@ -257,7 +261,6 @@ void scani_sync_addr(scan *s, const saddr *a, unsigned bits)
 
 /* ---- addresses come and go with the domains that show them ---------------- */
 
-static void on_probe(probe_result *r, void *arg);
 static void on_rcpt_probe(probe_result *r, void *arg);
 
 static void slot_free(sslot *sl)
@@ -293,8 +296,8 @@ static void addr_free(scan *s, saddr *a)
 	if (s->mon && a->nslots && a->slots[0]->watched)
 		smtp_monitor_unwatch(s->mon, a->ip, a->port);
 	for (size_t i = 0; i < a->nslots; i++)
-		if (s->smtp && a->slots[i]->in_flight)
-			smtp_cancel(s->smtp, on_probe, a->slots[i]);
+		if (a->slots[i]->in_flight)
+			s->src->cancel_probe(s, a->slots[i]);
 		else if (s->smtp && a->slots[i]->rcpt_in_flight)
 			smtp_cancel(s->smtp, on_rcpt_probe, a->slots[i]);
 	scani_addr_stages_cancel(s, a);
@@ -336,14 +339,15 @@ static saddr *addr_get(scan *s, const char *host, const char *ip)
 	return a;
 }
 
-/* The first probe of ip as host, when probes run and the policy allows.
+/* The first probe of ip as host, when the source probes it and the policy
+ * allows.
  * mon_rcpt: SCAN_MONITOR's one recipient stage for the slot, or NULL. */
 static void slot_get(scan *s, saddr *a, const char *host, const char *rcpt, const char *mon_rcpt)
 {
 	sslot *sl, **g;
 	scan_event ev = {.kind = SCAN_EV_PROBE_START, .ip = a->ip, .host = host};
 
-	if (!a->allowed || !s->smtp || scani_find_slot_to(a, host, rcpt))
+	if (!a->allowed || !s->src->can_probe(s, host, a->ip) || scani_find_slot_to(a, host, rcpt))
 		return;
 	sl = calloc(1, sizeof(*sl));
 	g = realloc(a->slots, (a->nslots + 1) * sizeof(*g));
@@ -357,13 +361,13 @@ static void slot_get(scan *s, saddr *a, const char *host, const char *rcpt, cons
 	}
 	sl->a = a;
 	a->slots[a->nslots++] = sl;
-	if (s->cfg.mode == SCAN_MONITOR) {
+	if (s->mon) {
 		sl->watched = smtp_monitor_watch(s->mon, host, a->ip) == MXS_OK;
 		if (sl->watched && mon_rcpt && (sl->rcpt = strdup(mon_rcpt)))
 			sl->rcpt_in_flight = smtp_probe_rcpt(s->smtp, host, a->ip, sl->rcpt,
 			                                     on_rcpt_probe, sl) == MXS_OK;
 	} else {
-		sl->watched = smtp_probe_rcpt(s->smtp, host, a->ip, rcpt, on_probe, sl) == MXS_OK;
+		sl->watched = s->src->probe(s, sl, rcpt);
 		sl->in_flight = sl->watched;
 	}
 	/* a probe that cannot start (not a host name) is not waited for */
@@ -426,11 +430,14 @@ void scani_reprobe_kept(scan *s, const mx_domain *old, const mx_domain *d)
 		const mx_host *h = mx_domain_host(old, i);
 		for (size_t k = 0; k < h->naddrs; k++) {
 			saddr *a = scani_find_host_addr(s, h->exchange, h->addrs[k].ip);
-			sslot *sl = a ? scani_find_slot(a, NULL) : NULL;
+			sslot *sl = a ? scani_find_slot(a, h->exchange) : NULL;
 			if (!sl || !sl->watched || !sl->done || !domain_shows(d, a->ip))
 				continue;
 			sl->done = false;
-			smtp_monitor_probe_now(s->mon, a->ip, a->port);
+			if (!s->src->reprobe(s, sl)) {
+				sl->done = true;
+				continue;
+			}
 			/* a refresh is asked for (r, the trainer): the recipient
 			 * stage too, once more; the monitor's own rounds never */
 			if (sl->rcpt && !sl->rcpt_in_flight)
@@ -443,7 +450,7 @@ void scani_reprobe_kept(scan *s, const mx_domain *old, const mx_domain *d)
 
 /* ---- news from the prober and the monitor -------------------------------- */
 
-static void on_probe(probe_result *r, void *arg)
+void scani_on_probe(probe_result *r, void *arg)
 {
 	sslot *sl = arg;
 	scan *s = sl->a->s;

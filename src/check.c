@@ -442,6 +442,7 @@ int check_run(uv_loop_t *loop, const cli_opts *o, char *const *names, size_t nna
 	scan_config sc = {0};
 	scan_counters cnt;
 	char *why = NULL;
+	mxs_status st;
 	int code;
 
 	x.ro = (mx_report_opts){.color = o->set.color, .ascii = o->set.ascii};
@@ -488,8 +489,10 @@ int check_run(uv_loop_t *loop, const cli_opts *o, char *const *names, size_t nna
 	sc = settings_scan_config(&o->set, SCAN_ONCE, x.ca_pem, x.blcfg);
 	sc.on_domain = on_domain;
 	sc.arg = &x;
-	x.s = scan_new(loop, &sc, &code, &why);
+	x.s = scan_new(loop, &sc, &st, &why);
 	if (!x.s) {
+		/* bad input in the options is a usage error; anything else could not run */
+		code = st == MXS_ERR_INVALID ? 2 : 3;
 		cli_error("%s", why ? why : "cannot start");
 		goto done;
 	}

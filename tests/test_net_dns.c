@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "dns.h"
+#include "mxjob.h"
 #include "harness.h"
 #include "lab.h"
 
@@ -61,6 +62,8 @@ typedef struct results {
 	size_t n;
 } results;
 
+static const mxjob_config with_srv = {.srv = true};
+
 static void collect(mx_domain *d, void *arg)
 {
 	results *r = arg;
@@ -76,9 +79,9 @@ static dns_client *client_for(fixture *f, const char *const *servers, size_t n, 
 	                  .timeout_ms = timeout_ms,
 	                  .max_outstanding = max_outstanding};
 	char *why = NULL;
-	dns_client *c = dns_client_new(&f->loop, &cfg, &why);
+	dns_client *c = NULL;
 
-	if (!c) {
+	if (dns_client_new(&f->loop, &cfg, &c, &why) != MXS_OK) {
 		print_error("dns_client_new: %s\n", why);
 		fail();
 	}
@@ -92,9 +95,12 @@ static dns_client *client(fixture *f, unsigned max_outstanding)
 
 static void resolve_all(fixture *f, dns_client *c, const char *const *names, size_t n, results *r)
 {
+	size_t want = r->n + n;
+
 	for (size_t i = 0; i < n; i++)
-		assert_int_equal(dns_resolve(c, mx_domain_new(names[i]), true, collect, r), MXS_OK);
-	while (dns_client_busy(c))
+		assert_int_equal(mxjob_resolve(c, mx_domain_new(names[i]), &with_srv, collect, r),
+		                 MXS_OK);
+	while (r->n < want)
 		uv_run(&f->loop, UV_RUN_ONCE);
 }
 
@@ -282,8 +288,9 @@ static void test_cancel(void **state)
 	results r = {0};
 
 	for (int i = 0; i < 20; i++)
-		assert_int_equal(dns_resolve(c, mx_domain_new("many.lab.test"), true, collect, &r),
-		                 MXS_OK);
+		assert_int_equal(
+		    mxjob_resolve(c, mx_domain_new("many.lab.test"), &with_srv, collect, &r),
+		    MXS_OK);
 	uv_run(&f->loop, UV_RUN_NOWAIT);
 	dns_client_free(c);
 	uv_run(&f->loop, UV_RUN_NOWAIT);
@@ -624,6 +631,110 @@ static void test_server_parse(void **state)
 	free(why);
 }
 
+typedef struct raw_answer {
+	bool done;
+	mx_rcode rc;
+	unsigned char buf[16384];
+	int len;
+} raw_answer;
+
+static void on_raw(mx_rcode rc, const unsigned char *abuf, int alen, void *arg)
+{
+	raw_answer *a = arg;
+
+	a->done = true;
+	a->rc = rc;
+	if (abuf && alen > 0 && (size_t)alen <= sizeof(a->buf)) {
+		memcpy(a->buf, abuf, (size_t)alen);
+		a->len = alen;
+	}
+}
+
+/* One reader and one cap for every address answer: a host with 100 A
+ * records gives DNS_ADDRS_MAX addresses, through the MX job and read
+ * directly alike; the same answer holds no AAAA; a cut message is
+ * malformed, not empty; an alias names its target. */
+static void test_address_reader(void **state)
+{
+	fixture *f = *state;
+	lab_world *w = lab_world_new();
+	char *why = NULL, *text, *p, *canon = NULL, spec[40];
+	const char *servers[] = {spec};
+	const char *names[] = {"wide.addrs.test"};
+	size_t cap = 16 * 1024;
+	raw_answer ra = {0};
+	dns_addrs got;
+	results r = {0};
+	lab_dns *srv;
+	dns_client *c;
+
+	text = p = malloc(cap);
+	p += sprintf(p, "$SCENARIO addrs\n$TITLE t\n$ORIGIN addrs.test.\n$DOMAIN wide\n"
+	                "wide MX 10 mx\nalias CNAME mx\n");
+	for (int i = 0; i < 100; i++)
+		p += sprintf(p, "mx A 127.0.%d.%d\n", 80 + i / 200, i % 200 + 1);
+	assert_int_equal(lab_world_load_string(w, "addrs", text, &why), MXS_OK);
+	srv = lab_dns_new(&f->loop, w, "127.0.0.1", 0, &why);
+	assert_non_null(srv);
+	snprintf(spec, sizeof(spec), "127.0.0.1:%d", lab_dns_port(srv));
+	c = client_for(f, servers, 1, 3000, 0);
+
+	resolve_all(f, c, names, 1, &r);
+	assert_int_equal(mx_domain_host(r.d[0], 0)->naddrs, DNS_ADDRS_MAX);
+
+	assert_int_equal(dns_query_raw(c, "alias.addrs.test", 1, 0, on_raw, &ra), MXS_OK);
+	while (!ra.done)
+		uv_run(&f->loop, UV_RUN_ONCE);
+	assert_int_equal(ra.rc, MX_RC_OK);
+	assert_int_equal(dns_addrs_read(ra.buf, ra.len, 4, &got, &canon), MX_RC_OK);
+	assert_int_equal(got.n, DNS_ADDRS_MAX);
+	assert_int_equal(got.a[0].family, 4);
+	assert_string_equal(got.a[0].ip, "127.0.80.1");
+	assert_memory_equal(got.a[0].bin, "\x7f\x00\x50\x01", 4);
+	assert_non_null(canon);
+	assert_string_equal(canon, "mx.addrs.test");
+	free(canon);
+	assert_int_equal(dns_addrs_read(ra.buf, ra.len, 6, &got, NULL), MX_RC_NODATA);
+	assert_int_equal(got.n, 0);
+	assert_int_equal(dns_addrs_read(ra.buf, 20, 4, &got, NULL), MX_RC_FORMERR);
+	assert_int_equal(dns_addrs_read(NULL, 0, 4, &got, NULL), MX_RC_FORMERR);
+
+	for (size_t i = 0; i < r.n; i++)
+		mx_domain_free(r.d[i]);
+	dns_client_free(c);
+	lab_dns_close(srv);
+	uv_run(&f->loop, UV_RUN_NOWAIT);
+	lab_world_free(w);
+	free(text);
+	free(why);
+}
+
+/* What kind of failure a client that cannot start is: the caller's bad
+ * input (its exit status 2) is told apart by the status, not the text. */
+static void test_client_status(void **state)
+{
+	fixture *f = *state;
+	const char *bad[] = {"localhost"};
+	const char *many[40];
+	char specs[40][24], *why = NULL;
+	dns_config cfg = {.servers = bad, .nservers = 1};
+	dns_client *c = (dns_client *)&cfg;
+
+	assert_int_equal(dns_client_new(&f->loop, &cfg, &c, &why), MXS_ERR_INVALID);
+	assert_null(c);
+	assert_non_null(why);
+	free(why);
+	why = NULL;
+	for (size_t i = 0; i < 40; i++) {
+		snprintf(specs[i], sizeof(specs[i]), "127.0.0.%zu:5300", i + 1);
+		many[i] = specs[i];
+	}
+	cfg = (dns_config){.servers = many, .nservers = 40};
+	assert_int_equal(dns_client_new(&f->loop, &cfg, &c, &why), MXS_ERR_INVALID);
+	assert_non_null(strstr(why, "too many"));
+	free(why);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -638,6 +749,8 @@ int main(void)
 	    cmocka_unit_test(test_server_parse),
 	    cmocka_unit_test(test_huge_ttl),
 	    cmocka_unit_test(test_malformed_mx),
+	    cmocka_unit_test(test_address_reader),
+	    cmocka_unit_test(test_client_status),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

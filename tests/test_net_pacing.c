@@ -23,6 +23,7 @@
 #include <cmocka.h>
 
 #include "dns.h"
+#include "mxjob.h"
 #include "harness.h"
 #include "lab.h"
 
@@ -280,22 +281,29 @@ static dns_client *client(uv_loop_t *loop, const char *server, const dns_config 
 
 	cfg.servers = servers;
 	cfg.nservers = 1;
-	c = dns_client_new(loop, &cfg, &why);
-	if (!c)
+	if (dns_client_new(loop, &cfg, &c, &why) != MXS_OK)
 		fail_msg("dns_client_new: %s", why);
 	return c;
 }
 
-static void resolve(uv_loop_t *loop, dns_client *c, size_t n, results *r)
+/* n domains through the MX job, asking family (0 both) */
+static void resolve_family(uv_loop_t *loop, dns_client *c, size_t n, int family, results *r)
 {
+	mxjob_config jc = {.family = family};
+	size_t want = r->n + n;
 	char name[32];
 
 	for (size_t i = 0; i < n; i++) {
 		snprintf(name, sizeof(name), "d%zu.pace.test", i);
-		assert_int_equal(dns_resolve(c, mx_domain_new(name), false, collect, r), MXS_OK);
+		assert_int_equal(mxjob_resolve(c, mx_domain_new(name), &jc, collect, r), MXS_OK);
 	}
-	while (dns_client_busy(c))
+	while (r->n < want)
 		uv_run(loop, UV_RUN_ONCE);
+}
+
+static void resolve(uv_loop_t *loop, dns_client *c, size_t n, results *r)
+{
+	resolve_family(loop, c, n, 0, r);
 }
 
 static void finish(uv_loop_t *loop, dns_client *c, results *r)
@@ -439,9 +447,9 @@ static void test_truncated_tcp_at_once(void **state)
 	h_lab_open(&lab, &loop, NULL, NULL, H_DNS);
 	c = client(&loop, lab.server, &cfg);
 	start = uv_now(&loop);
-	assert_int_equal(dns_resolve(c, mx_domain_new("many.lab.test"), false, collect, &r),
+	assert_int_equal(mxjob_resolve(c, mx_domain_new("many.lab.test"), NULL, collect, &r),
 	                 MXS_OK);
-	while (dns_client_busy(c))
+	while (r.n < 1)
 		uv_run(&loop, UV_RUN_ONCE);
 	assert_true(uv_now(&loop) - start < 20000);
 	assert_int_equal(r.n, 1);
@@ -535,7 +543,7 @@ static void test_one_family(void **state)
 	for (int fam = 4; fam <= 6; fam += 2) {
 		uv_loop_t loop;
 		fake *f = fake_start(0);
-		dns_config cfg = {.timeout_ms = 3000, .family = fam};
+		dns_config cfg = {.timeout_ms = 3000};
 		dns_client *c;
 		results r = {0};
 		const mx_host *h;
@@ -543,7 +551,7 @@ static void test_one_family(void **state)
 		(void)state;
 		uv_loop_init(&loop);
 		c = client(&loop, f->spec, &cfg);
-		resolve(&loop, c, 3, &r);
+		resolve_family(&loop, c, 3, fam, &r);
 		fake_stop(f);
 		assert_int_equal(f->n, 6);
 		for (size_t i = 0; i < f->n; i++)
@@ -573,8 +581,10 @@ static void test_srv_when_asked(void **state)
 	c = client(&loop, f->spec, &cfg);
 	resolve(&loop, c, 2, &r);
 	assert_int_equal(f->n, 6);
-	assert_int_equal(dns_resolve(c, mx_domain_new("srv.pace.test"), true, collect, &r), MXS_OK);
-	while (dns_client_busy(c))
+	assert_int_equal(mxjob_resolve(c, mx_domain_new("srv.pace.test"),
+	                               &(mxjob_config){.srv = true}, collect, &r),
+	                 MXS_OK);
+	while (r.n < 3)
 		uv_run(&loop, UV_RUN_ONCE);
 	fake_stop(f);
 	for (size_t i = 0; i < f->n; i++)

@@ -52,8 +52,7 @@ static int setup(void **state)
 	h_lab_open(&x->lab, &x->loop, NULL, NULL, H_DNS | H_SMTP | H_STS);
 	servers[0] = x->lab.server;
 	dc = (dns_config){.servers = servers, .nservers = 1, .timeout_ms = 2000};
-	x->dns = dns_client_new(&x->loop, &dc, &why);
-	assert_non_null(x->dns);
+	assert_int_equal(dns_client_new(&x->loop, &dc, &x->dns, &why), MXS_OK);
 	pc = (policy_fetch_config){.timeout_ms = 2000,
 	                           .port = x->lab.sts_port,
 	                           .ca_pem = lab_smtp_ca_pem(x->lab.smtp),

@@ -178,7 +178,7 @@ static void start(fixture *f, scan_mode mode, unsigned interval_ms)
 	                 .on_event = on_event,
 	                 .arg = f};
 	char *why = NULL;
-	int hint = 0;
+	mxs_status hint = MXS_OK;
 
 	/* as `mxscope lab` does: each scenario's ::1 host on its own port */
 	c.smtp_overrides = lab_smtp_overrides(f->smtp, &c.nsmtp_overrides);
@@ -547,12 +547,12 @@ static void test_plain_and_reseed(void **state)
 	scan_config c = {.servers = bad, .nservers = 1, .on_domain = on_domain, .arg = f};
 	const char *servers[] = {f->server};
 	char *why = NULL;
-	int hint = 0;
+	mxs_status hint = MXS_OK;
 	scan_domain_info info;
 
 	assert_null(scan_new(&f->loop, &c, &hint, &why));
 	assert_non_null(why);
-	assert_int_equal(hint, 2); /* the user's -s: bad input */
+	assert_int_equal(hint, MXS_ERR_INVALID); /* the user's -s: bad input */
 	free(why);
 	uv_run(&f->loop, UV_RUN_NOWAIT); /* the failed scan's timer closes */
 

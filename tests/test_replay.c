@@ -28,7 +28,9 @@ static char rec_path[300], text_path[300], live_text[300];
  * --authoritative, the MTA-STS policy port; and the domains `lab --list`
  * does not name (loop.cname.lab.test) */
 static char full_path[300], full_domains[300];
-static char *live_out; /* the live run's text reports */
+static char *live_out;  /* the live run's text reports */
+static char *live_json; /* a live check --json run's stdout, recorded into json_rec */
+static char json_rec[300];
 
 static void write_file(const char *path, const char *text)
 {
@@ -96,6 +98,13 @@ static int setup(void **state)
 	live_out = r.out;
 	r.out = NULL;
 	hrun_free(&r);
+	snprintf(json_rec, sizeof(json_rec), "%s/json.ndjson", dir);
+	h_run(h_lab_check(&a, &lab, HA_PROBE, "--seed", "3", "--timeout", "4", "--blocklist", spec,
+	                  "--json", "--concurrency", "1", "--record", json_rec, "-f", text_path),
+	      NULL, 90000, &r);
+	live_json = r.out;
+	r.out = NULL;
+	hrun_free(&r);
 	snprintf(full_path, sizeof(full_path), "%s/full.ndjson", dir);
 	snprintf(full_domains, sizeof(full_domains), "%s/full-domains", dir);
 	{
@@ -121,6 +130,7 @@ static int teardown(void **state)
 
 	(void)state;
 	free(live_out);
+	free(live_json);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	return system(cmd) == 0 ? 0 : -1;
 }
@@ -351,6 +361,64 @@ static void test_replay_json_is_the_recording(void **state)
 	free(all);
 }
 
+/* Each line of NDJSON text as a JSON object, with its "recorded" object
+ * (when and whom the run asked) taken out; *n of them. */
+static json_t **lines_without_recorded(const char *text, size_t *n)
+{
+	json_t **v = NULL;
+	size_t cap = 0;
+
+	*n = 0;
+	for (const char *line = text; *line;) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+		json_error_t e;
+		json_t *o = json_loadb(line, len, 0, &e);
+		if (!o)
+			fail_msg("not JSON: %.*s (%s)", (int)len, line, e.text);
+		json_object_del(o, "recorded");
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			v = realloc(v, cap * sizeof(*v));
+			assert_non_null(v);
+		}
+		v[(*n)++] = o;
+		line += len + (nl != NULL);
+	}
+	return v;
+}
+
+/* replay --json of a recording, lab stopped, prints for each domain what
+ * the live check --json printed, field for field; the recording adds only
+ * its "recorded" object. */
+static void test_replay_json_matches_live(void **state)
+{
+	const char *args[] = {"replay", "--json", json_rec, NULL};
+	json_t **live, **replayed;
+	size_t nlive, nrep;
+	hrun r;
+
+	(void)state;
+	h_run(args, NULL, 20000, &r);
+	assert_string_equal(r.err, "");
+	live = lines_without_recorded(live_json, &nlive);
+	replayed = lines_without_recorded(r.out, &nrep);
+	assert_true(nlive > 5);
+	assert_int_equal(nrep, nlive);
+	for (size_t i = 0; i < nlive; i++) {
+		if (!json_equal(live[i], replayed[i])) {
+			char *a = json_dumps(live[i], JSON_SORT_KEYS),
+			     *b = json_dumps(replayed[i], JSON_SORT_KEYS);
+			fail_msg("line %zu differs:\nlive   %s\nreplay %s", i + 1, a, b);
+		}
+		json_decref(live[i]);
+		json_decref(replayed[i]);
+	}
+	free(live);
+	free(replayed);
+	hrun_free(&r);
+}
+
 /* A bad line and a truncated last line: one message each naming the file
  * and the line, every good line still shown, exit 2. */
 static void test_bad_lines(void **state)
@@ -556,6 +624,7 @@ int main(void)
 	    cmocka_unit_test(test_recording_has_probes),
 	    cmocka_unit_test(test_replay_text_matches_live),
 	    cmocka_unit_test(test_replay_json_is_the_recording),
+	    cmocka_unit_test(test_replay_json_matches_live),
 	    cmocka_unit_test(test_bad_lines),
 	    cmocka_unit_test(test_unreadable),
 	    cmocka_unit_test(test_append),

@@ -1,8 +1,9 @@
-/* tests/test_replay_scan.c — the scan pipeline in replay mode (net/scan.h):
- * no client at all, domains from a recording settle at once with the
- * recorded probes, a reshuffle re-analyses, a later line replaces an
- * earlier one, and nothing can make it ask (scan_add refused, refresh a
- * no-op, no DNS question counted). */
+/* tests/test_replay_scan.c — the scan pipeline with a recording as its
+ * source (net/scan.h): no client at all; a recorded domain is answered
+ * from the loop, its recorded probes become the store's first probes and
+ * the history; a reshuffle re-analyses, a later line replaces an earlier
+ * one (its probes too), and nothing can make it ask (scan_add of another
+ * name refused, refresh changes nothing, no DNS question counted). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -64,7 +65,7 @@ static void test_replay_scan(void **state)
 	uv_loop_t loop;
 	seen x = {0};
 	scan_config c = {.mode = SCAN_MONITOR,
-	                 .replay = true,
+	                 .recording = true,
 	                 .allow_loopback = true,
 	                 .on_domain = on_domain,
 	                 .arg = &x};
@@ -74,9 +75,12 @@ static void test_replay_scan(void **state)
 
 	(void)state;
 	assert_int_equal(uv_loop_init(&loop), 0);
+	scan_history h;
+
 	s = scan_new(&loop, &c, NULL, &why);
 	assert_non_null(s);
-	assert_false(scan_probing(s));
+	assert_true(scan_recorded(s));
+	assert_true(scan_probing(s)); /* recorded with probes */
 	assert_false(scan_blocklisting(s));
 	/* nothing is delivered from inside a scan_ call */
 	assert_int_equal(scan_add_recorded(s, domain(7, "refused"), &why), MXS_OK);
@@ -86,6 +90,13 @@ static void test_replay_scan(void **state)
 	assert_true(scan_settled(s));
 	assert_string_equal(x.delivered, "mx2.pd.test");
 	assert_int_equal(x.seed, 7);
+	/* the recorded probe is the history the store holds, as a live first probe */
+	assert_true(scan_history_get(s, "127.0.16.1", "mx1.pd.test", &h));
+	assert_true(h.watched);
+	assert_int_equal(h.sent, 1);
+	assert_int_equal(h.lost, 1);
+	assert_int_equal(h.last_state, PROBE_REFUSED);
+	assert_non_null(scan_probe_last(s, "127.0.16.2", "mx2.pd.test"));
 	/* a reshuffle re-analyses the recorded domain */
 	assert_int_equal(scan_set_seed(s, "pd.test", 99), MXS_OK);
 	uv_run(&loop, UV_RUN_NOWAIT);
@@ -96,16 +107,20 @@ static void test_replay_scan(void **state)
 	uv_run(&loop, UV_RUN_NOWAIT);
 	assert_string_equal(x.delivered, "mx1.pd.test");
 	assert_int_equal(scan_domain_count(s), 1);
+	assert_true(scan_history_get(s, "127.0.16.1", "mx1.pd.test", &h));
+	assert_int_equal(h.last_state, PROBE_ACCEPTED);
 	/* nothing makes a replay ask */
 	assert_int_equal(scan_add(s, "example.test", &why), MXS_ERR_INVALID);
 	assert_non_null(strstr(why, "replay"));
 	free(why);
 	why = NULL;
+	x.calls = 0;
 	assert_int_equal(scan_refresh(s, "pd.test"), MXS_OK);
 	uv_run(&loop, UV_RUN_NOWAIT);
+	assert_int_equal(x.calls, 0); /* nothing newer: nothing changed */
 	scan_get_counters(s, &cnt);
 	assert_int_equal(cnt.dns_questions, 0);
-	assert_int_equal(cnt.probes_done, 0);
+	assert_int_equal(cnt.probes_done, 4); /* two first probes, two of the newer line */
 	assert_string_equal(scan_dns_servers(s), "none (replay)");
 	scan_free(s);
 	uv_run(&loop, UV_RUN_DEFAULT);

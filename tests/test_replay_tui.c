@@ -392,12 +392,53 @@ static void test_walk_shuffle_findings(void **state)
 	f->app = NULL;
 }
 
+/* The screen without its last row (the status line). */
+static char *above_status(fixture *f)
+{
+	char *s = body(f);
+	size_t n = strlen(s);
+
+	while (n > 0 && s[n - 1] == '\n')
+		n--;
+	while (n > 0 && s[n - 1] != '\n')
+		n--;
+	s[n] = '\0';
+	return s;
+}
+
+/* r in a replay does not claim to re-probe: the status line says a
+ * recording is not re-probed, and nothing on screen changes (nothing was
+ * asked, no probe started, the history is the recorded one). */
+static void test_refresh_says_not_reprobed(void **state)
+{
+	fixture *f = *state;
+	char *before, *after, *all;
+
+	start_replay(f);
+	key(f, 'j'); /* primary-down.lab.test */
+	before = above_status(f);
+	key(f, 'r');
+	all = body(f);
+	assert_non_null(strstr(all, "primary-down.lab.test: a recording is not re-probed"));
+	assert_null(strstr(all, "re-probing"));
+	assert_null(strstr(all, "re-resolving"));
+	run_until(f, settled_drawn, "the replay after r");
+	after = above_status(f);
+	assert_string_equal(after, before);
+	free(before);
+	free(after);
+	free(all);
+	tui_app_free(f->app);
+	f->app = NULL;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_screens_match_live),
 	    cmocka_unit_test(test_walk_shuffle_findings),
 	    cmocka_unit_test(test_walk_per_profile),
+	    cmocka_unit_test(test_refresh_says_not_reprobed),
 	};
 	signal(SIGPIPE, SIG_IGN); /* a probe's peer hanging up is not the test's death */
 	return cmocka_run_group_tests(tests, setup, teardown);

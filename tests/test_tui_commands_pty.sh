@@ -2,7 +2,8 @@
 # tests/test_tui_commands_pty.sh — the explorer's commands (`c`, then `s`)
 # are exactly what `mxscope check --commands` prints, byte for byte, for the
 # same domain, and for one address its lines are check's lines for that
-# address. Two domains share the MX address 127.0.77.1 (tests/data/share),
+# address; and the recordings both make (--record) carry the same metadata
+# keys (the explorer's once lacked the version check's had). Two domains share the MX address 127.0.77.1 (tests/data/share),
 # the second has an MTA-STS policy, and --cafile is given: the explorer
 # once left out -CAfile and --cacert, and named the first domain's host in
 # the second's swaks and openssl lines. Through a real pty (tmux), against
@@ -55,11 +56,11 @@ done
 
 # the same options for both front ends
 OPTS=(-s "$DNS" --allow-loopback --smtp-port "$SMTP" --cafile "$CA" --mta-sts-port "$HTTPS"
-	--ns-port "${DNS##*:}" --seed 1 --timeout 2 --ehlo client.test)
+	--ns-port "${DNS##*:}" --seed 1 --timeout 2 --ehlo client.test --ptr)
 
 mkdir "$TMP/cwd"
 tmux -S "$SOCK" -f /dev/null new-session -d -s "$SESSION" -x 160 -y 50 -c "$TMP/cwd" \
-	"env XDG_STATE_HOME=$TMP XDG_CONFIG_HOME=$TMP TERM=xterm-256color LANG=C.UTF-8 '$BIN' ${OPTS[*]} --interval 3600 ok.busy.test stsbad.test; sleep 30" ||
+	"env XDG_STATE_HOME=$TMP XDG_CONFIG_HOME=$TMP TERM=xterm-256color LANG=C.UTF-8 '$BIN' ${OPTS[*]} --record $TMP/explorer.ndjson --interval 3600 ok.busy.test stsbad.test; sleep 30" ||
 	fail "tmux cannot start"
 wait_for "Domains (2)"
 wait_for "stsbad.test"
@@ -76,7 +77,7 @@ wait_for "saved to"
 saved=$(ls "$TMP/cwd"/mxscope-* 2>/dev/null | head -1)
 [ -f "$saved" ] || fail "s saved no file"
 
-"$BIN" check --commands "${OPTS[@]}" stsbad.test >"$TMP/check.txt" 2>"$TMP/check.err"
+"$BIN" check --commands --record "$TMP/check.ndjson" "${OPTS[@]}" stsbad.test >"$TMP/check.txt" 2>"$TMP/check.err"
 cmp -s "$saved" "$TMP/check.txt" || {
 	diff -u "$TMP/check.txt" "$saved" | head -40
 	fail "the explorer's commands for stsbad.test differ from check --commands"
@@ -95,4 +96,17 @@ if grep -q "mx.busy.test" "$saved"; then fail "the address's commands name the o
 while IFS= read -r line; do
 	grep -qxF -- "$line" "$TMP/check.txt" || fail "the address's line is not check's: $line"
 done <"$saved"
+
+# one recording's metadata, the other's: the same keys
+python3 - "$TMP/explorer.ndjson" "$TMP/check.ndjson" <<'PY' || fail "the recordings' metadata differ"
+import json, sys
+keys = []
+for path in sys.argv[1:]:
+    lines = [json.loads(l) for l in open(path) if l.strip()]
+    if not lines:
+        sys.exit(path + ": empty")
+    keys.append(sorted(lines[-1]["recorded"].keys()))
+if keys[0] != keys[1]:
+    sys.exit("explorer %s, check %s" % (keys[0], keys[1]))
+PY
 exit 0

@@ -28,6 +28,7 @@
 #include <cmocka.h>
 
 #include "dns.h"
+#include "mxjob.h"
 #include "harness.h"
 #include "lab.h"
 #include "smtp.h"
@@ -535,9 +536,10 @@ static void test_dns_exchanges(void **state)
 	atomic_init(&rel.stop, false);
 	assert_int_equal(pthread_create(&rel.th, NULL, udp_relay_run, &rel), 0);
 
-	c = dns_client_new(&f->loop, &cfg, &why);
-	assert_non_null(c);
-	assert_int_equal(dns_resolve(c, mx_domain_new("wire.test"), true, on_domain, &d), MXS_OK);
+	assert_int_equal(dns_client_new(&f->loop, &cfg, &c, &why), MXS_OK);
+	assert_int_equal(mxjob_resolve(c, mx_domain_new("wire.test"), &(mxjob_config){.srv = true},
+	                               on_domain, &d),
+	                 MXS_OK);
 	while (!d)
 		uv_run(&f->loop, UV_RUN_ONCE);
 	dns_client_free(c);

@@ -59,23 +59,8 @@ static void view_entry(tui_app *a, tui_entry *e, bool with_stats)
 			scan_history hi;
 			tui_stat *st = &e->st[si];
 			memset(st, 0, sizeof(*st));
-			if (!scan_history_get(a->scan, h->addrs[k].ip, h->exchange, &hi)) {
-				/* a replay probes nothing: its one probe is the recorded one */
-				const probe_result *p = h->addrs[k].probe;
-				if (a->cfg.replay && p)
-					*st =
-					    (tui_stat){.watched = true,
-					               .state = p->state,
-					               .sent = 1,
-					               .answered = p->t.greeting >= 0,
-					               /* the same loss as live: no answer at all */
-					               .loss = p->t.greeting >= 0 ? 0 : 100,
-					               .last_ms = p->t.greeting,
-					               .avg_ms = p->t.greeting,
-					               .best_ms = p->t.greeting,
-					               .worst_ms = p->t.greeting};
+			if (!scan_history_get(a->scan, h->addrs[k].ip, h->exchange, &hi))
 				continue;
-			}
 			*st = (tui_stat){.watched = hi.watched,
 			                 .state = hi.last_state,
 			                 .in_flight = hi.in_flight,
@@ -196,7 +181,8 @@ static void entry_free(tui_entry *e)
 
 void tui_app_refresh(tui_app *a, tui_entry *e)
 {
-	if (e->resolving)
+	/* a recording has nothing newer: nothing to ask, nothing to claim */
+	if (e->resolving || scan_recorded(a->scan))
 		return;
 	if (scan_refresh(a->scan, e->name) != MXS_OK) {
 		tui_log(&a->m, "%s: cannot resolve again", e->name);
@@ -205,6 +191,17 @@ void tui_app_refresh(tui_app *a, tui_entry *e)
 	view_entry(a, e, false);
 	tui_log(&a->m, "query MX %s sent", e->name);
 	tui_mark(&a->m, 1u << TUI_P_DOMAINS);
+}
+
+void tui_app_refresh_key(tui_app *a, tui_entry *e)
+{
+	if (scan_recorded(a->scan)) {
+		tui_msg(&a->m, false,
+		        "%s: a recording is not re-probed; what was recorded is shown", e->name);
+		return;
+	}
+	tui_app_refresh(a, e);
+	tui_msg(&a->m, false, "re-resolving and re-probing %s", e->name);
 }
 
 mxs_status tui_app_add(tui_app *a, const char *name, int scenario, char **why)
@@ -570,8 +567,9 @@ static void refresh_expired(tui_app *a)
 		tui_entry *e = a->m.e[i];
 		uint32_t ttl = 0;
 		view_entry(a, e, false);
-		if (!e->d || e->resolving || e->ttl_asked_uv == e->answered_uv + 1 ||
-		    !shortest_ttl(e->d, &ttl))
+		/* a recording's TTLs ran out long ago: nothing is asked again */
+		if (scan_recorded(a->scan) || !e->d || e->resolving ||
+		    e->ttl_asked_uv == e->answered_uv + 1 || !shortest_ttl(e->d, &ttl))
 			continue;
 		if (ttl < TUI_TTL_MIN_S)
 			ttl = TUI_TTL_MIN_S;
@@ -782,7 +780,7 @@ tui_app *tui_app_new(const tui_config *cfg, char **why)
 	                   .servers = cfg->servers,
 	                   .nservers = cfg->nservers,
 	                   .timeout_ms = cfg->timeout_ms,
-	                   /* SRV only once the details pane shows it (issue 12),
+	                   /* SRV only once the details pane shows it,
 	                      or for every domain with --srv */
 	                   .srv = cfg->srv,
 	                   .authoritative = cfg->authoritative,
@@ -802,7 +800,7 @@ tui_app *tui_app_new(const tui_config *cfg, char **why)
 	                   .allow_loopback = cfg->allow_loopback,
 	                   .seed = cfg->seed,
 	                   .as_host = cfg->as_host,
-	                   .replay = cfg->replay != NULL,
+	                   .recording = cfg->replay != NULL,
 	                   .smtp_overrides = cfg->smtp_overrides,
 	                   .nsmtp_overrides = cfg->nsmtp_overrides,
 	                   .ptr = true, /* a few domains on screen: reverse DNS is cheap */

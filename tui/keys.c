@@ -792,10 +792,8 @@ void tui_keys_handle(tui_app *a, wint_t ch, bool fkey)
 		if (e) {
 			if (e->resolving)
 				tui_msg(&a->m, false, "%s: already resolving", e->name);
-			else {
-				tui_app_refresh(a, e);
-				tui_msg(&a->m, false, "re-resolving and re-probing %s", e->name);
-			}
+			else
+				tui_app_refresh_key(a, e);
 		}
 		break;
 	case 'f': tui_app_freeze(a, !a->m.frozen); break;

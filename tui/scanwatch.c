@@ -1,5 +1,5 @@
 /* tui/scanwatch.c — what the explorer asks of its scan beyond each
- * domain's answer (issue 12): SRV for a domain once its details pane has
+ * domain's answer: SRV for a domain once its details pane has
  * shown the SRV section, every name server asked directly (the V key),
  * and the port 25 egress reading of the domains on screen. Split from
  * app.c, which owns the lifecycle and the loop. */
@@ -19,7 +19,7 @@ void tui_app_authoritative(tui_app *a, tui_entry *e)
 	tui_msg(&a->m, false, "%s: asking its authoritative servers (details pane)", e->name);
 }
 
-/* Port 25 egress (issue 12), by the rule check uses for a run
+/* Port 25 egress, by the rule check uses for a run
  * (mx_egress_blocked): several unrelated domains on screen whose every
  * probe timed out at connect, and nothing that got past connect, say that
  * this network probably drops outbound port 25. Said once in the header
@@ -33,7 +33,8 @@ void tui_watch_egress(tui_app *a)
 	const char *first_ip = NULL;
 	bool blocked;
 
-	if (a->cfg.no_probe || a->cfg.replay)
+	/* a recording's probes say nothing about this network */
+	if (a->cfg.no_probe || scan_recorded(a->scan))
 		return;
 	scan_get_counters(a->scan, &c);
 	seen.answered = c.probes_done - c.probes_connect_timeout;
@@ -84,7 +85,7 @@ void tui_watch_srv(tui_app *a)
 	for (size_t i = 0; i < a->m.ne; i++) {
 		tui_entry *e = a->m.e[i];
 		/* an answer on its way was asked without SRV: wait for it */
-		if (!e->srv_wanted || e->srv_asked || e->resolving || a->cfg.replay)
+		if (!e->srv_wanted || e->srv_asked || e->resolving || scan_recorded(a->scan))
 			continue;
 		if (!scan_domain_get_info(a->scan, e->name, &info) || !info.settled)
 			continue; /* its first probes first: the SRV answer comes after */

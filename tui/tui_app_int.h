@@ -47,6 +47,9 @@ struct tui_app {
 /* app.c: what keys ask of the app */
 /* Re-resolves and re-probes e (no-op while its lookup is on the wire). */
 void tui_app_refresh(tui_app *a, tui_entry *e);
+/* The refresh key: tui_app_refresh and the status line saying what it did
+ * (for a recording, that nothing is re-probed). */
+void tui_app_refresh_key(tui_app *a, tui_entry *e);
 /* Takes e off the list and stops what runs for it. */
 void tui_app_drop(tui_app *a, tui_entry *e);
 /* Reshuffles e's equal preferences with seed; the new order shows when the
