@@ -323,6 +323,8 @@ scan *scan_new(uv_loop_t *loop, const scan_config *cfg, mxs_status *st, char **w
 		mxs_why(why, "out of memory");
 		goto fail;
 	}
+	s->deliver_answer = scani_on_answer;
+	s->deliver_probe = scani_on_probe;
 	if (cfg->recording) {
 		/* the recorded answers stand where the network's would: no client */
 		s->src = &scani_recording;

@@ -48,7 +48,7 @@ typedef struct sslot sslot;
 typedef struct scan_rec scan_rec;
 
 /* Where the scan's DNS answers and first probes come from. Each answer
- * goes to scani_on_answer, each probe result to scani_on_probe, from the
+ * goes to s->deliver_answer, each probe result to s->deliver_probe, from the
  * loop and never from inside the call that asked; what happens after
  * (installing, the store, the history, settling, on_domain) does not know
  * the source. */
@@ -143,7 +143,12 @@ struct scan {
 	scan_config cfg;
 	char *ca_pem, *bl_ca_pem, *as_host, *ehlo_name, *rcpt;
 	const scan_source *src; /* where the answers come from */
-	scan_rec *rec;          /* the recording source's state (scan_replay.c), or NULL */
+	/* where a source delivers them: scani_on_answer and scani_on_probe,
+	 * handed over by pointer so that the sources sit below the scan and
+	 * its store and never call up into them */
+	mxjob_done_cb deliver_answer;
+	smtp_done_cb deliver_probe;
+	scan_rec *rec; /* the recording source's state (scan_replay.c), or NULL */
 	/* the walk's clients (scan.c), with the network source */
 	dns_client *dns;
 	smtp_prober *smtp;

@@ -137,7 +137,7 @@ static void on_timer(uv_timer_t *t)
 		if (!r->head)
 			r->tail = NULL;
 		if (it->sl) {
-			scani_on_probe(it->r, it->sl);
+			s->deliver_probe(it->r, it->sl);
 		} else {
 			rec_answer **pp = answer_slot(r, it->m->name), *a = *pp;
 			mx_domain *d = NULL;
@@ -148,7 +148,7 @@ static void on_timer(uv_timer_t *t)
 				keep_probes(r, d);
 			}
 			/* the line went (out of memory when it was put): an empty answer */
-			scani_on_answer(d ? d : mx_domain_new(it->m->name), it->m);
+			s->deliver_answer(d ? d : mx_domain_new(it->m->name), it->m);
 		}
 		free(it);
 	}

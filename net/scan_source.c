@@ -10,7 +10,7 @@ static mxs_status net_resolve(scan *s, sdom *m, bool srv, char **why)
 	mx_domain *d = mx_domain_new(m->name);
 	mxjob_config jc = {.srv = srv, .family = s->cfg.family, .tlsa = s->cfg.dane};
 
-	if (!d || mxjob_resolve(s->dns, d, &jc, scani_on_answer, m) != MXS_OK) {
+	if (!d || mxjob_resolve(s->dns, d, &jc, s->deliver_answer, m) != MXS_OK) {
 		mx_domain_free(d);
 		mxs_why(why, "%s: out of memory", m->name);
 		return MXS_ERR_NOMEM;
@@ -27,12 +27,12 @@ static bool net_can_probe(const scan *s, const char *host, const char *ip)
 
 static bool net_probe(scan *s, sslot *sl, const char *rcpt)
 {
-	return smtp_probe_rcpt(s->smtp, sl->host, sl->a->ip, rcpt, scani_on_probe, sl) == MXS_OK;
+	return smtp_probe_rcpt(s->smtp, sl->host, sl->a->ip, rcpt, s->deliver_probe, sl) == MXS_OK;
 }
 
 static void net_cancel_probe(scan *s, sslot *sl)
 {
-	smtp_cancel(s->smtp, scani_on_probe, sl);
+	smtp_cancel(s->smtp, s->deliver_probe, sl);
 }
 
 static bool net_reprobe(scan *s, sslot *sl)
