@@ -19,6 +19,7 @@
 #include "blocklist.h"
 #include "lab.h"
 #include "status.h"
+#include "tui_keymap.h"
 
 typedef struct tui_config {
 	uv_loop_t *loop;
@@ -55,7 +56,9 @@ typedef struct tui_config {
 	const blr_config *blocklists; /* providers to ask about every address, or NULL */
 	/* the screen */
 	bool mouse, ascii, no_color;
-	const char *theme; /* --theme NAME|FILE, or NULL: the saved one, else default */
+	const tui_keymap *keymap; /* the keys (a config's bind and unbind); NULL: the
+	                             defaults. Borrowed. */
+	const char *theme;        /* --theme NAME|FILE, or NULL: the saved one, else default */
 	/* state between runs: NULL = $XDG_STATE_HOME/mxscope/state, "" = none */
 	const char *state_path;
 	bool state_domains;   /* load the saved domain list and save the list back */
