@@ -353,7 +353,7 @@ static size_t table_entries(const tui_keymap *km, char **out, size_t max)
 				break;
 			o += (size_t)snprintf(
 			    text + o, sizeof(text) - o, "%s%s %s", o ? "; " : "",
-			    tui_keymap_column(km, i, TUI_KM_PLAIN, col, sizeof(col)), g->help);
+			    tui_keymap_column(km, i, TUI_KM_KEYS, col, sizeof(col)), g->help);
 		}
 		i--;
 		snprintf(line, sizeof(line), "%-18s%s", a->group, text);

@@ -601,7 +601,7 @@ static void draw_help(tui_model *m)
 			if (o < sizeof(text))
 				o += (size_t)snprintf(
 				    text + o, sizeof(text) - o, "%s%s %s", o ? "; " : "",
-				    tui_keymap_column(m->km, k, TUI_KM_PLAIN, col, sizeof(col)),
+				    tui_keymap_column(m->km, k, TUI_KM_KEYS, col, sizeof(col)),
 				    g->help);
 			i = k;
 		}
@@ -618,6 +618,11 @@ static void draw_help(tui_model *m)
 			tui_lines one = {.w = L.w - 19};
 			snprintf(cmd, sizeof(cmd), "%s%s%s", c->name, c->args[0] ? " " : "",
 			         c->args);
+			/* a long usage line of its own, the text under it */
+			if (strlen(cmd) > 16) {
+				tui_addl(&L, THEME_NORMAL, "  %s", cmd);
+				cmd[0] = '\0';
+			}
 			tui_addl(&one, THEME_NORMAL, "%s", c->usage);
 			for (size_t k = 0; k < one.n; k++)
 				tui_addl(&L, THEME_NORMAL, "  %-16s %s", k ? "" : cmd, one.v[k]);

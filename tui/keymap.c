@@ -388,7 +388,7 @@ const char *tui_keymap_column(const tui_keymap *km, size_t action, tui_keymap_st
 	}
 	if (o == 0)
 		o += (size_t)snprintf(out, cap, "(no key)");
-	if (o < cap)
+	if (o < cap && style != TUI_KM_KEYS)
 		snprintf(out + o, cap - o, "%s", when_word(a->when));
 	return out;
 }

@@ -86,10 +86,16 @@ int tui_keymap_key_of(const tui_keymap *km, size_t action, size_t n);
 const char *tui_keymap_first(const tui_keymap *km, const char *name, const char *fallback,
                              char *out, size_t cap);
 
-/* The key column of action i, in one of three styles: plain ("q, F10"),
- * README markdown ("`q`, F10") or man page roff ("\fBq\fR, \fBF10\fR");
- * with its condition ("(lab)") after the keys. Returns out. */
-typedef enum tui_keymap_style { TUI_KM_PLAIN, TUI_KM_README, TUI_KM_MAN } tui_keymap_style;
+/* The key column of action i, in one of four styles: plain ("q, F10"),
+ * README markdown ("`q`, F10") or man page roff ("\\fBq\\fR, \\fBF10\\fR"),
+ * each with its condition ("(lab)") after the keys; or the keys alone
+ * (plain), for a help line whose group names the condition. Returns out. */
+typedef enum tui_keymap_style {
+	TUI_KM_KEYS,
+	TUI_KM_PLAIN,
+	TUI_KM_README,
+	TUI_KM_MAN
+} tui_keymap_style;
 const char *tui_keymap_column(const tui_keymap *km, size_t action, tui_keymap_style style,
                               char *out, size_t cap);
 
