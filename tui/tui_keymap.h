@@ -87,7 +87,7 @@ const char *tui_keymap_first(const tui_keymap *km, const char *name, const char 
                              char *out, size_t cap);
 
 /* The key column of action i, in one of four styles: plain ("q, F10"),
- * README markdown ("`q`, F10") or man page roff ("\\fBq\\fR, \\fBF10\\fR"),
+ * README markdown ("`q`, F10") or man page roff ("\fBq\fR, \fBF10\fR"),
  * each with its condition ("(lab)") after the keys; or the keys alone
  * (plain), for a help line whose group names the condition. Returns out. */
 typedef enum tui_keymap_style {
