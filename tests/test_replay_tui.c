@@ -419,7 +419,7 @@ static void test_refresh_says_not_reprobed(void **state)
 	before = above_status(f);
 	key(f, 'r');
 	all = body(f);
-	assert_non_null(strstr(all, "primary-down.lab.test: a recording is not re-probed"));
+	assert_non_null(strstr(all, "r: a recording is not re-probed"));
 	assert_null(strstr(all, "re-probing"));
 	assert_null(strstr(all, "re-resolving"));
 	run_until(f, settled_drawn, "the replay after r");

@@ -733,7 +733,12 @@ tui_app *tui_app_new(const tui_config *cfg, char **why)
 	a->m.sender = cfg->sender >= 0 && cfg->sender < SENDER_COUNT ? cfg->sender : 0;
 	a->m.replay = cfg->replay;
 	a->m.lab = cfg->lab;
+	a->m.km = cfg->keymap ? cfg->keymap : (a->own_km = tui_keymap_new());
 	a->record_fd = -1;
+	if (!a->m.km) {
+		mxs_why(why, "out of memory");
+		goto fail;
+	}
 	if (cfg->record && (a->record_fd = rec_open(cfg->record, why)) < 0)
 		goto fail;
 	if (cfg->lab_rw && cfg->lab_smtp) {
@@ -887,6 +892,7 @@ void tui_app_free(tui_app *a)
 	free(a->lab_saved);
 	free(a->state_path);
 	lab_free(a->trainer);
+	tui_keymap_free(a->own_km);
 	for (size_t i = 0; i < a->nhist; i++)
 		free(a->hist[i]);
 	if (a->record_fd >= 0)

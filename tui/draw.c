@@ -136,6 +136,7 @@ static void draw_domains(tui_model *m, tui_rect r)
 	char title[400];
 	bool wide = r.w >= 46;
 	int avail = r.w - 14, namew = 0, dwid = 0;
+	char kn[32];
 
 	tui_clear_rect(r);
 	if (m->filter[0])
@@ -157,9 +158,12 @@ static void draw_domains(tui_model *m, tui_rect r)
 	if (m->sel_dom >= n)
 		m->sel_dom = n ? n - 1 : 0;
 	tui_scroll_to(&m->top_dom, m->sel_dom, h);
-	if (n == 0)
-		tui_put(m, r.y + 1, r.x + 2, r.w - 4, tui_role(m, THEME_DIM),
-		        m->ne ? "no domain matches" : "no domains: press a to add one");
+	if (n == 0 && m->ne)
+		tui_put(m, r.y + 1, r.x + 2, r.w - 4, tui_role(m, THEME_DIM), "no domain matches");
+	else if (n == 0)
+		tui_putf(m, r.y + 1, r.x + 2, r.w - 4, tui_role(m, THEME_DIM),
+		         "no domains: press %s to add one",
+		         tui_keymap_first(m->km, "add-domain", "-", kn, sizeof(kn)));
 	/* the names get what the delivers-to column of the rows shown leaves */
 	for (int i = 0; i < h && m->top_dom + (size_t)i < n; i++) {
 		const tui_entry *e = m->e[idx[m->top_dom + (size_t)i]];
@@ -364,9 +368,12 @@ static void draw_details(tui_model *m, tui_rect r)
 
 	tui_clear_rect(r);
 	if (!e) {
+		char ka[32], kh[32];
 		tui_addl(&L, THEME_DIM,
-		         "mxscope shows where mail for a domain goes. Press a to add a "
-		         "domain, ? for every key.");
+		         "mxscope shows where mail for a domain goes. Press %s to add a "
+		         "domain, %s for every key.",
+		         tui_keymap_first(m->km, "add-domain", "-", ka, sizeof(ka)),
+		         tui_keymap_first(m->km, "help", "-", kh, sizeof(kh)));
 	} else if (m->walk.active && m->walk.e == e && e->d) {
 		title = "Walk";
 		tui_detail_walk(m, e, &L);
@@ -393,11 +400,15 @@ static void draw_details(tui_model *m, tui_rect r)
 				tui_addl(&L, THEME_TITLE, "Tier %zu: preference %u, %zu host%s",
 				         row->tier + 1, (unsigned)t->preference, t->nhosts,
 				         t->nhosts == 1 ? "" : "s");
-				tui_addl(&L, THEME_NORMAL, "%s",
-				         t->nhosts > 1
-				             ? "Same preference: a sender tries them in random "
-				               "order (x reshuffles)."
-				             : "One host at this preference.");
+				char kx[32];
+				if (t->nhosts > 1)
+					tui_addl(&L, THEME_NORMAL,
+					         "Same preference: a sender tries them in random "
+					         "order (%s reshuffles).",
+					         tui_keymap_first(m->km, "reshuffle", "-", kx,
+					                          sizeof(kx)));
+				else
+					tui_addl(&L, THEME_NORMAL, "One host at this preference.");
 				if (row->tier > 0)
 					tui_addl(
 					    &L, THEME_NORMAL,
@@ -470,6 +481,35 @@ static void draw_log(tui_model *m, tui_rect r)
 	}
 }
 
+/* The status bar's hints: each action with a place in the bar (in a walk:
+ * in the walk's bar) under its first key as bound, as many as fit, in the
+ * table's order of places. */
+static void draw_hints(const tui_model *m, int y, unsigned at)
+{
+	char line[512];
+	int o = 0, room = m->cols - 2;
+	size_t n = tui_keys_action_count();
+
+	if (m->walk.active)
+		o = snprintf(line, sizeof(line), "walk: ");
+	line[o] = '\0';
+	for (int place = 1; place <= (int)n; place++)
+		for (size_t i = 0; i < n; i++) {
+			const tui_action *act = tui_keys_action_at(i);
+			char kn[32], item[64];
+			int key, len;
+			if ((m->walk.active ? act->walk_bar : act->bar) != place || !act->hint ||
+			    (key = tui_keymap_key_of(m->km, i, 0)) < 0)
+				continue;
+			len = snprintf(item, sizeof(item), "%s%s %s",
+			               o && line[o - 1] != ' ' ? "  " : "",
+			               tui_keymap_name(key, kn, sizeof(kn)), act->hint);
+			if (o + len <= room && o + len < (int)sizeof(line))
+				o += snprintf(line + o, sizeof(line) - (size_t)o, "%s", item);
+		}
+	tui_put(m, y, 1, room, at, line);
+}
+
 static void draw_status(tui_model *m)
 {
 	int y = m->rows - 1;
@@ -494,54 +534,12 @@ static void draw_status(tui_model *m)
 		        m->msg_err ? tui_role(m, THEME_ERROR) | A_REVERSE : at, m->msg);
 		return;
 	}
-	if (m->walk.active)
-		tui_put(
-		    m, y, 1, m->cols - 2, at,
-		    "walk: + faster  - slower  space pause  n step  Esc stop  x reshuffle  q quit");
-	else if (m->cols >= 110)
-		tui_put(m, y, 1, m->cols - 2, at,
-		        "q quit  ? help  Tab pane  Enter open  a add  d del  / filter  r re-probe  "
-		        "w walk  x shuffle  f freeze  t theme  L log");
-	else
-		tui_put(
-		    m, y, 1, m->cols - 2, at,
-		    "? help  q quit  a add  d del  / filter  r re-probe  w walk  f freeze  L log");
+	draw_hints(m, y, at);
 }
 
-static const char *const help_lines[] = {
-    "Up/Down, k/j      move in the pane; PgUp/PgDn page; g/G first/last",
-    "Tab, Shift-Tab    next / previous pane",
-    "Enter, Right, l   drill down; on a finding: its full explanation",
-    "Esc, h, Left      back: close the overlay, stop the walk, clear the filter",
-    "z                 zoom: the focused pane gets the whole screen (again: back)",
-    "a                 add a domain",
-    "d                 remove the selected domain",
-    "/                 filter the list",
-    "o, F6             order the list: as added, by status (worst first), by name",
-    "r                 re-resolve and re-probe the selected domain",
-    "w                 walk the attempt order step by step",
-    "  in a walk:      + faster, - slower, space pause, n step, Esc stop",
-    "x                 reshuffle equal preferences with a new seed",
-    "S                 the sender the walk and the delivers-to column follow: "
-    "opportunistic, mta-sts, dane (header and list title say which); its walk says which "
-    "rule skipped which host, and a bounce at RCPT",
-    "V                 ask the selected domain's name servers directly: serial, MX set, "
-    "AA side by side in the details pane (authoritative-mismatch when they differ)",
-    "A                 walk as the selected MX host sends the mail on (--as: a backup relays "
-    "to more preferred hosts only); again: as an ordinary sender",
-    "f                 freeze the display (probes go on)",
-    "y, s              copy the details (transcript, report) to the clipboard (OSC 52); "
-    "save them to a file",
-    "c                 the details show every question and probe of the selection as a "
-    "command to run (dig, swaks, openssl, curl); y copies them; again: back",
-    "t                 next theme",
-    "L                 show / hide the log",
-    "T (lab)           trainer: a command to change the lab; the prompt lists them, "
-    "Tab completes, Up/Down recall",
-    "D, B (lab)        the selected address: down / up; its next behaviour",
-    "R (lab)           reset the scenario, as the trainer's reset does",
-    "N, P (lab --tour) next / previous scenario of the tour",
-    "?, q, Q           this help; quit; quit and print the domain's report",
+/* Not keys, so not in the action table: the mouse and what the screen's
+ * marks mean. */
+static const char *const help_tail[] = {
     "mouse (--mouse)   click selects, wheel scrolls",
     "Marks: \xe2\x96\xb6 the walk's current attempt, \xe2\x80\xa2 an address the walk "
     "tried, * a probe running now, \xe2\x97\x8c not probed yet, 12/40 where the cursor is",
@@ -550,6 +548,26 @@ static const char *const help_lines[] = {
     "Loss counts probes the server did not answer at all: a 4xx or 5xx greeting is an answer.",
     "Any key closes this help.",
 };
+
+/* "KEYS ... what it does": the text wraps under itself, 18 columns in;
+ * keys too long for the column get a line of their own. */
+static void help_entry(tui_lines *L, const char *keys, const char *text)
+{
+	tui_lines one = {.w = L->w - 18};
+
+	if (one.w < 20) {
+		tui_addl(L, THEME_NORMAL, "%s  %s", keys, text);
+		return;
+	}
+	if (strlen(keys) > 16) {
+		tui_addl(L, THEME_NORMAL, "%s", keys);
+		keys = "";
+	}
+	tui_addl(&one, THEME_NORMAL, "%s", text);
+	for (size_t k = 0; k < one.n; k++)
+		tui_addl(L, THEME_NORMAL, "%-18s%s", k ? "" : keys, one.v[k]);
+	tui_lines_free(&one);
+}
 
 static void draw_overlay_box(tui_model *m, tui_rect r, const char *title)
 {
@@ -561,24 +579,36 @@ static void draw_overlay_box(tui_model *m, tui_rect r, const char *title)
  * "behave") continues on the next line, indented under its text. */
 static void draw_help(tui_model *m)
 {
-	size_t n = sizeof(help_lines) / sizeof(help_lines[0]);
 	int w = m->cols - 2 < 110 ? m->cols - 2 : 110, h, y;
 	tui_lines L = {.w = w - 4};
 	tui_rect r;
 
-	for (size_t i = 0; i < n; i++) {
-		const char *hl = help_lines[i];
-		tui_lines one = {.w = L.w - 18};
-		/* "KEY ... what it does": the text wraps under itself */
-		if (strlen(hl) <= 18 || hl[16] != ' ' || hl[17] != ' ' || one.w < 20) {
-			tui_addl(&L, THEME_NORMAL, "%s", hl);
+	for (size_t i = 0; i < tui_keys_action_count(); i++) {
+		const tui_action *act = tui_keys_action_at(i);
+		char col[128], text[1024];
+		size_t o = 0;
+		if (!act->group) {
+			help_entry(&L, tui_keymap_column(m->km, i, TUI_KM_PLAIN, col, sizeof(col)),
+			           act->help);
 			continue;
 		}
-		tui_addl(&one, THEME_NORMAL, "%s", hl + 18);
-		for (size_t k = 0; k < one.n; k++)
-			tui_addl(&L, THEME_NORMAL, "%-18.*s%s", k ? 0 : 18, hl, one.v[k]);
-		tui_lines_free(&one);
+		/* a group shares one line: "KEYS help; KEYS help" under its name */
+		text[0] = '\0';
+		for (size_t k = i; k < tui_keys_action_count(); k++) {
+			const tui_action *g = tui_keys_action_at(k);
+			if (!g->group || strcmp(g->group, act->group) != 0)
+				break;
+			if (o < sizeof(text))
+				o += (size_t)snprintf(
+				    text + o, sizeof(text) - o, "%s%s %s", o ? "; " : "",
+				    tui_keymap_column(m->km, k, TUI_KM_KEYS, col, sizeof(col)),
+				    g->help);
+			i = k;
+		}
+		help_entry(&L, act->group, text);
 	}
+	for (size_t i = 0; i < sizeof(help_tail) / sizeof(help_tail[0]); i++)
+		tui_addl(&L, THEME_NORMAL, "%s", help_tail[i]);
 	/* in the lab the trainer's commands follow, from lab/trainer.h's table */
 	if (m->trainer_usage) {
 		tui_addl(&L, THEME_TITLE, "Trainer commands (T):");
@@ -588,6 +618,11 @@ static void draw_help(tui_model *m)
 			tui_lines one = {.w = L.w - 19};
 			snprintf(cmd, sizeof(cmd), "%s%s%s", c->name, c->args[0] ? " " : "",
 			         c->args);
+			/* a long usage line of its own, the text under it */
+			if (strlen(cmd) > 16) {
+				tui_addl(&L, THEME_NORMAL, "  %s", cmd);
+				cmd[0] = '\0';
+			}
 			tui_addl(&one, THEME_NORMAL, "%s", c->usage);
 			for (size_t k = 0; k < one.n; k++)
 				tui_addl(&L, THEME_NORMAL, "  %-16s %s", k ? "" : cmd, one.v[k]);

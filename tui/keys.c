@@ -11,6 +11,7 @@
 #include <wchar.h>
 
 #include "sender.h"
+#include "trainer.h"
 #include "tui_doc.h"
 
 #define WALK_MIN_MS 150
@@ -199,285 +200,6 @@ static void open_doc(tui_app *a)
 	tui_mark(&a->m, TUI_D_ALL);
 }
 
-/* ---- the lab: trainer controls and the tour ------------------------------------ */
-
-/* Runs one trainer command (lab/trainer.h parses and describes them) and
- * says what it did; a change the lab now serves brings a new answer, so the
- * selected domain is resolved and probed again. */
-static void trainer_run(tui_app *a, const char *line)
-{
-	tui_entry *e = tui_selected(&a->m);
-	char *why = NULL;
-
-	if (!a->trainer) {
-		tui_msg(&a->m, true, "trainer controls are for mxscope lab");
-		return;
-	}
-	if (lab_trainer_run(a->trainer, e ? e->name : NULL, line, &why) != MXS_OK) {
-		tui_msg(&a->m, true, "trainer: %s", why ? why : "out of memory");
-		free(why);
-		return;
-	}
-	tui_log(&a->m, "trainer: %s", why ? why : line);
-	free(why);
-	/* a change can touch any domain the lab serves (a reset touches them
-	 * all): every listed domain asks again, so no lesson contradicts its
-	 * tiers */
-	for (size_t i = 0; i < a->m.ne; i++)
-		tui_app_refresh(a, a->m.e[i]);
-	tui_msg(&a->m, false, "trainer: %s done; re-resolving and re-probing %zu domain%s", line,
-	        a->m.ne, a->m.ne == 1 ? "" : "s");
-}
-
-/* The address under the tiers cursor ("" when it is on a tier or host). */
-static const char *selected_addr(tui_app *a, const mx_addr **ad)
-{
-	tui_entry *e = tui_selected(&a->m);
-	size_t n = tui_rows(e, NULL, 0);
-	tui_row *rows;
-	const char *ip = "";
-
-	*ad = NULL;
-	if (!n || a->m.focus == TUI_P_DOMAINS || !(rows = calloc(n, sizeof(*rows))))
-		return ip;
-	tui_rows(e, rows, n);
-	if (a->m.sel_row < n && rows[a->m.sel_row].kind == TUI_ROW_ADDR) {
-		*ad =
-		    &mx_domain_host(e->d, rows[a->m.sel_row].host)->addrs[rows[a->m.sel_row].addr];
-		ip = (*ad)->ip;
-	}
-	free(rows);
-	return ip;
-}
-
-/* The MX host under the tiers cursor (a host or address row), or NULL. */
-static const char *selected_host(tui_app *a)
-{
-	tui_entry *e = tui_selected(&a->m);
-	size_t n = tui_rows(e, NULL, 0);
-	tui_row *rows;
-	const char *h = NULL;
-
-	if (!n || a->m.focus == TUI_P_DOMAINS || !(rows = calloc(n, sizeof(*rows))))
-		return NULL;
-	tui_rows(e, rows, n);
-	if (a->m.sel_row < n && rows[a->m.sel_row].kind != TUI_ROW_TIER)
-		h = mx_domain_host(e->d, rows[a->m.sel_row].host)->exchange;
-	free(rows);
-	return h;
-}
-
-/* A command typed without its ADDR or HOST means the selected one: "down"
- * on the selected address is "down 127.0.16.1". */
-static void trainer_default_arg(tui_app *a, char *line, size_t cap)
-{
-	const mx_addr *ad;
-	const char *ip = selected_addr(a, &ad), *host = selected_host(a);
-	size_t n = strcspn(line, " ");
-
-	if (line[n] != '\0')
-		return; /* arguments given */
-	for (size_t i = 0; i < lab_trainer_cmd_count(); i++) {
-		const struct lab_trainer_cmd *c = lab_trainer_cmd_at(i);
-		size_t len = strlen(line);
-		if (strcmp(c->name, line) != 0)
-			continue;
-		if (strncmp(c->args, "ADDR", 4) == 0 && ip[0])
-			snprintf(line + len, cap - len, " %s", ip);
-		else if (strncmp(c->args, "HOST", 4) == 0 && host)
-			snprintf(line + len, cap - len, " %s", host);
-		return;
-	}
-}
-
-/* D and B: the trainer's down/up and behave on the selected address, each
- * one key, through the same command table as the prompt. */
-static void trainer_key(tui_app *a, wint_t ch)
-{
-	static const char *const cycle[] = {"tempfail", "reject", "silent", "slow 3", "accept"};
-	const mx_addr *ad;
-	const char *ip = selected_addr(a, &ad);
-	char line[128];
-
-	if (!a->trainer) {
-		tui_msg(&a->m, true, "%c: trainer controls are for mxscope lab", (int)ch);
-		return;
-	}
-	if (!ad) {
-		tui_msg(&a->m, true, "%c: select an address in the tiers pane first", (int)ch);
-		return;
-	}
-	if (ch == 'D')
-		/* refused is what "down" makes of a host: then it comes up */
-		snprintf(line, sizeof(line), "%s %s",
-		         ad->probe && ad->probe->state == PROBE_REFUSED ? "up" : "down", ip);
-	else
-		snprintf(line, sizeof(line), "behave %s %s", ip,
-		         cycle[a->behave_at++ % (sizeof(cycle) / sizeof(cycle[0]))]);
-	trainer_run(a, line);
-}
-
-/* The trainer prompt's history: the newest last, at most 16. */
-static void hist_add(tui_app *a, const char *line)
-{
-	size_t max = sizeof(a->hist) / sizeof(a->hist[0]);
-	char *c;
-
-	if (a->nhist && strcmp(a->hist[a->nhist - 1], line) == 0)
-		return;
-	if (!(c = strdup(line)))
-		return;
-	if (a->nhist == max) {
-		free(a->hist[0]);
-		memmove(a->hist, a->hist + 1, (max - 1) * sizeof(*a->hist));
-		a->nhist--;
-	}
-	a->hist[a->nhist++] = c;
-}
-
-static void prompt_set(tui_app *a, const char *text)
-{
-	snprintf(a->m.pbuf, sizeof(a->m.pbuf), "%s", text);
-	a->m.plen = strlen(a->m.pbuf);
-}
-
-/* Tab in the trainer prompt: completes the command name from
- * lab/trainer.h's table; after a command, its ADDR or HOST argument with
- * the selected address or host. */
-static void trainer_complete(tui_app *a)
-{
-	const char *sp = strchr(a->m.pbuf, ' ');
-	const struct lab_trainer_cmd *only = NULL;
-	size_t nmatch = 0;
-
-	if (!sp) {
-		for (size_t i = 0; i < lab_trainer_cmd_count(); i++) {
-			const struct lab_trainer_cmd *c = lab_trainer_cmd_at(i);
-			if (strncmp(c->name, a->m.pbuf, a->m.plen) == 0) {
-				only = c;
-				nmatch++;
-			}
-		}
-		if (nmatch == 1) {
-			char t[64];
-			snprintf(t, sizeof(t), "%s ", only->name);
-			prompt_set(a, t);
-		} else {
-			tui_msg(&a->m, false, "%zu commands start with \"%s\"", nmatch, a->m.pbuf);
-		}
-		return;
-	}
-	if (sp[1] == '\0') {
-		const mx_addr *ad;
-		const char *ip = selected_addr(a, &ad);
-		char t[256];
-		tui_entry *e = tui_selected(&a->m);
-		if (ip[0])
-			snprintf(t, sizeof(t), "%.120s%.120s", a->m.pbuf, ip);
-		else if (e)
-			snprintf(t, sizeof(t), "%.120s%.120s", a->m.pbuf, e->name);
-		else
-			return;
-		prompt_set(a, t);
-	}
-}
-
-/* lab --tour: the list becomes scenario i's domains. */
-static void tour_go(tui_app *a, size_t i)
-{
-	size_t n = lab_world_scenario_count(a->cfg.lab);
-	char *why = NULL;
-
-	if (!a->cfg.tour || i >= n)
-		return;
-	while (a->m.ne)
-		tui_app_drop(a, a->m.e[a->m.ne - 1]);
-	a->m.tour_at = i;
-	a->m.filter[0] = '\0';
-	a->m.sel_dom = a->m.top_dom = a->m.sel_row = a->m.top_row = a->m.sel_find = a->m.det_top =
-	    0;
-	a->m.focus = TUI_P_DOMAINS;
-	for (size_t j = 0; j < lab_scenario_domain_count(a->cfg.lab, i); j++)
-		if (tui_app_add(a, lab_scenario_domain(a->cfg.lab, i, j), (int)i, &why) != MXS_OK) {
-			tui_log(&a->m, "tour: %s", why ? why : "cannot add a domain");
-			free(why);
-			why = NULL;
-		}
-	tui_log(&a->m, "tour: scenario %zu of %zu: %s", i + 1, n, lab_scenario_name(a->cfg.lab, i));
-	tui_msg(&a->m, false, "tour: %s (N next, P previous)", lab_scenario_title(a->cfg.lab, i));
-	tui_mark(&a->m, TUI_D_ALL);
-}
-
-static void prompt_key(tui_app *a, wint_t ch, bool fkey)
-{
-	char *why = NULL;
-
-	if (!fkey && ch == 27) {
-		a->m.prompt = TUI_PR_NONE;
-		tui_mark(&a->m, TUI_D_STATUS);
-		return;
-	}
-	if (a->m.prompt == TUI_PR_TRAINER && !fkey && ch == '\t') {
-		trainer_complete(a);
-		tui_mark(&a->m, TUI_D_STATUS);
-		return;
-	}
-	if (a->m.prompt == TUI_PR_TRAINER && fkey && (ch == KEY_UP || ch == KEY_DOWN)) {
-		if (ch == KEY_UP && a->hist_at > 0)
-			a->hist_at--;
-		else if (ch == KEY_DOWN && a->hist_at < a->nhist)
-			a->hist_at++;
-		prompt_set(a, a->hist_at < a->nhist ? a->hist[a->hist_at] : "");
-		tui_mark(&a->m, TUI_D_STATUS);
-		return;
-	}
-	if ((fkey && (ch == KEY_BACKSPACE || ch == KEY_DC)) || (!fkey && (ch == 127 || ch == 8))) {
-		while (a->m.plen && (a->m.pbuf[a->m.plen - 1] & 0xc0) == 0x80)
-			a->m.plen--;
-		if (a->m.plen)
-			a->m.plen--;
-		a->m.pbuf[a->m.plen] = '\0';
-	} else if ((fkey && ch == KEY_ENTER) || (!fkey && (ch == '\n' || ch == '\r'))) {
-		if (a->m.prompt == TUI_PR_ADD && a->m.plen) {
-			if (tui_app_add(a, a->m.pbuf, -1, &why) != MXS_OK)
-				tui_msg(&a->m, true, "cannot add: %s", why ? why : "invalid name");
-			else {
-				tui_msg(&a->m, false, "added %s", a->m.pbuf);
-				a->m.filter[0] = '\0';
-				a->m.sel_dom = tui_visible(&a->m, NULL, 0) - 1;
-				tui_app_save_state(a);
-			}
-			free(why);
-		} else if (a->m.prompt == TUI_PR_TRAINER && a->m.plen) {
-			char line[256];
-			snprintf(line, sizeof(line), "%s", a->m.pbuf);
-			trainer_default_arg(a, line, sizeof(line));
-			hist_add(a, line);
-			trainer_run(a, line);
-		}
-		a->m.prompt = TUI_PR_NONE;
-		tui_mark(&a->m, TUI_D_ALL);
-		return;
-	} else if (!fkey && ch >= 0x20 && ch != 0x7f) {
-		char mb[MB_LEN_MAX];
-		mbstate_t ps;
-		size_t n;
-		memset(&ps, 0, sizeof(ps));
-		n = wcrtomb(mb, (wchar_t)ch, &ps);
-		if (n != (size_t)-1 && a->m.plen + n < 200) {
-			memcpy(a->m.pbuf + a->m.plen, mb, n);
-			a->m.plen += n;
-			a->m.pbuf[a->m.plen] = '\0';
-		}
-	}
-	if (a->m.prompt == TUI_PR_FILTER) {
-		snprintf(a->m.filter, sizeof(a->m.filter), "%s", a->m.pbuf);
-		a->m.sel_dom = 0;
-		tui_mark(&a->m, TUI_D_ALL);
-	}
-	tui_mark(&a->m, TUI_D_STATUS);
-}
-
 static void handle_mouse(tui_app *a)
 {
 	MEVENT ev;
@@ -516,9 +238,836 @@ static void handle_mouse(tui_app *a)
 	}
 }
 
+/* ---- the actions ----------------------------------------------------------------- */
+
+/* Each takes the name of the key that ran it, for what it says. */
+typedef void action_fn(tui_app *a, const char *kn);
+
+static void act_up(tui_app *a, const char *kn)
+{
+	(void)kn;
+	move_in_pane(a, a->m.focus, -1);
+}
+
+static void act_down(tui_app *a, const char *kn)
+{
+	(void)kn;
+	move_in_pane(a, a->m.focus, 1);
+}
+
+static void act_page_up(tui_app *a, const char *kn)
+{
+	(void)kn;
+	move_in_pane(a, a->m.focus, -10);
+}
+
+static void act_page_down(tui_app *a, const char *kn)
+{
+	(void)kn;
+	move_in_pane(a, a->m.focus, 10);
+}
+
+static void act_first(tui_app *a, const char *kn)
+{
+	(void)kn;
+	move_in_pane(a, a->m.focus, -1000000);
+}
+
+static void act_last(tui_app *a, const char *kn)
+{
+	(void)kn;
+	move_in_pane(a, a->m.focus, 1000000);
+}
+
+static void act_next_pane(tui_app *a, const char *kn)
+{
+	(void)kn;
+	next_pane(a, 1);
+}
+
+static void act_prev_pane(tui_app *a, const char *kn)
+{
+	(void)kn;
+	next_pane(a, -1);
+}
+
+static void act_open(tui_app *a, const char *kn)
+{
+	(void)kn;
+	if (a->m.focus == TUI_P_DOMAINS)
+		a->m.focus = TUI_P_TIERS;
+	else if (a->m.focus == TUI_P_TIERS)
+		a->m.focus = TUI_P_DETAILS;
+	else if (a->m.focus == TUI_P_FINDINGS)
+		open_doc(a);
+	tui_mark(&a->m, TUI_D_ALL);
+}
+
+static void act_back(tui_app *a, const char *kn)
+{
+	(void)kn;
+	if (a->m.focus == TUI_P_DETAILS)
+		a->m.focus = TUI_P_TIERS;
+	else if (a->m.focus != TUI_P_DOMAINS)
+		a->m.focus = TUI_P_DOMAINS;
+	else if (a->m.filter[0]) {
+		a->m.filter[0] = '\0';
+		tui_msg(&a->m, false, "filter cleared");
+	}
+	tui_mark(&a->m, TUI_D_ALL);
+}
+
+static void act_zoom(tui_app *a, const char *kn)
+{
+	a->m.zoom = !a->m.zoom;
+	clear();
+	if (a->m.zoom)
+		tui_msg(&a->m, false, "zoom: %s again for every pane", kn);
+	else
+		tui_msg(&a->m, false, "zoom off");
+	tui_mark(&a->m, TUI_D_ALL);
+}
+
+static void act_add(tui_app *a, const char *kn)
+{
+	(void)kn;
+	a->m.prompt = TUI_PR_ADD;
+	a->m.plen = 0;
+	a->m.pbuf[0] = '\0';
+	tui_mark(&a->m, TUI_D_STATUS);
+}
+
+static void act_remove(tui_app *a, const char *kn)
+{
+	(void)kn;
+	remove_selected(a);
+	tui_app_save_state(a);
+}
+
+static void act_filter(tui_app *a, const char *kn)
+{
+	(void)kn;
+	a->m.prompt = TUI_PR_FILTER;
+	snprintf(a->m.pbuf, sizeof(a->m.pbuf), "%s", a->m.filter);
+	a->m.plen = strlen(a->m.pbuf);
+	a->m.focus = TUI_P_DOMAINS;
+	tui_mark(&a->m, TUI_D_ALL);
+}
+
+static void act_refresh(tui_app *a, const char *kn)
+{
+	tui_entry *e = tui_selected(&a->m);
+
+	(void)kn;
+	if (!e)
+		return;
+	if (e->resolving) {
+		tui_msg(&a->m, false, "%s: already resolving", e->name);
+		return;
+	}
+	tui_app_refresh_key(a, e);
+}
+
+static void act_sort(tui_app *a, const char *kn)
+{
+	static const char *const said[TUI_SORT_COUNT] = {
+	    [TUI_SORT_ADDED] = "as added",
+	    [TUI_SORT_STATUS] = "by status, worst first",
+	    [TUI_SORT_NAME] = "by name",
+	};
+
+	(void)kn;
+	a->m.sort = (tui_sort)((a->m.sort + 1) % TUI_SORT_COUNT);
+	tui_sort_list(&a->m);
+	tui_msg(&a->m, false, "domains %s", said[a->m.sort]);
+	tui_mark(&a->m, TUI_D_ALL);
+}
+
+static void act_walk(tui_app *a, const char *kn)
+{
+	(void)kn;
+	walk_start(a);
+}
+
+static void walk_speed(tui_app *a, unsigned ms)
+{
+	a->m.walk.speed_ms = ms < WALK_MIN_MS ? WALK_MIN_MS : ms > WALK_MAX_MS ? WALK_MAX_MS : ms;
+	walk_restart_timer(a);
+	tui_mark(&a->m, TUI_D_ALL);
+}
+
+static void act_walk_faster(tui_app *a, const char *kn)
+{
+	(void)kn;
+	walk_speed(a, a->m.walk.speed_ms * 2 / 3);
+}
+
+static void act_walk_slower(tui_app *a, const char *kn)
+{
+	(void)kn;
+	walk_speed(a, a->m.walk.speed_ms * 3 / 2);
+}
+
+static void act_walk_pause(tui_app *a, const char *kn)
+{
+	(void)kn;
+	a->m.walk.paused = !a->m.walk.paused;
+	tui_mark(&a->m, TUI_D_ALL);
+}
+
+static void act_walk_step(tui_app *a, const char *kn)
+{
+	(void)kn;
+	a->m.walk.paused = true;
+	walk_advance(a);
+	tui_mark(&a->m, TUI_D_ALL);
+}
+
+static void act_walk_stop(tui_app *a, const char *kn)
+{
+	(void)kn;
+	tui_walk_stop(a);
+}
+
+static void act_reshuffle(tui_app *a, const char *kn)
+{
+	tui_entry *e = tui_selected(&a->m);
+
+	(void)kn;
+	if (!e || !e->d)
+		return;
+	tui_app_reseed(a, e, (e->seed * 6364136223846793005ull + 1442695040888963407ull) % 1000000);
+	tui_msg(&a->m, false, "%s: reshuffled with seed %llu (mxscope --seed %llu)", e->name,
+	        (unsigned long long)e->seed, (unsigned long long)e->seed);
+	tui_log(&a->m, "%s: new seed %llu", e->name, (unsigned long long)e->seed);
+	if (a->m.walk.e == e)
+		walk_start(a);
+	tui_mark(&a->m, TUI_D_ALL);
+}
+
+/* what a backup does with the mail: walk as the selected MX host */
+static void act_as_host(tui_app *a, const char *kn)
+{
+	tui_entry *e = tui_selected(&a->m);
+	const char *h;
+
+	if (!e || !e->d)
+		return;
+	h = tui_selected_host(a);
+	if (!h && !e->as_host) {
+		tui_msg(&a->m, true, "%s: select an MX host in the tiers pane first", kn);
+		return;
+	}
+	if (h && !e->as_host) {
+		char hb[256];
+		snprintf(hb, sizeof(hb), "%s", h);
+		tui_app_set_as(a, e, hb);
+		tui_msg(&a->m, false,
+		        "%s: as %s sends it (its preference and every less preferred MX dropped); "
+		        "%s again: as a sender",
+		        e->name, hb, kn);
+	} else {
+		tui_app_set_as(a, e, NULL);
+		tui_msg(&a->m, false, "%s: walked as an ordinary sender again", e->name);
+	}
+	if (a->m.walk.e == e)
+		walk_start(a);
+	tui_mark(&a->m, TUI_D_ALL);
+}
+
+/* the walk on screen as another kind of sender */
+static void act_sender_next(tui_app *a, const char *kn)
+{
+	(void)kn;
+	a->m.sender = (a->m.sender + 1) % SENDER_COUNT;
+	tui_msg(&a->m, false, "walk as %s sender (%s)",
+	        sender_profile_name((sender_profile)a->m.sender),
+	        sender_profile_who((sender_profile)a->m.sender));
+	if (a->m.walk.active && a->m.walk.e)
+		a->m.walk.shown = a->m.walk.shown ? 1 : 0;
+	tui_mark(&a->m, TUI_D_ALL);
+}
+
+/* every name server of the zone, side by side */
+static void act_authoritative(tui_app *a, const char *kn)
+{
+	tui_entry *e = tui_selected(&a->m);
+
+	if (!e || !e->d) {
+		tui_msg(&a->m, true, "%s: no domain with an answer selected", kn);
+		return;
+	}
+	tui_app_authoritative(a, e);
+	a->m.focus = TUI_P_DOMAINS; /* the domain's details show the table */
+	tui_mark(&a->m, TUI_D_ALL);
+}
+
+static void act_freeze(tui_app *a, const char *kn)
+{
+	(void)kn;
+	tui_app_freeze(a, !a->m.frozen);
+}
+
+static void act_theme_next(tui_app *a, const char *kn)
+{
+	(void)kn;
+	tui_app_cycle_theme(a);
+	tui_app_save_state(a);
+}
+
+static void act_log(tui_app *a, const char *kn)
+{
+	(void)kn;
+	a->m.show_log = !a->m.show_log;
+	if (!a->m.show_log && a->m.focus == TUI_P_LOG)
+		a->m.focus = TUI_P_DOMAINS;
+	clear();
+	tui_mark(&a->m, TUI_D_ALL);
+}
+
+static void act_copy(tui_app *a, const char *kn)
+{
+	(void)kn;
+	tui_copy_out(a, false);
+}
+
+static void act_save(tui_app *a, const char *kn)
+{
+	(void)kn;
+	tui_copy_out(a, true);
+}
+
+static void act_commands(tui_app *a, const char *kn)
+{
+	(void)kn;
+	tui_cmdview_toggle(a);
+}
+
+static void act_help(tui_app *a, const char *kn)
+{
+	(void)kn;
+	a->m.ov = TUI_OV_HELP;
+	a->m.ov_top = 0;
+	tui_mark(&a->m, TUI_D_ALL);
+}
+
+static void act_trainer(tui_app *a, const char *kn)
+{
+	(void)kn;
+	tui_trainer_open(a);
+}
+
+static void act_down_up(tui_app *a, const char *kn)
+{
+	tui_trainer_key(a, kn, true);
+}
+
+static void act_behave_next(tui_app *a, const char *kn)
+{
+	tui_trainer_key(a, kn, false);
+}
+
+/* the one-key reset the room needs after a demonstration */
+static void act_reset(tui_app *a, const char *kn)
+{
+	(void)kn;
+	tui_trainer_run(a, "reset");
+}
+
+static void act_tour_next(tui_app *a, const char *kn)
+{
+	(void)kn;
+	if (a->m.tour_at + 1 >= lab_world_scenario_count(a->cfg.lab))
+		tui_msg(&a->m, false, "tour: that was the last scenario");
+	else
+		tui_tour_go(a, a->m.tour_at + 1);
+}
+
+static void act_tour_prev(tui_app *a, const char *kn)
+{
+	(void)kn;
+	if (a->m.tour_at == 0)
+		tui_msg(&a->m, false, "tour: this is the first scenario");
+	else
+		tui_tour_go(a, a->m.tour_at - 1);
+}
+
+static void act_quit(tui_app *a, const char *kn)
+{
+	(void)kn;
+	tui_app_quit(a, false);
+}
+
+static void act_quit_report(tui_app *a, const char *kn)
+{
+	(void)kn;
+	tui_app_quit(a, true);
+}
+
+/* ---- the table ------------------------------------------------------------------ */
+
+#define PANE(p) (1u << (p))
+
+/* Every action once: its name for the config file, its default keys, where
+ * it works, its status bar word, its help line and its longer text for
+ * README.md and the man page (tests/test_tui_keymap.c holds the docs to
+ * this table). In the order the help lists them. */
+static const struct action {
+	tui_action info;
+	action_fn *run;
+} actions[] = {
+    {{.name = "up",
+      .group = "move",
+      .default_keys = "Up k",
+      .section = "Moving",
+      .help = "up",
+      .doc = "previous line in the focused pane"},
+     act_up},
+    {{.name = "down",
+      .group = "move",
+      .default_keys = "Down j",
+      .section = "Moving",
+      .help = "down",
+      .doc = "next line in the focused pane"},
+     act_down},
+    {{.name = "page-up",
+      .group = "move",
+      .default_keys = "PgUp",
+      .section = "Moving",
+      .help = "a page up"},
+     act_page_up},
+    {{.name = "page-down",
+      .group = "move",
+      .default_keys = "PgDn",
+      .section = "Moving",
+      .help = "a page down"},
+     act_page_down},
+    {{.name = "first",
+      .group = "move",
+      .default_keys = "Home g",
+      .section = "Moving",
+      .help = "first line"},
+     act_first},
+    {{.name = "last",
+      .group = "move",
+      .default_keys = "End G",
+      .section = "Moving",
+      .help = "last line"},
+     act_last},
+    {{.name = "next-pane",
+      .group = "panes",
+      .default_keys = "Tab",
+      .section = "Moving",
+      .hint = "pane",
+      .bar = 10,
+      .help = "next pane"},
+     act_next_pane},
+    {{.name = "prev-pane",
+      .group = "panes",
+      .default_keys = "S-Tab",
+      .section = "Moving",
+      .help = "previous pane"},
+     act_prev_pane},
+    {{.name = "open",
+      .default_keys = "Enter Right l",
+      .section = "Moving",
+      .panes = PANE(TUI_P_DOMAINS) | PANE(TUI_P_TIERS) | PANE(TUI_P_FINDINGS),
+      .hint = "open",
+      .bar = 11,
+      .help = "drill down: domain, tiers, details; on a finding: its full explanation",
+      .doc = "drill down: domain → tiers → details; on a finding, its full explanation with "
+             "the RFC reference (Up, Down, `j`, `k`, PgUp and PgDn scroll it; any other key "
+             "closes it)"},
+     act_open},
+    {{.name = "back",
+      .default_keys = "Esc h Left",
+      .section = "Moving",
+      .help = "back: close the overlay, details to tiers, to the domains, clear the filter",
+      .doc = "back: from the details to the tiers, from any other pane to the domains; in "
+             "the domains pane, clear the filter; closes an overlay"},
+     act_back},
+    {{.name = "zoom",
+      .default_keys = "z",
+      .section = "Moving",
+      .help = "zoom: the focused pane gets the whole screen (again: back)",
+      .doc = "zoom: the focused pane gets the whole screen (for 80×24 and projectors); again "
+             "shows every pane"},
+     act_zoom},
+
+    {{.name = "add-domain",
+      .default_keys = "a",
+      .section = "Domains",
+      .hint = "add",
+      .bar = 3,
+      .help = "add a domain",
+      .doc = "add a domain (a prompt opens in the status bar; Enter adds, Esc cancels)"},
+     act_add},
+    {{.name = "remove-domain",
+      .default_keys = "d",
+      .section = "Domains",
+      .hint = "del",
+      .bar = 4,
+      .help = "remove the selected domain"},
+     act_remove},
+    {{.name = "filter",
+      .default_keys = "/",
+      .section = "Domains",
+      .hint = "filter",
+      .bar = 5,
+      .help = "filter the list",
+      .doc = "filter the domain list as you type; Esc on the domains pane clears the filter"},
+     act_filter},
+    {{.name = "refresh",
+      .default_keys = "r",
+      .section = "Domains",
+      .when = TUI_WHEN_LIVE,
+      .hint = "re-probe",
+      .bar = 6,
+      .help = "re-resolve and re-probe the selected domain",
+      .doc = "re-resolve and re-probe the selected domain now (the probe history goes on; an "
+             "answer whose TTL runs out is asked for again by itself); not in a replay, "
+             "which shows what was recorded"},
+     act_refresh},
+    {{.name = "sort",
+      .default_keys = "o F6",
+      .section = "Domains",
+      .help = "order the list: as added, by status (worst first), by name"},
+     act_sort},
+
+    {{.name = "walk",
+      .default_keys = "w",
+      .section = "The delivery walk",
+      .hint = "walk",
+      .bar = 7,
+      .help = "walk the attempt order step by step",
+      .doc = "walk the attempt order step by step: each attempt highlighted with its outcome "
+             "and the rule that applies, ending on the host that takes the mail or \"no host "
+             "accepts\"; again during a walk: start it over"},
+     act_walk},
+    {{.name = "walk-faster",
+      .group = "in a walk",
+      .default_keys = "+ =",
+      .section = "The delivery walk",
+      .when = TUI_WHEN_WALK,
+      .hint = "faster",
+      .walk_bar = 1,
+      .help = "faster",
+      .doc = "during a walk: faster"},
+     act_walk_faster},
+    {{.name = "walk-slower",
+      .group = "in a walk",
+      .default_keys = "-",
+      .section = "The delivery walk",
+      .when = TUI_WHEN_WALK,
+      .hint = "slower",
+      .walk_bar = 2,
+      .help = "slower",
+      .doc = "during a walk: slower"},
+     act_walk_slower},
+    {{.name = "walk-pause",
+      .group = "in a walk",
+      .default_keys = "Space",
+      .section = "The delivery walk",
+      .when = TUI_WHEN_WALK,
+      .hint = "pause",
+      .walk_bar = 3,
+      .help = "pause",
+      .doc = "during a walk: pause or go on"},
+     act_walk_pause},
+    {{.name = "walk-step",
+      .group = "in a walk",
+      .default_keys = "n",
+      .section = "The delivery walk",
+      .when = TUI_WHEN_WALK,
+      .hint = "step",
+      .walk_bar = 4,
+      .help = "one step",
+      .doc = "during a walk: one step (and pause)"},
+     act_walk_step},
+    {{.name = "walk-stop",
+      .group = "in a walk",
+      .default_keys = "Esc",
+      .section = "The delivery walk",
+      .when = TUI_WHEN_WALK,
+      .hint = "stop",
+      .walk_bar = 5,
+      .help = "stop",
+      .doc = "during a walk: stop it"},
+     act_walk_stop},
+    {{.name = "reshuffle",
+      .default_keys = "x",
+      .section = "The delivery walk",
+      .hint = "shuffle",
+      .bar = 12,
+      .walk_bar = 6,
+      .help = "reshuffle equal preferences with a new seed",
+      .doc = "reshuffle the equal-preference tiers with a new seed and show the new order "
+             "(and the seed, for `--seed`)"},
+     act_reshuffle},
+    {{.name = "walk-as-host",
+      .default_keys = "A",
+      .section = "The delivery walk",
+      .help = "walk as the selected MX host sends the mail on (--as: a backup relays to more "
+              "preferred hosts only); again: as an ordinary sender",
+      .doc = "walk as the selected MX host sends the mail on (the `--as` relay view: its own "
+             "tier and every less preferred one drop out); again: as an ordinary sender"},
+     act_as_host},
+    {{.name = "sender-next",
+      .default_keys = "S",
+      .section = "The delivery walk",
+      .help = "the sender the walk and the delivers-to column follow: opportunistic, "
+              "mta-sts, dane (header and list title say which); its walk says which rule "
+              "skipped which host, and a bounce at RCPT",
+      .doc = "the sender the walk follows: opportunistic, mta-sts, dane (`--sender` picks the "
+             "first); the header and the domains pane's title say which, the delivers-to "
+             "column follows it, and each step says what that sender does there and why: "
+             "\"skipped by mta-sts: … (RFC 8461 §4.1)\", \"skipped by dane: … (RFC 7672 §3)\", "
+             "\"bounce at RCPT: 550 …\", ending on \"delivered to\", \"bounce\" or \"no host "
+             "accepts\""},
+     act_sender_next},
+    {{.name = "authoritative",
+      .default_keys = "V",
+      .section = "The delivery walk",
+      .when = TUI_WHEN_LIVE,
+      .help = "ask the selected domain's name servers directly: serial, MX set, AA side by "
+              "side in the details pane (authoritative-mismatch when they differ)",
+      .doc = "ask every name server of the selected domain's zone directly: the details pane "
+             "lists each server's serial, rcode, AA bit and MX set side by side "
+             "(`authoritative-mismatch` names the server and serial that differ, "
+             "`authoritative-lame` the silent or refusing ones) and the resolver's cached MX "
+             "with its TTL; `--authoritative` does it for every domain; not in a replay"},
+     act_authoritative},
+
+    {{.name = "freeze",
+      .default_keys = "f",
+      .section = "Display",
+      .hint = "freeze",
+      .bar = 8,
+      .help = "freeze the display (probes go on)",
+      .doc = "freeze the display while probes go on (the header says FROZEN and for how "
+             "long); again: up to date"},
+     act_freeze},
+    {{.name = "theme-next",
+      .default_keys = "t",
+      .section = "Display",
+      .hint = "theme",
+      .bar = 13,
+      .help = "next theme",
+      .doc = "next theme: default, light, high-contrast, mono, colorblind (built in; a file "
+             "of the same name in `./themes` or `$XDG_CONFIG_HOME/mxscope/themes` overrides "
+             "it; with `--no-color` or `NO_COLOR` the theme stays mono)"},
+     act_theme_next},
+    {{.name = "log",
+      .default_keys = "L",
+      .section = "Display",
+      .hint = "log",
+      .bar = 9,
+      .help = "show / hide the log",
+      .doc = "show or hide the log of timestamped events"},
+     act_log},
+    {{.name = "copy",
+      .group = "the details",
+      .default_keys = "y",
+      .section = "Display",
+      .help = "copy the transcript (or report) to the clipboard (OSC 52)",
+      .doc = "copy the selected address's SMTP transcript (elsewhere: the domain's report; "
+             "with the commands view: its commands) to the clipboard with OSC 52 (the "
+             "terminal, or tmux with `set-clipboard`, takes it)"},
+     act_copy},
+    {{.name = "save",
+      .group = "the details",
+      .default_keys = "s",
+      .section = "Display",
+      .help = "save it to a file",
+      .doc = "save what `y` copies to a file in the current directory"},
+     act_save},
+    {{.name = "commands",
+      .default_keys = "c",
+      .section = "Display",
+      .help = "the details show every question and probe of the selection as a command to "
+              "run (dig, swaks, openssl, curl); y copies them; again: back",
+      .doc = "the details pane shows every question and probe of the selection as a command "
+             "to run as printed (`dig`, `swaks`, `openssl s_client`, `curl`: what `check "
+             "--commands` prints, for the selected address alone when one is selected); `y` "
+             "and `s` then take those commands; again: back"},
+     act_commands},
+    {{.name = "help",
+      .default_keys = "? F1",
+      .section = "Display",
+      .hint = "help",
+      .bar = 1,
+      .help = "this help",
+      .doc = "every key, with the trainer's commands in the lab; Up, Down, PgUp, PgDn, Home "
+             "and End scroll it, any other key closes it"},
+     act_help},
+
+    {{.name = "trainer",
+      .default_keys = "T",
+      .section = "The lab",
+      .when = TUI_WHEN_LAB,
+      .help = "trainer: a command to change the lab; the prompt lists them, Tab completes, "
+              "Up/Down recall",
+      .doc = "trainer prompt, on the selected domain: one of the trainer commands; Tab "
+             "completes the command and then the selected address or host, Up/Down recall "
+             "earlier commands, and a command typed without its ADDR or HOST takes the "
+             "selected one (HOST without a dot is under the selected domain). The lab serves "
+             "the change at once and every listed domain is re-resolved and re-probed"},
+     act_trainer},
+    {{.name = "down-up",
+      .group = "lab address",
+      .default_keys = "D",
+      .section = "The lab",
+      .when = TUI_WHEN_LAB,
+      .help = "down / up",
+      .doc = "on the selected address: take it down or bring it up (the trainer's `down` and "
+             "`up`)"},
+     act_down_up},
+    {{.name = "behave-next",
+      .group = "lab address",
+      .default_keys = "B",
+      .section = "The lab",
+      .when = TUI_WHEN_LAB,
+      .help = "its next behaviour",
+      .doc = "on the selected address: the next behaviour of tempfail, reject, silent, slow "
+             "3, accept (the trainer's `behave`)"},
+     act_behave_next},
+    {{.name = "reset",
+      .default_keys = "R",
+      .section = "The lab",
+      .when = TUI_WHEN_LAB,
+      .help = "reset the scenario, as the trainer's reset does",
+      .doc = "reset the scenario: every record and host as the scenario file says (the "
+             "trainer's `reset`)"},
+     act_reset},
+    {{.name = "tour-next",
+      .group = "lab --tour",
+      .default_keys = "N",
+      .section = "The lab",
+      .when = TUI_WHEN_TOUR,
+      .help = "next scenario",
+      .doc = "next scenario of the tour (the domain list is replaced)"},
+     act_tour_next},
+    {{.name = "tour-prev",
+      .group = "lab --tour",
+      .default_keys = "P",
+      .section = "The lab",
+      .when = TUI_WHEN_TOUR,
+      .help = "previous scenario",
+      .doc = "previous scenario of the tour"},
+     act_tour_prev},
+
+    {{.name = "quit",
+      .group = "leave",
+      .default_keys = "q F10",
+      .section = "Leaving",
+      .hint = "quit",
+      .bar = 2,
+      .walk_bar = 7,
+      .help = "quit",
+      .doc = "quit; the terminal is restored and the domain list and theme are saved"},
+     act_quit},
+    {{.name = "quit-report",
+      .group = "leave",
+      .default_keys = "Q",
+      .section = "Leaving",
+      .help = "quit and print the domain's report",
+      .doc = "quit and print the selected domain's report on the normal screen"},
+     act_quit_report},
+};
+#define NACTIONS (sizeof(actions) / sizeof(actions[0]))
+
+size_t tui_keys_action_count(void)
+{
+	return NACTIONS;
+}
+
+const tui_action *tui_keys_action_at(size_t i)
+{
+	return i < NACTIONS ? &actions[i].info : NULL;
+}
+
+/* ---- dispatch -------------------------------------------------------------------- */
+
+static const char *const pane_word[TUI_P_COUNT] = {
+    [TUI_P_DOMAINS] = "domains",   [TUI_P_TIERS] = "tiers", [TUI_P_DETAILS] = "details",
+    [TUI_P_FINDINGS] = "findings", [TUI_P_LOG] = "log",
+};
+
+static bool is(int act, const char *name)
+{
+	return act >= 0 && strcmp(actions[act].info.name, name) == 0;
+}
+
+/* "F9 does nothing here": said, not silently dropped, so that a user who
+ * expects htop's or vi's keys learns where the list is. */
+static void say_nothing(tui_app *a, const char *kn, const char *where)
+{
+	char help[32];
+
+	tui_msg(&a->m, false, "%s does nothing %s; %s lists the keys", kn, where,
+	        tui_keymap_first(a->m.km, "help", "man mxscope", help, sizeof(help)));
+}
+
+static void run_action(tui_app *a, int act, const char *kn)
+{
+	const tui_action *in = &actions[act].info;
+
+	if ((in->when & TUI_WHEN_LAB) && !a->trainer)
+		tui_msg(&a->m, true, "%s: trainer controls are for mxscope lab", kn);
+	else if ((in->when & TUI_WHEN_TOUR) && (!a->cfg.tour || !a->cfg.lab))
+		tui_msg(&a->m, true, "%s: for mxscope lab --tour", kn);
+	else if ((in->when & TUI_WHEN_LIVE) && scan_recorded(a->scan))
+		tui_msg(&a->m, false, "%s: a recording is not re-probed or asked again; it shows what was recorded",
+		        kn);
+	else if (in->panes && !(in->panes & PANE(a->m.focus))) {
+		char where[64];
+		snprintf(where, sizeof(where), "in the %s pane", pane_word[a->m.focus]);
+		say_nothing(a, kn, where);
+	} else
+		actions[act].run(a, kn);
+}
+
+/* The help overlay: its scrolling keys scroll it, help, back and quit
+ * close it alone, and any other key closes it and does its job. */
+static bool help_key(tui_app *a, int act)
+{
+	static const struct {
+		const char *action;
+		long by;
+	} scroll[] = {
+	    {"up", -1},        {"down", 1},        {"page-up", -10},
+	    {"page-down", 10}, {"first", -100000}, {"last", 100000},
+	};
+
+	for (size_t i = 0; i < sizeof(scroll) / sizeof(scroll[0]); i++)
+		if (is(act, scroll[i].action)) {
+			long top = (long)a->m.ov_top + scroll[i].by;
+			a->m.ov_top = top < 0 ? 0 : (size_t)top;
+			tui_mark(&a->m, TUI_D_ALL); /* drawing clamps it to the last page */
+			return true;
+		}
+	a->m.ov = TUI_OV_NONE;
+	tui_mark(&a->m, TUI_D_ALL);
+	return is(act, "help") || is(act, "back") || is(act, "quit");
+}
+
+/* A finding's explanation: down and up scroll it, any other key closes it. */
+static void doc_key(tui_app *a, int act)
+{
+	if (is(act, "down") || is(act, "page-down"))
+		a->m.ov_top += is(act, "page-down") ? 10 : 1;
+	else if (is(act, "up") || is(act, "page-up")) {
+		size_t by = is(act, "page-up") ? 10 : 1;
+		a->m.ov_top = a->m.ov_top > by ? a->m.ov_top - by : 0;
+	} else
+		a->m.ov = TUI_OV_NONE;
+	tui_mark(&a->m, TUI_D_ALL);
+}
+
 void tui_keys_handle(tui_app *a, wint_t ch, bool fkey)
 {
-	tui_entry *e;
+	int key = tui_keymap_key(ch, fkey), act;
+	char kn[32];
 
 	if (fkey && ch == KEY_RESIZE) {
 		a->m.rows = LINES;
@@ -526,9 +1075,10 @@ void tui_keys_handle(tui_app *a, wint_t ch, bool fkey)
 		tui_mark(&a->m, TUI_D_ALL);
 		return;
 	}
+	act = tui_keymap_lookup(a->m.km, key, a->m.walk.active);
 	if (tui_too_small(&a->m)) {
-		/* nothing shows what a key would do: only q acts */
-		if (!fkey && ch == 'q')
+		/* nothing shows what a key would do: only quitting acts */
+		if (is(act, "quit"))
 			tui_app_quit(a, false);
 		return;
 	}
@@ -538,295 +1088,22 @@ void tui_keys_handle(tui_app *a, wint_t ch, bool fkey)
 		return;
 	}
 	if (a->m.prompt != TUI_PR_NONE) {
-		prompt_key(a, ch, fkey);
+		tui_prompt_key(a, ch, fkey);
 		return;
 	}
 	if (a->m.msg[0]) {
 		a->m.msg[0] = '\0';
 		tui_mark(&a->m, TUI_D_STATUS);
 	}
-	if (a->m.ov == TUI_OV_HELP &&
-	    ((fkey && (ch == KEY_UP || ch == KEY_DOWN || ch == KEY_NPAGE || ch == KEY_PPAGE ||
-	               ch == KEY_HOME || ch == KEY_END)) ||
-	     (!fkey && (ch == 'j' || ch == 'k')))) {
-		long d = ch == KEY_NPAGE               ? 10
-		         : ch == KEY_PPAGE             ? -10
-		         : ch == KEY_END               ? 100000
-		         : ch == KEY_HOME              ? -100000
-		         : (ch == KEY_UP || ch == 'k') ? -1
-		                                       : 1;
-		a->m.ov_top = (long)a->m.ov_top + d < 0 ? 0 : (size_t)((long)a->m.ov_top + d);
-		tui_mark(&a->m, TUI_D_ALL); /* drawing clamps it to the last page */
+	if (a->m.ov == TUI_OV_HELP && help_key(a, act))
+		return;
+	if (a->m.ov == TUI_OV_DOC) {
+		doc_key(a, act);
 		return;
 	}
-	if (a->m.ov == TUI_OV_HELP) {
-		a->m.ov = TUI_OV_NONE;
-		tui_mark(&a->m, TUI_D_ALL);
-		if (!fkey && (ch == 'q' || ch == 27 || ch == '?'))
-			return;
-		/* any other key closes help and does its job */
-	} else if (a->m.ov == TUI_OV_DOC) {
-		if (fkey && (ch == KEY_DOWN || ch == KEY_NPAGE))
-			a->m.ov_top += ch == KEY_NPAGE ? 10 : 1;
-		else if (!fkey && ch == 'j')
-			a->m.ov_top++;
-		else if ((fkey && (ch == KEY_UP || ch == KEY_PPAGE)) || (!fkey && ch == 'k'))
-			a->m.ov_top = a->m.ov_top > (ch == KEY_PPAGE ? 10u : 1u)
-			                  ? a->m.ov_top - (ch == KEY_PPAGE ? 10 : 1)
-			                  : 0;
-		else
-			a->m.ov = TUI_OV_NONE;
-		tui_mark(&a->m, TUI_D_ALL);
-		return;
-	}
-	if (a->m.walk.active && !fkey) {
-		switch (ch) {
-		case '+':
-		case '=':
-			a->m.walk.speed_ms = a->m.walk.speed_ms * 2 / 3 < WALK_MIN_MS
-			                         ? WALK_MIN_MS
-			                         : a->m.walk.speed_ms * 2 / 3;
-			walk_restart_timer(a);
-			tui_mark(&a->m, TUI_D_ALL);
-			return;
-		case '-':
-			a->m.walk.speed_ms = a->m.walk.speed_ms * 3 / 2 > WALK_MAX_MS
-			                         ? WALK_MAX_MS
-			                         : a->m.walk.speed_ms * 3 / 2;
-			walk_restart_timer(a);
-			tui_mark(&a->m, TUI_D_ALL);
-			return;
-		case ' ':
-			a->m.walk.paused = !a->m.walk.paused;
-			tui_mark(&a->m, TUI_D_ALL);
-			return;
-		case 'n':
-			a->m.walk.paused = true;
-			walk_advance(a);
-			tui_mark(&a->m, TUI_D_ALL);
-			return;
-		case 27: tui_walk_stop(a); return;
-		default: break;
-		}
-	}
-	if (fkey) {
-		switch (ch) {
-		case KEY_UP: move_in_pane(a, a->m.focus, -1); break;
-		case KEY_DOWN: move_in_pane(a, a->m.focus, 1); break;
-		case KEY_PPAGE: move_in_pane(a, a->m.focus, -10); break;
-		case KEY_NPAGE: move_in_pane(a, a->m.focus, 10); break;
-		case KEY_HOME: move_in_pane(a, a->m.focus, -1000000); break;
-		case KEY_END: move_in_pane(a, a->m.focus, 1000000); break;
-		case KEY_BTAB: next_pane(a, -1); break;
-		case KEY_F(6): tui_keys_handle(a, 'o', false); break;
-		case KEY_LEFT: tui_keys_handle(a, 'h', false); break;
-		case KEY_RIGHT:
-		case KEY_ENTER: tui_keys_handle(a, '\n', false); break;
-		default: break;
-		}
-		return;
-	}
-	switch (ch) {
-	case 'q': tui_app_quit(a, false); break;
-	case 'Q': tui_app_quit(a, true); break;
-	case '?':
-		a->m.ov = TUI_OV_HELP;
-		a->m.ov_top = 0;
-		tui_mark(&a->m, TUI_D_ALL);
-		break;
-	case '\t': next_pane(a, 1); break;
-	case 'k': move_in_pane(a, a->m.focus, -1); break;
-	case 'j': move_in_pane(a, a->m.focus, 1); break;
-	case 'g': move_in_pane(a, a->m.focus, -1000000); break;
-	case 'G': move_in_pane(a, a->m.focus, 1000000); break;
-	case '\n':
-	case '\r':
-		if (a->m.focus == TUI_P_DOMAINS)
-			a->m.focus = TUI_P_TIERS;
-		else if (a->m.focus == TUI_P_TIERS)
-			a->m.focus = TUI_P_DETAILS;
-		else if (a->m.focus == TUI_P_FINDINGS)
-			open_doc(a);
-		tui_mark(&a->m, TUI_D_ALL);
-		break;
-	case 27:
-	case 'h':
-		if (a->m.focus == TUI_P_DETAILS)
-			a->m.focus = TUI_P_TIERS;
-		else if (a->m.focus != TUI_P_DOMAINS)
-			a->m.focus = TUI_P_DOMAINS;
-		else if (a->m.filter[0]) {
-			a->m.filter[0] = '\0';
-			tui_msg(&a->m, false, "filter cleared");
-		}
-		tui_mark(&a->m, TUI_D_ALL);
-		break;
-	case 'a':
-		a->m.prompt = TUI_PR_ADD;
-		a->m.plen = 0;
-		a->m.pbuf[0] = '\0';
-		tui_mark(&a->m, TUI_D_STATUS);
-		break;
-	case 'T':
-		if (!a->trainer) {
-			tui_msg(&a->m, true, "T: trainer controls are for mxscope lab");
-			break;
-		}
-		a->m.prompt = TUI_PR_TRAINER;
-		a->m.plen = 0;
-		a->m.pbuf[0] = '\0';
-		a->hist_at = a->nhist;
-		{
-			const mx_addr *ad;
-			const char *ip = selected_addr(a, &ad), *host = selected_host(a);
-			snprintf(a->m.pdefault, sizeof(a->m.pdefault), "%s%s%s%s",
-			         ip[0] ? "ADDR " : "", ip,
-			         host ? (ip[0] ? ", HOST " : "HOST ") : "", host ? host : "");
-		}
-		tui_mark(&a->m, TUI_D_STATUS);
-		break;
-	case 'D':
-	case 'B': trainer_key(a, ch); break;
-	case 'z':
-		a->m.zoom = !a->m.zoom;
-		clear();
-		tui_msg(&a->m, false, "%s",
-		        a->m.zoom ? "zoom: z again for every pane" : "zoom off");
-		tui_mark(&a->m, TUI_D_ALL);
-		break;
-	case 'o':
-		a->m.sort = (tui_sort)((a->m.sort + 1) % TUI_SORT_COUNT);
-		tui_sort_list(&a->m);
-		tui_msg(&a->m, false, "domains %s",
-		        a->m.sort == TUI_SORT_STATUS ? "by status, worst first"
-		        : a->m.sort == TUI_SORT_NAME ? "by name"
-		                                     : "as added");
-		tui_mark(&a->m, TUI_D_ALL);
-		break;
-	case 'A':
-		/* walk as the selected MX host: what a backup does with the mail */
-		e = tui_selected(&a->m);
-		if (!e || !e->d)
-			break;
-		{
-			const char *h = selected_host(a);
-			if (!h && !e->as_host) {
-				tui_msg(&a->m, true,
-				        "A: select an MX host in the tiers pane first");
-				break;
-			}
-			if (h && !e->as_host) {
-				char hb[256];
-				snprintf(hb, sizeof(hb), "%s", h);
-				tui_app_set_as(a, e, hb);
-				tui_msg(&a->m, false,
-				        "%s: as %s sends it (its preference and every less "
-				        "preferred MX "
-				        "dropped); A again: as a sender",
-				        e->name, hb);
-			} else {
-				tui_app_set_as(a, e, NULL);
-				tui_msg(&a->m, false, "%s: walked as an ordinary sender again",
-				        e->name);
-			}
-			if (a->m.walk.e == e)
-				walk_start(a);
-			tui_mark(&a->m, TUI_D_ALL);
-		}
-		break;
-	case 'c': tui_cmdview_toggle(a); break;
-	case 'S':
-		/* the walk on screen as another kind of sender (issue 11) */
-		a->m.sender = (a->m.sender + 1) % SENDER_COUNT;
-		tui_msg(&a->m, false, "walk as %s sender (%s)",
-		        sender_profile_name((sender_profile)a->m.sender),
-		        sender_profile_who((sender_profile)a->m.sender));
-		if (a->m.walk.active && a->m.walk.e)
-			a->m.walk.shown = a->m.walk.shown ? 1 : 0;
-		tui_mark(&a->m, TUI_D_ALL);
-		break;
-	case 'V':
-		/* every name server of the zone, side by side (issue 12) */
-		e = tui_selected(&a->m);
-		if (!e || !e->d) {
-			tui_msg(&a->m, true, "V: no domain with an answer selected");
-			break;
-		}
-		tui_app_authoritative(a, e);
-		a->m.focus = TUI_P_DOMAINS; /* the domain's details show the table */
-		tui_mark(&a->m, TUI_D_ALL);
-		break;
-	case 'y': tui_copy_out(a, false); break;
-	case 's': tui_copy_out(a, true); break;
-	case 'R':
-		/* the one-key reset the room needs after a demonstration */
-		if (!a->trainer)
-			tui_msg(&a->m, true, "R: resetting the scenario is for mxscope lab");
-		else
-			trainer_run(a, "reset");
-		break;
-	case 'N':
-	case 'P':
-		if (!a->cfg.tour || !a->cfg.lab)
-			tui_msg(&a->m, true, "%c: for mxscope lab --tour", (int)ch);
-		else if (ch == 'N' && a->m.tour_at + 1 >= lab_world_scenario_count(a->cfg.lab))
-			tui_msg(&a->m, false, "tour: that was the last scenario");
-		else if (ch == 'P' && a->m.tour_at == 0)
-			tui_msg(&a->m, false, "tour: this is the first scenario");
-		else
-			tour_go(a, ch == 'N' ? a->m.tour_at + 1 : a->m.tour_at - 1);
-		break;
-	case '/':
-		a->m.prompt = TUI_PR_FILTER;
-		snprintf(a->m.pbuf, sizeof(a->m.pbuf), "%s", a->m.filter);
-		a->m.plen = strlen(a->m.pbuf);
-		a->m.focus = TUI_P_DOMAINS;
-		tui_mark(&a->m, TUI_D_ALL);
-		break;
-	case 'd':
-		remove_selected(a);
-		tui_app_save_state(a);
-		break;
-	case 'r':
-		e = tui_selected(&a->m);
-		if (e) {
-			if (e->resolving)
-				tui_msg(&a->m, false, "%s: already resolving", e->name);
-			else
-				tui_app_refresh_key(a, e);
-		}
-		break;
-	case 'f': tui_app_freeze(a, !a->m.frozen); break;
-	case 'w': walk_start(a); break;
-	case 'x':
-		e = tui_selected(&a->m);
-		if (e && e->d) {
-			tui_app_reseed(a, e,
-			               (e->seed * 6364136223846793005ull + 1442695040888963407ull) %
-			                   1000000);
-			tui_msg(&a->m, false, "%s: reshuffled with seed %llu (mxscope --seed %llu)",
-			        e->name, (unsigned long long)e->seed, (unsigned long long)e->seed);
-			tui_log(&a->m, "%s: new seed %llu", e->name, (unsigned long long)e->seed);
-			if (a->m.walk.e == e)
-				walk_start(a);
-			tui_mark(&a->m, TUI_D_ALL);
-		}
-		break;
-	case 't':
-		tui_app_cycle_theme(a);
-		tui_app_save_state(a);
-		break;
-	case 'l':
-		/* vi's right: the same as Right and Enter */
-		tui_keys_handle(a, '\n', false);
-		break;
-	case 'L':
-		a->m.show_log = !a->m.show_log;
-		if (!a->m.show_log && a->m.focus == TUI_P_LOG)
-			a->m.focus = TUI_P_DOMAINS;
-		clear();
-		tui_mark(&a->m, TUI_D_ALL);
-		break;
-	default: break;
-	}
+	tui_keymap_name(key, kn, sizeof(kn));
+	if (act < 0)
+		say_nothing(a, kn, "here");
+	else
+		run_action(a, act, kn);
 }

@@ -19,6 +19,7 @@
 #include "blocklist.h"
 #include "lab.h"
 #include "status.h"
+#include "tui_keymap.h"
 
 typedef struct tui_config {
 	uv_loop_t *loop;
@@ -42,20 +43,22 @@ typedef struct tui_config {
 	uint64_t seed;
 	const char *as_host;
 	unsigned interval_ms; /* re-probing, like mtr; 0 = 10 s */
-	/* what real senders look at (issue 11), as for check */
+	/* what real senders look at, as for check */
 	bool mta_sts;     /* fetch each domain's MTA-STS policy and TLS-RPT */
 	int mta_sts_port; /* HTTPS port of the policy hosts; <= 0: 443 (the lab: its own) */
 	int sender;       /* --sender: the sender_profile the walk follows first */
 	const char *rcpt; /* --rcpt: the recipient stage, or NULL (off) */
 	int ns_port;      /* name servers' port for the authoritative view; <= 0: 53 */
 	bool dane; /* --dane: TLSA also in unsigned zones (shown, ignored); the lab: always */
-	/* issue 12: asked for every domain from the start (else: SRV once the
+	/* asked for every domain from the start (else: SRV once the
 	 * details pane shows it, the authoritative view with the V key) */
 	bool srv, authoritative;
 	const blr_config *blocklists; /* providers to ask about every address, or NULL */
 	/* the screen */
 	bool mouse, ascii, no_color;
-	const char *theme; /* --theme NAME|FILE, or NULL: the saved one, else default */
+	const tui_keymap *keymap; /* the keys (a config's bind and unbind); NULL: the
+	                             defaults. Borrowed. */
+	const char *theme;        /* --theme NAME|FILE, or NULL: the saved one, else default */
 	/* state between runs: NULL = $XDG_STATE_HOME/mxscope/state, "" = none */
 	const char *state_path;
 	bool state_domains;   /* load the saved domain list and save the list back */

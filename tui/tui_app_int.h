@@ -40,6 +40,7 @@ struct tui_app {
 	bool egress_due;    /* a probe ended since the egress rule last read the domains */
 	size_t added_seq;   /* entries added so far: the list's "as added" order */
 	unsigned behave_at; /* B: the next behaviour in the cycle */
+	tui_keymap *own_km; /* the defaults, when the config brought no keymap */
 	char *hist[16];     /* the trainer prompt's history, newest last; owned */
 	size_t nhist, hist_at;
 };
@@ -79,10 +80,25 @@ void tui_copy_out(tui_app *a, bool to_file);
 /* cmdview.c: c shows (or hides) the commands view in the details pane */
 void tui_cmdview_toggle(tui_app *a);
 
-/* keys.c */
+/* keys.c: a key through the keymap to its action (tui_keymap.h) */
 void tui_keys_handle(tui_app *a, wint_t ch, bool fkey);
 void tui_walk_stop(tui_app *a);
 /* A new answer for e: a walk of e starts over. */
 void tui_walk_reset(tui_app *a, const tui_entry *e);
+
+/* prompt.c: the prompts, the trainer's commands and the tour */
+/* A key while a prompt (m.prompt) is open: editing, Enter, Esc, Tab. */
+void tui_prompt_key(tui_app *a, wint_t ch, bool fkey);
+/* T: opens the trainer prompt on the selection. */
+void tui_trainer_open(tui_app *a);
+/* Runs one trainer command (lab/trainer.h) and re-resolves every domain. */
+void tui_trainer_run(tui_app *a, const char *line);
+/* The selected address down or up (down_up), or its next behaviour; kn
+ * names the key in what it says. */
+void tui_trainer_key(tui_app *a, const char *kn, bool down_up);
+/* lab --tour: the list becomes scenario i's domains. */
+void tui_tour_go(tui_app *a, size_t i);
+/* The MX host under the tiers cursor (a host or address row), or NULL. */
+const char *tui_selected_host(tui_app *a);
 
 #endif

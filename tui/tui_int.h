@@ -14,6 +14,7 @@
 #include "mx.h"
 #include "probe.h"
 #include "theme.h"
+#include "tui_keymap.h"
 
 #define TUI_MIN_COLS 80
 #define TUI_MIN_ROWS 24
@@ -110,6 +111,7 @@ typedef struct tui_rect {
 typedef struct tui_model {
 	/* from the config: how to show */
 	bool ascii, no_probe, tour;
+	const tui_keymap *km; /* which key runs which action; borrowed */
 	const char *as_host;
 	const char *replay;  /* the header's REPLAY label, or NULL */
 	int sender;          /* the sender_profile the walk follows (S cycles it) */
