@@ -94,10 +94,10 @@ static void test_table(void **state)
 
 	(void)state;
 	assert_non_null(km);
-	assert_true(tui_keys_action_count() > 30);
-	assert_null(tui_keys_action_at(tui_keys_action_count()));
-	for (size_t i = 0; i < tui_keys_action_count(); i++) {
-		const tui_action *a = tui_keys_action_at(i);
+	assert_true(tui_keymap_action_count() > 30);
+	assert_null(tui_keymap_action_at(tui_keymap_action_count()));
+	for (size_t i = 0; i < tui_keymap_action_count(); i++) {
+		const tui_action *a = tui_keymap_action_at(i);
 		const char *p = a->default_keys;
 		assert_non_null(a->section);
 		assert_non_null(a->help);
@@ -336,8 +336,8 @@ static size_t table_entries(const tui_keymap *km, char **out, size_t max)
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < tui_keys_action_count() && n < max; i++) {
-		const tui_action *a = tui_keys_action_at(i);
+	for (size_t i = 0; i < tui_keymap_action_count() && n < max; i++) {
+		const tui_action *a = tui_keymap_action_at(i);
 		char col[128], text[1024], line[1200];
 		size_t o = 0;
 		if (!a->group) {
@@ -347,8 +347,8 @@ static size_t table_entries(const tui_keymap *km, char **out, size_t max)
 			out[n++] = strdup(line);
 			continue;
 		}
-		for (; i < tui_keys_action_count(); i++) {
-			const tui_action *g = tui_keys_action_at(i);
+		for (; i < tui_keymap_action_count(); i++) {
+			const tui_action *g = tui_keymap_action_at(i);
 			if (!g->group || strcmp(g->group, a->group) != 0)
 				break;
 			o += (size_t)snprintf(

@@ -488,14 +488,14 @@ static void draw_hints(const tui_model *m, int y, unsigned at)
 {
 	char line[512];
 	int o = 0, room = m->cols - 2;
-	size_t n = tui_keys_action_count();
+	size_t n = tui_keymap_action_count();
 
 	if (m->walk.active)
 		o = snprintf(line, sizeof(line), "walk: ");
 	line[o] = '\0';
 	for (int place = 1; place <= (int)n; place++)
 		for (size_t i = 0; i < n; i++) {
-			const tui_action *act = tui_keys_action_at(i);
+			const tui_action *act = tui_keymap_action_at(i);
 			char kn[32], item[64];
 			int key, len;
 			if ((m->walk.active ? act->walk_bar : act->bar) != place || !act->hint ||
@@ -583,8 +583,8 @@ static void draw_help(tui_model *m)
 	tui_lines L = {.w = w - 4};
 	tui_rect r;
 
-	for (size_t i = 0; i < tui_keys_action_count(); i++) {
-		const tui_action *act = tui_keys_action_at(i);
+	for (size_t i = 0; i < tui_keymap_action_count(); i++) {
+		const tui_action *act = tui_keymap_action_at(i);
 		char col[128], text[1024];
 		size_t o = 0;
 		if (!act->group) {
@@ -594,8 +594,8 @@ static void draw_help(tui_model *m)
 		}
 		/* a group shares one line: "KEYS help; KEYS help" under its name */
 		text[0] = '\0';
-		for (size_t k = i; k < tui_keys_action_count(); k++) {
-			const tui_action *g = tui_keys_action_at(k);
+		for (size_t k = i; k < tui_keymap_action_count(); k++) {
+			const tui_action *g = tui_keymap_action_at(k);
 			if (!g->group || strcmp(g->group, act->group) != 0)
 				break;
 			if (o < sizeof(text))

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "trainer.h"
+#include "tui_int.h"
 
 #define FN(k) (TUI_KEY_FN | (k))
 
@@ -71,6 +72,361 @@ int tui_keymap_key(wint_t ch, bool fkey)
 	if (ch == 8 || ch == 127)
 		return FN(KEY_BACKSPACE);
 	return (int)ch;
+}
+
+/* ---- the actions -------------------------------------------------------------- */
+
+#define PANE(p) (1u << (p))
+
+/* Every action once: its name for the config file, its default keys, where
+ * it works, its status bar word, its help line and its longer text for
+ * README.md and the man page (tests/test_tui_keymap.c holds the docs to
+ * this table). In the order the help lists them; what each does is keys.c's
+ * (its run table, by the same tui_act). */
+static const tui_action actions[TUI_ACT_COUNT] = {
+    [TUI_ACT_UP] = {.name = "up",
+                    .group = "move",
+                    .default_keys = "Up k",
+                    .section = "Moving",
+                    .help = "up",
+                    .doc = "previous line in the focused pane"},
+    [TUI_ACT_DOWN] = {.name = "down",
+                      .group = "move",
+                      .default_keys = "Down j",
+                      .section = "Moving",
+                      .help = "down",
+                      .doc = "next line in the focused pane"},
+    [TUI_ACT_PAGE_UP] = {.name = "page-up",
+                         .group = "move",
+                         .default_keys = "PgUp",
+                         .section = "Moving",
+                         .help = "a page up"},
+    [TUI_ACT_PAGE_DOWN] = {.name = "page-down",
+                           .group = "move",
+                           .default_keys = "PgDn",
+                           .section = "Moving",
+                           .help = "a page down"},
+    [TUI_ACT_FIRST] = {.name = "first",
+                       .group = "move",
+                       .default_keys = "Home g",
+                       .section = "Moving",
+                       .help = "first line"},
+    [TUI_ACT_LAST] = {.name = "last",
+                      .group = "move",
+                      .default_keys = "End G",
+                      .section = "Moving",
+                      .help = "last line"},
+    [TUI_ACT_NEXT_PANE] = {.name = "next-pane",
+                           .group = "panes",
+                           .default_keys = "Tab",
+                           .section = "Moving",
+                           .hint = "pane",
+                           .bar = 10,
+                           .help = "next pane"},
+    [TUI_ACT_PREV_PANE] = {.name = "prev-pane",
+                           .group = "panes",
+                           .default_keys = "S-Tab",
+                           .section = "Moving",
+                           .help = "previous pane"},
+    [TUI_ACT_OPEN] =
+        {.name = "open",
+         .default_keys = "Enter Right l",
+         .section = "Moving",
+         .panes = PANE(TUI_P_DOMAINS) | PANE(TUI_P_TIERS) | PANE(TUI_P_FINDINGS),
+         .hint = "open",
+         .bar = 11,
+         .help = "drill down: domain, tiers, details; on a finding: its full explanation",
+         .doc = "drill down: domain → tiers → details; on a finding, its full explanation with "
+                "the RFC reference (Up, Down, `j`, `k`, PgUp and PgDn scroll it; any other key "
+                "closes it)"},
+    [TUI_ACT_BACK] =
+        {.name = "back",
+         .default_keys = "Esc h Left",
+         .section = "Moving",
+         .help = "back: close the overlay, details to tiers, to the domains, clear the filter",
+         .doc = "back: from the details to the tiers, from any other pane to the domains; in "
+                "the domains pane, clear the filter; closes an overlay"},
+    [TUI_ACT_ZOOM] =
+        {.name = "zoom",
+         .default_keys = "z",
+         .section = "Moving",
+         .help = "zoom: the focused pane gets the whole screen (again: back)",
+         .doc = "zoom: the focused pane gets the whole screen (for 80×24 and projectors); again "
+                "shows every pane"},
+    [TUI_ACT_ADD_DOMAIN] =
+        {.name = "add-domain",
+         .default_keys = "a",
+         .section = "Domains",
+         .hint = "add",
+         .bar = 3,
+         .help = "add a domain",
+         .doc = "add a domain (a prompt opens in the status bar; Enter adds, Esc cancels)"},
+    [TUI_ACT_REMOVE_DOMAIN] = {.name = "remove-domain",
+                               .default_keys = "d",
+                               .section = "Domains",
+                               .hint = "del",
+                               .bar = 4,
+                               .help = "remove the selected domain"},
+    [TUI_ACT_FILTER] =
+        {.name = "filter",
+         .default_keys = "/",
+         .section = "Domains",
+         .hint = "filter",
+         .bar = 5,
+         .help = "filter the list",
+         .doc = "filter the domain list as you type; Esc on the domains pane clears the filter"},
+    [TUI_ACT_REFRESH] =
+        {.name = "refresh",
+         .default_keys = "r",
+         .section = "Domains",
+         .when = TUI_WHEN_LIVE,
+         .hint = "re-probe",
+         .bar = 6,
+         .help = "re-resolve and re-probe the selected domain",
+         .doc = "re-resolve and re-probe the selected domain now (the probe history goes on; an "
+                "answer whose TTL runs out is asked for again by itself); not in a replay, "
+                "which shows what was recorded"},
+    [TUI_ACT_SORT] = {.name = "sort",
+                      .default_keys = "o F6",
+                      .section = "Domains",
+                      .help = "order the list: as added, by status (worst first), by name"},
+    [TUI_ACT_WALK] =
+        {.name = "walk",
+         .default_keys = "w",
+         .section = "The delivery walk",
+         .hint = "walk",
+         .bar = 7,
+         .help = "walk the attempt order step by step",
+         .doc = "walk the attempt order step by step: each attempt highlighted with its outcome "
+                "and the rule that applies, ending on the host that takes the mail or \"no host "
+                "accepts\"; again during a walk: start it over"},
+    [TUI_ACT_WALK_FASTER] = {.name = "walk-faster",
+                             .group = "in a walk",
+                             .default_keys = "+ =",
+                             .section = "The delivery walk",
+                             .when = TUI_WHEN_WALK,
+                             .hint = "faster",
+                             .walk_bar = 1,
+                             .help = "faster",
+                             .doc = "during a walk: faster"},
+    [TUI_ACT_WALK_SLOWER] = {.name = "walk-slower",
+                             .group = "in a walk",
+                             .default_keys = "-",
+                             .section = "The delivery walk",
+                             .when = TUI_WHEN_WALK,
+                             .hint = "slower",
+                             .walk_bar = 2,
+                             .help = "slower",
+                             .doc = "during a walk: slower"},
+    [TUI_ACT_WALK_PAUSE] = {.name = "walk-pause",
+                            .group = "in a walk",
+                            .default_keys = "Space",
+                            .section = "The delivery walk",
+                            .when = TUI_WHEN_WALK,
+                            .hint = "pause",
+                            .walk_bar = 3,
+                            .help = "pause",
+                            .doc = "during a walk: pause or go on"},
+    [TUI_ACT_WALK_STEP] = {.name = "walk-step",
+                           .group = "in a walk",
+                           .default_keys = "n",
+                           .section = "The delivery walk",
+                           .when = TUI_WHEN_WALK,
+                           .hint = "step",
+                           .walk_bar = 4,
+                           .help = "one step",
+                           .doc = "during a walk: one step (and pause)"},
+    [TUI_ACT_WALK_STOP] = {.name = "walk-stop",
+                           .group = "in a walk",
+                           .default_keys = "Esc",
+                           .section = "The delivery walk",
+                           .when = TUI_WHEN_WALK,
+                           .hint = "stop",
+                           .walk_bar = 5,
+                           .help = "stop",
+                           .doc = "during a walk: stop it"},
+    [TUI_ACT_RESHUFFLE] =
+        {.name = "reshuffle",
+         .default_keys = "x",
+         .section = "The delivery walk",
+         .hint = "shuffle",
+         .bar = 12,
+         .walk_bar = 6,
+         .help = "reshuffle equal preferences with a new seed",
+         .doc = "reshuffle the equal-preference tiers with a new seed and show the new order "
+                "(and the seed, for `--seed`)"},
+    [TUI_ACT_WALK_AS_HOST] =
+        {.name = "walk-as-host",
+         .default_keys = "A",
+         .section = "The delivery walk",
+         .help = "walk as the selected MX host sends the mail on (--as: a backup relays to more "
+                 "preferred hosts only); again: as an ordinary sender",
+         .doc = "walk as the selected MX host sends the mail on (the `--as` relay view: its own "
+                "tier and every less preferred one drop out); again: as an ordinary sender"},
+    [TUI_ACT_SENDER_NEXT] =
+        {.name = "sender-next",
+         .default_keys = "S",
+         .section = "The delivery walk",
+         .help = "the sender the walk and the delivers-to column follow: opportunistic, "
+                 "mta-sts, dane (header and list title say which); its walk says which rule "
+                 "skipped which host, and a bounce at RCPT",
+         .doc = "the sender the walk follows: opportunistic, mta-sts, dane (`--sender` picks the "
+                "first); the header and the domains pane's title say which, the delivers-to "
+                "column follows it, and each step says what that sender does there and why: "
+                "\"skipped by mta-sts: … (RFC 8461 §4.1)\", \"skipped by dane: … (RFC 7672 §3)\", "
+                "\"bounce at RCPT: 550 …\", ending on \"delivered to\", \"bounce\" or \"no host "
+                "accepts\""},
+    [TUI_ACT_AUTHORITATIVE] =
+        {.name = "authoritative",
+         .default_keys = "V",
+         .section = "The delivery walk",
+         .when = TUI_WHEN_LIVE,
+         .help = "ask the selected domain's name servers directly: serial, MX set, AA side by "
+                 "side in the details pane (authoritative-mismatch when they differ)",
+         .doc = "ask every name server of the selected domain's zone directly: the details pane "
+                "lists each server's serial, rcode, AA bit and MX set side by side "
+                "(`authoritative-mismatch` names the server and serial that differ, "
+                "`authoritative-lame` the silent or refusing ones) and the resolver's cached MX "
+                "with its TTL; `--authoritative` does it for every domain; not in a replay"},
+    [TUI_ACT_FREEZE] =
+        {.name = "freeze",
+         .default_keys = "f",
+         .section = "Display",
+         .hint = "freeze",
+         .bar = 8,
+         .help = "freeze the display (probes go on)",
+         .doc = "freeze the display while probes go on (the header says FROZEN and for how "
+                "long); again: up to date"},
+    [TUI_ACT_THEME_NEXT] =
+        {.name = "theme-next",
+         .default_keys = "t",
+         .section = "Display",
+         .hint = "theme",
+         .bar = 13,
+         .help = "next theme",
+         .doc = "next theme: default, light, high-contrast, mono, colorblind (built in; a file "
+                "of the same name in `./themes` or `$XDG_CONFIG_HOME/mxscope/themes` overrides "
+                "it; with `--no-color` or `NO_COLOR` the theme stays mono)"},
+    [TUI_ACT_LOG] = {.name = "log",
+                     .default_keys = "L",
+                     .section = "Display",
+                     .hint = "log",
+                     .bar = 9,
+                     .help = "show / hide the log",
+                     .doc = "show or hide the log of timestamped events"},
+    [TUI_ACT_COPY] =
+        {.name = "copy",
+         .group = "the details",
+         .default_keys = "y",
+         .section = "Display",
+         .help = "copy the transcript (or report) to the clipboard (OSC 52)",
+         .doc = "copy the selected address's SMTP transcript (elsewhere: the domain's report; "
+                "with the commands view: its commands) to the clipboard with OSC 52 (the "
+                "terminal, or tmux with `set-clipboard`, takes it)"},
+    [TUI_ACT_SAVE] = {.name = "save",
+                      .group = "the details",
+                      .default_keys = "s",
+                      .section = "Display",
+                      .help = "save it to a file",
+                      .doc = "save what `y` copies to a file in the current directory"},
+    [TUI_ACT_COMMANDS] =
+        {.name = "commands",
+         .default_keys = "c",
+         .section = "Display",
+         .help = "the details show every question and probe of the selection as a command to "
+                 "run (dig, swaks, openssl, curl); y copies them; again: back",
+         .doc = "the details pane shows every question and probe of the selection as a command "
+                "to run as printed (`dig`, `swaks`, `openssl s_client`, `curl`: what `check "
+                "--commands` prints, for the selected address alone when one is selected); `y` "
+                "and `s` then take those commands; again: back"},
+    [TUI_ACT_HELP] =
+        {.name = "help",
+         .default_keys = "? F1",
+         .section = "Display",
+         .hint = "help",
+         .bar = 1,
+         .help = "this help",
+         .doc = "every key, with the trainer's commands in the lab; Up, Down, PgUp, PgDn, Home "
+                "and End scroll it, any other key closes it"},
+    [TUI_ACT_TRAINER] =
+        {.name = "trainer",
+         .default_keys = "T",
+         .section = "The lab",
+         .when = TUI_WHEN_LAB,
+         .help = "trainer: a command to change the lab; the prompt lists them, Tab completes, "
+                 "Up/Down recall",
+         .doc = "trainer prompt, on the selected domain: one of the trainer commands; Tab "
+                "completes the command and then the selected address or host, Up/Down recall "
+                "earlier commands, and a command typed without its ADDR or HOST takes the "
+                "selected one (HOST without a dot is under the selected domain). The lab serves "
+                "the change at once and every listed domain is re-resolved and re-probed"},
+    [TUI_ACT_DOWN_UP] =
+        {.name = "down-up",
+         .group = "lab address",
+         .default_keys = "D",
+         .section = "The lab",
+         .when = TUI_WHEN_LAB,
+         .help = "down / up",
+         .doc = "on the selected address: take it down or bring it up (the trainer's `down` and "
+                "`up`)"},
+    [TUI_ACT_BEHAVE_NEXT] =
+        {.name = "behave-next",
+         .group = "lab address",
+         .default_keys = "B",
+         .section = "The lab",
+         .when = TUI_WHEN_LAB,
+         .help = "its next behaviour",
+         .doc = "on the selected address: the next behaviour of tempfail, reject, silent, slow "
+                "3, accept (the trainer's `behave`)"},
+    [TUI_ACT_RESET] =
+        {.name = "reset",
+         .default_keys = "R",
+         .section = "The lab",
+         .when = TUI_WHEN_LAB,
+         .help = "reset the scenario, as the trainer's reset does",
+         .doc = "reset the scenario: every record and host as the scenario file says (the "
+                "trainer's `reset`)"},
+    [TUI_ACT_TOUR_NEXT] = {.name = "tour-next",
+                           .group = "lab --tour",
+                           .default_keys = "N",
+                           .section = "The lab",
+                           .when = TUI_WHEN_TOUR,
+                           .help = "next scenario",
+                           .doc = "next scenario of the tour (the domain list is replaced)"},
+    [TUI_ACT_TOUR_PREV] = {.name = "tour-prev",
+                           .group = "lab --tour",
+                           .default_keys = "P",
+                           .section = "The lab",
+                           .when = TUI_WHEN_TOUR,
+                           .help = "previous scenario",
+                           .doc = "previous scenario of the tour"},
+    [TUI_ACT_QUIT] = {.name = "quit",
+                      .group = "leave",
+                      .default_keys = "q F10",
+                      .section = "Leaving",
+                      .hint = "quit",
+                      .bar = 2,
+                      .walk_bar = 7,
+                      .help = "quit",
+                      .doc =
+                          "quit; the terminal is restored and the domain list and theme are saved"},
+    [TUI_ACT_QUIT_REPORT] =
+        {.name = "quit-report",
+         .group = "leave",
+         .default_keys = "Q",
+         .section = "Leaving",
+         .help = "quit and print the domain's report",
+         .doc = "quit and print the selected domain's report on the normal screen"},
+};
+
+size_t tui_keymap_action_count(void)
+{
+	return TUI_ACT_COUNT;
+}
+
+const tui_action *tui_keymap_action_at(size_t i)
+{
+	return i < TUI_ACT_COUNT ? &actions[i] : NULL;
 }
 
 /* One UTF-8 character that is all of s, or -1. */
@@ -170,15 +526,15 @@ const char *tui_keymap_name(int key, char *out, size_t cap)
 
 int tui_keymap_action_find(const char *name)
 {
-	for (size_t i = 0; name && i < tui_keys_action_count(); i++)
-		if (strcmp(tui_keys_action_at(i)->name, name) == 0)
+	for (size_t i = 0; name && i < tui_keymap_action_count(); i++)
+		if (strcmp(tui_keymap_action_at(i)->name, name) == 0)
 			return (int)i;
 	return -1;
 }
 
 static bool is_walk(int action)
 {
-	return (tui_keys_action_at((size_t)action)->when & TUI_WHEN_WALK) != 0;
+	return (tui_keymap_action_at((size_t)action)->when & TUI_WHEN_WALK) != 0;
 }
 
 /* Takes key out of the walk's table (walk) or the other one. */
@@ -213,8 +569,8 @@ tui_keymap *tui_keymap_new(void)
 
 	if (!km)
 		return NULL;
-	for (size_t i = 0; i < tui_keys_action_count(); i++) {
-		const char *p = tui_keys_action_at(i)->default_keys;
+	for (size_t i = 0; i < tui_keymap_action_count(); i++) {
+		const char *p = tui_keymap_action_at(i)->default_keys;
 		while (p && *p) {
 			char name[32];
 			size_t len = strcspn(p, " ");
@@ -362,7 +718,7 @@ static void sentence(FILE *f, const char *s)
 const char *tui_keymap_column(const tui_keymap *km, size_t action, tui_keymap_style style,
                               char *out, size_t cap)
 {
-	const tui_action *a = tui_keys_action_at(action);
+	const tui_action *a = tui_keymap_action_at(action);
 	size_t o = 0;
 	int key;
 
@@ -402,8 +758,8 @@ char *tui_keymap_readme(const tui_keymap *km)
 	if (!f)
 		return NULL;
 	fputs("| key | action | what it does |\n|---|---|---|\n", f);
-	for (size_t i = 0; i < tui_keys_action_count(); i++) {
-		const tui_action *a = tui_keys_action_at(i);
+	for (size_t i = 0; i < tui_keymap_action_count(); i++) {
+		const tui_action *a = tui_keymap_action_at(i);
 		fprintf(f, "| %s | `%s` | %s |\n",
 		        tui_keymap_column(km, i, TUI_KM_README, col, sizeof(col)), a->name,
 		        a->doc ? a->doc : a->help);
@@ -449,8 +805,8 @@ char *tui_keymap_man(const tui_keymap *km)
 	        "A config file's\n.BI bind \" KEY ACTION\"\nmoves a key to the action named in "
 	        "italics below;\n.BI unbind \" KEY\"\nleaves a key doing nothing.\n",
 	        tui_keymap_first(km, "help", "?", help, sizeof(help)));
-	for (size_t i = 0; i < tui_keys_action_count(); i++) {
-		const tui_action *a = tui_keys_action_at(i);
+	for (size_t i = 0; i < tui_keymap_action_count(); i++) {
+		const tui_action *a = tui_keymap_action_at(i);
 		const char *text = a->doc ? a->doc : a->help;
 		if (!section || strcmp(section, a->section) != 0)
 			fprintf(f, ".SS %s\n", section = a->section);

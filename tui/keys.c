@@ -608,383 +608,50 @@ static void act_quit_report(tui_app *a, const char *kn)
 
 #define PANE(p) (1u << (p))
 
-/* Every action once: its name for the config file, its default keys, where
- * it works, its status bar word, its help line and its longer text for
- * README.md and the man page (tests/test_tui_keymap.c holds the docs to
- * this table). In the order the help lists them. */
-static const struct action {
-	tui_action info;
-	action_fn *run;
-} actions[] = {
-    {{.name = "up",
-      .group = "move",
-      .default_keys = "Up k",
-      .section = "Moving",
-      .help = "up",
-      .doc = "previous line in the focused pane"},
-     act_up},
-    {{.name = "down",
-      .group = "move",
-      .default_keys = "Down j",
-      .section = "Moving",
-      .help = "down",
-      .doc = "next line in the focused pane"},
-     act_down},
-    {{.name = "page-up",
-      .group = "move",
-      .default_keys = "PgUp",
-      .section = "Moving",
-      .help = "a page up"},
-     act_page_up},
-    {{.name = "page-down",
-      .group = "move",
-      .default_keys = "PgDn",
-      .section = "Moving",
-      .help = "a page down"},
-     act_page_down},
-    {{.name = "first",
-      .group = "move",
-      .default_keys = "Home g",
-      .section = "Moving",
-      .help = "first line"},
-     act_first},
-    {{.name = "last",
-      .group = "move",
-      .default_keys = "End G",
-      .section = "Moving",
-      .help = "last line"},
-     act_last},
-    {{.name = "next-pane",
-      .group = "panes",
-      .default_keys = "Tab",
-      .section = "Moving",
-      .hint = "pane",
-      .bar = 10,
-      .help = "next pane"},
-     act_next_pane},
-    {{.name = "prev-pane",
-      .group = "panes",
-      .default_keys = "S-Tab",
-      .section = "Moving",
-      .help = "previous pane"},
-     act_prev_pane},
-    {{.name = "open",
-      .default_keys = "Enter Right l",
-      .section = "Moving",
-      .panes = PANE(TUI_P_DOMAINS) | PANE(TUI_P_TIERS) | PANE(TUI_P_FINDINGS),
-      .hint = "open",
-      .bar = 11,
-      .help = "drill down: domain, tiers, details; on a finding: its full explanation",
-      .doc = "drill down: domain → tiers → details; on a finding, its full explanation with "
-             "the RFC reference (Up, Down, `j`, `k`, PgUp and PgDn scroll it; any other key "
-             "closes it)"},
-     act_open},
-    {{.name = "back",
-      .default_keys = "Esc h Left",
-      .section = "Moving",
-      .help = "back: close the overlay, details to tiers, to the domains, clear the filter",
-      .doc = "back: from the details to the tiers, from any other pane to the domains; in "
-             "the domains pane, clear the filter; closes an overlay"},
-     act_back},
-    {{.name = "zoom",
-      .default_keys = "z",
-      .section = "Moving",
-      .help = "zoom: the focused pane gets the whole screen (again: back)",
-      .doc = "zoom: the focused pane gets the whole screen (for 80×24 and projectors); again "
-             "shows every pane"},
-     act_zoom},
-
-    {{.name = "add-domain",
-      .default_keys = "a",
-      .section = "Domains",
-      .hint = "add",
-      .bar = 3,
-      .help = "add a domain",
-      .doc = "add a domain (a prompt opens in the status bar; Enter adds, Esc cancels)"},
-     act_add},
-    {{.name = "remove-domain",
-      .default_keys = "d",
-      .section = "Domains",
-      .hint = "del",
-      .bar = 4,
-      .help = "remove the selected domain"},
-     act_remove},
-    {{.name = "filter",
-      .default_keys = "/",
-      .section = "Domains",
-      .hint = "filter",
-      .bar = 5,
-      .help = "filter the list",
-      .doc = "filter the domain list as you type; Esc on the domains pane clears the filter"},
-     act_filter},
-    {{.name = "refresh",
-      .default_keys = "r",
-      .section = "Domains",
-      .when = TUI_WHEN_LIVE,
-      .hint = "re-probe",
-      .bar = 6,
-      .help = "re-resolve and re-probe the selected domain",
-      .doc = "re-resolve and re-probe the selected domain now (the probe history goes on; an "
-             "answer whose TTL runs out is asked for again by itself); not in a replay, "
-             "which shows what was recorded"},
-     act_refresh},
-    {{.name = "sort",
-      .default_keys = "o F6",
-      .section = "Domains",
-      .help = "order the list: as added, by status (worst first), by name"},
-     act_sort},
-
-    {{.name = "walk",
-      .default_keys = "w",
-      .section = "The delivery walk",
-      .hint = "walk",
-      .bar = 7,
-      .help = "walk the attempt order step by step",
-      .doc = "walk the attempt order step by step: each attempt highlighted with its outcome "
-             "and the rule that applies, ending on the host that takes the mail or \"no host "
-             "accepts\"; again during a walk: start it over"},
-     act_walk},
-    {{.name = "walk-faster",
-      .group = "in a walk",
-      .default_keys = "+ =",
-      .section = "The delivery walk",
-      .when = TUI_WHEN_WALK,
-      .hint = "faster",
-      .walk_bar = 1,
-      .help = "faster",
-      .doc = "during a walk: faster"},
-     act_walk_faster},
-    {{.name = "walk-slower",
-      .group = "in a walk",
-      .default_keys = "-",
-      .section = "The delivery walk",
-      .when = TUI_WHEN_WALK,
-      .hint = "slower",
-      .walk_bar = 2,
-      .help = "slower",
-      .doc = "during a walk: slower"},
-     act_walk_slower},
-    {{.name = "walk-pause",
-      .group = "in a walk",
-      .default_keys = "Space",
-      .section = "The delivery walk",
-      .when = TUI_WHEN_WALK,
-      .hint = "pause",
-      .walk_bar = 3,
-      .help = "pause",
-      .doc = "during a walk: pause or go on"},
-     act_walk_pause},
-    {{.name = "walk-step",
-      .group = "in a walk",
-      .default_keys = "n",
-      .section = "The delivery walk",
-      .when = TUI_WHEN_WALK,
-      .hint = "step",
-      .walk_bar = 4,
-      .help = "one step",
-      .doc = "during a walk: one step (and pause)"},
-     act_walk_step},
-    {{.name = "walk-stop",
-      .group = "in a walk",
-      .default_keys = "Esc",
-      .section = "The delivery walk",
-      .when = TUI_WHEN_WALK,
-      .hint = "stop",
-      .walk_bar = 5,
-      .help = "stop",
-      .doc = "during a walk: stop it"},
-     act_walk_stop},
-    {{.name = "reshuffle",
-      .default_keys = "x",
-      .section = "The delivery walk",
-      .hint = "shuffle",
-      .bar = 12,
-      .walk_bar = 6,
-      .help = "reshuffle equal preferences with a new seed",
-      .doc = "reshuffle the equal-preference tiers with a new seed and show the new order "
-             "(and the seed, for `--seed`)"},
-     act_reshuffle},
-    {{.name = "walk-as-host",
-      .default_keys = "A",
-      .section = "The delivery walk",
-      .help = "walk as the selected MX host sends the mail on (--as: a backup relays to more "
-              "preferred hosts only); again: as an ordinary sender",
-      .doc = "walk as the selected MX host sends the mail on (the `--as` relay view: its own "
-             "tier and every less preferred one drop out); again: as an ordinary sender"},
-     act_as_host},
-    {{.name = "sender-next",
-      .default_keys = "S",
-      .section = "The delivery walk",
-      .help = "the sender the walk and the delivers-to column follow: opportunistic, "
-              "mta-sts, dane (header and list title say which); its walk says which rule "
-              "skipped which host, and a bounce at RCPT",
-      .doc = "the sender the walk follows: opportunistic, mta-sts, dane (`--sender` picks the "
-             "first); the header and the domains pane's title say which, the delivers-to "
-             "column follows it, and each step says what that sender does there and why: "
-             "\"skipped by mta-sts: … (RFC 8461 §4.1)\", \"skipped by dane: … (RFC 7672 §3)\", "
-             "\"bounce at RCPT: 550 …\", ending on \"delivered to\", \"bounce\" or \"no host "
-             "accepts\""},
-     act_sender_next},
-    {{.name = "authoritative",
-      .default_keys = "V",
-      .section = "The delivery walk",
-      .when = TUI_WHEN_LIVE,
-      .help = "ask the selected domain's name servers directly: serial, MX set, AA side by "
-              "side in the details pane (authoritative-mismatch when they differ)",
-      .doc = "ask every name server of the selected domain's zone directly: the details pane "
-             "lists each server's serial, rcode, AA bit and MX set side by side "
-             "(`authoritative-mismatch` names the server and serial that differ, "
-             "`authoritative-lame` the silent or refusing ones) and the resolver's cached MX "
-             "with its TTL; `--authoritative` does it for every domain; not in a replay"},
-     act_authoritative},
-
-    {{.name = "freeze",
-      .default_keys = "f",
-      .section = "Display",
-      .hint = "freeze",
-      .bar = 8,
-      .help = "freeze the display (probes go on)",
-      .doc = "freeze the display while probes go on (the header says FROZEN and for how "
-             "long); again: up to date"},
-     act_freeze},
-    {{.name = "theme-next",
-      .default_keys = "t",
-      .section = "Display",
-      .hint = "theme",
-      .bar = 13,
-      .help = "next theme",
-      .doc = "next theme: default, light, high-contrast, mono, colorblind (built in; a file "
-             "of the same name in `./themes` or `$XDG_CONFIG_HOME/mxscope/themes` overrides "
-             "it; with `--no-color` or `NO_COLOR` the theme stays mono)"},
-     act_theme_next},
-    {{.name = "log",
-      .default_keys = "L",
-      .section = "Display",
-      .hint = "log",
-      .bar = 9,
-      .help = "show / hide the log",
-      .doc = "show or hide the log of timestamped events"},
-     act_log},
-    {{.name = "copy",
-      .group = "the details",
-      .default_keys = "y",
-      .section = "Display",
-      .help = "copy the transcript (or report) to the clipboard (OSC 52)",
-      .doc = "copy the selected address's SMTP transcript (elsewhere: the domain's report; "
-             "with the commands view: its commands) to the clipboard with OSC 52 (the "
-             "terminal, or tmux with `set-clipboard`, takes it)"},
-     act_copy},
-    {{.name = "save",
-      .group = "the details",
-      .default_keys = "s",
-      .section = "Display",
-      .help = "save it to a file",
-      .doc = "save what `y` copies to a file in the current directory"},
-     act_save},
-    {{.name = "commands",
-      .default_keys = "c",
-      .section = "Display",
-      .help = "the details show every question and probe of the selection as a command to "
-              "run (dig, swaks, openssl, curl); y copies them; again: back",
-      .doc = "the details pane shows every question and probe of the selection as a command "
-             "to run as printed (`dig`, `swaks`, `openssl s_client`, `curl`: what `check "
-             "--commands` prints, for the selected address alone when one is selected); `y` "
-             "and `s` then take those commands; again: back"},
-     act_commands},
-    {{.name = "help",
-      .default_keys = "? F1",
-      .section = "Display",
-      .hint = "help",
-      .bar = 1,
-      .help = "this help",
-      .doc = "every key, with the trainer's commands in the lab; Up, Down, PgUp, PgDn, Home "
-             "and End scroll it, any other key closes it"},
-     act_help},
-
-    {{.name = "trainer",
-      .default_keys = "T",
-      .section = "The lab",
-      .when = TUI_WHEN_LAB,
-      .help = "trainer: a command to change the lab; the prompt lists them, Tab completes, "
-              "Up/Down recall",
-      .doc = "trainer prompt, on the selected domain: one of the trainer commands; Tab "
-             "completes the command and then the selected address or host, Up/Down recall "
-             "earlier commands, and a command typed without its ADDR or HOST takes the "
-             "selected one (HOST without a dot is under the selected domain). The lab serves "
-             "the change at once and every listed domain is re-resolved and re-probed"},
-     act_trainer},
-    {{.name = "down-up",
-      .group = "lab address",
-      .default_keys = "D",
-      .section = "The lab",
-      .when = TUI_WHEN_LAB,
-      .help = "down / up",
-      .doc = "on the selected address: take it down or bring it up (the trainer's `down` and "
-             "`up`)"},
-     act_down_up},
-    {{.name = "behave-next",
-      .group = "lab address",
-      .default_keys = "B",
-      .section = "The lab",
-      .when = TUI_WHEN_LAB,
-      .help = "its next behaviour",
-      .doc = "on the selected address: the next behaviour of tempfail, reject, silent, slow "
-             "3, accept (the trainer's `behave`)"},
-     act_behave_next},
-    {{.name = "reset",
-      .default_keys = "R",
-      .section = "The lab",
-      .when = TUI_WHEN_LAB,
-      .help = "reset the scenario, as the trainer's reset does",
-      .doc = "reset the scenario: every record and host as the scenario file says (the "
-             "trainer's `reset`)"},
-     act_reset},
-    {{.name = "tour-next",
-      .group = "lab --tour",
-      .default_keys = "N",
-      .section = "The lab",
-      .when = TUI_WHEN_TOUR,
-      .help = "next scenario",
-      .doc = "next scenario of the tour (the domain list is replaced)"},
-     act_tour_next},
-    {{.name = "tour-prev",
-      .group = "lab --tour",
-      .default_keys = "P",
-      .section = "The lab",
-      .when = TUI_WHEN_TOUR,
-      .help = "previous scenario",
-      .doc = "previous scenario of the tour"},
-     act_tour_prev},
-
-    {{.name = "quit",
-      .group = "leave",
-      .default_keys = "q F10",
-      .section = "Leaving",
-      .hint = "quit",
-      .bar = 2,
-      .walk_bar = 7,
-      .help = "quit",
-      .doc = "quit; the terminal is restored and the domain list and theme are saved"},
-     act_quit},
-    {{.name = "quit-report",
-      .group = "leave",
-      .default_keys = "Q",
-      .section = "Leaving",
-      .help = "quit and print the domain's report",
-      .doc = "quit and print the selected domain's report on the normal screen"},
-     act_quit_report},
+/* What each action of the key table (keymap.c) does, by its tui_act. */
+static action_fn *const run[TUI_ACT_COUNT] = {
+    [TUI_ACT_UP] = act_up,
+    [TUI_ACT_DOWN] = act_down,
+    [TUI_ACT_PAGE_UP] = act_page_up,
+    [TUI_ACT_PAGE_DOWN] = act_page_down,
+    [TUI_ACT_FIRST] = act_first,
+    [TUI_ACT_LAST] = act_last,
+    [TUI_ACT_NEXT_PANE] = act_next_pane,
+    [TUI_ACT_PREV_PANE] = act_prev_pane,
+    [TUI_ACT_OPEN] = act_open,
+    [TUI_ACT_BACK] = act_back,
+    [TUI_ACT_ZOOM] = act_zoom,
+    [TUI_ACT_ADD_DOMAIN] = act_add,
+    [TUI_ACT_REMOVE_DOMAIN] = act_remove,
+    [TUI_ACT_FILTER] = act_filter,
+    [TUI_ACT_REFRESH] = act_refresh,
+    [TUI_ACT_SORT] = act_sort,
+    [TUI_ACT_WALK] = act_walk,
+    [TUI_ACT_WALK_FASTER] = act_walk_faster,
+    [TUI_ACT_WALK_SLOWER] = act_walk_slower,
+    [TUI_ACT_WALK_PAUSE] = act_walk_pause,
+    [TUI_ACT_WALK_STEP] = act_walk_step,
+    [TUI_ACT_WALK_STOP] = act_walk_stop,
+    [TUI_ACT_RESHUFFLE] = act_reshuffle,
+    [TUI_ACT_WALK_AS_HOST] = act_as_host,
+    [TUI_ACT_SENDER_NEXT] = act_sender_next,
+    [TUI_ACT_AUTHORITATIVE] = act_authoritative,
+    [TUI_ACT_FREEZE] = act_freeze,
+    [TUI_ACT_THEME_NEXT] = act_theme_next,
+    [TUI_ACT_LOG] = act_log,
+    [TUI_ACT_COPY] = act_copy,
+    [TUI_ACT_SAVE] = act_save,
+    [TUI_ACT_COMMANDS] = act_commands,
+    [TUI_ACT_HELP] = act_help,
+    [TUI_ACT_TRAINER] = act_trainer,
+    [TUI_ACT_DOWN_UP] = act_down_up,
+    [TUI_ACT_BEHAVE_NEXT] = act_behave_next,
+    [TUI_ACT_RESET] = act_reset,
+    [TUI_ACT_TOUR_NEXT] = act_tour_next,
+    [TUI_ACT_TOUR_PREV] = act_tour_prev,
+    [TUI_ACT_QUIT] = act_quit,
+    [TUI_ACT_QUIT_REPORT] = act_quit_report,
 };
-#define NACTIONS (sizeof(actions) / sizeof(actions[0]))
-
-size_t tui_keys_action_count(void)
-{
-	return NACTIONS;
-}
-
-const tui_action *tui_keys_action_at(size_t i)
-{
-	return i < NACTIONS ? &actions[i].info : NULL;
-}
 
 /* ---- dispatch -------------------------------------------------------------------- */
 
@@ -995,7 +662,7 @@ static const char *const pane_word[TUI_P_COUNT] = {
 
 static bool is(int act, const char *name)
 {
-	return act >= 0 && strcmp(actions[act].info.name, name) == 0;
+	return act >= 0 && strcmp(tui_keymap_action_at((size_t)act)->name, name) == 0;
 }
 
 /* "F9 does nothing here": said, not silently dropped, so that a user who
@@ -1010,21 +677,23 @@ static void say_nothing(tui_app *a, const char *kn, const char *where)
 
 static void run_action(tui_app *a, int act, const char *kn)
 {
-	const tui_action *in = &actions[act].info;
+	const tui_action *in = tui_keymap_action_at((size_t)act);
 
 	if ((in->when & TUI_WHEN_LAB) && !a->trainer)
 		tui_msg(&a->m, true, "%s: trainer controls are for mxscope lab", kn);
 	else if ((in->when & TUI_WHEN_TOUR) && (!a->cfg.tour || !a->cfg.lab))
 		tui_msg(&a->m, true, "%s: for mxscope lab --tour", kn);
 	else if ((in->when & TUI_WHEN_LIVE) && scan_recorded(a->scan))
-		tui_msg(&a->m, false, "%s: a recording is not re-probed or asked again; it shows what was recorded",
-		        kn);
+		tui_msg(
+		    &a->m, false,
+		    "%s: a recording is not re-probed or asked again; it shows what was recorded",
+		    kn);
 	else if (in->panes && !(in->panes & PANE(a->m.focus))) {
 		char where[64];
 		snprintf(where, sizeof(where), "in the %s pane", pane_word[a->m.focus]);
 		say_nothing(a, kn, where);
 	} else
-		actions[act].run(a, kn);
+		run[act](a, kn);
 }
 
 /* The help overlay: its scrolling keys scroll it, help, back and quit

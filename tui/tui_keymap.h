@@ -64,9 +64,55 @@ typedef struct tui_action {
 	const char *doc;          /* README.md and the man page (`code` in backticks); NULL: help */
 } tui_action;
 
-/* keys.c: the action table, in the order the help lists it. */
-size_t tui_keys_action_count(void);
-const tui_action *tui_keys_action_at(size_t i); /* NULL past the end */
+/* The actions, in the order the help lists them (keymap.c's table; what
+ * each does is keys.c's, by the same index). */
+typedef enum tui_act {
+	TUI_ACT_UP,
+	TUI_ACT_DOWN,
+	TUI_ACT_PAGE_UP,
+	TUI_ACT_PAGE_DOWN,
+	TUI_ACT_FIRST,
+	TUI_ACT_LAST,
+	TUI_ACT_NEXT_PANE,
+	TUI_ACT_PREV_PANE,
+	TUI_ACT_OPEN,
+	TUI_ACT_BACK,
+	TUI_ACT_ZOOM,
+	TUI_ACT_ADD_DOMAIN,
+	TUI_ACT_REMOVE_DOMAIN,
+	TUI_ACT_FILTER,
+	TUI_ACT_REFRESH,
+	TUI_ACT_SORT,
+	TUI_ACT_WALK,
+	TUI_ACT_WALK_FASTER,
+	TUI_ACT_WALK_SLOWER,
+	TUI_ACT_WALK_PAUSE,
+	TUI_ACT_WALK_STEP,
+	TUI_ACT_WALK_STOP,
+	TUI_ACT_RESHUFFLE,
+	TUI_ACT_WALK_AS_HOST,
+	TUI_ACT_SENDER_NEXT,
+	TUI_ACT_AUTHORITATIVE,
+	TUI_ACT_FREEZE,
+	TUI_ACT_THEME_NEXT,
+	TUI_ACT_LOG,
+	TUI_ACT_COPY,
+	TUI_ACT_SAVE,
+	TUI_ACT_COMMANDS,
+	TUI_ACT_HELP,
+	TUI_ACT_TRAINER,
+	TUI_ACT_DOWN_UP,
+	TUI_ACT_BEHAVE_NEXT,
+	TUI_ACT_RESET,
+	TUI_ACT_TOUR_NEXT,
+	TUI_ACT_TOUR_PREV,
+	TUI_ACT_QUIT,
+	TUI_ACT_QUIT_REPORT,
+	TUI_ACT_COUNT
+} tui_act;
+
+size_t tui_keymap_action_count(void);
+const tui_action *tui_keymap_action_at(size_t i); /* NULL past the end */
 
 /* The action named name, or -1. */
 int tui_keymap_action_find(const char *name);
