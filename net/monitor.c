@@ -54,7 +54,8 @@ static void on_mon_done(probe_result *r, void *arg)
 	w->last = r;
 	h->last = r;
 	if (m->on_change)
-		m->on_change(w->ip, w->port, m->arg); /* may unwatch or free: w is not used after */
+		m->on_change(w->ip, w->port, w->host,
+		             m->arg); /* may unwatch or free: w is not used after */
 }
 
 static void watch_probe(smtp_monitor *m, watch *w)
@@ -93,12 +94,16 @@ void smtp_monitor_on_change(smtp_monitor *m, smtp_change_cb cb, void *arg)
 	m->arg = arg;
 }
 
-static watch *watch_find(const smtp_monitor *m, const char *ip, int port, watch ***link)
+static watch *watch_find(const smtp_monitor *m, const char *ip, int port, const char *host,
+                         watch ***link)
 {
 	watch **pp = (watch **)&m->watches;
 
+	if (!host)
+		host = "";
 	for (; *pp; pp = &(*pp)->next)
-		if ((*pp)->port == port && strcmp((*pp)->ip, ip) == 0) {
+		if ((*pp)->port == port && strcmp((*pp)->ip, ip) == 0 &&
+		    strcmp((*pp)->host, host) == 0) {
 			if (link)
 				*link = pp;
 			return *pp;
@@ -114,9 +119,9 @@ static void watch_free(watch *w)
 	free(w);
 }
 
-void smtp_monitor_probe_now(smtp_monitor *m, const char *ip, int port)
+void smtp_monitor_probe_now(smtp_monitor *m, const char *ip, int port, const char *host)
 {
-	watch *w = m && ip ? watch_find(m, ip, port, NULL) : NULL;
+	watch *w = m && ip ? watch_find(m, ip, port, host, NULL) : NULL;
 
 	if (w)
 		watch_probe(m, w);
@@ -130,7 +135,7 @@ mxs_status smtp_monitor_watch(smtp_monitor *m, const char *host, const char *ip)
 	if (!ip)
 		return MXS_ERR_INVALID;
 	port = smtp_prober_port_for(m->p, host, ip);
-	if (watch_find(m, ip, port, NULL))
+	if (watch_find(m, ip, port, host, NULL))
 		return MXS_OK;
 	w = calloc(1, sizeof(*w));
 	if (!w)
@@ -161,9 +166,9 @@ mxs_status smtp_monitor_watch(smtp_monitor *m, const char *host, const char *ip)
 	return MXS_OK;
 }
 
-void smtp_monitor_unwatch(smtp_monitor *m, const char *ip, int port)
+void smtp_monitor_unwatch(smtp_monitor *m, const char *ip, int port, const char *host)
 {
-	watch **link, *w = watch_find(m, ip, port, &link);
+	watch **link, *w = watch_find(m, ip, port, host, &link);
 
 	if (!w)
 		return;
@@ -172,9 +177,10 @@ void smtp_monitor_unwatch(smtp_monitor *m, const char *ip, int port)
 	watch_free(w);
 }
 
-const smtp_history *smtp_monitor_history(const smtp_monitor *m, const char *ip, int port)
+const smtp_history *smtp_monitor_history(const smtp_monitor *m, const char *ip, int port,
+                                         const char *host)
 {
-	watch *w = watch_find(m, ip, port, NULL);
+	watch *w = watch_find(m, ip, port, host, NULL);
 
 	return w ? &w->h : NULL;
 }

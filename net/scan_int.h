@@ -234,7 +234,7 @@ void scani_reprobe_kept(scan *s, const mx_domain *old, const mx_domain *d);
  * scan owns r. */
 void scani_on_probe(probe_result *r, void *sl);
 /* The monitor's smtp_monitor_on_change callback; arg is the scan. */
-void scani_on_monitor_change(const char *ip, int port, void *arg);
+void scani_on_monitor_change(const char *ip, int port, const char *host, void *arg);
 /* Freezing: what every history says now is what the frozen display shows. */
 void scani_store_snapshot(scan *s);
 /* Teardown: every address freed, no cancelling (the clients are gone). */

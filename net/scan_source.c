@@ -39,7 +39,7 @@ static bool net_reprobe(scan *s, sslot *sl)
 {
 	if (!s->mon)
 		return false;
-	smtp_monitor_probe_now(s->mon, sl->a->ip, sl->a->port);
+	smtp_monitor_probe_now(s->mon, sl->a->ip, sl->a->port, sl->host);
 	return true;
 }
 

@@ -45,13 +45,15 @@ saddr *scani_find_host_addr(const scan *s, const char *host, const char *ip)
 	return scani_find_addr(s, ip, scani_port_of(s, host, ip));
 }
 
-/* One slot per host name, or the one the monitor watches (SCAN_MONITOR on
- * the network). */
+/* One slot per host name, in both modes: STARTTLS verifies the certificate
+ * for the name, so an address shown as two hosts is probed as each (the
+ * explorer once showed the first domain's probe, verified for its own
+ * name, for every domain on the address). NULL host: the first slot. */
 sslot *scani_find_slot(const saddr *a, const char *host)
 {
 	if (!a || a->nslots == 0)
 		return NULL;
-	if (a->s->mon || !host)
+	if (!host)
 		return a->slots[0];
 	for (size_t i = 0; i < a->nslots; i++)
 		if (strcmp(a->slots[i]->host, host) == 0)
@@ -112,7 +114,7 @@ static void live_history(const scan *s, const sslot *sl, scan_history *h)
 	                    .avg_ms = -1,
 	                    .best_ms = -1,
 	                    .worst_ms = -1};
-	m = sl->watched ? smtp_monitor_history(s->mon, sl->a->ip, sl->a->port) : NULL;
+	m = sl->watched ? smtp_monitor_history(s->mon, sl->a->ip, sl->a->port, sl->host) : NULL;
 	if (!m)
 		return;
 	h->in_flight = m->in_flight;
@@ -133,7 +135,7 @@ static const probe_result *live_last(const scan *s, const sslot *sl)
 
 	if (!s->mon)
 		return sl->last;
-	m = sl->watched ? smtp_monitor_history(s->mon, sl->a->ip, sl->a->port) : NULL;
+	m = sl->watched ? smtp_monitor_history(s->mon, sl->a->ip, sl->a->port, sl->host) : NULL;
 	return m ? m->last : NULL;
 }
 
@@ -292,9 +294,10 @@ static void addr_free(scan *s, saddr *a)
 		pp = &(*pp)->next;
 	*pp = a->next;
 	s->naddrs--;
-	/* before the slots go: slots[0] says whether it is watched */
-	if (s->mon && a->nslots && a->slots[0]->watched)
-		smtp_monitor_unwatch(s->mon, a->ip, a->port);
+	/* before the slots go: each says whether its name is watched */
+	for (size_t i = 0; s->mon && i < a->nslots; i++)
+		if (a->slots[i]->watched)
+			smtp_monitor_unwatch(s->mon, a->ip, a->port, a->slots[i]->host);
 	for (size_t i = 0; i < a->nslots; i++)
 		if (a->slots[i]->in_flight)
 			s->src->cancel_probe(s, a->slots[i]);
@@ -381,8 +384,8 @@ void scani_ref_domain(scan *s, const mx_domain *d)
 	char rb[320];
 	const char *to = d ? scani_rcpt_for(s, mx_domain_name(d), rb, sizeof(rb)) : NULL;
 	char mb[320];
-	/* the monitor's slot is one per address: the first domain that shows
-	 * it says whom to ask for */
+	/* the monitor's slot is one per address and host name: the first domain
+	 * that shows it so says whom to ask for */
 	const char *mto = d && s->rcpt && s->cfg.mode == SCAN_MONITOR &&
 	                          sender_rcpt_address(s->rcpt, mx_domain_name(d), mb, sizeof(mb))
 	                      ? mb
@@ -493,11 +496,11 @@ static void on_rcpt_probe(probe_result *r, void *arg)
 	scani_leave(s);
 }
 
-void scani_on_monitor_change(const char *ip, int port, void *arg)
+void scani_on_monitor_change(const char *ip, int port, const char *host, void *arg)
 {
 	scan *s = arg;
 	saddr *a = scani_find_addr(s, ip, port);
-	sslot *sl = scani_find_slot(a, NULL);
+	sslot *sl = scani_find_slot(a, host);
 	scan_event ev = {.kind = SCAN_EV_PROBE_DONE, .ip = ip};
 
 	if (s->dying || !sl)

@@ -72,12 +72,19 @@ scan_config settings_scan_config(const settings *st, scan_mode mode, const char 
 
 commands_opts settings_commands_opts(const settings *st, const scan *s, const blr_config *bl)
 {
-	return (commands_opts){.resolver = s ? scan_dns_servers(s) : NULL,
+	/* a recording asks nobody: what its run asked is in st
+	 * (settings_from_recorded) */
+	const char *resolver = s && !scan_recorded(s) ? scan_dns_servers(s)
+	                       : st->nservers         ? st->servers[0]
+	                                              : NULL;
+
+	return (commands_opts){.resolver = resolver,
 	                       .smtp_port = st->smtp_port > 0 ? st->smtp_port : 25,
 	                       .cafile = st->cafile,
 	                       .timeout_ms = st->timeout_ms,
 	                       .blocklists = bl,
-	                       .ehlo_name = s ? scan_ehlo_name(s) : NULL,
+	                       .ehlo_name =
+	                           s && scan_ehlo_name(s) ? scan_ehlo_name(s) : st->ehlo_name,
 	                       .mta_sts_port = st->mta_sts_port,
 	                       .ns_port = st->ns_port,
 	                       .dane = st->dane};
@@ -114,4 +121,21 @@ rec_meta settings_record_meta(const settings *st, const scan *s, const char *ver
 	                  .mta_sts_port = st->mta_sts_port,
 	                  .ns_port = st->ns_port,
 	                  .dane = st->dane};
+}
+
+void settings_from_recorded(settings *st, const rec_meta *m)
+{
+	if (m->resolver) {
+		st->servers[0] = m->resolver;
+		st->nservers = 1;
+	}
+	st->smtp_port = m->smtp_port > 0 ? m->smtp_port : 25;
+	st->no_probe = m->no_probe;
+	st->allow_loopback = m->allow_loopback;
+	if (m->timeout_ms)
+		st->timeout_ms = m->timeout_ms;
+	st->ehlo_name = m->ehlo;
+	st->mta_sts_port = m->mta_sts_port;
+	st->ns_port = m->ns_port;
+	st->dane = m->dane;
 }

@@ -101,6 +101,12 @@ commands_opts settings_commands_opts(const settings *st, const scan *s, const bl
 commands_opts settings_commands_opts_recorded(const settings *st, const rec_meta *m,
                                               const blr_config *bl);
 
+/* What a recording's run used (its "recorded" object) laid over st, for a
+ * front end that shows the recording: the servers asked (as one string,
+ * for printing only), the port, the EHLO name, the timeout, the stages'
+ * ports, --dane. The strings are borrowed from m. */
+void settings_from_recorded(settings *st, const rec_meta *m);
+
 /* The "recorded" object of a recording line made by scan s now: at must
  * hold at least 32 bytes and receives the time. The strings are borrowed
  * from st, s, at and the version string. */

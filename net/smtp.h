@@ -115,9 +115,9 @@ typedef struct smtp_history {
 
 typedef struct smtp_monitor smtp_monitor;
 
-/* Called after each probe that ends, with the address (and port) whose
- * history changed. */
-typedef void (*smtp_change_cb)(const char *ip, int port, void *arg);
+/* Called after each probe that ends, with the address, port and host name
+ * whose history changed. */
+typedef void (*smtp_change_cb)(const char *ip, int port, const char *host, void *arg);
 
 /* A monitor that re-probes every watched address through p every
  * interval_ms (0 = 1000), never overlapping itself: an address whose probe
@@ -127,19 +127,22 @@ smtp_monitor *smtp_monitor_new(smtp_prober *p, unsigned interval_ms);
 void smtp_monitor_on_change(smtp_monitor *m, smtp_change_cb cb, void *arg);
 /* Starts watching ip as host; the first probe is queued at once. A watch
  * is an address at a port (smtp_prober_port_for: one per lab scenario for
- * ::1, else one per address): watching one again is a no-op.
+ * ::1, else one per address) as one MX host name, since STARTTLS verifies
+ * the certificate for that name: two names on one address are two watches,
+ * as check probes them. Watching one again is a no-op.
  * MXS_ERR_INVALID / MXS_ERR_NOMEM as smtp_probe. */
 mxs_status smtp_monitor_watch(smtp_monitor *m, const char *host, const char *ip);
-/* Probes ip at port now (a re-resolve wants a fresh answer without waiting
+/* Probes ip at port as host now (a re-resolve wants a fresh answer without waiting
  * for the interval); its history is kept. No-op when it is not watched or
  * its probe is still running. */
-void smtp_monitor_probe_now(smtp_monitor *m, const char *ip, int port);
-/* Stops watching ip at port and forgets its history; its running probe is
+void smtp_monitor_probe_now(smtp_monitor *m, const char *ip, int port, const char *host);
+/* Stops watching ip at port as host and forgets its history; its running probe is
  * cancelled. */
-void smtp_monitor_unwatch(smtp_monitor *m, const char *ip, int port);
-/* The history of ip at port, or NULL when it is not watched. A view valid
+void smtp_monitor_unwatch(smtp_monitor *m, const char *ip, int port, const char *host);
+/* The history of ip at port as host, or NULL when it is not watched. A view valid
  * until the next loop turn or the next call into the monitor. */
-const smtp_history *smtp_monitor_history(const smtp_monitor *m, const char *ip, int port);
+const smtp_history *smtp_monitor_history(const smtp_monitor *m, const char *ip, int port,
+                                         const char *host);
 /* Cancels the monitor's probes and closes its timer. Accepts NULL. */
 void smtp_monitor_free(smtp_monitor *m);
 

@@ -157,19 +157,14 @@ static int replay_explore(const cli_opts *o)
 	         h.first.at ? h.first.at : "(when unknown)");
 	setlocale(LC_ALL, "");
 	c = (tui_config){.loop = &loop,
-	                 .smtp_port = h.first.smtp_port,
-	                 .no_probe = h.first.no_probe,
-	                 .allow_loopback = h.first.allow_loopback,
-	                 .seed = mx_domain_seed(h.d[0]),
-	                 .as_host = as,
-	                 .sender = o->set.sender, /* --sender: the walk on screen starts as it */
-	                 .ascii = o->set.ascii,
-	                 .no_color = !o->set.color,
-	                 .mouse = o->set.mouse,
-	                 .theme = o->set.theme,
+	                 .set = o->set,          /* --sender, --ascii, --theme, ... as given */
 	                 .state_domains = false, /* the saved list is left alone */
 	                 .replay = label,
 	                 .trace_keys = getenv("MXSCOPE_TRACE_KEYS")};
+	/* the rest as the recording's run had it */
+	settings_from_recorded(&c.set, &h.first);
+	c.set.seed = mx_domain_seed(h.d[0]);
+	c.set.as_host = as;
 	a = tui_app_new(&c, &why);
 	if (!a) {
 		cli_error("%s", why ? why : "cannot start the explorer");

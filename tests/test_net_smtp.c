@@ -951,11 +951,12 @@ static void test_cancel(void **state)
 
 /* ---- monitor ------------------------------------------------------------- */
 
-static void count_change(const char *ip, int port, void *arg)
+static void count_change(const char *ip, int port, const char *host, void *arg)
 {
 	int *n = arg;
 
 	assert_non_null(ip);
+	assert_non_null(host);
 	assert_true(port > 0);
 	(*n)++;
 }
@@ -973,15 +974,25 @@ static void test_monitor(void **state)
 	smtp_monitor_on_change(m, count_change, &changes);
 	assert_int_equal(smtp_monitor_watch(m, "slow2.t.lab.test", "127.0.30.18"), MXS_OK);
 	assert_int_equal(smtp_monitor_watch(m, "refuse.t.lab.test", "127.0.30.2"), MXS_OK);
-	assert_int_equal(smtp_monitor_watch(m, "x", "127.0.30.18"), MXS_OK); /* again: no-op */
+	/* again as the same name: a no-op */
+	assert_int_equal(smtp_monitor_watch(m, "slow2.t.lab.test", "127.0.30.18"), MXS_OK);
+	/* the same address as another name: a watch of its own, since STARTTLS
+	 * verifies each name, with its own history */
+	assert_int_equal(smtp_monitor_watch(m, "other.t.lab.test", "127.0.30.18"), MXS_OK);
+	assert_non_null(smtp_monitor_history(m, "127.0.30.18", f->port, "other.t.lab.test"));
+	assert_string_equal(
+	    smtp_monitor_history(m, "127.0.30.18", f->port, "other.t.lab.test")->host,
+	    "other.t.lab.test");
+	smtp_monitor_unwatch(m, "127.0.30.18", f->port, "other.t.lab.test");
+	assert_null(smtp_monitor_history(m, "127.0.30.18", f->port, "other.t.lab.test"));
 	assert_int_equal(smtp_monitor_watch(m, "x", "not-an-ip"), MXS_ERR_INVALID);
-	h = smtp_monitor_history(m, "127.0.30.18", f->port);
+	h = smtp_monitor_history(m, "127.0.30.18", f->port, "slow2.t.lab.test");
 	assert_non_null(h);
 	assert_int_equal(h->sent, 0);
 	assert_true(h->in_flight);
 	assert_int_equal(h->last_state, PROBE_PENDING);
-	assert_null(smtp_monitor_history(m, "127.0.30.99", f->port));
-	while ((h = smtp_monitor_history(m, "127.0.30.18", f->port))->sent < 3)
+	assert_null(smtp_monitor_history(m, "127.0.30.99", f->port, "slow2.t.lab.test"));
+	while ((h = smtp_monitor_history(m, "127.0.30.18", f->port, "slow2.t.lab.test"))->sent < 3)
 		uv_run(&f->loop, UV_RUN_ONCE);
 	elapsed = (long)((uv_hrtime() - t0) / 1000000u);
 	print_message("monitor: sent %lu lost %lu avg %ld best %ld worst %ld last %ld in %ld ms\n",
@@ -999,15 +1010,15 @@ static void test_monitor(void **state)
 	assert_string_equal(h->host, "slow2.t.lab.test");
 	/* rounds every 200 ms: the third probe started at 400 ms at the earliest */
 	assert_true(elapsed >= 400 + 180);
-	hr = smtp_monitor_history(m, "127.0.30.2", f->port);
+	hr = smtp_monitor_history(m, "127.0.30.2", f->port, "refuse.t.lab.test");
 	assert_true(hr->sent >= 2);
 	assert_int_equal(hr->lost, hr->sent);
 	assert_true(hr->lost_pct == 100.0);
 	assert_int_equal(hr->best_ms, -1);
 	assert_int_equal(hr->last_state, PROBE_REFUSED);
 	assert_true(changes >= 5);
-	smtp_monitor_unwatch(m, "127.0.30.2", f->port);
-	assert_null(smtp_monitor_history(m, "127.0.30.2", f->port));
+	smtp_monitor_unwatch(m, "127.0.30.2", f->port, "refuse.t.lab.test");
+	assert_null(smtp_monitor_history(m, "127.0.30.2", f->port, "refuse.t.lab.test"));
 	smtp_monitor_free(m);
 	prober_done(f, p);
 }
@@ -1021,7 +1032,7 @@ static void test_monitor_no_overlap(void **state)
 	const smtp_history *h;
 
 	assert_int_equal(smtp_monitor_watch(m, NULL, "127.0.30.4"), MXS_OK); /* slow 0.5 */
-	while ((h = smtp_monitor_history(m, "127.0.30.4", f->port))->sent < 2) {
+	while ((h = smtp_monitor_history(m, "127.0.30.4", f->port, NULL))->sent < 2) {
 		uv_run(&f->loop, UV_RUN_ONCE);
 		assert_true(smtp_prober_busy(p) <= 1);
 	}

@@ -60,10 +60,10 @@ static tui_config config(fixture *f)
 	                    .in = f->in,
 	                    .out = f->out,
 	                    .term = "xterm-256color",
-	                    .timeout_ms = 1000,
-	                    .allow_loopback = true,
-	                    .seed = 42,
-	                    .interval_ms = 600000,
+	                    .set.timeout_ms = 1000,
+	                    .set.allow_loopback = true,
+	                    .set.seed = 42,
+	                    .set.interval_ms = 600000,
 	                    .state_path = f->state,
 	                    .state_domains = false};
 }
@@ -169,9 +169,8 @@ static void record_senders(fixture *f, const tui_config *live, const lab_world *
 	tui_config c = *live;
 	char *why = NULL;
 
-	c.record = f->rec2;
-	c.mta_sts = true;
-	c.mta_sts_port = f->here.sts_port;
+	c.set.record = f->rec2;
+	c.set.mta_sts_port = f->here.sts_port;
 	f->app = tui_app_new(&c, &why);
 	if (!f->app)
 		fail_msg("tui_app_new: %s", why);
@@ -210,12 +209,12 @@ static int setup(void **state)
 	uv_timer_init(&f->loop, &f->nudge);
 	/* the live run, recording */
 	c = config(f);
-	c.servers = f->servers;
-	c.nservers = 1;
-	c.smtp_port = lab_smtp_port(f->here.smtp);
+	c.set.servers[0] = f->servers[0];
+	c.set.nservers = 1;
+	c.set.smtp_port = lab_smtp_port(f->here.smtp);
 	c.ca_pem = lab_smtp_ca_pem(f->here.smtp);
-	c.loopback_probes = true;
-	c.record = f->rec;
+	c.set.loopback_probes = true;
+	c.set.record = f->rec;
 	f->app = tui_app_new(&c, &why);
 	if (!f->app)
 		fail_msg("tui_app_new: %s", why);

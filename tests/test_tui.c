@@ -162,7 +162,7 @@ static void test_mouse(void **state)
 	MEVENT ev = {.x = 5, .y = 3, .bstate = BUTTON1_PRESSED};
 	char *s;
 
-	c.mouse = true;
+	c.set.mouse = true;
 	start(f, &c, sc, 2);
 	assert_int_equal(ungetmouse(&ev), OK); /* a click on the second domain */
 	tui_app_pump(f->app);
@@ -305,7 +305,7 @@ static void test_bad_theme_file(void **state)
 	assert_non_null(t);
 	fputs("normal = default\nok = purple-ish\n", t);
 	fclose(t);
-	c.theme = path;
+	c.set.theme = path;
 	start(f, &c, NULL, 0);
 	s = screen(f);
 	assert_has(s, "theme default");
@@ -373,7 +373,7 @@ static void test_blocklists(void **state)
 	         lab_http_address(h));
 	assert_int_equal(blr_config_parse(bl, "lab", text, 0, NULL, NULL, NULL, &why), MXS_OK);
 	c.blocklists = bl;
-	c.timeout_ms = 1000;
+	c.set.timeout_ms = 1000;
 	start(f, &c, sc, 1);
 	if (!tf_run_until(f, listed, &s, 10))
 		fail_msg("no LISTED address after 10 s:\n%s", s);
@@ -405,8 +405,8 @@ static void test_mono_ascii(void **state)
 	tui_config c = base_config(f, 80, 24);
 	char *s;
 
-	c.no_color = true;
-	c.ascii = true;
+	c.set.no_color = true;
+	c.set.ascii = true;
 	start(f, &c, sc, 2);
 	key(f, '\t');
 	keys(f, "jj");
@@ -863,7 +863,7 @@ static void test_tour(void **state)
 	char *why = NULL, *s, want[200];
 
 	assert_true(n >= 2);
-	c.tour = true;
+	c.set.tour = true;
 	f->app = tui_app_new(&c, &why);
 	assert_non_null(f->app);
 	assert_int_equal(tui_app_add(f->app, lab_scenario_domain(f->w, 0, 0), 0, &why), MXS_OK);

@@ -72,7 +72,7 @@ static void test_srv_all(void **state)
 	const char *const sc[] = {"single", "srv", "preference"};
 	tui_config c = base_config(f, 160, 60);
 
-	c.srv = true;
+	c.set.srv = true;
 	start(f, &c, sc, 3);
 	assert_int_equal(lab_dns_questions(f->dns, T_SRV), 18);
 	key(f, 'j');
@@ -159,9 +159,9 @@ static tui_config auth_config(fixture *f, auth_lab *l)
 {
 	tui_config c = base_config(f, 170, 60);
 
-	f->servers[0] = l->primary; /* the primary is the resolver here */
-	c.ns_port = l->port;
-	c.no_probe = true;
+	c.set.servers[0] = l->primary; /* the primary is the resolver here */
+	c.set.ns_port = l->port;
+	c.set.no_probe = true;
 	c.lab = NULL;
 	return c;
 }
@@ -206,7 +206,7 @@ static void authoritative_case(fixture *f, bool by_key)
 
 	auth_lab_open(f, &l);
 	c = auth_config(f, &l);
-	c.authoritative = !by_key;
+	c.set.authoritative = !by_key;
 	tf_start_names(f, &c, names, 1);
 	if (by_key) {
 		s = screen(f);
@@ -392,7 +392,7 @@ static void test_families(void **state)
 		tui_config c = base_config(f, 160, 50);
 		char *s;
 		c.lab = NULL;
-		c.family = rows[i].family;
+		c.set.family = rows[i].family;
 		tf_start_names(f, &c, names, 1);
 		s = screen(f);
 		if (rows[i].v4)
@@ -421,7 +421,7 @@ static void test_ipv6_down_scenario(void **state)
 	tui_config c = base_config(f, 160, 50);
 	char *s;
 
-	c.smtp_overrides = lab_smtp_overrides(f->smtp, &c.nsmtp_overrides);
+	c.set.smtp_overrides = lab_smtp_overrides(f->smtp, &c.set.nsmtp_overrides);
 	start(f, &c, sc, 1);
 	s = screen(f);
 	assert_has(s, "warning  v6down.lab.test");

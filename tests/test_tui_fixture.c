@@ -89,27 +89,30 @@ tui_config tf_config(fixture *f, int cols, int rows)
 	snprintf(buf, sizeof(buf), "%d", rows);
 	setenv("LINES", buf, 1);
 	unsetenv("NO_COLOR");
-	return (tui_config){
+	tui_config c = {
 	    .loop = &f->loop,
 	    .in = f->in,
 	    .out = f->out,
 	    .term = "xterm-256color",
-	    .servers = f->servers,
-	    .nservers = 1,
-	    .timeout_ms = 1000,
-	    .smtp_port = lab_smtp_port(f->smtp),
 	    .ca_pem = lab_smtp_ca_pem(f->smtp),
-	    .loopback_probes = true,
-	    .allow_loopback = true,
-	    .seed = 42,
-	    .interval_ms = 600000,
 	    .state_path = f->state,
 	    .state_domains = false,
 	    .lab = f->w,
-	    /* with tf_setup_sts: policies fetched from the lab's own server */
-	    .mta_sts = f->here.sts != NULL,
-	    .mta_sts_port = f->here.sts_port,
 	};
+
+	/* as mxscope lab sets them (src/labcmd.c) */
+	c.set.servers[0] = f->server;
+	c.set.nservers = 1;
+	c.set.timeout_ms = 1000;
+	c.set.smtp_port = lab_smtp_port(f->smtp);
+	c.set.loopback_probes = true;
+	c.set.allow_loopback = true;
+	c.set.dane = true;
+	c.set.seed = 42;
+	c.set.interval_ms = 600000;
+	/* with tf_setup_sts: policies fetched from the lab's own server */
+	c.set.mta_sts_port = f->here.sts_port;
+	return c;
 }
 
 tui_config tf_config_trainer(fixture *f, int cols, int rows)

@@ -40,7 +40,7 @@ static void test_long_panes(void **state)
 	char *s, want[32];
 	size_t rows;
 
-	c.no_probe = true; /* forty hosts: the answer is what this is about */
+	c.set.no_probe = true; /* forty hosts: the answer is what this is about */
 	start(f, &c, sc, 1);
 	key(f, '\t');
 	for (int i = 0; i < 20; i++)

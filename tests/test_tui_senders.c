@@ -15,7 +15,7 @@ static tui_config config(fixture *f, int rows)
 {
 	tui_config c = base_config(f, 120, rows);
 
-	c.theme = "default";
+	c.set.theme = "default";
 	return c;
 }
 
@@ -90,7 +90,7 @@ static void test_sts_testing(void **state)
 	tui_config c = config(f, 80);
 	char *s;
 
-	c.sender = SENDER_MTA_STS; /* as --sender mta-sts */
+	c.set.sender = SENDER_MTA_STS; /* as --sender mta-sts */
 	start(f, &c, sc, 1);
 	s = screen(f);
 	assert_has(s, "sender mta-sts");
@@ -174,7 +174,7 @@ static void test_dane_insecure(void **state)
 	tui_config c = config(f, 80);
 	char *s;
 
-	c.sender = SENDER_DANE;
+	c.set.sender = SENDER_DANE;
 	start(f, &c, sc, 1);
 	key(f, '\t');
 	key(f, KEY_DOWN);
@@ -204,7 +204,7 @@ static void test_rcpt_bounce_stops(void **state)
 
 	assert_non_null(l);
 	tf_lab_trainer(l, "rcpt-relay.lab.test", "pref mx1.rcpt-relay.lab.test 30");
-	c.rcpt = "postmaster";
+	c.set.rcpt = "postmaster";
 	start(f, &c, sc, 1);
 	s = screen(f);
 	assert_has(s, "rcpt-relay.lab.test none");
@@ -265,7 +265,7 @@ static void test_sts_policy_unavailable(void **state)
 
 	assert_non_null(l);
 	tf_lab_trainer(l, "sts-enforce.lab.test", "behave mta-sts.sts-enforce.lab.test missing");
-	c.sender = SENDER_MTA_STS;
+	c.set.sender = SENDER_MTA_STS;
 	start(f, &c, sc, 1);
 	s = screen(f);
 	assert_has(s, "  TXT v=STSv1; id=");
@@ -287,7 +287,7 @@ static void test_walk_at_80x24(void **state)
 	tui_config c = base_config(f, 80, 24);
 	char *s;
 
-	c.sender = SENDER_MTA_STS;
+	c.set.sender = SENDER_MTA_STS;
 	start(f, &c, sc, 1);
 	walk_to_end(f);
 	s = screen(f);

@@ -27,8 +27,8 @@ static void test_walk_keeps_state_colour(void **state)
 
 		if (!th)
 			fail_msg("theme %s: %s", theme_shipped[t], why);
-		c.seed = 7;
-		c.theme = theme_shipped[t];
+		c.set.seed = 7;
+		c.set.theme = theme_shipped[t];
 		start(f, &c, sc, 1);
 		key(f, '\n');
 		key(f, 'w');
@@ -132,7 +132,7 @@ static void test_themes_built_in(void **state)
 	assert_non_null(getcwd(cwd, sizeof(cwd)));
 	assert_int_equal(chdir(f->dir), 0);
 	setenv("XDG_CONFIG_HOME", f->dir, 1);
-	c.theme = "high-contrast";
+	c.set.theme = "high-contrast";
 	start(f, &c, NULL, 0);
 	s = screen(f);
 	assert_has(s, "theme high-contrast");

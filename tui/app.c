@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "name.h"
 #include "record.h"
 #include "sender.h"
@@ -100,17 +101,7 @@ static void on_domain(scan *s, const char *name, const mx_domain *d, unsigned ch
 	/* --record: every change but a reshuffle lands as one whole line */
 	if (a->record_fd >= 0 && (changes & ~SCAN_CH_ANALYSIS)) {
 		char at[32], *line, *why = NULL;
-		rec_meta rm = {.at = at,
-		               .resolver = (char *)scan_dns_servers(s),
-		               .smtp_port = a->cfg.smtp_port > 0 ? a->cfg.smtp_port : 25,
-		               .no_probe = a->cfg.no_probe,
-		               .allow_loopback = a->cfg.allow_loopback,
-		               .timeout_ms = a->cfg.timeout_ms,
-		               .ehlo = (char *)scan_ehlo_name(s),
-		               .mta_sts_port = a->cfg.mta_sts_port,
-		               .ns_port = a->cfg.ns_port,
-		               .dane = a->cfg.dane};
-		rec_now(at, sizeof(at));
+		rec_meta rm = settings_record_meta(&a->cfg.set, s, MXSCOPE_VERSION, at, sizeof(at));
 		line = rec_line(d, &rm);
 		if (!line || rec_append(a->record_fd, line, &why) != MXS_OK)
 			tui_msg(&a->m, true, "--record: %s", why ? why : "out of memory");
@@ -246,11 +237,11 @@ mxs_status tui_app_add(tui_app *a, const char *name, int scenario, char **why)
 	norm = NULL;
 	e->scenario = scenario;
 	e->added = a->added_seq++;
-	e->seed = a->cfg.seed;
+	e->seed = a->cfg.set.seed;
 	e->resolving = true;
 	/* --srv / --authoritative: asked for every domain from the start */
-	e->srv_asked = a->cfg.srv;
-	e->auth_asked = a->cfg.authoritative;
+	e->srv_asked = a->cfg.set.srv;
+	e->auth_asked = a->cfg.set.authoritative;
 	a->m.e[a->m.ne++] = e;
 	tui_log(&a->m, "query MX %s sent", e->name);
 	tui_mark(&a->m, TUI_D_ALL);
@@ -363,7 +354,7 @@ static void load_theme(tui_app *a, const char *name)
 	char *why = NULL;
 	theme *t;
 
-	if (a->cfg.no_color || getenv("NO_COLOR")) {
+	if (a->cfg.set.no_color || getenv("NO_COLOR")) {
 		use_theme(a, theme_mono());
 		return;
 	}
@@ -384,7 +375,7 @@ void tui_app_cycle_theme(tui_app *a)
 	char *why = NULL;
 	theme *t;
 
-	if (a->cfg.no_color || getenv("NO_COLOR")) {
+	if (a->cfg.set.no_color || getenv("NO_COLOR")) {
 		tui_msg(&a->m, false, "colours are off (--no-color or NO_COLOR): theme stays mono");
 		return;
 	}
@@ -426,8 +417,9 @@ static mxs_status save_state(tui_app *a, char **why)
 		st.domains = a->lab_saved;
 		st.ndomains = a->nlab_saved;
 	}
-	st.theme = a->m.th && !(a->cfg.no_color || getenv("NO_COLOR")) ? (char *)theme_name(a->m.th)
-	                                                               : NULL;
+	st.theme = a->m.th && !(a->cfg.set.no_color || getenv("NO_COLOR"))
+	               ? (char *)theme_name(a->m.th)
+	               : NULL;
 	rc = tui_state_save(a->state_path, &st, why);
 	free(names);
 	return rc;
@@ -656,7 +648,7 @@ char *tui_app_exit_report(tui_app *a)
 		view_entry(a, e, false);
 	if (!a->want_report || !e || !e->d)
 		return NULL;
-	o.color = !a->cfg.no_color && !getenv("NO_COLOR") && isatty(STDOUT_FILENO);
+	o.color = !a->cfg.set.no_color && !getenv("NO_COLOR") && isatty(STDOUT_FILENO);
 	return mx_report_text(e->d, &o);
 }
 
@@ -695,7 +687,7 @@ static void start_screen(tui_app *a, char **why)
 		start_color();
 		use_default_colors();
 	}
-	if (a->cfg.mouse) {
+	if (a->cfg.set.mouse) {
 		mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON4_PRESSED
 #ifdef BUTTON5_PRESSED
 		              | BUTTON5_PRESSED
@@ -726,11 +718,11 @@ tui_app *tui_app_new(const tui_config *cfg, char **why)
 	a->loop = cfg->loop;
 	/* without a UTF-8 locale the box drawing and state glyphs would come out
 	 * as '?': draw in ASCII then, as --ascii does */
-	a->m.ascii = cfg->ascii || strcmp(nl_langinfo(CODESET), "UTF-8") != 0;
-	a->m.no_probe = cfg->no_probe;
-	a->m.tour = cfg->tour;
-	a->m.as_host = cfg->as_host;
-	a->m.sender = cfg->sender >= 0 && cfg->sender < SENDER_COUNT ? cfg->sender : 0;
+	a->m.ascii = cfg->set.ascii || strcmp(nl_langinfo(CODESET), "UTF-8") != 0;
+	a->m.no_probe = cfg->set.no_probe;
+	a->m.tour = cfg->set.tour;
+	a->m.as_host = cfg->set.as_host;
+	a->m.sender = cfg->set.sender >= 0 && cfg->set.sender < SENDER_COUNT ? cfg->set.sender : 0;
 	a->m.replay = cfg->replay;
 	a->m.lab = cfg->lab;
 	a->m.km = cfg->keymap ? cfg->keymap : (a->own_km = tui_keymap_new());
@@ -739,7 +731,7 @@ tui_app *tui_app_new(const tui_config *cfg, char **why)
 		mxs_why(why, "out of memory");
 		goto fail;
 	}
-	if (cfg->record && (a->record_fd = rec_open(cfg->record, why)) < 0)
+	if (cfg->set.record && (a->record_fd = rec_open(cfg->set.record, why)) < 0)
 		goto fail;
 	if (cfg->lab_rw && cfg->lab_smtp) {
 		size_t n = lab_trainer_help(NULL, 0) + 1;
@@ -778,47 +770,15 @@ tui_app *tui_app_new(const tui_config *cfg, char **why)
 	start_screen(a, why);
 	if (!a->screen_up)
 		goto fail;
-	theme_name_wanted = cfg->theme ? cfg->theme : st.theme;
+	theme_name_wanted = cfg->set.theme ? cfg->set.theme : st.theme;
 	load_theme(a, theme_name_wanted);
-	/* one scan does the resolving, probing and blocklists, as for check */
-	sc = (scan_config){.mode = SCAN_MONITOR,
-	                   .servers = cfg->servers,
-	                   .nservers = cfg->nservers,
-	                   .timeout_ms = cfg->timeout_ms,
-	                   /* SRV only once the details pane shows it,
-	                      or for every domain with --srv */
-	                   .srv = cfg->srv,
-	                   .authoritative = cfg->authoritative,
-	                   .family = cfg->family,
-	                   .qps = cfg->qps,
-	                   .max_probes = cfg->max_probes,
-	                   .no_probe = cfg->no_probe,
-	                   /* the lab shows TLSA in unsigned zones too (dane-insecure) */
-	                   .dane = cfg->lab != NULL || cfg->dane,
-	                   .smtp_port = cfg->smtp_port,
-	                   .ehlo_name = cfg->ehlo_name,
-	                   .ca_pem = cfg->ca_pem,
-	                   .interval_ms = cfg->interval_ms,
-	                   .blocklists = cfg->blocklists,
-	                   .bl_ca_pem = cfg->ca_pem,
-	                   .loopback_only = cfg->loopback_probes,
-	                   .allow_loopback = cfg->allow_loopback,
-	                   .seed = cfg->seed,
-	                   .as_host = cfg->as_host,
-	                   .recording = cfg->replay != NULL,
-	                   .smtp_overrides = cfg->smtp_overrides,
-	                   .nsmtp_overrides = cfg->nsmtp_overrides,
-	                   .ptr = true, /* a few domains on screen: reverse DNS is cheap */
-	                   .ns_port = cfg->ns_port,
-	                   .mta_sts = cfg->mta_sts && !cfg->no_probe,
-	                   .mta_sts_port = cfg->mta_sts_port,
-	                   .rcpt = cfg->no_probe ? NULL : cfg->rcpt,
-	                   .sender = cfg->sender >= 0 && cfg->sender < SENDER_COUNT
-	                                 ? (sender_profile)cfg->sender
-	                                 : SENDER_OPPORTUNISTIC,
-	                   .on_domain = on_domain,
-	                   .on_event = on_event,
-	                   .arg = a};
+	/* one scan does the resolving, probing and blocklists, made from the
+	 * settings as check makes its own */
+	sc = settings_scan_config(&cfg->set, SCAN_MONITOR, cfg->ca_pem, cfg->blocklists);
+	sc.recording = cfg->replay != NULL;
+	sc.on_domain = on_domain;
+	sc.on_event = on_event;
+	sc.arg = a;
 	a->scan = scan_new(a->loop, &sc, NULL, why);
 	if (!a->scan)
 		goto fail;
@@ -854,8 +814,8 @@ tui_app *tui_app_new(const tui_config *cfg, char **why)
 	}
 	tui_state_clear(&st);
 	tui_log(&a->m, "mxscope explorer started; DNS %s%s; probes %s",
-	        cfg->nservers ? cfg->servers[0] : "the system's resolver",
-	        cfg->nservers > 1 ? " and more" : "",
+	        cfg->set.nservers ? cfg->set.servers[0] : "the system's resolver",
+	        cfg->set.nservers > 1 ? " and more" : "",
 	        scan_probing(a->scan) ? "every interval" : "off (--no-probe)");
 	a->m.dirty = TUI_D_ALL;
 	return a;

@@ -52,13 +52,8 @@ void tui_cmdview_lines(const tui_model *m, const tui_entry *e, tui_lines *L)
 void tui_cmdview_toggle(tui_app *a)
 {
 	a->m.cmds = !a->m.cmds;
-	/* the same servers, port and providers the scan uses (cafile: the
-	 * explorer holds the PEM, not its path, so openssl uses its own store) */
-	a->m.cmd_opts = (commands_opts){.resolver = a->scan ? scan_dns_servers(a->scan) : NULL,
-	                                .smtp_port = a->cfg.smtp_port > 0 ? a->cfg.smtp_port : 25,
-	                                .timeout_ms = a->cfg.timeout_ms,
-	                                .blocklists = a->cfg.blocklists,
-	                                .ehlo_name = a->scan ? scan_ehlo_name(a->scan) : NULL};
+	/* what check --commands prints for the same settings and scan */
+	a->m.cmd_opts = settings_commands_opts(&a->cfg.set, a->scan, a->cfg.blocklists);
 	tui_msg(&a->m, false, "%s",
 	        a->m.cmds ? "commands: every question and probe as dig, swaks, openssl, curl "
 	                    "(y copies, c again: back)"

@@ -73,7 +73,7 @@ static void walk_start(tui_app *a)
 		tui_msg(&a->m, true, "walk: %s has no address to try", e->name);
 		return;
 	}
-	if (a->cfg.no_probe) {
+	if (a->cfg.set.no_probe) {
 		tui_msg(&a->m, true, "walk: needs probes (started with --no-probe)");
 		return;
 	}
@@ -681,7 +681,7 @@ static void run_action(tui_app *a, int act, const char *kn)
 
 	if ((in->when & TUI_WHEN_LAB) && !a->trainer)
 		tui_msg(&a->m, true, "%s: trainer controls are for mxscope lab", kn);
-	else if ((in->when & TUI_WHEN_TOUR) && (!a->cfg.tour || !a->cfg.lab))
+	else if ((in->when & TUI_WHEN_TOUR) && (!a->cfg.set.tour || !a->cfg.lab))
 		tui_msg(&a->m, true, "%s: for mxscope lab --tour", kn);
 	else if ((in->when & TUI_WHEN_LIVE) && scan_recorded(a->scan))
 		tui_msg(
@@ -752,7 +752,7 @@ void tui_keys_handle(tui_app *a, wint_t ch, bool fkey)
 		return;
 	}
 	if (fkey && ch == KEY_MOUSE) {
-		if (a->cfg.mouse)
+		if (a->cfg.set.mouse)
 			handle_mouse(a);
 		return;
 	}

@@ -195,7 +195,7 @@ void tui_tour_go(tui_app *a, size_t i)
 	size_t n = lab_world_scenario_count(a->cfg.lab);
 	char *why = NULL, kn[32], kp[32];
 
-	if (!a->cfg.tour || i >= n)
+	if (!a->cfg.set.tour || i >= n)
 		return;
 	while (a->m.ne)
 		tui_app_drop(a, a->m.e[a->m.ne - 1]);

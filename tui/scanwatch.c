@@ -34,7 +34,7 @@ void tui_watch_egress(tui_app *a)
 	bool blocked;
 
 	/* a recording's probes say nothing about this network */
-	if (a->cfg.no_probe || scan_recorded(a->scan))
+	if (a->cfg.set.no_probe || scan_recorded(a->scan))
 		return;
 	scan_get_counters(a->scan, &c);
 	seen.answered = c.probes_done - c.probes_connect_timeout;

@@ -18,6 +18,7 @@
 
 #include "blocklist.h"
 #include "lab.h"
+#include "settings.h"
 #include "status.h"
 #include "tui_keymap.h"
 
@@ -25,40 +26,14 @@ typedef struct tui_config {
 	uv_loop_t *loop;
 	FILE *in, *out;   /* the terminal; NULL = stdin / stdout */
 	const char *term; /* terminal type; NULL = $TERM */
-	/* resolving and probing, as for check */
-	const char *const *servers;
-	size_t nservers;
-	unsigned timeout_ms;
-	int family;          /* -4 / -6: 4 or 6, 0 both (scan_config.family) */
-	unsigned qps;        /* --qps: DNS questions a second at most, 0 none */
-	unsigned max_probes; /* --max-probes: SMTP probes in flight; 0 = 200 */
-	int smtp_port;       /* <= 0: 25 */
-	const char *ehlo_name, *ca_pem;
-	bool no_probe;
-	bool loopback_probes; /* the lab: probe only 127.0.0.0/8 and ::1 */
-	/* the lab's address map (each scenario's ::1 host on its own port), or NULL */
-	const probe_port_override *smtp_overrides;
-	size_t nsmtp_overrides;
-	bool allow_loopback;
-	uint64_t seed;
-	const char *as_host;
-	unsigned interval_ms; /* re-probing, like mtr; 0 = 10 s */
-	/* what real senders look at, as for check */
-	bool mta_sts;     /* fetch each domain's MTA-STS policy and TLS-RPT */
-	int mta_sts_port; /* HTTPS port of the policy hosts; <= 0: 443 (the lab: its own) */
-	int sender;       /* --sender: the sender_profile the walk follows first */
-	const char *rcpt; /* --rcpt: the recipient stage, or NULL (off) */
-	int ns_port;      /* name servers' port for the authoritative view; <= 0: 53 */
-	bool dane; /* --dane: TLSA also in unsigned zones (shown, ignored); the lab: always */
-	/* asked for every domain from the start (else: SRV once the
-	 * details pane shows it, the authoritative view with the V key) */
-	bool srv, authoritative;
+	/* what the user asked for (net/settings.h): the scan, the commands view
+	 * and --record are derived from it as check derives them. Its strings
+	 * are borrowed. A zeroed value is each client's defaults. */
+	settings set;
+	const char *ca_pem;           /* --cafile's contents (the lab: set.ca_pem), or NULL */
 	const blr_config *blocklists; /* providers to ask about every address, or NULL */
-	/* the screen */
-	bool mouse, ascii, no_color;
-	const tui_keymap *keymap; /* the keys (a config's bind and unbind); NULL: the
-	                             defaults. Borrowed. */
-	const char *theme;        /* --theme NAME|FILE, or NULL: the saved one, else default */
+	const tui_keymap *keymap;     /* the keys (a config's bind and unbind); NULL: the
+	                                 defaults. Borrowed. */
 	/* state between runs: NULL = $XDG_STATE_HOME/mxscope/state, "" = none */
 	const char *state_path;
 	bool state_domains;   /* load the saved domain list and save the list back */
@@ -67,12 +42,10 @@ typedef struct tui_config {
 	 * SMTP hosts; both NULL outside the lab. Borrowed. */
 	lab_world *lab_rw;
 	lab_smtp *lab_smtp;
-	bool tour;              /* lab --tour: one scenario at a time, N/P move on */
 	const char *trace_keys; /* file for keypress-to-screen times (bench), or NULL */
 	/* recordings (docs/replay.md) */
 	const char *replay; /* header label ("REPLAY recorded ..."): the scan is a replay,
 	                       domains come from tui_app_add_recorded; NULL = live */
-	const char *record; /* --record FILE: every change of a domain appended, or NULL */
 } tui_config;
 
 typedef struct tui_app tui_app;
