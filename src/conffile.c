@@ -10,22 +10,15 @@
 #include "bl.h"
 #include "cli.h"
 #include "opts.h"
-
-#define CONFFILE_MAX_BINDS 256
-
-typedef struct bind_line {
-	const char *key, *action; /* into words */
-	unsigned long line;
-} bind_line;
+#include "tui_keymap.h"
 
 struct conffile {
 	char *path;
 	char *text; /* the providers' part: our lines blanked */
 	size_t len;
 	unsigned mode;
-	char *words; /* a copy of the file, cut into the words our lines hold */
-	bind_line binds[CONFFILE_MAX_BINDS];
-	size_t nbinds;
+	char *words;      /* a copy of the file, cut into the words our lines hold */
+	tui_keymap *keys; /* the defaults with the bind and unbind lines applied */
 };
 
 void conffile_free(conffile *cf)
@@ -34,6 +27,7 @@ void conffile_free(conffile *cf)
 		return;
 	bl_config_wipe(cf->text, cf->len);
 	bl_config_wipe(cf->words, cf->len);
+	tui_keymap_free(cf->keys);
 	free(cf->path);
 	free(cf);
 }
@@ -103,13 +97,19 @@ static int take_line(conffile *cf, settings *st, char *line, line_kind k, unsign
 		free(why);
 		return code;
 	}
-	if (cf->nbinds == CONFFILE_MAX_BINDS) {
-		cli_error("%s:%lu: more than %d bind and unbind lines", cf->path, no,
-		          CONFFILE_MAX_BINDS);
-		return 2;
+	/* checked now, so a bad line stops every command, not only the
+	 * explorer, and names its line */
+	if (!cf->keys && !(cf->keys = tui_keymap_new())) {
+		cli_error("out of memory");
+		return 3;
 	}
-	cf->binds[cf->nbinds++] = (bind_line){w[1], k == LINE_BIND ? w[2] : NULL, no};
-	return 0;
+	if ((k == LINE_BIND ? tui_keymap_bind(cf->keys, w[1], w[2], &why)
+	                    : tui_keymap_unbind(cf->keys, w[1], &why)) != MXS_OK) {
+		cli_error("%s:%lu: %s: %s", cf->path, no, k == LINE_BIND ? "bind" : "unbind", why);
+		code = 2;
+	}
+	free(why);
+	return code;
 }
 
 int conffile_load(const char *path, settings *st, conffile **out)
@@ -173,18 +173,12 @@ mxs_status conffile_blocklists(const conffile *cf, blr_config *c, char **warning
 	return bl_config_parse_text(c, cf->path, cf->text, cf->mode, warning, why);
 }
 
-bool conffile_bind(const conffile *cf, size_t i, const char **key, const char **action,
-                   unsigned long *line)
-{
-	if (!cf || i >= cf->nbinds)
-		return false;
-	*key = cf->binds[i].key;
-	*action = cf->binds[i].action;
-	*line = cf->binds[i].line;
-	return true;
-}
-
 const char *conffile_path(const conffile *cf)
 {
 	return cf ? cf->path : NULL;
+}
+
+const tui_keymap *conffile_keys(const conffile *cf)
+{
+	return cf ? cf->keys : NULL;
 }

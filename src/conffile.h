@@ -17,6 +17,7 @@
 
 #include "blocklist.h"
 #include "settings.h"
+#include "tui_keymap.h"
 
 typedef struct conffile conffile;
 
@@ -32,10 +33,11 @@ void conffile_free(conffile *cf); /* accepts NULL */
  * from the environment. *warning as bl_config_load's. */
 mxs_status conffile_blocklists(const conffile *cf, blr_config *c, char **warning, char **why);
 
-/* The bind and unbind lines in file order: key, action (NULL for unbind),
- * and the line, for messages. false past the last. */
-bool conffile_bind(const conffile *cf, size_t i, const char **key, const char **action,
-                   unsigned long *line);
 const char *conffile_path(const conffile *cf); /* as given or defaulted */
+
+/* The explorer's keys: the defaults with the file's bind and unbind lines
+ * applied in order, or NULL (no file, or no such line: the defaults).
+ * Owned by cf. */
+const tui_keymap *conffile_keys(const conffile *cf);
 
 #endif

@@ -292,6 +292,9 @@ static void test_config_bad_lines(void **state)
 	    {"set json maybe\n", "expected yes or no", 1},
 	    {"set config /etc/x\n", "cannot be set in the config file", 1},
 	    {"unbind\n", "expected unbind KEY", 1},
+	    {"bind x quit\nbind F99 quit\n", "bind: unknown key \"F99\"", 2},
+	    {"# keys\nbind x quitt\n", "bind: unknown action \"quitt\"", 2},
+	    {"[blocklist a]\ntype = dnsbl-doh\nunbind Hyper\n", "unbind: unknown key", 3},
 	};
 	const char *args[] = {"--config", cfg_path, "check", "--no-probe", "a.test", NULL};
 
