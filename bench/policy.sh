@@ -1,5 +1,5 @@
 #!/bin/bash
-# bench/policy.sh — what the stages of issue 11 cost: one full `mxscope check`
+# bench/policy.sh — what the sender stages (MTA-STS, TLS-RPT, TLSA) cost: one full `mxscope check`
 # of one domain, with an MTA-STS policy (the _mta-sts and _smtp._tls TXT
 # questions, mta-sts.DOMAIN's addresses, the HTTPS fetch with its TLS
 # handshake, the policy parsed, the three sender walks) against its twin

@@ -1,7 +1,7 @@
 #!/bin/bash
 # bench/tui.sh — the explorer under load, through a real terminal (tmux), with
 # its DNS from nsd (a real authoritative server, its default configuration:
-# response rate limiting on) on 127.0.0.89:53, issue 13 item 11:
+# response rate limiting on) on 127.0.0.89:53:
 #
 #  (a) keypresses: 1,000 domains whose MX point at 250 hosts that hang (the
 #      lab's `tarpit`: accepts, then drips its greeting one byte a second;

@@ -1,7 +1,7 @@
 /* fuzz/fuzz_json_string.c — libFuzzer target for the JSON string writer
  * (core/report.c: mx_json_text, mx_json_dump) and the text sanitiser
  * (mx_sanitize_n). Any bytes a server can send must come out as a JSON text
- * that parses, holds no raw C0/C1/DEL/bidi control (issue 15 #5), and
+ * that parses, holds no raw C0/C1/DEL/bidi control, and
  * decodes to exactly the bytes sent when they were UTF-8; the text
  * sanitiser must never let a control through either. */
 #include <stdint.h>

@@ -8,7 +8,7 @@
  * The list is kept in order of activity, so the connection idle the longest
  * is at its head: at the limit it makes room for a newcomer. Without that,
  * a few hundred clients that connect and say nothing lock everybody else out
- * until their idle timeout (issue 15 #9). */
+ * until their idle timeout. */
 #include "lab_internal.h"
 
 #include <arpa/inet.h>

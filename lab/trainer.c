@@ -102,7 +102,7 @@ static mxs_status do_up(const struct call *c)
 
 /* "behave mta-sts.DOMAIN WORD": the MTA-STS policy host of DOMAIN (the
  * lab's HTTPS server) serves another policy: a mode, a way of failing, or
- * one more mx= pattern (issue 11). */
+ * one more mx= pattern. */
 static mxs_status do_policy_host(const struct call *c, const char *domain)
 {
 	mxs_status st = need_world(c);

@@ -79,7 +79,7 @@ int explore_run(uv_loop_t *loop, const cli_opts *o, const explore_labctl *lab,
 	code = tui_app_run(a);
 	report = tui_app_exit_report(a);
 	if (tui_app_finish(a, &why) != MXS_OK) {
-		/* the screen is gone: this reaches the user (issue 15 #6) */
+		/* the screen is gone: this reaches the user */
 		cli_error("state not saved: %s", why ? why : "cannot write");
 		code = code ? code : 3;
 	}

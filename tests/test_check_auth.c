@@ -1,6 +1,6 @@
 /* tests/test_check_auth.c — the real `mxscope check` and `mxscope doctor`
  * against real lab processes on loopback, for the DNS beside the walk and
- * the local set-up (issue 12): a stale secondary (two lab DNS servers on
+ * the local set-up: a stale secondary (two lab DNS servers on
  * 127.0.53.1 and .2 serving different serials and MX sets of one zone, a
  * third without the zone (REFUSED), a fourth where nothing listens),
  * reverse DNS present / missing / not forward-confirmed, an IPv6 path that

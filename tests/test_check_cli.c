@@ -293,7 +293,7 @@ static void test_lab_command(void **state)
 	}
 }
 
-/* Global options may come before the subcommand (issue 13): `mxscope
+/* Global options may come before the subcommand: `mxscope
  * --seed 7 lab --list` lists the scenarios instead of looking up a domain
  * "lab"; and `lab --json` is pure NDJSON, the lesson text a field. */
 static void test_options_before_command_and_lab_json(void **state)

@@ -243,7 +243,7 @@ static void test_probe_details(void **state)
 	    strstr(json_string_value(json_object_get(json_object_get(p, "tls"), "verify_error")),
 	           "expired"));
 	{
-		/* the certificate is shown although it does not verify (issue 11) */
+		/* the certificate is shown although it does not verify */
 		json_t *tls = json_object_get(p, "tls"), *chain = json_object_get(tls, "chain");
 		const char *na = json_string_value(json_object_get(tls, "not_after"));
 		assert_true(json_is_true(json_object_get(tls, "done")));

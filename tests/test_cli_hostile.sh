@@ -1,6 +1,6 @@
 #!/bin/sh
 # tests/test_cli_hostile.sh — hostile input to the real binary's front door
-# (issue 15): the -f reader, closed standard descriptors, argv echoed in
+# the -f reader, closed standard descriptors, argv echoed in
 # errors. A hang fails by meson's timeout, never by measuring time here.
 set -u
 BIN=${MXSCOPE_BIN:?MXSCOPE_BIN is set by meson}

@@ -21,6 +21,7 @@
 
 #include "harness.h"
 #include "opts.h"
+#include "tui_keymap.h"
 
 /* A whole file (at most 1 MiB) from the source tree. Owned by the caller. */
 static char *read_src(const char *rel)
@@ -99,6 +100,23 @@ static void test_readme_table(void **state)
 	(void)state;
 	same_section("README.md", "<!-- options table:", "<!-- end options table -->",
 	             opts_print_readme, "--print-readme");
+}
+
+/* Every action a bind line may name, with its help line, as docs/config.md
+ * lists them. */
+static void print_actions(FILE *to)
+{
+	for (size_t i = 0; i < tui_keymap_action_count(); i++) {
+		const tui_action *a = tui_keymap_action_at(i);
+		fprintf(to, "- `%s` — %s\n", a->name, a->help);
+	}
+}
+
+static void test_config_actions_doc(void **state)
+{
+	(void)state;
+	same_section("docs/config.md", "<!-- actions list:", "<!-- end actions list -->",
+	             print_actions, "--print-actions");
 }
 
 static void test_config_doc(void **state)
@@ -347,6 +365,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_readme_table),
 	    cmocka_unit_test(test_config_doc),
+	    cmocka_unit_test(test_config_actions_doc),
 	    cmocka_unit_test(test_man_options),
 	    cmocka_unit_test(test_help_lists_every_option),
 	    cmocka_unit_test(test_help_command),
@@ -357,6 +376,10 @@ int main(int argc, char **argv)
 
 	if (argc == 2 && strcmp(argv[1], "--print-readme") == 0) {
 		opts_print_readme(stdout);
+		return 0;
+	}
+	if (argc == 2 && strcmp(argv[1], "--print-actions") == 0) {
+		print_actions(stdout);
 		return 0;
 	}
 	if (argc == 2 && strcmp(argv[1], "--print-config") == 0) {

@@ -1,10 +1,10 @@
 /* tests/test_core_hostile.c — hostile servers end to end, against the real
  * binary, with hand-made answers from servers on loopback:
- * - issue 15 #7: a DNS server returns MX and SRV targets with bytes that
+ * - a DNS server returns MX and SRV targets with bytes that
  *   are not a host name. mxscope must report mx-invalid-name /
  *   srv-invalid-name with the name shown escaped, and never ask DNS about
  *   the mangled name, while the valid target beside them is looked up.
- * - issue 15 #9: an SMTP server greets "220-a" then "250 b". A multi-line
+ * - an SMTP server greets "220-a" then "250 b". A multi-line
  *   reply keeps one code, so this is no greeting: the probe says garbage,
  *   with the reason, and no sender would deliver there. */
 #include <setjmp.h>

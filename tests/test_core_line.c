@@ -73,7 +73,7 @@ static void test_lines_any_chunking(void **state)
 
 /* A line over the bound is cut and its rest skipped; it counts as one line,
  * so later line numbers stay right — also when it is the last line and has
- * no newline (the -f hang of issue 15 was exactly this). */
+ * no newline (an -f hang once was exactly this). */
 static void test_long_lines_keep_numbers(void **state)
 {
 	size_t big = 70000;

@@ -132,7 +132,7 @@ static void test_transcript(void **state)
 	assert_int_equal(probe_transcript_add(r, 'S', "220 hi\r\n", 8), MXS_OK);
 	assert_int_equal(probe_transcript_add(r, 'C', "EHLO me\r\n", 9), MXS_OK);
 	assert_int_equal(probe_transcript_add(r, 'X', "nope", 4), MXS_ERR_INVALID);
-	/* a server's NUL is kept as a NUL (issue 15 #5), not turned into DEL,
+	/* a server's NUL is kept as a NUL, not turned into DEL,
 	 * and the next line goes after it, not over it */
 	assert_int_equal(probe_transcript_add(r, 'S', "2\0x", 3), MXS_OK);
 	assert_int_equal(probe_transcript_add(r, 'C', "QUIT", 4), MXS_OK);
@@ -234,7 +234,7 @@ static void test_greeting_and_ehlo_keep_nul(void **state)
 	probe_result_free(r);
 }
 
-/* RFC 5321 §4.2.1: a multi-line reply keeps one code (issue 15 #9). */
+/* RFC 5321 §4.2.1: a multi-line reply keeps one code. */
 static void test_reply_keeps_one_code(void **state)
 {
 	static const struct {

@@ -183,7 +183,7 @@ static void test_sanitize(void **state)
 	}
 }
 
-/* ---- control bytes in JSON (issue 15 #5) ------------------------------- */
+/* ---- control bytes in JSON ------------------------------- */
 
 /* UTF-8 for one code point; returns its length. */
 static size_t put_utf8(uint32_t cp, char *o)

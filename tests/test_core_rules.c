@@ -284,7 +284,7 @@ static void test_reanalyze(void **state)
 	mx_domain_free(d);
 }
 
-/* Issue 15 #7: every target that is not an RFC 1123 host name gets
+/* Every target that is not an RFC 1123 host name gets
  * mx-invalid-name, with the name (as the resolver wrote it) as subject,
  * and no mx-no-address: it was never looked up. */
 static void test_invalid_targets(void **state)

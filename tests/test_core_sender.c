@@ -1,5 +1,5 @@
 /* tests/test_core_sender.c — the sender profiles (core/sender.c) and the
- * findings of issue 11 (core/mx_send.c): a table of domains, each with what
+ * sender findings (core/mx_rules_send.c): a table of domains, each with what
  * its hosts answered, its MTA-STS policy, DNSSEC and TLSA state, and for
  * every profile where the mail must end, through which steps, and which
  * findings at which severity. Also the report's JSON and text for them. */
@@ -39,7 +39,7 @@ typedef struct case_spec {
 	/* per profile: the steps' outcomes, and the host that takes the mail */
 	const char *steps[SENDER_COUNT];
 	const char *delivered[SENDER_COUNT];
-	const char *findings; /* "code:severity ..." in order, "" for none of issue 11 */
+	const char *findings; /* "code:severity ..." in order, "" for none of these */
 } case_spec;
 
 #define POLICY(mode, mx) "version: STSv1\nmode: " mode "\n" mx "max_age: 86400\n"

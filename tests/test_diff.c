@@ -404,7 +404,7 @@ static void trainer_send(int in, int out, const char *lines, int want, char *got
 	}
 }
 
-/* Issue 14's test as asked: one served lab, a recording, the trainer's
+/* One served lab, a recording, the trainer's
  * change typed on the lab's stdin (mx1 down, mx2 moved to 30), a second
  * recording, and diff says exactly that. */
 static void test_trainer_change(void **state)

@@ -860,7 +860,7 @@ static void test_server(void **state)
 	}
 	close(fd);
 
-	/* Issue 15 #9: 300 idle connections used to lock every new client out
+	/* 300 idle connections used to lock every new client out
 	 * until they timed out. The limit is 256: each newcomer past it takes
 	 * the place of the connection idle the longest, so the oldest ones see
 	 * EOF and a new query is answered. */

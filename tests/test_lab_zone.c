@@ -546,7 +546,7 @@ static void test_files_and_several_scenarios(void **state)
 	lab_world_free(NULL);
 }
 
-/* Issue 15 #9: a FIFO given as a scenario file blocked forever at open. It,
+/* A FIFO given as a scenario file blocked forever at open. It,
  * a directory and a device are refused at once, naming the path; a NUL byte
  * and an over-long line are refused naming the line. */
 static void test_file_kinds(void **state)

@@ -479,7 +479,7 @@ static void test_missing_key(void **state)
 	blr_config_free(c);
 }
 
-/* The one URL rule (issue 15 #3): every form that hides the host behind a
+/* The one URL rule: every form that hides the host behind a
  * user part, or sends plain http off this machine, is refused with one
  * line that does not quote the URL; good URLs pass. */
 static void test_url_rule(void **state)
@@ -652,7 +652,7 @@ static void test_url_rule_gates(void **state)
 	free(why);
 }
 
-/* ---- a provider that echoes the key (issue 15 #4) ---------------------------- */
+/* ---- a provider that echoes the key ---------------------------- */
 
 /* A key with a quote and a backslash: JSON escaping changes it. */
 #define ECHO_KEY "K3y\"q\\uote-0123456789abcdef"

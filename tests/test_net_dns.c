@@ -444,7 +444,7 @@ static void test_hostile_zone(void **state)
 	free(text);
 }
 
-/* ---- a hand-made server: TTLs and malformed answers (issue 15 #8, #9) ------- */
+/* ---- a hand-made server: TTLs and malformed answers  ------- */
 
 enum { WIRE_HUGE_TTL, WIRE_BAD_MX };
 

@@ -26,7 +26,7 @@
 static const char *const scen[] = {"primary-down", "tls", "tempfail", "null-mx"};
 #define NSCEN (sizeof(scen) / sizeof(scen[0]))
 /* recorded on their own with MTA-STS fetched from the lab: the walk of each
- * sender profile (issue 11) read back from the recording (issue 14); by
+ * sender profile read back from the recording; by
  * name, as the list is compared */
 static const char *const sscen[] = {"dane-stale", "sts-enforce"};
 #define NSSCEN   (sizeof(sscen) / sizeof(sscen[0]))

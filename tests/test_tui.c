@@ -536,7 +536,7 @@ static void test_remove_while_resolving(void **state)
 	free(s);
 }
 
-/* Issue 15 #6: what the save writes, the load reads back, however long the
+/* What the save writes, the load reads back, however long the
  * list: 50,000 names of 250 characters (12.9 MB, once set aside for being
  * over a 1 MiB whole-file limit and then overwritten by the next save). */
 static void test_state_large(void **state)
@@ -664,7 +664,7 @@ static void test_state_save_fails(void **state)
 	}
 }
 
-/* Issue 15 #9: a FIFO as the state file is refused at once (a blocking open
+/* A FIFO as the state file is refused at once (a blocking open
  * would hang here until meson's timeout), and left as it is. */
 static void test_state_fifo(void **state)
 {

@@ -1,4 +1,4 @@
-/* tests/test_tui_commands.c — the explorer's commands view (issue 14) on a
+/* tests/test_tui_commands.c — the explorer's commands view on a
  * virtual terminal against the in-process lab: `c` shows the selected
  * domain's questions as commands (a dig line naming the lab's resolver and
  * port), the selected address's probe as a swaks line, and `y` puts

@@ -1,4 +1,4 @@
-/* tests/test_tui_dns.c — issue 12 in the explorer: the real app on a
+/* tests/test_tui_dns.c — DNS beside the walk in the explorer: the real app on a
  * virtual terminal against lab DNS and SMTP servers in this process, on
  * loopback. SRV asked only for a domain whose details were shown (counted
  * at the lab server), the V key's authoritative table on a stale secondary

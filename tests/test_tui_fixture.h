@@ -53,7 +53,7 @@ int tf_process_done(int rc); /* returns rc */
 
 int tf_setup(void **state);
 /* The same with the lab's MTA-STS policy server (HTTPS, the lab CA); the
- * configs of tf_config then fetch policies from it (issue 11). */
+ * configs of tf_config then fetch policies from it. */
 int tf_setup_sts(void **state);
 /* The same on a zone of the test's own (lab zone text, called name in the
  * lab's messages) instead of the built-in scenarios; DNS and SMTP. */

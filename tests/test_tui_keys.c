@@ -1,4 +1,4 @@
-/* tests/test_tui_keys.c — issue 13's panes and keys on a virtual terminal
+/* tests/test_tui_keys.c — the panes and keys on a virtual terminal
  * against the in-process lab: what a never-answered host shows, long
  * panes (position, sticky tier line, G), the help at 120 columns, zoom,
  * sorting, the walk's first step and end, copy out, the trainer's keys and

@@ -1,4 +1,4 @@
-/* tests/test_tui_senders.c — issue 11 in the explorer: the walk on screen
+/* tests/test_tui_senders.c — the sender profiles in the explorer: the walk on screen
  * as each kind of sender makes it (S picks the profile), which rule skipped
  * which host and where the mail ends, the domain list's delivers-to column
  * as the followed sender, and what real senders look at in the details
@@ -73,7 +73,7 @@ static void test_sts_enforce(void **state)
 	assert_lacks(s, "=> delivered");
 	free(s);
 	/* the skipped host's step in the error role; the probe keeps its own
-	 * colour in the tiers pane (issue 13: the walk marks, never recolours),
+	 * colour in the tiers pane (the walk marks, never recolours),
 	 * as does the refused primary */
 	tf_assert_role(L"skipped by mta-sts", THEME_ERROR);
 	tf_assert_role(L"=> no host accepts", THEME_ERROR);

@@ -1,4 +1,4 @@
-/* tests/test_tui_truth.c — issue 13, "the explorer tells the truth at a
+/* tests/test_tui_truth.c — "the explorer tells the truth at a
  * glance": the real explorer on a virtual terminal against the in-process
  * lab, asserting the words on the screen and the cells' attributes (colour
  * pair, bold, reverse), not only the text. */
@@ -11,7 +11,7 @@
 
 #include "theme.h"
 
-/* issue 13, item 1: `mxscope lab --seed 7 tier-down`, Enter, w, space, n
+/* `mxscope lab --seed 7 tier-down`, Enter, w, space, n
  * showed "✗ greeting-timeout" bold green (walk-done) in the middle of the
  * walk. In every shipped theme the failed row keeps the error colour during
  * the walk and at its end, and the walk's marks tell where it is. */

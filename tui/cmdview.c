@@ -1,4 +1,4 @@
-/* tui/cmdview.c — the details pane's commands view (issue 14): `c` shows
+/* tui/cmdview.c — the details pane's commands view: `c` shows
  * every DNS question and probe of the selection as a command another tool
  * runs as printed (net/commands.h: dig, swaks, openssl, curl), with the
  * server, address and port the scan used; `y` copies what it shows. The

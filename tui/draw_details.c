@@ -1,5 +1,5 @@
 /* tui/draw_details.c — the details pane's parts about what real senders
- * look at (issues 11 and 12): the walk as the chosen sender profile makes
+ * look at: the walk as the chosen sender profile makes
  * it (which rule skipped which host), the domain's DNSSEC status, MTA-STS
  * policy and TLS-RPT, the authoritative servers side by side, each host's
  * TLSA records, and each probe's certificate, DANE verdict and RCPT answer.
@@ -422,7 +422,7 @@ void tui_details_tlsa(const mx_host *h, tui_lines *L)
 		         tui_san(h->tlsa->records[i], nb, sizeof(nb)));
 }
 
-/* The certificate whole, also when it does not verify (issue 11): a failed
+/* The certificate whole, also when it does not verify: a failed
  * verification is a verdict on it, not a reason to hide it. */
 void tui_details_tls(const probe_result *p, tui_lines *L)
 {
