@@ -186,6 +186,11 @@ const cmdtab_entry *cmdtab_explorer(void)
 	return &table[0];
 }
 
+const char *cmdtab_name(const cmdtab_entry *e)
+{
+	return e->name;
+}
+
 int cmdtab_run(const cmdtab_entry *e, cli_opts *o)
 {
 	int code;
