@@ -59,6 +59,20 @@ static void test_first_screen_120x40(void **state)
 	assert_has(s, "accepted         127.0.16.2    0%    1");
 	assert_has(s, "delivered to mx2.primary-down.lab.test (127.0.16.2), pref 20");
 	assert_has(s, "Findings (3)");
+	/* one word for primary-down everywhere: the list's status is its
+	 * findings' worst (it once said warning beside an error finding), drawn
+	 * in the warning colour */
+	assert_has(s, "▲ warning  primary-down");
+	assert_has(s, "warning  primary-unreachable");
+	assert_lacks(s, "error    primary-unreachable");
+	{
+		char *why = NULL;
+		theme *th = theme_load("default", &why);
+		assert_non_null(th);
+		/* the glyph and the word of the finding's row */
+		tf_assert_cells(L"warning  primary-unreachable", 7, th, THEME_WARN, "default");
+		theme_free(th);
+	}
 	free(s);
 }
 
@@ -107,7 +121,9 @@ static void test_navigation(void **state)
 	key(f, '\n');
 	s = screen(f);
 	assert_has(s, "Finding explained");
-	assert_has(s, "backup-mx");
+	/* the worst first: a warning, the primary's dead address */
+	assert_has(s, "smtp-unreachable");
+	assert_has(s, "Severity: warning");
 	/* the room sees prose, not markdown */
 	assert_has(s, "What it means.");
 	assert_lacks(s, "**");
