@@ -53,6 +53,7 @@ typedef struct settings {
 	unsigned interval_ms;
 	bool mouse;
 	const char *theme;
+	bool resume; /* --resume: the saved domain list also when domains are named */
 	/* blocklists */
 	const char *blocklists[SETTINGS_MAX_BLOCKLISTS];
 	size_t nblocklists;

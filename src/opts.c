@@ -149,6 +149,10 @@ static const opts_entry table[] = {
      500, 86400000, "re-probe every address this often", .no_set = false},
     {"mouse", 0, NULL, NULL, OPTS_EXPLORE | OPTS_LAB | OPTS_REPLAY, SEC_EXPLORER, F(mouse), 0,
      p_flag, 0, 0, "click to select, wheel to scroll", .no_set = false},
+    {"resume", 0, NULL, NULL, OPTS_EXPLORE, SEC_EXPLORER, F(resume), 0, p_flag, 0, 0,
+     "also show (and save back) the saved domain list\nwhen domains are named; without a "
+     "domain it\nalways is",
+     .no_set = false},
     {"theme", 0, "NAME|FILE", NULL, OPTS_EXPLORE | OPTS_LAB | OPTS_REPLAY, SEC_EXPLORER, F(theme),
      0, p_string, 0, 0,
      "colour theme (default, light, high-contrast, mono,\ncolorblind, or a .theme file); t "

@@ -195,6 +195,26 @@ void tui_app_refresh_key(tui_app *a, tui_entry *e)
 	tui_msg(&a->m, false, "re-resolving and re-probing %s", e->name);
 }
 
+mxs_status tui_app_select(tui_app *a, const char *name)
+{
+	char *norm = NULL;
+	mxs_status st = mx_name_normalize(name, &norm, NULL);
+
+	if (st != MXS_OK)
+		return st;
+	st = MXS_ERR_INVALID;
+	a->m.filter[0] = '\0';
+	for (size_t i = 0; i < a->m.ne; i++)
+		if (strcmp(a->m.e[i]->name, norm) == 0) {
+			a->m.sel_dom = i;
+			tui_mark(&a->m, TUI_D_ALL);
+			st = MXS_OK;
+			break;
+		}
+	free(norm);
+	return st;
+}
+
 mxs_status tui_app_add(tui_app *a, const char *name, int scenario, char **why)
 {
 	char *norm = NULL;
@@ -805,7 +825,13 @@ tui_app *tui_app_new(const tui_config *cfg, char **why)
 	if (cfg->state_domains) {
 		for (size_t i = 0; i < st.ndomains; i++)
 			tui_app_add(a, st.domains[i], -1, NULL);
+		if (st.ndomains)
+			snprintf(a->m.list_note, sizeof(a->m.list_note), "restored %zu saved",
+			         st.ndomains);
 	} else {
+		if (st.ndomains && !cfg->lab && !cfg->replay)
+			snprintf(a->m.list_note, sizeof(a->m.list_note),
+			         "%zu saved not shown (--resume)", st.ndomains);
 		/* lab mode keeps the saved list untouched for the next plain run */
 		a->lab_saved = st.domains;
 		a->nlab_saved = st.ndomains;

@@ -104,10 +104,11 @@ static void draw_header(tui_model *m)
 	tui_fill(0, 0, m->cols, A_NORMAL);
 	x = tui_putf(m, 0, 1, m->cols - 12, at, "mxscope");
 	x += 2 + tui_putf(m, 0, x + 2, m->cols - x - 12, tui_role(m, THEME_NORMAL),
-	                  "%zu domain%s%s%s%s  theme %s%s%s%s", m->ne, m->ne == 1 ? "" : "s",
+	                  "%zu domain%s%s%s%s%s%s  theme %s%s%s%s", m->ne, m->ne == 1 ? "" : "s",
 	                  m->filter[0] ? " (" : "", m->filter[0] ? "filtered" : "",
-	                  m->filter[0] ? ")" : "", m->th ? theme_name(m->th) : "-",
-	                  m->lab ? "  LAB" : "", m->replay ? "  " : "", m->replay ? m->replay : "");
+	                  m->filter[0] ? ")" : "", m->list_note[0] ? ", " : "", m->list_note,
+	                  m->th ? theme_name(m->th) : "-", m->lab ? "  LAB" : "",
+	                  m->replay ? "  " : "", m->replay ? m->replay : "");
 	if (m->tour && m->lab)
 		x += 2 + tui_putf(m, 0, x + 2, m->cols - x - 12, tui_role(m, THEME_INFO),
 		                  "tour: scenario %zu of %zu", m->tour_at + 1,

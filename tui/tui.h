@@ -36,7 +36,8 @@ typedef struct tui_config {
 	                                 defaults. Borrowed. */
 	/* state between runs: NULL = $XDG_STATE_HOME/mxscope/state, "" = none */
 	const char *state_path;
-	bool state_domains;   /* load the saved domain list and save the list back */
+	bool state_domains;   /* load the saved domain list and save the list back; else
+	                         the saved list is kept as it is (the header says how many) */
 	const lab_world *lab; /* scenario explanations for lab domains; borrowed */
 	/* the trainer's live controls (`T`): the same world as lab, and the lab's
 	 * SMTP hosts; both NULL outside the lab. Borrowed. */
@@ -69,6 +70,10 @@ mxs_status tui_app_add_recorded(tui_app *a, struct mx_domain *d, char **why);
 /* Runs the loop until the user quits or a signal ends it. Returns 0, or
  * 130/143 after SIGINT/SIGTERM. */
 int tui_app_run(tui_app *a);
+
+/* Puts the cursor on the domain named name (raw or normalised) in the
+ * domains pane. MXS_ERR_INVALID when it is not listed. */
+mxs_status tui_app_select(tui_app *a, const char *name);
 
 /* For tests: reads whatever input is pending, handles it and redraws what
  * is dirty, without blocking. Returns false once the user has quit. */

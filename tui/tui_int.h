@@ -114,6 +114,7 @@ typedef struct tui_model {
 	const tui_keymap *km; /* which key runs which action; borrowed */
 	const char *as_host;
 	const char *replay;  /* the header's REPLAY label, or NULL */
+	char list_note[64];  /* the header's word on the saved list ("restored 3 saved") */
 	int sender;          /* the sender_profile the walk follows (S cycles it) */
 	bool egress_blocked; /* several unrelated domains time out at connect: port 25 */
 	const lab_world *lab;
