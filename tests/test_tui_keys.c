@@ -89,6 +89,70 @@ static void test_help_at_120(void **state)
 	free(s);
 }
 
+/* The line of the screen on which the domains pane (its first 40 columns)
+ * shows text, or -1. */
+static int list_line(const char *scr, const char *text)
+{
+	int n = 0;
+
+	for (const char *l = scr; *l; n++) {
+		const char *nl = strchr(l, '\n');
+		size_t len = nl ? (size_t)(nl - l) : strlen(l);
+		char buf[160];
+		snprintf(buf, sizeof(buf), "%.*s", (int)(len < 120 ? len : 120), l);
+		/* the pane's border and a few wide glyphs: about 40 cells of bytes */
+		buf[len < 60 ? len : 60] = '\0';
+		if (strstr(buf, text))
+			return n;
+		if (!nl)
+			break;
+		l = nl + 1;
+	}
+	return -1;
+}
+
+/* d removes only in the domains pane and says how to undo it; u puts the
+ * domain back where it was, selected (d once deleted at once, from any
+ * pane, with no way back). */
+static void test_remove_and_undo(void **state)
+{
+	fixture *f = *state;
+	const char *const sc[] = {"single", "primary-down", "equal-preference"};
+	tui_config c = base_config(f, 120, 40);
+	char *s;
+
+	start(f, &c, sc, 3);
+	key(f, 'j'); /* primary-down */
+	key(f, '\t');
+	key(f, 'd'); /* in the tiers pane: nothing */
+	assert_non_null(strstr(tui_app_message(f->app), "d does nothing in the tiers pane"));
+	s = screen(f);
+	assert_has(s, "Domains (3)");
+	free(s);
+	key(f, KEY_BTAB);
+	key(f, 'd');
+	assert_non_null(
+	    strstr(tui_app_message(f->app), "removed primary-down.lab.test (u puts it back)"));
+	s = screen(f);
+	assert_has(s, "Domains (2)");
+	/* named only by the message on the status line */
+	assert_int_equal(tf_count(s, "primary-down.lab"), 1);
+	free(s);
+	key(f, 'u');
+	assert_non_null(strstr(tui_app_message(f->app), "put back primary-down.lab.test"));
+	settle(f);
+	s = screen(f);
+	assert_has(s, "Domains (3)");
+	/* back in its place, second, and selected */
+	assert_has(s, "Tiers of primary-down.lab.test");
+	assert_true(list_line(s, "single.lab") < list_line(s, "primary-down.lab") &&
+	            list_line(s, "primary-down.lab") < list_line(s, "equal.lab"));
+	free(s);
+	key(f, 'u');
+	assert_non_null(strstr(tui_app_message(f->app), "nothing removed to put back"));
+	tf_stop(f);
+}
+
 /* z gives the focused pane the whole screen; o orders the list. */
 static void test_zoom_and_sort(void **state)
 {
@@ -362,6 +426,7 @@ int main(void)
 	    tf_test(test_long_panes),
 	    tf_test(test_help_at_120),
 	    tf_test(test_zoom_and_sort),
+	    tf_test(test_remove_and_undo),
 	    tf_test(test_walk_first_step_and_end),
 	    tf_test(test_copy_out),
 	    tf_test(test_trainer_keys_and_prompt),

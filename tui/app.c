@@ -325,6 +325,44 @@ void tui_app_drop(tui_app *a, tui_entry *e)
 	entry_free(e);
 }
 
+void tui_app_remove(tui_app *a, tui_entry *e)
+{
+	struct tui_removed *g = realloc(a->removed, (a->nremoved + 1) * sizeof(*g));
+	size_t at;
+
+	for (at = 0; at < a->m.ne && a->m.e[at] != e; at++)
+		;
+	if (g) {
+		a->removed = g;
+		g[a->nremoved] = (struct tui_removed){strdup(e->name), e->scenario, at};
+		if (g[a->nremoved].name)
+			a->nremoved++;
+	}
+	tui_app_drop(a, e);
+}
+
+bool tui_app_undo_remove(tui_app *a)
+{
+	struct tui_removed r;
+	size_t last;
+
+	if (!a->nremoved)
+		return false;
+	r = a->removed[--a->nremoved];
+	if (tui_app_add(a, r.name, r.scenario, NULL) == MXS_OK && a->m.ne) {
+		/* back where it was: the new entry is the last */
+		tui_entry *e = a->m.e[a->m.ne - 1];
+		last = a->m.ne - 1;
+		if (r.at < last) {
+			memmove(a->m.e + r.at + 1, a->m.e + r.at, (last - r.at) * sizeof(*a->m.e));
+			a->m.e[r.at] = e;
+		}
+		tui_app_select(a, r.name);
+	}
+	free(r.name);
+	return true;
+}
+
 void tui_app_reseed(tui_app *a, tui_entry *e, uint64_t seed)
 {
 	e->seed = seed;
@@ -876,6 +914,9 @@ void tui_app_free(tui_app *a)
 	for (size_t i = 0; i < a->nlab_saved; i++)
 		free(a->lab_saved[i]);
 	free(a->lab_saved);
+	for (size_t i = 0; i < a->nremoved; i++)
+		free(a->removed[i].name);
+	free(a->removed);
 	free(a->state_path);
 	lab_free(a->trainer);
 	tui_keymap_free(a->own_km);

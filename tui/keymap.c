@@ -162,11 +162,22 @@ static const tui_action actions[TUI_ACT_COUNT] = {
          .help = "add a domain",
          .doc = "add a domain (a prompt opens in the status bar; Enter adds, Esc cancels)"},
     [TUI_ACT_REMOVE_DOMAIN] = {.name = "remove-domain",
+                               .group = "remove",
                                .default_keys = "d",
                                .section = "Domains",
+                               .panes = PANE(TUI_P_DOMAINS),
                                .hint = "del",
                                .bar = 4,
-                               .help = "remove the selected domain"},
+                               .help = "remove the selected domain",
+                               .doc = "remove the selected domain, in the domains pane; u puts "
+                                      "it back, until you quit"},
+    [TUI_ACT_UNDO] = {.name = "undo",
+                      .group = "remove",
+                      .default_keys = "u",
+                      .section = "Domains",
+                      .help = "put it back (until quit)",
+                      .doc = "put back the domain d removed last, where it was (again: the one "
+                             "before), until you quit"},
     [TUI_ACT_FILTER] =
         {.name = "filter",
          .default_keys = "/",

@@ -90,12 +90,14 @@ static void walk_start(tui_app *a)
 static void remove_selected(tui_app *a)
 {
 	tui_entry *e = tui_selected(&a->m);
+	char kn[24];
 
 	if (!e)
 		return;
 	tui_log(&a->m, "removed %s", e->name);
-	tui_msg(&a->m, false, "removed %s", e->name);
-	tui_app_drop(a, e);
+	tui_msg(&a->m, false, "removed %s (%s puts it back)", e->name,
+	        tui_keymap_first(a->m.km, "undo", "undo", kn, sizeof(kn)));
+	tui_app_remove(a, e);
 	if (a->m.sel_dom && a->m.sel_dom >= tui_visible(&a->m, NULL, 0))
 		a->m.sel_dom--;
 	a->m.sel_row = a->m.sel_find = a->m.det_top = 0;
@@ -341,6 +343,20 @@ static void act_remove(tui_app *a, const char *kn)
 {
 	(void)kn;
 	remove_selected(a);
+	tui_app_save_state(a);
+}
+
+static void act_undo(tui_app *a, const char *kn)
+{
+	tui_entry *e;
+
+	if (!tui_app_undo_remove(a)) {
+		tui_msg(&a->m, false, "%s: nothing removed to put back", kn);
+		return;
+	}
+	e = tui_selected(&a->m);
+	tui_log(&a->m, "put back %s", e ? e->name : "?");
+	tui_msg(&a->m, false, "put back %s", e ? e->name : "?");
 	tui_app_save_state(a);
 }
 
@@ -623,6 +639,7 @@ static action_fn *const run[TUI_ACT_COUNT] = {
     [TUI_ACT_ZOOM] = act_zoom,
     [TUI_ACT_ADD_DOMAIN] = act_add,
     [TUI_ACT_REMOVE_DOMAIN] = act_remove,
+    [TUI_ACT_UNDO] = act_undo,
     [TUI_ACT_FILTER] = act_filter,
     [TUI_ACT_REFRESH] = act_refresh,
     [TUI_ACT_SORT] = act_sort,

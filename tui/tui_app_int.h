@@ -23,6 +23,13 @@ struct tui_app {
 	char *state_path;
 	char **lab_saved; /* the saved domain list, kept as is in lab mode */
 	size_t nlab_saved;
+	/* what `d` removed, newest last, for `u` until quit */
+	struct tui_removed {
+		char *name;
+		int scenario;
+		size_t at; /* its place in the list */
+	} * removed;
+	size_t nremoved;
 	scan *scan;   /* resolves, probes and asks blocklists about every listed domain */
 	lab *trainer; /* the trainer's commands (T), NULL outside the lab */
 	uv_timer_t walk_timer;
@@ -53,6 +60,11 @@ void tui_app_refresh(tui_app *a, tui_entry *e);
 void tui_app_refresh_key(tui_app *a, tui_entry *e);
 /* Takes e off the list and stops what runs for it. */
 void tui_app_drop(tui_app *a, tui_entry *e);
+/* Drops e as the remove key does, remembering it for tui_app_undo_remove. */
+void tui_app_remove(tui_app *a, tui_entry *e);
+/* Puts back the domain removed last (where it was, selected): false when
+ * nothing was removed. */
+bool tui_app_undo_remove(tui_app *a);
 /* Reshuffles e's equal preferences with seed; the new order shows when the
  * scan has analysed it again. */
 void tui_app_reseed(tui_app *a, tui_entry *e, uint64_t seed);
