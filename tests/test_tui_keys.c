@@ -302,6 +302,29 @@ static void test_trainer_keys_and_prompt(void **state)
 	assert_has(s, "up 127.0.14.1_");
 	free(s);
 	key(f, 27);
+	/* on the domains pane, "down " and Tab: an address the command takes
+	 * (it once offered the domain name, which down refuses), and Enter runs
+	 * it; "pref " and Tab: a host */
+	key(f, KEY_BTAB);
+	key(f, 'T');
+	keys(f, "down \t");
+	s = screen(f);
+	assert_has(s, "down 127.0.14.1_");
+	assert_lacks(s, "down single.lab.test");
+	free(s);
+	key(f, '\n');
+	assert_non_null(strstr(tui_app_message(f->app), "trainer: down 127.0.14.1 done"));
+	key(f, 'T');
+	keys(f, "pref \t");
+	s = screen(f);
+	assert_has(s, "pref mx.single.lab.test_");
+	free(s);
+	key(f, 27);
+	key(f, 'T');
+	keys(f, "add-mx \t");
+	assert_non_null(
+	    strstr(tui_app_message(f->app), "add-mx takes N HOST: nothing to complete"));
+	key(f, 27);
 	tf_trainer(f, "reset");
 }
 

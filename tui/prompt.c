@@ -175,16 +175,39 @@ static void trainer_complete(tui_app *a)
 		return;
 	}
 	if (sp[1] == '\0') {
+		/* what the command takes first: an address, a host, or neither
+		   (the table's argument names say which) */
+		const struct lab_trainer_cmd *cmd = NULL;
 		const mx_addr *ad;
-		const char *ip = selected_addr(a, &ad);
-		char t[256];
+		const char *ip = selected_addr(a, &ad), *host = tui_selected_host(a), *arg = NULL;
 		tui_entry *e = tui_selected(&a->m);
-		if (ip[0])
-			snprintf(t, sizeof(t), "%.120s%.120s", a->m.pbuf, ip);
-		else if (e)
-			snprintf(t, sizeof(t), "%.120s%.120s", a->m.pbuf, e->name);
-		else
+		size_t wlen = (size_t)(sp - a->m.pbuf);
+		char t[256];
+
+		for (size_t i = 0; i < lab_trainer_cmd_count() && !cmd; i++)
+			if (strlen(lab_trainer_cmd_at(i)->name) == wlen &&
+			    strncmp(lab_trainer_cmd_at(i)->name, a->m.pbuf, wlen) == 0)
+				cmd = lab_trainer_cmd_at(i);
+		if (!cmd)
 			return;
+		if (strncmp(cmd->args, "ADDR", 4) == 0) {
+			/* the selected address, else the selected domain's first */
+			if (!ip[0] && e && e->d)
+				for (size_t h = 0; !ip[0] && h < mx_domain_host_count(e->d); h++)
+					if (mx_domain_host(e->d, h)->naddrs)
+						ip = mx_domain_host(e->d, h)->addrs[0].ip;
+			arg = ip[0] ? ip : NULL;
+		} else if (strncmp(cmd->args, "HOST", 4) == 0) {
+			if (!host && e && e->d && mx_domain_host_count(e->d))
+				host = mx_domain_host(e->d, 0)->exchange;
+			arg = host;
+		}
+		if (!arg) {
+			tui_msg(&a->m, false, "%s takes %s: nothing to complete here", cmd->name,
+			        cmd->args[0] ? cmd->args : "nothing");
+			return;
+		}
+		snprintf(t, sizeof(t), "%.120s%.120s", a->m.pbuf, arg);
 		prompt_set(a, t);
 	}
 }
