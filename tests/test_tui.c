@@ -871,6 +871,31 @@ static void test_trainer_not_lab(void **state)
 	assert_non_null(strstr(tui_app_message(f->app), "lab --tour"));
 }
 
+/* The header at 80x24 in a tour, frozen: groups drop whole, the least
+ * important first (the theme), and nothing is cut in the middle (FROZEN once
+ * covered "opportunistic" to "opportunisti"). */
+static void test_header_fits_80(void **state)
+{
+	fixture *f = *state;
+	tui_config c = base_config(f, 80, 24);
+	char *why = NULL, *s, row[512];
+
+	c.set.tour = true;
+	f->app = tui_app_new(&c, &why);
+	assert_non_null(f->app);
+	assert_int_equal(tui_app_add(f->app, lab_scenario_domain(f->w, 0, 0), 0, &why), MXS_OK);
+	settle(f);
+	key(f, 'f');
+	s = screen(f);
+	tf_row_of(s, "mxscope", row, sizeof(row));
+	assert_non_null(strstr(row, "FROZEN"));
+	assert_non_null(strstr(row, "tour 1/"));
+	assert_non_null(strstr(row, "sender opportunistic "));
+	assert_null(strstr(row, "opportunisti FROZEN"));
+	free(s);
+	tf_stop(f);
+}
+
 static void test_tour(void **state)
 {
 	fixture *f = *state;
@@ -936,6 +961,7 @@ int main(void)
 	    tf_test(test_trainer),
 	    tf_test(test_trainer_not_lab),
 	    tf_test(test_tour),
+	    tf_test(test_header_fits_80),
 	};
 
 	return tf_run(tests);
