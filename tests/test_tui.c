@@ -38,7 +38,8 @@ static void test_first_screen_80x24(void **state)
 	assert_has(s, "accepted         127.0.16.2");
 	assert_has(s, "Lab: Primary down");
 	assert_has(s, "primary-unreachable");
-	assert_has(s, "? help  q quit  a add");
+	/* what a newcomer needs first, at 80 columns too */
+	assert_has(s, "? help  q quit  Tab pane  Enter open  a add");
 	free(s);
 }
 
