@@ -872,6 +872,34 @@ static void test_trainer_not_lab(void **state)
 	assert_non_null(strstr(tui_app_message(f->app), "lab --tour"));
 }
 
+/* Findings rows say the message when there is room, always after the
+ * subject (at 200 columns they once showed code and subject only), and a
+ * narrow pane gives the subject the code column's padding (at 80 columns
+ * it was cut to 9 characters). */
+static void test_findings_rows_say_why(void **state)
+{
+	fixture *f = *state;
+	const char *const sc[] = {"primary-down"};
+	tui_config c = base_config(f, 200, 40);
+	char *s, row[1024];
+
+	start(f, &c, sc, 1);
+	s = screen(f);
+	assert_non_null(tf_row_of(s, "primary-unreachable", row, sizeof(row)));
+	assert_non_null(
+	    strstr(row, "primary-down.lab.test  no address of the most preferred tier"));
+	free(s);
+	tf_stop(f);
+	c = base_config(f, 80, 24);
+	start(f, &c, sc, 1);
+	s = screen(f);
+	assert_non_null(tf_row_of(s, "primary-unreachable", row, sizeof(row)));
+	/* narrow: the subject right after the code, before any padding */
+	assert_non_null(strstr(row, "primary-unreachable primary-do"));
+	free(s);
+	tf_stop(f);
+}
+
 /* The header at 80x24 in a tour, frozen: groups drop whole, the least
  * important first (the theme), and nothing is cut in the middle (FROZEN once
  * covered "opportunistic" to "opportunisti"). */
@@ -963,6 +991,7 @@ int main(void)
 	    tf_test(test_trainer_not_lab),
 	    tf_test(test_tour),
 	    tf_test(test_header_fits_80),
+	    tf_test(test_findings_rows_say_why),
 	};
 
 	return tf_run(tests);
