@@ -153,6 +153,27 @@ static void test_remove_and_undo(void **state)
 	tf_stop(f);
 }
 
+/* < and > move the domains pane's edge, 4 columns a key, within limits that
+ * leave the other panes room; each says the width, and the limit. */
+static void test_domains_width_keys(void **state)
+{
+	fixture *f = *state;
+	const char *const sc[] = {"primary-down"};
+	tui_config c = base_config(f, 120, 40);
+
+	start(f, &c, sc, 1);
+	key(f, '>');
+	assert_string_equal(tui_app_message(f->app), "domains pane 54 columns");
+	key(f, '<');
+	key(f, '<');
+	assert_string_equal(tui_app_message(f->app), "domains pane 46 columns");
+	for (int i = 0; i < 10; i++)
+		key(f, '>');
+	/* 120 columns: the other panes keep 48, two fifths */
+	assert_string_equal(tui_app_message(f->app), "domains pane 72 columns (its limit)");
+	tf_stop(f);
+}
+
 /* z gives the focused pane the whole screen; o orders the list. */
 static void test_zoom_and_sort(void **state)
 {
@@ -450,6 +471,7 @@ int main(void)
 	    tf_test(test_help_at_120),
 	    tf_test(test_zoom_and_sort),
 	    tf_test(test_remove_and_undo),
+	    tf_test(test_domains_width_keys),
 	    tf_test(test_walk_first_step_and_end),
 	    tf_test(test_copy_out),
 	    tf_test(test_trainer_keys_and_prompt),

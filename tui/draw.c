@@ -66,12 +66,25 @@ bool tui_too_small(const tui_model *m)
 	return m->rows < TUI_MIN_ROWS || m->cols < TUI_MIN_COLS;
 }
 
+/* The domains pane: a width for the screen's size, moved by the user's <
+ * and >, at least 30 columns and leaving the other panes 46 and two fifths
+ * of the screen. */
+static int domains_width(const tui_model *m)
+{
+	int W = m->cols, lo = 30, hi = W - 46 < W * 3 / 5 ? W - 46 : W * 3 / 5;
+	int want = (W >= 160 ? 60 : W >= 120 ? 50 : 34) + m->dom_extra;
+
+	if (hi < lo)
+		hi = lo;
+	return want < lo ? lo : want > hi ? hi : want;
+}
+
 void tui_layout(const tui_model *m, tui_rect r[TUI_P_COUNT])
 {
 	int H = m->rows, W = m->cols;
 	int logh = m->show_log ? (H >= 40 ? 10 : H >= 30 ? 7 : 5) : 0;
 	int mainh = H - 2 - logh;
-	int dw = W >= 160 ? 60 : W >= 120 ? 50 : 34;
+	int dw = domains_width(m);
 	int fh = mainh >= 36 ? 10 : 6;
 	int th = mainh >= 36 ? (mainh - fh) * 2 / 5 : (mainh - fh) / 2 + 1;
 

@@ -330,6 +330,36 @@ static void act_zoom(tui_app *a, const char *kn)
 	tui_mark(&a->m, TUI_D_ALL);
 }
 
+static void resize_domains(tui_app *a, int by)
+{
+	tui_rect r[TUI_P_COUNT];
+	int before;
+
+	tui_layout(&a->m, r);
+	before = r[TUI_P_DOMAINS].w;
+	a->m.dom_extra += by;
+	tui_layout(&a->m, r);
+	/* at a limit: the extra stays where the width stopped */
+	if (r[TUI_P_DOMAINS].w == before)
+		a->m.dom_extra -= by;
+	tui_msg(&a->m, false, "domains pane %d columns%s", r[TUI_P_DOMAINS].w,
+	        r[TUI_P_DOMAINS].w == before ? " (its limit)" : "");
+	clear();
+	tui_mark(&a->m, TUI_D_ALL);
+}
+
+static void act_domains_narrower(tui_app *a, const char *kn)
+{
+	(void)kn;
+	resize_domains(a, -4);
+}
+
+static void act_domains_wider(tui_app *a, const char *kn)
+{
+	(void)kn;
+	resize_domains(a, 4);
+}
+
 static void act_add(tui_app *a, const char *kn)
 {
 	(void)kn;
@@ -637,6 +667,8 @@ static action_fn *const run[TUI_ACT_COUNT] = {
     [TUI_ACT_OPEN] = act_open,
     [TUI_ACT_BACK] = act_back,
     [TUI_ACT_ZOOM] = act_zoom,
+    [TUI_ACT_DOMAINS_NARROWER] = act_domains_narrower,
+    [TUI_ACT_DOMAINS_WIDER] = act_domains_wider,
     [TUI_ACT_ADD_DOMAIN] = act_add,
     [TUI_ACT_REMOVE_DOMAIN] = act_remove,
     [TUI_ACT_UNDO] = act_undo,

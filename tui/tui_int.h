@@ -135,6 +135,7 @@ typedef struct tui_model {
 	size_t ov_top;
 	bool show_log;
 	bool zoom;     /* the focused pane has the whole screen */
+	int dom_extra; /* columns the user gave the domains pane (< and >), may be < 0 */
 	tui_sort sort; /* the domain list's order */
 	tui_spark *spark[TUI_SPARK_BUCKETS];
 	size_t nspark;
