@@ -7,58 +7,17 @@
 # with the cursor on an old one. The real binary through a real pty (tmux),
 # DNS from `mxscope lab --serve`. Skips (77) without tmux.
 set -u
-command -v tmux >/dev/null 2>&1 || exit 77
-BIN="${MXSCOPE_BIN:?MXSCOPE_BIN is set by meson}"
-TMP=$(mktemp -d /tmp/mxscope-resume-XXXXXX)
-SOCK="$TMP/tmux.0.sock"
-RUNS=0
 SESSION=resume
-LAB_PID=
-cleanup() {
-	for s in "$TMP"/tmux.*.sock; do tmux -S "$s" kill-server >/dev/null 2>&1; done
-	[ -n "$LAB_PID" ] && kill "$LAB_PID" 2>/dev/null && wait "$LAB_PID" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-fail() {
-	echo "FAIL: $1"
-	echo "---- screen ----"
-	tmux -S "$SOCK" capture-pane -p -t "$SESSION" 2>/dev/null
-	exit 1
-}
-wait_for() {
-	for _ in $(seq 1 100); do
-		tmux -S "$SOCK" capture-pane -p -t "$SESSION" 2>/dev/null | grep -qF -- "$1" && return 0
-		sleep 0.1
-	done
-	fail "no \"$1\" on the screen"
-}
+. "$(dirname "$0")/lib-pty.sh"
 
-mkfifo "$TMP/lab.out"
-"$BIN" lab --serve --port 0 --smtp-port 0 --http-port 0 </dev/null >"$TMP/lab.out" 2>"$TMP/lab.err" &
-LAB_PID=$!
-exec 3<"$TMP/lab.out"
-DNS=
-while read -r -t 10 kind where <&3; do
-	case "$kind" in
-	dns) DNS=$where ;;
-	ca) break ;;
-	esac
-done
-[ -n "$DNS" ] || fail "the lab did not start: $(cat "$TMP/lab.err")"
+lab_serve
 mkdir -p "$TMP/mxscope"
 printf '# mxscope state 1\ndomain single.lab.test\ndomain primary-down.lab.test\n' >"$TMP/mxscope/state"
-cp "$TMP/mxscope/state" "$TMP/saved"
 
 # run ARGS...: the explorer in tmux until q
 run() {
-	tmux -S "$SOCK" kill-server >/dev/null 2>&1
-	RUNS=$((RUNS + 1))
-	SOCK="$TMP/tmux.$RUNS.sock" # a server of its own each run
 	rm -f "$TMP/exit"
-	tmux -S "$SOCK" -f /dev/null new-session -d -s "$SESSION" -x 120 -y 30 \
-		"env XDG_STATE_HOME=$TMP XDG_CONFIG_HOME=$TMP TERM=xterm-256color LANG=C.UTF-8 '$BIN' -s $DNS --allow-loopback --no-probe $*; echo exit=\$? >$TMP/exit; sleep 30" ||
-		fail "tmux cannot start"
+	pty_start 120 30 "env XDG_STATE_HOME=$TMP XDG_CONFIG_HOME=$TMP TERM=xterm-256color LANG=C.UTF-8 '$BIN' -s $DNS --allow-loopback --no-probe $*; echo exit=\$? >$TMP/exit; sleep 30"
 }
 quit() {
 	tmux -S "$SOCK" send-keys -t "$SESSION" q
