@@ -153,6 +153,46 @@ static void test_remove_and_undo(void **state)
 	tf_stop(f);
 }
 
+/* The filter matches a domain's name, status word, finding codes and MX
+ * hosts (it once matched names only: /error gave 0 of 1000), and Esc at the
+ * prompt cancels it, putting back the filter before it, as in htop. */
+static void test_filter_matches_and_cancels(void **state)
+{
+	fixture *f = *state;
+	const char *const sc[] = {"single", "primary-down", "all-reject"};
+	tui_config c = base_config(f, 120, 40);
+	char *s;
+
+	start(f, &c, sc, 3);
+	keys(f, "/error\n");
+	s = screen(f);
+	assert_has(s, "Domains 1/3 /error");
+	assert_has(s, "reject.lab.test");
+	free(s);
+	key(f, 27); /* on the domains pane: clears the filter */
+	keys(f, "/primary-unreachable\n");
+	s = screen(f);
+	assert_has(s, "Domains 1/3 /primary-unreachable");
+	assert_has(s, "Tiers of primary-down.lab.test");
+	free(s);
+	key(f, 27);
+	keys(f, "/mx.single\n");
+	s = screen(f);
+	assert_has(s, "Domains 1/3 /mx.single");
+	assert_has(s, "Tiers of single.lab.test");
+	free(s);
+	/* Esc at the prompt: the filter before it, not what was typed */
+	keys(f, "/xyz");
+	s = screen(f);
+	assert_has(s, "Domains 0/3 /mx.singlexyz");
+	free(s);
+	key(f, 27);
+	s = screen(f);
+	assert_has(s, "Domains 1/3 /mx.single");
+	free(s);
+	tf_stop(f);
+}
+
 /* < and > move the domains pane's edge, 4 columns a key, within limits that
  * leave the other panes room; each says the width, and the limit. */
 static void test_domains_width_keys(void **state)
@@ -472,6 +512,7 @@ int main(void)
 	    tf_test(test_zoom_and_sort),
 	    tf_test(test_remove_and_undo),
 	    tf_test(test_domains_width_keys),
+	    tf_test(test_filter_matches_and_cancels),
 	    tf_test(test_walk_first_step_and_end),
 	    tf_test(test_copy_out),
 	    tf_test(test_trainer_keys_and_prompt),

@@ -197,8 +197,10 @@ static const tui_action actions[TUI_ACT_COUNT] = {
          .section = "Domains",
          .hint = "filter",
          .bar = 7,
-         .help = "filter the list",
-         .doc = "filter the domain list as you type; Esc on the domains pane clears the filter"},
+         .help = "filter the list: name, status, finding code or MX host",
+         .doc = "filter the domain list as you type, by name, status word (error), finding "
+                "code (dane-tlsa-mismatch) or MX host (mx1.example); Esc at the prompt "
+                "cancels it, Esc on the domains pane clears the filter"},
     [TUI_ACT_REFRESH] =
         {.name = "refresh",
          .default_keys = "r",

@@ -394,6 +394,7 @@ static void act_filter(tui_app *a, const char *kn)
 {
 	(void)kn;
 	a->m.prompt = TUI_PR_FILTER;
+	snprintf(a->m.filter_was, sizeof(a->m.filter_was), "%s", a->m.filter);
 	snprintf(a->m.pbuf, sizeof(a->m.pbuf), "%s", a->m.filter);
 	a->m.plen = strlen(a->m.pbuf);
 	a->m.focus = TUI_P_DOMAINS;

@@ -245,6 +245,13 @@ void tui_prompt_key(tui_app *a, wint_t ch, bool fkey)
 	char *why = NULL;
 
 	if (!fkey && ch == 27) {
+		/* Esc cancels, as in htop: the filter typed so far goes, the one
+		   before the prompt comes back */
+		if (a->m.prompt == TUI_PR_FILTER) {
+			snprintf(a->m.filter, sizeof(a->m.filter), "%s", a->m.filter_was);
+			a->m.sel_dom = 0;
+			tui_mark(&a->m, TUI_D_ALL);
+		}
 		a->m.prompt = TUI_PR_NONE;
 		tui_mark(&a->m, TUI_D_STATUS);
 		return;

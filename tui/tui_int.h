@@ -126,6 +126,7 @@ typedef struct tui_model {
 	tui_pane focus;
 	size_t sel_dom, top_dom, sel_row, top_row, sel_find, top_find, det_top, log_top;
 	char filter[256];
+	char filter_was[256]; /* the filter when its prompt opened: Esc puts it back */
 	tui_prompt prompt;
 	char pbuf[256];
 	char pdefault[300]; /* the trainer prompt: what a left-out ADDR or HOST means */
@@ -169,6 +170,9 @@ void tui_log(tui_model *m, const char *fmt, ...) __attribute__((format(printf, 2
 /* The status line's message; err shows it as an error. */
 void tui_msg(tui_model *m, bool err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Visible (filtered) entries: writes up to max indices; returns the count. */
+/* Whether e shows under filter f: its name, its status word, one of its
+ * findings' codes or one of its MX hosts holds f. */
+bool tui_entry_matches(const tui_entry *e, const char *f);
 size_t tui_visible(const tui_model *m, size_t *idx, size_t max);
 tui_entry *tui_selected(const tui_model *m);
 /* The tiers pane's rows for e: fills up to max, returns the count. */
