@@ -850,6 +850,10 @@ static void test_trainer(void **state)
 	assert_has(s, "✗ refused          127.0.16.1");
 	assert_has(s, "✓ accepted         127.0.16.2");
 	assert_has(s, "delivered to mx2.primary-down.lab.test (127.0.16.2), pref 20");
+	/* and the lesson afresh: one probe each, no loss carried over from the
+	 * changes before (the reject and down above once stayed in the loss) */
+	assert_has(s, "✓ accepted         127.0.16.2    0%    1 ");
+	assert_has(s, "✗ refused          127.0.16.1  100%    1 ");
 	free(s);
 	/* every change is in the log */
 	key(f, 'L');

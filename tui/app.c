@@ -325,6 +325,34 @@ void tui_app_drop(tui_app *a, tui_entry *e)
 	entry_free(e);
 }
 
+void tui_app_readd_all(tui_app *a)
+{
+	size_t n = a->m.ne, sel = a->m.sel_dom;
+	char **names = calloc(n ? n : 1, sizeof(*names));
+	int *scen = calloc(n ? n : 1, sizeof(*scen));
+
+	if (!names || !scen) {
+		free(names);
+		free(scen);
+		return; /* out of memory: the history stays, nothing is lost */
+	}
+	for (size_t i = 0; i < n; i++) {
+		names[i] = strdup(a->m.e[i]->name);
+		scen[i] = a->m.e[i]->scenario;
+	}
+	while (a->m.ne)
+		tui_app_drop(a, a->m.e[a->m.ne - 1]);
+	for (size_t i = 0; i < n; i++) {
+		if (names[i])
+			tui_app_add(a, names[i], scen[i], NULL);
+		free(names[i]);
+	}
+	a->m.sel_dom = sel < a->m.ne ? sel : 0;
+	tui_mark(&a->m, TUI_D_ALL);
+	free(names);
+	free(scen);
+}
+
 void tui_app_remove(tui_app *a, tui_entry *e)
 {
 	struct tui_removed *g = realloc(a->removed, (a->nremoved + 1) * sizeof(*g));

@@ -33,9 +33,12 @@ void tui_trainer_run(tui_app *a, const char *line)
 	free(why);
 	/* a change can touch any domain the lab serves (a reset touches them
 	 * all): every listed domain asks again, so no lesson contradicts its
-	 * tiers */
-	for (size_t i = 0; i < a->m.ne; i++)
-		tui_app_refresh(a, a->m.e[i]);
+	 * tiers; a reset starts the lesson afresh, its probe history too */
+	if (strncmp(line, "reset", 5) == 0 && (line[5] == '\0' || line[5] == ' '))
+		tui_app_readd_all(a);
+	else
+		for (size_t i = 0; i < a->m.ne; i++)
+			tui_app_refresh(a, a->m.e[i]);
 	tui_msg(&a->m, false, "trainer: %s done; re-resolving and re-probing %zu domain%s", line,
 	        a->m.ne, a->m.ne == 1 ? "" : "s");
 }

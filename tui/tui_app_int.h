@@ -60,6 +60,10 @@ void tui_app_refresh(tui_app *a, tui_entry *e);
 void tui_app_refresh_key(tui_app *a, tui_entry *e);
 /* Takes e off the list and stops what runs for it. */
 void tui_app_drop(tui_app *a, tui_entry *e);
+/* Every listed domain dropped and added again, in its place: the scan
+ * forgets the addresses, and with them their probe history (a lab reset
+ * starts the lesson afresh). The selection stays on the same line. */
+void tui_app_readd_all(tui_app *a);
 /* Drops e as the remove key does, remembering it for tui_app_undo_remove. */
 void tui_app_remove(tui_app *a, tui_entry *e);
 /* Puts back the domain removed last (where it was, selected): false when
