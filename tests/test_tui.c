@@ -926,6 +926,11 @@ static void test_header_fits_80(void **state)
 	assert_non_null(strstr(row, "sender opportunistic "));
 	assert_null(strstr(row, "opportunisti FROZEN"));
 	free(s);
+	/* the tour's keys on the status bar, in a tour */
+	key(f, 'f');
+	s = screen(f);
+	assert_has(s, "? help  q quit  Tab pane  N next  P prev");
+	free(s);
 	tf_stop(f);
 }
 

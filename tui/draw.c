@@ -543,8 +543,8 @@ static void draw_log(tui_model *m, tui_rect r)
 }
 
 /* The status bar's hints: each action with a place in the bar (in a walk:
- * in the walk's bar) under its first key as bound, as many as fit, in the
- * table's order of places. */
+ * in the walk's bar) that works here, under its first key as bound, as many
+ * as fit, in the table's order of places. */
 static void draw_hints(const tui_model *m, int y, unsigned at)
 {
 	char line[512];
@@ -561,6 +561,11 @@ static void draw_hints(const tui_model *m, int y, unsigned at)
 			int key, len;
 			if ((m->walk.active ? act->walk_bar : act->bar) != place || !act->hint ||
 			    (key = tui_keymap_key_of(m->km, i, 0)) < 0)
+				continue;
+			/* only what works here: the tour's keys in a tour, nothing that
+			   asks the network again in a replay */
+			if (((act->when & TUI_WHEN_TOUR) && !(m->tour && m->lab)) ||
+			    ((act->when & TUI_WHEN_LIVE) && m->replay))
 				continue;
 			len = snprintf(item, sizeof(item), "%s%s %s",
 			               o && line[o - 1] != ' ' ? "  " : "",
