@@ -131,11 +131,11 @@ static void install(scan *s, sdom *m, mx_domain *d, uint64_t when)
 		if (!m->keep_probes)
 			scani_reprobe_kept(s, old, d);
 		m->keep_probes = false;
-		scani_ref_domain(s, d);
-		scani_unref_domain(s, old);
+		scani_ref_domain(s, m, d);
+		scani_unref_domain(s, m, old);
 	} else {
-		scani_unref_domain(s, old);
-		scani_ref_domain(s, d);
+		scani_unref_domain(s, m, old);
+		scani_ref_domain(s, m, d);
 	}
 	mx_domain_free(old);
 	m->d = d;
@@ -575,7 +575,7 @@ void scan_remove(scan *s, const char *name)
 	scani_names_del(s, m);
 	m->removed = true;
 	scani_dom_stages_cancel(s, m);
-	scani_unref_domain(s, m->d);
+	scani_unref_domain(s, m, m->d);
 	mx_domain_free(m->d);
 	m->d = NULL;
 	mx_domain_free(m->parked);
