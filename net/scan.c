@@ -677,6 +677,20 @@ bool scan_domain_get_info(const scan *s, const char *name, scan_domain_info *out
 	return true;
 }
 
+bool scan_domain_peek(const scan *s, const char *name, scan_domain_info *out)
+{
+	const sdom *m = find_dom(s, name);
+
+	if (!m)
+		return false;
+	*out = (scan_domain_info){.resolving = m->resolving,
+	                          .answered = m->d != NULL,
+	                          .settled = m->settled,
+	                          .answered_ms = m->answered_ms,
+	                          .seed = m->seed};
+	return true;
+}
+
 bool scan_settled(const scan *s)
 {
 	/* a change marked and not yet delivered (a re-analysis waits for the
@@ -726,6 +740,7 @@ void scan_get_counters(const scan *s, scan_counters *out)
 	    .bl_cache_hits = s->bl ? bl_client_cache_hits(s->bl) : 0,
 	    .addresses = s->naddrs,
 	    .name_compares = s->name_compares,
+	    .sync_visits = s->sync_visits,
 	};
 }
 

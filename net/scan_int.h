@@ -160,8 +160,9 @@ struct scan {
 	auth_client *auth;  /* cfg.ptr or cfg.authoritative */
 	policy_fetcher *pf; /* cfg.mta_sts */
 	/* the store (scan_store.c) */
-	mx_htab *addrs;         /* the saddrs by ip (created with the first one) */
-	unsigned long sync_gen; /* scani_sync_addr's passes */
+	mx_htab *addrs;            /* the saddrs by ip (created with the first one) */
+	unsigned long sync_gen;    /* scani_sync_addr's passes */
+	unsigned long sync_visits; /* domains it looked at: scan_counters */
 	size_t naddrs;
 	unsigned long probes_done;
 	unsigned long probes_timeout; /* probes that ended in a connect timeout */

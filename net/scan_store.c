@@ -262,6 +262,7 @@ void scani_sync_addr(scan *s, const saddr *a, unsigned bits)
 	for (size_t u = 0; u < a->nusers; u++) {
 		sdom *m = a->users[u];
 		bool hit = false;
+		s->sync_visits++;
 		if (!m->d || m->synced_gen == gen)
 			continue;
 		m->synced_gen = gen; /* a domain showing a twice is one pass */

@@ -32,7 +32,7 @@ static void view_entry(tui_app *a, tui_entry *e, bool with_stats)
 	size_t total = 0;
 
 	e->d = scan_domain(a->scan, e->name);
-	if (scan_domain_get_info(a->scan, e->name, &info)) {
+	if (scan_domain_peek(a->scan, e->name, &info)) {
 		e->resolving = info.resolving;
 		e->answered_uv = info.answered_ms;
 		/* the scan counts in uv_now(), the model in tui_now_ms(): carry the age */
@@ -479,7 +479,8 @@ static void read_input(tui_app *a)
 	}
 }
 
-#define TUI_FRAME_MS 100 /* news alone redraws at most this often */
+#define TUI_FRAME_MS  100  /* news alone redraws at most this often */
+#define TUI_EGRESS_MS 1000 /* the egress rule reads the list at most this often */
 
 static void on_frame(uv_timer_t *t)
 {
@@ -497,17 +498,19 @@ static void draw_now(tui_app *a, bool force)
 
 	if (a->screen_up)
 		read_input(a);
-	/* the egress rule reads every listed domain: once per loop turn, not
-	 * once per probe that ended in it (hundreds with a long list) */
-	if (a->egress_due) {
+	now = tui_now_ms();
+	/* the egress rule reads every listed domain: at most once a second (the
+	 * tick's redraw comes back for it), not once per probe that ended or
+	 * per frame: at 20,000 domains that was the idle explorer's work */
+	if (a->egress_due && (force || now - a->egress_ms >= TUI_EGRESS_MS)) {
 		a->egress_due = false;
+		a->egress_ms = now;
 		tui_watch_egress(a);
 	}
 	/* a key that changed nothing (k on the first line) still ends in a
 	 * doupdate now: its trace must not wait for the next tick's redraw */
 	if ((!a->m.dirty && !a->key_pending) || !a->screen_up)
 		return;
-	now = tui_now_ms();
 	if (!force && !a->key_turn && a->first_drawn && now - a->drawn_ms < TUI_FRAME_MS) {
 		if (!uv_is_active((uv_handle_t *)&a->frame))
 			uv_timer_start(&a->frame, on_frame, TUI_FRAME_MS - (now - a->drawn_ms), 0);
@@ -599,10 +602,17 @@ static void refresh_expired(tui_app *a)
 		view_entry(a, e, false);
 		/* a recording's TTLs ran out long ago: nothing is asked again */
 		if (scan_recorded(a->scan) || !e->d || e->resolving ||
-		    e->ttl_asked_uv == e->answered_uv + 1 || !shortest_ttl(e->d, &ttl))
+		    e->ttl_asked_uv == e->answered_uv + 1)
 			continue;
-		if (ttl < TUI_TTL_MIN_S)
-			ttl = TUI_TTL_MIN_S;
+		/* read once per answer, not every tick for every domain */
+		if (e->ttl_of_uv != e->answered_uv + 1) {
+			e->ttl_of_uv = e->answered_uv + 1;
+			e->ttl_s = !shortest_ttl(e->d, &ttl) ? 0
+			           : ttl < TUI_TTL_MIN_S     ? TUI_TTL_MIN_S
+			                                     : ttl;
+		}
+		if (!(ttl = e->ttl_s))
+			continue;
 		if (now - e->answered_uv < (uint64_t)ttl * 1000)
 			continue;
 		e->ttl_asked_uv = e->answered_uv + 1; /* +1: 0 means "never asked" */
