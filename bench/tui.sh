@@ -40,6 +40,7 @@ N="${2:-1000}"
 HUNG="${3:-250}"
 KEYS="${4:-200}"
 ONLY="${ONLY:-a b c}"
+KEYSEQ="${KEYSEQ:-jk}"
 SCALE="${SCALE:-1000 5000 20000}"
 DNS_ADDR=127.0.0.89
 DNS_PORT=53
@@ -132,8 +133,11 @@ probe() {
 	done
 	while kill -0 "$PROBE_PID" 2>/dev/null; do
 		if [ -n "$pid" ] && [ -r "/proc/$pid/status" ]; then
-			rss=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo "$rss")
-			hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo "$hwm")
+			# the last reading before it ends (gone: keep the one before)
+			r=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
+			w=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
+			[ -z "$r" ] || rss=$r
+			[ -z "$w" ] || hwm=$w
 		fi
 		sleep 0.2
 	done
@@ -151,7 +155,7 @@ if [[ " $ONLY " == *" a "* ]]; then
 	for run in $(seq 1 "$RUNS"); do
 		IDLE=0
 		[ "$run" = 1 ] && IDLE=10
-		probe "keys-$run" "$OUT/domains.txt" --n "$KEYS" --settle 4 --idle "$IDLE" -- \
+		probe "keys-$run" "$OUT/domains.txt" --keys "$KEYSEQ" --n "$KEYS" --settle 4 --idle "$IDLE" -- \
 			--smtp-port "$SMTP_PORT" --timeout 5 --interval 1
 		P50=$(field "keys-$run" key_p50_ms)
 		P99=$(field "keys-$run" key_p99_ms)
