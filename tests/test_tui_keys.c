@@ -471,6 +471,32 @@ static void test_idle_key_traced_at_once(void **state)
 	assert_int_equal(keys_seen, 1);
 }
 
+/* Keys queued before one readable event, one in curses' own buffer (which
+ * no readable event announces) and one on the terminal, are all handled
+ * and shown in that one loop turn, with one redraw: not after the next
+ * turn's timers, and not one redraw per key. */
+static void test_queued_keys_one_turn(void **state)
+{
+	fixture *f = *state;
+	const char *const sc[] = {"single", "all-reject", "primary-down"};
+	tui_config c = base_config(f, 100, 30);
+	size_t drawn;
+	char *s;
+
+	start(f, &c, sc, 3);
+	s = tui_app_screen(f->app);
+	assert_lacks(s, "mx1.primary-down");
+	free(s);
+	drawn = tui_app_draws(f->app);
+	unget_wch(L'j');
+	assert_int_equal(write(f->pipefd[1], "j", 1), 1);
+	uv_run(&f->loop, UV_RUN_NOWAIT);
+	s = tui_app_screen(f->app); /* as drawn: no pump */
+	assert_has(s, "mx1.primary-down");
+	free(s);
+	assert_int_equal(tui_app_draws(f->app), drawn + 1);
+}
+
 /* S switches the sender the walk follows; the header and the walk say which,
  * and each profile's end is listed in the domain's details. */
 static void test_sender_switch(void **state)
@@ -520,6 +546,7 @@ int main(void)
 	    tf_test(test_walk_as_host),
 	    tf_test(test_idle_key_traced_at_once),
 	    tf_test(test_sender_switch),
+	    tf_test(test_queued_keys_one_turn),
 	};
 
 	return tf_run(tests);

@@ -78,6 +78,9 @@ mxs_status tui_app_select(tui_app *a, const char *name);
 /* For tests: reads whatever input is pending, handles it and redraws what
  * is dirty, without blocking. Returns false once the user has quit. */
 bool tui_app_pump(tui_app *a);
+/* For tests: how many times the screen was redrawn so far (keys handled
+ * in one loop turn share one redraw). */
+size_t tui_app_draws(const tui_app *a);
 /* For tests: every listed domain is resolved and every probed address has a
  * first result (while frozen: no DNS question is on the wire). */
 bool tui_app_settled(const tui_app *a);

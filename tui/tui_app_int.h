@@ -38,6 +38,12 @@ struct tui_app {
 	/* handles */
 	uv_poll_t in_poll;
 	uv_prepare_t prep;
+	uv_check_t chk;     /* draws right after the turn's input, before any timer */
+	uv_timer_t frame;   /* a redraw only news asked for, held to TUI_FRAME_MS */
+	uint64_t drawn_ms;  /* tui_now_ms() of the last redraw */
+	uint64_t egress_ms; /* ... and of the egress rule's last reading */
+	size_t draws;       /* redraws so far (tui_app_draws) */
+	bool key_turn;      /* a key was handled since the last redraw */
 	uv_timer_t tick;
 	uv_signal_t sig_int, sig_term, sig_winch;
 	int open_handles;

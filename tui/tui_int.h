@@ -86,6 +86,8 @@ typedef struct tui_entry {
 	char *as_host;        /* A: walked as this MX host would (the relay view), or NULL; owned */
 	uint64_t answered_uv; /* the scan's time of the shown answer (uv_now) */
 	uint64_t ttl_asked_uv; /* the answer whose expired TTLs asked for a re-resolve */
+	uint64_t ttl_of_uv;    /* the answer ttl_s was read from (+1; 0: none yet) */
+	uint32_t ttl_s;        /* its shortest TTL, 0 when it has none */
 	bool srv_wanted;       /* the details pane showed its SRV section (draw.c sets it) */
 	bool srv_asked;        /* and the app asked the scan for SRV and a re-resolve */
 	bool auth_asked;       /* its authoritative servers were asked (the V key) */
