@@ -170,7 +170,6 @@ static void log_line(ev_reader *r, const char *line, size_t len, unsigned long l
 	long pid = 0;
 	ev_line_result res;
 
-	ev_item_init(&it);
 	res = ev_postfix_line(line, len, &it, &pid);
 	if (res != EV_LINE_BAD) {
 		r->saw_postfix = true;

@@ -9,13 +9,22 @@
 
 #include "ev.h"
 
+/* The first w in s: memchr for w's first byte, then the rest compared.
+ * Log lines are short and the words rare in them, so this beats memmem's
+ * set-up cost; a log is read near grep's pace only with a fast search. */
 static const char *find(const char *s, size_t len, const char *w)
 {
 	size_t wl = strlen(w);
+	const char *end = s + len, *p = s;
 
-	for (size_t i = 0; i + wl <= len; i++)
-		if (memcmp(s + i, w, wl) == 0)
-			return s + i;
+	if (wl == 0 || wl > len)
+		return wl == 0 ? s : NULL;
+	while ((p = memchr(p, w[0], (size_t)(end - p) - wl + 1))) {
+		if (memcmp(p + 1, w + 1, wl - 1) == 0)
+			return p;
+		if (++p > end - wl)
+			break;
+	}
 	return NULL;
 }
 
@@ -40,9 +49,35 @@ static ev_phase phase_after(const char *s, size_t len)
 
 static bool is_tls_policy(const char *s, size_t len)
 {
-	return find(s, len, "certificate not verified") || find(s, len, "verification failed") ||
-	       find(s, len, "TLS is required") || find(s, len, "TLSA") || find(s, len, "MTA-STS") ||
-	       find(s, len, "certificate not trusted");
+	const char *c = find(s, len, "certificate"), *t = c ? NULL : find(s, len, "TLS");
+
+	if (c)
+		return find(s, len, "certificate not verified") ||
+		       find(s, len, "verification failed") ||
+		       find(s, len, "certificate not trusted");
+	return t &&
+	       (find(s, len, "TLS is required") || find(s, len, "TLSA") || find(s, len, "MTA-STS"));
+}
+
+/* Which of Postfix's programs write delivery evidence: the delivery agents
+ * (status lines and, for smtp and lmtp, the per-attempt lines) and qmgr
+ * ("status=expired"). 2: every kind of line; 1: status lines only; 0: none
+ * (pickup, cleanup, smtpd, bounce, master: the log's bulk). */
+static int program_kind(const char *prog, size_t len)
+{
+	static const struct {
+		const char *name;
+		int kind;
+	} progs[] = {{"smtp", 2},  {"lmtp", 2},    {"error", 1}, {"retry", 1},  {"qmgr", 1},
+	             {"local", 1}, {"virtual", 1}, {"pipe", 1},  {"discard", 1}};
+	const char *slash = memrchr(prog, '/', len);
+	const char *name = slash ? slash + 1 : prog;
+	size_t nl = len - (size_t)(name - prog);
+
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++)
+		if (strlen(progs[i].name) == nl && memcmp(progs[i].name, name, nl) == 0)
+			return progs[i].kind;
+	return 0;
 }
 
 static void tls_policy(ev_item *it, const char *s, size_t len)
@@ -191,6 +226,10 @@ ev_line_result ev_postfix_line(const char *line, size_t len, ev_item *it, long *
 {
 	const char *when, *prog, *msg, *v;
 	size_t wl, pl, ml, vl, q;
+	const char *rest;
+	size_t rl;
+	bool is_status, is_attempt;
+	int pk;
 	long pid;
 
 	if (pidp)
@@ -203,17 +242,31 @@ ev_line_result ev_postfix_line(const char *line, size_t len, ev_item *it, long *
 		return EV_LINE_BAD;
 	if (pidp)
 		*pidp = pid;
-	ev_item_init(it);
-	ev_copy(it->when, sizeof(it->when), when, wl);
+	if ((pk = program_kind(prog, pl)) == 0)
+		return EV_LINE_IGNORED;
 	if (prefix(msg, ml, "warning: ") || prefix(msg, ml, "fatal: ") ||
 	    prefix(msg, ml, "panic: ") || prefix(msg, ml, "statistics: "))
 		return EV_LINE_IGNORED;
-	if ((q = queue_id(msg, ml))) {
+	q = queue_id(msg, ml);
+	rest = msg + (q ? q + 2 : 0);
+	rl = ml - (q ? q + 2 : 0);
+	is_status = find(rest, rl, "status=") != NULL;
+	is_attempt = !is_status && pk == 2 &&
+	             (prefix(rest, rl, "connect to ") || prefix(rest, rl, "host ") ||
+	              prefix(rest, rl, "conversation with ") ||
+	              prefix(rest, rl, "lost connection with ") || is_tls_policy(msg, ml));
+	/* most lines (pickup, cleanup, qmgr, smtpd) are no evidence: they are
+	 * known without touching the item, which is large */
+	if (!is_status && !is_attempt)
+		return EV_LINE_IGNORED;
+	ev_item_init(it);
+	ev_copy(it->when, sizeof(it->when), when, wl);
+	if (q) {
 		ev_copy(it->queue_id, sizeof(it->queue_id), msg, q);
 		msg += q + 2;
 		ml -= q + 2;
 	}
-	if (field(msg, ml, "status=", &v, &vl)) {
+	if (is_status && field(msg, ml, "status=", &v, &vl)) {
 		const char *paren;
 		ev_copy(it->status, sizeof(it->status), v, vl);
 		if (field(msg, ml, "to=", &v, &vl))
@@ -234,14 +287,9 @@ ev_line_result ev_postfix_line(const char *line, size_t len, ev_item *it, long *
 		/* "from=<...>, status=expired": a message, not one recipient */
 		return EV_LINE_ITEM;
 	}
-	if (prefix(msg, ml, "connect to ") || prefix(msg, ml, "host ") ||
-	    prefix(msg, ml, "conversation with ") || prefix(msg, ml, "lost connection with ") ||
-	    is_tls_policy(msg, ml)) {
-		ev_postfix_reason(it, msg, ml);
-		if (it->phase == EV_PH_UNKNOWN && !it->mx_host[0])
-			return EV_LINE_IGNORED;
-		ev_copy(it->status, sizeof(it->status), "attempt", 7);
-		return EV_LINE_ITEM;
-	}
-	return EV_LINE_IGNORED;
+	ev_postfix_reason(it, msg, ml);
+	if (it->phase == EV_PH_UNKNOWN && !it->mx_host[0])
+		return EV_LINE_IGNORED;
+	ev_copy(it->status, sizeof(it->status), "attempt", 7);
+	return EV_LINE_ITEM;
 }

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>
@@ -30,7 +31,8 @@
 /* Items with the same domain, MX, address, port, phase, status and reply
  * code: one line of the text output, one verdict. */
 typedef struct xgroup {
-	ev_item key; /* the first item: its fields stand for the group's */
+	uint32_t hash; /* of the key's fields, compared first */
+	ev_item key;   /* the first item: its fields stand for the group's */
 	ev_kind kind;
 	unsigned long count, nitems; /* messages or sessions, items */
 	char first_when[40], last_when[40];
@@ -82,6 +84,27 @@ static bool same_group(const ev_item *a, const ev_item *b)
 	       strcmp(a->status, b->status) == 0;
 }
 
+static uint32_t fnv(uint32_t h, const void *p, size_t len)
+{
+	const unsigned char *c = p;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ c[i]) * 16777619u;
+	return h;
+}
+
+static uint32_t group_hash(const ev_item *it)
+{
+	uint32_t h = 2166136261u;
+	int ints[4] = {(int)it->phase, it->code, it->port, (int)it->policy};
+
+	h = fnv(h, it->domain, strlen(it->domain));
+	h = fnv(h, it->mx_host, strlen(it->mx_host));
+	h = fnv(h, it->ip, strlen(it->ip));
+	h = fnv(h, it->status, strlen(it->status));
+	return fnv(h, ints, sizeof(ints));
+}
+
 static bool is_delivered(const ev_item *it)
 {
 	return strcmp(it->status, "sent") == 0 || strcmp(it->status, "delivered") == 0;
@@ -98,14 +121,16 @@ static void on_item(const ev_item *it, void *arg)
 	size_t g;
 	xgroup *gr;
 	xitem *xi;
+	uint32_t h;
 
 	if (is_delivered(it)) {
 		/* not a failure: counted, not judged */
 		x->delivered += it->count;
 		return;
 	}
+	h = group_hash(it);
 	for (g = x->ngroups; g > 0; g--)
-		if (same_group(&x->groups[g - 1].key, it))
+		if (x->groups[g - 1].hash == h && same_group(&x->groups[g - 1].key, it))
 			break;
 	if (g == 0) {
 		if (x->ngroups == MAX_GROUPS) {
@@ -115,6 +140,7 @@ static void on_item(const ev_item *it, void *arg)
 		g = ++x->ngroups;
 		gr = &x->groups[g - 1];
 		memset(gr, 0, sizeof(*gr));
+		gr->hash = h;
 		gr->key = *it;
 		gr->kind = x->cur ? ev_reader_kind(x->cur) : EV_UNKNOWN;
 		snprintf(gr->first_when, sizeof(gr->first_when), "%s", it->when);
