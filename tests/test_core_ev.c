@@ -374,6 +374,52 @@ static void test_pending_bound(void **state)
 	ev_reader_free(r);
 }
 
+/* a delay notification (Action: delayed), as an .eml: CRLF lines, a
+ * Diagnostic-Code continued on the next line, Exim's Remote-MTA form */
+static void test_dsn_delayed(void **state)
+{
+	ev_reader *r;
+	(void)state;
+
+	memset(&g, 0, sizeof(g));
+	r = read_text("Return-Path: <>\r\n"
+	              "From: Mail Delivery System <MAILER-DAEMON@relay.test>\r\n"
+	              "Content-Type: multipart/report; report-type=delivery-status;\r\n"
+	              "\tboundary=\"b1\"\r\n"
+	              "\r\n"
+	              "--b1\r\n"
+	              "Content-Type: text/plain\r\n"
+	              "\r\n"
+	              "Delivery to the following recipient has been delayed:\r\n"
+	              "\r\n"
+	              "--b1\r\n"
+	              "Content-Type: message/delivery-status\r\n"
+	              "\r\n"
+	              "Reporting-MTA: dns; relay.test\r\n"
+	              "\r\n"
+	              "Final-Recipient: rfc822; Dana@Example.TEST\r\n"
+	              "Action: delayed\r\n"
+	              "Status: 4.4.1\r\n"
+	              "Remote-MTA: dns; mx1.example.test [127.0.0.12]\r\n"
+	              "Diagnostic-Code: smtp; 451 4.4.1 mailbox busy,\r\n"
+	              "  try again later\r\n"
+	              "Last-Attempt-Date: Tue, 8 Dec 2026 09:00:00 +0000\r\n"
+	              "\r\n"
+	              "--b1--\r\n",
+	              &g);
+	assert_int_equal(ev_reader_kind(r), EV_DSN);
+	assert_int_equal(g.n, 1);
+	assert_string_equal(g.items[0].status, "deferred");
+	assert_string_equal(g.items[0].domain, "example.test");
+	assert_string_equal(g.items[0].mx_host, "mx1.example.test");
+	assert_string_equal(g.items[0].ip, "127.0.0.12");
+	assert_int_equal(g.items[0].code, 451);
+	assert_string_equal(g.items[0].dsn, "4.4.1");
+	assert_string_equal(g.items[0].text, "mailbox busy, try again later");
+	assert_string_equal(g.items[0].when, "Tue, 8 Dec 2026 09:00:00 +0000");
+	ev_reader_free(r);
+}
+
 static void test_tlsrpt_bad(void **state)
 {
 	ev_reader *r = ev_reader_new("r.json", EV_UNKNOWN, collect, &g);
@@ -395,7 +441,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_queue),      cmocka_unit_test(test_dsn),
 	    cmocka_unit_test(test_tlsrpt),     cmocka_unit_test(test_exim),
 	    cmocka_unit_test(test_damaged),    cmocka_unit_test(test_pending_bound),
-	    cmocka_unit_test(test_tlsrpt_bad),
+	    cmocka_unit_test(test_tlsrpt_bad), cmocka_unit_test(test_dsn_delayed),
 	};
 
 	if (argc == 3 && strcmp(argv[1], "--print") == 0) {
