@@ -93,6 +93,8 @@ typedef struct ev_item {
 	char text[512];  /* the reply or error text */
 	ev_policy policy;
 	unsigned long count; /* sessions or messages it stands for (TLS-RPT), else 1 */
+	char tlsa[300];      /* a TLS-RPT "tlsa" policy's records, lower-case, "; " between:
+	                        what the sender saw, to compare with the records now */
 } ev_item;
 
 /* Clears it; count 1. */

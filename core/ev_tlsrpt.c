@@ -69,9 +69,21 @@ mxs_status ev_tlsrpt_parse(const char *doc, size_t len, const char *label, ev_it
 	{
 		json_t *p = json_object_get(pol, "policy"), *fails, *f;
 		const char *type = str(p, "policy-type"), *domain = str(p, "policy-domain");
-		size_t k;
+		char tlsa[300] = "";
+		size_t k, tl = 0;
+		json_t *ps = json_object_get(p, "policy-string"), *rec;
 		if (!json_is_array(fails = json_object_get(pol, "failure-details")))
 			continue;
+		if (strcmp(type, "tlsa") == 0 && json_is_array(ps))
+			json_array_foreach(ps, k, rec)
+			{
+				const char *r = json_string_value(rec);
+				if (r && tl < sizeof(tlsa))
+					tl += (size_t)snprintf(tlsa + tl, sizeof(tlsa) - tl, "%s%s",
+					                       tl ? "; " : "", r);
+			}
+		for (char *c = tlsa; *c; c++)
+			*c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
 		json_array_foreach(fails, k, f)
 		{
 			ev_item it;
@@ -95,6 +107,7 @@ mxs_status ev_tlsrpt_parse(const char *doc, size_t len, const char *label, ev_it
 			            : strcmp(type, "sts") == 0 ? EV_POL_MTA_STS
 			                                       : EV_POL_NONE;
 			it.count = n > 0 ? (unsigned long)n : 1;
+			memcpy(it.tlsa, tlsa, sizeof(it.tlsa));
 			snprintf(it.text, sizeof(it.text), "%s%s%s%s%s (reported by %s)", result,
 			         code[0] ? ": " : "", code, info[0] ? "; " : "", info,
 			         org[0] ? org : "?");

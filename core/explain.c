@@ -201,12 +201,41 @@ static bool locate(const ev_item *it, const mx_domain *d, const mx_host **hp, co
 	return true;
 }
 
+/* The report's records ("; " between, lower-case) are the host's now,
+ * in any order. */
+static bool tlsa_same(const char *then, const mx_tlsa *now)
+{
+	size_t n = 1;
+
+	for (const char *c = then; (c = strstr(c, "; ")); c += 2)
+		n++;
+	if (n != now->nrecords)
+		return false;
+	for (size_t i = 0; i < now->nrecords; i++)
+		if (!strstr(then, now->records[i]))
+			return false;
+	return true;
+}
+
 static void judge_tls_policy(const ev_item *it, const mx_domain *d, const mx_host *h,
                              const mx_addr *a, explain_result *out)
 {
 	const probe_result *r = a ? a->probe : NULL;
 	const char *subject = a ? a->ip : h->exchange;
 
+	if (it->policy == EV_POL_DANE && it->tlsa[0] && h->tlsa && !tlsa_same(it->tlsa, h->tlsa)) {
+		char now[200] = "";
+		size_t nl = 0;
+		for (size_t i = 0; i < h->tlsa->nrecords && nl < sizeof(now); i++)
+			nl += (size_t)snprintf(now + nl, sizeof(now) - nl, "%s%s", i ? "; " : "",
+			                       h->tlsa->records[i]);
+		out->verdict = EXPLAIN_CHANGED;
+		snprintf(out->why, sizeof(out->why),
+		         "the TLSA records of %.100s changed since the report (then: %.150s; now: "
+		         "%.150s)",
+		         h->exchange, it->tlsa, now[0] ? now : "none");
+		return;
+	}
 	if (it->policy == EV_POL_DANE) {
 		if (r && r->dane == PROBE_DANE_MISMATCH) {
 			out->verdict = EXPLAIN_REPRODUCED;

@@ -245,6 +245,9 @@ static void test_tlsrpt(void **state)
 	assert_int_equal(it->phase, EV_PH_TLS_POLICY);
 	assert_int_equal(it->policy, EV_POL_DANE);
 	assert_int_equal(it->count, 58);
+	/* what the sender matched against, for a changed verdict */
+	assert_string_equal(
+	    it->tlsa, "3 1 1 0a86f1015b658307045bcd655713725c31da7ca71e969d050dadecb045587034");
 	assert_string_equal(it->source, "tlsrpt-dane-stale.json#policies[0].failure-details[0]");
 	ev_reader_free(r);
 }

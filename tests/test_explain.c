@@ -310,6 +310,36 @@ static void test_mx_changed(void **state)
 	free(l);
 }
 
+/* a TLS-RPT report made when the host had other TLSA records: changed */
+static void test_tlsa_changed(void **state)
+{
+	fixture *f = *state;
+	FILE *in = fopen(data(0, "tlsrpt-dane-stale.json"), "r"), *out;
+	char path[128], line[1024];
+	hrun r;
+
+	assert_non_null(in);
+	snprintf(path, sizeof(path), "%s/old-tlsa.json", f->dir);
+	out = fopen(path, "w");
+	assert_non_null(out);
+	while (fgets(line, sizeof(line), in)) {
+		char *rec = strstr(line, "3 1 1 0a86");
+		if (rec)
+			memset(rec + 6, '0', 64);
+		fputs(line, out);
+	}
+	fclose(in);
+	fclose(out);
+	explain(f, &r, NULL, true, path, NULL);
+	assert_int_equal(r.status, 0);
+	want(r.out, "dane-stale.lab.test", "mx1.dane-stale.lab.test", "127.0.71.1", "tls-policy",
+	     "changed", "old-tlsa.json");
+	assert_non_null(strstr(r.out,
+	                       "the TLSA records of mx1.dane-stale.lab.test changed since the "
+	                       "report"));
+	hrun_free(&r);
+}
+
 /* --replay judges against a recording: no network asked */
 static void test_replay(void **state)
 {
@@ -378,9 +408,10 @@ static void test_bad_input(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_reproduced), cmocka_unit_test(test_text),
-	    cmocka_unit_test(test_repaired),   cmocka_unit_test(test_mx_changed),
-	    cmocka_unit_test(test_replay),     cmocka_unit_test(test_bad_input),
+	    cmocka_unit_test(test_reproduced),   cmocka_unit_test(test_text),
+	    cmocka_unit_test(test_repaired),     cmocka_unit_test(test_mx_changed),
+	    cmocka_unit_test(test_replay),       cmocka_unit_test(test_bad_input),
+	    cmocka_unit_test(test_tlsa_changed),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
