@@ -95,6 +95,8 @@ typedef struct ev_item {
 	unsigned long count; /* sessions or messages it stands for (TLS-RPT), else 1 */
 	char tlsa[300];      /* a TLS-RPT "tlsa" policy's records, lower-case, "; " between:
 	                        what the sender saw, to compare with the records now */
+	char sts[400];       /* a TLS-RPT "sts" policy's policy-string as a policy body
+	                        (lines joined by CR LF), for the same comparison */
 } ev_item;
 
 /* Clears it; count 1. */

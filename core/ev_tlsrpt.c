@@ -69,8 +69,8 @@ mxs_status ev_tlsrpt_parse(const char *doc, size_t len, const char *label, ev_it
 	{
 		json_t *p = json_object_get(pol, "policy"), *fails, *f;
 		const char *type = str(p, "policy-type"), *domain = str(p, "policy-domain");
-		char tlsa[300] = "";
-		size_t k, tl = 0;
+		char tlsa[300] = "", sts[400] = "";
+		size_t k, tl = 0, sl = 0;
 		json_t *ps = json_object_get(p, "policy-string"), *rec;
 		if (!json_is_array(fails = json_object_get(pol, "failure-details")))
 			continue;
@@ -81,6 +81,14 @@ mxs_status ev_tlsrpt_parse(const char *doc, size_t len, const char *label, ev_it
 				if (r && tl < sizeof(tlsa))
 					tl += (size_t)snprintf(tlsa + tl, sizeof(tlsa) - tl, "%s%s",
 					                       tl ? "; " : "", r);
+			}
+		if (strcmp(type, "sts") == 0 && json_is_array(ps))
+			json_array_foreach(ps, k, rec)
+			{
+				const char *r = json_string_value(rec);
+				if (r && sl < sizeof(sts))
+					sl += (size_t)snprintf(sts + sl, sizeof(sts) - sl, "%s\r\n",
+					                       r);
 			}
 		for (char *c = tlsa; *c; c++)
 			*c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
@@ -108,6 +116,8 @@ mxs_status ev_tlsrpt_parse(const char *doc, size_t len, const char *label, ev_it
 			                                       : EV_POL_NONE;
 			it.count = n > 0 ? (unsigned long)n : 1;
 			memcpy(it.tlsa, tlsa, sizeof(it.tlsa));
+			if (sl < sizeof(sts)) /* a cut policy is no policy */
+				memcpy(it.sts, sts, sizeof(it.sts));
 			snprintf(it.text, sizeof(it.text), "%s%s%s%s%s (reported by %s)", result,
 			         code[0] ? ": " : "", code, info[0] ? "; " : "", info,
 			         org[0] ? org : "?");

@@ -3,6 +3,7 @@
 #include "explain.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const verdict_names[EXPLAIN_VERDICT_COUNT] = {"reproduced", "not-reproduced",
@@ -217,6 +218,50 @@ static bool tlsa_same(const char *then, const mx_tlsa *now)
 	return true;
 }
 
+/* "mode testing, mx *.mail.x" */
+static void policy_words(const policy_sts *p, char *out, size_t cap)
+{
+	size_t n = (size_t)snprintf(out, cap, "mode %s, mx", policy_mode_str(p->mode));
+
+	for (size_t i = 0; i < p->nmx && n < cap; i++)
+		n += (size_t)snprintf(out + n, cap - n, " %s", p->mx[i]);
+}
+
+/* Whether the policy a TLS-RPT "sts" report names (then, a policy body)
+ * differs from the domain's now: another mode or other mx patterns.
+ * Writes what differs into why. */
+static bool sts_changed(const char *then, const mx_domain *d, char *why, size_t cap)
+{
+	const mx_mta_sts *m = mx_domain_mta_sts(d);
+	char *err = NULL, a[200], b[200];
+	policy_sts *p = policy_parse(then, strlen(then), &err);
+	bool changed = false;
+
+	free(err);
+	if (!p || !m)
+		goto done; /* unreadable, or not asked: nothing to compare */
+	policy_words(p, a, sizeof(a));
+	if (!m->policy) {
+		/* a policy that cannot be fetched now is no evidence of a change */
+		if (!m->txt) {
+			snprintf(why, cap,
+			         "the domain publishes no MTA-STS policy now (the report's: %s)",
+			         a);
+			changed = true;
+		}
+		goto done;
+	}
+	policy_words(m->policy, b, sizeof(b));
+	if (strcmp(a, b) != 0) {
+		snprintf(why, cap,
+		         "the MTA-STS policy changed since the report (then: %s; now: %s)", a, b);
+		changed = true;
+	}
+done:
+	policy_free(p);
+	return changed;
+}
+
 static void judge_tls_policy(const ev_item *it, const mx_domain *d, const mx_host *h,
                              const mx_addr *a, explain_result *out)
 {
@@ -234,6 +279,11 @@ static void judge_tls_policy(const ev_item *it, const mx_domain *d, const mx_hos
 		         "the TLSA records of %.100s changed since the report (then: %.150s; now: "
 		         "%.150s)",
 		         h->exchange, it->tlsa, now[0] ? now : "none");
+		return;
+	}
+	if (it->policy == EV_POL_MTA_STS && it->sts[0] &&
+	    sts_changed(it->sts, d, out->why, sizeof(out->why))) {
+		out->verdict = EXPLAIN_CHANGED;
 		return;
 	}
 	if (it->policy == EV_POL_DANE) {

@@ -95,7 +95,8 @@ static void explain(const fixture *f, hrun *r, const char *stdin_data, bool json
 	const char *w;
 
 	h_argv(&a, "explain", "--allow-loopback", "-s", f->lab.server, "--smtp-port",
-	       f->lab.smtp_port, "--cafile", f->lab.ca, "--dane", "--timeout", "1");
+	       f->lab.smtp_port, "--cafile", f->lab.ca, "--dane", "--mta-sts-port",
+	       f->lab.https_port, "--timeout", "1");
 	if (json)
 		h_argv(&a, "--json");
 	va_start(ap, json);
@@ -340,6 +341,25 @@ static void test_tlsa_changed(void **state)
 	hrun_free(&r);
 }
 
+/* the MTA-STS policy a TLS-RPT report names is not the domain's any more:
+ * changed (the trainer puts the policy in enforce mode) */
+static void test_sts_changed(void **state)
+{
+	fixture *f = *state;
+	hrun r;
+
+	trainer(f, "behave mta-sts.sts-testing.lab.test enforce\n");
+	explain(f, &r, NULL, true, data(0, "tlsrpt-sts-testing.json.gz"), NULL);
+	assert_int_equal(r.status, 0);
+	want(r.out, "sts-testing.lab.test", "in.mail.sts-testing.lab.test", "127.0.61.1",
+	     "tls-policy", "changed", "tlsrpt");
+	assert_non_null(strstr(r.out,
+	                       "the MTA-STS policy changed since the report (then: mode "
+	                       "testing, mx *.mail.sts-testing.lab.test; now: mode enforce"));
+	hrun_free(&r);
+	trainer(f, "reset\n");
+}
+
 /* --replay judges against a recording: no network asked */
 static void test_replay(void **state)
 {
@@ -411,7 +431,7 @@ int main(void)
 	    cmocka_unit_test(test_reproduced),   cmocka_unit_test(test_text),
 	    cmocka_unit_test(test_repaired),     cmocka_unit_test(test_mx_changed),
 	    cmocka_unit_test(test_replay),       cmocka_unit_test(test_bad_input),
-	    cmocka_unit_test(test_tlsa_changed),
+	    cmocka_unit_test(test_tlsa_changed), cmocka_unit_test(test_sts_changed),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
