@@ -66,6 +66,7 @@ typedef struct settings {
 	const char *record; /* --record FILE */
 	bool commands;      /* --commands */
 	const char *from;   /* lab --from FILE */
+	const char *replay; /* explain --replay RECORDING */
 	/* the lab */
 	bool serve, list, tour;
 	int port;      /* lab DNS port; -1 = default */
