@@ -16,6 +16,7 @@
 #include "record.h"
 #include "report.h"
 #include "settings.h"
+#include "text.h"
 #include "tui.h"
 
 typedef struct replay_ctx {
@@ -64,9 +65,17 @@ static void on_record(mx_domain *d, const rec_meta *m, const char *error, unsign
 	} else if (!x->out_failed) {
 		if (!x->o->set.json && x->shown)
 			fputc('\n', stdout);
-		if (!x->o->set.json && !x->o->set.commands && m->at)
-			printf("Recorded %s%s%s\n", m->at, m->resolver ? " asking " : "",
-			       m->resolver ? m->resolver : "");
+		if (!x->o->set.json && !x->o->set.commands && m->at) {
+			/* through the terminal rule, as the report under it */
+			mx_text hd = {0};
+			char *head;
+			mx_text_printf(&hd, "Recorded %s%s%s\n", m->at,
+			               m->resolver ? " asking " : "",
+			               m->resolver ? m->resolver : "");
+			head = mx_text_take(&hd);
+			fputs(head ? head : "", stdout);
+			free(head);
+		}
 		fputs(text, stdout);
 		if (x->o->set.json)
 			fputc('\n', stdout);
