@@ -720,9 +720,16 @@ mxs_status rec_read_file(const char *path, rec_cb cb, void *arg, size_t *nbad, c
 
 int rec_open(const char *path, char **why)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0644);
+	/* never through a symbolic link: a link planted where a recording is
+	 * expected (a shared directory) would have it appended to the file the
+	 * link names */
+	int fd =
+	    open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0644);
 
-	if (fd < 0)
+	if (fd < 0 && errno == ELOOP)
+		mxs_why(why, "%s: a symbolic link; --record writes only to the file it is given",
+		        path);
+	else if (fd < 0)
 		mxs_why(why, "%s: cannot open for recording: %s", path, strerror(errno));
 	return fd;
 }

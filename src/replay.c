@@ -26,6 +26,7 @@ typedef struct replay_ctx {
 	size_t shown;
 	int code;
 	bool out_failed;
+	int out_errno; /* why stdout failed: EPIPE (a reader gone) ends quietly */
 } replay_ctx;
 
 static void raise_code(replay_ctx *x, int code)
@@ -79,8 +80,10 @@ static void on_record(mx_domain *d, const rec_meta *m, const char *error, unsign
 		fputs(text, stdout);
 		if (x->o->set.json)
 			fputc('\n', stdout);
-		if (fflush(stdout) != 0)
+		if (fflush(stdout) != 0 || ferror(stdout)) {
 			x->out_failed = true;
+			x->out_errno = errno;
+		}
 	}
 	x->shown++;
 	free(text);
@@ -221,8 +224,12 @@ int replay_run(const cli_opts *o)
 			raise_code(&x, 2);
 		}
 	}
-	if (x.out_failed && errno != EPIPE)
-		raise_code(&x, 2);
+	/* as check: a reader that went away (| head) ends the run quietly; a
+	 * full disk is an error, exit 3 (could not do what was asked) */
+	if (x.out_failed && x.out_errno != EPIPE) {
+		cli_error("cannot write the reports: %s", strerror(x.out_errno));
+		raise_code(&x, 3);
+	}
 	blr_config_free(x.bl);
 	return x.code;
 }
