@@ -150,5 +150,31 @@ for sig in TERM INT HUP; do
 	[ $rrc -le 1 ] || fail "SIG$sig: the recording does not read: $(cat "$T/err")"
 done
 
+# 11. `ulimit -n 64` and 500 domains, each with a host that greets after
+#     0.3 s (its own address: one connection per address at a time): the
+#     probes queue within the descriptors there are, and every host that
+#     accepts is shown accepting, none "unreachable" for want of a socket
+{
+	printf '$ORIGIN fd.lab.test.\n$TTL 30\n$SCENARIO fd\n$TITLE slow hosts\n'
+	printf '$DOMAIN d1.fd.lab.test.\n' # the lab lists one; it answers for all
+	for i in $(seq 500); do
+		printf 'd%d MX 10 h%d.d%d\nh%d.d%d A 127.0.%d.%d\n' \
+			$i $i $i $i $i $((90 + i / 250)) $((i % 250 + 1))
+		printf '$SMTP 127.0.%d.%d accept slow=0.3\n' $((90 + i / 250)) $((i % 250 + 1))
+	done
+} > "$T/fd.zone"
+seq 500 | sed 's/.*/d&.fd.lab.test/' > "$T/fd.list"
+$BIN lab --serve --port 0 --smtp-port 0 "$T/fd.zone" > "$T/fdlab" 2>/dev/null &
+FDLAB=$!
+for i in $(seq 100); do grep -q '^ca ' "$T/fdlab" 2>/dev/null && break; sleep 0.1; done
+DNS=$(sed -n 's/^dns //p' "$T/fdlab")
+SMTP=$(sed -n 's/^smtp 127.0.90.2:\([0-9]*\).*/\1/p' "$T/fdlab")
+(ulimit -n 64 && exec $BIN check --allow-loopback -s "$DNS" --smtp-port "$SMTP" --timeout 5 \
+	--json -f "$T/fd.list") > "$T/fd.out" 2> "$T/fd.err"
+kill $FDLAB 2>/dev/null
+n=$(grep -c '"state":"accepted"' "$T/fd.out")
+grep -q '"state":"unreachable"' "$T/fd.out" && n="$n (some unreachable)"
+[ "$n" = 500 ] || fail "ulimit -n 64: $n of 500 hosts accepted: $(grep -o '"error":"[^"]*"' "$T/fd.out" | sort | uniq -c | head -3) $(head -3 "$T/fd.err")"
+
 [ $fails -eq 0 ] || { echo "$fails failure(s)" >&2; exit 1; }
 exit 0
