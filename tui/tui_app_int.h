@@ -32,7 +32,7 @@ struct tui_app {
 	uv_poll_t in_poll;
 	uv_prepare_t prep;
 	uv_timer_t tick;
-	uv_signal_t sig_int, sig_term, sig_winch;
+	uv_signal_t sig_int, sig_term, sig_winch, sig_hup;
 	int open_handles;
 	FILE *trace;
 	uint64_t t0_ns, key_ns;
