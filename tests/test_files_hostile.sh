@@ -100,10 +100,24 @@ if [ -w /dev/full ]; then
 	$BIN replay "$REC" > /dev/full 2> "$T/err"; rc=$?
 	[ $rc -eq 3 ] || fail "replay > /dev/full: exit $rc, want 3"
 	grep -q "cannot write the reports: No space left" "$T/err" || fail "replay full: $(cat "$T/err")"
+	# a recording that cannot be written is said once, and the run ends 3
+	$BIN check --no-probe -s 127.0.0.1:9 --timeout 1 --record /dev/full a.invalid b.invalid \
+		> /dev/null 2> "$T/err"; rc=$?
+	[ $rc -eq 3 ] || fail "--record /dev/full: exit $rc, want 3"
+	[ "$(grep -c -- '--record cannot write the recording: No space left' "$T/err")" -eq 1 ] ||
+		fail "--record /dev/full: $(cat "$T/err")"
 	$BIN lab --from "$REC" > /dev/full 2> "$T/err"; rc=$?
 	[ $rc -eq 3 ] || fail "lab --from > /dev/full: exit $rc, want 3"
 	grep -q "cannot write the scenario: No space left" "$T/err" || fail "from full: $(cat "$T/err")"
 fi
+
+# 8b. a resolver that refuses at once answers inside the question: each
+#     domain is reported once, nothing crashes, exit 3 (nobody answered)
+$BIN check --json --no-probe -s 127.0.0.1:9 --timeout 1 d1.invalid d2.invalid d3.invalid \
+	> "$T/out" 2> "$T/err"; rc=$?
+[ $rc -eq 3 ] || fail "refusing resolver: exit $rc, want 3: $(cat "$T/err")"
+[ "$(sort "$T/out" | cut -d, -f1 | uniq | wc -l)" -eq 3 ] && [ "$(wc -l < "$T/out")" -eq 3 ] ||
+	fail "refusing resolver: $(cut -c1-30 "$T/out")"
 
 # 9. -f lists: CRLF line ends and a BOM are not part of the names; a
 #    million lines stream in bounded memory, each bad one named
