@@ -247,6 +247,49 @@ mxs_status rec_word_of(rd *r, json_t *o, const char *key, const char *(*word)(in
 	return rec_fail(r, key, "unknown value \"%.40s\"", s);
 }
 
+/* A name as a live scan records it: c-ares hands back every byte no host
+ * name holds as a \DDD escape (core/name.h), so a recorded name is
+ * printable ASCII without blanks; anything else was not written by
+ * mxscope and is refused. */
+mxs_status rec_check_name(rd *r, const char *key, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; s && *p; p++)
+		if (*p <= 0x20 || *p >= 0x7f)
+			return rec_fail(r, key,
+			                "byte %zu (0x%02x) is not in a DNS name as mxscope "
+			                "records it (printable ASCII, no blanks)",
+			                (size_t)(p - (const unsigned char *)s), *p);
+	return MXS_OK;
+}
+
+/* The one time format mxscope writes (RFC 3339 UTC, net/cert.c, rec_now). */
+static bool is_time(const char *s)
+{
+	static const char form[] = "dddd-dd-ddTdd:dd:ddZ";
+	int mon, day, hh, mm, ss;
+
+	if (strlen(s) != sizeof(form) - 1)
+		return false;
+	for (size_t i = 0; form[i]; i++)
+		if (form[i] == 'd' ? s[i] < '0' || s[i] > '9' : s[i] != form[i])
+			return false;
+	if (sscanf(s + 5, "%2d-%2dT%2d:%2d:%2d", &mon, &day, &hh, &mm, &ss) != 5)
+		return false;
+	return mon >= 1 && mon <= 12 && day >= 1 && day <= 31 && hh <= 23 && mm <= 59 && ss <= 60;
+}
+
+mxs_status rec_take_time(rd *r, json_t *o, const char *key, char **dst)
+{
+	const char *s;
+	mxs_status st = rec_get_str(r, o, key, false, &s, NULL);
+
+	if (st != MXS_OK || !s)
+		return st;
+	if (!is_time(s))
+		return rec_fail(r, key, "expected a time as YYYY-MM-DDTHH:MM:SSZ");
+	return rec_take_str(r, o, key, dst);
+}
+
 const char *rec_rcode_word(int i)
 {
 	return mx_rcode_str((mx_rcode)i);
@@ -354,6 +397,7 @@ static mxs_status read_host(rd *r, mx_domain *d, json_t *o)
 		st = rec_fail(r, "exchange", "longer than a DNS name");
 		goto done;
 	}
+	TRY(rec_check_name(r, "exchange", ex));
 	if (implicit) {
 		TRY(mx_domain_add_implicit(d, &hi));
 	} else {
@@ -365,6 +409,7 @@ static mxs_status read_host(rd *r, mx_domain *d, json_t *o)
 			st = rec_fail(r, "cname", "longer than a DNS name");
 			goto done;
 		}
+		TRY(rec_check_name(r, "cname", cname));
 		TRY(mx_host_set_cname(d, hi, cname));
 	}
 	/* net/dns_wire.c follows at most 16 aliases */
@@ -408,10 +453,23 @@ static mxs_status read_srv(rd *r, mx_domain *d, json_t *o)
 		st = rec_fail(r, NULL, "a name longer than a DNS name");
 		goto done;
 	}
+	TRY(rec_check_name(r, "service", svc));
+	TRY(rec_check_name(r, "target", target));
 	st = mx_domain_add_srv(d, svc, (uint16_t)pri, (uint16_t)weight, (uint16_t)port, target,
 	                       (uint32_t)ttl);
 done:
 	return st;
+}
+
+/* "127.0.0.1:53, [::1]:5300" as c-ares lists its servers: addresses,
+ * ports, brackets, commas and blanks, nothing else. */
+static mxs_status check_resolver(rd *r, const char *s)
+{
+	static const char ok[] = "0123456789abcdefABCDEF.:[]%, ";
+
+	if (s && strspn(s, ok) != strlen(s))
+		return rec_fail(r, "resolver", "not a list of addresses and ports");
+	return MXS_OK;
 }
 
 static mxs_status read_meta(rd *r, json_t *o, rec_meta *m)
@@ -423,14 +481,17 @@ static mxs_status read_meta(rd *r, json_t *o, rec_meta *m)
 		return rec_fail(r, "recorded", "expected an object");
 	snprintf(r->path, sizeof(r->path), "recorded");
 	m->present = true;
-	TRY(rec_take_str(r, o, "at", &m->at));
+	TRY(rec_take_time(r, o, "at", &m->at));
 	TRY(rec_take_str(r, o, "mxscope", &m->version));
+	TRY(rec_check_name(r, "mxscope", m->version));
 	TRY(rec_take_str(r, o, "resolver", &m->resolver));
+	TRY(check_resolver(r, m->resolver));
 	TRY(rec_get_int(r, o, "smtp_port", false, 0, 65535, &port));
 	TRY(rec_get_int(r, o, "timeout_ms", false, 0, 86400000, &tmo));
 	TRY(rec_get_bool(r, o, "no_probe", &m->no_probe));
 	TRY(rec_get_bool(r, o, "allow_loopback", &m->allow_loopback));
 	TRY(rec_take_str(r, o, "ehlo", &m->ehlo));
+	TRY(rec_check_name(r, "ehlo", m->ehlo));
 	TRY(rec_get_int(r, o, "mta_sts_port", false, 0, 65535, &sts_port));
 	TRY(rec_get_int(r, o, "ns_port", false, 0, 65535, &ns_port));
 	TRY(rec_get_bool(r, o, "dane", &m->dane));
@@ -569,6 +630,7 @@ mxs_status rec_parse(const char *line, size_t len, mx_domain **out, rec_meta *m,
 	TRY(mx_domain_set_mx_rcode(d, (mx_rcode)rc, rc_why));
 	TRY(rec_get_int(&r, root, "seed", false, 0, INT64_MAX, &seed));
 	TRY(rec_get_str(&r, root, "as", false, &as, NULL));
+	TRY(rec_check_name(&r, "as", as));
 	TRY(rec_get_array(&r, root, "mx", REC_MAX_HOSTS, &arr));
 	for (size_t i = 0; arr && i < json_array_size(arr); i++) {
 		rec_push(&r, "mx", i);
@@ -658,9 +720,16 @@ mxs_status rec_read_file(const char *path, rec_cb cb, void *arg, size_t *nbad, c
 
 int rec_open(const char *path, char **why)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0644);
+	/* never through a symbolic link: a link planted where a recording is
+	 * expected (a shared directory) would have it appended to the file the
+	 * link names */
+	int fd =
+	    open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0644);
 
-	if (fd < 0)
+	if (fd < 0 && errno == ELOOP)
+		mxs_why(why, "%s: a symbolic link; --record writes only to the file it is given",
+		        path);
+	else if (fd < 0)
 		mxs_why(why, "%s: cannot open for recording: %s", path, strerror(errno));
 	return fd;
 }

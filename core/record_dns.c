@@ -99,7 +99,8 @@ mxs_status rec_read_ptr(rd *r, mx_domain *d, size_t hi, size_t k, json_t *o)
 	        MXS_OK)
 		goto out;
 	for (size_t i = 0; i < nnames; i++)
-		if ((st = mx_ptr_add_name(p, names[i])) != MXS_OK)
+		if ((st = rec_check_name(r, "names", names[i])) != MXS_OK ||
+		    (st = mx_ptr_add_name(p, names[i])) != MXS_OK)
 			goto out;
 	/* banner_matches is derived from the greeting: not read */
 	st = mx_host_set_ptr(d, hi, k, p);
@@ -134,6 +135,8 @@ static mxs_status read_policy(rd *r, json_t *o, policy_sts **out)
 		st = MXS_ERR_NOMEM;
 		goto done;
 	}
+	for (size_t i = 0; i < nmx; i++)
+		TRY(rec_check_name(r, "mx", mx[i]));
 	for (; p->nmx < nmx; p->nmx++)
 		if (!(p->mx[p->nmx] = strdup(mx[p->nmx]))) {
 			st = MXS_ERR_NOMEM;
@@ -185,6 +188,9 @@ static mxs_status read_mx_list(rd *r, json_t *o, const char *key, char ***list, 
 			st = rec_fail(r, key, "entry %zu: expected \"PREFERENCE HOST\"", i);
 			break;
 		}
+		st = rec_check_name(r, key, mx[i] + used);
+		if (st != MXS_OK)
+			break;
 		st = mx_auth_add_mx(list, nlist, pref,
 		                    strcmp(mx[i] + used, ".") == 0 ? "" : mx[i] + used);
 	}
@@ -203,6 +209,7 @@ static mxs_status read_auth_server(rd *r, mx_auth *a, json_t *o)
 	if (!json_is_object(o))
 		return rec_fail(r, NULL, "expected an object");
 	TRY(get_text(r, o, "ns", MX_NAME_MAX, &ns));
+	TRY(rec_check_name(r, "ns", ns));
 	TRY(get_text(r, o, "ip", MX_IP_MAX - 1, &ip));
 	if (!ns || !ip || !mx_ip_family(ip)) {
 		st = rec_fail(r, ns ? "ip" : "ns", "missing, or not an address");
@@ -238,8 +245,10 @@ static mxs_status read_auth(rd *r, mx_domain *d, json_t *root, json_t *servers)
 	size_t n;
 
 	TRY(get_object(r, root, "authoritative_zone", &z));
-	if (z)
+	if (z) {
 		TRY(get_text(r, z, "zone", MX_NAME_MAX, &zone));
+		TRY(rec_check_name(r, "zone", zone));
+	}
 	if (!(a = mx_auth_new(zone ? zone : mx_domain_name(d)))) {
 		st = MXS_ERR_NOMEM;
 		goto done;

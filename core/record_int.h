@@ -58,6 +58,13 @@ mxs_status rec_word_of(rd *r, json_t *o, const char *key, const char *(*word)(in
 mxs_status rec_get_strings(rd *r, json_t *o, const char *key, size_t max, size_t maxlen,
                            const char ***out, size_t *n);
 
+/* s (NULL passes) is a name as a live scan records it: printable ASCII,
+ * no blanks (c-ares escapes the rest); else MXS_ERR_INVALID naming key. */
+mxs_status rec_check_name(rd *r, const char *key, const char *s);
+/* An optional time member, YYYY-MM-DDTHH:MM:SSZ as mxscope writes it, into
+ * *dst (freed and replaced). */
+mxs_status rec_take_time(rd *r, json_t *o, const char *key, char **dst);
+
 size_t rec_cut_utf8(const char *s, size_t len, size_t max);
 char *rec_dup_n(const char *s, size_t len); /* NUL-terminated copy, owned by the caller */
 const char *rec_rcode_word(int i);          /* mx_rcode_str for rec_word_of */

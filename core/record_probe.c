@@ -47,6 +47,7 @@ static mxs_status read_rcpt(rd *r, json_t *o, probe_result *p)
 		st = rec_fail(r, "to", "longer than a mail address");
 		goto done;
 	}
+	TRY(rec_check_name(r, "to", to)); /* --rcpt takes a dot-atom and a host name */
 	TRY(rec_get_int(r, o, "code", false, 0, 999, &code));
 	TRY(rec_get_str(r, o, "reply", false, &reply, &len));
 	if (reply)
@@ -66,7 +67,7 @@ static mxs_status read_hash(rd *r, json_t *o, const char *key, char *out)
 
 	if (st != MXS_OK || !s)
 		return st;
-	if (len > 64 || strlen(s) != len)
+	if (len > 64 || strspn(s, "0123456789abcdefABCDEF") != len)
 		return rec_fail(r, key, "expected at most 64 hex digits");
 	memcpy(out, s, len + 1);
 	return MXS_OK;
@@ -84,8 +85,8 @@ static mxs_status read_cert(rd *r, json_t *o, probe_cert *c)
 		return rec_fail(r, NULL, "expected an object");
 	TRY(rec_take_str(r, o, "subject", &c->subject));
 	TRY(rec_take_str(r, o, "issuer", &c->issuer));
-	TRY(rec_take_str(r, o, "not_before", &c->not_before));
-	TRY(rec_take_str(r, o, "not_after", &c->not_after));
+	TRY(rec_take_time(r, o, "not_before", &c->not_before));
+	TRY(rec_take_time(r, o, "not_after", &c->not_after));
 	TRY(read_hash(r, o, "spki_sha256", c->spki_sha256));
 	TRY(read_hash(r, o, "cert_sha256", c->cert_sha256));
 	TRY(rec_get_strings(r, o, "san", PROBE_SAN_MAX, 1024, &san, &nsan));
@@ -143,8 +144,8 @@ static mxs_status read_tls(rd *r, json_t *o, probe_tls *t)
 	TRY(rec_take_str(r, o, "verify_error", &t->verify_error));
 	TRY(rec_take_str(r, o, "subject", &t->subject));
 	TRY(rec_take_str(r, o, "issuer", &t->issuer));
-	TRY(rec_take_str(r, o, "not_before", &t->not_before));
-	TRY(rec_take_str(r, o, "not_after", &t->not_after));
+	TRY(rec_take_time(r, o, "not_before", &t->not_before));
+	TRY(rec_take_time(r, o, "not_after", &t->not_after));
 	TRY(rec_take_str(r, o, "version", &t->version));
 	TRY(read_chain(r, o, t));
 done:

@@ -287,8 +287,11 @@ char *mx_report_text(const mx_domain *d, const mx_report_opts *o)
 		mx_text_printf(&b, "Findings\n");
 		for (size_t i = 0; i < mx_domain_finding_count(d); i++) {
 			const mx_finding *f = mx_domain_finding(d, i);
-			mx_text_printf(&b, "  %s%-7s%s %s: ", sev_color(f->severity, o),
-			               mx_severity_str(f->severity), reset, f->code);
+			mx_text_printf(&b, "  ");
+			mx_text_markup(&b, sev_color(f->severity, o));
+			mx_text_printf(&b, "%-7s", mx_severity_str(f->severity));
+			mx_text_markup(&b, reset);
+			mx_text_printf(&b, " %s: ", f->code);
 			mx_text_safe(&b, f->message);
 			mx_text_printf(&b, " [%s]\n", f->reference);
 		}

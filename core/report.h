@@ -38,6 +38,9 @@ json_t *mx_report_value(const mx_domain *d);
 char *mx_sanitize(const char *s);
 /* The same for len bytes that may hold NULs; a NUL is shown as "\0". */
 char *mx_sanitize_n(const char *s, size_t len);
+/* The terminal rule for a whole text of lines (a report, a command list):
+ * as mx_sanitize_n, but '\n' is kept as the line break it is. */
+char *mx_sanitize_lines(const char *s, size_t len);
 
 /* The JSON writer: every JSON text mxscope prints goes through here.
  *

@@ -60,7 +60,9 @@ static int dangerous(uint32_t cp)
 	       cp == 0x200f;
 }
 
-char *mx_sanitize_n(const char *s, size_t len)
+/* keep_nl: a newline is the text's own line break (a whole report), not
+ * a byte to show. */
+static char *sanitize(const char *s, size_t len, bool keep_nl)
 {
 	size_t cap = len * 4 + 1, o = 0;
 	char *out = malloc(cap);
@@ -79,7 +81,7 @@ char *mx_sanitize_n(const char *s, size_t len)
 			p++;
 			continue;
 		}
-		if (n == 0 || dangerous(cp)) {
+		if (n == 0 || (dangerous(cp) && !(keep_nl && cp == '\n'))) {
 			/* one visible escape per byte: "\x1b" */
 			size_t bytes = n ? n : 1;
 			for (size_t i = 0; i < bytes; i++)
@@ -93,6 +95,16 @@ char *mx_sanitize_n(const char *s, size_t len)
 	}
 	out[o] = '\0';
 	return out;
+}
+
+char *mx_sanitize_n(const char *s, size_t len)
+{
+	return sanitize(s, len, false);
+}
+
+char *mx_sanitize_lines(const char *s, size_t len)
+{
+	return sanitize(s, len, true);
 }
 
 char *mx_sanitize(const char *s)

@@ -1,10 +1,12 @@
 /* core/text.c — the growing string behind the text report, the sender
- * walks and --commands: one copy of the realloc-and-vsnprintf dance. */
+ * walks and --commands: one copy of the realloc-and-vsnprintf dance, and
+ * the terminal rule applied where the text is taken. */
 #include "text.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "report.h"
 
@@ -53,6 +55,54 @@ void mx_text_safe(mx_text *t, const char *s)
 	free(c);
 }
 
+void mx_text_markup(mx_text *t, const char *code)
+{
+	size_t start = t->len;
+
+	if (t->failed || !code[0])
+		return;
+	if (t->nmark + 2 > t->capmark) {
+		size_t cap = t->capmark ? t->capmark * 2 : 16;
+		size_t *g = realloc(t->mark, cap * sizeof(*g));
+		if (!g) {
+			t->failed = true;
+			return;
+		}
+		t->mark = g;
+		t->capmark = cap;
+	}
+	mx_text_printf(t, "%s", code);
+	t->mark[t->nmark++] = start;
+	t->mark[t->nmark++] = t->len;
+}
+
+/* The text between the markup, each stretch through mx_sanitize_lines. */
+static char *terminal_safe(const mx_text *t)
+{
+	mx_text o = {0};
+	size_t at = 0;
+
+	for (size_t i = 0; i <= t->nmark; i += 2) {
+		size_t end = i < t->nmark ? t->mark[i] : t->len;
+		char *clean = mx_sanitize_lines(t->s + at, end - at);
+		if (!clean) {
+			free(o.s);
+			return NULL;
+		}
+		mx_text_printf(&o, "%s", clean);
+		free(clean);
+		if (i < t->nmark) {
+			mx_text_printf(&o, "%.*s", (int)(t->mark[i + 1] - end), t->s + end);
+			at = t->mark[i + 1];
+		}
+	}
+	if (o.failed) {
+		free(o.s);
+		return NULL;
+	}
+	return o.s ? o.s : calloc(1, 1);
+}
+
 void mx_text_own(mx_text *t, char *s)
 {
 	if (!s) {
@@ -65,12 +115,12 @@ void mx_text_own(mx_text *t, char *s)
 
 char *mx_text_take(mx_text *t)
 {
-	char *s = t->s;
+	char *s = t->failed || !t->s ? NULL : terminal_safe(t);
 
-	if (t->failed || !s) {
-		free(s);
-		s = t->failed ? NULL : calloc(1, 1);
-	}
+	if (!s && !t->failed && !t->s)
+		s = calloc(1, 1);
+	free(t->s);
+	free(t->mark);
 	*t = (mx_text){0};
 	return s;
 }

@@ -1,7 +1,13 @@
 /* net/commands.c — a domain's DNS questions and probes
  * as dig, swaks, openssl s_client and curl command lines (commands.h). A
  * line is built from pieces, each shell-quoted unless it is plain, so a
- * hostile MX name ("a;rm -rf ~") stays one argument. */
+ * hostile MX name ("a;rm -rf ~") stays one argument.
+ *
+ * The shell rule, in one place (piece): a piece that holds a byte the
+ * terminal rule would escape (a control, a line break, C1, bidi, invalid
+ * UTF-8) is not quoted but refused, and its whole line is printed as a
+ * comment: a quoted ESC would still reach the terminal raw, and a quoted
+ * line break turns one pasted command into two. */
 #include "commands.h"
 
 #include <ares.h>
@@ -45,17 +51,50 @@ char *commands_quote(const char *s)
 	return out;
 }
 
-/* One argument, quoted, with a leading space. */
-static void arg(mx_text *b, const char *s)
-{
-	char *q = commands_quote(s);
+/* Marks a refused piece in the text until finish() turns its line into a
+ * comment; never in the text otherwise (comments are sanitised, and
+ * sanitising escapes it). */
+#define CMD_REFUSED '\x01'
 
+/* Whether s holds a byte the terminal rule changes. */
+static bool unsafe(const char *s, size_t len, char **shown)
+{
+	char *c = mx_sanitize_n(s, len);
+
+	*shown = c;
+	return !c || strlen(c) != len || memcmp(c, s, len) != 0;
+}
+
+/* s as a piece of a command line: quoted, or refused and shown escaped. */
+static void piece(mx_text *b, const char *lead, const char *s, size_t len, bool quote)
+{
+	char *shown = NULL, *q;
+
+	if (unsafe(s, len, &shown)) {
+		if (shown)
+			mx_text_printf(b, "%s%c%s", lead, CMD_REFUSED, shown);
+		b->failed |= !shown;
+		free(shown);
+		return;
+	}
+	free(shown);
+	if (!quote) {
+		mx_text_printf(b, "%s%.*s", lead, (int)len, s);
+		return;
+	}
+	q = commands_quote(s);
 	if (!q) {
 		b->failed = true;
 		return;
 	}
-	mx_text_printf(b, " %s", q);
+	mx_text_printf(b, "%s%s", lead, q);
 	free(q);
+}
+
+/* One argument, quoted, with a leading space. */
+static void arg(mx_text *b, const char *s)
+{
+	piece(b, " ", s, strlen(s), true);
 }
 
 /* A "# ..." line: the text may quote the network, so it is sanitised and
@@ -255,14 +294,7 @@ static void dns_part(cx *c)
 /* s quoted, with no space before it: a piece of a longer word. */
 static void word(mx_text *b, const char *s)
 {
-	char *q = commands_quote(s);
-
-	if (!q) {
-		b->failed = true;
-		return;
-	}
-	mx_text_printf(b, "%s", q);
-	free(q);
+	piece(b, "", s, strlen(s), true);
 }
 
 /* Every curl line starts alike: quiet but for errors, bounded in time. */
@@ -547,6 +579,14 @@ static void doh_curl(mx_text *b, const blr_provider *p, const char *ip, unsigned
 /* len bytes of s inside a double-quoted shell word: \\, ", ` and $ escaped. */
 static void dq(mx_text *b, const char *s, size_t len)
 {
+	char *shown = NULL;
+	bool bad = unsafe(s, len, &shown);
+
+	free(shown);
+	if (bad) {
+		piece(b, "", s, len, false);
+		return;
+	}
 	for (size_t i = 0; i < len; i++)
 		mx_text_printf(b, "%s%c", strchr("\\\"`$", s[i]) && s[i] ? "\\" : "", s[i]);
 }
@@ -623,6 +663,35 @@ static void cx_init(cx *c, mx_text *b, const mx_domain *d, const commands_opts *
 	first_server(o->resolver, c->ip, sizeof(c->ip), c->port, sizeof(c->port));
 }
 
+/* The shell rule's second half: every line holding a refused piece is
+ * printed as a comment, so pasting the text runs nothing of it. */
+static char *finish(mx_text *b)
+{
+	mx_text o = {0};
+	const char *p = b->s;
+
+	if (b->failed || !p || !strchr(p, CMD_REFUSED))
+		return mx_text_take(b);
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		if (memchr(p, CMD_REFUSED, len)) {
+			mx_text_printf(&o,
+			               "# not run: a recorded or received field holds a control "
+			               "character or a line break (shown escaped):\n#   ");
+			for (size_t i = 0; i < len; i++)
+				if (p[i] != CMD_REFUSED)
+					mx_text_printf(&o, "%c", p[i]);
+		} else {
+			mx_text_printf(&o, "%.*s", (int)len, p);
+		}
+		mx_text_printf(&o, "%s", nl ? "\n" : "");
+		p += len + (nl ? 1 : 0);
+	}
+	free(mx_text_take(b));
+	return mx_text_take(&o);
+}
+
 char *commands_text(const mx_domain *d, const commands_opts *o)
 {
 	mx_text b = {0};
@@ -637,7 +706,7 @@ char *commands_text(const mx_domain *d, const commands_opts *o)
 		for (size_t k = 0; k < h->naddrs; k++)
 			addr_part(&c, h, &h->addrs[k]);
 	}
-	return mx_text_take(&b);
+	return finish(&b);
 }
 
 char *commands_addr_text(const mx_domain *d, size_t host, size_t addr, const commands_opts *o)
@@ -652,5 +721,5 @@ char *commands_addr_text(const mx_domain *d, size_t host, size_t addr, const com
 	if (!h->addrs[addr].probe)
 		comment(&b, "%s %s: not probed (yet)", h->exchange, h->addrs[addr].ip);
 	addr_part(&c, h, &h->addrs[addr]);
-	return mx_text_take(&b);
+	return finish(&b);
 }

@@ -440,14 +440,37 @@ void scan_free(scan *s)
  * (scan_source). */
 static mxs_status resolve(scan *s, sdom *m, char **why)
 {
-	/* SRV for every domain (--srv) or for this one (its details showed it) */
-	mxs_status st = s->src->resolve(s, m, s->cfg.srv || m->srv_on, why);
+	mxs_status st;
 
-	if (st != MXS_OK)
-		return st;
+	/* the answer can come before the source returns (a resolver that
+	 * refuses at once answers inside ares_query): m is resolving from
+	 * before the question, so that answer is not undone here, and a
+	 * caller holds scani_enter so that a removal in it waits */
 	m->resolving = true;
-	scani_dom_stages_start(s, m);
+	/* SRV for every domain (--srv) or for this one (its details showed it) */
+	st = s->src->resolve(s, m, s->cfg.srv || m->srv_on, why);
+	if (st != MXS_OK) {
+		m->resolving = false;
+		return st;
+	}
+	if (!m->removed)
+		scani_dom_stages_start(s, m);
 	return MXS_OK;
+}
+
+/* m out of the list of domains (it stays in memory). */
+static void unlink_dom(scan *s, sdom *m)
+{
+	if (m->prev)
+		m->prev->next = m->next;
+	else
+		s->doms = m->next;
+	if (m->next)
+		m->next->prev = m->prev;
+	else
+		s->doms_tail = m->prev;
+	s->ndoms--;
+	m->prev = m->next = NULL;
 }
 
 mxs_status scan_add(scan *s, const char *name, char **why)
@@ -484,13 +507,8 @@ mxs_status scan_add(scan *s, const char *name, char **why)
 		free(m);
 		return MXS_ERR_NOMEM;
 	}
-	st = resolve(s, m, why);
-	if (st != MXS_OK) {
-		scani_names_del(s, m);
-		free(norm);
-		free(m);
-		return st == MXS_ERR_LIMIT ? MXS_ERR_INVALID : st;
-	}
+	/* listed before it is asked: its answer may come (and the front end
+	 * remove it) before resolve returns */
 	m->prev = s->doms_tail;
 	if (s->doms_tail)
 		s->doms_tail->next = m;
@@ -498,7 +516,16 @@ mxs_status scan_add(scan *s, const char *name, char **why)
 		s->doms = m;
 	s->doms_tail = m;
 	s->ndoms++;
-	return MXS_OK;
+	scani_enter(s);
+	st = resolve(s, m, why);
+	if (st != MXS_OK && !m->removed) {
+		unlink_dom(s, m);
+		scani_names_del(s, m);
+		free(norm);
+		free(m);
+	}
+	scani_leave(s); /* frees m if the answer's callback removed it */
+	return st == MXS_OK ? MXS_OK : st == MXS_ERR_LIMIT ? MXS_ERR_INVALID : st;
 }
 
 mxs_status scan_add_recorded(scan *s, mx_domain *d, char **why)
@@ -563,15 +590,7 @@ void scan_remove(scan *s, const char *name)
 
 	if (!m)
 		return;
-	if (m->prev)
-		m->prev->next = m->next;
-	else
-		s->doms = m->next;
-	if (m->next)
-		m->next->prev = m->prev;
-	else
-		s->doms_tail = m->prev;
-	s->ndoms--;
+	unlink_dom(s, m);
 	scani_names_del(s, m);
 	m->removed = true;
 	scani_dom_stages_cancel(s, m);

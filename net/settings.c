@@ -4,9 +4,11 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "record.h"
+#include "smtp.h" /* SMTP_DEFAULT_MAX_PROBES */
 
 void settings_defaults(settings *st)
 {
@@ -22,6 +24,25 @@ void settings_defaults(settings *st)
 	st->interval_ms = 10000;
 	st->no_color = getenv("NO_COLOR") != NULL;
 	st->color = isatty(STDOUT_FILENO) && !st->no_color;
+}
+
+/* Probes in flight within the descriptors this process may open: under
+ * `ulimit -n 64` the 200 default would have every socket() past the limit
+ * fail, and a host that accepts shown as unreachable. Half of what is left
+ * after a reserve (stdio, c-ares, curl's own, the policy and blocklist
+ * fetches, a recording) goes to probes; the rest wait in the queue, so a
+ * low limit makes a run slower, never wrong. */
+static unsigned fd_bounded_probes(unsigned asked)
+{
+	enum { RESERVE = 24 };
+	struct rlimit rl;
+	unsigned want = asked ? asked : SMTP_DEFAULT_MAX_PROBES;
+	rlim_t room;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+		return asked;
+	room = rl.rlim_cur > 2 * RESERVE ? (rl.rlim_cur - RESERVE) / 2 : 1;
+	return room < want ? (unsigned)room : asked;
 }
 
 scan_config settings_scan_config(const settings *st, scan_mode mode, const char *ca_pem,
@@ -40,7 +61,7 @@ scan_config settings_scan_config(const settings *st, scan_mode mode, const char 
 	    .srv = st->srv,
 	    .family = st->family,
 	    .qps = st->qps,
-	    .max_probes = st->max_probes,
+	    .max_probes = fd_bounded_probes(st->max_probes),
 	    .no_probe = st->no_probe,
 	    .dane = st->dane,
 	    .smtp_port = st->smtp_port,

@@ -36,6 +36,7 @@ typedef struct check_ctx {
 	size_t reports;
 	int worst_exit; /* 0, 1 or 2 so far */
 	bool done;
+	bool feeding; /* inside feed: the loop that starts names */
 	bool out_failed;
 	int out_errno; /* why writing failed */
 	/* a name listed twice waits until the first is reported */
@@ -51,6 +52,7 @@ typedef struct check_ctx {
 } check_ctx;
 
 static void feed(check_ctx *x);
+static void feed_names(check_ctx *x);
 
 static void raise_exit(check_ctx *x, int code)
 {
@@ -65,7 +67,7 @@ static void report(check_ctx *x, scan *s, const char *name, const mx_domain *d)
 
 	if (mx_domain_worst(d) == MX_SEV_ERROR)
 		raise_exit(x, 1);
-	text = check_render(x->o, s, d, &x->ro, x->blcfg, x->record_fd);
+	text = check_render(x->o, s, d, &x->ro, x->blcfg, &x->record_fd);
 	if (!text) {
 		cli_error("%s: out of memory while rendering", name);
 		raise_exit(x, 1);
@@ -197,17 +199,20 @@ static void on_domain(scan *s, const char *name, const mx_domain *d, unsigned ch
 }
 
 char *check_render(const cli_opts *o, const scan *s, const mx_domain *d, const mx_report_opts *ro,
-                   const blr_config *bl, int record_fd)
+                   const blr_config *bl, int *record_fd)
 {
 	char at[32], *line = NULL, *why = NULL, *text;
 
-	if (o->set.json || record_fd >= 0) {
+	if (o->set.json || *record_fd >= 0) {
 		/* the JSON line is a recording: it says when and how it was made */
 		rec_meta m = settings_record_meta(&o->set, s, MXSCOPE_VERSION, at, sizeof(at));
 		line = rec_line(d, &m);
-		if (line && record_fd >= 0 && rec_append(record_fd, line, &why) != MXS_OK) {
+		if (line && *record_fd >= 0 && rec_append(*record_fd, line, &why) != MXS_OK) {
 			cli_error("--record %s", why);
 			free(why);
+			close(*record_fd);
+			*record_fd =
+			    CHECK_RECORD_FAILED; /* the run ends 3: the recording is not whole */
 		}
 	}
 	if (o->set.commands) {
@@ -227,18 +232,22 @@ char *check_render(const cli_opts *o, const scan *s, const mx_domain *d, const m
 static bool start_name(check_ctx *x, const char *raw, const char *where)
 {
 	char *why = NULL;
-	mxs_status st = scan_add(x->s, raw, &why);
+	mxs_status st;
 
-	if (st == MXS_OK) {
-		x->inflight++;
-	} else if (st == MXS_ERR_LIMIT) {
+	/* counted before it is asked: a resolver that refuses at once settles
+	 * it inside scan_add */
+	x->inflight++;
+	st = scan_add(x->s, raw, &why);
+	if (st != MXS_OK)
+		x->inflight--;
+	if (st == MXS_ERR_LIMIT) {
 		free(why);
 		return false;
 	} else if (st == MXS_ERR_INVALID) {
 		cli_error("%s%s%s", where ? where : "", where ? ": " : "",
 		          why ? why : "invalid domain name");
 		raise_exit(x, 2);
-	} else {
+	} else if (st != MXS_OK) {
 		cli_error("%s", why ? why : "out of memory");
 		raise_exit(x, 1);
 	}
@@ -316,8 +325,17 @@ static void finish(check_ctx *x)
 /* Keeps up to --concurrency domains in flight from argv, then the file. */
 static void feed(check_ctx *x)
 {
-	if (x->done)
+	/* a domain settled inside scan_add reports and feeds from within this
+	 * loop: the loop goes on, a second one would start its name again */
+	if (x->done || x->feeding)
 		return;
+	x->feeding = true;
+	feed_names(x);
+	x->feeding = false;
+}
+
+static void feed_names(check_ctx *x)
+{
 	/* nobody reads the reports any more: stop asking */
 	if (x->out_failed) {
 		finish(x);
@@ -510,6 +528,8 @@ int check_run(uv_loop_t *loop, const cli_opts *o, char *const *names, size_t nna
 		          f ? f : "no reply");
 		code = 3;
 	}
+	if (x.record_fd == CHECK_RECORD_FAILED)
+		code = 3;
 	/* a reader that went away (| head) ends the run quietly */
 	if (x.out_failed && x.out_errno != EPIPE) {
 		cli_error("cannot write the reports: %s", strerror(x.out_errno));

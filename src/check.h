@@ -31,9 +31,12 @@ char *check_read_cafile(const char *path, char **why);
 
 /* What check prints for one settled domain of scan s: the text report, the
  * JSON line (a recording line, core/record.h) or, with --commands, the
- * commands (net/commands.h). With record_fd >= 0 the recording line is
- * appended there too. Owned by the caller; NULL when out of memory. */
+ * commands (net/commands.h). With *record_fd >= 0 the recording line is
+ * appended there too; when that fails (a full disk) it is said once, the
+ * file closed and *record_fd set to CHECK_RECORD_FAILED. Owned by the
+ * caller; NULL when out of memory. */
+#define CHECK_RECORD_FAILED (-2)
 char *check_render(const cli_opts *o, const scan *s, const mx_domain *d, const mx_report_opts *ro,
-                   const blr_config *bl, int record_fd);
+                   const blr_config *bl, int *record_fd);
 
 #endif

@@ -13,6 +13,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include <strings.h>
 
@@ -459,8 +460,11 @@ int lesson_run(const cli_opts *o)
 		l.code = 2;
 	} else {
 		write_lesson(&l, o->set.from);
-		if (fflush(stdout) != 0)
-			l.code = 2;
+		/* a scenario cut short by a full disk is no scenario: said, exit 3 */
+		if ((fflush(stdout) != 0 || ferror(stdout)) && errno != EPIPE) {
+			cli_error("cannot write the scenario: %s", strerror(errno));
+			l.code = 3;
+		}
 	}
 	for (size_t i = 0; i < l.n; i++)
 		mx_domain_free(l.d[i]);

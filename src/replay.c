@@ -16,6 +16,7 @@
 #include "record.h"
 #include "report.h"
 #include "settings.h"
+#include "text.h"
 #include "tui.h"
 
 typedef struct replay_ctx {
@@ -25,6 +26,7 @@ typedef struct replay_ctx {
 	size_t shown;
 	int code;
 	bool out_failed;
+	int out_errno; /* why stdout failed: EPIPE (a reader gone) ends quietly */
 } replay_ctx;
 
 static void raise_code(replay_ctx *x, int code)
@@ -64,14 +66,24 @@ static void on_record(mx_domain *d, const rec_meta *m, const char *error, unsign
 	} else if (!x->out_failed) {
 		if (!x->o->set.json && x->shown)
 			fputc('\n', stdout);
-		if (!x->o->set.json && !x->o->set.commands && m->at)
-			printf("Recorded %s%s%s\n", m->at, m->resolver ? " asking " : "",
-			       m->resolver ? m->resolver : "");
+		if (!x->o->set.json && !x->o->set.commands && m->at) {
+			/* through the terminal rule, as the report under it */
+			mx_text hd = {0};
+			char *head;
+			mx_text_printf(&hd, "Recorded %s%s%s\n", m->at,
+			               m->resolver ? " asking " : "",
+			               m->resolver ? m->resolver : "");
+			head = mx_text_take(&hd);
+			fputs(head ? head : "", stdout);
+			free(head);
+		}
 		fputs(text, stdout);
 		if (x->o->set.json)
 			fputc('\n', stdout);
-		if (fflush(stdout) != 0)
+		if (fflush(stdout) != 0 || ferror(stdout)) {
 			x->out_failed = true;
+			x->out_errno = errno;
+		}
 	}
 	x->shown++;
 	free(text);
@@ -212,8 +224,12 @@ int replay_run(const cli_opts *o)
 			raise_code(&x, 2);
 		}
 	}
-	if (x.out_failed && errno != EPIPE)
-		raise_code(&x, 2);
+	/* as check: a reader that went away (| head) ends the run quietly; a
+	 * full disk is an error, exit 3 (could not do what was asked) */
+	if (x.out_failed && x.out_errno != EPIPE) {
+		cli_error("cannot write the reports: %s", strerror(x.out_errno));
+		raise_code(&x, 3);
+	}
 	blr_config_free(x.bl);
 	return x.code;
 }

@@ -336,7 +336,7 @@ static void test_dnssec_tlsa_dane_rcpt(void **state)
 	    "["
 	    "\"3 1 1 %s\"],\"secure\":%s}}],\"dnssec\":\"%s\",\"recorded\":{\"at\":\"%s\"}}\n";
 	static const char *const want[] = {
-	    "  certificate-key        mx.dane.test 192.0.2.1: k1 -> k2\n",
+	    "  certificate-key        mx.dane.test 192.0.2.1: c1 -> c2\n",
 	    "  dane                   mx.dane.test 192.0.2.1: match -> mismatch\n",
 	    "  rcpt-code              mx.dane.test 192.0.2.1: 250 -> 550\n",
 	    "  tlsa                   mx.dane.test: 3 1 1 aa (secure) -> 3 1 1 bb (insecure)\n",
@@ -347,10 +347,10 @@ static void test_dnssec_tlsa_dane_rcpt(void **state)
 	(void)state;
 	snprintf(a, sizeof(a), "%s/dane-a.ndjson", dir);
 	snprintf(b, sizeof(b), "%s/dane-b.ndjson", dir);
-	snprintf(line, sizeof(line), fmt, "k1", "match", 250, "aa", "true", "secure",
+	snprintf(line, sizeof(line), fmt, "c1", "match", 250, "aa", "true", "secure",
 	         "2026-01-01T10:00:00Z");
 	write_file(a, line);
-	snprintf(line, sizeof(line), fmt, "k2", "mismatch", 550, "bb", "false", "insecure",
+	snprintf(line, sizeof(line), fmt, "c2", "mismatch", 550, "bb", "false", "insecure",
 	         "2026-01-02T10:00:00Z");
 	write_file(b, line);
 	h_run(args, NULL, 10000, &r);

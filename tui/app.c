@@ -925,10 +925,10 @@ tui_app *tui_app_new(const tui_config *cfg, char **why)
 		mxs_why(why, "cannot watch the terminal's input");
 		goto fail;
 	}
-	a->open_handles = 9;
+	a->open_handles = 10;
 	a->in_poll.data = a->prep.data = a->tick.data = a->walk_timer.data = a;
 	a->chk.data = a->frame.data = a;
-	a->sig_int.data = a->sig_term.data = a->sig_winch.data = a;
+	a->sig_int.data = a->sig_term.data = a->sig_winch.data = a->sig_hup.data = a;
 	uv_poll_start(&a->in_poll, UV_READABLE, on_input);
 	uv_prepare_init(a->loop, &a->prep);
 	uv_prepare_start(&a->prep, on_prepare);
@@ -942,6 +942,10 @@ tui_app *tui_app_new(const tui_config *cfg, char **why)
 	uv_signal_start(&a->sig_int, on_signal, SIGINT);
 	uv_signal_init(a->loop, &a->sig_term);
 	uv_signal_start(&a->sig_term, on_signal, SIGTERM);
+	/* a closed terminal window or a hung-up ssh: quit as for SIGTERM, so
+	 * the terminal is restored and the recording ends on a whole line */
+	uv_signal_init(a->loop, &a->sig_hup);
+	uv_signal_start(&a->sig_hup, on_signal, SIGHUP);
 	uv_signal_init(a->loop, &a->sig_winch);
 	uv_signal_start(&a->sig_winch, on_signal, SIGWINCH);
 	if (cfg->state_domains) {
@@ -1024,4 +1028,5 @@ void tui_app_free(tui_app *a)
 	uv_close((uv_handle_t *)&a->sig_int, on_closed);
 	uv_close((uv_handle_t *)&a->sig_term, on_closed);
 	uv_close((uv_handle_t *)&a->sig_winch, on_closed);
+	uv_close((uv_handle_t *)&a->sig_hup, on_closed);
 }

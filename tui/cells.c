@@ -146,16 +146,22 @@ static size_t to_cells(const tui_model *m, const char *s, int w, wchar_t *out, s
 	return n;
 }
 
-/* Draws s at y,x in at most w columns; returns the columns used. */
+/* Draws s at y,x in at most w columns; returns the columns used. The
+ * terminal rule is applied here, where every cell is written: a text that
+ * reached a pane without tui_san (a recorded field, a theme's, a config's)
+ * still shows a control or bidi byte as a visible escape. */
 int tui_put(const tui_model *m, int y, int x, int w, unsigned attr, const char *s)
 {
 	wchar_t buf[LINE_MAX_BYTES];
 	int cols = 0;
 	size_t n;
+	char *safe;
 
 	if (w <= 0)
 		return 0;
-	n = to_cells(m, s, w, buf, sizeof(buf) / sizeof(buf[0]), &cols);
+	safe = mx_sanitize(s);
+	n = to_cells(m, safe ? safe : "?", w, buf, sizeof(buf) / sizeof(buf[0]), &cols);
+	free(safe);
 	attrset(attr);
 	if (n)
 		mvaddnwstr(y, x, buf, (int)n);

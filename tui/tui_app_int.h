@@ -45,7 +45,7 @@ struct tui_app {
 	size_t draws;       /* redraws so far (tui_app_draws) */
 	bool key_turn;      /* a key was handled since the last redraw */
 	uv_timer_t tick;
-	uv_signal_t sig_int, sig_term, sig_winch;
+	uv_signal_t sig_int, sig_term, sig_winch, sig_hup;
 	int open_handles;
 	FILE *trace;
 	uint64_t t0_ns, key_ns;
