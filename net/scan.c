@@ -440,14 +440,35 @@ void scan_free(scan *s)
  * (scan_source). */
 static mxs_status resolve(scan *s, sdom *m, char **why)
 {
-	/* SRV for every domain (--srv) or for this one (its details showed it) */
-	mxs_status st = s->src->resolve(s, m, s->cfg.srv || m->srv_on, why);
+	mxs_status st;
 
-	if (st != MXS_OK)
-		return st;
+	/* resolving before asking: a source may answer inside the call (a DNS
+	 * client that already knows its servers refuse), and that answer may
+	 * settle the domain and its reader remove it */
 	m->resolving = true;
-	scani_dom_stages_start(s, m);
+	/* SRV for every domain (--srv) or for this one (its details showed it) */
+	st = s->src->resolve(s, m, s->cfg.srv || m->srv_on, why);
+	if (st != MXS_OK) {
+		m->resolving = false;
+		return st;
+	}
+	if (!m->removed)
+		scani_dom_stages_start(s, m);
 	return MXS_OK;
+}
+
+static void unlink_dom(scan *s, sdom *m)
+{
+	if (m->prev)
+		m->prev->next = m->next;
+	else
+		s->doms = m->next;
+	if (m->next)
+		m->next->prev = m->prev;
+	else
+		s->doms_tail = m->prev;
+	s->ndoms--;
+	scani_names_del(s, m);
 }
 
 mxs_status scan_add(scan *s, const char *name, char **why)
@@ -484,13 +505,8 @@ mxs_status scan_add(scan *s, const char *name, char **why)
 		free(m);
 		return MXS_ERR_NOMEM;
 	}
-	st = resolve(s, m, why);
-	if (st != MXS_OK) {
-		scani_names_del(s, m);
-		free(norm);
-		free(m);
-		return st == MXS_ERR_LIMIT ? MXS_ERR_INVALID : st;
-	}
+	/* listed before it is asked: an answer inside resolve finds it, and a
+	 * reader that removes it then unlinks it from where it is */
 	m->prev = s->doms_tail;
 	if (s->doms_tail)
 		s->doms_tail->next = m;
@@ -498,6 +514,16 @@ mxs_status scan_add(scan *s, const char *name, char **why)
 		s->doms = m;
 	s->doms_tail = m;
 	s->ndoms++;
+	scani_enter(s); /* what it removes is swept after, not under, us */
+	st = resolve(s, m, why);
+	if (st != MXS_OK && !m->removed) {
+		unlink_dom(s, m);
+		free(norm);
+		free(m);
+	}
+	scani_leave(s);
+	if (st != MXS_OK)
+		return st == MXS_ERR_LIMIT ? MXS_ERR_INVALID : st;
 	return MXS_OK;
 }
 
@@ -563,16 +589,7 @@ void scan_remove(scan *s, const char *name)
 
 	if (!m)
 		return;
-	if (m->prev)
-		m->prev->next = m->next;
-	else
-		s->doms = m->next;
-	if (m->next)
-		m->next->prev = m->prev;
-	else
-		s->doms_tail = m->prev;
-	s->ndoms--;
-	scani_names_del(s, m);
+	unlink_dom(s, m);
 	m->removed = true;
 	scani_dom_stages_cancel(s, m);
 	scani_unref_domain(s, m->d);
