@@ -324,9 +324,9 @@ static bool line_in_shard(const check_ctx *x, unsigned long lineno)
 /* Starts one name; a name that cannot be a domain is reported and skipped
  * (with --shard, by the shard that lineno picks, so a list's junk is
  * reported once over all shards; 0 for a name of the command line, which
- * check_run has refused before anything starts). false when the name is being checked already, or
- * the
- * --keep-order window is full: it waits its turn. */
+ * check_run has refused before anything starts). false when the name is
+ * being checked already, or the --keep-order window is full: it waits its
+ * turn. */
 static bool start_name(check_ctx *x, const char *raw, const char *where, unsigned long lineno)
 {
 	char *why = NULL, *name = NULL;
@@ -342,15 +342,24 @@ static bool start_name(check_ctx *x, const char *raw, const char *where, unsigne
 		free(name);
 		return false; /* --keep-order: the window is full; it waits */
 	}
-	if (st == MXS_OK)
-		st = scan_add(x->s, name, &why);
+	/* counted and placed before it is added: a scan may report a domain
+	 * from inside scan_add (a server already known to refuse) */
 	if (st == MXS_OK && x->order && inorder_add(x->order, name) != MXS_OK) {
-		scan_remove(x->s, name);
 		st = MXS_ERR_NOMEM;
+		why = strdup("out of memory");
+	}
+	if (st == MXS_OK) {
+		x->inflight++;
+		st = scan_add(x->s, name, &why);
+		if (st != MXS_OK) {
+			x->inflight--;
+			if (x->order)
+				inorder_drop_newest(x->order);
+		}
 	}
 	free(name);
 	if (st == MXS_OK) {
-		x->inflight++;
+		return true;
 	} else if (st == MXS_ERR_LIMIT) {
 		free(why);
 		return false;

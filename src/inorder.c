@@ -85,6 +85,26 @@ mxs_status inorder_add(inorder *o, const char *name)
 	return MXS_OK;
 }
 
+void inorder_drop_newest(inorder *o)
+{
+	size_t i, *pp;
+	entry *e;
+
+	if (o->count == 0)
+		return;
+	i = (o->head + o->count - 1) % o->cap;
+	e = &o->ring[i];
+	/* the newest is the first of its bucket */
+	pp = &o->bucket[mx_hash(e->name, MX_HASH_BASIS) & o->mask];
+	while (*pp != i)
+		pp = &o->ring[*pp].next;
+	*pp = e->next;
+	free(e->name);
+	free(e->text);
+	e->name = e->text = NULL;
+	o->count--;
+}
+
 /* The distance of slot i from the oldest: its place in the input. */
 static size_t age(const inorder *o, size_t i)
 {

@@ -27,6 +27,9 @@ size_t inorder_count(const inorder *o);
  * window is full, MXS_ERR_NOMEM. */
 mxs_status inorder_add(inorder *o, const char *name);
 
+/* Takes back the newest entry, unfinished (its domain could not start). */
+void inorder_drop_newest(inorder *o);
+
 /* name's result: text (owned by the window from here on; NULL for a domain
  * that has nothing to write). MXS_ERR_INVALID when no unfinished entry has
  * that name (text is freed). */
