@@ -138,31 +138,73 @@ static void write_report(check_ctx *x, const char *text)
 	x->reports++;
 }
 
-/* A settled domain: its report is printed (or waits for the earlier ones
- * of the input) and it leaves the scan. */
+/* A report waiting in the --keep-order window: what goes to the output
+ * and the line for --record, each written when its turn comes. */
+typedef struct held_report {
+	char *text, *rec;
+} held_report;
+
+static void held_free(void *p)
+{
+	held_report *h = p;
+
+	free(h->text);
+	free(h->rec);
+	free(h);
+}
+
+static void write_held(check_ctx *x, held_report *h)
+{
+	char *why = NULL;
+
+	if (h->rec && rec_append(x->record_fd, h->rec, &why) != MXS_OK) {
+		cli_error("--record %s", why);
+		free(why);
+	}
+	if (h->text)
+		write_report(x, h->text);
+}
+
+/* A settled domain: its report is printed (or, with --keep-order, waits
+ * for the earlier ones of the input, its recording line with it) and it
+ * leaves the scan. */
 static void report(check_ctx *x, scan *s, const char *name, const mx_domain *d)
 {
+	held_report *h;
 	char *text = NULL;
+	void *item;
 
 	if (mx_domain_worst(d) == MX_SEV_ERROR)
 		raise_exit(x, 1);
-	text = check_render(x->o, s, d, &x->ro, x->blcfg, x->record_fd);
+	text = check_render(x->o, s, d, &x->ro, x->blcfg, x->order ? -1 : x->record_fd);
 	if (!text) {
 		cli_error("%s: out of memory while rendering", name);
 		raise_exit(x, 1);
 	}
-	if (x->order) {
-		if (inorder_done(x->order, name, text) != MXS_OK)
-			cli_error("%s: reported but never started", name);
-		while (inorder_next(x->order, &text)) {
-			if (text)
-				write_report(x, text);
-			free(text);
-		}
-	} else {
+	if (!x->order) {
 		if (text)
 			write_report(x, text);
 		free(text);
+		scan_remove(s, name);
+		return;
+	}
+	if (!(h = calloc(1, sizeof(*h)))) {
+		cli_error("%s: out of memory", name);
+		raise_exit(x, 1);
+		free(text);
+	} else {
+		h->text = text;
+		if (x->record_fd >= 0)
+			h->rec = check_record_line(
+			    x->o, s, d, x->o->set.json && !x->o->set.commands ? text : NULL);
+	}
+	if (inorder_done(x->order, name, h) != MXS_OK)
+		cli_error("%s: reported but never started", name);
+	while (inorder_next(x->order, &item)) {
+		if (item)
+			write_held(x, item);
+		if (item)
+			held_free(item);
 	}
 	scan_remove(s, name);
 }
@@ -275,6 +317,17 @@ static void on_domain(scan *s, const char *name, const mx_domain *d, unsigned ch
 		return;
 	}
 	feed(x);
+}
+
+char *check_record_line(const cli_opts *o, const scan *s, const mx_domain *d, const char *json)
+{
+	char at[32];
+	rec_meta m;
+
+	if (json)
+		return strdup(json);
+	m = settings_record_meta(&o->set, s, MXSCOPE_VERSION, at, sizeof(at));
+	return rec_line(d, &m);
 }
 
 char *check_render(const cli_opts *o, const scan *s, const mx_domain *d, const mx_report_opts *ro,
@@ -631,7 +684,7 @@ int check_run(uv_loop_t *loop, const cli_opts *o, char *const *names, size_t nna
 		cli_error("%s", why ? why : "cannot start");
 		goto done;
 	}
-	if (o->set.keep_order && !(x.order = inorder_new(o->set.concurrency))) {
+	if (o->set.keep_order && !(x.order = inorder_new(o->set.concurrency, held_free))) {
 		cli_error("out of memory");
 		code = 3;
 		goto done;

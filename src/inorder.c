@@ -11,7 +11,7 @@
 
 typedef struct entry {
 	char *name; /* NULL: a free slot */
-	char *text;
+	void *item;
 	bool done;
 	size_t next; /* the next entry of the same bucket, or NONE */
 } entry;
@@ -22,9 +22,10 @@ struct inorder {
 	entry *ring;
 	size_t cap, head, count; /* ring[head] is the oldest */
 	size_t *bucket, mask;
+	inorder_free_fn free_item;
 };
 
-inorder *inorder_new(size_t cap)
+inorder *inorder_new(size_t cap, inorder_free_fn free_item)
 {
 	inorder *o = calloc(1, sizeof(*o));
 	size_t nb = 1;
@@ -34,6 +35,7 @@ inorder *inorder_new(size_t cap)
 	while (nb < cap)
 		nb *= 2;
 	o->cap = cap;
+	o->free_item = free_item;
 	o->mask = nb - 1;
 	o->ring = calloc(cap, sizeof(*o->ring));
 	o->bucket = malloc(nb * sizeof(*o->bucket));
@@ -53,7 +55,8 @@ void inorder_free(inorder *o)
 		return;
 	for (size_t i = 0; o->ring && i < o->cap; i++) {
 		free(o->ring[i].name);
-		free(o->ring[i].text);
+		if (o->ring[i].item)
+			o->free_item(o->ring[i].item);
 	}
 	free(o->ring);
 	free(o->bucket);
@@ -76,7 +79,7 @@ mxs_status inorder_add(inorder *o, const char *name)
 	e = &o->ring[i];
 	if (!(e->name = strdup(name)))
 		return MXS_ERR_NOMEM;
-	e->text = NULL;
+	e->item = NULL;
 	e->done = false;
 	b = mx_hash(name, MX_HASH_BASIS) & o->mask;
 	e->next = o->bucket[b];
@@ -100,8 +103,7 @@ void inorder_drop_newest(inorder *o)
 		pp = &o->ring[*pp].next;
 	*pp = e->next;
 	free(e->name);
-	free(e->text);
-	e->name = e->text = NULL;
+	e->name = NULL;
 	o->count--;
 }
 
@@ -111,7 +113,7 @@ static size_t age(const inorder *o, size_t i)
 	return (i + o->cap - o->head) % o->cap;
 }
 
-mxs_status inorder_done(inorder *o, const char *name, char *text)
+mxs_status inorder_done(inorder *o, const char *name, void *item)
 {
 	size_t b = mx_hash(name, MX_HASH_BASIS) & o->mask, best = NONE;
 
@@ -121,15 +123,16 @@ mxs_status inorder_done(inorder *o, const char *name, char *text)
 		    (best == NONE || age(o, i) < age(o, best)))
 			best = i;
 	if (best == NONE) {
-		free(text);
+		if (item)
+			o->free_item(item);
 		return MXS_ERR_INVALID;
 	}
 	o->ring[best].done = true;
-	o->ring[best].text = text;
+	o->ring[best].item = item;
 	return MXS_OK;
 }
 
-bool inorder_next(inorder *o, char **text)
+bool inorder_next(inorder *o, void **item)
 {
 	entry *e = &o->ring[o->head];
 	size_t *pp;
@@ -140,9 +143,10 @@ bool inorder_next(inorder *o, char **text)
 	while (*pp != o->head)
 		pp = &o->ring[*pp].next;
 	*pp = e->next;
-	*text = e->text;
+	*item = e->item;
 	free(e->name);
-	e->name = e->text = NULL;
+	e->name = NULL;
+	e->item = NULL;
 	o->head = (o->head + 1) % o->cap;
 	o->count--;
 	return true;

@@ -15,9 +15,13 @@
 
 typedef struct inorder inorder;
 
+/* What a finished entry holds, freed with the free_item given to inorder_new. */
+typedef void (*inorder_free_fn)(void *item);
+
 /* A window of cap (>= 1) domains; NULL when out of memory. Free with
- * inorder_free (NULL is fine), which frees every text still held. */
-inorder *inorder_new(size_t cap);
+ * inorder_free (NULL is fine), which frees every item still held with
+ * free_item. */
+inorder *inorder_new(size_t cap, inorder_free_fn free_item);
 void inorder_free(inorder *o);
 
 /* Domains in the window: started, or finished and waiting for an earlier one. */
@@ -30,14 +34,14 @@ mxs_status inorder_add(inorder *o, const char *name);
 /* Takes back the newest entry, unfinished (its domain could not start). */
 void inorder_drop_newest(inorder *o);
 
-/* name's result: text (owned by the window from here on; NULL for a domain
+/* name's result: item (owned by the window from here on; NULL for a domain
  * that has nothing to write). MXS_ERR_INVALID when no unfinished entry has
- * that name (text is freed). */
-mxs_status inorder_done(inorder *o, const char *name, char *text);
+ * that name (item is freed). */
+mxs_status inorder_done(inorder *o, const char *name, void *item);
 
-/* The oldest entry, when it is finished: true with its text in *text (the
+/* The oldest entry, when it is finished: true with its item in *item (the
  * caller's to free; NULL when it had none) and the entry leaves the window.
  * false while the oldest is still running, or the window is empty. */
-bool inorder_next(inorder *o, char **text);
+bool inorder_next(inorder *o, void **item);
 
 #endif

@@ -27,6 +27,10 @@ const char *h_bin(void);
  * stdin_data (or nothing) and killing it after timeout_ms. */
 void h_run(const char *const *args, const char *stdin_data, int timeout_ms, hrun *r);
 void hrun_free(hrun *r);
+/* The same for n (at most 8) runs at once, without stdin: rs[k] is the
+ * run of argvs[k]. For independent runs that each wait on the network, so
+ * the test waits for the slowest, not for their sum. */
+void h_run_many(const char *const *const *argvs, size_t n, int timeout_ms, hrun *rs);
 
 /* Starts h_bin() with args and hands back the child's stdin (write end),
  * stdout and stderr (read ends); for tests that talk to it while it runs.

@@ -209,22 +209,43 @@ static void test_unreachable_is_3_in_each(void **state)
 }
 
 /* A tarpit's probe takes seconds, a single MX's none: as they settle the
- * tarpit comes last; --keep-order writes it first, as listed. */
+ * tarpit comes last; --keep-order writes it first, as listed, on stdout
+ * and in the --record file. */
 static void test_keep_order(void **state)
 {
 	const hlab *lab = *state;
 	const char *list = "tarpit.lab.test\nsingle.lab.test\npreference.lab.test\n";
 	const char *order[] = {"tarpit.lab.test", "single.lab.test", "preference.lab.test"};
+	char rec[] = "/tmp/mxscope-order-XXXXXX";
+	int fd = mkstemp(rec);
 	hargv a;
 	hrun r;
+
+	assert_true(fd >= 0);
+	close(fd);
 
 	h_run(h_lab_check(&a, lab, HA_PROBE, "--json", "--timeout", "2", "-f", "-"), list, 30000,
 	      &r);
 	assert_non_null(strstr(r.out, "tarpit.lab.test"));
 	assert_true(strstr(r.out, "tarpit.lab.test") > strstr(r.out, "single.lab.test"));
 	hrun_free(&r);
-	h_run(h_lab_check(&a, lab, HA_PROBE, "--json", "--timeout", "2", "--keep-order", "-f", "-"),
+	/* text reports on stdout, the recording beside them: both in order */
+	h_run(h_lab_check(&a, lab, HA_PROBE, "--timeout", "2", "--keep-order", "--record", rec,
+	                  "-f", "-"),
 	      list, 30000, &r);
+	assert_true(strstr(r.out, "tarpit.lab.test") < strstr(r.out, "single.lab.test"));
+	assert_true(strstr(r.out, "single.lab.test") < strstr(r.out, "preference.lab.test"));
+	hrun_free(&r);
+	{
+		FILE *f = fopen(rec, "r");
+		char *all = calloc(1, 1 << 20);
+		assert_non_null(f);
+		r.out = all;
+		r.err = NULL;
+		assert_true(fread(all, 1, (1 << 20) - 1, f) > 0);
+		fclose(f);
+		unlink(rec);
+	}
 	{
 		const char *p = r.out;
 		for (size_t i = 0; i < 3; i++) {
