@@ -361,6 +361,30 @@ void h_run_many(const char *const *const *argvs, size_t n, int timeout_ms, hrun 
 	}
 }
 
+int h_run_group(int argc, char **argv, const char *name, const struct CMUnitTest *tests, size_t n,
+                int (*setup)(void **), int (*teardown)(void **))
+{
+	unsigned k = 1, parts = 1;
+	struct CMUnitTest *mine;
+	size_t m = 0;
+	int rc;
+
+	if (argc == 3 && strcmp(argv[1], "--part") == 0 &&
+	    (sscanf(argv[2], "%u/%u", &k, &parts) != 2 || k < 1 || k > parts)) {
+		fprintf(stderr, "%s: --part %s: expected K/N with 1 <= K <= N\n", name, argv[2]);
+		return 2;
+	}
+	mine = calloc(n ? n : 1, sizeof(*mine));
+	if (!mine)
+		return 2;
+	for (size_t i = 0; i < n; i++)
+		if (i % parts == k - 1)
+			mine[m++] = tests[i];
+	rc = _cmocka_run_group_tests(name, mine, m, setup, teardown);
+	free(mine);
+	return rc;
+}
+
 void hrun_free(hrun *r)
 {
 	free(r->out);

@@ -1000,7 +1000,7 @@ static void test_replay_same_lines(void **state)
 	assert_int_equal(system(path), 0);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_dig_and_swaks),
@@ -1016,5 +1016,6 @@ int main(void)
 	    cmocka_unit_test(test_replay_stages),
 	    cmocka_unit_test(test_replay_same_lines),
 	};
-	return cmocka_run_group_tests(tests, setup, h_lab_group_teardown);
+	return h_run_group(argc, argv, "commands", tests, sizeof(tests) / sizeof(tests[0]), setup,
+	                   h_lab_group_teardown);
 }
