@@ -165,11 +165,13 @@ fi
 # 2 shards at once, same list and seed: their lines together are one run's
 # (each line's "at" aside)
 t0=$(now)
+shard_pids=()
 for k in 1 2; do
 	"$BIN" check --json --no-probe --allow-loopback --seed 1 -s "$ADDR:$PORT_FREE" --shard "$k/2" \
 		-f "$OUT/list.txt" >"$OUT/shard-$k.jsonl" 2>"$OUT/shard-$k.err" &
+	shard_pids+=($!)
 done
-wait
+wait "${shard_pids[@]}" || true # not nsd, which runs in the background too
 t1=$(now)
 "$BIN" check --json --no-probe --allow-loopback --seed 1 -s "$ADDR:$PORT_FREE" \
 	-f "$OUT/list.txt" >"$OUT/one.jsonl" 2>"$OUT/one.err" || true
