@@ -24,11 +24,15 @@
 # asked of anything but 127.0.0.88. Needs root (port 53; apt-get).
 #
 # Usage: bench/nsd.sh [N] [N_ADNS] [RSS_N]    (defaults 5000 2000 100000)
+#        PARTS=b bench/nsd.sh ...   only the parts named (default abc)
+#        RUNS=5 bench/nsd.sh ...    runs of mxscope in (b) (default 3), fastest kept
 #        BEFORE=/path/to/an/older/mxscope bench/nsd.sh ...   also times that
 #        binary on (a) and (b), once each, for a before/after in the same run
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+PARTS="${PARTS:-abc}"
+RUNS="${RUNS:-3}"
 N="${1:-5000}"
 N_ADNS="${2:-2000}"
 RSS_N="${3:-100000}"
@@ -129,32 +133,59 @@ mxscope_run() {
 echo "== generating $N domains (and $RSS_N for the RSS run)"
 gen "$N" "$OUT/bench.zone" "$OUT/list.txt"
 head -n "$N_ADNS" "$OUT/list.txt" >"$OUT/list-adns.txt"
-gen "$RSS_N" "$OUT/big.zone" "$OUT/big.txt"
+[[ $PARTS == *c* ]] && gen "$RSS_N" "$OUT/big.zone" "$OUT/big.txt"
 awk '{print $1" MX"; print "mx1."$1" A"; print "mx1."$1" AAAA"; print "mx2."$1" A"; print "mx2."$1" AAAA"}' \
 	"$OUT/list.txt" >"$OUT/dnsperf.txt"
 
 nsd_conf_bench rrl "$PORT_RRL" "$OUT/bench.zone" ""
 nsd_conf_bench free "$PORT_FREE" "$OUT/bench.zone" "	rrl-ratelimit: 0"
-nsd_conf_bench big "$((PORT_FREE + 1))" "$OUT/big.zone" "	rrl-ratelimit: 0"
+[[ $PARTS == *c* ]] && nsd_conf_bench big "$((PORT_FREE + 1))" "$OUT/big.zone" "	rrl-ratelimit: 0"
 
+# what a part that did not run shows in the summary
+RRL_RATE=- RRL_ALL=" -" RRL_LOST=- AD_RATE=- AD_SECS=- AD_OK=- RATIO=- RRL_QPS=- RRL_DP_LOST=-
+FREE_RATE=- FREE_ALL=" -" FREE_LOST=- SERVER_QPS=- LIMIT=- SHARE=- BIG_RSS=- BIG_RATE=- BIG_LOST=-
+B_RRL=- B_FREE=-
+if [[ $PARTS == *b* ]]; then
 echo "== (b) nsd without rate limiting, $N domains"
 start_nsd free "$PORT_FREE"
 dnsperf -s "$ADDR" -p "$PORT_FREE" -d "$OUT/dnsperf.txt" -l 10 -c 1 -q 100 >"$OUT/dnsperf.log" 2>&1 || true
 SERVER_QPS=$(awk '/Queries per second/ {print int($4)}' "$OUT/dnsperf.log")
 SERVER_LOST=$(awk '/Queries lost/ {print $3" "$4}' "$OUT/dnsperf.log")
 LIMIT=$(python3 -c "print(f'{$SERVER_QPS / 5:.0f}')")
-mxscope_run "$OUT/list.txt" "$PORT_FREE" free 3
+mxscope_run "$OUT/list.txt" "$PORT_FREE" free "$RUNS"
 FREE_SECS=$MX_SECS FREE_RATE=$MX_RATE FREE_LOST=$MX_LOST FREE_ALL=$MX_ALL
 SHARE=$(python3 -c "print(f'{100 * $FREE_RATE / $LIMIT:.0f}')")
 echo "dnsperf ${SERVER_QPS} queries/s (lost $SERVER_LOST) = limit $LIMIT domains/s"
 echo "mxscope $FREE_RATE domains/s (best of${FREE_ALL} s, $FREE_LOST lost) = $SHARE% of the limit"
 if [ -n "${BEFORE:-}" ]; then
-	RUN_BIN=$BEFORE mxscope_run "$OUT/list.txt" "$PORT_FREE" before-free
+	RUN_BIN=$BEFORE mxscope_run "$OUT/list.txt" "$PORT_FREE" before-free "$RUNS"
 	echo "before ($BEFORE): $MX_RATE domains/s ($MX_SECS s, $MX_LOST lost)"
 	B_FREE="$MX_RATE domains/s ($MX_SECS s, $MX_LOST lost)"
 fi
+# 2 shards at once, same list and seed: their lines together are one run's
+# (each line's "at" aside)
+t0=$(now)
+shard_pids=()
+for k in 1 2; do
+	"$BIN" check --json --no-probe --allow-loopback --seed 1 -s "$ADDR:$PORT_FREE" --shard "$k/2" \
+		-f "$OUT/list.txt" >"$OUT/shard-$k.jsonl" 2>"$OUT/shard-$k.err" &
+	shard_pids+=($!)
+done
+wait "${shard_pids[@]}" || true # not nsd, which runs in the background too
+t1=$(now)
+"$BIN" check --json --no-probe --allow-loopback --seed 1 -s "$ADDR:$PORT_FREE" \
+	-f "$OUT/list.txt" >"$OUT/one.jsonl" 2>"$OUT/one.err" || true
+strip_at() { sed 's/"at":"[^"]*"//' "$@" | sort; }
+if cmp -s <(strip_at "$OUT/one.jsonl") <(strip_at "$OUT/shard-1.jsonl" "$OUT/shard-2.jsonl"); then
+	SHARDS="2 shards ($(wc -l <"$OUT/shard-1.jsonl") + $(wc -l <"$OUT/shard-2.jsonl") lines, $(secs "$t0" "$t1") s at once): union == one run"
+else
+	SHARDS="2 shards: union DIFFERS from one run (bench/out/nsd/shard-*.jsonl, one.jsonl)"
+fi
+echo "$SHARDS"
 stop_all
+fi
 
+if [[ $PARTS == *a* ]]; then
 echo "== (a) nsd with its default configuration (rate limiting on), $N_ADNS domains"
 start_nsd rrl "$PORT_RRL"
 mxscope_run "$OUT/list-adns.txt" "$PORT_RRL" rrl 3
@@ -184,12 +215,15 @@ RRL_QPS=$(awk '/Queries per second/ {print int($4)}' "$OUT/dnsperf-rrl.log")
 RRL_DP_LOST=$(awk '/Queries lost/ {print $3" "$4}' "$OUT/dnsperf-rrl.log")
 echo "dnsperf, empty AAAA answers over UDP: $RRL_QPS answers/s, lost $RRL_DP_LOST"
 stop_all
+fi
 
+if [[ $PARTS == *c* ]]; then
 echo "== (c) peak RSS over $RSS_N domains"
 start_nsd big "$((PORT_FREE + 1))"
 mxscope_run "$OUT/big.txt" "$((PORT_FREE + 1))" big
 BIG_RATE=$MX_RATE BIG_LOST=$MX_LOST BIG_RSS=$MX_RSS
 stop_all
+fi
 
 echo
 echo "summary ($(nproc) cores, nsd $("$NSD" -v 2>&1 | awk 'NR==1 {print $3}'), c-ares $(dpkg-query -W -f '${Version}' libc-ares2 2>/dev/null || echo ?)):"
@@ -197,6 +231,7 @@ echo "  (a) rate limiting on, $N_ADNS domains:  mxscope $RRL_RATE domains/s (bes
 echo "      adnshost $AD_RATE domains/s ($AD_SECS s, $AD_OK answered): ${RATIO}x adnshost"
 echo "      (the limiter: dnsperf gets $RRL_QPS empty AAAA answers/s over UDP, lost $RRL_DP_LOST)"
 echo "  (b) no rate limiting, $N domains:       mxscope $FREE_RATE domains/s (best of${FREE_ALL} s, $FREE_LOST lost),"
+echo "      ${SHARDS:-shards not run}"
 echo "      dnsperf $SERVER_QPS queries/s / 5 = $LIMIT domains/s: ${SHARE}% of the server-bound limit"
 echo "  (c) peak RSS, $RSS_N domains:          $BIG_RSS MB ($BIG_RATE domains/s, $BIG_LOST lost)"
 if [ -n "${BEFORE:-}" ]; then

@@ -80,6 +80,8 @@ struct dns_client {
 	ares_channel channel; /* UDP (TCP only for what c-ares must) */
 	chan udp, tcp;        /* tcp.ch: every question over TCP (ARES_FLAG_USEVC) */
 	uv_timer_t timer;
+	uv_prepare_t arm;      /* arms the timer once per loop turn (arm_soon) */
+	int open_handles;      /* timer and arm: c is freed when both have closed */
 	uv_timer_t *qps_timer; /* refills the --qps bucket; NULL without --qps */
 	pollh *polls;
 	unsigned max_outstanding, outstanding, peak;
@@ -129,7 +131,7 @@ const char *dns_version(void)
 
 /* ---- the loop glue ------------------------------------------------------ */
 
-static void arm_timer(dns_client *c);
+static void arm_soon(dns_client *c);
 
 static void on_poll(uv_poll_t *p, int status, int events)
 {
@@ -145,7 +147,7 @@ static void on_poll(uv_poll_t *p, int status, int events)
 	if (status < 0 || (events & UV_WRITABLE))
 		wfd = h->fd;
 	ares_process_fd(ch, rfd, wfd);
-	arm_timer(c);
+	arm_soon(c);
 }
 
 static void on_poll_closed(uv_handle_t *hd)
@@ -195,7 +197,7 @@ static void on_timer(uv_timer_t *t)
 	ares_process_fd(c->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
 	if (c->tcp.ch)
 		ares_process_fd(c->tcp.ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
-	arm_timer(c);
+	arm_soon(c);
 }
 
 static void arm_timer(dns_client *c)
@@ -219,6 +221,24 @@ static void arm_timer(dns_client *c)
 	}
 	ms = (uint64_t)tvp->tv_sec * 1000 + (uint64_t)tvp->tv_usec / 1000;
 	uv_timer_start(&c->timer, on_timer, ms ? ms : 1, 0);
+}
+
+static void on_arm(uv_prepare_t *p)
+{
+	dns_client *c = p->data;
+
+	uv_prepare_stop(p);
+	arm_timer(c);
+}
+
+/* The timer follows c-ares' next deadline, asked once per loop turn: a
+ * turn that reads a thousand answers costs one ares_timeout, not one per
+ * socket event (libuv runs prepare handles after the timers and before it
+ * computes how long to poll, so the deadline is current when it sleeps). */
+static void arm_soon(dns_client *c)
+{
+	if (!c->closing)
+		uv_prepare_start(&c->arm, on_arm);
 }
 
 /* ---- questions ---------------------------------------------------------- */
@@ -584,7 +604,7 @@ static void pump(dns_client *c)
 			c->qtail = NULL;
 		send_query(c, q, now);
 	}
-	arm_timer(c);
+	arm_soon(c);
 }
 
 mxs_status dns_query_raw(dns_client *c, const char *name, int type, unsigned flags, dns_raw_cb cb,
@@ -727,6 +747,9 @@ mxs_status dns_client_new(uv_loop_t *loop, const dns_config *cfg, dns_client **o
 	}
 	uv_timer_init(loop, &c->timer);
 	c->timer.data = c;
+	uv_prepare_init(loop, &c->arm);
+	c->arm.data = c;
+	c->open_handles = 2;
 	*out = c;
 	return MXS_OK;
 fail:
@@ -761,9 +784,12 @@ const char *dns_client_last_failure(const dns_client *c)
 	return c->failure[0] ? c->failure : NULL;
 }
 
-static void on_timer_closed(uv_handle_t *h)
+static void on_handle_closed(uv_handle_t *h)
 {
-	free(h->data);
+	dns_client *c = h->data;
+
+	if (--c->open_handles == 0)
+		free(c);
 }
 
 static void on_qps_closed(uv_handle_t *h)
@@ -791,5 +817,7 @@ void dns_client_free(dns_client *c)
 		free(q);
 	}
 	uv_timer_stop(&c->timer);
-	uv_close((uv_handle_t *)&c->timer, on_timer_closed);
+	uv_close((uv_handle_t *)&c->timer, on_handle_closed);
+	uv_prepare_stop(&c->arm);
+	uv_close((uv_handle_t *)&c->arm, on_handle_closed);
 }

@@ -62,7 +62,11 @@ typedef struct settings {
 	bool ptr, authoritative;
 	int ns_port; /* -1 = 53 (the lab: its own) */
 	/* inputs and outputs of the commands */
-	const char *file;   /* -f FILE, "-" for stdin */
+	const char *file; /* -f FILE, "-" for stdin */
+	/* check --shard K/N: only the domains whose name hashes to K (1..N);
+	 * shard_n 0 = every domain */
+	unsigned shard_k, shard_n;
+	bool keep_order;    /* check: reports in input order, not as they settle */
 	const char *record; /* --record FILE */
 	bool commands;      /* --commands */
 	const char *from;   /* lab --from FILE */

@@ -1,7 +1,11 @@
 /* src/check.c — the check command: hands names to the scan pipeline
  * (net/scan.h) with at most --concurrency domains in flight, prints each
- * report as soon as its domain has settled and forgets it, so memory stays
- * flat however long the list is. */
+ * report as soon as its domain has settled (or, with --keep-order, once
+ * every earlier one has) and forgets it, so memory stays flat however long
+ * the list is. The reports of one loop turn leave in one write: a reader at
+ * the end of a pipe sees each before the loop waits again, and a bulk run
+ * does not pay a system call per domain. --shard K/N keeps the names whose
+ * hash (core/hash.h) picks shard K. */
 #include "check.h"
 
 #include <errno.h>
@@ -13,6 +17,8 @@
 #include "commands.h"
 #include "config.h"
 #include "flist.h"
+#include "hash.h"
+#include "inorder.h"
 #include "mx.h"
 #include "mx_auth.h"
 #include "name.h"
@@ -41,6 +47,7 @@ typedef struct check_ctx {
 	int out_errno; /* why writing failed */
 	/* a name listed twice waits until the first is reported */
 	char *held, *held_where;
+	unsigned long held_line;
 	int record_fd; /* --record FILE, or -1 */
 	/* port 25 egress: settled domains whose every probe timed out at connect
 	 * wait here while nothing in the run has answered; if nothing ever does,
@@ -49,7 +56,18 @@ typedef struct check_ctx {
 	size_t neg, capeg;
 	bool egress_open; /* some probe of the run got further than connect */
 	bool egress;      /* the run reads as egress-blocked (scan_set_egress_blocked) */
+	/* what the reports wrote since the loop last waited: out_flush at the
+	 * end of the turn (the prepare handle), or when OUT_BATCH is reached */
+	char *obuf;
+	size_t olen, ocap;
+	uv_prepare_t flusher;
+	bool flusher_open;
+	inorder *order; /* --keep-order, else NULL */
 } check_ctx;
+
+/* Bytes of reports gathered before they are written without waiting for
+ * the end of the loop turn. */
+#define OUT_BATCH (64 * 1024)
 
 static void feed(check_ctx *x);
 static void feed_names(check_ctx *x);
@@ -60,31 +78,137 @@ static void raise_exit(check_ctx *x, int code)
 		x->worst_exit = code;
 }
 
-/* A settled domain: its report is printed and it leaves the scan. */
+/* ---- output ------------------------------------------------------------ */
+
+static void out_flush(check_ctx *x)
+{
+	if (x->flusher_open)
+		uv_prepare_stop(&x->flusher);
+	if (x->olen && !x->out_failed &&
+	    (fwrite(x->obuf, 1, x->olen, x->out) != x->olen || fflush(x->out) != 0)) {
+		x->out_failed = true;
+		x->out_errno = errno;
+	}
+	x->olen = 0;
+}
+
+/* The loop is about to wait: what this turn reported goes out now. */
+static void on_flush(uv_prepare_t *p)
+{
+	out_flush(p->data);
+}
+
+static void out_put(check_ctx *x, const char *s, size_t n)
+{
+	if (x->out_failed)
+		return;
+	if (x->olen + n > x->ocap) {
+		size_t cap = x->ocap ? x->ocap : OUT_BATCH;
+		char *b;
+		while (cap < x->olen + n)
+			cap *= 2;
+		if (!(b = realloc(x->obuf, cap))) {
+			/* no room to gather: what there is goes out, then this */
+			out_flush(x);
+			if (!x->out_failed && fwrite(s, 1, n, x->out) != n) {
+				x->out_failed = true;
+				x->out_errno = errno;
+			}
+			return;
+		}
+		x->obuf = b;
+		x->ocap = cap;
+	}
+	memcpy(x->obuf + x->olen, s, n);
+	x->olen += n;
+	if (x->olen >= OUT_BATCH)
+		out_flush(x);
+	else if (x->flusher_open)
+		uv_prepare_start(&x->flusher, on_flush);
+	else
+		out_flush(x); /* no handle: every report goes out as it comes */
+}
+
+/* One report onto the output, after the one before it. */
+static void write_report(check_ctx *x, const char *text)
+{
+	if (!x->o->set.json && x->reports)
+		out_put(x, "\n", 1);
+	out_put(x, text, strlen(text));
+	if (x->o->set.json)
+		out_put(x, "\n", 1);
+	x->reports++;
+}
+
+/* A report waiting in the --keep-order window: what goes to the output
+ * and the line for --record, each written when its turn comes. */
+typedef struct held_report {
+	char *text, *rec;
+} held_report;
+
+static void held_free(void *p)
+{
+	held_report *h = p;
+
+	free(h->text);
+	free(h->rec);
+	free(h);
+}
+
+static void write_held(check_ctx *x, held_report *h)
+{
+	char *why = NULL;
+
+	if (h->rec && rec_append(x->record_fd, h->rec, &why) != MXS_OK) {
+		cli_error("--record %s", why);
+		free(why);
+	}
+	if (h->text)
+		write_report(x, h->text);
+}
+
+/* A settled domain: its report is printed (or, with --keep-order, waits
+ * for the earlier ones of the input, its recording line with it) and it
+ * leaves the scan. */
 static void report(check_ctx *x, scan *s, const char *name, const mx_domain *d)
 {
+	held_report *h;
 	char *text = NULL;
+	void *item;
 
 	if (mx_domain_worst(d) == MX_SEV_ERROR)
 		raise_exit(x, 1);
-	text = check_render(x->o, s, d, &x->ro, x->blcfg, &x->record_fd);
+	/* --keep-order records a line when it is written, in order */
+	text = check_render(x->o, s, d, &x->ro, x->blcfg, x->order ? NULL : &x->record_fd);
 	if (!text) {
 		cli_error("%s: out of memory while rendering", name);
 		raise_exit(x, 1);
-	} else if (!x->out_failed) {
-		if (!x->o->set.json && x->reports)
-			fputc('\n', x->out);
-		fputs(text, x->out);
-		if (x->o->set.json)
-			fputc('\n', x->out);
-		/* stream: a reader at the other end of a pipe sees each result now */
-		if (fflush(x->out) != 0) {
-			x->out_failed = true;
-			x->out_errno = errno;
-		}
 	}
-	x->reports++;
-	free(text);
+	if (!x->order) {
+		if (text)
+			write_report(x, text);
+		free(text);
+		scan_remove(s, name);
+		return;
+	}
+	if (!(h = calloc(1, sizeof(*h)))) {
+		cli_error("%s: out of memory", name);
+		raise_exit(x, 1);
+		free(text);
+	} else {
+		h->text = text;
+		if (x->record_fd >= 0)
+			h->rec = check_record_line(
+			    x->o, s, d, x->o->set.json && !x->o->set.commands ? text : NULL);
+	}
+	if (inorder_done(x->order, name, h) != MXS_OK)
+		cli_error("%s: reported but never started", name);
+	while (inorder_next(x->order, &item)) {
+		if (item)
+			write_held(x, item);
+		if (item)
+			held_free(item);
+	}
 	scan_remove(s, name);
 }
 
@@ -198,11 +322,25 @@ static void on_domain(scan *s, const char *name, const mx_domain *d, unsigned ch
 	feed(x);
 }
 
+char *check_record_line(const cli_opts *o, const scan *s, const mx_domain *d, const char *json)
+{
+	char at[32];
+	rec_meta m;
+
+	if (json)
+		return strdup(json);
+	m = settings_record_meta(&o->set, s, MXSCOPE_VERSION, at, sizeof(at));
+	return rec_line(d, &m);
+}
+
 char *check_render(const cli_opts *o, const scan *s, const mx_domain *d, const mx_report_opts *ro,
                    const blr_config *bl, int *record_fd)
 {
 	char at[32], *line = NULL, *why = NULL, *text;
+	int none = -1;
 
+	if (!record_fd)
+		record_fd = &none; /* the caller records the line itself */
 	if (o->set.json || *record_fd >= 0) {
 		/* the JSON line is a recording: it says when and how it was made */
 		rec_meta m = settings_record_meta(&o->set, s, MXSCOPE_VERSION, at, sizeof(at));
@@ -227,20 +365,64 @@ char *check_render(const cli_opts *o, const scan *s, const mx_domain *d, const m
 	return text;
 }
 
-/* Starts one name; a name that cannot be a domain is reported and skipped.
- * false when the name is being checked already: it waits its turn. */
-static bool start_name(check_ctx *x, const char *raw, const char *where)
+/* Whether the normalized name is this run's (--shard K/N): the same name
+ * lands in the same shard on every machine, whatever its place in the list. */
+static bool in_shard(const check_ctx *x, const char *name)
 {
-	char *why = NULL;
-	mxs_status st;
+	const settings *st = &x->o->set;
 
-	/* counted before it is asked: a resolver that refuses at once settles
-	 * it inside scan_add */
-	x->inflight++;
-	st = scan_add(x->s, raw, &why);
-	if (st != MXS_OK)
-		x->inflight--;
-	if (st == MXS_ERR_LIMIT) {
+	return st->shard_n <= 1 || mx_hash(name, MX_HASH_BASIS) % st->shard_n == st->shard_k - 1;
+}
+
+/* A line that is no name is reported by one shard only: the one its line
+ * number picks. */
+static bool line_in_shard(const check_ctx *x, unsigned long lineno)
+{
+	const settings *st = &x->o->set;
+
+	return st->shard_n <= 1 || lineno % st->shard_n == st->shard_k - 1;
+}
+
+/* Starts one name; a name that cannot be a domain is reported and skipped
+ * (with --shard, by the shard that lineno picks, so a list's junk is
+ * reported once over all shards; 0 for a name of the command line, which
+ * check_run has refused before anything starts). false when the name is
+ * being checked already, or the --keep-order window is full: it waits its
+ * turn. */
+static bool start_name(check_ctx *x, const char *raw, const char *where, unsigned long lineno)
+{
+	char *why = NULL, *name = NULL;
+	mxs_status st = mx_name_normalize(raw, &name, &why);
+
+	if ((st == MXS_OK && !in_shard(x, name)) ||
+	    (st == MXS_ERR_INVALID && !line_in_shard(x, lineno))) {
+		free(name);
+		free(why);
+		return true;
+	}
+	if (st == MXS_OK && x->order && inorder_count(x->order) >= x->o->set.concurrency) {
+		free(name);
+		return false; /* --keep-order: the window is full; it waits */
+	}
+	/* counted and placed before it is added: a scan may report a domain
+	 * from inside scan_add (a server already known to refuse) */
+	if (st == MXS_OK && x->order && inorder_add(x->order, name) != MXS_OK) {
+		st = MXS_ERR_NOMEM;
+		why = strdup("out of memory");
+	}
+	if (st == MXS_OK) {
+		x->inflight++;
+		st = scan_add(x->s, name, &why);
+		if (st != MXS_OK) {
+			x->inflight--;
+			if (x->order)
+				inorder_drop_newest(x->order);
+		}
+	}
+	free(name);
+	if (st == MXS_OK) {
+		return true;
+	} else if (st == MXS_ERR_LIMIT) {
 		free(why);
 		return false;
 	} else if (st == MXS_ERR_INVALID) {
@@ -275,6 +457,8 @@ static bool handle_line(check_ctx *x, flist_line *l)
 		return true;
 	}
 	snprintf(where, sizeof(where), "%s:%lu", flist_label(x->rd), l->lineno);
+	if ((l->flags & (LINE_TOO_LONG | LINE_HAS_NUL)) && !line_in_shard(x, l->lineno))
+		return true;
 	if (l->flags & LINE_TOO_LONG) {
 		cli_error("%s: line is longer than %d bytes; skipped", where, (int)FLIST_LINE_MAX);
 		raise_exit(x, 2);
@@ -298,11 +482,14 @@ static bool handle_line(check_ctx *x, flist_line *l)
 	if (n == 0)
 		return true;
 	if (strpbrk(line, " \t")) {
+		if (!line_in_shard(x, l->lineno))
+			return true;
 		cli_error("%s: expected one domain name per line", where);
 		raise_exit(x, 2);
 		return true;
 	}
-	if (!start_name(x, line, where)) {
+	if (!start_name(x, line, where, l->lineno)) {
+		x->held_line = l->lineno;
 		free(x->held);
 		free(x->held_where);
 		x->held = strdup(line);
@@ -346,7 +533,7 @@ static void feed_names(check_ctx *x)
 		if (x->held) {
 			/* a repeated name: its turn comes once the first is reported */
 			char *where = x->held_where;
-			if (!start_name(x, x->held, where[0] ? where : NULL))
+			if (!start_name(x, x->held, where[0] ? where : NULL, x->held_line))
 				break;
 			free(x->held);
 			free(x->held_where);
@@ -354,7 +541,8 @@ static void feed_names(check_ctx *x)
 			continue;
 		}
 		if (x->next_name < x->nnames) {
-			if (!start_name(x, x->names[x->next_name], NULL)) {
+			if (!start_name(x, x->names[x->next_name], NULL, 0)) {
+				x->held_line = 0;
 				x->held = strdup(x->names[x->next_name]);
 				x->held_where = strdup("");
 				if (!x->held || !x->held_where) {
@@ -514,9 +702,19 @@ int check_run(uv_loop_t *loop, const cli_opts *o, char *const *names, size_t nna
 		cli_error("%s", why ? why : "cannot start");
 		goto done;
 	}
+	if (o->set.keep_order && !(x.order = inorder_new(o->set.concurrency, held_free))) {
+		cli_error("out of memory");
+		code = 3;
+		goto done;
+	}
+	if (uv_prepare_init(loop, &x.flusher) == 0) {
+		x.flusher.data = &x;
+		x.flusher_open = true;
+	}
 	feed(&x);
 	while (!x.done)
 		uv_run(loop, UV_RUN_ONCE);
+	out_flush(&x);
 	code = x.worst_exit;
 	/* the probes could not judge anything: not a verdict on the domains */
 	if (x.egress)
@@ -536,7 +734,9 @@ int check_run(uv_loop_t *loop, const cli_opts *o, char *const *names, size_t nna
 		code = 3;
 	}
 done:
-	x.done = true;               /* a read that still ends feeds nothing */
+	x.done = true; /* a read that still ends feeds nothing */
+	if (x.flusher_open)
+		uv_close((uv_handle_t *)&x.flusher, NULL);
 	scan_free(x.s);              /* cancels what is still on the wire: no callbacks */
 	uv_run(loop, UV_RUN_NOWAIT); /* let the clients' handles close */
 	blr_config_free(x.blcfg);    /* after the scan's client, which reads it */
@@ -548,6 +748,8 @@ done:
 		free(x.eg_wait[i]);
 	free(x.eg_wait);
 	free(x.ca_pem);
+	free(x.obuf);
+	inorder_free(x.order);
 	free(why);
 	if (x.record_fd >= 0)
 		close(x.record_fd);

@@ -29,6 +29,10 @@ int check_blocklist_config(const cli_opts *o, blr_config **out);
  * certificate; owned by the caller. */
 char *check_read_cafile(const char *path, char **why);
 
+/* The --record line of d as scan s made it now; json, when given, is the
+ * line check --json printed for it already (copied). Owned by the caller. */
+char *check_record_line(const cli_opts *o, const scan *s, const mx_domain *d, const char *json);
+
 /* What check prints for one settled domain of scan s: the text report, the
  * JSON line (a recording line, core/record.h) or, with --commands, the
  * commands (net/commands.h). With *record_fd >= 0 the recording line is

@@ -57,6 +57,7 @@ static bool p_seed(const opts_entry *e, settings *st, const char *val, char *err
 static bool p_family(const opts_entry *e, settings *st, const char *val, char *err, size_t cap);
 static bool p_sender(const opts_entry *e, settings *st, const char *val, char *err, size_t cap);
 static bool p_rcpt(const opts_entry *e, settings *st, const char *val, char *err, size_t cap);
+static bool p_shard(const opts_entry *e, settings *st, const char *val, char *err, size_t cap);
 
 static const opts_entry table[] = {
     {"server", 's', "HOST[:PORT]", NULL, SCAN | OPTS_DOCTOR, SEC_COMMON, F(servers), F(nservers),
@@ -67,6 +68,15 @@ static const opts_entry table[] = {
      "read domains from FILE or stdin, one a line; blank\nlines and '#' comments are "
      "ignored, junk lines\nare reported with file and line",
      .no_set = true},
+    {"shard", 0, "K/N", NULL, OPTS_CHECK, SEC_COMMON, F(shard_k), 0, p_shard, 1, 1000000,
+     "check only the domains of shard K of N (1 <= K <= N):\na stable hash of each name picks "
+     "its shard, so N\nruns with the same list and --seed split it with\nno coordination "
+     "(docs/bulk.md)",
+     .no_set = true},
+    {"keep-order", 0, NULL, NULL, OPTS_CHECK, SEC_COMMON, F(keep_order), 0, p_flag, 0, 0,
+     "write the reports in input order, not as each\ndomain settles (at most --concurrency "
+     "wait)",
+     .no_set = false},
     {"json", 0, NULL, NULL, PRINT, SEC_COMMON, F(json), 0, p_flag, 0, 0,
      "one JSON object per domain per line", .no_set = false},
     {"seed", 0, "N", NULL, SCAN, SEC_COMMON, F(seed), 0, p_seed, 0, 0,
@@ -330,6 +340,28 @@ static bool p_seed(const opts_entry *e, settings *st, const char *val, char *err
 	st->seed = v;
 	st->seed_given = true;
 	return true;
+}
+
+/* "K/N": shard_k and shard_n, 1 <= K <= N <= hi. */
+static bool p_shard(const opts_entry *e, settings *st, const char *val, char *err, size_t cap)
+{
+	const char *slash = val ? strchr(val, '/') : NULL;
+	char k[24];
+	unsigned long vk, vn;
+
+	if (!slash || (size_t)(slash - val) >= sizeof(k))
+		goto bad;
+	memcpy(k, val, (size_t)(slash - val));
+	k[slash - val] = '\0';
+	if (!mx_num_parse(k, e->hi, &vk) || !mx_num_parse(slash + 1, e->hi, &vn) || vk < e->lo ||
+	    vk > vn)
+		goto bad;
+	st->shard_k = (unsigned)vk;
+	st->shard_n = (unsigned)vn;
+	return true;
+bad:
+	snprintf(err, cap, "expected K/N with 1 <= K <= N <= %lu", e->hi);
+	return false;
 }
 
 static bool p_family(const opts_entry *e, settings *st, const char *val, char *err, size_t cap)

@@ -285,6 +285,106 @@ void h_run(const char *const *args, const char *stdin_data, int timeout_ms, hrun
 		r->status = 128 + WTERMSIG(st);
 }
 
+void h_run_many(const char *const *const *argvs, size_t n, int timeout_ms, hrun *rs)
+{
+	enum { MAXK = 8 };
+	int out_r[MAXK], err_r[MAXK], st;
+	sink o[MAXK], e[MAXK];
+	pid_t pid[MAXK];
+	long start = h_now_ms(), deadline = start + timeout_ms;
+	bool killed = false;
+
+	assert_true(n <= MAXK);
+	signal(SIGPIPE, SIG_IGN);
+	for (size_t k = 0; k < n; k++) {
+		int in_w;
+		o[k] = (sink){calloc(1, 1), 0};
+		e[k] = (sink){calloc(1, 1), 0};
+		pid[k] = h_spawn(argvs[k], &in_w, &out_r[k], &err_r[k]);
+		close(in_w);
+	}
+	for (;;) {
+		struct pollfd p[2 * MAXK];
+		size_t who[2 * MAXK];
+		int np = 0, left = (int)(deadline - h_now_ms());
+		for (size_t k = 0; k < n; k++) {
+			if (out_r[k] >= 0) {
+				who[np] = k;
+				p[np++] = (struct pollfd){.fd = out_r[k], .events = POLLIN};
+			}
+			if (err_r[k] >= 0) {
+				who[np] = k;
+				p[np++] = (struct pollfd){.fd = err_r[k], .events = POLLIN};
+			}
+		}
+		if (np == 0)
+			break;
+		if (left <= 0) {
+			for (size_t k = 0; k < n; k++)
+				kill(pid[k], SIGKILL);
+			killed = true;
+			break;
+		}
+		if (poll(p, (nfds_t)np, left) <= 0)
+			continue;
+		for (int i = 0; i < np; i++) {
+			size_t k = who[i];
+			if (!p[i].revents)
+				continue;
+			if (p[i].fd == out_r[k] && drain(out_r[k], &o[k]) < 0) {
+				close(out_r[k]);
+				out_r[k] = -1;
+			} else if (p[i].fd == err_r[k] && drain(err_r[k], &e[k]) < 0) {
+				close(err_r[k]);
+				err_r[k] = -1;
+			}
+		}
+	}
+	for (size_t k = 0; k < n; k++) {
+		struct rusage ru;
+		if (out_r[k] >= 0)
+			close(out_r[k]);
+		if (err_r[k] >= 0)
+			close(err_r[k]);
+		wait4(pid[k], &st, 0, &ru);
+		kids_forget(pid[k]);
+		rs[k].maxrss_kb = ru.ru_maxrss;
+		rs[k].elapsed_ms = h_now_ms() - start;
+		rs[k].out = o[k].s;
+		rs[k].err = e[k].s;
+		if (killed)
+			rs[k].status = -1;
+		else if (WIFEXITED(st))
+			rs[k].status = WEXITSTATUS(st);
+		else
+			rs[k].status = 128 + WTERMSIG(st);
+	}
+}
+
+int h_run_group(int argc, char **argv, const char *name, const struct CMUnitTest *tests, size_t n,
+                int (*setup)(void **), int (*teardown)(void **))
+{
+	unsigned k = 1, parts = 1;
+	struct CMUnitTest *mine;
+	size_t m = 0;
+	int rc;
+
+	if (argc == 3 && strcmp(argv[1], "--part") == 0 &&
+	    (sscanf(argv[2], "%u/%u", &k, &parts) != 2 || k < 1 || k > parts)) {
+		fprintf(stderr, "%s: --part %s: expected K/N with 1 <= K <= N\n", name, argv[2]);
+		return 2;
+	}
+	mine = calloc(n ? n : 1, sizeof(*mine));
+	if (!mine)
+		return 2;
+	for (size_t i = 0; i < n; i++)
+		if (i % parts == k - 1)
+			mine[m++] = tests[i];
+	rc = _cmocka_run_group_tests(name, mine, m, setup, teardown);
+	free(mine);
+	return rc;
+}
+
 void hrun_free(hrun *r)
 {
 	free(r->out);

@@ -27,6 +27,19 @@ const char *h_bin(void);
  * stdin_data (or nothing) and killing it after timeout_ms. */
 void h_run(const char *const *args, const char *stdin_data, int timeout_ms, hrun *r);
 void hrun_free(hrun *r);
+/* Runs the n tests of a cmocka group, or with "--part K/N" on the command
+ * line only those whose index i has i % N == K - 1: tests/meson.build
+ * registers a test with 'parts' : N as N tests, one a part, so a long
+ * group of independent tests that mostly wait runs in parallel. Returns
+ * what cmocka's group run returns (2 for a bad --part). */
+struct CMUnitTest;
+int h_run_group(int argc, char **argv, const char *name, const struct CMUnitTest *tests, size_t n,
+                int (*setup)(void **), int (*teardown)(void **));
+
+/* The same for n (at most 8) runs at once, without stdin: rs[k] is the
+ * run of argvs[k]. For independent runs that each wait on the network, so
+ * the test waits for the slowest, not for their sum. */
+void h_run_many(const char *const *const *argvs, size_t n, int timeout_ms, hrun *rs);
 
 /* Starts h_bin() with args and hands back the child's stdin (write end),
  * stdout and stderr (read ends); for tests that talk to it while it runs.

@@ -477,12 +477,13 @@ static void test_max_probes(void **state)
 	assert_int_equal(peak, 2);     /* never more than two at once */
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_probe_scenarios),  cmocka_unit_test(test_every_scenario_walk),
 	    cmocka_unit_test(test_probe_details),    cmocka_unit_test(test_probe_hostile),
 	    cmocka_unit_test(test_reader_goes_away), cmocka_unit_test(test_max_probes),
 	};
-	return cmocka_run_group_tests(tests, h_lab_group_setup, h_lab_group_teardown);
+	return h_run_group(argc, argv, "check_probe", tests, sizeof(tests) / sizeof(tests[0]),
+	                   h_lab_group_setup, h_lab_group_teardown);
 }

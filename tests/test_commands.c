@@ -38,21 +38,26 @@ static bool have(const char *tool)
 	return system(cmd) == 0;
 }
 
-/* Runs line with sh -c (bounded by timeout(1)), output and errors into a
- * new string. */
-static char *sh(const char *line, int *status)
+/* A command line run with sh -c (bounded by timeout(1)), its output and
+ * errors on a pipe. */
+static FILE *sh_start(const char *line)
 {
-	char *cmd = NULL, *out = NULL;
-	size_t len = 0, cap = 0;
 	FILE *p;
+
+	/* the line is quoted as a whole for the outer sh */
+	setenv("MXSCOPE_LINE", line, 1);
+	p = popen("timeout 20 sh -c 'eval \"$MXSCOPE_LINE\"' 2>&1", "r");
+	assert_non_null(p);
+	return p;
+}
+
+/* What a started command printed, as a new string, and its exit status. */
+static char *sh_finish(FILE *p, int *status)
+{
+	char *out = NULL;
+	size_t len = 0, cap = 0;
 	int rc;
 
-	assert_true(asprintf(&cmd, "timeout 20 sh -c '%s' 2>&1",
-	                     /* the line is quoted as a whole for the outer sh */
-	                     "eval \"$MXSCOPE_LINE\"") > 0);
-	setenv("MXSCOPE_LINE", line, 1);
-	p = popen(cmd, "r");
-	assert_non_null(p);
 	for (;;) {
 		if (len + 4096 + 1 > cap) {
 			cap = cap ? cap * 2 : 8192;
@@ -67,8 +72,33 @@ static char *sh(const char *line, int *status)
 	out[len] = '\0';
 	rc = pclose(p);
 	*status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-	free(cmd);
 	return out;
+}
+
+/* Runs line with sh -c (bounded by timeout(1)), output and errors into a
+ * new string. */
+static char *sh(const char *line, int *status)
+{
+	return sh_finish(sh_start(line), status);
+}
+
+/* Commands run at once by sh_all: they ask the lab, each on its own, and
+ * most of their time is waiting on a timeout mxscope's --timeout set. */
+#define SH_PARALLEL 8
+
+/* Every lines[i] run as sh runs it, SH_PARALLEL at a time; outs[i] (new
+ * strings) and status[i] in the same order. */
+static void sh_all(char *const *lines, size_t n, char **outs, int *status)
+{
+	FILE *running[SH_PARALLEL];
+
+	for (size_t i = 0; i < n && i < SH_PARALLEL; i++)
+		running[i] = sh_start(lines[i]);
+	for (size_t i = 0; i < n; i++) {
+		outs[i] = sh_finish(running[i % SH_PARALLEL], &status[i]);
+		if (i + SH_PARALLEL < n)
+			running[i % SH_PARALLEL] = sh_start(lines[i + SH_PARALLEL]);
+	}
 }
 
 typedef struct counts {
@@ -106,10 +136,14 @@ static void run_all(const char *text, counts *c)
 {
 	char *copy = strdup(text), *save = NULL, got[256] = "";
 	int rcpt = -1; /* the RCPT reply mxscope got, -1 = the stage did not run */
+	size_t n = 0, cap = 0;
+	/* the commands with what mxscope got for each, run at once, then
+	 * checked in order */
+	char **lines = NULL, **gots = NULL, **outs;
+	int *rcpts = NULL, *sts;
 
 	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *out, *g;
-		int st;
+		char *g;
 		if (line[0] == '#') {
 			if (line[1] == ' ' && line[2] != ' ') {
 				got[0] = '\0';
@@ -121,7 +155,27 @@ static void run_all(const char *text, counts *c)
 				rcpt = atoi(g + 12);
 			continue;
 		}
-		out = sh(line, &st);
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			lines = realloc(lines, cap * sizeof(*lines));
+			gots = realloc(gots, cap * sizeof(*gots));
+			rcpts = realloc(rcpts, cap * sizeof(*rcpts));
+			assert_true(lines && gots && rcpts);
+		}
+		lines[n] = line;
+		gots[n] = strdup(got);
+		rcpts[n++] = rcpt;
+	}
+	outs = calloc(n + 1, sizeof(*outs));
+	sts = calloc(n + 1, sizeof(*sts));
+	sh_all(lines, n, outs, sts);
+	for (size_t i = 0; i < n; i++) {
+		const char *line = lines[i];
+		char *out = outs[i];
+		int st = sts[i];
+		snprintf(got, sizeof(got), "%s", gots[i]);
+		rcpt = rcpts[i];
+		free(gots[i]);
 		if (strncmp(line, "dig ", 4) == 0) {
 			char want[64];
 			/* "NOERROR, 2 record(s))" -> status: NOERROR */
@@ -186,6 +240,11 @@ static void run_all(const char *text, counts *c)
 		}
 		free(out);
 	}
+	free(outs);
+	free(sts);
+	free(lines);
+	free(gots);
+	free(rcpts);
 	free(copy);
 }
 
@@ -944,7 +1003,7 @@ static void test_replay_same_lines(void **state)
 	assert_int_equal(system(path), 0);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_dig_and_swaks),
@@ -960,5 +1019,6 @@ int main(void)
 	    cmocka_unit_test(test_replay_stages),
 	    cmocka_unit_test(test_replay_same_lines),
 	};
-	return cmocka_run_group_tests(tests, setup, h_lab_group_teardown);
+	return h_run_group(argc, argv, "commands", tests, sizeof(tests) / sizeof(tests[0]), setup,
+	                   h_lab_group_teardown);
 }
