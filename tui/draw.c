@@ -114,8 +114,10 @@ static void draw_header(tui_model *m)
 		                  lab_world_scenario_count(m->lab));
 	(void)nvis;
 	/* whose walk the screen follows: S switches it */
-	x += 2 + tui_putf(m, 0, x + 2, m->cols - x - 12, tui_role(m, THEME_INFO), "sender %s",
-	                  sender_profile_name((sender_profile)m->sender));
+	x += 2 + tui_putf(m, 0, x + 2, m->cols - x - 12, tui_role(m, THEME_INFO), "sender %s%s%s",
+	                  sender_profile_name((sender_profile)m->sender),
+	                  m->mta != MTA_RFC ? " as " : "",
+	                  m->mta != MTA_RFC ? mta_name((mta_kind)m->mta) : "");
 	/* said once, here, rather than by every domain blaming its hosts */
 	if (m->egress_blocked)
 		x += 2 + tui_put(m, 0, x + 2, m->cols - x - 12, tui_role(m, THEME_ERROR),
