@@ -83,6 +83,7 @@ static const mta_rule rfc_rules[MTA_C_COUNT] = {
     [MTA_C_ADDRESS_LIMIT] = {MTA_A_DEFER, "no address limit (RFC 5321 §5.1)"},
     [MTA_C_SESSION_LIMIT] = {MTA_A_DEFER, "no session limit"},
     [MTA_C_EXHAUSTED] = {MTA_A_DEFER, "no address takes the mail: the sender queues it and retries later"},
+    [MTA_C_EXHAUSTED_5XX] = {MTA_A_DEFER, "no address takes the mail: the sender queues it and retries later"},
     [MTA_C_ORDER] = {MTA_A_NEXT, "hosts of one preference in random order, each host's IPv6 addresses first (RFC 5321 §5.1)"},
 };
 
@@ -102,6 +103,7 @@ static const mta_rule postfix_rules[MTA_C_COUNT] = {
     [MTA_C_ADDRESS_LIMIT] = {MTA_A_DEFER, "Postfix: the addresses past smtp_mx_address_limit are never tried: deferred (postconf(5))"},
     [MTA_C_SESSION_LIMIT] = {MTA_A_DEFER, "Postfix: smtp_mx_session_limit sessions reached MAIL without delivery: deferred (postconf(5))"},
     [MTA_C_EXHAUSTED] = {MTA_A_DEFER, "Postfix: no address takes the mail: deferred, retried from the queue"},
+    [MTA_C_EXHAUSTED_5XX] = {MTA_A_DEFER, "Postfix: no MX takes the mail; smtp_skip_5xx_greeting = yes made the 5xx greetings soft errors: deferred (postconf(5); a real Postfix 3.7 answers 4.x.x)"},
     [MTA_C_ORDER] = {MTA_A_NEXT, "Postfix: the addresses of one preference shuffled together, each once (postconf(5) smtp_randomize_addresses = yes, smtp_address_preference)"},
 };
 
@@ -121,6 +123,7 @@ static const mta_rule exim_rules[MTA_C_COUNT] = {
     [MTA_C_ADDRESS_LIMIT] = {MTA_A_DEFER, "Exim: hosts_max_try = 5 addresses tried with temporary errors, the rest not: deferred (spec, The smtp transport)"},
     [MTA_C_SESSION_LIMIT] = {MTA_A_DEFER, "Exim: no session limit"},
     [MTA_C_EXHAUSTED] = {MTA_A_DEFER, "Exim: every host had a temporary error: deferred, retried later"},
+    [MTA_C_EXHAUSTED_5XX] = {MTA_A_BOUNCE, "Exim: a 5xx greeting is a permanent error: the mail bounces (spec, The smtp transport)"},
     [MTA_C_ORDER] = {MTA_A_NEXT, "Exim: MX records of equal priority in random order, IPv6 addresses before IPv4 (spec, The dnslookup router)"},
 };
 /* clang-format on */

@@ -85,6 +85,7 @@ typedef enum mta_case {
 	MTA_C_ADDRESS_LIMIT, /* addresses past the limit are never tried */
 	MTA_C_SESSION_LIMIT, /* sessions that reached MAIL, at the limit */
 	MTA_C_EXHAUSTED,     /* every address tried, none took the mail */
+	MTA_C_EXHAUSTED_5XX, /* the same, and the last one answered with a 5xx */
 	MTA_C_ORDER,         /* how one preference is ordered */
 	MTA_C_COUNT
 } mta_case;

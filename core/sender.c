@@ -265,6 +265,7 @@ static walk_end walk_order(const walk_ctx *c, const mx_attempt *list, size_t n, 
 {
 	walk_end e = {SENDER_END_DEFERRED, -1, NULL};
 	unsigned sessions = 0;
+	bool last_5xx = false; /* the last address tried greeted with a 5xx */
 	sender_step scratch;
 
 	e.why = c->k == MTA_RFC ? "no address takes the mail: the sender queues it and retries "
@@ -280,6 +281,7 @@ static walk_end walk_order(const walk_ctx *c, const mx_attempt *list, size_t n, 
 		const char *why = NULL;
 
 		s->attempt = i;
+		last_5xx = v.r->state == PROBE_REJECTED;
 		if (skipped_before_connect(c->p, &v, &why)) {
 			s->outcome = SENDER_SKIPPED;
 			s->rule = why;
@@ -363,6 +365,11 @@ static walk_end walk_order(const walk_ctx *c, const mx_attempt *list, size_t n, 
 		s->outcome = SENDER_DELIVERED;
 		return (walk_end){SENDER_END_DELIVERED, (long)i, s->rule};
 	}
+	if (ntry == n && last_5xx && c->k != MTA_RFC)
+		return (walk_end){rule_action(c, MTA_C_EXHAUSTED_5XX) == MTA_A_BOUNCE
+		                      ? SENDER_END_BOUNCED
+		                      : SENDER_END_DEFERRED,
+		                  -1, rule_text(c, MTA_C_EXHAUSTED_5XX)};
 	return e;
 }
 
