@@ -161,10 +161,15 @@ void mxi_clear_analysis(mx_domain *d)
 	d->null_mx = d->implicit_mx = false;
 	/* the walks' steps are the model's to free: the walk layer
 	 * (core/sender.c) fills them, the model owns them */
-	for (int p = 0; p < SENDER_COUNT; p++) {
-		free(d->senders[p].steps);
-		d->senders[p] = (sender_walk){.delivered = -1, .end = SENDER_END_DEFERRED};
-	}
+	for (int k = 0; k < MTA_COUNT; k++)
+		for (int p = 0; p < SENDER_COUNT; p++) {
+			sender_walk *w = &d->walks[k][p];
+			free(w->steps);
+			free(w->attempts);
+			free(w->outcomes);
+			*w = (sender_walk){.delivered = -1, .end = SENDER_END_DEFERRED};
+			d->walk_ok[k][p] = false;
+		}
 }
 
 /* ---- reverse DNS and authoritative servers (core/mx_auth.h) ----------- */
@@ -539,11 +544,14 @@ const mx_step *mx_domain_step(const mx_domain *d, size_t i)
 }
 const mx_attempt *mx_domain_delivered(const mx_domain *d)
 {
-	/* --sender: the chosen profile's walk; the plain walk is the
+	/* --sender, --mta: the chosen walk; the plain walk is rfc's
 	 * opportunistic one */
-	long at = d->sender == SENDER_OPPORTUNISTIC || !d->walked ? d->delivered
-	                                                          : d->senders[d->sender].delivered;
-	return at >= 0 ? &d->attempts[at] : NULL;
+	const sender_walk *w = mx_domain_sender(d, d->sender);
+
+	if ((d->sender == SENDER_OPPORTUNISTIC && d->mta == MTA_RFC) || !w)
+		return d->delivered >= 0 ? &d->attempts[d->delivered] : NULL;
+	return w->delivered >= 0 && (size_t)w->delivered < w->nattempts ? &w->attempts[w->delivered]
+	                                                                : NULL;
 }
 
 int mx_domain_worst(const mx_domain *d)

@@ -109,11 +109,6 @@ typedef struct mx_tier {
 	size_t nhosts;
 } mx_tier;
 
-typedef struct mx_attempt {
-	size_t host; /* index into the host list */
-	size_t addr; /* index into that host's addrs */
-} mx_attempt;
-
 typedef enum mx_severity {
 	MX_SEV_INFO = 0,
 	MX_SEV_WARNING,
@@ -199,11 +194,13 @@ typedef struct mx_options {
 	uint64_t seed; /* shuffles each tier; the same seed gives the same order */
 	/* relay view: drop this host's preference and worse; NULL = sender view */
 	const char *as_host;
-	bool allow_loopback;   /* the lab: 127.0.0.0/8 and ::1 count as ordinary addresses */
-	bool egress_blocked;   /* the run found port 25 blocked here: connect timeouts say
-	                          nothing about the hosts (egress-blocked instead) */
-	sender_profile sender; /* whose walk mx_domain_delivered() follows (--sender);
-	                          0 = opportunistic */
+	bool allow_loopback;       /* the lab: 127.0.0.0/8 and ::1 count as ordinary addresses */
+	bool egress_blocked;       /* the run found port 25 blocked here: connect timeouts say
+	                              nothing about the hosts (egress-blocked instead) */
+	sender_profile sender;     /* whose walk mx_domain_delivered() follows (--sender);
+	                              0 = opportunistic */
+	mta_kind mta;              /* which MTA's walk it follows (--mta); 0 = rfc */
+	const mta_params *postfix; /* --mta-config; NULL = Postfix 3.7's defaults */
 } mx_options;
 
 typedef struct mx_domain mx_domain;

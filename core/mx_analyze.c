@@ -41,11 +41,25 @@ finished:
 	/* also after a stop: a stale secondary can be why the domain looks gone */
 	TRY(mxi_check_auth(&a));
 	d->sender = (unsigned)a.opt->sender < SENDER_COUNT ? a.opt->sender : SENDER_OPPORTUNISTIC;
+	d->mta = (unsigned)a.opt->mta < MTA_COUNT ? a.opt->mta : MTA_RFC;
+	/* an admin's Postfix at smtp_tls_security_level = dane (with the
+	 * DNSSEC support it needs) is a DANE sender unless told otherwise */
+	if (d->mta == MTA_POSTFIX && a.opt->postfix && d->sender == SENDER_OPPORTUNISTIC &&
+	    a.opt->postfix->dnssec &&
+	    (a.opt->postfix->tls == MTA_TLS_DANE || a.opt->postfix->tls == MTA_TLS_DANE_ONLY))
+		d->sender = SENDER_DANE;
 	TRY(mxi_check_send(&a));
-	/* last: each profile walks the attempt order the plain walk saw */
-	if (d->walked)
-		for (int p = 0; p < SENDER_COUNT; p++)
-			TRY(sender_walk_run(d, (sender_profile)p, &d->senders[p]));
+	/* last: every MTA walks every profile (the explorer's M and S switch
+	 * between them without another analysis) */
+	for (int k = 0; k < MTA_COUNT; k++)
+		for (int p = 0; p < SENDER_COUNT; p++) {
+			mxs_status ws = sender_walk_mta(d, (mta_kind)k,
+			                                k == MTA_POSTFIX ? a.opt->postfix : NULL,
+			                                (sender_profile)p, &d->walks[k][p]);
+			if (ws == MXS_ERR_NOMEM)
+				TRY(ws);
+			d->walk_ok[k][p] = ws == MXS_OK;
+		}
 	d->analyzed = true;
 done:
 	free(a.routable);

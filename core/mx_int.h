@@ -55,9 +55,12 @@ struct mx_domain {
 	mx_step *steps;
 	size_t nsteps;
 	bool walked;
-	long delivered;                    /* attempt index, or -1 */
-	sender_profile sender;             /* whose walk mx_domain_delivered follows */
-	sender_walk senders[SENDER_COUNT]; /* valid when walked */
+	long delivered;        /* attempt index, or -1 */
+	sender_profile sender; /* whose walk mx_domain_delivered follows */
+	mta_kind mta;          /* and as which MTA */
+	/* every MTA's walk of every profile; walk_ok says which exist */
+	sender_walk walks[MTA_COUNT][SENDER_COUNT];
+	bool walk_ok[MTA_COUNT][SENDER_COUNT];
 };
 
 /* State shared by the steps of one analysis. */

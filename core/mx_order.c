@@ -159,9 +159,13 @@ mxs_status mxi_build_tiers(mxi_analysis *a)
 		mx_shuffle(t->hosts, t->nhosts, &state);
 		i = j;
 	}
+	/* a numeric MX target names no host (RFC 5321 §5.1): the plain walk
+	 * tries none of it, even when the resolver wrote the digits down as
+	 * its address for the MTAs that do connect to them (core/mta.c) */
 	for (size_t ti = 0; ti < d->ntiers; ti++)
 		for (size_t k = 0; k < d->tiers[ti].nhosts; k++)
-			d->nattempts += d->hosts[d->tiers[ti].hosts[k]].naddrs;
+			if (!mx_is_ip_literal(d->hosts[d->tiers[ti].hosts[k]].exchange))
+				d->nattempts += d->hosts[d->tiers[ti].hosts[k]].naddrs;
 	if (d->nattempts) {
 		size_t at = 0;
 		d->attempts = malloc(d->nattempts * sizeof(*d->attempts));
@@ -173,6 +177,8 @@ mxs_status mxi_build_tiers(mxi_analysis *a)
 		for (size_t ti = 0; ti < d->ntiers; ti++)
 			for (size_t k = 0; k < d->tiers[ti].nhosts; k++) {
 				size_t h = d->tiers[ti].hosts[k];
+				if (mx_is_ip_literal(d->hosts[h].exchange))
+					continue;
 				for (size_t m = 0; m < d->hosts[h].naddrs; m++)
 					d->attempts[at++] = (mx_attempt){.host = h, .addr = m};
 			}

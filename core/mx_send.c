@@ -142,9 +142,21 @@ void mxi_free_send(mx_domain *d)
 
 /* ---- the sender walks kept in the domain (filled by core/mx_analyze.c) -- */
 
+const sender_walk *mx_domain_walk(const mx_domain *d, mta_kind k, sender_profile p)
+{
+	return (unsigned)k < MTA_COUNT && (unsigned)p < SENDER_COUNT && d->walk_ok[k][p]
+	           ? &d->walks[k][p]
+	           : NULL;
+}
+
 const sender_walk *mx_domain_sender(const mx_domain *d, sender_profile p)
 {
-	return d->walked && (unsigned)p < SENDER_COUNT ? &d->senders[p] : NULL;
+	return mx_domain_walk(d, d->mta, p);
+}
+
+mta_kind mx_domain_mta(const mx_domain *d)
+{
+	return d->mta;
 }
 
 sender_profile mx_domain_sender_choice(const mx_domain *d)

@@ -548,16 +548,17 @@ static bool guess_egress(json_t *root, const mx_domain *d)
 }
 
 /* Whether the attempt (or NULL) is the top-level "delivered_to" v. */
-static bool same_attempt(const mx_domain *d, long at, json_t *v)
+static bool same_attempt(const mx_domain *d, const sender_walk *w, json_t *v)
 {
 	const mx_attempt *a;
+	long at = w ? w->delivered : -1;
 	const char *host = json_string_value(json_object_get(v, "host")),
 	           *ip = json_string_value(json_object_get(v, "ip"));
 
 	if (at < 0 || !host || !ip)
 		return at < 0 && (!v || json_is_null(v));
-	a = mx_domain_attempt(d, (size_t)at);
-	return strcmp(mx_domain_host(d, a->host)->exchange, host) == 0 &&
+	a = sender_walk_attempt(w, (size_t)at);
+	return a && strcmp(mx_domain_host(d, a->host)->exchange, host) == 0 &&
 	       strcmp(mx_domain_host(d, a->host)->addrs[a->addr].ip, ip) == 0;
 }
 
@@ -569,10 +570,11 @@ static sender_profile guess_sender(json_t *root, const mx_domain *d)
 	json_t *v = json_object_get(root, "delivered_to");
 	const sender_walk *w = mx_domain_sender(d, SENDER_OPPORTUNISTIC);
 
-	if (!w || same_attempt(d, w->delivered, v))
+	if (!w || same_attempt(d, w, v))
 		return SENDER_OPPORTUNISTIC;
 	for (int p = 1; p < SENDER_COUNT; p++)
-		if (same_attempt(d, mx_domain_sender(d, (sender_profile)p)->delivered, v))
+		if (mx_domain_sender(d, (sender_profile)p) &&
+		    same_attempt(d, mx_domain_sender(d, (sender_profile)p), v))
 			return (sender_profile)p;
 	return SENDER_OPPORTUNISTIC;
 }

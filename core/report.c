@@ -111,9 +111,9 @@ static void text_walk(mx_text *b, const mx_domain *d, const mx_report_opts *o)
 {
 	const char *arrow = o->ascii ? "->" : "\xe2\x86\x92";
 	/* this is the plain (opportunistic) walk; --sender shows in Senders */
-	const sender_walk *w = mx_domain_sender(d, SENDER_OPPORTUNISTIC);
+	const sender_walk *w = mx_domain_walk(d, MTA_RFC, SENDER_OPPORTUNISTIC);
 	const mx_attempt *got =
-	    w && w->delivered >= 0 ? mx_domain_attempt(d, (size_t)w->delivered) : NULL;
+	    w && w->delivered >= 0 ? sender_walk_attempt(w, (size_t)w->delivered) : NULL;
 
 	mx_text_printf(b, "Delivery walk (what a sender does)\n");
 	for (size_t i = 0; i < mx_domain_step_count(d); i++) {

@@ -54,21 +54,39 @@ static json_t *mta_sts_json(const mx_mta_sts *m)
 	return o;
 }
 
+static json_t *delivered_json(const mx_domain *d, const sender_walk *w, long at)
+{
+	return at >= 0 ? mxr_json_attempt(d, sender_walk_attempt(w, (size_t)at)) : json_null();
+}
+
 static json_t *sender_json(const mx_domain *d, const sender_walk *w)
 {
 	json_t *o = json_object(), *steps = json_array();
 
-	json_object_set_new(o, "delivered_to",
-	                    w->delivered >= 0
-	                        ? mxr_json_attempt(d, mx_domain_attempt(d, (size_t)w->delivered))
-	                        : json_null());
-	json_object_set_new(o, "end",
-	                    jstr(w->end == SENDER_END_DELIVERED ? "delivered"
-	                         : w->end == SENDER_END_BOUNCED ? "bounced"
-	                                                        : "deferred"));
+	json_object_set_new(o, "delivered_to", delivered_json(d, w, w->delivered));
+	json_object_set_new(o, "end", jstr(sender_end_word(w->end)));
 	json_object_set_new(o, "why", jstr(w->why));
+	json_object_set_new(o, "certain", json_boolean(w->certain));
+	if (!w->certain) {
+		json_t *outs = json_array();
+		for (size_t i = 0; i < w->noutcomes; i++) {
+			const sender_chance *c = &w->outcomes[i];
+			json_t *x = json_object();
+			/* four decimals: a share is a count over the orders, not a
+			 * measurement, and 1/3 need not print 17 digits */
+			json_object_set_new(
+			    x, "share", json_real((double)(long)(c->share * 10000 + 0.5) / 10000));
+			json_object_set_new(x, "end", jstr(sender_end_word(c->end)));
+			json_object_set_new(x, "delivered_to", delivered_json(d, w, c->delivered));
+			json_object_set_new(x, "why", jstr(c->why));
+			json_array_append_new(outs, x);
+		}
+		json_object_set_new(o, "outcomes", outs);
+		if (w->estimated)
+			json_object_set_new(o, "estimated", json_true());
+	}
 	for (size_t i = 0; i < w->nsteps; i++) {
-		json_t *s = mxr_json_attempt(d, mx_domain_attempt(d, w->steps[i].attempt));
+		json_t *s = mxr_json_attempt(d, sender_walk_attempt(w, w->steps[i].attempt));
 		json_object_set_new(s, "outcome", jstr(sender_outcome_word(w->steps[i].outcome)));
 		json_object_set_new(s, "rule", jstr(w->steps[i].rule));
 		json_array_append_new(steps, s);
@@ -93,6 +111,7 @@ void mxr_json_domain(json_t *root, const mx_domain *d)
 			                    sender_json(d, w));
 	}
 	json_object_set_new(root, "senders", senders);
+	json_object_set_new(root, "mta", jstr(mta_name(mx_domain_mta(d))));
 }
 
 void mxr_json_host(json_t *o, const mx_host *h)
@@ -204,8 +223,12 @@ static void text_sender(mx_text *b, const mx_domain *d, sender_profile p, const 
 
 	mx_text_printf(b, "  %s%s: ", sender_profile_name(p),
 	               p == mx_domain_sender_choice(d) ? " (followed)" : "");
+	if (!w) {
+		mx_text_printf(b, "no walk\n");
+		return;
+	}
 	if (w->delivered >= 0) {
-		const mx_attempt *a = mx_domain_attempt(d, (size_t)w->delivered);
+		const mx_attempt *a = sender_walk_attempt(w, (size_t)w->delivered);
 		const mx_host *h = mx_domain_host(d, a->host);
 		mx_text_printf(b, "delivered to ");
 		mx_text_safe(b, h->exchange);
@@ -218,7 +241,7 @@ static void text_sender(mx_text *b, const mx_domain *d, sender_profile p, const 
 	/* the steps that made the difference: what was skipped, and the end */
 	for (size_t i = 0; i < w->nsteps; i++) {
 		const sender_step *s = &w->steps[i];
-		const mx_attempt *a = mx_domain_attempt(d, s->attempt);
+		const mx_attempt *a = sender_walk_attempt(w, s->attempt);
 		const mx_host *h = mx_domain_host(d, a->host);
 		if (s->outcome == SENDER_NEXT)
 			continue;
@@ -228,6 +251,19 @@ static void text_sender(mx_text *b, const mx_domain *d, sender_profile p, const 
 	}
 	if (w->delivered < 0)
 		mx_text_printf(b, "      %s %s\n", arrow, w->why);
+	/* a coin toss is said as one: every end the MTA may come to */
+	for (size_t i = 0; i < w->noutcomes; i++) {
+		const sender_chance *c = &w->outcomes[i];
+		mx_text_printf(b, "      %3.0f%% %s", c->share * 100, sender_end_word(c->end));
+		if (c->delivered >= 0) {
+			const mx_attempt *a = sender_walk_attempt(w, (size_t)c->delivered);
+			const mx_host *h = mx_domain_host(d, a->host);
+			mx_text_printf(b, " to ");
+			mx_text_safe(b, h->exchange);
+			mx_text_printf(b, " %s", h->addrs[a->addr].ip);
+		}
+		mx_text_printf(b, ": %s\n", c->why);
+	}
 }
 
 char *mxr_text_domain(const mx_domain *d, const mx_report_opts *o)
@@ -245,7 +281,9 @@ char *mxr_text_domain(const mx_domain *d, const mx_report_opts *o)
 		mx_text_printf(&b, "\"\n");
 	}
 	if (mx_domain_sender(d, SENDER_OPPORTUNISTIC)) {
-		mx_text_printf(&b, "Senders (where mail ends, per kind of sender)\n");
+		mx_text_printf(&b, "Senders (where mail ends, per kind of sender%s%s)\n",
+		               mx_domain_mta(d) == MTA_RFC ? "" : ", as ",
+		               mx_domain_mta(d) == MTA_RFC ? "" : mta_name(mx_domain_mta(d)));
 		for (int p = 0; p < SENDER_COUNT; p++)
 			text_sender(&b, d, (sender_profile)p, o);
 	}

@@ -5,10 +5,19 @@
  *   mta-sts        RFC 8461: under an `enforce` policy an MX not matched by its
  *                  mx: patterns, or whose certificate does not verify for its
  *                  name, is skipped; `testing` only reports
- *   dane           RFC 7672: when the MX answer is DNSSEC-secure and the host
- *                  has secure TLSA records, a certificate that matches none of
- *                  them means the host is skipped; where DANE does not apply
- *                  the sender falls back to MTA-STS (DANE wins, RFC 8461 §2)
+ *   dane           RFC 7672 alone, as Postfix's `dane` security level: when
+ *                  the MX answer is DNSSEC-secure and the host has secure TLSA
+ *                  records, a certificate that matches none of them means the
+ *                  host is skipped; elsewhere opportunistic (no MTA-STS: a
+ *                  Postfix at level dane without a policy service applies none)
+ *   dane-mta-sts   DANE where TLSA is secure, else MTA-STS (RFC 8461 §2: DANE
+ *                  wins where both apply); what `dane` meant before
+ *
+ * Each walk is made as one sending MTA makes it (core/mta.h: rfc, postfix,
+ * exim): its order, limits and rules. Where the end depends on a random
+ * choice (which address family or which host of a preference comes first,
+ * when a limit cuts the list short or one family is broken) the walk is not
+ * certain and lists every outcome with its share.
  *
  * Every profile follows the same attempt order and the same SMTP rules
  * (RFC 5321 §5.1), including the opt-in recipient stage: a 5xx at RCPT is
@@ -25,18 +34,28 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "mta.h"
 #include "status.h"
 
 typedef struct mx_domain mx_domain;
+
+/* One attempt: an address of a host (indices into the domain's host list
+ * and that host's addrs). */
+typedef struct mx_attempt {
+	size_t host;
+	size_t addr;
+} mx_attempt;
 
 typedef enum sender_profile {
 	SENDER_OPPORTUNISTIC = 0,
 	SENDER_MTA_STS,
 	SENDER_DANE,
+	SENDER_DANE_MTA_STS,
 	SENDER_COUNT
 } sender_profile;
 
-/* "opportunistic", "mta-sts", "dane" (the JSON keys of `senders`). */
+/* "opportunistic", "mta-sts", "dane", "dane-mta-sts" (the JSON keys of
+ * `senders`). */
 const char *sender_profile_name(sender_profile p);
 /* Who sends that way and by which rule, for the explorer's message. */
 const char *sender_profile_who(sender_profile p);
@@ -56,7 +75,7 @@ typedef enum sender_outcome {
 const char *sender_outcome_word(sender_outcome o);
 
 typedef struct sender_step {
-	size_t attempt; /* index into the domain's attempt order */
+	size_t attempt; /* index into the walk's attempts */
 	sender_outcome outcome;
 	const char *rule; /* static, for people: which rule skipped or accepted the host */
 } sender_step;
@@ -68,26 +87,59 @@ typedef enum sender_end {
 	SENDER_END_DEFERRED, /* 4xx at RCPT, or every address failed or was skipped: queued */
 } sender_end;
 
+/* "delivered", "bounced", "deferred" (JSON `end`). */
+const char *sender_end_word(sender_end e);
+
+/* One way a walk can end when it depends on chance. */
+typedef struct sender_chance {
+	double share; /* of all the orders the MTA may draw, 0 < share <= 1 */
+	sender_end end;
+	long delivered;  /* index into the walk's attempts, or -1 */
+	const char *why; /* static */
+} sender_chance;
+
 typedef struct sender_walk {
-	sender_step *steps; /* owned */
+	sender_step *steps; /* owned; the draw the domain's seed makes */
 	size_t nsteps;
-	long delivered; /* attempt index that takes the mail, or -1 */
+	/* the most likely outcome (the seed's draw wins a tie) */
+	long delivered; /* index into attempts that takes the mail, or -1 */
 	sender_end end;
 	const char *why; /* static, one line: why the walk ended where it did */
+	/* the order this MTA tries addresses in (the seed's draw; past a limit
+	 * the addresses it never tries follow); owned */
+	mx_attempt *attempts;
+	size_t nattempts;
+	bool certain;            /* every order the MTA may draw ends the same way */
+	sender_chance *outcomes; /* when not certain: each end, most likely first; owned */
+	size_t noutcomes;
+	bool estimated; /* too many orders to count: shares from seeded draws */
 } sender_walk;
 
-/* Walks d's attempt order as profile p. d must be analysed and walked
- * (mx_domain_walked); otherwise *out is left empty (no steps, delivered -1)
- * and MXS_ERR_INVALID is returned. *out is overwritten (clear it first when
- * reusing). MXS_ERR_NOMEM on allocation failure. */
-mxs_status sender_walk_run(const mx_domain *d, sender_profile p, sender_walk *out);
-void sender_walk_clear(sender_walk *w); /* frees the steps, keeps w reusable */
+/* Attempt i of the walk, or NULL. */
+const mx_attempt *sender_walk_attempt(const sender_walk *w, size_t i);
 
-/* The walk of profile p kept by mx_domain_analyze, or NULL before the walk
- * (probes still running, --no-probe). A view into d. */
+/* Walks analysed d as MTA k with parameters prm (NULL: k's defaults) and
+ * profile p. Needs every address the MTA would try probed; otherwise *out
+ * is left empty (no steps, delivered -1) and MXS_ERR_INVALID is returned.
+ * A domain with an MX answer but no address to try gets a walk without
+ * steps (bounced or deferred, with the rule). *out is overwritten (clear
+ * it first when reusing). MXS_ERR_NOMEM on allocation failure. */
+mxs_status sender_walk_mta(const mx_domain *d, mta_kind k, const mta_params *prm, sender_profile p,
+                           sender_walk *out);
+/* sender_walk_mta as rfc. */
+mxs_status sender_walk_run(const mx_domain *d, sender_profile p, sender_walk *out);
+void sender_walk_clear(sender_walk *w); /* frees what w owns, keeps w reusable */
+
+/* The walk of profile p as the chosen MTA (mx_options.mta) makes it, kept
+ * by mx_domain_analyze, or NULL before the walk (probes still running,
+ * --no-probe). A view into d. */
 const sender_walk *mx_domain_sender(const mx_domain *d, sender_profile p);
+/* The same as MTA k (every MTA's walks are kept: the explorer's M). */
+const sender_walk *mx_domain_walk(const mx_domain *d, mta_kind k, sender_profile p);
 /* The profile mx_domain_delivered() follows (mx_options.sender). */
 sender_profile mx_domain_sender_choice(const mx_domain *d);
+/* The MTA mx_domain_sender() and mx_domain_delivered() follow. */
+mta_kind mx_domain_mta(const mx_domain *d);
 
 /* A --rcpt argument: LOCALPART, or LOCALPART@DOMAIN. The local part is a
  * dot-atom (RFC 5321 §4.1.2: letters, digits and !#$%&'*+-/=?^_`{|}~,

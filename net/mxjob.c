@@ -190,6 +190,23 @@ static void on_mx_cd(mxjob *j, mx_rcode rc)
 
 /* ---- MX and the targets' addresses ------------------------------------------ */
 
+/* An MX target written as an address ("MX 10 192.0.2.1."): no name to look
+ * up, but Postfix connects to the digits themselves (core/mta.c), so they
+ * become the host's one address and get probed. The plain walk tries
+ * none of it (core/mx_order.c) and mx-ip-literal says why. */
+static bool literal_target(mx_domain *d, size_t idx)
+{
+	const char *name = mx_domain_host(d, idx)->exchange;
+	int fam = mx_ip_family(name);
+
+	if (!mx_is_ip_literal(name) || !fam)
+		return false;
+	mx_host_add_addr(d, idx, fam, name, 0);
+	mx_host_set_rcode(d, idx, fam, MX_RC_OK);
+	mx_host_set_rcode(d, idx, fam == 4 ? 6 : 4, MX_RC_NODATA);
+	return true;
+}
+
 /* A and AAAA of a target, or only the family asked for (-4, -6): the
  * other stays MX_RC_NOT_ASKED and has no addresses to probe. */
 static void ask_addrs(mxjob *j, const char *host, size_t idx)
@@ -235,6 +252,8 @@ static void on_mx(mxjob *j, mx_rcode rc, const unsigned char *abuf, int alen)
 				continue; /* null MX: there is nothing to look up */
 			if (!mx_name_is_host(m->host, strlen(m->host)))
 				continue; /* \DDD text names another host: mx-invalid-name */
+			if (literal_target(d, idx))
+				continue;
 			ask_addrs(j, mx_domain_host(d, idx)->exchange, idx);
 			ask_tlsa(j, mx_domain_host(d, idx)->exchange, idx);
 		}

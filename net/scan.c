@@ -184,7 +184,9 @@ static void analyze(scan *s, sdom *m)
 	                .as_host = m->as_host ? m->as_host : s->as_host,
 	                .allow_loopback = s->cfg.allow_loopback,
 	                .egress_blocked = s->egress,
-	                .sender = s->cfg.sender};
+	                .sender = s->cfg.sender,
+	                .mta = s->cfg.mta,
+	                .postfix = s->cfg.postfix};
 
 	/* out of memory leaves the previous analysis; the next change retries */
 	mx_domain_analyze(m->d, &o);

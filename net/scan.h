@@ -146,7 +146,9 @@ typedef struct scan_config {
 	int mta_sts_port; /* HTTPS port of the policy hosts; <= 0: 443 (the lab: its own) */
 	const char *rcpt; /* the recipient stage (--rcpt): LOCALPART (@ the domain added) or
 	                     ADDRESS; NULL = off, nothing past NOOP is sent. Copied. */
-	sender_profile sender; /* whose walk mx_domain_delivered follows (--sender) */
+	sender_profile sender;     /* whose walk mx_domain_delivered follows (--sender) */
+	mta_kind mta;              /* as which MTA (--mta) */
+	const mta_params *postfix; /* --mta-config's parameters (borrowed), or NULL */
 	/* analysis (mx_options) */
 	bool allow_loopback; /* loopback addresses count as ordinary (lab) */
 	uint64_t seed;       /* the run seed; each domain starts with it */

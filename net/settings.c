@@ -88,6 +88,8 @@ scan_config settings_scan_config(const settings *st, scan_mode mode, const char 
 	    .rcpt = probe ? st->rcpt : NULL,
 	    .sender = st->sender >= 0 && st->sender < SENDER_COUNT ? (sender_profile)st->sender
 	                                                           : SENDER_OPPORTUNISTIC,
+	    .mta = st->mta >= 0 && st->mta < MTA_COUNT ? (mta_kind)st->mta : MTA_RFC,
+	    .postfix = st->postfix_given ? &st->postfix : NULL,
 	};
 }
 

@@ -42,13 +42,17 @@ typedef struct settings {
 	bool no_color; /* --no-color said (or NO_COLOR): the explorer draws mono */
 	/* probes */
 	bool no_probe, allow_loopback;
-	int smtp_port;         /* -1 = default (25; the lab's port in lab mode) */
-	const char *ehlo_name; /* NULL = this machine's name */
-	const char *cafile;    /* --cafile: extra CA for STARTTLS verification */
-	bool dane;             /* TLSA for every MX host, also where DNSSEC says insecure */
-	int sender;            /* the sender_profile delivered_to and the walk follow */
-	const char *rcpt;      /* the recipient stage, or NULL */
-	int mta_sts_port;      /* HTTPS port of MTA-STS policy hosts; -1 = 443 */
+	int smtp_port;          /* -1 = default (25; the lab's port in lab mode) */
+	const char *ehlo_name;  /* NULL = this machine's name */
+	const char *cafile;     /* --cafile: extra CA for STARTTLS verification */
+	bool dane;              /* TLSA for every MX host, also where DNSSEC says insecure */
+	int sender;             /* the sender_profile delivered_to and the walk follow */
+	int mta;                /* the mta_kind the walks follow (--mta) */
+	const char *mta_config; /* --mta-config FILE, read into postfix */
+	mta_params postfix;     /* its parameters (a value: nothing to free) */
+	bool postfix_given;     /* postfix holds --mta-config's, else 3.7's defaults */
+	const char *rcpt;       /* the recipient stage, or NULL */
+	int mta_sts_port;       /* HTTPS port of MTA-STS policy hosts; -1 = 443 */
 	/* the explorer */
 	unsigned interval_ms;
 	bool mouse;

@@ -351,7 +351,7 @@ static char *sender_where(const mx_domain *d, sender_profile p)
 	if (w->delivered < 0)
 		return strdup(w->end == SENDER_END_BOUNCED ? "(bounced)"
 		                                           : "(nobody accepts: queued)");
-	a = mx_domain_attempt(d, (size_t)w->delivered);
+	a = sender_walk_attempt(w, (size_t)w->delivered);
 	snprintf(buf, sizeof(buf), "%s (%u) %s", mx_domain_host(d, a->host)->exchange,
 	         mx_domain_host(d, a->host)->preference,
 	         mx_domain_host(d, a->host)->addrs[a->addr].ip);

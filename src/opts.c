@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "num.h"
+#include "mta.h"
 #include "sender.h"
 
 /* The sections of --help, in the order printed. */
@@ -58,6 +59,8 @@ static bool p_family(const opts_entry *e, settings *st, const char *val, char *e
 static bool p_sender(const opts_entry *e, settings *st, const char *val, char *err, size_t cap);
 static bool p_rcpt(const opts_entry *e, settings *st, const char *val, char *err, size_t cap);
 static bool p_shard(const opts_entry *e, settings *st, const char *val, char *err, size_t cap);
+static bool p_mta(const opts_entry *e, settings *st, const char *val, char *err, size_t cap);
+static bool p_mta_config(const opts_entry *e, settings *st, const char *val, char *err, size_t cap);
 
 static const opts_entry table[] = {
     {"server", 's', "HOST[:PORT]", NULL, SCAN | OPTS_DOCTOR, SEC_COMMON, F(servers), F(nservers),
@@ -134,8 +137,17 @@ static const opts_entry table[] = {
      "blocklist providers; docs/config.md",
      .no_set = true},
     {"sender", 0, "PROFILE", NULL, SHOW, SEC_COMMON, F(sender), 0, p_sender, 0, 0,
-     "delivered_to and the walk on screen follow\nopportunistic (default), mta-sts or "
-     "dane",
+     "delivered_to and the walk on screen follow\nopportunistic (default), mta-sts, dane "
+     "(DANE\nalone) or dane-mta-sts",
+     .no_set = false},
+    {"mta", 0, "NAME", "rfc", SHOW, SEC_COMMON, F(mta), 0, p_mta, 0, 0,
+     "walk as this MTA does: rfc (RFC 5321 alone,\ndefault), postfix (3.7) or exim (4.96); M "
+     "in\nthe explorer cycles them",
+     .no_set = false},
+    {"mta-config", 0, "FILE", NULL, SHOW, SEC_COMMON, F(mta_config), 0, p_mta_config, 0, 0,
+     "the Postfix parameters of --mta postfix from\n`postconf -n` output or a main.cf (limits,\n"
+     "smtp_skip_5xx_greeting, smtp_address_preference,\ninet_protocols, TLS and DNS support "
+     "levels)",
      .no_set = false},
     {"rcpt", 0, "ADDR|LOCALPART", NULL, SCAN, SEC_COMMON, F(rcpt), 0, p_rcpt, 0, 0,
      "also MAIL FROM:<>, RCPT TO, RSET (never DATA)", .no_set = false},
@@ -387,7 +399,7 @@ static bool p_sender(const opts_entry *e, settings *st, const char *val, char *e
 
 	(void)e;
 	if (p < 0) {
-		snprintf(err, cap, "expected opportunistic, mta-sts or dane");
+		snprintf(err, cap, "expected opportunistic, mta-sts, dane or dane-mta-sts");
 		return false;
 	}
 	st->sender = p;
@@ -407,6 +419,60 @@ static bool p_rcpt(const opts_entry *e, settings *st, const char *val, char *err
 	}
 	st->rcpt = val;
 	return true;
+}
+
+static bool p_mta(const opts_entry *e, settings *st, const char *val, char *err, size_t cap)
+{
+	int k = mta_lookup(val);
+
+	(void)e;
+	if (k < 0) {
+		snprintf(err, cap, "expected rfc, postfix or exim");
+		return false;
+	}
+	st->mta = k;
+	return true;
+}
+
+/* The file is read here, once: its parameters are a value in the settings
+ * and a bad one is a usage error named FILE:LINE, before anything runs. */
+static bool p_mta_config(const opts_entry *e, settings *st, const char *val, char *err, size_t cap)
+{
+	enum { MAX = 1 << 20 }; /* a main.cf is a few kB */
+	FILE *f = fopen(val, "r");
+	char *text = NULL, *why = NULL;
+	size_t n = 0;
+	bool ok = false;
+
+	(void)e;
+	if (!f) {
+		snprintf(err, cap, "--mta-config %.80s: cannot read: %s", val, strerror(errno));
+		return false;
+	}
+	text = malloc(MAX + 1);
+	if (text)
+		n = fread(text, 1, MAX + 1, f);
+	if (!text || ferror(f) || n > MAX) {
+		snprintf(err, cap, "--mta-config %.80s: %s", val,
+		         !text     ? "out of memory"
+		         : n > MAX ? "over 1 MiB"
+		                   : "read error");
+		goto done;
+	}
+	text[n] = '\0';
+	mta_params_default(MTA_POSTFIX, &st->postfix);
+	if (!mta_config_read(text, val, &st->postfix, &why)) {
+		snprintf(err, cap, "%s", why ? why : val);
+		goto done;
+	}
+	st->mta_config = val;
+	st->postfix_given = true;
+	ok = true;
+done:
+	free(why);
+	free(text);
+	fclose(f);
+	return ok;
 }
 
 /* ---- defaults, parsing ---------------------------------------------------- */
@@ -443,7 +509,7 @@ static bool apply(const opts_entry *e, settings *st, const char *val)
 	if (e->parse(e, st, val, err, sizeof(err)))
 		return true;
 	display_name(e, name, sizeof(name));
-	if (e->field == F(family))
+	if (e->field == F(family) || e->field == F(mta_config))
 		cli_error("%s", err);
 	else if (e->field == F(servers))
 		cli_error("-s \"%.80s\": %s (see mxscope --help)", val, err);

@@ -263,7 +263,7 @@ static void test_lab_command(void **state)
 	assert_int_equal(r.status, 0);
 	for (char *p = r.out; (p = strchr(p, '\n')); p++)
 		lines++;
-	assert_int_equal(lines, 34);
+	assert_int_equal(lines, 36);
 	assert_non_null(strstr(r.out, "equal.lab.test"));
 	hrun_free(&r);
 

@@ -386,8 +386,9 @@ static void test_sender_option(void **state)
 	(void)state;
 	h_run(args, NULL, 10000, &r);
 	assert_int_equal(r.status, 2);
-	assert_non_null(strstr(r.err, "--sender \"paranoid\": expected opportunistic, mta-sts or "
-	                              "dane"));
+	assert_non_null(strstr(r.err,
+	                       "--sender \"paranoid\": expected opportunistic, mta-sts, dane or "
+	                       "dane-mta-sts"));
 	hrun_free(&r);
 }
 

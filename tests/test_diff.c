@@ -186,11 +186,15 @@ static void test_changed_text(void **state)
 	    "mx2.change.lab.test (30) 127.0.60.2\n",
 	    "  finding-appeared       change.lab.test: primary-unreachable\n",
 	    "  finding-appeared       127.0.60.1: smtp-unreachable\n",
-	    /* where an MTA-STS sender (and a DANE one, which falls back to
-	     * MTA-STS without TLSA) ends: enforce skips mx2 now */
+	    /* where an MTA-STS sender (and a DANE-then-MTA-STS one, which
+	     * falls back to MTA-STS without TLSA) ends: enforce skips mx2 now;
+	     * a DANE-only sender applies no MTA-STS and goes where the plain
+	     * walk goes */
 	    "  sender-delivered-to    mta-sts: mx1.change.lab.test (10) 127.0.60.1 -> "
 	    "mx3.change.lab.test (40) 127.0.60.3\n",
 	    "  sender-delivered-to    dane: mx1.change.lab.test (10) 127.0.60.1 -> "
+	    "mx2.change.lab.test (30) 127.0.60.2\n",
+	    "  sender-delivered-to    dane-mta-sts: mx1.change.lab.test (10) 127.0.60.1 -> "
 	    "mx3.change.lab.test (40) 127.0.60.3\n",
 	    "  mta-sts-id             change.lab.test: 1 -> 2\n",
 	    "  mta-sts-mode           change.lab.test: testing -> enforce\n",

@@ -773,11 +773,12 @@ static void test_builtins(void **state)
 			fail_msg("%s:%d: %s has no name", h->origin, h->line, h->addrtext);
 		/* each scenario's ::1 host is its own, named in its own zone */
 		if (strcmp(h->addrtext, "::1") == 0)
-			assert_string_equal(h->name, strcmp(h->zone, "v6.lab.test") == 0
-			                                 ? "mx1.v6.lab.test"
-			                             : strcmp(h->zone, "v6down.lab.test") == 0
-			                                 ? "mx.v6down.lab.test"
-			                                 : "implicit.lab.test");
+			assert_string_equal(
+			    h->name, strcmp(h->zone, "v6.lab.test") == 0 ? "mx1.v6.lab.test"
+			             : strcmp(h->zone, "v6down.lab.test") == 0
+			                 ? "mx.v6down.lab.test"
+			             : strcmp(h->zone, "coin.lab.test") == 0 ? "mx.coin.lab.test"
+			                                                     : "implicit.lab.test");
 	}
 	f.s = lab_smtp_new(&f.loop, f.w, 0, &why);
 	if (!f.s)

@@ -605,11 +605,11 @@ static void test_builtins(void **state)
 	char *why = NULL;
 
 	(void)state;
-	assert_int_equal(lab_builtin_count, 34);
+	assert_int_equal(lab_builtin_count, 36);
 	assert_int_equal(lab_world_load_builtin(w, &why), MXS_OK);
 	assert_null(why);
-	assert_int_equal(lab_world_scenario_count(w), 34);
-	for (size_t i = 0; i < 34; i++) {
+	assert_int_equal(lab_world_scenario_count(w), 36);
+	for (size_t i = 0; i < 36; i++) {
 		const char *e = lab_scenario_explain(w, i);
 		int lines = 1;
 
@@ -632,7 +632,7 @@ static void test_builtins(void **state)
 	assert_null(node(w, "missing.nxdomain.lab.test"));
 	assert_non_null(rr_at(w, "nxdomain.lab.test", LAB_T_NS, 0));
 	assert_non_null(rr_at(w, "mail.cname.lab.test", LAB_T_CNAME, 0));
-	for (size_t i = 0; i < 34; i++)
+	for (size_t i = 0; i < 36; i++)
 		if (strcmp(lab_scenario_name(w, i), "relay") == 0)
 			assert_string_equal(lab_scenario_as(w, i), "backup1.relay.lab.test");
 		else if (strcmp(lab_scenario_name(w, i), "nxdomain") == 0)
@@ -641,7 +641,7 @@ static void test_builtins(void **state)
 	/* a second time: every name is taken, and nothing changes */
 	assert_int_equal(lab_world_load_builtin(w, &why), MXS_ERR_INVALID);
 	assert_non_null(strstr(why, "is already loaded"));
-	assert_int_equal(lab_world_scenario_count(w), 34);
+	assert_int_equal(lab_world_scenario_count(w), 36);
 	assert_int_equal(count_rr(w, "many.lab.test", LAB_T_MX), 40);
 	free(why);
 	lab_world_free(w);

@@ -30,7 +30,7 @@ static const char *const scen[] = {"primary-down", "tls", "tempfail", "null-mx"}
  * name, as the list is compared */
 static const char *const sscen[] = {"dane-stale", "sts-enforce"};
 #define NSSCEN   (sizeof(sscen) / sizeof(sscen[0]))
-#define NPROFILE 3 /* SENDER_COUNT: opportunistic, mta-sts, dane, in S's order */
+#define NPROFILE 4 /* SENDER_COUNT: opportunistic, mta-sts, dane, dane-mta-sts, in S's order */
 
 typedef struct fixture {
 	uv_loop_t loop;
@@ -165,7 +165,7 @@ static void walk_profiles(fixture *f, char *out[NSSCEN][NPROFILE])
 			out[i][p] = body(f);
 			key(f, 27);  /* the walk stops */
 			key(f, 'h'); /* back to the domains */
-			key(f, 'S'); /* the next profile; three times: around */
+			key(f, 'S'); /* the next profile; NPROFILE times: around */
 		}
 		key(f, 'j');
 	}

@@ -529,6 +529,39 @@ static void test_sender_switch(void **state)
 	free(s);
 }
 
+/* M switches the MTA the walks imitate: the header says which, and the
+ * domain's Senders end as that MTA ends (Postfix bounces a null MX beside
+ * MX, Exim delivers to the other). */
+static void test_mta_switch(void **state)
+{
+	fixture *f = *state;
+	const char *const sc[] = {"null-mx-mixed"};
+	tui_config c = base_config(f, 120, 40);
+	char *s;
+
+	start(f, &c, sc, 1);
+	s = screen(f);
+	assert_lacks(s, " as postfix");
+	assert_has(s, "> opportunistic -> mx1.null-mixed.lab.test");
+	free(s);
+	key(f, 'M');
+	s = screen(f);
+	assert_has(s, "sender opportunistic as postfix");
+	assert_has(s, "walk as postfix (Postfix 3.7");
+	assert_has(s, "Senders as postfix");
+	assert_has(s, "> opportunistic bounced: Postfix: a null MX beside other MX");
+	free(s);
+	key(f, 'M');
+	s = screen(f);
+	assert_has(s, "sender opportunistic as exim");
+	assert_has(s, "> opportunistic -> mx1.null-mixed.lab.test");
+	free(s);
+	key(f, 'M'); /* around to rfc */
+	s = screen(f);
+	assert_lacks(s, "sender opportunistic as");
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -547,6 +580,7 @@ int main(void)
 	    tf_test(test_idle_key_traced_at_once),
 	    tf_test(test_sender_switch),
 	    tf_test(test_queued_keys_one_turn),
+	    tf_test(test_mta_switch),
 	};
 
 	return tf_run(tests);

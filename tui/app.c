@@ -861,6 +861,7 @@ tui_app *tui_app_new(const tui_config *cfg, char **why)
 	a->m.tour = cfg->set.tour;
 	a->m.as_host = cfg->set.as_host;
 	a->m.sender = cfg->set.sender >= 0 && cfg->set.sender < SENDER_COUNT ? cfg->set.sender : 0;
+	a->m.mta = cfg->set.mta >= 0 && cfg->set.mta < MTA_COUNT ? cfg->set.mta : 0;
 	a->m.replay = cfg->replay;
 	a->m.lab = cfg->lab;
 	a->m.km = cfg->keymap ? cfg->keymap : (a->own_km = tui_keymap_new());

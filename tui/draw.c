@@ -149,8 +149,9 @@ static void draw_header(tui_model *m)
 	}
 	/* whose walk the screen follows: S switches it */
 	p[np] = (header_part){.text = "", .role = THEME_INFO, .rank = 1};
-	snprintf(p[np++].text, sizeof(p[0].text), "sender %s",
-	         sender_profile_name((sender_profile)m->sender));
+	snprintf(p[np++].text, sizeof(p[0].text), "sender %s%s%s",
+	         sender_profile_name((sender_profile)m->sender), m->mta != MTA_RFC ? " as " : "",
+	         m->mta != MTA_RFC ? mta_name((mta_kind)m->mta) : "");
 	/* said once, here, rather than by every domain blaming its hosts */
 	if (m->egress_blocked)
 		p[np++] = (header_part){.text = "EGRESS BLOCKED? port 25 times out everywhere",

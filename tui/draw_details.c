@@ -17,7 +17,27 @@
  * the analysis kept no profile walks (a recording of an older version). */
 static const sender_walk *walk_of(const tui_model *m, const tui_entry *e)
 {
-	return e->d ? mx_domain_sender(e->d, (sender_profile)m->sender) : NULL;
+	return e->d ? mx_domain_walk(e->d, (mta_kind)m->mta, (sender_profile)m->sender) : NULL;
+}
+
+/* The attempt of the walk, or of the plain walk when there is none. */
+static const mx_attempt *walk_attempt(const tui_entry *e, const sender_walk *w, size_t i)
+{
+	return w ? sender_walk_attempt(w, i) : mx_domain_attempt(e->d, i);
+}
+
+/* Where a walk's attempt is in the domain's attempt order (which the tiers
+ * pane marks), or the count when it is not there (a numeric MX target
+ * Postfix tries). */
+static size_t domain_index(const tui_entry *e, const sender_walk *w, size_t i)
+{
+	const mx_attempt *a = walk_attempt(e, w, i);
+
+	for (size_t k = 0; a && k < mx_domain_attempt_count(e->d); k++)
+		if (mx_domain_attempt(e->d, k)->host == a->host &&
+		    mx_domain_attempt(e->d, k)->addr == a->addr)
+			return k;
+	return mx_domain_attempt_count(e->d);
 }
 
 size_t tui_walk_steps(const tui_model *m, const tui_entry *e)
@@ -44,11 +64,11 @@ long tui_walk_cur(const tui_model *m, const tui_entry *e)
 	if (!steps)
 		return -1;
 	if (m->walk.shown <= steps)
-		return (long)step_attempt(m, e, m->walk.shown - 1);
+		return (long)domain_index(e, walk_of(m, e), step_attempt(m, e, m->walk.shown - 1));
 	/* the end: every attempt tried, or the walk stopped early (delivered,
 	 * bounced, deferred at RCPT) and the mark stays where it stopped, so
 	 * the addresses after it are not marked as tried */
-	last = step_attempt(m, e, steps - 1);
+	last = domain_index(e, walk_of(m, e), step_attempt(m, e, steps - 1));
 	return last + 1 < mx_domain_attempt_count(e->d) ? (long)last
 	                                                : (long)mx_domain_attempt_count(e->d);
 }
@@ -61,7 +81,7 @@ const mx_attempt *tui_delivered(const tui_model *m, const tui_entry *e)
 		return NULL;
 	if (!w)
 		return mx_domain_delivered(e->d);
-	return w->delivered >= 0 ? mx_domain_attempt(e->d, (size_t)w->delivered) : NULL;
+	return w->delivered >= 0 ? sender_walk_attempt(w, (size_t)w->delivered) : NULL;
 }
 
 /* One step of a profile's walk, below its "N. pref host ip" line: what the
@@ -83,6 +103,11 @@ static void walk_step(const tui_model *m, const tui_entry *e, const sender_step 
 		break;
 	case SENDER_BOUNCED:
 	case SENDER_DEFERRED:
+		if (!p || !p->rcpt.to) { /* an MTA's rule: a 5xx greeting, a limit */
+			tui_addl(L, s->outcome == SENDER_BOUNCED ? THEME_ERROR : THEME_WARN,
+			         "   %s: %s", probe_state_word(st), s->rule);
+			break;
+		}
 		/* greeted fine, then the RCPT answer ended the walk */
 		tui_addl(L, s->outcome == SENDER_BOUNCED ? THEME_ERROR : THEME_WARN,
 		         "   %s at RCPT: %d %s", s->outcome == SENDER_BOUNCED ? "bounce" : "defer",
@@ -102,6 +127,30 @@ static void walk_step(const tui_model *m, const tui_entry *e, const sender_step 
 	}
 }
 
+/* A walk whose end is a coin toss: each end with its share. */
+static void walk_chances(const tui_entry *e, const sender_walk *w, tui_lines *L)
+{
+	char nb[600];
+
+	tui_addl(L, THEME_WARN, "=> not certain: the end depends on the order the MTA draws%s",
+	         w->estimated ? " (shares from seeded draws)" : "");
+	for (size_t i = 0; i < w->noutcomes; i++) {
+		const sender_chance *c = &w->outcomes[i];
+		const mx_attempt *a =
+		    c->delivered >= 0 ? sender_walk_attempt(w, (size_t)c->delivered) : NULL;
+		int role = c->end == SENDER_END_DELIVERED ? THEME_OK
+		           : c->end == SENDER_END_BOUNCED ? THEME_ERROR
+		                                          : THEME_WARN;
+		if (a)
+			tui_addl(L, role, "   %3.0f%% delivered to %s (%s)", c->share * 100,
+			         tui_san(mx_domain_host(e->d, a->host)->exchange, nb, sizeof(nb)),
+			         mx_domain_host(e->d, a->host)->addrs[a->addr].ip);
+		else
+			tui_addl(L, role, "   %3.0f%% %s", c->share * 100, sender_end_word(c->end));
+		tui_addl(L, THEME_DIM, "        %s", c->why);
+	}
+}
+
 /* The walk's last line: where the mail ends for this sender, and why; the
  * step above it already gave the rule. */
 static void walk_end(const tui_entry *e, const sender_walk *w, tui_lines *L)
@@ -109,14 +158,21 @@ static void walk_end(const tui_entry *e, const sender_walk *w, tui_lines *L)
 	char nb[600];
 	const sender_step *last = w && w->nsteps ? &w->steps[w->nsteps - 1] : NULL;
 	const mx_attempt *dv =
-	    w ? (w->delivered >= 0 ? mx_domain_attempt(e->d, (size_t)w->delivered) : NULL)
+	    w ? (w->delivered >= 0 ? sender_walk_attempt(w, (size_t)w->delivered) : NULL)
 	      : mx_domain_delivered(e->d);
-	bool at_rcpt =
-	    last && (last->outcome == SENDER_BOUNCED || last->outcome == SENDER_DEFERRED);
+	bool at_rcpt = last && last->rule && strstr(last->rule, "RCPT") &&
+	               (last->outcome == SENDER_BOUNCED || last->outcome == SENDER_DEFERRED);
 
 	if (at_rcpt)
-		dv = mx_domain_attempt(e->d, last->attempt);
-	if (dv && !at_rcpt) {
+		dv = sender_walk_attempt(w, last->attempt);
+	if (w && !w->certain) {
+		walk_chances(e, w, L);
+	} else if (w && w->end != SENDER_END_DELIVERED && !at_rcpt &&
+	           (!w->nsteps || w->end == SENDER_END_BOUNCED || !strstr(w->why, "no address"))) {
+		/* a rule of the MTA ended it (null MX, a limit, a 5xx greeting) */
+		tui_addl(L, w->end == SENDER_END_BOUNCED ? THEME_ERROR : THEME_WARN, "=> %s: %s",
+		         sender_end_word(w->end), w->why);
+	} else if (dv && !at_rcpt) {
 		const mx_host *h = mx_domain_host(e->d, dv->host);
 		tui_addl(L, THEME_WALK_DONE, "=> delivered to %s (%s)",
 		         tui_san(h->exchange, nb, sizeof(nb)), h->addrs[dv->addr].ip);
@@ -144,17 +200,24 @@ void tui_detail_walk(tui_model *m, const tui_entry *e, tui_lines *L)
 
 	tui_addl(L, THEME_TITLE, "Delivery walk of %s, seed %llu", e->name,
 	         (unsigned long long)e->seed);
-	tui_addl(L, THEME_DIM, "as %s sender (S: another)  step every %.1f s%s",
-	         sender_profile_name((sender_profile)m->sender), m->walk.speed_ms / 1000.0,
+	tui_addl(L, THEME_DIM, "as %s sender%s%s (S%s: another)  step every %.1f s%s",
+	         sender_profile_name((sender_profile)m->sender), m->mta != MTA_RFC ? " as " : "",
+	         m->mta != MTA_RFC ? mta_name((mta_kind)m->mta) : "",
+	         m->mta != MTA_RFC ? ", M" : "", m->walk.speed_ms / 1000.0,
 	         m->walk.paused ? "  PAUSED" : "");
-	if (!mx_domain_walked(e->d)) {
+	if (w && !w->nsteps) {
+		/* the MTA ended it before any address (null MX, no address) */
+		walk_end(e, w, L);
+		return;
+	}
+	if (!w && !mx_domain_walked(e->d)) {
 		tui_addl(L, THEME_PENDING,
 		         "waiting for the probes of every address in the attempt order...");
 		return;
 	}
 	for (size_t i = 0; i < m->walk.shown && i < steps; i++) {
 		size_t ai = step_attempt(m, e, i);
-		const mx_attempt *at = mx_domain_attempt(e->d, ai);
+		const mx_attempt *at = walk_attempt(e, w, ai);
 		const mx_host *h = mx_domain_host(e->d, at->host);
 		const probe_result *p = h->addrs[at->addr].probe;
 		probe_state st = p ? p->state : PROBE_PENDING;
@@ -172,8 +235,8 @@ void tui_detail_walk(tui_model *m, const tui_entry *e, tui_lines *L)
 		} else {
 			walk_step(m, e, &w->steps[i], st, p, L);
 		}
-		if (ai + 1 < mx_domain_attempt_count(e->d) && i + 1 < steps) {
-			const mx_attempt *nx = mx_domain_attempt(e->d, ai + 1);
+		if (i + 1 < steps && walk_attempt(e, w, ai + 1)) {
+			const mx_attempt *nx = walk_attempt(e, w, ai + 1);
 			if (nx->host != at->host &&
 			    mx_domain_host(e->d, nx->host)->preference == h->preference)
 				tui_addl(L, THEME_INFO, "   same preference: order is random");
@@ -191,25 +254,33 @@ static void sender_ends(const tui_model *m, const tui_entry *e, tui_lines *L)
 	bool any = false;
 
 	for (int p = 0; p < SENDER_COUNT; p++) {
-		const sender_walk *w = mx_domain_sender(e->d, (sender_profile)p);
+		const sender_walk *w = mx_domain_walk(e->d, (mta_kind)m->mta, (sender_profile)p);
 		size_t skipped = 0;
 		if (!w)
 			continue;
 		if (!any)
-			tui_addl(L, THEME_TITLE, "Senders (S picks the one the walk follows)");
+			tui_addl(L, THEME_TITLE, "Senders%s%s (S picks the one the walk follows)",
+			         m->mta != MTA_RFC ? " as " : "",
+			         m->mta != MTA_RFC ? mta_name((mta_kind)m->mta) : "");
 		any = true;
 		for (size_t i = 0; i < w->nsteps; i++)
 			skipped += w->steps[i].outcome == SENDER_SKIPPED;
 		if (w->delivered >= 0) {
-			const mx_attempt *at = mx_domain_attempt(e->d, (size_t)w->delivered);
+			const mx_attempt *at = sender_walk_attempt(w, (size_t)w->delivered);
 			const mx_host *h = mx_domain_host(e->d, at->host);
 			tui_addl(L, THEME_OK, "%s %-13s -> %s (%s)%s", p == m->sender ? ">" : " ",
 			         sender_profile_name((sender_profile)p),
-			         tui_san(h->exchange, nb, sizeof(nb)), h->addrs[at->addr].ip, "");
+			         tui_san(h->exchange, nb, sizeof(nb)), h->addrs[at->addr].ip,
+			         w->certain ? "" : "  not certain");
+		} else if (!w->nsteps || !w->certain) {
+			tui_addl(L, w->end == SENDER_END_BOUNCED ? THEME_ERROR : THEME_WARN,
+			         "%s %-13s %s%s: %s", p == m->sender ? ">" : " ",
+			         sender_profile_name((sender_profile)p), sender_end_word(w->end),
+			         w->certain ? "" : " (not certain)", w->why);
 		} else if (w->nsteps && (w->steps[w->nsteps - 1].outcome == SENDER_BOUNCED ||
 		                         w->steps[w->nsteps - 1].outcome == SENDER_DEFERRED)) {
 			const sender_step *st = &w->steps[w->nsteps - 1];
-			const mx_attempt *at = mx_domain_attempt(e->d, st->attempt);
+			const mx_attempt *at = sender_walk_attempt(w, st->attempt);
 			tui_addl(L, st->outcome == SENDER_BOUNCED ? THEME_ERROR : THEME_WARN,
 			         "%s %-13s %s at RCPT of %s (%s)", p == m->sender ? ">" : " ",
 			         sender_profile_name((sender_profile)p),
@@ -228,7 +299,7 @@ static void sender_ends(const tui_model *m, const tui_entry *e, tui_lines *L)
 		}
 		/* which rule skipped which host */
 		for (size_t i = 0; i < w->nsteps; i++) {
-			const mx_attempt *at = mx_domain_attempt(e->d, w->steps[i].attempt);
+			const mx_attempt *at = sender_walk_attempt(w, w->steps[i].attempt);
 			if (w->steps[i].outcome != SENDER_SKIPPED)
 				continue;
 			tui_addl(L, THEME_WARN, "    skips %s (%s): %s",

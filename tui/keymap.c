@@ -293,15 +293,26 @@ static const tui_action actions[TUI_ACT_COUNT] = {
         {.name = "sender-next",
          .default_keys = "S",
          .section = "The delivery walk",
-         .help = "the sender the walk and the delivers-to column follow: opportunistic, "
-                 "mta-sts, dane (header and list title say which); its walk says which rule "
-                 "skipped which host, and a bounce at RCPT",
-         .doc = "the sender the walk follows: opportunistic, mta-sts, dane (`--sender` picks the "
+         .help = "the sender the walk and delivers-to follow: opportunistic, mta-sts, dane, "
+                 "dane-mta-sts; the walk says which rule skipped which host",
+         .doc = "the sender the walk follows: opportunistic, mta-sts, dane (DANE alone), "
+                "dane-mta-sts (`--sender` picks the "
                 "first); the header and the domains pane's title say which, the delivers-to "
                 "column follows it, and each step says what that sender does there and why: "
                 "\"skipped by mta-sts: … (RFC 8461 §4.1)\", \"skipped by dane: … (RFC 7672 §3)\", "
                 "\"bounce at RCPT: 550 …\", ending on \"delivered to\", \"bounce\" or \"no host "
                 "accepts\""},
+    [TUI_ACT_MTA_NEXT] =
+        {.name = "mta-next",
+         .default_keys = "M",
+         .section = "The delivery walk",
+         .help = "the MTA the walk imitates: rfc, postfix or exim; each step names its rule",
+         .doc = "the sending MTA the walk imitates: rfc (RFC 5321 alone), postfix (3.7 defaults, "
+                "or the parameters of `--mta-config`), exim (4.96 defaults); `--mta` picks the "
+                "first. Each step names the MTA's rule and the parameter behind it (\"Postfix: "
+                "... (postconf(5) smtp_skip_5xx_greeting = yes)\"); where the MTA's random order "
+                "decides the end, the walk says \"not certain\" and lists every end with its "
+                "share"},
     [TUI_ACT_AUTHORITATIVE] =
         {.name = "authoritative",
          .default_keys = "V",

@@ -522,6 +522,19 @@ static void act_as_host(tui_app *a, const char *kn)
 	tui_mark(&a->m, TUI_D_ALL);
 }
 
+/* the walk on screen as another sending MTA: every MTA's walks are in the
+ * model already, so this only changes which the screen reads */
+static void act_mta_next(tui_app *a, const char *kn)
+{
+	(void)kn;
+	a->m.mta = (a->m.mta + 1) % MTA_COUNT;
+	tui_msg(&a->m, false, "walk as %s (%s)", mta_name((mta_kind)a->m.mta),
+	        mta_who((mta_kind)a->m.mta));
+	if (a->m.walk.active && a->m.walk.e)
+		a->m.walk.shown = a->m.walk.shown ? 1 : 0;
+	tui_mark(&a->m, TUI_D_ALL);
+}
+
 /* the walk on screen as another kind of sender */
 static void act_sender_next(tui_app *a, const char *kn)
 {
@@ -685,6 +698,7 @@ static action_fn *const run[TUI_ACT_COUNT] = {
     [TUI_ACT_RESHUFFLE] = act_reshuffle,
     [TUI_ACT_WALK_AS_HOST] = act_as_host,
     [TUI_ACT_SENDER_NEXT] = act_sender_next,
+    [TUI_ACT_MTA_NEXT] = act_mta_next,
     [TUI_ACT_AUTHORITATIVE] = act_authoritative,
     [TUI_ACT_FREEZE] = act_freeze,
     [TUI_ACT_THEME_NEXT] = act_theme_next,

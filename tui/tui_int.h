@@ -118,6 +118,7 @@ typedef struct tui_model {
 	const char *replay;  /* the header's REPLAY label, or NULL */
 	char list_note[64];  /* the header's word on the saved list ("restored 3 saved") */
 	int sender;          /* the sender_profile the walk follows (S cycles it) */
+	int mta;             /* the mta_kind it walks as (M cycles it) */
 	bool egress_blocked; /* several unrelated domains time out at connect: port 25 */
 	const lab_world *lab;
 	char *trainer_usage; /* the trainer prompt's help (lab/trainer.h), owned, or NULL */
