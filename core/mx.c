@@ -556,20 +556,15 @@ int mx_domain_worst(const mx_domain *d)
 	return worst;
 }
 
-/* The status word as DESIGN.md defines it: "error" when the mail does not
- * arrive, "warning" when it arrives degraded (a backup taking it is the
- * primary-unreachable finding, an error of the tier but not of delivery),
- * "no mail" for a valid null MX, else "ok". */
+/* The status word as DESIGN.md defines it, and always the worst finding's
+ * severity, so the list, the findings pane and check's exit status agree:
+ * "error" when the mail does not arrive, "warning" when it arrives degraded
+ * (a backup taking it is primary-unreachable, a warning), "no mail" for a
+ * valid null MX, else "ok". */
 const char *mx_domain_status(const mx_domain *d)
 {
-	int w = -1;
+	int w = mx_domain_worst(d);
 
-	for (size_t i = 0; i < d->nfindings; i++) {
-		int s = (int)d->findings[i].severity;
-		if (d->findings[i].id == MX_F_PRIMARY_UNREACHABLE && d->delivered >= 0)
-			s = MX_SEV_WARNING;
-		w = s > w ? s : w;
-	}
 	if (w == MX_SEV_ERROR)
 		return "error";
 	if (d->null_mx)

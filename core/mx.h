@@ -146,7 +146,7 @@ const char *mx_severity_str(mx_severity s); /* "info", "warning", "error" */
 	X(SMTP_TEMPFAIL, "smtp-tempfail", WARNING, "RFC 5321 §4.2.1", "an MX address greets with a 4xx temporary failure") \
 	X(SMTP_REJECT, "smtp-reject", WARNING, "RFC 5321 §4.2.1", "an MX address greets with a 5xx permanent failure") \
 	X(SMTP_SLOW_BANNER, "smtp-slow-banner", WARNING, "RFC 5321 §4.5.3.2", "an MX address is slow to greet") \
-	X(PRIMARY_UNREACHABLE, "primary-unreachable", ERROR, "RFC 5321 §5.1", "no host of the most preferred tier accepts; a backup takes the mail") \
+	X(PRIMARY_UNREACHABLE, "primary-unreachable", WARNING, "RFC 5321 §5.1", "no host of the most preferred tier accepts; a backup takes the mail") \
 	X(NO_ACCEPTING_MX, "no-accepting-mx", ERROR, "RFC 5321 §5.1", "no MX address accepts mail") \
 	X(SMTP_NO_STARTTLS, "smtp-no-starttls", WARNING, "RFC 3207", "an MX host does not offer STARTTLS") \
 	X(TLS_CERTIFICATE_INVALID, "tls-certificate-invalid", WARNING, "RFC 6125 §6", "an MX host's TLS certificate does not verify for its name") \

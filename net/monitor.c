@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
+#include "htab.h"
 #include "smtp.h"
 
 typedef struct watch {
@@ -15,14 +17,14 @@ typedef struct watch {
 	smtp_history h;
 	probe_result *last;
 	long long sum_ms;
-	struct watch *next;
+	mx_hlink link; /* in the monitor's watches, by (ip, port, host) */
 } watch;
 
 struct smtp_monitor {
 	smtp_prober *p;
 	uv_timer_t timer;
 	unsigned interval_ms;
-	watch *watches;
+	mx_htab *watches; /* hashed: a probe's end finds its watch in one step */
 	smtp_change_cb on_change;
 	void *arg;
 };
@@ -70,8 +72,11 @@ static void on_mon_tick(uv_timer_t *t)
 {
 	smtp_monitor *m = t->data;
 
-	for (watch *w = m->watches; w; w = w->next)
-		watch_probe(m, w);
+	size_t pos = 0;
+
+	for (mx_hlink *l = mx_htab_next(m->watches, &pos, NULL); l;
+	     l = mx_htab_next(m->watches, &pos, l))
+		watch_probe(m, MX_HLINK_OF(l, watch, link));
 }
 
 smtp_monitor *smtp_monitor_new(smtp_prober *p, unsigned interval_ms)
@@ -80,6 +85,10 @@ smtp_monitor *smtp_monitor_new(smtp_prober *p, unsigned interval_ms)
 
 	if (!m)
 		return NULL;
+	if (!(m->watches = mx_htab_new())) {
+		free(m);
+		return NULL;
+	}
 	m->p = p;
 	m->interval_ms = interval_ms ? interval_ms : 1000;
 	uv_timer_init(smtp_prober_loop(p), &m->timer);
@@ -94,20 +103,24 @@ void smtp_monitor_on_change(smtp_monitor *m, smtp_change_cb cb, void *arg)
 	m->arg = arg;
 }
 
-static watch *watch_find(const smtp_monitor *m, const char *ip, int port, const char *host,
-                         watch ***link)
+static uint32_t watch_hash(const char *ip, int port, const char *host)
 {
-	watch **pp = (watch **)&m->watches;
+	return mx_hash(host, mx_hash(ip, MX_HASH_BASIS) ^ (uint32_t)port);
+}
+
+static watch *watch_find(const smtp_monitor *m, const char *ip, int port, const char *host)
+{
+	uint32_t h;
 
 	if (!host)
 		host = "";
-	for (; *pp; pp = &(*pp)->next)
-		if ((*pp)->port == port && strcmp((*pp)->ip, ip) == 0 &&
-		    strcmp((*pp)->host, host) == 0) {
-			if (link)
-				*link = pp;
-			return *pp;
-		}
+	h = watch_hash(ip, port, host);
+	for (mx_hlink *l = mx_htab_chain(m->watches, h); l; l = l->next) {
+		watch *w = MX_HLINK_OF(l, watch, link);
+		if (l->hash == h && w->port == port && strcmp(w->ip, ip) == 0 &&
+		    strcmp(w->host, host) == 0)
+			return w;
+	}
 	return NULL;
 }
 
@@ -121,7 +134,7 @@ static void watch_free(watch *w)
 
 void smtp_monitor_probe_now(smtp_monitor *m, const char *ip, int port, const char *host)
 {
-	watch *w = m && ip ? watch_find(m, ip, port, host, NULL) : NULL;
+	watch *w = m && ip ? watch_find(m, ip, port, host) : NULL;
 
 	if (w)
 		watch_probe(m, w);
@@ -135,7 +148,7 @@ mxs_status smtp_monitor_watch(smtp_monitor *m, const char *host, const char *ip)
 	if (!ip)
 		return MXS_ERR_INVALID;
 	port = smtp_prober_port_for(m->p, host, ip);
-	if (watch_find(m, ip, port, host, NULL))
+	if (watch_find(m, ip, port, host))
 		return MXS_OK;
 	w = calloc(1, sizeof(*w));
 	if (!w)
@@ -161,26 +174,25 @@ mxs_status smtp_monitor_watch(smtp_monitor *m, const char *host, const char *ip)
 		return MXS_ERR_INVALID;
 	}
 	w->h.in_flight = true;
-	w->next = m->watches;
-	m->watches = w;
+	mx_htab_put(m->watches, &w->link, watch_hash(w->ip, port, w->host));
 	return MXS_OK;
 }
 
 void smtp_monitor_unwatch(smtp_monitor *m, const char *ip, int port, const char *host)
 {
-	watch **link, *w = watch_find(m, ip, port, host, &link);
+	watch *w = watch_find(m, ip, port, host);
 
 	if (!w)
 		return;
-	*link = w->next;
-	smtp_cancel(m->p, on_mon_done, w);
+	mx_htab_del(m->watches, &w->link);
+	smtp_cancel_at(m->p, w->ip, on_mon_done, w);
 	watch_free(w);
 }
 
 const smtp_history *smtp_monitor_history(const smtp_monitor *m, const char *ip, int port,
                                          const char *host)
 {
-	watch *w = watch_find(m, ip, port, host, NULL);
+	watch *w = watch_find(m, ip, port, host);
 
 	return w ? &w->h : NULL;
 }
@@ -194,12 +206,17 @@ void smtp_monitor_free(smtp_monitor *m)
 {
 	if (!m)
 		return;
-	while (m->watches) {
-		watch *w = m->watches;
-		m->watches = w->next;
-		smtp_cancel(m->p, on_mon_done, w);
+	for (size_t pos = 0;;) {
+		mx_hlink *l = mx_htab_next(m->watches, &pos, NULL);
+		watch *w;
+		if (!l)
+			break;
+		w = MX_HLINK_OF(l, watch, link);
+		mx_htab_del(m->watches, l);
+		smtp_cancel_at(m->p, w->ip, on_mon_done, w);
 		watch_free(w);
 	}
+	mx_htab_free(m->watches);
 	uv_timer_stop(&m->timer);
 	uv_close((uv_handle_t *)&m->timer, on_mon_closed);
 }

@@ -131,11 +131,11 @@ static void install(scan *s, sdom *m, mx_domain *d, uint64_t when)
 		if (!m->keep_probes)
 			scani_reprobe_kept(s, old, d);
 		m->keep_probes = false;
-		scani_ref_domain(s, d);
-		scani_unref_domain(s, old);
+		scani_ref_domain(s, m, d);
+		scani_unref_domain(s, m, old);
 	} else {
-		scani_unref_domain(s, old);
-		scani_ref_domain(s, d);
+		scani_unref_domain(s, m, old);
+		scani_ref_domain(s, m, d);
 	}
 	mx_domain_free(old);
 	m->d = d;
@@ -592,7 +592,7 @@ void scan_remove(scan *s, const char *name)
 	unlink_dom(s, m);
 	m->removed = true;
 	scani_dom_stages_cancel(s, m);
-	scani_unref_domain(s, m->d);
+	scani_unref_domain(s, m, m->d);
 	mx_domain_free(m->d);
 	m->d = NULL;
 	mx_domain_free(m->parked);
@@ -694,6 +694,20 @@ bool scan_domain_get_info(const scan *s, const char *name, scan_domain_info *out
 	return true;
 }
 
+bool scan_domain_peek(const scan *s, const char *name, scan_domain_info *out)
+{
+	const sdom *m = find_dom(s, name);
+
+	if (!m)
+		return false;
+	*out = (scan_domain_info){.resolving = m->resolving,
+	                          .answered = m->d != NULL,
+	                          .settled = m->settled,
+	                          .answered_ms = m->answered_ms,
+	                          .seed = m->seed};
+	return true;
+}
+
 bool scan_settled(const scan *s)
 {
 	/* a change marked and not yet delivered (a re-analysis waits for the
@@ -743,6 +757,7 @@ void scan_get_counters(const scan *s, scan_counters *out)
 	    .bl_cache_hits = s->bl ? bl_client_cache_hits(s->bl) : 0,
 	    .addresses = s->naddrs,
 	    .name_compares = s->name_compares,
+	    .sync_visits = s->sync_visits,
 	};
 }
 

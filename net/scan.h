@@ -264,6 +264,10 @@ typedef struct scan_domain_info {
 const mx_domain *scan_domain(const scan *s, const char *name);
 /* false for an unknown name. */
 bool scan_domain_get_info(const scan *s, const char *name, scan_domain_info *out);
+/* The same but pending, which walks the domain's addresses (left 0): for a
+ * caller that reads every listed domain on every redraw, as the explorer
+ * does to sort and draw its list. */
+bool scan_domain_peek(const scan *s, const char *name, scan_domain_info *out);
 
 /* Every domain added and not removed has settled and no change waits to be
  * delivered (true for an empty scan). */
@@ -350,6 +354,9 @@ typedef struct scan_counters {
 	/* names compared by lookups of a listed domain by name (scan_domain,
 	 * scan_domain_get_info, ...): about one a lookup, however long the list */
 	unsigned long name_compares;
+	/* domains looked at to attach an address's news (a probe, a blocklist
+	 * or PTR answer): those that show the address, not the whole list */
+	unsigned long sync_visits;
 } scan_counters;
 
 void scan_get_counters(const scan *s, scan_counters *out);

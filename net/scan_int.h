@@ -35,12 +35,11 @@
 #include "auth.h"
 #include "bl.h"
 #include "dns.h"
+#include "htab.h"
 #include "mxjob.h"
 #include "policy.h"
 #include "scan.h"
 #include "smtp.h"
-
-#define SCAN_BUCKETS 1024u /* address hash chains; grows are not needed: chains stay short */
 
 typedef struct sdom sdom;
 typedef struct saddr saddr;
@@ -95,7 +94,7 @@ struct sslot {
 	scan_history snap_h; /* frozen: the history when the freeze began */
 };
 
-/* One address of the store (scan_store.c); owned by the scan's buckets,
+/* One address of the store (scan_store.c); owned by the scan's addrs,
  * alive while some shown domain lists it (refs). */
 struct saddr {
 	scan *s;
@@ -111,7 +110,9 @@ struct saddr {
 	size_t bl_wait; /* answers still awaited from the first lookup */
 	mx_ptr *ptr;    /* its reverse DNS (cfg.ptr), or NULL */
 	bool ptr_wait;  /* the PTR request is out */
-	saddr *next;    /* hash chain */
+	sdom **users;   /* the domains whose refs these are, one entry per ref */
+	size_t nusers, capusers;
+	mx_hlink link; /* in the scan's addrs, by ip */
 };
 
 /* One domain of the scan (scan.c); owned by the scan's list, then by the
@@ -135,7 +136,8 @@ struct sdom {
 	policy_job *pj;           /* the MTA-STS fetch on its way, or NULL */
 	policy_fetch_result *pol; /* what it found (given to every answer installed) */
 	sdom *prev, *next;
-	sdom *hnext; /* the name index's chain (scan_names.c), while listed */
+	sdom *hnext;              /* the name index's chain (scan_names.c), while listed */
+	unsigned long synced_gen; /* scani_sync_addr: already brought up to date in this pass */
 };
 
 struct scan {
@@ -158,7 +160,9 @@ struct scan {
 	auth_client *auth;  /* cfg.ptr or cfg.authoritative */
 	policy_fetcher *pf; /* cfg.mta_sts */
 	/* the store (scan_store.c) */
-	saddr *buckets[SCAN_BUCKETS];
+	mx_htab *addrs;            /* the saddrs by ip (created with the first one) */
+	unsigned long sync_gen;    /* scani_sync_addr's passes */
+	unsigned long sync_visits; /* domains it looked at: scan_counters */
 	size_t naddrs;
 	unsigned long probes_done;
 	unsigned long probes_timeout; /* probes that ended in a connect timeout */
@@ -226,8 +230,8 @@ void scani_sync_addr(scan *s, const saddr *a, unsigned bits);
 /* Domain answer d shows its addresses / stops showing them. ref starts
  * the first probe and the address stages of every new address; unref
  * forgets (cancelling everything) each address no domain shows any more. */
-void scani_ref_domain(scan *s, const mx_domain *d);
-void scani_unref_domain(scan *s, const mx_domain *d);
+void scani_ref_domain(scan *s, sdom *m, const mx_domain *d);
+void scani_unref_domain(scan *s, sdom *m, const mx_domain *d);
 /* SCAN_MONITOR: every address both old and d show is probed again at once. */
 void scani_reprobe_kept(scan *s, const mx_domain *old, const mx_domain *d);
 /* The source's result of sl's first probe (asked by its probe); the

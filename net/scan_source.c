@@ -32,7 +32,7 @@ static bool net_probe(scan *s, sslot *sl, const char *rcpt)
 
 static void net_cancel_probe(scan *s, sslot *sl)
 {
-	smtp_cancel(s->smtp, s->deliver_probe, sl);
+	smtp_cancel_at(s->smtp, sl->a->ip, s->deliver_probe, sl);
 }
 
 static bool net_reprobe(scan *s, sslot *sl)

@@ -11,12 +11,21 @@
 
 #include "dane.h"
 #include "hash.h"
+#include "htab.h"
 #include "sender.h"
 #include "scan_int.h"
 
-static unsigned hash_ip(const char *ip)
+static uint32_t hash_ip(const char *ip)
 {
-	return mx_hash(ip, MX_HASH_BASIS) % SCAN_BUCKETS;
+	return mx_hash(ip, MX_HASH_BASIS);
+}
+
+/* Every address in turn (see mx_htab_next); none before the first. */
+static saddr *addr_next(const scan *s, size_t *pos, saddr *cur)
+{
+	mx_hlink *l = s->addrs ? mx_htab_next(s->addrs, pos, cur ? &cur->link : NULL) : NULL;
+
+	return l ? MX_HLINK_OF(l, saddr, link) : NULL;
 }
 
 /* ---- finding ----------------------------------------------------------------- */
@@ -30,13 +39,16 @@ int scani_port_of(const scan *s, const char *host, const char *ip)
 saddr *scani_find_addr(const scan *s, const char *ip, int port)
 {
 	saddr *any = NULL;
+	uint32_t h = hash_ip(ip);
 
-	for (saddr *a = s->buckets[hash_ip(ip)]; a; a = a->next)
-		if (strcmp(a->ip, ip) == 0) {
-			if (a->port == port)
-				return a;
-			any = a;
-		}
+	for (mx_hlink *l = s->addrs ? mx_htab_chain(s->addrs, h) : NULL; l; l = l->next) {
+		saddr *a = MX_HLINK_OF(l, saddr, link);
+		if (l->hash != h || strcmp(a->ip, ip) != 0)
+			continue;
+		if (a->port == port)
+			return a;
+		any = a;
+	}
 	return port < 0 ? any : NULL;
 }
 
@@ -165,15 +177,16 @@ const probe_result *scan_probe_last(const scan *s, const char *ip, const char *h
 
 void scani_store_snapshot(scan *s)
 {
-	for (unsigned b = 0; b < SCAN_BUCKETS; b++)
-		for (saddr *a = s->buckets[b]; a; a = a->next)
-			for (size_t i = 0; i < a->nslots; i++) {
-				sslot *sl = a->slots[i];
-				const probe_result *last = live_last(s, sl);
-				live_history(s, sl, &sl->snap_h);
-				probe_result_free(sl->snap);
-				sl->snap = last ? probe_result_dup(last) : NULL;
-			}
+	size_t pos = 0;
+
+	for (saddr *a = addr_next(s, &pos, NULL); a; a = addr_next(s, &pos, a))
+		for (size_t i = 0; i < a->nslots; i++) {
+			sslot *sl = a->slots[i];
+			const probe_result *last = live_last(s, sl);
+			live_history(s, sl, &sl->snap_h);
+			probe_result_free(sl->snap);
+			sl->snap = last ? probe_result_dup(last) : NULL;
+		}
 }
 
 /* ---- attaching what the store knows to a domain ---------------------------- */
@@ -237,14 +250,22 @@ size_t scani_store_waits(const scan *s, const sdom *m)
 	return n;
 }
 
+/* Only the domains that show a: a probe's end costs what its address is
+ * shown in, not a walk over every listed domain (at 5,000 domains that
+ * walk was most of the explorer's time). */
 void scani_sync_addr(scan *s, const saddr *a, unsigned bits)
 {
+	unsigned long gen = ++s->sync_gen;
+
 	if (s->frozen)
 		return;
-	for (sdom *m = s->doms; m; m = m->next) {
+	for (size_t u = 0; u < a->nusers; u++) {
+		sdom *m = a->users[u];
 		bool hit = false;
-		if (!m->d)
+		s->sync_visits++;
+		if (!m->d || m->synced_gen == gen)
 			continue;
+		m->synced_gen = gen; /* a domain showing a twice is one pass */
 		for (size_t i = 0; i < mx_domain_host_count(m->d); i++) {
 			const mx_host *h = mx_domain_host(m->d, i);
 			for (size_t k = 0; k < h->naddrs; k++)
@@ -282,17 +303,14 @@ static void addr_release(saddr *a)
 		slot_free(a->slots[i]);
 	scani_addr_stages_free(a);
 	free(a->slots);
+	free(a->users);
 	free(a->ip);
 	free(a);
 }
 
 static void addr_free(scan *s, saddr *a)
 {
-	saddr **pp = &s->buckets[hash_ip(a->ip)];
-
-	while (*pp != a)
-		pp = &(*pp)->next;
-	*pp = a->next;
+	mx_htab_del(s->addrs, &a->link);
 	s->naddrs--;
 	/* before the slots go: each says whether its name is watched */
 	for (size_t i = 0; s->mon && i < a->nslots; i++)
@@ -302,19 +320,22 @@ static void addr_free(scan *s, saddr *a)
 		if (a->slots[i]->in_flight)
 			s->src->cancel_probe(s, a->slots[i]);
 		else if (s->smtp && a->slots[i]->rcpt_in_flight)
-			smtp_cancel(s->smtp, on_rcpt_probe, a->slots[i]);
+			smtp_cancel_at(s->smtp, a->ip, on_rcpt_probe, a->slots[i]);
 	scani_addr_stages_cancel(s, a);
 	addr_release(a);
 }
 
 void scani_store_free(scan *s)
 {
-	for (unsigned b = 0; b < SCAN_BUCKETS; b++)
-		while (s->buckets[b]) {
-			saddr *a = s->buckets[b];
-			s->buckets[b] = a->next;
-			addr_release(a);
-		}
+	for (size_t pos = 0;;) {
+		saddr *a = addr_next(s, &pos, NULL);
+		if (!a)
+			break;
+		mx_htab_del(s->addrs, &a->link);
+		addr_release(a);
+	}
+	mx_htab_free(s->addrs);
+	s->addrs = NULL;
 	s->naddrs = 0;
 }
 
@@ -322,10 +343,11 @@ static saddr *addr_get(scan *s, const char *host, const char *ip)
 {
 	int port = scani_port_of(s, host, ip);
 	saddr *a = scani_find_addr(s, ip, port);
-	unsigned b;
 
 	if (a)
 		return a;
+	if (!s->addrs && !(s->addrs = mx_htab_new()))
+		return NULL;
 	a = calloc(1, sizeof(*a));
 	if (!a || !(a->ip = strdup(ip))) {
 		free(a);
@@ -334,9 +356,7 @@ static saddr *addr_get(scan *s, const char *host, const char *ip)
 	a->s = s;
 	a->port = port;
 	a->allowed = !s->cfg.loopback_only || mx_ip_is_loopback(ip);
-	b = hash_ip(ip);
-	a->next = s->buckets[b];
-	s->buckets[b] = a;
+	mx_htab_put(s->addrs, &a->link, hash_ip(ip));
 	s->naddrs++;
 	scani_addr_stages_start(s, a); /* a new address is asked about once */
 	return a;
@@ -379,7 +399,31 @@ static void slot_get(scan *s, saddr *a, const char *host, const char *rcpt, cons
 		scani_emit(s, &ev);
 }
 
-void scani_ref_domain(scan *s, const mx_domain *d)
+/* m shows a once more; false when out of memory (no ref taken). */
+static bool user_add(saddr *a, sdom *m)
+{
+	if (a->nusers == a->capusers) {
+		size_t nc = a->capusers ? a->capusers * 2 : 2;
+		sdom **g = realloc(a->users, nc * sizeof(*g));
+		if (!g)
+			return false;
+		a->users = g;
+		a->capusers = nc;
+	}
+	a->users[a->nusers++] = m;
+	return true;
+}
+
+static void user_del(saddr *a, const sdom *m)
+{
+	for (size_t u = a->nusers; u-- > 0;)
+		if (a->users[u] == m) {
+			a->users[u] = a->users[--a->nusers];
+			return;
+		}
+}
+
+void scani_ref_domain(scan *s, sdom *m, const mx_domain *d)
 {
 	char rb[320];
 	const char *to = d ? scani_rcpt_for(s, mx_domain_name(d), rb, sizeof(rb)) : NULL;
@@ -397,19 +441,27 @@ void scani_ref_domain(scan *s, const mx_domain *d)
 			saddr *a = addr_get(s, h->exchange, h->addrs[k].ip);
 			if (!a)
 				continue;
+			if (!user_add(a, m)) {
+				if (a->refs == 0)
+					addr_free(s, a);
+				continue;
+			}
 			a->refs++;
 			slot_get(s, a, h->exchange, to, mto);
 		}
 	}
 }
 
-void scani_unref_domain(scan *s, const mx_domain *d)
+void scani_unref_domain(scan *s, sdom *m, const mx_domain *d)
 {
 	for (size_t i = 0; d && i < mx_domain_host_count(d); i++) {
 		const mx_host *h = mx_domain_host(d, i);
 		for (size_t k = 0; k < h->naddrs; k++) {
 			saddr *a = scani_find_host_addr(s, h->exchange, h->addrs[k].ip);
-			if (a && --a->refs == 0)
+			if (!a)
+				continue;
+			user_del(a, m);
+			if (--a->refs == 0)
 				addr_free(s, a);
 		}
 	}

@@ -53,6 +53,7 @@ typedef struct settings {
 	unsigned interval_ms;
 	bool mouse;
 	const char *theme;
+	bool resume; /* --resume: the saved domain list also when domains are named */
 	/* blocklists */
 	const char *blocklists[SETTINGS_MAX_BLOCKLISTS];
 	size_t nblocklists;
@@ -69,6 +70,7 @@ typedef struct settings {
 	const char *record; /* --record FILE */
 	bool commands;      /* --commands */
 	const char *from;   /* lab --from FILE */
+	const char *replay; /* explain --replay RECORDING */
 	/* the lab */
 	bool serve, list, tour;
 	int port;      /* lab DNS port; -1 = default */

@@ -20,10 +20,9 @@
 #include "cert.h"
 #include "curlloop.h"
 #include "hash.h"
+#include "htab.h"
 #include "name.h"
 #include "rcpt.h"
-
-#define NBUCKETS 1024 /* address slots; chains stay short for thousands of addresses */
 
 /* Where a probe is in the conversation; set from what libcurl sends. */
 typedef enum phase {
@@ -51,7 +50,7 @@ struct addr_slot {
 	bool busy;                  /* one of our connections is open to it */
 	bool ready;                 /* in the prober's ready list */
 	probe *qhead, *qtail;       /* waiting probes, oldest first */
-	addr_slot *hnext;           /* hash chain */
+	mx_hlink link;              /* in the prober's slots, by key */
 	addr_slot *rnext;           /* ready list */
 };
 
@@ -96,8 +95,8 @@ struct smtp_prober {
 	size_t nov;
 	unsigned timeout_ms, max_probes;
 	char *ehlo, *ehlo_path;
-	cert_store *certs; /* judges each certificate after the handshake */
-	addr_slot *buckets[NBUCKETS];
+	cert_store *certs;        /* judges each certificate after the handshake */
+	mx_htab *slots;           /* the addr_slots by key (created with the first) */
 	addr_slot *rhead, *rtail; /* addresses whose next probe may start, FIFO */
 	probe *running;
 	size_t nrunning, nqueued;
@@ -155,41 +154,41 @@ static bool is_ehlo_name(const char *s)
 	return strchr(s, '.') && s[len - 1] != '.' && mx_name_is_host(s, len);
 }
 
-static unsigned hash_key(const char *s)
+/* Every address slot in turn (see mx_htab_next). */
+static addr_slot *slot_next(const smtp_prober *p, size_t *pos, addr_slot *cur)
 {
-	return mx_hash(s, MX_HASH_BASIS) % NBUCKETS;
+	mx_hlink *l = p->slots ? mx_htab_next(p->slots, pos, cur ? &cur->link : NULL) : NULL;
+
+	return l ? MX_HLINK_OF(l, addr_slot, link) : NULL;
 }
 
 /* ---- address slots ------------------------------------------------------ */
 
 static addr_slot *slot_get(smtp_prober *p, const char *key, bool create)
 {
-	unsigned b = hash_key(key);
+	uint32_t h = mx_hash(key, MX_HASH_BASIS);
 	addr_slot *a;
 
-	for (a = p->buckets[b]; a; a = a->hnext)
-		if (strcmp(a->key, key) == 0)
+	for (mx_hlink *l = p->slots ? mx_htab_chain(p->slots, h) : NULL; l; l = l->next) {
+		a = MX_HLINK_OF(l, addr_slot, link);
+		if (l->hash == h && strcmp(a->key, key) == 0)
 			return a;
-	if (!create)
+	}
+	if (!create || (!p->slots && !(p->slots = mx_htab_new())))
 		return NULL;
 	a = calloc(1, sizeof(*a));
 	if (!a)
 		return NULL;
 	snprintf(a->key, sizeof(a->key), "%s", key);
-	a->hnext = p->buckets[b];
-	p->buckets[b] = a;
+	mx_htab_put(p->slots, &a->link, h);
 	return a;
 }
 
 static void slot_drop_if_idle(smtp_prober *p, addr_slot *a)
 {
-	addr_slot **pp = &p->buckets[hash_key(a->key)];
-
 	if (a->busy || a->qhead || a->ready)
 		return;
-	while (*pp != a)
-		pp = &(*pp)->hnext;
-	*pp = a->hnext;
+	mx_htab_del(p->slots, &a->link);
 	free(a);
 }
 
@@ -681,6 +680,12 @@ static CURL *make_easy(probe *q)
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
 	curl_easy_setopt(e, CURLOPT_SSL_SESSIONID_CACHE, 0L);
 	curl_easy_setopt(e, CURLOPT_CERTINFO, 1L);
+	/* the connection goes to an address literal (the URL's, or CONNECT_TO's):
+	 * nothing worth remembering. libcurl's DNS cache (71 chains, pruned of
+	 * every stale entry on each lookup) held every address probed in the
+	 * last minute, which made each probe's start cost as much as all the
+	 * addresses: with 0 it holds only the probes in flight */
+	curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, 0L);
 	curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
 	curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)p->timeout_ms);
@@ -1038,7 +1043,33 @@ mxs_status smtp_probe_rcpt(smtp_prober *p, const char *host, const char *ip, con
 	return MXS_OK;
 }
 
-size_t smtp_cancel(smtp_prober *p, smtp_done_cb cb, void *arg)
+/* Takes cb/arg's probes off a's queue (a may be dropped). */
+static size_t cancel_queued(smtp_prober *p, addr_slot *a, smtp_done_cb cb, void *arg)
+{
+	probe **pp = &a->qhead, *last = NULL;
+	size_t n = 0;
+
+	while (*pp) {
+		probe *q = *pp;
+		if (q->cb == cb && q->arg == arg) {
+			*pp = q->next;
+			p->nqueued--;
+			probe_free_mem(q);
+			n++;
+		} else {
+			last = q;
+			pp = &q->next;
+		}
+	}
+	a->qtail = last;
+	if (!a->qhead)
+		ready_remove(p, a);
+	slot_drop_if_idle(p, a);
+	return n;
+}
+
+/* Stops cb/arg's running probes: at most --max-probes of them run. */
+static size_t cancel_running(smtp_prober *p, smtp_done_cb cb, void *arg)
 {
 	size_t n = 0;
 
@@ -1049,28 +1080,34 @@ size_t smtp_cancel(smtp_prober *p, smtp_done_cb cb, void *arg)
 			n++;
 		}
 	}
-	for (size_t b = 0; b < NBUCKETS; b++) {
-		for (addr_slot *a = p->buckets[b], *anext; a; a = anext) {
-			probe **pp = &a->qhead, *last = NULL;
-			anext = a->hnext;
-			while (*pp) {
-				probe *q = *pp;
-				if (q->cb == cb && q->arg == arg) {
-					*pp = q->next;
-					p->nqueued--;
-					probe_free_mem(q);
-					n++;
-				} else {
-					last = q;
-					pp = &q->next;
-				}
-			}
-			a->qtail = last;
-			if (!a->qhead)
-				ready_remove(p, a);
-			slot_drop_if_idle(p, a);
-		}
+	return n;
+}
+
+size_t smtp_cancel(smtp_prober *p, smtp_done_cb cb, void *arg)
+{
+	size_t n = cancel_running(p, cb, arg), pos = 0;
+
+	for (addr_slot *a = slot_next(p, &pos, NULL), *anext; a; a = anext) {
+		anext = slot_next(p, &pos, a);
+		n += cancel_queued(p, a, cb, arg);
 	}
+	pump(p);
+	return n;
+}
+
+size_t smtp_cancel_at(smtp_prober *p, const char *ip, smtp_done_cb cb, void *arg)
+{
+	unsigned char bin[16];
+	char canon[INET6_ADDRSTRLEN];
+	int af = strchr(ip, ':') ? AF_INET6 : AF_INET;
+	addr_slot *a;
+	size_t n;
+
+	if (inet_pton(af, ip, bin) != 1 || !inet_ntop(af, bin, canon, sizeof(canon)))
+		return smtp_cancel(p, cb, arg);
+	n = cancel_running(p, cb, arg);
+	if ((a = slot_get(p, canon, false)))
+		n += cancel_queued(p, a, cb, arg);
 	pump(p);
 	return n;
 }
@@ -1109,17 +1146,20 @@ void smtp_prober_free(smtp_prober *p)
 		return; /* the outermost loop callback finishes the job */
 	while (p->running)
 		probe_stop(p->running);
-	for (size_t b = 0; b < NBUCKETS; b++)
-		while (p->buckets[b]) {
-			addr_slot *a = p->buckets[b];
-			p->buckets[b] = a->hnext;
-			while (a->qhead) {
-				probe *q = a->qhead;
-				a->qhead = q->next;
-				probe_free_mem(q);
-			}
-			free(a);
+	for (size_t pos = 0;;) {
+		addr_slot *a = slot_next(p, &pos, NULL);
+		if (!a)
+			break;
+		mx_htab_del(p->slots, &a->link);
+		while (a->qhead) {
+			probe *q = a->qhead;
+			a->qhead = q->next;
+			probe_free_mem(q);
 		}
+		free(a);
+	}
+	mx_htab_free(p->slots);
+	p->slots = NULL;
 	p->rhead = p->rtail = NULL;
 	curlloop_free(p->cl);
 	p->cl = NULL;

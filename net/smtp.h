@@ -83,6 +83,9 @@ mxs_status smtp_probe_rcpt(smtp_prober *p, const char *host, const char *ip, con
 /* Cancels every queued or running probe whose cb and arg are these; their
  * callbacks are not called. Returns how many were cancelled. */
 size_t smtp_cancel(smtp_prober *p, smtp_done_cb cb, void *arg);
+/* The same for probes of ip alone: what a caller that knows the address
+ * uses, so cancelling costs the same with ten addresses or 40,000. */
+size_t smtp_cancel_at(smtp_prober *p, const char *ip, smtp_done_cb cb, void *arg);
 
 size_t smtp_prober_busy(const smtp_prober *p); /* probes queued or running */
 size_t smtp_prober_running(const smtp_prober *p);

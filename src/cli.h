@@ -24,6 +24,7 @@ typedef enum cli_command {
 	CLI_DOCTOR,      /* mxscope doctor [HOST[:PORT]] */
 	CLI_HELP,        /* mxscope help [COMMAND], -h, --help */
 	CLI_VERSION,     /* -V, --version */
+	CLI_EXPLAIN,     /* mxscope explain FILE... */
 } cli_command;
 
 typedef struct cli_opts {

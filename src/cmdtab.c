@@ -9,6 +9,7 @@
 #include "config.h"
 #include "diff.h"
 #include "doctorcmd.h"
+#include "explaincmd.h"
 #include "explore.h"
 #include "labcmd.h"
 #include "lesson.h"
@@ -133,6 +134,11 @@ static int run_doctor(cli_opts *o)
 	return with_net(doctor_run, o);
 }
 
+static int run_explain(cli_opts *o)
+{
+	return explaincmd_run(o);
+}
+
 static int run_help(cli_opts *o)
 {
 	return cmdtab_help(stdout, o->nargs ? o->args[0] : NULL);
@@ -167,6 +173,14 @@ static const cmdtab_entry table[] = {
      "check this machine: the resolver answers, a connection to HOST on port 25 opens, an "
      "IPv6 route",
      0, 1, "doctor takes at most one HOST[:PORT] (see mxscope help doctor)", run_doctor},
+    {"explain", CLI_EXPLAIN, OPTS_EXPLAIN,
+     "explain [OPTIONS] FILE...|-\nexplain --replay RECORDING FILE...",
+     "evidence of stuck or bounced mail (Postfix or Exim logs, postqueue -j, mailq, bounce "
+     "DSNs, TLS-RPT reports, gzip too) judged against the routing now: reproduced, "
+     "not-reproduced, changed or cannot-check (exit 0 nothing reproduced, 1 something "
+     "reproduced)",
+     1, (size_t)-1, "explain needs at least one FILE, or - for stdin (see mxscope help explain)",
+     run_explain},
     {"help", CLI_HELP, OPTS_HELP, "help [COMMAND]", "this text, or one command's usage and options",
      0, 1, "help takes at most one COMMAND (see mxscope help)", run_help},
 };
@@ -184,6 +198,11 @@ const cmdtab_entry *cmdtab_find(const char *word)
 const cmdtab_entry *cmdtab_explorer(void)
 {
 	return &table[0];
+}
+
+const char *cmdtab_name(const cmdtab_entry *e)
+{
+	return e->name;
 }
 
 int cmdtab_run(const cmdtab_entry *e, cli_opts *o)
@@ -266,7 +285,7 @@ int cmdtab_help(FILE *to, const char *word)
 	}
 	if (!(e = cmdtab_find(word))) {
 		cli_error("help: no command \"%.40s\" (commands: check, lab, replay, diff, doctor, "
-		          "help)",
+		          "explain, help)",
 		          word);
 		return 2;
 	}

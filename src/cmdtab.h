@@ -15,6 +15,8 @@ typedef struct cmdtab_entry cmdtab_entry; /* opaque: one command */
 /* The command named word ("check"), or NULL. The explorer has no word. */
 const cmdtab_entry *cmdtab_find(const char *word);
 const cmdtab_entry *cmdtab_explorer(void);
+/* The word that names e, NULL for the explorer. */
+const char *cmdtab_name(const cmdtab_entry *e);
 
 /* The command's options (opts.h bit) and its run: the arguments and
  * options are checked first (exit 2 with a one-line reason), then it runs.

@@ -60,7 +60,9 @@ int explore_run(uv_loop_t *loop, const cli_opts *o, const explore_labctl *lab,
 	    .ca_pem = ca,
 	    .blocklists = bl,
 	    .keymap = conffile_keys(o->conf),
-	    .state_domains = lab == NULL,
+	    /* what was asked for, like mtr and dig: the saved list only when no
+	       domain is named, or with --resume; otherwise it is kept as it is */
+	    .state_domains = lab == NULL && (n == 0 || o->set.resume),
 	    .lab = lab ? lab->world : NULL,
 	    .lab_rw = lab ? lab->world : NULL,
 	    .lab_smtp = lab ? lab->smtp : NULL,
@@ -76,6 +78,9 @@ int explore_run(uv_loop_t *loop, const cli_opts *o, const explore_labctl *lab,
 	}
 	for (size_t i = 0; i < n; i++)
 		tui_app_add(a, doms[i].name, doms[i].scenario, NULL);
+	/* the cursor on what was asked for, not on a saved domain */
+	if (n)
+		tui_app_select(a, doms[0].name);
 	code = tui_app_run(a);
 	report = tui_app_exit_report(a);
 	if (tui_app_finish(a, &why) != MXS_OK) {

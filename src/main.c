@@ -63,7 +63,7 @@ int main(int argc, char **argv)
 	/* a reader that goes away (| head) ends the run, not a signal death */
 	signal(SIGPIPE, SIG_IGN);
 	if (o.parsed.action == OPTS_ACT_HELP)
-		code = cmdtab_help(stdout, NULL);
+		code = cmdtab_help(stdout, cmdtab_name(e)); /* check --help: check's */
 	else if (o.parsed.action == OPTS_ACT_VERSION)
 		code = version();
 	else

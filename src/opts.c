@@ -42,8 +42,8 @@ struct opts_entry {
 };
 
 #define F(x)  offsetof(settings, x)
-#define SCAN  (OPTS_EXPLORE | OPTS_CHECK | OPTS_LAB)
-#define SHOW  (OPTS_EXPLORE | OPTS_CHECK | OPTS_LAB | OPTS_REPLAY)
+#define SCAN  (OPTS_EXPLORE | OPTS_CHECK | OPTS_LAB | OPTS_EXPLAIN)
+#define SHOW  (OPTS_EXPLORE | OPTS_CHECK | OPTS_LAB | OPTS_REPLAY | OPTS_EXPLAIN)
 #define PRINT (SHOW | OPTS_DIFF)
 
 static bool p_flag(const opts_entry *e, settings *st, const char *val, char *err, size_t cap);
@@ -159,6 +159,10 @@ static const opts_entry table[] = {
      500, 86400000, "re-probe every address this often", .no_set = false},
     {"mouse", 0, NULL, NULL, OPTS_EXPLORE | OPTS_LAB | OPTS_REPLAY, SEC_EXPLORER, F(mouse), 0,
      p_flag, 0, 0, "click to select, wheel to scroll", .no_set = false},
+    {"resume", 0, NULL, NULL, OPTS_EXPLORE, SEC_EXPLORER, F(resume), 0, p_flag, 0, 0,
+     "also show (and save back) the saved domain list\nwhen domains are named; without a "
+     "domain it\nalways is",
+     .no_set = false},
     {"theme", 0, "NAME|FILE", NULL, OPTS_EXPLORE | OPTS_LAB | OPTS_REPLAY, SEC_EXPLORER, F(theme),
      0, p_string, 0, 0,
      "colour theme (default, light, high-contrast, mono,\ncolorblind, or a .theme file); t "
@@ -183,11 +187,16 @@ static const opts_entry table[] = {
      "one line per built-in scenario", .no_set = true},
     {"from", 0, "FILE", NULL, OPTS_LAB, SEC_LAB, F(from), 0, p_string, 0, 0,
      "a recording as a lab scenario file, on stdout", .no_set = true},
-    {"record", 0, "FILE", NULL, SCAN, SEC_RECORD, F(record), 0, p_string, 0, 0,
-     "append each domain's result to FILE as it comes", .no_set = false},
-    {"commands", 0, NULL, NULL, SHOW, SEC_RECORD, F(commands), 0, p_flag, 0, 0,
+    {"record", 0, "FILE", NULL, OPTS_EXPLORE | OPTS_CHECK | OPTS_LAB, SEC_RECORD, F(record), 0,
+     p_string, 0, 0, "append each domain's result to FILE as it comes", .no_set = false},
+    {"commands", 0, NULL, NULL, OPTS_EXPLORE | OPTS_CHECK | OPTS_LAB | OPTS_REPLAY, SEC_RECORD,
+     F(commands), 0, p_flag, 0, 0,
      "every DNS question and probe as a dig, swaks,\nopenssl or curl command to run",
      .no_set = false},
+    {"replay", 0, "RECORDING", NULL, OPTS_EXPLAIN, SEC_RECORD, F(replay), 0, p_string, 0, 0,
+     "explain: judge the evidence against a recording\n(check --json, --record) instead of the "
+     "network",
+     .no_set = true},
     {"ptr", 0, NULL, NULL, SCAN, SEC_DNS, F(ptr), 0, p_flag, 0, 0,
      "reverse DNS of every MX address, forward-confirmed", .no_set = false},
     {"authoritative", 0, NULL, NULL, SCAN, SEC_DNS, F(authoritative), 0, p_flag, 0, 0,
@@ -529,8 +538,8 @@ mxs_status opts_set(settings *st, const char *name, const char *value, char **wh
 /* "mxscope lab" or "mxscope check, lab": the commands whose bits are in mask. */
 static void command_names(unsigned mask, char *out, size_t cap)
 {
-	static const char *const names[] = {"mxscope", "check",  "lab", "replay",
-	                                    "diff",    "doctor", "help"};
+	static const char *const names[] = {"mxscope", "check",  "lab",  "replay",
+	                                    "diff",    "doctor", "help", "explain"};
 	size_t len = 0;
 
 	out[0] = '\0';
@@ -627,7 +636,8 @@ static void print_flat(FILE *to, const char *help, const char *dflt, const char 
 
 void opts_print_readme(FILE *to)
 {
-	static const char *const words[] = {"explorer", "check", "lab", "replay", "diff", "doctor"};
+	static const char *const words[] = {"explorer", "check",  "lab",  "replay",
+	                                    "diff",     "doctor", "help", "explain"};
 
 	fputs("| option | meaning | taken by |\n|---|---|---|\n", to);
 	for (size_t i = 0; i < NOPTS; i++) {

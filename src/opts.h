@@ -22,7 +22,8 @@ enum {
 	OPTS_DIFF = 1u << 4,
 	OPTS_DOCTOR = 1u << 5,
 	OPTS_HELP = 1u << 6,
-	OPTS_ALL = (1u << 7) - 1,
+	OPTS_EXPLAIN = 1u << 7,
+	OPTS_ALL = (1u << 8) - 1,
 };
 
 typedef struct opts_entry opts_entry; /* one option; opaque */

@@ -267,6 +267,12 @@ static void test_help_command(void **state)
 	assert_int_equal(r.status, 2);
 	assert_non_null(strstr(r.err, "no command \"frob\""));
 	hrun_free(&r);
+	/* a command's --help is that command's */
+	h_run((const char *[]){"diff", "--help", NULL}, NULL, 10000, &r);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "mxscope diff [--json] OLD NEW"));
+	assert_null(strstr(r.out, "--bind"));
+	hrun_free(&r);
 }
 
 /* An option a command does not take is refused by name. */

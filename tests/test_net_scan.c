@@ -433,6 +433,32 @@ static void test_lookup_by_name_indexed(void **state)
 	assert_true(scan_domain_get_info(f->s, "n0.s.lab.test", &info));
 }
 
+/* An address's news (its probe, blocklist answer) is attached to the
+ * domains that show it, not looked for in every listed domain: with
+ * thousands listed, each probe's end once walked them all. */
+static void test_probe_news_to_its_domains(void **state)
+{
+	enum { N = 2000 };
+	fixture *f = *state;
+	scan_counters c0, c1;
+	char name[64];
+
+	start(f, SCAN_ONCE, 0);
+	for (unsigned i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "n%u.s.lab.test", i);
+		add(f, name);
+	}
+	run_settled(f);
+	scan_get_counters(f->s, &c0);
+	add(f, "listed.s.lab.test");
+	run_settled(f);
+	scan_get_counters(f->s, &c1);
+	assert_true(c1.probes_done > c0.probes_done);
+	assert_true(c1.sync_visits > c0.sync_visits); /* its news was attached */
+	/* a walk of the list: N + 1 a piece of news */
+	assert_true(c1.sync_visits - c0.sync_visits < 20);
+}
+
 /* The lab's rule: an address outside 127.0.0.0/8 and ::1 is shown but
  * never probed or asked about. */
 static void test_loopback_policy(void **state)
@@ -595,6 +621,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_shared_address_one_probe, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_refresh_reresolves, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_remove_cancels, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_probe_news_to_its_domains, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lookup_by_name_indexed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_loopback_policy, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_monitor_reprobes, setup, teardown),

@@ -38,7 +38,8 @@ static void test_first_screen_80x24(void **state)
 	assert_has(s, "accepted         127.0.16.2");
 	assert_has(s, "Lab: Primary down");
 	assert_has(s, "primary-unreachable");
-	assert_has(s, "? help  q quit  a add");
+	/* what a newcomer needs first, at 80 columns too */
+	assert_has(s, "? help  q quit  Tab pane  Enter open  a add");
 	free(s);
 }
 
@@ -59,6 +60,20 @@ static void test_first_screen_120x40(void **state)
 	assert_has(s, "accepted         127.0.16.2    0%    1");
 	assert_has(s, "delivered to mx2.primary-down.lab.test (127.0.16.2), pref 20");
 	assert_has(s, "Findings (3)");
+	/* one word for primary-down everywhere: the list's status is its
+	 * findings' worst (it once said warning beside an error finding), drawn
+	 * in the warning colour */
+	assert_has(s, "▲ warning  primary-down");
+	assert_has(s, "warning  primary-unreachable");
+	assert_lacks(s, "error    primary-unreachable");
+	{
+		char *why = NULL;
+		theme *th = theme_load("default", &why);
+		assert_non_null(th);
+		/* the glyph and the word of the finding's row */
+		tf_assert_cells(L"warning  primary-unreachable", 7, th, THEME_WARN, "default");
+		theme_free(th);
+	}
 	free(s);
 }
 
@@ -107,7 +122,9 @@ static void test_navigation(void **state)
 	key(f, '\n');
 	s = screen(f);
 	assert_has(s, "Finding explained");
-	assert_has(s, "backup-mx");
+	/* the worst first: a warning, the primary's dead address */
+	assert_has(s, "smtp-unreachable");
+	assert_has(s, "Severity: warning");
 	/* the room sees prose, not markdown */
 	assert_has(s, "What it means.");
 	assert_lacks(s, "**");
@@ -833,6 +850,10 @@ static void test_trainer(void **state)
 	assert_has(s, "✗ refused          127.0.16.1");
 	assert_has(s, "✓ accepted         127.0.16.2");
 	assert_has(s, "delivered to mx2.primary-down.lab.test (127.0.16.2), pref 20");
+	/* and the lesson afresh: one probe each, no loss carried over from the
+	 * changes before (the reject and down above once stayed in the loss) */
+	assert_has(s, "✓ accepted         127.0.16.2    0%    1 ");
+	assert_has(s, "✗ refused          127.0.16.1  100%    1 ");
 	free(s);
 	/* every change is in the log */
 	key(f, 'L');
@@ -853,6 +874,64 @@ static void test_trainer_not_lab(void **state)
 	assert_non_null(strstr(tui_app_message(f->app), "trainer controls are for mxscope lab"));
 	key(f, 'N');
 	assert_non_null(strstr(tui_app_message(f->app), "lab --tour"));
+}
+
+/* Findings rows say the message when there is room, always after the
+ * subject (at 200 columns they once showed code and subject only), and a
+ * narrow pane gives the subject the code column's padding (at 80 columns
+ * it was cut to 9 characters). */
+static void test_findings_rows_say_why(void **state)
+{
+	fixture *f = *state;
+	const char *const sc[] = {"primary-down"};
+	tui_config c = base_config(f, 200, 40);
+	char *s, row[1024];
+
+	start(f, &c, sc, 1);
+	s = screen(f);
+	assert_non_null(tf_row_of(s, "primary-unreachable", row, sizeof(row)));
+	assert_non_null(
+	    strstr(row, "primary-down.lab.test  no address of the most preferred tier"));
+	free(s);
+	tf_stop(f);
+	c = base_config(f, 80, 24);
+	start(f, &c, sc, 1);
+	s = screen(f);
+	assert_non_null(tf_row_of(s, "primary-unreachable", row, sizeof(row)));
+	/* narrow: the subject right after the code, before any padding */
+	assert_non_null(strstr(row, "primary-unreachable primary-do"));
+	free(s);
+	tf_stop(f);
+}
+
+/* The header at 80x24 in a tour, frozen: groups drop whole, the least
+ * important first (the theme), and nothing is cut in the middle (FROZEN once
+ * covered "opportunistic" to "opportunisti"). */
+static void test_header_fits_80(void **state)
+{
+	fixture *f = *state;
+	tui_config c = base_config(f, 80, 24);
+	char *why = NULL, *s, row[512];
+
+	c.set.tour = true;
+	f->app = tui_app_new(&c, &why);
+	assert_non_null(f->app);
+	assert_int_equal(tui_app_add(f->app, lab_scenario_domain(f->w, 0, 0), 0, &why), MXS_OK);
+	settle(f);
+	key(f, 'f');
+	s = screen(f);
+	tf_row_of(s, "mxscope", row, sizeof(row));
+	assert_non_null(strstr(row, "FROZEN"));
+	assert_non_null(strstr(row, "tour 1/"));
+	assert_non_null(strstr(row, "sender opportunistic "));
+	assert_null(strstr(row, "opportunisti FROZEN"));
+	free(s);
+	/* the tour's keys on the status bar, in a tour */
+	key(f, 'f');
+	s = screen(f);
+	assert_has(s, "? help  q quit  Tab pane  N next  P prev");
+	free(s);
+	tf_stop(f);
 }
 
 static void test_tour(void **state)
@@ -920,6 +999,8 @@ int main(void)
 	    tf_test(test_trainer),
 	    tf_test(test_trainer_not_lab),
 	    tf_test(test_tour),
+	    tf_test(test_header_fits_80),
+	    tf_test(test_findings_rows_say_why),
 	};
 
 	return tf_run(tests);

@@ -9,59 +9,19 @@
 # the second's swaks and openssl lines. Through a real pty (tmux), against
 # `mxscope lab --serve`. Skips (77) without tmux.
 set -u
-command -v tmux >/dev/null 2>&1 || exit 77
-BIN="${MXSCOPE_BIN:?MXSCOPE_BIN is set by meson}"
-SRC="${MXSCOPE_SRCDIR:?MXSCOPE_SRCDIR is set by meson}"
-TMP=$(mktemp -d /tmp/mxscope-cmdpty-XXXXXX)
-SOCK="$TMP/tmux.sock"
 SESSION=cmds
-LAB_PID=
-cleanup() {
-	tmux -S "$SOCK" kill-server >/dev/null 2>&1
-	[ -n "$LAB_PID" ] && kill "$LAB_PID" 2>/dev/null && wait "$LAB_PID" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-fail() {
-	echo "FAIL: $1"
-	echo "---- screen ----"
-	tmux -S "$SOCK" capture-pane -p -t "$SESSION" 2>/dev/null
-	exit 1
-}
-wait_for() {
-	for _ in $(seq 1 150); do
-		tmux -S "$SOCK" capture-pane -p -t "$SESSION" 2>/dev/null | grep -qF -- "$1" && return 0
-		sleep 0.1
-	done
-	fail "no \"$1\" on the screen"
-}
+. "$(dirname "$0")/lib-pty.sh"
+SRC="${MXSCOPE_SRCDIR:?MXSCOPE_SRCDIR is set by meson}"
 
-# the lab, serving both zones; its first lines say where
-mkfifo "$TMP/lab.out"
-"$BIN" lab --serve --port 0 --smtp-port 0 --http-port 0 \
-	"$SRC/tests/data/share/busy.zone" "$SRC/tests/data/share/stsbad.zone" \
-	</dev/null >"$TMP/lab.out" 2>"$TMP/lab.err" &
-LAB_PID=$!
-exec 3<"$TMP/lab.out"
-DNS= SMTP= HTTPS= CA=
-while read -r -t 10 kind where <&3; do
-	case "$kind" in
-	dns) DNS=$where ;;
-	smtp) SMTP=${where##*:} ;;
-	https) HTTPS=${where##*:} ;;
-	ca) CA=$where && break ;;
-	esac
-done
-[ -n "$DNS" ] && [ -n "$SMTP" ] && [ -n "$CA" ] || fail "the lab did not start: $(cat "$TMP/lab.err")"
+# the lab, serving both zones
+lab_serve "$SRC/tests/data/share/busy.zone" "$SRC/tests/data/share/stsbad.zone"
 
 # the same options for both front ends
-OPTS=(-s "$DNS" --allow-loopback --smtp-port "$SMTP" --cafile "$CA" --mta-sts-port "$HTTPS"
+OPTS=(-s "$DNS" --allow-loopback --smtp-port "$SMTP_PORT" --cafile "$CA" --mta-sts-port "$HTTPS_PORT"
 	--ns-port "${DNS##*:}" --seed 1 --timeout 2 --ehlo client.test --ptr)
 
 mkdir "$TMP/cwd"
-tmux -S "$SOCK" -f /dev/null new-session -d -s "$SESSION" -x 160 -y 50 -c "$TMP/cwd" \
-	"env XDG_STATE_HOME=$TMP XDG_CONFIG_HOME=$TMP TERM=xterm-256color LANG=C.UTF-8 '$BIN' ${OPTS[*]} --record $TMP/explorer.ndjson --interval 3600 ok.busy.test stsbad.test; sleep 30" ||
-	fail "tmux cannot start"
+pty_start 160 50 "cd $TMP/cwd && env XDG_STATE_HOME=$TMP XDG_CONFIG_HOME=$TMP TERM=xterm-256color LANG=C.UTF-8 '$BIN' ${OPTS[*]} --record $TMP/explorer.ndjson --interval 3600 ok.busy.test stsbad.test; sleep 30"
 wait_for "Domains (2)"
 wait_for "stsbad.test"
 # both settled (each domain's status word is there), then the second: its commands

@@ -5,29 +5,8 @@
 # quits with status 0; `set` lines give defaults (the theme named in the
 # header). Skips (77) without tmux.
 set -u
-command -v tmux >/dev/null 2>&1 || exit 77
-BIN="${MXSCOPE_BIN:?MXSCOPE_BIN is set by meson}"
-TMP=$(mktemp -d /tmp/mxscope-cfgpty-XXXXXX)
-SOCK="$TMP/tmux.sock"
 SESSION=cfg
-cleanup() {
-	tmux -S "$SOCK" kill-server >/dev/null 2>&1
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-fail() {
-	echo "FAIL: $1"
-	echo "---- screen ----"
-	tmux -S "$SOCK" capture-pane -p -t "$SESSION" 2>/dev/null
-	exit 1
-}
-wait_for() {
-	for _ in $(seq 1 100); do
-		tmux -S "$SOCK" capture-pane -p -t "$SESSION" 2>/dev/null | grep -qF -- "$1" && return 0
-		sleep 0.1
-	done
-	fail "no \"$1\" on the screen"
-}
+. "$(dirname "$0")/lib-pty.sh"
 
 mkdir -p "$TMP/mxscope"
 cat >"$TMP/mxscope/config" <<'CFG'
@@ -36,9 +15,7 @@ bind x quit
 unbind q
 set theme light   # a default a flag could override
 CFG
-tmux -S "$SOCK" -f /dev/null new-session -d -s "$SESSION" -x 120 -y 40 \
-	"env XDG_STATE_HOME=$TMP XDG_CONFIG_HOME=$TMP TERM=xterm-256color LANG=C.UTF-8 '$BIN' lab --interval 60 single; echo exit=\$? >$TMP/exit; sleep 30" ||
-	fail "tmux cannot start"
+pty_start 120 40 "env XDG_STATE_HOME=$TMP XDG_CONFIG_HOME=$TMP TERM=xterm-256color LANG=C.UTF-8 '$BIN' lab --interval 60 single; echo exit=\$? >$TMP/exit; sleep 30"
 wait_for "Domains (1)"
 wait_for "theme light"
 tmux -S "$SOCK" send-keys -t "$SESSION" q

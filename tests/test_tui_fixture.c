@@ -154,7 +154,10 @@ bool tf_run_until(fixture *f, bool (*done)(fixture *f, void *arg), void *arg, in
 static bool settled_drawn(fixture *f, void *arg)
 {
 	(void)arg;
-	return tui_app_settled(f->app) && tui_app_pump(f->app) && tui_app_settled(f->app);
+	/* pumped first: the egress rule, held to once a second in the loop, reads
+	 * the last probes now */
+	return tui_app_pump(f->app) && tui_app_settled(f->app) && tui_app_pump(f->app) &&
+	       tui_app_settled(f->app);
 }
 
 void tf_settle(fixture *f)

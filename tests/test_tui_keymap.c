@@ -474,7 +474,7 @@ static void test_hints_follow_bindings(void **state)
 	c.keymap = km;
 	start(f, &c, sc, 1);
 	s = screen(f);
-	assert_has(s, "? help  q quit  a add  d del  / filter  F5 re-probe  ^W walk  f freeze");
+	assert_has(s, "? help  q quit  Tab pane  Enter open  a add  d del  / filter  F5 re-probe  ^W walk");
 	free(s);
 	key(f, 'r');
 	assert_string_equal(tui_app_message(f->app), "r does nothing here; ? lists the keys");

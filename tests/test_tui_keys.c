@@ -89,6 +89,131 @@ static void test_help_at_120(void **state)
 	free(s);
 }
 
+/* The line of the screen on which the domains pane (its first 40 columns)
+ * shows text, or -1. */
+static int list_line(const char *scr, const char *text)
+{
+	int n = 0;
+
+	for (const char *l = scr; *l; n++) {
+		const char *nl = strchr(l, '\n');
+		size_t len = nl ? (size_t)(nl - l) : strlen(l);
+		char buf[160];
+		snprintf(buf, sizeof(buf), "%.*s", (int)(len < 120 ? len : 120), l);
+		/* the pane's border and a few wide glyphs: about 40 cells of bytes */
+		buf[len < 60 ? len : 60] = '\0';
+		if (strstr(buf, text))
+			return n;
+		if (!nl)
+			break;
+		l = nl + 1;
+	}
+	return -1;
+}
+
+/* d removes only in the domains pane and says how to undo it; u puts the
+ * domain back where it was, selected (d once deleted at once, from any
+ * pane, with no way back). */
+static void test_remove_and_undo(void **state)
+{
+	fixture *f = *state;
+	const char *const sc[] = {"single", "primary-down", "equal-preference"};
+	tui_config c = base_config(f, 120, 40);
+	char *s;
+
+	start(f, &c, sc, 3);
+	key(f, 'j'); /* primary-down */
+	key(f, '\t');
+	key(f, 'd'); /* in the tiers pane: nothing */
+	assert_non_null(strstr(tui_app_message(f->app), "d does nothing in the tiers pane"));
+	s = screen(f);
+	assert_has(s, "Domains (3)");
+	free(s);
+	key(f, KEY_BTAB);
+	key(f, 'd');
+	assert_non_null(
+	    strstr(tui_app_message(f->app), "removed primary-down.lab.test (u puts it back)"));
+	s = screen(f);
+	assert_has(s, "Domains (2)");
+	/* named only by the message on the status line */
+	assert_int_equal(tf_count(s, "primary-down.lab"), 1);
+	free(s);
+	key(f, 'u');
+	assert_non_null(strstr(tui_app_message(f->app), "put back primary-down.lab.test"));
+	settle(f);
+	s = screen(f);
+	assert_has(s, "Domains (3)");
+	/* back in its place, second, and selected */
+	assert_has(s, "Tiers of primary-down.lab.test");
+	assert_true(list_line(s, "single.lab") < list_line(s, "primary-down.lab") &&
+	            list_line(s, "primary-down.lab") < list_line(s, "equal.lab"));
+	free(s);
+	key(f, 'u');
+	assert_non_null(strstr(tui_app_message(f->app), "nothing removed to put back"));
+	tf_stop(f);
+}
+
+/* The filter matches a domain's name, status word, finding codes and MX
+ * hosts (it once matched names only: /error gave 0 of 1000), and Esc at the
+ * prompt cancels it, putting back the filter before it, as in htop. */
+static void test_filter_matches_and_cancels(void **state)
+{
+	fixture *f = *state;
+	const char *const sc[] = {"single", "primary-down", "all-reject"};
+	tui_config c = base_config(f, 120, 40);
+	char *s;
+
+	start(f, &c, sc, 3);
+	keys(f, "/error\n");
+	s = screen(f);
+	assert_has(s, "Domains 1/3 /error");
+	assert_has(s, "reject.lab.test");
+	free(s);
+	key(f, 27); /* on the domains pane: clears the filter */
+	keys(f, "/primary-unreachable\n");
+	s = screen(f);
+	assert_has(s, "Domains 1/3 /primary-unreachable");
+	assert_has(s, "Tiers of primary-down.lab.test");
+	free(s);
+	key(f, 27);
+	keys(f, "/mx.single\n");
+	s = screen(f);
+	assert_has(s, "Domains 1/3 /mx.single");
+	assert_has(s, "Tiers of single.lab.test");
+	free(s);
+	/* Esc at the prompt: the filter before it, not what was typed */
+	keys(f, "/xyz");
+	s = screen(f);
+	assert_has(s, "Domains 0/3 /mx.singlexyz");
+	free(s);
+	key(f, 27);
+	s = screen(f);
+	assert_has(s, "Domains 1/3 /mx.single");
+	free(s);
+	tf_stop(f);
+}
+
+/* < and > move the domains pane's edge, 4 columns a key, within limits that
+ * leave the other panes room; each says the width, and the limit. */
+static void test_domains_width_keys(void **state)
+{
+	fixture *f = *state;
+	const char *const sc[] = {"primary-down"};
+	tui_config c = base_config(f, 120, 40);
+
+	start(f, &c, sc, 1);
+	key(f, '>');
+	assert_string_equal(tui_app_message(f->app), "domains pane 54 columns");
+	key(f, '<');
+	key(f, '<');
+	assert_string_equal(tui_app_message(f->app), "domains pane 46 columns");
+	for (int i = 0; i < 10; i++)
+		key(f, '>');
+	/* 120 columns: the other panes keep 48, two fifths */
+	assert_string_equal(tui_app_message(f->app), "domains pane 72 columns (its limit)");
+	tf_stop(f);
+}
+
 /* z gives the focused pane the whole screen; o orders the list. */
 static void test_zoom_and_sort(void **state)
 {
@@ -238,6 +363,29 @@ static void test_trainer_keys_and_prompt(void **state)
 	assert_has(s, "up 127.0.14.1_");
 	free(s);
 	key(f, 27);
+	/* on the domains pane, "down " and Tab: an address the command takes
+	 * (it once offered the domain name, which down refuses), and Enter runs
+	 * it; "pref " and Tab: a host */
+	key(f, KEY_BTAB);
+	key(f, 'T');
+	keys(f, "down \t");
+	s = screen(f);
+	assert_has(s, "down 127.0.14.1_");
+	assert_lacks(s, "down single.lab.test");
+	free(s);
+	key(f, '\n');
+	assert_non_null(strstr(tui_app_message(f->app), "trainer: down 127.0.14.1 done"));
+	key(f, 'T');
+	keys(f, "pref \t");
+	s = screen(f);
+	assert_has(s, "pref mx.single.lab.test_");
+	free(s);
+	key(f, 27);
+	key(f, 'T');
+	keys(f, "add-mx \t");
+	assert_non_null(
+	    strstr(tui_app_message(f->app), "add-mx takes N HOST: nothing to complete"));
+	key(f, 27);
 	tf_trainer(f, "reset");
 }
 
@@ -323,6 +471,32 @@ static void test_idle_key_traced_at_once(void **state)
 	assert_int_equal(keys_seen, 1);
 }
 
+/* Keys queued before one readable event, one in curses' own buffer (which
+ * no readable event announces) and one on the terminal, are all handled
+ * and shown in that one loop turn, with one redraw: not after the next
+ * turn's timers, and not one redraw per key. */
+static void test_queued_keys_one_turn(void **state)
+{
+	fixture *f = *state;
+	const char *const sc[] = {"single", "all-reject", "primary-down"};
+	tui_config c = base_config(f, 100, 30);
+	size_t drawn;
+	char *s;
+
+	start(f, &c, sc, 3);
+	s = tui_app_screen(f->app);
+	assert_lacks(s, "mx1.primary-down");
+	free(s);
+	drawn = tui_app_draws(f->app);
+	unget_wch(L'j');
+	assert_int_equal(write(f->pipefd[1], "j", 1), 1);
+	uv_run(&f->loop, UV_RUN_NOWAIT);
+	s = tui_app_screen(f->app); /* as drawn: no pump */
+	assert_has(s, "mx1.primary-down");
+	free(s);
+	assert_int_equal(tui_app_draws(f->app), drawn + 1);
+}
+
 /* S switches the sender the walk follows; the header and the walk say which,
  * and each profile's end is listed in the domain's details. */
 static void test_sender_switch(void **state)
@@ -362,6 +536,9 @@ int main(void)
 	    tf_test(test_long_panes),
 	    tf_test(test_help_at_120),
 	    tf_test(test_zoom_and_sort),
+	    tf_test(test_remove_and_undo),
+	    tf_test(test_domains_width_keys),
+	    tf_test(test_filter_matches_and_cancels),
 	    tf_test(test_walk_first_step_and_end),
 	    tf_test(test_copy_out),
 	    tf_test(test_trainer_keys_and_prompt),
@@ -369,6 +546,7 @@ int main(void)
 	    tf_test(test_walk_as_host),
 	    tf_test(test_idle_key_traced_at_once),
 	    tf_test(test_sender_switch),
+	    tf_test(test_queued_keys_one_turn),
 	};
 
 	return tf_run(tests);

@@ -32,7 +32,7 @@ static void view_entry(tui_app *a, tui_entry *e, bool with_stats)
 	size_t total = 0;
 
 	e->d = scan_domain(a->scan, e->name);
-	if (scan_domain_get_info(a->scan, e->name, &info)) {
+	if (scan_domain_peek(a->scan, e->name, &info)) {
 		e->resolving = info.resolving;
 		e->answered_uv = info.answered_ms;
 		/* the scan counts in uv_now(), the model in tui_now_ms(): carry the age */
@@ -195,6 +195,26 @@ void tui_app_refresh_key(tui_app *a, tui_entry *e)
 	tui_msg(&a->m, false, "re-resolving and re-probing %s", e->name);
 }
 
+mxs_status tui_app_select(tui_app *a, const char *name)
+{
+	char *norm = NULL;
+	mxs_status st = mx_name_normalize(name, &norm, NULL);
+
+	if (st != MXS_OK)
+		return st;
+	st = MXS_ERR_INVALID;
+	a->m.filter[0] = '\0';
+	for (size_t i = 0; i < a->m.ne; i++)
+		if (strcmp(a->m.e[i]->name, norm) == 0) {
+			a->m.sel_dom = i;
+			tui_mark(&a->m, TUI_D_ALL);
+			st = MXS_OK;
+			break;
+		}
+	free(norm);
+	return st;
+}
+
 mxs_status tui_app_add(tui_app *a, const char *name, int scenario, char **why)
 {
 	char *norm = NULL;
@@ -303,6 +323,72 @@ void tui_app_drop(tui_app *a, tui_entry *e)
 		tui_walk_stop(a);
 	scan_remove(a->scan, e->name);
 	entry_free(e);
+}
+
+void tui_app_readd_all(tui_app *a)
+{
+	size_t n = a->m.ne, sel = a->m.sel_dom;
+	char **names = calloc(n ? n : 1, sizeof(*names));
+	int *scen = calloc(n ? n : 1, sizeof(*scen));
+
+	if (!names || !scen) {
+		free(names);
+		free(scen);
+		return; /* out of memory: the history stays, nothing is lost */
+	}
+	for (size_t i = 0; i < n; i++) {
+		names[i] = strdup(a->m.e[i]->name);
+		scen[i] = a->m.e[i]->scenario;
+	}
+	while (a->m.ne)
+		tui_app_drop(a, a->m.e[a->m.ne - 1]);
+	for (size_t i = 0; i < n; i++) {
+		if (names[i])
+			tui_app_add(a, names[i], scen[i], NULL);
+		free(names[i]);
+	}
+	a->m.sel_dom = sel < a->m.ne ? sel : 0;
+	tui_mark(&a->m, TUI_D_ALL);
+	free(names);
+	free(scen);
+}
+
+void tui_app_remove(tui_app *a, tui_entry *e)
+{
+	struct tui_removed *g = realloc(a->removed, (a->nremoved + 1) * sizeof(*g));
+	size_t at;
+
+	for (at = 0; at < a->m.ne && a->m.e[at] != e; at++)
+		;
+	if (g) {
+		a->removed = g;
+		g[a->nremoved] = (struct tui_removed){strdup(e->name), e->scenario, at};
+		if (g[a->nremoved].name)
+			a->nremoved++;
+	}
+	tui_app_drop(a, e);
+}
+
+bool tui_app_undo_remove(tui_app *a)
+{
+	struct tui_removed r;
+	size_t last;
+
+	if (!a->nremoved)
+		return false;
+	r = a->removed[--a->nremoved];
+	if (tui_app_add(a, r.name, r.scenario, NULL) == MXS_OK && a->m.ne) {
+		/* back where it was: the new entry is the last */
+		tui_entry *e = a->m.e[a->m.ne - 1];
+		last = a->m.ne - 1;
+		if (r.at < last) {
+			memmove(a->m.e + r.at + 1, a->m.e + r.at, (last - r.at) * sizeof(*a->m.e));
+			a->m.e[r.at] = e;
+		}
+		tui_app_select(a, r.name);
+	}
+	free(r.name);
+	return true;
 }
 
 void tui_app_reseed(tui_app *a, tui_entry *e, uint64_t seed)
@@ -459,6 +545,10 @@ void tui_app_quit(tui_app *a, bool report)
 
 /* ---- the loop -------------------------------------------------------------- */
 
+/* Handles every key curses can give without blocking: what the terminal
+ * sent and what curses already holds in its own buffer (the rest of an
+ * escape sequence that did not match, unget_wch), which no readable event
+ * would announce again. */
 static void read_input(tui_app *a)
 {
 	wint_t ch;
@@ -469,29 +559,58 @@ static void read_input(tui_app *a)
 			a->key_ns = tui_now_ns();
 			a->key_pending = true;
 		}
+		a->key_turn = true;
 		view_sync(a);
 		tui_keys_handle(a, ch, r == KEY_CODE_YES);
 	}
 }
 
-static void draw_now(tui_app *a)
+#define TUI_FRAME_MS  100  /* news alone redraws at most this often */
+#define TUI_EGRESS_MS 1000 /* the egress rule reads the list at most this often */
+
+static void on_frame(uv_timer_t *t)
 {
-	/* the egress rule reads every listed domain: once per loop turn, not
-	 * once per probe that ended in it (hundreds with a long list) */
-	if (a->egress_due) {
+	(void)t; /* the loop's next prepare or check phase draws */
+}
+
+/* The one redraw of a loop turn. Keys that came since the last look are
+ * read first, so a redraw never shows a screen a queued key has already
+ * changed. A key redraws at once; news alone (answers, probes, the clock)
+ * at most every TUI_FRAME_MS, so hundreds of probes ending in a burst are
+ * one redraw, not hundreds, and keys are not queued behind them. */
+static void draw_now(tui_app *a, bool force)
+{
+	uint64_t now;
+
+	if (a->screen_up)
+		read_input(a);
+	now = tui_now_ms();
+	/* the egress rule reads every listed domain: at most once a second (the
+	 * tick's redraw comes back for it), not once per probe that ended or
+	 * per frame: at 20,000 domains that was the idle explorer's work */
+	if (a->egress_due && (force || now - a->egress_ms >= TUI_EGRESS_MS)) {
 		a->egress_due = false;
+		a->egress_ms = now;
 		tui_watch_egress(a);
 	}
 	/* a key that changed nothing (k on the first line) still ends in a
-	 * doupdate now: its trace must not wait for the next tick's redraw,
-	 * which is what bench/tui.sh saw as ~1 s keypresses */
+	 * doupdate now: its trace must not wait for the next tick's redraw */
 	if ((!a->m.dirty && !a->key_pending) || !a->screen_up)
 		return;
+	if (!force && !a->key_turn && a->first_drawn && now - a->drawn_ms < TUI_FRAME_MS) {
+		if (!uv_is_active((uv_handle_t *)&a->frame))
+			uv_timer_start(&a->frame, on_frame, TUI_FRAME_MS - (now - a->drawn_ms), 0);
+		return;
+	}
+	uv_timer_stop(&a->frame);
 	view_sync(a);
 	if (a->m.sort != TUI_SORT_ADDED)
 		tui_sort_list(&a->m); /* statuses change as answers come */
 	tui_draw(&a->m);
 	a->m.dirty = 0;
+	a->key_turn = false;
+	a->drawn_ms = now;
+	a->draws++;
 	tui_watch_srv(a);
 	if (a->trace) {
 		uint64_t t = tui_now_ns();
@@ -519,9 +638,17 @@ static void on_input(uv_poll_t *p, int status, int events)
 	read_input(a);
 }
 
+/* Before the loop blocks: what timers and callbacks changed is drawn. */
 static void on_prepare(uv_prepare_t *p)
 {
-	draw_now(p->data);
+	draw_now(p->data, false);
+}
+
+/* Right after the turn's I/O: the keys just read are drawn now, not after
+ * the next turn's timers (a re-probe round of every address). */
+static void on_check(uv_check_t *c)
+{
+	draw_now(c->data, false);
 }
 
 /* The shortest TTL of what e shows (MX and address records), in seconds;
@@ -561,10 +688,17 @@ static void refresh_expired(tui_app *a)
 		view_entry(a, e, false);
 		/* a recording's TTLs ran out long ago: nothing is asked again */
 		if (scan_recorded(a->scan) || !e->d || e->resolving ||
-		    e->ttl_asked_uv == e->answered_uv + 1 || !shortest_ttl(e->d, &ttl))
+		    e->ttl_asked_uv == e->answered_uv + 1)
 			continue;
-		if (ttl < TUI_TTL_MIN_S)
-			ttl = TUI_TTL_MIN_S;
+		/* read once per answer, not every tick for every domain */
+		if (e->ttl_of_uv != e->answered_uv + 1) {
+			e->ttl_of_uv = e->answered_uv + 1;
+			e->ttl_s = !shortest_ttl(e->d, &ttl) ? 0
+			           : ttl < TUI_TTL_MIN_S     ? TUI_TTL_MIN_S
+			                                     : ttl;
+		}
+		if (!(ttl = e->ttl_s))
+			continue;
 		if (now - e->answered_uv < (uint64_t)ttl * 1000)
 			continue;
 		e->ttl_asked_uv = e->answered_uv + 1; /* +1: 0 means "never asked" */
@@ -597,9 +731,13 @@ static void on_signal(uv_signal_t *s, int signum)
 
 bool tui_app_pump(tui_app *a)
 {
-	read_input(a);
-	draw_now(a);
+	draw_now(a, true);
 	return !a->quit;
+}
+
+size_t tui_app_draws(const tui_app *a)
+{
+	return a->draws;
 }
 
 bool tui_app_settled(const tui_app *a)
@@ -631,7 +769,7 @@ const char *tui_app_message(const tui_app *a)
 int tui_app_run(tui_app *a)
 {
 	a->m.dirty = TUI_D_ALL;
-	draw_now(a);
+	draw_now(a, true);
 	a->running = true;
 	while (!a->quit)
 		uv_run(a->loop, UV_RUN_DEFAULT);
@@ -787,12 +925,16 @@ tui_app *tui_app_new(const tui_config *cfg, char **why)
 		mxs_why(why, "cannot watch the terminal's input");
 		goto fail;
 	}
-	a->open_handles = 7;
+	a->open_handles = 9;
 	a->in_poll.data = a->prep.data = a->tick.data = a->walk_timer.data = a;
+	a->chk.data = a->frame.data = a;
 	a->sig_int.data = a->sig_term.data = a->sig_winch.data = a;
 	uv_poll_start(&a->in_poll, UV_READABLE, on_input);
 	uv_prepare_init(a->loop, &a->prep);
 	uv_prepare_start(&a->prep, on_prepare);
+	uv_check_init(a->loop, &a->chk);
+	uv_check_start(&a->chk, on_check);
+	uv_timer_init(a->loop, &a->frame);
 	uv_timer_init(a->loop, &a->tick);
 	uv_timer_start(&a->tick, on_tick, 1000, 1000);
 	uv_timer_init(a->loop, &a->walk_timer);
@@ -805,7 +947,13 @@ tui_app *tui_app_new(const tui_config *cfg, char **why)
 	if (cfg->state_domains) {
 		for (size_t i = 0; i < st.ndomains; i++)
 			tui_app_add(a, st.domains[i], -1, NULL);
+		if (st.ndomains)
+			snprintf(a->m.list_note, sizeof(a->m.list_note), "restored %zu saved",
+			         st.ndomains);
 	} else {
+		if (st.ndomains && !cfg->lab && !cfg->replay)
+			snprintf(a->m.list_note, sizeof(a->m.list_note),
+			         "%zu saved not shown (--resume)", st.ndomains);
 		/* lab mode keeps the saved list untouched for the next plain run */
 		a->lab_saved = st.domains;
 		a->nlab_saved = st.ndomains;
@@ -850,6 +998,9 @@ void tui_app_free(tui_app *a)
 	for (size_t i = 0; i < a->nlab_saved; i++)
 		free(a->lab_saved[i]);
 	free(a->lab_saved);
+	for (size_t i = 0; i < a->nremoved; i++)
+		free(a->removed[i].name);
+	free(a->removed);
 	free(a->state_path);
 	lab_free(a->trainer);
 	tui_keymap_free(a->own_km);
@@ -866,6 +1017,8 @@ void tui_app_free(tui_app *a)
 	}
 	uv_close((uv_handle_t *)&a->in_poll, on_closed);
 	uv_close((uv_handle_t *)&a->prep, on_closed);
+	uv_close((uv_handle_t *)&a->chk, on_closed);
+	uv_close((uv_handle_t *)&a->frame, on_closed);
 	uv_close((uv_handle_t *)&a->tick, on_closed);
 	uv_close((uv_handle_t *)&a->walk_timer, on_closed);
 	uv_close((uv_handle_t *)&a->sig_int, on_closed);

@@ -66,12 +66,25 @@ bool tui_too_small(const tui_model *m)
 	return m->rows < TUI_MIN_ROWS || m->cols < TUI_MIN_COLS;
 }
 
+/* The domains pane: a width for the screen's size, moved by the user's <
+ * and >, at least 30 columns and leaving the other panes 46 and two fifths
+ * of the screen. */
+static int domains_width(const tui_model *m)
+{
+	int W = m->cols, lo = 30, hi = W - 46 < W * 3 / 5 ? W - 46 : W * 3 / 5;
+	int want = (W >= 160 ? 60 : W >= 120 ? 50 : 34) + m->dom_extra;
+
+	if (hi < lo)
+		hi = lo;
+	return want < lo ? lo : want > hi ? hi : want;
+}
+
 void tui_layout(const tui_model *m, tui_rect r[TUI_P_COUNT])
 {
 	int H = m->rows, W = m->cols;
 	int logh = m->show_log ? (H >= 40 ? 10 : H >= 30 ? 7 : 5) : 0;
 	int mainh = H - 2 - logh;
-	int dw = W >= 160 ? 60 : W >= 120 ? 50 : 34;
+	int dw = domains_width(m);
 	int fh = mainh >= 36 ? 10 : 6;
 	int th = mainh >= 36 ? (mainh - fh) * 2 / 5 : (mainh - fh) / 2 + 1;
 
@@ -90,43 +103,91 @@ void tui_layout(const tui_model *m, tui_rect r[TUI_P_COUNT])
 
 /* ---- panes ---------------------------------------------------------------- */
 
+/* One word group of the header, and how much it matters when the line is
+ * short: groups are dropped whole, least important first, never cut in the
+ * middle (at 80 columns FROZEN once ate into "opportunistic"). */
+typedef struct header_part {
+	char text[160];
+	theme_role role;
+	int rank;     /* 0 always shown; higher goes first */
+	char alt[48]; /* a shorter way to say it, tried before anything goes */
+} header_part;
+
 static void draw_header(tui_model *m)
 {
 	char clock[16], frozen[48] = "";
 	time_t t = time(NULL);
 	struct tm tm;
-	unsigned at = tui_role(m, THEME_TITLE);
-	size_t nvis = tui_visible(m, NULL, 0);
-	int x;
+	header_part p[8];
+	size_t np = 0;
+	int right, width = 0, x = 1;
 
 	localtime_r(&t, &tm);
 	strftime(clock, sizeof(clock), "%H:%M:%S", &tm);
 	tui_fill(0, 0, m->cols, A_NORMAL);
-	x = tui_putf(m, 0, 1, m->cols - 12, at, "mxscope");
-	x += 2 + tui_putf(m, 0, x + 2, m->cols - x - 12, tui_role(m, THEME_NORMAL),
-	                  "%zu domain%s%s%s%s  theme %s%s%s%s", m->ne, m->ne == 1 ? "" : "s",
-	                  m->filter[0] ? " (" : "", m->filter[0] ? "filtered" : "",
-	                  m->filter[0] ? ")" : "", m->th ? theme_name(m->th) : "-",
-	                  m->lab ? "  LAB" : "", m->replay ? "  " : "", m->replay ? m->replay : "");
-	if (m->tour && m->lab)
-		x += 2 + tui_putf(m, 0, x + 2, m->cols - x - 12, tui_role(m, THEME_INFO),
-		                  "tour: scenario %zu of %zu", m->tour_at + 1,
-		                  lab_world_scenario_count(m->lab));
-	(void)nvis;
+	p[np++] = (header_part){.text = "mxscope", .role = THEME_TITLE, .rank = 0};
+	p[np] = (header_part){.text = "", .role = THEME_NORMAL, .rank = 0};
+	snprintf(p[np++].text, sizeof(p[0].text), "%zu domain%s%s", m->ne, m->ne == 1 ? "" : "s",
+	         m->filter[0] ? " (filtered)" : "");
+	if (m->list_note[0]) {
+		p[np] = (header_part){.text = "", .role = THEME_NORMAL, .rank = 4};
+		snprintf(p[np++].text, sizeof(p[0].text), "%s", m->list_note);
+	}
+	p[np] = (header_part){.text = "", .role = THEME_NORMAL, .rank = 5};
+	snprintf(p[np++].text, sizeof(p[0].text), "theme %s", m->th ? theme_name(m->th) : "-");
+	if (m->lab || m->replay) {
+		p[np] = (header_part){.text = "", .role = THEME_NORMAL, .rank = 1};
+		snprintf(p[np++].text, sizeof(p[0].text), "%s%s%s", m->lab ? "LAB" : "",
+		         m->lab && m->replay ? "  " : "", m->replay ? m->replay : "");
+	}
+	if (m->tour && m->lab) {
+		p[np] = (header_part){.text = "", .role = THEME_INFO, .rank = 2};
+		snprintf(p[np].text, sizeof(p[0].text), "tour: scenario %zu of %zu", m->tour_at + 1,
+		         lab_world_scenario_count(m->lab));
+		snprintf(p[np++].alt, sizeof(p[0].alt), "tour %zu/%zu", m->tour_at + 1,
+		         lab_world_scenario_count(m->lab));
+	}
 	/* whose walk the screen follows: S switches it */
-	x += 2 + tui_putf(m, 0, x + 2, m->cols - x - 12, tui_role(m, THEME_INFO), "sender %s",
-	                  sender_profile_name((sender_profile)m->sender));
+	p[np] = (header_part){.text = "", .role = THEME_INFO, .rank = 1};
+	snprintf(p[np++].text, sizeof(p[0].text), "sender %s",
+	         sender_profile_name((sender_profile)m->sender));
 	/* said once, here, rather than by every domain blaming its hosts */
 	if (m->egress_blocked)
-		x += 2 + tui_put(m, 0, x + 2, m->cols - x - 12, tui_role(m, THEME_ERROR),
-		                 "EGRESS BLOCKED? port 25 times out everywhere");
+		p[np++] = (header_part){.text = "EGRESS BLOCKED? port 25 times out everywhere",
+		                        .role = THEME_ERROR,
+		                        .rank = 1};
+	right = m->cols - 10; /* the clock */
 	if (m->frozen) {
 		snprintf(frozen, sizeof(frozen), " FROZEN %llus ",
 		         (unsigned long long)((tui_now_ms() - m->frozen_at) / 1000));
+		right -= (int)strlen(frozen) + 1;
+	}
+	/* "mxscope 3 domains  theme default  sender ...": one blank after the
+	 * name, two between the groups */
+	for (size_t i = 0; i < np; i++)
+		width += (int)strlen(p[i].text) + (i > 1 ? 2 : i);
+	/* the short forms first, then whole groups, the least important first,
+	 * until the line fits */
+	for (size_t i = 0; i < np && x + width > right; i++)
+		if (p[i].alt[0]) {
+			width -= (int)strlen(p[i].text) - (int)strlen(p[i].alt);
+			snprintf(p[i].text, sizeof(p[i].text), "%s", p[i].alt);
+		}
+	for (int rank = 5; rank > 0 && x + width > right; rank--)
+		for (size_t i = np; i-- > 0 && x + width > right;)
+			if (p[i].rank == rank && p[i].text[0]) {
+				width -= (int)strlen(p[i].text) + 2;
+				p[i].text[0] = '\0';
+			}
+	for (size_t i = 0; i < np; i++) {
+		if (!p[i].text[0] || x >= right)
+			continue;
+		x += tui_put(m, 0, x, right - x, tui_role(m, p[i].role), p[i].text) + (i ? 2 : 1);
+	}
+	if (m->frozen)
 		tui_put(m, 0, m->cols - 10 - (int)strlen(frozen), (int)strlen(frozen),
 		        tui_role(m, THEME_FROZEN), frozen);
-	}
-	tui_put(m, 0, m->cols - 9, 8, at, clock);
+	tui_put(m, 0, m->cols - 9, 8, tui_role(m, THEME_TITLE), clock);
 }
 
 static void draw_domains(tui_model *m, tui_rect r)
@@ -482,8 +543,8 @@ static void draw_log(tui_model *m, tui_rect r)
 }
 
 /* The status bar's hints: each action with a place in the bar (in a walk:
- * in the walk's bar) under its first key as bound, as many as fit, in the
- * table's order of places. */
+ * in the walk's bar) that works here, under its first key as bound, as many
+ * as fit, in the table's order of places. */
 static void draw_hints(const tui_model *m, int y, unsigned at)
 {
 	char line[512];
@@ -500,6 +561,11 @@ static void draw_hints(const tui_model *m, int y, unsigned at)
 			int key, len;
 			if ((m->walk.active ? act->walk_bar : act->bar) != place || !act->hint ||
 			    (key = tui_keymap_key_of(m->km, i, 0)) < 0)
+				continue;
+			/* only what works here: the tour's keys in a tour, nothing that
+			   asks the network again in a replay */
+			if (((act->when & TUI_WHEN_TOUR) && !(m->tour && m->lab)) ||
+			    ((act->when & TUI_WHEN_LIVE) && m->replay))
 				continue;
 			len = snprintf(item, sizeof(item), "%s%s %s",
 			               o && line[o - 1] != ' ' ? "  " : "",

@@ -110,7 +110,7 @@ void tui_draw_findings(tui_model *m, tui_rect r)
 	size_t nf = e && e->d ? mx_domain_finding_count(e->d) : 0;
 	tui_fgroup *g = calloc(n ? n : 1, sizeof(*g));
 	int h = r.h - 2;
-	char title[64], subj[1200];
+	char title[64], subj[1200], msg[1200];
 
 	tui_clear_rect(r);
 	snprintf(title, sizeof(title), nf == n ? "Findings (%zu)" : "Findings (%zu in %zu rows)",
@@ -141,7 +141,16 @@ void tui_draw_findings(tui_model *m, tui_rect r)
 		else
 			snprintf(code, sizeof(code), "%s", f->code);
 		subjects(e->d, &g[fi], subj, sizeof(subj));
-		tui_putf(m, y, r.x + 12, r.w - 13, base, "%-22s %s", code, subj);
+		x = r.x + 12;
+		/* a narrow pane gives the subject the code column's padding */
+		x += tui_putf(m, y, x, r.w - 13, base, "%-*s %s",
+		              r.w - 13 < 23 + (int)strlen(subj) ? 0 : 22, code, subj);
+		/* the message when there is room, after the subject, which always
+		 * comes first; a short stub of it would say nothing */
+		if (r.x + r.w - 1 - (x + 2) >= 24)
+			tui_putf(m, y, x + 2, r.x + r.w - 1 - (x + 2),
+			         tui_role(m, sel ? THEME_SELECTED : THEME_DIM), "%s",
+			         tui_san(f->message, msg, sizeof(msg)));
 	}
 	tui_pane_pos(m, r, m->sel_find + 1, n, n <= (size_t)h);
 	free(g);

@@ -90,12 +90,14 @@ static void walk_start(tui_app *a)
 static void remove_selected(tui_app *a)
 {
 	tui_entry *e = tui_selected(&a->m);
+	char kn[24];
 
 	if (!e)
 		return;
 	tui_log(&a->m, "removed %s", e->name);
-	tui_msg(&a->m, false, "removed %s", e->name);
-	tui_app_drop(a, e);
+	tui_msg(&a->m, false, "removed %s (%s puts it back)", e->name,
+	        tui_keymap_first(a->m.km, "undo", "undo", kn, sizeof(kn)));
+	tui_app_remove(a, e);
 	if (a->m.sel_dom && a->m.sel_dom >= tui_visible(&a->m, NULL, 0))
 		a->m.sel_dom--;
 	a->m.sel_row = a->m.sel_find = a->m.det_top = 0;
@@ -328,6 +330,36 @@ static void act_zoom(tui_app *a, const char *kn)
 	tui_mark(&a->m, TUI_D_ALL);
 }
 
+static void resize_domains(tui_app *a, int by)
+{
+	tui_rect r[TUI_P_COUNT];
+	int before;
+
+	tui_layout(&a->m, r);
+	before = r[TUI_P_DOMAINS].w;
+	a->m.dom_extra += by;
+	tui_layout(&a->m, r);
+	/* at a limit: the extra stays where the width stopped */
+	if (r[TUI_P_DOMAINS].w == before)
+		a->m.dom_extra -= by;
+	tui_msg(&a->m, false, "domains pane %d columns%s", r[TUI_P_DOMAINS].w,
+	        r[TUI_P_DOMAINS].w == before ? " (its limit)" : "");
+	clear();
+	tui_mark(&a->m, TUI_D_ALL);
+}
+
+static void act_domains_narrower(tui_app *a, const char *kn)
+{
+	(void)kn;
+	resize_domains(a, -4);
+}
+
+static void act_domains_wider(tui_app *a, const char *kn)
+{
+	(void)kn;
+	resize_domains(a, 4);
+}
+
 static void act_add(tui_app *a, const char *kn)
 {
 	(void)kn;
@@ -344,10 +376,25 @@ static void act_remove(tui_app *a, const char *kn)
 	tui_app_save_state(a);
 }
 
+static void act_undo(tui_app *a, const char *kn)
+{
+	tui_entry *e;
+
+	if (!tui_app_undo_remove(a)) {
+		tui_msg(&a->m, false, "%s: nothing removed to put back", kn);
+		return;
+	}
+	e = tui_selected(&a->m);
+	tui_log(&a->m, "put back %s", e ? e->name : "?");
+	tui_msg(&a->m, false, "put back %s", e ? e->name : "?");
+	tui_app_save_state(a);
+}
+
 static void act_filter(tui_app *a, const char *kn)
 {
 	(void)kn;
 	a->m.prompt = TUI_PR_FILTER;
+	snprintf(a->m.filter_was, sizeof(a->m.filter_was), "%s", a->m.filter);
 	snprintf(a->m.pbuf, sizeof(a->m.pbuf), "%s", a->m.filter);
 	a->m.plen = strlen(a->m.pbuf);
 	a->m.focus = TUI_P_DOMAINS;
@@ -621,8 +668,11 @@ static action_fn *const run[TUI_ACT_COUNT] = {
     [TUI_ACT_OPEN] = act_open,
     [TUI_ACT_BACK] = act_back,
     [TUI_ACT_ZOOM] = act_zoom,
+    [TUI_ACT_DOMAINS_NARROWER] = act_domains_narrower,
+    [TUI_ACT_DOMAINS_WIDER] = act_domains_wider,
     [TUI_ACT_ADD_DOMAIN] = act_add,
     [TUI_ACT_REMOVE_DOMAIN] = act_remove,
+    [TUI_ACT_UNDO] = act_undo,
     [TUI_ACT_FILTER] = act_filter,
     [TUI_ACT_REFRESH] = act_refresh,
     [TUI_ACT_SORT] = act_sort,

@@ -67,12 +67,29 @@ void tui_msg(tui_model *m, bool err, const char *fmt, ...)
 	tui_mark(m, TUI_D_STATUS);
 }
 
+bool tui_entry_matches(const tui_entry *e, const char *f)
+{
+	if (!f[0] || strstr(e->name, f))
+		return true;
+	if (!e->d)
+		return false;
+	if (strstr(mx_domain_status(e->d), f))
+		return true;
+	for (size_t i = 0; i < mx_domain_finding_count(e->d); i++)
+		if (strstr(mx_domain_finding(e->d, i)->code, f))
+			return true;
+	for (size_t i = 0; i < mx_domain_host_count(e->d); i++)
+		if (strstr(mx_domain_host(e->d, i)->exchange, f))
+			return true;
+	return false;
+}
+
 size_t tui_visible(const tui_model *m, size_t *idx, size_t max)
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < m->ne; i++) {
-		if (m->filter[0] && !strstr(m->e[i]->name, m->filter))
+		if (m->filter[0] && !tui_entry_matches(m->e[i], m->filter))
 			continue;
 		if (idx && n < max)
 			idx[n] = i;
@@ -89,7 +106,7 @@ tui_entry *tui_selected(const tui_model *m)
 		return m->sel_dom < m->ne ? m->e[m->sel_dom] : NULL;
 
 	for (size_t i = 0; i < m->ne; i++) {
-		if (m->filter[0] && !strstr(m->e[i]->name, m->filter))
+		if (m->filter[0] && !tui_entry_matches(m->e[i], m->filter))
 			continue;
 		if (n++ == m->sel_dom)
 			return m->e[i];

@@ -33,9 +33,12 @@ void tui_trainer_run(tui_app *a, const char *line)
 	free(why);
 	/* a change can touch any domain the lab serves (a reset touches them
 	 * all): every listed domain asks again, so no lesson contradicts its
-	 * tiers */
-	for (size_t i = 0; i < a->m.ne; i++)
-		tui_app_refresh(a, a->m.e[i]);
+	 * tiers; a reset starts the lesson afresh, its probe history too */
+	if (strncmp(line, "reset", 5) == 0 && (line[5] == '\0' || line[5] == ' '))
+		tui_app_readd_all(a);
+	else
+		for (size_t i = 0; i < a->m.ne; i++)
+			tui_app_refresh(a, a->m.e[i]);
 	tui_msg(&a->m, false, "trainer: %s done; re-resolving and re-probing %zu domain%s", line,
 	        a->m.ne, a->m.ne == 1 ? "" : "s");
 }
@@ -175,16 +178,39 @@ static void trainer_complete(tui_app *a)
 		return;
 	}
 	if (sp[1] == '\0') {
+		/* what the command takes first: an address, a host, or neither
+		   (the table's argument names say which) */
+		const struct lab_trainer_cmd *cmd = NULL;
 		const mx_addr *ad;
-		const char *ip = selected_addr(a, &ad);
-		char t[256];
+		const char *ip = selected_addr(a, &ad), *host = tui_selected_host(a), *arg = NULL;
 		tui_entry *e = tui_selected(&a->m);
-		if (ip[0])
-			snprintf(t, sizeof(t), "%.120s%.120s", a->m.pbuf, ip);
-		else if (e)
-			snprintf(t, sizeof(t), "%.120s%.120s", a->m.pbuf, e->name);
-		else
+		size_t wlen = (size_t)(sp - a->m.pbuf);
+		char t[256];
+
+		for (size_t i = 0; i < lab_trainer_cmd_count() && !cmd; i++)
+			if (strlen(lab_trainer_cmd_at(i)->name) == wlen &&
+			    strncmp(lab_trainer_cmd_at(i)->name, a->m.pbuf, wlen) == 0)
+				cmd = lab_trainer_cmd_at(i);
+		if (!cmd)
 			return;
+		if (strncmp(cmd->args, "ADDR", 4) == 0) {
+			/* the selected address, else the selected domain's first */
+			if (!ip[0] && e && e->d)
+				for (size_t h = 0; !ip[0] && h < mx_domain_host_count(e->d); h++)
+					if (mx_domain_host(e->d, h)->naddrs)
+						ip = mx_domain_host(e->d, h)->addrs[0].ip;
+			arg = ip[0] ? ip : NULL;
+		} else if (strncmp(cmd->args, "HOST", 4) == 0) {
+			if (!host && e && e->d && mx_domain_host_count(e->d))
+				host = mx_domain_host(e->d, 0)->exchange;
+			arg = host;
+		}
+		if (!arg) {
+			tui_msg(&a->m, false, "%s takes %s: nothing to complete here", cmd->name,
+			        cmd->args[0] ? cmd->args : "nothing");
+			return;
+		}
+		snprintf(t, sizeof(t), "%.120s%.120s", a->m.pbuf, arg);
 		prompt_set(a, t);
 	}
 }
@@ -222,6 +248,13 @@ void tui_prompt_key(tui_app *a, wint_t ch, bool fkey)
 	char *why = NULL;
 
 	if (!fkey && ch == 27) {
+		/* Esc cancels, as in htop: the filter typed so far goes, the one
+		   before the prompt comes back */
+		if (a->m.prompt == TUI_PR_FILTER) {
+			snprintf(a->m.filter, sizeof(a->m.filter), "%s", a->m.filter_was);
+			a->m.sel_dom = 0;
+			tui_mark(&a->m, TUI_D_ALL);
+		}
 		a->m.prompt = TUI_PR_NONE;
 		tui_mark(&a->m, TUI_D_STATUS);
 		return;

@@ -36,7 +36,8 @@ typedef struct tui_config {
 	                                 defaults. Borrowed. */
 	/* state between runs: NULL = $XDG_STATE_HOME/mxscope/state, "" = none */
 	const char *state_path;
-	bool state_domains;   /* load the saved domain list and save the list back */
+	bool state_domains;   /* load the saved domain list and save the list back; else
+	                         the saved list is kept as it is (the header says how many) */
 	const lab_world *lab; /* scenario explanations for lab domains; borrowed */
 	/* the trainer's live controls (`T`): the same world as lab, and the lab's
 	 * SMTP hosts; both NULL outside the lab. Borrowed. */
@@ -70,9 +71,16 @@ mxs_status tui_app_add_recorded(tui_app *a, struct mx_domain *d, char **why);
  * 130/143 after SIGINT/SIGTERM. */
 int tui_app_run(tui_app *a);
 
+/* Puts the cursor on the domain named name (raw or normalised) in the
+ * domains pane. MXS_ERR_INVALID when it is not listed. */
+mxs_status tui_app_select(tui_app *a, const char *name);
+
 /* For tests: reads whatever input is pending, handles it and redraws what
  * is dirty, without blocking. Returns false once the user has quit. */
 bool tui_app_pump(tui_app *a);
+/* For tests: how many times the screen was redrawn so far (keys handled
+ * in one loop turn share one redraw). */
+size_t tui_app_draws(const tui_app *a);
 /* For tests: every listed domain is resolved and every probed address has a
  * first result (while frozen: no DNS question is on the wire). */
 bool tui_app_settled(const tui_app *a);

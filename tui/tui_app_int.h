@@ -23,6 +23,13 @@ struct tui_app {
 	char *state_path;
 	char **lab_saved; /* the saved domain list, kept as is in lab mode */
 	size_t nlab_saved;
+	/* what `d` removed, newest last, for `u` until quit */
+	struct tui_removed {
+		char *name;
+		int scenario;
+		size_t at; /* its place in the list */
+	} * removed;
+	size_t nremoved;
 	scan *scan;   /* resolves, probes and asks blocklists about every listed domain */
 	lab *trainer; /* the trainer's commands (T), NULL outside the lab */
 	uv_timer_t walk_timer;
@@ -31,6 +38,12 @@ struct tui_app {
 	/* handles */
 	uv_poll_t in_poll;
 	uv_prepare_t prep;
+	uv_check_t chk;     /* draws right after the turn's input, before any timer */
+	uv_timer_t frame;   /* a redraw only news asked for, held to TUI_FRAME_MS */
+	uint64_t drawn_ms;  /* tui_now_ms() of the last redraw */
+	uint64_t egress_ms; /* ... and of the egress rule's last reading */
+	size_t draws;       /* redraws so far (tui_app_draws) */
+	bool key_turn;      /* a key was handled since the last redraw */
 	uv_timer_t tick;
 	uv_signal_t sig_int, sig_term, sig_winch;
 	int open_handles;
@@ -53,6 +66,15 @@ void tui_app_refresh(tui_app *a, tui_entry *e);
 void tui_app_refresh_key(tui_app *a, tui_entry *e);
 /* Takes e off the list and stops what runs for it. */
 void tui_app_drop(tui_app *a, tui_entry *e);
+/* Every listed domain dropped and added again, in its place: the scan
+ * forgets the addresses, and with them their probe history (a lab reset
+ * starts the lesson afresh). The selection stays on the same line. */
+void tui_app_readd_all(tui_app *a);
+/* Drops e as the remove key does, remembering it for tui_app_undo_remove. */
+void tui_app_remove(tui_app *a, tui_entry *e);
+/* Puts back the domain removed last (where it was, selected): false when
+ * nothing was removed. */
+bool tui_app_undo_remove(tui_app *a);
 /* Reshuffles e's equal preferences with seed; the new order shows when the
  * scan has analysed it again. */
 void tui_app_reseed(tui_app *a, tui_entry *e, uint64_t seed);

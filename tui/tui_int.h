@@ -86,6 +86,8 @@ typedef struct tui_entry {
 	char *as_host;        /* A: walked as this MX host would (the relay view), or NULL; owned */
 	uint64_t answered_uv; /* the scan's time of the shown answer (uv_now) */
 	uint64_t ttl_asked_uv; /* the answer whose expired TTLs asked for a re-resolve */
+	uint64_t ttl_of_uv;    /* the answer ttl_s was read from (+1; 0: none yet) */
+	uint32_t ttl_s;        /* its shortest TTL, 0 when it has none */
 	bool srv_wanted;       /* the details pane showed its SRV section (draw.c sets it) */
 	bool srv_asked;        /* and the app asked the scan for SRV and a re-resolve */
 	bool auth_asked;       /* its authoritative servers were asked (the V key) */
@@ -114,6 +116,7 @@ typedef struct tui_model {
 	const tui_keymap *km; /* which key runs which action; borrowed */
 	const char *as_host;
 	const char *replay;  /* the header's REPLAY label, or NULL */
+	char list_note[64];  /* the header's word on the saved list ("restored 3 saved") */
 	int sender;          /* the sender_profile the walk follows (S cycles it) */
 	bool egress_blocked; /* several unrelated domains time out at connect: port 25 */
 	const lab_world *lab;
@@ -125,6 +128,7 @@ typedef struct tui_model {
 	tui_pane focus;
 	size_t sel_dom, top_dom, sel_row, top_row, sel_find, top_find, det_top, log_top;
 	char filter[256];
+	char filter_was[256]; /* the filter when its prompt opened: Esc puts it back */
 	tui_prompt prompt;
 	char pbuf[256];
 	char pdefault[300]; /* the trainer prompt: what a left-out ADDR or HOST means */
@@ -134,6 +138,7 @@ typedef struct tui_model {
 	size_t ov_top;
 	bool show_log;
 	bool zoom;     /* the focused pane has the whole screen */
+	int dom_extra; /* columns the user gave the domains pane (< and >), may be < 0 */
 	tui_sort sort; /* the domain list's order */
 	tui_spark *spark[TUI_SPARK_BUCKETS];
 	size_t nspark;
@@ -167,6 +172,9 @@ void tui_log(tui_model *m, const char *fmt, ...) __attribute__((format(printf, 2
 /* The status line's message; err shows it as an error. */
 void tui_msg(tui_model *m, bool err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Visible (filtered) entries: writes up to max indices; returns the count. */
+/* Whether e shows under filter f: its name, its status word, one of its
+ * findings' codes or one of its MX hosts holds f. */
+bool tui_entry_matches(const tui_entry *e, const char *f);
 size_t tui_visible(const tui_model *m, size_t *idx, size_t max);
 tui_entry *tui_selected(const tui_model *m);
 /* The tiers pane's rows for e: fills up to max, returns the count. */
