@@ -193,8 +193,8 @@ static bool locate(const ev_item *it, const mx_domain *d, const mx_host **hp, co
 			         h->naddrs ? h->addrs[0].ip : "none");
 		else
 			snprintf(out->why, sizeof(out->why),
-			         "%s is no longer an address of any MX of %s (now: %s)", it->ip,
-			         it->domain, names[0] ? names : "none");
+			         "%.64s is no longer an address of any MX of %.120s (now: %.120s)",
+			         it->ip, it->domain, names[0] ? names : "none");
 		return false;
 	}
 	*hp = h;

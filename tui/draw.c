@@ -172,7 +172,8 @@ static void draw_header(tui_model *m)
 	for (size_t i = 0; i < np && x + width > right; i++)
 		if (p[i].alt[0]) {
 			width -= (int)strlen(p[i].text) - (int)strlen(p[i].alt);
-			snprintf(p[i].text, sizeof(p[i].text), "%s", p[i].alt);
+			/* alt (48 bytes) always fits text (160) */
+			memcpy(p[i].text, p[i].alt, strlen(p[i].alt) + 1);
 		}
 	for (int rank = 5; rank > 0 && x + width > right; rank--)
 		for (size_t i = np; i-- > 0 && x + width > right;)
