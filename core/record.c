@@ -657,6 +657,9 @@ mxs_status rec_parse(const char *line, size_t len, mx_domain **out, rec_meta *m,
 done:
 	if (st == MXS_ERR_NOMEM)
 		mxs_why(why, "out of memory");
+	/* a line refused half way: what its "recorded" gave so far goes too */
+	if (st != MXS_OK)
+		rec_meta_clear(m);
 	mx_domain_free(d);
 	json_decref(root);
 	free(norm);
