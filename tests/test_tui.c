@@ -683,6 +683,37 @@ static void test_state_save_fails(void **state)
 
 /* A FIFO as the state file is refused at once (a blocking open
  * would hang here until meson's timeout), and left as it is. */
+/* A state file that is a symlink to another file: the save replaces the
+ * link, never writes through it (the other file keeps its bytes). */
+static void test_state_symlink(void **state)
+{
+	fixture *f = *state;
+	tui_state st = {0};
+	char *why = NULL, *names[] = {"a.example"}, dir[100], victim[160], buf[64] = "";
+	struct stat sb;
+	FILE *v;
+
+	snprintf(dir, sizeof(dir), "%s/mxscope", f->dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	snprintf(victim, sizeof(victim), "%s/victim", f->dir);
+	v = fopen(victim, "w");
+	assert_non_null(v);
+	fputs("precious\n", v);
+	fclose(v);
+	assert_int_equal(symlink(victim, f->state), 0);
+	st.domains = names;
+	st.ndomains = 1;
+	assert_int_equal(tui_state_save(f->state, &st, &why), MXS_OK);
+	v = fopen(victim, "r");
+	assert_non_null(v);
+	assert_non_null(fgets(buf, sizeof(buf), v));
+	fclose(v);
+	assert_string_equal(buf, "precious\n");
+	assert_int_equal(lstat(f->state, &sb), 0);
+	assert_true(S_ISREG(sb.st_mode));
+	unlink(victim);
+}
+
 static void test_state_fifo(void **state)
 {
 	fixture *f = *state;
@@ -996,6 +1027,7 @@ int main(void)
 	    tf_test(test_state_large),
 	    tf_test(test_state_save_fails),
 	    tf_test(test_state_fifo),
+	    tf_test(test_state_symlink),
 	    tf_test(test_trainer),
 	    tf_test(test_trainer_not_lab),
 	    tf_test(test_tour),
