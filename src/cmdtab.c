@@ -265,9 +265,10 @@ void cmdtab_usage(FILE *to)
 	for (size_t i = 0; i < NCMDS; i++)
 		print_usage_lines(to, &table[i]);
 	fputs("\nCommands:\n", to);
-	for (size_t i = 0; i < NCMDS; i++)
-		fprintf(to, "  %-8s %s\n", table[i].name ? table[i].name : "(none)",
-		        table[i].summary);
+	for (size_t i = 0; i < NCMDS; i++) {
+		fprintf(to, "  %-8s ", table[i].name ? table[i].name : "(none)");
+		print_wrapped(to, table[i].summary, 11);
+	}
 	opts_print_help(to, OPTS_ALL);
 	fputs("\nExit status: 0 all good, 1 a finding of severity error, 2 usage error,\n"
 	      "3 could not run at all (no DNS server answered, lab port in use, ...).\n"

@@ -72,9 +72,9 @@ static const opts_entry table[] = {
      "ignored, junk lines\nare reported with file and line",
      .no_set = true},
     {"shard", 0, "K/N", NULL, OPTS_CHECK, SEC_COMMON, F(shard_k), 0, p_shard, 1, 1000000,
-     "check only the domains of shard K of N (1 <= K <= N):\na stable hash of each name picks "
-     "its shard, so N\nruns with the same list and --seed split it with\nno coordination "
-     "(docs/bulk.md)",
+     "check only the domains of shard K of N (1 <= K\n<= N): a stable hash of each name "
+     "picks its\nshard, so N runs with the same list and --seed\nsplit it with no "
+     "coordination (docs/bulk.md)",
      .no_set = true},
     {"keep-order", 0, NULL, NULL, OPTS_CHECK, SEC_COMMON, F(keep_order), 0, p_flag, 0, 0,
      "write the reports in input order, not as each\ndomain settles (at most --concurrency "
@@ -88,7 +88,7 @@ static const opts_entry table[] = {
      .no_set = false},
     {"as", 0, "HOST", NULL, SCAN, SEC_COMMON, F(as_host), 0, p_string, 0, 0,
      "relay view: route as the MX host HOST would (it\ndrops its own preference and every "
-     "less preferred MX)",
+     "less\npreferred MX)",
      .no_set = false},
     {"timeout", 0, "SEC", "5", SCAN | OPTS_DOCTOR, SEC_COMMON, F(timeout_ms), 0, p_ms, 100, 300000,
      "per DNS question, retries included, and each\nSMTP phase (connect, each reply); the "
@@ -648,16 +648,22 @@ static void left_column(const opts_entry *e, char *out, size_t cap)
 
 static void print_help_lines(FILE *to, const char *help, const char *dflt)
 {
+	size_t last = 0;
+
 	for (const char *s = help; *s;) {
 		size_t len = strcspn(s, "\n");
 		fprintf(to, "%.*s", (int)len, s);
+		last = len;
 		s += len;
 		if (*s) {
 			fprintf(to, "\n%*s", HELP_COL, "");
 			s++;
 		}
 	}
-	if (dflt)
+	/* the default on a line of its own when it would pass 80 columns */
+	if (dflt && HELP_COL + last + strlen(dflt) + 11 > 80)
+		fprintf(to, "\n%*s(default %s)", HELP_COL, "", dflt);
+	else if (dflt)
 		fprintf(to, " (default %s)", dflt);
 	fputc('\n', to);
 }

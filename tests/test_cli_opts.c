@@ -237,6 +237,17 @@ static void test_help_lists_every_option(void **state)
 			fail();
 		}
 	}
+	/* every line fits a terminal of 80 columns */
+	for (const char *l = r.out; *l;) {
+		size_t len = strcspn(l, "\n"), cols = 0;
+		for (size_t k = 0; k < len; k++)
+			cols += ((unsigned char)l[k] & 0xc0) != 0x80; /* UTF-8: count lead bytes */
+		if (cols > 80) {
+			print_error("--help line over 80 columns: %.*s\n", (int)len, l);
+			fail();
+		}
+		l += len + (l[len] ? 1 : 0);
+	}
 	/* the second line of --timeout's help is under --timeout, not -4 */
 	assert_non_null(strstr(r.out, "--timeout SEC         per DNS question"));
 	assert_null(strstr(r.out, "-6                        also each SMTP"));
