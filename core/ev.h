@@ -103,6 +103,8 @@ typedef struct ev_item {
 void ev_item_init(ev_item *it);
 /* Copies at most cap-1 bytes of s (len bytes) into dst, NUL-terminated. */
 void ev_copy(char *dst, size_t cap, const char *s, size_t len);
+/* The first w in the len bytes at s, or NULL (every log parser's search). */
+const char *ev_find(const char *s, size_t len, const char *w);
 /* Sets recipient and, from its part after '@', domain (lower-case). */
 void ev_item_set_recipient(ev_item *it, const char *addr, size_t len);
 /* Reads an SMTP reply out of text: "421 4.3.2 words" gives code 421, dsn

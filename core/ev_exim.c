@@ -6,25 +6,6 @@
 
 #include "ev.h"
 
-/* The first w in s: memchr for w's first byte, then the rest compared.
- * Log lines are short and the words rare in them, so this beats memmem's
- * set-up cost; a log is read near grep's pace only with a fast search. */
-static const char *find(const char *s, size_t len, const char *w)
-{
-	size_t wl = strlen(w);
-	const char *end = s + len, *p = s;
-
-	if (wl == 0 || wl > len)
-		return wl == 0 ? s : NULL;
-	while ((p = memchr(p, w[0], (size_t)(end - p) - wl + 1))) {
-		if (memcmp(p + 1, w + 1, wl - 1) == 0)
-			return p;
-		if (++p > end - wl)
-			break;
-	}
-	return NULL;
-}
-
 /* "2026-12-08 00:12:47", with ".123" and " +0000" optional */
 static size_t exim_time(const char *s, size_t len)
 {
@@ -50,33 +31,34 @@ static void exim_reason(ev_item *it, const char *s, size_t len)
 	const char *p, *e;
 
 	ev_copy(it->text, sizeof(it->text), s, len);
-	if ((p = find(s, len, "after "))) {
+	if ((p = ev_find(s, len, "after "))) {
 		const char *colon;
 		size_t rest = len - (size_t)(p - s);
-		it->phase = find(p, rest, "initial connection") ? EV_PH_GREETING
-		            : find(p, rest, "end of data") || find(p, rest, "pipelined DATA")
+		it->phase = ev_find(p, rest, "initial connection") ? EV_PH_GREETING
+		            : ev_find(p, rest, "end of data") || ev_find(p, rest, "pipelined DATA")
 		                ? EV_PH_DATA
 		                : ev_phase_of_command(p + 6, rest - 6 > 12 ? 12 : rest - 6);
 		/* "after RCPT TO:<bob@x>: 550 5.1.1 ...": the reply after the command */
-		colon = find(p, rest, ">: ");
+		colon = ev_find(p, rest, ">: ");
 		if (!colon)
-			colon = find(p, rest, ": ");
+			colon = ev_find(p, rest, ": ");
 		else
 			colon++;
 		if (colon)
 			ev_item_set_reply(it, colon + 2, len - (size_t)(colon + 2 - s));
 	}
-	if (find(s, len, "Connection refused") || find(s, len, "Connection timed out") ||
-	    find(s, len, "No route to host") || find(s, len, "Network is unreachable"))
+	if (ev_find(s, len, "Connection refused") || ev_find(s, len, "Connection timed out") ||
+	    ev_find(s, len, "No route to host") || ev_find(s, len, "Network is unreachable"))
 		it->phase = EV_PH_CONNECT;
-	if (find(s, len, "Unrouteable address") || find(s, len, "all relevant MX records") ||
-	    find(s, len, "host lookup did not complete") || find(s, len, "points to local host"))
+	if (ev_find(s, len, "Unrouteable address") || ev_find(s, len, "all relevant MX records") ||
+	    ev_find(s, len, "host lookup did not complete") ||
+	    ev_find(s, len, "points to local host"))
 		it->phase = EV_PH_DNS;
-	if (find(s, len, "TLS") && (find(s, len, "certificate") || find(s, len, "DANE") ||
-	                            find(s, len, "TLSA") || find(s, len, "required"))) {
+	if (ev_find(s, len, "TLS") && (ev_find(s, len, "certificate") || ev_find(s, len, "DANE") ||
+	                               ev_find(s, len, "TLSA") || ev_find(s, len, "required"))) {
 		it->phase = EV_PH_TLS_POLICY;
-		it->policy =
-		    find(s, len, "DANE") || find(s, len, "TLSA") ? EV_POL_DANE : EV_POL_MTA_STS;
+		it->policy = ev_find(s, len, "DANE") || ev_find(s, len, "TLSA") ? EV_POL_DANE
+		                                                                : EV_POL_MTA_STS;
 	}
 	(void)e;
 }
@@ -126,7 +108,7 @@ ev_line_result ev_exim_line(const char *line, size_t len, ev_item *it)
 	ev_item_set_recipient(it, p, a);
 	p += a;
 	/* " H=mx1.example.com [192.0.2.1]:25" */
-	if ((flag = find(p, (size_t)(end - p), " H="))) {
+	if ((flag = ev_find(p, (size_t)(end - p), " H="))) {
 		const char *h = flag + 3, *sp = memchr(h, ' ', (size_t)(end - h));
 		if (sp && sp + 1 < end && sp[1] == '[') {
 			size_t hl = (size_t)(sp - h);
@@ -147,11 +129,11 @@ ev_line_result ev_exim_line(const char *line, size_t len, ev_item *it)
 		}
 	}
 	/* the reason: after "defer (N): " or after the host's ": " */
-	if ((flag = find(p, (size_t)(end - p), "): ")))
+	if ((flag = ev_find(p, (size_t)(end - p), "): ")))
 		exim_reason(it, flag + 3, (size_t)(end - flag - 3));
-	else if ((flag = find(p, (size_t)(end - p), ": ")))
+	else if ((flag = ev_find(p, (size_t)(end - p), ": ")))
 		exim_reason(it, flag + 2, (size_t)(end - flag - 2));
-	else if ((flag = find(line + t, len - t, ": ")))
+	else if ((flag = ev_find(line + t, len - t, ": ")))
 		exim_reason(it, flag + 2, (size_t)(end - flag - 2));
 	return EV_LINE_ITEM;
 }

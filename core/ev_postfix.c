@@ -9,25 +9,6 @@
 
 #include "ev.h"
 
-/* The first w in s: memchr for w's first byte, then the rest compared.
- * Log lines are short and the words rare in them, so this beats memmem's
- * set-up cost; a log is read near grep's pace only with a fast search. */
-static const char *find(const char *s, size_t len, const char *w)
-{
-	size_t wl = strlen(w);
-	const char *end = s + len, *p = s;
-
-	if (wl == 0 || wl > len)
-		return wl == 0 ? s : NULL;
-	while ((p = memchr(p, w[0], (size_t)(end - p) - wl + 1))) {
-		if (memcmp(p + 1, w + 1, wl - 1) == 0)
-			return p;
-		if (++p > end - wl)
-			break;
-	}
-	return NULL;
-}
-
 static bool prefix(const char *s, size_t len, const char *p)
 {
 	size_t pl = strlen(p);
@@ -38,25 +19,25 @@ static bool prefix(const char *s, size_t len, const char *p)
  * "while sending end of data -- message may be sent more than once" */
 static ev_phase phase_after(const char *s, size_t len)
 {
-	if (find(s, len, "greeting"))
+	if (ev_find(s, len, "greeting"))
 		return EV_PH_GREETING;
-	if (find(s, len, "end of data") || find(s, len, "message body"))
+	if (ev_find(s, len, "end of data") || ev_find(s, len, "message body"))
 		return EV_PH_DATA;
-	if (find(s, len, "TLS") && !find(s, len, "STARTTLS"))
+	if (ev_find(s, len, "TLS") && !ev_find(s, len, "STARTTLS"))
 		return EV_PH_STARTTLS;
 	return ev_phase_of_command(s, len);
 }
 
 static bool is_tls_policy(const char *s, size_t len)
 {
-	const char *c = find(s, len, "certificate"), *t = c ? NULL : find(s, len, "TLS");
+	const char *c = ev_find(s, len, "certificate"), *t = c ? NULL : ev_find(s, len, "TLS");
 
 	if (c)
-		return find(s, len, "certificate not verified") ||
-		       find(s, len, "verification failed") ||
-		       find(s, len, "certificate not trusted");
-	return t &&
-	       (find(s, len, "TLS is required") || find(s, len, "TLSA") || find(s, len, "MTA-STS"));
+		return ev_find(s, len, "certificate not verified") ||
+		       ev_find(s, len, "verification failed") ||
+		       ev_find(s, len, "certificate not trusted");
+	return t && (ev_find(s, len, "TLS is required") || ev_find(s, len, "TLSA") ||
+	             ev_find(s, len, "MTA-STS"));
 }
 
 /* Which of Postfix's programs write delivery evidence: the delivery agents
@@ -83,8 +64,9 @@ static int program_kind(const char *prog, size_t len)
 static void tls_policy(ev_item *it, const char *s, size_t len)
 {
 	it->phase = EV_PH_TLS_POLICY;
-	it->policy = find(s, len, "TLSA") || find(s, len, "DANE") ? EV_POL_DANE : EV_POL_MTA_STS;
-	if (find(s, len, "TLS is required, but was not offered"))
+	it->policy =
+	    ev_find(s, len, "TLSA") || ev_find(s, len, "DANE") ? EV_POL_DANE : EV_POL_MTA_STS;
+	if (ev_find(s, len, "TLS is required, but was not offered"))
 		it->phase = EV_PH_STARTTLS;
 }
 
@@ -107,14 +89,14 @@ void ev_postfix_reason(ev_item *it, const char *s, size_t len)
 	}
 	if (prefix(s, len, "host ") && ev_item_set_hostip(it, s + 5, len - 5, &e)) {
 		size_t rest = len - (size_t)(e - s);
-		if ((p = find(e, rest, " refused to talk to me: "))) {
+		if ((p = ev_find(e, rest, " refused to talk to me: "))) {
 			it->phase = EV_PH_GREETING;
 			p += 24;
 			ev_item_set_reply(it, p, len - (size_t)(p - s));
 			return;
 		}
-		if ((p = find(e, rest, " said: "))) {
-			const char *in = find(p, len - (size_t)(p - s), " (in reply to ");
+		if ((p = ev_find(e, rest, " said: "))) {
+			const char *in = ev_find(p, len - (size_t)(p - s), " (in reply to ");
 			p += 7;
 			ev_item_set_reply(it, p, (size_t)((in ? in : s + len) - p));
 			if (in)
@@ -133,29 +115,30 @@ void ev_postfix_reason(ev_item *it, const char *s, size_t len)
 		}
 		return;
 	}
-	if (find(s, len, "Host or domain name not found") || find(s, len, "Name service error") ||
-	    find(s, len, "nullMX") || find(s, len, "does not accept mail") ||
-	    find(s, len, "MX host") || find(s, len, "no MX host")) {
+	if (ev_find(s, len, "Host or domain name not found") ||
+	    ev_find(s, len, "Name service error") || ev_find(s, len, "nullMX") ||
+	    ev_find(s, len, "does not accept mail") || ev_find(s, len, "MX host") ||
+	    ev_find(s, len, "no MX host")) {
 		it->phase = EV_PH_DNS;
 		return;
 	}
 	if (is_tls_policy(s, len)) {
 		tls_policy(it, s, len);
-		if ((p = find(s, len, " for ")))
+		if ((p = ev_find(s, len, " for ")))
 			ev_item_set_hostip(it, p + 5, len - (size_t)(p + 5 - s), NULL);
-		else if ((p = find(s, len, " by host ")))
+		else if ((p = ev_find(s, len, " by host ")))
 			ev_item_set_hostip(it, p + 9, len - (size_t)(p + 9 - s), NULL);
 		return;
 	}
-	if (find(s, len, "Connection refused") || find(s, len, "Connection timed out") ||
-	    find(s, len, "No route to host") || find(s, len, "Network is unreachable"))
+	if (ev_find(s, len, "Connection refused") || ev_find(s, len, "Connection timed out") ||
+	    ev_find(s, len, "No route to host") || ev_find(s, len, "Network is unreachable"))
 		it->phase = EV_PH_CONNECT;
 }
 
 /* "to=<a@b>," and friends: the value of key in the comma list at s. */
 static bool field(const char *s, size_t len, const char *key, const char **v, size_t *vl)
 {
-	const char *p = find(s, len, key), *e;
+	const char *p = ev_find(s, len, key), *e;
 
 	if (!p)
 		return false;
@@ -238,7 +221,7 @@ ev_line_result ev_postfix_line(const char *line, size_t len, ev_item *it, long *
 		len--;
 	if (len < 16 || !syslog_split(line, len, &when, &wl, &prog, &pl, &pid, &msg, &ml))
 		return EV_LINE_BAD;
-	if (!find(prog, pl, "postfix"))
+	if (!ev_find(prog, pl, "postfix"))
 		return EV_LINE_BAD;
 	if (pidp)
 		*pidp = pid;
@@ -250,7 +233,7 @@ ev_line_result ev_postfix_line(const char *line, size_t len, ev_item *it, long *
 	q = queue_id(msg, ml);
 	rest = msg + (q ? q + 2 : 0);
 	rl = ml - (q ? q + 2 : 0);
-	is_status = find(rest, rl, "status=") != NULL;
+	is_status = ev_find(rest, rl, "status=") != NULL;
 	is_attempt = !is_status && pk == 2 &&
 	             (prefix(rest, rl, "connect to ") || prefix(rest, rl, "host ") ||
 	              prefix(rest, rl, "conversation with ") ||
@@ -273,10 +256,10 @@ ev_line_result ev_postfix_line(const char *line, size_t len, ev_item *it, long *
 			ev_item_set_recipient(it, v, vl);
 		if (field(msg, ml, "dsn=", &v, &vl))
 			ev_copy(it->dsn, sizeof(it->dsn), v, vl);
-		paren = find(msg, ml, " (");
+		paren = ev_find(msg, ml, " (");
 		if (paren && msg[ml - 1] == ')')
 			ev_postfix_reason(it, paren + 2, ml - (size_t)(paren + 2 - msg) - 1);
-		else if ((paren = find(msg, ml, ", ")))
+		else if ((paren = ev_find(msg, ml, ", ")))
 			ev_copy(it->text, sizeof(it->text), paren + 2,
 			        ml - (size_t)(paren + 2 - msg));
 		if (!it->mx_host[0] && field(msg, ml, "relay=", &v, &vl) &&
