@@ -5,29 +5,9 @@
 # back in canonical mode with echo), and every line of the recording reads.
 # Skips (77) without tmux.
 set -u
-command -v tmux >/dev/null 2>&1 || exit 77
-BIN="${MXSCOPE_BIN:?MXSCOPE_BIN is set by meson}"
-TMP=$(mktemp -d /tmp/mxscope-sigpty-XXXXXX)
-SOCK="$TMP/tmux-none.sock"
 SESSION=sig
-cleanup() {
-	tmux -S "$SOCK" kill-server >/dev/null 2>&1
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-fail() {
-	echo "FAIL: $1"
-	echo "---- screen ----"
-	tmux -S "$SOCK" capture-pane -p -t "$SESSION" 2>/dev/null
-	exit 1
-}
-wait_for() {
-	for _ in $(seq 1 100); do
-		tmux -S "$SOCK" capture-pane -p -t "$SESSION" 2>/dev/null | grep -qF -- "$1" && return 0
-		sleep 0.1
-	done
-	fail "no \"$1\" on the screen"
-}
+. "$(dirname "$0")/lib-pty.sh"
+
 wait_file() {
 	for _ in $(seq 1 100); do
 		[ -s "$1" ] && return 0
@@ -38,11 +18,8 @@ wait_file() {
 
 for sig in TERM INT HUP; do
 	rm -f "$TMP/pid" "$TMP/exit" "$TMP/stty" "$TMP/rec.ndjson"
-	tmux -S "$SOCK" kill-server >/dev/null 2>&1
-	SOCK="$TMP/tmux-$sig.sock" # a server of its own for each signal
-	tmux -S "$SOCK" -f /dev/null new-session -d -s "$SESSION" -x 120 -y 40 \
-		"sh -c 'echo \$\$ >$TMP/pid; exec env XDG_STATE_HOME=$TMP XDG_CONFIG_HOME=$TMP TERM=xterm-256color LANG=C.UTF-8 $BIN lab --record $TMP/rec.ndjson --interval 60 preference'; echo \$? >$TMP/exit; stty -a >$TMP/stty; sleep 30" ||
-		fail "tmux cannot start"
+	# a tmux server of its own for each signal
+	pty_start 120 40 "sh -c 'echo \$\$ >$TMP/pid; exec env XDG_STATE_HOME=$TMP XDG_CONFIG_HOME=$TMP TERM=xterm-256color LANG=C.UTF-8 $BIN lab --record $TMP/rec.ndjson --interval 60 preference'; echo \$? >$TMP/exit; stty -a >$TMP/stty; sleep 30"
 	wait_for "Domains (1)"
 	wait_file "$TMP/rec.ndjson"
 	wait_file "$TMP/pid"
