@@ -328,8 +328,8 @@ static void test_egress_blocked(void **state)
 
 	(void)state;
 	h_lab_start(&lab, extra);
-	h_blackhole("127.0.70.1", atoi(lab.smtp_port), h1);
-	h_blackhole("127.0.70.2", atoi(lab.smtp_port), h2);
+	h_blackhole("127.0.170.1", atoi(lab.smtp_port), h1);
+	h_blackhole("127.0.170.2", atoi(lab.smtp_port), h2);
 
 	/* every address of every domain times out: said once, nobody blamed */
 	h_run(h_lab_check(&a, &lab, HA_SMTP, "--json", "--timeout", "1", "one.egress.test",
@@ -398,15 +398,15 @@ static void test_egress_blocked(void **state)
 	{
 		char target[64];
 		const char *args[] = {"doctor", "--timeout", "1", "-s", lab.server, target, NULL};
-		snprintf(target, sizeof(target), "127.0.70.1:%s", lab.smtp_port);
+		snprintf(target, sizeof(target), "127.0.170.1:%s", lab.smtp_port);
 		h_run(args, NULL, 30000, &r);
 		assert_int_equal(r.status, 1);
 		assert_non_null(strstr(r.out, "resolver   ok"));
-		assert_non_null(strstr(r.out, "FAIL  127.0.70.1:"));
+		assert_non_null(strstr(r.out, "FAIL  127.0.170.1:"));
 		assert_non_null(strstr(r.out, "probably blocks outbound port 25"));
 		assert_non_null(strstr(r.out, "\nipv6 "));
 		hrun_free(&r);
-		snprintf(target, sizeof(target), "127.0.70.3:%s", lab.smtp_port);
+		snprintf(target, sizeof(target), "127.0.170.3:%s", lab.smtp_port);
 		h_run(args, NULL, 30000, &r);
 		assert_int_equal(r.status, 0);
 		assert_non_null(strstr(r.out, "greets \"220 mx.open.egress.test"));
@@ -416,7 +416,7 @@ static void test_egress_blocked(void **state)
 		snprintf(target, sizeof(target), "mx.open.egress.test:%s", lab.smtp_port);
 		h_run(args, NULL, 30000, &r);
 		assert_int_equal(r.status, 0);
-		assert_non_null(strstr(r.out, " 127.0.70.3:"));
+		assert_non_null(strstr(r.out, " 127.0.170.3:"));
 		hrun_free(&r);
 	}
 	for (int i = 0; i < 3; i++) {

@@ -277,12 +277,15 @@ static void test_ptr_details(void **state)
 
 /* ---- 4. port 25 dropped on the way ------------------------------------ */
 
+/* 127.0.171.0/24: no built-in scenario's address, so no lab of a test run
+ * beside this one holds it on the port h_blackhole takes. */
+
 static const char egress_zone[] = "$ORIGIN eg.test.\n$TTL 30\n$SCENARIO eg\n$TITLE egress\n"
                                   "$DOMAIN one.eg.test.\n"
-                                  "one MX 10 mx.one\nmx.one A 127.0.71.1\n"
-                                  "two MX 10 mx.two\nmx.two A 127.0.71.2\n"
-                                  "open MX 10 mx.open\nmx.open A 127.0.71.3\n"
-                                  "$SMTP 127.0.71.3 accept\n";
+                                  "one MX 10 mx.one\nmx.one A 127.0.171.1\n"
+                                  "two MX 10 mx.two\nmx.two A 127.0.171.2\n"
+                                  "open MX 10 mx.open\nmx.open A 127.0.171.3\n"
+                                  "$SMTP 127.0.171.3 accept\n";
 
 static int setup_egress(void **state)
 {
@@ -297,8 +300,8 @@ static void test_egress_blocked(void **state)
 	int h1[3], h2[3];
 	char *s, *why = NULL;
 
-	h_blackhole("127.0.71.1", lab_smtp_port(f->smtp), h1);
-	h_blackhole("127.0.71.2", lab_smtp_port(f->smtp), h2);
+	h_blackhole("127.0.171.1", lab_smtp_port(f->smtp), h1);
+	h_blackhole("127.0.171.2", lab_smtp_port(f->smtp), h2);
 	c.lab = NULL;
 	tf_start_names(f, &c, names, 2);
 	key(f, 'L'); /* the log */
@@ -350,7 +353,7 @@ static void test_egress_one_domain(void **state)
 	int h1[3];
 	char *s;
 
-	h_blackhole("127.0.71.1", lab_smtp_port(f->smtp), h1);
+	h_blackhole("127.0.171.1", lab_smtp_port(f->smtp), h1);
 	c.lab = NULL;
 	tf_start_names(f, &c, names, 1);
 	s = screen(f);
