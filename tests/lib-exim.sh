@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # tests/lib-exim.sh — Debian's Exim 4.96 (exim4-daemon-light) as a private
 # oracle, for tests/test_mta_oracle_exim.sh and tests/data/evidence/
 # regen-exim.sh (sourced, not run). Debian's exim4 packages conflict with the

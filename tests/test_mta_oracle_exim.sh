@@ -54,6 +54,7 @@ mount --bind "$W/resolv.conf" /etc/resolv.conf
 # shows (a numeric MX alone, 4xx and 5xx at RCPT or greeting before a good
 # host, NODATA, a CNAME loop)
 "$BIN" lab --list | awk '{print $1}' >"$W/scenarios"
+# shellcheck disable=SC2046 # one scenario name a word
 "$BIN" lab --serve --port 53 --bind 127.0.0.1 $(cat "$W/scenarios") "$SRC"/tests/data/oracle/*.zone \
 	>"$W/lab.out" 2>&1 &
 LAB=$!
