@@ -235,16 +235,21 @@ static lab_http *start_http(uv_loop_t *loop, const cli_opts *o, bool serving)
 	return h;
 }
 
-/* The MTA-STS policy server (HTTPS, the lab CA). Its port: a free one with
- * --port 0 or outside --serve, else 8443, or a free one when 8443 is taken. */
+/* The MTA-STS policy server (HTTPS, the lab CA). Its port: --mta-sts-port
+ * under --serve (443 where a real MTA's policy fetcher is to find it, in a
+ * namespace of its own), else a free one with --port 0 or outside --serve,
+ * else 8443, or a free one when 8443 is taken. */
 static lab_sts_server *start_sts(uv_loop_t *loop, const lab_world *w, lab_smtp *sm,
                                  const cli_opts *o, bool serving)
 {
 	char *why = NULL;
-	lab_sts_server *s = lab_sts_server_new(
-	    loop, w, sm, o->set.bind, serving && o->set.port != 0 ? LAB_STS_DEFAULT_PORT : 0, &why);
+	bool asked = serving && o->set.mta_sts_port > 0;
+	int port = asked                         ? o->set.mta_sts_port
+	           : serving && o->set.port != 0 ? LAB_STS_DEFAULT_PORT
+	                                         : 0;
+	lab_sts_server *s = lab_sts_server_new(loop, w, sm, o->set.bind, port, &why);
 
-	if (!s && serving && o->set.port != 0) {
+	if (!s && serving && o->set.port != 0 && !asked) {
 		/* 8443 is a popular port: any free one will do, `https` says which */
 		free(why);
 		why = NULL;
